@@ -1,0 +1,45 @@
+# Linli: two commands. `make demo` runs a demo community; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+RUN_DIR := $(CURDIR)/.linli
+ANVIL_PORT ?= 8545
+ANVIL_HOST ?= 127.0.0.1
+
+# An anvil already on PATH (foundryup on macOS) wins; otherwise the npm package's.
+ANVIL_ON_PATH := $(shell command -v anvil 2>/dev/null)
+NPM_ANVIL := $(if $(ANVIL_ON_PATH),,node_modules/.bin/anvil)
+
+# ape-vyper finds vyper, ape-foundry finds anvil, both only through PATH.
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export APE_DATA_FOLDER := $(CURDIR)/.ape
+
+.PHONY: install demo stop test bench clean
+
+install: $(VENV)/.installed $(NPM_ANVIL)
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.bin/anvil: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+demo: install
+	@scripts/demo.sh start
+
+stop:
+	@scripts/demo.sh stop
+
+test: install
+	ape test --network ethereum:local:foundry $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/gas.py
+
+clean:
+	rm -rf $(VENV) node_modules .ape .build .linli

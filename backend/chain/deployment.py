@@ -1,0 +1,131 @@
+"""Deploy one community's contracts and describe them in a deployment manifest.
+
+The deploy script, the demo seed and the test fixtures all go through
+`deploy_community`, so what the tests exercise is what an operator deploys.
+
+The manifest (JSON) is what the indexer and the pages read: chain id, the block
+the deployment started at, every contract's address and ABI, and the community's
+key (the registry address, which tags every indexed row).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MANIFEST_VERSION = 1
+DEFAULT_CHANGE_DELAY = 3 * 86400  # a sale or wallet recovery waits three days
+
+# Role ids as the registry computes them (keccak256 of the role name).
+ROLE_NAMES = ("committee", "manager", "merchant", "provider", "auditor")
+
+
+class ManifestError(RuntimeError):
+    """The manifest is missing, unreadable or belongs to another chain."""
+
+
+@dataclass
+class Community:
+    """The deployed contracts of one community (Ape contract instances)."""
+
+    name: str
+    chain_id: int
+    deploy_block: int
+    registry: Any
+    points: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def contracts(self) -> dict[str, Any]:
+        """Every deployed contract by its contract name."""
+        found = {"HouseholdRegistry": self.registry, "CommunityPoints": self.points}
+        found.update(self.extra)
+        return found
+
+
+def role_id(name: str) -> bytes:
+    """The bytes32 id of a Linli role, e.g. role_id("merchant")."""
+    from eth_utils import keccak
+
+    if name not in ROLE_NAMES:
+        raise ValueError(f"unknown role {name!r}; one of {', '.join(ROLE_NAMES)}")
+    return keccak(text=f"linli.role.{name}")
+
+
+def deploy_community(
+    project: Any,
+    chain: Any,
+    deployer: Any,
+    *,
+    name: str,
+    committee: Any | None = None,
+    change_delay: int = DEFAULT_CHANGE_DELAY,
+) -> Community:
+    """Deploy the registry and the points, and wire them together.
+
+    The deployer pays for the deployment; `committee` (default: the deployer)
+    receives every administrative power. When the deployer is not the committee it
+    keeps none.
+    """
+    committee_address = getattr(committee, "address", committee) or deployer.address
+    deploy_block = chain.blocks.head.number + 1
+    registry = deployer.deploy(project.HouseholdRegistry, name, committee_address, change_delay)
+    points = deployer.deploy(project.CommunityPoints, registry.address, committee_address)
+    if committee_address == deployer.address:
+        registry.set_points(points.address, sender=deployer)
+    return Community(
+        name=name,
+        chain_id=chain.chain_id,
+        deploy_block=deploy_block,
+        registry=registry,
+        points=points,
+    )
+
+
+def manifest_dict(community: Community, network: str) -> dict[str, Any]:
+    """The JSON-ready manifest of a deployed community."""
+    contracts = {}
+    for contract_name, instance in community.contracts().items():
+        contracts[contract_name] = {
+            "address": instance.address,
+            "abi": [entry.model_dump(mode="json", by_alias=True) for entry in instance.contract_type.abi],
+        }
+    return {
+        "version": MANIFEST_VERSION,
+        "name": community.name,
+        "network": network,
+        "chain_id": community.chain_id,
+        "deploy_block": community.deploy_block,
+        "community": community.registry.address,
+        "abi_source": "ape compile (contracts/*.vy, vyper 0.4.3)",
+        "contracts": contracts,
+    }
+
+
+def write_manifest(manifest: dict[str, Any], path: Path) -> None:
+    """Write the manifest atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """Read a manifest, with a clear error when it is missing or malformed."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ManifestError(f"no deployment manifest at {path}; run the deploy script first") from exc
+    except json.JSONDecodeError as exc:
+        raise ManifestError(f"deployment manifest {path} is not valid JSON: {exc}") from exc
+    for key in ("chain_id", "deploy_block", "community", "contracts"):
+        if key not in manifest:
+            raise ManifestError(f"deployment manifest {path} has no {key!r}")
+    return manifest
+
+
+def manifest_path(root: Path, network: str, chain_id: int) -> Path:
+    """Where the manifest of a network lives: deployments/<network>-<chain id>.json."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in network)
+    return root / "deployments" / f"{safe}-{chain_id}.json"

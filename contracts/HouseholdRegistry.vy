@@ -1,0 +1,902 @@
+# pragma version 0.4.3
+"""
+@title HouseholdRegistry
+@custom:contract-name HouseholdRegistry
+@license GNU Affero General Public License v3.0 only
+@notice The source of truth for who belongs to the community and how much each
+        owner weighs in the owners' assembly.
+
+        - A unit (专有部分) has a label ("3-2-1201"), an exclusive area in 0.01 m²
+          and an owner identity. An owner identity is a salted hash commitment made
+          off chain (never a name, phone or ID number) bound to one wallet.
+        - Counting follows the Supreme People's Court interpretation of 民法典
+          第二百七十八条: one owner identity is one head however many units it holds;
+          a developer's unsold units are registered under the developer's single
+          identity and therefore count together as one head.
+        - Each identity has a dense index (0, 1, 2, …). Its weight (area, unit
+          count) and the block it took effect are packed in one word, so the
+          assembly answers "weight at snapshot block B" with one storage read when
+          nothing changed since B, and by binary search over the history otherwise
+          (as OpenZeppelin's Votes does). Totals (area, heads) are checkpointed the
+          same way.
+        - Residents who are not owners (family, tenants) are linked to a unit: they
+          are members (earn and spend points, request services) but do not vote.
+        - A sale of a unit and the recovery of a lost wallet are requested by the
+          committee and take effect after `change_delay`, during which the current
+          owner (or the committee) can cancel.
+@custom:security The committee is trusted to register units truthfully; the chain
+                 only makes each registration public and delayed changes
+                 cancellable by the owner. Weights read for a block in the past are
+                 final; reads for the current or a future block revert, so a vote
+                 can never be weighted by state that may still change.
+"""
+
+from snekmate.auth import access_control
+from snekmate.auth.interfaces import IAccessControl
+
+initializes: access_control
+
+exports: (
+    access_control.hasRole,
+    access_control.getRoleAdmin,
+    access_control.supportsInterface,
+    access_control.renounceRole,
+    access_control.DEFAULT_ADMIN_ROLE,
+)
+
+
+interface IMerchantSync:
+    def sync_merchant(account: address): nonpayable
+
+
+# Roles. The committee is the admin of every role, itself included; the
+# deployer's DEFAULT_ADMIN_ROLE is given up in the constructor.
+COMMITTEE_ROLE: public(constant(bytes32)) = keccak256("linli.role.committee")
+MANAGER_ROLE: public(constant(bytes32)) = keccak256("linli.role.manager")
+MERCHANT_ROLE: public(constant(bytes32)) = keccak256("linli.role.merchant")
+PROVIDER_ROLE: public(constant(bytes32)) = keccak256("linli.role.provider")
+AUDITOR_ROLE: public(constant(bytes32)) = keccak256("linli.role.auditor")
+
+MAX_BATCH: constant(uint256) = 100
+MAX_LABEL: constant(uint256) = 32
+# Room for 2**32 checkpoints per identity: binary search needs at most 32 steps.
+SEARCH_STEPS: constant(uint256) = 32
+MIN_CHANGE_DELAY: constant(uint256) = 3600
+MAX_CHANGE_DELAY: constant(uint256) = 90 * 86400
+
+MASK32: constant(uint256) = 2**32 - 1
+MASK64: constant(uint256) = 2**64 - 1
+MAX_AREA: constant(uint256) = 2**64 - 1
+
+# Packed checkpoint word (identity weight or community totals):
+#   bits   0..63  block the value took effect
+#   bits  64..95  number of superseded checkpoints kept in the history (latest word only)
+#   bits  96..127 unit count (identity) or heads (totals)
+#   bits 128..255 exclusive area in 0.01 m²
+SHIFT_N: constant(uint256) = 64
+SHIFT_COUNT: constant(uint256) = 96
+SHIFT_AREA: constant(uint256) = 128
+
+# Checkpoint key of the community totals, above any identity index.
+TOTALS_KEY: constant(uint256) = 2**32
+
+# Packed unit word: bits 0..31 identity index, bits 32..95 area in 0.01 m².
+SHIFT_UNIT_AREA: constant(uint256) = 32
+
+
+struct NewUnit:
+    label: String[MAX_LABEL]
+    area: uint256
+    owner: address
+    commitment: bytes32
+
+
+struct PendingTransfer:
+    new_owner: address
+    commitment: bytes32
+    eta: uint256
+
+
+struct PendingRecovery:
+    new_wallet: address
+    eta: uint256
+
+
+community_name: public(String[64])
+# Seconds between a committee request (sale, recovery) and the moment it can take effect.
+change_delay: public(uint256)
+# CommunityPoints, told when the merchant role changes so its transfer rule stays in sync.
+points: public(address)
+# The developer's identity commitment (its unsold units); informational, counting needs no flag.
+developer_commitment: public(bytes32)
+
+unit_count: public(uint256)
+_unit_word: HashMap[uint256, uint256]
+unit_label: public(HashMap[uint256, String[MAX_LABEL]])
+_unit_by_label: HashMap[bytes32, uint256]
+
+identity_count: public(uint256)
+# commitment -> index + 1 (0: unknown)
+_identity_by_commitment: HashMap[bytes32, uint256]
+identity_commitment: public(HashMap[uint256, bytes32])
+identity_wallet: public(HashMap[uint256, address])
+# wallet -> index + 1 (0: not an owner wallet)
+_identity_by_wallet: HashMap[address, uint256]
+
+# Checkpoints keyed by identity index; the community totals live under TOTALS_KEY.
+_latest: HashMap[uint256, uint256]
+_history: HashMap[uint256, HashMap[uint256, uint256]]
+
+# Residents who are not owners: wallet -> unit id, and their identity commitment.
+resident_unit: public(HashMap[address, uint256])
+resident_commitment: public(HashMap[address, bytes32])
+
+pending_transfer: public(HashMap[uint256, PendingTransfer])
+pending_recovery: public(HashMap[uint256, PendingRecovery])
+
+
+event UnitRegistered:
+    unit_id: indexed(uint256)
+    label: String[MAX_LABEL]
+    area: uint256
+    owner: indexed(address)
+    commitment: indexed(bytes32)
+    identity: uint256
+    block_number: uint256
+
+event UnitAreaChanged:
+    unit_id: indexed(uint256)
+    label: String[MAX_LABEL]
+    old_area: uint256
+    new_area: uint256
+    block_number: uint256
+
+event OwnerWeightChanged:
+    identity: indexed(uint256)
+    commitment: indexed(bytes32)
+    wallet: indexed(address)
+    area: uint256
+    units: uint256
+    block_number: uint256
+
+event TotalsChanged:
+    area: uint256
+    heads: uint256
+    block_number: uint256
+
+event TransferRequested:
+    unit_id: indexed(uint256)
+    current_owner: indexed(address)
+    new_owner: indexed(address)
+    commitment: bytes32
+    eta: uint256
+
+event TransferCancelled:
+    unit_id: indexed(uint256)
+    cancelled_by: indexed(address)
+
+event UnitTransferred:
+    unit_id: indexed(uint256)
+    previous_owner: indexed(address)
+    new_owner: indexed(address)
+    label: String[MAX_LABEL]
+    area: uint256
+    previous_identity: uint256
+    new_identity: uint256
+    commitment: bytes32
+    block_number: uint256
+
+event RecoveryRequested:
+    identity: indexed(uint256)
+    current_wallet: indexed(address)
+    new_wallet: indexed(address)
+    eta: uint256
+
+event RecoveryCancelled:
+    identity: indexed(uint256)
+    cancelled_by: indexed(address)
+
+event WalletRecovered:
+    identity: indexed(uint256)
+    previous_wallet: indexed(address)
+    new_wallet: indexed(address)
+    commitment: bytes32
+    block_number: uint256
+
+event ResidentLinked:
+    unit_id: indexed(uint256)
+    wallet: indexed(address)
+    commitment: bytes32
+    linked_by: address
+
+event ResidentUnlinked:
+    unit_id: indexed(uint256)
+    wallet: indexed(address)
+    unlinked_by: address
+
+event ChangeDelaySet:
+    delay: uint256
+
+event PointsContractSet:
+    points: indexed(address)
+
+event DeveloperSet:
+    commitment: indexed(bytes32)
+
+
+@deploy
+def __init__(community_name_: String[64], committee: address, change_delay_: uint256):
+    """
+    @notice Create the registry of one community.
+    @param community_name_ The community's name (public, not personal data).
+    @param committee The owners' committee wallet (later its multisig or timelock).
+    @param change_delay_ Seconds a sale or wallet recovery waits before it can take effect.
+    """
+    assert committee != empty(address), "registry: committee is the zero address"
+    assert change_delay_ >= MIN_CHANGE_DELAY and change_delay_ <= MAX_CHANGE_DELAY, "registry: delay out of range"
+    access_control.__init__()
+    access_control._grant_role(COMMITTEE_ROLE, committee)
+    access_control._set_role_admin(COMMITTEE_ROLE, COMMITTEE_ROLE)
+    access_control._set_role_admin(MANAGER_ROLE, COMMITTEE_ROLE)
+    access_control._set_role_admin(MERCHANT_ROLE, COMMITTEE_ROLE)
+    access_control._set_role_admin(PROVIDER_ROLE, COMMITTEE_ROLE)
+    access_control._set_role_admin(AUDITOR_ROLE, COMMITTEE_ROLE)
+    # Nobody keeps the snekmate default admin: the committee administers everything.
+    access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self.community_name = community_name_
+    self.change_delay = change_delay_
+    log ChangeDelaySet(delay=change_delay_)
+
+
+# ---------------------------------------------------------------- roles
+
+
+@external
+@nonreentrant
+def grantRole(role: bytes32, account: address):
+    """
+    @notice Grant `role` to `account`; the caller must hold the role's admin role
+            (the committee for every Linli role).
+    @dev Wraps snekmate's grantRole so CommunityPoints learns of merchant changes.
+    @param role The role identifier.
+    @param account The wallet or contract that receives the role.
+    """
+    assert access_control.hasRole[access_control.getRoleAdmin[role]][msg.sender], "registry: caller is not the role's admin"
+    assert account != empty(address), "registry: role for the zero address"
+    access_control._grant_role(role, account)
+    self._sync_merchant(role, account)
+
+
+@external
+@nonreentrant
+def revokeRole(role: bytes32, account: address):
+    """
+    @notice Revoke `role` from `account`; the caller must hold the role's admin role.
+    @param role The role identifier.
+    @param account The wallet or contract that loses the role.
+    """
+    assert access_control.hasRole[access_control.getRoleAdmin[role]][msg.sender], "registry: caller is not the role's admin"
+    access_control._revoke_role(role, account)
+    self._sync_merchant(role, account)
+
+
+@external
+def set_points(points_: address):
+    """
+    @notice Name the CommunityPoints contract to keep in sync with the merchant role.
+    @param points_ The CommunityPoints address (zero to stop syncing).
+    """
+    self._only_committee()
+    self.points = points_
+    log PointsContractSet(points=points_)
+
+
+@external
+def set_change_delay(delay: uint256):
+    """
+    @notice Set the delay of sales and wallet recoveries requested from now on.
+    @param delay Seconds, between one hour and 90 days.
+    """
+    self._only_committee()
+    assert delay >= MIN_CHANGE_DELAY and delay <= MAX_CHANGE_DELAY, "registry: delay out of range"
+    self.change_delay = delay
+    log ChangeDelaySet(delay=delay)
+
+
+@external
+def set_developer(commitment: bytes32):
+    """
+    @notice Mark the identity commitment under which the developer's unsold units
+            are registered, so pages and reports can show it as the developer.
+    @param commitment The developer's identity commitment.
+    """
+    self._only_committee()
+    assert commitment != empty(bytes32), "registry: empty commitment"
+    self.developer_commitment = commitment
+    log DeveloperSet(commitment=commitment)
+
+
+# ---------------------------------------------------------------- units
+
+
+@external
+def register_unit(label: String[MAX_LABEL], area: uint256, owner: address, commitment: bytes32) -> uint256:
+    """
+    @notice Register one unit and its owner.
+    @param label The unit's label, e.g. "3-2-1201"; unique in the community.
+    @param area Exclusive area in 0.01 m² (> 0).
+    @param owner The owner's wallet.
+    @param commitment The owner's identity commitment (salted hash made off chain).
+    @return The new unit id (1, 2, …).
+    """
+    self._only_committee()
+    unit_id: uint256 = 0
+    new_head: uint256 = 0
+    unit_id, new_head = self._register(label, area, owner, commitment)
+    totals: uint256 = self._latest[TOTALS_KEY]
+    self._write_totals(self._area_of(totals) + area, self._count_of(totals) + new_head)
+    return unit_id
+
+
+@external
+def register_units(units: DynArray[NewUnit, MAX_BATCH]) -> uint256:
+    """
+    @notice Register up to 100 units in one transaction (the CSV import uses this).
+    @param units The units; every one is checked, and one bad unit reverts all.
+    @return The id of the first unit registered.
+    """
+    self._only_committee()
+    assert len(units) > 0, "registry: empty batch"
+    first: uint256 = self.unit_count + 1
+    added_area: uint256 = 0
+    added_heads: uint256 = 0
+    for u: NewUnit in units:
+        new_head: uint256 = 0
+        _: uint256 = 0
+        _, new_head = self._register(u.label, u.area, u.owner, u.commitment)
+        added_area += u.area
+        added_heads += new_head
+    # One totals checkpoint per batch, not per unit.
+    totals: uint256 = self._latest[TOTALS_KEY]
+    self._write_totals(self._area_of(totals) + added_area, self._count_of(totals) + added_heads)
+    return first
+
+
+@external
+def set_unit_area(unit_id: uint256, new_area: uint256):
+    """
+    @notice Correct a unit's exclusive area (e.g. after a re-survey). Votes already
+            open keep the area of their snapshot.
+    @param unit_id The unit.
+    @param new_area The new exclusive area in 0.01 m² (> 0).
+    """
+    self._only_committee()
+    word: uint256 = self._unit_word[unit_id]
+    assert word != 0, "registry: unit not registered"
+    assert new_area > 0 and new_area <= MAX_AREA, "registry: area out of range"
+    idx: uint256 = word & MASK32
+    old_area: uint256 = (word >> SHIFT_UNIT_AREA) & MASK64
+    self._unit_word[unit_id] = (new_area << SHIFT_UNIT_AREA) | idx
+    weight: uint256 = self._latest[idx]
+    self._write_weight(idx, self._area_of(weight) + new_area - old_area, self._count_of(weight))
+    totals: uint256 = self._latest[TOTALS_KEY]
+    self._write_totals(self._area_of(totals) + new_area - old_area, self._count_of(totals))
+    log UnitAreaChanged(unit_id=unit_id, label=self.unit_label[unit_id], old_area=old_area, new_area=new_area, block_number=block.number)
+
+
+# ---------------------------------------------------------------- sale of a unit
+
+
+@external
+def request_transfer(unit_id: uint256, new_owner: address, commitment: bytes32):
+    """
+    @notice Start the transfer of a unit to a new owner (a sale, an inheritance).
+            It can take effect after `change_delay`; until then the current owner
+            or the committee can cancel it.
+    @param unit_id The unit.
+    @param new_owner The new owner's wallet.
+    @param commitment The new owner's identity commitment.
+    """
+    self._only_committee()
+    word: uint256 = self._unit_word[unit_id]
+    assert word != 0, "registry: unit not registered"
+    assert new_owner != empty(address), "registry: owner is the zero address"
+    assert commitment != empty(bytes32), "registry: empty commitment"
+    current_idx: uint256 = word & MASK32
+    assert self.identity_commitment[current_idx] != commitment, "registry: already the owner"
+    self._check_binding(new_owner, commitment)
+    eta: uint256 = block.timestamp + self.change_delay
+    self.pending_transfer[unit_id] = PendingTransfer(new_owner=new_owner, commitment=commitment, eta=eta)
+    log TransferRequested(
+        unit_id=unit_id, current_owner=self.identity_wallet[current_idx], new_owner=new_owner, commitment=commitment, eta=eta
+    )
+
+
+@external
+def cancel_transfer(unit_id: uint256):
+    """
+    @notice Cancel a pending transfer; the unit's current owner or the committee may.
+    @param unit_id The unit.
+    """
+    assert self.pending_transfer[unit_id].eta != 0, "registry: no pending transfer"
+    current_owner: address = self.identity_wallet[self._unit_word[unit_id] & MASK32]
+    assert msg.sender == current_owner or self._is_committee(msg.sender), "registry: only the owner or the committee"
+    self.pending_transfer[unit_id] = empty(PendingTransfer)
+    log TransferCancelled(unit_id=unit_id, cancelled_by=msg.sender)
+
+
+@external
+def execute_transfer(unit_id: uint256):
+    """
+    @notice Complete a transfer whose delay has passed; anyone may call.
+    @param unit_id The unit.
+    """
+    pending: PendingTransfer = self.pending_transfer[unit_id]
+    assert pending.eta != 0, "registry: no pending transfer"
+    assert block.timestamp >= pending.eta, "registry: transfer delay not over"
+    self.pending_transfer[unit_id] = empty(PendingTransfer)
+    # The binding may have changed during the delay (another registration, a recovery).
+    self._check_binding(pending.new_owner, pending.commitment)
+
+    word: uint256 = self._unit_word[unit_id]
+    old_idx: uint256 = word & MASK32
+    area: uint256 = (word >> SHIFT_UNIT_AREA) & MASK64
+    new_idx: uint256 = self._identity_for(pending.commitment, pending.new_owner)
+    self._unit_word[unit_id] = (area << SHIFT_UNIT_AREA) | new_idx
+
+    totals: uint256 = self._latest[TOTALS_KEY]
+    heads: uint256 = self._count_of(totals)
+    old_weight: uint256 = self._latest[old_idx]
+    old_units: uint256 = self._count_of(old_weight) - 1
+    self._write_weight(old_idx, self._area_of(old_weight) - area, old_units)
+    if old_units == 0:
+        heads -= 1
+    new_weight: uint256 = self._latest[new_idx]
+    new_units: uint256 = self._count_of(new_weight) + 1
+    self._write_weight(new_idx, self._area_of(new_weight) + area, new_units)
+    if new_units == 1:
+        heads += 1
+    self._write_totals(self._area_of(totals), heads)
+
+    log UnitTransferred(
+        unit_id=unit_id,
+        previous_owner=self.identity_wallet[old_idx],
+        new_owner=pending.new_owner,
+        label=self.unit_label[unit_id],
+        area=area,
+        previous_identity=old_idx,
+        new_identity=new_idx,
+        commitment=pending.commitment,
+        block_number=block.number,
+    )
+
+
+# ---------------------------------------------------------------- lost wallet
+
+
+@external
+def request_recovery(current_wallet: address, new_wallet: address):
+    """
+    @notice Start moving an owner identity to a new wallet (lost key). It can take
+            effect after `change_delay`; until then the current wallet or the
+            committee can cancel it.
+    @param current_wallet The identity's wallet today.
+    @param new_wallet The wallet that will replace it.
+    """
+    self._only_committee()
+    slot: uint256 = self._identity_by_wallet[current_wallet]
+    assert slot != 0, "registry: not an owner wallet"
+    self._check_free_wallet(new_wallet)
+    eta: uint256 = block.timestamp + self.change_delay
+    self.pending_recovery[slot - 1] = PendingRecovery(new_wallet=new_wallet, eta=eta)
+    log RecoveryRequested(identity=slot - 1, current_wallet=current_wallet, new_wallet=new_wallet, eta=eta)
+
+
+@external
+def cancel_recovery(identity: uint256):
+    """
+    @notice Cancel a pending recovery; the identity's current wallet or the committee may.
+    @param identity The owner identity index.
+    """
+    assert self.pending_recovery[identity].eta != 0, "registry: no pending recovery"
+    assert msg.sender == self.identity_wallet[identity] or self._is_committee(msg.sender), "registry: only the owner or the committee"
+    self.pending_recovery[identity] = empty(PendingRecovery)
+    log RecoveryCancelled(identity=identity, cancelled_by=msg.sender)
+
+
+@external
+def execute_recovery(identity: uint256):
+    """
+    @notice Complete a recovery whose delay has passed; anyone may call.
+    @param identity The owner identity index.
+    """
+    pending: PendingRecovery = self.pending_recovery[identity]
+    assert pending.eta != 0, "registry: no pending recovery"
+    assert block.timestamp >= pending.eta, "registry: recovery delay not over"
+    self._check_free_wallet(pending.new_wallet)
+    self.pending_recovery[identity] = empty(PendingRecovery)
+    old_wallet: address = self.identity_wallet[identity]
+    self._identity_by_wallet[old_wallet] = 0
+    self._identity_by_wallet[pending.new_wallet] = identity + 1
+    self.identity_wallet[identity] = pending.new_wallet
+    log WalletRecovered(
+        identity=identity,
+        previous_wallet=old_wallet,
+        new_wallet=pending.new_wallet,
+        commitment=self.identity_commitment[identity],
+        block_number=block.number,
+    )
+
+
+# ---------------------------------------------------------------- residents
+
+
+@external
+def link_resident(unit_id: uint256, wallet: address, commitment: bytes32):
+    """
+    @notice Link a resident who is not an owner (family, tenant) to a unit. The unit's
+            owner or the committee may.
+    @param unit_id The unit the resident lives in.
+    @param wallet The resident's wallet.
+    @param commitment The resident's identity commitment (salted hash made off chain).
+    """
+    word: uint256 = self._unit_word[unit_id]
+    assert word != 0, "registry: unit not registered"
+    assert msg.sender == self.identity_wallet[word & MASK32] or self._is_committee(msg.sender), "registry: only the owner or the committee"
+    assert commitment != empty(bytes32), "registry: empty commitment"
+    self._check_free_wallet(wallet)
+    self.resident_unit[wallet] = unit_id
+    self.resident_commitment[wallet] = commitment
+    log ResidentLinked(unit_id=unit_id, wallet=wallet, commitment=commitment, linked_by=msg.sender)
+
+
+@external
+def unlink_resident(wallet: address):
+    """
+    @notice Remove a resident from their unit: the resident, the unit's owner or the
+            committee may.
+    @param wallet The resident's wallet.
+    """
+    unit_id: uint256 = self.resident_unit[wallet]
+    assert unit_id != 0, "registry: not a linked resident"
+    owner: address = self.identity_wallet[self._unit_word[unit_id] & MASK32]
+    assert msg.sender == wallet or msg.sender == owner or self._is_committee(msg.sender), "registry: only the resident, the owner or the committee"
+    self.resident_unit[wallet] = 0
+    self.resident_commitment[wallet] = empty(bytes32)
+    log ResidentUnlinked(unit_id=unit_id, wallet=wallet, unlinked_by=msg.sender)
+
+
+# ---------------------------------------------------------------- views
+
+
+@external
+@view
+def unit(unit_id: uint256) -> (String[MAX_LABEL], uint256, address, bytes32, uint256):
+    """
+    @notice A unit's label, exclusive area (0.01 m²), owner wallet, owner commitment
+            and owner identity index.
+    @param unit_id The unit.
+    """
+    word: uint256 = self._unit_word[unit_id]
+    assert word != 0, "registry: unit not registered"
+    idx: uint256 = word & MASK32
+    return (
+        self.unit_label[unit_id],
+        (word >> SHIFT_UNIT_AREA) & MASK64,
+        self.identity_wallet[idx],
+        self.identity_commitment[idx],
+        idx,
+    )
+
+
+@external
+@view
+def unit_area(unit_id: uint256) -> uint256:
+    """
+    @notice A unit's exclusive area in 0.01 m²; reverts for an unknown unit.
+    @param unit_id The unit.
+    """
+    word: uint256 = self._unit_word[unit_id]
+    assert word != 0, "registry: unit not registered"
+    return (word >> SHIFT_UNIT_AREA) & MASK64
+
+
+@external
+@view
+def unit_owner(unit_id: uint256) -> address:
+    """
+    @notice A unit's owner wallet; reverts for an unknown unit.
+    @param unit_id The unit.
+    """
+    word: uint256 = self._unit_word[unit_id]
+    assert word != 0, "registry: unit not registered"
+    return self.identity_wallet[word & MASK32]
+
+
+@external
+@view
+def unit_id_of(label: String[MAX_LABEL]) -> uint256:
+    """
+    @notice The id of the unit with this label, or 0.
+    @param label The unit label.
+    """
+    return self._unit_by_label[keccak256(label)]
+
+
+@external
+@view
+def identity_of(wallet: address) -> (bool, uint256):
+    """
+    @notice Whether `wallet` is bound to an owner identity, and its index.
+    @param wallet Any wallet.
+    """
+    slot: uint256 = self._identity_by_wallet[wallet]
+    if slot == 0:
+        return (False, 0)
+    return (True, slot - 1)
+
+
+@external
+@view
+def identity_index_of(commitment: bytes32) -> (bool, uint256):
+    """
+    @notice Whether the commitment is a known owner identity, and its index.
+    @param commitment An identity commitment.
+    """
+    slot: uint256 = self._identity_by_commitment[commitment]
+    if slot == 0:
+        return (False, 0)
+    return (True, slot - 1)
+
+
+@external
+@view
+def is_owner(wallet: address) -> bool:
+    """
+    @notice True if `wallet` is the wallet of an identity that owns at least one unit now.
+    @param wallet Any wallet.
+    """
+    slot: uint256 = self._identity_by_wallet[wallet]
+    return slot != 0 and self._count_of(self._latest[slot - 1]) > 0
+
+
+@external
+@view
+def is_member(wallet: address) -> bool:
+    """
+    @notice True for a current owner or a linked resident: who may earn and spend
+            points and request services.
+    @param wallet Any wallet.
+    """
+    if self.resident_unit[wallet] != 0:
+        return True
+    slot: uint256 = self._identity_by_wallet[wallet]
+    return slot != 0 and self._count_of(self._latest[slot - 1]) > 0
+
+
+@external
+@view
+def owner_weight(identity: uint256) -> (uint256, uint256, uint256):
+    """
+    @notice An identity's current exclusive area, unit count and the block it took effect.
+    @param identity The owner identity index.
+    """
+    w: uint256 = self._latest[identity]
+    return (self._area_of(w), self._count_of(w), w & MASK64)
+
+
+@external
+@view
+def owner_weight_at(identity: uint256, block_number: uint256) -> (uint256, uint256):
+    """
+    @notice An identity's exclusive area and unit count at the end of a past block.
+    @param identity The owner identity index.
+    @param block_number A block before the current one.
+    """
+    assert block_number < block.number, "registry: block not yet mined"
+    w: uint256 = self._checkpoint_at(identity, block_number)
+    return (self._area_of(w), self._count_of(w))
+
+
+@external
+@view
+def voting_weight(wallet: address, block_number: uint256) -> (uint256, uint256):
+    """
+    @notice What the assembly needs per ballot: the identity index bound to `wallet`
+            now and its exclusive area at the end of `block_number` (0 if it owned
+            nothing then, so it has no vote). One storage read for the binding and
+            one for the weight when it has not changed since the snapshot.
+    @param wallet The voter's wallet.
+    @param block_number The proposal's snapshot block (in the past).
+    @return identity index, area in 0.01 m² at the snapshot
+    """
+    assert block_number < block.number, "registry: block not yet mined"
+    slot: uint256 = self._identity_by_wallet[wallet]
+    assert slot != 0, "registry: not an owner wallet"
+    return (slot - 1, self._area_of(self._checkpoint_at(slot - 1, block_number)))
+
+
+@external
+@view
+def identity_area_at(identity: uint256, block_number: uint256) -> uint256:
+    """
+    @notice An identity's exclusive area at the end of a past block (0: no vote).
+    @param identity The owner identity index.
+    @param block_number A block before the current one.
+    """
+    assert block_number < block.number, "registry: block not yet mined"
+    return self._area_of(self._checkpoint_at(identity, block_number))
+
+
+@external
+@view
+def totals() -> (uint256, uint256):
+    """
+    @notice The community's total exclusive area (0.01 m²) and heads now.
+    """
+    t: uint256 = self._latest[TOTALS_KEY]
+    return (self._area_of(t), self._count_of(t))
+
+
+@external
+@view
+def totals_at(block_number: uint256) -> (uint256, uint256):
+    """
+    @notice Total exclusive area and heads at the end of a past block.
+    @param block_number A block before the current one.
+    """
+    assert block_number < block.number, "registry: block not yet mined"
+    t: uint256 = self._checkpoint_at(TOTALS_KEY, block_number)
+    return (self._area_of(t), self._count_of(t))
+
+
+# ---------------------------------------------------------------- internal
+
+
+@internal
+@view
+def _is_committee(account: address) -> bool:
+    return access_control.hasRole[COMMITTEE_ROLE][account]
+
+
+@internal
+@view
+def _only_committee():
+    assert access_control.hasRole[COMMITTEE_ROLE][msg.sender], "registry: committee only"
+
+
+@internal
+def _sync_merchant(role: bytes32, account: address):
+    points_: address = self.points
+    if role == MERCHANT_ROLE and points_ != empty(address):
+        extcall IMerchantSync(points_).sync_merchant(account)
+
+
+@internal
+@view
+def _check_free_wallet(wallet: address):
+    assert wallet != empty(address), "registry: wallet is the zero address"
+    assert self._identity_by_wallet[wallet] == 0, "registry: wallet is an owner"
+    assert self.resident_unit[wallet] == 0, "registry: wallet is a linked resident"
+
+
+@internal
+@view
+def _check_binding(wallet: address, commitment: bytes32):
+    # A commitment keeps its wallet and a wallet its commitment: an identity is one person.
+    slot: uint256 = self._identity_by_commitment[commitment]
+    if slot == 0:
+        self._check_free_wallet(wallet)
+    else:
+        assert self.identity_wallet[slot - 1] == wallet, "registry: commitment bound to another wallet"
+
+
+@internal
+def _identity_for(commitment: bytes32, wallet: address) -> uint256:
+    slot: uint256 = self._identity_by_commitment[commitment]
+    if slot != 0:
+        return slot - 1
+    idx: uint256 = self.identity_count
+    assert idx < MASK32, "registry: too many identities"
+    self.identity_count = idx + 1
+    self._identity_by_commitment[commitment] = idx + 1
+    self._identity_by_wallet[wallet] = idx + 1
+    self.identity_commitment[idx] = commitment
+    self.identity_wallet[idx] = wallet
+    return idx
+
+
+@internal
+def _register(label: String[MAX_LABEL], area: uint256, owner: address, commitment: bytes32) -> (uint256, uint256):
+    # Returns the unit id and 1 if the owner became a head with this unit (else 0).
+    assert len(label) > 0, "registry: empty label"
+    assert area > 0 and area <= MAX_AREA, "registry: area out of range"
+    assert owner != empty(address), "registry: owner is the zero address"
+    assert commitment != empty(bytes32), "registry: empty commitment"
+    label_key: bytes32 = keccak256(label)
+    assert self._unit_by_label[label_key] == 0, "registry: label already registered"
+    self._check_binding(owner, commitment)
+
+    idx: uint256 = self._identity_for(commitment, owner)
+    unit_id: uint256 = self.unit_count + 1
+    self.unit_count = unit_id
+    self._unit_word[unit_id] = (area << SHIFT_UNIT_AREA) | idx
+    self.unit_label[unit_id] = label
+    self._unit_by_label[label_key] = unit_id
+
+    weight: uint256 = self._latest[idx]
+    units: uint256 = self._count_of(weight) + 1
+    self._write_weight(idx, self._area_of(weight) + area, units)
+    log UnitRegistered(
+        unit_id=unit_id, label=label, area=area, owner=owner, commitment=commitment, identity=idx, block_number=block.number
+    )
+    if units == 1:
+        return (unit_id, 1)
+    return (unit_id, 0)
+
+
+@internal
+def _checkpoint(key: uint256, area: uint256, count: uint256):
+    latest: uint256 = self._latest[key]
+    n: uint256 = (latest >> SHIFT_N) & MASK32
+    if latest != 0 and (latest & MASK64) != block.number:
+        # Keep the superseded value for lookups at earlier blocks; a second change in
+        # the same block overwrites, as only the end-of-block state is ever read.
+        self._history[key][n] = latest
+        n += 1
+    self._latest[key] = (area << SHIFT_AREA) | (count << SHIFT_COUNT) | (n << SHIFT_N) | block.number
+
+
+@internal
+def _write_weight(idx: uint256, area: uint256, units: uint256):
+    self._checkpoint(idx, area, units)
+    log OwnerWeightChanged(
+        identity=idx,
+        commitment=self.identity_commitment[idx],
+        wallet=self.identity_wallet[idx],
+        area=area,
+        units=units,
+        block_number=block.number,
+    )
+
+
+@internal
+def _write_totals(area: uint256, heads: uint256):
+    self._checkpoint(TOTALS_KEY, area, heads)
+    log TotalsChanged(area=area, heads=heads, block_number=block.number)
+
+
+@internal
+@view
+def _checkpoint_at(key: uint256, block_number: uint256) -> uint256:
+    w: uint256 = self._latest[key]
+    if w & MASK64 <= block_number:
+        # The common case: nothing changed since the snapshot, one read answers.
+        return w
+    # Last superseded checkpoint with block <= block_number, or 0 (nothing yet).
+    lo: uint256 = 0
+    hi: uint256 = (w >> SHIFT_N) & MASK32
+    for _: uint256 in range(SEARCH_STEPS + 1):
+        if lo >= hi:
+            break
+        # lo + hi < 2**33: no overflow.
+        mid: uint256 = unsafe_div(unsafe_add(lo, hi), 2)
+        if self._history[key][mid] & MASK64 <= block_number:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo == 0:
+        return 0
+    return self._history[key][lo - 1]
+
+
+@internal
+@pure
+def _area_of(word: uint256) -> uint256:
+    return word >> SHIFT_AREA
+
+
+@internal
+@pure
+def _count_of(word: uint256) -> uint256:
+    return (word >> SHIFT_COUNT) & MASK32
