@@ -107,7 +107,9 @@ def roles():
     return {name: role_id(name) for name in ("committee", "manager", "merchant", "provider", "auditor")}
 
 
-@pytest.fixture(scope="session")
+# Function scope: a session-scoped fixture's transactions would leak into every later
+# test that asks only for the empty community.
+@pytest.fixture
 def populated(community, registry, points, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider, developer, roles):
     """A small community: A owns two units, B and C one each, the developer holds two
     unsold units, a tenant lives in B's unit; manager, merchant and provider roles given."""
