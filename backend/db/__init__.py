@@ -1,0 +1,1 @@
+"""SQL schema of the indexed community data (SQLAlchemy models, migrated by Alembic)."""

@@ -1,0 +1,1 @@
+"""The indexer: follows the chain with batched eth_getLogs and writes typed SQL tables."""

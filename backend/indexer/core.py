@@ -1,0 +1,399 @@
+"""The indexing loop: getLogs by block range -> decode -> one transaction per batch.
+
+Invariants:
+- The rows of a batch, the state tables they move and the checkpoint are written in
+  one database transaction: killed at any point, the indexer resumes after the last
+  committed batch with no gap and no duplicate.
+- Event rows are keyed by (chain_id, tx_hash, log_index) and inserted with
+  ON CONFLICT DO NOTHING; rows already present past the checkpoint (a range indexed
+  twice) are rolled back first, so indexing a range again changes nothing.
+- The hashes of the unfinalized window (the last `finality_depth` blocks) are kept.
+  Before each batch the checkpoint block's hash is compared with the node's, and the
+  first new block must have the checkpoint as parent: on a mismatch the index rolls
+  back to the newest block whose hash still matches (the common ancestor) and
+  replays. A reorg deeper than `finality_depth` raises DeepReorgError instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from backend.core.config import Settings
+from backend.db.models import Base
+from backend.indexer import projections
+from backend.indexer.decode import ContractDecoders
+from backend.indexer.rpc import RangeTooLarge, RpcClient, RpcUnavailable
+from backend.indexer.specs import specs_by_event
+
+log = logging.getLogger("linli.indexer")
+T = Base.metadata.tables
+
+EVENT_TABLES = tuple(sorted({spec.table for spec in specs_by_event().values()})) + ("raw_events",)
+
+
+class DeepReorgError(RuntimeError):
+    """A reorganisation replaced blocks the indexer treats as final: it stops."""
+
+
+class ManifestMismatch(RuntimeError):
+    """The node serves another chain than the manifest describes."""
+
+
+class _ChainMoved(Exception):
+    """The node's answers were inconsistent (a reorg while fetching): fetch again."""
+
+
+@dataclass
+class BatchStats:
+    from_block: int
+    to_block: int
+    events: int
+    head: int
+
+
+def _insert_ignore(conn: Connection, table_name: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(insert(T[table_name]).on_conflict_do_nothing(), rows)
+
+
+class Indexer:
+    """Indexes one community (one deployment manifest) into the database."""
+
+    def __init__(
+        self,
+        manifest: dict[str, Any],
+        engine: Engine,
+        rpc: RpcClient,
+        settings: Settings,
+        *,
+        fault_hook: Callable[[str], None] | None = None,
+        on_batch: Callable[[BatchStats], None] | None = None,
+    ):
+        self.manifest = manifest
+        self.engine = engine
+        self.rpc = rpc
+        self.settings = settings
+        self.chain_id = int(manifest["chain_id"])
+        self.community = manifest["community"].lower()
+        self.start_block = int(manifest["deploy_block"])
+        self.depth = settings.finality_depth
+        self.decoders = ContractDecoders(manifest["contracts"])
+        self.addresses = self.decoders.addresses
+        self.specs = specs_by_event()
+        self.range_size = settings.max_block_range
+        self.fault_hook = fault_hook
+        self.on_batch = on_batch
+        self.head = 0
+        self._status_written: tuple[bool, bool, str | None] | None = None
+
+    # ------------------------------------------------------------------ setup and state
+
+    def prepare(self) -> None:
+        """Check the node serves the manifest's chain and register the community."""
+        chain_id = self.rpc.chain_id()
+        if chain_id != self.chain_id:
+            raise ManifestMismatch(f"the node at {self.rpc.url} serves chain {chain_id}, the manifest chain {self.chain_id}")
+        record = {
+            "community": self.community,
+            "chain_id": self.chain_id,
+            "name": self.manifest.get("name", ""),
+            "network": self.manifest.get("network", ""),
+            "deploy_block": self.start_block,
+            "contracts": {name: c["address"].lower() for name, c in self.manifest["contracts"].items()},
+        }
+        with self.engine.begin() as conn:
+            projections.upsert(conn, T["communities"], [record], ("community",),
+                               ("chain_id", "name", "network", "deploy_block", "contracts"))
+
+    def checkpoint(self, conn: Connection | None = None) -> tuple[int, str | None]:
+        """(last indexed block, its hash); before the first batch, the block before deployment."""
+        checkpoints = T["checkpoints"]
+        query = select(checkpoints.c.block_number, checkpoints.c.block_hash).where(
+            checkpoints.c.chain_id == self.chain_id, checkpoints.c.community == self.community
+        )
+        if conn is None:
+            with self.engine.connect() as own:
+                row = own.execute(query).first()
+        else:
+            row = conn.execute(query).first()
+        if row is None:
+            return self.start_block - 1, None
+        return int(row[0]), row[1]
+
+    def record_status(self, *, reachable: bool, halted: bool = False, error: str | None = None) -> None:
+        """Tell /health what the indexer sees (its own short transaction, written on change)."""
+        state = (reachable, halted, error)
+        if state == self._status_written:
+            return
+        row = {"chain_id": self.chain_id, "community": self.community, "node_reachable": reachable,
+               "halted": halted, "last_error": error, "updated_at": time.time()}
+        with self.engine.begin() as conn:
+            projections.upsert(conn, T["indexer_status"], [row], ("chain_id", "community"),
+                               ("node_reachable", "halted", "last_error", "updated_at"))
+        self._status_written = state
+
+    # ------------------------------------------------------------------ one batch
+
+    def step(self) -> BatchStats | None:
+        """Index the next range; None when already at the head."""
+        cursor, cursor_hash = self.checkpoint()
+        calls: list[tuple[str, list[Any]]] = [("eth_blockNumber", [])]
+        if cursor_hash is not None:
+            calls.append(("eth_getBlockByNumber", [hex(cursor), False]))
+        replies = self.rpc.batch(calls)
+        head = int(replies[0], 16)
+        self.head = head
+        if cursor_hash is not None:
+            node_block = replies[1]
+            if node_block is None or node_block["hash"] != cursor_hash:
+                self._handle_reorg(cursor)
+                return self.step()
+        if cursor >= head:
+            return None
+
+        from_block = cursor + 1
+        to_block = min(head, from_block + self.range_size - 1)
+        logs, to_block = self._get_logs(from_block, to_block)
+        try:
+            headers = self._headers(from_block, to_block, head, logs, cursor_hash)
+        except _ChainMoved as moved:
+            log.info("chain moved while fetching %s-%s (%s); fetching again", from_block, to_block, moved)
+            return BatchStats(from_block, from_block - 1, 0, head)
+        events = self._write_batch(cursor, from_block, to_block, head, logs, headers)
+        self._adapt_range(len(logs))
+        stats = BatchStats(from_block, to_block, events, head)
+        if self.on_batch is not None:
+            self.on_batch(stats)
+        return stats
+
+    def _get_logs(self, from_block: int, to_block: int) -> tuple[list[dict[str, Any]], int]:
+        while True:
+            try:
+                return self.rpc.get_logs(self.addresses, from_block, to_block), to_block
+            except RangeTooLarge:
+                if to_block <= from_block:
+                    raise
+                to_block = from_block + (to_block - from_block) // 2
+                self.range_size = to_block - from_block + 1
+                log.info("node refused the range as too large; now %d blocks", self.range_size)
+
+    def _adapt_range(self, events: int) -> None:
+        target = self.settings.target_events_per_batch
+        if events > 2 * target and self.range_size > 1:
+            self.range_size = max(1, self.range_size // 2)
+        elif events < target // 2 and self.range_size < self.settings.max_block_range:
+            self.range_size = min(self.settings.max_block_range, self.range_size * 2)
+
+    def _headers(self, from_block, to_block, head, logs, cursor_hash) -> dict[int, dict[str, Any]]:
+        window_start = max(from_block, head - self.depth)
+        numbers = {from_block, to_block, *range(window_start, to_block + 1)}
+        numbers.update(int(entry["blockNumber"], 16) for entry in logs)
+        headers = self.rpc.headers(sorted(numbers))
+        if any(h is None for h in headers.values()):
+            raise _ChainMoved("a block disappeared")
+        if cursor_hash is not None and headers[from_block]["parentHash"] != cursor_hash:
+            raise _ChainMoved("first block is not a child of the checkpoint")
+        for number in range(window_start + 1, to_block + 1):
+            if headers[number]["parentHash"] != headers[number - 1]["hash"]:
+                raise _ChainMoved(f"block {number} is not a child of block {number - 1}")
+        for entry in logs:
+            if entry["blockHash"] != headers[int(entry["blockNumber"], 16)]["hash"]:
+                raise _ChainMoved("a log's block hash differs from the header's")
+        return headers
+
+    def _decode(self, logs, headers) -> tuple[list[dict], dict[str, list[dict]], list[tuple[str, dict]]]:
+        community, chain_id = self.community, self.chain_id
+        timestamps = {number: int(h["timestamp"], 16) for number, h in headers.items()}
+        raw_rows: list[dict[str, Any]] = []
+        typed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        ordered: list[tuple[str, dict[str, Any]]] = []
+        find = self.decoders.find
+        specs = self.specs
+        contract_by_address = self.decoders.contract_by_address
+        for entry in logs:
+            if entry.get("removed"):
+                continue
+            address = entry["address"].lower()
+            topics = entry["topics"]
+            block_number = int(entry["blockNumber"], 16)
+            base = {
+                "chain_id": chain_id,
+                "tx_hash": entry["transactionHash"],
+                "log_index": int(entry["logIndex"], 16),
+                "community": community,
+                "block_number": block_number,
+                "block_timestamp": timestamps[block_number],
+            }
+            decoder = find(address, topics[0] if topics else None)
+            args = decoder.decode(topics, entry["data"]) if decoder is not None else None
+            raw_rows.append({
+                **base,
+                "block_hash": entry["blockHash"],
+                "address": address,
+                "contract": contract_by_address.get(address, "unknown"),
+                "event": decoder.name if decoder is not None else None,
+                "args": args,
+            })
+            if decoder is None:
+                continue
+            spec = specs.get((decoder.contract, decoder.name))
+            if spec is None:
+                continue
+            row = dict(base)
+            for column, argument in spec.columns.items():
+                row[column] = args[argument]
+            if spec.constants:
+                row.update(spec.constants)
+            typed[spec.table].append(row)
+            ordered.append((spec.table, row))
+        return raw_rows, typed, ordered
+
+    def _write_batch(self, cursor, from_block, to_block, head, logs, headers) -> int:
+        raw_rows, typed, ordered = self._decode(logs, headers)
+        window_start = max(from_block, head - self.depth)
+        block_rows = [
+            {"chain_id": self.chain_id, "community": self.community, "block_number": n,
+             "block_hash": headers[n]["hash"], "parent_hash": headers[n]["parentHash"],
+             "timestamp": int(headers[n]["timestamp"], 16)}
+            for n in range(window_start, to_block + 1)
+        ]
+        raw_events = T["raw_events"]
+        with self.engine.begin() as conn:
+            leftover = conn.execute(
+                select(raw_events.c.block_number).where(
+                    raw_events.c.community == self.community, raw_events.c.block_number > cursor
+                ).limit(1)
+            ).first()
+            if leftover is not None:
+                # Rows past the checkpoint: this range was indexed before (a manual
+                # re-index). Drop them so the state tables are not moved twice.
+                self._rollback_in(conn, cursor)
+            _insert_ignore(conn, "raw_events", raw_rows)
+            for table_name, rows in typed.items():
+                _insert_ignore(conn, table_name, rows)
+            projections.upsert(conn, T["indexed_blocks"], block_rows, ("chain_id", "community", "block_number"),
+                               ("block_hash", "parent_hash", "timestamp"))
+            projections.apply(conn, self.community, ordered)
+            if self.fault_hook is not None:
+                self.fault_hook("after_rows")
+            self._write_checkpoint(conn, cursor, to_block, headers[to_block]["hash"], head)
+            blocks = T["indexed_blocks"]
+            conn.execute(delete(blocks).where(blocks.c.chain_id == self.chain_id, blocks.c.community == self.community,
+                                              blocks.c.block_number < to_block - self.depth))
+        return len(raw_rows)
+
+    def _write_checkpoint(self, conn: Connection, cursor: int, block: int, block_hash: str | None, head: int) -> None:
+        checkpoints = T["checkpoints"]
+        values = {"block_number": block, "block_hash": block_hash, "chain_head": max(head, block),
+                  "finalized_block": max(self.start_block - 1, min(block, head - self.depth)),
+                  "updated_at": time.time()}
+        result = conn.execute(
+            update(checkpoints)
+            .where(checkpoints.c.chain_id == self.chain_id, checkpoints.c.community == self.community,
+                   checkpoints.c.block_number == cursor)
+            .values(**values)
+        )
+        if result.rowcount == 1:
+            return
+        exists = conn.execute(select(checkpoints.c.block_number).where(
+            checkpoints.c.chain_id == self.chain_id, checkpoints.c.community == self.community)).first()
+        if exists is not None:
+            # Compare-and-set failed: another writer moved the checkpoint; abort this transaction.
+            raise RuntimeError(f"checkpoint moved from {cursor} to {exists[0]} by another indexer of {self.community}")
+        conn.execute(checkpoints.insert().values(chain_id=self.chain_id, community=self.community, **values))
+
+    # ------------------------------------------------------------------ reorgs
+
+    def _handle_reorg(self, cursor: int) -> None:
+        blocks = T["indexed_blocks"]
+        with self.engine.connect() as conn:
+            stored = conn.execute(
+                select(blocks.c.block_number, blocks.c.block_hash)
+                .where(blocks.c.chain_id == self.chain_id, blocks.c.community == self.community)
+                .order_by(blocks.c.block_number.desc())
+            ).all()
+        node = self.rpc.headers([number for number, _ in stored]) if stored else {}
+        ancestor = None
+        for number, block_hash in stored:
+            header = node.get(number)
+            if header is not None and header["hash"] == block_hash:
+                ancestor = number
+                break
+        if ancestor is None or cursor - ancestor > self.depth:
+            where = "no stored block matches the node" if ancestor is None else f"common ancestor {ancestor}"
+            message = (
+                f"reorg deeper than the finality depth ({self.depth} blocks) under indexed block {cursor} of "
+                f"community {self.community} ({where}); refusing to serve data that may be wrong. "
+                f"Check the node, then re-index from a safe block (python -m backend.indexer --from-block N)."
+            )
+            self.record_status(reachable=True, halted=True, error=message)
+            raise DeepReorgError(message)
+        log.warning("reorg: blocks %d..%d replaced; rolling back to %d and replaying", ancestor + 1, cursor, ancestor)
+        self.rollback_to(ancestor)
+
+    def _rollback_in(self, conn: Connection, block: int) -> None:
+        for table_name in EVENT_TABLES:
+            table = T[table_name]
+            conn.execute(delete(table).where(table.c.community == self.community, table.c.block_number > block))
+        blocks = T["indexed_blocks"]
+        conn.execute(delete(blocks).where(blocks.c.chain_id == self.chain_id, blocks.c.community == self.community,
+                                          blocks.c.block_number > block))
+        projections.rebuild(conn, self.community)
+
+    def rollback_to(self, block: int) -> None:
+        """Forget everything after `block` (a reorg's common ancestor, or a re-index start)."""
+        block = max(block, self.start_block - 1)
+        blocks = T["indexed_blocks"]
+        checkpoints = T["checkpoints"]
+        with self.engine.begin() as conn:
+            self._rollback_in(conn, block)
+            known = conn.execute(select(blocks.c.block_hash).where(
+                blocks.c.chain_id == self.chain_id, blocks.c.community == self.community,
+                blocks.c.block_number == block)).first()
+            conn.execute(
+                update(checkpoints)
+                .where(checkpoints.c.chain_id == self.chain_id, checkpoints.c.community == self.community)
+                .values(block_number=block, block_hash=known[0] if known else None, updated_at=time.time())
+            )
+
+    # ------------------------------------------------------------------ loops
+
+    def sync(self, to_block: int | None = None) -> int:
+        """Catch up to the node's head (or `to_block`) and return the events written."""
+        events = 0
+        while True:
+            stats = self.step()
+            if stats is None:
+                return events
+            events += stats.events
+            if to_block is not None and stats.to_block >= to_block:
+                return events
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Follow the chain until `stop` is set. A dead node is reported and waited for;
+        a deep reorg raises."""
+        stop = stop or threading.Event()
+        wait = self.settings.poll_interval_s
+        while not stop.is_set():
+            try:
+                stats = self.step()
+                self.record_status(reachable=True)
+                wait = self.settings.poll_interval_s
+                if stats is None:
+                    stop.wait(wait)
+            except RpcUnavailable as exc:
+                log.warning("node unreachable: %s; retrying in %.1fs", exc, wait)
+                self.record_status(reachable=False, error=str(exc))
+                stop.wait(wait)
+                wait = min(self.settings.rpc_backoff_max_s, wait * 2)
