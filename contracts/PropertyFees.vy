@@ -1,0 +1,1183 @@
+# pragma version 0.4.3
+# pragma nonreentrancy on
+"""
+@title PropertyFees
+@custom:contract-name PropertyFees
+@license GNU Affero General Public License v3.0 only
+@notice Property fees (物业费), the community treasury, the maintenance fund
+        (专项维修资金) and residents' satisfaction with the property service.
+
+        - Billing costs nothing: dues are computed from the calendar. A unit owes
+          `monthly amount × months` from its first unpaid month to the current
+          month, where the monthly amount is `round(area × rate / 100)` fen with the
+          area in 0.01 m² and the rate in fen per m² per month, summed over the rate
+          segments of the property service contracts approved so far. Months are
+          Beijing-time calendar months as indices `year * 12 + month - 1`.
+        - A unit's whole payment state (first unpaid month, paid flag) is one storage
+          word; the fee schedule's latest segment, the configuration and the three
+          treasury balances are one word each, so a payment reads each slot once.
+        - A month is due during itself and overdue from the next month on. The late
+          fee of an overdue month is `monthly amount × min(late_rate × months
+          overdue, late_cap) / 10_000`.
+        - Any wallet pays a unit for N months (oldest first), prepaying at most
+          `max_prepay_months` after the current one, with `approve` or an EIP-2612
+          permit in the same transaction. The exact amount is charged; `max_amount`
+          protects the payer against a change of schedule before inclusion. A
+          payment that contains no overdue month mints community points.
+        - Balances are kept apart: fee income, public income (公共收益) and the
+          maintenance fund. A share (bps) of every fee payment goes to the fund.
+          Fee and public income leave only through an expense recorded by the
+          manager against a category budget the committee approved for the year;
+          the fund moves only at the call of `governance` (the owners' assembly's
+          timelock), in milestones.
+        - A new rate comes only with a property service contract (document hash,
+          company, term, fee standard, service level item hashes) proposed by the
+          manager, the committee or governance and approved by the committee or
+          governance; it takes effect from its first month, which must be after the
+          current month (the very first contract may start earlier, to bill from the
+          billing start). Prepaid months keep the rate they were paid at.
+        - After a month closes, each owner identity rates the service 1-5 once for
+          that month, within `SATISFACTION_WINDOW` months; count and sum are public.
+@custom:security The committee is trusted with the configuration (late fee, points
+                 rate, prepayment limit, billing start) and budgets, all bounded and
+                 logged. The manager can spend fee and public income up to approved
+                 budgets: the invoice hash and the event make each expense auditable,
+                 not impossible to abuse. Only governance moves the maintenance fund;
+                 until `set_governance` is called nobody can. The settlement token is
+                 assumed to be a plain ERC-20 (no fee on transfer, no callbacks).
+"""
+
+from ethereum.ercs import IERC20
+from interfaces import IHouseholdRegistry
+from interfaces import ICommunityPoints
+from interfaces import IPropertyFees
+
+import fees_calendar
+
+implements: IPropertyFees
+
+
+interface IERC20Permit:
+    def permit(owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32): nonpayable
+
+
+COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
+MANAGER_ROLE: constant(bytes32) = keccak256("linli.role.manager")
+
+BPS: constant(uint256) = 10_000
+# Points are minted per yuan (100 fen) at `points_rate` / BPS.
+FEN_PER_YUAN: constant(uint256) = 100
+POINTS_DIVISOR: constant(uint256) = BPS * FEN_PER_YUAN
+REASON_ON_TIME_PAYMENT: constant(uint16) = 2
+
+MAX_CONTRACTS: constant(uint256) = 256
+MAX_SERVICE_ITEMS: constant(uint256) = 16
+MAX_MILESTONES: constant(uint256) = 8
+MAX_PREPAY_LIMIT: constant(uint256) = 36
+MAX_RATE: constant(uint256) = 2**32 - 1
+MAX_POINTS_RATE: constant(uint256) = 2**32 - 1
+SATISFACTION_WINDOW: public(constant(uint256)) = 3
+
+# Where an expense is paid from.
+FUND_FEE_INCOME: public(constant(uint8)) = 0
+FUND_PUBLIC_INCOME: public(constant(uint8)) = 1
+
+# Public income sources (公共收益).
+SOURCE_PARKING: public(constant(uint8)) = 1
+SOURCE_ADVERTISING: public(constant(uint8)) = 2
+SOURCE_PROMOTION: public(constant(uint8)) = 3
+SOURCE_SERVICE_FEE: public(constant(uint8)) = 4
+SOURCE_OTHER: public(constant(uint8)) = 5
+
+MASK16: constant(uint256) = 2**16 - 1
+MASK32: constant(uint256) = 2**32 - 1
+MASK85: constant(uint256) = 2**85 - 1
+MASK128: constant(uint256) = 2**128 - 1
+
+# Unit word: bits 0..31 first unpaid month, bit 32 set once the unit has paid.
+# A zero word is a unit never paid and without its own start: it owes from billing_start.
+PAID_FLAG: constant(uint256) = 2**32
+
+# Configuration word:
+#   bits  0..31  billing start month        bits 32..47 late fee (bps per month)
+#   bits 48..63  late fee cap (bps)         bits 64..79 max prepaid months
+#   bits 80..95  maintenance share (bps)    bits 96..127 points rate (bps of a point per yuan)
+SHIFT_LATE_RATE: constant(uint256) = 32
+SHIFT_LATE_CAP: constant(uint256) = 48
+SHIFT_PREPAY: constant(uint256) = 64
+SHIFT_SHARE: constant(uint256) = 80
+SHIFT_POINTS: constant(uint256) = 96
+
+#   bits 128..255 the latest rate segment (head), so a payment reads one word for both.
+# Rate segment word (128 bits): bits 0..31 first month, 32..63 number of segments
+# (head only), 64..95 service contract id, 96..127 rate (fen per m² per month).
+SHIFT_HEAD: constant(uint256) = 128
+SHIFT_SEG_COUNT: constant(uint256) = 32
+SHIFT_SEG_CONTRACT: constant(uint256) = 64
+SHIFT_SEG_RATE: constant(uint256) = 96
+
+# Treasury word: bits 0..84 fee income, 85..169 public income, 170..254 maintenance fund (fen).
+SHIFT_PUBLIC: constant(uint256) = 85
+SHIFT_FUND: constant(uint256) = 170
+
+
+struct ServiceContract:
+    doc_hash: bytes32
+    company: address
+    start_month: uint256
+    end_month: uint256
+    rate: uint256
+    service_items: DynArray[bytes32, MAX_SERVICE_ITEMS]
+    proposed_by: address
+    approved: bool
+
+
+struct MaintenanceProject:
+    payee: address
+    doc_hash: bytes32
+    milestones: DynArray[uint256, MAX_MILESTONES]
+    released: uint256
+    paid: uint256
+
+
+struct Statement:
+    first_unpaid_month: uint256
+    current_month: uint256
+    months_due: uint256
+    months_overdue: uint256
+    monthly_amount: uint256
+    dues: uint256
+    late_fee: uint256
+    total: uint256
+
+
+registry: public(immutable(address))
+points: public(immutable(address))
+settlement_token: public(immutable(address))
+
+governance: public(address)
+
+_config: uint256
+_treasury: uint256
+_unit_word: HashMap[uint256, uint256]
+
+# Every rate segment, oldest first; the latest is also the head inside _config.
+_segments: HashMap[uint256, uint256]
+service_contract_count: public(uint256)
+service_contracts: public(HashMap[uint256, ServiceContract])
+
+# (year, category) -> budget << 128 | spent
+_budget: HashMap[uint256, HashMap[uint8, uint256]]
+expense_count: public(uint256)
+
+maintenance_reserved: public(uint256)
+maintenance_project_count: public(uint256)
+maintenance_projects: public(HashMap[uint256, MaintenanceProject])
+
+# month -> count << 128 | sum of scores
+_satisfaction: HashMap[uint256, uint256]
+# month -> identity // 256 -> bitmap of identities that rated
+_rated: HashMap[uint256, HashMap[uint256, uint256]]
+
+
+event FeePaid:
+    unit_id: indexed(uint256)
+    payer: indexed(address)
+    from_month: uint256
+    to_month: uint256
+    dues: uint256
+    late_fee: uint256
+    amount: uint256
+    to_maintenance: uint256
+    points: uint256
+
+event PublicIncomeReceived:
+    payer: indexed(address)
+    source: indexed(uint8)
+    amount: uint256
+    paid_by: indexed(address)
+
+event MaintenanceDeposited:
+    depositor: indexed(address)
+    amount: uint256
+    source: indexed(bytes32)
+
+event ExpenseRecorded:
+    expense_id: indexed(uint256)
+    category: indexed(uint8)
+    payee: indexed(address)
+    amount: uint256
+    invoice_hash: bytes32
+    period: uint256
+    fund: uint8
+    budget_spent: uint256
+    recorded_by: address
+
+event BudgetApproved:
+    year: indexed(uint256)
+    category: indexed(uint8)
+    amount: uint256
+    spent: uint256
+    approved_by: indexed(address)
+
+event ServiceContractProposed:
+    contract_id: indexed(uint256)
+    company: indexed(address)
+    doc_hash: bytes32
+    start_month: uint256
+    end_month: uint256
+    rate: uint256
+    service_items: DynArray[bytes32, MAX_SERVICE_ITEMS]
+    proposed_by: indexed(address)
+
+event ServiceContractApproved:
+    contract_id: indexed(uint256)
+    company: indexed(address)
+    start_month: uint256
+    rate: uint256
+    segment: uint256
+    approved_by: indexed(address)
+
+event LateFeeSet:
+    rate_bps: uint256
+    cap_bps: uint256
+
+event PrepayLimitSet:
+    months: uint256
+
+event PointsRateSet:
+    rate: uint256
+
+event BillingStartSet:
+    month: uint256
+
+event UnitBillingStartSet:
+    unit_id: indexed(uint256)
+    month: uint256
+
+event MaintenanceShareSet:
+    bps: uint256
+    set_by: indexed(address)
+
+event GovernanceSet:
+    previous: indexed(address)
+    governance: indexed(address)
+    set_by: indexed(address)
+
+event MaintenanceProjectApproved:
+    project_id: indexed(uint256)
+    payee: indexed(address)
+    total: uint256
+    milestones: DynArray[uint256, MAX_MILESTONES]
+    doc_hash: bytes32
+    reserved_after: uint256
+
+event MilestoneReleased:
+    project_id: indexed(uint256)
+    payee: indexed(address)
+    index: uint256
+    amount: uint256
+    remaining: uint256
+
+event ServiceRated:
+    period: indexed(uint256)
+    identity: indexed(uint256)
+    rater: indexed(address)
+    score: uint256
+    count: uint256
+    total: uint256
+
+
+@deploy
+def __init__(registry_: address, points_: address, settlement_token_: address, billing_start: uint256):
+    """
+    @notice Deploy the fees of one community.
+    @param registry_ The community's HouseholdRegistry (units, areas, roles).
+    @param points_ The community's CommunityPoints (this contract must be made a minter).
+    @param settlement_token_ The ERC-20 fees are paid in (2 decimals: fen).
+    @param billing_start The month index from which never-paid units owe (0: the current month).
+    """
+    assert registry_ != empty(address), "fees: registry is the zero address"
+    assert points_ != empty(address), "fees: points is the zero address"
+    assert settlement_token_ != empty(address), "fees: token is the zero address"
+    registry = registry_
+    points = points_
+    settlement_token = settlement_token_
+    start: uint256 = billing_start
+    if start == 0:
+        start = fees_calendar._month_of(block.timestamp)
+    assert start <= MASK32, "fees: month out of range"
+    # Defaults: late fee 50 bps per month overdue capped at 1_000 bps of a month's dues,
+    # prepayment up to 12 months, 10% to the maintenance fund, one point per yuan paid on time.
+    cfg: uint256 = start | (50 << SHIFT_LATE_RATE) | (1_000 << SHIFT_LATE_CAP) | (12 << SHIFT_PREPAY)
+    cfg |= (1_000 << SHIFT_SHARE) | (BPS << SHIFT_POINTS)
+    self._config = cfg
+    log BillingStartSet(month=start)
+    log LateFeeSet(rate_bps=50, cap_bps=1_000)
+    log PrepayLimitSet(months=12)
+    log MaintenanceShareSet(bps=1_000, set_by=msg.sender)
+    log PointsRateSet(rate=BPS)
+
+
+# ---------------------------------------------------------------- payments
+
+
+@external
+def pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
+    """
+    @notice Pay a unit's fees for `months` months, oldest unpaid month first. Any
+            wallet may pay any unit; the caller must have approved this contract.
+    @param unit_id The unit.
+    @param months The number of months to pay (> 0).
+    @param max_amount The most the caller accepts to pay (dues + late fee).
+    @return The amount charged in fen.
+    """
+    return self._pay(unit_id, months, max_amount)
+
+
+@external
+def pay_with_permit(
+    unit_id: uint256, months: uint256, max_amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32
+) -> uint256:
+    """
+    @notice Pay like `pay`, approving with an EIP-2612 permit of `max_amount` signed
+            by the caller in the same transaction.
+    @dev The permit is tried, not required: if someone front-ran it (the allowance
+         is already there) the payment still goes through; otherwise transferFrom
+         fails for lack of allowance.
+    @param unit_id The unit.
+    @param months The number of months to pay (> 0).
+    @param max_amount The permit's value and the most the caller accepts to pay.
+    @param deadline The permit's deadline.
+    @param v The permit signature's v.
+    @param r The permit signature's r.
+    @param s The permit signature's s.
+    @return The amount charged in fen.
+    """
+    # A failed permit is ignored on purpose: transferFrom below decides.
+    permitted: bool = raw_call(
+        settlement_token,
+        abi_encode(msg.sender, self, max_amount, deadline, v, r, s, method_id=method_id("permit(address,address,uint256,uint256,uint8,bytes32,bytes32)")),
+        revert_on_failure=False,
+    )
+    return self._pay(unit_id, months, max_amount)
+
+
+@external
+def receive_public_income(payer: address, amount: uint256, source: uint8):
+    """
+    @notice Pay public income (公共收益: parking, advertising on common parts,
+            merchant promotion, service platform fees) into the treasury. The
+            tokens are pulled from the caller; `payer` is who the income is from
+            (a merchant, a driver, or the caller itself), so a module can forward
+            income it collected on someone's behalf.
+    @param payer The party the income is attributed to.
+    @param amount The amount in fen (> 0).
+    @param source The source category (SOURCE_*: 1 parking … 5 other).
+    """
+    assert amount > 0, "fees: zero amount"
+    assert source >= SOURCE_PARKING and source <= SOURCE_OTHER, "fees: unknown income source"
+    assert payer != empty(address), "fees: payer is the zero address"
+    treasury: uint256 = self._treasury
+    balance: uint256 = ((treasury >> SHIFT_PUBLIC) & MASK85) + amount
+    assert balance <= MASK85, "fees: balance overflow"
+    self._treasury = (treasury & ~(MASK85 << SHIFT_PUBLIC)) | (balance << SHIFT_PUBLIC)
+    assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, amount, default_return_value=True), "fees: transfer failed"
+    log PublicIncomeReceived(payer=payer, source=source, amount=amount, paid_by=msg.sender)
+
+
+# ---------------------------------------------------------------- property service contract
+
+
+@external
+def propose_service_contract(
+    doc_hash: bytes32,
+    company: address,
+    start_month: uint256,
+    end_month: uint256,
+    rate: uint256,
+    service_items: DynArray[bytes32, MAX_SERVICE_ITEMS],
+) -> uint256:
+    """
+    @notice Propose a property service contract (物业服务合同) and the fee standard
+            it brings. It applies only once approved by the committee or governance.
+    @param doc_hash sha256 of the signed contract document.
+    @param company The property company's wallet (must hold the manager role).
+    @param start_month The first month of the term; the rate applies from it.
+    @param end_month The last month of the term (inclusive).
+    @param rate Fee standard in fen per m² per month (> 0).
+    @param service_items Hashes of the service level items (up to 16).
+    @return The contract id (1, 2, …).
+    """
+    assert (
+        self._is_committee(msg.sender) or msg.sender == self.governance or self._is_manager(msg.sender)
+    ), "fees: manager, committee or governance only"
+    assert doc_hash != empty(bytes32), "fees: empty document hash"
+    assert self._is_manager(company), "fees: company is not the manager"
+    assert rate > 0 and rate <= MAX_RATE, "fees: rate out of range"
+    assert start_month <= end_month and end_month <= MASK32, "fees: bad term"
+    contract_id: uint256 = self.service_contract_count + 1
+    self.service_contract_count = contract_id
+    self.service_contracts[contract_id] = ServiceContract(
+        doc_hash=doc_hash,
+        company=company,
+        start_month=start_month,
+        end_month=end_month,
+        rate=rate,
+        service_items=service_items,
+        proposed_by=msg.sender,
+        approved=False,
+    )
+    log ServiceContractProposed(
+        contract_id=contract_id,
+        company=company,
+        doc_hash=doc_hash,
+        start_month=start_month,
+        end_month=end_month,
+        rate=rate,
+        service_items=service_items,
+        proposed_by=msg.sender,
+    )
+    return contract_id
+
+
+@external
+def approve_service_contract(contract_id: uint256):
+    """
+    @notice Approve a proposed service contract: its rate applies from its first month.
+    @param contract_id The proposed contract.
+    """
+    assert self._is_committee(msg.sender) or msg.sender == self.governance, "fees: committee or governance only"
+    sc: ServiceContract = self.service_contracts[contract_id]
+    assert sc.doc_hash != empty(bytes32), "fees: unknown service contract"
+    assert not sc.approved, "fees: already approved"
+    assert self._is_manager(sc.company), "fees: company is not the manager"
+    cfg: uint256 = self._config
+    head: uint256 = cfg >> SHIFT_HEAD
+    count: uint256 = (head >> SHIFT_SEG_COUNT) & MASK32
+    if count > 0:
+        # Months already begun keep their rate; the schedule only grows forward.
+        assert sc.start_month > fees_calendar._month_of(block.timestamp), "fees: rate must start after the current month"
+        assert sc.start_month > head & MASK32, "fees: starts before the latest rate"
+    assert count < MAX_CONTRACTS, "fees: too many rate changes"
+    segment: uint256 = sc.start_month | (contract_id << SHIFT_SEG_CONTRACT) | (sc.rate << SHIFT_SEG_RATE)
+    self._segments[count] = segment
+    self._config = (cfg & MASK128) | ((segment | ((count + 1) << SHIFT_SEG_COUNT)) << SHIFT_HEAD)
+    self.service_contracts[contract_id].approved = True
+    log ServiceContractApproved(
+        contract_id=contract_id, company=sc.company, start_month=sc.start_month, rate=sc.rate, segment=count, approved_by=msg.sender
+    )
+
+
+# ---------------------------------------------------------------- committee settings
+
+
+@external
+def set_late_fee(rate_bps: uint256, cap_bps: uint256):
+    """
+    @notice Set the late fee: `rate_bps` of the monthly amount per month overdue,
+            at most `cap_bps` of it per month of dues.
+    @param rate_bps Basis points per month overdue (0..10_000).
+    @param cap_bps Cap in basis points of a month's dues (0..10_000).
+    """
+    self._only_committee()
+    assert rate_bps <= BPS and cap_bps <= BPS, "fees: bps out of range"
+    cfg: uint256 = self._config & ~((MASK16 << SHIFT_LATE_RATE) | (MASK16 << SHIFT_LATE_CAP))
+    self._config = cfg | (rate_bps << SHIFT_LATE_RATE) | (cap_bps << SHIFT_LATE_CAP)
+    log LateFeeSet(rate_bps=rate_bps, cap_bps=cap_bps)
+
+
+@external
+def set_prepay_limit(months: uint256):
+    """
+    @notice Set how many months after the current one may be paid in advance.
+    @param months 0..36.
+    """
+    self._only_committee()
+    assert months <= MAX_PREPAY_LIMIT, "fees: prepayment limit out of range"
+    self._config = (self._config & ~(MASK16 << SHIFT_PREPAY)) | (months << SHIFT_PREPAY)
+    log PrepayLimitSet(months=months)
+
+
+@external
+def set_points_rate(rate: uint256):
+    """
+    @notice Set the points minted for an on-time payment, in basis points of a
+            point per yuan of dues (10_000: one point per yuan; 0: none).
+    @param rate The rate.
+    """
+    self._only_committee()
+    assert rate <= MAX_POINTS_RATE, "fees: points rate out of range"
+    self._config = (self._config & ~(MASK32 << SHIFT_POINTS)) | (rate << SHIFT_POINTS)
+    log PointsRateSet(rate=rate)
+
+
+@external
+def set_billing_start(month: uint256):
+    """
+    @notice Set the month from which units that never paid and have no start of
+            their own owe fees.
+    @param month A month index.
+    """
+    self._only_committee()
+    assert month > 0 and month <= MASK32, "fees: month out of range"
+    self._config = (self._config & ~MASK32) | month
+    log BillingStartSet(month=month)
+
+
+@external
+def set_unit_billing_start(unit_id: uint256, month: uint256):
+    """
+    @notice Set the month a unit that never paid owes from (e.g. a unit registered
+            or delivered after the community's billing start).
+    @param unit_id The unit.
+    @param month A month index.
+    """
+    self._only_committee()
+    self._area_of(unit_id)
+    assert month > 0 and month <= MASK32, "fees: month out of range"
+    assert self._unit_word[unit_id] & PAID_FLAG == 0, "fees: unit already paid"
+    self._unit_word[unit_id] = month
+    log UnitBillingStartSet(unit_id=unit_id, month=month)
+
+
+@external
+def approve_budget(year: uint256, category: uint8, amount: uint256):
+    """
+    @notice Approve (or revise) the annual budget of an expense category.
+    @param year The calendar year, e.g. 2026.
+    @param category The expense category (> 0; labels in the README).
+    @param amount The budget in fen; not below what is already spent.
+    """
+    self._only_committee()
+    assert category != 0, "fees: category 0"
+    assert amount <= MASK128, "fees: amount out of range"
+    spent: uint256 = self._budget[year][category] & MASK128
+    assert amount >= spent, "fees: budget below spent"
+    self._budget[year][category] = (amount << 128) | spent
+    log BudgetApproved(year=year, category=category, amount=amount, spent=spent, approved_by=msg.sender)
+
+
+# ---------------------------------------------------------------- expenses
+
+
+@external
+def record_expense(category: uint8, payee: address, amount: uint256, invoice_hash: bytes32, period: uint256, fund: uint8) -> uint256:
+    """
+    @notice Record an expense and pay it: the only way money leaves fee income or
+            public income. It counts against the budget of its category for the
+            year of `period`.
+    @param category The expense category (its budget must cover the amount).
+    @param payee Who is paid.
+    @param amount The amount in fen (> 0).
+    @param invoice_hash sha256 of the invoice document.
+    @param period The month index the expense belongs to.
+    @param fund FUND_FEE_INCOME (0) or FUND_PUBLIC_INCOME (1).
+    @return The expense id (1, 2, …).
+    """
+    assert self._is_manager(msg.sender), "fees: manager only"
+    assert amount > 0, "fees: zero amount"
+    assert payee != empty(address), "fees: payee is the zero address"
+    assert invoice_hash != empty(bytes32), "fees: empty invoice hash"
+    assert fund <= FUND_PUBLIC_INCOME, "fees: unknown fund"
+    # period // 12 is the calendar year of a month index.
+    year: uint256 = period // 12
+    word: uint256 = self._budget[year][category]
+    budget: uint256 = word >> 128
+    assert budget > 0, "fees: no budget for the category"
+    spent: uint256 = (word & MASK128) + amount
+    assert spent <= budget, "fees: over budget"
+    self._budget[year][category] = (budget << 128) | spent
+
+    treasury: uint256 = self._treasury
+    offset: uint256 = 0
+    if fund == FUND_PUBLIC_INCOME:
+        offset = SHIFT_PUBLIC
+    balance: uint256 = (treasury >> offset) & MASK85
+    assert balance >= amount, "fees: insufficient balance"
+    # balance >= amount was just checked.
+    self._treasury = (treasury & ~(MASK85 << offset)) | (unsafe_sub(balance, amount) << offset)
+
+    expense_id: uint256 = self.expense_count + 1
+    self.expense_count = expense_id
+    assert extcall IERC20(settlement_token).transfer(payee, amount, default_return_value=True), "fees: transfer failed"
+    log ExpenseRecorded(
+        expense_id=expense_id,
+        category=category,
+        payee=payee,
+        amount=amount,
+        invoice_hash=invoice_hash,
+        period=period,
+        fund=fund,
+        budget_spent=spent,
+        recorded_by=msg.sender,
+    )
+    return expense_id
+
+
+# ---------------------------------------------------------------- maintenance fund
+
+
+@external
+def set_governance(executor: address):
+    """
+    @notice Name the governance executor (the owners' assembly's timelock). The
+            committee may set it once, while unset; afterwards only the current
+            governance may change it.
+    @param executor The new governance address.
+    """
+    current: address = self.governance
+    if current == empty(address):
+        assert self._is_committee(msg.sender), "fees: governance only"
+    else:
+        assert msg.sender == current, "fees: governance only"
+    assert executor != empty(address), "fees: governance is the zero address"
+    self.governance = executor
+    log GovernanceSet(previous=current, governance=executor, set_by=msg.sender)
+
+
+@external
+def set_maintenance_share(bps: uint256):
+    """
+    @notice Set the share of every fee payment that goes to the maintenance fund
+            (raising the fund is a major assembly matter).
+    @param bps 0..10_000.
+    """
+    self._only_governance()
+    assert bps <= BPS, "fees: bps out of range"
+    self._config = (self._config & ~(MASK16 << SHIFT_SHARE)) | (bps << SHIFT_SHARE)
+    log MaintenanceShareSet(bps=bps, set_by=msg.sender)
+
+
+@external
+def deposit_maintenance(amount: uint256, source: bytes32):
+    """
+    @notice Pay settlement tokens straight into the maintenance fund (e.g. a levy
+            decided by the assembly, or the initial deposits of the units).
+    @param amount The amount in fen (> 0).
+    @param source What the deposit is for (e.g. hash of the assembly decision).
+    """
+    assert amount > 0, "fees: zero amount"
+    treasury: uint256 = self._treasury
+    balance: uint256 = (treasury >> SHIFT_FUND) + amount
+    assert balance <= MASK85, "fees: balance overflow"
+    self._treasury = (treasury & ~(MASK85 << SHIFT_FUND)) | (balance << SHIFT_FUND)
+    assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, amount, default_return_value=True), "fees: transfer failed"
+    log MaintenanceDeposited(depositor=msg.sender, amount=amount, source=source)
+
+
+@external
+def approve_maintenance_project(payee: address, milestones: DynArray[uint256, MAX_MILESTONES], doc_hash: bytes32) -> uint256:
+    """
+    @notice Approve a maintenance project paid from the fund in milestones (首款,
+            then 尾款 …); its total is reserved at once.
+    @param payee Who is paid.
+    @param milestones The amounts of the milestones in order (each > 0, 1..8 of them).
+    @param doc_hash Hash of the project document (assembly decision, contract).
+    @return The project id (1, 2, …).
+    """
+    self._only_governance()
+    assert payee != empty(address), "fees: payee is the zero address"
+    assert len(milestones) > 0, "fees: no milestones"
+    total: uint256 = 0
+    for amount: uint256 in milestones:
+        assert amount > 0, "fees: zero milestone"
+        total += amount
+    reserved: uint256 = self.maintenance_reserved + total
+    assert reserved <= self._treasury >> SHIFT_FUND, "fees: maintenance fund too small"
+    self.maintenance_reserved = reserved
+    project_id: uint256 = self.maintenance_project_count + 1
+    self.maintenance_project_count = project_id
+    self.maintenance_projects[project_id] = MaintenanceProject(
+        payee=payee, doc_hash=doc_hash, milestones=milestones, released=0, paid=0
+    )
+    log MaintenanceProjectApproved(
+        project_id=project_id, payee=payee, total=total, milestones=milestones, doc_hash=doc_hash, reserved_after=reserved
+    )
+    return project_id
+
+
+@external
+def release_milestone(project_id: uint256):
+    """
+    @notice Pay the next milestone of a maintenance project to its payee.
+    @param project_id The project.
+    """
+    self._only_governance()
+    project: MaintenanceProject = self.maintenance_projects[project_id]
+    assert project.payee != empty(address), "fees: unknown project"
+    index: uint256 = project.released
+    assert index < len(project.milestones), "fees: project fully paid"
+    amount: uint256 = project.milestones[index]
+    # amount was reserved from the fund at approval, so both stay >= amount.
+    self.maintenance_reserved = unsafe_sub(self.maintenance_reserved, amount)
+    treasury: uint256 = self._treasury
+    self._treasury = treasury - (amount << SHIFT_FUND)
+    self.maintenance_projects[project_id].released = index + 1
+    self.maintenance_projects[project_id].paid = project.paid + amount
+    remaining: uint256 = 0
+    for j: uint256 in range(index + 1, len(project.milestones), bound=MAX_MILESTONES):
+        remaining += project.milestones[j]
+    assert extcall IERC20(settlement_token).transfer(project.payee, amount, default_return_value=True), "fees: transfer failed"
+    log MilestoneReleased(project_id=project_id, payee=project.payee, index=index, amount=amount, remaining=remaining)
+
+
+# ---------------------------------------------------------------- satisfaction
+
+
+@external
+def rate_service(period: uint256, score: uint256):
+    """
+    @notice Rate the property service of a closed month, 1 (poor) to 5 (excellent),
+            once per owner identity; open for SATISFACTION_WINDOW months after it.
+    @param period The month index rated (before the current month).
+    @param score 1..5.
+    """
+    assert score >= 1 and score <= 5, "fees: score out of range"
+    current: uint256 = fees_calendar._month_of(block.timestamp)
+    assert period < current, "fees: period not closed"
+    assert period + SATISFACTION_WINDOW >= current, "fees: rating window closed"
+    bound: bool = False
+    identity: uint256 = 0
+    bound, identity = staticcall IHouseholdRegistry(registry).identity_of(msg.sender)
+    assert bound and staticcall IHouseholdRegistry(registry).is_owner(msg.sender), "fees: owners only"
+    bit: uint256 = 1 << (identity % 256)
+    bitmap: uint256 = self._rated[period][identity // 256]
+    assert bitmap & bit == 0, "fees: already rated"
+    self._rated[period][identity // 256] = bitmap | bit
+    word: uint256 = self._satisfaction[period]
+    count: uint256 = (word >> 128) + 1
+    total: uint256 = (word & MASK128) + score
+    self._satisfaction[period] = (count << 128) | total
+    log ServiceRated(period=period, identity=identity, rater=msg.sender, score=score, count=count, total=total)
+
+
+# ---------------------------------------------------------------- views
+
+
+@external
+@view
+def statement(unit_id: uint256) -> Statement:
+    """
+    @notice A unit's statement now: unpaid months through the current month, the
+            current monthly amount, dues, late fee and total.
+    @param unit_id The unit.
+    """
+    area: uint256 = self._area_of(unit_id)
+    cfg: uint256 = self._config
+    current: uint256 = fees_calendar._month_of(block.timestamp)
+    first: uint256 = self._first_unpaid(self._unit_word[unit_id], cfg)
+    head: uint256 = cfg >> SHIFT_HEAD
+    s: Statement = empty(Statement)
+    s.first_unpaid_month = first
+    s.current_month = current
+    s.monthly_amount = self._monthly_amount(area, self._rate_at(head, current))
+    if first <= current:
+        s.months_due = current + 1 - first
+        s.months_overdue = current - first
+        if head != 0:
+            s.dues, s.late_fee = self._charge(area, first, current + 1, current, cfg, head)
+    s.total = s.dues + s.late_fee
+    return s
+
+
+@external
+@view
+def quote(unit_id: uint256, months: uint256) -> (uint256, uint256, uint256, uint256, uint256):
+    """
+    @notice What `pay(unit_id, months, …)` would charge now, with the same checks.
+    @param unit_id The unit.
+    @param months The number of months.
+    @return first month covered, last month covered, dues, late fee, total.
+    """
+    assert months > 0, "fees: zero months"
+    area: uint256 = self._area_of(unit_id)
+    cfg: uint256 = self._config
+    first: uint256 = self._first_unpaid(self._unit_word[unit_id], cfg)
+    current: uint256 = fees_calendar._month_of(block.timestamp)
+    end: uint256 = first + months
+    assert end <= current + 1 + ((cfg >> SHIFT_PREPAY) & MASK16), "fees: over the prepayment limit"
+    head: uint256 = cfg >> SHIFT_HEAD
+    assert head != 0, "fees: no fee standard in force"
+    dues: uint256 = 0
+    late: uint256 = 0
+    dues, late = self._charge(area, first, end, current, cfg, head)
+    return (first, end - 1, dues, late, dues + late)
+
+
+@external
+@view
+def first_unpaid_month(unit_id: uint256) -> uint256:
+    """
+    @notice The first month a unit has not paid (paid through the month before).
+    @param unit_id The unit (not checked against the registry).
+    """
+    return self._first_unpaid(self._unit_word[unit_id], self._config)
+
+
+@external
+@view
+def has_paid(unit_id: uint256) -> bool:
+    """
+    @notice Whether a unit ever paid (its billing start can no longer be set).
+    @param unit_id The unit.
+    """
+    return self._unit_word[unit_id] & PAID_FLAG != 0
+
+
+@external
+@view
+def current_month() -> uint256:
+    """
+    @notice The current Beijing-time month index (year * 12 + month - 1).
+    """
+    return fees_calendar._month_of(block.timestamp)
+
+
+@external
+@pure
+def month_of(timestamp: uint256) -> uint256:
+    """
+    @notice The Beijing-time month index of a Unix timestamp.
+    @param timestamp Seconds since the epoch (below 2**64).
+    """
+    assert timestamp < 2**64, "fees: timestamp out of range"
+    return fees_calendar._month_of(timestamp)
+
+
+@external
+@pure
+def month_start(month: uint256) -> uint256:
+    """
+    @notice The Unix timestamp of 00:00 Beijing time on the first of a month.
+    @param month A month index from February 1970.
+    """
+    return fees_calendar._month_start(month)
+
+
+@external
+@view
+def rate_at(month: uint256) -> (uint256, uint256):
+    """
+    @notice The fee standard (fen per m² per month) of a month and the service
+            contract it comes from (0, 0 before the first contract).
+    @param month A month index.
+    """
+    seg: uint256 = self._segment_at(self._config >> SHIFT_HEAD, month)
+    return (seg >> SHIFT_SEG_RATE, (seg >> SHIFT_SEG_CONTRACT) & MASK32)
+
+
+@external
+@view
+def rate_segment_count() -> uint256:
+    """
+    @notice How many rate segments (approved service contracts) the schedule has.
+    """
+    return (self._config >> (SHIFT_HEAD + SHIFT_SEG_COUNT)) & MASK32
+
+
+@external
+@view
+def rate_segment(index: uint256) -> (uint256, uint256, uint256):
+    """
+    @notice One segment of the fee schedule, oldest first.
+    @param index 0 .. rate_segment_count() - 1.
+    @return first month, rate (fen per m² per month), service contract id.
+    """
+    assert index < (self._config >> (SHIFT_HEAD + SHIFT_SEG_COUNT)) & MASK32, "fees: no such segment"
+    seg: uint256 = self._segments[index]
+    return (seg & MASK32, seg >> SHIFT_SEG_RATE, (seg >> SHIFT_SEG_CONTRACT) & MASK32)
+
+
+@external
+@view
+def contract_in_force() -> uint256:
+    """
+    @notice The id of the service contract whose rate applies this month (0: none).
+    """
+    seg: uint256 = self._segment_at(self._config >> SHIFT_HEAD, fees_calendar._month_of(block.timestamp))
+    return (seg >> SHIFT_SEG_CONTRACT) & MASK32
+
+
+@external
+@view
+def service_items(contract_id: uint256) -> DynArray[bytes32, MAX_SERVICE_ITEMS]:
+    """
+    @notice The service level item hashes of a service contract.
+    @param contract_id The contract.
+    """
+    return self.service_contracts[contract_id].service_items
+
+
+@external
+@view
+def config() -> (uint256, uint256, uint256, uint256, uint256, uint256):
+    """
+    @notice The fee configuration.
+    @return billing start month, late fee bps per month, late fee cap bps,
+            max prepaid months, maintenance share bps, points rate.
+    """
+    cfg: uint256 = self._config
+    return (
+        cfg & MASK32,
+        (cfg >> SHIFT_LATE_RATE) & MASK16,
+        (cfg >> SHIFT_LATE_CAP) & MASK16,
+        (cfg >> SHIFT_PREPAY) & MASK16,
+        (cfg >> SHIFT_SHARE) & MASK16,
+        (cfg >> SHIFT_POINTS) & MASK32,
+    )
+
+
+@external
+@view
+def maintenance_share() -> uint256:
+    """
+    @notice The share of each fee payment that goes to the maintenance fund, in bps.
+    """
+    return (self._config >> SHIFT_SHARE) & MASK16
+
+
+@external
+@view
+def fee_income() -> uint256:
+    """
+    @notice Property fee income held (fen), after expenses.
+    """
+    return self._treasury & MASK85
+
+
+@external
+@view
+def public_income() -> uint256:
+    """
+    @notice Public income held (fen), after expenses.
+    """
+    return (self._treasury >> SHIFT_PUBLIC) & MASK85
+
+
+@external
+@view
+def maintenance_fund() -> uint256:
+    """
+    @notice The maintenance fund's balance (fen), reserved part included.
+    """
+    return self._treasury >> SHIFT_FUND
+
+
+@external
+@view
+def budget(year: uint256, category: uint8) -> (uint256, uint256):
+    """
+    @notice A category's approved budget and amount spent for a year.
+    @param year The calendar year.
+    @param category The expense category.
+    @return budget, spent (fen).
+    """
+    word: uint256 = self._budget[year][category]
+    return (word >> 128, word & MASK128)
+
+
+@external
+@view
+def milestones(project_id: uint256) -> DynArray[uint256, MAX_MILESTONES]:
+    """
+    @notice The milestone amounts of a maintenance project.
+    @param project_id The project.
+    """
+    return self.maintenance_projects[project_id].milestones
+
+
+@external
+@view
+def satisfaction(period: uint256) -> (uint256, uint256):
+    """
+    @notice The ratings of a month: how many owners rated and the sum of scores.
+    @param period The month index.
+    @return count, sum.
+    """
+    word: uint256 = self._satisfaction[period]
+    return (word >> 128, word & MASK128)
+
+
+@external
+@view
+def has_rated(period: uint256, identity: uint256) -> bool:
+    """
+    @notice Whether an owner identity rated a month.
+    @param period The month index.
+    @param identity The owner identity index.
+    """
+    return self._rated[period][identity // 256] & (1 << (identity % 256)) != 0
+
+
+# ---------------------------------------------------------------- internal
+
+
+@internal
+def _pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
+    assert months > 0, "fees: zero months"
+    area: uint256 = self._area_of(unit_id)
+    cfg: uint256 = self._config
+    first: uint256 = self._first_unpaid(self._unit_word[unit_id], cfg)
+    current: uint256 = fees_calendar._month_of(block.timestamp)
+    end: uint256 = first + months
+    assert end <= current + 1 + ((cfg >> SHIFT_PREPAY) & MASK16), "fees: over the prepayment limit"
+    head: uint256 = cfg >> SHIFT_HEAD
+    assert head != 0, "fees: no fee standard in force"
+    dues: uint256 = 0
+    late: uint256 = 0
+    dues, late = self._charge(area, first, end, current, cfg, head)
+    amount: uint256 = dues + late
+    assert amount <= max_amount, "fees: amount above max_amount"
+
+    to_fund: uint256 = amount * ((cfg >> SHIFT_SHARE) & MASK16) // BPS
+    treasury: uint256 = self._treasury
+    # to_fund <= amount, so amount - to_fund cannot underflow.
+    fee_balance: uint256 = (treasury & MASK85) + unsafe_sub(amount, to_fund)
+    fund_balance: uint256 = (treasury >> SHIFT_FUND) + to_fund
+    assert fee_balance <= MASK85 and fund_balance <= MASK85, "fees: balance overflow"
+    self._treasury = (treasury & (MASK85 << SHIFT_PUBLIC)) | fee_balance | (fund_balance << SHIFT_FUND)
+    # end < 2**32 + 2**16: months beyond MASK32 are unreachable since first <= current + 37.
+    self._unit_word[unit_id] = end | PAID_FLAG
+
+    assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, amount, default_return_value=True), "fees: transfer failed"
+
+    minted: uint256 = 0
+    if first >= current:
+        # No overdue month in this payment: on time.
+        minted = dues * ((cfg >> SHIFT_POINTS) & MASK32) // POINTS_DIVISOR
+        if minted > 0:
+            extcall ICommunityPoints(points).mint(msg.sender, minted, REASON_ON_TIME_PAYMENT)
+    log FeePaid(
+        unit_id=unit_id,
+        payer=msg.sender,
+        from_month=first,
+        to_month=end - 1,
+        dues=dues,
+        late_fee=late,
+        amount=amount,
+        to_maintenance=to_fund,
+        points=minted,
+    )
+    return amount
+
+
+@internal
+@view
+def _area_of(unit_id: uint256) -> uint256:
+    # raw_call so an unknown unit gets this contract's reason, not the registry's.
+    ok: bool = False
+    response: Bytes[32] = b""
+    ok, response = raw_call(
+        registry,
+        abi_encode(unit_id, method_id=method_id("unit_area(uint256)")),
+        max_outsize=32,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    assert ok and len(response) == 32, "fees: unit not registered"
+    return convert(response, uint256)
+
+
+@internal
+@pure
+def _first_unpaid(word: uint256, cfg: uint256) -> uint256:
+    if word == 0:
+        return cfg & MASK32
+    return word & MASK32
+
+
+@internal
+@pure
+def _monthly_amount(area: uint256, rate: uint256) -> uint256:
+    # area < 2**64 and rate < 2**32 would allow unsafe math; kept checked for clarity of audit.
+    return (area * rate + 50) // 100
+
+
+@internal
+@view
+def _segment_at(head: uint256, month: uint256) -> uint256:
+    # The segment in force in `month`, or 0 before the first one.
+    if head == 0 or month >= head & MASK32:
+        return head
+    count: uint256 = (head >> SHIFT_SEG_COUNT) & MASK32
+    for j: uint256 in range(1, count, bound=MAX_CONTRACTS):
+        seg: uint256 = self._segments[count - 1 - j]
+        if month >= seg & MASK32:
+            return seg
+    return 0
+
+
+@internal
+@view
+def _rate_at(head: uint256, month: uint256) -> uint256:
+    return self._segment_at(head, month) >> SHIFT_SEG_RATE
+
+
+@internal
+@pure
+def _late_units(k: uint256, rate_bps: uint256, cap_bps: uint256) -> uint256:
+    # sum over j = 1..k of min(rate_bps * j, cap_bps): linear up to cap/rate months, flat after.
+    if k == 0 or rate_bps == 0:
+        return 0
+    linear: uint256 = cap_bps // rate_bps
+    if k <= linear:
+        # k * (k + 1) is even.
+        return rate_bps * (k * (k + 1) // 2)
+    return rate_bps * (linear * (linear + 1) // 2) + cap_bps * (k - linear)
+
+
+@internal
+@view
+def _charge(area: uint256, first: uint256, end: uint256, current: uint256, cfg: uint256, head: uint256) -> (uint256, uint256):
+    # Dues and late fee of months [first, end), walking the rate segments from the
+    # latest back; the common case (all months in the latest segment) reads only `head`.
+    late_rate: uint256 = (cfg >> SHIFT_LATE_RATE) & MASK16
+    late_cap: uint256 = (cfg >> SHIFT_LATE_CAP) & MASK16
+    dues: uint256 = 0
+    late_units: uint256 = 0
+    hi: uint256 = end
+    seg: uint256 = head
+    index: uint256 = (head >> SHIFT_SEG_COUNT) & MASK32
+    for _: uint256 in range(MAX_CONTRACTS):
+        seg_start: uint256 = seg & MASK32
+        lo: uint256 = max(first, seg_start)
+        if lo < hi:
+            monthly: uint256 = self._monthly_amount(area, seg >> SHIFT_SEG_RATE)
+            dues += monthly * (hi - lo)
+            if lo < current:
+                # Months lo .. min(hi, current) - 1 are overdue by current - m months.
+                top: uint256 = min(hi, current)
+                late_units += monthly * (
+                    self._late_units(current - lo, late_rate, late_cap) - self._late_units(current - top, late_rate, late_cap)
+                )
+            hi = lo
+        index -= 1
+        if seg_start <= first or index == 0:
+            break
+        seg = self._segments[index - 1]
+    return (dues, late_units // BPS)
+
+
+@internal
+@view
+def _is_committee(account: address) -> bool:
+    return staticcall IHouseholdRegistry(registry).hasRole(COMMITTEE_ROLE, account)
+
+
+@internal
+@view
+def _is_manager(account: address) -> bool:
+    return staticcall IHouseholdRegistry(registry).hasRole(MANAGER_ROLE, account)
+
+
+@internal
+@view
+def _only_committee():
+    assert self._is_committee(msg.sender), "fees: committee only"
+
+
+@internal
+@view
+def _only_governance():
+    assert msg.sender == self.governance and msg.sender != empty(address), "fees: governance only"

@@ -1,0 +1,126 @@
+"""Fixtures for PropertyFees: a populated community with fees, a settlement token,
+a first service contract in force, funded residents, and a clock in Beijing months."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import keccak
+
+from backend.chain.deploy_fees import deploy_fees
+from tests.fees.model import month_start
+
+DAY = 86400
+RATE = 250  # 2.50 yuan per m² per month
+FUNDS = 10**9  # 10,000,000.00 yuan per resident
+
+
+def h(text: str) -> bytes:
+    """A bytes32 stand-in for a document's sha256."""
+    return keccak(text=text)
+
+
+@pytest.fixture
+def fees_stack(project, chain, committee, populated):
+    return deploy_fees(project, chain, committee, populated)
+
+
+@pytest.fixture
+def fees(fees_stack):
+    return fees_stack["PropertyFees"]
+
+
+@pytest.fixture
+def token(fees_stack):
+    return fees_stack["SettlementToken"]
+
+
+@pytest.fixture(scope="session")
+def governance_account(accounts):
+    return accounts.generate_test_account()
+
+
+@pytest.fixture
+def governance(governance_account, committee):
+    """A stand-in for the owners' assembly timelock (an EOA for unit tests)."""
+    committee.transfer(governance_account, 10**19)
+    return governance_account
+
+
+@pytest.fixture
+def clock(chain, fees):
+    """Move the chain to a Beijing month (time only moves forward)."""
+
+    class Clock:
+        def month(self) -> int:
+            return fees.current_month()
+
+        def goto(self, month: int, seconds: int = DAY) -> None:
+            target = month_start(month) + seconds
+            assert target > chain.pending_timestamp - 1, "the clock cannot go back"
+            chain.mine(timestamp=target)
+
+        def advance(self, months: int, seconds: int = DAY) -> int:
+            target = self.month() + months
+            self.goto(target, seconds)
+            return target
+
+    return Clock()
+
+
+@pytest.fixture
+def funded(token, fees, committee, owner_a, owner_b, owner_c, tenant, merchant, developer, attacker, manager):
+    """Every actor holds settlement tokens and has approved the fees contract."""
+    for who in (owner_a, owner_b, owner_c, tenant, merchant, developer, attacker, manager, committee):
+        token.mint(who, FUNDS, sender=committee)
+        token.approve(fees, 2**256 - 1, sender=who)
+    return token
+
+
+@pytest.fixture
+def in_force(fees, committee, manager, funded):
+    """A first service contract at RATE, in force from the billing start month."""
+    start = fees.config()[0]
+    fees.propose_service_contract(h("contract-2026"), manager, start, start + 35, RATE, [h("cleaning"), h("security")], sender=manager)
+    fees.approve_service_contract(1, sender=committee)
+    return fees
+
+
+@pytest.fixture
+def governed(in_force, committee, governance):
+    in_force.set_governance(governance, sender=committee)
+    return in_force
+
+
+def sign_permit(token, owner, spender, value, deadline, chain_id):
+    """An EIP-2612 permit signature (v, r, s) by a test account."""
+    nonce = token.nonces(owner)
+    data = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Permit": [
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ],
+        },
+        "primaryType": "Permit",
+        "domain": {"name": "Linli CNY Deposit", "version": "1", "chainId": chain_id, "verifyingContract": token.address},
+        "message": {
+            "owner": owner.address,
+            "spender": getattr(spender, "address", spender),
+            "value": value,
+            "nonce": nonce,
+            "deadline": deadline,
+        },
+    }
+    signed = Account.sign_message(encode_typed_data(full_message=data), owner.private_key)
+    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
