@@ -1,0 +1,79 @@
+"""The FastAPI application: `uvicorn backend.api.main:app --host 127.0.0.1 --port 8000`.
+
+Read-only REST under /api/v1 (one router per domain), /health, /metrics, /docs.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from backend.api.routes import community, events, health, points, units
+from backend.core.config import Settings, get_settings
+from backend.core.db import make_engine, make_sessionmaker
+
+API_PREFIX = "/api/v1"
+
+
+class RequestMetrics:
+    """Pure ASGI middleware: request count and latency per route template."""
+
+    def __init__(self, app, registry: CollectorRegistry):
+        self.app = app
+        self.requests = Counter("linli_api_requests_total", "API requests", ["method", "route", "status"],
+                                registry=registry)
+        self.latency = Histogram("linli_api_request_seconds", "API request latency", ["route"], registry=registry,
+                                 buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_wrapper(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.requests.labels(scope["method"], route, str(status["code"])).inc()
+            self.latency.labels(route).observe(time.perf_counter() - started)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Linli community index",
+        version="1.0.0",
+        description="Read-only API over the indexed contracts of Linli communities. Areas in 0.01 m²; "
+        "addresses lower-case; lists paginate with `cursor`/`next_cursor`.",
+    )
+    engine = make_engine(settings.database_url, echo=settings.database_echo, pool_size=10)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.metrics_registry = CollectorRegistry()
+    for router in (community.router, units.router, points.router, events.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], allow_headers=["*"])
+    app.add_middleware(RequestMetrics, registry=app.state.metrics_registry)
+    return app
+
+
+def __getattr__(name: str):
+    # `uvicorn backend.api.main:app` builds the app from the environment on first access,
+    # so importing this module (tests, tools) does not need a configured environment.
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)
