@@ -1,0 +1,1208 @@
+# pragma version 0.4.3
+"""
+@title OwnersAssembly
+@custom:contract-name OwnersAssembly
+@license GNU Affero General Public License v3.0 only
+@notice The owners' assembly (业主大会) of one community: proposals, ballots,
+        delegation, signed ballots, the objection window (公示) and execution of
+        passed proposals through the assembly's timelock.
+
+        - A proposal names one of the nine matters of 民法典 第二百七十八条
+          (`assembly_statute`), a title, the hash of its full text (kept off
+          chain), its voting window (timestamps) and the calls to run if it
+          passes. Its id is OpenZeppelin Governor's
+          `hashProposal(targets, values, calldatas, doc_hash)`.
+        - Weights are read from the HouseholdRegistry at the snapshot block: the
+          last block mined before the proposal was created, so strictly before
+          voting can start and final the moment the proposal exists. One owner
+          identity = one head with the identity's exclusive area.
+        - The committee (registry COMMITTEE_ROLE) proposes directly; any owner
+          may propose, and the proposal goes to the vote once owners holding
+          ≥ 1/5 of the heads at the snapshot have co-signed it before voting
+          starts (otherwise it expires).
+        - A ballot (0 against, 1 for, 2 abstain) costs O(1): a has-voted bit per
+          identity (256 identities per storage word, keyed by the registry's
+          dense identity index) and one packed tally word per choice
+          (area << 32 | heads). The has-voted bit is also the replay guard of
+          signed ballots, so there is no nonce.
+        - Delegation (委托投票) per proposal or standing until revoked; the
+          per-proposal delegate wins over the standing one; whoever votes first
+          for the identity (the owner in person or the delegate) counts.
+        - After voting ends anyone can compute (and `finalize`) the result; a
+          passed proposal is announced for the objection window, then anyone may
+          queue it in the timelock, and after the timelock's delay anyone may
+          execute it. Owners may record comments and objections (text hashes)
+          during voting and the objection window.
+        - A call that the assembly marks as major (e.g. raising the maintenance
+          fund share) can only be made by a proposal of a major matter, so a
+          3/4 decision cannot be dressed up as a 1/2 one.
+@custom:security The assembly holds no funds: `execute` hands the calls to the
+                 timelock, which pays any value from its own balance; `queue`
+                 and `execute` are nonreentrant and mark the proposal before
+                 calling out. Other functions only make static calls to the
+                 registry. Proposal ids are content hashes: the same calls
+                 with the same document cannot be proposed twice (a re-vote
+                 needs a revised document). Signatures: ecrecover malleability
+                 is harmless because replay is stopped by the identity's
+                 has-voted bit, not by the signature. The committee is trusted
+                 to register owners truthfully (see HouseholdRegistry).
+"""
+
+from interfaces import IHouseholdRegistry
+from snekmate.utils import ecdsa
+from snekmate.utils import eip712_domain_separator
+from snekmate.utils.interfaces import IERC5267
+import assembly_statute as statute
+
+implements: IERC5267
+
+initializes: eip712_domain_separator
+
+exports: eip712_domain_separator.eip712Domain
+
+
+interface IAssemblyTimelock:
+    def schedule_batch(
+        targets: DynArray[address, MAX_CALLS],
+        amounts: DynArray[uint256, MAX_CALLS],
+        payloads: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
+        predecessor: bytes32,
+        salt: bytes32,
+        delay: uint256,
+    ): nonpayable
+    def execute_batch(
+        targets: DynArray[address, MAX_CALLS],
+        amounts: DynArray[uint256, MAX_CALLS],
+        payloads: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
+        predecessor: bytes32,
+        salt: bytes32,
+    ): payable
+    def get_minimum_delay() -> uint256: view
+
+
+# Vote types, as OpenZeppelin's GovernorCountingSimple.
+VOTE_AGAINST: constant(uint8) = 0
+VOTE_FOR: constant(uint8) = 1
+VOTE_ABSTAIN: constant(uint8) = 2
+
+# Proposal states: 0..7 as OpenZeppelin's IGovernor.ProposalState, then Linli's own.
+STATE_PENDING: constant(uint8) = 0
+STATE_ACTIVE: constant(uint8) = 1
+STATE_CANCELED: constant(uint8) = 2
+STATE_DEFEATED: constant(uint8) = 3
+STATE_SUCCEEDED: constant(uint8) = 4  # passed and the objection window is over: may be queued
+STATE_QUEUED: constant(uint8) = 5
+STATE_EXPIRED: constant(uint8) = 6  # an owners' proposal not co-signed by 1/5 of heads in time
+STATE_EXECUTED: constant(uint8) = 7
+STATE_ANNOUNCED: constant(uint8) = 8  # passed, objection window (公示) running
+STATE_GATHERING: constant(uint8) = 9  # an owners' proposal collecting co-signers
+
+COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
+
+BALLOT_TYPEHASH: public(constant(bytes32)) = keccak256("Ballot(uint256 proposalId,uint8 support,address voter)")
+
+MAX_CALLS: constant(uint256) = 8
+MAX_CALLDATA: constant(uint256) = 1024
+MAX_TITLE: constant(uint256) = 256
+MAX_DELEGATED: constant(uint256) = 64
+MAX_MAJOR_CALLS: constant(uint256) = 16
+
+MASK8: constant(uint256) = 2**8 - 1
+MASK32: constant(uint256) = 2**32 - 1
+MASK40: constant(uint256) = 2**40 - 1
+MASK48: constant(uint256) = 2**48 - 1
+
+# Packed proposal word (one storage read per ballot):
+#   bits   0..39  voting starts (timestamp, inclusive)
+#   bits  40..79  voting ends (timestamp, exclusive)
+#   bits  80..127 snapshot block
+#   bits 128..135 matter (1..9)
+#   bits 136..143 flags
+#   bits 144..175 co-signers (owners' proposals)
+#   bits 176..207 objection window in seconds, fixed at creation
+#   bits 208..247 timelock eta (timestamp), once queued
+SHIFT_END: constant(uint256) = 40
+SHIFT_SNAPSHOT: constant(uint256) = 80
+SHIFT_MATTER: constant(uint256) = 128
+SHIFT_FLAGS: constant(uint256) = 136
+SHIFT_COSIGNERS: constant(uint256) = 144
+SHIFT_WINDOW: constant(uint256) = 176
+SHIFT_ETA: constant(uint256) = 208
+
+F_CANCELED: constant(uint256) = 1
+F_QUEUED: constant(uint256) = 2
+F_EXECUTED: constant(uint256) = 4
+F_GATHERING: constant(uint256) = 8
+F_FINALIZED: constant(uint256) = 16
+
+# Packed tally word per choice: area (0.01 m²) above bit 32, heads below.
+SHIFT_TALLY_AREA: constant(uint256) = 32
+
+
+struct MajorCall:
+    target: address
+    selector: bytes4
+
+
+registry: public(immutable(IHouseholdRegistry))
+timelock: public(immutable(IAssemblyTimelock))
+
+# Voting rules; changed only by a passed proposal (through the timelock).
+min_notice: public(uint256)
+min_voting_period: public(uint256)
+max_voting_period: public(uint256)
+objection_window: public(uint256)
+
+# target -> selector -> only a major-matter proposal may call it
+major_call: public(HashMap[address, HashMap[bytes4, bool]])
+
+_core: HashMap[uint256, uint256]
+# proposal -> choice -> area << 32 | heads
+_tally: HashMap[uint256, HashMap[uint256, uint256]]
+# proposal -> identity // 256 -> bitmap of identities that voted
+_voted: HashMap[uint256, HashMap[uint256, uint256]]
+# proposal -> identity // 256 -> bitmap of identities that co-signed
+_cosigned: HashMap[uint256, HashMap[uint256, uint256]]
+
+# identity -> standing delegate; proposal -> identity -> delegate for that proposal
+_standing_delegate: HashMap[uint256, address]
+_proposal_delegate: HashMap[uint256, HashMap[uint256, address]]
+
+
+event ProposalCreated:
+    proposalId: uint256
+    proposer: address
+    targets: DynArray[address, MAX_CALLS]
+    values: DynArray[uint256, MAX_CALLS]
+    signatures: DynArray[String[1], MAX_CALLS]
+    calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS]
+    voteStart: uint256
+    voteEnd: uint256
+    description: String[MAX_TITLE]
+
+event ProposalDetails:
+    proposalId: indexed(uint256)
+    proposer: indexed(address)
+    matter: uint8
+    major: bool
+    doc_hash: bytes32
+    snapshot_block: uint256
+    total_area: uint256
+    total_heads: uint256
+    cosigners_required: uint256
+    objection_window: uint256
+
+event ProposalCosigned:
+    proposalId: indexed(uint256)
+    owner: indexed(address)
+    identity: uint256
+    cosigners: uint256
+    required: uint256
+    supported: bool
+
+event VoteCast:
+    voter: indexed(address)
+    proposalId: uint256
+    support: uint8
+    weight: uint256
+    reason: String[1]
+
+event VoteTallied:
+    proposalId: indexed(uint256)
+    support: uint8
+    area: uint256
+    heads: uint256
+
+event DelegateVoteCast:
+    proposalId: indexed(uint256)
+    delegate: indexed(address)
+    owner: indexed(address)
+    identity: uint256
+
+event DelegationSet:
+    owner: indexed(address)
+    delegate: indexed(address)
+    proposalId: indexed(uint256)
+    identity: uint256
+    previous: address
+
+event DelegationRevoked:
+    owner: indexed(address)
+    delegate: indexed(address)
+    proposalId: indexed(uint256)
+    identity: uint256
+
+event ProposalCommented:
+    proposalId: indexed(uint256)
+    author: indexed(address)
+    identity: uint256
+    objection: bool
+    text_hash: bytes32
+
+event ProposalTallied:
+    proposalId: indexed(uint256)
+    passed: bool
+    turnout_met: bool
+    for_area: uint256
+    for_heads: uint256
+    against_area: uint256
+    against_heads: uint256
+    abstain_area: uint256
+    abstain_heads: uint256
+    total_area: uint256
+    total_heads: uint256
+    objection_ends: uint256
+
+event ProposalQueued:
+    proposalId: uint256
+    etaSeconds: uint256
+
+event ProposalExecuted:
+    proposalId: uint256
+
+event ProposalCanceled:
+    proposalId: uint256
+
+event VotingRulesSet:
+    min_notice: uint256
+    min_voting_period: uint256
+    max_voting_period: uint256
+    objection_window: uint256
+
+event MajorCallSet:
+    target: indexed(address)
+    selector: bytes4
+    major: bool
+
+
+@deploy
+def __init__(
+    registry_: IHouseholdRegistry,
+    timelock_: IAssemblyTimelock,
+    min_notice_: uint256,
+    min_voting_period_: uint256,
+    max_voting_period_: uint256,
+    objection_window_: uint256,
+    major_calls: DynArray[MajorCall, MAX_MAJOR_CALLS],
+):
+    """
+    @notice Create the assembly of the community whose registry is `registry_`.
+    @param registry_ The HouseholdRegistry (weights, totals, committee role).
+    @param timelock_ The AssemblyTimelock that runs passed proposals; the assembly
+           must be its proposer and executor (deploy_assembly wires this).
+    @param min_notice_ Seconds between a proposal and the start of its vote (公告).
+    @param min_voting_period_ Shortest voting window in seconds (≥ 1 hour).
+    @param max_voting_period_ Longest voting window in seconds.
+    @param objection_window_ Seconds a passed proposal is announced (公示) before
+           it can be queued.
+    @param major_calls Calls (target, selector) only a major matter may make,
+           e.g. PropertyFees.set_maintenance_share.
+    """
+    assert registry_.address != empty(address), "assembly: registry is the zero address"
+    assert timelock_.address != empty(address), "assembly: timelock is the zero address"
+    eip712_domain_separator.__init__("Linli OwnersAssembly", "1")
+    registry = registry_
+    timelock = timelock_
+    self._set_rules(min_notice_, min_voting_period_, max_voting_period_, objection_window_)
+    for call: MajorCall in major_calls:
+        self.major_call[call.target][call.selector] = True
+        log MajorCallSet(target=call.target, selector=call.selector, major=True)
+
+
+# ---------------------------------------------------------------- proposals
+
+
+@external
+def propose(
+    targets: DynArray[address, MAX_CALLS],
+    values: DynArray[uint256, MAX_CALLS],
+    calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
+    matter: uint8,
+    title: String[MAX_TITLE],
+    doc_hash: bytes32,
+    vote_start: uint256,
+    vote_end: uint256,
+) -> uint256:
+    """
+    @notice Put a matter to the assembly. The committee's proposals go to the vote
+            as they are; an owner's proposal needs co-signers holding ≥ 1/5 of the
+            heads (the proposer counts) before `vote_start`.
+    @param targets Contracts to call if the proposal passes (may be empty).
+    @param values Native value of each call, paid by the timelock.
+    @param calldatas ABI-encoded call of each target.
+    @param matter One of the nine matters of 民法典 第二百七十八条 (1..9).
+    @param title A short public title (the full text lives off chain).
+    @param doc_hash Hash of the full text of the proposal.
+    @param vote_start Timestamp voting opens (≥ now + min_notice).
+    @param vote_end Timestamp voting closes (exclusive).
+    @return The proposal id (OpenZeppelin hashProposal with doc_hash).
+    """
+    assert statute._is_matter(matter), "assembly: unknown matter"
+    n: uint256 = len(targets)
+    assert len(values) == n and len(calldatas) == n, "assembly: calls length mismatch"
+    assert len(title) > 0, "assembly: empty title"
+    assert doc_hash != empty(bytes32), "assembly: empty document hash"
+    assert vote_start >= block.timestamp + self.min_notice, "assembly: voting starts too soon"
+    assert vote_end >= vote_start + self.min_voting_period, "assembly: voting period too short"
+    assert vote_end <= vote_start + self.max_voting_period, "assembly: voting period too long"
+    # The objection window and the timelock delay follow vote_end; keep all in 40 bits.
+    assert vote_end <= MASK40 // 2, "assembly: time out of range"
+    if not statute._is_major(matter):
+        for i: uint256 in range(n, bound=MAX_CALLS):
+            assert not self._is_major_call(targets[i], calldatas[i]), "assembly: call requires a major matter"
+
+    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, doc_hash)
+    assert self._core[proposal_id] == 0, "assembly: proposal already exists"
+
+    snapshot: uint256 = block.number - 1
+    total_area: uint256 = 0
+    total_heads: uint256 = 0
+    total_area, total_heads = staticcall registry.totals_at(snapshot)
+    assert total_heads > 0, "assembly: no owners at the snapshot"
+
+    flags: uint256 = 0
+    cosigners: uint256 = 0
+    required: uint256 = 0
+    identity: uint256 = 0
+    if not staticcall registry.hasRole(COMMITTEE_ROLE, msg.sender):
+        ok: bool = False
+        area: uint256 = 0
+        ok, identity, area = self._try_weight(msg.sender, snapshot)
+        assert ok and area != 0, "assembly: committee or owners only"
+        # ceil(heads / 5): heads < 2**32, no overflow.
+        required = unsafe_div(unsafe_add(total_heads, 4), 5)
+        cosigners = 1
+        self._cosigned[proposal_id][identity >> 8] = 1 << (identity & 255)
+        if cosigners < required:
+            flags = F_GATHERING
+
+    window: uint256 = self.objection_window
+    self._core[proposal_id] = (
+        vote_start
+        | (vote_end << SHIFT_END)
+        | (snapshot << SHIFT_SNAPSHOT)
+        | (convert(matter, uint256) << SHIFT_MATTER)
+        | (flags << SHIFT_FLAGS)
+        | (cosigners << SHIFT_COSIGNERS)
+        | (window << SHIFT_WINDOW)
+    )
+
+    signatures: DynArray[String[1], MAX_CALLS] = []
+    for i: uint256 in range(n, bound=MAX_CALLS):
+        signatures.append("")
+    log ProposalCreated(
+        proposalId=proposal_id,
+        proposer=msg.sender,
+        targets=targets,
+        values=values,
+        signatures=signatures,
+        calldatas=calldatas,
+        voteStart=vote_start,
+        voteEnd=vote_end,
+        description=title,
+    )
+    log ProposalDetails(
+        proposalId=proposal_id,
+        proposer=msg.sender,
+        matter=matter,
+        major=statute._is_major(matter),
+        doc_hash=doc_hash,
+        snapshot_block=snapshot,
+        total_area=total_area,
+        total_heads=total_heads,
+        cosigners_required=required,
+        objection_window=window,
+    )
+    if required != 0:
+        log ProposalCosigned(
+            proposalId=proposal_id,
+            owner=msg.sender,
+            identity=identity,
+            cosigners=cosigners,
+            required=required,
+            supported=cosigners >= required,
+        )
+    return proposal_id
+
+
+@external
+def cosign(proposal_id: uint256):
+    """
+    @notice Co-sign an owner's proposal; it goes to the vote once owners holding
+            ≥ 1/5 of the heads at the snapshot have co-signed, before voting starts.
+    @param proposal_id The proposal.
+    """
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "assembly: unknown proposal"
+    assert self._state(proposal_id, core) == STATE_GATHERING, "assembly: not collecting co-signers"
+    snapshot: uint256 = (core >> SHIFT_SNAPSHOT) & MASK48
+    identity: uint256 = self._vote_weight(msg.sender, snapshot)[0]
+    key: uint256 = identity >> 8
+    bit: uint256 = 1 << (identity & 255)
+    word: uint256 = self._cosigned[proposal_id][key]
+    assert word & bit == 0, "assembly: already co-signed"
+    self._cosigned[proposal_id][key] = word | bit
+
+    heads: uint256 = (staticcall registry.totals_at(snapshot))[1]
+    # ceil(heads / 5): heads < 2**32, no overflow.
+    required: uint256 = unsafe_div(unsafe_add(heads, 4), 5)
+    cosigners: uint256 = ((core >> SHIFT_COSIGNERS) & MASK32) + 1
+    core = (core & ~(MASK32 << SHIFT_COSIGNERS)) | (cosigners << SHIFT_COSIGNERS)
+    if cosigners >= required:
+        core = core & ~(F_GATHERING << SHIFT_FLAGS)
+    self._core[proposal_id] = core
+    log ProposalCosigned(
+        proposalId=proposal_id,
+        owner=msg.sender,
+        identity=identity,
+        cosigners=cosigners,
+        required=required,
+        supported=cosigners >= required,
+    )
+
+
+@external
+def cancel(proposal_id: uint256):
+    """
+    @notice Withdraw a proposal before its vote starts; the committee only.
+    @param proposal_id The proposal.
+    """
+    assert staticcall registry.hasRole(COMMITTEE_ROLE, msg.sender), "assembly: committee only"
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "assembly: unknown proposal"
+    state: uint8 = self._state(proposal_id, core)
+    assert state == STATE_PENDING or state == STATE_GATHERING, "assembly: voting has started"
+    self._core[proposal_id] = core | (F_CANCELED << SHIFT_FLAGS)
+    log ProposalCanceled(proposalId=proposal_id)
+
+
+# ---------------------------------------------------------------- ballots
+
+
+@external
+def castVote(proposalId: uint256, support: uint8) -> uint256:
+    """
+    @notice Vote for your own owner identity: 0 against, 1 for, 2 abstain.
+    @param proposalId The proposal.
+    @param support 0 against, 1 for, 2 abstain.
+    @return The area (0.01 m²) counted.
+    """
+    snapshot: uint256 = self._open_snapshot(proposalId, support)
+    identity: uint256 = 0
+    area: uint256 = 0
+    identity, area = self._vote_weight(msg.sender, snapshot)
+    self._count(proposalId, identity, area, support, msg.sender)
+    return area
+
+
+@external
+def castVoteBySig(proposalId: uint256, support: uint8, voter: address, signature: Bytes[65]) -> uint256:
+    """
+    @notice Count a ballot the owner signed (EIP-712 `Ballot(uint256 proposalId,
+            uint8 support,address voter)` in this contract's domain); anyone may
+            relay it and pay the gas. The identity's has-voted bit stops replay.
+    @param proposalId The proposal.
+    @param support 0 against, 1 for, 2 abstain.
+    @param voter The owner wallet that signed.
+    @param signature The 65-byte (or 64-byte EIP-2098) signature.
+    @return The area (0.01 m²) counted.
+    """
+    snapshot: uint256 = self._open_snapshot(proposalId, support)
+    digest: bytes32 = self._ballot_digest(proposalId, support, voter)
+    assert ecdsa._recover_sig(digest, signature) == voter, "assembly: invalid signature"
+    identity: uint256 = 0
+    area: uint256 = 0
+    identity, area = self._vote_weight(voter, snapshot)
+    self._count(proposalId, identity, area, support, voter)
+    return area
+
+
+@external
+def castVoteAsDelegate(proposalId: uint256, owners: DynArray[address, MAX_DELEGATED], support: uint8) -> uint256:
+    """
+    @notice Vote as the delegate of several owners at once (委托投票). An owner who
+            already voted in person keeps their own ballot, and the whole call is
+            refused so the delegate can see it.
+    @param proposalId The proposal.
+    @param owners Wallets of the owners who delegated this proposal to the caller.
+    @param support 0 against, 1 for, 2 abstain.
+    @return The total area (0.01 m²) counted.
+    """
+    assert len(owners) > 0, "assembly: no owners given"
+    snapshot: uint256 = self._open_snapshot(proposalId, support)
+    total: uint256 = 0
+    for owner: address in owners:
+        identity: uint256 = 0
+        area: uint256 = 0
+        identity, area = self._vote_weight(owner, snapshot)
+        assert self._delegate_of(identity, proposalId) == msg.sender, "assembly: not the owner's delegate"
+        self._count(proposalId, identity, area, support, owner)
+        log DelegateVoteCast(proposalId=proposalId, delegate=msg.sender, owner=owner, identity=identity)
+        total += area
+    return total
+
+
+# ---------------------------------------------------------------- delegation
+
+
+@external
+def delegate(delegatee: address, proposal_id: uint256):
+    """
+    @notice Authorise `delegatee` to vote for your owner identity, for one proposal
+            or (proposal_id 0) until revoked. A delegate may hold many owners' votes.
+    @param delegatee The wallet that may vote for you (need not be an owner).
+    @param proposal_id The proposal, or 0 for a standing delegation.
+    """
+    identity: uint256 = self._identity(msg.sender)
+    assert delegatee != empty(address) and delegatee != msg.sender, "assembly: invalid delegate"
+    previous: address = empty(address)
+    if proposal_id == 0:
+        previous = self._standing_delegate[identity]
+        self._standing_delegate[identity] = delegatee
+    else:
+        self._check_not_over(proposal_id)
+        previous = self._proposal_delegate[proposal_id][identity]
+        self._proposal_delegate[proposal_id][identity] = delegatee
+    log DelegationSet(owner=msg.sender, delegate=delegatee, proposalId=proposal_id, identity=identity, previous=previous)
+
+
+@external
+def revoke_delegation(proposal_id: uint256):
+    """
+    @notice Withdraw a delegation (proposal_id 0: the standing one).
+    @param proposal_id The proposal, or 0 for the standing delegation.
+    """
+    identity: uint256 = self._identity(msg.sender)
+    previous: address = empty(address)
+    if proposal_id == 0:
+        previous = self._standing_delegate[identity]
+        self._standing_delegate[identity] = empty(address)
+    else:
+        previous = self._proposal_delegate[proposal_id][identity]
+        self._proposal_delegate[proposal_id][identity] = empty(address)
+    assert previous != empty(address), "assembly: no delegation"
+    log DelegationRevoked(owner=msg.sender, delegate=previous, proposalId=proposal_id, identity=identity)
+
+
+# ---------------------------------------------------------------- discussion
+
+
+@external
+def comment(proposal_id: uint256, text_hash: bytes32, objection: bool):
+    """
+    @notice Put a comment or an objection on the record of a proposal, during
+            voting or its objection window (公示). Only the hash of the text goes
+            on chain; the text itself is kept off chain.
+    @param proposal_id The proposal.
+    @param text_hash Hash of the comment's text.
+    @param objection True for an objection, False for a comment.
+    """
+    assert text_hash != empty(bytes32), "assembly: empty text hash"
+    assert staticcall registry.is_owner(msg.sender), "assembly: owners only"
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "assembly: unknown proposal"
+    state: uint8 = self._state(proposal_id, core)
+    assert state == STATE_ACTIVE or state == STATE_ANNOUNCED, "assembly: not open for comments"
+    log ProposalCommented(
+        proposalId=proposal_id,
+        author=msg.sender,
+        identity=self._identity(msg.sender),
+        objection=objection,
+        text_hash=text_hash,
+    )
+
+
+# ---------------------------------------------------------------- result and execution
+
+
+@external
+def finalize(proposal_id: uint256) -> bool:
+    """
+    @notice Record the final result of a proposal whose vote has ended; anyone may,
+            once. A passed proposal is then announced until the objection window ends.
+    @param proposal_id The proposal.
+    @return Whether it passed.
+    """
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "assembly: unknown proposal"
+    state: uint8 = self._state(proposal_id, core)
+    assert state != STATE_CANCELED and state != STATE_EXPIRED, "assembly: proposal never went to the vote"
+    assert state != STATE_PENDING and state != STATE_GATHERING and state != STATE_ACTIVE, "assembly: voting not over"
+    assert (core >> SHIFT_FLAGS) & F_FINALIZED == 0, "assembly: already finalized"
+    self._core[proposal_id] = core | (F_FINALIZED << SHIFT_FLAGS)
+    return self._log_result(proposal_id, core)
+
+
+@external
+@nonreentrant
+def queue(
+    targets: DynArray[address, MAX_CALLS],
+    values: DynArray[uint256, MAX_CALLS],
+    calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
+    descriptionHash: bytes32,
+) -> uint256:
+    """
+    @notice Schedule a passed proposal's calls in the timelock once its objection
+            window is over; anyone may.
+    @param targets The proposal's targets.
+    @param values The proposal's values.
+    @param calldatas The proposal's calldata.
+    @param descriptionHash The proposal's document hash.
+    @return The proposal id.
+    """
+    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, descriptionHash)
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "assembly: unknown proposal"
+    state: uint8 = self._state(proposal_id, core)
+    assert state != STATE_QUEUED and state != STATE_EXECUTED, "assembly: already queued"
+    assert state != STATE_PENDING and state != STATE_GATHERING and state != STATE_ACTIVE, "assembly: voting not over"
+    assert state != STATE_ANNOUNCED, "assembly: objection window not over"
+    assert state == STATE_SUCCEEDED, "assembly: proposal not passed"
+    assert len(targets) > 0, "assembly: nothing to execute"
+    delay: uint256 = staticcall timelock.get_minimum_delay()
+    eta: uint256 = block.timestamp + delay
+    assert eta <= MASK40, "assembly: time out of range"
+    if (core >> SHIFT_FLAGS) & F_FINALIZED == 0:
+        self._log_result(proposal_id, core)
+    self._core[proposal_id] = core | ((F_QUEUED | F_FINALIZED) << SHIFT_FLAGS) | (eta << SHIFT_ETA)
+    extcall timelock.schedule_batch(targets, values, calldatas, empty(bytes32), convert(proposal_id, bytes32), delay)
+    log ProposalQueued(proposalId=proposal_id, etaSeconds=eta)
+    return proposal_id
+
+
+@external
+@nonreentrant
+def execute(
+    targets: DynArray[address, MAX_CALLS],
+    values: DynArray[uint256, MAX_CALLS],
+    calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
+    descriptionHash: bytes32,
+) -> uint256:
+    """
+    @notice Run a queued proposal's calls through the timelock once its delay is
+            over; anyone may. Value is paid from the timelock's balance.
+    @param targets The proposal's targets.
+    @param values The proposal's values.
+    @param calldatas The proposal's calldata.
+    @param descriptionHash The proposal's document hash.
+    @return The proposal id.
+    """
+    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, descriptionHash)
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "assembly: unknown proposal"
+    flags: uint256 = (core >> SHIFT_FLAGS) & MASK8
+    assert flags & F_EXECUTED == 0, "assembly: already executed"
+    assert flags & F_QUEUED != 0, "assembly: proposal not queued"
+    assert block.timestamp >= (core >> SHIFT_ETA) & MASK40, "assembly: timelock delay not over"
+    self._core[proposal_id] = core | (F_EXECUTED << SHIFT_FLAGS)
+    extcall timelock.execute_batch(targets, values, calldatas, empty(bytes32), convert(proposal_id, bytes32))
+    log ProposalExecuted(proposalId=proposal_id)
+    return proposal_id
+
+
+# ---------------------------------------------------------------- governance of the assembly
+
+
+@external
+def set_voting_rules(min_notice_: uint256, min_voting_period_: uint256, max_voting_period_: uint256, objection_window_: uint256):
+    """
+    @notice Change the voting rules for proposals made from now on; only the
+            timelock, i.e. only by a passed proposal (rules of procedure, matter 1).
+    @param min_notice_ Seconds between a proposal and the start of its vote.
+    @param min_voting_period_ Shortest voting window in seconds (≥ 1 hour).
+    @param max_voting_period_ Longest voting window in seconds.
+    @param objection_window_ Seconds of the objection window (公示).
+    """
+    assert msg.sender == timelock.address, "assembly: timelock only"
+    self._set_rules(min_notice_, min_voting_period_, max_voting_period_, objection_window_)
+
+
+@external
+def set_major_call(target: address, selector: bytes4, major: bool):
+    """
+    @notice Mark or unmark a call that only a major matter may make; only the
+            timelock, and a proposal calling this is itself always major.
+    @param target The contract.
+    @param selector The function selector.
+    @param major True: only proposals of matters 6, 7 or 8 may call it.
+    """
+    assert msg.sender == timelock.address, "assembly: timelock only"
+    self.major_call[target][selector] = major
+    log MajorCallSet(target=target, selector=selector, major=major)
+
+
+# ---------------------------------------------------------------- views
+
+
+@external
+@view
+def state(proposalId: uint256) -> uint8:
+    """
+    @notice The proposal's state: 0 pending, 1 active, 2 canceled, 3 defeated,
+            4 succeeded (may be queued), 5 queued, 6 expired (not co-signed in
+            time), 7 executed, 8 announced (passed, objection window running),
+            9 gathering co-signers.
+    @param proposalId The proposal.
+    @return The state number.
+    """
+    core: uint256 = self._core[proposalId]
+    assert core != 0, "assembly: unknown proposal"
+    return self._state(proposalId, core)
+
+
+@external
+@pure
+def hashProposal(
+    targets: DynArray[address, MAX_CALLS],
+    values: DynArray[uint256, MAX_CALLS],
+    calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
+    descriptionHash: bytes32,
+) -> uint256:
+    """
+    @notice The id of a proposal, as OpenZeppelin Governor computes it.
+    @param targets The proposal's targets.
+    @param values The proposal's values.
+    @param calldatas The proposal's calldata.
+    @param descriptionHash The proposal's document hash.
+    @return The proposal id.
+    """
+    return self._hash_proposal(targets, values, calldatas, descriptionHash)
+
+
+@external
+@view
+def proposal(proposal_id: uint256) -> (uint256, uint256, uint256, uint8, uint256, uint256, uint256, uint256):
+    """
+    @notice A proposal's stored fields.
+    @param proposal_id The proposal.
+    @return vote start, vote end (exclusive), snapshot block, matter, flags
+            (1 canceled, 2 queued, 4 executed, 8 gathering, 16 finalized),
+            co-signers, objection window (s), timelock eta (0 until queued).
+    """
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "assembly: unknown proposal"
+    return (
+        core & MASK40,
+        (core >> SHIFT_END) & MASK40,
+        (core >> SHIFT_SNAPSHOT) & MASK48,
+        convert((core >> SHIFT_MATTER) & MASK8, uint8),
+        (core >> SHIFT_FLAGS) & MASK8,
+        (core >> SHIFT_COSIGNERS) & MASK32,
+        (core >> SHIFT_WINDOW) & MASK32,
+        (core >> SHIFT_ETA) & MASK40,
+    )
+
+
+@external
+@view
+def proposalSnapshot(proposalId: uint256) -> uint256:
+    """
+    @notice The registry block whose weights count for this proposal.
+    @param proposalId The proposal.
+    @return The snapshot block number.
+    """
+    return (self._core[proposalId] >> SHIFT_SNAPSHOT) & MASK48
+
+
+@external
+@view
+def proposalDeadline(proposalId: uint256) -> uint256:
+    """
+    @notice When voting closes (timestamp, exclusive).
+    @param proposalId The proposal.
+    @return The timestamp.
+    """
+    return (self._core[proposalId] >> SHIFT_END) & MASK40
+
+
+@external
+@view
+def proposalEta(proposalId: uint256) -> uint256:
+    """
+    @notice When a queued proposal may be executed (0 if not queued).
+    @param proposalId The proposal.
+    @return The timestamp.
+    """
+    return (self._core[proposalId] >> SHIFT_ETA) & MASK40
+
+
+@external
+@view
+def proposalVotes(proposalId: uint256) -> (uint256, uint256, uint256):
+    """
+    @notice Area (0.01 m²) against, for and abstaining, as OpenZeppelin's
+            GovernorCountingSimple orders them.
+    @param proposalId The proposal.
+    @return against area, for area, abstain area
+    """
+    return (
+        self._tally[proposalId][convert(VOTE_AGAINST, uint256)] >> SHIFT_TALLY_AREA,
+        self._tally[proposalId][convert(VOTE_FOR, uint256)] >> SHIFT_TALLY_AREA,
+        self._tally[proposalId][convert(VOTE_ABSTAIN, uint256)] >> SHIFT_TALLY_AREA,
+    )
+
+
+@external
+@view
+def tally(proposal_id: uint256, support: uint8) -> (uint256, uint256):
+    """
+    @notice Area (0.01 m²) and heads of one choice.
+    @param proposal_id The proposal.
+    @param support 0 against, 1 for, 2 abstain.
+    @return area, heads
+    """
+    word: uint256 = self._tally[proposal_id][convert(support, uint256)]
+    return (word >> SHIFT_TALLY_AREA, word & MASK32)
+
+
+@external
+@view
+def outcome(proposal_id: uint256) -> (bool, bool, uint256, uint256):
+    """
+    @notice The statute applied to the current tallies (final once voting ended).
+    @param proposal_id The proposal.
+    @return turnout met, passed, total area and total heads at the snapshot
+    """
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "assembly: unknown proposal"
+    total_area: uint256 = 0
+    total_heads: uint256 = 0
+    total_area, total_heads = staticcall registry.totals_at((core >> SHIFT_SNAPSHOT) & MASK48)
+    turnout: bool = False
+    passed: bool = False
+    turnout, passed = self._outcome(proposal_id, core, total_area, total_heads)
+    return (turnout, passed, total_area, total_heads)
+
+
+@external
+@pure
+def statute_outcome(
+    matter: uint8,
+    total_area: uint256,
+    total_heads: uint256,
+    for_area: uint256,
+    for_heads: uint256,
+    against_area: uint256,
+    against_heads: uint256,
+    abstain_area: uint256,
+    abstain_heads: uint256,
+) -> (bool, bool):
+    """
+    @notice 民法典 第二百七十八条 applied to any numbers (for pages and audits).
+    @param matter The matter number (1..9).
+    @param total_area Exclusive area at the snapshot.
+    @param total_heads Owners at the snapshot.
+    @param for_area Area voting for.
+    @param for_heads Owners voting for.
+    @param against_area Area voting against.
+    @param against_heads Owners voting against.
+    @param abstain_area Area abstaining.
+    @param abstain_heads Owners abstaining.
+    @return (turnout met, passed)
+    """
+    assert statute._is_matter(matter), "assembly: unknown matter"
+    return statute._outcome(
+        matter, total_area, total_heads, for_area, for_heads, against_area, against_heads, abstain_area, abstain_heads
+    )
+
+
+@external
+@pure
+def is_major_matter(matter: uint8) -> bool:
+    """
+    @notice True for matters 6, 7 and 8 (3/4 rule).
+    @param matter The matter number (1..9).
+    @return Whether the matter is major.
+    """
+    assert statute._is_matter(matter), "assembly: unknown matter"
+    return statute._is_major(matter)
+
+
+@external
+@view
+def hasVoted(proposalId: uint256, account: address) -> bool:
+    """
+    @notice Whether the owner identity bound to `account` has a ballot counted.
+    @param proposalId The proposal.
+    @param account An owner wallet (False for any other).
+    @return Whether it voted (in person, by signature or by delegate).
+    """
+    bound: bool = False
+    identity: uint256 = 0
+    bound, identity = staticcall registry.identity_of(account)
+    if not bound:
+        return False
+    return self._voted[proposalId][identity >> 8] & (1 << (identity & 255)) != 0
+
+
+@external
+@view
+def has_cosigned(proposal_id: uint256, account: address) -> bool:
+    """
+    @notice Whether the owner identity bound to `account` co-signed the proposal.
+    @param proposal_id The proposal.
+    @param account An owner wallet.
+    @return Whether it co-signed.
+    """
+    bound: bool = False
+    identity: uint256 = 0
+    bound, identity = staticcall registry.identity_of(account)
+    if not bound:
+        return False
+    return self._cosigned[proposal_id][identity >> 8] & (1 << (identity & 255)) != 0
+
+
+@external
+@view
+def delegate_of(owner: address, proposal_id: uint256) -> address:
+    """
+    @notice Who may vote for `owner` on a proposal: the per-proposal delegate, else
+            the standing one (proposal_id 0: the standing one only).
+    @param owner An owner wallet.
+    @param proposal_id The proposal, or 0.
+    @return The delegate, or the zero address.
+    """
+    bound: bool = False
+    identity: uint256 = 0
+    bound, identity = staticcall registry.identity_of(owner)
+    if not bound:
+        return empty(address)
+    if proposal_id == 0:
+        return self._standing_delegate[identity]
+    return self._delegate_of(identity, proposal_id)
+
+
+@external
+@view
+def ballot_digest(proposal_id: uint256, support: uint8, voter: address) -> bytes32:
+    """
+    @notice The EIP-712 digest a voter signs for `castVoteBySig`.
+    @param proposal_id The proposal.
+    @param support 0 against, 1 for, 2 abstain.
+    @param voter The owner wallet.
+    @return The digest.
+    """
+    return self._ballot_digest(proposal_id, support, voter)
+
+
+# ---------------------------------------------------------------- internal
+
+
+@internal
+def _set_rules(min_notice_: uint256, min_voting_period_: uint256, max_voting_period_: uint256, objection_window_: uint256):
+    assert min_notice_ <= 365 * 86400, "assembly: notice too long"
+    assert min_voting_period_ >= 3600, "assembly: voting period too short"
+    assert max_voting_period_ >= min_voting_period_ and max_voting_period_ <= 365 * 86400, "assembly: voting period too long"
+    assert objection_window_ <= 365 * 86400, "assembly: objection window too long"
+    self.min_notice = min_notice_
+    self.min_voting_period = min_voting_period_
+    self.max_voting_period = max_voting_period_
+    self.objection_window = objection_window_
+    log VotingRulesSet(
+        min_notice=min_notice_,
+        min_voting_period=min_voting_period_,
+        max_voting_period=max_voting_period_,
+        objection_window=objection_window_,
+    )
+
+
+@internal
+@view
+def _is_major_call(target: address, calldata_: Bytes[MAX_CALLDATA]) -> bool:
+    if len(calldata_) < 4:
+        return False
+    selector: bytes4 = convert(slice(calldata_, 0, 4), bytes4)
+    if target == self and selector == method_id("set_major_call(address,bytes4,bool)", output_type=bytes4):
+        return True
+    return self.major_call[target][selector]
+
+
+@internal
+@pure
+def _hash_proposal(
+    targets: DynArray[address, MAX_CALLS],
+    values: DynArray[uint256, MAX_CALLS],
+    calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
+    doc_hash: bytes32,
+) -> uint256:
+    return convert(keccak256(abi_encode(targets, values, calldatas, doc_hash)), uint256)
+
+
+@internal
+@view
+def _ballot_digest(proposal_id: uint256, support: uint8, voter: address) -> bytes32:
+    return eip712_domain_separator._hash_typed_data_v4(
+        keccak256(abi_encode(BALLOT_TYPEHASH, proposal_id, support, voter))
+    )
+
+
+@internal
+@view
+def _try_weight(wallet: address, snapshot: uint256) -> (bool, uint256, uint256):
+    # registry.voting_weight in one static call; a wallet bound to no identity
+    # makes it revert, which we turn into the assembly's own reason.
+    ok: bool = False
+    response: Bytes[64] = b""
+    ok, response = raw_call(
+        registry.address,
+        abi_encode(wallet, snapshot, method_id=method_id("voting_weight(address,uint256)")),
+        max_outsize=64,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    if not ok or len(response) != 64:
+        return (False, 0, 0)
+    identity: uint256 = 0
+    area: uint256 = 0
+    identity, area = abi_decode(response, (uint256, uint256))
+    return (True, identity, area)
+
+
+@internal
+@view
+def _vote_weight(wallet: address, snapshot: uint256) -> (uint256, uint256):
+    ok: bool = False
+    identity: uint256 = 0
+    area: uint256 = 0
+    ok, identity, area = self._try_weight(wallet, snapshot)
+    assert ok, "assembly: not an owner wallet"
+    assert area != 0, "assembly: no vote at the snapshot"
+    return (identity, area)
+
+
+@internal
+@view
+def _identity(wallet: address) -> uint256:
+    bound: bool = False
+    identity: uint256 = 0
+    bound, identity = staticcall registry.identity_of(wallet)
+    assert bound, "assembly: not an owner wallet"
+    return identity
+
+
+@internal
+@view
+def _delegate_of(identity: uint256, proposal_id: uint256) -> address:
+    d: address = self._proposal_delegate[proposal_id][identity]
+    if d == empty(address):
+        d = self._standing_delegate[identity]
+    return d
+
+
+@internal
+@view
+def _check_not_over(proposal_id: uint256):
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "assembly: unknown proposal"
+    state: uint8 = self._state(proposal_id, core)
+    assert state == STATE_PENDING or state == STATE_GATHERING or state == STATE_ACTIVE, "assembly: voting is over"
+
+
+@internal
+@view
+def _open_snapshot(proposal_id: uint256, support: uint8) -> uint256:
+    # The checks every ballot shares, on one storage read; returns the snapshot block.
+    assert support <= VOTE_ABSTAIN, "assembly: invalid vote type"
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "assembly: unknown proposal"
+    flags: uint256 = core >> SHIFT_FLAGS
+    if flags & (F_CANCELED | F_GATHERING) != 0:
+        assert flags & F_CANCELED == 0, "assembly: proposal canceled"
+        raise "assembly: proposal lacks co-signers"
+    assert block.timestamp >= core & MASK40, "assembly: voting not started"
+    assert block.timestamp < (core >> SHIFT_END) & MASK40, "assembly: voting closed"
+    return (core >> SHIFT_SNAPSHOT) & MASK48
+
+
+@internal
+def _count(proposal_id: uint256, identity: uint256, area: uint256, support: uint8, voter: address):
+    key: uint256 = identity >> 8
+    bit: uint256 = 1 << (identity & 255)
+    word: uint256 = self._voted[proposal_id][key]
+    assert word & bit == 0, "assembly: already voted"
+    self._voted[proposal_id][key] = word | bit
+    choice: uint256 = convert(support, uint256)
+    # One word per choice: area above bit 32, one more head below it.
+    tally: uint256 = self._tally[proposal_id][choice] + ((area << SHIFT_TALLY_AREA) | 1)
+    self._tally[proposal_id][choice] = tally
+    log VoteCast(voter=voter, proposalId=proposal_id, support=support, weight=area, reason="")
+    log VoteTallied(proposalId=proposal_id, support=support, area=tally >> SHIFT_TALLY_AREA, heads=tally & MASK32)
+
+
+@internal
+@view
+def _state(proposal_id: uint256, core: uint256) -> uint8:
+    flags: uint256 = (core >> SHIFT_FLAGS) & MASK8
+    if flags & F_EXECUTED != 0:
+        return STATE_EXECUTED
+    if flags & F_CANCELED != 0:
+        return STATE_CANCELED
+    if flags & F_QUEUED != 0:
+        return STATE_QUEUED
+    if block.timestamp < core & MASK40:
+        if flags & F_GATHERING != 0:
+            return STATE_GATHERING
+        return STATE_PENDING
+    if flags & F_GATHERING != 0:
+        return STATE_EXPIRED
+    vote_end: uint256 = (core >> SHIFT_END) & MASK40
+    if block.timestamp < vote_end:
+        return STATE_ACTIVE
+    total_area: uint256 = 0
+    total_heads: uint256 = 0
+    total_area, total_heads = staticcall registry.totals_at((core >> SHIFT_SNAPSHOT) & MASK48)
+    if not self._outcome(proposal_id, core, total_area, total_heads)[1]:
+        return STATE_DEFEATED
+    if block.timestamp < vote_end + ((core >> SHIFT_WINDOW) & MASK32):
+        return STATE_ANNOUNCED
+    return STATE_SUCCEEDED
+
+
+@internal
+@view
+def _outcome(proposal_id: uint256, core: uint256, total_area: uint256, total_heads: uint256) -> (bool, bool):
+    t_for: uint256 = self._tally[proposal_id][convert(VOTE_FOR, uint256)]
+    t_against: uint256 = self._tally[proposal_id][convert(VOTE_AGAINST, uint256)]
+    t_abstain: uint256 = self._tally[proposal_id][convert(VOTE_ABSTAIN, uint256)]
+    return statute._outcome(
+        convert((core >> SHIFT_MATTER) & MASK8, uint8),
+        total_area,
+        total_heads,
+        t_for >> SHIFT_TALLY_AREA,
+        t_for & MASK32,
+        t_against >> SHIFT_TALLY_AREA,
+        t_against & MASK32,
+        t_abstain >> SHIFT_TALLY_AREA,
+        t_abstain & MASK32,
+    )
+
+
+@internal
+def _log_result(proposal_id: uint256, core: uint256) -> bool:
+    total_area: uint256 = 0
+    total_heads: uint256 = 0
+    total_area, total_heads = staticcall registry.totals_at((core >> SHIFT_SNAPSHOT) & MASK48)
+    turnout: bool = False
+    passed: bool = False
+    turnout, passed = self._outcome(proposal_id, core, total_area, total_heads)
+    t_for: uint256 = self._tally[proposal_id][convert(VOTE_FOR, uint256)]
+    t_against: uint256 = self._tally[proposal_id][convert(VOTE_AGAINST, uint256)]
+    t_abstain: uint256 = self._tally[proposal_id][convert(VOTE_ABSTAIN, uint256)]
+    objection_ends: uint256 = 0
+    if passed:
+        objection_ends = ((core >> SHIFT_END) & MASK40) + ((core >> SHIFT_WINDOW) & MASK32)
+    log ProposalTallied(
+        proposalId=proposal_id,
+        passed=passed,
+        turnout_met=turnout,
+        for_area=t_for >> SHIFT_TALLY_AREA,
+        for_heads=t_for & MASK32,
+        against_area=t_against >> SHIFT_TALLY_AREA,
+        against_heads=t_against & MASK32,
+        abstain_area=t_abstain >> SHIFT_TALLY_AREA,
+        abstain_heads=t_abstain & MASK32,
+        total_area=total_area,
+        total_heads=total_heads,
+        objection_ends=objection_ends,
+    )
+    return passed
