@@ -92,6 +92,8 @@ class Indexer:
         self.addresses = self.decoders.addresses
         self.specs = specs_by_event()
         self.range_size = settings.max_block_range
+        # Lowered for good when the node refuses a range: the range never grows past it again.
+        self.range_limit = settings.max_block_range
         self.fault_hook = fault_hook
         self.on_batch = on_batch
         self.head = 0
@@ -185,15 +187,15 @@ class Indexer:
                 if to_block <= from_block:
                     raise
                 to_block = from_block + (to_block - from_block) // 2
-                self.range_size = to_block - from_block + 1
+                self.range_size = self.range_limit = to_block - from_block + 1
                 log.info("node refused the range as too large; now %d blocks", self.range_size)
 
     def _adapt_range(self, events: int) -> None:
         target = self.settings.target_events_per_batch
         if events > 2 * target and self.range_size > 1:
             self.range_size = max(1, self.range_size // 2)
-        elif events < target // 2 and self.range_size < self.settings.max_block_range:
-            self.range_size = min(self.settings.max_block_range, self.range_size * 2)
+        elif events < target // 2 and self.range_size < self.range_limit:
+            self.range_size = min(self.range_limit, self.range_size * 2)
 
     def _headers(self, from_block, to_block, head, logs, cursor_hash) -> dict[int, dict[str, Any]]:
         window_start = max(from_block, head - self.depth)

@@ -1,0 +1,92 @@
+"""Shared checks of the backend tests: community activity, table dumps, contract reads."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Engine, select
+
+from backend.db.models import Base
+from tests.conftest import CHANGE_DELAY
+from tests.utils.identity import commitment_for
+
+# Tables whose content is the index (bookkeeping timestamps excluded).
+DATA_TABLES = sorted(
+    name for name in Base.metadata.tables if name not in {"checkpoints", "indexer_status", "indexed_blocks"}
+)
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _plain(v)) for k, v in value.items()))
+    return value
+
+
+def dump(engine: Engine, community: str | None = None) -> dict[str, list[tuple]]:
+    """Every data table as sorted plain tuples, comparable across SQLite and PostgreSQL."""
+    result = {}
+    with engine.connect() as conn:
+        for name in DATA_TABLES:
+            table = Base.metadata.tables[name]
+            query = select(table)
+            if community is not None:
+                query = query.where(table.c.community == community.lower())
+            rows = conn.execute(query).mappings().all()
+            result[name] = sorted(tuple(sorted((k, _plain(v)) for k, v in row.items())) for row in rows)
+    return result
+
+
+def community_activity(chain, registry, points, committee, owner_a, owner_b, owner_c, tenant, merchant, provider,
+                       attacker, roles):
+    """Everything the registry and the points can record, after `populated`."""
+    points.mint(owner_a, 120, 2, sender=committee)
+    points.mint(owner_b, 40, 3, sender=committee)
+    points.mint(tenant, 15, 5, sender=committee)
+    points.transfer(merchant, 50, sender=owner_a)
+    points.transfer(merchant, 10, sender=tenant)
+    points.transfer(owner_a, 5, sender=merchant)  # a refund
+    points.redeem(20, b"\x11" * 32, sender=merchant)
+    registry.set_unit_area(4, 11_200, sender=committee)
+    # Unit 4 is sold by owner_c to a new owner (the attacker's wallet, as a plain buyer).
+    registry.request_transfer(4, attacker, commitment_for("buyer"), sender=committee)
+    registry.request_transfer(3, owner_c, commitment_for("owner_c"), sender=committee)
+    registry.cancel_transfer(3, sender=owner_b)
+    # owner_b loses a key: one recovery cancelled, the second executed (to provider's wallet).
+    registry.request_recovery(owner_b, provider, sender=committee)
+    registry.cancel_recovery(1, sender=owner_b)
+    registry.request_recovery(owner_b, provider, sender=committee)
+    chain.pending_timestamp += CHANGE_DELAY + 1
+    registry.execute_transfer(4, sender=committee)
+    registry.execute_recovery(1, sender=committee)
+    registry.unlink_resident(tenant, sender=tenant)
+    registry.revokeRole(roles["merchant"], merchant, sender=committee)
+
+
+def assert_matches_contracts(client, community, registry, points, accounts):
+    """The API says what the contracts say."""
+    c = community.lower()
+    summary = client.get(f"/api/v1/communities/{c}").json()
+    area, heads = registry.totals()
+    assert summary["total_area"] == area
+    assert summary["heads"] == heads
+    assert summary["units"] == registry.unit_count()
+    assert summary["points_supply"] == points.totalSupply()
+    for unit_id in range(1, registry.unit_count() + 1):
+        detail = client.get(f"/api/v1/communities/{c}/units/{unit_id}").json()
+        label, unit_area, owner, commitment, identity = registry.unit(unit_id)
+        assert detail["unit"]["label"] == label
+        assert detail["unit"]["area"] == unit_area
+        assert detail["unit"]["identity"] == identity
+        assert detail["unit"]["owner_wallet"] == owner.lower()
+        assert detail["owner"]["commitment"] == "0x" + bytes(commitment).hex()
+        owner_area, owner_units, _ = registry.owner_weight(identity)
+        assert (detail["owner"]["area"], detail["owner"]["units"]) == (owner_area, owner_units)
+    for account in accounts:
+        answer = client.get(f"/api/v1/communities/{c}/points/balances/{account.address}")
+        expected = points.balanceOf(account)
+        if answer.status_code == 404:
+            assert expected == 0
+        else:
+            assert answer.json()["balance"] == expected
