@@ -1,0 +1,35 @@
+"""Which account signs the committee's transactions.
+
+On a private chain the key comes from the environment (LINLI_DEPLOYER_KEY), never
+from a file in the repository. On a local chain (anvil, Ape's test provider) the
+default is anvil's first well-known test account, which holds test ether only.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEPLOYER_KEY_ENV = "LINLI_DEPLOYER_KEY"
+LOCAL_CHAIN_IDS = {31337, 1337}
+
+
+class DeployerError(RuntimeError):
+    """No usable deployer account for this network."""
+
+
+def deployer_account(chain_id: int):
+    """The signing account: LINLI_DEPLOYER_KEY if set, else anvil's account 0 on a local chain."""
+    from ape import accounts
+    from ape_accounts.accounts import ApeSigner
+
+    key = os.environ.get(DEPLOYER_KEY_ENV, "").strip()
+    if key:
+        try:
+            return ApeSigner(private_key=key if key.startswith("0x") else "0x" + key)
+        except Exception as exc:  # pydantic validation of the hex key
+            raise DeployerError(f"{DEPLOYER_KEY_ENV} is not a valid private key (64 hex digits)") from exc
+    if chain_id in LOCAL_CHAIN_IDS:
+        return accounts.test_accounts[0]
+    raise DeployerError(
+        f"chain {chain_id} is not a local chain: set {DEPLOYER_KEY_ENV} to the committee's deployer key"
+    )

@@ -1,0 +1,182 @@
+"""Validate a CSV of units and owners before anything is sent to the chain.
+
+Format (UTF-8, header required)::
+
+    label,area_m2,owner,commitment
+    3-2-1201,89.50,0xAbC…,0x<64 hex digits>
+
+`area_m2` is the exclusive area in square metres with at most two decimals; it is
+stored on chain in 0.01 m². `owner` must be an EIP-55 checksummed address and
+`commitment` the owner's identity commitment (see backend/identity.py). Every
+problem is reported with its line number; nothing is applied unless every line is good.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from eth_utils import is_checksum_address, is_hex_address
+
+from backend.identity import parse_commitment
+
+HEADER = ("label", "area_m2", "owner", "commitment")
+MAX_LABEL_BYTES = 32
+MAX_AREA_CENTI = 2**64 - 1
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    line: int
+    label: str
+    area: int  # 0.01 m²
+    owner: str
+    commitment: bytes
+
+    def as_args(self) -> tuple[str, int, str, bytes]:
+        return (self.label, self.area, self.owner, self.commitment)
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class UnitsCsvError(ValueError):
+    """Raised with every bad line; nothing may be applied."""
+
+    def __init__(self, errors: list[LineError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+def parse_area(text: str) -> int:
+    """'89.5' -> 8950 (0.01 m²). Raises ValueError on anything else."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"area {text!r} is not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise ValueError(f"area {text!r} must be greater than 0")
+    centi = value * 100
+    if centi != centi.to_integral_value():
+        raise ValueError(f"area {text!r} has more than two decimals")
+    if centi > MAX_AREA_CENTI:
+        raise ValueError(f"area {text!r} is too large")
+    return int(centi)
+
+
+def parse_units_csv(text: str) -> list[UnitRow]:
+    """Parse and validate the whole file; raise UnitsCsvError listing every bad line."""
+    errors: list[LineError] = []
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    rows = list(reader)
+    if not rows:
+        raise UnitsCsvError([LineError(1, "empty file: expected header " + ",".join(HEADER))])
+    header = tuple(cell.strip().lower() for cell in rows[0])
+    if header != HEADER:
+        raise UnitsCsvError([LineError(1, f"header must be {','.join(HEADER)}, found {','.join(header)}")])
+
+    units: list[UnitRow] = []
+    labels: dict[str, int] = {}
+    wallet_of: dict[bytes, tuple[str, int]] = {}
+    commitment_of: dict[str, tuple[bytes, int]] = {}
+    for line, cells in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # blank line
+        if len(cells) != len(HEADER):
+            errors.append(LineError(line, f"expected {len(HEADER)} fields, found {len(cells)}"))
+            continue
+        label, area_text, owner, commitment_text = (cell.strip() for cell in cells)
+        line_errors: list[str] = []
+        if not label:
+            line_errors.append("label is empty")
+        elif len(label.encode()) > MAX_LABEL_BYTES:
+            line_errors.append(f"label {label!r} is longer than {MAX_LABEL_BYTES} bytes")
+        elif label in labels:
+            line_errors.append(f"label {label!r} duplicates line {labels[label]}")
+        area = 0
+        try:
+            area = parse_area(area_text)
+        except ValueError as exc:
+            line_errors.append(str(exc))
+        if not is_hex_address(owner):
+            line_errors.append(f"owner {owner!r} is not an address")
+        elif not is_checksum_address(owner):
+            line_errors.append(f"owner {owner!r} fails the EIP-55 checksum (copy it from the wallet)")
+        elif int(owner, 16) == 0:
+            line_errors.append("owner is the zero address")
+        commitment = b""
+        try:
+            commitment = parse_commitment(commitment_text)
+        except ValueError as exc:
+            line_errors.append(str(exc))
+        if not line_errors:
+            # An identity is one person with one wallet, in the file as on chain.
+            seen_wallet = wallet_of.get(commitment)
+            if seen_wallet and seen_wallet[0] != owner:
+                line_errors.append(f"commitment already given to wallet {seen_wallet[0]} on line {seen_wallet[1]}")
+            seen_commitment = commitment_of.get(owner)
+            if seen_commitment and seen_commitment[0] != commitment:
+                line_errors.append(f"wallet {owner} has a different commitment on line {seen_commitment[1]}")
+        if line_errors:
+            errors.extend(LineError(line, message) for message in line_errors)
+            if label and label not in labels:
+                labels[label] = line
+            continue
+        labels[label] = line
+        wallet_of.setdefault(commitment, (owner, line))
+        commitment_of.setdefault(owner, (commitment, line))
+        units.append(UnitRow(line, label, area, owner, commitment))
+    if errors:
+        raise UnitsCsvError(errors)
+    if not units:
+        raise UnitsCsvError([LineError(2, "no units in the file")])
+    return units
+
+
+def check_against_chain(units: list[UnitRow], registry) -> list[LineError]:
+    """Problems only the chain can reveal: labels already registered, bindings taken."""
+    errors: list[LineError] = []
+    for unit in units:
+        if registry.unit_id_of(unit.label) != 0:
+            errors.append(LineError(unit.line, f"label {unit.label!r} is already registered"))
+        known, index = registry.identity_index_of(unit.commitment)
+        if known:
+            bound = registry.identity_wallet(index)
+            if bound != unit.owner:
+                errors.append(LineError(unit.line, f"commitment is bound on chain to wallet {bound}"))
+        else:
+            if registry.identity_of(unit.owner)[0]:
+                errors.append(LineError(unit.line, f"wallet {unit.owner} is bound on chain to another identity"))
+            elif registry.resident_unit(unit.owner) != 0:
+                errors.append(LineError(unit.line, f"wallet {unit.owner} is a linked resident on chain"))
+    return errors
+
+
+def batches(units: list[UnitRow], size: int) -> list[list[UnitRow]]:
+    if not 1 <= size <= 100:
+        raise ValueError("batch size must be between 1 and 100 (the contract's limit)")
+    return [units[i : i + size] for i in range(0, len(units), size)]
+
+
+def apply_units(registry, sender, units: list[UnitRow], batch_size: int = 100, echo=print) -> list:
+    """Register validated units in batches; returns the receipts.
+
+    Call only after parse_units_csv and check_against_chain found nothing wrong:
+    every batch is all-or-nothing on chain, and the pre-checks make a failing batch
+    a race with another writer rather than bad input.
+    """
+    receipts = []
+    groups = batches(units, batch_size)
+    for number, group in enumerate(groups, start=1):
+        receipt = registry.register_units([unit.as_args() for unit in group], sender=sender)
+        receipts.append(receipt)
+        echo(f"batch {number}/{len(groups)}: lines {group[0].line}-{group[-1].line}, {receipt.gas_used:,} gas")
+    return receipts

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Start or stop the embedded demo: anvil on 127.0.0.1, contracts deployed, demo community seeded.
+# Called by `make demo` / `make stop` (which put the venv and node_modules/.bin on PATH).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN_DIR=.linli
+HOST=${ANVIL_HOST:-127.0.0.1}
+PORT=${ANVIL_PORT:-8545}
+RPC="http://$HOST:$PORT"
+mkdir -p "$RUN_DIR"
+
+rpc_up() {
+  curl -s -m 2 -X POST -H 'content-type: application/json' \
+    --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$RPC" | grep -q result
+}
+
+stop() {
+  if [[ -f $RUN_DIR/anvil.pid ]] && kill -0 "$(cat $RUN_DIR/anvil.pid)" 2>/dev/null; then
+    kill "$(cat $RUN_DIR/anvil.pid)" && echo "stopped anvil (pid $(cat $RUN_DIR/anvil.pid)); chain state kept in $RUN_DIR/anvil-state.json"
+  else
+    echo "nothing running"
+  fi
+  rm -f $RUN_DIR/anvil.pid
+}
+
+start() {
+  if rpc_up; then
+    echo "a node already answers at $RPC; using it"
+  else
+    # --state keeps the chain across restarts, so the manifest stays valid.
+    anvil --host "$HOST" --port "$PORT" --chain-id 31337 --state "$RUN_DIR/anvil-state.json" \
+      >"$RUN_DIR/anvil.log" 2>&1 &
+    echo $! >"$RUN_DIR/anvil.pid"
+    for _ in $(seq 1 50); do rpc_up && break; sleep 0.2; done
+    rpc_up || { echo "anvil did not start; see $RUN_DIR/anvil.log"; exit 1; }
+    echo "anvil running at $RPC (pid $(cat $RUN_DIR/anvil.pid))"
+  fi
+  export APE_FOUNDRY_HOST="$RPC"
+  ape run deploy --network ethereum:local:foundry || echo "(keeping the community already deployed)"
+  ape run seed_demo --network ethereum:local:foundry
+  echo
+  echo "Demo is running. Manifest: deployments/local-31337.json"
+  echo "RPC: $RPC (chain id 31337). Stop it with: make stop"
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop"; exit 2 ;;
+esac

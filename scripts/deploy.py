@@ -1,0 +1,65 @@
+"""Deploy a community: `ape run deploy --network <network>`.
+
+Non-interactive. The deployer key comes from LINLI_DEPLOYER_KEY (anvil's first test
+account on a local chain). Writes deployments/<network>-<chain id>.json, the
+manifest the indexer and pages read. Refuses to deploy a second community on a
+chain whose manifest names a live one, unless --new-community is given.
+"""
+
+from pathlib import Path
+
+import click
+from ape import chain, project
+from ape.cli import ConnectedProviderCommand, ape_cli_context
+
+from backend.chain.accounts import deployer_account
+from backend.chain.deployment import (
+    DEFAULT_CHANGE_DELAY,
+    ManifestError,
+    deploy_community,
+    manifest_dict,
+    manifest_path,
+    read_manifest,
+    write_manifest,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Deploy a Linli community")
+@ape_cli_context()
+@click.option("--name", envvar="LINLI_COMMUNITY_NAME", default="邻里示范小区", show_default=True, help="Community name.")
+@click.option("--committee", envvar="LINLI_COMMITTEE", default=None, help="Committee address (default: the deployer).")
+@click.option("--change-delay", type=click.IntRange(3600, 90 * 86400), default=DEFAULT_CHANGE_DELAY, show_default=True, help="Seconds a sale or wallet recovery waits.")
+@click.option("--new-community", is_flag=True, help="Deploy another community even if this chain has one.")
+@click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), default=None, help="Manifest path (default: deployments/<network>-<chain id>.json).")
+def cli(cli_ctx, network, name, committee, change_delay, new_community, manifest_file):
+    chain_id = chain.chain_id
+    network_name = network.name if hasattr(network, "name") else str(network)
+    path = manifest_file or manifest_path(ROOT, network_name, chain_id)
+    if path.exists() and not new_community:
+        try:
+            existing = read_manifest(path)
+        except ManifestError as exc:
+            raise click.ClickException(f"{exc}; move it away or pass --new-community") from exc
+        registry_address = existing["community"]
+        if existing["chain_id"] == chain_id and chain.provider.get_code(registry_address):
+            raise click.ClickException(
+                f"a community is already deployed on chain {chain_id} at {registry_address} ({path}); "
+                "pass --new-community to deploy another one"
+            )
+        cli_ctx.logger.warning(f"{path} names a registry with no code on this chain (a fresh chain?); deploying anew")
+    deployer = deployer_account(chain_id)
+    community = deploy_community(project, chain, deployer, name=name, committee=committee, change_delay=change_delay)
+    manifest = manifest_dict(community, network_name)
+    if new_community and path.exists() and manifest_file is None:
+        path = path.with_name(f"{path.stem}-{community.registry.address[:10]}.json")
+    write_manifest(manifest, path)
+    click.echo(f"Deployed community {name!r} on chain {chain_id} (block {community.deploy_block})")
+    for contract_name, instance in community.contracts().items():
+        click.echo(f"  {contract_name:<20} {instance.address}")
+    click.echo(f"Manifest: {path}")
+    if committee and committee != deployer.address:
+        click.echo(
+            "The committee must now call registry.set_points(points) so the merchant role reaches the points contract."
+        )
