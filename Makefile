@@ -39,7 +39,7 @@ test: install
 	ape test --network ethereum:local:foundry $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python bench/gas.py
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) node_modules .ape .build .linli
