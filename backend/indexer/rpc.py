@@ -34,7 +34,6 @@ _RANGE_PHRASES = (
     "log response size exceeded",
     "response size",
     "too many results",
-    "limit exceeded",
     "max results",
 )
 _RETRYABLE_CODES = {-32005, -32603, 429}  # limit exceeded / internal / rate limited
@@ -65,9 +64,11 @@ def _classify(error: dict[str, Any]) -> RpcError | _Retryable:
     code = error.get("code")
     message = str(error.get("message", ""))
     lowered = message.lower()
+    if any(p in lowered for p in _RETRYABLE_PHRASES):
+        return _Retryable(f"{code}: {message}")
     if any(p in lowered for p in _RANGE_PHRASES):
         return RangeTooLarge(message, code)
-    if code in _RETRYABLE_CODES or any(p in lowered for p in _RETRYABLE_PHRASES):
+    if code in _RETRYABLE_CODES:
         return _Retryable(f"{code}: {message}")
     return RpcError(f"JSON-RPC error {code}: {message}", code)
 

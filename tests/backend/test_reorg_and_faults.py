@@ -1,0 +1,135 @@
+"""Reorganisations (anvil snapshot/revert), a dead node, and the indexer's RPC faults."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from backend.api.main import create_app
+from backend.chain.deployment import manifest_dict
+from backend.core.db import make_engine
+from backend.db.migrate import upgrade
+from backend.db.models import IndexerStatus
+from backend.indexer.core import DeepReorgError, Indexer
+from backend.indexer.rpc import RpcClient
+from tests.backend.helpers import dump
+from tests.backend.nodeproxy import NodeProxy
+
+
+def fresh_index(tmp_path, manifest, settings, rpc_url):
+    """A fresh SQLite index of the canonical chain, for comparison."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    indexer = Indexer(manifest, engine, RpcClient(rpc_url), settings.model_copy(update={"database_url": url}))
+    indexer.prepare()
+    indexer.sync()
+    return engine
+
+
+@pytest.mark.parametrize("longer", [False, True], ids=["same-height", "longer"])
+def test_reorg_rolls_back_to_the_common_ancestor_and_replays(populated, make_indexer, engine, chain, points,
+                                                             committee, owner_a, owner_b, merchant, settings,
+                                                             rpc_url, tmp_path, longer):
+    manifest = manifest_dict(populated, "local")
+    indexer = make_indexer(manifest, finality_depth=16)
+    indexer.sync()
+    ancestor = chain.blocks.head.number
+    snapshot = chain.snapshot()
+    points.mint(owner_a, 100, 2, sender=committee)
+    points.transfer(merchant, 60, sender=owner_a)
+    indexer.sync()
+    replaced = indexer.checkpoint()
+    assert replaced[0] == ancestor + 2
+
+    chain.restore(snapshot)
+    points.mint(owner_b, 7, 3, sender=committee)
+    chain.mine(2 if longer else 1)
+    assert chain.blocks.head.number == ancestor + (3 if longer else 2)
+    indexer.sync()
+
+    assert indexer.checkpoint()[0] == chain.blocks.head.number
+    assert indexer.checkpoint()[1] != replaced[1]
+    # The replaced blocks left nothing behind: the index equals a fresh index of the canonical chain.
+    assert dump(engine) == dump(fresh_index(tmp_path, manifest, settings, rpc_url))
+    client = TestClient(create_app(settings))
+    c = populated.registry.address.lower()
+    assert client.get(f"/api/v1/communities/{c}/points/balances/{owner_a.address}").status_code == 404
+    assert client.get(f"/api/v1/communities/{c}/points/balances/{owner_b.address}").json()["balance"] == 7
+
+
+def test_reorg_deeper_than_finality_halts_loudly(populated, make_indexer, engine, chain, points, committee, owner_a,
+                                                 owner_b, settings):
+    indexer = make_indexer(manifest_dict(populated, "local"), finality_depth=2)
+    indexer.sync()
+    snapshot = chain.snapshot()
+    for _ in range(5):
+        points.mint(owner_a, 1, 2, sender=committee)
+    indexer.sync()
+    chain.restore(snapshot)
+    for _ in range(6):
+        points.mint(owner_b, 1, 2, sender=committee)
+    with pytest.raises(DeepReorgError, match="deeper than the finality depth"):
+        indexer.sync()
+    with engine.connect() as conn:
+        status = conn.execute(select(IndexerStatus.__table__)).mappings().one()
+    assert status["halted"] and "finality depth (2 blocks)" in status["last_error"]
+    health = TestClient(create_app(settings)).get("/health")
+    assert health.status_code == 503
+    assert health.json()["communities"][0]["halted"] is True
+
+
+def _wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_dead_node_is_reported_and_waited_for(populated, make_indexer, engine, chain, rpc_url, settings):
+    proxy = NodeProxy(rpc_url)
+    proxy.start()
+    indexer = make_indexer(manifest_dict(populated, "local"), rpc_url=proxy.url, max_block_range=2)
+    batches = []
+
+    def stop_node_after_first_batch(stats):
+        batches.append(stats)
+        if len(batches) == 1:
+            proxy.stop()
+
+    indexer.on_batch = stop_node_after_first_batch
+    stop = threading.Event()
+    runner = threading.Thread(target=indexer.run, args=(stop,), daemon=True)
+    runner.start()
+    try:
+        def status():
+            with engine.connect() as conn:
+                return conn.execute(select(IndexerStatus.__table__)).mappings().one_or_none()
+
+        assert _wait_for(lambda: status() is not None and not status()["node_reachable"]), "dead node not reported"
+        assert runner.is_alive(), "the indexer crashed instead of waiting"
+        stuck_at = indexer.checkpoint()[0]
+        assert stuck_at < chain.blocks.head.number
+        client = TestClient(create_app(settings.model_copy(update={"rpc_url": proxy.url})))
+        down = client.get("/health")
+        assert down.status_code == 503
+        assert down.json()["node_reachable"] is False
+        assert down.json()["communities"][0]["indexer_sees_node"] is False
+
+        proxy.start()
+        head = chain.blocks.head.number
+        assert _wait_for(lambda: indexer.checkpoint()[0] == head), "did not resume after the node came back"
+        assert _wait_for(lambda: status()["node_reachable"])
+        up = client.get("/health")
+        assert up.status_code == 200, up.json()
+        assert up.json()["communities"][0]["lag"] == 0
+    finally:
+        stop.set()
+        runner.join(timeout=10)
+        proxy.stop()
