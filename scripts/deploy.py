@@ -12,11 +12,11 @@ import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, ape_cli_context
 
-from backend.chain.accounts import deployer_account
+from backend.chain.accounts import LOCAL_CHAIN_IDS, deployer_account
 from backend.chain.deployment import (
     DEFAULT_CHANGE_DELAY,
     ManifestError,
-    deploy_community,
+    deploy_full_community,
     manifest_dict,
     manifest_path,
     read_manifest,
@@ -31,9 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 @click.option("--name", envvar="LINLI_COMMUNITY_NAME", default="邻里示范小区", show_default=True, help="Community name.")
 @click.option("--committee", envvar="LINLI_COMMITTEE", default=None, help="Committee address (default: the deployer).")
 @click.option("--change-delay", type=click.IntRange(3600, 90 * 86400), default=DEFAULT_CHANGE_DELAY, show_default=True, help="Seconds a sale or wallet recovery waits.")
+@click.option("--settlement-token", envvar="LINLI_SETTLEMENT_TOKEN", default=None, help="Address of the CNY settlement token (default on a local chain: deploy a stand-in).")
 @click.option("--new-community", is_flag=True, help="Deploy another community even if this chain has one.")
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), default=None, help="Manifest path (default: deployments/<network>-<chain id>.json).")
-def cli(cli_ctx, network, name, committee, change_delay, new_community, manifest_file):
+def cli(cli_ctx, network, name, committee, change_delay, settlement_token, new_community, manifest_file):
     chain_id = chain.chain_id
     network_name = network.name if hasattr(network, "name") else str(network)
     path = manifest_file or manifest_path(ROOT, network_name, chain_id)
@@ -50,7 +51,11 @@ def cli(cli_ctx, network, name, committee, change_delay, new_community, manifest
             )
         cli_ctx.logger.warning(f"{path} names a registry with no code on this chain (a fresh chain?); deploying anew")
     deployer = deployer_account(chain_id)
-    community = deploy_community(project, chain, deployer, name=name, committee=committee, change_delay=change_delay)
+    if settlement_token is None and chain_id not in LOCAL_CHAIN_IDS:
+        raise click.ClickException("on a private chain name the settlement token: --settlement-token or LINLI_SETTLEMENT_TOKEN")
+    community = deploy_full_community(
+        project, chain, deployer, name=name, committee=committee, change_delay=change_delay, settlement_token=settlement_token
+    )
     manifest = manifest_dict(community, network_name)
     if new_community and path.exists() and manifest_file is None:
         path = path.with_name(f"{path.stem}-{community.registry.address[:10]}.json")
@@ -61,5 +66,6 @@ def cli(cli_ctx, network, name, committee, change_delay, new_community, manifest
     click.echo(f"Manifest: {path}")
     if committee and committee != deployer.address:
         click.echo(
-            "The committee must now call registry.set_points(points) so the merchant role reaches the points contract."
+            "The committee finishes the wiring: registry.set_points(points), points.set_minter(fees, True), "
+            "fees.set_governance(timelock)."
         )

@@ -83,6 +83,43 @@ def deploy_community(
     )
 
 
+def deploy_full_community(
+    project: Any,
+    chain: Any,
+    deployer: Any,
+    *,
+    name: str,
+    committee: Any | None = None,
+    change_delay: int = DEFAULT_CHANGE_DELAY,
+    settlement_token: Any | None = None,
+    assembly_params: dict[str, int] | None = None,
+) -> Community:
+    """Everything a community runs on: registry and points, then PropertyFees (with a
+    stand-in settlement token on a local chain) and the owners' assembly with its
+    timelock, which becomes the only way to move the maintenance fund.
+
+    With a committee other than the deployer, the committee finishes the wiring
+    (points.set_minter(fees), registry.set_points, fees.set_governance(timelock)).
+    """
+    from backend.chain.deploy_assembly import deploy_assembly
+    from backend.chain.deploy_fees import deploy_fees
+
+    community = deploy_community(project, chain, deployer, name=name, committee=committee, change_delay=change_delay)
+    fees = deploy_fees(project, chain, deployer, community, settlement_token=settlement_token)
+    community.extra.update(fees)
+    committee_is_deployer = community.points.owner() == deployer.address
+    assembly = deploy_assembly(
+        project,
+        chain,
+        deployer,
+        community,
+        fees=fees["PropertyFees"] if committee_is_deployer else None,
+        **(assembly_params or {}),
+    )
+    community.extra.update(assembly)
+    return community
+
+
 def manifest_dict(community: Community, network: str) -> dict[str, Any]:
     """The JSON-ready manifest of a deployed community."""
     contracts = {}

@@ -70,3 +70,19 @@ def test_deployer_account_from_environment(monkeypatch, accounts):
 def test_unknown_role_name():
     with pytest.raises(ValueError, match="unknown role"):
         role_id("mayor")
+
+
+def test_full_deployment_wires_fees_and_assembly(project, chain, committee, tmp_path):
+    from backend.chain.deployment import deploy_full_community
+
+    community = deploy_full_community(project, chain, committee, name="全量小区")
+    contracts = community.contracts()
+    assert set(contracts) >= {"HouseholdRegistry", "CommunityPoints", "SettlementToken", "PropertyFees", "OwnersAssembly", "AssemblyTimelock"}
+    fees, timelock = contracts["PropertyFees"], contracts["AssemblyTimelock"]
+    assert community.points.is_minter(fees)
+    # Only the assembly's timelock moves the maintenance fund.
+    assert fees.governance() == timelock.address
+    with ape.reverts("fees: governance only"):
+        fees.set_maintenance_share(500, sender=committee)
+    manifest = manifest_dict(community, "local")
+    assert set(manifest["contracts"]) == set(contracts)
