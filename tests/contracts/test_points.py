@@ -2,10 +2,8 @@
 
 import ape
 import pytest
-from eth_account import Account
-from eth_account.messages import encode_typed_data
-
 from tests.utils.identity import commitment_for
+from tests.utils.permit import sign_permit
 
 REASON_COMMITTEE_GRANT = 1
 REASON_VOTE = 3
@@ -141,37 +139,14 @@ def test_sync_merchant_is_permissionless_and_copies_the_registry(project, regist
 
 def test_permit_then_merchant_pulls(funded, points, owner_a, merchant, chain):
     deadline = chain.pending_timestamp + 3600
-    nonce = points.nonces(owner_a)
-    typed = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {
-            "name": "Linli Community Points",
-            "version": "1",
-            "chainId": chain.chain_id,
-            "verifyingContract": points.address,
-        },
-        "message": {"owner": owner_a.address, "spender": merchant.address, "value": 80, "nonce": nonce, "deadline": deadline},
-    }
-    signed = Account.sign_message(encode_typed_data(full_message=typed), owner_a.private_key)
-    points.permit(owner_a, merchant, 80, deadline, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"), sender=merchant)
+    v, r, s = sign_permit(points, owner_a, merchant, 80, deadline, chain.chain_id)
+    points.permit(owner_a, merchant, 80, deadline, v, r, s, sender=merchant)
     assert points.allowance(owner_a, merchant) == 80
     points.transferFrom(owner_a, merchant, 80, sender=merchant)
     assert points.balanceOf(merchant) == 80
+    # The same signature cannot be used twice (the nonce moved on).
+    with ape.reverts("erc20: invalid signature"):
+        points.permit(owner_a, merchant, 80, deadline, v, r, s, sender=merchant)
 
 
 def test_constructor_hands_everything_to_the_committee(project, registry, owner_a, committee):
