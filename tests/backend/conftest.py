@@ -19,6 +19,7 @@ from backend.core.db import make_engine
 from backend.db.migrate import upgrade
 from backend.indexer.core import Indexer
 from backend.indexer.rpc import RpcClient
+from tests.backend.helpers import community_activity
 
 PG_URL = os.environ.get("LINLI_TEST_DATABASE_URL")
 
@@ -107,3 +108,11 @@ def deploy_other(project, chain, committee):
         return deploy_community(project, chain, committee, name=name)
 
     return _deploy
+
+
+@pytest.fixture
+def active(populated, chain, registry, points, committee, owner_a, owner_b, owner_c, tenant, merchant, provider,
+           attacker, roles):
+    community_activity(chain, registry, points, committee, owner_a, owner_b, owner_c, tenant, merchant, provider,
+                       attacker, roles)
+    return populated

@@ -15,17 +15,9 @@ from backend.api.main import create_app
 from backend.chain.deployment import manifest_dict, write_manifest
 from backend.db.models import Checkpoint, PointsMovement, RawEvent, Unit
 from backend.indexer.rpc import RangeTooLarge
-from tests.backend.helpers import DATA_TABLES, assert_matches_contracts, community_activity, dump
+from tests.backend.helpers import DATA_TABLES, assert_matches_contracts, dump
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def active(populated, chain, registry, points, committee, owner_a, owner_b, owner_c, tenant, merchant, provider,
-           attacker, roles):
-    community_activity(chain, registry, points, committee, owner_a, owner_b, owner_c, tenant, merchant, provider,
-                       attacker, roles)
-    return populated
 
 
 def test_index_equals_what_the_contracts_say(active, make_indexer, engine, settings, registry, points, accounts, chain):
