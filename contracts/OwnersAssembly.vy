@@ -546,10 +546,11 @@ def castVoteAsDelegate(proposalId: uint256, owners: DynArray[address, MAX_DELEGA
 
 
 @external
-def delegate(delegatee: address, proposal_id: uint256):
+def set_delegate(delegatee: address, proposal_id: uint256):
     """
     @notice Authorise `delegatee` to vote for your owner identity, for one proposal
             or (proposal_id 0) until revoked. A delegate may hold many owners' votes.
+    @dev Not named `delegate`: that name is taken by wallet tooling (EIP-7702).
     @param delegatee The wallet that may vote for you (need not be an owner).
     @param proposal_id The proposal, or 0 for a standing delegation.
     """
