@@ -4,12 +4,11 @@ a first service contract in force, funded residents, and a clock in Beijing mont
 from __future__ import annotations
 
 import pytest
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
 from backend.chain.deploy_fees import deploy_fees
 from tests.fees.model import month_start
+from tests.utils.permit import sign_permit  # noqa: F401  (re-exported for the fee tests)
 
 DAY = 86400
 RATE = 250  # 2.50 yuan per m² per month
@@ -91,36 +90,3 @@ def in_force(fees, committee, manager, funded):
 def governed(in_force, committee, governance):
     in_force.set_governance(governance, sender=committee)
     return in_force
-
-
-def sign_permit(token, owner, spender, value, deadline, chain_id):
-    """An EIP-2612 permit signature (v, r, s) by a test account."""
-    nonce = token.nonces(owner)
-    data = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {"name": "Linli CNY Deposit", "version": "1", "chainId": chain_id, "verifyingContract": token.address},
-        "message": {
-            "owner": owner.address,
-            "spender": getattr(spender, "address", spender),
-            "value": value,
-            "nonce": nonce,
-            "deadline": deadline,
-        },
-    }
-    signed = Account.sign_message(encode_typed_data(full_message=data), owner.private_key)
-    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")

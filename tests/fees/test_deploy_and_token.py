@@ -1,0 +1,66 @@
+"""deploy_fees wiring and the stand-in settlement token."""
+
+import ape
+
+from backend.chain.deploy_fees import deploy_fees
+from tests.fees.conftest import sign_permit
+
+
+def test_deploy_fees_wires_everything(fees_stack, populated, points, registry, committee, clock):
+    fees = fees_stack["PropertyFees"]
+    token = fees_stack["SettlementToken"]
+    assert set(fees_stack) == {"SettlementToken", "PropertyFees"}
+    assert fees.registry() == registry.address
+    assert fees.points() == points.address
+    assert fees.settlement_token() == token.address
+    assert points.is_minter(fees) is True
+    assert fees.config()[0] == clock.month()
+    assert (token.decimals(), token.symbol(), token.name()) == (2, "dCNY", "Linli CNY Deposit")
+    assert token.owner() == committee.address and token.is_minter(committee)
+
+
+def test_deploy_fees_with_a_given_token(project, chain, committee, populated, fees_stack):
+    existing = fees_stack["SettlementToken"]
+    again = deploy_fees(project, chain, committee, populated, settlement_token=existing.address)
+    assert again["SettlementToken"].address == existing.address
+    assert again["PropertyFees"].settlement_token() == existing.address
+    again = deploy_fees(project, chain, committee, populated, settlement_token=existing)
+    assert again["SettlementToken"] is existing
+
+
+def test_token_minting_is_for_minters_only(token, committee, attacker, owner_a):
+    token.mint(owner_a, 12_345, sender=committee)
+    assert token.balanceOf(owner_a) == 12_345
+    with ape.reverts("erc20: access is denied"):
+        token.mint(attacker, 1, sender=attacker)
+    with ape.reverts("ownable: caller is not the owner"):
+        token.set_minter(attacker, True, sender=attacker)
+
+
+def test_token_owner_handover(project, committee, owner_a):
+    token = committee.deploy(project.SettlementToken, owner_a)
+    assert token.owner() == owner_a.address
+    assert token.is_minter(owner_a) and not token.is_minter(committee)
+    with ape.reverts("token: owner is the zero address"):
+        committee.deploy(project.SettlementToken, "0x" + "0" * 40)
+
+
+def test_token_permit(token, committee, owner_a, merchant, chain):
+    deadline = chain.pending_timestamp + 600
+    v, r, s = sign_permit(token, owner_a, merchant, 777, deadline, chain.chain_id)
+    token.permit(owner_a, merchant, 777, deadline, v, r, s, sender=merchant)
+    assert token.allowance(owner_a, merchant) == 777
+
+
+def test_constructor_refusals(project, committee, registry, points, token):
+    zero = "0x" + "0" * 40
+    with ape.reverts("fees: registry is the zero address"):
+        committee.deploy(project.PropertyFees, zero, points, token, 0)
+    with ape.reverts("fees: points is the zero address"):
+        committee.deploy(project.PropertyFees, registry, zero, token, 0)
+    with ape.reverts("fees: token is the zero address"):
+        committee.deploy(project.PropertyFees, registry, points, zero, 0)
+    with ape.reverts("fees: month out of range"):
+        committee.deploy(project.PropertyFees, registry, points, token, 2**32)
+    fees = committee.deploy(project.PropertyFees, registry, points, token, 2026 * 12)
+    assert fees.config()[0] == 2026 * 12
