@@ -1,0 +1,146 @@
+"""Gas of PropertyFees: billing a month (no transaction at all), payments, expenses.
+
+Run (a plain Python script):
+    cd /work/main && export PATH=$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH APE_DATA_FOLDER=$PWD/.ape
+    python bench/gas_fees.py
+
+It starts anvil through Ape, deploys through the same helpers as the tests
+(deploy_community, deploy_fees), and prints a table: operation, gas measured, goal.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from eth_utils import keccak
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ape import accounts, chain, networks, project  # noqa: E402
+
+from backend.chain.deploy_fees import deploy_fees  # noqa: E402
+from backend.chain.deployment import deploy_community, role_id  # noqa: E402
+from tests.utils.permit import sign_permit  # noqa: E402
+
+BATCH = 100
+RATE = 250
+
+
+def wallet(n: int) -> str:
+    """A deterministic owner wallet for bench unit n (never used to sign)."""
+    return "0x" + keccak(text=f"bench-owner-{n}")[-20:].hex()
+
+
+def register(registry, committee, first: int, last: int) -> None:
+    """Register units first..last (one owner identity each) in batches of 100."""
+    for start in range(first, last + 1, BATCH):
+        batch = [
+            (f"B-{n}", 8_000 + n % 5_000, wallet(n), keccak(text=f"bench-identity-{n}"))
+            for n in range(start, min(start + BATCH, last + 1))
+        ]
+        registry.register_units(batch, sender=committee)
+
+
+def gas_between(start_block: int, end_block: int) -> int:
+    """Gas used by every transaction in blocks (start_block, end_block]."""
+    return sum(chain.blocks[number].gas_used for number in range(start_block + 1, end_block + 1))
+
+
+def bill_a_month(fees, units: int) -> tuple[int, str]:
+    """Cross a month boundary with no transaction and show that statements changed."""
+    now = fees.current_month()
+    boundary = fees.month_start(now + 1)
+    chain.mine(timestamp=boundary - 1)
+    before_block = chain.blocks.head.number
+    before = [fees.statement(u) for u in (1, units)]
+    chain.mine(timestamp=boundary)
+    after = [fees.statement(u) for u in (1, units)]
+    spent = gas_between(before_block, chain.blocks.head.number)
+    assert all(a.months_due == b.months_due + 1 for a, b in zip(after, before)), (before, after)
+    note = ", ".join(
+        f"unit {u}: {b.months_due} month(s) {b.total / 100:.2f} -> {a.months_due} month(s) {a.total / 100:.2f} yuan"
+        for u, b, a in zip((1, units), before, after)
+    )
+    return spent, note
+
+
+def main() -> None:
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        committee, manager, payer, tenant = accounts.test_accounts[0], accounts.test_accounts[1], accounts.test_accounts[2], accounts.test_accounts[5]
+        community = deploy_community(project, chain, committee, name="bench")
+        registry = community.registry
+        registry.grantRole(role_id("manager"), manager, sender=committee)
+        stack = deploy_fees(project, chain, committee, community)
+        fees, token = stack["PropertyFees"], stack["SettlementToken"]
+        start = fees.current_month()
+        fees.propose_service_contract(keccak(text="contract"), manager, start, start + 35, RATE, [], sender=manager)
+        fees.approve_service_contract(1, sender=committee)
+        for who in (payer, tenant):
+            token.mint(who, 10**10, sender=committee)
+        token.approve(fees, 2**256 - 1, sender=payer)
+
+        rows: list[tuple[str, int, str]] = []
+        notes: list[str] = []
+
+        register(registry, committee, 1, 10)
+        gas10, note10 = bill_a_month(fees, 10)
+        rows.append(("bill a month, 10 units", gas10, "O(1); 0 = no transaction"))
+        notes.append(f"10 units, month boundary crossed with 0 transactions: {note10}")
+
+        register(registry, committee, 11, 5_000)
+        gas5000, note5000 = bill_a_month(fees, 5_000)
+        rows.append(("bill a month, 5,000 units", gas5000, "equal to 10 units"))
+        notes.append(f"5,000 units, month boundary crossed with 0 transactions: {note5000}")
+
+        # Units 1 and 2 owe two months now (the earlier one overdue): late payments, no points.
+        tx = fees.pay(2, 2, 10**12, sender=payer)
+        rows.append(("first payment ever into the contract (2 months, late)", tx.gas_used, "-"))
+        tx = fees.pay(1, 2, 10**12, sender=payer)
+        rows.append(("first payment of a unit (2 months, late, no points)", tx.gas_used, "-"))
+        tx = fees.pay(1, 1, 10**12, sender=payer)
+        rows.append(("pay 1 month on time, payer's first points", tx.gas_used, "-"))
+        tx = fees.pay(1, 1, 10**12, sender=payer)
+        rows.append(("pay 1 month on time + points mint (steady state)", tx.gas_used, "<= 70,000"))
+        tx = fees.pay(2, 1, 10**12, sender=payer)
+        rows.append(("pay 1 month on time + points mint, other unit", tx.gas_used, "<= 70,000"))
+        fees.set_points_rate(0, sender=committee)
+        tx = fees.pay(1, 1, 10**12, sender=payer)
+        rows.append(("pay 1 month on time, points rate 0 (no mint)", tx.gas_used, "<= 70,000"))
+        fees.set_points_rate(10_000, sender=committee)
+
+        # Permit: the tenant pays unit 3 with a signed permit, no approve transaction.
+        fees.pay(3, 2, 10**12, sender=payer)
+        for label in ("pay_with_permit (first permit of the wallet)", "pay_with_permit (steady state)"):
+            amount = fees.quote(3, 1)[4]
+            deadline = chain.pending_timestamp + 3_600
+            v, r, s = sign_permit(token, tenant, fees, amount, deadline, chain.chain_id)
+            tx = fees.pay_with_permit(3, 1, amount, deadline, v, r, s, sender=tenant)
+            rows.append((label, tx.gas_used, "-"))
+
+        year = fees.current_month() // 12
+        fees.approve_budget(year, 1, 10**9, sender=committee)
+        fees.approve_budget(year + 1, 1, 10**9, sender=committee)
+        period = fees.current_month()
+        for label in ("record expense (first)", "record expense (steady state)"):
+            tx = fees.record_expense(1, manager, 1_000, keccak(text=label), period, 0, sender=manager)
+            rows.append((label, tx.gas_used, "-"))
+        tx = fees.receive_public_income(tenant, 5_000, 1, sender=payer)
+        rows.append(("receive public income", tx.gas_used, "-"))
+
+        width = max(len(r[0]) for r in rows)
+        print(f"\nPropertyFees gas (whole transaction, anvil, {chain.chain_id=})\n")
+        print(f"{'operation':<{width}}  {'gas':>9}  goal / anchor")
+        print(f"{'-' * width}  {'-' * 9}  {'-' * 28}")
+        for name, gas, goal in rows:
+            print(f"{name:<{width}}  {gas:>9,}  {goal}")
+        by_name = {name: gas for name, gas, _ in rows}
+        mint = by_name["pay 1 month on time + points mint (steady state)"] - by_name["pay 1 month on time, points rate 0 (no mint)"]
+        print(f"\nof which CommunityPoints.mint (external, not this contract): {mint:,} gas")
+        print()
+        for note in notes:
+            print(note)
+
+
+if __name__ == "__main__":
+    main()
