@@ -6,7 +6,8 @@
 @license GNU Affero General Public License v3.0 only
 @notice The owners' assembly's timelock: snekmate's `timelock_controller`, unchanged.
         Passed proposals are scheduled here by the OwnersAssembly (its proposer and
-        canceller) and run after the minimum delay; whatever the community moves
+        canceller), one single-call operation per call of the proposal, and run
+        after the minimum delay, all calls of a proposal in one transaction; whatever the community moves
         only by a vote (the maintenance fund, later the committee's other powers)
         names this contract as its governance.
 
@@ -17,7 +18,7 @@
 @custom:security The pragma covers this wrapper's own code; the exported
                  functions keep snekmate's `nonreentrancy off`, because a
                  proposal may call the timelock itself (`update_delay`, role
-                 changes) from `execute_batch`. snekmate guards that reentry
+                 changes) from `execute`. snekmate guards that reentry
                  with `_after_call`, which requires the operation to be still
                  ready (not done) after the calls. Anyone holding
                  EXECUTOR_ROLE may execute a ready operation; deploy grants it

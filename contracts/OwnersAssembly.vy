@@ -62,21 +62,10 @@ exports: eip712_domain_separator.eip712Domain
 
 
 interface IAssemblyTimelock:
-    def schedule_batch(
-        targets: DynArray[address, MAX_CALLS],
-        amounts: DynArray[uint256, MAX_CALLS],
-        payloads: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
-        predecessor: bytes32,
-        salt: bytes32,
-        delay: uint256,
+    def schedule(
+        target: address, amount: uint256, payload: Bytes[MAX_CALLDATA], predecessor: bytes32, salt: bytes32, delay: uint256
     ): nonpayable
-    def execute_batch(
-        targets: DynArray[address, MAX_CALLS],
-        amounts: DynArray[uint256, MAX_CALLS],
-        payloads: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
-        predecessor: bytes32,
-        salt: bytes32,
-    ): payable
+    def execute(target: address, amount: uint256, payload: Bytes[MAX_CALLDATA], predecessor: bytes32, salt: bytes32): payable
     def get_minimum_delay() -> uint256: view
 
 
@@ -111,6 +100,7 @@ MASK8: constant(uint256) = 2**8 - 1
 MASK32: constant(uint256) = 2**32 - 1
 MASK40: constant(uint256) = 2**40 - 1
 MASK48: constant(uint256) = 2**48 - 1
+MASK64: constant(uint256) = 2**64 - 1
 
 # Packed proposal word (one storage read per ballot):
 #   bits   0..39  voting starts (timestamp, inclusive)
@@ -147,11 +137,10 @@ struct MajorCall:
 registry: public(immutable(IHouseholdRegistry))
 timelock: public(immutable(IAssemblyTimelock))
 
-# Voting rules; changed only by a passed proposal (through the timelock).
-min_notice: public(uint256)
-min_voting_period: public(uint256)
-max_voting_period: public(uint256)
-objection_window: public(uint256)
+# Voting rules, read together by `propose` so packed in one word (64 bits each:
+# min notice, min voting period, max voting period, objection window, seconds);
+# changed only by a passed proposal (through the timelock).
+_rules: uint256
 
 # target -> selector -> only a major-matter proposal may call it
 major_call: public(HashMap[address, HashMap[bytes4, bool]])
@@ -342,9 +331,10 @@ def propose(
     assert len(values) == n and len(calldatas) == n, "assembly: calls length mismatch"
     assert len(title) > 0, "assembly: empty title"
     assert doc_hash != empty(bytes32), "assembly: empty document hash"
-    assert vote_start >= block.timestamp + self.min_notice, "assembly: voting starts too soon"
-    assert vote_end >= vote_start + self.min_voting_period, "assembly: voting period too short"
-    assert vote_end <= vote_start + self.max_voting_period, "assembly: voting period too long"
+    rules: uint256 = self._rules
+    assert vote_start >= block.timestamp + (rules & MASK64), "assembly: voting starts too soon"
+    assert vote_end >= vote_start + ((rules >> 64) & MASK64), "assembly: voting period too short"
+    assert vote_end <= vote_start + ((rules >> 128) & MASK64), "assembly: voting period too long"
     # The objection window and the timelock delay follow vote_end; keep all in 40 bits.
     assert vote_end <= MASK40 // 2, "assembly: time out of range"
     if not statute._is_major(matter):
@@ -376,7 +366,7 @@ def propose(
         if cosigners < required:
             flags = F_GATHERING
 
-    window: uint256 = self.objection_window
+    window: uint256 = rules >> 192
     self._core[proposal_id] = (
         vote_start
         | (vote_end << SHIFT_END)
@@ -644,7 +634,8 @@ def queue(
 ) -> uint256:
     """
     @notice Schedule a passed proposal's calls in the timelock once its objection
-            window is over; anyone may.
+            window is over; anyone may. Call i is the timelock operation
+            `hash_operation(target, value, calldata, 0x0, keccak256(abi_encode(proposalId, i)))`.
     @param targets The proposal's targets.
     @param values The proposal's values.
     @param calldatas The proposal's calldata.
@@ -666,7 +657,11 @@ def queue(
     if (core >> SHIFT_FLAGS) & F_FINALIZED == 0:
         self._log_result(proposal_id, core)
     self._core[proposal_id] = core | ((F_QUEUED | F_FINALIZED) << SHIFT_FLAGS) | (eta << SHIFT_ETA)
-    extcall timelock.schedule_batch(targets, values, calldatas, empty(bytes32), convert(proposal_id, bytes32), delay)
+    # One single-call operation per call: snekmate's batch functions copy 255-slot
+    # arrays of Bytes[1024] into memory (~1.6M gas); atomicity comes from `execute`,
+    # which runs every call of the proposal in one transaction.
+    for i: uint256 in range(len(targets), bound=MAX_CALLS):
+        extcall timelock.schedule(targets[i], values[i], calldatas[i], empty(bytes32), self._salt(proposal_id, i), delay)
     log ProposalQueued(proposalId=proposal_id, etaSeconds=eta)
     return proposal_id
 
@@ -681,7 +676,8 @@ def execute(
 ) -> uint256:
     """
     @notice Run a queued proposal's calls through the timelock once its delay is
-            over; anyone may. Value is paid from the timelock's balance.
+            over, all in this one transaction (one failing call reverts them all);
+            anyone may. Value is paid from the timelock's balance.
     @param targets The proposal's targets.
     @param values The proposal's values.
     @param calldatas The proposal's calldata.
@@ -696,7 +692,8 @@ def execute(
     assert flags & F_QUEUED != 0, "assembly: proposal not queued"
     assert block.timestamp >= (core >> SHIFT_ETA) & MASK40, "assembly: timelock delay not over"
     self._core[proposal_id] = core | (F_EXECUTED << SHIFT_FLAGS)
-    extcall timelock.execute_batch(targets, values, calldatas, empty(bytes32), convert(proposal_id, bytes32))
+    for i: uint256 in range(len(targets), bound=MAX_CALLS):
+        extcall timelock.execute(targets[i], values[i], calldatas[i], empty(bytes32), self._salt(proposal_id, i))
     log ProposalExecuted(proposalId=proposal_id)
     return proposal_id
 
@@ -733,6 +730,47 @@ def set_major_call(target: address, selector: bytes4, major: bool):
 
 
 # ---------------------------------------------------------------- views
+
+
+@external
+@view
+def min_notice() -> uint256:
+    """
+    @notice Seconds between a proposal and the start of its vote (公告).
+    @return The minimum notice.
+    """
+    return self._rules & MASK64
+
+
+@external
+@view
+def min_voting_period() -> uint256:
+    """
+    @notice The shortest voting window, in seconds.
+    @return The minimum voting period.
+    """
+    return (self._rules >> 64) & MASK64
+
+
+@external
+@view
+def max_voting_period() -> uint256:
+    """
+    @notice The longest voting window, in seconds.
+    @return The maximum voting period.
+    """
+    return (self._rules >> 128) & MASK64
+
+
+@external
+@view
+def objection_window() -> uint256:
+    """
+    @notice Seconds a passed proposal made from now on is announced (公示) before
+            it can be queued.
+    @return The objection window.
+    """
+    return self._rules >> 192
 
 
 @external
@@ -974,6 +1012,19 @@ def delegate_of(owner: address, proposal_id: uint256) -> address:
 
 
 @external
+@pure
+def timelock_salt(proposal_id: uint256, index: uint256) -> bytes32:
+    """
+    @notice The timelock salt of a proposal's call number `index` (its operation id
+            is the timelock's `hash_operation(target, value, calldata, 0x0, salt)`).
+    @param proposal_id The proposal.
+    @param index The call's position in the proposal (0-based).
+    @return The salt.
+    """
+    return self._salt(proposal_id, index)
+
+
+@external
 @view
 def ballot_digest(proposal_id: uint256, support: uint8, voter: address) -> bytes32:
     """
@@ -995,10 +1046,8 @@ def _set_rules(min_notice_: uint256, min_voting_period_: uint256, max_voting_per
     assert min_voting_period_ >= 3600, "assembly: voting period too short"
     assert max_voting_period_ >= min_voting_period_ and max_voting_period_ <= 365 * 86400, "assembly: voting period too long"
     assert objection_window_ <= 365 * 86400, "assembly: objection window too long"
-    self.min_notice = min_notice_
-    self.min_voting_period = min_voting_period_
-    self.max_voting_period = max_voting_period_
-    self.objection_window = objection_window_
+    # Each value is at most 365 days (< 2**25), far inside its 64 bits.
+    self._rules = min_notice_ | (min_voting_period_ << 64) | (max_voting_period_ << 128) | (objection_window_ << 192)
     log VotingRulesSet(
         min_notice=min_notice_,
         min_voting_period=min_voting_period_,
@@ -1027,6 +1076,13 @@ def _hash_proposal(
     doc_hash: bytes32,
 ) -> uint256:
     return convert(keccak256(abi_encode(targets, values, calldatas, doc_hash)), uint256)
+
+
+@internal
+@pure
+def _salt(proposal_id: uint256, index: uint256) -> bytes32:
+    # The timelock salt of a proposal's call number `index`.
+    return keccak256(abi_encode(proposal_id, index))
 
 
 @internal

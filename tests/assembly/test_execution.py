@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ape
 import pytest
+from eth_abi import encode
 from eth_utils import keccak
 
 from backend.chain.deploy_assembly import (
@@ -76,7 +77,9 @@ def test_full_path_through_the_timelock(assembly, timelock, rules_proposal, comm
     assert tallied.passed and tallied.for_heads == 4
     [scheduled] = tx.decode_logs(timelock.CallScheduled)
     assert (scheduled.target, scheduled.delay) == (assembly.address, DELAY)
-    op = timelock.hash_operation_batch(p.targets, p.values, p.calldatas, b"\x00" * 32, p.id.to_bytes(32, "big"))
+    salt = keccak(encode(["uint256", "uint256"], [p.id, 0]))
+    assert assembly.timelock_salt(p.id, 0) == salt
+    op = timelock.hash_operation(p.targets[0], p.values[0], p.calldatas[0], b"\x00" * 32, salt)
     assert scheduled.id == op
     assert timelock.is_operation_pending(op)
     assert assembly.state(p.id) == QUEUED
@@ -177,6 +180,30 @@ def test_proposal_changes_timelock_delay(assembly, timelock, committee, chain, e
     at(chain, tx.timestamp + DELAY)
     assembly.execute(*p.calls, sender=committee)
     assert timelock.get_minimum_delay() == 5 * DAY
+
+
+def test_calls_run_in_order_and_atomically(assembly, timelock, committee, chain, everyone):
+    first = assembly.set_voting_rules.encode_input(2 * DAY, DAY, 10 * DAY, 0)
+    second = timelock.update_delay.encode_input(4 * DAY)
+    bad = assembly.set_voting_rules.encode_input(DAY, 60, DAY, 0)  # period below one hour
+    ok = propose(assembly, committee, chain, matter=RULES_OF_PROCEDURE, calls=[(assembly, 0, first), (timelock, 0, second)], text="ok")
+    broken = propose(assembly, committee, chain, matter=RULES_OF_PROCEDURE, calls=[(timelock, 0, second), (assembly, 0, bad)], text="bad")
+    open_voting(chain, broken)
+    for p in (ok, broken):
+        for who in everyone:
+            assembly.castVote(p.id, FOR, sender=who)
+    close_voting(chain, broken)
+    at(chain, broken.end + WINDOW)
+    tx = assembly.queue(*ok.calls, sender=committee)
+    assert len(tx.decode_logs(timelock.CallScheduled)) == 2
+    assembly.queue(*broken.calls, sender=committee)
+    at(chain, tx.timestamp + DELAY)
+    with ape.reverts("assembly: voting period too short"):
+        assembly.execute(*broken.calls, sender=committee)
+    assert timelock.get_minimum_delay() == DELAY  # its first call was rolled back too
+    tx = assembly.execute(*ok.calls, sender=committee)
+    assert len(tx.decode_logs(timelock.CallExecuted)) == 2
+    assert (assembly.min_notice(), timelock.get_minimum_delay()) == (2 * DAY, 4 * DAY)
 
 
 def test_failing_call_reverts_execution(assembly, committee, chain, everyone):

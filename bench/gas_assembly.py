@@ -1,0 +1,156 @@
+"""Gas of the owners' assembly next to OpenZeppelin Governor 5.7 and Snapshot X.
+
+Run (a plain Python script):
+    cd /work/main && export PATH=$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH APE_DATA_FOLDER=$PWD/.ape
+    python bench/gas_assembly.py
+
+It starts anvil through Ape, deploys through the same helpers as the tests
+(deploy_community, deploy_fees, deploy_assembly), registers owners, and prints a
+table of whole-transaction gas (21,000 base and calldata included): propose (one
+call), castVote (median over many voters), castVoteBySig relayed by another
+account (median), set_delegate, castVoteAsDelegate, queue, execute.
+
+Anchors from the issue, measured on anvil 1.7.1 as whole-transaction gas:
+OpenZeppelin Governor 5.7 (GovernorCountingSimple, one weight and one tally)
+propose 68,646, castVote 66,155, castVoteBySig 97,766, queue 144,709, execute
+108,778; Snapshot X 43k (vote) / 50k (vote by signature) call gas.
+Goals: castVote <= 50k median, castVoteBySig <= 58k median, with both tallies
+(area and heads).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from pathlib import Path
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import keccak
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ape import accounts, chain, networks, project  # noqa: E402
+
+from backend.chain.deploy_assembly import deploy_assembly  # noqa: E402
+from backend.chain.deploy_fees import deploy_fees  # noqa: E402
+from backend.chain.deployment import deploy_community  # noqa: E402
+
+DAY = 86400
+VOTERS = 120  # in person
+SIGNERS = 120  # by relayed signature
+DELEGATORS = 20
+RAISE_FUND = 6
+AGAINST, FOR, ABSTAIN = 0, 1, 2
+
+PARAMS = {
+    "timelock_delay": 2 * DAY,
+    "min_notice": DAY,
+    "min_voting_period": DAY,
+    "max_voting_period": 30 * DAY,
+    "objection_window": 3 * DAY,
+}
+
+
+def choice(i: int) -> int:
+    """Mostly for, some against and abstain, as a real assembly."""
+    return AGAINST if i % 10 == 3 else ABSTAIN if i % 10 == 7 else FOR
+
+
+def sign_ballot(assembly, account, proposal_id: int, support: int) -> bytes:
+    message = {
+        "domain": {"name": "Linli OwnersAssembly", "version": "1", "chainId": chain.chain_id, "verifyingContract": assembly.address},
+        "types": {
+            "Ballot": [
+                {"name": "proposalId", "type": "uint256"},
+                {"name": "support", "type": "uint8"},
+                {"name": "voter", "type": "address"},
+            ]
+        },
+        "primaryType": "Ballot",
+        "message": {"proposalId": proposal_id, "support": support, "voter": account.address},
+    }
+    return bytes(Account.sign_message(encode_typed_data(full_message=message), account.private_key).signature)
+
+
+def row(name: str, gas: int | str, anchor: str, goal: str = "") -> str:
+    gas_text = f"{gas:,}" if isinstance(gas, int) else gas
+    return f"| {name:<42} | {gas_text:>10} | {anchor:<28} | {goal:<14} |"
+
+
+def main() -> None:
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        committee = accounts.test_accounts[0]
+        relayer = accounts.test_accounts[1]
+        delegate = accounts.test_accounts[2]
+
+        community = deploy_community(project, chain, committee, name="基准小区")
+        registry = community.registry
+        fees = deploy_fees(project, chain, committee, community)["PropertyFees"]
+        gov = deploy_assembly(project, chain, committee, community, fees=fees, **PARAMS)
+        assembly = gov["OwnersAssembly"]
+
+        owners = [accounts.test_accounts.generate_test_account() for _ in range(VOTERS + SIGNERS + DELEGATORS)]
+        units = [
+            (f"9-{i // 100}-{i % 100:02d}", 8_000 + (i * 37) % 5_000, owner.address, keccak(text=f"bench-assembly-{i}"))
+            for i, owner in enumerate(owners)
+        ]
+        for k in range(0, len(units), 100):
+            registry.register_units(units[k : k + 100], sender=committee)
+        for owner in owners[:VOTERS] + owners[VOTERS + SIGNERS :]:
+            chain.set_balance(owner.address, 10**19)
+        in_person = owners[:VOTERS]
+        signers = owners[VOTERS : VOTERS + SIGNERS]
+        delegators = owners[VOTERS + SIGNERS :]
+
+        # propose: one call (raise the maintenance fund's share, a major matter)
+        targets, values = [fees.address], [0]
+        calldatas = [fees.set_maintenance_share.encode_input(2_000)]
+        doc_hash = keccak(text="关于提高专项维修资金续筹比例的议案")
+        start = chain.pending_timestamp + DAY + 60
+        end = start + 7 * DAY
+        tx = assembly.propose(targets, values, calldatas, RAISE_FUND, "提高维修资金续筹比例", doc_hash, start, end, sender=committee)
+        propose_gas = tx.gas_used
+        pid = assembly.hashProposal(targets, values, calldatas, doc_hash)
+
+        delegate_gas = [assembly.set_delegate(delegate.address, 0, sender=o).gas_used for o in delegators]
+
+        chain.pending_timestamp = start
+        chain.mine()
+        vote_gas = [assembly.castVote(pid, choice(i), sender=o).gas_used for i, o in enumerate(in_person)]
+        sig_gas = [
+            assembly.castVoteBySig(pid, choice(i), o.address, sign_ballot(assembly, o, pid, choice(i)), sender=relayer).gas_used
+            for i, o in enumerate(signers)
+        ]
+        one_by_delegate = assembly.castVoteAsDelegate(pid, [delegators[0].address], FOR, sender=delegate).gas_used
+        batch = [o.address for o in delegators[1:]]
+        batch_gas = assembly.castVoteAsDelegate(pid, batch, FOR, sender=delegate).gas_used
+
+        chain.pending_timestamp = end + PARAMS["objection_window"]
+        chain.mine()
+        queue_tx = assembly.queue(targets, values, calldatas, doc_hash, sender=relayer)
+        chain.pending_timestamp = queue_tx.timestamp + PARAMS["timelock_delay"]
+        chain.mine()
+        execute_tx = assembly.execute(targets, values, calldatas, doc_hash, sender=relayer)
+        assert fees.maintenance_share() == 2_000
+
+        median_vote = int(statistics.median(vote_gas))
+        median_sig = int(statistics.median(sig_gas))
+        print()
+        print(f"OwnersAssembly gas on anvil, whole transaction ({len(owners)} owners; {VOTERS} in person, {SIGNERS} signed)")
+        print(row("operation", "gas", "OZ Governor 5.7 / Snapshot X", "goal"))
+        print(row("-" * 42, "-" * 10, "-" * 28, "-" * 14))
+        print(row("propose (one call)", propose_gas, "68,646"))
+        print(row("castVote, median", median_vote, "66,155 / SX 43k call gas", "<= 50,000 " + ("ok" if median_vote <= 50_000 else "MISSED")))
+        print(row("castVote, first (new bitmap + tally word)", vote_gas[0], "paid once per 256 owners"))
+        print(row("castVoteBySig relayed, median", median_sig, "97,766 / SX 50k call gas", "<= 58,000 " + ("ok" if median_sig <= 58_000 else "MISSED")))
+        print(row("set_delegate (standing), median", int(statistics.median(delegate_gas)), "n/a (OZ: token delegation)"))
+        print(row("castVoteAsDelegate, 1 owner", one_by_delegate, ""))
+        print(row(f"castVoteAsDelegate, per owner of {len(batch)}", batch_gas // len(batch), ""))
+        print(row("queue (one call)", queue_tx.gas_used, "144,709"))
+        print(row("execute (one call)", execute_tx.gas_used, "108,778"))
+        print()
+
+
+if __name__ == "__main__":
+    main()
