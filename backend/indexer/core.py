@@ -16,6 +16,7 @@ Invariants:
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -24,8 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, Connection, Engine, delete, select, update
 
 from backend.core.config import Settings
 from backend.db.models import Base
@@ -61,10 +61,37 @@ class BatchStats:
 
 
 def _insert_ignore(conn: Connection, table_name: str, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert, skipping rows whose key exists (idempotent), on the batch's connection.
+
+    The hot path bypasses SQLAlchemy's per-row processing: PostgreSQL gets COPY into a
+    temporary table and one INSERT … SELECT … ON CONFLICT DO NOTHING; SQLite gets the
+    driver's executemany of INSERT OR IGNORE.
+    """
     if not rows:
         return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(insert(T[table_name]).on_conflict_do_nothing(), rows)
+    table = T[table_name]
+    columns = [c.name for c in table.columns]
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+
+    def values(row):
+        return tuple(json.dumps(row[c]) if c in json_columns and row.get(c) is not None else row.get(c)
+                     for c in columns)
+
+    names = ", ".join(columns)
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        staging = f"staging_{table_name}"
+        with driver.cursor() as cursor:
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table_name}) ON COMMIT DELETE ROWS")
+            with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+            cursor.execute(f"INSERT INTO {table_name} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING")
+            cursor.execute(f"TRUNCATE {staging}")
+    else:
+        placeholders = ", ".join("?" for _ in columns)
+        driver.executemany(f"INSERT OR IGNORE INTO {table_name} ({names}) VALUES ({placeholders})",
+                           [values(row) for row in rows])
 
 
 class Indexer:
