@@ -1042,6 +1042,13 @@ def ballot_digest(proposal_id: uint256, support: uint8, voter: address) -> bytes
 
 @internal
 def _set_rules(min_notice_: uint256, min_voting_period_: uint256, max_voting_period_: uint256, objection_window_: uint256):
+    """
+    @dev Check and store the voting rules (one packed word) and log them.
+    @param min_notice_ Seconds between a proposal and the start of its vote.
+    @param min_voting_period_ Shortest voting window (≥ 1 hour).
+    @param max_voting_period_ Longest voting window (≤ 365 days).
+    @param objection_window_ Seconds of the objection window (≤ 365 days).
+    """
     assert min_notice_ <= 365 * 86400, "assembly: notice too long"
     assert min_voting_period_ >= 3600, "assembly: voting period too short"
     assert max_voting_period_ >= min_voting_period_ and max_voting_period_ <= 365 * 86400, "assembly: voting period too long"
@@ -1059,6 +1066,13 @@ def _set_rules(min_notice_: uint256, min_voting_period_: uint256, max_voting_per
 @internal
 @view
 def _is_major_call(target: address, calldata_: Bytes[MAX_CALLDATA]) -> bool:
+    """
+    @dev Whether a call may only be made by a major-matter proposal: a marked
+         (target, selector), or the assembly's own `set_major_call`.
+    @param target The call's target.
+    @param calldata_ The call's calldata (no selector: never major).
+    @return Whether the call is major.
+    """
     if len(calldata_) < 4:
         return False
     selector: bytes4 = convert(slice(calldata_, 0, 4), bytes4)
@@ -1075,19 +1089,39 @@ def _hash_proposal(
     calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
     doc_hash: bytes32,
 ) -> uint256:
+    """
+    @dev OpenZeppelin Governor's proposal id, with the document hash as description hash.
+    @param targets The proposal's targets.
+    @param values The proposal's values.
+    @param calldatas The proposal's calldata.
+    @param doc_hash The proposal's document hash.
+    @return The proposal id.
+    """
     return convert(keccak256(abi_encode(targets, values, calldatas, doc_hash)), uint256)
 
 
 @internal
 @pure
 def _salt(proposal_id: uint256, index: uint256) -> bytes32:
-    # The timelock salt of a proposal's call number `index`.
+    """
+    @dev The timelock salt of a proposal's call number `index`.
+    @param proposal_id The proposal.
+    @param index The call's position (0-based).
+    @return The salt.
+    """
     return keccak256(abi_encode(proposal_id, index))
 
 
 @internal
 @view
 def _ballot_digest(proposal_id: uint256, support: uint8, voter: address) -> bytes32:
+    """
+    @dev The EIP-712 digest of Ballot(proposalId, support, voter) in this domain.
+    @param proposal_id The proposal.
+    @param support 0 against, 1 for, 2 abstain.
+    @param voter The owner wallet.
+    @return The digest.
+    """
     return eip712_domain_separator._hash_typed_data_v4(
         keccak256(abi_encode(BALLOT_TYPEHASH, proposal_id, support, voter))
     )
@@ -1096,8 +1130,14 @@ def _ballot_digest(proposal_id: uint256, support: uint8, voter: address) -> byte
 @internal
 @view
 def _try_weight(wallet: address, snapshot: uint256) -> (bool, uint256, uint256):
-    # registry.voting_weight in one static call; a wallet bound to no identity
-    # makes it revert, which we turn into the assembly's own reason.
+    """
+    @dev registry.voting_weight in one static call; a wallet bound to no identity
+         makes the registry revert, which becomes (False, 0, 0) so callers give
+         the assembly's own reason.
+    @param wallet The wallet.
+    @param snapshot The snapshot block (in the past).
+    @return bound, identity index, area at the snapshot
+    """
     ok: bool = False
     response: Bytes[64] = b""
     ok, response = raw_call(
@@ -1118,6 +1158,12 @@ def _try_weight(wallet: address, snapshot: uint256) -> (bool, uint256, uint256):
 @internal
 @view
 def _vote_weight(wallet: address, snapshot: uint256) -> (uint256, uint256):
+    """
+    @dev The identity and snapshot area of a wallet that has a vote; reverts otherwise.
+    @param wallet The wallet.
+    @param snapshot The snapshot block.
+    @return identity index, area at the snapshot (> 0)
+    """
     ok: bool = False
     identity: uint256 = 0
     area: uint256 = 0
@@ -1130,6 +1176,11 @@ def _vote_weight(wallet: address, snapshot: uint256) -> (uint256, uint256):
 @internal
 @view
 def _identity(wallet: address) -> uint256:
+    """
+    @dev The identity bound to `wallet` now; reverts for any other wallet.
+    @param wallet The wallet.
+    @return The identity index.
+    """
     bound: bool = False
     identity: uint256 = 0
     bound, identity = staticcall registry.identity_of(wallet)
@@ -1140,6 +1191,12 @@ def _identity(wallet: address) -> uint256:
 @internal
 @view
 def _delegate_of(identity: uint256, proposal_id: uint256) -> address:
+    """
+    @dev The per-proposal delegate of an identity, else its standing delegate.
+    @param identity The identity index.
+    @param proposal_id The proposal.
+    @return The delegate (zero if none).
+    """
     d: address = self._proposal_delegate[proposal_id][identity]
     if d == empty(address):
         d = self._standing_delegate[identity]
@@ -1149,6 +1206,10 @@ def _delegate_of(identity: uint256, proposal_id: uint256) -> address:
 @internal
 @view
 def _check_not_over(proposal_id: uint256):
+    """
+    @dev Revert unless the proposal exists and its vote has not ended.
+    @param proposal_id The proposal.
+    """
     core: uint256 = self._core[proposal_id]
     assert core != 0, "assembly: unknown proposal"
     state: uint8 = self._state(proposal_id, core)
@@ -1158,7 +1219,13 @@ def _check_not_over(proposal_id: uint256):
 @internal
 @view
 def _open_snapshot(proposal_id: uint256, support: uint8) -> uint256:
-    # The checks every ballot shares, on one storage read; returns the snapshot block.
+    """
+    @dev The checks every ballot shares, on one storage read: valid choice, known
+         proposal, not canceled, co-signed, inside the voting window.
+    @param proposal_id The proposal.
+    @param support The choice.
+    @return The proposal's snapshot block.
+    """
     assert support <= VOTE_ABSTAIN, "assembly: invalid vote type"
     core: uint256 = self._core[proposal_id]
     assert core != 0, "assembly: unknown proposal"
@@ -1173,6 +1240,16 @@ def _open_snapshot(proposal_id: uint256, support: uint8) -> uint256:
 
 @internal
 def _count(proposal_id: uint256, identity: uint256, area: uint256, support: uint8, voter: address):
+    """
+    @dev Count one identity's ballot: set its has-voted bit (256 identities per
+         word, also the replay guard of signed ballots) and add area and one head
+         to the choice's packed tally word; log VoteCast and VoteTallied.
+    @param proposal_id The proposal.
+    @param identity The voter's identity index.
+    @param area The identity's area at the snapshot.
+    @param support The choice.
+    @param voter The owner wallet logged as voter.
+    """
     key: uint256 = identity >> 8
     bit: uint256 = 1 << (identity & 255)
     word: uint256 = self._voted[proposal_id][key]
@@ -1189,6 +1266,12 @@ def _count(proposal_id: uint256, identity: uint256, area: uint256, support: uint
 @internal
 @view
 def _state(proposal_id: uint256, core: uint256) -> uint8:
+    """
+    @dev The proposal's state from its packed word (and, after the vote, the tallies).
+    @param proposal_id The proposal.
+    @param core The proposal's packed word (non-zero).
+    @return The state number.
+    """
     flags: uint256 = (core >> SHIFT_FLAGS) & MASK8
     if flags & F_EXECUTED != 0:
         return STATE_EXECUTED
@@ -1218,6 +1301,14 @@ def _state(proposal_id: uint256, core: uint256) -> uint8:
 @internal
 @view
 def _outcome(proposal_id: uint256, core: uint256, total_area: uint256, total_heads: uint256) -> (bool, bool):
+    """
+    @dev The statute applied to the proposal's three tally words.
+    @param proposal_id The proposal.
+    @param core The proposal's packed word.
+    @param total_area Exclusive area at the snapshot.
+    @param total_heads Owners at the snapshot.
+    @return (turnout met, passed)
+    """
     t_for: uint256 = self._tally[proposal_id][convert(VOTE_FOR, uint256)]
     t_against: uint256 = self._tally[proposal_id][convert(VOTE_AGAINST, uint256)]
     t_abstain: uint256 = self._tally[proposal_id][convert(VOTE_ABSTAIN, uint256)]
@@ -1236,6 +1327,12 @@ def _outcome(proposal_id: uint256, core: uint256, total_area: uint256, total_hea
 
 @internal
 def _log_result(proposal_id: uint256, core: uint256) -> bool:
+    """
+    @dev Log the final tallies and result (ProposalTallied).
+    @param proposal_id The proposal.
+    @param core The proposal's packed word.
+    @return Whether the proposal passed.
+    """
     total_area: uint256 = 0
     total_heads: uint256 = 0
     total_area, total_heads = staticcall registry.totals_at((core >> SHIFT_SNAPSHOT) & MASK48)
