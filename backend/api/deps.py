@@ -53,11 +53,18 @@ class CommunityContext:
         return {"indexed_block": self.indexed_block, "finalized_block": self.finalized_block}
 
 
-def community_context(session: Session, community: str) -> CommunityContext:
+def community_context(session: Session, community: str, records: dict | None = None) -> CommunityContext:
+    """The community and its index position; `records` caches the (immutable) record per app."""
     key = community.lower()
-    record = session.get(CommunityRecord, key)
+    records = {} if records is None else records
+    cache_key = key
+    record = records.get(cache_key)
     if record is None:
-        raise HTTPException(status_code=404, detail=f"community {key} is not indexed here")
+        record = session.get(CommunityRecord, key)
+        if record is None:
+            raise HTTPException(status_code=404, detail=f"community {key} is not indexed here")
+        session.expunge(record)
+        records[cache_key] = record
     checkpoint = session.execute(
         select(Checkpoint.block_number, Checkpoint.finalized_block).where(
             Checkpoint.community == key, Checkpoint.chain_id == record.chain_id
@@ -67,8 +74,8 @@ def community_context(session: Session, community: str) -> CommunityContext:
     return CommunityContext(key, record, indexed, finalized)
 
 
-def get_community(session: SessionDep, community: AddressPath) -> CommunityContext:
-    return community_context(session, community)
+def get_community(request: Request, session: SessionDep, community: AddressPath) -> CommunityContext:
+    return community_context(session, community, request.app.state.community_records)
 
 
 CommunityDep = Annotated[CommunityContext, Depends(get_community)]

@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.metrics_registry = CollectorRegistry()
+    app.state.community_records = {}
     for router in (community.router, units.router, points.router, events.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)

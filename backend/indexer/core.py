@@ -20,6 +20,7 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,12 +119,15 @@ class Indexer:
         self.decoders = ContractDecoders(manifest["contracts"])
         self.addresses = self.decoders.addresses
         self.specs = specs_by_event()
-        self.range_size = settings.max_block_range
+        # Start small and grow while batches stay under target_events_per_batch.
+        self.range_size = min(settings.max_block_range, 50)
         # Lowered for good when the node refuses a range: the range never grows past it again.
         self.range_limit = settings.max_block_range
         self.fault_hook = fault_hook
         self.on_batch = on_batch
         self.head = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linli-prefetch")
+        self._prefetch: tuple[int, str | None, Future] | None = None
         self._status_written: tuple[bool, bool, str | None] | None = None
 
     # ------------------------------------------------------------------ setup and state
@@ -192,19 +196,40 @@ class Indexer:
             return None
 
         from_block = cursor + 1
-        to_block = min(head, from_block + self.range_size - 1)
-        logs, to_block = self._get_logs(from_block, to_block)
         try:
-            headers = self._headers(from_block, to_block, head, logs, cursor_hash)
+            from_block, to_block, logs, headers = self._take_prefetched(from_block, cursor_hash, head)
         except _ChainMoved as moved:
-            log.info("chain moved while fetching %s-%s (%s); fetching again", from_block, to_block, moved)
+            log.info("chain moved while fetching from %s (%s); fetching again", from_block, moved)
             return BatchStats(from_block, from_block - 1, 0, head)
+        if to_block < head:
+            # Fetch the next range while this one is written: the node and the database
+            # work at the same time. Used only if the checkpoint it assumes gets written.
+            self._prefetch = (to_block + 1, headers[to_block]["hash"],
+                              self._pool.submit(self._fetch, to_block + 1, headers[to_block]["hash"], head))
         events = self._write_batch(cursor, from_block, to_block, head, logs, headers)
         self._adapt_range(len(logs))
         stats = BatchStats(from_block, to_block, events, head)
         if self.on_batch is not None:
             self.on_batch(stats)
         return stats
+
+    def _fetch(self, from_block: int, cursor_hash: str | None, head: int):
+        to_block = min(head, from_block + self.range_size - 1)
+        logs, to_block = self._get_logs(from_block, to_block)
+        headers = self._headers(from_block, to_block, head, logs, cursor_hash)
+        return from_block, to_block, logs, headers
+
+    def _take_prefetched(self, from_block: int, cursor_hash: str | None, head: int):
+        prefetch, self._prefetch = self._prefetch, None
+        if prefetch is not None:
+            start, assumed_hash, future = prefetch
+            try:
+                fetched = future.result()
+            except _ChainMoved:
+                fetched = None
+            if fetched is not None and start == from_block and assumed_hash == cursor_hash:
+                return fetched
+        return self._fetch(from_block, cursor_hash, head)
 
     def _get_logs(self, from_block: int, to_block: int) -> tuple[list[dict[str, Any]], int]:
         while True:
