@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +30,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 RATE = 200
 DURATION_S = float(os.environ.get("BENCH_API_SECONDS", "15"))
 GOAL_P99_MS = 25.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def load(base: str, paths: list[str], rate: int, duration: float) -> dict[str, list[float]]:
@@ -77,8 +84,6 @@ def load(base: str, paths: list[str], rate: int, duration: float) -> dict[str, l
 
 def serve_and_measure(url: str, rpc_url: str, community: str, holders: list[str]) -> dict[str, list[float]]:
     import httpx
-
-    from nodeport import free_port  # type: ignore[import-not-found]
 
     port = free_port()
     env = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_RPC_URL": rpc_url}
