@@ -14,13 +14,36 @@ rpc_up() {
     --data '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$RPC" | grep -q result
 }
 
-stop() {
-  if [[ -f $RUN_DIR/anvil.pid ]] && kill -0 "$(cat $RUN_DIR/anvil.pid)" 2>/dev/null; then
-    kill "$(cat $RUN_DIR/anvil.pid)" && echo "stopped anvil (pid $(cat $RUN_DIR/anvil.pid)); chain state kept in $RUN_DIR/anvil-state.json"
+stop_one() {
+  local name=$1
+  if [[ -f $RUN_DIR/$name.pid ]] && kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
+    kill "$(cat "$RUN_DIR/$name.pid")" && echo "stopped $name (pid $(cat "$RUN_DIR/$name.pid"))"
   else
-    echo "nothing running"
+    echo "$name: not running"
   fi
-  rm -f $RUN_DIR/anvil.pid
+  rm -f "$RUN_DIR/$name.pid"
+}
+
+stop() {
+  stop_one api
+  stop_one indexer
+  stop_one anvil
+  echo "chain state kept in $RUN_DIR/anvil-state.json, index in $RUN_DIR/linli.db"
+}
+
+start_backend() {
+  export LINLI_RPC_URL="$RPC" LINLI_DATABASE_URL="sqlite:///$PWD/$RUN_DIR/linli.db"
+  python -m backend.db upgrade
+  for name in indexer api; do
+    if [[ -f $RUN_DIR/$name.pid ]] && kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
+      kill "$(cat "$RUN_DIR/$name.pid")"
+    fi
+  done
+  python -m backend.indexer --manifest deployments/local-31337.json --quiet >"$RUN_DIR/indexer.log" 2>&1 &
+  echo $! >"$RUN_DIR/indexer.pid"
+  uvicorn backend.api.main:app --host 127.0.0.1 --port 8000 >"$RUN_DIR/api.log" 2>&1 &
+  echo $! >"$RUN_DIR/api.pid"
+  for _ in $(seq 1 50); do curl -s -m 1 http://127.0.0.1:8000/health >/dev/null && break; sleep 0.2; done
 }
 
 start() {
@@ -38,9 +61,12 @@ start() {
   export APE_FOUNDRY_HOST="$RPC"
   ape run deploy --network ethereum:local:foundry || echo "(keeping the community already deployed)"
   ape run seed_demo --network ethereum:local:foundry
+  start_backend
   echo
   echo "Demo is running. Manifest: deployments/local-31337.json"
-  echo "RPC: $RPC (chain id 31337). Stop it with: make stop"
+  echo "RPC: $RPC (chain id 31337)"
+  echo "API: http://127.0.0.1:8000/api/v1/communities  docs: http://127.0.0.1:8000/docs  health: http://127.0.0.1:8000/health"
+  echo "Logs in $RUN_DIR/. Stop everything with: make stop"
 }
 
 case "${1:-start}" in
