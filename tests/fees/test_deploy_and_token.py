@@ -4,6 +4,7 @@ import ape
 
 from backend.chain.deploy_fees import deploy_fees
 from tests.fees.conftest import sign_permit
+from tests.utils.reverts import assert_deploy_reverts
 
 
 def test_deploy_fees_wires_everything(fees_stack, populated, points, registry, committee, clock):
@@ -52,7 +53,7 @@ def test_token_permit(token, committee, owner_a, merchant, chain):
     assert token.allowance(owner_a, merchant) == 777
 
 
-def test_constructor_refusals(project, committee, registry, points, token):
+def test_constructor_refusals(project, chain, committee, registry, points, token):
     zero = "0x" + "0" * 40
     with ape.reverts("fees: registry is the zero address"):
         committee.deploy(project.PropertyFees, zero, points, token, 0)
@@ -60,7 +61,6 @@ def test_constructor_refusals(project, committee, registry, points, token):
         committee.deploy(project.PropertyFees, registry, zero, token, 0)
     with ape.reverts("fees: token is the zero address"):
         committee.deploy(project.PropertyFees, registry, points, zero, 0)
-    with ape.reverts("fees: month out of range"):
-        committee.deploy(project.PropertyFees, registry, points, token, 2**32)
+    assert_deploy_reverts(chain, project.PropertyFees, [registry, points, token, 2**32], committee, "fees: month out of range")
     fees = committee.deploy(project.PropertyFees, registry, points, token, 2026 * 12)
     assert fees.config()[0] == 2026 * 12
