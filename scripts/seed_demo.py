@@ -5,6 +5,7 @@ gives the manager, merchant and provider roles and some points, and prints the d
 accounts (anvil's public test keys; local demo only).
 """
 
+from hashlib import sha256
 from pathlib import Path
 
 import click
@@ -18,6 +19,8 @@ from backend.chain.units_csv import apply_units, check_against_chain, parse_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 WELCOME_POINTS = 100
+DEMO_RATE = 250  # fen per m² per month (2.50 yuan)
+DEMO_DEPOSIT = 10_000_00  # 10,000.00 yuan in fen
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Seed the demo community")
@@ -59,8 +62,29 @@ def cli(cli_ctx, network, manifest_file):
     named = {p.address for _, _, p in demo["units"] if p.private_key in keys}
     for owner in sorted(named):
         points.mint(owner, WELCOME_POINTS, 1, sender=committee)
+    _start_billing(manifest, accounts.test_accounts[1], committee, sorted(named | {demo["tenants"][0].address}))
     points.mint(demo["tenants"][0].address, WELCOME_POINTS, 1, sender=committee)
     _summary(registry, points, demo)
+
+
+def _start_billing(manifest, manager, committee, payers):
+    """A property service contract in force since two months ago (so the demo shows dues
+    and a late fee), and settlement tokens for the demo wallets to pay with."""
+    contracts = manifest["contracts"]
+    if "PropertyFees" not in contracts:
+        return
+    fees = project.PropertyFees.at(contracts["PropertyFees"]["address"])
+    token = project.SettlementToken.at(contracts["SettlementToken"]["address"])
+    start = fees.current_month() - 2
+    fees.set_billing_start(start, sender=committee)
+    items = [sha256(f"demo service level: {item}".encode()).digest() for item in ("cleaning", "security", "greening")]
+    fees.propose_service_contract(
+        sha256(b"demo property service contract").digest(), manager.address, start, start + 35, DEMO_RATE, items, sender=manager
+    )
+    fees.approve_service_contract(fees.service_contract_count(), sender=committee)
+    for payer in payers:
+        token.mint(payer, DEMO_DEPOSIT, sender=committee)
+    click.echo(f"Property service contract in force from month {start}: {DEMO_RATE / 100:.2f} yuan per m² per month")
 
 
 def _summary(registry, points, demo):
