@@ -79,6 +79,9 @@ SHIFT_AREA: constant(uint256) = 128
 
 # Checkpoint key of the community totals, above any identity index.
 TOTALS_KEY: constant(uint256) = 2**32
+# `household_of` keys: an owner household is its identity index + 1 (<= 2**32);
+# the residents linked to a unit form the household RESIDENT_HOUSEHOLD | unit_id.
+RESIDENT_HOUSEHOLD: public(constant(uint256)) = 2**128
 
 # Packed unit word: bits 0..31 identity index, bits 32..95 area in 0.01 m².
 SHIFT_UNIT_AREA: constant(uint256) = 32
@@ -672,6 +675,29 @@ def is_member(wallet: address) -> bool:
         return True
     slot: uint256 = self._identity_by_wallet[wallet]
     return slot != 0 and self._count_of(self._latest[slot - 1]) > 0
+
+
+@external
+@view
+def household_of(wallet: address) -> uint256:
+    """
+    @notice The household a member wallet belongs to, for one-per-household rules
+            (likes, points caps). An owner's household is their identity, so all
+            their units and their recovered wallets count as one; the residents
+            linked to a unit (tenants, family) form that unit's household.
+    @dev Owner households are `identity + 1` (never above 2**32); resident
+         households are `RESIDENT_HOUSEHOLD | unit_id`; 0 means not a member.
+    @param wallet Any wallet.
+    @return The household key, or 0 for a wallet that is neither an owner nor a
+            linked resident.
+    """
+    slot: uint256 = self._identity_by_wallet[wallet]
+    if slot != 0 and self._count_of(self._latest[slot - 1]) > 0:
+        return slot
+    unit_id: uint256 = self.resident_unit[wallet]
+    if unit_id != 0:
+        return RESIDENT_HOUSEHOLD | unit_id
+    return 0
 
 
 @external

@@ -390,3 +390,14 @@ def test_roles_refuse_non_admin(populated, registry, attacker, manager, roles, f
     # A manager administers nothing either.
     with ape.reverts("registry: caller is not the role's admin"):
         getattr(registry, fn)(roles["merchant"], attacker, sender=manager)
+
+
+def test_household_of_groups_an_owners_units_and_a_units_residents(populated, registry, owner_a, owner_b, tenant, attacker):
+    household_a = registry.household_of(owner_a)
+    assert household_a == registry.identity_of(owner_a)[1] + 1
+    assert household_a != registry.household_of(owner_b)
+    # A tenant is the household of the unit they live in, not their landlord's.
+    assert registry.household_of(tenant) == registry.RESIDENT_HOUSEHOLD() | 3
+    assert registry.household_of(attacker) == 0
+    registry.unlink_resident(tenant, sender=owner_b)
+    assert registry.household_of(tenant) == 0
