@@ -262,6 +262,8 @@ def mint_work(title: String[MAX_TITLE], kind: uint8, content_hash: bytes32, uri:
     log WorkMinted(
         token_id=token_id, creator=msg.sender, household=household, kind=kind, content_hash=content_hash, title=title, uri=uri
     )
+    # Last, after every effect. snekmate reverts with its own reason when a contract
+    # receiver refuses ("erc721: transfer to non-IERC721Receiver implementer").
     assert erc721._check_on_erc721_received(empty(address), msg.sender, token_id, b""), "culture: receiver refused"
     return token_id
 
@@ -342,6 +344,7 @@ def gift(to: address, token_id: uint256):
     erc721._owners[token_id] = to
     log IERC721.Transfer(sender=msg.sender, receiver=to, token_id=token_id)
     log WorkGifted(token_id=token_id, creator=msg.sender, recipient=to, recipient_household=recipient_household)
+    # Last, after every effect; snekmate reverts itself when the receiver refuses.
     assert erc721._check_on_erc721_received(msg.sender, to, token_id, b""), "culture: receiver refused"
 
 
