@@ -16,8 +16,8 @@ Invariants:
 
 from __future__ import annotations
 
-import json
 import logging
+import operator
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy import JSON, Connection, Engine, delete, select, update
 
 from backend.core.config import Settings
@@ -61,38 +62,99 @@ class BatchStats:
     head: int
 
 
-def _insert_ignore(conn: Connection, table_name: str, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert, skipping rows whose key exists (idempotent), on the batch's connection.
+_json_text = msgspec.json.Encoder().encode
 
-    The hot path bypasses SQLAlchemy's per-row processing: PostgreSQL gets COPY into a
-    temporary table and one INSERT … SELECT … ON CONFLICT DO NOTHING; SQLite gets the
-    driver's executemany of INSERT OR IGNORE.
+
+def _columns(table_name: str) -> list[str]:
+    return [c.name for c in T[table_name].columns]
+
+
+def _row_builder(columns: list[str], fields: list[str]) -> Callable[..., tuple]:
+    """A function taking `fields` positionally and returning the row in table column order.
+
+    Built once per table so the hot loop makes one tuple per row and no dict; a
+    column the indexer does not fill (added to a model later) goes in as NULL.
+    """
+    known = set(fields)
+    body = ", ".join(name if name in known else "None" for name in columns)
+    namespace: dict[str, Any] = {}
+    exec(f"def build({', '.join(fields)}):\n    return ({body},)", namespace)  # noqa: S102 - column names only
+    return namespace["build"]
+
+
+def _insert_tuples(conn: Connection, table_name: str, rows: list[tuple]) -> None:
+    """Bulk insert rows (tuples in table column order), skipping keys that exist (idempotent).
+
+    PostgreSQL: COPY straight into the table inside a savepoint. `_write_batch` has
+    already removed every row past the checkpoint, so a key conflict means an unusual
+    overlap; then the savepoint is rolled back and the rows go through a temporary
+    table and INSERT … SELECT … ON CONFLICT DO NOTHING (the same result, slower:
+    every row is written twice). SQLite: the driver's executemany of INSERT OR IGNORE.
     """
     if not rows:
         return
-    table = T[table_name]
-    columns = [c.name for c in table.columns]
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
-
-    def values(row):
-        return tuple(json.dumps(row[c]) if c in json_columns and row.get(c) is not None else row.get(c)
-                     for c in columns)
-
-    names = ", ".join(columns)
+    names = ", ".join(_columns(table_name))
     driver = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        staging = f"staging_{table_name}"
+        import psycopg
+
         with driver.cursor() as cursor:
+            try:
+                with driver.transaction():  # a savepoint inside the batch's transaction
+                    with cursor.copy(f"COPY {table_name} ({names}) FROM STDIN") as copy:
+                        write = copy.write_row
+                        for row in rows:
+                            write(row)
+                return
+            except psycopg.errors.UniqueViolation:
+                pass
+            staging = f"staging_{table_name}"
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table_name}) ON COMMIT DELETE ROWS")
             with cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(values(row))
+                    copy.write_row(row)
             cursor.execute(f"INSERT INTO {table_name} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING")
             cursor.execute(f"TRUNCATE {staging}")
     else:
-        placeholders = ", ".join("?" for _ in columns)
-        driver.executemany(f"INSERT OR IGNORE INTO {table_name} ({names}) VALUES ({placeholders})",
-                           [values(row) for row in rows])
+        placeholders = ", ".join("?" for _ in _columns(table_name))
+        driver.executemany(f"INSERT OR IGNORE INTO {table_name} ({names}) VALUES ({placeholders})", rows)
+
+
+def _insert_ignore(conn: Connection, table_name: str, rows: list[dict[str, Any]]) -> None:
+    """`_insert_tuples` for rows given as dicts (JSON columns encoded here)."""
+    table = T[table_name]
+    columns = _columns(table_name)
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    _insert_tuples(conn, table_name, [
+        tuple(_json_text(row[c]).decode() if c in json_columns and row.get(c) is not None else row.get(c)
+              for c in columns)
+        for row in rows
+    ])
+
+
+_BASE_FIELDS = ["chain_id", "tx_hash", "log_index", "community", "block_number", "block_timestamp"]
+_RAW_FIELDS = _BASE_FIELDS + ["block_hash", "address", "contract", "event", "args"]
+
+
+@dataclass
+class _TypedPlan:
+    """How one decoded event becomes a row of its typed table."""
+
+    table: str
+    columns: tuple[tuple[str, str], ...]  # (table column, event argument)
+    # Fixed values (the spec's constants, NULL for columns the event does not fill).
+    constants: dict[str, Any]
+    # The row dict -> tuple in table column order.
+    as_tuple: Callable[[dict[str, Any]], tuple]
+
+    @classmethod
+    def of(cls, spec) -> "_TypedPlan":
+        columns = _columns(spec.table)
+        constants = {c: None for c in columns if c not in _BASE_FIELDS and c not in spec.columns}
+        constants.update(spec.constants)
+        getter = operator.itemgetter(*columns)
+        as_tuple = getter if len(columns) > 1 else (lambda row: (getter(row),))
+        return cls(spec.table, tuple(spec.columns.items()), constants, as_tuple)
 
 
 class Indexer:
@@ -119,6 +181,8 @@ class Indexer:
         self.decoders = ContractDecoders(manifest["contracts"])
         self.addresses = self.decoders.addresses
         self.specs = specs_by_event()
+        self._plans = {key: _TypedPlan.of(spec) for key, spec in self.specs.items()}
+        self._raw_row = _row_builder(_columns("raw_events"), _RAW_FIELDS)
         # Start small and grow while batches stay under target_events_per_batch.
         self.range_size = min(settings.max_block_range, 50)
         # Lowered for good when the node refuses a range: the range never grows past it again.
@@ -266,52 +330,61 @@ class Indexer:
                 raise _ChainMoved("a log's block hash differs from the header's")
         return headers
 
-    def _decode(self, logs, headers) -> tuple[list[dict], dict[str, list[dict]], list[tuple[str, dict]]]:
+    def _decode(self, logs, headers) -> tuple[list[tuple], dict[str, list[tuple]], list[tuple[str, dict]]]:
+        """Raw rows and typed rows (tuples in column order, ready for the bulk insert) and
+        the typed rows as dicts in chain order for the projections."""
         community, chain_id = self.community, self.chain_id
         timestamps = {number: int(h["timestamp"], 16) for number, h in headers.items()}
-        raw_rows: list[dict[str, Any]] = []
-        typed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        raw_rows: list[tuple] = []
+        typed: dict[str, list[tuple]] = defaultdict(list)
         ordered: list[tuple[str, dict[str, Any]]] = []
-        find = self.decoders.find
-        specs = self.specs
+        by_topic = self.decoders.by_topic
         contract_by_address = self.decoders.contract_by_address
+        plans = self._plans
+        raw_row = self._raw_row
+        json_text = _json_text
+        # Per (address, topic0): (decoder, plan, typed table's list), looked up once per batch.
+        routes: dict[tuple[str, str | None], tuple[Any, _TypedPlan | None, list | None]] = {}
+        block_cache: dict[str, tuple[int, int]] = {}
         for entry in logs:
             if entry.get("removed"):
                 continue
             address = entry["address"].lower()
             topics = entry["topics"]
-            block_number = int(entry["blockNumber"], 16)
-            base = {
-                "chain_id": chain_id,
-                "tx_hash": entry["transactionHash"],
-                "log_index": int(entry["logIndex"], 16),
-                "community": community,
-                "block_number": block_number,
-                "block_timestamp": timestamps[block_number],
-            }
-            decoder = find(address, topics[0] if topics else None)
-            args = decoder.decode(topics, entry["data"]) if decoder is not None else None
-            raw_rows.append({
-                **base,
-                "block_hash": entry["blockHash"],
-                "address": address,
-                "contract": contract_by_address.get(address, "unknown"),
-                "event": decoder.name if decoder is not None else None,
-                "args": args,
-            })
+            key = (address, topics[0] if topics else None)
+            route = routes.get(key)
+            if route is None:
+                decoder = by_topic.get(key) if key[1] is not None else None
+                plan = plans.get((decoder.contract, decoder.name)) if decoder is not None else None
+                route = routes[key] = (decoder, plan, typed[plan.table] if plan is not None else None)
+            decoder, plan, table_rows = route
+            block_hex = entry["blockNumber"]
+            block = block_cache.get(block_hex)
+            if block is None:
+                number = int(block_hex, 16)
+                block = block_cache[block_hex] = (number, timestamps[number])
+            block_number, block_timestamp = block
+            tx_hash = entry["transactionHash"]
+            log_index = int(entry["logIndex"], 16)
             if decoder is None:
+                raw_rows.append(raw_row(chain_id, tx_hash, log_index, community, block_number, block_timestamp,
+                                        entry["blockHash"], address, contract_by_address.get(address, "unknown"),
+                                        None, None))
                 continue
-            spec = specs.get((decoder.contract, decoder.name))
-            if spec is None:
+            args = decoder.decode(topics, entry["data"])
+            raw_rows.append(raw_row(chain_id, tx_hash, log_index, community, block_number, block_timestamp,
+                                    entry["blockHash"], address, decoder.contract, decoder.name,
+                                    json_text(args).decode()))
+            if plan is None:
                 continue
-            row = dict(base)
-            for column, argument in spec.columns.items():
+            row = {"chain_id": chain_id, "tx_hash": tx_hash, "log_index": log_index, "community": community,
+                   "block_number": block_number, "block_timestamp": block_timestamp}
+            for column, argument in plan.columns:
                 row[column] = args[argument]
-            if spec.constants:
-                row.update(spec.constants)
-            typed[spec.table].append(row)
-            ordered.append((spec.table, row))
-        return raw_rows, typed, ordered
+            row.update(plan.constants)
+            table_rows.append(plan.as_tuple(row))
+            ordered.append((plan.table, row))
+        return raw_rows, {table: rows for table, rows in typed.items() if rows}, ordered
 
     def _write_batch(self, cursor, from_block, to_block, head, logs, headers) -> int:
         raw_rows, typed, ordered = self._decode(logs, headers)
@@ -333,9 +406,9 @@ class Indexer:
                 # Rows past the checkpoint: this range was indexed before (a manual
                 # re-index). Drop them so the state tables are not moved twice.
                 self._rollback_in(conn, cursor)
-            _insert_ignore(conn, "raw_events", raw_rows)
+            _insert_tuples(conn, "raw_events", raw_rows)
             for table_name, rows in typed.items():
-                _insert_ignore(conn, table_name, rows)
+                _insert_tuples(conn, table_name, rows)
             projections.upsert(conn, T["indexed_blocks"], block_rows, ("chain_id", "community", "block_number"),
                                ("block_hash", "parent_hash", "timestamp"))
             projections.apply(conn, self.community, ordered)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -55,6 +55,23 @@ def _word_bytes(n: int) -> WordDecoder:
 def _word_topic_hash(word: str) -> str:
     # An indexed dynamic value is stored as its keccak256 hash only.
     return "0x" + word.lower()
+
+
+def _inline(abi_type: str, source: str, start: int) -> str | None:
+    """A Python expression reading `abi_type` from the 64 hex digits of `source` at `start`."""
+    word = f"{source}[{start}:{start + 64}]"
+    if abi_type == "address":
+        return f"'0x' + {source}[{start + 24}:{start + 64}].lower()"
+    if abi_type == "bool":
+        return f"int({word}, 16) != 0"
+    if _UINT.match(abi_type):
+        return f"int({word}, 16)"
+    if _INT.match(abi_type):
+        return f"_word_int({word})"
+    match = _BYTES_N.match(abi_type)
+    if match:
+        return f"'0x' + {source}[{start}:{start + 2 * int(match.group(1))}].lower()"
+    return None
 
 
 def word_decoder(abi_type: str) -> WordDecoder | None:
@@ -103,18 +120,27 @@ class EventDecoder:
     data_names: list[str]
     data_types: list[str]
     data_words: list[WordDecoder] | None  # set when the data is fixed-layout
+    indexed_types: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        fast = self._compile_fixed()
+        if fast is not None:
+            # Instance attribute shadows the generic method: one call, one dict, no loops.
+            self.decode = fast  # type: ignore[method-assign]
 
     @classmethod
     def from_abi(cls, contract: str, entry: Mapping[str, Any]) -> "EventDecoder":
         inputs = entry.get("inputs", [])
         signature = f"{entry['name']}({','.join(_canonical_type(i) for i in inputs)})"
         indexed: list[tuple[str, WordDecoder]] = []
+        indexed_types: list[str] = []
         data_names: list[str] = []
         data_types: list[str] = []
         for arg in inputs:
             abi_type = _canonical_type(arg)
             if arg.get("indexed"):
                 indexed.append((arg["name"], word_decoder(abi_type) or _word_topic_hash))
+                indexed_types.append(abi_type if word_decoder(abi_type) else "bytes32")
             else:
                 data_names.append(arg["name"])
                 data_types.append(abi_type)
@@ -127,7 +153,40 @@ class EventDecoder:
             data_names=data_names,
             data_types=data_types,
             data_words=None if any(w is None for w in words) else words,  # type: ignore[arg-type]
+            indexed_types=indexed_types,
         )
+
+    def _compile_fixed(self) -> Callable[[list[str], str], dict[str, Any]] | None:
+        """For a fixed-layout event, a function decoding it with every word read inline.
+
+        The generic `decode` walks lists of word decoders per log; backfill decodes
+        ~100k logs per second budget, so the per-event function is generated once
+        (same checks, same values) with the slices and conversions written out.
+        """
+        if self.data_words is None or len(self.indexed_types) != len(self.indexed):
+            return None
+        label = f"{self.contract}.{self.name}"
+        lines = ["def decode(topics, data):",
+                 f"    if len(topics) != {len(self.indexed) + 1}:",
+                 f"        raise DecodeError(f'{label}: {{len(topics)}} topics, ABI has {len(self.indexed) + 1}')"]
+        if self.data_types:
+            lines += [f"    if len(data) < {2 + 64 * len(self.data_types)}:",
+                      f"        raise DecodeError('{label}: data too short')"]
+        names: dict[str, int] = {}
+        items = []
+        for position, (abi_type, (name, _)) in enumerate(zip(self.indexed_types, self.indexed), start=1):
+            items.append((name, _inline(abi_type, f"topics[{position}]", 2)))
+        for position, (abi_type, name) in enumerate(zip(self.data_types, self.data_names)):
+            items.append((name, _inline(abi_type, "data", 2 + 64 * position)))
+        for name, _ in items:
+            names[name] = names.get(name, 0) + 1
+        if any(count > 1 for count in names.values()) or any(expr is None for _, expr in items):
+            return None
+        body = ", ".join(f"{name!r}: {expr}" for name, expr in items)
+        lines.append(f"    return {{{body}}}")
+        namespace: dict[str, Any] = {"DecodeError": DecodeError, "_word_int": _word_int}
+        exec("\n".join(lines), namespace)  # noqa: S102 - generated from the ABI's types only
+        return namespace["decode"]
 
     def decode(self, topics: list[str], data: str) -> dict[str, Any]:
         """The event's arguments by name; raises DecodeError if the log does not fit."""
