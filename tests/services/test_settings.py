@@ -94,6 +94,7 @@ def test_shorter_release_delay_applies_to_work_marked_done_later(market, flow, o
         ("set_rating_points", (1,), "services: committee only"),
         ("resolve", (1, 0, h("d")), "services: committee only"),
         ("make_offer", (1, 1, 2**39), "services: providers only"),
+        ("withdraw_offer", (1,), "services: no offer"),
         ("post_request", (1, h("x"), 1, 2**39), "services: members only"),
         ("accept_offer", (1, ZERO, 1, 1), "services: resident only"),
         ("cancel_request", (1,), "services: resident only"),
@@ -104,6 +105,8 @@ def test_shorter_release_delay_applies_to_work_marked_done_later(market, flow, o
     ],
 )
 def test_attacker_is_refused_everything_privileged(market, flow, owner_a, attacker, call, args, reason):
+    """Every function bound to a role or a party, called by an outsider on a live job.
+    (`release` is open to anyone by design and tested in test_settlement.)"""
     rid = flow.done(owner_a)  # request 1: accepted and marked done by the provider
     assert rid == 1
     with ape.reverts(reason):
