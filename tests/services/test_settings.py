@@ -117,3 +117,22 @@ def test_attacker_cannot_mark_someone_elses_job_done(market, flow, owner_a, atta
     rid = flow.accepted(owner_a)
     with ape.reverts("services: provider only"):
         market.mark_done(rid, sender=attacker)
+
+
+def test_rating_points_need_the_minter_role(project, chain, populated, fees, token, points, manager, committee, owner_a, provider, funded):
+    """A market deployed by someone who does not own the points cannot mint: a rating
+    with points fails loudly until the committee appoints the market a minter."""
+    market = deploy_services(project, chain, manager, populated, fees)["ServiceMarket"]
+    token.approve(market, 2**256 - 1, sender=owner_a)
+    deadline = chain.pending_timestamp + 10 * DAY
+    rid = market.post_request(1, h("job"), 1_000, deadline, sender=owner_a).decode_logs(market.RequestPosted)[0].request_id
+    market.make_offer(rid, 1_000, deadline, sender=provider)
+    market.accept_offer(rid, provider, 1_000, deadline, sender=owner_a)
+    market.mark_done(rid, sender=provider)
+    market.confirm(rid, sender=owner_a)
+    market.set_rating_points(3, sender=committee)
+    with ape.reverts("points: minter only"):
+        market.rate(rid, 4, sender=owner_a)
+    points.set_minter(market, True, sender=committee)
+    market.rate(rid, 4, sender=owner_a)
+    assert points.balanceOf(owner_a) == 3
