@@ -261,7 +261,7 @@ class Indexer:
 
         from_block = cursor + 1
         try:
-            from_block, to_block, logs, headers = self._take_prefetched(from_block, cursor_hash, head)
+            from_block, to_block, logs, headers, decoded = self._take_prefetched(from_block, cursor_hash, head)
         except _ChainMoved as moved:
             log.info("chain moved while fetching from %s (%s); fetching again", from_block, moved)
             return BatchStats(from_block, from_block - 1, 0, head)
@@ -270,7 +270,7 @@ class Indexer:
             # work at the same time. Used only if the checkpoint it assumes gets written.
             self._prefetch = (to_block + 1, headers[to_block]["hash"],
                               self._pool.submit(self._fetch, to_block + 1, headers[to_block]["hash"], head))
-        events = self._write_batch(cursor, from_block, to_block, head, logs, headers)
+        events = self._write_batch(cursor, from_block, to_block, head, headers, decoded)
         self._adapt_range(len(logs))
         stats = BatchStats(from_block, to_block, events, head)
         if self.on_batch is not None:
@@ -281,7 +281,9 @@ class Indexer:
         to_block = min(head, from_block + self.range_size - 1)
         logs, to_block = self._get_logs(from_block, to_block)
         headers = self._headers(from_block, to_block, head, logs, cursor_hash)
-        return from_block, to_block, logs, headers
+        # Decoded here, on the prefetch thread when prefetching: the GIL is free while the
+        # main thread waits on the database, so decoding overlaps the previous batch's writes.
+        return from_block, to_block, logs, headers, self._decode(logs, headers)
 
     def _take_prefetched(self, from_block: int, cursor_hash: str | None, head: int):
         prefetch, self._prefetch = self._prefetch, None
@@ -386,8 +388,8 @@ class Indexer:
             ordered.append((plan.table, row))
         return raw_rows, {table: rows for table, rows in typed.items() if rows}, ordered
 
-    def _write_batch(self, cursor, from_block, to_block, head, logs, headers) -> int:
-        raw_rows, typed, ordered = self._decode(logs, headers)
+    def _write_batch(self, cursor, from_block, to_block, head, headers, decoded) -> int:
+        raw_rows, typed, ordered = decoded
         window_start = max(from_block, head - self.depth)
         block_rows = [
             {"chain_id": self.chain_id, "community": self.community, "block_number": n,
