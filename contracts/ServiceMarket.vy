@@ -283,13 +283,14 @@ def post_request(category: uint8, description_hash: bytes32, budget: uint256, de
     @param category The service category (labels kept by the API).
     @param description_hash sha256 of the description kept off chain.
     @param budget The most the resident pays, in fen (> 0, < 2**80).
-    @param deadline When the work must be done by (unix time, in the future).
+    @param deadline When the work must be done by (unix time, in the future, before
+           2**40 - MAX_RELEASE_DELAY so the release time fits its 40 bits).
     @return The request id (1, 2, …).
     """
     assert staticcall IHouseholdRegistry(registry).is_member(msg.sender), "services: members only"
     assert description_hash != empty(bytes32), "services: empty description hash"
     assert budget > 0 and budget <= MASK80, "services: budget out of range"
-    assert deadline > block.timestamp and deadline <= MASK40, "services: deadline out of range"
+    assert deadline > block.timestamp and deadline <= MASK40 - MAX_RELEASE_DELAY, "services: deadline out of range"
     request_id: uint256 = self.request_count + 1
     self.request_count = request_id
     self._head[request_id] = (
@@ -432,8 +433,8 @@ def mark_done(request_id: uint256):
     assert (head >> SHIFT_STATUS) & STATUS_MASK == STATUS_ACCEPTED, "services: request not accepted"
     assert convert(self._deal[request_id] & MASK160, address) == msg.sender, "services: provider only"
     assert block.timestamp <= (head >> SHIFT_DEADLINE) & MASK40, "services: past deadline"
+    # Fits 40 bits: now <= deadline <= MASK40 - MAX_RELEASE_DELAY (post_request).
     release_at: uint256 = block.timestamp + ((self._config >> SHIFT_DELAY) & MASK40)
-    assert release_at <= MASK40, "services: release time out of range"
     self._head[request_id] = (head & ~((STATUS_MASK << SHIFT_STATUS) | (MASK40 << SHIFT_RELEASE))) | (
         STATUS_DONE << SHIFT_STATUS
     ) | (release_at << SHIFT_RELEASE)

@@ -39,7 +39,8 @@ def test_post_request_refusals(market, flow, owner_a, attacker, provider, chain)
     with ape.reverts("services: deadline out of range"):
         market.post_request(1, h("x"), BUDGET, chain.pending_timestamp - 1, sender=owner_a)
     with ape.reverts("services: deadline out of range"):
-        market.post_request(1, h("x"), BUDGET, 2**40, sender=owner_a)
+        market.post_request(1, h("x"), BUDGET, 2**40 - 90 * DAY, sender=owner_a)
+    market.post_request(1, h("x"), BUDGET, 2**40 - 1 - 90 * DAY, sender=owner_a)
 
 
 def test_post_request_needs_allowance_and_funds(market, token, owner_a, committee, populated, chain):
