@@ -28,11 +28,20 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
-            # WAL: the API reads while the indexer writes; NORMAL sync is crash-safe in WAL.
+            # WAL: the API reads while the indexer writes. synchronous=NORMAL in WAL mode: a
+            # transaction (a batch's rows and its checkpoint) is committed atomically or not
+            # at all; a process crash loses nothing committed, a power cut may lose the last
+            # commits but never a part of one, so the indexer resumes from a consistent
+            # checkpoint. OFF could corrupt the file on a power cut, hence not used.
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA cache_size=-65536")
+            # Pages read through the OS page cache instead of copied per connection, and
+            # temporary b-trees in memory: a little less CPU per bulk insert (backfill).
+            # Neither changes durability: a commit is still one atomic WAL append.
+            cursor.execute("PRAGMA mmap_size=268435456")
+            cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 
         return engine
