@@ -414,3 +414,398 @@ class PointsBalance(Base):
     community: Mapped[str] = Address(primary_key=True)
     holder: Mapped[str] = Address(primary_key=True)
     balance: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+# --------------------------------------------------------------------- PropertyFees
+#
+# Event tables only: balances, budgets, statements and satisfaction are aggregated
+# from them at read time, so a reorganisation needs no state table rebuilt. Months
+# are the contract's Beijing-time month indices (year * 12 + month - 1); amounts are
+# in fen (the settlement token has 2 decimals).
+
+
+class FeePayment(EventRow, Base):
+    """FeePaid: a payment of `months` [from_month, to_month] of a unit's dues."""
+
+    __tablename__ = "fee_payments"
+    __table_args__ = (
+        _by_position("fee_payments"),
+        Index("ix_fee_payments_unit", "community", "unit_id", "block_number", "log_index"),
+        Index("ix_fee_payments_payer", "community", "payer", "block_number", "log_index"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    payer: Mapped[str] = Address(nullable=False)
+    from_month: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    to_month: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    dues: Mapped[int] = mapped_column(Uint256, nullable=False)
+    late_fee: Mapped[int] = mapped_column(Uint256, nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    to_maintenance: Mapped[int] = mapped_column(Uint256, nullable=False)
+    # Points earned by an on-time payment, accrued to the unit until claimed.
+    points: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+class FeePointsClaim(EventRow, Base):
+    """PointsClaimed: a unit's accrued points minted to its owner or resident."""
+
+    __tablename__ = "fee_points_claims"
+    __table_args__ = (
+        _by_position("fee_points_claims"),
+        Index("ix_fee_points_claims_unit", "community", "unit_id"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    claimant: Mapped[str] = Address(nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+class PublicIncome(EventRow, Base):
+    """PublicIncomeReceived (公共收益): parking, advertising, promotion, service fees."""
+
+    __tablename__ = "public_incomes"
+    __table_args__ = (_by_position("public_incomes"),)
+
+    payer: Mapped[str] = Address(nullable=False)
+    source: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    paid_by: Mapped[str] = Address(nullable=False)
+
+
+class MaintenanceDeposit(EventRow, Base):
+    __tablename__ = "maintenance_deposits"
+    __table_args__ = (_by_position("maintenance_deposits"),)
+
+    depositor: Mapped[str] = Address(nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    source: Mapped[str] = Hash32(nullable=False)
+
+
+class Expense(EventRow, Base):
+    """ExpenseRecorded: money leaving fee income (fund 0) or public income (fund 1)."""
+
+    __tablename__ = "expenses"
+    __table_args__ = (
+        _by_position("expenses"),
+        Index("ix_expenses_id", "community", "expense_id"),
+        Index("ix_expenses_period", "community", "period", "category"),
+    )
+
+    expense_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    category: Mapped[int] = mapped_column(Integer, nullable=False)
+    payee: Mapped[str] = Address(nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    invoice_hash: Mapped[str] = Hash32(nullable=False)
+    period: Mapped[int] = mapped_column(Uint256, nullable=False)
+    fund: Mapped[int] = mapped_column(Integer, nullable=False)
+    budget_spent: Mapped[int] = mapped_column(Uint256, nullable=False)
+    recorded_by: Mapped[str] = Address(nullable=False)
+
+
+class BudgetApproval(EventRow, Base):
+    __tablename__ = "budget_approvals"
+    __table_args__ = (
+        _by_position("budget_approvals"),
+        Index("ix_budget_approvals_year", "community", "year", "category"),
+    )
+
+    year: Mapped[int] = mapped_column(Uint256, nullable=False)
+    category: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    spent: Mapped[int] = mapped_column(Uint256, nullable=False)
+    approved_by: Mapped[str] = Address(nullable=False)
+
+
+class ServiceContractProposal(EventRow, Base):
+    """ServiceContractProposed: a property service contract (物业服务合同) on the record."""
+
+    __tablename__ = "service_contract_proposals"
+    __table_args__ = (
+        _by_position("service_contract_proposals"),
+        Index("ix_service_contract_proposals_id", "community", "contract_id"),
+    )
+
+    contract_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    company: Mapped[str] = Address(nullable=False)
+    doc_hash: Mapped[str] = Hash32(nullable=False)
+    start_month: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    end_month: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    rate: Mapped[int] = mapped_column(Uint256, nullable=False)
+    service_items: Mapped[list] = mapped_column(JSON, nullable=False)
+    proposed_by: Mapped[str] = Address(nullable=False)
+
+
+class ServiceContractApproval(EventRow, Base):
+    """ServiceContractApproved: the contract's rate becomes segment `segment` of the schedule."""
+
+    __tablename__ = "service_contract_approvals"
+    __table_args__ = (_by_position("service_contract_approvals"),)
+
+    contract_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    company: Mapped[str] = Address(nullable=False)
+    start_month: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    rate: Mapped[int] = mapped_column(Uint256, nullable=False)
+    segment: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    approved_by: Mapped[str] = Address(nullable=False)
+
+
+class FeeSetting(EventRow, Base):
+    """The fee configuration's changes: one row per LateFeeSet, PrepayLimitSet,
+    PointsRateSet, BillingStartSet or MaintenanceShareSet (`setting` says which)."""
+
+    __tablename__ = "fee_settings"
+    __table_args__ = (_by_position("fee_settings"), Index("ix_fee_settings_setting", "community", "setting"))
+
+    setting: Mapped[str] = mapped_column(String(32), nullable=False)
+    value: Mapped[int] = mapped_column(Uint256, nullable=False)
+    # The late fee's cap (LateFeeSet only).
+    value2: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    set_by: Mapped[str | None] = Address(nullable=True)
+
+
+class UnitBillingStart(EventRow, Base):
+    __tablename__ = "unit_billing_starts"
+    __table_args__ = (_by_position("unit_billing_starts"), Index("ix_unit_billing_starts_unit", "community", "unit_id"))
+
+    unit_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    month: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class GovernanceChange(EventRow, Base):
+    __tablename__ = "fee_governance_changes"
+    __table_args__ = (_by_position("fee_governance_changes"),)
+
+    previous: Mapped[str] = Address(nullable=False)
+    governance: Mapped[str] = Address(nullable=False)
+    set_by: Mapped[str] = Address(nullable=False)
+
+
+class MaintenanceProject(EventRow, Base):
+    """MaintenanceProjectApproved: a repair paid from the fund in milestones (首款, 尾款 …)."""
+
+    __tablename__ = "maintenance_projects"
+    __table_args__ = (
+        _by_position("maintenance_projects"),
+        Index("ix_maintenance_projects_id", "community", "project_id"),
+    )
+
+    project_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    payee: Mapped[str] = Address(nullable=False)
+    total: Mapped[int] = mapped_column(Uint256, nullable=False)
+    milestones: Mapped[list] = mapped_column(JSON, nullable=False)
+    doc_hash: Mapped[str] = Hash32(nullable=False)
+    reserved_after: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+class MilestoneRelease(EventRow, Base):
+    __tablename__ = "milestone_releases"
+    __table_args__ = (
+        _by_position("milestone_releases"),
+        Index("ix_milestone_releases_project", "community", "project_id"),
+    )
+
+    project_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    payee: Mapped[str] = Address(nullable=False)
+    milestone_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    remaining: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+class ServiceRating(EventRow, Base):
+    """ServiceRated: one owner identity's 1-5 score of a closed month."""
+
+    __tablename__ = "service_ratings"
+    __table_args__ = (_by_position("service_ratings"), Index("ix_service_ratings_period", "community", "period"))
+
+    period: Mapped[int] = mapped_column(Uint256, nullable=False)
+    identity: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    rater: Mapped[str] = Address(nullable=False)
+    score: Mapped[int] = mapped_column(Integer, nullable=False)
+    count: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    total: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+# --------------------------------------------------------------------- OwnersAssembly
+#
+# Proposal ids are uint256 content hashes (OpenZeppelin's hashProposal), too big for
+# a 64-bit integer: `proposal_id` holds the decimal string. The indexer's spec rows
+# copy event arguments as they are, so `proposal_id` is filled by the projection
+# (backend/indexer/projections.py) from the raw event in the same transaction.
+
+
+def ProposalId(**kw) -> Mapped[str | None]:  # noqa: N802 - reads like a column type
+    return mapped_column(String(78), nullable=True, **kw)
+
+
+def _by_proposal(table: str) -> Index:
+    return Index(f"ix_{table}_proposal", "community", "proposal_id", "block_number", "log_index")
+
+
+class ProposalCreation(EventRow, Base):
+    """ProposalCreated (OpenZeppelin Governor's event): the calls and the window."""
+
+    __tablename__ = "proposal_creations"
+    __table_args__ = (_by_position("proposal_creations"), _by_proposal("proposal_creations"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    proposer: Mapped[str] = Address(nullable=False)
+    targets: Mapped[list] = mapped_column(JSON, nullable=False)
+    call_values: Mapped[list] = mapped_column(JSON, nullable=False)
+    calldatas: Mapped[list] = mapped_column(JSON, nullable=False)
+    vote_start: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    vote_end: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ProposalDetail(EventRow, Base):
+    """ProposalDetails: matter, snapshot and the totals the statute counts against."""
+
+    __tablename__ = "proposal_details"
+    __table_args__ = (
+        _by_position("proposal_details"),
+        _by_proposal("proposal_details"),
+        Index("ix_proposal_details_matter", "community", "matter"),
+    )
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    proposer: Mapped[str] = Address(nullable=False)
+    matter: Mapped[int] = mapped_column(Integer, nullable=False)
+    major: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    doc_hash: Mapped[str] = Hash32(nullable=False)
+    snapshot_block: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    total_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    total_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    cosigners_required: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    objection_window: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class ProposalCosign(EventRow, Base):
+    __tablename__ = "proposal_cosigns"
+    __table_args__ = (_by_position("proposal_cosigns"), _by_proposal("proposal_cosigns"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    owner: Mapped[str] = Address(nullable=False)
+    identity: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    cosigners: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    required: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    supported: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class Vote(EventRow, Base):
+    """VoteCast: one owner identity's ballot (weight = its area at the snapshot, one head)."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        _by_position("votes"),
+        _by_proposal("votes"),
+        Index("ix_votes_voter", "community", "voter"),
+    )
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    voter: Mapped[str] = Address(nullable=False)
+    support: Mapped[int] = mapped_column(Integer, nullable=False)
+    weight: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+class VoteTally(EventRow, Base):
+    """VoteTallied: the choice's running tally after a ballot (area, heads)."""
+
+    __tablename__ = "vote_tallies"
+    __table_args__ = (_by_position("vote_tallies"), _by_proposal("vote_tallies"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    support: Mapped[int] = mapped_column(Integer, nullable=False)
+    area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class DelegateVote(EventRow, Base):
+    """DelegateVoteCast: the ballot just before it was cast by `delegate` for `owner`."""
+
+    __tablename__ = "delegate_votes"
+    __table_args__ = (_by_position("delegate_votes"), _by_proposal("delegate_votes"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    delegate: Mapped[str] = Address(nullable=False)
+    owner: Mapped[str] = Address(nullable=False)
+    identity: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class DelegationChange(EventRow, Base):
+    """DelegationSet (active = true) and DelegationRevoked (active = false);
+    proposal_id "0" is a standing delegation."""
+
+    __tablename__ = "delegation_changes"
+    __table_args__ = (
+        _by_position("delegation_changes"),
+        Index("ix_delegation_changes_key", "community", "identity", "proposal_id"),
+    )
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    owner: Mapped[str] = Address(nullable=False)
+    delegate: Mapped[str] = Address(nullable=False)
+    identity: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    previous: Mapped[str | None] = Address(nullable=True)
+
+
+class ProposalComment(EventRow, Base):
+    __tablename__ = "proposal_comments"
+    __table_args__ = (_by_position("proposal_comments"), _by_proposal("proposal_comments"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    author: Mapped[str] = Address(nullable=False)
+    identity: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    objection: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    text_hash: Mapped[str] = Hash32(nullable=False)
+
+
+class ProposalResult(EventRow, Base):
+    """ProposalTallied: the final tallies and result, once finalized or queued."""
+
+    __tablename__ = "proposal_results"
+    __table_args__ = (_by_position("proposal_results"), _by_proposal("proposal_results"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    passed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    turnout_met: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    for_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    for_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    against_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    against_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    abstain_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    abstain_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    total_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    total_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    objection_ends: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class ProposalAction(EventRow, Base):
+    """ProposalQueued, ProposalExecuted, ProposalCanceled (`action` says which)."""
+
+    __tablename__ = "proposal_actions"
+    __table_args__ = (_by_position("proposal_actions"), _by_proposal("proposal_actions"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
+    # The timelock eta (queued only).
+    eta: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class VotingRulesChange(EventRow, Base):
+    __tablename__ = "voting_rules_changes"
+    __table_args__ = (_by_position("voting_rules_changes"),)
+
+    min_notice: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    min_voting_period: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    max_voting_period: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    objection_window: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class MajorCallChange(EventRow, Base):
+    __tablename__ = "major_call_changes"
+    __table_args__ = (_by_position("major_call_changes"),)
+
+    target: Mapped[str] = Address(nullable=False)
+    selector: Mapped[str] = mapped_column(String(10), nullable=False)
+    major: Mapped[bool] = mapped_column(Boolean, nullable=False)

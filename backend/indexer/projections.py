@@ -1,4 +1,5 @@
-"""State tables (units, owners, residents, role members, merchants, balances).
+"""State tables (units, owners, residents, role members, merchants, balances), and
+the proposal ids of the assembly's event rows.
 
 They are projections of the event tables: `apply` moves them forward by a batch of
 freshly inserted event rows (in chain order, inside the batch's transaction), and
@@ -13,10 +14,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, select, text, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.db.models import Base
+from backend.indexer.specs import PROPOSAL_ID_TABLES
 
 ZERO_ADDRESS = "0x" + "0" * 40
 T = Base.metadata.tables
@@ -121,15 +123,57 @@ def _apply_movements(conn: Connection, community: str, movements: Iterable[dict[
     conn.execute(stmt, rows)
 
 
+def fill_proposal_ids(conn: Connection, community: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Write the proposal id (decimal string) of freshly inserted assembly event rows.
+
+    Proposal ids are uint256 hashes that a 64-bit SQLite INTEGER cannot hold, and the
+    spec rows copy arguments unconverted, so the id is read back from the raw event
+    (JSON keeps the exact integer) inserted in the same transaction.
+    """
+    if not rows:
+        return
+    raw = T["raw_events"]
+    hashes = sorted({row["tx_hash"] for _, row in rows})
+    args_by_key: dict[tuple[str, int], dict[str, Any]] = {}
+    for start in range(0, len(hashes), 500):
+        for tx_hash, log_index, args in conn.execute(
+            select(raw.c.tx_hash, raw.c.log_index, raw.c.args).where(
+                raw.c.community == community, raw.c.tx_hash.in_(hashes[start:start + 500]))
+        ):
+            args_by_key[(tx_hash, log_index)] = args
+    by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for table_name, row in rows:
+        args = args_by_key.get((row["tx_hash"], row["log_index"])) or {}
+        value = args.get(PROPOSAL_ID_TABLES[table_name])
+        if value is None:
+            continue
+        row["proposal_id"] = str(int(value))
+        by_table[table_name].append({"k_chain": row["chain_id"], "k_tx": row["tx_hash"], "k_log": row["log_index"],
+                                     "v_id": row["proposal_id"]})
+    for table_name, params in by_table.items():
+        table = T[table_name]
+        conn.execute(
+            update(table)
+            .where(table.c.chain_id == bindparam("k_chain"), table.c.tx_hash == bindparam("k_tx"),
+                   table.c.log_index == bindparam("k_log"))
+            .values(proposal_id=bindparam("v_id")),
+            params,
+        )
+
+
 def apply(conn: Connection, community: str, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """Move the state tables forward by `events` ((table, row) in chain order)."""
     movements = []
+    proposal_rows = []
     for table, row in events:
         if table == "points_movements":
             movements.append(row)
         elif table in STATE_SOURCES:
             _apply_state_event(conn, community, table, row)
+        elif table in PROPOSAL_ID_TABLES:
+            proposal_rows.append((table, row))
     _apply_movements(conn, community, movements)
+    fill_proposal_ids(conn, community, proposal_rows)
 
 
 def rebuild(conn: Connection, community: str) -> None:

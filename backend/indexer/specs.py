@@ -45,6 +45,16 @@ def cols(*names: str, **renamed: str) -> Mapping[str, str]:
 
 REGISTRY = "HouseholdRegistry"
 POINTS = "CommunityPoints"
+FEES = "PropertyFees"
+ASSEMBLY = "OwnersAssembly"
+
+
+def setting(name: str) -> Mapping[str, Any]:
+    return MappingProxyType({"setting": name})
+
+
+def action(name: str) -> Mapping[str, Any]:
+    return MappingProxyType({"action": name})
 
 EVENT_SPECS: tuple[EventSpec, ...] = (
     # HouseholdRegistry: units, owner identities and weights, totals.
@@ -83,7 +93,69 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(POINTS, "PointsRedeemed", "points_redemptions", same("merchant", "amount", "settlement_ref")),
     EventSpec(POINTS, "MerchantSynced", "merchant_syncs", same("account", "is_merchant")),
     EventSpec(POINTS, "RoleMinterChanged", "minter_changes", same("minter", "status")),
+    # PropertyFees: payments, points, treasury, budgets, service contracts, settings,
+    # maintenance fund, satisfaction.
+    EventSpec(FEES, "FeePaid", "fee_payments",
+              same("unit_id", "payer", "from_month", "to_month", "dues", "late_fee", "amount", "to_maintenance",
+                   "points")),
+    EventSpec(FEES, "PointsClaimed", "fee_points_claims", same("unit_id", "claimant", "amount")),
+    EventSpec(FEES, "PublicIncomeReceived", "public_incomes", same("payer", "source", "amount", "paid_by")),
+    EventSpec(FEES, "MaintenanceDeposited", "maintenance_deposits", same("depositor", "amount", "source")),
+    EventSpec(FEES, "ExpenseRecorded", "expenses",
+              same("expense_id", "category", "payee", "amount", "invoice_hash", "period", "fund", "budget_spent",
+                   "recorded_by")),
+    EventSpec(FEES, "BudgetApproved", "budget_approvals", same("year", "category", "amount", "spent", "approved_by")),
+    EventSpec(FEES, "ServiceContractProposed", "service_contract_proposals",
+              same("contract_id", "company", "doc_hash", "start_month", "end_month", "rate", "service_items",
+                   "proposed_by")),
+    EventSpec(FEES, "ServiceContractApproved", "service_contract_approvals",
+              same("contract_id", "company", "start_month", "rate", "segment", "approved_by")),
+    EventSpec(FEES, "LateFeeSet", "fee_settings", cols(value="rate_bps", value2="cap_bps"), setting("late_fee")),
+    EventSpec(FEES, "PrepayLimitSet", "fee_settings", cols(value="months"), setting("prepay_limit")),
+    EventSpec(FEES, "PointsRateSet", "fee_settings", cols(value="rate"), setting("points_rate")),
+    EventSpec(FEES, "BillingStartSet", "fee_settings", cols(value="month"), setting("billing_start")),
+    EventSpec(FEES, "MaintenanceShareSet", "fee_settings", cols("set_by", value="bps"), setting("maintenance_share")),
+    EventSpec(FEES, "UnitBillingStartSet", "unit_billing_starts", same("unit_id", "month")),
+    EventSpec(FEES, "GovernanceSet", "fee_governance_changes", same("previous", "governance", "set_by")),
+    EventSpec(FEES, "MaintenanceProjectApproved", "maintenance_projects",
+              same("project_id", "payee", "total", "milestones", "doc_hash", "reserved_after")),
+    EventSpec(FEES, "MilestoneReleased", "milestone_releases",
+              cols("project_id", "payee", "amount", "remaining", milestone_index="index")),
+    EventSpec(FEES, "ServiceRated", "service_ratings", same("period", "identity", "rater", "score", "count", "total")),
+    # OwnersAssembly. `proposal_id` is not mapped here: proposal ids are uint256
+    # hashes, so projections.fill_proposal_ids writes them as decimal strings.
+    EventSpec(ASSEMBLY, "ProposalCreated", "proposal_creations",
+              cols("proposer", "targets", "calldatas", call_values="values", vote_start="voteStart",
+                   vote_end="voteEnd", title="description")),
+    EventSpec(ASSEMBLY, "ProposalDetails", "proposal_details",
+              same("proposer", "matter", "major", "doc_hash", "snapshot_block", "total_area", "total_heads",
+                   "cosigners_required", "objection_window")),
+    EventSpec(ASSEMBLY, "ProposalCosigned", "proposal_cosigns",
+              same("owner", "identity", "cosigners", "required", "supported")),
+    EventSpec(ASSEMBLY, "VoteCast", "votes", same("voter", "support", "weight")),
+    EventSpec(ASSEMBLY, "VoteTallied", "vote_tallies", same("support", "area", "heads")),
+    EventSpec(ASSEMBLY, "DelegateVoteCast", "delegate_votes", same("delegate", "owner", "identity")),
+    EventSpec(ASSEMBLY, "DelegationSet", "delegation_changes", same("owner", "delegate", "identity", "previous"),
+              MappingProxyType({"active": True})),
+    EventSpec(ASSEMBLY, "DelegationRevoked", "delegation_changes", same("owner", "delegate", "identity"),
+              MappingProxyType({"active": False, "previous": None})),
+    EventSpec(ASSEMBLY, "ProposalCommented", "proposal_comments", same("author", "identity", "objection", "text_hash")),
+    EventSpec(ASSEMBLY, "ProposalTallied", "proposal_results",
+              same("passed", "turnout_met", "for_area", "for_heads", "against_area", "against_heads", "abstain_area",
+                   "abstain_heads", "total_area", "total_heads", "objection_ends")),
+    EventSpec(ASSEMBLY, "ProposalQueued", "proposal_actions", cols(eta="etaSeconds"), action("queued")),
+    EventSpec(ASSEMBLY, "ProposalExecuted", "proposal_actions", cols(), action("executed")),
+    EventSpec(ASSEMBLY, "ProposalCanceled", "proposal_actions", cols(), action("canceled")),
+    EventSpec(ASSEMBLY, "VotingRulesSet", "voting_rules_changes",
+              same("min_notice", "min_voting_period", "max_voting_period", "objection_window")),
+    EventSpec(ASSEMBLY, "MajorCallSet", "major_call_changes", same("target", "selector", "major")),
 )
+
+# Tables whose rows carry a proposal id (argument name in the event -> column proposal_id).
+PROPOSAL_ID_TABLES: Mapping[str, str] = MappingProxyType({
+    spec.table: "proposalId" for spec in EVENT_SPECS if spec.contract == ASSEMBLY
+    and spec.table not in ("voting_rules_changes", "major_call_changes")
+})
 
 
 def specs_by_event() -> dict[tuple[str, str], EventSpec]:
