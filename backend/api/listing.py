@@ -1,14 +1,20 @@
-"""Keyset pagination over an event table's (block_number, log_index)."""
+"""Keyset pagination over an event table's (block_number, log_index), and what the
+event routers share: positions, the contract a route needs, the index's "now", CSV."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import csv
+import io
+import time
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from fastapi import HTTPException, Response
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from backend.api.deps import CommunityContext, after_position, make_cursor, parse_cursor, position_order
+from backend.db.models import IndexedBlock
 
 
 def event_page(
@@ -38,3 +44,39 @@ def event_page(
     rows = rows[:limit]
     next_cursor = make_cursor(rows[-1]["block_number"], rows[-1]["log_index"]) if more else None
     return {"items": [to_item(row) for row in rows], "next_cursor": next_cursor, **ctx.position()}
+
+
+def event_position(row) -> dict[str, Any]:
+    """The chain position every event item carries."""
+    return {"block_number": row["block_number"], "log_index": row["log_index"], "tx_hash": row["tx_hash"],
+            "block_timestamp": row["block_timestamp"]}
+
+
+def require_contract(ctx: CommunityContext, name: str) -> str:
+    """The community's address of contract `name`; 404 when its manifest has none."""
+    address = (ctx.record.contracts or {}).get(name)
+    if address is None:
+        raise HTTPException(status_code=404, detail=f"community {ctx.community} has no {name}")
+    return address
+
+
+def head_timestamp(session: Session, ctx: CommunityContext) -> int:
+    """The timestamp of the last indexed block: the "now" of time-dependent answers
+    (dues, proposal states), so they agree with `indexed_block`, not the wall clock."""
+    blocks = IndexedBlock.__table__
+    stamp = session.execute(
+        select(blocks.c.timestamp).where(blocks.c.community == ctx.community, blocks.c.chain_id == ctx.record.chain_id,
+                                         blocks.c.block_number <= ctx.indexed_block)
+        .order_by(blocks.c.block_number.desc()).limit(1)
+    ).scalar()
+    return int(stamp) if stamp is not None else int(time.time())
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """A CSV download (UTF-8 with BOM so spreadsheet programs read the Chinese right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(content="\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -167,3 +167,315 @@ class Health(BaseModel):
     node_reachable: bool
     node_head: int | None
     communities: list[CommunityHealth]
+
+
+# ----------------------------------------------------------------------- PropertyFees
+# Amounts in fen (the settlement token has 2 decimals); months are the contract's
+# Beijing-time month indices (year * 12 + month - 1) with a "YYYY-MM" label beside.
+
+
+class FeeConfigOut(IndexPosition):
+    fees_contract: str
+    billing_start_month: int
+    late_fee_bps: int = Field(description="Late fee per month overdue, bps of a month's dues")
+    late_fee_cap_bps: int = Field(description="Cap of the late fee per month of dues, bps")
+    prepay_limit_months: int = Field(description="Months after the current one that may be paid in advance")
+    maintenance_share_bps: int = Field(description="Share of each payment that goes to the maintenance fund")
+    points_rate: int = Field(description="Points per yuan of on-time dues, in bps of a point")
+    governance: str | None = Field(description="Who moves the maintenance fund (the assembly's timelock)")
+    current_month: int = Field(description="Beijing month of the indexed head block")
+    current_month_label: str
+    rate_in_force: int = Field(description="Fee standard this month, fen per m² per month (0: none)")
+    contract_in_force: int = Field(description="Service contract the rate comes from (0: none)")
+
+
+class StatementOut(IndexPosition):
+    unit_id: int
+    area: int = Field(description="Exclusive area now, 0.01 m²")
+    current_month: int
+    current_month_label: str
+    first_unpaid_month: int
+    first_unpaid_month_label: str
+    months_due: int
+    months_overdue: int
+    monthly_amount: int = Field(description="Dues of one month at this month's rate, fen")
+    dues: int
+    late_fee: int
+    total: int
+    claimable_points: int = Field(description="Points earned by on-time payments, not yet claimed")
+    payments: int = Field(description="Payments recorded for the unit")
+    computed_from: str = Field(description="'index': computed from indexed events as the contract computes them")
+
+
+class PaymentOut(EventPosition):
+    unit_id: int
+    payer: str
+    from_month: int
+    to_month: int
+    from_month_label: str
+    to_month_label: str
+    dues: int
+    late_fee: int
+    amount: int
+    to_maintenance: int
+    points: int = Field(description="Points earned (accrued to the unit until claimed)")
+
+
+class PointsClaimOut(EventPosition):
+    unit_id: int
+    claimant: str
+    amount: int
+
+
+class ServiceContractOut(BaseModel):
+    contract_id: int
+    company: str
+    doc_hash: str
+    start_month: int
+    end_month: int
+    rate: int = Field(description="Fee standard, fen per m² per month")
+    service_items: list[str]
+    proposed_by: str
+    proposed_block: int
+    approved: bool
+    approved_by: str | None
+    approved_block: int | None
+    segment: int | None = Field(description="Index of the rate segment it created once approved")
+
+
+class RateSegmentOut(EventPosition):
+    segment: int
+    start_month: int
+    start_month_label: str
+    rate: int
+    contract_id: int
+
+
+class RateHistoryOut(IndexPosition):
+    items: list[RateSegmentOut]
+
+
+class FundBalances(BaseModel):
+    fee_income: int = Field(description="Property fee income held, after expenses")
+    public_income: int = Field(description="Public income (公共收益) held, after expenses")
+    maintenance_fund: int = Field(description="Maintenance fund (专项维修资金), reserved part included")
+    maintenance_reserved: int = Field(description="Part of the fund reserved for approved projects")
+
+
+class TreasuryOut(IndexPosition):
+    balances: FundBalances
+    fees_collected: int
+    dues_collected: int
+    late_fees_collected: int
+    to_maintenance: int
+    public_income_received: int
+    public_income_by_source: dict[str, int]
+    maintenance_deposits: int
+    expenses_from_fee_income: int
+    expenses_from_public_income: int
+    maintenance_paid_out: int
+
+
+class MonthlyFlowOut(BaseModel):
+    month: int
+    month_label: str
+    flow: str = Field(description="income or expense")
+    fund: str = Field(description="fee_income, public_income or maintenance_fund")
+    kind: str = Field(description="property_fee, maintenance_share, parking, advertising, promotion, service_fee, "
+                      "other, deposit, expense, milestone")
+    category: int | None = Field(description="Expense category (expenses only)")
+    amount: int
+    count: int
+
+
+class MonthlyFlowsOut(IndexPosition):
+    items: list[MonthlyFlowOut]
+
+
+class ExpenseOut(EventPosition):
+    expense_id: int
+    category: int
+    payee: str
+    amount: int
+    invoice_hash: str
+    period: int
+    period_label: str
+    fund: str
+    budget_spent: int
+    recorded_by: str
+
+
+class ExpenseDetail(IndexPosition, ExpenseOut):
+    pass
+
+
+class PublicIncomeOut(EventPosition):
+    payer: str
+    source: str
+    source_code: int
+    amount: int
+    paid_by: str
+
+
+class BudgetOut(BaseModel):
+    year: int
+    category: int
+    budget: int
+    spent: int
+    remaining: int
+    approvals: int
+    approved_block: int
+
+
+class BudgetsOut(IndexPosition):
+    items: list[BudgetOut]
+
+
+class MilestoneReleaseOut(EventPosition):
+    index: int
+    amount: int
+    remaining: int
+
+
+class MaintenanceProjectOut(BaseModel):
+    project_id: int
+    payee: str
+    total: int
+    milestones: list[int]
+    doc_hash: str
+    approved_block: int
+    approved_tx: str
+    released: int = Field(description="Milestones paid")
+    paid: int
+    remaining: int
+    releases: list[MilestoneReleaseOut]
+
+
+class MaintenanceProjectDetail(IndexPosition, MaintenanceProjectOut):
+    pass
+
+
+class SatisfactionOut(BaseModel):
+    period: int
+    period_label: str
+    count: int
+    sum: int
+    average: float
+
+
+class SatisfactionListOut(IndexPosition):
+    items: list[SatisfactionOut]
+
+
+# ----------------------------------------------------------------------- OwnersAssembly
+# Proposal ids are uint256 hashes, given as decimal strings.
+
+
+class ChoiceTally(BaseModel):
+    area: int = Field(description="0.01 m²")
+    heads: int
+
+
+class Tallies(BaseModel):
+    for_: ChoiceTally = Field(alias="for")
+    against: ChoiceTally
+    abstain: ChoiceTally
+
+    model_config = {"populate_by_name": True}
+
+
+class StatuteOut(BaseModel):
+    """民法典 第二百七十八条 applied to the tallies, as the contract counts."""
+
+    rule: str = Field(description="ordinary (> 1/2 of participating area and heads) or major (≥ 3/4)")
+    total_area: int = Field(description="Exclusive area at the snapshot")
+    total_heads: int = Field(description="Owners at the snapshot")
+    participating_area: int
+    participating_heads: int
+    turnout_area_required: int = Field(description="Smallest participating area that is ≥ 2/3 of the total")
+    turnout_heads_required: int
+    turnout_met: bool
+    approval_area_required: int = Field(description="Smallest area for that approves, given the participation")
+    approval_heads_required: int
+    approved: bool
+    passed: bool = Field(description="Turnout met and approved")
+
+
+class CallOut(BaseModel):
+    target: str
+    value: str
+    calldata: str
+
+
+class ProposalOut(EventPosition):
+    proposal_id: str
+    proposer: str
+    title: str
+    matter: int
+    major: bool
+    doc_hash: str
+    snapshot_block: int
+    vote_start: int
+    vote_end: int
+    objection_window: int
+    cosigners_required: int
+    cosigners: int
+    state: str = Field(description="pending, active, canceled, defeated, succeeded, queued, expired, executed, "
+                       "announced, gathering (at the indexed head block's time)")
+    state_code: int = Field(description="The contract's state number")
+    tallies: Tallies
+    statute: StatuteOut
+    eta: int | None = Field(description="Timelock eta once queued")
+    executed: bool
+    finalized: bool
+
+
+class CommentOut(EventPosition):
+    author: str
+    identity: int
+    objection: bool
+    text_hash: str
+
+
+class CosignOut(EventPosition):
+    owner: str
+    identity: int
+    cosigners: int
+    required: int
+
+
+class ProposalDetailOut(IndexPosition, ProposalOut):
+    calls: list[CallOut]
+    cosigns: list[CosignOut]
+    comments: list[CommentOut]
+
+
+class VoteOut(EventPosition):
+    proposal_id: str
+    voter: str
+    support: int = Field(description="0 against, 1 for, 2 abstain")
+    choice: str
+    area: int = Field(description="The voter identity's area at the snapshot, 0.01 m²")
+    delegate: str | None = Field(description="Who cast it, when cast by a delegate")
+
+
+class DelegationOut(EventPosition):
+    proposal_id: str = Field(description="\"0\" for a standing delegation")
+    owner: str
+    delegate: str
+    identity: int
+    active: bool = Field(description="DelegationSet (true) or DelegationRevoked (false)")
+
+
+class MajorCallOut(BaseModel):
+    target: str
+    selector: str
+
+
+class AssemblyRulesOut(IndexPosition):
+    assembly_contract: str
+    min_notice: int
+    min_voting_period: int
+    max_voting_period: int
+    objection_window: int
+    major_calls: list[MajorCallOut]

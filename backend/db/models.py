@@ -531,7 +531,7 @@ class ServiceContractProposal(EventRow, Base):
     start_month: Mapped[int] = mapped_column(BigInteger, nullable=False)
     end_month: Mapped[int] = mapped_column(BigInteger, nullable=False)
     rate: Mapped[int] = mapped_column(Uint256, nullable=False)
-    service_items: Mapped[list] = mapped_column(JSON, nullable=False)
+    service_items: Mapped[list | None] = mapped_column(JSON, nullable=True)
     proposed_by: Mapped[str] = Address(nullable=False)
 
 
@@ -592,7 +592,7 @@ class MaintenanceProject(EventRow, Base):
     project_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     payee: Mapped[str] = Address(nullable=False)
     total: Mapped[int] = mapped_column(Uint256, nullable=False)
-    milestones: Mapped[list] = mapped_column(JSON, nullable=False)
+    milestones: Mapped[list | None] = mapped_column(JSON, nullable=True)
     doc_hash: Mapped[str] = Hash32(nullable=False)
     reserved_after: Mapped[int] = mapped_column(Uint256, nullable=False)
 
@@ -649,9 +649,9 @@ class ProposalCreation(EventRow, Base):
 
     proposal_id: Mapped[str | None] = ProposalId()
     proposer: Mapped[str] = Address(nullable=False)
-    targets: Mapped[list] = mapped_column(JSON, nullable=False)
-    call_values: Mapped[list] = mapped_column(JSON, nullable=False)
-    calldatas: Mapped[list] = mapped_column(JSON, nullable=False)
+    targets: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    call_values: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    calldatas: Mapped[list | None] = mapped_column(JSON, nullable=True)
     vote_start: Mapped[int] = mapped_column(BigInteger, nullable=False)
     vote_end: Mapped[int] = mapped_column(BigInteger, nullable=False)
     title: Mapped[str] = mapped_column(Text, nullable=False)

@@ -18,7 +18,9 @@ from sqlalchemy import Connection, Table, and_, bindparam, delete, select, text,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.db.models import Base
-from backend.indexer.specs import PROPOSAL_ID_TABLES
+from backend.indexer.specs import PROPOSAL_ID_TABLES, RAW_JSON_COLUMNS
+
+RAW_FILLED = frozenset(PROPOSAL_ID_TABLES) | frozenset(RAW_JSON_COLUMNS)
 
 ZERO_ADDRESS = "0x" + "0" * 40
 T = Base.metadata.tables
@@ -123,12 +125,12 @@ def _apply_movements(conn: Connection, community: str, movements: Iterable[dict[
     conn.execute(stmt, rows)
 
 
-def fill_proposal_ids(conn: Connection, community: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
-    """Write the proposal id (decimal string) of freshly inserted assembly event rows.
+def fill_from_raw(conn: Connection, community: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Fill the columns the spec rows leave empty (specs.RAW_JSON_COLUMNS and the
+    proposal ids of specs.PROPOSAL_ID_TABLES) of freshly inserted event rows.
 
-    Proposal ids are uint256 hashes that a 64-bit SQLite INTEGER cannot hold, and the
-    spec rows copy arguments unconverted, so the id is read back from the raw event
-    (JSON keeps the exact integer) inserted in the same transaction.
+    The arguments are read back from the raw event inserted in the same transaction:
+    its JSON keeps arrays and exact uint256 integers.
     """
     if not rows:
         return
@@ -144,19 +146,22 @@ def fill_proposal_ids(conn: Connection, community: str, rows: Sequence[tuple[str
     by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for table_name, row in rows:
         args = args_by_key.get((row["tx_hash"], row["log_index"])) or {}
-        value = args.get(PROPOSAL_ID_TABLES[table_name])
-        if value is None:
-            continue
-        row["proposal_id"] = str(int(value))
+        values: dict[str, Any] = {}
+        if table_name in PROPOSAL_ID_TABLES and args.get(PROPOSAL_ID_TABLES[table_name]) is not None:
+            values["proposal_id"] = str(int(args[PROPOSAL_ID_TABLES[table_name]]))
+        for column, argument in RAW_JSON_COLUMNS.get(table_name, {}).items():
+            values[column] = list(args.get(argument) or [])
+        row.update(values)
         by_table[table_name].append({"k_chain": row["chain_id"], "k_tx": row["tx_hash"], "k_log": row["log_index"],
-                                     "v_id": row["proposal_id"]})
+                                     **{f"v_{c}": v for c, v in values.items()}})
     for table_name, params in by_table.items():
         table = T[table_name]
+        names = [key[2:] for key in params[0] if key.startswith("v_")]
         conn.execute(
             update(table)
             .where(table.c.chain_id == bindparam("k_chain"), table.c.tx_hash == bindparam("k_tx"),
                    table.c.log_index == bindparam("k_log"))
-            .values(proposal_id=bindparam("v_id")),
+            .values({name: bindparam(f"v_{name}") for name in names}),
             params,
         )
 
@@ -164,16 +169,16 @@ def fill_proposal_ids(conn: Connection, community: str, rows: Sequence[tuple[str
 def apply(conn: Connection, community: str, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """Move the state tables forward by `events` ((table, row) in chain order)."""
     movements = []
-    proposal_rows = []
+    raw_filled = []
     for table, row in events:
         if table == "points_movements":
             movements.append(row)
         elif table in STATE_SOURCES:
             _apply_state_event(conn, community, table, row)
-        elif table in PROPOSAL_ID_TABLES:
-            proposal_rows.append((table, row))
+        elif table in RAW_FILLED:
+            raw_filled.append((table, row))
     _apply_movements(conn, community, movements)
-    fill_proposal_ids(conn, community, proposal_rows)
+    fill_from_raw(conn, community, raw_filled)
 
 
 def rebuild(conn: Connection, community: str) -> None:

@@ -106,8 +106,7 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
                    "recorded_by")),
     EventSpec(FEES, "BudgetApproved", "budget_approvals", same("year", "category", "amount", "spent", "approved_by")),
     EventSpec(FEES, "ServiceContractProposed", "service_contract_proposals",
-              same("contract_id", "company", "doc_hash", "start_month", "end_month", "rate", "service_items",
-                   "proposed_by")),
+              same("contract_id", "company", "doc_hash", "start_month", "end_month", "rate", "proposed_by")),
     EventSpec(FEES, "ServiceContractApproved", "service_contract_approvals",
               same("contract_id", "company", "start_month", "rate", "segment", "approved_by")),
     EventSpec(FEES, "LateFeeSet", "fee_settings", cols(value="rate_bps", value2="cap_bps"), setting("late_fee")),
@@ -118,15 +117,14 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(FEES, "UnitBillingStartSet", "unit_billing_starts", same("unit_id", "month")),
     EventSpec(FEES, "GovernanceSet", "fee_governance_changes", same("previous", "governance", "set_by")),
     EventSpec(FEES, "MaintenanceProjectApproved", "maintenance_projects",
-              same("project_id", "payee", "total", "milestones", "doc_hash", "reserved_after")),
+              same("project_id", "payee", "total", "doc_hash", "reserved_after")),
     EventSpec(FEES, "MilestoneReleased", "milestone_releases",
               cols("project_id", "payee", "amount", "remaining", milestone_index="index")),
     EventSpec(FEES, "ServiceRated", "service_ratings", same("period", "identity", "rater", "score", "count", "total")),
     # OwnersAssembly. `proposal_id` is not mapped here: proposal ids are uint256
-    # hashes, so projections.fill_proposal_ids writes them as decimal strings.
+    # hashes, so projections.fill_from_raw writes them as decimal strings.
     EventSpec(ASSEMBLY, "ProposalCreated", "proposal_creations",
-              cols("proposer", "targets", "calldatas", call_values="values", vote_start="voteStart",
-                   vote_end="voteEnd", title="description")),
+              cols("proposer", vote_start="voteStart", vote_end="voteEnd", title="description")),
     EventSpec(ASSEMBLY, "ProposalDetails", "proposal_details",
               same("proposer", "matter", "major", "doc_hash", "snapshot_block", "total_area", "total_heads",
                    "cosigners_required", "objection_window")),
@@ -151,7 +149,16 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(ASSEMBLY, "MajorCallSet", "major_call_changes", same("target", "selector", "major")),
 )
 
-# Tables whose rows carry a proposal id (argument name in the event -> column proposal_id).
+# Columns filled by projections.fill_from_raw from the raw event's arguments, in the
+# batch's transaction, because the bulk insert copies arguments unconverted:
+# - array arguments into JSON columns (table -> {column: argument});
+RAW_JSON_COLUMNS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "service_contract_proposals": same("service_items"),
+    "maintenance_projects": same("milestones"),
+    "proposal_creations": cols("targets", "calldatas", call_values="values"),
+})
+# - proposal ids (uint256, beyond SQLite's 64-bit INTEGER) as decimal strings into
+#   `proposal_id` (table -> argument).
 PROPOSAL_ID_TABLES: Mapping[str, str] = MappingProxyType({
     spec.table: "proposalId" for spec in EVENT_SPECS if spec.contract == ASSEMBLY
     and spec.table not in ("voting_rules_changes", "major_call_changes")

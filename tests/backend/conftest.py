@@ -116,3 +116,85 @@ def active(populated, chain, registry, points, committee, owner_a, owner_b, owne
     community_activity(chain, registry, points, committee, owner_a, owner_b, owner_c, tenant, merchant, provider,
                        attacker, roles)
     return populated
+
+
+@pytest.fixture
+def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_b, owner_c, developer, tenant,
+                  merchant, provider):
+    """PropertyFees + OwnersAssembly on the populated community, with everything they record:
+    payments (late, on time, prepaid), a points claim, public income, a maintenance deposit,
+    a budget and expenses from both funds, ratings, and three proposals — one decided and
+    executed through the timelock (a maintenance project and its first milestone, with a
+    signed ballot and two delegates), one major still being voted, one canceled."""
+    from dataclasses import replace
+
+    from eth_utils import keccak
+
+    from backend.chain.deploy_assembly import deploy_assembly
+    from backend.chain.deploy_fees import deploy_fees
+    from tests.assembly.conftest import ASSEMBLY_PARAMS
+    from tests.assembly.helpers import AGAINST, FOR, RAISE_FUND, USE_FUND, at, close_voting, open_voting, propose, \
+        sign_ballot  # noqa: I001
+    from tests.fees.model import month_start
+
+    day = 86400
+    stack = deploy_fees(project, chain, committee, populated)
+    fees, token = stack["PropertyFees"], stack["SettlementToken"]
+    gov = deploy_assembly(project, chain, committee, populated, fees=fees, **ASSEMBLY_PARAMS)
+    assembly = gov["OwnersAssembly"]
+    for who in (owner_a, owner_b, owner_c, merchant, committee):
+        token.mint(who, 10**9, sender=committee)
+        token.approve(fees, 2**256 - 1, sender=who)
+    start = fees.config()[0]
+    fees.propose_service_contract(keccak(text="物业服务合同"), manager, start, start + 35, 250,
+                                  [keccak(text="cleaning"), keccak(text="security")], sender=manager)
+    fees.approve_service_contract(1, sender=committee)
+    fees.deposit_maintenance(50_000_00, keccak(text="首期维修资金"), sender=committee)
+    chain.mine(timestamp=month_start(start + 2) + 10 * day)
+    current = start + 2
+    fees.pay(1, 3, 10**9, sender=owner_a)  # two overdue months: a late fee
+    fees.pay(3, 1, 10**9, sender=owner_b)
+    fees.pay(2, 3, 10**9, sender=owner_a)
+    fees.pay(2, 1, 10**9, sender=owner_a)  # prepaid, on time: points accrue
+    fees.claim_points([2], sender=owner_a)
+    fees.pay(2, 1, 10**9, sender=owner_a)  # accrued, not claimed
+    fees.receive_public_income(merchant, 8_000, 1, sender=merchant)
+    fees.receive_public_income(owner_c, 2_000, 2, sender=merchant)
+    fees.approve_budget(current // 12, 3, 1_000_000, sender=committee)
+    fees.record_expense(3, provider, 120_00, keccak(text="invoice-1"), current, 0, sender=manager)
+    fees.record_expense(3, provider, 50_00, keccak(text="invoice-2"), current, 1, sender=manager)
+    fees.rate_service(current - 1, 4, sender=owner_a)
+    fees.rate_service(current - 1, 5, sender=owner_c)
+
+    repair = propose(assembly, committee, chain, matter=USE_FUND, title="关于使用专项维修资金维修电梯的议案", calls=[
+        (fees, 0, fees.approve_maintenance_project.encode_input(provider.address, [12_000_00, 8_000_00],
+                                                                keccak(text="电梯维修合同"))),
+        (fees, 0, fees.release_milestone.encode_input(1)),
+    ])
+    share = propose(assembly, committee, chain, matter=RAISE_FUND, title="关于提高维修资金比例的议案", length=20 * day,
+                    calls=[(fees, 0, fees.set_maintenance_share.encode_input(2_000))])
+    withdrawn = propose(assembly, committee, chain, title="撤回的议案")
+    assembly.cancel(withdrawn.id, sender=committee)
+    assembly.set_delegate(tenant, repair.id, sender=owner_c)
+    assembly.set_delegate(merchant, 0, sender=developer)
+    assembly.set_delegate(provider, 0, sender=owner_b)
+    assembly.revoke_delegation(0, sender=owner_b)
+    open_voting(chain, share)  # opens a few seconds after the repair's vote
+    assembly.castVote(repair.id, FOR, sender=owner_a)
+    signature = sign_ballot(assembly, chain, owner_b, repair.id, FOR)
+    assembly.castVoteBySig(repair.id, FOR, owner_b.address, signature, sender=committee)
+    assembly.castVoteAsDelegate(repair.id, [owner_c.address], AGAINST, sender=tenant)
+    assembly.castVoteAsDelegate(repair.id, [developer.address], FOR, sender=merchant)
+    assembly.castVote(share.id, FOR, sender=owner_a)
+    assembly.castVote(share.id, AGAINST, sender=owner_c)
+    assembly.comment(share.id, keccak(text="意见"), True, sender=owner_c)
+    close_voting(chain, repair)
+    at(chain, repair.end + ASSEMBLY_PARAMS["objection_window"])
+    tx = assembly.queue(*repair.calls, sender=owner_a)
+    at(chain, tx.timestamp + ASSEMBLY_PARAMS["timelock_delay"])
+    assembly.execute(*repair.calls, sender=owner_a)
+    chain.mine()
+    community = replace(populated, extra={**stack, **gov})
+    return {"community": community, "fees": fees, "token": token, "assembly": assembly,
+            "timelock": gov["AssemblyTimelock"], "proposals": {"repair": repair, "share": share,
+                                                               "withdrawn": withdrawn}}

@@ -1,0 +1,299 @@
+"""The owners' assembly (OwnersAssembly): proposals with live tallies and the
+statutory thresholds, ballots, delegations and the voting rules.
+
+States and outcomes are computed from the indexed events as the contract computes
+them (assembly_statute.vy: turnout ≥ 2/3 of area AND heads; then ordinary > 1/2,
+major ≥ 3/4 of the participating area AND heads; integer cross-multiplication), at
+the time of the indexed head block.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from backend.api.deps import (
+    AddressQuery,
+    CommunityContext,
+    CommunityDep,
+    CursorQuery,
+    LimitDep,
+    OrderQuery,
+    SessionDep,
+)
+from backend.api.listing import event_page, event_position, head_timestamp, require_contract
+from backend.api.schemas import AssemblyRulesOut, DelegationOut, Page, ProposalDetailOut, ProposalOut, VoteOut
+from backend.db.models import (
+    DelegateVote,
+    DelegationChange,
+    MajorCallChange,
+    ProposalAction,
+    ProposalComment,
+    ProposalCosign,
+    ProposalCreation,
+    ProposalDetail,
+    ProposalResult,
+    Vote,
+    VotingRulesChange,
+)
+
+router = APIRouter(tags=["assembly"])
+
+ASSEMBLY = "OwnersAssembly"
+AGAINST, FOR, ABSTAIN = 0, 1, 2
+CHOICES = {AGAINST: "against", FOR: "for", ABSTAIN: "abstain"}
+STATES = ("pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed", "announced",
+          "gathering")
+MAJOR_MATTERS = {6, 7, 8}
+
+ProposalIdPath = Annotated[str, Path(pattern=r"^[0-9]{1,78}$", description="Proposal id (decimal uint256)")]
+ProposalIdQuery = Annotated[str | None, Query(pattern=r"^[0-9]{1,78}$", description="Proposal id, 0: standing")]
+MatterQuery = Annotated[int | None, Query(ge=1, le=9, description="Matter of 民法典 第二百七十八条 (1..9)")]
+SupportQuery = Annotated[int | None, Query(ge=0, le=2, description="0 against, 1 for, 2 abstain")]
+
+
+# ---------------------------------------------------------------- the statute
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def statute(matter: int, total_area: int, total_heads: int, tallies: dict[int, tuple[int, int]]) -> dict[str, Any]:
+    """assembly_statute._outcome, with the thresholds spelled out."""
+    for_area, for_heads = tallies[FOR]
+    part_area = sum(a for a, _ in tallies.values())
+    part_heads = sum(h for _, h in tallies.values())
+    turnout = part_area * 3 >= total_area * 2 and part_heads * 3 >= total_heads * 2
+    major = matter in MAJOR_MATTERS
+    if major:
+        need_area, need_heads = _ceil_div(3 * part_area, 4), _ceil_div(3 * part_heads, 4)
+        approved = part_heads > 0 and for_area * 4 >= part_area * 3 and for_heads * 4 >= part_heads * 3
+    else:
+        need_area, need_heads = part_area // 2 + 1, part_heads // 2 + 1
+        approved = part_heads > 0 and for_area * 2 > part_area and for_heads * 2 > part_heads
+    return {"rule": "major" if major else "ordinary", "total_area": total_area, "total_heads": total_heads,
+            "participating_area": part_area, "participating_heads": part_heads,
+            "turnout_area_required": _ceil_div(2 * total_area, 3),
+            "turnout_heads_required": _ceil_div(2 * total_heads, 3), "turnout_met": turnout,
+            "approval_area_required": need_area, "approval_heads_required": need_heads, "approved": approved,
+            "passed": turnout and approved}
+
+
+def _state(now: int, details, creation, cosigners: int, actions: dict[str, Any], passed: bool) -> int:
+    """OwnersAssembly._state at time `now`."""
+    if "executed" in actions:
+        return 7
+    if "canceled" in actions:
+        return 2
+    if "queued" in actions:
+        return 5
+    gathering = details.cosigners_required > 0 and cosigners < details.cosigners_required
+    if now < creation.vote_start:
+        return 9 if gathering else 0
+    if gathering:
+        return 6
+    if now < creation.vote_end:
+        return 1
+    if not passed:
+        return 3
+    if now < creation.vote_end + details.objection_window:
+        return 8
+    return 4
+
+
+# ---------------------------------------------------------------- reads
+
+
+def _tallies(session: Session, community: str, ids: list[str]) -> dict[str, dict[int, tuple[int, int]]]:
+    found: dict[str, dict[int, tuple[int, int]]] = {pid: {AGAINST: (0, 0), FOR: (0, 0), ABSTAIN: (0, 0)} for pid in ids}
+    for pid, support, area, heads in session.execute(
+        select(Vote.proposal_id, Vote.support, func.sum(Vote.weight), func.count())
+        .where(Vote.community == community, Vote.proposal_id.in_(ids)).group_by(Vote.proposal_id, Vote.support)
+    ).all():
+        found[pid][int(support)] = (int(area), int(heads))
+    return found
+
+
+def _proposals(session: Session, ctx: CommunityContext, details_rows: list) -> list[dict[str, Any]]:
+    """Proposal items for ProposalDetail rows (with their creation, votes, actions, result)."""
+    if not details_rows:
+        return []
+    c = ctx.community
+    ids = [d.proposal_id for d in details_rows]
+    creations = {r.proposal_id: r for r in session.execute(
+        select(ProposalCreation).where(ProposalCreation.community == c, ProposalCreation.proposal_id.in_(ids))
+    ).scalars()}
+    cosigners: dict[str, int] = defaultdict(int)
+    for pid, count in session.execute(
+        select(ProposalCosign.proposal_id, func.max(ProposalCosign.cosigners))
+        .where(ProposalCosign.community == c, ProposalCosign.proposal_id.in_(ids)).group_by(ProposalCosign.proposal_id)
+    ).all():
+        cosigners[pid] = int(count)
+    actions: dict[str, dict[str, Any]] = defaultdict(dict)
+    for row in session.execute(
+        select(ProposalAction).where(ProposalAction.community == c, ProposalAction.proposal_id.in_(ids))
+    ).scalars():
+        actions[row.proposal_id][row.action] = row.eta
+    finalized = set(session.execute(
+        select(ProposalResult.proposal_id).where(ProposalResult.community == c, ProposalResult.proposal_id.in_(ids))
+    ).scalars())
+    tallies = _tallies(session, c, ids)
+    now = head_timestamp(session, ctx)
+    items = []
+    for d in details_rows:
+        creation = creations[d.proposal_id]
+        rule = statute(d.matter, int(d.total_area), int(d.total_heads), tallies[d.proposal_id])
+        code = _state(now, d, creation, cosigners[d.proposal_id], actions[d.proposal_id], rule["passed"])
+        items.append({
+            "block_number": d.block_number, "log_index": d.log_index, "tx_hash": d.tx_hash,
+            "block_timestamp": d.block_timestamp, "proposal_id": d.proposal_id, "proposer": d.proposer,
+            "title": creation.title, "matter": d.matter, "major": d.major, "doc_hash": d.doc_hash,
+            "snapshot_block": d.snapshot_block, "vote_start": creation.vote_start, "vote_end": creation.vote_end,
+            "objection_window": d.objection_window, "cosigners_required": d.cosigners_required,
+            "cosigners": cosigners[d.proposal_id], "state": STATES[code], "state_code": code,
+            "tallies": {CHOICES[s]: {"area": a, "heads": h} for s, (a, h) in tallies[d.proposal_id].items()},
+            "statute": rule, "eta": actions[d.proposal_id].get("queued"),
+            "executed": "executed" in actions[d.proposal_id], "finalized": d.proposal_id in finalized,
+        })
+    return items
+
+
+@router.get("/communities/{community}/assembly/proposals", response_model=Page[ProposalOut],
+            summary="Proposals with state, live tallies by area and heads and the statutory thresholds")
+def proposals(ctx: CommunityDep, session: SessionDep, limit: LimitDep, matter: MatterQuery = None,
+              proposer: AddressQuery = None, cursor: CursorQuery = None, order: OrderQuery = "asc"):
+    require_contract(ctx, ASSEMBLY)
+    table = ProposalDetail.__table__
+    filters = [table.c.proposal_id.is_not(None)]
+    if matter is not None:
+        filters.append(table.c.matter == matter)
+    if proposer is not None:
+        filters.append(table.c.proposer == proposer.lower())
+    page = event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit,
+                      to_item=lambda r: (r["tx_hash"], r["log_index"]))
+    keys = page["items"]
+    rows = {(r.tx_hash, r.log_index): r for r in session.execute(
+        select(ProposalDetail).where(ProposalDetail.community == ctx.community,
+                                     ProposalDetail.tx_hash.in_([k[0] for k in keys]))).scalars()}
+    page["items"] = _proposals(session, ctx, [rows[k] for k in keys])
+    return page
+
+
+def _one_proposal(session: Session, ctx: CommunityContext, proposal_id: str) -> ProposalDetail:
+    require_contract(ctx, ASSEMBLY)
+    row = session.execute(select(ProposalDetail).where(
+        ProposalDetail.community == ctx.community, ProposalDetail.proposal_id == str(int(proposal_id)))).scalars().first()
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"proposal {proposal_id} is not known")
+    return row
+
+
+@router.get("/communities/{community}/assembly/proposals/{proposal_id}", response_model=ProposalDetailOut,
+            summary="One proposal with its calls, co-signers and comments")
+def proposal(ctx: CommunityDep, session: SessionDep, proposal_id: ProposalIdPath):
+    details = _one_proposal(session, ctx, proposal_id)
+    [item] = _proposals(session, ctx, [details])
+    pid = details.proposal_id
+    creation = session.execute(select(ProposalCreation).where(
+        ProposalCreation.community == ctx.community, ProposalCreation.proposal_id == pid)).scalars().first()
+    cosigns = session.execute(select(ProposalCosign).where(
+        ProposalCosign.community == ctx.community, ProposalCosign.proposal_id == pid)
+        .order_by(ProposalCosign.block_number, ProposalCosign.log_index)).scalars().all()
+    comments = session.execute(select(ProposalComment).where(
+        ProposalComment.community == ctx.community, ProposalComment.proposal_id == pid)
+        .order_by(ProposalComment.block_number, ProposalComment.log_index)).scalars().all()
+
+    def position(e):
+        return {"block_number": e.block_number, "log_index": e.log_index, "tx_hash": e.tx_hash,
+                "block_timestamp": e.block_timestamp}
+
+    return {
+        **item,
+        "calls": [{"target": t, "value": str(v), "calldata": d}
+                  for t, v, d in zip(creation.targets or [], creation.call_values or [], creation.calldatas or [])],
+        "cosigns": [{**position(e), "owner": e.owner, "identity": e.identity, "cosigners": e.cosigners,
+                     "required": e.required} for e in cosigns],
+        "comments": [{**position(e), "author": e.author, "identity": e.identity, "objection": e.objection,
+                      "text_hash": e.text_hash} for e in comments],
+        **ctx.position(),
+    }
+
+
+@router.get("/communities/{community}/assembly/proposals/{proposal_id}/votes", response_model=Page[VoteOut],
+            summary="Ballots of a proposal (in person, by signature or by a delegate)")
+def votes(ctx: CommunityDep, session: SessionDep, proposal_id: ProposalIdPath, limit: LimitDep,
+          support: SupportQuery = None, voter: AddressQuery = None, cursor: CursorQuery = None,
+          order: OrderQuery = "asc"):
+    pid = _one_proposal(session, ctx, proposal_id).proposal_id
+    table = Vote.__table__
+    filters = [table.c.proposal_id == pid]
+    if support is not None:
+        filters.append(table.c.support == support)
+    if voter is not None:
+        filters.append(table.c.voter == voter.lower())
+    page = event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit,
+                      to_item=lambda r: {**event_position(r), "proposal_id": r["proposal_id"], "voter": r["voter"],
+                                         "support": r["support"], "choice": CHOICES.get(r["support"], "?"),
+                                         "area": int(r["weight"]), "delegate": None})
+    if page["items"]:
+        delegated = {(d.tx_hash, d.owner): d.delegate for d in session.execute(
+            select(DelegateVote).where(DelegateVote.community == ctx.community, DelegateVote.proposal_id == pid,
+                                       DelegateVote.tx_hash.in_({v["tx_hash"] for v in page["items"]}))).scalars()}
+        for item in page["items"]:
+            item["delegate"] = delegated.get((item["tx_hash"], item["voter"]))
+    return page
+
+
+@router.get("/communities/{community}/assembly/delegations", response_model=Page[DelegationOut],
+            summary="Delegations (委托投票): set and revoked, or with current=true only those in force")
+def delegations(ctx: CommunityDep, session: SessionDep, limit: LimitDep, owner: AddressQuery = None,
+                delegate: AddressQuery = None, proposal_id: ProposalIdQuery = None, current: bool = False,
+                cursor: CursorQuery = None, order: OrderQuery = "asc"):
+    require_contract(ctx, ASSEMBLY)
+    table = DelegationChange.__table__
+    filters = []
+    if owner is not None:
+        filters.append(table.c.owner == owner.lower())
+    if delegate is not None:
+        filters.append(table.c.delegate == delegate.lower())
+    if proposal_id is not None:
+        filters.append(table.c.proposal_id == str(int(proposal_id)))
+    if current:
+        # In force: a DelegationSet with no later change for the same identity and proposal.
+        later = DelegationChange.__table__.alias("later")
+        filters.append(table.c.active.is_(True))
+        filters.append(~select(later.c.log_index).where(
+            later.c.community == table.c.community, later.c.identity == table.c.identity,
+            later.c.proposal_id == table.c.proposal_id,
+            (later.c.block_number > table.c.block_number)
+            | and_(later.c.block_number == table.c.block_number, later.c.log_index > table.c.log_index),
+        ).exists())
+    return event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit,
+                      to_item=lambda r: {**event_position(r), "proposal_id": r["proposal_id"] or "0",
+                                         "owner": r["owner"], "delegate": r["delegate"], "identity": r["identity"],
+                                         "active": r["active"]})
+
+
+@router.get("/communities/{community}/assembly/rules", response_model=AssemblyRulesOut,
+            summary="Voting rules in force and the calls only a major matter may make")
+def rules(ctx: CommunityDep, session: SessionDep):
+    address = require_contract(ctx, ASSEMBLY)
+    latest = session.execute(select(VotingRulesChange).where(VotingRulesChange.community == ctx.community)
+                             .order_by(VotingRulesChange.block_number.desc(), VotingRulesChange.log_index.desc())
+                             .limit(1)).scalars().first()
+    marked: dict[tuple[str, str], bool] = {}
+    for row in session.execute(select(MajorCallChange).where(MajorCallChange.community == ctx.community)
+                               .order_by(MajorCallChange.block_number, MajorCallChange.log_index)).scalars():
+        marked[(row.target, row.selector)] = row.major
+    return {"assembly_contract": address,
+            "min_notice": latest.min_notice if latest else 0,
+            "min_voting_period": latest.min_voting_period if latest else 0,
+            "max_voting_period": latest.max_voting_period if latest else 0,
+            "objection_window": latest.objection_window if latest else 0,
+            "major_calls": [{"target": t, "selector": s} for (t, s), on in sorted(marked.items()) if on],
+            **ctx.position()}

@@ -1,0 +1,148 @@
+"""The fees, treasury and satisfaction API against a real anvil: the API says what
+PropertyFees says (statements, balances, budgets, ratings), lists paginate and
+filter, CSV exports, and bad input is a 422 naming the field."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.api.main import create_app
+from backend.chain.deployment import manifest_dict
+
+
+@pytest.fixture
+def fees_api(fees_assembly, make_indexer, settings):
+    make_indexer(manifest_dict(fees_assembly["community"], "local")).sync()
+    client = TestClient(create_app(settings))
+    return client, f"/api/v1/communities/{fees_assembly['community'].registry.address.lower()}", fees_assembly
+
+
+def test_statements_and_config_equal_the_contract(fees_api, registry):
+    client, base, stack = fees_api
+    fees = stack["fees"]
+    for unit_id in range(1, registry.unit_count() + 1):
+        answer = client.get(f"{base}/units/{unit_id}/statement")
+        assert answer.status_code == 200, answer.text
+        got = answer.json()
+        expected = fees.statement(unit_id)
+        for field in ("first_unpaid_month", "current_month", "months_due", "months_overdue", "monthly_amount", "dues",
+                      "late_fee", "total"):
+            assert got[field] == getattr(expected, field), (unit_id, field)
+        assert got["claimable_points"] == fees.claimable_points(unit_id)
+    assert client.get(f"{base}/units/1/statement").json()["first_unpaid_month"] > fees.current_month()
+    assert client.get(f"{base}/units/4/statement").json()["late_fee"] > 0
+    config = client.get(f"{base}/fees/config").json()
+    start, late, cap, prepay, share, points = fees.config()
+    assert (config["billing_start_month"], config["late_fee_bps"], config["late_fee_cap_bps"],
+            config["prepay_limit_months"], config["maintenance_share_bps"], config["points_rate"]) \
+        == (start, late, cap, prepay, share, points)
+    assert config["governance"] == stack["timelock"].address.lower()
+    assert (config["rate_in_force"], config["contract_in_force"]) == (250, fees.contract_in_force())
+    [contract] = client.get(f"{base}/fees/service-contracts").json()["items"]
+    assert contract["approved"] and contract["rate"] == 250 and len(contract["service_items"]) == 2
+    assert client.get(f"{base}/fees/service-contracts/1").json() == contract
+    [segment] = client.get(f"{base}/fees/rates").json()["items"]
+    assert (segment["start_month"], segment["rate"], segment["contract_id"]) == fees.rate_segment(0)
+
+
+def test_treasury_budgets_projects_satisfaction_equal_the_contract(fees_api, provider):
+    client, base, stack = fees_api
+    fees = stack["fees"]
+    treasury = client.get(f"{base}/treasury").json()
+    assert treasury["balances"] == {"fee_income": fees.fee_income(), "public_income": fees.public_income(),
+                                    "maintenance_fund": fees.maintenance_fund(),
+                                    "maintenance_reserved": fees.maintenance_reserved()}
+    assert treasury["public_income_by_source"] == {"parking": 8_000, "advertising": 2_000}
+    assert stack["token"].balanceOf(fees) == sum(treasury["balances"][k] for k in
+                                                 ("fee_income", "public_income", "maintenance_fund"))
+    current = fees.current_month()
+    [budget] = client.get(f"{base}/treasury/budgets").json()["items"]
+    assert (budget["budget"], budget["spent"]) == fees.budget(budget["year"], 3)
+    assert budget["remaining"] == 1_000_000 - 170_00
+    monthly = client.get(f"{base}/treasury/monthly").json()["items"]
+    assert sum(f["amount"] for f in monthly if f["flow"] == "expense" and f["kind"] == "expense") == 170_00
+    assert sum(f["amount"] for f in monthly if f["kind"] == "property_fee") + \
+        sum(f["amount"] for f in monthly if f["kind"] == "maintenance_share") == treasury["fees_collected"]
+    [project] = client.get(f"{base}/treasury/maintenance-projects").json()["items"]
+    assert (project["payee"], project["milestones"], project["released"], project["paid"]) == \
+        (provider.address.lower(), [12_000_00, 8_000_00], 1, 12_000_00)
+    assert client.get(f"{base}/treasury/maintenance-projects/1").json()["remaining"] == 8_000_00
+    [rated] = client.get(f"{base}/satisfaction").json()["items"]
+    assert (rated["count"], rated["sum"]) == fees.satisfaction(rated["period"])
+    assert rated["average"] == 4.5
+    assert rated["period"] < current
+
+
+def test_payments_and_expenses_list_filter_and_export(fees_api, owner_a, owner_b):
+    client, base, stack = fees_api
+    everything = client.get(f"{base}/fees/payments").json()["items"]
+    assert len(everything) == 5
+    first, cursor_items, cursor = [], None, None
+    while True:
+        page = client.get(f"{base}/fees/payments", params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        first.extend(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert first == everything
+    mine = client.get(f"{base}/fees/payments", params={"payer": owner_b.address}).json()["items"]
+    assert [(p["unit_id"], p["from_month"], p["to_month"]) for p in mine] == [(3, everything[1]["from_month"],
+                                                                               everything[1]["from_month"])]
+    unit2 = client.get(f"{base}/fees/payments", params={"unit_id": 2}).json()["items"]
+    assert [p["points"] > 0 for p in unit2] == [False, True, True]
+    last = unit2[-1]["to_month"]
+    assert [p["to_month"] for p in client.get(f"{base}/fees/payments",
+                                              params={"from_month": last, "to_month": last}).json()["items"]] == [last]
+    answer = client.get(f"{base}/fees/payments.csv", params={"unit_id": 1})
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in answer.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.text.lstrip("\ufeff"))))
+    assert [int(r["amount_fen"]) for r in rows] == [p["amount"] for p in everything if p["unit_id"] == 1]
+    expenses = client.get(f"{base}/treasury/expenses").json()["items"]
+    assert [(e["expense_id"], e["amount"], e["fund"]) for e in expenses] == [(1, 120_00, "fee_income"),
+                                                                             (2, 50_00, "public_income")]
+    assert client.get(f"{base}/treasury/expenses", params={"fund": 1}).json()["items"] == expenses[1:]
+    assert client.get(f"{base}/treasury/expenses/2").json()["invoice_hash"] == expenses[1]["invoice_hash"]
+    exported = client.get(f"{base}/treasury/expenses.csv")
+    assert [r["invoice_hash"] for r in csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff")))] == \
+        [e["invoice_hash"] for e in expenses]
+    incomes = client.get(f"{base}/treasury/public-income", params={"source": 1}).json()["items"]
+    assert [(i["source"], i["amount"]) for i in incomes] == [("parking", 8_000)]
+
+
+BAD_INPUT = [
+    ("/fees/payments", {"unit_id": 0}, "unit_id"),
+    ("/fees/payments", {"from_month": -1}, "from_month"),
+    ("/fees/payments", {"payer": "0x12"}, "payer"),
+    ("/treasury/expenses", {"fund": 2}, "fund"),
+    ("/treasury/expenses", {"category": 256}, "category"),
+    ("/treasury/public-income", {"source": 6}, "source"),
+    ("/treasury/budgets", {"year": -1}, "year"),
+    ("/units/1/statement", {"month": 2**40}, "month"),
+    ("/treasury/expenses/0", {}, "expense_id"),
+]
+
+
+def test_unknown_ids_are_404_and_bad_input_422_naming_the_field(fees_api):
+    # One scenario for all the cases: it is the expensive part of these tests.
+    client, base, _ = fees_api
+    for path in ("/units/99/statement", "/fees/service-contracts/9", "/treasury/expenses/9",
+                 "/treasury/maintenance-projects/9"):
+        assert client.get(base + path).status_code == 404, path
+    for path, params, field in BAD_INPUT:
+        answer = client.get(base + path, params=params)
+        assert answer.status_code == 422, (path, answer.text)
+        assert field in [entry["loc"][-1] for entry in answer.json()["detail"]], path
+
+
+def test_a_community_without_fees_is_404(active, make_indexer, settings):
+    make_indexer(manifest_dict(active, "local")).sync()
+    client = TestClient(create_app(settings))
+    base = f"/api/v1/communities/{active.registry.address.lower()}"
+    for path in ("/treasury", "/fees/payments", "/assembly/proposals"):
+        answer = client.get(base + path)
+        assert answer.status_code == 404 and "has no" in answer.json()["detail"], path
