@@ -195,7 +195,6 @@ def test_code_digest_matches_the_contract(activities, chain, activity, owner_a):
         "message": {"activityId": activity, "attendee": owner_a.address, "deadline": 123},
     }
     signable = encode_typed_data(full_message=message)
-    from eth_account._utils.signing import sign_message_hash  # noqa: F401  (only to be sure eth_account is complete)
     from eth_utils import keccak
 
     digest = keccak(b"\x19\x01" + signable.header + signable.body)
@@ -231,11 +230,11 @@ def test_code_replay_refused(activities, points, chain, activity, owner_a, owner
     assert points.balanceOf(owner_a) == POINTS
 
 
-def test_code_from_wrong_signer_refused(activities, chain, committee, activity, owner_a, clock):
+def test_code_from_wrong_signer_refused(activities, chain, committee, attacker, activity, owner_a, clock):
     activities.sign_up(activity, sender=owner_a)
     clock.start(activity)
     deadline = chain.pending_timestamp + HOUR
-    for signer in (owner_a, committee, Account.create()):
+    for signer in (attacker, owner_a, committee, Account.create()):
         code = sign_code(activities, chain.chain_id, signer, activity, owner_a, deadline)
         with ape.reverts("activities: invalid code"):
             activities.check_in_with_code(activity, owner_a, deadline, code, sender=owner_a)

@@ -24,18 +24,21 @@ def test_deploy_wiring(activities, promotions, registry, points, fees, stack, co
     assert activities.CHECK_IN_GRACE() == HOUR
 
 
+ZERO = "0x0000000000000000000000000000000000000000"
+
+
 @pytest.mark.parametrize(
-    "args, reason",
+    "which, reason",
     [
-        ((0, 1, 1), "activities: registry is the zero address"),
-        ((1, 0, 1), "activities: points is the zero address"),
-        ((1, 1, 2**32), "activities: points out of range"),
+        ("registry", "activities: registry is the zero address"),
+        ("points", "activities: points is the zero address"),
+        ("max_points", "activities: points out of range"),
     ],
 )
-def test_constructor_refusals(project, chain, committee, registry, points, args, reason):
-    real = (registry.address, points.address, 1)
-    values = [real[i] if a else "0x0000000000000000000000000000000000000000" for i, a in enumerate(args[:2])] + [args[2]]
-    assert_deploy_reverts(chain, project.CommunityActivities, values, committee, reason)
+def test_constructor_refusals(project, chain, committee, registry, points, which, reason):
+    args = {"registry": registry.address, "points": points.address, "max_points": 1}
+    args[which] = 2**32 if which == "max_points" else ZERO
+    assert_deploy_reverts(chain, project.CommunityActivities, list(args.values()), committee, reason)
 
 
 def test_committee_creates_open_activity(activities, committee, owner_c, times):
