@@ -125,7 +125,8 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
     payments (late, on time, prepaid), a points claim, public income, a maintenance deposit,
     a budget and expenses from both funds, ratings, and three proposals — one decided and
     executed through the timelock (a maintenance project and its first milestone, with a
-    signed ballot and two delegates), one major still being voted, one canceled."""
+    signed ballot and two delegates), one major still being voted, one canceled, one
+    an owner's (co-signed)."""
     from dataclasses import replace
 
     from eth_utils import keccak
@@ -175,6 +176,7 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
                     calls=[(fees, 0, fees.set_maintenance_share.encode_input(2_000))])
     withdrawn = propose(assembly, committee, chain, title="撤回的议案")
     assembly.cancel(withdrawn.id, sender=committee)
+    owners = propose(assembly, owner_a, chain, title="业主提出的议案")  # co-signed by its proposer (1/5 of 4 heads)
     assembly.set_delegate(tenant, repair.id, sender=owner_c)
     assembly.set_delegate(merchant, 0, sender=developer)
     assembly.set_delegate(provider, 0, sender=owner_b)
@@ -197,4 +199,4 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
     community = replace(populated, extra={**stack, **gov})
     return {"community": community, "fees": fees, "token": token, "assembly": assembly,
             "timelock": gov["AssemblyTimelock"], "proposals": {"repair": repair, "share": share,
-                                                               "withdrawn": withdrawn}}
+                                                               "withdrawn": withdrawn, "owners": owners}}

@@ -19,7 +19,7 @@ def test_proposals_equal_the_contract_views(fees_assembly, make_indexer, setting
     assembly, made = fees_assembly["assembly"], fees_assembly["proposals"]
 
     listed = client.get(f"{base}/proposals").json()["items"]
-    assert [p["proposal_id"] for p in listed] == [str(made[k].id) for k in ("repair", "share", "withdrawn")]
+    assert [p["proposal_id"] for p in listed] == [str(made[k].id) for k in ("repair", "share", "withdrawn", "owners")]
     for item in listed:
         pid = int(item["proposal_id"])
         assert item["state_code"] == assembly.state(pid), item["title"]
@@ -32,7 +32,10 @@ def test_proposals_equal_the_contract_views(fees_assembly, make_indexer, setting
         start, end, snapshot, matter, _, cosigners, window, eta = assembly.proposal(pid)
         assert (item["vote_start"], item["vote_end"], item["snapshot_block"], item["matter"], item["cosigners"],
                 item["objection_window"], item["eta"] or 0) == (start, end, snapshot, matter, cosigners, window, eta)
-    repair, share, withdrawn = listed
+    repair, share, withdrawn, owners = listed
+    assert (owners["cosigners_required"], owners["cosigners"]) == (1, 1)
+    assert client.get(f"{base}/proposals/{made['owners'].id}").json()["cosigns"][0]["owner"] == \
+        owner_a.address.lower()
     assert (repair["state"], repair["executed"], repair["finalized"]) == ("executed", True, True)
     assert (share["state"], share["major"], share["statute"]["rule"]) == ("active", True, "major")
     assert withdrawn["state"] == "canceled"
