@@ -10,6 +10,10 @@ Adding a contract's events (e.g. PropertyFees) is:
   1. a model per table in backend/db/models.py and an Alembic revision;
   2. rows in EVENT_SPECS below;
   3. if a state table derives from them, a projection in projections.py.
+Arguments the bulk insert cannot take as they are (arrays for JSON columns, uint256
+values beyond SQLite's 64 bits such as proposal ids) are left out of `columns` and
+named in RAW_JSON_COLUMNS / PROPOSAL_ID_TABLES: the projection fills them from the
+raw event in the same transaction.
 """
 
 from __future__ import annotations
