@@ -17,7 +17,7 @@ ZERO_ADDRESS = "0x" + "0" * 40
 # ---------------------------------------------------------------- grant
 
 
-def test_grant(consent, chain, owner_a, provider, roles):
+def test_grant(consent, chain, owner_a, owner_b, provider, roles):
     expiry = chain.pending_timestamp + 7 * DAY
     tx = consent.grant(provider, PHONE, expiry, h("request 12"), sender=owner_a)
     [log] = tx.decode_logs(consent.ConsentGranted)
@@ -30,11 +30,7 @@ def test_grant(consent, chain, owner_a, provider, roles):
     assert consent.has_live_grant(owner_a, provider, PHONE)
     # Only that scope, that grantee, that resident.
     assert not consent.has_live_grant(owner_a, provider, ADDRESS)
-    assert not consent.has_live_grant(tenant_address(), provider, PHONE)
-
-
-def tenant_address():
-    return "0x" + "11" * 20
+    assert not consent.has_live_grant(owner_b, provider, PHONE)
 
 
 @pytest.mark.parametrize("grantee,role", [("provider", "provider"), ("manager", "manager"), ("merchant", "merchant"), ("committee", "committee")])
