@@ -77,11 +77,11 @@ def test_treasury_budgets_projects_satisfaction_equal_the_contract(fees_api, pro
     assert rated["period"] < current
 
 
-def test_payments_and_expenses_list_filter_and_export(fees_api, owner_a, owner_b):
+def test_payments_and_expenses_list_filter_and_export(fees_api, owner_b):
     client, base, stack = fees_api
     everything = client.get(f"{base}/fees/payments").json()["items"]
     assert len(everything) == 5
-    first, cursor_items, cursor = [], None, None
+    first, cursor = [], None
     while True:
         page = client.get(f"{base}/fees/payments", params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
         first.extend(page["items"])
