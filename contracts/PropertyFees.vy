@@ -23,7 +23,12 @@
           `max_prepay_months` after the current one, with `approve` or an EIP-2612
           permit in the same transaction. The exact amount is charged; `max_amount`
           protects the payer against a change of schedule before inclusion. A
-          payment that contains no overdue month mints community points.
+          payment that contains no overdue month earns community points for the
+          unit's household: they accrue in the unit's payment word (no extra
+          storage write, no call to the points contract, so a payment stays under
+          70k gas) and the unit's owner or a resident linked to it claims them,
+          several units at once, with `claim_points`, which mints them through the
+          minter role.
         - Balances are kept apart: fee income, public income (公共收益) and the
           maintenance fund. A share (bps) of every fee payment goes to the fund.
           Fee and public income leave only through an expense recorded by the
@@ -76,6 +81,7 @@ MAX_MILESTONES: constant(uint256) = 8
 MAX_PREPAY_LIMIT: constant(uint256) = 36
 MAX_RATE: constant(uint256) = 2**32 - 1
 MAX_POINTS_RATE: constant(uint256) = 2**32 - 1
+MAX_CLAIM_UNITS: constant(uint256) = 32
 SATISFACTION_WINDOW: public(constant(uint256)) = 3
 
 # Where an expense is paid from.
@@ -91,12 +97,15 @@ SOURCE_OTHER: public(constant(uint8)) = 5
 
 MASK16: constant(uint256) = 2**16 - 1
 MASK32: constant(uint256) = 2**32 - 1
+MASK64: constant(uint256) = 2**64 - 1
 MASK85: constant(uint256) = 2**85 - 1
 MASK128: constant(uint256) = 2**128 - 1
 
-# Unit word: bits 0..31 first unpaid month, bit 32 set once the unit has paid.
+# Unit word: bits 0..31 first unpaid month, bit 32 set once the unit has paid,
+# bits 64..127 points earned by on-time payments and not yet claimed.
 # A zero word is a unit never paid and without its own start: it owes from billing_start.
 PAID_FLAG: constant(uint256) = 2**32
+SHIFT_ACCRUED: constant(uint256) = 64
 
 # Configuration word:
 #   bits  0..31  billing start month        bits 32..47 late fee (bps per month)
@@ -190,6 +199,11 @@ event FeePaid:
     amount: uint256
     to_maintenance: uint256
     points: uint256
+
+event PointsClaimed:
+    unit_id: indexed(uint256)
+    claimant: indexed(address)
+    amount: uint256
 
 event PublicIncomeReceived:
     payer: indexed(address)
@@ -361,6 +375,35 @@ def pay_with_permit(
         revert_on_failure=False,
     )
     return self._pay(unit_id, months, max_amount)
+
+
+@external
+def claim_points(unit_ids: DynArray[uint256, MAX_CLAIM_UNITS]) -> uint256:
+    """
+    @notice Claim the community points a unit's on-time payments earned: they are
+            minted to the caller, who must be the unit's owner or a resident linked
+            to it. Several units (an owner's flat and parking space) in one call,
+            one mint.
+    @param unit_ids The units, each at most once.
+    @return The points minted.
+    """
+    total: uint256 = 0
+    for unit_id: uint256 in unit_ids:
+        assert (
+            staticcall IHouseholdRegistry(registry).unit_owner(unit_id) == msg.sender
+            or staticcall IHouseholdRegistry(registry).resident_unit(msg.sender) == unit_id
+        ), "fees: not the unit's owner or resident"
+        word: uint256 = self._unit_word[unit_id]
+        accrued: uint256 = word >> SHIFT_ACCRUED
+        if accrued == 0:
+            continue
+        self._unit_word[unit_id] = word & ~(MASK64 << SHIFT_ACCRUED)
+        # Each unit's accrued points are < 2**64 and there are at most 32 units.
+        total = unsafe_add(total, accrued)
+        log PointsClaimed(unit_id=unit_id, claimant=msg.sender, amount=accrued)
+    assert total > 0, "fees: no points to claim"
+    extcall ICommunityPoints(points).mint(msg.sender, total, REASON_ON_TIME_PAYMENT)
+    return total
 
 
 @external
@@ -817,6 +860,16 @@ def first_unpaid_month(unit_id: uint256) -> uint256:
 
 @external
 @view
+def claimable_points(unit_id: uint256) -> uint256:
+    """
+    @notice Points a unit's on-time payments earned that nobody has claimed yet.
+    @param unit_id The unit.
+    """
+    return self._unit_word[unit_id] >> SHIFT_ACCRUED
+
+
+@external
+@view
 def has_paid(unit_id: uint256) -> bool:
     """
     @notice Whether a unit ever paid (its billing start can no longer be set).
@@ -1018,7 +1071,8 @@ def _pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
     assert months > 0, "fees: zero months"
     area: uint256 = self._area_of(unit_id)
     cfg: uint256 = self._config
-    first: uint256 = self._first_unpaid(self._unit_word[unit_id], cfg)
+    word: uint256 = self._unit_word[unit_id]
+    first: uint256 = self._first_unpaid(word, cfg)
     current: uint256 = fees_calendar._month_of(block.timestamp)
     end: uint256 = first + months
     assert end <= current + 1 + ((cfg >> SHIFT_PREPAY) & MASK16), "fees: over the prepayment limit"
@@ -1037,17 +1091,18 @@ def _pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
     fund_balance: uint256 = (treasury >> SHIFT_FUND) + to_fund
     assert fee_balance <= MASK85 and fund_balance <= MASK85, "fees: balance overflow"
     self._treasury = (treasury & (MASK85 << SHIFT_PUBLIC)) | fee_balance | (fund_balance << SHIFT_FUND)
+    earned: uint256 = 0
+    accrued: uint256 = word >> SHIFT_ACCRUED
+    if first >= current:
+        # No overdue month in this payment: on time; the points accrue to the unit.
+        earned = dues * ((cfg >> SHIFT_POINTS) & MASK32) // POINTS_DIVISOR
+        accrued += earned
+        assert accrued <= MASK64, "fees: points overflow"
     # end < 2**32 + 2**16: months beyond MASK32 are unreachable since first <= current + 37.
-    self._unit_word[unit_id] = end | PAID_FLAG
+    self._unit_word[unit_id] = end | PAID_FLAG | (accrued << SHIFT_ACCRUED)
 
     assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, amount, default_return_value=True), "fees: transfer failed"
 
-    minted: uint256 = 0
-    if first >= current:
-        # No overdue month in this payment: on time.
-        minted = dues * ((cfg >> SHIFT_POINTS) & MASK32) // POINTS_DIVISOR
-        if minted > 0:
-            extcall ICommunityPoints(points).mint(msg.sender, minted, REASON_ON_TIME_PAYMENT)
     log FeePaid(
         unit_id=unit_id,
         payer=msg.sender,
@@ -1057,7 +1112,7 @@ def _pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
         late_fee=late,
         amount=amount,
         to_maintenance=to_fund,
-        points=minted,
+        points=earned,
     )
     return amount
 

@@ -42,6 +42,7 @@ class FeeModel:
     points_rate: int = BPS
     segments: list[tuple[int, int]] = field(default_factory=list)  # (first month, rate), sorted
     first_unpaid: dict[int, int] = field(default_factory=dict)
+    accrued: dict[int, int] = field(default_factory=dict)  # unclaimed points per unit
 
     def rate_at(self, month: int) -> int:
         rate = 0
@@ -83,6 +84,7 @@ class FeeModel:
         self.first_unpaid[unit_id] = last + 1
         to_fund = total * self.share // BPS
         points = dues * self.points_rate // (BPS * 100) if first >= current else 0
+        self.accrued[unit_id] = self.accrued.get(unit_id, 0) + points
         return {
             "from_month": first,
             "to_month": last,

@@ -89,6 +89,7 @@ def _run(fees, clock, committee, manager, owner_a, schedule, history):
         receipt = model.pay(unit_id, area, months, current)
         [log] = tx.decode_logs(fees.FeePaid)
         assert {key: getattr(log, key) for key in receipt} == receipt
+        assert fees.claimable_points(unit_id) == model.accrued[unit_id]
         # The statement of every unit agrees with the model too.
         for other, other_area in AREAS.items():
             first = model.first(other)

@@ -46,9 +46,10 @@ def test_pay_one_month_on_time(in_force, token, points, owner_a, clock):
     assert fees.fee_income() == MONTHLY_1 - MONTHLY_1 // 10
     assert fees.maintenance_fund() == MONTHLY_1 // 10
     assert fees.public_income() == 0
-    assert points.balanceOf(owner_a) == MONTHLY_1 // 100
-    [minted] = tx.decode_logs(points.PointsMinted)
-    assert (minted.to, minted.amount, minted.reason, minted.minter) == (owner_a.address, 223, 2, fees.address)
+    # The points accrue to the unit; nothing is minted by the payment itself.
+    assert not tx.decode_logs(points.PointsMinted)
+    assert points.balanceOf(owner_a) == 0
+    assert fees.claimable_points(1) == MONTHLY_1 // 100 == 223
     assert fees.first_unpaid_month(1) == now + 1
     assert fees.statement(1).total == 0
 
@@ -59,7 +60,7 @@ def test_any_wallet_pays_any_unit(in_force, tenant, points, clock):
     [log] = tx.decode_logs(fees.FeePaid)
     assert log.unit_id == 3 and log.payer == tenant.address
     assert log.to_month == clock.month() + 1
-    assert points.balanceOf(tenant) == log.points > 0
+    assert fees.claimable_points(3) == log.points > 0
 
 
 def test_late_payment_pays_a_late_fee_and_earns_no_points(in_force, owner_a, points, clock):
@@ -74,8 +75,7 @@ def test_late_payment_pays_a_late_fee_and_earns_no_points(in_force, owner_a, poi
     [log] = tx.decode_logs(fees.FeePaid)
     assert (log.from_month, log.to_month) == (start, start + 1)
     assert log.late_fee == MONTHLY_1 * (150 + 100) // 10_000
-    assert log.points == 0 and not tx.decode_logs(points.PointsMinted)
-    assert points.balanceOf(owner_a) == 0
+    assert log.points == 0 and fees.claimable_points(1) == 0
     # The rest: month start+2 (overdue by one month) and start+3 (the current month).
     assert fees.statement(1).late_fee == MONTHLY_1 * 50 // 10_000
     fees.pay(1, 2, 10**9, sender=owner_a)
@@ -173,12 +173,67 @@ def test_points_rate(in_force, committee, owner_a, owner_b, points):
     fees.set_points_rate(0, sender=committee)
     tx = fees.pay(1, 1, 10**9, sender=owner_a)
     assert tx.decode_logs(fees.FeePaid)[0].points == 0
-    assert points.balanceOf(owner_a) == 0
+    assert fees.claimable_points(1) == 0
     fees.set_points_rate(25_000, sender=committee)  # 2.5 points per yuan
     tx = fees.pay(3, 1, 10**9, sender=owner_b)
     dues = (9_000 * RATE + 50) // 100
     assert tx.decode_logs(fees.FeePaid)[0].points == dues * 25_000 // 1_000_000
-    assert points.balanceOf(owner_b) == dues * 25_000 // 1_000_000
+    assert fees.claimable_points(3) == dues * 25_000 // 1_000_000
+
+
+# ------------------------------------------------------------------ claiming points
+
+
+def test_owner_claims_the_points_of_both_units_in_one_mint(in_force, owner_a, tenant, points):
+    fees = in_force
+    fees.pay(1, 2, 10**9, sender=tenant)  # anyone may pay; the points stay with the unit
+    fees.pay(2, 1, 10**9, sender=owner_a)
+    earned_1, earned_2 = fees.claimable_points(1), fees.claimable_points(2)
+    assert earned_1 > 0 and earned_2 > 0
+    tx = fees.claim_points([1, 2], sender=owner_a)
+    assert tx.return_value == earned_1 + earned_2
+    claims = tx.decode_logs(fees.PointsClaimed)
+    assert [(c.unit_id, c.claimant, c.amount) for c in claims] == [
+        (1, owner_a.address, earned_1), (2, owner_a.address, earned_2)]
+    [minted] = tx.decode_logs(points.PointsMinted)
+    assert (minted.to, minted.amount, minted.reason, minted.minter) == (
+        owner_a.address, earned_1 + earned_2, 2, fees.address)
+    assert points.balanceOf(owner_a) == earned_1 + earned_2
+    assert fees.claimable_points(1) == fees.claimable_points(2) == 0
+    # Claiming again finds nothing; the units still count as paid through the same month.
+    with ape.reverts("fees: no points to claim"):
+        fees.claim_points([1, 2], sender=owner_a)
+    assert fees.first_unpaid_month(1) == fees.current_month() + 2
+
+
+def test_a_linked_resident_claims_their_units_points(in_force, owner_b, tenant, points):
+    fees = in_force
+    fees.pay(3, 1, 10**9, sender=owner_b)
+    earned = fees.claimable_points(3)
+    fees.claim_points([3], sender=tenant)
+    assert points.balanceOf(tenant) == earned and points.balanceOf(owner_b) == 0
+
+
+def test_points_accrue_across_payments_until_claimed(in_force, owner_c):
+    fees = in_force
+    fees.pay(4, 1, 10**9, sender=owner_c)
+    first = fees.claimable_points(4)
+    fees.pay(4, 2, 10**9, sender=owner_c)
+    assert fees.claimable_points(4) == 3 * first
+    assert fees.claim_points([4, 4], sender=owner_c).return_value == 3 * first  # a repeated unit adds nothing
+
+
+def test_only_the_units_household_claims(in_force, owner_a, owner_b, tenant, attacker):
+    fees = in_force
+    fees.pay(1, 1, 10**9, sender=owner_a)
+    for outsider in (attacker, owner_b, tenant):
+        with ape.reverts("fees: not the unit's owner or resident"):
+            fees.claim_points([1], sender=outsider)
+    with ape.reverts("fees: not the unit's owner or resident"):
+        fees.claim_points([2, 3], sender=owner_a)  # unit 3 is B's: nothing is claimed
+    assert fees.claimable_points(1) > 0
+    with ape.reverts("fees: no points to claim"):
+        fees.claim_points([], sender=owner_a)
 
 
 def test_unit_billing_start_moves_what_is_owed(in_force, committee, owner_c, clock):
