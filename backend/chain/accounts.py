@@ -11,6 +11,9 @@ import os
 
 DEPLOYER_KEY_ENV = "LINLI_DEPLOYER_KEY"
 LOCAL_CHAIN_IDS = {31337, 1337}
+# On a local chain the backend's own signer (the vault's logger, the vote relayer) is
+# anvil's test account 8, which the demo gives no other part.
+LOCAL_SERVICE_ACCOUNT_INDEX = 8
 
 
 class DeployerError(RuntimeError):
@@ -33,3 +36,10 @@ def deployer_account(chain_id: int):
     raise DeployerError(
         f"chain {chain_id} is not a local chain: set {DEPLOYER_KEY_ENV} to the committee's deployer key"
     )
+
+
+def local_service_account():
+    """The backend's signer on a local chain: anvil's test account 8 (test ether only)."""
+    from ape import accounts
+
+    return accounts.test_accounts[LOCAL_SERVICE_ACCOUNT_INDEX]

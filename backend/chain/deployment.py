@@ -93,16 +93,29 @@ def deploy_full_community(
     change_delay: int = DEFAULT_CHANGE_DELAY,
     settlement_token: Any | None = None,
     assembly_params: dict[str, int] | None = None,
+    vault_logger: Any | None = None,
 ) -> Community:
-    """Everything a community runs on: registry and points, then PropertyFees (with a
-    stand-in settlement token on a local chain) and the owners' assembly with its
-    timelock, which becomes the only way to move the maintenance fund.
+    """Everything a community runs on, in dependency order:
 
-    With a committee other than the deployer, the committee finishes the wiring
-    (points.set_minter(fees), registry.set_points, fees.set_governance(timelock)).
+    1. HouseholdRegistry and CommunityPoints;
+    2. PropertyFees (with a stand-in settlement token on a local chain);
+    3. the owners' assembly and its timelock, which becomes the only way to move the
+       maintenance fund;
+    4. CultureWorks; CommunityActivities and MerchantPromotions (promotions pay into
+       the fees' public income); ServiceMarket (escrow in the settlement token, the
+       platform fee to public income); SuggestionBox and DataConsent, with
+       `vault_logger` (the backend vault's account) appointed DataConsent logger.
+
+    Every module that mints points becomes a minter when the deployer is the
+    committee. With another committee, the committee finishes the wiring itself:
+    `committee_wiring(community)` lists the calls.
     """
+    from backend.chain.deploy_activities import deploy_activities
     from backend.chain.deploy_assembly import deploy_assembly
+    from backend.chain.deploy_consent import deploy_suggestions_and_consent
+    from backend.chain.deploy_culture import deploy_culture
     from backend.chain.deploy_fees import deploy_fees
+    from backend.chain.deploy_services import deploy_services
 
     community = deploy_community(project, chain, deployer, name=name, committee=committee, change_delay=change_delay)
     fees = deploy_fees(project, chain, deployer, community, settlement_token=settlement_token)
@@ -117,7 +130,29 @@ def deploy_full_community(
         **(assembly_params or {}),
     )
     community.extra.update(assembly)
+    community.extra.update(deploy_culture(project, chain, deployer, community))
+    community.extra.update(deploy_activities(project, chain, deployer, community, fees["PropertyFees"]))
+    community.extra.update(deploy_services(project, chain, deployer, community, fees["PropertyFees"]))
+    community.extra.update(deploy_suggestions_and_consent(project, chain, deployer, community, vault_logger=vault_logger))
     return community
+
+
+# Contracts that mint points (CommunityPoints.set_minter) once deployed.
+POINTS_MINTERS = ("PropertyFees", "CultureWorks", "CommunityActivities", "ServiceMarket", "SuggestionBox")
+
+
+def committee_wiring(community: Community) -> list[str]:
+    """The calls a committee that is not the deployer makes once to finish the wiring
+    (the deployer holds no power over the community, so it could not make them)."""
+    contracts = community.contracts()
+    calls = [f"registry.set_points({community.points.address})"]
+    calls += [
+        f"points.set_minter({contracts[name].address}, True)  # {name}" for name in POINTS_MINTERS if name in contracts
+    ]
+    if "PropertyFees" in contracts and "AssemblyTimelock" in contracts:
+        calls.append(f"fees.set_governance({contracts['AssemblyTimelock'].address})  # the assembly's timelock")
+    calls.append("consent.set_logger(<the vault's account>, True)  # unless --vault-logger named it at deploy")
+    return calls
 
 
 def manifest_dict(community: Community, network: str) -> dict[str, Any]:

@@ -72,17 +72,40 @@ def test_unknown_role_name():
         role_id("mayor")
 
 
-def test_full_deployment_wires_fees_and_assembly(project, chain, committee, tmp_path):
-    from backend.chain.deployment import deploy_full_community
+def test_full_deployment_wires_every_module(project, chain, committee, attacker):
+    from backend.chain.deployment import POINTS_MINTERS, deploy_full_community
 
-    community = deploy_full_community(project, chain, committee, name="全量小区")
+    community = deploy_full_community(project, chain, committee, name="全量小区", vault_logger=attacker)
     contracts = community.contracts()
-    assert set(contracts) >= {"HouseholdRegistry", "CommunityPoints", "SettlementToken", "PropertyFees", "OwnersAssembly", "AssemblyTimelock"}
+    assert set(contracts) == {
+        "HouseholdRegistry", "CommunityPoints", "SettlementToken", "PropertyFees", "OwnersAssembly", "AssemblyTimelock",
+        "CultureWorks", "CommunityActivities", "MerchantPromotions", "ServiceMarket", "SuggestionBox", "DataConsent",
+    }
     fees, timelock = contracts["PropertyFees"], contracts["AssemblyTimelock"]
-    assert community.points.is_minter(fees)
+    for name in POINTS_MINTERS:
+        assert community.points.is_minter(contracts[name]), name
     # Only the assembly's timelock moves the maintenance fund.
     assert fees.governance() == timelock.address
     with ape.reverts("fees: governance only"):
         fees.set_maintenance_share(500, sender=committee)
+    # Promotions and the market pay into this community's public income, in its token.
+    assert contracts["MerchantPromotions"].fees() == fees.address
+    assert contracts["ServiceMarket"].fees() == fees.address
+    assert contracts["DataConsent"].is_logger(attacker)
     manifest = manifest_dict(community, "local")
     assert set(manifest["contracts"]) == set(contracts)
+
+
+def test_committee_wiring_lists_every_call_a_separate_committee_makes(project, chain, committee, owner_a):
+    from backend.chain.deployment import POINTS_MINTERS, committee_wiring, deploy_full_community
+
+    community = deploy_full_community(project, chain, committee, name="委员会小区", committee=owner_a)
+    contracts = community.contracts()
+    # The deployer kept no power, so no module can mint until the committee appoints it.
+    for name in POINTS_MINTERS:
+        assert not community.points.is_minter(contracts[name]), name
+    calls = "\n".join(committee_wiring(community))
+    for name in POINTS_MINTERS:
+        assert f"points.set_minter({contracts[name].address}, True)" in calls
+    assert f"fees.set_governance({contracts['AssemblyTimelock'].address})" in calls
+    assert f"registry.set_points({community.points.address})" in calls
