@@ -1,13 +1,13 @@
 """Which event goes to which table: the one place to extend when a contract lands.
 
 Each `EventSpec` names a contract (as in the deployment manifest), an event (as in
-its ABI), the typed table that receives it (a model in backend/db/models.py) and how
+its ABI), the typed table that receives it (a model in backend/db/models/) and how
 the table's columns come from the event's arguments. Every event of every manifest
 contract also lands in `raw_events`, spec or not, so a new contract is browsable the
 moment it is in the manifest and gets typed tables by adding rows here.
 
 Adding a contract's events (e.g. PropertyFees) is:
-  1. a model per table in backend/db/models.py and an Alembic revision;
+  1. a model per table in backend/db/models/<family>.py and an Alembic revision;
   2. rows in EVENT_SPECS below;
   3. if a state table derives from them, a projection in projections.py.
 Arguments the bulk insert cannot take as they are (arrays for JSON columns, uint256
