@@ -34,7 +34,7 @@ from backend.db.models import Base
 from backend.indexer import projections
 from backend.indexer.decode import ContractDecoders
 from backend.indexer.rpc import RangeTooLarge, RpcClient, RpcUnavailable
-from backend.indexer.specs import specs_by_event
+from backend.indexer.specs import CONVERTERS, specs_by_event
 
 log = logging.getLogger("linli.indexer")
 T = Base.metadata.tables
@@ -144,8 +144,10 @@ class _TypedPlan:
     columns: tuple[tuple[str, str], ...]  # (table column, event argument)
     # Fixed values (the spec's constants, NULL for columns the event does not fill).
     constants: dict[str, Any]
-    # The row dict -> tuple in table column order.
+    # The row dict -> tuple in table column order, JSON columns encoded.
     as_tuple: Callable[[dict[str, Any]], tuple]
+    # (table column, converter) applied to the decoded argument (specs.CONVERTERS).
+    converters: tuple[tuple[str, Callable[[Any], Any]], ...] = ()
 
     @classmethod
     def of(cls, spec) -> "_TypedPlan":
@@ -154,7 +156,22 @@ class _TypedPlan:
         constants.update(spec.constants)
         getter = operator.itemgetter(*columns)
         as_tuple = getter if len(columns) > 1 else (lambda row: (getter(row),))
-        return cls(spec.table, tuple(spec.columns.items()), constants, as_tuple)
+        # The bulk insert bypasses SQLAlchemy's types, so a JSON column's value (an array
+        # argument) is encoded here; the row dict keeps the list for the projections.
+        table = T[spec.table]
+        json_at = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
+        if json_at:
+            plain = as_tuple
+
+            def as_tuple(row, plain=plain, json_at=json_at):
+                values = list(plain(row))
+                for i in json_at:
+                    if values[i] is not None:
+                        values[i] = _json_text(values[i]).decode()
+                return tuple(values)
+
+        converters = tuple((column, CONVERTERS[name]) for column, name in spec.convert.items())
+        return cls(spec.table, tuple(spec.columns.items()), constants, as_tuple, converters)
 
 
 class Indexer:
@@ -383,6 +400,8 @@ class Indexer:
                    "block_number": block_number, "block_timestamp": block_timestamp}
             for column, argument in plan.columns:
                 row[column] = args[argument]
+            for column, convert in plan.converters:
+                row[column] = convert(row[column])
             row.update(plan.constants)
             table_rows.append(plan.as_tuple(row))
             ordered.append((plan.table, row))

@@ -10,16 +10,15 @@ Adding a contract's events (e.g. PropertyFees) is:
   1. a model per table in backend/db/models/<family>.py and an Alembic revision;
   2. rows in EVENT_SPECS below;
   3. if a state table derives from them, a projection in projections.py.
-Arguments the bulk insert cannot take as they are (arrays for JSON columns, uint256
-values beyond SQLite's 64 bits such as proposal ids) are left out of `columns` and
-named in RAW_JSON_COLUMNS / PROPOSAL_ID_TABLES: the projection fills them from the
-raw event in the same transaction.
+Array arguments go straight into JSON columns (the indexer encodes them); uint256
+values beyond SQLite's 64 bits (proposal ids, sha256 work ids) are converted as they
+are decoded, by naming a converter of CONVERTERS in the spec's `convert`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -35,6 +34,25 @@ class EventSpec:
     columns: Mapping[str, str]
     # table column -> fixed value (e.g. linked=True for ResidentLinked)
     constants: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # table column -> name of a converter in CONVERTERS, applied to the argument as it
+    # is decoded (e.g. a uint256 hash id that does not fit SQLite's 64-bit INTEGER)
+    convert: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def _decimal(value: int) -> str:
+    return str(int(value))
+
+
+def _hex32(value: int) -> str:
+    return f"0x{int(value):064x}"
+
+
+# How an argument becomes a column value when it cannot go in as decoded. Array
+# arguments need none: a JSON column's value is encoded by the indexer itself.
+CONVERTERS: Mapping[str, Any] = MappingProxyType({
+    "decimal": _decimal,  # uint256 ids as decimal strings (e.g. proposal ids)
+    "hex32": _hex32,  # uint256 hashes as 0x + 64 hex digits (e.g. a work's sha256 id)
+})
 
 
 def same(*names: str) -> Mapping[str, str]:
@@ -59,6 +77,12 @@ def setting(name: str) -> Mapping[str, Any]:
 
 def action(name: str) -> Mapping[str, Any]:
     return MappingProxyType({"action": name})
+
+
+def proposal(spec: EventSpec) -> EventSpec:
+    """`spec` with the event's uint256 `proposalId` in `proposal_id`, as a decimal string."""
+    return replace(spec, columns=MappingProxyType({**spec.columns, "proposal_id": "proposalId"}),
+                   convert=MappingProxyType({**spec.convert, "proposal_id": "decimal"}))
 
 EVENT_SPECS: tuple[EventSpec, ...] = (
     # HouseholdRegistry: units, owner identities and weights, totals.
@@ -110,7 +134,8 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
                    "recorded_by")),
     EventSpec(FEES, "BudgetApproved", "budget_approvals", same("year", "category", "amount", "spent", "approved_by")),
     EventSpec(FEES, "ServiceContractProposed", "service_contract_proposals",
-              same("contract_id", "company", "doc_hash", "start_month", "end_month", "rate", "proposed_by")),
+              same("contract_id", "company", "doc_hash", "start_month", "end_month", "rate", "service_items",
+                   "proposed_by")),
     EventSpec(FEES, "ServiceContractApproved", "service_contract_approvals",
               same("contract_id", "company", "start_month", "rate", "segment", "approved_by")),
     EventSpec(FEES, "LateFeeSet", "fee_settings", cols(value="rate_bps", value2="cap_bps"), setting("late_fee")),
@@ -121,60 +146,59 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(FEES, "UnitBillingStartSet", "unit_billing_starts", same("unit_id", "month")),
     EventSpec(FEES, "GovernanceSet", "fee_governance_changes", same("previous", "governance", "set_by")),
     EventSpec(FEES, "MaintenanceProjectApproved", "maintenance_projects",
-              same("project_id", "payee", "total", "doc_hash", "reserved_after")),
+              same("project_id", "payee", "total", "doc_hash", "milestones", "reserved_after")),
     EventSpec(FEES, "MilestoneReleased", "milestone_releases",
               cols("project_id", "payee", "amount", "remaining", milestone_index="index")),
     EventSpec(FEES, "ServiceRated", "service_ratings", same("period", "identity", "rater", "score", "count", "total")),
-    # OwnersAssembly. `proposal_id` is not mapped here: proposal ids are uint256
-    # hashes, so projections.fill_from_raw writes them as decimal strings.
-    EventSpec(ASSEMBLY, "ProposalCreated", "proposal_creations",
-              cols("proposer", vote_start="voteStart", vote_end="voteEnd", title="description")),
-    EventSpec(ASSEMBLY, "ProposalDetails", "proposal_details",
-              same("proposer", "matter", "major", "doc_hash", "snapshot_block", "total_area", "total_heads",
-                   "cosigners_required", "objection_window")),
-    EventSpec(ASSEMBLY, "ProposalCosigned", "proposal_cosigns",
-              same("owner", "identity", "cosigners", "required", "supported")),
-    EventSpec(ASSEMBLY, "VoteCast", "votes", same("voter", "support", "weight")),
-    EventSpec(ASSEMBLY, "VoteTallied", "vote_tallies", same("support", "area", "heads")),
-    EventSpec(ASSEMBLY, "DelegateVoteCast", "delegate_votes", same("delegate", "owner", "identity")),
-    EventSpec(ASSEMBLY, "DelegationSet", "delegation_changes", same("owner", "delegate", "identity", "previous"),
-              MappingProxyType({"active": True})),
-    EventSpec(ASSEMBLY, "DelegationRevoked", "delegation_changes", same("owner", "delegate", "identity"),
-              MappingProxyType({"active": False, "previous": None})),
-    EventSpec(ASSEMBLY, "ProposalCommented", "proposal_comments", same("author", "identity", "objection", "text_hash")),
-    EventSpec(ASSEMBLY, "ProposalTallied", "proposal_results",
-              same("passed", "turnout_met", "for_area", "for_heads", "against_area", "against_heads", "abstain_area",
-                   "abstain_heads", "total_area", "total_heads", "objection_ends")),
-    EventSpec(ASSEMBLY, "ProposalQueued", "proposal_actions", cols(eta="etaSeconds"), action("queued")),
-    EventSpec(ASSEMBLY, "ProposalExecuted", "proposal_actions", cols(), action("executed")),
-    EventSpec(ASSEMBLY, "ProposalCanceled", "proposal_actions", cols(), action("canceled")),
+    # OwnersAssembly. Proposal ids are uint256 hashes: `proposal(...)` maps them into
+    # `proposal_id` as decimal strings.
+    proposal(EventSpec(ASSEMBLY, "ProposalCreated", "proposal_creations",
+                       cols("proposer", "targets", "calldatas", vote_start="voteStart", vote_end="voteEnd",
+                            title="description", call_values="values"))),
+    proposal(EventSpec(ASSEMBLY, "ProposalDetails", "proposal_details",
+                       same("proposer", "matter", "major", "doc_hash", "snapshot_block", "total_area",
+                            "total_heads", "cosigners_required", "objection_window"))),
+    proposal(EventSpec(ASSEMBLY, "ProposalCosigned", "proposal_cosigns",
+                       same("owner", "identity", "cosigners", "required", "supported"))),
+    proposal(EventSpec(ASSEMBLY, "VoteCast", "votes", same("voter", "support", "weight"))),
+    proposal(EventSpec(ASSEMBLY, "VoteTallied", "vote_tallies", same("support", "area", "heads"))),
+    proposal(EventSpec(ASSEMBLY, "DelegateVoteCast", "delegate_votes", same("delegate", "owner", "identity"))),
+    proposal(EventSpec(ASSEMBLY, "DelegationSet", "delegation_changes",
+                       same("owner", "delegate", "identity", "previous"),
+                       MappingProxyType({"active": True}))),
+    proposal(EventSpec(ASSEMBLY, "DelegationRevoked", "delegation_changes", same("owner", "delegate", "identity"),
+                       MappingProxyType({"active": False, "previous": None}))),
+    proposal(EventSpec(ASSEMBLY, "ProposalCommented", "proposal_comments",
+                       same("author", "identity", "objection", "text_hash"))),
+    proposal(EventSpec(ASSEMBLY, "ProposalTallied", "proposal_results",
+                       same("passed", "turnout_met", "for_area", "for_heads", "against_area", "against_heads",
+                            "abstain_area", "abstain_heads", "total_area", "total_heads", "objection_ends"))),
+    proposal(EventSpec(ASSEMBLY, "ProposalQueued", "proposal_actions", cols(eta="etaSeconds"), action("queued"))),
+    proposal(EventSpec(ASSEMBLY, "ProposalExecuted", "proposal_actions", cols(), action("executed"))),
+    proposal(EventSpec(ASSEMBLY, "ProposalCanceled", "proposal_actions", cols(), action("canceled"))),
     EventSpec(ASSEMBLY, "VotingRulesSet", "voting_rules_changes",
               same("min_notice", "min_voting_period", "max_voting_period", "objection_window")),
     EventSpec(ASSEMBLY, "MajorCallSet", "major_call_changes", same("target", "selector", "major")),
 )
 
-# Columns filled by projections.fill_from_raw from the raw event's arguments, in the
-# batch's transaction, because the bulk insert copies arguments unconverted:
-# - array arguments into JSON columns (table -> {column: argument});
-RAW_JSON_COLUMNS: Mapping[str, Mapping[str, str]] = MappingProxyType({
-    "service_contract_proposals": same("service_items"),
-    "maintenance_projects": same("milestones"),
-    "proposal_creations": cols("targets", "calldatas", call_values="values"),
-})
-# - proposal ids (uint256, beyond SQLite's 64-bit INTEGER) as decimal strings into
-#   `proposal_id` (table -> argument).
-PROPOSAL_ID_TABLES: Mapping[str, str] = MappingProxyType({
-    spec.table: "proposalId" for spec in EVENT_SPECS if spec.contract == ASSEMBLY
-    and spec.table not in ("voting_rules_changes", "major_call_changes")
-})
+# Kept for rows that still fill columns from the raw event after the insert
+# (projections.fill_from_raw); new specs map arrays directly (JSON columns are
+# encoded by the indexer) and convert big ids with `convert`.
+RAW_JSON_COLUMNS: Mapping[str, Mapping[str, str]] = MappingProxyType({})
+PROPOSAL_ID_TABLES: Mapping[str, str] = MappingProxyType({})
 
 
 def specs_by_event() -> dict[tuple[str, str], EventSpec]:
-    """(contract, event) -> spec, refusing a duplicate entry."""
+    """(contract, event) -> spec, refusing a duplicate entry or an unknown converter."""
     found: dict[tuple[str, str], EventSpec] = {}
     for spec in EVENT_SPECS:
         key = (spec.contract, spec.event)
         if key in found:
             raise ValueError(f"two specs for {spec.contract}.{spec.event}")
+        for column, converter in spec.convert.items():
+            if converter not in CONVERTERS:
+                raise ValueError(f"{spec.contract}.{spec.event}: unknown converter {converter!r} for {column}")
+            if column not in spec.columns:
+                raise ValueError(f"{spec.contract}.{spec.event}: converter for unmapped column {column}")
         found[key] = spec
     return found

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from backend.chain.deployment import manifest_dict
 from backend.db.models import Base, RawEvent
-from backend.indexer.specs import EVENT_SPECS, PROPOSAL_ID_TABLES, RAW_JSON_COLUMNS
+from backend.indexer.specs import EVENT_SPECS
 from tests.backend.helpers import dump
 
 T = Base.metadata.tables
@@ -31,16 +31,29 @@ def test_fee_and_assembly_events_land_in_typed_tables(fees_assembly, make_indexe
         empty = {name for name in {s.table for s in EVENT_SPECS if s.contract in ("PropertyFees", "OwnersAssembly")}
                  if conn.scalar(select(func.count()).select_from(T[name])) == 0}
         assert empty == {"unit_billing_starts"}
-        for name in PROPOSAL_ID_TABLES:
-            table = T[name]
-            assert conn.scalar(select(func.count()).select_from(table).where(table.c.proposal_id.is_(None))) == 0
+        # Every mapped column is filled: proposal ids converted, arrays in JSON columns.
+        for spec in EVENT_SPECS:
+            if spec.contract not in ("PropertyFees", "OwnersAssembly"):
+                continue
+            table = T[spec.table]
+            # Rows of this event only (several events may share a table, told apart by a constant).
+            this_event = [table.c[column] == value for column, value in spec.constants.items()
+                          if column in ("setting", "action", "active")]
+            for column in spec.columns:
+                empty = conn.scalar(select(func.count()).select_from(table).where(
+                    *this_event, table.c[column].is_(None)))
+                assert empty == 0, (spec.event, column)
         ids = set(conn.execute(select(T["proposal_details"].c.proposal_id)).scalars())
         assert ids == {str(p.id) for p in fees_assembly["proposals"].values()}
-        for name, columns in RAW_JSON_COLUMNS.items():
-            for column in columns:
-                assert conn.scalar(select(func.count()).select_from(T[name]).where(T[name].c[column].is_(None))) == 0
+        assert set(conn.execute(select(T["votes"].c.proposal_id)).scalars()) <= ids
         [milestones] = conn.execute(select(T["maintenance_projects"].c.milestones)).scalars()
         assert milestones == [12_000_00, 8_000_00]
+        calls = conn.execute(select(T["proposal_creations"].c.targets, T["proposal_creations"].c.calldatas,
+                                    T["proposal_creations"].c.call_values)).all()
+        assert all(len(targets) == len(calldatas) == len(values) for targets, calldatas, values in calls)
+        # The maintenance project was approved by a proposal calling PropertyFees through the timelock.
+        fees_address = fees_assembly["community"].contracts()["PropertyFees"].address.lower()
+        assert any(fees_address in targets for targets, _, _ in calls)
 
 
 def test_reindexing_fee_and_assembly_ranges_changes_nothing(fees_assembly, make_indexer, engine, chain):
