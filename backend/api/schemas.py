@@ -17,7 +17,7 @@ Item = TypeVar("Item")
 
 class IndexPosition(BaseModel):
     indexed_block: int = Field(description="Last block the index has written")
-    finalized_block: int = Field(description="Last block treated as final (head - finality depth)")
+    finalized_block: int = Field(description="Last indexed block that is final: the node's finalized block, or head - finality depth on a node without the \"finalized\" tag")
 
 
 class Page(IndexPosition, Generic[Item]):

@@ -33,7 +33,7 @@ from backend.core.config import Settings
 from backend.db.models import Base
 from backend.indexer import projections
 from backend.indexer.decode import ContractDecoders
-from backend.indexer.rpc import RangeTooLarge, RpcClient, RpcUnavailable
+from backend.indexer.rpc import RangeTooLarge, RpcClient, RpcError, RpcUnavailable
 from backend.indexer.specs import CONVERTERS, specs_by_event
 
 log = logging.getLogger("linli.indexer")
@@ -207,6 +207,9 @@ class Indexer:
         self.fault_hook = fault_hook
         self.on_batch = on_batch
         self.head = 0
+        # Whether the node answers the "finalized" tag (probed in `prepare`), and its answer.
+        self.node_finality = False
+        self.node_finalized: int | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linli-prefetch")
         self._prefetch: tuple[int, str | None, Future] | None = None
         self._status_written: tuple[bool, bool, str | None] | None = None
@@ -218,6 +221,14 @@ class Indexer:
         chain_id = self.rpc.chain_id()
         if chain_id != self.chain_id:
             raise ManifestMismatch(f"the node at {self.rpc.url} serves chain {chain_id}, the manifest chain {self.chain_id}")
+        # A node that knows the "finalized" tag (anvil, Besu QBFT, post-merge Geth) says
+        # which blocks are final; others (older Geth clique) get head - finality_depth.
+        try:
+            self.rpc.call("eth_getBlockByNumber", ["finalized", False])
+            self.node_finality = True
+        except RpcError as exc:
+            log.info("the node does not answer the 'finalized' tag (%s); final = head - %d", exc, self.depth)
+            self.node_finality = False
         record = {
             "community": self.community,
             "chain_id": self.chain_id,
@@ -263,13 +274,18 @@ class Indexer:
         """Index the next range; None when already at the head."""
         cursor, cursor_hash = self.checkpoint()
         calls: list[tuple[str, list[Any]]] = [("eth_blockNumber", [])]
+        if self.node_finality:
+            calls.append(("eth_getBlockByNumber", ["finalized", False]))
         if cursor_hash is not None:
             calls.append(("eth_getBlockByNumber", [hex(cursor), False]))
         replies = self.rpc.batch(calls)
         head = int(replies[0], 16)
         self.head = head
+        if self.node_finality:
+            final = replies[1]
+            self.node_finalized = int(final["number"], 16) if final else None
         if cursor_hash is not None:
-            node_block = replies[1]
+            node_block = replies[-1]
             if node_block is None or node_block["hash"] != cursor_hash:
                 self._handle_reorg(cursor)
                 return self.step()
@@ -443,8 +459,9 @@ class Indexer:
 
     def _write_checkpoint(self, conn: Connection, cursor: int, block: int, block_hash: str | None, head: int) -> None:
         checkpoints = T["checkpoints"]
+        final = self.node_finalized if self.node_finalized is not None else head - self.depth
         values = {"block_number": block, "block_hash": block_hash, "chain_head": max(head, block),
-                  "finalized_block": max(self.start_block - 1, min(block, head - self.depth)),
+                  "finalized_block": max(self.start_block - 1, min(block, final)),
                   "updated_at": time.time()}
         result = conn.execute(
             update(checkpoints)

@@ -36,6 +36,28 @@ def test_index_equals_what_the_contracts_say(active, make_indexer, engine, setti
         assert unit4.area == 11_200
 
 
+def test_the_finalized_block_is_the_nodes(active, make_indexer, engine, settings, chain):
+    """anvil answers the "finalized" tag with head - 64; the index reports that, not
+    head - its own finality depth (8 in the tests), and never more than it has indexed."""
+    indexer = make_indexer(manifest_dict(active, "local"))
+    assert indexer.node_finality
+    chain.mine(80)
+    indexer.sync()
+    head = chain.blocks.head.number
+    node_final = int(indexer.rpc.call("eth_getBlockByNumber", ["finalized", False])["number"], 16)
+    assert node_final == head - 64 != head - settings.finality_depth
+    with engine.connect() as conn:
+        assert conn.scalar(select(Checkpoint.finalized_block)) == node_final
+    body = TestClient(create_app(settings)).get(f"/api/v1/communities/{active.registry.address}").json()
+    assert (body["indexed_block"], body["finalized_block"]) == (head, node_final)
+    # A node without the tag: head - finality depth.
+    indexer.node_finality, indexer.node_finalized = False, None
+    chain.mine(1)
+    indexer.sync()
+    with engine.connect() as conn:
+        assert conn.scalar(select(Checkpoint.finalized_block)) == head + 1 - settings.finality_depth
+
+
 def test_every_row_carries_its_community(active, make_indexer, engine, deploy_other, points, committee, owner_a):
     other = deploy_other()
     other.points.mint(owner_a, 9, 1, sender=committee)
