@@ -45,6 +45,19 @@ def test_proposals_equal_the_contract_views(fees_assembly, make_indexer, setting
     assert repair["statute"]["turnout_area_required"] * 3 >= 2 * total_area
     assert (repair["statute"]["turnout_area_required"] - 1) * 3 < 2 * total_area
     assert share["statute"]["approval_heads_required"] == 2 and not share["statute"]["turnout_met"]
+    # Filtering by the state now, one proposal per page: the pages cover exactly the matches.
+    for state in ("executed", "active", "canceled", "succeeded"):
+        expected = [p["proposal_id"] for p in listed if p["state"] == state]
+        seen, cursor = [], None
+        while True:
+            params = {"state": state, "limit": 1, **({"cursor": cursor} if cursor else {})}
+            page = client.get(f"{base}/proposals", params=params).json()
+            seen += [p["proposal_id"] for p in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == expected, state
+    assert client.get(f"{base}/proposals", params={"state": "won"}).status_code == 422
 
     detail = client.get(f"{base}/proposals/{made['repair'].id}").json()
     assert [c["target"] for c in detail["calls"]] == [fees_assembly["fees"].address.lower()] * 2

@@ -10,7 +10,7 @@ the time of the indexed head block.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import and_, func, select
@@ -24,6 +24,7 @@ from backend.api.deps import (
     LimitDep,
     OrderQuery,
     SessionDep,
+    make_cursor,
 )
 from backend.api.listing import event_page, event_position, head_timestamp, require_contract
 from backend.api.schemas import AssemblyRulesOut, DelegationOut, Page, ProposalDetailOut, ProposalOut, VoteOut
@@ -54,6 +55,7 @@ ProposalIdPath = Annotated[str, Path(pattern=r"^[0-9]{1,78}$", description="Prop
 ProposalIdQuery = Annotated[str | None, Query(pattern=r"^[0-9]{1,78}$", description="Proposal id, 0: standing")]
 MatterQuery = Annotated[int | None, Query(ge=1, le=9, description="Matter of 民法典 第二百七十八条 (1..9)")]
 SupportQuery = Annotated[int | None, Query(ge=0, le=2, description="0 against, 1 for, 2 abstain")]
+StateQuery = Annotated[Literal[STATES] | None, Query(description="Only proposals in this state now")]
 
 
 # ---------------------------------------------------------------- the statute
@@ -166,7 +168,8 @@ def _proposals(session: Session, ctx: CommunityContext, details_rows: list) -> l
 @router.get("/communities/{community}/assembly/proposals", response_model=Page[ProposalOut],
             summary="Proposals with state, live tallies by area and heads and the statutory thresholds")
 def proposals(ctx: CommunityDep, session: SessionDep, limit: LimitDep, matter: MatterQuery = None,
-              proposer: AddressQuery = None, cursor: CursorQuery = None, order: OrderQuery = "asc"):
+              proposer: AddressQuery = None, state: StateQuery = None, cursor: CursorQuery = None,
+              order: OrderQuery = "asc"):
     require_contract(ctx, ASSEMBLY)
     table = ProposalDetail.__table__
     filters = [table.c.proposal_id.is_not(None)]
@@ -174,13 +177,26 @@ def proposals(ctx: CommunityDep, session: SessionDep, limit: LimitDep, matter: M
         filters.append(table.c.matter == matter)
     if proposer is not None:
         filters.append(table.c.proposer == proposer.lower())
-    page = event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit,
-                      to_item=lambda r: (r["tx_hash"], r["log_index"]))
-    keys = page["items"]
-    rows = {(r.tx_hash, r.log_index): r for r in session.execute(
-        select(ProposalDetail).where(ProposalDetail.community == ctx.community,
-                                     ProposalDetail.tx_hash.in_([k[0] for k in keys]))).scalars()}
-    page["items"] = _proposals(session, ctx, [rows[k] for k in keys])
+    items: list[dict[str, Any]] = []
+    # A state depends on the index's "now", so it is filtered after computing, reading
+    # the proposals in chunks until the page is full (a community has few proposals).
+    chunk = limit if state is None else max(limit, 100)
+    while True:
+        page = event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=chunk,
+                          to_item=lambda r: (r["tx_hash"], r["log_index"]))
+        keys = page["items"]
+        rows = {(r.tx_hash, r.log_index): r for r in session.execute(
+            select(ProposalDetail).where(ProposalDetail.community == ctx.community,
+                                         ProposalDetail.tx_hash.in_([k[0] for k in keys]))).scalars()}
+        found = _proposals(session, ctx, [rows[k] for k in keys])
+        items += [item for item in found if state is None or item["state"] == state]
+        cursor = page["next_cursor"]
+        if state is None or len(items) > limit or cursor is None:
+            break
+    if len(items) > limit:
+        items = items[:limit]
+        cursor = make_cursor(items[-1]["block_number"], items[-1]["log_index"])
+    page["items"], page["next_cursor"] = items, cursor
     return page
 
 
