@@ -46,6 +46,38 @@ def event_page(
     return {"items": [to_item(row) for row in rows], "next_cursor": next_cursor, **ctx.position()}
 
 
+def computed_page(
+    session: Session,
+    table: Table,
+    ctx: CommunityContext,
+    *,
+    filters: Sequence[Any] = (),
+    cursor: str | None,
+    order: str,
+    limit: int,
+    build: Callable[[list[Any]], list[dict[str, Any]]],
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> dict[str, Any]:
+    """A page of items built from `table`'s rows by `build` (a batch at a time), keeping
+    those `keep` accepts: for filters on what is computed at read time, such as a state
+    that depends on the index's "now". Reads chunks until the page is full; the cursor
+    is the position of the last item returned, so no item is skipped or repeated."""
+    chunk = limit if keep is None else max(limit, 100)
+    items: list[dict[str, Any]] = []
+    while True:
+        page = event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=chunk,
+                          to_item=lambda row: row)
+        built = build(page["items"])
+        items += built if keep is None else [item for item in built if keep(item)]
+        cursor = page["next_cursor"]
+        if keep is None or len(items) > limit or cursor is None:
+            break
+    if len(items) > limit:
+        items = items[:limit]
+        cursor = make_cursor(items[-1]["block_number"], items[-1]["log_index"])
+    return {**page, "items": items, "next_cursor": cursor}
+
+
 def event_position(row) -> dict[str, Any]:
     """The chain position every event item carries."""
     return {"block_number": row["block_number"], "log_index": row["log_index"], "tx_hash": row["tx_hash"],

@@ -8,7 +8,7 @@ indexer treats as final).
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -479,3 +479,22 @@ class AssemblyRulesOut(IndexPosition):
     max_voting_period: int
     objection_window: int
     major_calls: list[MajorCallOut]
+    timelock_contract: str | None = Field(description="The timelock that runs passed proposals' calls")
+    timelock_delay: int | None = Field(description="Seconds between a passed proposal's queueing and its calls")
+
+
+class TimelockCallOut(EventPosition):
+    """One call the assembly's timelock holds: scheduled, waiting, ready, run or cancelled."""
+
+    operation_id: str
+    call_index: int
+    target: str
+    amount: int
+    payload: str = Field(description="The call's calldata, 0x-hex")
+    predecessor: str
+    salt: str | None
+    delay: int
+    ready_at: int = Field(description="Unix time from which the call may run")
+    state: Literal["waiting", "ready", "done", "cancelled"] = Field(
+        description="At the index's head block time")
+    executed_tx: str | None

@@ -69,6 +69,7 @@ REGISTRY = "HouseholdRegistry"
 POINTS = "CommunityPoints"
 FEES = "PropertyFees"
 ASSEMBLY = "OwnersAssembly"
+TIMELOCK = "AssemblyTimelock"
 
 
 def setting(name: str) -> Mapping[str, Any]:
@@ -179,6 +180,18 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(ASSEMBLY, "VotingRulesSet", "voting_rules_changes",
               same("min_notice", "min_voting_period", "max_voting_period", "objection_window")),
     EventSpec(ASSEMBLY, "MajorCallSet", "major_call_changes", same("target", "selector", "major")),
+    # AssemblyTimelock (snekmate timelock_controller): what waits, when, and what ran.
+    EventSpec(TIMELOCK, "CallScheduled", "timelock_calls_scheduled",
+              cols("target", "amount", "payload", "predecessor", "delay", operation_id="id", call_index="index")),
+    EventSpec(TIMELOCK, "CallExecuted", "timelock_calls_executed",
+              cols("target", "amount", "payload", operation_id="id", call_index="index")),
+    EventSpec(TIMELOCK, "CallSalt", "timelock_salts", cols("salt", operation_id="id")),
+    EventSpec(TIMELOCK, "Cancelled", "timelock_cancellations", cols(operation_id="id")),
+    EventSpec(TIMELOCK, "MinimumDelayChange", "timelock_delay_changes", same("old_duration", "new_duration")),
+    EventSpec(TIMELOCK, "RoleGranted", "timelock_role_changes", cols("role", "account", changed_by="sender"),
+              MappingProxyType({"granted": True})),
+    EventSpec(TIMELOCK, "RoleRevoked", "timelock_role_changes", cols("role", "account", changed_by="sender"),
+              MappingProxyType({"granted": False})),
 )
 
 # Kept for rows that still fill columns from the raw event after the insert

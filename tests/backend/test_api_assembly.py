@@ -59,6 +59,23 @@ def test_proposals_equal_the_contract_views(fees_assembly, make_indexer, setting
         assert seen == expected, state
     assert client.get(f"{base}/proposals", params={"state": "won"}).status_code == 422
 
+    # The timelock ran the repair's two calls, in order, after its delay.
+    timelock = fees_assembly["timelock"]
+    rules = client.get(f"{base}/rules").json()
+    assert (rules["timelock_contract"], rules["timelock_delay"]) == (timelock.address.lower(),
+                                                                     timelock.get_minimum_delay())
+    calls = client.get(f"{base}/timelock/calls").json()["items"]
+    assert [(c["target"], c["payload"], c["state"]) for c in calls] == [
+        (fees_assembly["fees"].address.lower(), "0x" + bytes(data).hex(), "done")
+        for data in made["repair"].calldatas]
+    for call in calls:
+        assert timelock.is_operation_done(call["operation_id"])
+        assert call["ready_at"] == call["block_timestamp"] + timelock.get_minimum_delay()
+        assert call["executed_tx"] is not None
+    assert client.get(f"{base}/timelock/calls", params={"state": "waiting"}).json()["items"] == []
+    assert client.get(f"{base}/timelock/calls", params={"state": "done", "limit": 1}).json()["next_cursor"]
+    assert client.get(f"{base}/timelock/calls", params={"state": "run"}).status_code == 422
+
     detail = client.get(f"{base}/proposals/{made['repair'].id}").json()
     assert [c["target"] for c in detail["calls"]] == [fees_assembly["fees"].address.lower()] * 2
     assert detail["calls"][0]["calldata"] == "0x" + bytes(made["repair"].calldatas[0]).hex()

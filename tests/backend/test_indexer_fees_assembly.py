@@ -1,4 +1,4 @@
-"""Indexing PropertyFees and OwnersAssembly: one typed row per event, proposal ids and
+"""Indexing PropertyFees, OwnersAssembly and its timelock: one typed row per event, proposal ids and
 array columns filled from the raw event, and re-indexing a range changes nothing."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from backend.indexer.specs import EVENT_SPECS
 from tests.backend.helpers import dump
 
 T = Base.metadata.tables
+FAMILIES = ("PropertyFees", "OwnersAssembly", "AssemblyTimelock")
 
 
 def test_fee_and_assembly_events_land_in_typed_tables(fees_assembly, make_indexer, engine, chain):
@@ -18,27 +19,28 @@ def test_fee_and_assembly_events_land_in_typed_tables(fees_assembly, make_indexe
     indexer.sync()
     with engine.connect() as conn:
         for spec in EVENT_SPECS:
-            if spec.contract not in ("PropertyFees", "OwnersAssembly"):
+            if spec.contract not in FAMILIES:
                 continue
             raw = conn.scalar(select(func.count()).select_from(RawEvent).where(
                 RawEvent.contract == spec.contract, RawEvent.event == spec.event))
             table = T[spec.table]
             typed = conn.scalar(select(func.count()).select_from(table).where(*[
                 table.c[column] == value for column, value in spec.constants.items()
-                if column in ("setting", "action", "active")]))
+                if column in ("setting", "action", "active", "granted")]))
             assert typed == raw, spec.event
         # The scenario records every kind of event but a unit's own billing start.
-        empty = {name for name in {s.table for s in EVENT_SPECS if s.contract in ("PropertyFees", "OwnersAssembly")}
+        empty = {name for name in {s.table for s in EVENT_SPECS if s.contract in FAMILIES}
                  if conn.scalar(select(func.count()).select_from(T[name])) == 0}
-        assert empty == {"unit_billing_starts"}
+        # ... nor a timelock cancellation (the delay's first setting is the constructor's).
+        assert empty == {"unit_billing_starts", "timelock_cancellations"}
         # Every mapped column is filled: proposal ids converted, arrays in JSON columns.
         for spec in EVENT_SPECS:
-            if spec.contract not in ("PropertyFees", "OwnersAssembly"):
+            if spec.contract not in FAMILIES:
                 continue
             table = T[spec.table]
             # Rows of this event only (several events may share a table, told apart by a constant).
             this_event = [table.c[column] == value for column, value in spec.constants.items()
-                          if column in ("setting", "action", "active")]
+                          if column in ("setting", "action", "active", "granted")]
             for column in spec.columns:
                 empty = conn.scalar(select(func.count()).select_from(table).where(
                     *this_event, table.c[column].is_(None)))

@@ -24,10 +24,17 @@ from backend.api.deps import (
     LimitDep,
     OrderQuery,
     SessionDep,
-    make_cursor,
 )
-from backend.api.listing import event_page, event_position, head_timestamp, require_contract
-from backend.api.schemas import AssemblyRulesOut, DelegationOut, Page, ProposalDetailOut, ProposalOut, VoteOut
+from backend.api.listing import computed_page, event_page, event_position, head_timestamp, require_contract
+from backend.api.schemas import (
+    AssemblyRulesOut,
+    DelegationOut,
+    Page,
+    ProposalDetailOut,
+    ProposalOut,
+    TimelockCallOut,
+    VoteOut,
+)
 from backend.db.models import (
     DelegateVote,
     DelegationChange,
@@ -38,6 +45,11 @@ from backend.db.models import (
     ProposalCreation,
     ProposalDetail,
     ProposalResult,
+    TimelockCallExecuted,
+    TimelockCallScheduled,
+    TimelockCancellation,
+    TimelockDelayChange,
+    TimelockSalt,
     Vote,
     VotingRulesChange,
 )
@@ -45,6 +57,7 @@ from backend.db.models import (
 router = APIRouter(tags=["assembly"])
 
 ASSEMBLY = "OwnersAssembly"
+TIMELOCK = "AssemblyTimelock"
 AGAINST, FOR, ABSTAIN = 0, 1, 2
 CHOICES = {AGAINST: "against", FOR: "for", ABSTAIN: "abstain"}
 STATES = ("pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed", "announced",
@@ -55,6 +68,8 @@ ProposalIdPath = Annotated[str, Path(pattern=r"^[0-9]{1,78}$", description="Prop
 ProposalIdQuery = Annotated[str | None, Query(pattern=r"^[0-9]{1,78}$", description="Proposal id, 0: standing")]
 MatterQuery = Annotated[int | None, Query(ge=1, le=9, description="Matter of 民法典 第二百七十八条 (1..9)")]
 SupportQuery = Annotated[int | None, Query(ge=0, le=2, description="0 against, 1 for, 2 abstain")]
+TimelockStateQuery = Annotated[Literal["waiting", "ready", "done", "cancelled"] | None,
+                              Query(description="Only calls in this state now")]
 StateQuery = Annotated[Literal[STATES] | None, Query(description="Only proposals in this state now")]
 
 
@@ -177,27 +192,17 @@ def proposals(ctx: CommunityDep, session: SessionDep, limit: LimitDep, matter: M
         filters.append(table.c.matter == matter)
     if proposer is not None:
         filters.append(table.c.proposer == proposer.lower())
-    items: list[dict[str, Any]] = []
-    # A state depends on the index's "now", so it is filtered after computing, reading
-    # the proposals in chunks until the page is full (a community has few proposals).
-    chunk = limit if state is None else max(limit, 100)
-    while True:
-        page = event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=chunk,
-                          to_item=lambda r: (r["tx_hash"], r["log_index"]))
-        keys = page["items"]
+
+    def build(found) -> list[dict[str, Any]]:
+        keys = [(r["tx_hash"], r["log_index"]) for r in found]
         rows = {(r.tx_hash, r.log_index): r for r in session.execute(
             select(ProposalDetail).where(ProposalDetail.community == ctx.community,
                                          ProposalDetail.tx_hash.in_([k[0] for k in keys]))).scalars()}
-        found = _proposals(session, ctx, [rows[k] for k in keys])
-        items += [item for item in found if state is None or item["state"] == state]
-        cursor = page["next_cursor"]
-        if state is None or len(items) > limit or cursor is None:
-            break
-    if len(items) > limit:
-        items = items[:limit]
-        cursor = make_cursor(items[-1]["block_number"], items[-1]["log_index"])
-    page["items"], page["next_cursor"] = items, cursor
-    return page
+        return _proposals(session, ctx, [rows[k] for k in keys])
+
+    # A state depends on the index's "now", so it is filtered after computing.
+    return computed_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit, build=build,
+                         keep=None if state is None else lambda item: item["state"] == state)
 
 
 def _one_proposal(session: Session, ctx: CommunityContext, proposal_id: str) -> ProposalDetail:
@@ -306,10 +311,52 @@ def rules(ctx: CommunityDep, session: SessionDep):
     for row in session.execute(select(MajorCallChange).where(MajorCallChange.community == ctx.community)
                                .order_by(MajorCallChange.block_number, MajorCallChange.log_index)).scalars():
         marked[(row.target, row.selector)] = row.major
+    delay = session.execute(select(TimelockDelayChange.new_duration).where(
+        TimelockDelayChange.community == ctx.community)
+        .order_by(TimelockDelayChange.block_number.desc(), TimelockDelayChange.log_index.desc()).limit(1)).scalar()
     return {"assembly_contract": address,
+            "timelock_contract": (ctx.record.contracts or {}).get(TIMELOCK),
+            "timelock_delay": int(delay) if delay is not None else None,
             "min_notice": latest.min_notice if latest else 0,
             "min_voting_period": latest.min_voting_period if latest else 0,
             "max_voting_period": latest.max_voting_period if latest else 0,
             "objection_window": latest.objection_window if latest else 0,
             "major_calls": [{"target": t, "selector": s} for (t, s), on in sorted(marked.items()) if on],
             **ctx.position()}
+
+
+@router.get("/communities/{community}/assembly/timelock/calls", response_model=Page[TimelockCallOut],
+            summary="Calls of passed proposals held by the timelock: when each may run, and whether it ran")
+def timelock_calls(ctx: CommunityDep, session: SessionDep, limit: LimitDep, state: TimelockStateQuery = None,
+                   target: AddressQuery = None, cursor: CursorQuery = None, order: OrderQuery = "asc"):
+    require_contract(ctx, TIMELOCK)
+    table = TimelockCallScheduled.__table__
+    filters = [] if target is None else [table.c.target == target.lower()]
+    now = head_timestamp(session, ctx)
+
+    def build(rows) -> list[dict[str, Any]]:
+        ids = list({row["operation_id"] for row in rows})
+        c = ctx.community
+        executed = {(r.operation_id, int(r.call_index)): r.tx_hash for r in session.execute(
+            select(TimelockCallExecuted).where(TimelockCallExecuted.community == c,
+                                               TimelockCallExecuted.operation_id.in_(ids))).scalars()}
+        cancelled = set(session.execute(select(TimelockCancellation.operation_id).where(
+            TimelockCancellation.community == c, TimelockCancellation.operation_id.in_(ids))).scalars())
+        salts = dict(session.execute(select(TimelockSalt.operation_id, TimelockSalt.salt).where(
+            TimelockSalt.community == c, TimelockSalt.operation_id.in_(ids))).all())
+        items = []
+        for row in rows:
+            key = (row["operation_id"], int(row["call_index"]))
+            ready_at = row["block_timestamp"] + int(row["delay"])
+            # snekmate: cancelling deletes the operation; done means its call ran.
+            call_state = ("done" if key in executed else "cancelled" if row["operation_id"] in cancelled
+                          else "ready" if now >= ready_at else "waiting")
+            items.append({**event_position(row), "operation_id": row["operation_id"],
+                          "call_index": int(row["call_index"]), "target": row["target"], "amount": int(row["amount"]),
+                          "payload": row["payload"], "predecessor": row["predecessor"],
+                          "salt": salts.get(row["operation_id"]), "delay": int(row["delay"]), "ready_at": ready_at,
+                          "state": call_state, "executed_tx": executed.get(key)})
+        return items
+
+    return computed_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit, build=build,
+                         keep=None if state is None else lambda item: item["state"] == state)

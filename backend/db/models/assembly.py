@@ -1,4 +1,4 @@
-"""OwnersAssembly event tables."""
+"""OwnersAssembly and AssemblyTimelock event tables."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from backend.db.models.base import Address, Base, EventRow, Hash32, Uint256, by_
 # --------------------------------------------------------------------- OwnersAssembly
 #
 # Proposal ids are uint256 content hashes (OpenZeppelin's hashProposal), too big for
-# a 64-bit integer: `proposal_id` holds the decimal string. The indexer's spec rows
-# copy event arguments as they are, so `proposal_id` is filled by the projection
-# (backend/indexer/projections.py) from the raw event in the same transaction.
+# a 64-bit integer: `proposal_id` holds the decimal string, converted as the event is
+# decoded (specs.proposal).
 
 
 def ProposalId(**kw) -> Mapped[str | None]:
@@ -191,3 +190,83 @@ class MajorCallChange(EventRow, Base):
     target: Mapped[str] = Address(nullable=False)
     selector: Mapped[str] = mapped_column(String(10), nullable=False)
     major: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+# --------------------------------------------------------------------- AssemblyTimelock
+#
+# snekmate's timelock_controller: the assembly schedules one operation per call of a
+# passed proposal; anyone can see what waits, when it becomes ready and what ran.
+# Operation ids are bytes32 (0x-hex); payloads are the calls' calldata (0x-hex).
+
+
+def _by_operation(table: str) -> Index:
+    return Index(f"ix_{table}_operation", "community", "operation_id")
+
+
+class TimelockCallScheduled(EventRow, Base):
+    """CallScheduled: one call of an operation, runnable `delay` seconds after this block."""
+
+    __tablename__ = "timelock_calls_scheduled"
+    __table_args__ = (by_position("timelock_calls_scheduled"), _by_operation("timelock_calls_scheduled"))
+
+    operation_id: Mapped[str] = Hash32(nullable=False)
+    call_index: Mapped[int] = mapped_column(Uint256, nullable=False)
+    target: Mapped[str] = Address(nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+    predecessor: Mapped[str] = Hash32(nullable=False)
+    delay: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+class TimelockCallExecuted(EventRow, Base):
+    """CallExecuted: one call of an operation ran."""
+
+    __tablename__ = "timelock_calls_executed"
+    __table_args__ = (by_position("timelock_calls_executed"), _by_operation("timelock_calls_executed"))
+
+    operation_id: Mapped[str] = Hash32(nullable=False)
+    call_index: Mapped[int] = mapped_column(Uint256, nullable=False)
+    target: Mapped[str] = Address(nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class TimelockSalt(EventRow, Base):
+    """CallSalt: the salt an operation was scheduled with (the assembly's link to its proposal)."""
+
+    __tablename__ = "timelock_salts"
+    __table_args__ = (by_position("timelock_salts"), _by_operation("timelock_salts"))
+
+    operation_id: Mapped[str] = Hash32(nullable=False)
+    salt: Mapped[str] = Hash32(nullable=False)
+
+
+class TimelockCancellation(EventRow, Base):
+    """Cancelled: a scheduled operation will not run."""
+
+    __tablename__ = "timelock_cancellations"
+    __table_args__ = (by_position("timelock_cancellations"), _by_operation("timelock_cancellations"))
+
+    operation_id: Mapped[str] = Hash32(nullable=False)
+
+
+class TimelockDelayChange(EventRow, Base):
+    """MinimumDelayChange: only a passed proposal can change the delay."""
+
+    __tablename__ = "timelock_delay_changes"
+    __table_args__ = (by_position("timelock_delay_changes"),)
+
+    old_duration: Mapped[int] = mapped_column(Uint256, nullable=False)
+    new_duration: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+class TimelockRoleChange(EventRow, Base):
+    """The timelock's own RoleGranted / RoleRevoked (kept apart from the registry's roles)."""
+
+    __tablename__ = "timelock_role_changes"
+    __table_args__ = (by_position("timelock_role_changes"),)
+
+    role: Mapped[str] = Hash32(nullable=False)
+    account: Mapped[str] = Address(nullable=False)
+    granted: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    changed_by: Mapped[str] = Address(nullable=False)
