@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from decimal import Decimal
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from backend.db.models import Base
+from backend.api.main import create_app
+from backend.db.models import Base, IndexerStatus
 from tests.conftest import CHANGE_DELAY
 from tests.utils.identity import commitment_for
 
@@ -90,3 +95,55 @@ def assert_matches_contracts(client, community, registry, points, accounts):
             assert expected == 0
         else:
             assert answer.json()["balance"] == expected
+
+
+def wait_for(predicate, timeout=30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def assert_waits_for_the_node(indexer, engine: Engine, settings, node_url: str, head: int,
+                              stop_node: Callable[[], None], start_node: Callable[[], None],
+                              check_back: Callable[[], None] = lambda: None) -> None:
+    """Run `indexer` following the chain, stop the node after its first batch, and check
+    the indexer reports the node unreachable (and /health says 503) without crashing;
+    start the node again (then `check_back`), and check it resumes to `head`."""
+    batches = []
+
+    def stop_node_after_first_batch(stats):
+        batches.append(stats)
+        if len(batches) == 1:
+            stop_node()
+
+    indexer.on_batch = stop_node_after_first_batch
+    stop = threading.Event()
+    runner = threading.Thread(target=indexer.run, args=(stop,), daemon=True)
+    runner.start()
+    try:
+        def status():
+            with engine.connect() as conn:
+                return conn.execute(select(IndexerStatus.__table__)).mappings().one_or_none()
+
+        assert wait_for(lambda: status() is not None and not status()["node_reachable"]), "dead node not reported"
+        assert runner.is_alive(), "the indexer crashed instead of waiting"
+        assert indexer.checkpoint()[0] < head
+        client = TestClient(create_app(settings.model_copy(update={"rpc_url": node_url})))
+        down = client.get("/health")
+        assert down.status_code == 503
+        assert down.json()["node_reachable"] is False
+        assert down.json()["communities"][0]["indexer_sees_node"] is False
+
+        start_node()
+        check_back()
+        assert wait_for(lambda: indexer.checkpoint()[0] == head), "did not resume after the node came back"
+        assert wait_for(lambda: status()["node_reachable"])
+        up = client.get("/health")
+        assert up.status_code == 200, up.json()
+        assert up.json()["communities"][0]["lag"] == 0
+    finally:
+        stop.set()
+        runner.join(timeout=10)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -19,12 +18,11 @@ import httpx
 import pytest
 from eth_abi import encode
 from eth_utils import keccak
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from backend.api.main import create_app
-from backend.db.models import IndexerStatus, RawEvent
+from backend.db.models import RawEvent
 from backend.indexer.rpc import RpcClient
+from tests.backend.helpers import assert_waits_for_the_node
 from tests.backend.nodeproxy import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,13 +86,8 @@ def node(tmp_path):
     anvil.stop()
 
 
-def _wait_for(condition, timeout=30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+def assert_same_hashes(node, hashes):
+    assert {n: node.call("eth_getBlockByNumber", [hex(n), False])["hash"] for n in hashes} == hashes
 
 
 def test_node_stopped_mid_backfill_is_waited_for_and_resumed(node, project, make_indexer, engine, settings):
@@ -115,38 +108,10 @@ def test_node_stopped_mid_backfill_is_waited_for_and_resumed(node, project, make
     indexer = make_indexer(manifest, rpc_url=node.url, max_block_range=2)
     indexer.range_size = 2
     hashes_before = {n: node.call("eth_getBlockByNumber", [hex(n), False])["hash"] for n in (1, head // 2, head)}
-    batches = []
-
-    def stop_node_after_first_batch(stats):
-        batches.append(stats)
-        if len(batches) == 1:
-            node.stop()
-
-    indexer.on_batch = stop_node_after_first_batch
-    stop = threading.Event()
-    runner = threading.Thread(target=indexer.run, args=(stop,), daemon=True)
-    runner.start()
-    try:
-        def status():
-            with engine.connect() as conn:
-                return conn.execute(select(IndexerStatus.__table__)).mappings().one_or_none()
-
-        assert _wait_for(lambda: status() is not None and not status()["node_reachable"]), "dead node not reported"
-        assert runner.is_alive(), "the indexer crashed instead of waiting"
-        stuck_at = indexer.checkpoint()[0]
-        assert stuck_at < head
-        client = TestClient(create_app(settings.model_copy(update={"rpc_url": node.url})))
-        down = client.get("/health")
-        assert down.status_code == 503 and down.json()["node_reachable"] is False
-
-        node.start()  # the same chain, loaded from the state file
-        assert {n: node.call("eth_getBlockByNumber", [hex(n), False])["hash"] for n in hashes_before} == hashes_before
-        assert _wait_for(lambda: indexer.checkpoint()[0] == head), "did not resume after the node came back"
-        assert _wait_for(lambda: status()["node_reachable"])
-        assert client.get("/health").status_code == 200
-    finally:
-        stop.set()
-        runner.join(timeout=10)
+    assert_waits_for_the_node(
+        indexer, engine, settings, node.url, head, stop_node=node.stop, start_node=node.start,
+        # The same chain, loaded from the state file.
+        check_back=lambda: assert_same_hashes(node, hashes_before))
     # No gap, no duplicate: exactly the node's logs, each once.
     rpc = RpcClient(node.url)
     logs = rpc.get_logs([token], manifest["deploy_block"], head)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,7 +14,7 @@ from backend.db.migrate import upgrade
 from backend.db.models import IndexerStatus
 from backend.indexer.core import DeepReorgError, Indexer
 from backend.indexer.rpc import RpcClient
-from tests.backend.helpers import dump
+from tests.backend.helpers import assert_waits_for_the_node, dump
 from tests.backend.nodeproxy import NodeProxy
 
 
@@ -83,53 +81,12 @@ def test_reorg_deeper_than_finality_halts_loudly(populated, make_indexer, engine
     assert health.json()["communities"][0]["halted"] is True
 
 
-def _wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_dead_node_is_reported_and_waited_for(populated, make_indexer, engine, chain, rpc_url, settings):
     proxy = NodeProxy(rpc_url)
     proxy.start()
     indexer = make_indexer(manifest_dict(populated, "local"), rpc_url=proxy.url, max_block_range=2)
-    batches = []
-
-    def stop_node_after_first_batch(stats):
-        batches.append(stats)
-        if len(batches) == 1:
-            proxy.stop()
-
-    indexer.on_batch = stop_node_after_first_batch
-    stop = threading.Event()
-    runner = threading.Thread(target=indexer.run, args=(stop,), daemon=True)
-    runner.start()
     try:
-        def status():
-            with engine.connect() as conn:
-                return conn.execute(select(IndexerStatus.__table__)).mappings().one_or_none()
-
-        assert _wait_for(lambda: status() is not None and not status()["node_reachable"]), "dead node not reported"
-        assert runner.is_alive(), "the indexer crashed instead of waiting"
-        stuck_at = indexer.checkpoint()[0]
-        assert stuck_at < chain.blocks.head.number
-        client = TestClient(create_app(settings.model_copy(update={"rpc_url": proxy.url})))
-        down = client.get("/health")
-        assert down.status_code == 503
-        assert down.json()["node_reachable"] is False
-        assert down.json()["communities"][0]["indexer_sees_node"] is False
-
-        proxy.start()
-        head = chain.blocks.head.number
-        assert _wait_for(lambda: indexer.checkpoint()[0] == head), "did not resume after the node came back"
-        assert _wait_for(lambda: status()["node_reachable"])
-        up = client.get("/health")
-        assert up.status_code == 200, up.json()
-        assert up.json()["communities"][0]["lag"] == 0
+        assert_waits_for_the_node(indexer, engine, settings, proxy.url, chain.blocks.head.number,
+                                  stop_node=proxy.stop, start_node=proxy.start)
     finally:
-        stop.set()
-        runner.join(timeout=10)
         proxy.stop()
