@@ -32,8 +32,14 @@ _bearer = HTTPBearer(auto_error=False, description="Session token from POST /api
 
 
 def _no_control_characters(value: str | None) -> str | None:
-    if value is not None and any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+    if value is None:
+        return value
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         raise ValueError("control characters (line breaks, tabs, …) are not allowed")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from JSON "\ud800"
+        raise ValueError("text must be valid Unicode") from None
     return value
 
 
