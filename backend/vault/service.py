@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from eth_utils import to_checksum_address
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from backend.core.config import PROJECT_ROOT, Settings
 from backend.identity import identity_commitment
@@ -127,12 +128,24 @@ class Vault:
         return {"community": key, "resident": resident, "fields": profile.values, "unreadable": profile.unreadable,
                 "updated_at": profile.updated_at, "access_log": reads}
 
+    def access_log(self, community: str, resident: str, limit: int, before_id: int | None) -> list[dict]:
+        key = self.community(community).community
+        with self.engine.connect() as conn:
+            return store.served_reads_of(conn, self.keys, key, resident, limit, before_id=before_id)
+
     def write_profile(self, community: str, resident: str, values: dict[str, str | None]) -> dict:
         contracts = self.community(community)
         if not self.chain.is_member(contracts, resident):
             raise Forbidden("only a current owner or linked resident of this community keeps data in its vault")
-        with self.engine.begin() as conn:
-            store.put_fields(conn, self.keys, contracts.community, resident, values, self.now())
+        for attempt in (1, 2):
+            try:
+                with self.engine.begin() as conn:
+                    store.put_fields(conn, self.keys, contracts.community, resident, values, self.now())
+                break
+            except IntegrityError:
+                # Two writes of the same new field raced to insert it: the second one updates.
+                if attempt == 2:
+                    raise
         log.info("vault profile of %s updated: fields %s", resident, ",".join(sorted(values)))
         return self.own_profile(community, resident, log_limit=0)
 

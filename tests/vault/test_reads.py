@@ -95,6 +95,23 @@ def test_every_served_read_has_its_log_on_chain(client, base, signed_in, owner_a
                                                                          scope_id(row["scope"]))
         assert "0x" + log.purpose_hash.hex() == row["purpose_hash"]
     assert len(logs) == len(rows)
+    # owner_a's access log, one per page, newest first.
+    headers, url, cursor, pages = signed_in(owner_a), f"{base}/profile/access-log", None, []
+    while True:
+        page = client.get(url, params={"limit": 1, **({"cursor": cursor} if cursor else {})}, headers=headers).json()
+        pages += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [(e["grantee"], e["scope"]) for e in pages] == [(manager.address.lower(), "email"),
+                                                           (provider.address.lower(), "phone")]
+
+
+def test_local_default_logger_is_anvil_account_8(accounts):
+    from backend.vault.chain import local_service_key
+    from eth_account import Account
+
+    assert Account.from_key(local_service_key()).address == accounts[8].address
 
 
 def test_no_grant(client, base, signed_in, owner_a, provider, consent, chain, vault_app):

@@ -16,13 +16,13 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from sqlalchemy.exc import DBAPIError
 
 from backend.api.deps import ADDRESS_PATTERN
 from backend.vault.chain import ChainUnavailable
 from backend.vault.crypto import VaultKeyError
 from backend.vault.fields import FIELDS, SCOPE_FIELDS, resolve_scope, scope_id
 from backend.vault.service import Conflict, Forbidden, NotFound, Vault
-from backend.vault import store
 from backend.vault.siwe_auth import Session, SignInError, parse_message
 
 router = APIRouter(prefix="/vault", tags=["vault"])
@@ -71,7 +71,7 @@ def require_session(vault: VaultDep, credentials: Annotated[HTTPAuthorizationCre
         raise HTTPException(status_code=401, detail="sign in with Ethereum first: Authorization: Bearer <token>",
                             headers=unauthorized)
     token = credentials.credentials
-    session = vault.session(token) if 20 <= len(token) <= 100 else None
+    session = _answer(vault.session, token) if 20 <= len(token) <= 100 else None
     if session is None:
         raise HTTPException(status_code=401, detail="the session is unknown, expired or logged out: sign in again",
                             headers=unauthorized)
@@ -108,6 +108,9 @@ def _answer(fn, *args, **kwargs) -> Any:
         raise HTTPException(status_code=409, detail=str(exc)) from None
     except ChainUnavailable as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
+    except DBAPIError as exc:  # the vault database is down or unreachable; no detail of the query leaks
+        raise HTTPException(status_code=503, detail=f"the vault database is unavailable ({type(exc.orig).__name__})") \
+            from None
 
 
 # ---------------------------------------------------------------- bodies and answers
@@ -275,7 +278,7 @@ def siwe_login(body: LoginRequest, request: Request, vault: VaultDep):
 
 @router.post("/siwe/logout", status_code=204, response_class=Response, summary="End this session")
 def siwe_logout(session: SessionDep, vault: VaultDep):
-    vault.logout(session)
+    _answer(vault.logout, session)
     return Response(status_code=204)
 
 
@@ -313,10 +316,7 @@ def erase_profile(community: CommunityPath, session: SessionDep, vault: VaultDep
 def access_log(community: CommunityPath, session: SessionDep, vault: VaultDep,
                limit: Annotated[int, Query(ge=1, le=500)] = 50,
                cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="next_cursor")] = None):
-    key = _answer(vault.community, community).community
-    with vault.engine.connect() as conn:
-        items = store.served_reads_of(conn, vault.keys, key, session.address, limit + 1,
-                                      before_id=int(cursor) if cursor else None)
+    items = _answer(vault.access_log, community, session.address, limit + 1, int(cursor) if cursor else None)
     more = len(items) > limit
     items = items[:limit]
     return {"items": items, "next_cursor": str(items[-1]["id"]) if more else None}
