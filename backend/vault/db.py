@@ -12,7 +12,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine
 
 from backend.core.db import make_engine, normalise_url
 
@@ -36,6 +36,3 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def make_vault_engine(database_url: str) -> Engine:
     return make_engine(database_url, pool_size=5)
 
-
-def is_vault_database(engine: Engine) -> bool:
-    return VERSION_TABLE in inspect(engine).get_table_names()
