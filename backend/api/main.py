@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from backend.api.routes import assembly, community, events, fees, health, points, units
+from backend.api.routes import vault as vault_routes
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, make_sessionmaker
 
@@ -64,6 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.community_records = {}
     for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router):
         app.include_router(router, prefix=API_PREFIX)
+    # The vault (backend/vault): SIWE sessions, writes, logged reads; its own database, built on first use.
+    app.state.vault = None
+    if settings.vault_enabled:
+        app.include_router(vault_routes.router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], allow_headers=["*"])
     app.add_middleware(RequestMetrics, registry=app.state.metrics_registry)

@@ -11,11 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / '.linli' / 'linli.db'}"
+# The vault's own database: never the index's, which is rebuilt from the chain at will.
+DEFAULT_VAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / '.linli' / 'vault.db'}"
 
 
 class Settings(BaseSettings):
@@ -63,6 +65,32 @@ class Settings(BaseSettings):
     # Lag (blocks) above which /health reports the indexer as unhealthy.
     health_max_lag: int = Field(default=20, ge=0)
 
+    # Vault (backend/vault): residents' personal data, encrypted, behind Sign-In with Ethereum.
+    # False for processes that never serve it (the indexer), so they need none of its secrets.
+    vault_enabled: bool = True
+    vault_database_url: str = DEFAULT_VAULT_DATABASE_URL
+    # AES-256-GCM key: 32 bytes as 64 hex digits or base64. Outside production a missing key
+    # is generated once into vault_key_file (0600) with a warning.
+    vault_key: SecretStr | None = None
+    # Keys still accepted for decryption while `python -m backend.vault rotate-key` re-encrypts.
+    vault_previous_keys: list[SecretStr] = Field(default_factory=list)
+    vault_key_file: Path = PROJECT_ROOT / ".linli" / "vault.key"
+    # Private key of the vault's DataConsent logger account. On a local chain (31337/1337)
+    # the default is anvil's test account 8, the account `ape run deploy` appoints.
+    vault_logger_key: SecretStr | None = None
+    # Deployment manifests of the communities whose residents' data the vault keeps;
+    # empty: LINLI_MANIFEST, else (development only) every deployments/*.json.
+    vault_manifests: list[Path] = Field(default_factory=list)
+    # What a SIWE message must name: the pages' host[:port] and the URI they sign in to.
+    vault_siwe_domain: str = Field(default="127.0.0.1:8000", min_length=1, max_length=253, pattern=r"^[^/?#\s]+$")
+    vault_siwe_uri: str = Field(default="http://127.0.0.1:8000", min_length=1, max_length=512)
+    vault_session_lifetime_s: int = Field(default=3600, ge=60, le=7 * 86400)
+    vault_nonce_lifetime_s: int = Field(default=300, ge=30, le=3600)
+    # Sign-in requests (nonce and login together) per minute, per address and per client IP.
+    vault_login_rate_per_minute: int = Field(default=20, ge=1, le=10_000)
+    # How long a grantee's read waits for its log_access receipt before giving up (503).
+    vault_receipt_timeout_s: float = Field(default=30.0, gt=0, le=600)
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":
         if self.environment == "production":
@@ -70,6 +98,12 @@ class Settings(BaseSettings):
                 raise ValueError("LINLI_CORS_ORIGINS must name the dashboards' origins in production, not '*'")
             if self.fault_point:
                 raise ValueError("LINLI_FAULT_POINT is a test hook and must be empty in production")
+            if self.vault_enabled and self.vault_key is None:
+                raise ValueError("LINLI_VAULT_KEY must be set in production (32 bytes, hex or base64); "
+                                 "a generated key file is for development only")
+            if self.vault_enabled and self.vault_logger_key is None:
+                raise ValueError("LINLI_VAULT_LOGGER_KEY must be set in production: the key of the account "
+                                 "the committee appointed DataConsent logger")
         return self
 
 

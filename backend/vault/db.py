@@ -1,0 +1,38 @@
+"""The vault's database: its own engine and its own Alembic history.
+
+The vault is not the index. The index can be dropped and rebuilt from the chain at any
+time; the vault holds what exists nowhere else (encrypted personal data, the record of
+served reads), so it lives in a separate database with a separate version table and
+nothing that resets the index ever touches it. Back it up with the vault key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+from backend.core.db import make_engine, normalise_url
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "vault_alembic_version"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    # ConfigParser interpolation: a literal % in a password must be doubled.
+    config.set_main_option("sqlalchemy.url", normalise_url(database_url).replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Bring the vault database to the newest schema (idempotent)."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def make_vault_engine(database_url: str) -> Engine:
+    return make_engine(database_url, pool_size=5)
+

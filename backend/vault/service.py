@@ -1,0 +1,218 @@
+"""The vault: what each endpoint does, independent of HTTP.
+
+One `Vault` per API process, built on the first vault request (so an API that never
+serves the vault opens neither its database nor its key). Errors are typed so the
+routes turn each into a clear 4xx/503, never a 500:
+
+- SignInError (401), Forbidden (403), NotFound (404), Conflict (409),
+  ChainUnavailable (503).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from eth_utils import to_checksum_address
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from backend.core.config import PROJECT_ROOT, Settings
+from backend.identity import identity_commitment
+from backend.vault import siwe_auth, store
+from backend.vault.chain import AccessRefused, ChainUnavailable, CommunityContracts, VaultChain, load_communities, \
+    manifests_for
+from backend.vault.crypto import KeyRing, load_keyring
+from backend.vault.db import make_vault_engine, upgrade
+from backend.vault.fields import SCOPE_FIELDS, purpose_hash, scope_id
+
+log = logging.getLogger("linli.vault")
+
+
+class Forbidden(Exception):
+    """Authenticated, but not allowed (403)."""
+
+
+class NotFound(Exception):
+    """No such community or no such data (404)."""
+
+
+class Conflict(Exception):
+    """The stored data cannot be served as it is (409)."""
+
+
+@dataclass
+class ServedRead:
+    fields: dict[str, str]
+    tx_hash: str
+    block_number: int
+    grant_version: int
+    purpose_hash: str
+    accessed_at: int
+
+
+class Vault:
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time,
+                 keyring: KeyRing | None = None):
+        self.settings = settings
+        self.clock = clock
+        self.keys = keyring or load_keyring(settings)
+        upgrade(settings.vault_database_url)
+        self.engine: Engine = make_vault_engine(settings.vault_database_url)
+        self.communities = load_communities(manifests_for(settings, PROJECT_ROOT))
+        logger_key = settings.vault_logger_key.get_secret_value() if settings.vault_logger_key else None
+        self.chain = VaultChain(settings.rpc_url, logger_key, timeout_s=settings.rpc_timeout_s,
+                                receipt_timeout_s=settings.vault_receipt_timeout_s)
+        self.login_limiter = siwe_auth.RateLimiter(settings.vault_login_rate_per_minute)
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def community(self, community: str) -> CommunityContracts:
+        contracts = self.communities.get(community.lower())
+        if contracts is None:
+            raise NotFound(f"community {community.lower()} is not served by this vault")
+        return contracts
+
+    # ------------------------------------------------------------ sign-in
+
+    def issue_nonce(self, address: str) -> dict:
+        chain_id = self.chain.chain_id()
+        now = self.now()
+        with self.engine.begin() as conn:
+            nonce, expires = siwe_auth.issue_nonce(conn, address.lower(), now, self.settings.vault_nonce_lifetime_s)
+        message = siwe_auth.prepare_message(
+            domain=self.settings.vault_siwe_domain, uri=self.settings.vault_siwe_uri, chain_id=chain_id,
+            address_checksum=to_checksum_address(address), nonce=nonce, now=now, expires_at=expires)
+        return {"nonce": nonce, "expires_at": expires, "domain": self.settings.vault_siwe_domain,
+                "uri": self.settings.vault_siwe_uri, "chain_id": chain_id, "statement": siwe_auth.STATEMENT,
+                "message": message}
+
+    def login(self, message_text: str, signature: str) -> dict:
+        message = siwe_auth.parse_message(message_text)  # ValueError -> 422
+        chain_id = self.chain.chain_id()
+        now = self.now()
+        with self.engine.begin() as conn:
+            try:
+                address = siwe_auth.verify_login(conn, message, signature, domain=self.settings.vault_siwe_domain,
+                                                 uri=self.settings.vault_siwe_uri, chain_id=chain_id, now=now)
+            except siwe_auth.SignInError as exc:
+                refused = exc  # leave the block normally: the consumed nonce is committed
+            else:
+                token, expires = siwe_auth.open_session(conn, address, chain_id, now,
+                                                        self.settings.vault_session_lifetime_s, message)
+                log.info("vault sign-in %s", address)
+                return {"token": token, "token_type": "bearer", "address": address, "expires_at": expires}
+        raise refused
+
+    def session(self, token: str) -> siwe_auth.Session | None:
+        with self.engine.connect() as conn:
+            return siwe_auth.session_for(conn, token, self.now())
+
+    def logout(self, session: siwe_auth.Session) -> None:
+        with self.engine.begin() as conn:
+            siwe_auth.close_session(conn, session.token_hash, self.now())
+
+    # ------------------------------------------------------------ the resident's own data
+
+    def own_profile(self, community: str, resident: str, log_limit: int) -> dict:
+        key = self.community(community).community
+        with self.engine.connect() as conn:
+            profile = store.read_fields(conn, self.keys, key, resident)
+            reads = store.served_reads_of(conn, self.keys, key, resident, log_limit)
+        return {"community": key, "resident": resident, "fields": profile.values, "unreadable": profile.unreadable,
+                "updated_at": profile.updated_at, "access_log": reads}
+
+    def access_log(self, community: str, resident: str, limit: int, before_id: int | None) -> list[dict]:
+        key = self.community(community).community
+        with self.engine.connect() as conn:
+            return store.served_reads_of(conn, self.keys, key, resident, limit, before_id=before_id)
+
+    def write_profile(self, community: str, resident: str, values: dict[str, str | None]) -> dict:
+        contracts = self.community(community)
+        if not self.chain.is_member(contracts, resident):
+            raise Forbidden("only a current owner or linked resident of this community keeps data in its vault")
+        for attempt in (1, 2):
+            try:
+                with self.engine.begin() as conn:
+                    store.put_fields(conn, self.keys, contracts.community, resident, values, self.now())
+                break
+            except IntegrityError:
+                # Two writes of the same new field raced to insert it: the second one updates.
+                if attempt == 2:
+                    raise
+        log.info("vault profile of %s updated: fields %s", resident, ",".join(sorted(values)))
+        return self.own_profile(community, resident, log_limit=0)
+
+    def erase_profile(self, community: str, resident: str) -> int:
+        key = self.community(community).community
+        with self.engine.begin() as conn:
+            return store.erase_fields(conn, key, resident)
+
+    # ------------------------------------------------------------ a grantee's read
+
+    def grantee_read(self, community: str, resident: str, grantee: str, scope: str, purpose: str) -> ServedRead:
+        """Serve one scope of a resident's data to a grantee, logged on chain first."""
+        contracts = self.community(community)
+        scope_bytes = scope_id(scope)
+        fields = SCOPE_FIELDS[scope]
+        refusal = self.chain.grant_refusal(contracts, resident, grantee, scope_bytes)
+        if refusal is not None:
+            raise Forbidden(f"no live grant for scope {scope!r}: {refusal}")
+        with self.engine.connect() as conn:
+            profile = store.read_fields(conn, self.keys, contracts.community, resident, only=fields)
+        if profile.unreadable:
+            raise Conflict(f"stored field(s) {', '.join(profile.unreadable)} failed their integrity check; "
+                           "nothing was served or logged")
+        if not profile.values:
+            raise NotFound(f"the resident keeps no data for scope {scope!r}; nothing was logged")
+        purpose_digest = purpose_hash(purpose)
+        try:
+            logged = self.chain.log_access(contracts, resident, grantee, scope_bytes, purpose_digest)
+        except AccessRefused as exc:
+            raise Forbidden(f"DataConsent refused the access log: {exc}") from None
+        # The chain has the log: the record here is the resident's view of it (and the
+        # purpose in words, which the chain holds only as a hash).
+        with self.engine.begin() as conn:
+            store.record_served_read(
+                conn, self.keys, community=contracts.community, resident=resident, grantee=grantee, scope=scope,
+                fields=tuple(profile.values), purpose=purpose, purpose_hash="0x" + purpose_digest.hex(),
+                grant_version=logged.version, tx_hash=logged.tx_hash, block_number=logged.block_number,
+                accessed_at=logged.accessed_at, now=self.now())
+        log.info("vault served scope %s of %s to %s (tx %s)", scope, resident, grantee, logged.tx_hash)
+        return ServedRead(profile.values, logged.tx_hash, logged.block_number, logged.version,
+                          "0x" + purpose_digest.hex(), logged.accessed_at)
+
+    # ------------------------------------------------------------ the committee's check
+
+    def commitment_check(self, community: str, resident: str, caller: str) -> dict:
+        contracts = self.community(community)
+        if not self.chain.is_committee(contracts, caller):
+            raise Forbidden("only a member of the owners' committee checks commitments")
+        registered = self.chain.commitment_of(contracts, resident)
+        result = {"community": contracts.community, "resident": resident, "registered_as": None,
+                  "chain_commitment": None}
+        if registered is None:
+            return {**result, "result": "not_registered"}
+        kind, commitment = registered
+        result.update(registered_as=kind, chain_commitment="0x" + commitment.hex())
+        with self.engine.connect() as conn:
+            profile = store.read_fields(conn, self.keys, contracts.community, resident,
+                                        only=("id_number", "identity_salt"))
+        if profile.unreadable:
+            return {**result, "result": "unreadable"}
+        id_number, salt = profile.values.get("id_number"), profile.values.get("identity_salt")
+        if id_number is None or salt is None:
+            return {**result, "result": "no_data"}
+        try:
+            computed = identity_commitment(id_number, bytes.fromhex(salt[2:]))
+        except ValueError:
+            return {**result, "result": "mismatch"}
+        log.info("vault commitment check of %s by %s", resident, caller)
+        return {**result, "result": "match" if computed == commitment else "mismatch"}
+

@@ -1,0 +1,191 @@
+"""Sign-In with Ethereum (EIP-4361, the `siwe` package) and the vault's sessions.
+
+- The server issues a nonce for an address; it is single use and expires
+  (vault_nonce_lifetime_s). Consuming it is one conditional UPDATE, so two logins
+  racing with the same signed message cannot both succeed.
+- A login verifies the message's domain, URI, chain id, nonce, issued-at, expiration
+  and not-before, then the signature (an externally owned account: EIP-1271 contract
+  wallets are not accepted).
+- A session token is 32 random bytes sent as a Bearer token; the database keeps only
+  its SHA-256, with an expiry (the shorter of the session lifetime and the message's
+  expiration) and a revocation time (logout).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+import threading
+import time
+import warnings
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from backend.vault.models import sessions, siwe_nonces
+
+with warnings.catch_warnings():
+    # abnf warns while siwe's grammar loads (it redefines RFC 5234 core rules the same way).
+    warnings.simplefilter("ignore")
+    from siwe import SiweMessage
+    from siwe.siwe import (DomainMismatch, ExpiredMessage, InvalidSignature, NotYetValidMessage,
+                           VerificationError)
+
+NONCE_ALPHABET = string.ascii_letters + string.digits
+NONCE_LENGTH = 24  # ~143 bits; EIP-4361 asks for at least 8 alphanumerics
+STATEMENT = "Sign in to the Linli vault to read and manage personal data."
+# A message issued further than this in the future (clock skew) is refused.
+MAX_ISSUED_AHEAD_S = 60
+
+
+class SignInError(Exception):
+    """A login refused (401), with the reason in words."""
+
+
+@dataclass(frozen=True)
+class Session:
+    address: str  # lower case
+    expires_at: int
+    token_hash: str
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_nonce(conn: Connection, address: str, now: int, lifetime_s: int) -> tuple[str, int]:
+    """A fresh nonce bound to `address` (lower case); also drops nonces long expired."""
+    conn.execute(delete(siwe_nonces).where(siwe_nonces.c.expires_at < now - 86400))
+    nonce = "".join(secrets.choice(NONCE_ALPHABET) for _ in range(NONCE_LENGTH))
+    expires = now + lifetime_s
+    conn.execute(insert(siwe_nonces).values(nonce=nonce, address=address, issued_at=now, expires_at=expires))
+    return nonce, expires
+
+
+def prepare_message(*, domain: str, uri: str, chain_id: int, address_checksum: str, nonce: str, now: int,
+                    expires_at: int) -> str:
+    """The EIP-4361 text a wallet signs, as the vault expects it."""
+    return SiweMessage(
+        domain=domain, address=address_checksum, statement=STATEMENT, uri=uri, version="1", chain_id=chain_id,
+        nonce=nonce, issued_at=_iso(now), expiration_time=_iso(expires_at),
+    ).prepare_message()
+
+
+def parse_message(text: str) -> SiweMessage:
+    """Parse an EIP-4361 message; ValueError when it is not one."""
+    try:
+        return SiweMessage.from_message(text)
+    except Exception as exc:  # the ABNF parser and pydantic raise several kinds
+        raise ValueError(f"not an EIP-4361 message: {type(exc).__name__}") from None
+
+
+def verify_login(conn: Connection, message: SiweMessage, signature: str, *, domain: str, uri: str, chain_id: int,
+                 now: int) -> str:
+    """Check a signed message and consume its nonce; returns the signer's address (lower case)."""
+    address = message.address.lower()
+    # Consume the nonce first, whatever follows: a nonce is tried once, never twice.
+    consumed = conn.execute(
+        update(siwe_nonces)
+        .where(siwe_nonces.c.nonce == message.nonce, siwe_nonces.c.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    row = conn.execute(select(siwe_nonces).where(siwe_nonces.c.nonce == message.nonce)).mappings().first()
+    if row is None:
+        raise SignInError("unknown nonce: ask POST /vault/siwe/nonce for one")
+    if not consumed:
+        raise SignInError("this nonce was already used: sign in again with a new one")
+    if row["expires_at"] <= now:
+        raise SignInError("the nonce has expired: sign in again with a new one")
+    if row["address"] != address:
+        raise SignInError("the nonce was issued for another address")
+    if message.domain != domain:
+        raise SignInError(f"the message is for domain {message.domain!r}, not {domain!r}")
+    if message.uri != uri:
+        raise SignInError(f"the message is for URI {message.uri!r}, not {uri!r}")
+    if message.chain_id != chain_id:
+        raise SignInError(f"the message is for chain {message.chain_id}, not {chain_id}")
+    try:
+        issued = message.issued_at._datetime.timestamp()
+    except (TypeError, ValueError):
+        raise SignInError("the message's Issued At is not a valid time") from None
+    if issued > now + MAX_ISSUED_AHEAD_S:
+        raise SignInError("the message was issued in the future")
+    try:
+        message.verify(signature, domain=domain, nonce=row["nonce"],
+                       timestamp=datetime.fromtimestamp(now, tz=timezone.utc))
+    except ExpiredMessage:
+        raise SignInError("the message has expired") from None
+    except NotYetValidMessage:
+        raise SignInError("the message is not valid yet (Not Before)") from None
+    except DomainMismatch:
+        raise SignInError("the message is for another domain") from None
+    except InvalidSignature:
+        raise SignInError("the signature is not the address's signature of this message") from None
+    except VerificationError:
+        raise SignInError("the message does not verify") from None
+    except Exception:  # malformed signature bytes, naive datetimes in the message
+        raise SignInError("the signature or the message's times cannot be checked") from None
+    return address
+
+
+def open_session(conn: Connection, address: str, chain_id: int, now: int, lifetime_s: int,
+                 message: SiweMessage) -> tuple[str, int]:
+    """A new session token for `address`; returns the token (shown once) and its expiry."""
+    expires = now + lifetime_s
+    if message.expiration_time is not None:
+        expires = min(expires, int(message.expiration_time._datetime.timestamp()))
+    token = secrets.token_urlsafe(32)
+    conn.execute(insert(sessions).values(token_hash=token_hash(token), address=address, chain_id=chain_id,
+                                         created_at=now, expires_at=expires))
+    conn.execute(delete(sessions).where(sessions.c.expires_at < now - 86400))
+    return token, expires
+
+
+def session_for(conn: Connection, token: str, now: int) -> Session | None:
+    """The live session of a token, or None (unknown, expired or logged out)."""
+    digest = token_hash(token)
+    row = conn.execute(select(sessions).where(sessions.c.token_hash == digest)).mappings().first()
+    if row is None or row["revoked_at"] is not None or row["expires_at"] <= now:
+        return None
+    return Session(row["address"], row["expires_at"], digest)
+
+
+def close_session(conn: Connection, digest: str, now: int) -> None:
+    conn.execute(update(sessions).where(sessions.c.token_hash == digest).values(revoked_at=now))
+
+
+class RateLimiter:
+    """At most `limit` hits per key in any window of `window_s` seconds (per process)."""
+
+    def __init__(self, limit: int, window_s: float = 60.0, clock=time.monotonic):
+        self.limit = limit
+        self.window_s = window_s
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, *keys: str) -> float | None:
+        """Count one hit on every key; the seconds to wait if any key is over its limit, else None."""
+        now = self._clock()
+        with self._lock:
+            wait = None
+            for key in keys:
+                hits = self._hits.setdefault(key, deque())
+                while hits and hits[0] <= now - self.window_s:
+                    hits.popleft()
+                if len(hits) >= self.limit:
+                    wait = max(wait or 0.0, hits[0] + self.window_s - now)
+            if wait is not None:
+                return wait
+            for key in keys:
+                self._hits[key].append(now)
+            if len(self._hits) > 100_000:  # bound the memory an address-spraying client can take
+                self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - self.window_s}
+            return None
