@@ -18,9 +18,10 @@ from sqlalchemy import Connection, Table, and_, bindparam, delete, select, text,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.db.models import Base
-from backend.indexer.specs import PROPOSAL_ID_TABLES, RAW_JSON_COLUMNS
+from backend.indexer.specs import DECIMAL_COLUMNS, HASH_ID_COLUMNS, PROPOSAL_ID_TABLES, RAW_JSON_COLUMNS
 
-RAW_FILLED = frozenset(PROPOSAL_ID_TABLES) | frozenset(RAW_JSON_COLUMNS)
+RAW_FILLED = frozenset(PROPOSAL_ID_TABLES) | frozenset(RAW_JSON_COLUMNS) | frozenset(HASH_ID_COLUMNS) \
+    | frozenset(DECIMAL_COLUMNS)
 
 ZERO_ADDRESS = "0x" + "0" * 40
 T = Base.metadata.tables
@@ -126,8 +127,9 @@ def _apply_movements(conn: Connection, community: str, movements: Iterable[dict[
 
 
 def fill_from_raw(conn: Connection, community: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
-    """Fill the columns the spec rows leave empty (specs.RAW_JSON_COLUMNS and the
-    proposal ids of specs.PROPOSAL_ID_TABLES) of freshly inserted event rows.
+    """Fill the columns the spec rows leave empty (specs.RAW_JSON_COLUMNS, the proposal
+    ids of specs.PROPOSAL_ID_TABLES, specs.HASH_ID_COLUMNS and specs.DECIMAL_COLUMNS)
+    of freshly inserted event rows.
 
     The arguments are read back from the raw event inserted in the same transaction:
     its JSON keeps arrays and exact uint256 integers.
@@ -136,11 +138,14 @@ def fill_from_raw(conn: Connection, community: str, rows: Sequence[tuple[str, di
         return
     raw = T["raw_events"]
     hashes = sorted({row["tx_hash"] for _, row in rows})
+    # chain_id leads the raw table's primary key: with it the lookup uses that index.
+    chain_id = rows[0][1]["chain_id"]
     args_by_key: dict[tuple[str, int], dict[str, Any]] = {}
     for start in range(0, len(hashes), 500):
         for tx_hash, log_index, args in conn.execute(
             select(raw.c.tx_hash, raw.c.log_index, raw.c.args).where(
-                raw.c.community == community, raw.c.tx_hash.in_(hashes[start:start + 500]))
+                raw.c.chain_id == chain_id, raw.c.community == community,
+                raw.c.tx_hash.in_(hashes[start:start + 500]))
         ):
             args_by_key[(tx_hash, log_index)] = args
     by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -151,6 +156,10 @@ def fill_from_raw(conn: Connection, community: str, rows: Sequence[tuple[str, di
             values["proposal_id"] = str(int(args[PROPOSAL_ID_TABLES[table_name]]))
         for column, argument in RAW_JSON_COLUMNS.get(table_name, {}).items():
             values[column] = list(args.get(argument) or [])
+        for column, argument in HASH_ID_COLUMNS.get(table_name, {}).items():
+            values[column] = None if args.get(argument) is None else f"0x{int(args[argument]):064x}"
+        for column, argument in DECIMAL_COLUMNS.get(table_name, {}).items():
+            values[column] = None if args.get(argument) is None else str(int(args[argument]))
         row.update(values)
         by_table[table_name].append({"k_chain": row["chain_id"], "k_tx": row["tx_hash"], "k_log": row["log_index"],
                                      **{f"v_{c}": v for c, v in values.items()}})

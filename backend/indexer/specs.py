@@ -11,9 +11,10 @@ Adding a contract's events (e.g. PropertyFees) is:
   2. rows in EVENT_SPECS below;
   3. if a state table derives from them, a projection in projections.py.
 Arguments the bulk insert cannot take as they are (arrays for JSON columns, uint256
-values beyond SQLite's 64 bits such as proposal ids) are left out of `columns` and
-named in RAW_JSON_COLUMNS / PROPOSAL_ID_TABLES: the projection fills them from the
-raw event in the same transaction.
+values beyond SQLite's 64 bits such as proposal ids, work ids and household keys)
+are left out of `columns` and named in RAW_JSON_COLUMNS / PROPOSAL_ID_TABLES /
+HASH_ID_COLUMNS / DECIMAL_COLUMNS: the projection fills them from the raw event in
+the same transaction. Amounts stay integers (Uint256 columns) as everywhere.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ REGISTRY = "HouseholdRegistry"
 POINTS = "CommunityPoints"
 FEES = "PropertyFees"
 ASSEMBLY = "OwnersAssembly"
+CULTURE = "CultureWorks"
+ACTIVITIES = "CommunityActivities"
+PROMOTIONS = "MerchantPromotions"
 
 
 def setting(name: str) -> Mapping[str, Any]:
@@ -151,6 +155,46 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(ASSEMBLY, "VotingRulesSet", "voting_rules_changes",
               same("min_notice", "min_voting_period", "max_voting_period", "objection_window")),
     EventSpec(ASSEMBLY, "MajorCallSet", "major_call_changes", same("target", "selector", "major")),
+    # CultureWorks. Token ids (sha256 values) and household keys (up to 2**128) are
+    # not mapped here: HASH_ID_COLUMNS / DECIMAL_COLUMNS below fill them. A mint's
+    # `work_id` is its `content_hash`, which the contract makes equal to the token id.
+    EventSpec(CULTURE, "WorkMinted", "work_mints", cols("creator", "kind", "title", "uri", work_id="content_hash")),
+    EventSpec(CULTURE, "WorkLiked", "work_likes",
+              same("liker", "creator", "points_minted", "day", "creator_day_total")),
+    EventSpec(CULTURE, "WorkGifted", "work_gifts", same("creator", "recipient")),
+    EventSpec(CULTURE, "WorkHidden", "work_visibility_changes", cols("reason_hash", changed_by="hidden_by"),
+              MappingProxyType({"hidden": True})),
+    EventSpec(CULTURE, "WorkUnhidden", "work_visibility_changes", cols("reason_hash", changed_by="unhidden_by"),
+              MappingProxyType({"hidden": False})),
+    EventSpec(CULTURE, "Transfer", "work_transfers", same("sender", "receiver")),
+    EventSpec(CULTURE, "ExhibitionCreated", "exhibitions", same("exhibition_id", "title", "created_by")),
+    EventSpec(CULTURE, "ExhibitionWorkAdded", "exhibition_changes", cols("exhibition_id", "size", changed_by="added_by"),
+              MappingProxyType({"added": True})),
+    EventSpec(CULTURE, "ExhibitionWorkRemoved", "exhibition_changes",
+              cols("exhibition_id", "size", changed_by="removed_by"), MappingProxyType({"added": False})),
+    EventSpec(CULTURE, "LikeRewardSet", "like_reward_changes", same("rate", "daily_cap", "set_by")),
+    EventSpec(CULTURE, "GiftsSwitched", "gift_switches", same("enabled", "set_by")),
+    EventSpec(CULTURE, "RoleMinterChanged", "culture_minter_changes", same("minter", "status")),
+    EventSpec(CULTURE, "OwnershipTransferred", "culture_ownership_changes", same("previous_owner", "new_owner")),
+    # CommunityActivities.
+    EventSpec(ACTIVITIES, "ActivityCreated", "activities",
+              cols("activity_id", "organiser", "created_by", "title", "description_hash", "capacity", "points",
+                   "status", starts_at="start", ends_at="end")),
+    EventSpec(ACTIVITIES, "ActivityApproved", "activity_approvals", cols("activity_id", approved_by="committee")),
+    EventSpec(ACTIVITIES, "ActivityCancelled", "activity_cancellations",
+              same("activity_id", "cancelled_by", "reason_hash")),
+    EventSpec(ACTIVITIES, "SignedUp", "activity_sign_ups", same("activity_id", "resident", "signed_up"),
+              MappingProxyType({"cancelled": False})),
+    EventSpec(ACTIVITIES, "SignUpCancelled", "activity_sign_ups", same("activity_id", "resident", "signed_up"),
+              MappingProxyType({"cancelled": True})),
+    EventSpec(ACTIVITIES, "CheckedIn", "activity_check_ins",
+              same("activity_id", "attendee", "checked_in_by", "points", "by_code")),
+    EventSpec(ACTIVITIES, "FeedbackGiven", "activity_feedback", same("activity_id", "attendee", "score", "text_hash")),
+    EventSpec(ACTIVITIES, "MaxPointsChanged", "activity_max_points_changes", cols("max_points", set_by="committee")),
+    # MerchantPromotions.
+    EventSpec(PROMOTIONS, "PriceSet", "promotion_prices", cols("placement", "price", set_by="committee")),
+    EventSpec(PROMOTIONS, "PromotionBought", "promotions",
+              same("placement", "period", "merchant", "price", "period_start", "period_end")),
 )
 
 # Columns filled by projections.fill_from_raw from the raw event's arguments, in the
@@ -166,6 +210,23 @@ RAW_JSON_COLUMNS: Mapping[str, Mapping[str, str]] = MappingProxyType({
 PROPOSAL_ID_TABLES: Mapping[str, str] = MappingProxyType({
     spec.table: "proposalId" for spec in EVENT_SPECS if spec.contract == ASSEMBLY
     and spec.table not in ("voting_rules_changes", "major_call_changes")
+})
+# - uint256 hashes used as ids (CultureWorks token ids: the file's sha256) as 0x + 64
+#   lower-case hex digits, the way a bytes32 is stored, so a work id reads as the hash
+#   of its file (table -> {column: argument});
+HASH_ID_COLUMNS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "work_likes": cols(work_id="token_id"),
+    "work_gifts": cols(work_id="token_id"),
+    "work_visibility_changes": cols(work_id="token_id"),
+    "work_transfers": cols(work_id="token_id"),
+    "exhibition_changes": cols(work_id="token_id"),
+})
+# - other uint256 keys beyond 64 bits as decimal strings (registry household keys:
+#   an owner's identity + 1, or 2**128 | unit id for a unit's residents).
+DECIMAL_COLUMNS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "work_mints": same("household"),
+    "work_likes": same("household"),
+    "work_gifts": same("recipient_household"),
 })
 
 
