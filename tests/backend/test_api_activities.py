@@ -137,7 +137,8 @@ def test_promotions_equal_the_contract_and_reach_public_income(activities_api, m
         holder, paid = promotions.slot(s["placement"], s["period"])
         assert (s["merchant"], s["price"]) == (holder.lower(), paid)
         assert s["public_income"] == s["price"]
-        assert (s["period_start"], s["period_end"]) == (fees.month_start(s["period"]), fees.month_start(s["period"] + 1))
+        assert (s["period_start"], s["period_end"]) == (fees.month_start(s["period"]),
+                                                        fees.month_start(s["period"] + 1))
     assert [s["price"] for s in slots] == [500_00, 300_00, 600_00, 600_00]
     monthly = client.get(f"{base}/promotions/monthly").json()["items"]
     assert [(m["period"], m["slots"], m["paid"], m["by_placement"]) for m in monthly] == [

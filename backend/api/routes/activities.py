@@ -99,9 +99,9 @@ def _by_activity(session: Session, query, ids: list[int]) -> dict[int, tuple]:
 def _activities(session: Session, community: str, rows: list[Any], now: int) -> list[dict[str, Any]]:
     """Activity items for creation rows, with status, counts and feedback (one query each)."""
     ids = [r["activity_id"] for r in rows]
-    approvals = _by_activity(session, select(ActivityApproval.activity_id, ActivityApproval.approved_by,
-                                             ActivityApproval.block_number)
-                             .where(ActivityApproval.community == community, ActivityApproval.activity_id.in_(ids)), ids)
+    approvals = _by_activity(session, select(
+        ActivityApproval.activity_id, ActivityApproval.approved_by, ActivityApproval.block_number)
+        .where(ActivityApproval.community == community, ActivityApproval.activity_id.in_(ids)), ids)
     cancellations = _by_activity(session, select(
         ActivityCancellation.activity_id, ActivityCancellation.cancelled_by, ActivityCancellation.reason_hash,
         ActivityCancellation.block_number).where(ActivityCancellation.community == community,
@@ -112,9 +112,10 @@ def _activities(session: Session, community: str, rows: list[Any], now: int) -> 
     attendance = _by_activity(session, select(CheckIn.activity_id, func.count(), func.sum(CheckIn.points))
                               .where(CheckIn.community == community, CheckIn.activity_id.in_(ids))
                               .group_by(CheckIn.activity_id), ids)
-    feedback = _by_activity(session, select(ActivityFeedback.activity_id, func.count(), func.sum(ActivityFeedback.score))
-                            .where(ActivityFeedback.community == community, ActivityFeedback.activity_id.in_(ids))
-                            .group_by(ActivityFeedback.activity_id), ids)
+    feedback = _by_activity(session, select(
+        ActivityFeedback.activity_id, func.count(), func.sum(ActivityFeedback.score))
+        .where(ActivityFeedback.community == community, ActivityFeedback.activity_id.in_(ids))
+        .group_by(ActivityFeedback.activity_id), ids)
     out = []
     for r in rows:
         activity_id = r["activity_id"]

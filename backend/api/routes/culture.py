@@ -63,7 +63,8 @@ WorkIdPath = Annotated[str, Path(pattern=HASH_PATTERN, description="Work id: 0x 
 ContentHashPath = Annotated[str, Path(pattern=HASH_PATTERN, description="sha256 of the file, 0x + 64 hex digits")]
 ExhibitionPath = Annotated[int, Path(ge=1, le=MAX_BLOCK, description="Exhibition id (1, 2, …)")]
 KindQuery = Annotated[int | None, Query(ge=0, le=5, description="0 calligraphy … 5 other")]
-ExhibitionQuery = Annotated[int | None, Query(ge=1, le=MAX_BLOCK, description="Only works shown now in this exhibition")]
+ExhibitionQuery = Annotated[int | None, Query(ge=1, le=MAX_BLOCK,
+                                              description="Only works shown now in this exhibition")]
 HiddenQuery = Annotated[bool | None, Query(description="true: only hidden works; false: only works on show")]
 
 
