@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from backend.api.routes import assembly, community, events, fees, health, points, units
+from backend.api.routes import activities, assembly, community, culture, events, fees, health, points, promotions, units
 from backend.api.routes import vault as vault_routes
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, make_sessionmaker
@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.metrics_registry = CollectorRegistry()
     app.state.community_records = {}
-    for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router):
+    for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router,
+                   culture.router, activities.router, promotions.router):
         app.include_router(router, prefix=API_PREFIX)
     # The vault (backend/vault): SIWE sessions, writes, logged reads; its own database, built on first use.
     app.state.vault = None

@@ -1,5 +1,4 @@
-"""State tables (units, owners, residents, role members, merchants, balances), and
-the proposal ids of the assembly's event rows.
+"""State tables (units, owners, residents, role members, merchants, balances).
 
 They are projections of the event tables: `apply` moves them forward by a batch of
 freshly inserted event rows (in chain order, inside the batch's transaction), and
@@ -14,13 +13,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, select, text, update
+from sqlalchemy import Connection, Table, and_, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.db.models import Base
-from backend.indexer.specs import PROPOSAL_ID_TABLES, RAW_JSON_COLUMNS
 
-RAW_FILLED = frozenset(PROPOSAL_ID_TABLES) | frozenset(RAW_JSON_COLUMNS)
 
 ZERO_ADDRESS = "0x" + "0" * 40
 T = Base.metadata.tables
@@ -125,60 +122,15 @@ def _apply_movements(conn: Connection, community: str, movements: Iterable[dict[
     conn.execute(stmt, rows)
 
 
-def fill_from_raw(conn: Connection, community: str, rows: Sequence[tuple[str, dict[str, Any]]]) -> None:
-    """Fill the columns the spec rows leave empty (specs.RAW_JSON_COLUMNS and the
-    proposal ids of specs.PROPOSAL_ID_TABLES) of freshly inserted event rows.
-
-    The arguments are read back from the raw event inserted in the same transaction:
-    its JSON keeps arrays and exact uint256 integers.
-    """
-    if not rows:
-        return
-    raw = T["raw_events"]
-    hashes = sorted({row["tx_hash"] for _, row in rows})
-    args_by_key: dict[tuple[str, int], dict[str, Any]] = {}
-    for start in range(0, len(hashes), 500):
-        for tx_hash, log_index, args in conn.execute(
-            select(raw.c.tx_hash, raw.c.log_index, raw.c.args).where(
-                raw.c.community == community, raw.c.tx_hash.in_(hashes[start:start + 500]))
-        ):
-            args_by_key[(tx_hash, log_index)] = args
-    by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for table_name, row in rows:
-        args = args_by_key.get((row["tx_hash"], row["log_index"])) or {}
-        values: dict[str, Any] = {}
-        if table_name in PROPOSAL_ID_TABLES and args.get(PROPOSAL_ID_TABLES[table_name]) is not None:
-            values["proposal_id"] = str(int(args[PROPOSAL_ID_TABLES[table_name]]))
-        for column, argument in RAW_JSON_COLUMNS.get(table_name, {}).items():
-            values[column] = list(args.get(argument) or [])
-        row.update(values)
-        by_table[table_name].append({"k_chain": row["chain_id"], "k_tx": row["tx_hash"], "k_log": row["log_index"],
-                                     **{f"v_{c}": v for c, v in values.items()}})
-    for table_name, params in by_table.items():
-        table = T[table_name]
-        names = [key[2:] for key in params[0] if key.startswith("v_")]
-        conn.execute(
-            update(table)
-            .where(table.c.chain_id == bindparam("k_chain"), table.c.tx_hash == bindparam("k_tx"),
-                   table.c.log_index == bindparam("k_log"))
-            .values({name: bindparam(f"v_{name}") for name in names}),
-            params,
-        )
-
-
 def apply(conn: Connection, community: str, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """Move the state tables forward by `events` ((table, row) in chain order)."""
     movements = []
-    raw_filled = []
     for table, row in events:
         if table == "points_movements":
             movements.append(row)
         elif table in STATE_SOURCES:
             _apply_state_event(conn, community, table, row)
-        elif table in RAW_FILLED:
-            raw_filled.append((table, row))
     _apply_movements(conn, community, movements)
-    fill_from_raw(conn, community, raw_filled)
 
 
 def rebuild(conn: Connection, community: str) -> None:

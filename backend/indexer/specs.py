@@ -70,6 +70,9 @@ POINTS = "CommunityPoints"
 FEES = "PropertyFees"
 ASSEMBLY = "OwnersAssembly"
 TIMELOCK = "AssemblyTimelock"
+CULTURE = "CultureWorks"
+ACTIVITIES = "CommunityActivities"
+PROMOTIONS = "MerchantPromotions"
 
 
 def setting(name: str) -> Mapping[str, Any]:
@@ -78,6 +81,11 @@ def setting(name: str) -> Mapping[str, Any]:
 
 def action(name: str) -> Mapping[str, Any]:
     return MappingProxyType({"action": name})
+
+
+# Converters of the culture rows: a work's uint256 token id is its file's sha256.
+HEX_WORK: Mapping[str, str] = MappingProxyType({"work_id": "hex32"})
+DECIMAL_HOUSEHOLD: Mapping[str, str] = MappingProxyType({"household": "decimal"})
 
 
 def proposal(spec: EventSpec) -> EventSpec:
@@ -192,13 +200,58 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
               MappingProxyType({"granted": True})),
     EventSpec(TIMELOCK, "RoleRevoked", "timelock_role_changes", cols("role", "account", changed_by="sender"),
               MappingProxyType({"granted": False})),
+    # CultureWorks. Token ids (sha256 values) are stored as 0x-hex, the way a bytes32
+    # is, so a work id reads as the hash of its file; household keys (an owner's
+    # identity + 1, or 2**128 | unit id for a unit's residents) as decimal strings. A
+    # mint's `work_id` is its `content_hash`, which the contract makes equal to the token id.
+    EventSpec(CULTURE, "WorkMinted", "work_mints", cols("creator", "kind", "title", "uri", "household", work_id="content_hash"),
+              convert=DECIMAL_HOUSEHOLD),
+    EventSpec(CULTURE, "WorkLiked", "work_likes",
+              cols("liker", "creator", "points_minted", "day", "creator_day_total", "household", work_id="token_id"),
+              convert=MappingProxyType({**HEX_WORK, **DECIMAL_HOUSEHOLD})),
+    EventSpec(CULTURE, "WorkGifted", "work_gifts",
+              cols("creator", "recipient", "recipient_household", work_id="token_id"),
+              convert=MappingProxyType({**HEX_WORK, "recipient_household": "decimal"})),
+    EventSpec(CULTURE, "WorkHidden", "work_visibility_changes",
+              cols("reason_hash", work_id="token_id", changed_by="hidden_by"), MappingProxyType({"hidden": True}),
+              HEX_WORK),
+    EventSpec(CULTURE, "WorkUnhidden", "work_visibility_changes",
+              cols("reason_hash", work_id="token_id", changed_by="unhidden_by"), MappingProxyType({"hidden": False}),
+              HEX_WORK),
+    EventSpec(CULTURE, "Transfer", "work_transfers", cols("sender", "receiver", work_id="token_id"),
+              convert=HEX_WORK),
+    EventSpec(CULTURE, "ExhibitionCreated", "exhibitions", same("exhibition_id", "title", "created_by")),
+    EventSpec(CULTURE, "ExhibitionWorkAdded", "exhibition_changes",
+              cols("exhibition_id", "size", work_id="token_id", changed_by="added_by"),
+              MappingProxyType({"added": True}), HEX_WORK),
+    EventSpec(CULTURE, "ExhibitionWorkRemoved", "exhibition_changes",
+              cols("exhibition_id", "size", work_id="token_id", changed_by="removed_by"),
+              MappingProxyType({"added": False}), HEX_WORK),
+    EventSpec(CULTURE, "LikeRewardSet", "like_reward_changes", same("rate", "daily_cap", "set_by")),
+    EventSpec(CULTURE, "GiftsSwitched", "gift_switches", same("enabled", "set_by")),
+    EventSpec(CULTURE, "RoleMinterChanged", "culture_minter_changes", same("minter", "status")),
+    EventSpec(CULTURE, "OwnershipTransferred", "culture_ownership_changes", same("previous_owner", "new_owner")),
+    # CommunityActivities.
+    EventSpec(ACTIVITIES, "ActivityCreated", "activities",
+              cols("activity_id", "organiser", "created_by", "title", "description_hash", "capacity", "points",
+                   "status", starts_at="start", ends_at="end")),
+    EventSpec(ACTIVITIES, "ActivityApproved", "activity_approvals", cols("activity_id", approved_by="committee")),
+    EventSpec(ACTIVITIES, "ActivityCancelled", "activity_cancellations",
+              same("activity_id", "cancelled_by", "reason_hash")),
+    EventSpec(ACTIVITIES, "SignedUp", "activity_sign_ups", same("activity_id", "resident", "signed_up"),
+              MappingProxyType({"cancelled": False})),
+    EventSpec(ACTIVITIES, "SignUpCancelled", "activity_sign_ups", same("activity_id", "resident", "signed_up"),
+              MappingProxyType({"cancelled": True})),
+    EventSpec(ACTIVITIES, "CheckedIn", "activity_check_ins",
+              same("activity_id", "attendee", "checked_in_by", "points", "by_code")),
+    EventSpec(ACTIVITIES, "FeedbackGiven", "activity_feedback", same("activity_id", "attendee", "score", "text_hash")),
+    EventSpec(ACTIVITIES, "MaxPointsChanged", "activity_max_points_changes", cols("max_points", set_by="committee")),
+    # MerchantPromotions.
+    EventSpec(PROMOTIONS, "PriceSet", "promotion_prices", cols("placement", "price", set_by="committee")),
+    EventSpec(PROMOTIONS, "PromotionBought", "promotions",
+              same("placement", "period", "merchant", "price", "period_start", "period_end")),
 )
 
-# Kept for rows that still fill columns from the raw event after the insert
-# (projections.fill_from_raw); new specs map arrays directly (JSON columns are
-# encoded by the indexer) and convert big ids with `convert`.
-RAW_JSON_COLUMNS: Mapping[str, Mapping[str, str]] = MappingProxyType({})
-PROPOSAL_ID_TABLES: Mapping[str, str] = MappingProxyType({})
 
 
 def specs_by_event() -> dict[tuple[str, str], EventSpec]:

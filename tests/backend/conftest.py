@@ -200,3 +200,14 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
     return {"community": community, "fees": fees, "token": token, "assembly": assembly,
             "timelock": gov["AssemblyTimelock"], "proposals": {"repair": repair, "share": share,
                                                                "withdrawn": withdrawn, "owners": owners}}
+
+
+@pytest.fixture
+def culture_scene(populated, project, chain, committee, owner_a, owner_b, owner_c, tenant, developer, merchant,
+                  provider, roles):
+    """CultureWorks, CommunityActivities and MerchantPromotions on the populated community,
+    with everything they record (tests/backend/culture_scenario.py)."""
+    from tests.backend.culture_scenario import culture_activities_scenario
+
+    return culture_activities_scenario(project, chain, populated, committee, owner_a, owner_b, owner_c, tenant,
+                                       developer, merchant, provider, roles)

@@ -6,7 +6,11 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 
 from backend.api.deps import CommunityDep, SessionDep, community_context
-from backend.api.schemas import CommunityOut, CommunitySummary, MerchantOut, ResidentOut, RoleMemberOut
+from backend.api.routes.activities import activity_counts
+from backend.api.routes.culture import culture_counts
+from backend.api.routes.promotions import promotion_counts
+from backend.api.schemas import CommunityOut, MerchantOut, ResidentOut, RoleMemberOut
+from backend.api.schemas_culture import CommunitySummaryOut
 from backend.chain.deployment import ROLE_NAMES, role_id
 from backend.db.models import CommunityRecord, Merchant, Owner, PointsBalance, Resident, RoleMember, TotalsChange, Unit
 
@@ -29,7 +33,7 @@ def list_communities(session: SessionDep):
     return [_community_out(community_context(session, key)) for key in keys]
 
 
-@router.get("/communities/{community}", response_model=CommunitySummary, summary="One community at a glance")
+@router.get("/communities/{community}", response_model=CommunitySummaryOut, summary="One community at a glance")
 def community_summary(ctx: CommunityDep, session: SessionDep):
     c = ctx.community
     totals = session.execute(
@@ -49,6 +53,7 @@ def community_summary(ctx: CommunityDep, session: SessionDep):
         "units": units, "total_area": int(totals[0]) if totals else 0, "heads": int(totals[1]) if totals else 0,
         "owners": owners, "residents": residents, "merchants": merchants,
         "points_supply": int(supply), "points_holders": holders,
+        **culture_counts(session, ctx), **activity_counts(session, ctx), **promotion_counts(session, ctx),
     }
 
 
