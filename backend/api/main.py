@@ -1,6 +1,7 @@
 """The FastAPI application: `uvicorn backend.api.main:app --host 127.0.0.1 --port 8000`.
 
-Read-only REST under /api/v1 (one router per domain), /health, /metrics, /docs.
+Read-only REST under /api/v1 (one router per domain), /health, /metrics, /docs;
+one write: the vote relayer (POST …/assembly/ballots). `/` serves the resident pages.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from backend.api.routes import assembly, community, events, fees, health, points, units
+from backend.api.routes import accounts, assembly, ballots, community, events, fees, health, points, units
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, make_sessionmaker
+from backend.web import install_pages
 
 API_PREFIX = "/api/v1"
 
@@ -64,7 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.community_records = {}
     for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router):
         app.include_router(router, prefix=API_PREFIX)
+    for router in (accounts.router, ballots.router):
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    install_pages(app, settings)  # last: `/` and the static mounts
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], allow_headers=["*"])
     app.add_middleware(RequestMetrics, registry=app.state.metrics_registry)
     return app
