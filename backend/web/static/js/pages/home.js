@@ -60,7 +60,7 @@ function statementCard(unit, s, config) {
       <dt>${esc(t("home.dues"))}</dt><dd>${yuan(s.dues)}</dd>
       <dt>${esc(t("home.lateFee"))}</dt><dd class="${s.late_fee > 0 ? "warning-text" : ""}">${yuan(s.late_fee)}</dd>
       <dt>${esc(t("home.total"))}</dt><dd class="big" data-testid="total-due">${yuan(s.total)}</dd>
-      <dt>${esc(t("home.paidThrough"))}</dt><dd>${s.first_unpaid_month > 0 ? monthLabel(s.first_unpaid_month - 1) : "—"}</dd>
+      <dt>${esc(t("home.paidThrough"))}</dt><dd>${s.payments > 0 ? monthLabel(s.first_unpaid_month - 1) : esc(t("home.neverPaid"))}</dd>
     </dl>
     <form class="pay-form inline">
       <label>${esc(t("home.months"))} <input type="number" name="months" min="1" max="${maxMonths}" value="${Math.max(1, s.months_due)}" required></label>

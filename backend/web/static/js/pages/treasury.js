@@ -10,6 +10,8 @@ import { empty, html } from "../ui.js";
 Chart.register(...registerables);
 
 const FUND_COLOURS = { fee_income: "#2f7d5b", public_income: "#3a6ea5", maintenance_fund: "#c27c2c" };
+// Expenses in darker, redder shades of their fund's colour, so the two stacks read apart.
+const EXPENSE_COLOURS = { fee_income: "#b8433c", public_income: "#8a4f9e", maintenance_fund: "#7a4a1c" };
 const CATEGORY_COLOURS = ["#2f7d5b", "#3a6ea5", "#c27c2c", "#8a4f9e", "#b8433c", "#4c8c8c", "#7a7a3a", "#5a5a8a"];
 
 function categoryName(category) {
@@ -32,8 +34,7 @@ function monthlyChart(canvas, items) {
     return {
       label: `${t(`treasury.${flow}`)} · ${t(`fund.${fund}`)}`, stack: flow,
       data: months.map((m) => (byMonth.get(m) ?? 0) / 100),
-      backgroundColor: FUND_COLOURS[fund] ?? "#888", borderColor: flow === "expense" ? "#222" : undefined,
-      borderWidth: flow === "expense" ? 1 : 0,
+      backgroundColor: (flow === "expense" ? EXPENSE_COLOURS : FUND_COLOURS)[fund] ?? "#888",
     };
   });
   return new Chart(canvas, {
