@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     # Resident pages: the JSON-RPC URL residents' wallets add for the community chain
     # (wallet_addEthereumChain); default: rpc_url, right when the node is on the same host.
     public_rpc_url: str | None = None
-    chain_name: str = ""  # shown by the wallet; default: "<community name> chain"
+    chain_name: str = ""  # shown by the wallet; default: "<community name> · Linli"
     native_currency_symbol: str = "ETH"
 
     # Vote relayer: pays the gas of residents' signed ballots (castVoteBySig).

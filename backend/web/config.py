@@ -55,7 +55,7 @@ def page_config(settings: Settings) -> dict[str, Any]:
         "chain_id": chain_id,
         "chain_id_hex": hex(chain_id),
         # What wallet_addEthereumChain needs to add the community's chain to the wallet.
-        "chain": {"chainId": hex(chain_id), "chainName": settings.chain_name or f"{name} chain",
+        "chain": {"chainId": hex(chain_id), "chainName": settings.chain_name or f"{name} · Linli",
                   "rpcUrls": [settings.wallet_rpc_url()],
                   "nativeCurrency": {"name": settings.native_currency_symbol,
                                      "symbol": settings.native_currency_symbol, "decimals": 18}},
