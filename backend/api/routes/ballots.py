@@ -9,6 +9,7 @@ Refusals are 4xx with a stable `code` the page translates: 400 bad_signature,
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Request, Response
@@ -22,6 +23,8 @@ from backend.core.config import Settings
 from backend.indexer.rpc import RpcClient, RpcError
 
 router = APIRouter(tags=["assembly"])
+# One relayer per app: its lock is what keeps two ballots from taking the same nonce.
+_making_relayer = threading.Lock()
 
 
 class BallotIn(BaseModel):
@@ -68,16 +71,21 @@ REFUSALS = {
 
 def _relaying(request: Request, settings: Settings) -> tuple[BallotRelayer, SlidingWindowLimit, SlidingWindowLimit]:
     state = request.app.state
-    if getattr(state, "relayer", None) is None:
-        rpc = RpcClient(settings.rpc_url, timeout_s=settings.rpc_timeout_s, max_retries=2,
-                        backoff_s=settings.rpc_backoff_s, backoff_max_s=settings.rpc_backoff_max_s)
-        state.relayer = BallotRelayer(rpc, settings.relayer_private_key(),
-                                      receipt_timeout_s=settings.relayer_receipt_timeout_s)
-        state.relayer_limits = (
-            SlidingWindowLimit(settings.relayer_limit_per_voter, settings.relayer_limit_window_s),
-            SlidingWindowLimit(settings.relayer_limit_per_client, settings.relayer_limit_window_s),
-        )
+    with _making_relayer:
+        if getattr(state, "relayer", None) is None:
+            _make_relayer(state, settings)
     return state.relayer, *state.relayer_limits
+
+
+def _make_relayer(state, settings: Settings) -> None:
+    rpc = RpcClient(settings.rpc_url, timeout_s=settings.rpc_timeout_s, max_retries=2,
+                    backoff_s=settings.rpc_backoff_s, backoff_max_s=settings.rpc_backoff_max_s)
+    state.relayer = BallotRelayer(rpc, settings.relayer_private_key(),
+                                  receipt_timeout_s=settings.relayer_receipt_timeout_s)
+    state.relayer_limits = (
+        SlidingWindowLimit(settings.relayer_limit_per_voter, settings.relayer_limit_window_s),
+        SlidingWindowLimit(settings.relayer_limit_per_client, settings.relayer_limit_window_s),
+    )
 
 
 def _refuse(status: int, code: str, message: str, reason: str | None = None, headers=None):
