@@ -7,17 +7,13 @@ RUN_DIR := $(CURDIR)/.linli
 ANVIL_PORT ?= 8545
 ANVIL_HOST ?= 127.0.0.1
 
-# An anvil already on PATH (foundryup on macOS) wins; otherwise the npm package's.
-ANVIL_ON_PATH := $(shell command -v anvil 2>/dev/null)
-NPM_ANVIL := $(if $(ANVIL_ON_PATH),,node_modules/.bin/anvil)
-
 # ape-vyper finds vyper, ape-foundry finds anvil, both only through PATH.
 export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export APE_DATA_FOLDER := $(CURDIR)/.ape
 
 .PHONY: install demo stop test bench clean
 
-install: $(VENV)/.installed $(NPM_ANVIL)
+install: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +21,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-node_modules/.bin/anvil: package.json package-lock.json
+# The pages' JavaScript libraries (served from node_modules by the backend) and anvil.
+# anvil is an optional dependency: npm installs it on Linux x64 and skips it elsewhere,
+# where an anvil already on PATH (foundryup on macOS) is used.
+node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 

@@ -33,6 +33,8 @@ stop() {
 
 start_backend() {
   export LINLI_RPC_URL="$RPC" LINLI_DATABASE_URL="sqlite:///$PWD/$RUN_DIR/linli.db"
+  # The pages read the manifest (chain, contracts, ABIs); the relayer uses the demo key the seed funded.
+  export LINLI_MANIFEST="$PWD/deployments/local-31337.json"
   python -m backend.db upgrade
   for name in indexer api; do
     if [[ -f $RUN_DIR/$name.pid ]] && kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
@@ -64,6 +66,7 @@ start() {
   start_backend
   echo
   echo "Demo is running. Manifest: deployments/local-31337.json"
+  echo "Resident pages: http://127.0.0.1:8000/  (MetaMask: add the accounts below; the page adds the chain)"
   echo "RPC: $RPC (chain id 31337)"
   echo "API: http://127.0.0.1:8000/api/v1/communities  docs: http://127.0.0.1:8000/docs  health: http://127.0.0.1:8000/health"
   echo "Logs in $RUN_DIR/. Stop everything with: make stop"

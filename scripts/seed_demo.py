@@ -1,26 +1,28 @@
 """Seed the demo community on a local chain: `ape run seed_demo --network ethereum:local:foundry`.
 
 Registers ~200 units through the same CSV import the committee uses, links tenants,
-gives the manager, merchant and provider roles and some points, and prints the demo
-accounts (anvil's public test keys; local demo only).
+gives the manager, merchant and provider roles and some points, then gives every
+resident page something to show (backend/chain/demo_activity.py): a proposal open for
+voting (the chain's clock moves past its notice) with a few ballots, fees billed from
+two months back with some payments, a budget and an expense, points spent at a
+merchant, and gas money for the vote relayer. Prints the demo accounts (anvil's public
+test keys; local demo only).
 """
 
-from hashlib import sha256
 from pathlib import Path
 
 import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, ape_cli_context
 
+from backend.chain import demo_activity
 from backend.chain.accounts import LOCAL_CHAIN_IDS, deployer_account
-from backend.chain.demo import demo_community, units_csv
+from backend.chain.demo import demo_community, demo_key, units_csv
 from backend.chain.deployment import manifest_path, read_manifest, role_id
 from backend.chain.units_csv import apply_units, check_against_chain, parse_units_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 WELCOME_POINTS = 100
-DEMO_RATE = 250  # fen per m² per month (2.50 yuan)
-DEMO_DEPOSIT = 10_000_00  # 10,000.00 yuan in fen
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Seed the demo community")
@@ -62,29 +64,53 @@ def cli(cli_ctx, network, manifest_file):
     named = {p.address for _, _, p in demo["units"] if p.private_key in keys}
     for owner in sorted(named):
         points.mint(owner, WELCOME_POINTS, 1, sender=committee)
-    _start_billing(manifest, accounts.test_accounts[1], committee, sorted(named | {demo["tenants"][0].address}))
     points.mint(demo["tenants"][0].address, WELCOME_POINTS, 1, sender=committee)
+    _activity(manifest, committee, registry, points, demo, sorted(named | {demo["tenants"][0].address}))
     _summary(registry, points, demo)
 
 
-def _start_billing(manifest, manager, committee, payers):
-    """A property service contract in force since two months ago (so the demo shows dues
-    and a late fee), and settlement tokens for the demo wallets to pay with."""
+def _activity(manifest, committee, registry, points, demo, payers):
+    """Something on every resident page; anvil's account 2 (the first owner listed) is left
+    with its dues unpaid and its vote uncast, for whoever tries the demo in MetaMask."""
     contracts = manifest["contracts"]
-    if "PropertyFees" not in contracts:
+    if "PropertyFees" not in contracts or "OwnersAssembly" not in contracts:
         return
+    manager, owner_b, owner_c = (accounts.test_accounts[i] for i in (1, 3, 4))
+    provider, merchant = accounts.test_accounts[7], accounts.test_accounts[6]
     fees = project.PropertyFees.at(contracts["PropertyFees"]["address"])
     token = project.SettlementToken.at(contracts["SettlementToken"]["address"])
-    start = fees.current_month() - 2
-    fees.set_billing_start(start, sender=committee)
-    items = [sha256(f"demo service level: {item}".encode()).digest() for item in ("cleaning", "security", "greening")]
-    fees.propose_service_contract(
-        sha256(b"demo property service contract").digest(), manager.address, start, start + 35, DEMO_RATE, items, sender=manager
-    )
-    fees.approve_service_contract(fees.service_contract_count(), sender=committee)
-    for payer in payers:
-        token.mint(payer, DEMO_DEPOSIT, sender=committee)
-    click.echo(f"Property service contract in force from month {start}: {DEMO_RATE / 100:.2f} yuan per m² per month")
+    assembly = project.OwnersAssembly.at(contracts["OwnersAssembly"]["address"])
+    first_label = {person.address: label for label, _, person in reversed(demo["units"])}
+
+    def unit_of(account):
+        return registry.unit_id_of(first_label[account.address])
+
+    # First the proposal: opening its vote moves the chain's clock past the notice, and the
+    # fees are billed from the month the chain then is in.
+    proposal = demo_activity.open_proposal(assembly, committee, chain)
+    click.echo(f"Proposal {proposal.id} open for voting until {proposal.end} (chain time)")
+    start = demo_activity.start_billing(fees, token, committee, manager, payers)
+    click.echo(f"Property service contract in force from month {start}: "
+               f"{demo_activity.DEMO_RATE / 100:.2f} yuan per m² per month")
+    demo_activity.pay_and_claim(fees, token, owner_b, unit_of(owner_b))
+    token.approve(fees.address, 2**256 - 1, sender=owner_c)
+    fees.pay(unit_of(owner_c), 1, 2**255, sender=owner_c)  # one month of the overdue ones
+    invoice = demo_activity.budget_and_expense(fees, committee, manager, provider.address, 300_00)
+    click.echo(f"Expense of 300.00 yuan recorded, invoice sha256 0x{invoice.hex()}")
+
+    # Ballots: one in person, the rest signed by residents (who hold no ether) and relayed.
+    assembly.castVote(proposal.id, 1, sender=owner_c)
+    anvil = {a.address for a in accounts.test_accounts[:10]}
+    residents = list({p.address: p for _, _, p in demo["units"] if p.role == "owner" and p.address not in anvil}
+                     .values())[:6]
+    for person, support in zip(residents, (1, 1, 1, 1, 0, 2)):
+        signature = demo_activity.sign_ballot(assembly, chain.chain_id, person.private_key, proposal.id, support)
+        assembly.castVoteBySig(proposal.id, support, person.address, signature, sender=committee)
+    points.transfer(merchant.address, 30, sender=owner_b)
+
+    relayer = demo_activity.relayer_address(demo_key("relayer"))
+    committee.transfer(relayer, demo_activity.RELAYER_GAS_MONEY)
+    click.echo(f"Vote relayer {relayer} funded with {demo_activity.RELAYER_GAS_MONEY // 10**18} ETH")
 
 
 def _summary(registry, points, demo):

@@ -1,6 +1,7 @@
 """The FastAPI application: `uvicorn backend.api.main:app --host 127.0.0.1 --port 8000`.
 
-Read-only REST under /api/v1 (one router per domain), /health, /metrics, /docs.
+Read-only REST under /api/v1 (one router per domain), /health, /metrics, /docs;
+one write: the vote relayer (POST …/assembly/ballots). `/` serves the resident pages.
 """
 
 from __future__ import annotations
@@ -11,10 +12,24 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from backend.api.routes import activities, assembly, community, culture, events, fees, health, points, promotions, units
+from backend.api.routes import (
+    accounts,
+    activities,
+    assembly,
+    ballots,
+    community,
+    culture,
+    events,
+    fees,
+    health,
+    points,
+    promotions,
+    units,
+)
 from backend.api.routes import vault as vault_routes
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, make_sessionmaker
+from backend.web import install_pages
 
 API_PREFIX = "/api/v1"
 
@@ -66,11 +81,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router,
                    culture.router, activities.router, promotions.router):
         app.include_router(router, prefix=API_PREFIX)
+    for router in (accounts.router, ballots.router):
+        app.include_router(router, prefix=API_PREFIX)
     # The vault (backend/vault): SIWE sessions, writes, logged reads; its own database, built on first use.
     app.state.vault = None
     if settings.vault_enabled:
         app.include_router(vault_routes.router, prefix=API_PREFIX)
     app.include_router(health.router)
+    install_pages(app, settings)  # last: `/` and the static mounts
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], allow_headers=["*"])
     app.add_middleware(RequestMetrics, registry=app.state.metrics_registry)
     return app

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +91,32 @@ class Settings(BaseSettings):
     # How long a grantee's read waits for its log_access receipt before giving up (503).
     vault_receipt_timeout_s: float = Field(default=30.0, gt=0, le=600)
 
+    # Resident pages: the JSON-RPC URL residents' wallets add for the community chain
+    # (wallet_addEthereumChain); default: rpc_url, right when the node is on the same host.
+    public_rpc_url: str | None = None
+    chain_name: str = ""  # shown by the wallet; default: "<community name> · Linli"
+    native_currency_symbol: str = "ETH"
+
+    # Vote relayer: pays the gas of residents' signed ballots (castVoteBySig).
+    # Without LINLI_RELAYER_KEY, development and test use a public demo key.
+    relayer_enabled: bool = True
+    relayer_key: SecretStr | None = None
+    relayer_receipt_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    # Requests per window, per voter address and per client address (a whole building
+    # may share one address behind the community's Wi-Fi).
+    relayer_limit_per_voter: int = Field(default=5, ge=1, le=10_000)
+    relayer_limit_per_client: int = Field(default=120, ge=1, le=100_000)
+    relayer_limit_window_s: float = Field(default=600.0, gt=0, le=86_400)
+
+    @field_validator("relayer_key")
+    @classmethod
+    def _relayer_key_is_a_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            digits = value.get_secret_value().strip().removeprefix("0x")
+            if len(digits) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+                raise ValueError("LINLI_RELAYER_KEY must be a private key: 64 hex digits")
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":
         if self.environment == "production":
@@ -104,7 +130,28 @@ class Settings(BaseSettings):
             if self.vault_enabled and self.vault_logger_key is None:
                 raise ValueError("LINLI_VAULT_LOGGER_KEY must be set in production: the key of the account "
                                  "the committee appointed DataConsent logger")
+            if self.relayer_enabled and self.relayer_key is None:
+                raise ValueError("LINLI_RELAYER_KEY must name the vote relayer's key in production "
+                                 "(or LINLI_RELAYER_ENABLED=false)")
+            if self.relayer_key is not None and self.relayer_private_key() == _demo_relayer_key():
+                raise ValueError("LINLI_RELAYER_KEY is the public demo key; use a key of your own in production")
         return self
+
+    def relayer_private_key(self) -> str:
+        """The relayer's key: LINLI_RELAYER_KEY, else (outside production) the public demo key."""
+        if self.relayer_key is not None:
+            key = self.relayer_key.get_secret_value().strip()
+            return key if key.startswith("0x") else "0x" + key
+        return _demo_relayer_key()
+
+    def wallet_rpc_url(self) -> str:
+        return self.public_rpc_url or self.rpc_url
+
+
+def _demo_relayer_key() -> str:
+    from backend.chain.demo import demo_key
+
+    return demo_key("relayer")
 
 
 @lru_cache(maxsize=1)

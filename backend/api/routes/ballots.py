@@ -1,0 +1,125 @@
+"""The vote relayer's endpoint: a resident signs an EIP-712 ballot in the wallet (no gas,
+no ether needed) and the page posts it here; the backend checks it against the chain
+and pays for `castVoteBySig` with the relayer key (backend/chain/relayer.py).
+
+Refusals are 4xx with a stable `code` the page translates: 400 bad_signature,
+403 no_weight, 404 unknown_proposal, 409 proposal_closed / already_voted / reverted,
+429 rate_limited; 503 when relaying is off or the node cannot be reached.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from backend.api.deps import ADDRESS_PATTERN, CommunityDep, SettingsDep
+from backend.api.listing import require_contract
+from backend.api.ratelimit import SlidingWindowLimit
+from backend.chain.relayer import BallotRefused, BallotRelayer, RelayerUnavailable
+from backend.core.config import Settings
+from backend.indexer.rpc import RpcClient, RpcError
+
+router = APIRouter(tags=["assembly"])
+# One relayer per app: its lock is what keeps two ballots from taking the same nonce.
+_making_relayer = threading.Lock()
+
+
+class BallotIn(BaseModel):
+    """A ballot as the voter signed it: EIP-712 `Ballot(uint256 proposalId,uint8 support,address voter)`
+    in the OwnersAssembly's domain (its eip712Domain())."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    proposal_id: str = Field(pattern=r"^[0-9]{1,78}$", description="Proposal id, decimal uint256")
+    support: int = Field(ge=0, le=2, description="0 against, 1 for, 2 abstain")
+    voter: str = Field(pattern=ADDRESS_PATTERN, description="The owner wallet that signed")
+    signature: str = Field(pattern=r"^0x([0-9a-fA-F]{128}|[0-9a-fA-F]{130})$",
+                           description="65-byte signature (r‖s‖v), or 64 bytes (EIP-2098), 0x-hex")
+
+    @field_validator("proposal_id")
+    @classmethod
+    def _fits_uint256(cls, value: str) -> str:
+        if int(value) >= 2**256:
+            raise ValueError("proposal_id must be below 2**256")
+        return value
+
+
+class BallotOut(BaseModel):
+    proposal_id: str
+    voter: str
+    support: int
+    area: int = Field(description="The voter's area at the snapshot, counted by the ballot (0.01 m²)")
+    tx_hash: str
+    status: str = Field(description="confirmed, or pending when no receipt came within the relayer's timeout")
+    block_number: int | None
+    relayer: str
+
+
+REFUSALS = {
+    202: {"model": BallotOut, "description": "Sent, but no receipt within the relayer's timeout (status pending)"},
+    400: {"description": "bad_signature (not signed by the voter) or bad_support"},
+    403: {"description": "no_weight: not an owner wallet, or no area at the proposal's snapshot"},
+    404: {"description": "unknown_proposal, or the community has no OwnersAssembly"},
+    409: {"description": "proposal_closed, already_voted, or reverted (another ballot came first)"},
+    429: {"description": "rate_limited: too many ballots from this voter or this client"},
+    503: {"description": "relayer_off, or the node cannot be reached / the relayer has no gas money"},
+}
+
+
+def _relaying(request: Request, settings: Settings) -> tuple[BallotRelayer, SlidingWindowLimit, SlidingWindowLimit]:
+    state = request.app.state
+    with _making_relayer:
+        if getattr(state, "relayer", None) is None:
+            _make_relayer(state, settings)
+    return state.relayer, *state.relayer_limits
+
+
+def _make_relayer(state, settings: Settings) -> None:
+    rpc = RpcClient(settings.rpc_url, timeout_s=settings.rpc_timeout_s, max_retries=2,
+                    backoff_s=settings.rpc_backoff_s, backoff_max_s=settings.rpc_backoff_max_s)
+    state.relayer = BallotRelayer(rpc, settings.relayer_private_key(),
+                                  receipt_timeout_s=settings.relayer_receipt_timeout_s)
+    state.relayer_limits = (
+        SlidingWindowLimit(settings.relayer_limit_per_voter, settings.relayer_limit_window_s),
+        SlidingWindowLimit(settings.relayer_limit_per_client, settings.relayer_limit_window_s),
+    )
+
+
+def _refuse(status: int, code: str, message: str, reason: str | None = None, headers=None):
+    raise HTTPException(status_code=status, detail={"code": code, "message": message, "reason": reason},
+                        headers=headers)
+
+
+@router.post("/communities/{community}/assembly/ballots", response_model=BallotOut, responses=REFUSALS,
+             summary="Relay a signed ballot: checked against the chain, sent with the relayer's gas")
+def relay_ballot(ctx: CommunityDep, settings: SettingsDep, request: Request, response: Response,
+                 ballot: Annotated[BallotIn, Body()]):
+    if not settings.relayer_enabled:
+        _refuse(503, "relayer_off", "this community does not relay ballots; vote directly from the wallet")
+    assembly = require_contract(ctx, "OwnersAssembly")
+    registry = ctx.record.contracts.get("HouseholdRegistry") or ctx.community
+    relayer, per_voter, per_client = _relaying(request, settings)
+    client = request.client.host if request.client else "unknown"
+    for limit, key, who in ((per_client, client, "this client"), (per_voter, ballot.voter.lower(), "this voter")):
+        wait = limit.hit(key)
+        if wait is not None:
+            _refuse(429, "rate_limited", f"too many ballots from {who}; try again in {int(wait) + 1} s",
+                    headers={"Retry-After": str(int(wait) + 1)})
+    try:
+        relayed = relayer.relay(assembly, registry, int(ballot.proposal_id), ballot.support, ballot.voter,
+                                bytes.fromhex(ballot.signature[2:]))
+    except BallotRefused as refusal:
+        _refuse(refusal.status, refusal.code, refusal.message, refusal.reason)
+    except RelayerUnavailable as exc:
+        _refuse(503, "relayer_unavailable", str(exc))
+    except RpcError as exc:
+        # Anything else the node says no to is about this ballot, not a fault of ours.
+        _refuse(400, "refused", f"the node refused the ballot: {exc}")
+    if relayed.status == "pending":
+        response.status_code = 202  # sent; the page follows the transaction by its hash
+    return {"proposal_id": ballot.proposal_id, "voter": ballot.voter.lower(), "support": ballot.support,
+            "area": relayed.area, "tx_hash": relayed.tx_hash, "status": relayed.status,
+            "block_number": relayed.block_number, "relayer": relayer.address.lower()}

@@ -1,0 +1,75 @@
+"""The page's configuration, from the deployment manifest: chain, contracts, ABIs, relayer."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from fastapi import APIRouter, HTTPException, Request
+
+from backend.chain.deployment import ManifestError, read_manifest
+from backend.core.config import Settings
+
+router = APIRouter(tags=["pages"])
+
+# ABI entries the page calls or decodes: functions and the errors; events come from the API.
+ABI_KINDS = {"function", "error"}
+
+_cache: dict[tuple[str, float], dict[str, Any]] = {}
+_cache_lock = threading.Lock()
+
+
+def _manifest(path: Path) -> dict[str, Any]:
+    """The manifest, re-read only when the file changes (a redeploy of the demo)."""
+    try:
+        key = (str(path), path.stat().st_mtime)
+    except FileNotFoundError as exc:
+        raise ManifestError(f"no deployment manifest at {path}") from exc
+    with _cache_lock:
+        if key not in _cache:
+            _cache.clear()
+            _cache[key] = read_manifest(path)
+        return _cache[key]
+
+
+def page_config(settings: Settings) -> dict[str, Any]:
+    if settings.manifest is None:
+        raise HTTPException(status_code=503, detail="the backend was started without a deployment manifest: "
+                                                    "set LINLI_MANIFEST to deployments/<network>-<chain id>.json")
+    try:
+        manifest = _manifest(Path(settings.manifest))
+    except ManifestError as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+    community = manifest["community"].lower()
+    chain_id = int(manifest["chain_id"])
+    name = manifest.get("name", "")
+    relayer = None
+    if settings.relayer_enabled:
+        relayer = {"address": Account.from_key(settings.relayer_private_key()).address.lower(),
+                   "path": f"/api/v1/communities/{community}/assembly/ballots"}
+    return {
+        "community": community,
+        "name": name,
+        "chain_id": chain_id,
+        "chain_id_hex": hex(chain_id),
+        # What wallet_addEthereumChain needs to add the community's chain to the wallet.
+        "chain": {"chainId": hex(chain_id), "chainName": settings.chain_name or f"{name} · Linli",
+                  "rpcUrls": [settings.wallet_rpc_url()],
+                  "nativeCurrency": {"name": settings.native_currency_symbol,
+                                     "symbol": settings.native_currency_symbol, "decimals": 18}},
+        "api": f"/api/v1/communities/{community}",
+        "deploy_block": int(manifest["deploy_block"]),
+        "contracts": {
+            contract: {"address": entry["address"],
+                       "abi": [item for item in entry.get("abi", []) if item.get("type") in ABI_KINDS]}
+            for contract, entry in manifest["contracts"].items()
+        },
+        "relayer": relayer,
+    }
+
+
+@router.get("/pages/config", include_in_schema=False)
+def config(request: Request) -> dict[str, Any]:
+    return page_config(request.app.state.settings)

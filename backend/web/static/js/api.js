@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// The read API of the community the backend serves (paths relative to /api/v1/communities/<c>).
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(typeof detail === "string" ? detail : detail?.message ?? JSON.stringify(detail));
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+export class Api {
+  constructor(base) {
+    this.base = base;
+  }
+
+  url(path, params = {}) {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      if (value !== undefined && value !== null && value !== "") query.set(key, value);
+    }
+    const qs = query.toString();
+    return `${this.base}${path}${qs ? "?" + qs : ""}`;
+  }
+
+  async get(path, params = {}) {
+    const response = await fetch(this.url(path, params), { headers: { accept: "application/json" } });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, body?.detail ?? response.statusText);
+    return body;
+  }
+
+  /** Like get, but null for a 404 (a holder who never had points, say). */
+  async maybe(path, params = {}) {
+    try {
+      return await this.get(path, params);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  async post(absolutePath, body) {
+    const response = await fetch(absolutePath, {
+      method: "POST", headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(body),
+    });
+    const answer = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, answer?.detail ?? response.statusText);
+    return answer;
+  }
+
+  /** Wait until the index has written `block` (so what the page shows next includes it). */
+  async waitIndexed(block, timeoutMs = 30000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const summary = await this.get("");
+      if (summary.indexed_block >= block) return summary.indexed_block;
+      if (Date.now() > deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// The frame: configuration, language, wallet, navigation and the page in view.
+// A page is one module in ./pages/ exporting `render(ctx, view, params)`; adding one is
+// a line in PAGES and its strings in the two dictionaries.
+
+import { Api } from "./api.js";
+import { currentLang, loadI18n, setLang, t } from "./i18n.js";
+import { esc, shortAddress } from "./format.js";
+import { Wallet } from "./wallet.js";
+
+// `ready: false` pages wait for their API (phase 2): kept out of the navigation.
+export const PAGES = [
+  { id: "connect", module: "./pages/connect.js", ready: true },
+  { id: "home", module: "./pages/home.js", ready: true },
+  { id: "treasury", module: "./pages/treasury.js", ready: true },
+  { id: "assembly", module: "./pages/assembly.js", ready: true },
+  { id: "culture", module: "./pages/culture.js", ready: false },
+  { id: "activities", module: "./pages/activities.js", ready: false },
+  { id: "services", module: "./pages/services.js", ready: false },
+  { id: "points", module: "./pages/points.js", ready: true },
+  { id: "suggestions", module: "./pages/suggestions.js", ready: false },
+  { id: "mydata", module: "./pages/mydata.js", ready: false },
+];
+
+const ctx = { config: null, api: null, wallet: null, account: null, rerender: () => route() };
+let renderSeq = 0;
+
+function parseHash() {
+  const [id, ...params] = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const page = PAGES.find((p) => p.id === id && p.ready) ?? PAGES[0];
+  return { page, params };
+}
+
+function renderChrome() {
+  document.title = `${t("app.title")} · ${ctx.config?.name ?? ""}`;
+  document.getElementById("community-name").textContent = ctx.config?.name ?? "";
+  document.getElementById("lang-toggle").textContent = currentLang() === "zh" ? "EN" : "中文";
+  document.getElementById("lang-toggle").title = t("app.language");
+  const button = document.getElementById("account-button");
+  const wallet = ctx.wallet;
+  if (wallet?.account && wallet.onCommunityChain) {
+    button.textContent = shortAddress(wallet.account);
+    button.classList.add("connected");
+  } else {
+    button.textContent = wallet?.account ? t("connect.switchChain") : t("connect.button");
+    button.classList.remove("connected");
+  }
+  const { page } = parseHash();
+  document.getElementById("nav").innerHTML = PAGES.filter((p) => p.ready)
+    .map((p) => `<a href="#/${p.id}" data-page="${p.id}" class="${p.id === page.id ? "active" : ""}">${esc(t(`nav.${p.id}`))}</a>`)
+    .join("");
+}
+
+async function route() {
+  const seq = ++renderSeq;
+  ctx.account = ctx.wallet?.ready ? ctx.wallet.account : null;
+  renderChrome();
+  const { page, params } = parseHash();
+  const view = document.getElementById("view");
+  view.dataset.page = page.id;
+  view.setAttribute("aria-busy", "true");
+  try {
+    const module = await import(page.module);
+    if (seq !== renderSeq) return;
+    view.innerHTML = "";
+    await module.render(ctx, view, params, () => seq === renderSeq);
+  } catch (error) {
+    if (seq !== renderSeq) return;
+    console.error(error);
+    view.innerHTML = `<section class="card error"><h2>${esc(t("app.loadFailed"))}</h2><p>${esc(error.message ?? error)}</p></section>`;
+  } finally {
+    if (seq === renderSeq) view.setAttribute("aria-busy", "false");
+  }
+}
+
+async function start() {
+  await loadI18n();
+  const response = await fetch("/api/v1/pages/config", { cache: "no-cache" });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    document.getElementById("view").innerHTML =
+      `<section class="card error"><h2>${esc(t("app.noConfig"))}</h2><p>${esc(body.detail ?? response.statusText)}</p></section>`;
+    return;
+  }
+  ctx.config = body;
+  ctx.api = new Api(body.api);
+  ctx.wallet = new Wallet(body);
+  ctx.wallet.addEventListener("change", () => route());
+  document.getElementById("lang-toggle").addEventListener("click", () => {
+    setLang(currentLang() === "zh" ? "en" : "zh");
+    route();
+  });
+  document.getElementById("account-button").addEventListener("click", async () => {
+    if (ctx.wallet.ready) {
+      location.hash = "#/connect";
+      return;
+    }
+    try {
+      await ctx.wallet.connect();
+    } catch (error) {
+      location.hash = "#/connect";
+    }
+  });
+  window.addEventListener("hashchange", () => route());
+  await ctx.wallet.restore();
+  await route();
+  document.body.dataset.ready = "true";
+}
+
+start();

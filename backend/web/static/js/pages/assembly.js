@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// Owners' assembly: proposals with live tallies by area and by heads against the statute
+// (民法典 第二百七十八条: 2/3 turnout, then > 1/2 or ≥ 3/4 of those taking part), voting
+// directly or by a signed ballot the relayer sends, delegation, objection window, timelock.
+
+import { t } from "../i18n.js";
+import { area, dateTime, days, esc, number, shortAddress, shortHash } from "../format.js";
+import { runStep, runTx } from "../tx.js";
+import { busy, empty, html } from "../ui.js";
+
+const CHOICES = [["for", 1], ["against", 0], ["abstain", 2]];
+const BALLOT_TYPES = {
+  Ballot: [
+    { name: "proposalId", type: "uint256" }, { name: "support", type: "uint8" }, { name: "voter", type: "address" },
+  ],
+};
+
+function pct(part, whole) {
+  return whole > 0 ? Math.min(100, (100 * part) / whole) : 0;
+}
+
+/** One measure (area or heads): the choices as segments of the total, and the two statutory lines. */
+function tallyBar(p, measure) {
+  const s = p.statute;
+  const total = measure === "area" ? s.total_area : s.total_heads;
+  const part = measure === "area" ? s.participating_area : s.participating_heads;
+  const turnoutNeed = measure === "area" ? s.turnout_area_required : s.turnout_heads_required;
+  const passNeed = measure === "area" ? s.approval_area_required : s.approval_heads_required;
+  const value = (n) => (measure === "area" ? area(n) : number(n));
+  const tally = p.tallies;
+  const forValue = tally.for[measure];
+  return `<div class="tally" data-testid="tally-${measure}" data-for="${forValue}" data-against="${tally.against[measure]}" data-abstain="${tally.abstain[measure]}">
+    <div class="tally-head"><strong>${esc(t(`assembly.by.${measure}`))}</strong>
+      <span class="small">${esc(t("assembly.turnout", { part: value(part), need: value(turnoutNeed), total: value(total) }))}</span></div>
+    <div class="bar" role="img" aria-label="${esc(t(`assembly.by.${measure}`))}">
+      ${CHOICES.map(([name]) => `<span class="seg ${name}" style="width:${pct(tally[name][measure], total)}%"></span>`).join("")}
+      <i class="line turnout" style="left:${pct(turnoutNeed, total)}%" title="${esc(t("assembly.turnoutLine"))}"></i>
+      <i class="line pass" style="left:${pct(passNeed, total)}%" title="${esc(t(s.rule === "major" ? "assembly.passLineMajor" : "assembly.passLine"))}"></i>
+    </div>
+    <div class="tally-legend small">${CHOICES.map(([name]) => `<span class="key ${name}"></span>${esc(t(`assembly.choice.${name}`))} ${value(tally[name][measure])}`).join(" · ")}
+      · <span class="small">${esc(t(s.rule === "major" ? "assembly.needMajor" : "assembly.needOrdinary", { need: value(passNeed) }))}</span></div>
+  </div>`;
+}
+
+function stateTag(p) {
+  return `<span class="tag state-${p.state}" data-testid="state">${esc(t(`assembly.state.${p.state}`))}</span>`;
+}
+
+function listCard(p) {
+  return `<a class="card proposal" href="#/assembly/${p.proposal_id}" data-testid="proposal">
+    <header class="card-head"><h2>${esc(p.title)}</h2>${stateTag(p)}</header>
+    <p class="muted small">${esc(t(`matter.${p.matter}`))} · ${esc(t(p.major ? "assembly.major" : "assembly.ordinary"))}
+      · ${esc(t("assembly.window", { start: dateTime(p.vote_start), end: dateTime(p.vote_end) }))}</p>
+    ${tallyBar(p, "area")}${tallyBar(p, "heads")}</a>`;
+}
+
+async function renderList(ctx, view, current) {
+  const page = await ctx.api.get("/assembly/proposals", { order: "desc", limit: 50 });
+  if (!current()) return;
+  html(view, `<p class="muted">${esc(t("assembly.intro"))}</p>`);
+  html(view, page.items.length ? `<div class="stack">${page.items.map(listCard).join("")}</div>` : empty(t("assembly.none")));
+}
+
+async function signAndRelay(ctx, p, support) {
+  await runStep(t("assembly.signTitle"), async (progress) => {
+    const [, name, version, chainId, verifyingContract] = await ctx.wallet.reader("OwnersAssembly").eip712Domain();
+    const signer = await ctx.wallet.signer();
+    const signature = await signer.signTypedData({ name, version, chainId, verifyingContract }, BALLOT_TYPES,
+      { proposalId: BigInt(p.proposal_id), support, voter: ctx.account });
+    progress(t("assembly.relaying"));
+    const relayed = await ctx.api.post(ctx.config.relayer.path,
+      { proposal_id: p.proposal_id, support, voter: ctx.account, signature });
+    if (relayed.block_number !== null) {
+      progress(t("tx.indexing"));
+      await ctx.api.waitIndexed(relayed.block_number);
+    }
+    return relayed;
+  }, t("assembly.relayed"));
+}
+
+function timeline(p, rules) {
+  const objectionEnds = p.vote_end + p.objection_window;
+  const rows = [
+    [t("assembly.snapshot"), `#${p.snapshot_block}`],
+    [t("assembly.voteStart"), dateTime(p.vote_start)],
+    [t("assembly.voteEnd"), dateTime(p.vote_end)],
+    [t("assembly.objection"), t("assembly.objectionValue", { days: days(p.objection_window), end: dateTime(objectionEnds) })],
+    [t("assembly.timelock"), p.eta ? t("assembly.eta", { eta: dateTime(p.eta) }) : t("assembly.timelockPending")],
+  ];
+  if (p.executed) rows.push([t("assembly.executed"), "✓"]);
+  if (p.cosigners_required) rows.push([t("assembly.cosigners"), `${p.cosigners} / ${p.cosigners_required}`]);
+  return `<dl class="facts" data-testid="timeline">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("")}</dl>
+    <p class="muted small">${esc(t("assembly.rules", { notice: days(rules.min_notice), min: days(rules.min_voting_period), max: days(rules.max_voting_period) }))}</p>`;
+}
+
+async function renderDetail(ctx, view, id, current) {
+  const [p, votes, rules] = await Promise.all([
+    ctx.api.get(`/assembly/proposals/${id}`), ctx.api.get(`/assembly/proposals/${id}/votes`, { order: "desc", limit: 20 }),
+    ctx.api.get("/assembly/rules"),
+  ]);
+  if (!current()) return;
+  const s = p.statute;
+  html(view, `<p><a href="#/assembly">← ${esc(t("assembly.back"))}</a></p>
+    <section class="card" data-testid="proposal-detail">
+      <header class="card-head"><h2>${esc(p.title)}</h2>${stateTag(p)}</header>
+      <p class="muted small">${esc(t(`matter.${p.matter}`))} · ${esc(t(p.major ? "assembly.major" : "assembly.ordinary"))}
+        · ${esc(t("assembly.proposer"))} <code>${esc(shortAddress(p.proposer))}</code>
+        · ${esc(t("assembly.doc"))} <code title="${esc(p.doc_hash)}">${esc(shortHash(p.doc_hash))}</code></p>
+      ${tallyBar(p, "area")}${tallyBar(p, "heads")}
+      <p class="outcome" data-testid="outcome">${esc(t(s.turnout_met ? "assembly.turnoutMet" : "assembly.turnoutNotMet"))}
+        · ${esc(t(s.approved ? "assembly.approved" : "assembly.notApproved"))}</p>
+      ${timeline(p, rules)}
+    </section>`);
+
+  if (ctx.account) await renderMyPart(ctx, view, p, current);
+  else html(view, `<section class="card notice"><p>${esc(t("assembly.connectToVote"))}</p><a class="button" href="#/connect">${esc(t("connect.button"))}</a></section>`);
+
+  html(view, `<section class="card"><h2>${esc(t("assembly.ballots"))}</h2>${votes.items.length
+    ? `<div class="table-wrap"><table data-testid="ballots"><thead><tr><th>${esc(t("assembly.voter"))}</th><th>${esc(t("assembly.choice"))}</th>
+      <th class="num">${esc(t("assembly.area"))}</th><th>${esc(t("assembly.when"))}</th></tr></thead><tbody>
+      ${votes.items.map((v) => `<tr data-testid="ballot"><td><code>${esc(shortAddress(v.voter))}</code>${v.delegate ? ` <span class="small muted">${esc(t("assembly.viaDelegate", { who: shortAddress(v.delegate) }))}</span>` : ""}</td>
+        <td>${esc(t(`assembly.choice.${v.choice}`))}</td><td class="num">${area(v.area)}</td><td>${dateTime(v.block_timestamp)}</td></tr>`).join("")}
+      </tbody></table></div>` : empty(t("assembly.noBallots"))}</section>`);
+}
+
+async function renderMyPart(ctx, view, p, current) {
+  const me = ctx.account;
+  const assembly = ctx.wallet.reader("OwnersAssembly");
+  const [voted, mine, delegations, delegatedToMe] = await Promise.all([
+    assembly.hasVoted(p.proposal_id, me),
+    ctx.api.get(`/assembly/proposals/${p.proposal_id}/votes`, { voter: me }),
+    ctx.api.get("/assembly/delegations", { owner: me, current: true }),
+    ctx.api.get("/assembly/delegations", { delegate: me, current: true }),
+  ]);
+  if (!current()) return;
+  const active = p.state === "active";
+  const open = ["pending", "gathering", "active"].includes(p.state);
+  const card = html(view, `<section class="card" data-testid="my-ballot"><h2>${esc(t("assembly.myBallot"))}</h2></section>`);
+  if (voted) {
+    const ballot = mine.items[0];
+    html(card, `<p data-testid="voted">${esc(t("assembly.youVoted", { choice: ballot ? t(`assembly.choice.${ballot.choice}`) : "✓" }))}</p>`);
+  } else if (!active) {
+    html(card, `<p class="muted">${esc(t("assembly.notOpen"))}</p>`);
+  } else {
+    const form = html(card, `<form class="vote-form">
+        <fieldset><legend>${esc(t("assembly.yourChoice"))}</legend>${CHOICES.map(([name, support], i) =>
+          `<label class="choice"><input type="radio" name="support" value="${support}" ${i === 0 ? "checked" : ""}> ${esc(t(`assembly.choice.${name}`))}</label>`).join("")}</fieldset>
+        <div class="actions"><button type="submit" class="primary" data-testid="vote-direct">${esc(t("assembly.voteDirect"))}</button>
+        ${ctx.config.relayer ? `<button type="button" data-testid="vote-signed">${esc(t("assembly.voteSigned"))}</button>` : ""}</div>
+        <p class="muted small">${esc(t("assembly.signedNote"))}</p></form>`);
+    const support = () => Number(form.querySelector("input[name=support]:checked").value);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(form, async () => {
+        const writer = await ctx.wallet.contract("OwnersAssembly");
+        await runTx(ctx, t("assembly.voteTitle"), () => writer.castVote(p.proposal_id, support()));
+        ctx.rerender();
+      });
+    });
+    form.querySelector("[data-testid=vote-signed]")?.addEventListener("click", () => busy(form, async () => {
+      await signAndRelay(ctx, p, support());
+      ctx.rerender();
+    }));
+  }
+
+  // Owners who made me their delegate: vote for those who have not voted yet.
+  const owners = delegatedToMe.items.filter((d) => d.proposal_id === "0" || d.proposal_id === p.proposal_id).map((d) => d.owner);
+  if (active && owners.length) {
+    const form = html(card, `<form class="inline"><p>${esc(t("assembly.asDelegate", { count: owners.length }))}</p>
+      <select name="support">${CHOICES.map(([name, support]) => `<option value="${support}">${esc(t(`assembly.choice.${name}`))}</option>`).join("")}</select>
+      <button type="submit">${esc(t("assembly.voteAsDelegate"))}</button></form>`);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(form, async () => {
+        const still = [];
+        for (const owner of owners) if (!(await assembly.hasVoted(p.proposal_id, owner))) still.push(owner);
+        const writer = await ctx.wallet.contract("OwnersAssembly");
+        await runTx(ctx, t("assembly.voteTitle"), () => writer.castVoteAsDelegate(p.proposal_id, still, Number(form.support.value)));
+        ctx.rerender();
+      });
+    });
+  }
+
+  // My delegations: this proposal's and the standing one.
+  const relevant = delegations.items.filter((d) => d.proposal_id === "0" || d.proposal_id === p.proposal_id);
+  const delegation = html(view, `<section class="card" data-testid="delegation"><h2>${esc(t("assembly.delegation"))}</h2>
+    <p class="muted small">${esc(t("assembly.delegationNote"))}</p>
+    ${relevant.length ? `<ul class="plain">${relevant.map((d) => `<li data-testid="my-delegation">${esc(t(d.proposal_id === "0" ? "assembly.standingTo" : "assembly.thisTo", { who: d.delegate }))}
+      <button type="button" data-revoke="${esc(d.proposal_id)}">${esc(t("assembly.revoke"))}</button></li>`).join("")}</ul>` : `<p class="muted">${esc(t("assembly.noDelegation"))}</p>`}
+    <form class="inline"><label>${esc(t("assembly.delegateTo"))} <input name="delegate" placeholder="0x…" pattern="^0x[0-9a-fA-F]{40}$" required></label>
+      <select name="scope"><option value="${esc(p.proposal_id)}" ${open ? "" : "disabled"}>${esc(t("assembly.scopeThis"))}</option><option value="0" ${open ? "" : "selected"}>${esc(t("assembly.scopeStanding"))}</option></select>
+      <button type="submit" data-testid="delegate">${esc(t("assembly.delegate"))}</button></form></section>`);
+  delegation.querySelectorAll("[data-revoke]").forEach((button) => button.addEventListener("click", () => busy(delegation, async () => {
+    const writer = await ctx.wallet.contract("OwnersAssembly");
+    await runTx(ctx, t("assembly.revokeTitle"), () => writer.revoke_delegation(button.dataset.revoke));
+    ctx.rerender();
+  })));
+  const form = delegation.querySelector("form");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(form, async () => {
+      const writer = await ctx.wallet.contract("OwnersAssembly");
+      const to = form.delegate.value.trim();
+      await runTx(ctx, t("assembly.delegateTitle", { who: shortAddress(to) }), () => writer.set_delegate(to, form.scope.value));
+      ctx.rerender();
+    });
+  });
+}
+
+export async function render(ctx, view, params, current) {
+  html(view, `<h1>${esc(t("assembly.title"))}</h1>`);
+  if (params[0] && /^[0-9]{1,78}$/.test(params[0])) return renderDetail(ctx, view, params[0], current);
+  return renderList(ctx, view, current);
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// Connect: the wallet (EIP-1193), the community's chain, and who this account is here.
+
+import { t } from "../i18n.js";
+import { area, esc, number } from "../format.js";
+import { explain } from "../tx.js";
+import { html, roleName } from "../ui.js";
+
+export async function render(ctx, view) {
+  const { wallet, config } = ctx;
+  html(view, `<h1>${esc(t("connect.title"))}</h1>`);
+  if (!wallet.available) {
+    html(view, `<section class="card notice" data-testid="no-wallet"><h2>${esc(t("connect.noWalletTitle"))}</h2>
+      <p>${esc(t("connect.noWallet"))}</p></section>`);
+    return;
+  }
+  const card = html(view, `<section class="card" data-testid="connect-card">
+      <p>${esc(t("connect.intro", { name: config.name }))}</p>
+      <dl class="facts">
+        <dt>${esc(t("connect.chain"))}</dt><dd>${esc(config.chain.chainName)} (${config.chain_id})</dd>
+        <dt>${esc(t("connect.account"))}</dt><dd data-testid="account">${esc(wallet.account ?? t("connect.none"))}</dd>
+      </dl>
+      <div class="actions"></div><p class="error-text" hidden></p></section>`);
+  const actions = card.querySelector(".actions");
+  const problem = card.querySelector(".error-text");
+  const button = (label, work) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "primary";
+    b.textContent = label;
+    b.addEventListener("click", async () => {
+      problem.hidden = true;
+      try {
+        await work();
+      } catch (error) {
+        problem.textContent = explain(error);
+        problem.hidden = false;
+      }
+    });
+    actions.append(b);
+    return b;
+  };
+  if (!wallet.account) {
+    button(t("connect.button"), () => wallet.connect()).dataset.testid = "connect";
+    return;
+  }
+  if (!wallet.onCommunityChain) {
+    html(card, `<p class="warning">${esc(t("connect.wrongChain", { chain: config.chain.chainName }))}</p>`);
+    button(t("connect.switchChain"), () => wallet.ensureChain()).dataset.testid = "switch-chain";
+    return;
+  }
+
+  const me = await ctx.api.get(`/accounts/${wallet.account}`);
+  const units = me.units.length
+    ? `<ul class="unit-list" data-testid="my-units">${me.units.map((u) => `<li><strong>${esc(u.label)}</strong>
+        <span>${area(u.area)}</span><span class="tag">${esc(t(`unit.${u.relation}`))}</span></li>`).join("")}</ul>`
+    : `<p class="muted">${esc(t("connect.noUnits"))}</p>`;
+  const roles = [...me.roles.filter((r) => r !== "default_admin"), ...(me.identity !== null ? ["owner"] : []),
+    ...(me.units.some((u) => u.relation === "resident") ? ["resident"] : [])];
+  html(view, `<section class="grid two">
+      <div class="card"><h2>${esc(t("connect.myUnits"))}</h2>${units}
+        ${me.identity !== null ? `<p class="muted">${esc(t("connect.voteWeight", { area: area(me.owner_area) }))}</p>` : ""}</div>
+      <div class="card"><h2>${esc(t("connect.myRoles"))}</h2>
+        <p data-testid="my-roles">${roles.length ? roles.map((r) => `<span class="tag">${esc(roleName(r))}</span>`).join(" ") : esc(t("connect.noRoles"))}</p>
+        <h2>${esc(t("connect.myPoints"))}</h2><p class="big" data-testid="my-points">${number(me.points)}</p>
+        <p><a href="#/home">${esc(t("connect.goHome"))}</a> · <a href="#/points">${esc(t("nav.points"))}</a></p></div>
+    </section>`);
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// My home: each unit's statement, paying N months (one permit signature where the token
+// supports EIP-2612, else approve + pay), receipts, and claiming on-time points.
+
+import { Signature } from "ethers";
+import { t } from "../i18n.js";
+import { area, date, esc, monthLabel, number, shortHash, yuan } from "../format.js";
+import { runTx } from "../tx.js";
+import { busy, empty, html, requireAccount } from "../ui.js";
+
+const PERMIT_TYPES = {
+  Permit: [
+    { name: "owner", type: "address" }, { name: "spender", type: "address" }, { name: "value", type: "uint256" },
+    { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" },
+  ],
+};
+
+/** The token's EIP-712 domain if it supports permit (ERC-5267 + nonces), else null. */
+async function permitDomain(ctx, token) {
+  try {
+    const [, name, version, chainId, verifyingContract] = await token.eip712Domain();
+    await token.nonces(ctx.account);
+    return { name, version, chainId, verifyingContract };
+  } catch {
+    return null;
+  }
+}
+
+async function pay(ctx, unit, months) {
+  const fees = await ctx.wallet.contract("PropertyFees");
+  const token = await ctx.wallet.contract("SettlementToken");
+  const feesAddress = await fees.getAddress();
+  const [, , , , total] = await fees.quote(unit.unit_id, months);
+  const title = t("home.payTitle", { label: unit.label, months });
+  const domain = await permitDomain(ctx, token);
+  if (domain) {
+    // One signature (the permit) and one transaction; the deadline follows the chain's clock.
+    const latest = await ctx.wallet.provider().getBlock("latest");
+    const deadline = BigInt(latest.timestamp + 3600);
+    const nonce = await token.nonces(ctx.account);
+    const signer = await ctx.wallet.signer();
+    const signature = Signature.from(await signer.signTypedData(domain, PERMIT_TYPES, {
+      owner: ctx.account, spender: feesAddress, value: total, nonce, deadline,
+    }));
+    return runTx(ctx, title, () => fees.pay_with_permit(unit.unit_id, months, total, deadline, signature.v, signature.r, signature.s));
+  }
+  const allowance = await token.allowance(ctx.account, feesAddress);
+  if (allowance < total) await runTx(ctx, t("home.approveTitle"), () => token.approve(feesAddress, total));
+  return runTx(ctx, title, () => fees.pay(unit.unit_id, months, total));
+}
+
+function statementCard(unit, s, config) {
+  const due = s.months_due > 0;
+  const maxMonths = s.months_due + config.prepay_limit_months;
+  return `<section class="card unit" data-testid="unit-${unit.unit_id}">
+    <header class="card-head"><h2>${esc(unit.label)}</h2><span class="muted">${area(unit.area)} · ${esc(t(`unit.${unit.relation}`))}</span></header>
+    <dl class="facts">
+      <dt>${esc(t("home.monthsDue"))}</dt><dd data-testid="months-due">${number(s.months_due)}${due ? ` <span class="muted">(${monthLabel(s.first_unpaid_month)} – ${monthLabel(s.current_month)})</span>` : ""}</dd>
+      <dt>${esc(t("home.monthly"))}</dt><dd>${yuan(s.monthly_amount)}</dd>
+      <dt>${esc(t("home.dues"))}</dt><dd>${yuan(s.dues)}</dd>
+      <dt>${esc(t("home.lateFee"))}</dt><dd class="${s.late_fee > 0 ? "warning-text" : ""}">${yuan(s.late_fee)}</dd>
+      <dt>${esc(t("home.total"))}</dt><dd class="big" data-testid="total-due">${yuan(s.total)}</dd>
+      <dt>${esc(t("home.paidThrough"))}</dt><dd>${s.payments > 0 ? monthLabel(s.first_unpaid_month - 1) : esc(t("home.neverPaid"))}</dd>
+    </dl>
+    <form class="pay-form inline">
+      <label>${esc(t("home.months"))} <input type="number" name="months" min="1" max="${maxMonths}" value="${Math.max(1, s.months_due)}" required></label>
+      <span class="quote muted" data-testid="quote"></span>
+      <button type="submit" class="primary" data-testid="pay">${esc(t("home.pay"))}</button>
+    </form>
+    <p class="muted small">${esc(t("home.prepayNote", { months: config.prepay_limit_months }))}</p>
+    <h3>${esc(t("home.receipts"))}</h3><div class="receipts" data-testid="receipts"></div>
+  </section>`;
+}
+
+function receiptsTable(items) {
+  if (!items.length) return empty(t("home.noReceipts"));
+  return `<div class="table-wrap"><table><thead><tr><th>${esc(t("home.paidOn"))}</th><th>${esc(t("home.covers"))}</th>
+    <th class="num">${esc(t("home.amount"))}</th><th class="num">${esc(t("home.lateFee"))}</th><th class="num">${esc(t("home.points"))}</th><th>${esc(t("common.tx"))}</th></tr></thead>
+    <tbody>${items.map((p) => `<tr data-testid="receipt"><td>${date(p.block_timestamp)}</td><td>${esc(p.from_month_label)} – ${esc(p.to_month_label)}</td>
+      <td class="num">${yuan(p.amount)}</td><td class="num">${yuan(p.late_fee)}</td><td class="num">${number(p.points)}</td>
+      <td><code title="${esc(p.tx_hash)}">${esc(shortHash(p.tx_hash))}</code></td></tr>`).join("")}</tbody></table></div>`;
+}
+
+export async function render(ctx, view) {
+  html(view, `<h1>${esc(t("home.title"))}</h1>`);
+  if (!requireAccount(ctx, view)) return;
+  const [me, feeConfig] = await Promise.all([ctx.api.get(`/accounts/${ctx.account}`), ctx.api.get("/fees/config")]);
+  if (!me.units.length) {
+    html(view, `<section class="card notice"><p>${esc(t("home.noUnits"))}</p></section>`);
+    return;
+  }
+  const balance = await ctx.wallet.reader("SettlementToken").balanceOf(ctx.account).catch(() => null);
+  const summary = html(view, `<section class="card summary"><dl class="facts">
+      <dt>${esc(t("home.balance"))}</dt><dd data-testid="token-balance">${balance === null ? "—" : yuan(balance)}</dd>
+      <dt>${esc(t("home.rate"))}</dt><dd>${esc(t("home.rateValue", { rate: yuan(feeConfig.rate_in_force) }))}</dd>
+      <dt>${esc(t("home.claimable"))}</dt><dd data-testid="claimable">…</dd></dl>
+      <div class="actions"></div></section>`);
+  const statements = await Promise.all(me.units.map((u) => ctx.api.get(`/units/${u.unit_id}/statement`)));
+  const claimable = statements.reduce((sum, s) => sum + s.claimable_points, 0);
+  summary.querySelector("[data-testid=claimable]").textContent = number(claimable);
+  if (claimable > 0) {
+    const claim = document.createElement("button");
+    claim.type = "button";
+    claim.className = "primary";
+    claim.dataset.testid = "claim-points";
+    claim.textContent = t("home.claim", { points: claimable });
+    const units = me.units.filter((u, i) => statements[i].claimable_points > 0).map((u) => u.unit_id);
+    claim.addEventListener("click", () => busy(summary, async () => {
+      const fees = await ctx.wallet.contract("PropertyFees");
+      await runTx(ctx, t("home.claimTitle"), () => fees.claim_points(units));
+      ctx.rerender();
+    }));
+    summary.querySelector(".actions").append(claim);
+  }
+
+  for (const [i, unit] of me.units.entries()) {
+    const card = html(view, statementCard(unit, statements[i], feeConfig));
+    const form = card.querySelector("form");
+    const quote = card.querySelector("[data-testid=quote]");
+    const requote = async () => {
+      const months = Number(form.months.value);
+      if (!(months >= 1)) return (quote.textContent = "");
+      try {
+        const [first, last, , late, total] = await ctx.wallet.reader("PropertyFees").quote(unit.unit_id, months);
+        quote.textContent = t("home.quote", { from: monthLabel(first), to: monthLabel(last), total: yuan(total), late: yuan(late) });
+      } catch {
+        quote.textContent = t("home.quoteRefused");
+      }
+    };
+    form.months.addEventListener("input", requote);
+    requote();
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(form, async () => {
+        await pay(ctx, unit, Number(form.months.value));
+        ctx.rerender();
+      });
+    });
+    ctx.api.get("/fees/payments", { unit_id: unit.unit_id, order: "desc", limit: 12 })
+      .then((page) => (card.querySelector(".receipts").innerHTML = receiptsTable(page.items)));
+  }
+}

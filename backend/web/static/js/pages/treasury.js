@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// Treasury: balances by fund, income and expenses by month and by category (Chart.js),
+// budgets and their use, every expense with its invoice hash, and the CSV download.
+
+import { Chart, registerables } from "chart.js";
+import { t } from "../i18n.js";
+import { date, esc, percent, shortAddress, shortHash, yuan } from "../format.js";
+import { empty, html } from "../ui.js";
+
+Chart.register(...registerables);
+
+const FUND_COLOURS = { fee_income: "#2f7d5b", public_income: "#3a6ea5", maintenance_fund: "#c27c2c" };
+// Expenses in darker, redder shades of their fund's colour, so the two stacks read apart.
+const EXPENSE_COLOURS = { fee_income: "#b8433c", public_income: "#8a4f9e", maintenance_fund: "#7a4a1c" };
+const CATEGORY_COLOURS = ["#2f7d5b", "#3a6ea5", "#c27c2c", "#8a4f9e", "#b8433c", "#4c8c8c", "#7a7a3a", "#5a5a8a"];
+
+function categoryName(category) {
+  const key = `treasury.category.${category}`;
+  const text = t(key);
+  return text === key ? t("treasury.categoryN", { n: category }) : text;
+}
+
+function monthlyChart(canvas, items) {
+  const months = [...new Set(items.map((i) => i.month_label))].sort();
+  const series = new Map();
+  for (const item of items) {
+    const key = `${item.flow}:${item.fund}`;
+    if (!series.has(key)) series.set(key, new Map());
+    const byMonth = series.get(key);
+    byMonth.set(item.month_label, (byMonth.get(item.month_label) ?? 0) + item.amount);
+  }
+  const datasets = [...series.entries()].map(([key, byMonth]) => {
+    const [flow, fund] = key.split(":");
+    return {
+      label: `${t(`treasury.${flow}`)} · ${t(`fund.${fund}`)}`, stack: flow,
+      data: months.map((m) => (byMonth.get(m) ?? 0) / 100),
+      backgroundColor: (flow === "expense" ? EXPENSE_COLOURS : FUND_COLOURS)[fund] ?? "#888",
+    };
+  });
+  return new Chart(canvas, {
+    type: "bar",
+    data: { labels: months, datasets },
+    options: {
+      responsive: true, maintainAspectRatio: false, animation: false,
+      scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: t("treasury.yuanAxis") } } },
+      plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
+    },
+  });
+}
+
+function categoryChart(canvas, items) {
+  const totals = new Map();
+  for (const item of items.filter((i) => i.flow === "expense")) {
+    const name = item.kind === "milestone" ? t("treasury.milestones") : categoryName(item.category);
+    totals.set(name, (totals.get(name) ?? 0) + item.amount);
+  }
+  const labels = [...totals.keys()];
+  return new Chart(canvas, {
+    type: "doughnut",
+    data: { labels, datasets: [{ data: labels.map((l) => totals.get(l) / 100), backgroundColor: CATEGORY_COLOURS }] },
+    options: { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } } },
+  });
+}
+
+export async function render(ctx, view, params, current) {
+  html(view, `<h1>${esc(t("treasury.title"))}</h1>`);
+  const [treasury, monthly, budgets, expenses] = await Promise.all([
+    ctx.api.get("/treasury"), ctx.api.get("/treasury/monthly"), ctx.api.get("/treasury/budgets"),
+    ctx.api.get("/treasury/expenses", { order: "desc", limit: 50 }),
+  ]);
+  if (!current()) return;
+  const b = treasury.balances;
+  html(view, `<section class="grid four" data-testid="balances">
+      ${[["fee_income", b.fee_income], ["public_income", b.public_income], ["maintenance_fund", b.maintenance_fund]]
+        .map(([fund, value]) => `<div class="card stat"><span class="muted">${esc(t(`fund.${fund}`))}</span><strong data-testid="balance-${fund}">${yuan(value)}</strong></div>`).join("")}
+      <div class="card stat"><span class="muted">${esc(t("treasury.reserved"))}</span><strong>${yuan(b.maintenance_reserved)}</strong></div>
+    </section>`);
+  const charts = html(view, `<section class="grid two">
+      <div class="card"><h2>${esc(t("treasury.byMonth"))}</h2><div class="chart"><canvas data-testid="chart-monthly"></canvas></div></div>
+      <div class="card"><h2>${esc(t("treasury.byCategory"))}</h2><div class="chart"><canvas data-testid="chart-category"></canvas></div></div>
+    </section>`);
+  if (monthly.items.length) {
+    monthlyChart(charts.querySelector("[data-testid=chart-monthly]"), monthly.items);
+    categoryChart(charts.querySelector("[data-testid=chart-category]"), monthly.items);
+  }
+
+  html(view, `<section class="card"><h2>${esc(t("treasury.budgets"))}</h2>
+    ${budgets.items.length ? `<div class="table-wrap"><table data-testid="budgets"><thead><tr><th>${esc(t("treasury.year"))}</th><th>${esc(t("treasury.category"))}</th>
+      <th class="num">${esc(t("treasury.budget"))}</th><th class="num">${esc(t("treasury.spent"))}</th><th>${esc(t("treasury.use"))}</th></tr></thead><tbody>
+      ${budgets.items.map((row) => `<tr><td>${row.year}</td><td>${esc(categoryName(row.category))}</td><td class="num">${yuan(row.budget)}</td>
+        <td class="num">${yuan(row.spent)}</td><td><div class="meter" title="${percent(row.spent, row.budget)}"><span style="width:${Math.min(100, 100 * row.spent / (row.budget || 1))}%"></span></div>
+        <span class="small muted">${percent(row.spent, row.budget)}</span></td></tr>`).join("")}</tbody></table></div>` : empty(t("treasury.noBudgets"))}
+    </section>`);
+
+  html(view, `<section class="card"><header class="card-head"><h2>${esc(t("treasury.expenses"))}</h2>
+      <a class="button" href="${ctx.api.url("/treasury/expenses.csv")}" download data-testid="csv">${esc(t("treasury.csv"))}</a></header>
+    ${expenses.items.length ? `<div class="table-wrap"><table data-testid="expenses"><thead><tr><th>${esc(t("treasury.date"))}</th><th>${esc(t("treasury.period"))}</th>
+      <th>${esc(t("treasury.category"))}</th><th>${esc(t("treasury.fund"))}</th><th>${esc(t("treasury.payee"))}</th><th class="num">${esc(t("treasury.amount"))}</th><th>${esc(t("treasury.invoice"))}</th></tr></thead><tbody>
+      ${expenses.items.map((e) => `<tr data-testid="expense"><td>${date(e.block_timestamp)}</td><td>${esc(e.period_label)}</td><td>${esc(categoryName(e.category))}</td>
+        <td>${esc(t(`fund.${e.fund}`))}</td><td><code title="${esc(e.payee)}">${esc(shortAddress(e.payee))}</code></td><td class="num">${yuan(e.amount)}</td>
+        <td><code class="hash" title="${esc(e.invoice_hash)}" data-testid="invoice-hash">${esc(shortHash(e.invoice_hash))}</code></td></tr>`).join("")}</tbody></table></div>` : empty(t("treasury.noExpenses"))}
+    <p class="muted small">${esc(t("treasury.invoiceNote"))}</p></section>`);
+}

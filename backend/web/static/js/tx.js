@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// A transaction as the resident sees it: pending (waiting for the wallet, then for the
+// block), confirmed (and indexed, so the page shows it), or failed with the reason in
+// the resident's words (the contracts' namespaced reasons, translated in reverts.json).
+
+import { AbiCoder } from "ethers";
+import { knownReverts, revertText, t } from "./i18n.js";
+import { esc, shortHash } from "./format.js";
+
+const ERROR_STRING = "0x08c379a0"; // selector of Error(string)
+
+/** Every string and revert payload found anywhere in a wallet/ethers error. */
+function candidates(error, seen = new Set(), out = []) {
+  if (error === null || error === undefined || seen.has(error)) return out;
+  if (typeof error === "string") {
+    out.push(error);
+    if (error.startsWith(ERROR_STRING)) {
+      try {
+        out.push(AbiCoder.defaultAbiCoder().decode(["string"], "0x" + error.slice(10))[0]);
+      } catch { /* not an Error(string) payload */ }
+    }
+    return out;
+  }
+  if (typeof error !== "object") return out;
+  seen.add(error);
+  for (const key of ["reason", "shortMessage", "message", "data", "error", "info", "cause", "revert", "body", "originalError"]) {
+    if (key in error) candidates(error[key], seen, out);
+  }
+  if (Array.isArray(error.revert?.args)) error.revert.args.forEach((arg) => candidates(arg, seen, out));
+  if (typeof error.body === "string") {
+    try { candidates(JSON.parse(error.body), seen, out); } catch { /* not JSON */ }
+  }
+  return out;
+}
+
+/** The contract's namespaced reason inside an error ("fees: zero months"), if any. */
+export function revertReason(error) {
+  const texts = candidates(error);
+  for (const reason of knownReverts()) {
+    if (texts.some((text) => text.includes(reason))) return reason;
+  }
+  for (const text of texts) {
+    const match = /\b([a-z_]+: [a-z0-9 '_.,-]+)/.exec(text);
+    if (match && !/^(execution reverted|json-rpc error|internal)/i.test(match[1])) return match[1];
+  }
+  return null;
+}
+
+function rejectedByUser(error) {
+  const codes = [error?.code, error?.info?.error?.code, error?.error?.code];
+  return codes.includes(4001) || codes.includes("ACTION_REJECTED");
+}
+
+/** The resident's words for any failure (a revert, a refusal, a rejected signature, the API). */
+export function explain(error) {
+  if (rejectedByUser(error)) return t("tx.rejected");
+  const detail = error?.detail;
+  if (detail && typeof detail === "object" && detail.code) {
+    const key = `relay.${detail.code}`;
+    const text = t(key);
+    return text === key ? detail.message : text;
+  }
+  const reason = revertReason(error);
+  if (reason) return revertText(reason) ?? t("tx.unknownReason", { reason });
+  if (error?.code === "NO_WALLET") return t("connect.noWallet");
+  const message = error?.shortMessage ?? error?.message ?? String(error);
+  return t("tx.unknownReason", { reason: message });
+}
+
+let toastSeq = 0;
+
+/** A toast that follows one transaction; `update(state, text)` moves it along. */
+export function toast(title) {
+  const box = document.getElementById("toasts");
+  const node = document.createElement("div");
+  node.className = "toast pending";
+  node.id = `toast-${++toastSeq}`;
+  node.setAttribute("role", "status");
+  node.innerHTML = `<strong>${esc(title)}</strong><span class="toast-state"></span>`;
+  box.prepend(node);
+  const update = (state, text) => {
+    node.className = `toast ${state}`;
+    node.dataset.state = state;
+    node.querySelector(".toast-state").innerHTML = text;
+    if (state !== "pending") setTimeout(() => node.remove(), state === "failed" ? 20000 : 8000);
+  };
+  update("pending", esc(t("tx.waitingWallet")));
+  return { node, update };
+}
+
+/**
+ * Run one transaction: `send()` returns an ethers TransactionResponse (or throws before
+ * sending, when the contract refuses in the gas estimate). Resolves with the receipt once
+ * the block is indexed; rejects (already shown to the resident) when it failed.
+ */
+export async function runTx(ctx, title, send) {
+  const note = toast(title);
+  let response;
+  try {
+    response = await send();
+    note.update("pending", `${esc(t("tx.pending"))} <code>${esc(shortHash(response.hash))}</code>`);
+    const receipt = await response.wait();
+    if (!receipt || receipt.status !== 1) throw Object.assign(new Error("reverted"), { receipt });
+    note.update("pending", esc(t("tx.indexing")));
+    await ctx.api.waitIndexed(receipt.blockNumber);
+    note.update("confirmed", `${esc(t("tx.confirmed"))} <code>${esc(shortHash(receipt.hash))}</code>`);
+    return receipt;
+  } catch (error) {
+    note.update("failed", `${esc(t("tx.failed"))}: ${esc(explain(error))}`);
+    error.shown = true;
+    throw error;
+  }
+}
+
+/** A step that is not a transaction (a signature, a relayed ballot) with the same toasts. */
+export async function runStep(title, step, doneText) {
+  const note = toast(title);
+  try {
+    const result = await step((text) => note.update("pending", esc(text)));
+    note.update("confirmed", esc(doneText ?? t("tx.confirmed")));
+    return result;
+  } catch (error) {
+    note.update("failed", `${esc(t("tx.failed"))}: ${esc(explain(error))}`);
+    error.shown = true;
+    throw error;
+  }
+}

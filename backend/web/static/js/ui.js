@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// Small pieces the pages share.
+
+import { t } from "./i18n.js";
+import { esc } from "./format.js";
+import { explain } from "./tx.js";
+
+export function html(view, markup) {
+  view.insertAdjacentHTML("beforeend", markup);
+  return view.lastElementChild;
+}
+
+/** Render "connect your wallet first" and return false unless the wallet is connected. */
+export function requireAccount(ctx, view) {
+  if (ctx.account) return true;
+  const card = html(view, `<section class="card notice" data-testid="need-account">
+      <h2>${esc(t("connect.needTitle"))}</h2><p>${esc(t("connect.needText"))}</p>
+      <button type="button" class="primary">${esc(t(ctx.wallet.account ? "connect.switchChain" : "connect.button"))}</button>
+    </section>`);
+  card.querySelector("button").addEventListener("click", async () => {
+    try {
+      await ctx.wallet.connect();
+    } catch (error) {
+      card.insertAdjacentHTML("beforeend", `<p class="error-text">${esc(explain(error))}</p>`);
+    }
+  });
+  return false;
+}
+
+export function errorCard(view, error) {
+  return html(view, `<section class="card error"><p>${esc(explain(error))}</p></section>`);
+}
+
+/** A "nothing yet" line for empty lists. */
+export function empty(text) {
+  return `<p class="muted empty">${esc(text)}</p>`;
+}
+
+/** Disable a form's buttons while `work` runs (no double submission). */
+export async function busy(element, work) {
+  const buttons = element.querySelectorAll("button, input[type=submit]");
+  buttons.forEach((b) => (b.disabled = true));
+  try {
+    return await work();
+  } catch (error) {
+    if (!error.shown) console.error(error);
+    return undefined;
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
+  }
+}
+
+export function roleName(role) {
+  const key = `role.${role}`;
+  const text = t(key);
+  return text === key ? role : text;
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// A test wallet injected as window.ethereum before the page's scripts (EIP-1193).
+// Accounts and chain switching are answered as MetaMask answers them; every other
+// request, transactions and eth_signTypedData_v4 included, goes to the test anvil,
+// which signs for its unlocked accounts. window.__walletConfig = {rpc, account, connected}.
+(() => {
+  const { rpc, account } = window.__walletConfig;
+  const listeners = {};
+  let nextId = 1;
+  // connected: the resident allowed this site before (MetaMask then answers eth_accounts).
+  let connected = Boolean(window.__walletConfig.connected);
+  window.__walletLog = [];
+
+  async function forward(method, params) {
+    const response = await fetch(rpc, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params: params ?? [] }),
+    });
+    const body = await response.json();
+    if (body.error) {
+      const error = new Error(body.error.message);
+      error.code = body.error.code;
+      error.data = body.error.data;
+      throw error;
+    }
+    return body.result;
+  }
+
+  function providerError(code, message) {
+    return Object.assign(new Error(message), { code });
+  }
+
+  window.ethereum = {
+    isMetaMask: true,
+    async request({ method, params }) {
+      window.__walletLog.push(method);
+      switch (method) {
+        case "eth_requestAccounts":
+          if (!account) throw providerError(4001, "User rejected the request.");
+          connected = true;
+          return [account];
+        case "eth_accounts":
+          return connected && account ? [account] : [];
+        case "wallet_switchEthereumChain": {
+          const have = await forward("eth_chainId", []);
+          if (BigInt(have) !== BigInt(params[0].chainId)) throw providerError(4902, "Unrecognized chain ID.");
+          return null;
+        }
+        case "wallet_addEthereumChain":
+          window.__addedChain = params[0];
+          return null;
+        case "eth_sendTransaction":
+        case "eth_signTypedData_v4":
+          if (!connected) throw providerError(4100, "The requested account has not been authorized.");
+          return forward(method, params);
+        default:
+          return forward(method, params);
+      }
+    },
+    on(event, handler) {
+      (listeners[event] ??= []).push(handler);
+      return this;
+    },
+    removeListener(event, handler) {
+      listeners[event] = (listeners[event] ?? []).filter((h) => h !== handler);
+      return this;
+    },
+  };
+})();

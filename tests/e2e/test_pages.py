@@ -1,0 +1,182 @@
+"""Resident flows through the real pages, contracts and indexer: each test acts in the
+browser as a resident would, then checks what the page shows and what the chain holds."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DESKTOP, PHONE, screenshot
+
+FOR, AGAINST = 1, 0
+TIMEOUT = 20_000
+
+
+def done(page):
+    """The newest transaction toast reached a final state; returns it."""
+    toast = page.locator(".toast").first
+    expect(toast).to_have_attribute("data-state", re.compile("confirmed|failed"), timeout=TIMEOUT)
+    return toast
+
+
+def settled(page):
+    page.wait_for_selector("#view[aria-busy=false]")
+
+
+def test_connect_shows_units_role_and_points(open_page, owner_a, merchant):
+    page = open_page(owner_a, "#/connect", connected=False)
+    expect(page.get_by_test_id("account")).to_have_text("未连接")
+    page.get_by_test_id("connect").click()
+    expect(page.get_by_test_id("my-units")).to_contain_text("1-1-101", timeout=TIMEOUT)
+    expect(page.get_by_test_id("my-units")).to_contain_text("1-1-102")
+    expect(page.get_by_test_id("my-units")).to_contain_text("89.50 m²")
+    expect(page.get_by_test_id("my-roles")).to_have_text("业主")
+    expect(page.get_by_test_id("my-points")).to_have_text("100")
+    expect(page.get_by_test_id("account-button")).to_have_text(f"{owner_a.address[:6].lower()}…{owner_a.address[-4:].lower()}")
+    assert "eth_requestAccounts" in page.evaluate("window.__walletLog")
+    assert page.problems == []
+
+    shop = open_page(merchant, "#/connect")
+    expect(shop.get_by_test_id("my-roles")).to_have_text("商户", timeout=TIMEOUT)
+    expect(shop.get_by_test_id("my-units")).to_have_count(0)
+
+
+def test_pay_dues_with_one_permit_signature(open_page, stack, owner_a):
+    fees = stack["contracts"]["PropertyFees"]
+    due = fees.statement(1).months_due
+    assert due > 0
+    page = open_page(owner_a, "#/home")
+    unit = page.get_by_test_id("unit-1")
+    expect(unit.get_by_test_id("months-due")).to_contain_text(str(due), timeout=TIMEOUT)
+    expect(unit.get_by_test_id("quote")).to_contain_text("¥")
+    expect(unit.get_by_test_id("receipts")).to_contain_text("还没有缴费记录")
+    unit.get_by_test_id("pay").click()
+    expect(done(page)).to_have_attribute("data-state", "confirmed")
+    settled(page)
+    unit = page.get_by_test_id("unit-1")
+    expect(unit.get_by_test_id("months-due")).to_have_text("0", timeout=TIMEOUT)
+    expect(unit.get_by_test_id("total-due")).to_have_text("¥0.00")
+    expect(unit.get_by_test_id("receipt")).to_have_count(1)
+    assert fees.statement(1).months_due == 0
+    calls = page.evaluate("window.__walletLog")
+    # One permit signature and one transaction: no separate approve.
+    assert calls.count("eth_signTypedData_v4") == 1 and calls.count("eth_sendTransaction") == 1
+    # The other unit is untouched.
+    expect(page.get_by_test_id("unit-2").get_by_test_id("months-due")).to_contain_text(str(due))
+
+
+def test_vote_directly_moves_the_tally(open_page, stack, owner_a):
+    assembly, proposal = stack["contracts"]["OwnersAssembly"], stack["proposal"]
+    page = open_page(owner_a, f"#/assembly/{proposal.id}")
+    bar = page.get_by_test_id("tally-area").first
+    expect(bar).to_have_attribute("data-for", "0", timeout=TIMEOUT)
+    expect(page.get_by_test_id("tally-heads").first).to_have_attribute("data-against", "1")
+    page.get_by_test_id("vote-direct").click()
+    expect(done(page)).to_have_attribute("data-state", "confirmed")
+    settled(page)
+    expect(page.get_by_test_id("voted")).to_contain_text("同意", timeout=TIMEOUT)
+    expect(page.get_by_test_id("tally-area").first).to_have_attribute("data-for", str(8_950 + 12_000))
+    expect(page.get_by_test_id("tally-heads").first).to_have_attribute("data-for", "1")
+    expect(page.get_by_test_id("ballot")).to_have_count(2)
+    assert assembly.tally(proposal.id, FOR) == (20_950, 1)
+    # The bar's green part is the area for, out of the total area at the snapshot.
+    width = page.locator("[data-testid=tally-area] .seg.for").first.evaluate("e => e.style.width")
+    assert width.startswith("41.")  # 20,950 of 51,000
+
+
+def test_signed_ballot_is_relayed_and_counted(open_page, stack, owner_b):
+    assembly, proposal = stack["contracts"]["OwnersAssembly"], stack["proposal"]
+    page = open_page(owner_b, f"#/assembly/{proposal.id}")
+    page.get_by_test_id("vote-signed").click()
+    expect(done(page)).to_have_attribute("data-state", "confirmed")
+    settled(page)
+    expect(page.get_by_test_id("voted")).to_contain_text("同意", timeout=TIMEOUT)
+    expect(page.get_by_test_id("tally-area").first).to_have_attribute("data-for", "9000")
+    assert assembly.tally(proposal.id, FOR) == (9_000, 1)
+    assert assembly.hasVoted(proposal.id, owner_b.address)
+    calls = page.evaluate("window.__walletLog")
+    # The resident only signed; the relayer paid for the transaction.
+    assert "eth_signTypedData_v4" in calls and "eth_sendTransaction" not in calls
+
+
+def test_delegate_then_revoke(open_page, stack, owner_a, tenant):
+    assembly, proposal = stack["contracts"]["OwnersAssembly"], stack["proposal"]
+    page = open_page(owner_a, f"#/assembly/{proposal.id}")
+    form = page.get_by_test_id("delegation")
+    form.locator("input[name=delegate]").fill(tenant.address)
+    form.get_by_test_id("delegate").click()
+    expect(done(page)).to_have_attribute("data-state", "confirmed")
+    settled(page)
+    expect(page.get_by_test_id("my-delegation")).to_contain_text(tenant.address.lower(), timeout=TIMEOUT)
+    assert assembly.delegate_of(owner_a.address, proposal.id) == tenant.address
+    page.get_by_test_id("my-delegation").get_by_role("button").click()
+    expect(page.locator(".toast").first).to_have_attribute("data-state", "confirmed", timeout=TIMEOUT)
+    settled(page)
+    expect(page.get_by_test_id("my-delegation")).to_have_count(0, timeout=TIMEOUT)
+    assert assembly.delegate_of(owner_a.address, proposal.id) == "0x" + "0" * 40
+
+
+def test_refused_transaction_shows_the_reason_in_words(open_page, stack, owner_a):
+    page = open_page(owner_a, f"#/assembly/{stack['proposal'].id}")
+    form = page.get_by_test_id("delegation")
+    form.locator("input[name=delegate]").fill(owner_a.address)  # to oneself: the contract refuses
+    form.get_by_test_id("delegate").click()
+    toast = done(page)
+    expect(toast).to_have_attribute("data-state", "failed")
+    expect(toast).to_contain_text("受托人地址无效")
+
+
+def test_pay_a_merchant_with_points(open_page, stack, owner_a, merchant):
+    points = stack["community"].points
+    page = open_page(owner_a, "#/points")
+    expect(page.get_by_test_id("points-balance")).to_have_text("100", timeout=TIMEOUT)
+    form = page.get_by_test_id("pay-merchant")
+    form.locator("select[name=merchant]").select_option(merchant.address.lower())
+    form.locator("input[name=amount]").fill("30")
+    form.get_by_role("button").click()
+    expect(done(page)).to_have_attribute("data-state", "confirmed")
+    settled(page)
+    expect(page.get_by_test_id("points-balance")).to_have_text("70", timeout=TIMEOUT)
+    expect(page.get_by_test_id("movement").first).to_contain_text("−30")
+    assert points.balanceOf(owner_a) == 70
+
+
+def test_treasury_shows_expense_invoice_and_csv(open_page, stack):
+    page = open_page(None, "#/treasury")
+    invoice = "0x" + bytes(stack["invoice"]).hex()
+    expect(page.get_by_test_id("invoice-hash").first).to_have_attribute("title", invoice, timeout=TIMEOUT)
+    expect(page.get_by_test_id("budgets")).to_contain_text("保洁")
+    assert page.get_by_test_id("chart-monthly").evaluate("c => c.width") > 0
+    href = page.get_by_test_id("csv").get_attribute("href")
+    csv = httpx.get(stack["url"] + href, timeout=10).text
+    assert invoice in csv
+
+
+def test_language_switch_is_remembered(open_page, owner_a):
+    page = open_page(owner_a, "#/treasury")
+    expect(page.locator("#nav")).to_contain_text("财务公开")
+    page.locator("#lang-toggle").click()
+    expect(page.locator("#nav")).to_contain_text("Treasury")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    expect(page.locator("#nav")).to_contain_text("Treasury")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_screenshots_of_every_page(open_page, stack, owner_a):
+    """Each page at 1280×800 and 390×844 (build/screenshots/); on a phone nothing is wider than the screen."""
+    pages = {"connect": "#/connect", "home": "#/home", "treasury": "#/treasury", "assembly": "#/assembly",
+             "proposal": f"#/assembly/{stack['proposal'].id}", "points": "#/points"}
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        for name, path in pages.items():
+            page = open_page(owner_a, path, viewport=viewport)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(300)  # charts draw after their data
+            assert page.problems == [], (name, page.problems)
+            screenshot(page, f"{name}-{size}")
+            if size == "phone":
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= viewport["width"], f"{name} is {width}px wide on a {viewport['width']}px phone"
+            page.context.close()
