@@ -7,8 +7,9 @@ RUN_DIR := $(CURDIR)/.linli
 ANVIL_PORT ?= 8545
 ANVIL_HOST ?= 127.0.0.1
 
-# ape-vyper finds vyper, ape-foundry finds anvil, both only through PATH.
-export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+# ape-vyper finds vyper, ape-foundry finds anvil, both only through PATH. An anvil
+# already on PATH (foundryup) comes first; npm's is the fallback.
+export PATH := $(BIN):$(PATH):$(CURDIR)/node_modules/.bin
 export APE_DATA_FOLDER := $(CURDIR)/.ape
 
 .PHONY: install demo stop test bench clean
