@@ -184,7 +184,8 @@ def test_relaying_off_and_communities_without_an_assembly(voting, populated, cha
 def test_production_needs_its_own_relayer_key():
     from backend.chain.demo import demo_key
 
-    safe = {"environment": "production", "cors_origins": ["https://linli.example"]}
+    # (the vault is off here: its own keys are tested in tests/vault)
+    safe = {"environment": "production", "cors_origins": ["https://linli.example"], "vault_enabled": False}
     with pytest.raises(ValueError, match="LINLI_RELAYER_KEY must name"):
         Settings(**safe)
     with pytest.raises(ValueError, match="public demo key"):

@@ -212,7 +212,8 @@ def test_development_key_generated_once_with_0600(tmp_path):
 
 
 def test_production_refuses_without_keys():
-    base = {"environment": "production", "cors_origins": ["https://linli.example"]}
+    # (the relayer is off here: its key is tested in tests/backend/test_api_relayer.py)
+    base = {"environment": "production", "cors_origins": ["https://linli.example"], "relayer_enabled": False}
     with pytest.raises(ValueError, match="LINLI_VAULT_KEY"):
         Settings(**base, vault_logger_key="0x" + "11" * 32)
     with pytest.raises(ValueError, match="LINLI_VAULT_LOGGER_KEY"):
@@ -220,6 +221,9 @@ def test_production_refuses_without_keys():
     Settings(**base, vault_key="00" * 32, vault_logger_key="0x" + "11" * 32)
     # A process that serves no vault (the indexer) needs neither.
     Settings(**base, vault_enabled=False)
+    # With both services on, production names every key.
+    Settings(**{**base, "relayer_enabled": True}, vault_key="00" * 32, vault_logger_key="0x" + "11" * 32,
+             relayer_key="0x" + "42" * 32)
 
 
 def test_index_api_without_the_vault(tmp_path):
