@@ -5,7 +5,8 @@ They are projections of the event tables: `apply` moves them forward by a batch 
 freshly inserted event rows (in chain order, inside the batch's transaction), and
 `rebuild` recomputes them from the event tables after a rollback. Registry events
 are few and are applied one by one; points movements are many and are applied as
-one aggregated balance delta per holder.
+one aggregated balance delta per holder. The service providers' aggregates have
+their own module (services_projection.py), called from both.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, delete, select, text,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.db.models import Base
+from backend.indexer import services_projection
 from backend.indexer.specs import PROPOSAL_ID_TABLES, RAW_JSON_COLUMNS
 
 RAW_FILLED = frozenset(PROPOSAL_ID_TABLES) | frozenset(RAW_JSON_COLUMNS)
@@ -179,6 +181,7 @@ def apply(conn: Connection, community: str, events: Sequence[tuple[str, dict[str
             raw_filled.append((table, row))
     _apply_movements(conn, community, movements)
     fill_from_raw(conn, community, raw_filled)
+    services_projection.apply(conn, community, events)
 
 
 def rebuild(conn: Connection, community: str) -> None:
@@ -210,3 +213,4 @@ def rebuild(conn: Connection, community: str) -> None:
         ),
         {"community": community, "zero": ZERO_ADDRESS},
     )
+    services_projection.rebuild(conn, community)
