@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from backend.api.routes import assembly, community, events, fees, health, points, units
+from backend.api.routes import consent, services, suggestions
 from backend.core.config import Settings, get_settings
 from backend.core.db import make_engine, make_sessionmaker
 
@@ -62,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.metrics_registry = CollectorRegistry()
     app.state.community_records = {}
-    for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router):
+    for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router,
+                   services.router, suggestions.router, consent.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], allow_headers=["*"])

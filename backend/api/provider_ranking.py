@@ -1,0 +1,133 @@
+"""How providers are ranked for a service request: the formula, in one place.
+
+Each provider gets five component values, each in [0, 1], and a score that is their
+weighted sum (the weights add up to 1):
+
+| component | weight | value |
+|---|---:|---|
+| category_fit | 0.30 | x / (x + 2), x = jobs completed in the request's category + ¼ × the provider's other offers there (fresh offers; revisions do not count): 0 with no history there, 0.5 at two completed jobs |
+| rating | 0.30 | (R - 1) / 4 with R the Bayesian average (5 × 3 + sum of scores) / (5 + number of ratings): every provider starts with five pseudo-ratings of 3 stars, the middle of the scale, so one 5-star job (R = 3.33) does not beat fifty 4.8s (R = 4.64) |
+| completed_jobs | 0.20 | j / (j + 5), j = jobs completed (confirmed or released, as the contract counts): 0.5 at five jobs |
+| response_time | 0.10 | 1 / (1 + t / 6 h), t = mean of offer time - request time over the provider's fresh offers (each capped at 7 days): 1 at once, 0.5 at six hours; 0.5 with no offers yet |
+| price_history | 0.10 | min(1, 2 × (1 - r)), r = mean price / budget of the provider's accepted jobs: 0 when it takes the whole budget, 0.5 at three quarters, 1 at half or less; 0.5 with no accepted job yet |
+
+The prior is the middle of the scale, not the community's mean rating: where most
+jobs are rated near 4.8, a prior at the mean would pull one 5-star job up to 4.83,
+above fifty 4.8s. Ties (equal scores to 9 decimals) go to more completed jobs, then
+to the lower address, so the order is the same on every call and every database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.indexer.services_projection import PPM, RESPONSE_CAP_S
+
+WEIGHTS = {"category_fit": 0.30, "rating": 0.30, "completed_jobs": 0.20, "response_time": 0.10,
+           "price_history": 0.10}
+CATEGORY_HALF = 2.0
+OFFER_FIT_WEIGHT = 0.25
+RATING_PRIOR_WEIGHT = 5
+RATING_PRIOR_MEAN = 3.0
+JOBS_HALF = 5.0
+RESPONSE_HALF_S = 6 * 3600
+NO_DATA = 0.5
+
+FORMULA = (
+    "score = 0.30 × category_fit + 0.30 × rating + 0.20 × completed_jobs + 0.10 × response_time "
+    "+ 0.10 × price_history, each in [0, 1]. category_fit = x / (x + 2) with x = jobs completed in the "
+    "category + 0.25 × other fresh offers in the category; rating = (R − 1) / 4 with the Bayesian "
+    "average R = (5 × 3 + sum of scores) / (5 + ratings), five pseudo-ratings of 3 stars; completed_jobs = "
+    "j / (j + 5); response_time = 1 / (1 + t / 6 h), t the mean offer delay (each capped at 7 days), 0.5 "
+    "without offers; price_history = min(1, 2 × (1 − r)), r the mean price / budget of accepted jobs, 0.5 "
+    "without jobs. Ties: more completed jobs, then the lower address."
+)
+
+
+@dataclass(frozen=True)
+class ProviderHistory:
+    """What the ranking reads of one provider (service_providers and the category's row)."""
+
+    provider: str
+    offers: int = 0
+    response_seconds: int = 0
+    jobs_accepted: int = 0
+    price_ratio_ppm: int = 0
+    jobs_completed: int = 0
+    rating_count: int = 0
+    rating_sum: int = 0
+    category_offers: int = 0
+    category_jobs_completed: int = 0
+
+
+def bayesian_rating(rating_count: int, rating_sum: int) -> float:
+    """The provider's mean score after five pseudo-ratings of 3 stars."""
+    return (RATING_PRIOR_WEIGHT * RATING_PRIOR_MEAN + rating_sum) / (RATING_PRIOR_WEIGHT + rating_count)
+
+
+def mean_response_seconds(history: ProviderHistory) -> float | None:
+    return history.response_seconds / history.offers if history.offers else None
+
+
+def mean_price_ratio(history: ProviderHistory) -> float | None:
+    return history.price_ratio_ppm / history.jobs_accepted / PPM if history.jobs_accepted else None
+
+
+def components(history: ProviderHistory) -> dict[str, tuple[float, str]]:
+    """Each component's value in [0, 1] and the sentence that explains it."""
+    fit_x = history.category_jobs_completed + OFFER_FIT_WEIGHT * max(
+        history.category_offers - history.category_jobs_completed, 0)
+    rating = bayesian_rating(history.rating_count, history.rating_sum)
+    response = mean_response_seconds(history)
+    ratio = mean_price_ratio(history)
+    found: dict[str, tuple[float, str]] = {
+        "category_fit": (
+            fit_x / (fit_x + CATEGORY_HALF),
+            f"{history.category_jobs_completed} jobs completed and {history.category_offers} offers in this "
+            f"category: x = {fit_x:g}, x / (x + 2)",
+        ),
+        "rating": (
+            (rating - 1) / 4,
+            f"{history.rating_count} ratings summing to {history.rating_sum}; with 5 pseudo-ratings of 3 stars: "
+            f"{rating:.3f} stars, (R − 1) / 4",
+        ),
+        "completed_jobs": (
+            history.jobs_completed / (history.jobs_completed + JOBS_HALF),
+            f"{history.jobs_completed} jobs completed: j / (j + 5)",
+        ),
+    }
+    if response is None:
+        found["response_time"] = (NO_DATA, "no offer yet: neutral 0.5")
+    else:
+        found["response_time"] = (
+            1 / (1 + response / RESPONSE_HALF_S),
+            f"mean offer delay {response / 3600:.2f} h over {history.offers} offers "
+            f"(each capped at {RESPONSE_CAP_S // 86400} days): 1 / (1 + t / 6 h)",
+        )
+    if ratio is None:
+        found["price_history"] = (NO_DATA, "no accepted job yet: neutral 0.5")
+    else:
+        found["price_history"] = (
+            min(1.0, 2 * (1 - ratio)),
+            f"accepted prices averaged {ratio:.1%} of the budget over {history.jobs_accepted} jobs: "
+            f"min(1, 2 × (1 − r))",
+        )
+    return found
+
+
+@dataclass
+class Ranked:
+    history: ProviderHistory
+    score: float
+    components: dict[str, tuple[float, str]]
+
+
+def rank(histories: list[ProviderHistory]) -> list[Ranked]:
+    """Every provider scored and sorted, best first (deterministic)."""
+    ranked = []
+    for history in histories:
+        parts = components(history)
+        score = sum(WEIGHTS[name] * value for name, (value, _) in parts.items())
+        ranked.append(Ranked(history, score, parts))
+    ranked.sort(key=lambda r: (-round(r.score, 9), -r.history.jobs_completed, r.history.provider))
+    return ranked
