@@ -3,13 +3,21 @@
 Each provider gets five component values, each in [0, 1], and a score that is their
 weighted sum (the weights add up to 1):
 
-| component | weight | value |
-|---|---:|---|
-| category_fit | 0.30 | x / (x + 2), x = jobs completed in the request's category + ¼ × the provider's other offers there (fresh offers; revisions do not count): 0 with no history there, 0.5 at two completed jobs |
-| rating | 0.30 | (R - 1) / 4 with R the Bayesian average (5 × 3 + sum of scores) / (5 + number of ratings): every provider starts with five pseudo-ratings of 3 stars, the middle of the scale, so one 5-star job (R = 3.33) does not beat fifty 4.8s (R = 4.64) |
-| completed_jobs | 0.20 | j / (j + 5), j = jobs completed (confirmed or released, as the contract counts): 0.5 at five jobs |
-| response_time | 0.10 | 1 / (1 + t / 6 h), t = mean of offer time - request time over the provider's fresh offers (each capped at 7 days): 1 at once, 0.5 at six hours; 0.5 with no offers yet |
-| price_history | 0.10 | min(1, 2 × (1 - r)), r = mean price / budget of the provider's accepted jobs: 0 when it takes the whole budget, 0.5 at three quarters, 1 at half or less; 0.5 with no accepted job yet |
+- category_fit, weight 0.30: x / (x + 2), x = jobs completed in the request's
+  category + ¼ × the provider's other offers there (fresh offers; revisions do not
+  count): 0 with no history there, 0.5 at two completed jobs.
+- rating, weight 0.30: (R − 1) / 4 with R the Bayesian average
+  (5 × 3 + sum of scores) / (5 + number of ratings): every provider starts with five
+  pseudo-ratings of 3 stars, the middle of the scale, so one 5-star job (R = 3.33)
+  does not beat fifty 4.8s (R = 4.64).
+- completed_jobs, weight 0.20: j / (j + 5), j = jobs completed (confirmed or
+  released, as the contract counts): 0.5 at five jobs.
+- response_time, weight 0.10: 1 / (1 + t / 6 h), t = mean of offer time − request
+  time over the provider's fresh offers (each capped at 7 days): 1 at once, 0.5 at six
+  hours; 0.5 with no offer yet.
+- price_history, weight 0.10: min(1, 2 × (1 − r)), r = mean price / budget of the
+  provider's accepted jobs: 0 when it takes the whole budget, 0.5 at three quarters,
+  1 at half or less; 0.5 with no accepted job yet.
 
 The prior is the middle of the scale, not the community's mean rating: where most
 jobs are rated near 4.8, a prior at the mean would pull one 5-star job up to 4.83,

@@ -86,7 +86,8 @@ def test_requests_and_escrow_equal_the_contract(services_api, provider, attacker
             resolved["closure"]["fee"], resolved["closure"]["to_resident"]) == ("accepted", 9_500, 500, 8_000)
     assert resolved["closure"]["decision_hash"] is not None
     disputed = client.get(f"{base}/services/requests/{ids['disputed']}").json()
-    assert (disputed["dispute"]["previous_status"], disputed["escrow"], disputed["releasable"]) == ("done", 9_000, False)
+    assert (disputed["dispute"]["previous_status"], disputed["escrow"], disputed["releasable"]) == \
+        ("done", 9_000, False)
     # Work marked done days ago: anyone may release it now, as the contract would allow.
     done = client.get(f"{base}/services/requests/{ids['done']}").json()
     assert done["releasable"] and market.request(ids["done"]).release_at <= chain.blocks.head.timestamp

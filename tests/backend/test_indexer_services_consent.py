@@ -32,7 +32,8 @@ def test_every_event_lands_in_its_typed_table(services_world, make_indexer, engi
             typed = conn.scalar(select(func.count()).select_from(T[spec.table]))
             assert typed == raw > 0, spec.event
         # Arguments copied as they are: a row against its raw event.
-        offer = conn.execute(select(T["service_offers"]).order_by(T["service_offers"].c.block_number)).mappings().first()
+        offers = T["service_offers"]
+        offer = conn.execute(select(offers).order_by(offers.c.block_number)).mappings().first()
         args = conn.execute(select(RawEvent.args).where(RawEvent.tx_hash == offer["tx_hash"],
                                                         RawEvent.log_index == offer["log_index"])).scalar()
         assert (offer["provider"], int(offer["price"]), offer["revision"]) == \

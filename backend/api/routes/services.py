@@ -206,7 +206,8 @@ def market(ctx: CommunityDep, session: SessionDep):
         by_status[STATUSES[int(status)]] = int(count)
         escrow_held += int(escrow)
     changes = []
-    for model, setting, column in ((ServiceFeeSet, "fee_bps", "bps"), (ServiceReleaseDelaySet, "release_delay", "seconds"),
+    for model, setting, column in ((ServiceFeeSet, "fee_bps", "bps"),
+                                   (ServiceReleaseDelaySet, "release_delay", "seconds"),
                                    (ServiceRatingPointsSet, "rating_points", "amount")):
         table = model.__table__
         changes += [{**event_position(r), "setting": setting, "value": int(r[column]), "set_by": r["set_by"]}
