@@ -27,7 +27,9 @@ to the lower address, so the order is the same on every call and every database.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from backend.indexer.services_projection import PPM, RESPONSE_CAP_S
 
@@ -52,8 +54,7 @@ FORMULA = (
 )
 
 
-@dataclass(frozen=True)
-class ProviderHistory:
+class ProviderHistory(NamedTuple):
     """What the ranking reads of one provider (service_providers and the category's row)."""
 
     provider: str
@@ -81,61 +82,69 @@ def mean_price_ratio(history: ProviderHistory) -> float | None:
     return history.price_ratio_ppm / history.jobs_accepted / PPM if history.jobs_accepted else None
 
 
-def components(history: ProviderHistory) -> dict[str, tuple[float, str]]:
-    """Each component's value in [0, 1] and the sentence that explains it."""
+def values(history: ProviderHistory) -> tuple[float, float, float, float, float]:
+    """The five component values, in the order of WEIGHTS.
+
+    Every provider of the community is scored on every call, so this is the only
+    part computed for all of them; the sentences are written for the ones returned.
+    """
+    category_done = history.category_jobs_completed
+    fit_x = category_done + OFFER_FIT_WEIGHT * max(history.category_offers - category_done, 0)
+    jobs = history.jobs_completed
+    return (
+        fit_x / (fit_x + CATEGORY_HALF),
+        (bayesian_rating(history.rating_count, history.rating_sum) - 1) / 4,
+        jobs / (jobs + JOBS_HALF),
+        1 / (1 + history.response_seconds / history.offers / RESPONSE_HALF_S) if history.offers else NO_DATA,
+        min(1.0, 2 * (1 - history.price_ratio_ppm / history.jobs_accepted / PPM)) if history.jobs_accepted
+        else NO_DATA,
+    )
+
+
+_W = tuple(WEIGHTS.values())
+
+
+def score(v: tuple[float, float, float, float, float]) -> float:
+    # Written out: called for every provider on every request.
+    return _W[0] * v[0] + _W[1] * v[1] + _W[2] * v[2] + _W[3] * v[3] + _W[4] * v[4]
+
+
+def explanations(history: ProviderHistory) -> tuple[str, str, str, str, str]:
+    """The sentence that explains each component's value, in the order of WEIGHTS."""
     fit_x = history.category_jobs_completed + OFFER_FIT_WEIGHT * max(
         history.category_offers - history.category_jobs_completed, 0)
-    rating = bayesian_rating(history.rating_count, history.rating_sum)
     response = mean_response_seconds(history)
     ratio = mean_price_ratio(history)
-    found: dict[str, tuple[float, str]] = {
-        "category_fit": (
-            fit_x / (fit_x + CATEGORY_HALF),
-            f"{history.category_jobs_completed} jobs completed and {history.category_offers} offers in this "
-            f"category: x = {fit_x:g}, x / (x + 2)",
-        ),
-        "rating": (
-            (rating - 1) / 4,
-            f"{history.rating_count} ratings summing to {history.rating_sum}; with 5 pseudo-ratings of 3 stars: "
-            f"{rating:.3f} stars, (R − 1) / 4",
-        ),
-        "completed_jobs": (
-            history.jobs_completed / (history.jobs_completed + JOBS_HALF),
-            f"{history.jobs_completed} jobs completed: j / (j + 5)",
-        ),
-    }
-    if response is None:
-        found["response_time"] = (NO_DATA, "no offer yet: neutral 0.5")
-    else:
-        found["response_time"] = (
-            1 / (1 + response / RESPONSE_HALF_S),
-            f"mean offer delay {response / 3600:.2f} h over {history.offers} offers "
-            f"(each capped at {RESPONSE_CAP_S // 86400} days): 1 / (1 + t / 6 h)",
-        )
-    if ratio is None:
-        found["price_history"] = (NO_DATA, "no accepted job yet: neutral 0.5")
-    else:
-        found["price_history"] = (
-            min(1.0, 2 * (1 - ratio)),
-            f"accepted prices averaged {ratio:.1%} of the budget over {history.jobs_accepted} jobs: "
-            f"min(1, 2 × (1 − r))",
-        )
-    return found
+    return (
+        f"{history.category_jobs_completed} jobs completed and {history.category_offers} offers in this "
+        f"category: x = {fit_x:g}, x / (x + 2)",
+        f"{history.rating_count} ratings summing to {history.rating_sum}; with 5 pseudo-ratings of 3 stars: "
+        f"{bayesian_rating(history.rating_count, history.rating_sum):.3f} stars, (R − 1) / 4",
+        f"{history.jobs_completed} jobs completed: j / (j + 5)",
+        "no offer yet: neutral 0.5" if response is None else
+        f"mean offer delay {response / 3600:.2f} h over {history.offers} offers "
+        f"(each capped at {RESPONSE_CAP_S // 86400} days): 1 / (1 + t / 6 h)",
+        "no accepted job yet: neutral 0.5" if ratio is None else
+        f"accepted prices averaged {ratio:.1%} of the budget over {history.jobs_accepted} jobs: "
+        f"min(1, 2 × (1 − r))",
+    )
 
 
 @dataclass
 class Ranked:
     history: ProviderHistory
     score: float
+    # name -> (value, explanation), in the order of WEIGHTS
     components: dict[str, tuple[float, str]]
 
 
-def rank(histories: list[ProviderHistory]) -> list[Ranked]:
-    """Every provider scored and sorted, best first (deterministic)."""
-    ranked = []
+def rank(histories: list[ProviderHistory], limit: int | None = None) -> list[Ranked]:
+    """The best `limit` providers (all when None), best first, deterministically."""
+    scored = []
     for history in histories:
-        parts = components(history)
-        score = sum(WEIGHTS[name] * value for name, (value, _) in parts.items())
-        ranked.append(Ranked(history, score, parts))
-    ranked.sort(key=lambda r: (-round(r.score, 9), -r.history.jobs_completed, r.history.provider))
-    return ranked
+        parts = values(history)
+        total = score(parts)
+        scored.append((-round(total, 9), -history.jobs_completed, history.provider, total, parts, history))
+    best = sorted(scored) if limit is None else heapq.nsmallest(limit, scored)
+    return [Ranked(history, total, dict(zip(WEIGHTS, zip(parts, explanations(history)))))
+            for _, _, _, total, parts, history in best]

@@ -477,24 +477,23 @@ def recommendations(ctx: CommunityDep, session: SessionDep, request_id: RequestI
                                                     f"{STATUSES[int(row['status'])]}, not open")
     category, budget = int(row["category"]), int(row["budget"])
     sp, spc = ServiceProvider.__table__, ServiceProviderCategory.__table__
-    candidates = session.execute(
-        select(RoleMember.account, sp.c.offers, sp.c.response_seconds, sp.c.jobs_accepted, sp.c.price_ratio_ppm,
-               sp.c.jobs_completed, sp.c.rating_count, sp.c.rating_sum, spc.c.offers.label("category_offers"),
-               spc.c.jobs_completed.label("category_jobs_completed"))
-        .select_from(RoleMember.__table__
-                     .outerjoin(sp, and_(sp.c.community == RoleMember.community, sp.c.provider == RoleMember.account))
-                     .outerjoin(spc, and_(spc.c.community == RoleMember.community,
-                                          spc.c.provider == RoleMember.account, spc.c.category == category)))
-        .where(RoleMember.community == c, RoleMember.role == PROVIDER_ROLE, RoleMember.account != row["resident"])
-    ).mappings().all()
-    histories = [provider_ranking.ProviderHistory(
-        provider=r["account"], **{name: int(r[name] or 0) for name in (
-            "offers", "response_seconds", "jobs_accepted", "price_ratio_ppm", "jobs_completed", "rating_count",
-            "rating_sum", "category_offers", "category_jobs_completed")}) for r in candidates]
+    # Three range scans merged here cost less than a join probing two indexes per provider.
+    holders = session.execute(select(RoleMember.account).where(
+        RoleMember.community == c, RoleMember.role == PROVIDER_ROLE, RoleMember.account != row["resident"])
+    ).scalars().all()
+    # Columns in ProviderHistory's order.
+    totals = {r[0]: tuple(r[1:]) for r in session.execute(
+        select(sp.c.provider, sp.c.offers, sp.c.response_seconds, sp.c.jobs_accepted, sp.c.price_ratio_ppm,
+               sp.c.jobs_completed, sp.c.rating_count, sp.c.rating_sum).where(sp.c.community == c))}
+    in_category = {r[0]: tuple(r[1:]) for r in session.execute(
+        select(spc.c.provider, spc.c.offers, spc.c.jobs_completed)
+        .where(spc.c.community == c, spc.c.category == category))}
+    make, none, nothing = provider_ranking.ProviderHistory, (0,) * 7, (0, 0)
+    histories = [make(p, *totals.get(p, none), *in_category.get(p, nothing)) for p in holders]
     standing = {o["provider"]: o for o in _offers(session, c, request_id, row["posted_at"], None)[0]
                 if not o["withdrawn"]}
     items = []
-    for rank, ranked in enumerate(provider_ranking.rank(histories)[:limit], start=1):
+    for rank, ranked in enumerate(provider_ranking.rank(histories, limit), start=1):
         history = ranked.history
         ratio = provider_ranking.mean_price_ratio(history)
         offer = standing.get(history.provider)
