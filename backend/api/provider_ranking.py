@@ -27,8 +27,6 @@ to the lower address, so the order is the same on every call and every database.
 
 from __future__ import annotations
 
-import heapq
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from backend.indexer.services_projection import PPM, RESPONSE_CAP_S
@@ -130,21 +128,28 @@ def explanations(history: ProviderHistory) -> tuple[str, str, str, str, str]:
     )
 
 
-@dataclass
-class Ranked:
+class Scored(NamedTuple):
     history: ProviderHistory
     score: float
-    # name -> (value, explanation), in the order of WEIGHTS
-    components: dict[str, tuple[float, str]]
+    values: tuple[float, float, float, float, float]
 
 
-def rank(histories: list[ProviderHistory], limit: int | None = None) -> list[Ranked]:
-    """The best `limit` providers (all when None), best first, deterministically."""
-    scored = []
+def order(histories: list[ProviderHistory]) -> list[Scored]:
+    """Every provider scored, best first, deterministically (no explanations written)."""
+    keyed = []
     for history in histories:
         parts = values(history)
         total = score(parts)
-        scored.append((-round(total, 9), -history.jobs_completed, history.provider, total, parts, history))
-    best = sorted(scored) if limit is None else heapq.nsmallest(limit, scored)
-    return [Ranked(history, total, dict(zip(WEIGHTS, zip(parts, explanations(history)))))
-            for _, _, _, total, parts, history in best]
+        keyed.append((-round(total, 9), -history.jobs_completed, history.provider, Scored(history, total, parts)))
+    keyed.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in keyed]
+
+
+def explain(scored: Scored) -> dict[str, tuple[float, str]]:
+    """name -> (value, the sentence that explains it), in the order of WEIGHTS."""
+    return dict(zip(WEIGHTS, zip(scored.values, explanations(scored.history))))
+
+
+def rank(histories: list[ProviderHistory]) -> list[tuple[Scored, dict[str, tuple[float, str]]]]:
+    """Every provider, best first, with its components explained."""
+    return [(scored, explain(scored)) for scored in order(histories)]

@@ -192,14 +192,16 @@ def ranking_api(populated, project, chain, registry, roles, committee, owner_a, 
     request_id = post(market, chain, owner_a, 3, 40_000, "new boiler", at=t0 + 30_000)
     offer(market, chain, request_id, provider, 30_000, at=t0 + 31_200)
     chain.mine()
-    make_indexer(manifest_dict(world["community"], "local")).sync()
+    indexer = make_indexer(manifest_dict(world["community"], "local"))
+    indexer.sync()
     client = TestClient(create_app(settings))
     base = f"/api/v1/communities/{world['community'].registry.address.lower()}"
-    return client, base, request_id, plumber, newcomers
+    return client, base, request_id, plumber, newcomers, indexer
 
 
-def test_recommendations_follow_the_formula_on_a_hand_checked_example(ranking_api, provider):
-    client, base, request_id, plumber, newcomers = ranking_api
+def test_recommendations_follow_the_formula_on_a_hand_checked_example(ranking_api, provider, registry, roles,
+                                                                      committee, chain):
+    client, base, request_id, plumber, newcomers, indexer = ranking_api
     answer = client.get(f"{base}/services/requests/{request_id}/recommendations")
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -237,6 +239,13 @@ def test_recommendations_follow_the_formula_on_a_hand_checked_example(ranking_ap
                                               params={"limit": 1}).json()["items"]] == [plumber.address.lower()]
     # A closed request is not ranked.
     assert client.get(f"{base}/services/requests/1/recommendations").status_code == 409
+    # The ordering is reused only while the index stays where it was: once the plumber
+    # loses its role and that is indexed, it is no longer recommended.
+    registry.revokeRole(roles["provider"], plumber.address, sender=committee)
+    chain.mine()
+    indexer.sync()
+    after = client.get(f"{base}/services/requests/{request_id}/recommendations").json()
+    assert after["candidates"] == 3 and after["items"][0]["provider"] == provider.address.lower()
 
 
 def test_one_five_star_job_does_not_beat_fifty_ratings_of_4_8():
@@ -245,7 +254,8 @@ def test_one_five_star_job_does_not_beat_fifty_ratings_of_4_8():
     one = history("0x" + "1" * 40, rating_count=1, rating_sum=5, jobs_completed=1)
     many = history("0x" + "2" * 40, rating_count=50, rating_sum=240, jobs_completed=1)
     ranked = provider_ranking.rank([one, many])
-    assert [r.history.provider for r in ranked] == [many.provider, one.provider]
+    assert [scored.history.provider for scored, _ in ranked] == [many.provider, one.provider]
+    assert ranked[0][1]["rating"][0] > ranked[1][1]["rating"][0]
     assert provider_ranking.bayesian_rating(1, 5) < provider_ranking.bayesian_rating(50, 240) < 4.8
 
 

@@ -10,9 +10,10 @@ ranking formula lives in backend/api/provider_ranking.py.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from sqlalchemy import and_, case, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,7 @@ from backend.api.schemas_services import (
 )
 from backend.chain.deployment import role_id
 from backend.db.models import (
+    Checkpoint,
     ProviderRated,
     RoleMember,
     ServiceFeeSet,
@@ -463,24 +465,31 @@ def provider_detail(ctx: CommunityDep, session: SessionDep, provider: AddressPat
             "recent_ratings": [_rating(r) for r in recent], **ctx.position()}
 
 
-@router.get("/communities/{community}/services/requests/{request_id}/recommendations",
-            response_model=RecommendationsOut,
-            summary="Providers ranked for an open request, each score explained",
-            description=provider_ranking.FORMULA,
-            responses={409: {"description": "The request is no longer open"}})
-def recommendations(ctx: CommunityDep, session: SessionDep, request_id: RequestIdPath, limit: RankLimit = 10):
-    _market(ctx)
+def _ranking(request: Request, session: Session, ctx: CommunityContext, category: int) -> list:
+    """Every holder of the provider role scored for `category`, best first.
+
+    The scores depend only on the index's content, which changes only when the
+    indexer commits a batch, and each commit moves the checkpoint in the same
+    transaction. So the ordering is computed once per checkpoint (block and hash: a
+    reorganisation changes the hash) and category, and reused by this worker until
+    the checkpoint moves; only the latest checkpoint of each community is kept.
+    """
+    key = tuple(session.execute(select(Checkpoint.block_number, Checkpoint.block_hash).where(
+        Checkpoint.community == ctx.community, Checkpoint.chain_id == ctx.record.chain_id)).first() or ())
+    cache = getattr(request.app.state, "provider_rankings", None)
+    if cache is None:
+        cache = request.app.state.provider_rankings = {}
+    entry = cache.get(ctx.community)
+    if entry is None or entry[0] != key:
+        entry = cache[ctx.community] = (key, {})
+    ranked = entry[1].get(category)
+    if ranked is not None:
+        return ranked
     c = ctx.community
-    row = _request_row(session, c, request_id)
-    if int(row["status"]) != OPEN:
-        raise HTTPException(status_code=409, detail=f"service request {request_id} is "
-                                                    f"{STATUSES[int(row['status'])]}, not open")
-    category, budget = int(row["category"]), int(row["budget"])
     sp, spc = ServiceProvider.__table__, ServiceProviderCategory.__table__
     # Three range scans merged here cost less than a join probing two indexes per provider.
     holders = session.execute(select(RoleMember.account).where(
-        RoleMember.community == c, RoleMember.role == PROVIDER_ROLE, RoleMember.account != row["resident"])
-    ).scalars().all()
+        RoleMember.community == c, RoleMember.role == PROVIDER_ROLE)).scalars().all()
     # Columns in ProviderHistory's order.
     totals = {r[0]: tuple(r[1:]) for r in session.execute(
         select(sp.c.provider, sp.c.offers, sp.c.response_seconds, sp.c.jobs_accepted, sp.c.price_ratio_ppm,
@@ -489,20 +498,41 @@ def recommendations(ctx: CommunityDep, session: SessionDep, request_id: RequestI
         select(spc.c.provider, spc.c.offers, spc.c.jobs_completed)
         .where(spc.c.community == c, spc.c.category == category))}
     make, none, nothing = provider_ranking.ProviderHistory, (0,) * 7, (0, 0)
-    histories = [make(p, *totals.get(p, none), *in_category.get(p, nothing)) for p in holders]
+    ranked = provider_ranking.order([make(p, *totals.get(p, none), *in_category.get(p, nothing)) for p in holders])
+    entry[1][category] = ranked
+    return ranked
+
+
+@router.get("/communities/{community}/services/requests/{request_id}/recommendations",
+            response_model=RecommendationsOut,
+            summary="Providers ranked for an open request, each score explained",
+            description=provider_ranking.FORMULA,
+            responses={409: {"description": "The request is no longer open"}})
+def recommendations(request: Request, ctx: CommunityDep, session: SessionDep, request_id: RequestIdPath,
+                    limit: RankLimit = 10):
+    _market(ctx)
+    c = ctx.community
+    row = _request_row(session, c, request_id)
+    if int(row["status"]) != OPEN:
+        raise HTTPException(status_code=409, detail=f"service request {request_id} is "
+                                                    f"{STATUSES[int(row['status'])]}, not open")
+    category, budget = int(row["category"]), int(row["budget"])
+    resident = row["resident"]
+    ranked = _ranking(request, session, ctx, category)
     standing = {o["provider"]: o for o in _offers(session, c, request_id, row["posted_at"], None)[0]
                 if not o["withdrawn"]}
     items = []
-    for rank, ranked in enumerate(provider_ranking.rank(histories, limit), start=1):
-        history = ranked.history
+    # The resident cannot offer on its own request (it may be a provider too).
+    for rank, scored in enumerate(islice((s for s in ranked if s.history.provider != resident), limit), start=1):
+        history = scored.history
         ratio = provider_ranking.mean_price_ratio(history)
         offer = standing.get(history.provider)
         items.append({
-            "rank": rank, "provider": history.provider, "score": round(ranked.score, 6),
+            "rank": rank, "provider": history.provider, "score": round(scored.score, 6),
             "components": [{"name": name, "weight": provider_ranking.WEIGHTS[name], "value": round(value, 6),
                             "contribution": round(provider_ranking.WEIGHTS[name] * value, 6),
                             "explanation": explanation}
-                           for name, (value, explanation) in ranked.components.items()],
+                           for name, (value, explanation) in provider_ranking.explain(scored).items()],
             "jobs_completed": history.jobs_completed, "category_jobs_completed": history.category_jobs_completed,
             "rating_count": history.rating_count,
             "rating_average": history.rating_sum / history.rating_count if history.rating_count else None,
@@ -511,8 +541,9 @@ def recommendations(ctx: CommunityDep, session: SessionDep, request_id: RequestI
             "offered": offer is not None, "offer_price": offer["price"] if offer else None,
             "offer_completion_by": offer["completion_by"] if offer else None,
         })
+    candidates = len(ranked) - any(s.history.provider == resident for s in ranked)
     return {"request_id": request_id, "category": category, "category_label": category_label(category),
             "budget": budget, "formula": provider_ranking.FORMULA, "weights": provider_ranking.WEIGHTS,
             "rating_prior_mean": provider_ranking.RATING_PRIOR_MEAN,
-            "rating_prior_weight": provider_ranking.RATING_PRIOR_WEIGHT, "candidates": len(histories),
+            "rating_prior_weight": provider_ranking.RATING_PRIOR_WEIGHT, "candidates": candidates,
             "items": items, **ctx.position()}
