@@ -18,12 +18,15 @@ from backend.api.routes import (
     assembly,
     ballots,
     community,
+    consent,
     culture,
     events,
     fees,
     health,
     points,
     promotions,
+    services,
+    suggestions,
     units,
 )
 from backend.api.routes import vault as vault_routes
@@ -79,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics_registry = CollectorRegistry()
     app.state.community_records = {}
     for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router,
-                   culture.router, activities.router, promotions.router):
+                   culture.router, activities.router, promotions.router, services.router, suggestions.router,
+                   consent.router):
         app.include_router(router, prefix=API_PREFIX)
     for router in (accounts.router, ballots.router):
         app.include_router(router, prefix=API_PREFIX)

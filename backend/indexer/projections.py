@@ -4,7 +4,8 @@ They are projections of the event tables: `apply` moves them forward by a batch 
 freshly inserted event rows (in chain order, inside the batch's transaction), and
 `rebuild` recomputes them from the event tables after a rollback. Registry events
 are few and are applied one by one; points movements are many and are applied as
-one aggregated balance delta per holder.
+one aggregated balance delta per holder. The service providers' aggregates have
+their own module (services_projection.py), called from both.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, Table, and_, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.db.models import Base
+from backend.indexer import services_projection
 
 
 ZERO_ADDRESS = "0x" + "0" * 40
@@ -131,6 +133,7 @@ def apply(conn: Connection, community: str, events: Sequence[tuple[str, dict[str
         elif table in STATE_SOURCES:
             _apply_state_event(conn, community, table, row)
     _apply_movements(conn, community, movements)
+    services_projection.apply(conn, community, events)
 
 
 def rebuild(conn: Connection, community: str) -> None:
@@ -162,3 +165,4 @@ def rebuild(conn: Connection, community: str) -> None:
         ),
         {"community": community, "zero": ZERO_ADDRESS},
     )
+    services_projection.rebuild(conn, community)

@@ -73,6 +73,9 @@ TIMELOCK = "AssemblyTimelock"
 CULTURE = "CultureWorks"
 ACTIVITIES = "CommunityActivities"
 PROMOTIONS = "MerchantPromotions"
+SERVICES = "ServiceMarket"
+SUGGESTIONS = "SuggestionBox"
+CONSENT = "DataConsent"
 
 
 def setting(name: str) -> Mapping[str, Any]:
@@ -250,8 +253,51 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(PROMOTIONS, "PriceSet", "promotion_prices", cols("placement", "price", set_by="committee")),
     EventSpec(PROMOTIONS, "PromotionBought", "promotions",
               same("placement", "period", "merchant", "price", "period_start", "period_end")),
+    # ServiceMarket, SuggestionBox, DataConsent (models in backend/db/models/services.py).
+    # No array arguments and no uint256 beyond 64 bits that a real deposit token can
+    # reach (amounts < 2**80 fen by the market, counters, 40-bit times), so every
+    # column is copied straight from the event. The market's events call the provider
+    # `service_provider`; the tables say `provider`.
+    EventSpec(SERVICES, "RequestPosted", "service_requests",
+              same("request_id", "resident", "category", "description_hash", "budget", "deadline", "posted_at")),
+    EventSpec(SERVICES, "OfferMade", "service_offers",
+              cols("request_id", "price", "completion_by", "offered_at", "revision", provider="service_provider")),
+    EventSpec(SERVICES, "OfferWithdrawn", "service_offer_withdrawals",
+              cols("request_id", "withdrawn_at", provider="service_provider")),
+    EventSpec(SERVICES, "OfferAccepted", "service_acceptances",
+              cols("request_id", "resident", "price", "completion_by", "refund", "fee_bps", "accepted_at",
+                   provider="service_provider")),
+    EventSpec(SERVICES, "WorkMarkedDone", "service_completions",
+              cols("request_id", "done_at", "release_at", provider="service_provider")),
+    EventSpec(SERVICES, "RequestDisputed", "service_disputes",
+              cols("request_id", "resident", "reason_hash", "escrow", "previous_status", "disputed_at",
+                   provider="service_provider")),
+    EventSpec(SERVICES, "RequestClosed", "service_closures",
+              cols("request_id", "resident", "status", "to_provider", "fee", "to_resident", "decision_hash",
+                   "closed_by", "closed_at", provider="service_provider")),
+    EventSpec(SERVICES, "ProviderRated", "provider_ratings",
+              cols("request_id", "rater", "score", "rating_count", "rating_sum", "points",
+                   provider="service_provider")),
+    EventSpec(SERVICES, "FeeSet", "service_fee_changes", same("bps", "set_by")),
+    EventSpec(SERVICES, "ReleaseDelaySet", "service_release_delay_changes", same("seconds", "set_by")),
+    EventSpec(SERVICES, "RatingPointsSet", "service_rating_points_changes", same("amount", "set_by")),
+    EventSpec(SUGGESTIONS, "SuggestionSubmitted", "suggestions",
+              same("suggestion_id", "submitter", "category", "text_hash", "submitted_at")),
+    EventSpec(SUGGESTIONS, "SuggestionAnswered", "suggestion_answers",
+              same("suggestion_id", "submitter", "answered_by", "category", "previous_status", "status",
+                   "response_hash", "submitted_at", "answered_at", "elapsed", "points")),
+    EventSpec(SUGGESTIONS, "RewardRateSet", "suggestion_reward_rate_changes", same("previous", "rate", "set_by")),
+    EventSpec(CONSENT, "ConsentGranted", "consent_grants",
+              cols("resident", "grantee", "scope", "version", "expiry", "granted_at", "grantee_role", "replaces",
+                   grant_reference="reference")),
+    EventSpec(CONSENT, "ConsentRenewed", "consent_renewals",
+              same("resident", "grantee", "scope", "version", "previous_expiry", "expiry", "renewed_at")),
+    EventSpec(CONSENT, "ConsentRevoked", "consent_revocations",
+              same("resident", "grantee", "scope", "version", "expiry", "revoked_at")),
+    EventSpec(CONSENT, "AccessLogged", "data_access_logs",
+              same("resident", "grantee", "scope", "version", "purpose_hash", "accessed_at", "logged_by")),
+    EventSpec(CONSENT, "LoggerSet", "consent_logger_changes", same("account", "enabled", "set_by")),
 )
-
 
 
 def specs_by_event() -> dict[tuple[str, str], EventSpec]:

@@ -6,8 +6,9 @@ lower-case hex) so one database can hold a whole district:
 - event tables: one row per decoded event, keyed by (chain_id, tx_hash, log_index),
   written only by the indexer and filled through the spec table in
   backend/indexer/specs.py; `raw_events` holds every event of every contract;
-- state tables (units, owners, residents, role members, merchants, points balances):
-  projections of the event tables, rebuilt from them after a reorganisation;
+- state tables (units, owners, residents, role members, merchants, points balances,
+  service providers' aggregates): projections of the event tables, rebuilt from them
+  after a reorganisation;
 - bookkeeping: the checkpoint of each community and the recent block hashes.
 
 Addresses and hashes are stored as lower-case 0x-hex strings; amounts and areas as
@@ -24,3 +25,4 @@ from backend.db.models.bookkeeping import *
 from backend.db.models.culture import *
 from backend.db.models.fees import *
 from backend.db.models.registry_points import *
+from backend.db.models.services import *
