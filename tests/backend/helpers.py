@@ -97,6 +97,13 @@ def assert_matches_contracts(client, community, registry, points, accounts):
             assert answer.json()["balance"] == expected
 
 
+def node_finalized(chain) -> int:
+    """The node's finalized block (anvil: head - 64, floored at 0): what the index
+    reports as final once it has indexed that far."""
+    block = chain.provider.make_request("eth_getBlockByNumber", ["finalized", False])
+    return int(block["number"], 16)
+
+
 def wait_for(predicate, timeout=30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

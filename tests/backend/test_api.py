@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 from backend.chain.deployment import manifest_dict
+from tests.backend.helpers import node_finalized
 
 ZERO = "0x" + "0" * 40
 
@@ -60,7 +61,7 @@ def test_every_response_says_how_far_the_index_goes(api, chain):
                 f"{base}/events"):
         body = client.get(url).json()
         assert body["indexed_block"] == head, url
-        assert body["finalized_block"] == max(indexer.start_block - 1, head - indexer.depth), url
+        assert body["finalized_block"] == max(indexer.start_block - 1, node_finalized(chain)), url
 
 
 def test_units_and_owners(api, registry, owner_a, provider, attacker):
