@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.activities.conftest import HOUR, POINTS, REASON_ACTIVITY, sign_code
 
 
-def test_check_in_succeeds_when_the_attendee_is_at_the_cap(activities, points, registry, committee, chain, activity, owner_a, owner_b, owner_c, clock):
+def test_check_in_succeeds_when_the_attendee_is_at_the_cap(activities, points, registry, committee, activity, owner_a, owner_b, owner_c, clock):
     for who in (owner_a, owner_b):
         activities.sign_up(activity, sender=who)
     clock.start(activity)
