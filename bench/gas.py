@@ -83,6 +83,23 @@ def main() -> None:
     tenant_gas = registry.link_resident(2, tenant, people[200].commitment, sender=owner).gas_used
     print(f"link a tenant: {tenant_gas:,} gas")
 
+    # The yearly household cap on participation points. Off (0) above: no registry call.
+    # The committee's mints here call a cold registry; a module's mint often finds it warm.
+    print(f"\n{'with a household cap set (1,000 per year)':<44} {'gas':>10}")
+    points.set_household_cap(1_000, sender=committee)
+    tx = points.mint(owner, 400, 2, sender=committee)
+    row("mint points, household's first count this year", tx.gas_used)
+    tx = points.mint(owner, 400, 2, sender=committee)
+    row("mint points, household counted before", tx.gas_used)
+    tx = points.mint(owner, 400, 2, sender=committee)
+    row("mint points, clipped in part (MintClipped)", tx.gas_used)
+    tx = points.mint(owner, 400, 2, sender=committee)
+    row("mint points, clipped to 0 (nothing minted)", tx.gas_used)
+    tx = points.mint(owner, 400, 1, sender=committee)
+    row("committee grant (reason 1): no cap, no lookup", tx.gas_used)
+    tx = points.mint(merchant, 400, 2, sender=committee)
+    row("mint points, recipient in no household", tx.gas_used)
+
 
 if __name__ == "__main__":
     with networks.parse_network_choice("ethereum:local:foundry"):

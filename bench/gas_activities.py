@@ -96,6 +96,9 @@ def main() -> None:
             activities.sign_up(1, sender=who)
         tx = activities.cancel_sign_up(1, sender=residents[-1])
         rows.append(("cancel sign-up", tx.gas_used, "-"))
+        # Activity 3 (organised by residents[0]) is for the rows with a household cap set.
+        for who in residents[1:]:
+            activities.sign_up(3, sender=who)
 
         chain.mine(timestamp=start)
         # First mint of each wallet writes a fresh balance slot; later ones do not.
@@ -114,6 +117,20 @@ def main() -> None:
             code = sign_code(activities, organiser, activity_id, who.address, deadline)
             tx = activities.check_in_with_code(activity_id, who, deadline, code, sender=who)
             rows.append((f"check in with signed code ({label})", tx.gas_used, "-"))
+
+        # The points' yearly household cap (1,000 per year): the same check-ins with a cap set.
+        points.set_household_cap(1_000, sender=committee)
+        tx = activities.check_in(3, [residents[1].address], sender=residents[0])
+        rows.append(("check in, cap set, household's first count this year", tx.gas_used, "-"))
+        points.mint(residents[2], 1, 2, sender=committee)  # residents[2]'s household is counted once already
+        tx = activities.check_in(3, [residents[2].address], sender=residents[0])
+        rows.append(("check in, cap set, household counted before", tx.gas_used, "-"))
+        tx = activities.check_in(3, [w.address for w in residents[3:13]], sender=residents[0])
+        rows.append(("check in, cap set, batch of 10 (first counts)", tx.gas_used, f"{tx.gas_used // 10:,} per attendee"))
+        points.mint(residents[13], 1_000, 2, sender=committee)  # at the cap
+        tx = activities.check_in(3, [residents[13].address], sender=residents[0])
+        rows.append(("check in, attendee's household at its cap (clipped to 0)", tx.gas_used, "-"))
+        points.set_household_cap(0, sender=committee)
 
         chain.mine(timestamp=end)
         for i, label in ((0, "first"), (1, "steady state")):
@@ -135,7 +152,7 @@ def main() -> None:
         print(f"{'-' * width}  {'-' * 9}  {'-' * 28}")
         for name, gas, goal in rows:
             print(f"{name:<{width}}  {gas:>9,}  {goal}")
-        print(f"\npoints supply after the run: {points.totalSupply():,} (= {points.totalSupply() // POINTS} attendances x {POINTS})")
+        print(f"\npoints supply after the run: {points.totalSupply():,} (attendances x {POINTS}, the cap rows' own mints and clips included)")
 
 
 if __name__ == "__main__":

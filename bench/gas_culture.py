@@ -87,6 +87,22 @@ def main() -> None:
         tx = culture.add_to_exhibition(1, w2, sender=committee)
         rows.append(("exhibition add (next work)", tx.gas_used, "-"))
 
+        # The points' yearly household cap: the same likes with a cap set. The count
+        # starts when the cap is switched on (earlier points were not counted).
+        culture.set_like_reward(1, 1_000, sender=committee)
+        community.points.set_household_cap(1_000, sender=committee)
+        f, g = residents[5], residents[6]
+        tx = culture.like(w1, sender=d)
+        rows.append(("like, household cap set, creator's first count this year", tx.gas_used, "-"))
+        tx = culture.like(w1, sender=e)
+        rows.append(("like, household cap set, creator counted before", tx.gas_used, "-"))
+        community.points.set_household_cap(2, sender=committee)
+        tx = culture.like(w1, sender=f)
+        rows.append(("like, creator's household at its cap (mint clipped to 0)", tx.gas_used, "-"))
+        community.points.set_household_cap(0, sender=committee)
+        tx = culture.like(w1, sender=g)
+        rows.append(("like, cap off again (as the rows above the cap rows)", tx.gas_used, "-"))
+
         width = max(len(r[0]) for r in rows)
         print(f"\nCultureWorks gas (whole transaction, anvil, {chain.chain_id=})\n")
         print(f"{'operation':<{width}}  {'gas':>9}  anchor / goal")

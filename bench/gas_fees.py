@@ -138,6 +138,20 @@ def main() -> None:
         tx = fees.receive_public_income(tenant, 5_000, 1, sender=payer)
         rows.append(("receive public income", tx.gas_used, "-"))
 
+        # The points' yearly household cap: the same claim with a cap set.
+        points = community.points
+        points.set_household_cap(10**9, sender=committee)
+        fees.pay(1, 1, 10**12, sender=payer)
+        tx = fees.claim_points([1], sender=payer)
+        rows.append(("claim points, cap set, household's first count this year", tx.gas_used, "-"))
+        fees.pay(1, 1, 10**12, sender=payer)
+        tx = fees.claim_points([1], sender=payer)
+        rows.append(("claim points, cap set, household counted before", tx.gas_used, "-"))
+        points.set_household_cap(1, sender=committee)
+        fees.pay(1, 1, 10**12, sender=payer)
+        tx = fees.claim_points([1], sender=payer)
+        rows.append(("claim points, household at its cap (clipped to 0)", tx.gas_used, "-"))
+
         width = max(len(r[0]) for r in rows)
         print(f"\nPropertyFees gas (whole transaction, anvil, {chain.chain_id=})\n")
         print(f"{'operation':<{width}}  {'gas':>9}  goal / anchor")

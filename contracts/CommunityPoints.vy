@@ -16,17 +16,46 @@
           reference). The committee can switch free transfer on.
         - The merchant set is the registry's MERCHANT_ROLE, mirrored here so the
           spend path reads one local slot instead of calling the registry.
+        - Yearly cap per household: the committee may set `household_cap`, the most
+          participation points (reasons 2 and above) one household receives in a
+          Beijing calendar year (UTC+8, `fees_calendar`). A mint above what is left
+          is clipped, never refused, so the act that earned it (a like, a
+          check-in, a claim) still goes through: the recipient gets what is left
+          (possibly 0) and `MintClipped` says why. Committee grants (reason 1) are
+          outside the cap: neither counted nor clipped. Cap 0 (the default) means
+          no cap, and then nothing is counted.
+        - The household is the registry's `household_of(recipient)` at mint time: an
+          owner's identity (all their units and wallets), or the residents linked
+          to one unit. A recipient in no household (a merchant, a provider, a
+          former resident) is a household of its own, keyed
+          `WALLET_HOUSEHOLD | wallet`, and has its own cap.
 @custom:security The owner (the committee) is a minter by snekmate's design and can
                  appoint minters; a compromised minter can inflate the supply, which
-                 `PointsMinted` makes visible. A merchant whose role is revoked keeps
-                 its balance but can no longer receive, refund or redeem until the
-                 role is given back. `sync_merchant` is permissionless: it only copies
-                 the registry's answer.
+                 `PointsMinted` makes visible. Only the owner may mint reason 1, so no
+                 other minter can label a mint a grant to escape the cap; the cap
+                 therefore binds every minter but the committee. A merchant whose
+                 role is revoked keeps its balance but can no longer receive, refund
+                 or redeem until the role is given back. `sync_merchant` is
+                 permissionless: it only copies the registry's answer.
+                 The cap trusts the registry's `household_of`, households as the
+                 registry defines them: each unit's linked residents are a household
+                 apart from its owner's, and a wallet that changes household (a tenant
+                 unlinked, an owner who sells their last unit) starts a fresh count
+                 under its new key. Points minted while the cap is 0 are not
+                 counted, so a cap switched on mid-year counts from then on. The
+                 count is by the year of the mint, not of the act: fee points accrued
+                 in one year and claimed in the next count in the next. A lowered cap
+                 applies at once: a household already above it gets nothing more that
+                 year. Clipped points are not owed later: each module has already
+                 recorded the act (its own events show the points it asked for).
 """
 
 from ethereum.ercs import IERC20
+from interfaces import IHouseholdRegistry
 from snekmate.auth import ownable
 from snekmate.tokens import erc20
+
+import fees_calendar
 
 initializes: ownable
 initializes: erc20[ownable := ownable]
@@ -50,10 +79,6 @@ exports: (
 )
 
 
-interface IRegistryRoles:
-    def hasRole(role: bytes32, account: address) -> bool: view
-
-
 MERCHANT_ROLE: constant(bytes32) = keccak256("linli.role.merchant")
 
 # Reason codes carried by PointsMinted (documented in README, "Points").
@@ -65,11 +90,24 @@ REASON_ACTIVITY: public(constant(uint16)) = 5
 REASON_SERVICE_RATING: public(constant(uint16)) = 6
 REASON_SUGGESTION_ACCEPTED: public(constant(uint16)) = 7
 
+# Cap key of a recipient in no household: above every registry key (owner
+# households <= 2**32, resident households 2**128 | unit id < 2**129).
+WALLET_HOUSEHOLD: public(constant(uint256)) = 2**160
+MASK128: constant(uint256) = 2**128 - 1
+# A household's count shares its word with the year: bits 0..127 points, 128..255 year.
+SHIFT_YEAR: constant(uint256) = 128
+MAX_HOUSEHOLD_CAP: public(constant(uint256)) = MASK128
+
 
 registry: public(immutable(address))
 # Mirror of the registry's MERCHANT_ROLE.
 is_merchant: public(HashMap[address, bool])
 free_transfer: public(bool)
+# Most participation points per household per Beijing year; 0: no cap.
+household_cap: public(uint256)
+# household key -> (Beijing year << SHIFT_YEAR) | participation points counted that year.
+# One word, so the mint path reads and writes one slot per household.
+_household_year: HashMap[uint256, uint256]
 
 
 event PointsMinted:
@@ -89,6 +127,22 @@ event MerchantSynced:
 
 event FreeTransferChanged:
     enabled: bool
+
+event HouseholdCapSet:
+    previous: uint256
+    cap: uint256
+    set_by: indexed(address)
+
+# A participation mint cut down by the yearly household cap (minted may be 0;
+# PointsMinted follows only when minted > 0).
+event MintClipped:
+    household: indexed(uint256)
+    to: indexed(address)
+    reason: indexed(uint16)
+    year: uint256
+    requested: uint256
+    minted: uint256
+    cap: uint256
 
 
 @deploy
@@ -141,18 +195,34 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
 
 
 @external
-def mint(to: address, amount: uint256, reason: uint16):
+def mint(to: address, amount: uint256, reason: uint16) -> uint256:
     """
-    @notice Mint points for taking part in community life.
+    @notice Mint points for taking part in community life. A participation mint
+            (reason 2 and above) is clipped to what the recipient's household has
+            left under the yearly cap, possibly to 0; it never reverts for the cap.
+            A committee grant (reason 1) is the committee's alone and is not capped.
+    @dev With the cap off (0) or for reason 1 the registry is not called at all.
     @param to The resident (or merchant) credited.
-    @param amount The number of points (> 0).
+    @param amount The number of points asked for (> 0).
     @param reason The reason code (see REASON_*).
+    @return The number of points minted (less than `amount` when clipped).
     """
     assert erc20.is_minter[msg.sender], "points: minter only"
     assert amount > 0, "points: zero amount"
     assert reason != 0, "points: reason required"
-    erc20._mint(to, amount)
-    log PointsMinted(to=to, amount=amount, reason=reason, minter=msg.sender)
+    minted: uint256 = amount
+    if reason == REASON_COMMITTEE_GRANT:
+        # Outside the cap, so no other minter may use it.
+        assert msg.sender == ownable.owner, "points: grants by the committee only"
+    else:
+        cap: uint256 = self.household_cap
+        if cap != 0:
+            minted = self._clip(to, amount, reason, cap)
+            if minted == 0:
+                return 0
+    erc20._mint(to, minted)
+    log PointsMinted(to=to, amount=minted, reason=reason, minter=msg.sender)
+    return minted
 
 
 @external
@@ -176,7 +246,7 @@ def sync_merchant(account: address):
             whenever it grants or revokes the role; anyone may call it again.
     @param account The wallet to sync.
     """
-    status: bool = staticcall IRegistryRoles(registry).hasRole(MERCHANT_ROLE, account)
+    status: bool = staticcall IHouseholdRegistry(registry).hasRole(MERCHANT_ROLE, account)
     if self.is_merchant[account] != status:
         self.is_merchant[account] = status
         log MerchantSynced(account=account, is_merchant=status)
@@ -191,6 +261,142 @@ def set_free_transfer(enabled: bool):
     assert msg.sender == ownable.owner, "points: committee only"
     self.free_transfer = enabled
     log FreeTransferChanged(enabled=enabled)
+
+
+@external
+def set_household_cap(cap: uint256):
+    """
+    @notice Set the most participation points one household receives per Beijing
+            calendar year (committee). It applies from the next mint, to the
+            points already counted this year; 0 switches the cap off.
+    @param cap Points per household per year, at most MAX_HOUSEHOLD_CAP; 0: no cap.
+    """
+    assert msg.sender == ownable.owner, "points: committee only"
+    assert cap <= MAX_HOUSEHOLD_CAP, "points: cap out of range"
+    previous: uint256 = self.household_cap
+    self.household_cap = cap
+    log HouseholdCapSet(previous=previous, cap=cap, set_by=msg.sender)
+
+
+@external
+@view
+def cap_household_of(wallet: address) -> uint256:
+    """
+    @notice The household key the yearly cap counts `wallet` under now.
+    @param wallet Any wallet.
+    @return The registry's `household_of(wallet)`, or `WALLET_HOUSEHOLD | wallet`
+            for a wallet in no household.
+    """
+    return self._cap_household(wallet)
+
+
+@external
+@view
+def household_points(household: uint256) -> (uint256, uint256):
+    """
+    @notice The participation points counted for a household in the latest Beijing
+            year it received any under a cap.
+    @param household A household key (see `cap_household_of`).
+    @return (year, points); (0, 0) if never counted. A year before `current_year()`
+            means nothing is counted yet this year.
+    """
+    word: uint256 = self._household_year[household]
+    return (word >> SHIFT_YEAR, word & MASK128)
+
+
+@external
+@view
+def cap_remaining(wallet: address) -> uint256:
+    """
+    @notice The participation points `wallet`'s household can still receive this
+            Beijing year.
+    @param wallet Any wallet.
+    @return The points left under the cap; max_value(uint256) when there is no cap.
+    """
+    cap: uint256 = self.household_cap
+    if cap == 0:
+        return max_value(uint256)
+    counted: uint256 = self._counted(self._household_year[self._cap_household(wallet)], self._year())
+    if counted >= cap:
+        return 0
+    # counted < cap here.
+    return unsafe_sub(cap, counted)
+
+
+@external
+@view
+def current_year() -> uint256:
+    """
+    @notice The Beijing (UTC+8) calendar year now, which the cap counts by.
+    @return The year, e.g. 2026.
+    """
+    return self._year()
+
+
+@internal
+def _clip(to: address, amount: uint256, reason: uint16, cap: uint256) -> uint256:
+    """
+    @dev Count a participation mint against the household's yearly cap and return
+         what may be minted; logs MintClipped when that is less than `amount`.
+    @param to The recipient.
+    @param amount The points asked for (> 0).
+    @param reason The reason code (>= 2).
+    @param cap The cap in force (> 0).
+    @return The points to mint (0..amount).
+    """
+    household: uint256 = self._cap_household(to)
+    year: uint256 = self._year()
+    counted: uint256 = self._counted(self._household_year[household], year)
+    minted: uint256 = 0
+    if counted < cap:
+        # counted < cap here, so the subtraction cannot underflow.
+        minted = min(amount, unsafe_sub(cap, counted))
+        # counted + minted <= cap <= MASK128: fits its 128 bits.
+        self._household_year[household] = (year << SHIFT_YEAR) | unsafe_add(counted, minted)
+    if minted != amount:
+        log MintClipped(household=household, to=to, reason=reason, year=year, requested=amount, minted=minted, cap=cap)
+    return minted
+
+
+@internal
+@view
+def _cap_household(wallet: address) -> uint256:
+    """
+    @dev The key the cap counts `wallet` under: its registry household, or a
+         household of its own above every registry key.
+    @param wallet Any wallet.
+    @return The household key (never 0).
+    """
+    household: uint256 = staticcall IHouseholdRegistry(registry).household_of(wallet)
+    if household == 0:
+        return WALLET_HOUSEHOLD | convert(wallet, uint256)
+    return household
+
+
+@internal
+@view
+def _year() -> uint256:
+    """
+    @dev The Beijing calendar year of the current block.
+    @return The year.
+    """
+    # A month index over 12 is its year; dividing by a non-zero constant cannot fail.
+    return unsafe_div(fees_calendar._month_of(block.timestamp), 12)
+
+
+@internal
+@pure
+def _counted(word: uint256, year: uint256) -> uint256:
+    """
+    @dev The points a household word counts for `year`: 0 if the word is of an
+         earlier year (a new year starts from nothing).
+    @param word The household's packed word.
+    @param year The current Beijing year.
+    @return The points counted this year.
+    """
+    if word >> SHIFT_YEAR != year:
+        return 0
+    return word & MASK128
 
 
 @internal
