@@ -138,6 +138,24 @@ class MintOut(EventPosition):
     minter: str
 
 
+class PointsCapOut(IndexPosition):
+    cap: int = Field(description="Participation points a household may receive per Beijing year; 0: no cap")
+    set_by: str | None
+    set_at_block: int | None
+
+
+class PointsClipOut(EventPosition):
+    """A participation mint cut down by the household cap: `requested` asked, `minted` given."""
+
+    household: str = Field(description="The registry's household key, decimal (2**160 | wallet: no household)")
+    recipient: str
+    reason: int
+    year: int = Field(description="Beijing calendar year")
+    requested: int
+    minted: int
+    cap: int
+
+
 class RedemptionOut(EventPosition):
     merchant: str
     amount: int

@@ -133,6 +133,10 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(POINTS, "PointsRedeemed", "points_redemptions", same("merchant", "amount", "settlement_ref")),
     EventSpec(POINTS, "MerchantSynced", "merchant_syncs", same("account", "is_merchant")),
     EventSpec(POINTS, "RoleMinterChanged", "minter_changes", same("minter", "status")),
+    EventSpec(POINTS, "HouseholdCapSet", "points_cap_changes", same("previous", "cap", "set_by")),
+    EventSpec(POINTS, "MintClipped", "points_clips",
+              cols("household", "reason", "year", "requested", "minted", "cap", recipient="to"),
+              convert=DECIMAL_HOUSEHOLD),
     # PropertyFees: payments, points, treasury, budgets, service contracts, settings,
     # maintenance fund, satisfaction.
     EventSpec(FEES, "FeePaid", "fee_payments",

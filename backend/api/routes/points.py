@@ -19,8 +19,17 @@ from backend.api.deps import (
     SessionDep,
 )
 from backend.api.listing import event_page
-from backend.api.schemas import BalanceDetail, BalanceOut, MintOut, MovementOut, Page, RedemptionOut
-from backend.db.models import PointsBalance, PointsMint, PointsMovement, PointsRedemption
+from backend.api.schemas import (
+    BalanceDetail,
+    BalanceOut,
+    MintOut,
+    MovementOut,
+    Page,
+    PointsCapOut,
+    PointsClipOut,
+    RedemptionOut,
+)
+from backend.db.models import PointsBalance, PointsCapChange, PointsClip, PointsMint, PointsMovement, PointsRedemption
 
 router = APIRouter(tags=["points"])
 ZERO = "0x" + "0" * 40
@@ -28,6 +37,7 @@ ZERO = "0x" + "0" * 40
 HolderCursor = Annotated[str | None, Query(pattern=ADDRESS_PATTERN, description="next_cursor of the previous page")]
 KindQuery = Annotated[str | None, Query(pattern="^(mint|redemption|transfer)$")]
 ReasonQuery = Annotated[int | None, Query(ge=0, le=65535, description="Reason code of the mint")]
+HouseholdQuery = Annotated[str | None, Query(pattern=r"^[0-9]{1,78}$", description="Household key (decimal)")]
 
 
 def _position(row) -> dict:
@@ -113,3 +123,33 @@ def redemptions(ctx: CommunityDep, session: SessionDep, limit: LimitDep, merchan
                       order=order, limit=limit,
                       to_item=lambda r: {**_position(r), "merchant": r["merchant"], "amount": int(r["amount"]),
                                          "settlement_ref": r["settlement_ref"]})
+
+
+@router.get("/communities/{community}/points/cap", response_model=PointsCapOut,
+            summary="The yearly cap on each household's participation points")
+def household_cap(ctx: CommunityDep, session: SessionDep):
+    latest = session.execute(select(PointsCapChange).where(PointsCapChange.community == ctx.community)
+                             .order_by(PointsCapChange.block_number.desc(), PointsCapChange.log_index.desc())
+                             .limit(1)).scalars().first()
+    return {"cap": int(latest.cap) if latest else 0, "set_by": latest.set_by if latest else None,
+            "set_at_block": latest.block_number if latest else None, **ctx.position()}
+
+
+@router.get("/communities/{community}/points/clips", response_model=Page[PointsClipOut],
+            summary="Participation mints the household cap cut down, and by how much")
+def clips(ctx: CommunityDep, session: SessionDep, limit: LimitDep, recipient: AddressQuery = None,
+          household: HouseholdQuery = None, reason: ReasonQuery = None, cursor: CursorQuery = None,
+          order: OrderQuery = "asc"):
+    table = PointsClip.__table__
+    filters = []
+    if recipient is not None:
+        filters.append(table.c.recipient == recipient.lower())
+    if household is not None:
+        filters.append(table.c.household == str(int(household)))
+    if reason is not None:
+        filters.append(table.c.reason == reason)
+    return event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit,
+                      to_item=lambda r: {**_position(r), "household": r["household"], "recipient": r["recipient"],
+                                         "reason": r["reason"], "year": int(r["year"]),
+                                         "requested": int(r["requested"]), "minted": int(r["minted"]),
+                                         "cap": int(r["cap"])})

@@ -168,6 +168,36 @@ class PointsMint(EventRow, Base):
     minter: Mapped[str] = Address(nullable=False)
 
 
+class PointsCapChange(EventRow, Base):
+    """HouseholdCapSet: the yearly cap on each household's participation points (0: none)."""
+
+    __tablename__ = "points_cap_changes"
+    __table_args__ = (by_position("points_cap_changes"),)
+
+    previous: Mapped[int] = mapped_column(Uint256, nullable=False)
+    cap: Mapped[int] = mapped_column(Uint256, nullable=False)
+    set_by: Mapped[str] = Address(nullable=False)
+
+
+class PointsClip(EventRow, Base):
+    """MintClipped: a participation mint cut down by the household cap (`minted` may be 0).
+
+    `household` is the registry's key (an owner's identity + 1, 2**128 | unit for a
+    unit's residents) or 2**160 | wallet for a wallet in no household: a decimal string.
+    """
+
+    __tablename__ = "points_clips"
+    __table_args__ = (by_position("points_clips"), Index("ix_points_clips_recipient", "community", "recipient"))
+
+    household: Mapped[str] = mapped_column(String(78), nullable=False)
+    recipient: Mapped[str] = Address(nullable=False)
+    reason: Mapped[int] = mapped_column(Integer, nullable=False)
+    year: Mapped[int] = mapped_column(Uint256, nullable=False)
+    requested: Mapped[int] = mapped_column(Uint256, nullable=False)
+    minted: Mapped[int] = mapped_column(Uint256, nullable=False)
+    cap: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
 class PointsRedemption(EventRow, Base):
     __tablename__ = "points_redemptions"
     __table_args__ = (by_position("points_redemptions"),)
