@@ -66,9 +66,11 @@ def rpc_url(chain):
 
 
 @pytest.fixture
-def settings(database_url, rpc_url):
+def settings(database_url, rpc_url, tmp_path):
+    # The vault's database and key stay in the test's folder, never the project's .linli/.
     return Settings(environment="test", database_url=database_url, rpc_url=rpc_url, finality_depth=8,
-                    poll_interval_s=0.05, rpc_max_retries=2, rpc_backoff_s=0.05, rpc_backoff_max_s=0.2)
+                    poll_interval_s=0.05, rpc_max_retries=2, rpc_backoff_s=0.05, rpc_backoff_max_s=0.2,
+                    vault_database_url=f"sqlite:///{tmp_path / 'vault.db'}", vault_key_file=tmp_path / "vault.key")
 
 
 @pytest.fixture
