@@ -154,3 +154,30 @@ def assert_waits_for_the_node(indexer, engine: Engine, settings, node_url: str, 
     finally:
         stop.set()
         runner.join(timeout=10)
+
+
+def fuzz_routes(app, community: str, tags: str, examples: int) -> int:
+    """Schemathesis over the operations tagged `tags` (a regex) of `app`, aimed at
+    `community` (a random address would stop at the 404 before any query runs): no
+    input may give a 500, and every operation must have been called. Returns how many
+    operations were fuzzed."""
+    import schemathesis
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+    from schemathesis.checks import not_a_server_error
+
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(tag_regex=tags)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    calls = []
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @hypothesis_settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck),
+                             database=None)
+        def check(case):
+            case.path_parameters["community"] = community
+            case.call_and_validate(checks=[not_a_server_error])
+            calls.append(case.operation.path)
+
+        check()
+    assert {o.path for o in operations} <= set(calls)
+    return len(operations)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 from backend.chain.deployment import manifest_dict
-from tests.backend.helpers import node_finalized
+from tests.backend.helpers import fuzz_routes, node_finalized
 from tests.backend.culture_scenario import LONG_URI, URI, sha, work_id
 
 ZERO = "0x" + "0" * 40
@@ -186,25 +186,7 @@ def test_unknown_ids_are_404_and_bad_input_422_naming_the_field(culture_api, own
 def test_fuzzed_culture_activity_and_promotion_routes_give_no_server_error(culture_api, settings):
     """Schemathesis over the culture, activities and promotions routes of a community that
     has them (test_api_fuzz.py covers a community without them, where they stop at 404)."""
-    import schemathesis
-    from hypothesis import HealthCheck, given
-    from hypothesis import settings as hypothesis_settings
-    from schemathesis.checks import not_a_server_error
-
     _, _, scene = culture_api
-    community = scene.community.registry.address
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(settings)).include(
-        tag_regex="^(culture|activities|promotions)$")
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 20
-    calls = []
-    for operation in operations:
-        @given(case=operation.as_strategy())
-        @hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def check(case):
-            case.path_parameters["community"] = community
-            case.call_and_validate(checks=[not_a_server_error])
-            calls.append(case.operation.path)
-
-        check()
-    assert {o.path for o in operations} <= set(calls)
+    operations = fuzz_routes(create_app(settings), scene.community.registry.address,
+                             "^(culture|activities|promotions)$", examples=12)
+    assert operations >= 20

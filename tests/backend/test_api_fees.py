@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 from backend.chain.deployment import manifest_dict
+from tests.backend.helpers import fuzz_routes
 
 
 @pytest.fixture
@@ -152,25 +153,7 @@ def test_fuzzed_fees_and_assembly_routes_give_no_server_error(fees_api, settings
     """Schemathesis over the fees, treasury, satisfaction and assembly routes of an
     indexed community that has them (test_api_fuzz.py fuzzes a community without
     them, where these routes stop at the 404). One scenario for every operation."""
-    import schemathesis
-    from hypothesis import HealthCheck, given
-    from hypothesis import settings as hypothesis_settings
-    from schemathesis.checks import not_a_server_error
-
     _, base, stack = fees_api
-    community = stack["community"].registry.address
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(settings)).include(
-        tag_regex="^(fees|assembly)$")
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 20
-    calls = []
-    for operation in operations:
-        @given(case=operation.as_strategy())
-        @hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def check(case):
-            case.path_parameters["community"] = community
-            case.call_and_validate(checks=[not_a_server_error])
-            calls.append(case.operation.path)
-
-        check()
-    assert {o.path for o in operations} <= set(calls)
+    operations = fuzz_routes(create_app(settings), stack["community"].registry.address,
+                             "^(fees|assembly)$", examples=12)
+    assert operations >= 20

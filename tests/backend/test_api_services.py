@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from backend.api import provider_ranking
 from backend.api.main import create_app
 from backend.chain.deployment import manifest_dict
+from tests.backend.helpers import fuzz_routes
 from tests.backend.services_scenario import (  # noqa: F401 - fixtures
     deploy_world,
     offer,
@@ -302,25 +303,7 @@ def test_a_community_without_the_market_is_404(populated, make_indexer, settings
 def test_fuzzed_services_suggestions_and_consent_routes_give_no_server_error(services_api, settings):
     """Schemathesis over every route of this module's three routers, on a community
     that uses them all. One scenario for every operation."""
-    import schemathesis
-    from hypothesis import HealthCheck, given
-    from hypothesis import settings as hypothesis_settings
-    from schemathesis.checks import not_a_server_error
-
     _, _, world = services_api
-    community = world["community"].registry.address
-    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(settings)).include(
-        tag_regex="^(services|suggestions|consent)$")
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 17
-    calls = []
-    for operation in operations:
-        @given(case=operation.as_strategy())
-        @hypothesis_settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def check(case):
-            case.path_parameters["community"] = community
-            case.call_and_validate(checks=[not_a_server_error])
-            calls.append(case.operation.path)
-
-        check()
-    assert {o.path for o in operations} <= set(calls)
+    operations = fuzz_routes(create_app(settings), world["community"].registry.address,
+                             "^(services|suggestions|consent)$", examples=15)
+    assert operations == 17
