@@ -32,7 +32,7 @@ function textOf(hash, keptKey) {
 }
 
 function suggestionCard(s, mine) {
-  return `<article class="card suggestion${mine ? " mine" : ""}" data-testid="suggestion" data-suggestion="${s.suggestion_id}">
+  return `<article class="card suggestion${mine ? " own" : ""}" data-testid="suggestion" data-suggestion="${s.suggestion_id}">
     <header class="card-head"><h2><a href="#/suggestions/${s.suggestion_id}">#${s.suggestion_id} · ${esc(categoryName(s.category))}</a></h2>${statusTag(s.status)}</header>
     <p>${textOf(s.text_hash, "suggestions.keptBySubmitter")}</p>
     <p class="muted small">${esc(t("suggestions.submittedBy", { who: shortAddress(s.submitter), when: dateTime(s.submitted_at) }))}
