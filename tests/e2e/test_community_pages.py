@@ -5,6 +5,7 @@ a provider or an organiser would, then checks what the page shows and what the c
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from hashlib import sha256
 
@@ -16,13 +17,14 @@ from eth_utils import keccak
 from playwright.sync_api import expect
 
 from backend.chain import demo_activity
-from tests.e2e.conftest import DESKTOP, PHONE, screenshot, wait_indexed
+from tests.e2e.conftest import DESKTOP, PHONE, ROOT, screenshot, wait_indexed
 
 TIMEOUT = 20_000
 # What sticks out on a phone: the deepest elements whose right edge passes the viewport (outside
 # the scrolling navigation and tables).
 WIDEST = """() => [...document.querySelectorAll('body *')]
-  .filter((e) => !e.closest('.nav, .table-wrap') && e.getBoundingClientRect().right > innerWidth + 0.5 && ![...e.children].some((c) => c.getBoundingClientRect().right > innerWidth + 0.5))
+  .filter((e) => !e.closest('.nav, .table-wrap') && e.getBoundingClientRect().right > innerWidth + 0.5
+    && ![...e.children].some((c) => c.getBoundingClientRect().right > innerWidth + 0.5))
   .slice(0, 5).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
 
 
@@ -66,6 +68,11 @@ def sha256_hex(data: bytes) -> str:
     return "0x" + sha256(data).hexdigest()
 
 
+def a_file(name: str, content: bytes) -> dict:
+    """A file as the resident picks it in the browser (Playwright's in-memory file)."""
+    return {"name": name, "mimeType": "application/octet-stream", "buffer": content}
+
+
 def vault_token(stack, account) -> str:
     """Sign in to the vault as a wallet would (EIP-4361, personal_sign); the Bearer token."""
     offer = httpx.post(f"{stack['url']}/api/v1/vault/siwe/nonce", json={"address": account.address}, timeout=10).json()
@@ -90,7 +97,7 @@ def test_mint_a_work_from_a_file_and_verify_files(open_page, stack, life, owner_
     expected = sha256_hex(content)
     page = open_page(owner_a, "#/culture")
     form = page.get_by_test_id("mint-form")
-    form.get_by_test_id("mint-file").set_input_files(files=[{"name": "池塘.png", "mimeType": "image/png", "buffer": content}])
+    form.get_by_test_id("mint-file").set_input_files(files=[a_file("池塘.png", content)])
     expect(form.get_by_test_id("mint-hash")).to_have_attribute("data-hash", expected, timeout=TIMEOUT)
     expect(form.get_by_test_id("mint-provenance")).to_contain_text("还没有登记过")
     form.get_by_test_id("mint-title").fill("池塘写生")
@@ -112,7 +119,7 @@ def test_mint_a_work_from_a_file_and_verify_files(open_page, stack, life, owner_
     # Choosing a file someone registered already: the page says who and when, and will not send.
     registered = demo_activity.work_file("福")
     form = page.get_by_test_id("mint-form")
-    form.get_by_test_id("mint-file").set_input_files(files=[{"name": "fu.jpg", "mimeType": "image/jpeg", "buffer": registered}])
+    form.get_by_test_id("mint-file").set_input_files(files=[a_file("fu.jpg", registered)])
     registrant = f"{owner_c.address[:6]}…{owner_c.address[-4:]}".lower()
     expect(form.get_by_test_id("mint-provenance")).to_contain_text(f"已由 {registrant} 于", timeout=TIMEOUT)
     expect(form.get_by_test_id("mint-provenance")).to_contain_text("《福》")
@@ -120,10 +127,10 @@ def test_mint_a_work_from_a_file_and_verify_files(open_page, stack, life, owner_
 
     # The verify box finds the registered file and says so for an unknown one.
     box = page.get_by_test_id("verify-file")
-    box.get_by_test_id("verify-input").set_input_files(files=[{"name": "a.png", "mimeType": "image/png", "buffer": content}])
+    box.get_by_test_id("verify-input").set_input_files(files=[a_file("a.png", content)])
     expect(box.get_by_test_id("verify-result")).to_contain_text("《池塘写生》", timeout=TIMEOUT)
     expect(box.get_by_test_id("verify-result")).to_contain_text(expected)
-    box.get_by_test_id("verify-input").set_input_files(files=[{"name": "b.txt", "mimeType": "text/plain", "buffer": b"nobody's"}])
+    box.get_by_test_id("verify-input").set_input_files(files=[a_file("b.txt", b"nobody's")])
     expect(box.get_by_test_id("verify-result")).to_have_attribute("data-found", "no", timeout=TIMEOUT)
     expect(box.get_by_test_id("verify-result")).to_contain_text("没有找到")
     assert page.problems == []
@@ -249,7 +256,8 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, owner_a, 
     shop.get_by_test_id("offer").click()
     done(shop)
     settled(shop)
-    expect(shop.locator(f'[data-testid=offer-row][data-provider="{provider.address.lower()}"]')).to_contain_text("¥120.00")
+    offer = shop.locator(f'[data-testid=offer-row][data-provider="{provider.address.lower()}"]')
+    expect(offer).to_contain_text("¥120.00")
 
     # The resident accepts: ¥30 comes back, ¥120 stays in escrow.
     reopen(page)
@@ -359,14 +367,16 @@ def test_sign_in_with_ethereum_and_save_profile_fields(open_page, stack, owner_a
     assert httpx.get(f"{stack['url']}/api/v1/vault/communities/{community}/profile", timeout=10).status_code == 401
 
 
-def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, stack, chain, owner_a, provider):
+def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, stack, chain, owner_c, provider):
+    # owner_c: the vault keeps its records across tests (the chain is reverted, the vault is not),
+    # and owner_a's are the demo script's (below).
     consent = stack["contracts"]["DataConsent"]
     community = stack["community"].registry.address.lower()
     contact = keccak(text="contact")
-    token = vault_token(stack, owner_a)
+    token = vault_token(stack, owner_c)
     assert vault(stack, "PUT", f"/communities/{community}/profile", token,
                  json={"name": "王小明", "phone": "13800138000"}).status_code == 200
-    page = open_page(owner_a, "#/mydata")
+    page = open_page(owner_c, "#/mydata")
     form = page.get_by_test_id("grant-form")
     form.get_by_test_id("grantee").select_option(provider.address.lower())
     form.get_by_test_id("scope").select_option("contact")
@@ -376,11 +386,11 @@ def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, stack, ch
     settled(page)
     row = page.locator(f'[data-testid=grant-row][data-grantee="{provider.address.lower()}"][data-scope=contact]').first
     expect(row.get_by_test_id("grant-state")).to_have_text("有效", timeout=TIMEOUT)
-    assert consent.has_live_grant(owner_a, provider, contact)
+    assert consent.has_live_grant(owner_c, provider, contact)
 
     # The provider reads the contact details through the vault, which logs the read on chain first.
     purpose = "上门维修前电话联系业主"
-    read = vault(stack, "POST", f"/communities/{community}/residents/{owner_a.address.lower()}/reads",
+    read = vault(stack, "POST", f"/communities/{community}/residents/{owner_c.address.lower()}/reads",
                  vault_token(stack, provider), json={"scope": "contact", "purpose": purpose})
     assert read.status_code == 200, read.text
     assert read.json()["fields"] == {"name": "王小明", "phone": "13800138000"}
@@ -405,10 +415,30 @@ def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, stack, ch
     row = page.locator(f'[data-testid=grant-row][data-grantee="{provider.address.lower()}"][data-scope=contact]').first
     expect(row.get_by_test_id("grant-state")).to_have_text("已撤回", timeout=TIMEOUT)
     expect(row.get_by_test_id("revoke")).to_have_count(0)
-    assert not consent.has_live_grant(owner_a, provider, contact)
-    refused = vault(stack, "POST", f"/communities/{community}/residents/{owner_a.address.lower()}/reads",
+    assert not consent.has_live_grant(owner_c, provider, contact)
+    refused = vault(stack, "POST", f"/communities/{community}/residents/{owner_c.address.lower()}/reads",
                     vault_token(stack, provider), json={"scope": "contact", "purpose": purpose})
     assert refused.status_code == 403
+
+
+def test_the_demo_seeds_the_vault_through_the_api(stack, chain, owner_a, provider):
+    """scripts/seed_vault_demo.py, which `make demo` runs: anvil's accounts 2 and 7 are the
+    tests' owner_a and provider."""
+    spec = importlib.util.spec_from_file_location("seed_vault_demo", ROOT / "scripts" / "seed_vault_demo.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    community = stack["community"].registry.address.lower()
+    assert script.anvil_account(script.OWNER).address == owner_a.address
+    with pytest.raises(RuntimeError, match="403"):  # no grant yet: nothing read, nothing logged
+        script.seed(stack["url"], community)
+    demo_activity.consent_grant(stack["contracts"]["DataConsent"], owner_a, provider, chain)
+    assert "logged on chain" in script.seed(stack["url"], community)
+    assert script.seed(stack["url"], community) == "already seeded"
+    wait_indexed(stack, chain)
+    accesses = httpx.get(f"{stack['url']}/api/v1/communities/{community}/consent/residents/{owner_a.address}/accesses",
+                         timeout=10).json()["items"]
+    assert [(a["grantee"], a["purpose_hash"]) for a in accesses] == [
+        (provider.address.lower(), "0x" + keccak(text=script.PURPOSE).hex())]
 
 
 # ---------------------------------------------------------------- screenshots
@@ -417,7 +447,8 @@ def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, stack, ch
 def test_screenshots_of_the_community_pages(open_page, stack, life, owner_b):
     """Each page at 1280×800 and 390×844 (build/screenshots/); on a phone nothing is wider than the screen."""
     pages = {
-        "culture": "#/culture", "work": f"#/culture/work/0x{life['works'][1].hex()}", "exhibition": "#/culture/exhibition/1",
+        "culture": "#/culture", "work": f"#/culture/work/0x{life['works'][1].hex()}",
+        "exhibition": "#/culture/exhibition/1",
         "activities": "#/activities", "activity": f"#/activities/{life['activities'].past}",
         "services": "#/services", "service-request": f"#/services/{life['jobs'].open_request}",
         "service-done": f"#/services/{life['jobs'].completed}",
