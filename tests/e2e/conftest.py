@@ -75,7 +75,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def stack(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider,
           developer, tmp_path_factory):
-    """A full community with what the demo shows, indexed, behind a live backend."""
+    """A full community with what the demo shows, indexed, behind a live backend (API, pages,
+    relayer, and the vault with its own database and Sign-In with Ethereum bound to this server)."""
     # The vault's DataConsent logger is anvil's account 8, as `ape run deploy` appoints on a local chain.
     vault_logger = accounts[8]
     community = deploy_full_community(project, chain, committee, name="邻里测试小区", assembly_params=ASSEMBLY_PARAMS,

@@ -223,7 +223,7 @@ def test_sign_up_check_in_with_a_code_and_give_feedback(open_page, stack, life, 
 # ---------------------------------------------------------------- services
 
 
-def test_service_request_from_escrow_to_rating(open_page, stack, life, owner_a, provider):
+def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, owner_a, provider):
     market, token = stack["contracts"]["ServiceMarket"], stack["contracts"]["SettlementToken"]
     held_before = token.balanceOf(market)
     paid_before = token.balanceOf(provider)
@@ -259,7 +259,16 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, owner_a, 
     offer = shop.locator(f'[data-testid=offer-row][data-provider="{provider.address.lower()}"]')
     expect(offer).to_contain_text("¥120.00")
 
-    # The resident accepts: ¥30 comes back, ¥120 stays in escrow.
+    # The provider moves its completion time while the resident looks at the old offer: the
+    # acceptance fails, with the contract's reason in words, and nothing is bound.
+    reopen(page)
+    market.make_offer(request_id, 120_00, chain.pending_timestamp + 3 * 86400, sender=provider)
+    page.get_by_test_id("accept").click()
+    expect(done(page, "failed")).to_contain_text("报价已经变了，请刷新后再确认。")
+    assert market.request(request_id).status == 1  # still open
+    wait_indexed(stack, chain)
+
+    # The resident accepts what stands now: ¥30 comes back, ¥120 stays in escrow.
     reopen(page)
     page.get_by_test_id("accept").click()
     done(page)
