@@ -7,6 +7,8 @@ RUN_DIR=.linli
 HOST=${ANVIL_HOST:-127.0.0.1}
 PORT=${ANVIL_PORT:-8545}
 RPC="http://$HOST:$PORT"
+API_PORT=${API_PORT:-8000}
+API="http://127.0.0.1:$API_PORT"
 mkdir -p "$RUN_DIR"
 
 rpc_up() {
@@ -35,6 +37,8 @@ start_backend() {
   export LINLI_RPC_URL="$RPC" LINLI_DATABASE_URL="sqlite:///$PWD/$RUN_DIR/linli.db"
   # The pages read the manifest (chain, contracts, ABIs); the relayer uses the demo key the seed funded.
   export LINLI_MANIFEST="$PWD/deployments/local-31337.json"
+  # Sign-In with Ethereum names the address the pages are opened at: the API's own.
+  export LINLI_VAULT_SIWE_DOMAIN="127.0.0.1:$API_PORT" LINLI_VAULT_SIWE_URI="$API"
   python -m backend.db upgrade
   for name in indexer api; do
     if [[ -f $RUN_DIR/$name.pid ]] && kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
@@ -43,9 +47,9 @@ start_backend() {
   done
   python -m backend.indexer --manifest deployments/local-31337.json --quiet >"$RUN_DIR/indexer.log" 2>&1 &
   echo $! >"$RUN_DIR/indexer.pid"
-  uvicorn backend.api.main:app --host 127.0.0.1 --port 8000 >"$RUN_DIR/api.log" 2>&1 &
+  uvicorn backend.api.main:app --host 127.0.0.1 --port "$API_PORT" >"$RUN_DIR/api.log" 2>&1 &
   echo $! >"$RUN_DIR/api.pid"
-  for _ in $(seq 1 50); do curl -s -m 1 http://127.0.0.1:8000/health >/dev/null && break; sleep 0.2; done
+  for _ in $(seq 1 50); do curl -s -m 1 "$API/health" >/dev/null && break; sleep 0.2; done
 }
 
 start() {
@@ -64,11 +68,14 @@ start() {
   ape run deploy --network ethereum:local:foundry || echo "(keeping the community already deployed)"
   ape run seed_demo --network ethereum:local:foundry
   start_backend
+  # The vault's side (a profile, a logged read) goes through the running API.
+  python scripts/seed_vault_demo.py --api "$API" || echo "(the vault demo could not be seeded; see $RUN_DIR/api.log)"
   echo
   echo "Demo is running. Manifest: deployments/local-31337.json"
-  echo "Resident pages: http://127.0.0.1:8000/  (MetaMask: add the accounts below; the page adds the chain)"
+  echo "Resident pages: $API/  (MetaMask: add the accounts below; the page adds the chain."
+  echo "  Open this very address: Sign-In with Ethereum on My data is bound to it, not to localhost.)"
   echo "RPC: $RPC (chain id 31337)"
-  echo "API: http://127.0.0.1:8000/api/v1/communities  docs: http://127.0.0.1:8000/docs  health: http://127.0.0.1:8000/health"
+  echo "API: $API/api/v1/communities  docs: $API/docs  health: $API/health"
   echo "Logs in $RUN_DIR/. Stop everything with: make stop"
 }
 

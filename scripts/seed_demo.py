@@ -5,8 +5,11 @@ gives the manager, merchant and provider roles and some points, then gives every
 resident page something to show (backend/chain/demo_activity.py): a proposal open for
 voting (the chain's clock moves past its notice) with a few ballots, fees billed from
 two months back with some payments, a budget and an expense, points spent at a
-merchant, and gas money for the vote relayer. Prints the demo accounts (anvil's public
-test keys; local demo only).
+merchant, gas money for the vote relayer, works with likes and an exhibition,
+activities (upcoming, over and rated, starting soon), service jobs, suggestions in
+several states and a data grant. Prints the demo accounts (anvil's public test keys;
+local demo only). The vault's side (a profile and a logged read) needs the API
+running: scripts/seed_vault_demo.py, which demo.sh runs next.
 """
 
 from pathlib import Path
@@ -111,6 +114,39 @@ def _activity(manifest, committee, registry, points, demo, payers):
     relayer = demo_activity.relayer_address(demo_key("relayer"))
     committee.transfer(relayer, demo_activity.RELAYER_GAS_MONEY)
     click.echo(f"Vote relayer {relayer} funded with {demo_activity.RELAYER_GAS_MONEY // 10**18} ETH")
+    _community_life(contracts, committee, manager)
+
+
+def _community_life(contracts, committee, manager):
+    """Works, activities, service jobs, suggestions and a data grant. Anvil's account 2 (the
+    owner left to try things) is left a work to like, an activity to sign up for and one it
+    attended to rate, and grants the provider its contact details."""
+    needed = ("CultureWorks", "CommunityActivities", "ServiceMarket", "SuggestionBox", "DataConsent")
+    if any(name not in contracts for name in needed):
+        return
+    owner_a, owner_b, owner_c, tenant = (accounts.test_accounts[i] for i in (2, 3, 4, 5))
+    provider = accounts.test_accounts[7]
+    culture = project.CultureWorks.at(contracts["CultureWorks"]["address"])
+    activities = project.CommunityActivities.at(contracts["CommunityActivities"]["address"])
+    market = project.ServiceMarket.at(contracts["ServiceMarket"]["address"])
+    token = project.SettlementToken.at(contracts["SettlementToken"]["address"])
+    box = project.SuggestionBox.at(contracts["SuggestionBox"]["address"])
+    consent = project.DataConsent.at(contracts["DataConsent"]["address"])
+
+    works = demo_activity.culture_gallery(culture, committee, [owner_a, owner_b, owner_c],
+                                          [(owner_b, 0), (owner_c, 0), (owner_a, 1), (owner_c, 1)])
+    click.echo(f"{len(works)} works registered, 4 likes, exhibition {demo_activity.DEMO_EXHIBITION!r}")
+    calendar = demo_activity.activity_calendar(
+        activities, committee, manager, chain, sign_ups=[owner_b, tenant], attendees=[owner_a, owner_b, owner_c],
+        feedback=[(owner_b, 5, "医生很耐心，量了血压还讲了用药。"), (owner_c, 4, "排队有点久，希望多安排一位医生。")])
+    click.echo(f"Activities: {calendar.upcoming} upcoming, {calendar.past} over with feedback, "
+               f"{calendar.soon} starting in half an hour (chain time moved past the second one's end)")
+    jobs = demo_activity.service_jobs(market, token, committee, provider, chain, resident=owner_b, neighbour=owner_c)
+    click.echo(f"Service requests: {jobs.completed} completed and rated, {jobs.open_request} open with an offer")
+    ids = demo_activity.suggestion_box(box, manager, [owner_a, owner_b, owner_c])
+    click.echo(f"Suggestions {ids[0]}..{ids[-1]}: in progress, declined, done, waiting")
+    demo_activity.consent_grant(consent, owner_a, provider, chain)
+    click.echo(f"{owner_a.address} granted its contact details to the provider {provider.address} for 90 days")
 
 
 def _summary(registry, points, demo):

@@ -159,6 +159,8 @@ class RecommendationOut(BaseModel):
     components: list[ScoreComponentOut]
     jobs_completed: int
     category_jobs_completed: int
+    category_offers: int = Field(description="Fresh offers in the request's category (category_fit counts the "
+                                             "ones beyond the completed jobs at a quarter each)")
     rating_count: int
     rating_average: float | None
     mean_response_seconds: float | None

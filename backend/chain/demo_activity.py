@@ -100,3 +100,140 @@ def sign_ballot(assembly: Any, chain_id: int, private_key: str, proposal_id: int
 
 def relayer_address(private_key: str) -> str:
     return Account.from_key(private_key).address
+
+
+# ---------------------------------------------------------------- culture, activities, services,
+# suggestions and consent: what the community pages of phase 2 show.
+
+HOUR = 3600
+DAY = 86400
+ZERO_HASH = b"\0" * 32
+
+# (title, kind): kinds as CultureWorks numbers them (0 calligraphy, 1 painting, 2 photograph).
+DEMO_WORKS = (("荷塘月色", 1), ("小区的清晨", 2), ("福", 0))
+DEMO_EXHIBITION = "邻里节作品展"
+
+
+def work_file(title: str) -> bytes:
+    """The demo's stand-in for a work's file: the chain keeps only its sha256."""
+    return f"linli demo work: {title}\n".encode()
+
+
+def text_hash(text: str) -> bytes:
+    """sha256 of a text kept off chain (a description, a suggestion, an answer), as the pages hash it."""
+    return sha256(text.encode()).digest()
+
+
+def culture_gallery(culture: Any, committee: Any, creators: list[Any], likes: list[tuple[Any, int]]) -> list[bytes]:
+    """One work per creator (DEMO_WORKS in turn), `likes` as (liker, index of the work), and an
+    exhibition of the first two works. Returns the works' content hashes (their token ids)."""
+    hashes = []
+    for (title, kind), creator in zip(DEMO_WORKS, creators):
+        content = sha256(work_file(title)).digest()
+        culture.mint_work(title, kind, content, f"sha256:{content.hex()}", sender=creator)
+        hashes.append(content)
+    for liker, index in likes:
+        culture.like(int.from_bytes(hashes[index], "big"), sender=liker)
+    culture.create_exhibition(DEMO_EXHIBITION, sender=committee)
+    exhibition = culture.exhibition_count()
+    for content in hashes[:2]:
+        culture.add_to_exhibition(exhibition, int.from_bytes(content, "big"), sender=committee)
+    return hashes
+
+
+@dataclass
+class DemoActivities:
+    upcoming: int
+    past: int
+    soon: int
+
+
+def activity_calendar(activities: Any, committee: Any, organiser: Any, chain: Any, *, sign_ups: list[Any],
+                      attendees: list[Any], feedback: list[tuple[Any, int, str]]) -> DemoActivities:
+    """An activity in three days with `sign_ups`; one that is over, attended by `attendees`
+    (checked in by the organiser) with `feedback` as (attendee, score, text); and one
+    starting in half an hour (sign-up and check-in open). Moves the chain's clock past the
+    second one's end, a few hours."""
+    now = chain.pending_timestamp
+    activities.create_activity("中秋游园会", text_hash("中秋游园会：猜灯谜、做月饼，在中心花园。"), now + 3 * DAY,
+                               now + 3 * DAY + 3 * HOUR, 60, 5, organiser, sender=committee)
+    upcoming = activities.activity_count()
+    start = now + 10 * 60
+    activities.create_activity("社区义诊", text_hash("社区义诊：量血压、测血糖，社区医院的医生坐诊。"), start,
+                               start + 2 * HOUR, 30, 5, organiser, sender=committee)
+    past = activities.activity_count()
+    for resident in sign_ups:
+        activities.sign_up(upcoming, sender=resident)
+    for resident in attendees:
+        activities.sign_up(past, sender=resident)
+    chain.pending_timestamp = start + 2 * HOUR + 60
+    chain.mine()
+    activities.check_in(past, [a.address for a in attendees], sender=organiser)
+    for attendee, score, text in feedback:
+        activities.leave_feedback(past, score, text_hash(text), sender=attendee)
+    soon = chain.pending_timestamp + 30 * 60
+    activities.create_activity("广场舞教学", text_hash("广场舞教学：晚饭后在中心广场，零基础可来。"), soon,
+                               soon + HOUR, 40, 2, organiser, sender=committee)
+    return DemoActivities(upcoming, past, activities.activity_count())
+
+
+@dataclass
+class DemoJobs:
+    completed: int
+    open_request: int
+
+
+def service_jobs(market: Any, token: Any, committee: Any, provider: Any, chain: Any, *, resident: Any,
+                 neighbour: Any) -> DemoJobs:
+    """A 2% platform fee and 5 points per rating; `resident`'s repair request done, confirmed
+    and rated 5 stars; `neighbour`'s cleaning request open with the provider's offer."""
+    market.set_fee(200, sender=committee)
+    market.set_rating_points(5, sender=committee)
+    now = chain.pending_timestamp
+    token.approve(market.address, 300_00, sender=resident)
+    market.post_request(2, text_hash("厨房水龙头漏水，需要更换阀芯。"), 300_00, now + 7 * DAY, sender=resident)
+    completed = market.request_count()
+    market.make_offer(completed, 260_00, now + 2 * DAY, sender=provider)
+    market.accept_offer(completed, provider.address, 260_00, now + 2 * DAY, sender=resident)
+    market.mark_done(completed, sender=provider)
+    market.confirm(completed, sender=resident)
+    market.rate(completed, 5, sender=resident)
+    token.approve(market.address, 200_00, sender=neighbour)
+    market.post_request(6, text_hash("周末全屋保洁，三室两厅。"), 200_00, now + 10 * DAY, sender=neighbour)
+    open_request = market.request_count()
+    market.make_offer(open_request, 180_00, now + 5 * DAY, sender=provider)
+    return DemoJobs(completed, open_request)
+
+
+# Suggestion statuses as SuggestionBox numbers them.
+RECEIVED, ACCEPTED, IN_PROGRESS, DONE, DECLINED = 2, 3, 4, 5, 6
+# (submitter index, category, text, answers as (status, response text or "")); categories are
+# the pages' (1 environment, 2 order and safety, 3 facilities, 5 parking and traffic).
+DEMO_SUGGESTIONS = (
+    (0, 5, "建议在3号楼前增设电动自行车充电桩。",
+     ((RECEIVED, ""), (ACCEPTED, "已列入本季度计划。"), (IN_PROGRESS, "已与供电公司确认容量。"))),
+    (1, 2, "夜间广场舞音量过大，希望九点后降低音量。", ((DECLINED, "已协调舞蹈队九点前结束，此条按已处理关闭。"),)),
+    (2, 3, "儿童游乐区地面有破损，容易绊倒。", ((ACCEPTED, ""), (DONE, "已更换地垫。"))),
+    (0, 1, "希望每月组织一次垃圾分类指导。", ()),
+)
+
+
+def suggestion_box(box: Any, answerer: Any, submitters: list[Any]) -> list[int]:
+    """DEMO_SUGGESTIONS submitted and answered: one in progress, one declined, one done, one
+    waiting. Returns their ids."""
+    ids = []
+    for who, category, text, answers in DEMO_SUGGESTIONS:
+        box.submit(category, text_hash(text), sender=submitters[who])
+        suggestion_id = box.suggestion_count()
+        for status, response in answers:
+            box.answer(suggestion_id, status, text_hash(response) if response else ZERO_HASH, sender=answerer)
+        ids.append(suggestion_id)
+    return ids
+
+
+def consent_grant(consent: Any, resident: Any, grantee: Any, chain: Any, *, scope: str = "contact",
+                  days: int = 90) -> int:
+    """The resident grants `scope` of its vault data to `grantee` for `days`; returns the expiry."""
+    expiry = chain.pending_timestamp + days * DAY
+    consent.grant(grantee.address, keccak(text=scope), expiry, ZERO_HASH, sender=resident)
+    return expiry

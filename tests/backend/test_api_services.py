@@ -233,6 +233,8 @@ def test_recommendations_follow_the_formula_on_a_hand_checked_example(ranking_ap
         (plumber.address.lower(), 0.476767), (provider.address.lower(), 0.453718),
         *[(a, 0.25) for a in sorted(n.address.lower() for n in newcomers)]]
     assert [i["rank"] for i in items] == [1, 2, 3, 4]
+    # What category_fit counted, for the pages to explain it: jobs completed and fresh offers there.
+    assert [(i["category_jobs_completed"], i["category_offers"]) for i in items] == [(1, 2), (1, 2), (0, 0), (0, 0)]
     mine = items[1]
     assert (mine["offered"], mine["offer_price"], mine["expected_price"]) == (True, 30_000, 32_000)
     assert (items[0]["offered"], items[0]["expected_price"]) == (False, 33_000)

@@ -13,8 +13,10 @@ that before the next test reads the pages.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import secrets
 import shutil
 import socket
 import threading
@@ -73,8 +75,12 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def stack(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider,
           developer, tmp_path_factory):
-    """A full community with what the demo shows, indexed, behind a live backend."""
-    community = deploy_full_community(project, chain, committee, name="邻里测试小区", assembly_params=ASSEMBLY_PARAMS)
+    """A full community with what the demo shows, indexed, behind a live backend (API, pages,
+    relayer, and the vault with its own database and Sign-In with Ethereum bound to this server)."""
+    # The vault's DataConsent logger is anvil's account 8, as `ape run deploy` appoints on a local chain.
+    vault_logger = accounts[8]
+    community = deploy_full_community(project, chain, committee, name="邻里测试小区", assembly_params=ASSEMBLY_PARAMS,
+                                      vault_logger=vault_logger)
     contracts = community.contracts()
     registry, points = community.registry, community.points
     fees, token, assembly = contracts["PropertyFees"], contracts["SettlementToken"], contracts["OwnersAssembly"]
@@ -107,9 +113,17 @@ def stack(project, chain, accounts, committee, manager, owner_a, owner_b, owner_
     write_manifest(manifest, folder / "manifest.json")
     database_url = f"sqlite:///{folder / 'index.db'}"
     upgrade(database_url)
+    port = _free_port()
+    origin = f"http://127.0.0.1:{port}"
+    # The vault in its own database; Sign-In with Ethereum names the address the browser opens.
     settings = Settings(environment="test", database_url=database_url, rpc_url=chain.provider.uri,
                         manifest=folder / "manifest.json", poll_interval_s=0.1, rpc_max_retries=2,
-                        rpc_backoff_s=0.05, rpc_backoff_max_s=0.2, relayer_receipt_timeout_s=20)
+                        rpc_backoff_s=0.05, rpc_backoff_max_s=0.2, relayer_receipt_timeout_s=20,
+                        vault_database_url=f"sqlite:///{folder / 'vault.db'}",
+                        vault_key=base64.b64encode(secrets.token_bytes(32)).decode(),
+                        vault_key_file=folder / "unused-vault.key", vault_logger_key=vault_logger.private_key,
+                        vault_manifests=[folder / "manifest.json"], vault_siwe_domain=f"127.0.0.1:{port}",
+                        vault_siwe_uri=origin, vault_login_rate_per_minute=1000, vault_receipt_timeout_s=20)
     engine = make_engine(database_url)
     rpc = RpcClient(settings.rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
     indexer = Indexer(manifest, engine, rpc, settings)
@@ -121,7 +135,6 @@ def stack(project, chain, accounts, committee, manager, owner_a, owner_b, owner_
 
     import uvicorn
 
-    port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     serving = threading.Thread(target=server.run, name="e2e-api", daemon=True)
     serving.start()
@@ -130,7 +143,7 @@ def stack(project, chain, accounts, committee, manager, owner_a, owner_b, owner_
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     yield {
-        "url": f"http://127.0.0.1:{port}", "community": community, "contracts": contracts, "proposal": proposal,
+        "url": origin, "community": community, "contracts": contracts, "proposal": proposal,
         "invoice": invoice, "indexer": indexer, "engine": engine, "rpc": rpc, "settings": settings,
     }
     server.should_exit = True

@@ -534,6 +534,7 @@ def recommendations(request: Request, ctx: CommunityDep, session: SessionDep, re
                             "explanation": explanation}
                            for name, (value, explanation) in provider_ranking.explain(scored).items()],
             "jobs_completed": history.jobs_completed, "category_jobs_completed": history.category_jobs_completed,
+            "category_offers": history.category_offers,
             "rating_count": history.rating_count,
             "rating_average": history.rating_sum / history.rating_count if history.rating_count else None,
             "mean_response_seconds": provider_ranking.mean_response_seconds(history),

@@ -8,18 +8,18 @@ import { currentLang, loadI18n, setLang, t } from "./i18n.js";
 import { esc, shortAddress } from "./format.js";
 import { Wallet } from "./wallet.js";
 
-// `ready: false` pages wait for their API (phase 2): kept out of the navigation.
+// A `ready: false` page is kept out of the navigation (one whose API has not landed).
 export const PAGES = [
   { id: "connect", module: "./pages/connect.js", ready: true },
   { id: "home", module: "./pages/home.js", ready: true },
   { id: "treasury", module: "./pages/treasury.js", ready: true },
   { id: "assembly", module: "./pages/assembly.js", ready: true },
-  { id: "culture", module: "./pages/culture.js", ready: false },
-  { id: "activities", module: "./pages/activities.js", ready: false },
-  { id: "services", module: "./pages/services.js", ready: false },
+  { id: "culture", module: "./pages/culture.js", ready: true },
+  { id: "activities", module: "./pages/activities.js", ready: true },
+  { id: "services", module: "./pages/services.js", ready: true },
   { id: "points", module: "./pages/points.js", ready: true },
-  { id: "suggestions", module: "./pages/suggestions.js", ready: false },
-  { id: "mydata", module: "./pages/mydata.js", ready: false },
+  { id: "suggestions", module: "./pages/suggestions.js", ready: true },
+  { id: "mydata", module: "./pages/mydata.js", ready: true },
 ];
 
 const ctx = { config: null, api: null, wallet: null, account: null, rerender: () => route() };

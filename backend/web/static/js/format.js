@@ -2,7 +2,7 @@
 // How amounts, areas, months and times read on the pages. Money is in fen (the settlement
 // token has 2 decimals), areas in 0.01 m², times in Beijing time like the contracts' months.
 
-import { currentLang } from "./i18n.js";
+import { currentLang, t } from "./i18n.js";
 
 const TIME_ZONE = "Asia/Shanghai";
 
@@ -64,4 +64,24 @@ export function shortHash(hash) {
 /** Escape text for innerHTML templates (titles and labels come from the chain). */
 export function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+/** Fen (BigInt) from a yuan amount typed by a resident ("12", "12.5", "12.50"); null if malformed. */
+export function fenFromYuan(text) {
+  const match = /^\s*(\d{1,12})(?:[.,](\d{1,2}))?\s*$/.exec(String(text ?? ""));
+  if (!match) return null;
+  return BigInt(match[1]) * 100n + BigInt((match[2] ?? "").padEnd(2, "0") || "0");
+}
+
+export function stars(score) {
+  const n = Math.max(0, Math.min(5, Math.round(Number(score))));
+  return "★".repeat(n) + "☆".repeat(5 - n);
+}
+
+export function duration(seconds) {
+  const s = Number(seconds);
+  if (!Number.isFinite(s)) return "—";
+  if (s < 3600) return t("time.minutes", { n: Math.max(1, Math.round(s / 60)) });
+  if (s < 86400 * 2) return t("time.hours", { n: (s / 3600).toFixed(1) });
+  return t("time.days", { n: (s / 86400).toFixed(1) });
 }

@@ -6,6 +6,7 @@
 import { AbiCoder } from "ethers";
 import { knownReverts, revertText, t } from "./i18n.js";
 import { esc, shortHash } from "./format.js";
+import { ApiError } from "./api.js";
 
 const ERROR_STRING = "0x08c379a0"; // selector of Error(string)
 
@@ -54,11 +55,17 @@ function rejectedByUser(error) {
 /** The resident's words for any failure (a revert, a refusal, a rejected signature, the API). */
 export function explain(error) {
   if (rejectedByUser(error)) return t("tx.rejected");
+  if (error?.i18nKey) return t(error.i18nKey, error.i18nVars);
   const detail = error?.detail;
   if (detail && typeof detail === "object" && detail.code) {
     const key = `relay.${detail.code}`;
     const text = t(key);
     return text === key ? detail.message : text;
+  }
+  // A refusal of the backend (not of a contract): its own words, not "the contract refused".
+  if (error instanceof ApiError && !revertReason(error)) {
+    const said = Array.isArray(detail) ? detail.map((d) => d.msg ?? String(d)).join("; ") : String(error.message);
+    return t("tx.serverRefused", { reason: said });
   }
   const reason = revertReason(error);
   if (reason) return revertText(reason) ?? t("tx.unknownReason", { reason });

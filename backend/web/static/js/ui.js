@@ -55,3 +55,35 @@ export function roleName(role) {
   const text = t(key);
   return text === key ? role : text;
 }
+
+/** The text of `prefix + value` if the dictionaries have it, else `fallback` (unknown numbers, new names). */
+export function named(prefix, value, fallback) {
+  const key = `${prefix}${value}`;
+  const text = t(key);
+  return text === key ? fallback ?? String(value) : text;
+}
+
+/** The chain's time (the latest block's), which contracts compare deadlines with; the
+ * clock of a test or demo chain runs ahead of the wall clock. */
+export async function chainNow(ctx) {
+  try {
+    if (ctx.wallet?.available) return (await ctx.wallet.provider().getBlock("latest")).timestamp;
+  } catch { /* no node answered: fall back to this computer's clock */ }
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Who this wallet is here (units, roles, points), or null when not connected. */
+export async function whoAmI(ctx) {
+  if (!ctx.account) return null;
+  const me = await ctx.api.get(`/accounts/${ctx.account}`);
+  me.member = me.units.length > 0;
+  me.has = (role) => me.roles.includes(role);
+  return me;
+}
+
+/** A short "connect to take part" line for pages whose lists are public. */
+export function connectHint(ctx, view, text) {
+  if (ctx.account) return;
+  html(view, `<section class="card notice" data-testid="need-account"><p>${esc(text)}</p>
+    <a class="button" href="#/connect">${esc(t("connect.button"))}</a></section>`);
+}

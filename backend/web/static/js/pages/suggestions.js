@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// Suggestions (意见反馈): a resident submits a category and the SHA-256 of its text; the
+// committee or the property manager answers with a status and the hash of a written
+// response. Texts stay off chain: the author's browser keeps what it typed (so the
+// submitter sees its own suggestion, the answerer its answer); everyone else sees
+// "kept by the submitter" and can check a text they were given against its hash.
+
+import { t } from "../i18n.js";
+import { dateTime, duration, esc, number, shortAddress, shortHash } from "../format.js";
+import { keepText, keptText, sha256Text } from "../hash.js";
+import { runTx } from "../tx.js";
+import { busy, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
+
+const CATEGORIES = [1, 2, 3, 4, 5, 6, 7, 8]; // numbered off chain; names in the dictionaries
+const STATUS_CODES = { submitted: 1, received: 2, accepted: 3, in_progress: 4, done: 5, declined: 6 };
+// SuggestionBox's allowed moves (its TRANSITIONS table).
+const MOVES = { 1: [2, 3, 6], 2: [3, 6], 3: [4, 5], 4: [4, 5] };
+const STATUS_NAMES = Object.fromEntries(Object.entries(STATUS_CODES).map(([name, code]) => [code, name]));
+const ZERO_HASH = "0x" + "0".repeat(64);
+
+function categoryName(n) {
+  return named("suggestions.category.", n, t("suggestions.categoryN", { n }));
+}
+
+function statusTag(status) {
+  return `<span class="tag state-${esc(status)}" data-testid="status">${esc(named("suggestions.status.", status, status))}</span>`;
+}
+
+function textOf(hash, keptKey) {
+  const text = keptText(hash);
+  return text ? `<span data-testid="text">${esc(text)}</span>` : `<span class="muted">${esc(t(keptKey))}</span>`;
+}
+
+function suggestionCard(s, mine) {
+  return `<article class="card suggestion${mine ? " own" : ""}" data-testid="suggestion" data-suggestion="${s.suggestion_id}">
+    <header class="card-head"><h2><a href="#/suggestions/${s.suggestion_id}">#${s.suggestion_id} · ${esc(categoryName(s.category))}</a></h2>${statusTag(s.status)}</header>
+    <p>${textOf(s.text_hash, "suggestions.keptBySubmitter")}</p>
+    <p class="muted small">${esc(t("suggestions.submittedBy", { who: shortAddress(s.submitter), when: dateTime(s.submitted_at) }))}
+      · ${esc(s.time_to_first_answer === null ? t("suggestions.unanswered") : t("suggestions.firstAnswer", { time: duration(s.time_to_first_answer) }))}
+      ${s.points ? ` · ${esc(t("suggestions.points", { points: s.points }))}` : ""}</p>
+    ${s.response_hash ? `<p class="small" data-testid="response">${esc(t("suggestions.response"))} ${textOf(s.response_hash, "suggestions.keptByAnswerer")}
+      <code title="${esc(s.response_hash)}">${esc(shortHash(s.response_hash))}</code></p>` : ""}
+  </article>`;
+}
+
+function submitForm(ctx, view) {
+  const form = html(view, `<form class="card" data-testid="submit-suggestion"><h2>${esc(t("suggestions.submitTitle"))}</h2>
+      <label>${esc(t("suggestions.category"))} <select name="category">${CATEGORIES.map((c) => `<option value="${c}">${esc(categoryName(c))}</option>`).join("")}</select></label>
+      <label class="block">${esc(t("suggestions.text"))} <textarea name="text" rows="3" maxlength="2000" required data-testid="suggestion-text"></textarea></label>
+      <p class="muted small">${esc(t("suggestions.textNote"))}</p>
+      <button type="submit" class="primary" data-testid="submit">${esc(t("suggestions.submit"))}</button></form>`);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = form.text.value.trim();
+    if (!text) return;
+    busy(form, async () => {
+      const hash = await sha256Text(text);
+      keepText(hash, text);
+      const box = await ctx.wallet.contract("SuggestionBox");
+      await runTx(ctx, t("suggestions.submitTx"), () => box.submit(Number(form.category.value), hash));
+      ctx.rerender();
+    });
+  });
+}
+
+async function renderList(ctx, view, current) {
+  const [stats, all, me] = await Promise.all([
+    ctx.api.get("/suggestions/stats"), ctx.api.get("/suggestions", { order: "desc", limit: 50 }), whoAmI(ctx),
+  ]);
+  const mine = me ? await ctx.api.get("/suggestions", { submitter: ctx.account, order: "desc", limit: 50 }) : null;
+  if (!current()) return;
+  html(view, `<p class="muted">${esc(t("suggestions.intro", { points: stats.reward_rate }))}</p>`);
+  connectHint(ctx, view, t("suggestions.connectHint"));
+  const median = stats.time_to_first_answer.median;
+  html(view, `<section class="grid four" data-testid="suggestion-stats">
+    <div class="card stat"><span class="muted">${esc(t("suggestions.total"))}</span><strong>${number(stats.submitted)}</strong></div>
+    <div class="card stat"><span class="muted">${esc(t("suggestions.open"))}</span><strong>${number(stats.open)}</strong></div>
+    <div class="card stat"><span class="muted">${esc(t("suggestions.medianFirst"))}</span><strong>${median === null ? "—" : esc(duration(median))}</strong></div>
+    <div class="card stat"><span class="muted">${esc(t("suggestions.acceptance"))}</span><strong>${stats.acceptance_rate === null ? "—" : `${(stats.acceptance_rate * 100).toFixed(0)}%`}</strong></div>
+  </section>`);
+  if (me?.member) submitForm(ctx, view);
+  if (mine) {
+    html(view, `<section data-testid="my-suggestions"><h2>${esc(t("suggestions.mine"))}</h2>
+      ${mine.items.length ? `<div class="grid two">${mine.items.map((s) => suggestionCard(s, true)).join("")}</div>` : empty(t("suggestions.noneMine"))}</section>`);
+  }
+  html(view, `<section data-testid="all-suggestions"><h2>${esc(t("suggestions.all"))}</h2>
+    ${all.items.length ? `<div class="grid two">${all.items.map((s) => suggestionCard(s, s.submitter === ctx.account)).join("")}</div>` : empty(t("suggestions.none"))}</section>`);
+}
+
+function answerForm(ctx, view, s) {
+  const moves = MOVES[s.status_code] ?? [];
+  if (!moves.length) return;
+  const form = html(view, `<form class="card" data-testid="answer-form"><h2>${esc(t("suggestions.answerTitle"))}</h2>
+    <label>${esc(t("suggestions.newStatus"))} <select name="status">${moves.map((code) => `<option value="${code}">${esc(named("suggestions.status.", STATUS_NAMES[code], code))}</option>`).join("")}</select></label>
+    <label class="block">${esc(t("suggestions.responseText"))} <textarea name="text" rows="3" maxlength="2000"></textarea></label>
+    <p class="muted small">${esc(t("suggestions.responseNote"))}</p><p class="error-text small" hidden></p>
+    <button type="submit" class="primary">${esc(t("suggestions.answer"))}</button></form>`);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const status = Number(form.status.value);
+    const text = form.text.value.trim();
+    const problem = form.querySelector(".error-text");
+    problem.hidden = !(status === STATUS_CODES.declined && !text);
+    problem.textContent = t("suggestions.declineNeedsText");
+    if (!problem.hidden) return;
+    busy(form, async () => {
+      const hash = text ? await sha256Text(text) : ZERO_HASH;
+      if (text) keepText(hash, text);
+      const box = await ctx.wallet.contract("SuggestionBox");
+      await runTx(ctx, t("suggestions.answerTx", { id: s.suggestion_id }), () => box.answer(s.suggestion_id, status, hash));
+      ctx.rerender();
+    });
+  });
+}
+
+function verifyBox(view, s) {
+  const card = html(view, `<section class="card" data-testid="verify-text"><h2>${esc(t("suggestions.verifyTitle"))}</h2>
+    <p class="muted small">${esc(t("suggestions.verifyNote"))}</p>
+    <label class="block"><textarea rows="2" data-testid="verify-input"></textarea></label>
+    <button type="button">${esc(t("suggestions.verify"))}</button> <span data-testid="verify-result"></span></section>`);
+  card.querySelector("button").addEventListener("click", async () => {
+    const hash = await sha256Text(card.querySelector("textarea").value.trim());
+    const responses = s.history.map((h) => h.response_hash).filter(Boolean);
+    const result = card.querySelector("[data-testid=verify-result]");
+    result.textContent = hash === s.text_hash ? t("suggestions.isSuggestion")
+      : responses.includes(hash) ? t("suggestions.isResponse") : t("suggestions.noMatch", { hash: shortHash(hash) });
+  });
+}
+
+async function renderDetail(ctx, view, id, current) {
+  const [s, me] = await Promise.all([ctx.api.get(`/suggestions/${id}`), whoAmI(ctx)]);
+  if (!current()) return;
+  html(view, `<p><a href="#/suggestions">← ${esc(t("suggestions.back"))}</a></p>`);
+  const card = html(view, suggestionCard(s, s.submitter === ctx.account));
+  html(card, `<dl class="facts"><dt>${esc(t("suggestions.textHash"))}</dt><dd><code>${esc(s.text_hash)}</code></dd>
+    <dt>${esc(t("suggestions.age"))}</dt><dd>${esc(duration(s.age))}</dd></dl>`);
+  html(view, `<section class="card" data-testid="history"><h2>${esc(t("suggestions.history"))}</h2>${s.history.length
+    ? `<ol class="history">${s.history.map((h) => `<li data-testid="answer"><strong>${esc(named("suggestions.status.", h.status, h.status))}</strong>
+      <span class="muted small">${esc(t("suggestions.answeredBy", { who: shortAddress(h.answered_by), when: dateTime(h.answered_at), after: duration(h.elapsed) }))}</span>
+      ${h.response_hash ? `<br>${textOf(h.response_hash, "suggestions.keptByAnswerer")} <code title="${esc(h.response_hash)}">${esc(shortHash(h.response_hash))}</code>` : ""}
+      ${h.points ? ` <span class="tag">${esc(t("suggestions.points", { points: h.points }))}</span>` : ""}</li>`).join("")}</ol>`
+    : empty(t("suggestions.unanswered"))}</section>`);
+  if (me && (me.has("committee") || me.has("manager"))) answerForm(ctx, view, s);
+  verifyBox(view, s);
+}
+
+export async function render(ctx, view, params, current) {
+  html(view, `<h1>${esc(t("suggestions.title"))}</h1>`);
+  try {
+    if (params[0] && /^[0-9]{1,12}$/.test(params[0])) return await renderDetail(ctx, view, params[0], current);
+    return await renderList(ctx, view, current);
+  } catch (error) {
+    if (current()) errorCard(view, error);
+  }
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// The personal-data vault (/api/v1/vault): Sign-In with Ethereum (EIP-4361) and the
+// session it gives. The vault prepares the message with a single-use nonce; the page
+// checks it names this page's address and chain before the wallet signs it
+// (personal_sign), then keeps the session token in sessionStorage (this tab only).
+
+import { getAddress } from "ethers";
+import { ApiError } from "./api.js";
+
+const VAULT = "/api/v1/vault";
+const SESSION_KEY = "linli.vault.session";
+
+/** A refusal the page explains in its own words (i18n key and values). */
+export class VaultProblem extends Error {
+  constructor(key, vars = {}) {
+    super(key);
+    this.i18nKey = key;
+    this.i18nVars = vars;
+  }
+}
+
+export function session(account) {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) ?? "null");
+    if (saved && saved.address === account && saved.expires_at > Date.now() / 1000 + 30) return saved;
+  } catch { /* nothing usable saved */ }
+  return null;
+}
+
+function forget() {
+  sessionStorage.removeItem(SESSION_KEY);
+}
+
+export async function vaultRequest(method, path, { body, token } = {}) {
+  const headers = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(VAULT + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const answer = response.status === 204 ? null : await response.json().catch(() => null);
+  if (response.status === 401 && token) forget();
+  if (!response.ok) throw new ApiError(response.status, answer?.detail ?? response.statusText);
+  return answer;
+}
+
+export async function signIn(ctx) {
+  const offer = await vaultRequest("POST", "/siwe/nonce", { body: { address: ctx.account } });
+  // The wallet is about to sign "<domain> wants you to sign in …": the vault must name
+  // this very page and chain, or the signature would be for somewhere else.
+  if (offer.domain !== location.host) throw new VaultProblem("mydata.wrongDomain", { domain: offer.domain, uri: offer.uri });
+  if (offer.chain_id !== ctx.config.chain_id) throw new VaultProblem("mydata.wrongChain", { chain: offer.chain_id });
+  const header = `${location.host} wants you to sign in with your Ethereum account:\n${getAddress(ctx.account)}\n`;
+  if (!offer.message.startsWith(header) || !offer.message.includes(`\nNonce: ${offer.nonce}\n`)) {
+    throw new VaultProblem("mydata.badMessage");
+  }
+  const signer = await ctx.wallet.signer();
+  const signature = await signer.signMessage(offer.message);
+  const opened = await vaultRequest("POST", "/siwe/login", { body: { message: offer.message, signature } });
+  const saved = { address: ctx.account, token: opened.token, expires_at: opened.expires_at };
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify(saved));
+  return saved;
+}
+
+export async function signOut(saved) {
+  try {
+    await vaultRequest("POST", "/siwe/logout", { token: saved.token });
+  } finally {
+    forget();
+  }
+}

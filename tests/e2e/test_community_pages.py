@@ -1,0 +1,481 @@
+"""The community pages (culture, activities, services, suggestions, my data) through the
+real pages, contracts, indexer and vault: each test acts in the browser as a resident,
+a provider or an organiser would, then checks what the page shows and what the chain
+(or the vault) holds."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from hashlib import sha256
+
+import httpx
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from eth_utils import keccak
+from playwright.sync_api import expect
+
+from backend.chain import demo_activity
+from tests.e2e.conftest import DESKTOP, PHONE, ROOT, screenshot, wait_indexed
+
+TIMEOUT = 20_000
+# What sticks out on a phone: the deepest elements whose right edge passes the viewport (outside
+# the scrolling navigation and tables).
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter((e) => !e.closest('.nav, .table-wrap') && e.getBoundingClientRect().right > innerWidth + 0.5
+    && ![...e.children].some((c) => c.getBoundingClientRect().right > innerWidth + 0.5))
+  .slice(0, 5).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
+@pytest.fixture(scope="module")
+def life(stack, chain, committee, manager, owner_a, owner_b, owner_c, tenant, provider):
+    """What the demo shows on these pages (backend/chain/demo_activity.py), on the test chain."""
+    contracts = stack["contracts"]
+    works = demo_activity.culture_gallery(contracts["CultureWorks"], committee, [owner_a, owner_b, owner_c],
+                                          [(owner_b, 0), (owner_a, 1), (owner_c, 1)])
+    activities = demo_activity.activity_calendar(
+        contracts["CommunityActivities"], committee, manager, chain, sign_ups=[owner_b, tenant],
+        attendees=[owner_a, owner_b, owner_c],
+        feedback=[(owner_b, 5, "医生很耐心。"), (owner_c, 4, "排队有点久。")])
+    jobs = demo_activity.service_jobs(contracts["ServiceMarket"], contracts["SettlementToken"], committee, provider,
+                                      chain, resident=owner_b, neighbour=owner_c)
+    suggestions = demo_activity.suggestion_box(contracts["SuggestionBox"], manager, [owner_a, owner_b, owner_c])
+    demo_activity.consent_grant(contracts["DataConsent"], owner_b, provider, chain)
+    chain.mine()
+    return {"works": works, "activities": activities, "jobs": jobs, "suggestions": suggestions}
+
+
+def done(page, state="confirmed"):
+    """The newest transaction toast reached a final state, which must be `state`."""
+    toast = page.locator(".toast").first
+    expect(toast).to_have_attribute("data-state", re.compile("confirmed|failed"), timeout=TIMEOUT)
+    expect(toast).to_have_attribute("data-state", state)
+    return toast
+
+
+def settled(page):
+    page.wait_for_selector("#view[aria-busy=false]")
+
+
+def reopen(page):
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    settled(page)
+
+
+def sha256_hex(data: bytes) -> str:
+    return "0x" + sha256(data).hexdigest()
+
+
+def a_file(name: str, content: bytes) -> dict:
+    """A file as the resident picks it in the browser (Playwright's in-memory file)."""
+    return {"name": name, "mimeType": "application/octet-stream", "buffer": content}
+
+
+def vault_token(stack, account) -> str:
+    """Sign in to the vault as a wallet would (EIP-4361, personal_sign); the Bearer token."""
+    offer = httpx.post(f"{stack['url']}/api/v1/vault/siwe/nonce", json={"address": account.address}, timeout=10).json()
+    signature = Account.sign_message(encode_defunct(text=offer["message"]), account.private_key).signature.to_0x_hex()
+    answer = httpx.post(f"{stack['url']}/api/v1/vault/siwe/login",
+                        json={"message": offer["message"], "signature": signature}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["token"]
+
+
+def vault(stack, method: str, path: str, token: str, **kwargs) -> httpx.Response:
+    return httpx.request(method, f"{stack['url']}/api/v1/vault{path}", headers={"Authorization": f"Bearer {token}"},
+                         timeout=30, **kwargs)
+
+
+# ---------------------------------------------------------------- culture
+
+
+def test_mint_a_work_from_a_file_and_verify_files(open_page, stack, life, owner_a, owner_c):
+    culture = stack["contracts"]["CultureWorks"]
+    content = b"\x89PNG owner_a's watercolour of the pond, painted on the spot\n" * 50
+    expected = sha256_hex(content)
+    page = open_page(owner_a, "#/culture")
+    form = page.get_by_test_id("mint-form")
+    form.get_by_test_id("mint-file").set_input_files(files=[a_file("池塘.png", content)])
+    expect(form.get_by_test_id("mint-hash")).to_have_attribute("data-hash", expected, timeout=TIMEOUT)
+    expect(form.get_by_test_id("mint-provenance")).to_contain_text("还没有登记过")
+    form.get_by_test_id("mint-title").fill("池塘写生")
+    form.get_by_test_id("mint").click()
+    done(page)
+    settled(page)
+    work = page.locator(f'[data-testid=gallery] [data-testid=work][data-hash="{expected}"]')
+    expect(work).to_contain_text("池塘写生", timeout=TIMEOUT)
+    expect(work.get_by_test_id("work-hash")).to_have_attribute("title", expected)
+    expect(work.get_by_test_id("likes")).to_have_text("0")
+    expect(work).to_contain_text("自家作品")
+    token_id = int(expected, 16)
+    assert culture.ownerOf(token_id) == owner_a.address
+    assert culture.work(token_id).uri == f"sha256:{expected[2:]}"
+    # Only the hash went out: no request carried the file's bytes.
+    calls = page.evaluate("window.__walletLog")
+    assert calls.count("eth_sendTransaction") == 1
+
+    # Choosing a file someone registered already: the page says who and when, and will not send.
+    registered = demo_activity.work_file("福")
+    form = page.get_by_test_id("mint-form")
+    form.get_by_test_id("mint-file").set_input_files(files=[a_file("fu.jpg", registered)])
+    registrant = f"{owner_c.address[:6]}…{owner_c.address[-4:]}".lower()
+    expect(form.get_by_test_id("mint-provenance")).to_contain_text(f"已由 {registrant} 于", timeout=TIMEOUT)
+    expect(form.get_by_test_id("mint-provenance")).to_contain_text("《福》")
+    expect(form.get_by_test_id("mint")).to_be_disabled()
+
+    # The verify box finds the registered file and says so for an unknown one.
+    box = page.get_by_test_id("verify-file")
+    box.get_by_test_id("verify-input").set_input_files(files=[a_file("a.png", content)])
+    expect(box.get_by_test_id("verify-result")).to_contain_text("《池塘写生》", timeout=TIMEOUT)
+    expect(box.get_by_test_id("verify-result")).to_contain_text(expected)
+    box.get_by_test_id("verify-input").set_input_files(files=[a_file("b.txt", b"nobody's")])
+    expect(box.get_by_test_id("verify-result")).to_have_attribute("data-found", "no", timeout=TIMEOUT)
+    expect(box.get_by_test_id("verify-result")).to_contain_text("没有找到")
+    assert page.problems == []
+
+
+def test_like_a_work_rewards_its_creator(open_page, stack, life, owner_a, owner_c):
+    points = stack["community"].points
+    work_id = "0x" + life["works"][0].hex()  # owner_a's, liked by owner_b's household
+    before = points.balanceOf(owner_a)
+    page = open_page(owner_c, "#/culture")
+    card = page.locator(f'[data-testid=gallery] [data-testid=work][data-hash="{work_id}"]')
+    expect(card.get_by_test_id("likes")).to_have_text("1", timeout=TIMEOUT)
+    expect(card).to_contain_text("作者因点赞获得 1 积分")
+    card.get_by_test_id("like").click()
+    done(page)
+    settled(page)
+    card = page.locator(f'[data-testid=gallery] [data-testid=work][data-hash="{work_id}"]')
+    expect(card.get_by_test_id("likes")).to_have_text("2", timeout=TIMEOUT)
+    expect(card).to_contain_text("作者因点赞获得 2 积分")
+    expect(card.get_by_test_id("liked")).to_be_visible()
+    assert points.balanceOf(owner_a) == before + 1
+    # The work owner_c's household liked while seeding shows as liked, with no button.
+    work = page.locator(f'[data-testid=gallery] [data-testid=work][data-hash="{"0x" + life["works"][1].hex()}"]')
+    expect(work.get_by_test_id("liked")).to_be_visible()
+    expect(work.get_by_test_id("like")).to_have_count(0)
+
+
+# ---------------------------------------------------------------- activities
+
+
+def test_sign_up_check_in_with_a_code_and_give_feedback(open_page, stack, life, owner_a, manager):
+    activities = stack["contracts"]["CommunityActivities"]
+    soon, past = life["activities"].soon, life["activities"].past
+    page = open_page(owner_a, "#/activities")
+    card = page.locator(f'[data-testid=activity][data-activity="{soon}"]')
+    expect(card.get_by_test_id("places")).to_have_text("0 / 40", timeout=TIMEOUT)
+    card.get_by_test_id("sign-up").click()
+    done(page)
+    settled(page)
+    card = page.locator(f'[data-testid=activity][data-activity="{soon}"]')
+    expect(card.get_by_test_id("my-state")).to_contain_text("您已报名", timeout=TIMEOUT)
+    expect(card.get_by_test_id("places")).to_have_text("1 / 40")
+
+    # The organiser gives owner_a a check-in code (an EIP-712 signature shown as text).
+    organiser = open_page(manager, f"#/activities/{soon}")
+    row = organiser.locator(f'[data-testid=sign-up-row][data-resident="{owner_a.address.lower()}"]')
+    row.get_by_test_id("make-code").click()
+    code = organiser.locator(f'[data-testid=check-in-code-text][data-for="{owner_a.address.lower()}"]')
+    expect(code).to_contain_text("linli-checkin:", timeout=TIMEOUT)
+    text = code.inner_text()
+    assert "eth_sendTransaction" not in organiser.evaluate("window.__walletLog")  # signing a code costs nothing
+
+    # A code for someone else is refused before anything is sent.
+    card = page.locator(f'[data-testid=activity][data-activity="{soon}"]')
+    card.get_by_test_id("check-in-code").fill(text.replace(owner_a.address.lower()[2:], "1" * 40))
+    card.get_by_test_id("check-in").click()
+    expect(card.get_by_test_id("check-in-form")).to_contain_text("发给另一位居民")
+    card.get_by_test_id("check-in-code").fill(text)
+    card.get_by_test_id("check-in").click()
+    done(page)
+    settled(page)
+    card = page.locator(f'[data-testid=activity][data-activity="{soon}"]')
+    expect(card.get_by_test_id("my-state")).to_contain_text("您已签到", timeout=TIMEOUT)
+    expect(card.get_by_test_id("my-state")).to_contain_text("获得 2 积分")
+    assert activities.seat(soon, owner_a)[1]  # attended
+
+    # Feedback on the activity owner_a attended and that is over.
+    card = page.locator(f'[data-testid=activity][data-activity="{past}"]')
+    expect(card.get_by_test_id("rating")).to_contain_text("2 人评价")
+    form = card.get_by_test_id("feedback-form")
+    form.locator("input[name=score][value='4']").check()
+    form.get_by_test_id("feedback-text").fill("讲解很清楚。")
+    form.get_by_test_id("give-feedback").click()
+    done(page)
+    settled(page)
+    card = page.locator(f'[data-testid=activity][data-activity="{past}"]')
+    expect(card.get_by_test_id("my-state")).to_contain_text("★★★★☆", timeout=TIMEOUT)
+    expect(card.get_by_test_id("rating")).to_contain_text("3 人评价")
+    expect(card.get_by_test_id("feedback-form")).to_have_count(0)
+    signed, attended, gave, score = activities.seat(past, owner_a)
+    assert attended and gave and score == 4
+    page.goto(f"{stack['url']}/#/activities/{past}")
+    settled(page)
+    expect(page.get_by_test_id("feedback-list")).to_contain_text("讲解很清楚。", timeout=TIMEOUT)  # kept in this browser
+    elsewhere = open_page(manager, f"#/activities/{past}")
+    expect(elsewhere.get_by_test_id("feedback-list")).not_to_contain_text("讲解很清楚。")
+    expect(elsewhere.get_by_test_id("feedback")).to_have_count(3)
+
+
+# ---------------------------------------------------------------- services
+
+
+def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, owner_a, provider):
+    market, token = stack["contracts"]["ServiceMarket"], stack["contracts"]["SettlementToken"]
+    held_before = token.balanceOf(market)
+    paid_before = token.balanceOf(provider)
+    page = open_page(owner_a, "#/services")
+    form = page.get_by_test_id("post-request")
+    form.locator("select[name=category]").select_option("3")
+    form.get_by_test_id("description").fill("卫生间灯不亮，可能是开关坏了。")
+    form.get_by_test_id("budget").fill("150")
+    form.get_by_test_id("post").click()
+    page.wait_for_url(re.compile(r"#/services/\d+$"), timeout=TIMEOUT)
+    settled(page)
+    request_id = int(page.url.rsplit("/", 1)[1])
+    detail = page.get_by_test_id("request-detail")
+    expect(detail.get_by_test_id("status")).to_have_text("待接单", timeout=TIMEOUT)
+    expect(detail.get_by_test_id("escrow")).to_have_text("¥150.00")
+    expect(detail).to_contain_text("卫生间灯不亮")  # this browser kept the text; the chain has its hash
+    assert token.balanceOf(market) == held_before + 150_00
+    # Approve, then post: the market takes no permit.
+    assert page.evaluate("window.__walletLog").count("eth_sendTransaction") == 2
+    recommended = page.get_by_test_id("recommendation").first
+    expect(recommended).to_have_attribute("data-provider", provider.address.lower())
+    expect(recommended.get_by_test_id("component")).to_have_count(5)
+    expect(recommended.locator("[data-name=completed_jobs]")).to_contain_text("共完成 1 单")
+    expect(recommended.locator("[data-name=rating]")).to_contain_text("1 个评价，平均 5.00 星")
+    expect(recommended.locator("[data-name=category_fit]")).to_contain_text("完成过 0 单，报价 0 次")
+
+    # The provider offers ¥120 within two days.
+    shop = open_page(provider, f"#/services/{request_id}")
+    shop.get_by_test_id("offer-price").fill("120")
+    shop.get_by_test_id("offer").click()
+    done(shop)
+    settled(shop)
+    offer = shop.locator(f'[data-testid=offer-row][data-provider="{provider.address.lower()}"]')
+    expect(offer).to_contain_text("¥120.00")
+
+    # The provider moves its completion time while the resident looks at the old offer: the
+    # acceptance fails, with the contract's reason in words, and nothing is bound.
+    reopen(page)
+    market.make_offer(request_id, 120_00, chain.pending_timestamp + 3 * 86400, sender=provider)
+    page.get_by_test_id("accept").click()
+    expect(done(page, "failed")).to_contain_text("报价已经变了，请刷新后再确认。")
+    assert market.request(request_id).status == 1  # still open
+    wait_indexed(stack, chain)
+
+    # The resident accepts what stands now: ¥30 comes back, ¥120 stays in escrow.
+    reopen(page)
+    page.get_by_test_id("accept").click()
+    done(page)
+    settled(page)
+    detail = page.get_by_test_id("request-detail")
+    expect(detail.get_by_test_id("status")).to_have_text("已接单", timeout=TIMEOUT)
+    expect(detail.get_by_test_id("escrow")).to_have_text("¥120.00")
+
+    reopen(shop)
+    shop.get_by_test_id("mark-done").click()
+    done(shop)
+    settled(shop)
+    expect(shop.get_by_test_id("request-detail").get_by_test_id("status")).to_have_text("待确认", timeout=TIMEOUT)
+
+    reopen(page)
+    page.get_by_test_id("confirm").click()
+    done(page)
+    settled(page)
+    detail = page.get_by_test_id("request-detail")
+    expect(detail.get_by_test_id("status")).to_have_text("已确认付款", timeout=TIMEOUT)
+    expect(detail.get_by_test_id("escrow")).to_have_text("¥0.00")
+    # 2% of ¥120 to public income, the rest to the provider.
+    expect(detail.get_by_test_id("closure")).to_contain_text("服务商收到 ¥117.60，平台费 ¥2.40 进入公共收益")
+    assert token.balanceOf(provider) == paid_before + 117_60
+    assert token.balanceOf(market) == held_before
+
+    page.locator("[data-testid=rate-form] input[value='4']").check()
+    page.get_by_test_id("rate").click()
+    done(page)
+    settled(page)
+    expect(page.get_by_test_id("request-detail")).to_contain_text("★★★★☆ （评价人得 5 积分）", timeout=TIMEOUT)
+    expect(page.get_by_test_id("rate-form")).to_have_count(0)
+    assert market.request(request_id).status == 5  # confirmed
+
+
+# ---------------------------------------------------------------- suggestions
+
+
+def test_suggestion_shows_its_status_after_the_committee_answers(open_page, stack, life, chain, owner_a, committee):
+    box = stack["contracts"]["SuggestionBox"]
+    text = "建议在南门加装一个快递柜。"
+    page = open_page(owner_a, "#/suggestions")
+    form = page.get_by_test_id("submit-suggestion")
+    form.locator("select[name=category]").select_option("3")
+    form.get_by_test_id("suggestion-text").fill(text)
+    form.get_by_test_id("submit").click()
+    done(page)
+    settled(page)
+    suggestion_id = box.suggestion_count()
+    mine = page.locator(f'[data-testid=my-suggestions] [data-suggestion="{suggestion_id}"]')
+    expect(mine.get_by_test_id("status")).to_have_text("已提交", timeout=TIMEOUT)
+    expect(mine.get_by_test_id("text")).to_have_text(text)
+    # Only the hash is on chain.
+    assert "0x" + bytes(box.suggestion(suggestion_id).text_hash).hex() == sha256_hex(text.encode())
+
+    answer = "已采纳，下月安装。"
+    box.answer(suggestion_id, demo_activity.ACCEPTED, sha256(answer.encode()).digest(), sender=committee)
+    wait_indexed(stack, chain)
+    reopen(page)
+    mine = page.locator(f'[data-testid=my-suggestions] [data-suggestion="{suggestion_id}"]')
+    expect(mine.get_by_test_id("status")).to_have_text("已采纳", timeout=TIMEOUT)
+    expect(mine).to_contain_text("得 10 积分")
+    expect(mine.get_by_test_id("response")).to_contain_text("原文由答复人保管")
+    # Elsewhere (a neighbour's browser) the suggestion's text is the submitter's.
+    other = page.locator(f'[data-testid=all-suggestions] [data-suggestion="{life["suggestions"][1]}"]')
+    expect(other).to_contain_text("文字由提交人保管")
+    expect(other.get_by_test_id("status")).to_have_text("未采纳")
+
+    page.goto(f"{stack['url']}/#/suggestions/{suggestion_id}")
+    settled(page)
+    expect(page.get_by_test_id("answer")).to_have_count(1, timeout=TIMEOUT)
+    page.get_by_test_id("verify-input").fill(answer)
+    page.get_by_test_id("verify-text").get_by_role("button").click()
+    expect(page.get_by_test_id("verify-result")).to_have_text("一致：这是其中一次答复的原文。")
+
+
+# ---------------------------------------------------------------- my data
+
+
+def test_sign_in_with_ethereum_and_save_profile_fields(open_page, stack, owner_a):
+    community = stack["community"].registry.address.lower()
+    page = open_page(owner_a, "#/mydata")
+    expect(page.get_by_test_id("profile")).to_have_count(0)
+    page.get_by_test_id("siwe-sign-in").click()
+    expect(page.get_by_test_id("signed-in")).to_be_visible(timeout=TIMEOUT)
+    assert "personal_sign" in page.evaluate("window.__walletLog")
+    profile = page.get_by_test_id("profile")
+    profile.get_by_test_id("field-phone").fill("call me")  # not a phone number: refused here, nothing sent
+    profile.get_by_test_id("save-profile").click()
+    expect(profile.get_by_test_id("profile-problem")).to_contain_text("电话")
+    profile.get_by_test_id("field-name").fill("王小明")
+    profile.get_by_test_id("field-phone").fill("138 0013 8000")
+    profile.get_by_test_id("field-vehicle_plate").fill("沪A·12345")
+    profile.get_by_test_id("save-profile").click()
+    expect(page.locator(".toast").first).to_have_attribute("data-state", "confirmed", timeout=TIMEOUT)
+    settled(page)
+    expect(page.get_by_test_id("profile-saved")).to_contain_text("最后保存于", timeout=TIMEOUT)
+    reopen(page)  # the session lasts the tab; the fields come back from the vault
+    expect(page.get_by_test_id("field-name")).to_have_value("王小明", timeout=TIMEOUT)
+    expect(page.get_by_test_id("field-phone")).to_have_value("138 0013 8000")
+    token = vault_token(stack, owner_a)
+    stored = vault(stack, "GET", f"/communities/{community}/profile", token).json()["fields"]
+    assert stored == {"name": "王小明", "phone": "138 0013 8000", "vehicle_plate": "沪A·12345"}
+    # Without the session nothing is served.
+    assert httpx.get(f"{stack['url']}/api/v1/vault/communities/{community}/profile", timeout=10).status_code == 401
+
+
+def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, stack, chain, owner_c, provider):
+    # owner_c: the vault keeps its records across tests (the chain is reverted, the vault is not),
+    # and owner_a's are the demo script's (below).
+    consent = stack["contracts"]["DataConsent"]
+    community = stack["community"].registry.address.lower()
+    contact = keccak(text="contact")
+    token = vault_token(stack, owner_c)
+    assert vault(stack, "PUT", f"/communities/{community}/profile", token,
+                 json={"name": "王小明", "phone": "13800138000"}).status_code == 200
+    page = open_page(owner_c, "#/mydata")
+    form = page.get_by_test_id("grant-form")
+    form.get_by_test_id("grantee").select_option(provider.address.lower())
+    form.get_by_test_id("scope").select_option("contact")
+    form.get_by_test_id("grant-days").fill("30")
+    form.get_by_test_id("grant").click()
+    done(page)
+    settled(page)
+    row = page.locator(f'[data-testid=grant-row][data-grantee="{provider.address.lower()}"][data-scope=contact]').first
+    expect(row.get_by_test_id("grant-state")).to_have_text("有效", timeout=TIMEOUT)
+    assert consent.has_live_grant(owner_c, provider, contact)
+
+    # The provider reads the contact details through the vault, which logs the read on chain first.
+    purpose = "上门维修前电话联系业主"
+    read = vault(stack, "POST", f"/communities/{community}/residents/{owner_c.address.lower()}/reads",
+                 vault_token(stack, provider), json={"scope": "contact", "purpose": purpose})
+    assert read.status_code == 200, read.text
+    assert read.json()["fields"] == {"name": "王小明", "phone": "13800138000"}
+    wait_indexed(stack, chain)
+    reopen(page)
+    access = page.locator(f'[data-testid=access][data-grantee="{provider.address.lower()}"]')
+    expect(access).to_have_count(1, timeout=TIMEOUT)
+    expect(access).to_contain_text("联系方式")
+    expect(access.get_by_test_id("purpose")).not_to_contain_text(purpose)  # only its hash until signed in
+    page.get_by_test_id("siwe-sign-in").click()
+    expect(page.get_by_test_id("signed-in")).to_be_visible(timeout=TIMEOUT)
+    access = page.locator(f'[data-testid=access][data-grantee="{provider.address.lower()}"]')
+    expect(access.get_by_test_id("purpose")).to_have_text(purpose)
+    expect(access).to_contain_text("资料库记录")
+    expect(access).to_contain_text(read.json()["tx_hash"][:10])
+
+    row = page.locator(f'[data-testid=grant-row][data-grantee="{provider.address.lower()}"][data-scope=contact]').first
+    expect(row).to_contain_text("1")  # one read under this grant
+    row.get_by_test_id("revoke").click()
+    done(page)
+    settled(page)
+    row = page.locator(f'[data-testid=grant-row][data-grantee="{provider.address.lower()}"][data-scope=contact]').first
+    expect(row.get_by_test_id("grant-state")).to_have_text("已撤回", timeout=TIMEOUT)
+    expect(row.get_by_test_id("revoke")).to_have_count(0)
+    assert not consent.has_live_grant(owner_c, provider, contact)
+    refused = vault(stack, "POST", f"/communities/{community}/residents/{owner_c.address.lower()}/reads",
+                    vault_token(stack, provider), json={"scope": "contact", "purpose": purpose})
+    assert refused.status_code == 403
+
+
+def test_the_demo_seeds_the_vault_through_the_api(stack, chain, owner_a, provider):
+    """scripts/seed_vault_demo.py, which `make demo` runs: anvil's accounts 2 and 7 are the
+    tests' owner_a and provider."""
+    spec = importlib.util.spec_from_file_location("seed_vault_demo", ROOT / "scripts" / "seed_vault_demo.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    community = stack["community"].registry.address.lower()
+    assert script.anvil_account(script.OWNER).address == owner_a.address
+    with pytest.raises(RuntimeError, match="403"):  # no grant yet: nothing read, nothing logged
+        script.seed(stack["url"], community)
+    demo_activity.consent_grant(stack["contracts"]["DataConsent"], owner_a, provider, chain)
+    assert "logged on chain" in script.seed(stack["url"], community)
+    assert script.seed(stack["url"], community) == "already seeded"
+    wait_indexed(stack, chain)
+    accesses = httpx.get(f"{stack['url']}/api/v1/communities/{community}/consent/residents/{owner_a.address}/accesses",
+                         timeout=10).json()["items"]
+    assert [(a["grantee"], a["purpose_hash"]) for a in accesses] == [
+        (provider.address.lower(), "0x" + keccak(text=script.PURPOSE).hex())]
+
+
+# ---------------------------------------------------------------- screenshots
+
+
+def test_screenshots_of_the_community_pages(open_page, stack, life, owner_b):
+    """Each page at 1280×800 and 390×844 (build/screenshots/); on a phone nothing is wider than the screen."""
+    pages = {
+        "culture": "#/culture", "work": f"#/culture/work/0x{life['works'][1].hex()}",
+        "exhibition": "#/culture/exhibition/1",
+        "activities": "#/activities", "activity": f"#/activities/{life['activities'].past}",
+        "services": "#/services", "service-request": f"#/services/{life['jobs'].open_request}",
+        "service-done": f"#/services/{life['jobs'].completed}",
+        "suggestions": "#/suggestions", "suggestion": f"#/suggestions/{life['suggestions'][0]}", "mydata": "#/mydata",
+    }
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        for name, path in pages.items():
+            page = open_page(owner_b, path, viewport=viewport)
+            if name == "mydata":
+                page.get_by_test_id("siwe-sign-in").click()
+                expect(page.get_by_test_id("profile")).to_be_visible(timeout=TIMEOUT)
+            page.wait_for_load_state("networkidle")
+            page.evaluate("document.getElementById('toasts').replaceChildren()")  # the sign-in's toast
+            assert page.problems == [], (name, page.problems)
+            assert page.locator("#view .card.error").count() == 0, (name, page.locator("#view").inner_text())
+            screenshot(page, f"{name}-{size}")
+            if size == "phone":
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= viewport["width"], (f"{name} is {width}px wide on a {viewport['width']}px phone",
+                                                    page.evaluate(WIDEST))
+            page.context.close()
