@@ -11,6 +11,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+from backend.chain.deploy_fees import deploy_fees
 from backend.chain.deployment import deploy_community, role_id
 from tests.utils.identity import commitment_for
 
@@ -130,3 +131,20 @@ def populated(community, registry, points, committee, manager, owner_a, owner_b,
     registry.grantRole(roles["merchant"], merchant.address, sender=committee)
     registry.grantRole(roles["provider"], provider.address, sender=committee)
     return community
+
+
+# PropertyFees on the populated community, for every module that settles in its token
+# or pays into its public income (fees, services, activities' promotions, …).
+@pytest.fixture
+def fees_stack(project, chain, committee, populated):
+    return deploy_fees(project, chain, committee, populated)
+
+
+@pytest.fixture
+def fees(fees_stack):
+    return fees_stack["PropertyFees"]
+
+
+@pytest.fixture
+def token(fees_stack):
+    return fees_stack["SettlementToken"]

@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from eth_utils import keccak
 
 from backend.chain.deploy_activities import deploy_activities
-from backend.chain.deploy_fees import deploy_fees
+from tests.utils.hashes import h  # noqa: F401  (tests import it from here)
 
 HOUR = 3600
 DAY = 86400
@@ -37,10 +36,6 @@ CHECK_IN_TYPES = {
 }
 
 
-def h(text: str) -> bytes:
-    """A bytes32 stand-in for a document's sha256."""
-    return keccak(text=text)
-
 
 def sign_code(activities, chain_id: int, signer, activity_id: int, attendee, deadline: int) -> bytes:
     """An organiser's EIP-712 check-in code, built independently of the contract."""
@@ -59,8 +54,7 @@ def sign_code(activities, chain_id: int, signer, activity_id: int, attendee, dea
 
 
 @pytest.fixture
-def stack(project, chain, committee, populated):
-    fees_stack = deploy_fees(project, chain, committee, populated)
+def stack(project, chain, committee, populated, fees_stack):
     deployed = deploy_activities(project, chain, committee, populated, fees_stack["PropertyFees"], max_points=MAX_POINTS)
     return {**fees_stack, **deployed}
 
@@ -73,11 +67,6 @@ def activities(stack):
 @pytest.fixture
 def promotions(stack):
     return stack["MerchantPromotions"]
-
-
-@pytest.fixture
-def fees(stack):
-    return stack["PropertyFees"]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from eth_utils import keccak
 from backend.chain.deploy_consent import deploy_suggestions_and_consent
 from backend.chain.deploy_fees import deploy_fees
 from backend.chain.deploy_services import deploy_services
+from tests.utils.hashes import h  # noqa: F401  (tests import it from here)
 
 DAY = 86400
 HOUR = 3600
@@ -24,11 +25,6 @@ HOME_ADDRESS = keccak(text="address")
 # Market statuses and suggestion statuses as the contracts number them.
 OPEN, ACCEPTED, DONE, DISPUTED, CONFIRMED, RELEASED, RESOLVED, CANCELLED, RECLAIMED = range(1, 10)
 SUBMITTED, RECEIVED, S_ACCEPTED, IN_PROGRESS, S_DONE, DECLINED = range(1, 7)
-
-
-def h(text: str) -> bytes:
-    """A bytes32 stand-in for the hash of an off-chain text or document."""
-    return keccak(text=text)
 
 
 def deploy_world(project, chain, committee, community, vault, residents):

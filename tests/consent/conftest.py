@@ -7,6 +7,7 @@ import pytest
 from eth_utils import keccak
 
 from backend.chain.deploy_consent import deploy_suggestions_and_consent
+from tests.utils.hashes import h  # noqa: F401  (tests import it from here)
 
 DAY = 86400
 MAX_GRANT_DURATION = 366 * DAY
@@ -14,10 +15,6 @@ PHONE = keccak(text="phone")
 ADDRESS = keccak(text="address")
 ID_NUMBER = keccak(text="id_number")
 
-
-def h(text: str) -> bytes:
-    """A bytes32 stand-in for the hash of a purpose or a reference."""
-    return keccak(text=text)
 
 
 @pytest.fixture(scope="session")

@@ -4,35 +4,15 @@ a first service contract in force, funded residents, and a clock in Beijing mont
 from __future__ import annotations
 
 import pytest
-from eth_utils import keccak
 
-from backend.chain.deploy_fees import deploy_fees
 from tests.fees.model import month_start
+from tests.utils.hashes import h  # noqa: F401  (tests import it from here)
 from tests.utils.permit import sign_permit  # noqa: F401  (re-exported for the fee tests)
 
 DAY = 86400
 RATE = 250  # 2.50 yuan per m² per month
 FUNDS = 10**9  # 10,000,000.00 yuan per resident
 
-
-def h(text: str) -> bytes:
-    """A bytes32 stand-in for a document's sha256."""
-    return keccak(text=text)
-
-
-@pytest.fixture
-def fees_stack(project, chain, committee, populated):
-    return deploy_fees(project, chain, committee, populated)
-
-
-@pytest.fixture
-def fees(fees_stack):
-    return fees_stack["PropertyFees"]
-
-
-@pytest.fixture
-def token(fees_stack):
-    return fees_stack["SettlementToken"]
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,9 @@ its steps (post, offer, accept, mark done)."""
 from __future__ import annotations
 
 import pytest
-from eth_utils import keccak
 
-from backend.chain.deploy_fees import deploy_fees
 from backend.chain.deploy_services import deploy_services
+from tests.utils.hashes import h  # noqa: F401  (tests import it from here)
 
 DAY = 86400
 FUNDS = 10**9  # 10,000,000.00 yuan per actor
@@ -17,25 +16,6 @@ PRICE = 40_000
 
 OPEN, ACCEPTED, DONE, DISPUTED, CONFIRMED, RELEASED, RESOLVED, CANCELLED, RECLAIMED = range(1, 10)
 
-
-def h(text: str) -> bytes:
-    """A bytes32 stand-in for a document's sha256."""
-    return keccak(text=text)
-
-
-@pytest.fixture
-def fees_stack(project, chain, committee, populated):
-    return deploy_fees(project, chain, committee, populated)
-
-
-@pytest.fixture
-def fees(fees_stack):
-    return fees_stack["PropertyFees"]
-
-
-@pytest.fixture
-def token(fees_stack):
-    return fees_stack["SettlementToken"]
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ the committee (so the box is a points minter) at the default reward."""
 from __future__ import annotations
 
 import pytest
-from eth_utils import keccak
 
 from backend.chain.deploy_consent import DEFAULT_SUGGESTION_REWARD, deploy_suggestions_and_consent
+from tests.utils.hashes import h  # noqa: F401  (tests import it from here)
 
 SUBMITTED, RECEIVED, ACCEPTED, IN_PROGRESS, DONE, DECLINED = 1, 2, 3, 4, 5, 6
 REWARD = DEFAULT_SUGGESTION_REWARD
@@ -25,10 +25,6 @@ ALLOWED = {
     (IN_PROGRESS, DONE),
 }
 
-
-def h(text: str) -> bytes:
-    """A bytes32 stand-in for the hash of an off-chain text."""
-    return keccak(text=text)
 
 
 @pytest.fixture
