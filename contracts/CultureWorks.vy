@@ -31,26 +31,32 @@
         - Per-token data is one storage word beside snekmate's owner slot: mint
           time, kind, hidden and gifted flags, the URI's length and its first 25
           bytes; the rest of the URI takes 32 bytes per further slot.
-        - A work whose metadata is pinned on IPFS may instead be minted with the
-          binary CIDv1 (`mint_work_cid`): its prefix shares the work word and its
-          sha2-256 digest takes one slot, so a CIDv1 costs the storage of a CIDv0
-          although its text (`ipfs://bafy…`, 66 bytes) is longer. `tokenURI`,
-          `work` and the `WorkMinted` event show the text form, multibase base32.
+        - A URI that is an IPFS CIDv1 (sha2-256) is kept as binary: its prefix
+          shares the work word and its digest takes one slot, so it costs the
+          storage of a CIDv0 although its text (`ipfs://bafy…`, 66 bytes) is
+          longer. `mint_work` does so when the URI is exactly the text IPFS
+          prints (multibase base32); `mint_work_cid` takes the binary CID itself
+          (less calldata, and a reason when the CID is refused). `tokenURI`,
+          `work` and the `WorkMinted` event show the text form either way.
 @custom:security Likes mint points (value), so every external function is
                  nonreentrant; `gift`, `mint_work` and `mint_work_cid` call
                  `onERC721Received` on a contract receiver after all effects. The
                  registry and the points contract are trusted. A household's like
                  is checked against the creator's household at like time
                  (`household_of`), so a creator who moved into the liker's
-                 household cannot be liked by it. Token
-                 ids are sha256 values: they look random but are what a wallet
-                 needs to prove a file. tokenURI stays readable for hidden works
-                 (the token remains); community pages filter on `is_hidden`.
-                 A binary CID is checked for its form only (version 1, a
-                 well-formed codec varint, a sha2-256 multihash of 32 bytes): the
-                 chain cannot tell whether anything is pinned under it, as with a
-                 string URI. The codec is not checked against a list, so any
-                 content type IPFS may add later is accepted.
+                 household cannot be liked by it. Token ids are sha256 values:
+                 they look random but are what a wallet needs to prove a file.
+                 tokenURI stays readable for hidden works (the token remains);
+                 community pages filter on `is_hidden`. A CID is checked for its
+                 form only (version 1, a minimal codec varint, a sha2-256
+                 multihash of 32 bytes): the chain cannot tell whether anything is
+                 pinned under it, as with any URI, and the codec is not checked
+                 against a list, so content types IPFS adds later are accepted.
+                 `mint_work` stores a URI as binary only if the contract's own
+                 encoding of that binary equals the URI byte for byte (compared
+                 by hash at mint), so tokenURI always returns what was minted;
+                 the base32 arithmetic uses unchecked operations, each bounded in
+                 a comment.
 """
 
 from ethereum.ercs import IERC165
@@ -138,6 +144,11 @@ SHA2_256_BYTES: constant(uint256) = 32
 # The text form: "ipfs://" and the multibase prefix "b"; at most 63 base32 digits.
 CID_URI_PREFIX: constant(Bytes[8]) = b"ipfs://b"
 MAX_CID_URI: constant(uint256) = 8 + 64
+# "ipfs://b" as the top 8 bytes of a word, and the lengths of a CIDv1's text form:
+# 8 + ceil(8 * 36 / 5) = 66 to 8 + ceil(8 * 39 / 5) = 71.
+CID_URI_PREFIX_WORD: constant(uint256) = 7597685216457469794
+CID_URI_MIN: constant(uint256) = 66
+CID_URI_MAX: constant(uint256) = 71
 # _parse_cid outcomes (0: a CIDv1 this contract keeps).
 CID_NOT_V1: constant(uint256) = 1
 CID_BAD_CODEC: constant(uint256) = 2
@@ -153,8 +164,9 @@ BASE32_LANE_2: constant(uint256) = (2**40 - 1) * (1 + 2**128)
 BASE32_LANE_3: constant(uint256) = (2**20 - 1) * (1 + 2**64 + 2**128 + 2**192)
 BASE32_LANE_4: constant(uint256) = (2**10 - 1) * (max_value(uint256) // (2**32 - 1))
 BASE32_LANE_5: constant(uint256) = 31 * (max_value(uint256) // (2**16 - 1))
-# 0x01 in every byte.
+# 0x01 in every byte, and 0x1f (a 5-bit group) in every byte.
 BYTE_ONES: constant(uint256) = max_value(uint256) // 255
+BYTE_GROUPS: constant(uint256) = 31 * BYTE_ONES
 # Group + 0x66 has bit 7 set exactly for groups 26..31; letters are group + "a"
 # (0x61), "2".."7" are group + 0x18, i.e. 0x49 less.
 BASE32_OVER_25: constant(uint256) = 102 * BYTE_ONES
@@ -296,7 +308,9 @@ def mint_work(title: String[MAX_TITLE], kind: uint8, content_hash: bytes32, uri:
     @param title The work's title (1..96 bytes of UTF-8), kept in the event only.
     @param kind KIND_CALLIGRAPHY 0, PAINTING 1, PHOTOGRAPH 2, STORY 3, IDEA 4, OTHER 5.
     @param content_hash sha256 of the work's file; fixed forever.
-    @param uri The metadata URI (1..120 bytes), returned by `tokenURI`.
+    @param uri The metadata URI (1..120 bytes), returned by `tokenURI` byte for
+           byte. An IPFS CIDv1 in the text form IPFS prints ("ipfs://b…", lower-
+           case base32, sha2-256) is stored as binary, for the storage of a CIDv0.
     @return The token id (the content hash as a number).
     """
     # `mint_work_cid` repeats these rules in this order and the effects below: a
@@ -776,6 +790,8 @@ def _store_uri(token_id: uint256, uri: String[MAX_URI]) -> uint256:
     """
     @dev Store the URI past its first 25 bytes in 32-byte words (only as many as
          it needs) and return the work word's URI bits: the length and the head.
+         A CIDv1 in the text form IPFS prints is kept as binary instead, as
+         `mint_work_cid` keeps it.
     @param token_id The work.
     @param uri The URI (1..120 bytes).
     @return The URI part of the work word.
@@ -783,7 +799,12 @@ def _store_uri(token_id: uint256, uri: String[MAX_URI]) -> uint256:
     length: uint256 = len(uri)
     # Zero padding lets extract32 read a full word past the end of the URI.
     padded: Bytes[MAX_URI + 32] = concat(convert(uri, Bytes[MAX_URI]), empty(bytes32))
-    head: uint256 = convert(extract32(padded, 0), uint256) & URI_HEAD_MASK
+    first_word: uint256 = convert(extract32(padded, 0), uint256)
+    if first_word >> 192 == CID_URI_PREFIX_WORD and length >= CID_URI_MIN and length <= CID_URI_MAX:
+        cid_bits: uint256 = self._store_cid_text(token_id, padded, uri)
+        if cid_bits != 0:
+            return cid_bits
+    head: uint256 = first_word & URI_HEAD_MASK
     start: uint256 = URI_HEAD_BYTES
     for i: uint256 in range(URI_TAIL_WORDS):
         if start >= length:
@@ -792,6 +813,46 @@ def _store_uri(token_id: uint256, uri: String[MAX_URI]) -> uint256:
         self._uri_tail[token_id][i] = extract32(padded, start)
         start += 32
     return head | (length << SHIFT_URI_LEN)
+
+
+@internal
+def _store_cid_text(token_id: uint256, padded: Bytes[MAX_URI + 32], uri: String[MAX_URI]) -> uint256:
+    """
+    @dev Keep "ipfs://b…" as a binary CIDv1 if it is one that `mint_work_cid`
+         accepts and `_cid_uri` gives back byte for byte (lower-case base32, no
+         padding, zero trailing bits); otherwise store nothing, and the caller
+         keeps the text.
+    @param token_id The work.
+    @param padded The URI (66..71 bytes, starting "ipfs://b") and 32 zero bytes.
+    @param uri The URI.
+    @return The work word's URI bits for the binary CID, or 0 if it stays text.
+    """
+    # 66 <= len(uri) <= 71 here: 58..63 base32 digits after "ipfs://b" hold 36..39
+    # whole bytes (the 1..4 bits left over must be 0: the comparison below checks).
+    cid_length: uint256 = unsafe_div(unsafe_mul(unsafe_sub(len(uri), 8), 5), 8)
+    # len(padded) >= 66 + 32, so both words are inside it. The zero padding past the
+    # URI decodes to bits past the CID's end, which the digest below leaves out.
+    first: uint256 = self._base32_decode(convert(extract32(padded, 8), uint256))
+    second: uint256 = self._base32_decode(convert(extract32(padded, 40), uint256))
+    # The CID's first 32 bytes: the 20 of `first` and 12 of `second`.
+    head: uint256 = (first << 96) | (second >> 64)
+    outcome: uint256 = 0
+    prefix_bytes: uint256 = 0
+    outcome, prefix_bytes = self._parse_cid(head, cid_length)
+    if outcome != 0:
+        return 0
+    # The digest is bytes prefix_bytes .. prefix_bytes + 31 of the 40 decoded ones:
+    # `first` shifted up by 96 + 8 * prefix_bytes (its prefix falls out of the word)
+    # above `second` shifted down by 8 * (8 - prefix_bytes), i.e. 8..32 bits
+    # (4 <= prefix_bytes <= 7, so neither subtraction wraps).
+    low_shift: uint256 = unsafe_mul(unsafe_sub(8, prefix_bytes), 8)
+    digest: bytes32 = convert((first << unsafe_sub(160, low_shift)) | (second >> low_shift), bytes32)
+    uri_bits: uint256 = self._cid_bits(head, prefix_bytes, cid_length)
+    # Whatever the digits were, tokenURI will show exactly the URI given.
+    if keccak256(self._cid_uri(uri_bits, digest)) != keccak256(uri):
+        return 0
+    self._uri_tail[token_id][0] = digest
+    return uri_bits
 
 
 @internal
@@ -918,6 +979,30 @@ def _base32(twenty: uint256) -> uint256:
     # Per byte: group + 0x61 <= 0x80 (no carry), and 0x49 is taken only from bytes
     # >= 0x7b (no borrow); `over` is 0 or 1 per byte, so over * 0x49 stays per byte.
     return unsafe_sub(unsafe_add(groups, BASE32_LETTER_A), unsafe_mul(over, BASE32_DIGIT_SHIFT))
+
+
+@internal
+@pure
+def _base32_decode(digits: uint256) -> uint256:
+    """
+    @dev The inverse of `_base32`: 32 lower-case base32 digits to 20 bytes. Other
+         characters give other bits (wrapping arithmetic), never a revert; callers
+         encode the result again and compare.
+    @param digits 32 ASCII characters, the first in the word's first byte.
+    @return The 20 bytes as a number (< 2**160).
+    """
+    # Bit 6 is clear in "2".."7" (0x32..0x37) and set in "a".."z" (0x61..0x7a): the
+    # group is c & 31, less 1 for a letter, plus 8 for a digit. For those characters
+    # no byte borrows from its neighbour; for others the result is masked garbage.
+    is_digit: uint256 = (~digits >> 6) & BYTE_ONES
+    groups: uint256 = unsafe_sub(unsafe_add(digits & BYTE_GROUPS, unsafe_mul(is_digit, 9)), BYTE_ONES) & BYTE_GROUPS
+    # Join lanes pairwise (8 -> 16 -> 32 -> 64 -> 128 -> 256 bits), the reverse of
+    # `_base32`'s halving.
+    groups = (groups & BASE32_LANE_5) | (((groups >> 8) & BASE32_LANE_5) << 5)
+    groups = (groups & BASE32_LANE_4) | (((groups >> 16) & BASE32_LANE_4) << 10)
+    groups = (groups & BASE32_LANE_3) | (((groups >> 32) & BASE32_LANE_3) << 20)
+    groups = (groups & BASE32_LANE_2) | (((groups >> 64) & BASE32_LANE_2) << 40)
+    return (groups & BASE32_LANE_1) | (((groups >> 128) & BASE32_LANE_1) << 80)
 
 
 @internal
