@@ -1,8 +1,10 @@
 """Fixtures for CultureWorks: a populated community with culture works deployed,
-content hashes, a helper that mints a work, and the re-entering receiver contract."""
+content hashes, helpers that mint a work (with a URI or a binary CIDv1), binary
+CIDv1s and their text form, and the re-entering receiver contract."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from pathlib import Path
 
@@ -29,6 +31,32 @@ def beijing_day(timestamp: int) -> int:
     return (timestamp + BEIJING) // DAY
 
 
+# Multicodec codes of common IPFS content (https://github.com/multiformats/multicodec).
+RAW, DAG_PB, DAG_CBOR, DAG_JSON = 0x55, 0x70, 0x71, 0x0129
+SHA2_256 = 0x12
+
+
+def varint(n: int) -> bytes:
+    """An unsigned varint (multiformats/unsigned-varint): 7 bits a byte, low first."""
+    out = bytearray()
+    while True:
+        low, n = n & 0x7F, n >> 7
+        out.append(low | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def cid_v1(digest: bytes, codec: int = DAG_PB) -> bytes:
+    """The binary CIDv1 of a sha2-256 digest: version 1, codec, multihash."""
+    return varint(1) + varint(codec) + varint(SHA2_256) + varint(len(digest)) + digest
+
+
+def cid_uri(cid: bytes) -> str:
+    """The text form IPFS tools print: ipfs:// + multibase "b" + RFC 4648 base32,
+    lower case, without padding."""
+    return "ipfs://b" + base64.b32encode(cid).decode().lower().rstrip("=")
+
+
 @pytest.fixture
 def culture(project, chain, committee, populated):
     return deploy_culture(project, chain, committee, populated)["CultureWorks"]
@@ -40,6 +68,20 @@ def mint(culture):
 
     def _mint(who, text, kind=1, title="春联", uri=URI):
         tx = culture.mint_work(title, kind, sha(text), uri, sender=who)
+        return int.from_bytes(sha(text), "big"), tx
+
+    return _mint
+
+
+@pytest.fixture
+def mint_cid(culture):
+    """Mint a work whose file is `text` with a binary CIDv1 (by default the dag-pb
+    CID of sha256("metadata:" + text)); returns the token id and the transaction."""
+
+    def _mint(who, text, kind=1, title="春联", cid=None):
+        if cid is None:
+            cid = cid_v1(sha(f"metadata:{text}"))
+        tx = culture.mint_work_cid(title, kind, sha(text), cid, sender=who)
         return int.from_bytes(sha(text), "big"), tx
 
     return _mint

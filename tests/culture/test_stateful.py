@@ -1,11 +1,12 @@
 """Stateful invariants of CultureWorks (hypothesis RuleBasedStateMachine).
 
-Residents mint works, like, gift and the committee hides works, changes the like
-reward and time passes across Beijing days. After every step: each account's NFT
-balance equals the tokens it holds, every minted id has the owner the model says,
-each (household, work) has at most one like, and the points a creator earned from
-likes on a Beijing day never exceed the cap in force (each like mints exactly
-min(rate, cap - earned that day))."""
+Residents mint works (with a URI or a binary CIDv1), like, gift and the committee
+hides works, changes the like reward and time passes across Beijing days. After
+every step: each account's NFT balance equals the tokens it holds, every minted id
+has the owner the model says and the URI it was minted with (the CID's text form
+for a binary CID), each (household, work) has at most one like, and the points a
+creator earned from likes on a Beijing day never exceed the cap in force (each like
+mints exactly min(rate, cap - earned that day))."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from tests.culture.conftest import HOUR, URI, beijing_day, sha
+from tests.culture.conftest import DAG_JSON, DAG_PB, HOUR, RAW, URI, beijing_day, cid_uri, cid_v1, sha
+
+# How a work's metadata is given: a string URI (CIDv0, or a CIDv1's text through
+# mint_work) or a binary CIDv1 of one codec or another through mint_work_cid.
+HOW = ["uri", "cid-text", "cid-raw", "cid-dag-pb", "cid-dag-json"]
+CODEC = {"cid-raw": RAW, "cid-dag-pb": DAG_PB, "cid-dag-json": DAG_JSON}
 
 if os.environ.get("HYPOTHESIS_PROFILE") == "ci":
     RUN = settings(max_examples=20, stateful_step_count=30, deadline=None)
@@ -36,6 +42,7 @@ def test_culture_invariants(culture, registry, points, committee, owner_a, owner
             self.works: list[int] = []
             self.creator: dict[int, str] = {}
             self.owner: dict[int, str] = {}
+            self.uri: dict[int, str] = {}
             self.hidden: set[int] = set()
             self.gifted: set[int] = set()
             self.likes: set[tuple[int, int]] = set()
@@ -54,24 +61,37 @@ def test_culture_invariants(culture, registry, points, committee, owner_a, owner
         def _work(self, j):
             return self.works[j % len(self.works)] if self.works else None
 
-        @rule(i=st.integers(0, len(residents) - 1), kind=st.integers(0, 5))
-        def mint(self, i, kind):
+        @rule(i=st.integers(0, len(residents) - 1), kind=st.integers(0, 5), how=st.sampled_from(HOW))
+        def mint(self, i, kind, how):
             who = residents[i]
             self.serial += 1
             h = sha(f"fsm-{self.serial}")
-            tx = culture.mint_work("作品", kind, h, URI, sender=who)
+            cid = cid_v1(sha(f"fsm-metadata-{self.serial}"), CODEC.get(how, DAG_PB))
+            if how == "uri":
+                tx, uri = culture.mint_work("作品", kind, h, URI, sender=who), URI
+            elif how == "cid-text":
+                tx, uri = culture.mint_work("作品", kind, h, cid_uri(cid), sender=who), cid_uri(cid)
+            else:
+                tx, uri = culture.mint_work_cid("作品", kind, h, cid, sender=who), cid_uri(cid)
             token_id = int.from_bytes(h, "big")
             assert tx.return_value == token_id
+            assert tx.decode_logs(culture.WorkMinted)[0].uri == uri
             self.works.append(token_id)
             self.creator[token_id] = who.address
             self.owner[token_id] = who.address
+            self.uri[token_id] = uri
 
-        @rule(i=st.integers(0, len(residents) - 1))
-        def mint_duplicate(self, i):
-            if not self.works:
+        @rule(i=st.integers(0, len(residents) - 1), j=st.integers(0, 50), binary=st.booleans())
+        def mint_duplicate(self, i, j, binary):
+            # Either entry point refuses a file registered through either.
+            token_id = self._work(j)
+            if token_id is None:
                 return
             with ape.reverts("culture: content already registered"):
-                culture.mint_work("重复", 1, self.works[-1].to_bytes(32, "big"), URI, sender=residents[i])
+                if binary:
+                    culture.mint_work_cid("重复", 1, token_id.to_bytes(32, "big"), cid_v1(sha("dup")), sender=residents[i])
+                else:
+                    culture.mint_work("重复", 1, token_id.to_bytes(32, "big"), URI, sender=residents[i])
 
         @rule(i=st.integers(0, len(residents) - 1), j=st.integers(0, 50))
         def like(self, i, j):
@@ -169,7 +189,11 @@ def test_culture_invariants(culture, registry, points, committee, owner_a, owner
                 return
             for token_id in self.works:
                 assert culture.ownerOf(token_id) == self.owner[token_id]
-                assert culture.work(token_id).creator == self.creator[token_id]
+                work = culture.work(token_id)
+                assert work.creator == self.creator[token_id]
+                # Hiding and gifting rewrite the work word; the URI bits stay.
+                assert work.uri == culture.tokenURI(token_id) == self.uri[token_id]
+                assert (work.hidden, work.gifted) == (token_id in self.hidden, token_id in self.gifted)
 
         @invariant()
         def one_like_per_household_and_work(self):
