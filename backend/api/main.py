@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import time
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from backend.api.routes import (
@@ -67,6 +70,23 @@ class RequestMetrics:
             self.latency.labels(route).observe(time.perf_counter() - started)
 
 
+def _utf8_safe(value):
+    """`value` with every string encodable as UTF-8: a lone surrogate becomes its \\uXXXX escape."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_utf8_safe(k): _utf8_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_utf8_safe(v) for v in value]
+    return value
+
+
+async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, except that it never fails to encode: the default echoes the input, and
+    an input with a lone surrogate (JSON "\\ud800") would turn the 422 into a 500."""
+    return JSONResponse(status_code=422, content={"detail": _utf8_safe(jsonable_encoder(exc.errors()))})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -76,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "addresses lower-case; lists paginate with `cursor`/`next_cursor`.",
     )
     engine = make_engine(settings.database_url, echo=settings.database_echo, pool_size=10)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
