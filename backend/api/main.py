@@ -30,6 +30,7 @@ from backend.api.routes import (
     promotions,
     services,
     suggestions,
+    texts,
     units,
 )
 from backend.api.routes import vault as vault_routes
@@ -110,8 +111,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     # The vault (backend/vault): SIWE sessions, writes, logged reads; its own database, built on first use.
     app.state.vault = None
+    app.state.texts = None
     if settings.vault_enabled:
         app.include_router(vault_routes.router, prefix=API_PREFIX)
+        # Public texts share the vault's database and its sign-in (backend/texts).
+        app.include_router(texts.router, prefix=API_PREFIX)
     app.include_router(health.router)
     install_pages(app, settings)  # last: `/` and the static mounts
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], allow_headers=["*"])
