@@ -46,12 +46,17 @@ def life(stack, chain, committee, manager, owner_a, owner_b, owner_c, tenant, pr
     return {"works": works, "activities": activities, "jobs": jobs, "suggestions": suggestions}
 
 
-def done(page, state="confirmed"):
-    """The newest transaction toast reached a final state, which must be `state`."""
-    toast = page.locator(".toast").first
+def done(page, state="confirmed", says: str | None = None):
+    """The newest toast not yet seen here reached a final state, which must be `state`.
+
+    Each toast is seen once: a finished toast stays on screen for seconds, and the next
+    action's toast (after a step like storing a text) must not be mistaken for it."""
+    toast = page.locator(".toast:not([data-seen])").first
     expect(toast).to_have_attribute("data-state", re.compile("confirmed|failed"), timeout=TIMEOUT)
     expect(toast).to_have_attribute("data-state", state)
-    return toast
+    if says is not None:
+        expect(toast).to_contain_text(says)
+    toast.evaluate("node => node.setAttribute('data-seen', '')")
 
 
 def settled(page):
@@ -211,7 +216,6 @@ def test_sign_up_check_in_with_a_code_and_give_feedback(open_page, stack, life, 
     expect(form.get_by_test_id("public-note")).to_contain_text("公开保存")
     form.locator("input[name=score][value='4']").check()
     form.get_by_test_id("feedback-text").fill("讲解很清楚。")
-    page.evaluate("document.getElementById('toasts').replaceChildren()")  # done() below reads the newest toast
     form.get_by_test_id("give-feedback").click()
     done(page)
     settled(page)
@@ -285,7 +289,7 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, ow
     reopen(page)
     market.make_offer(request_id, 120_00, chain.pending_timestamp + 3 * 86400, sender=provider)
     page.get_by_test_id("accept").click()
-    expect(done(page, "failed")).to_contain_text("报价已经变了，请刷新后再确认。")
+    done(page, "failed", says="报价已经变了，请刷新后再确认。")
     assert market.request(request_id).status == 1  # still open
     wait_indexed(stack, chain)
 
@@ -328,9 +332,13 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, ow
 # ---------------------------------------------------------------- suggestions
 
 
-def test_a_suggestion_and_its_answer_are_public(open_page, stack, life, chain, owner_a, owner_b, committee):
+def test_a_suggestion_and_its_answer_are_public(open_page, stack, life, chain, owner_a, owner_b, owner_c, committee):
     box = stack["contracts"]["SuggestionBox"]
     text = "建议在南门加装一个快递柜。"
+    # A suggestion sent on chain without storing its text (as a script could).
+    box.submit(8, sha256("只在链上的一条建议".encode()).digest(), sender=owner_c)
+    unstored = box.suggestion_count()
+    wait_indexed(stack, chain)
     page = open_page(owner_a, "#/suggestions")
     form = page.get_by_test_id("submit-suggestion")
     expect(form.get_by_test_id("public-note")).to_contain_text("公开保存")
@@ -339,10 +347,9 @@ def test_a_suggestion_and_its_answer_are_public(open_page, stack, life, chain, o
     count = box.suggestion_count()
     form.get_by_test_id("suggestion-text").fill("南门\x07快递柜")
     form.get_by_test_id("submit").click()
-    expect(done(page, "failed")).to_contain_text("这段文字不能保存")
+    done(page, "failed", says="这段文字不能保存")
     assert "eth_sendTransaction" not in page.evaluate("window.__walletLog") and box.suggestion_count() == count
 
-    page.evaluate("document.getElementById('toasts').replaceChildren()")
     form.get_by_test_id("suggestion-text").fill(text)
     form.get_by_test_id("submit").click()
     done(page)
@@ -359,10 +366,9 @@ def test_a_suggestion_and_its_answer_are_public(open_page, stack, life, chain, o
     neighbour = open_page(owner_b, "#/suggestions")
     theirs = neighbour.locator(f'[data-testid=all-suggestions] [data-suggestion="{suggestion_id}"]')
     expect(theirs.get_by_test_id("text")).to_have_text(text, timeout=TIMEOUT)
-    # A suggestion the seed put on chain without storing its text: not available, in words.
-    seeded = neighbour.locator(f'[data-testid=all-suggestions] [data-suggestion="{life["suggestions"][1]}"]')
-    expect(seeded.get_by_test_id("text")).to_have_text("原文不可查：没有公开保存过")
-    expect(seeded.get_by_test_id("status")).to_have_text("未采纳")
+    # The one whose text was never stored: not available, in words.
+    elsewhere = neighbour.locator(f'[data-testid=all-suggestions] [data-suggestion="{unstored}"]')
+    expect(elsewhere.get_by_test_id("text")).to_have_text("原文不可查：没有公开保存过")
 
     # The committee answers with the page's form: the answer is stored, then its hash sent.
     answer = "已采纳，下月安装。"
@@ -479,14 +485,28 @@ def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, stack, ch
     assert refused.status_code == 403
 
 
-def test_the_demo_seeds_the_vault_through_the_api(stack, chain, owner_a, provider):
-    """scripts/seed_vault_demo.py, which `make demo` runs: anvil's accounts 2 and 7 are the
-    tests' owner_a and provider."""
+def test_the_demo_seeds_the_vault_through_the_api(stack, chain, committee, manager, owner_a, owner_b, owner_c,
+                                                  provider):
+    """scripts/seed_vault_demo.py, which `make demo` runs: anvil's accounts 0, 1, 2, 3, 4 and 7
+    are the tests' committee, manager, owner_a, owner_b, owner_c and provider."""
     spec = importlib.util.spec_from_file_location("seed_vault_demo", ROOT / "scripts" / "seed_vault_demo.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     community = stack["community"].registry.address.lower()
     assert script.anvil_account(script.OWNER).address == owner_a.address
+    writers = [script.anvil_account(i).address for i in (script.COMMITTEE, script.MANAGER, *script.OWNERS)]
+    assert writers == [a.address for a in (committee, manager, owner_a, owner_b, owner_c)]
+
+    # The demo's texts go to the public store as their writers, once.
+    texts = script.demo_texts()
+    assert len(texts) == 15 and {kind for _, kind, _ in texts} == {"suggestion", "answer", "activity",
+                                                                   "service_request", "feedback"}
+    assert script.seed_texts(stack["url"]) == "15 public texts stored (15 in the demo)"
+    assert script.seed_texts(stack["url"]) == "0 public texts stored (15 in the demo)"
+    for who, kind, text in texts:
+        stored = httpx.get(f"{stack['url']}/api/v1/texts/{sha256_hex(text.encode())}", timeout=10).json()
+        assert (stored["text"], stored["kind"], stored["stored_by"]) == (
+            text, kind, script.anvil_account(who).address.lower())
     with pytest.raises(RuntimeError, match="403"):  # no grant yet: nothing read, nothing logged
         script.seed(stack["url"], community)
     demo_activity.consent_grant(stack["contracts"]["DataConsent"], owner_a, provider, chain)
