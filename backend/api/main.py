@@ -1,7 +1,8 @@
 """The FastAPI application: `uvicorn backend.api.main:app --host 127.0.0.1 --port 8000`.
 
-Read-only REST under /api/v1 (one router per domain), /health, /metrics, /docs;
-one write: the vote relayer (POST …/assembly/ballots). `/` serves the resident pages.
+Read-only REST under /api/v1 (one router per domain), /health, /metrics, /docs; the
+writes: the vote relayer (POST …/assembly/ballots), the vault (/vault) and the public
+texts (POST /texts). `/` serves the resident pages.
 """
 
 from __future__ import annotations
