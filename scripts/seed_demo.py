@@ -138,7 +138,7 @@ def _community_life(contracts, committee, manager):
     click.echo(f"{len(works)} works registered, 4 likes, exhibition {demo_activity.DEMO_EXHIBITION!r}")
     calendar = demo_activity.activity_calendar(
         activities, committee, manager, chain, sign_ups=[owner_b, tenant], attendees=[owner_a, owner_b, owner_c],
-        feedback=[(owner_b, 5, "医生很耐心，量了血压还讲了用药。"), (owner_c, 4, "排队有点久，希望多安排一位医生。")])
+        feedback=[(who, score, text) for who, (score, text) in zip((owner_b, owner_c), demo_activity.DEMO_FEEDBACK)])
     click.echo(f"Activities: {calendar.upcoming} upcoming, {calendar.past} over with feedback, "
                f"{calendar.soon} starting in half an hour (chain time moved past the second one's end)")
     jobs = demo_activity.service_jobs(market, token, committee, provider, chain, resident=owner_b, neighbour=owner_c)

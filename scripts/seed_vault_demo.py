@@ -3,10 +3,14 @@
 anvil's account 2 (the demo owner) signs in with Ethereum and keeps a profile; the
 provider (account 7), which the seed granted the owner's contact details, signs in and
 reads them with a purpose, so the vault logs the read on chain first. My data then
-shows a grant and an access log entry with its purpose in words.
+shows a grant and an access log entry with its purpose in words. The texts the seed put
+on chain as hashes (suggestions and answers, activity descriptions, service requests,
+feedback) are stored in the public text store by the wallets that wrote them, so the
+pages show them.
 
 `python scripts/seed_vault_demo.py [--api http://127.0.0.1:8000]`; demo.sh runs it after
-the API starts. Does nothing when the owner's access log already has an entry.
+the API starts. Storing a text again changes nothing; the profile and the read are
+skipped when the owner's access log already has an entry.
 Local demo only: the keys are anvil's public test keys.
 """
 
@@ -21,9 +25,15 @@ import httpx
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
+from backend.chain import demo_activity
+
 ROOT = Path(__file__).resolve().parent.parent
 ANVIL_MNEMONIC = "test test test test test test test test test test test junk"  # anvil's and Ape's test accounts
 OWNER, PROVIDER = 2, 7
+# Who wrote what in scripts/seed_demo.py: the committee created the activities, the manager
+# answered the suggestions, owners 2, 3 and 4 submitted them; 3 and 4 posted the service
+# requests and left the feedback.
+COMMITTEE, MANAGER, OWNERS = 0, 1, (2, 3, 4)
 PROFILE = {"name": "张明（演示）", "phone": "139 0000 0002", "address": "1-1-101（演示）",
            "emergency_contact": "李华（演示） 139 0000 0003"}
 PURPOSE = "上门维修前电话联系业主"
@@ -43,6 +53,33 @@ def sign_in(client: httpx.Client, account) -> dict[str, str]:
     session = client.post("/api/v1/vault/siwe/login", json={"message": message, "signature": signature})
     session.raise_for_status()
     return {"Authorization": f"Bearer {session.json()['token']}"}
+
+
+def demo_texts() -> list[tuple[int, str, str]]:
+    """(anvil account, kind, text) of every text the demo seed put on chain as a hash."""
+    texts = []
+    for who, _category, text, answers in demo_activity.DEMO_SUGGESTIONS:
+        texts.append((OWNERS[who], "suggestion", text))
+        texts += [(MANAGER, "answer", response) for _status, response in answers if response]
+    texts += [(COMMITTEE, "activity", text) for text in demo_activity.DEMO_ACTIVITY_DESCRIPTIONS.values()]
+    texts += [(who, "service_request", text) for who, text in zip(OWNERS[1:], demo_activity.DEMO_REQUESTS)]
+    texts += [(who, "feedback", text) for who, (_score, text) in zip(OWNERS[1:], demo_activity.DEMO_FEEDBACK)]
+    return texts
+
+
+def seed_texts(api: str) -> str:
+    """Store the demo's texts publicly, each signed in as its writer; what was done, in words."""
+    sessions: dict[int, dict[str, str]] = {}
+    stored = 0
+    with httpx.Client(base_url=api, timeout=60) as client:
+        for who, kind, text in demo_texts():
+            if who not in sessions:
+                sessions[who] = sign_in(client, anvil_account(who))
+            answer = client.post("/api/v1/texts", json={"text": text, "kind": kind}, headers=sessions[who])
+            if answer.status_code not in (200, 201):
+                raise RuntimeError(f"the text store refused a {kind}: {answer.status_code} {answer.text}")
+            stored += answer.status_code == 201
+    return f"{stored} public texts stored ({len(demo_texts())} in the demo)"
 
 
 def seed(api: str, community: str) -> str:
@@ -72,6 +109,7 @@ def main() -> int:
     args = parser.parse_args()
     community = json.loads(args.manifest.read_text(encoding="utf-8"))["community"].lower()
     try:
+        print(f"public texts: {seed_texts(args.api)}")
         print(f"vault demo: {seed(args.api, community)}")
     except (RuntimeError, httpx.HTTPError) as exc:
         print(f"vault demo: {exc}", file=sys.stderr)

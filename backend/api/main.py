@@ -1,15 +1,19 @@
 """The FastAPI application: `uvicorn backend.api.main:app --host 127.0.0.1 --port 8000`.
 
-Read-only REST under /api/v1 (one router per domain), /health, /metrics, /docs;
-one write: the vote relayer (POST …/assembly/ballots). `/` serves the resident pages.
+Read-only REST under /api/v1 (one router per domain), /health, /metrics, /docs; the
+writes: the vote relayer (POST …/assembly/ballots), the vault (/vault) and the public
+texts (POST /texts). `/` serves the resident pages.
 """
 
 from __future__ import annotations
 
 import time
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from backend.api.routes import (
@@ -27,6 +31,7 @@ from backend.api.routes import (
     promotions,
     services,
     suggestions,
+    texts,
     units,
 )
 from backend.api.routes import vault as vault_routes
@@ -67,6 +72,23 @@ class RequestMetrics:
             self.latency.labels(route).observe(time.perf_counter() - started)
 
 
+def _utf8_safe(value):
+    """`value` with every string encodable as UTF-8: a lone surrogate becomes its \\uXXXX escape."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_utf8_safe(k): _utf8_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_utf8_safe(v) for v in value]
+    return value
+
+
+async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, except that it never fails to encode: the default echoes the input, and
+    an input with a lone surrogate (JSON "\\ud800") would turn the 422 into a 500."""
+    return JSONResponse(status_code=422, content={"detail": _utf8_safe(jsonable_encoder(exc.errors()))})
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -76,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "addresses lower-case; lists paginate with `cursor`/`next_cursor`.",
     )
     engine = make_engine(settings.database_url, echo=settings.database_echo, pool_size=10)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
@@ -89,8 +112,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     # The vault (backend/vault): SIWE sessions, writes, logged reads; its own database, built on first use.
     app.state.vault = None
+    app.state.texts = None
     if settings.vault_enabled:
         app.include_router(vault_routes.router, prefix=API_PREFIX)
+        # Public texts share the vault's database and its sign-in (backend/texts).
+        app.include_router(texts.router, prefix=API_PREFIX)
     app.include_router(health.router)
     install_pages(app, settings)  # last: `/` and the static mounts
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], allow_headers=["*"])

@@ -124,6 +124,19 @@ def text_hash(text: str) -> bytes:
     return sha256(text.encode()).digest()
 
 
+# The demo's texts the chain keeps as a hash, named here so scripts/seed_vault_demo.py can
+# store them in the public text store as their writers would.
+DEMO_ACTIVITY_DESCRIPTIONS = {
+    "中秋游园会": "中秋游园会：猜灯谜、做月饼，在中心花园。",
+    "社区义诊": "社区义诊：量血压、测血糖，社区医院的医生坐诊。",
+    "广场舞教学": "广场舞教学：晚饭后在中心广场，零基础可来。",
+}
+# The repair request (`resident`'s, in service_jobs) and the cleaning request (`neighbour`'s).
+DEMO_REQUESTS = ("厨房水龙头漏水，需要更换阀芯。", "周末全屋保洁，三室两厅。")
+# (score, text) of the two feedbacks scripts/seed_demo.py leaves on the activity that is over.
+DEMO_FEEDBACK = ((5, "医生很耐心，量了血压还讲了用药。"), (4, "排队有点久，希望多安排一位医生。"))
+
+
 def culture_gallery(culture: Any, committee: Any, creators: list[Any], likes: list[tuple[Any, int]]) -> list[bytes]:
     """One work per creator (DEMO_WORKS in turn), `likes` as (liker, index of the work), and an
     exhibition of the first two works. Returns the works' content hashes (their token ids)."""
@@ -155,11 +168,11 @@ def activity_calendar(activities: Any, committee: Any, organiser: Any, chain: An
     starting in half an hour (sign-up and check-in open). Moves the chain's clock past the
     second one's end, a few hours."""
     now = chain.pending_timestamp
-    activities.create_activity("中秋游园会", text_hash("中秋游园会：猜灯谜、做月饼，在中心花园。"), now + 3 * DAY,
+    activities.create_activity("中秋游园会", text_hash(DEMO_ACTIVITY_DESCRIPTIONS["中秋游园会"]), now + 3 * DAY,
                                now + 3 * DAY + 3 * HOUR, 60, 5, organiser, sender=committee)
     upcoming = activities.activity_count()
     start = now + 10 * 60
-    activities.create_activity("社区义诊", text_hash("社区义诊：量血压、测血糖，社区医院的医生坐诊。"), start,
+    activities.create_activity("社区义诊", text_hash(DEMO_ACTIVITY_DESCRIPTIONS["社区义诊"]), start,
                                start + 2 * HOUR, 30, 5, organiser, sender=committee)
     past = activities.activity_count()
     for resident in sign_ups:
@@ -172,7 +185,7 @@ def activity_calendar(activities: Any, committee: Any, organiser: Any, chain: An
     for attendee, score, text in feedback:
         activities.leave_feedback(past, score, text_hash(text), sender=attendee)
     soon = chain.pending_timestamp + 30 * 60
-    activities.create_activity("广场舞教学", text_hash("广场舞教学：晚饭后在中心广场，零基础可来。"), soon,
+    activities.create_activity("广场舞教学", text_hash(DEMO_ACTIVITY_DESCRIPTIONS["广场舞教学"]), soon,
                                soon + HOUR, 40, 2, organiser, sender=committee)
     return DemoActivities(upcoming, past, activities.activity_count())
 
@@ -191,7 +204,7 @@ def service_jobs(market: Any, token: Any, committee: Any, provider: Any, chain: 
     market.set_rating_points(5, sender=committee)
     now = chain.pending_timestamp
     token.approve(market.address, 300_00, sender=resident)
-    market.post_request(2, text_hash("厨房水龙头漏水，需要更换阀芯。"), 300_00, now + 7 * DAY, sender=resident)
+    market.post_request(2, text_hash(DEMO_REQUESTS[0]), 300_00, now + 7 * DAY, sender=resident)
     completed = market.request_count()
     market.make_offer(completed, 260_00, now + 2 * DAY, sender=provider)
     market.accept_offer(completed, provider.address, 260_00, now + 2 * DAY, sender=resident)
@@ -199,7 +212,7 @@ def service_jobs(market: Any, token: Any, committee: Any, provider: Any, chain: 
     market.confirm(completed, sender=resident)
     market.rate(completed, 5, sender=resident)
     token.approve(market.address, 200_00, sender=neighbour)
-    market.post_request(6, text_hash("周末全屋保洁，三室两厅。"), 200_00, now + 10 * DAY, sender=neighbour)
+    market.post_request(6, text_hash(DEMO_REQUESTS[1]), 200_00, now + 10 * DAY, sender=neighbour)
     open_request = market.request_count()
     market.make_offer(open_request, 180_00, now + 5 * DAY, sender=provider)
     return DemoJobs(completed, open_request)

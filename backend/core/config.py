@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     # How long a grantee's read waits for its log_access receipt before giving up (503).
     vault_receipt_timeout_s: float = Field(default=30.0, gt=0, le=600)
 
+    # Public texts (backend/texts), in the vault's database: texts stored per minute by one
+    # signed-in wallet, and by one client address (a building may share one behind its Wi-Fi).
+    texts_writes_per_minute: int = Field(default=20, ge=1, le=10_000)
+    texts_writes_per_minute_per_client: int = Field(default=200, ge=1, le=100_000)
+
     # Resident pages: the JSON-RPC URL residents' wallets add for the community chain
     # (wallet_addEthereumChain); default: rpc_url, right when the node is on the same host.
     public_rpc_url: str | None = None

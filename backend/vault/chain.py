@@ -181,7 +181,10 @@ class VaultChain:
         return bool(self._call(self._registry(contracts).functions.is_member(to_checksum_address(wallet))))
 
     def is_committee(self, contracts: CommunityContracts, wallet: str) -> bool:
-        fn = self._registry(contracts).functions.hasRole(COMMITTEE_ROLE, to_checksum_address(wallet))
+        return self.has_role(contracts, wallet, COMMITTEE_ROLE)
+
+    def has_role(self, contracts: CommunityContracts, wallet: str, role: bytes) -> bool:
+        fn = self._registry(contracts).functions.hasRole(role, to_checksum_address(wallet))
         return bool(self._call(fn))
 
     def commitment_of(self, contracts: CommunityContracts, wallet: str) -> tuple[str, bytes] | None:

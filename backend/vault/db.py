@@ -4,6 +4,8 @@ The vault is not the index. The index can be dropped and rebuilt from the chain 
 time; the vault holds what exists nowhere else (encrypted personal data, the record of
 served reads), so it lives in a separate database with a separate version table and
 nothing that resets the index ever touches it. Back it up with the vault key.
+Its history also creates the public texts' table (backend/texts), which for the same
+reason shares this database.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from eth_utils import keccak
 from playwright.sync_api import expect
 
 from backend.chain import demo_activity
-from tests.e2e.conftest import DESKTOP, PHONE, ROOT, screenshot, wait_indexed
+from tests.e2e.conftest import DESKTOP, PHONE, ROOT, fetch_json, screenshot, wait_indexed
 
 TIMEOUT = 20_000
 # What sticks out on a phone: the deepest elements whose right edge passes the viewport (outside
@@ -46,12 +46,17 @@ def life(stack, chain, committee, manager, owner_a, owner_b, owner_c, tenant, pr
     return {"works": works, "activities": activities, "jobs": jobs, "suggestions": suggestions}
 
 
-def done(page, state="confirmed"):
-    """The newest transaction toast reached a final state, which must be `state`."""
-    toast = page.locator(".toast").first
+def done(page, state="confirmed", says: str | None = None):
+    """The newest toast not yet seen here reached a final state, which must be `state`.
+
+    Each toast is seen once: a finished toast stays on screen for seconds, and the next
+    action's toast (after a step like storing a text) must not be mistaken for it."""
+    toast = page.locator(".toast:not([data-seen])").first
     expect(toast).to_have_attribute("data-state", re.compile("confirmed|failed"), timeout=TIMEOUT)
     expect(toast).to_have_attribute("data-state", state)
-    return toast
+    if says is not None:
+        expect(toast).to_contain_text(says)
+    toast.evaluate("node => node.setAttribute('data-seen', '')")
 
 
 def settled(page):
@@ -81,6 +86,13 @@ def vault_token(stack, account) -> str:
                         json={"message": offer["message"], "signature": signature}, timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()["token"]
+
+
+def text_of(stack, text_hash: str) -> str:
+    """The public text stored under a hash (anyone reads it, no session)."""
+    answer = httpx.get(f"{stack['url']}/api/v1/texts/{text_hash}", timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["text"]
 
 
 def vault(stack, method: str, path: str, token: str, **kwargs) -> httpx.Response:
@@ -201,6 +213,7 @@ def test_sign_up_check_in_with_a_code_and_give_feedback(open_page, stack, life, 
     card = page.locator(f'[data-testid=activity][data-activity="{past}"]')
     expect(card.get_by_test_id("rating")).to_contain_text("2 人评价")
     form = card.get_by_test_id("feedback-form")
+    expect(form.get_by_test_id("public-note")).to_contain_text("公开保存")
     form.locator("input[name=score][value='4']").check()
     form.get_by_test_id("feedback-text").fill("讲解很清楚。")
     form.get_by_test_id("give-feedback").click()
@@ -214,10 +227,13 @@ def test_sign_up_check_in_with_a_code_and_give_feedback(open_page, stack, life, 
     assert attended and gave and score == 4
     page.goto(f"{stack['url']}/#/activities/{past}")
     settled(page)
-    expect(page.get_by_test_id("feedback-list")).to_contain_text("讲解很清楚。", timeout=TIMEOUT)  # kept in this browser
+    expect(page.get_by_test_id("feedback-list")).to_contain_text("讲解很清楚。", timeout=TIMEOUT)
+    # The text is public: the organiser's browser reads it from the store by the hash on chain.
     elsewhere = open_page(manager, f"#/activities/{past}")
-    expect(elsewhere.get_by_test_id("feedback-list")).not_to_contain_text("讲解很清楚。")
     expect(elsewhere.get_by_test_id("feedback")).to_have_count(3)
+    expect(elsewhere.get_by_test_id("feedback-list")).to_contain_text("讲解很清楚。")
+    # The seed's feedback was never stored publicly: not available, in words.
+    expect(elsewhere.get_by_test_id("feedback-list")).to_contain_text("原文不可查", timeout=TIMEOUT)
 
 
 # ---------------------------------------------------------------- services
@@ -228,9 +244,11 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, ow
     held_before = token.balanceOf(market)
     paid_before = token.balanceOf(provider)
     page = open_page(owner_a, "#/services")
+    description = "卫生间灯不亮，可能是开关坏了。"
     form = page.get_by_test_id("post-request")
+    expect(form.get_by_test_id("public-note")).to_contain_text("请不要写电话号码")
     form.locator("select[name=category]").select_option("3")
-    form.get_by_test_id("description").fill("卫生间灯不亮，可能是开关坏了。")
+    form.get_by_test_id("description").fill(description)
     form.get_by_test_id("budget").fill("150")
     form.get_by_test_id("post").click()
     page.wait_for_url(re.compile(r"#/services/\d+$"), timeout=TIMEOUT)
@@ -239,10 +257,16 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, ow
     detail = page.get_by_test_id("request-detail")
     expect(detail.get_by_test_id("status")).to_have_text("待接单", timeout=TIMEOUT)
     expect(detail.get_by_test_id("escrow")).to_have_text("¥150.00")
-    expect(detail).to_contain_text("卫生间灯不亮")  # this browser kept the text; the chain has its hash
+    expect(detail.get_by_test_id("description-text")).to_have_text(description)
     assert token.balanceOf(market) == held_before + 150_00
-    # Approve, then post: the market takes no permit.
-    assert page.evaluate("window.__walletLog").count("eth_sendTransaction") == 2
+    # Signed in to store the description, then approve and post: the market takes no permit.
+    calls = page.evaluate("window.__walletLog")
+    assert calls.count("eth_sendTransaction") == 2 and calls.index("personal_sign") < calls.index("eth_sendTransaction")
+    # The chain has the hash of exactly the text the store serves (the contract keeps it in its event only).
+    community = stack["community"].registry.address.lower()
+    on_chain = fetch_json(stack, f"/api/v1/communities/{community}/services/requests/{request_id}")["description_hash"]
+    assert on_chain == sha256_hex(description.encode())
+    assert text_of(stack, on_chain) == description
     recommended = page.get_by_test_id("recommendation").first
     expect(recommended).to_have_attribute("data-provider", provider.address.lower())
     expect(recommended.get_by_test_id("component")).to_have_count(5)
@@ -250,8 +274,9 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, ow
     expect(recommended.locator("[data-name=rating]")).to_contain_text("1 个评价，平均 5.00 星")
     expect(recommended.locator("[data-name=category_fit]")).to_contain_text("完成过 0 单，报价 0 次")
 
-    # The provider offers ¥120 within two days.
+    # The provider, in its own browser, reads what is asked and offers ¥120 within two days.
     shop = open_page(provider, f"#/services/{request_id}")
+    expect(shop.get_by_test_id("description-text")).to_have_text(description, timeout=TIMEOUT)
     shop.get_by_test_id("offer-price").fill("120")
     shop.get_by_test_id("offer").click()
     done(shop)
@@ -264,7 +289,7 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, ow
     reopen(page)
     market.make_offer(request_id, 120_00, chain.pending_timestamp + 3 * 86400, sender=provider)
     page.get_by_test_id("accept").click()
-    expect(done(page, "failed")).to_contain_text("报价已经变了，请刷新后再确认。")
+    done(page, "failed", says="报价已经变了，请刷新后再确认。")
     assert market.request(request_id).status == 1  # still open
     wait_indexed(stack, chain)
 
@@ -307,12 +332,24 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, ow
 # ---------------------------------------------------------------- suggestions
 
 
-def test_suggestion_shows_its_status_after_the_committee_answers(open_page, stack, life, chain, owner_a, committee):
+def test_a_suggestion_and_its_answer_are_public(open_page, stack, life, chain, owner_a, owner_b, owner_c, committee):
     box = stack["contracts"]["SuggestionBox"]
     text = "建议在南门加装一个快递柜。"
+    # A suggestion sent on chain without storing its text (as a script could).
+    box.submit(8, sha256("只在链上的一条建议".encode()).digest(), sender=owner_c)
+    unstored = box.suggestion_count()
+    wait_indexed(stack, chain)
     page = open_page(owner_a, "#/suggestions")
     form = page.get_by_test_id("submit-suggestion")
+    expect(form.get_by_test_id("public-note")).to_contain_text("公开保存")
     form.locator("select[name=category]").select_option("3")
+    # A text the store refuses (a control character) is not sent on chain.
+    count = box.suggestion_count()
+    form.get_by_test_id("suggestion-text").fill("南门\x07快递柜")
+    form.get_by_test_id("submit").click()
+    done(page, "failed", says="这段文字不能保存")
+    assert "eth_sendTransaction" not in page.evaluate("window.__walletLog") and box.suggestion_count() == count
+
     form.get_by_test_id("suggestion-text").fill(text)
     form.get_by_test_id("submit").click()
     done(page)
@@ -321,28 +358,46 @@ def test_suggestion_shows_its_status_after_the_committee_answers(open_page, stac
     mine = page.locator(f'[data-testid=my-suggestions] [data-suggestion="{suggestion_id}"]')
     expect(mine.get_by_test_id("status")).to_have_text("已提交", timeout=TIMEOUT)
     expect(mine.get_by_test_id("text")).to_have_text(text)
-    # Only the hash is on chain.
-    assert "0x" + bytes(box.suggestion(suggestion_id).text_hash).hex() == sha256_hex(text.encode())
+    # Only the hash is on chain; the store serves the text under it.
+    on_chain = "0x" + bytes(box.suggestion(suggestion_id).text_hash).hex()
+    assert on_chain == sha256_hex(text.encode()) and text_of(stack, on_chain) == text
 
+    # A neighbour's browser shows it, read from the store.
+    neighbour = open_page(owner_b, "#/suggestions")
+    theirs = neighbour.locator(f'[data-testid=all-suggestions] [data-suggestion="{suggestion_id}"]')
+    expect(theirs.get_by_test_id("text")).to_have_text(text, timeout=TIMEOUT)
+    # The one whose text was never stored: not available, in words.
+    elsewhere = neighbour.locator(f'[data-testid=all-suggestions] [data-suggestion="{unstored}"]')
+    expect(elsewhere.get_by_test_id("text")).to_have_text("原文不可查：没有公开保存过")
+
+    # The committee answers with the page's form: the answer is stored, then its hash sent.
     answer = "已采纳，下月安装。"
-    box.answer(suggestion_id, demo_activity.ACCEPTED, sha256(answer.encode()).digest(), sender=committee)
+    desk = open_page(committee, f"#/suggestions/{suggestion_id}")
+    form = desk.get_by_test_id("answer-form")
+    form.locator("select[name=status]").select_option(str(demo_activity.ACCEPTED))
+    form.get_by_test_id("response-input").fill(answer)
+    form.get_by_test_id("answer-submit").click()
+    done(desk)
+    assert "0x" + bytes(box.suggestion(suggestion_id).response_hash).hex() == sha256_hex(answer.encode())
     wait_indexed(stack, chain)
+
+    reopen(neighbour)
+    theirs = neighbour.locator(f'[data-testid=all-suggestions] [data-suggestion="{suggestion_id}"]')
+    expect(theirs.get_by_test_id("status")).to_have_text("已采纳", timeout=TIMEOUT)
+    expect(theirs.get_by_test_id("response-text")).to_have_text(answer)
     reopen(page)
     mine = page.locator(f'[data-testid=my-suggestions] [data-suggestion="{suggestion_id}"]')
-    expect(mine.get_by_test_id("status")).to_have_text("已采纳", timeout=TIMEOUT)
-    expect(mine).to_contain_text("得 10 积分")
-    expect(mine.get_by_test_id("response")).to_contain_text("原文由答复人保管")
-    # Elsewhere (a neighbour's browser) the suggestion's text is the submitter's.
-    other = page.locator(f'[data-testid=all-suggestions] [data-suggestion="{life["suggestions"][1]}"]')
-    expect(other).to_contain_text("文字由提交人保管")
-    expect(other.get_by_test_id("status")).to_have_text("未采纳")
+    expect(mine).to_contain_text("得 10 积分", timeout=TIMEOUT)
+    expect(mine.get_by_test_id("response-text")).to_have_text(answer)
 
-    page.goto(f"{stack['url']}/#/suggestions/{suggestion_id}")
-    settled(page)
-    expect(page.get_by_test_id("answer")).to_have_count(1, timeout=TIMEOUT)
-    page.get_by_test_id("verify-input").fill(answer)
-    page.get_by_test_id("verify-text").get_by_role("button").click()
-    expect(page.get_by_test_id("verify-result")).to_have_text("一致：这是其中一次答复的原文。")
+    # The history shows the answer's text, and a pasted text is still checked against the hashes.
+    neighbour.goto(f"{stack['url']}/#/suggestions/{suggestion_id}")
+    settled(neighbour)
+    expect(neighbour.get_by_test_id("answer-text")).to_have_text(answer, timeout=TIMEOUT)
+    neighbour.get_by_test_id("verify-input").fill(answer)
+    neighbour.get_by_test_id("verify-text").get_by_role("button").click()
+    expect(neighbour.get_by_test_id("verify-result")).to_have_text("一致：这是其中一次答复的原文。")
+    assert page.problems == [] and neighbour.problems == [] and desk.problems == []
 
 
 # ---------------------------------------------------------------- my data
@@ -430,14 +485,28 @@ def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, stack, ch
     assert refused.status_code == 403
 
 
-def test_the_demo_seeds_the_vault_through_the_api(stack, chain, owner_a, provider):
-    """scripts/seed_vault_demo.py, which `make demo` runs: anvil's accounts 2 and 7 are the
-    tests' owner_a and provider."""
+def test_the_demo_seeds_the_vault_through_the_api(stack, chain, committee, manager, owner_a, owner_b, owner_c,
+                                                  provider):
+    """scripts/seed_vault_demo.py, which `make demo` runs: anvil's accounts 0, 1, 2, 3, 4 and 7
+    are the tests' committee, manager, owner_a, owner_b, owner_c and provider."""
     spec = importlib.util.spec_from_file_location("seed_vault_demo", ROOT / "scripts" / "seed_vault_demo.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     community = stack["community"].registry.address.lower()
     assert script.anvil_account(script.OWNER).address == owner_a.address
+    writers = [script.anvil_account(i).address for i in (script.COMMITTEE, script.MANAGER, *script.OWNERS)]
+    assert writers == [a.address for a in (committee, manager, owner_a, owner_b, owner_c)]
+
+    # The demo's texts go to the public store as their writers, once.
+    texts = script.demo_texts()
+    assert len(texts) == 15 and {kind for _, kind, _ in texts} == {"suggestion", "answer", "activity",
+                                                                   "service_request", "feedback"}
+    assert script.seed_texts(stack["url"]) == "15 public texts stored (15 in the demo)"
+    assert script.seed_texts(stack["url"]) == "0 public texts stored (15 in the demo)"
+    for who, kind, text in texts:
+        stored = httpx.get(f"{stack['url']}/api/v1/texts/{sha256_hex(text.encode())}", timeout=10).json()
+        assert (stored["text"], stored["kind"], stored["stored_by"]) == (
+            text, kind, script.anvil_account(who).address.lower())
     with pytest.raises(RuntimeError, match="403"):  # no grant yet: nothing read, nothing logged
         script.seed(stack["url"], community)
     demo_activity.consent_grant(stack["contracts"]["DataConsent"], owner_a, provider, chain)

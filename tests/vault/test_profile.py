@@ -82,6 +82,14 @@ def test_profile_bounds(client, base, signed_in, owner_a, body, field):
     assert field in {str(part) for error in response.json()["detail"] for part in error["loc"]}
 
 
+def test_a_lone_surrogate_is_a_422_not_a_500(client, base, signed_in, owner_a):
+    # Raw JSON "\ud800": the 422 echoes the input, which once failed to encode (a 500).
+    headers = {**signed_in(owner_a), "content-type": "application/json"}
+    response = client.put(f"{base}/profile", content=b'{"name": "\\ud800"}', headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "name"]
+
+
 def test_empty_update_and_bad_paths(client, base, signed_in, owner_a):
     headers = signed_in(owner_a)
     assert client.put(f"{base}/profile", json={}, headers=headers).status_code == 422

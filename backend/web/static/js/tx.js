@@ -119,12 +119,15 @@ export async function runTx(ctx, title, send) {
   }
 }
 
-/** A step that is not a transaction (a signature, a relayed ballot) with the same toasts. */
-export async function runStep(title, step, doneText) {
+/** A step that is not a transaction (a signature, a relayed ballot) with the same toasts.
+ * `beforeTx`: the step leads straight into a transaction, whose own toast says the rest,
+ * so this one goes away once done (it stays when the step fails). */
+export async function runStep(title, step, doneText, { beforeTx = false } = {}) {
   const note = toast(title);
   try {
     const result = await step((text) => note.update("pending", esc(text)));
-    note.update("confirmed", esc(doneText ?? t("tx.confirmed")));
+    if (beforeTx) note.node.remove();
+    else note.update("confirmed", esc(doneText ?? t("tx.confirmed")));
     return result;
   } catch (error) {
     note.update("failed", `${esc(t("tx.failed"))}: ${esc(explain(error))}`);

@@ -31,11 +31,16 @@ function forget() {
   sessionStorage.removeItem(SESSION_KEY);
 }
 
-export async function vaultRequest(method, path, { body, token } = {}) {
+export async function vaultRequest(method, path, options = {}) {
+  return sessionRequest(method, VAULT + path, options);
+}
+
+/** A request to the backend under the vault's session (the vault's routes, the public texts). */
+export async function sessionRequest(method, url, { body, token } = {}) {
   const headers = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(VAULT + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const answer = response.status === 204 ? null : await response.json().catch(() => null);
   if (response.status === 401 && token) forget();
   if (!response.ok) throw new ApiError(response.status, answer?.detail ?? response.statusText);

@@ -2,11 +2,13 @@
 // Activities: upcoming and past, sign up and cancel, check in, feedback. The organiser
 // checks attendees in, or gives each a check-in code: its EIP-712 signature of
 // CheckIn(activityId, attendee, deadline), shown as text the attendee pastes here.
-// Times are the chain's (an activity's phase comes from the indexed head).
+// Times are the chain's (an activity's phase comes from the indexed head). Descriptions,
+// feedback and cancellation reasons are on chain as SHA-256 only; their texts are read
+// from (and feedback is written to) the public text store (texts.js).
 
 import { t } from "../i18n.js";
 import { dateTime, esc, number, shortAddress, shortHash, stars } from "../format.js";
-import { keepText, keptText, sha256Text } from "../hash.js";
+import { fetchTexts, publishText } from "../texts.js";
 import { runStep, runTx } from "../tx.js";
 import { busy, chainNow, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
 
@@ -99,15 +101,14 @@ function myActions(ctx, card, a, mine, now, me) {
     form.innerHTML = `<fieldset><legend>${esc(t("activities.yourRating"))}</legend>${[5, 4, 3, 2, 1].map((s) =>
       `<label class="choice"><input type="radio" name="score" value="${s}" ${s === 5 ? "checked" : ""}> ${stars(s)}</label>`).join("")}</fieldset>
       <label class="block">${esc(t("activities.feedbackText"))} <textarea name="text" rows="2" maxlength="500" data-testid="feedback-text"></textarea></label>
-      <p class="muted small">${esc(t("activities.feedbackNote"))}</p>
+      <p class="muted small" data-testid="public-note">${esc(t("activities.feedbackNote"))}</p>
       <button type="submit" class="primary" data-testid="give-feedback">${esc(t("activities.giveFeedback"))}</button>`;
     box.append(form);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       busy(form, async () => {
         const text = form.text.value.trim();
-        const hash = text ? await sha256Text(text) : ZERO_HASH;
-        if (text) keepText(hash, text);
+        const hash = text ? await publishText(ctx, text, "feedback") : ZERO_HASH;
         const writer = await ctx.wallet.contract("CommunityActivities");
         await runTx(ctx, t("activities.feedbackTitle", { title: a.title }),
           () => writer.leave_feedback(a.activity_id, Number(form.score.value), hash));
@@ -197,19 +198,24 @@ async function renderDetail(ctx, view, id, current) {
     ctx.api.get(`/activities/${id}`), ctx.api.get(`/activities/${id}/sign-ups`, { limit: 500 }),
     ctx.api.get(`/activities/${id}/feedback`, { order: "desc", limit: 100 }), myActivities(ctx), whoAmI(ctx), chainNow(ctx),
   ]);
+  const texts = await fetchTexts([a.description_hash, a.cancellation_reason_hash, ...feedback.items.map((f) => f.text_hash)]);
   if (!current()) return;
   html(view, `<p><a href="#/activities">← ${esc(t("activities.back"))}</a></p>`);
   const card = html(view, activityCard(a));
-  html(card, `<p class="muted small">${esc(t("activities.description"))} <code title="${esc(a.description_hash)}">${esc(shortHash(a.description_hash))}</code></p>`);
+  const description = texts.get(a.description_hash);
+  html(card, `<p data-testid="description">${description ? `<span class="public-text">${esc(description)}</span><br>` : ""}
+    <span class="muted small">${esc(t("activities.description"))} <code title="${esc(a.description_hash)}">${esc(shortHash(a.description_hash))}</code></span></p>`);
+  const reason = a.cancellation_reason_hash && texts.get(a.cancellation_reason_hash);
+  if (reason) html(card, `<p class="warning-text" data-testid="cancellation-reason">${esc(t("activities.cancelledBecause", { reason }))}</p>`);
   card.querySelector(".actions").insertAdjacentHTML("beforebegin", myLine(mine.get(a.activity_id)));
   myActions(ctx, card, a, mine.get(a.activity_id), now, me);
   if (ctx.account && ctx.account === a.organiser) await organiserTools(ctx, view, a, signUps.items, now);
   html(view, `<section class="card" data-testid="feedback-list"><h2>${esc(t("activities.feedback"))}</h2>${feedback.items.length
     ? `<ul class="plain">${feedback.items.map((f) => {
-      const text = keptText(f.text_hash);
+      const text = texts.get(f.text_hash);
       return `<li data-testid="feedback"><span>${stars(f.score)}</span> <code>${esc(shortAddress(f.attendee))}</code>
         <span class="muted small">${esc(dateTime(f.block_timestamp))}</span>
-        ${text ? `<span>${esc(text)}</span>` : f.text_hash !== ZERO_HASH ? `<span class="muted small">${esc(t("activities.textKept"))}</span>` : ""}</li>`;
+        ${text ? `<span class="public-text">${esc(text)}</span>` : f.text_hash !== ZERO_HASH ? `<span class="muted small">${esc(t("texts.unavailable"))}</span>` : ""}</li>`;
     }).join("")}</ul>` : empty(t("activities.noFeedback"))}</section>`);
 }
 

@@ -7,6 +7,7 @@
 import { t } from "../i18n.js";
 import { date, dateTime, esc, number, shortAddress, shortHash } from "../format.js";
 import { sha256File, utf8Length } from "../hash.js";
+import { fetchTexts } from "../texts.js";
 import { runTx } from "../tx.js";
 import { busy, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
 
@@ -188,7 +189,9 @@ async function renderWork(ctx, view, workId, current) {
   ]);
   if (!current()) return;
   html(view, `<p><a href="#/culture">← ${esc(t("culture.back"))}</a></p>`);
-  const states = work.hidden ? new Map() : await likeStates(ctx, me, [work]);
+  const [states, texts] = await Promise.all([work.hidden ? new Map() : likeStates(ctx, me, [work]),
+    fetchTexts([work.hidden_reason_hash])]);
+  const reason = work.hidden_reason_hash && texts.get(work.hidden_reason_hash);
   const card = html(view, workCard(work, states.get(work.work_id)));
   html(card, `<dl class="facts">
       <dt>${esc(t("culture.fullHash"))}</dt><dd><code data-testid="full-hash">${esc(work.content_hash)}</code></dd>
@@ -196,7 +199,8 @@ async function renderWork(ctx, view, workId, current) {
       <dt>${esc(t("culture.owner"))}</dt><dd><code>${esc(work.owner)}</code>${work.gift ? ` <span class="tag">${esc(t("culture.gifted"))}</span>` : ""}</dd>
       <dt>${esc(t("culture.uri"))}</dt><dd>${uriView(work.uri)}</dd>
       <dt>${esc(t("common.tx"))}</dt><dd><code title="${esc(work.minted_tx)}">${esc(shortHash(work.minted_tx))}</code></dd>
-    </dl>${work.hidden ? `<p class="warning-text">${esc(t("culture.hiddenNote"))}</p>` : ""}`);
+    </dl>${work.hidden ? `<p class="warning-text" data-testid="hidden-note">${esc(t("culture.hiddenNote"))}${reason
+      ? `<br><span class="public-text" data-testid="hidden-reason">${esc(t("culture.hiddenBecause", { reason }))}</span>` : ""}</p>` : ""}`);
   card.querySelector("[data-like]")?.addEventListener("click", (event) => busy(card, async () => {
     const culture = await ctx.wallet.contract("CultureWorks");
     await runTx(ctx, t("culture.likeTitle", { title: work.title }), () => culture.like(BigInt(event.target.dataset.like)));

@@ -3,12 +3,13 @@
 // approve then post: the market takes no permit), sees the offers and the providers the
 // API recommends with each part of their score explained, accepts one, then confirms
 // (the provider is paid, the platform fee goes to public income) or disputes, and rates.
-// A provider offers on open requests and marks its jobs done. The description stays off
-// chain: only its SHA-256 is posted; the resident's browser keeps the text.
+// A provider offers on open requests and marks its jobs done. The description and a
+// dispute's reason stay off chain: only their SHA-256 is posted, the texts go to the
+// public text store first (texts.js), where the provider and everyone read them.
 
 import { t } from "../i18n.js";
 import { dateTime, esc, fenFromYuan, number, shortAddress, shortHash, stars, duration, yuan } from "../format.js";
-import { keepText, keptText, sha256Text } from "../hash.js";
+import { fetchTexts, publishText } from "../texts.js";
 import { runTx } from "../tx.js";
 import { busy, chainNow, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
 
@@ -41,7 +42,7 @@ function postForm(ctx, view, categories, balance) {
       <label>${esc(t("services.category"))} <select name="category">${categories.map((c) =>
         `<option value="${c.category}">${esc(categoryName(c.category, c.label))}</option>`).join("")}</select></label>
       <label class="block">${esc(t("services.description"))} <textarea name="description" rows="3" maxlength="1000" required data-testid="description"></textarea></label>
-      <p class="muted small">${esc(t("services.descriptionNote"))}</p>
+      <p class="muted small" data-testid="public-note">${esc(t("services.descriptionNote"))}</p>
       <label>${esc(t("services.budgetYuan"))} <input name="budget" inputmode="decimal" required data-testid="budget" placeholder="300"></label>
       <label>${esc(t("services.deadlineDays"))} <input type="number" name="days" min="1" max="90" value="7" required></label>
       <p class="muted small">${esc(t("services.escrowNote", { balance: balance === null ? "—" : yuan(balance) }))}</p>
@@ -58,8 +59,8 @@ function postForm(ctx, view, categories, balance) {
     problem.textContent = wrong ?? "";
     if (wrong) return;
     busy(form, async () => {
-      const hash = await sha256Text(text);
-      keepText(hash, text);
+      // Stored before anything is sent: a refused text leaves no approval behind either.
+      const hash = await publishText(ctx, text, "service_request");
       const market = await ctx.wallet.contract("ServiceMarket");
       const token = await ctx.wallet.contract("SettlementToken");
       const marketAddress = await market.getAddress();
@@ -141,41 +142,51 @@ function recommendations(view, recs) {
     <p class="muted small">${esc(t("services.candidates", { n: recs.candidates }))}</p></section>`);
 }
 
-function timeline(r) {
+/** A reason or decision text on its own line, when the store (or this browser) has it. */
+function reasonLine(texts, hash, testid) {
+  const text = hash && texts.get(hash);
+  return text ? `<br><span class="public-text" data-testid="${testid}">${esc(text)}</span>` : "";
+}
+
+function timeline(r, texts) {
   const rows = [[t("services.posted"), dateTime(r.posted_at)]];
   if (r.acceptance) rows.push([t("services.accepted"), t("services.acceptedValue", { who: shortAddress(r.acceptance.provider), price: yuan(r.acceptance.price), refund: yuan(r.acceptance.refund), fee: (r.acceptance.fee_bps / 100).toFixed(2) })]);
   if (r.completion) rows.push([t("services.done"), t("services.doneValue", { when: dateTime(r.completion.done_at), release: dateTime(r.completion.release_at) })]);
-  if (r.dispute) rows.push([t("services.disputed"), t("services.disputedValue", { when: dateTime(r.dispute.disputed_at), escrow: yuan(r.dispute.escrow) })]);
+  if (r.dispute) rows.push([t("services.disputed"), t("services.disputedValue", { when: dateTime(r.dispute.disputed_at), escrow: yuan(r.dispute.escrow) }), reasonLine(texts, r.dispute.reason_hash, "dispute-reason")]);
   if (r.rating) rows.push([t("services.rated"), `${stars(r.rating.score)} ${t("services.ratingPoints", { points: r.rating.points })}`]);
-  return rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd data-testid="timeline">${esc(v)}</dd>`).join("");
+  return rows.map(([k, v, more]) => `<dt>${esc(k)}</dt><dd data-testid="timeline">${esc(v)}${more ?? ""}</dd>`).join("");
 }
 
-function closureText(r) {
+function closureText(r, texts) {
   const c = r.closure;
   if (!c) return "";
   const key = c.status === "cancelled" || c.status === "reclaimed" ? "services.refunded" : "services.released";
-  return `<p class="card notice" data-testid="closure">${esc(t(key, { provider: yuan(c.to_provider), fee: yuan(c.fee), resident: yuan(c.to_resident), when: dateTime(c.closed_at) }))}</p>`;
+  return `<p class="card notice" data-testid="closure">${esc(t(key, { provider: yuan(c.to_provider), fee: yuan(c.fee), resident: yuan(c.to_resident), when: dateTime(c.closed_at) }))}${reasonLine(texts, c.decision_hash, "decision")}</p>`;
 }
 
 async function renderRequest(ctx, view, id, current) {
   const [r, me, now] = await Promise.all([ctx.api.get(`/services/requests/${id}`), whoAmI(ctx), chainNow(ctx)]);
-  const recs = r.status === "open" ? await ctx.api.get(`/services/requests/${id}/recommendations`, { limit: 10 }) : null;
+  const [recs, texts] = await Promise.all([
+    r.status === "open" ? ctx.api.get(`/services/requests/${id}/recommendations`, { limit: 10 }) : null,
+    fetchTexts([r.description_hash, r.dispute?.reason_hash, r.closure?.decision_hash]),
+  ]);
   if (!current()) return;
   const isResident = ctx.account === r.resident;
   const isProvider = Boolean(me?.has("provider")) && !isResident;
-  const text = keptText(r.description_hash);
+  const text = texts.get(r.description_hash);
   html(view, `<p><a href="#/services">← ${esc(t("services.back"))}</a></p>`);
   const card = html(view, `<section class="card" data-testid="request-detail">
     <header class="card-head"><h2>${esc(t("services.requestTitle", { id: r.request_id, category: categoryName(r.category, r.category_label) }))}</h2>${statusTag(r.status)}</header>
     <dl class="facts">
       <dt>${esc(t("services.resident"))}</dt><dd><code>${esc(shortAddress(r.resident))}</code></dd>
-      <dt>${esc(t("services.description"))}</dt><dd>${text ? esc(text) : `<span class="muted">${esc(t("services.descriptionKept"))}</span>`}
+      <dt>${esc(t("services.description"))}</dt><dd>${text ? `<span class="public-text" data-testid="description-text">${esc(text)}</span>`
+        : `<span class="muted" data-testid="description-text" data-missing>${esc(t("texts.unavailable"))}</span>`}
         <code class="small" title="${esc(r.description_hash)}">${esc(shortHash(r.description_hash))}</code></dd>
       <dt>${esc(t("services.budget"))}</dt><dd>${yuan(r.budget)}</dd>
       <dt>${esc(t("services.deadline"))}</dt><dd>${esc(dateTime(r.deadline))}</dd>
       <dt>${esc(t("services.escrow"))}</dt><dd data-testid="escrow">${yuan(r.escrow)}</dd>
       ${r.provider ? `<dt>${esc(t("services.provider"))}</dt><dd><code data-testid="provider">${esc(shortAddress(r.provider))}</code> · ${yuan(r.price)}</dd>` : ""}
-      ${timeline(r)}</dl>${closureText(r)}<div class="actions"></div></section>`);
+      ${timeline(r, texts)}</dl>${closureText(r, texts)}<div class="actions"></div></section>`);
   const actions = card.querySelector(".actions");
   const tx = (scope, title, send) => busy(scope, async () => {
     const market = await ctx.wallet.contract("ServiceMarket");
@@ -195,13 +206,11 @@ async function renderRequest(ctx, view, id, current) {
   const disputable = r.status === "accepted" || (r.status === "done" && now < r.completion.release_at);
   if (isResident && disputable) {
     const form = html(card, `<form class="inline" data-testid="dispute-form"><label class="grow">${esc(t("services.disputeReason"))} <input name="reason" required maxlength="500"></label>
-      <button type="submit">${esc(t("services.dispute"))}</button><p class="muted small">${esc(t("services.disputeNote"))}</p></form>`);
+      <button type="submit">${esc(t("services.dispute"))}</button><p class="muted small" data-testid="public-note">${esc(t("services.disputeNote"))}</p></form>`);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       busy(form, async () => {
-        const reason = form.reason.value.trim();
-        const hash = await sha256Text(reason);
-        keepText(hash, reason);
+        const hash = await publishText(ctx, form.reason.value.trim(), "dispute");
         const market = await ctx.wallet.contract("ServiceMarket");
         await runTx(ctx, t("services.disputeTx", { id }), () => market.dispute(id, hash));
         ctx.rerender();

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 // Suggestions (意见反馈): a resident submits a category and the SHA-256 of its text; the
 // committee or the property manager answers with a status and the hash of a written
-// response. Texts stay off chain: the author's browser keeps what it typed (so the
-// submitter sees its own suggestion, the answerer its answer); everyone else sees
-// "kept by the submitter" and can check a text they were given against its hash.
+// response. Texts stay off chain but public: the page stores each in the public text
+// store before sending its hash, and everyone reads them there (texts.js). A text that
+// was never stored shows as not available; a text one was given can be checked against
+// its hash.
 
 import { t } from "../i18n.js";
 import { dateTime, duration, esc, number, shortAddress, shortHash } from "../format.js";
-import { keepText, keptText, sha256Text } from "../hash.js";
+import { sha256Text } from "../hash.js";
+import { fetchTexts, publishText } from "../texts.js";
 import { runTx } from "../tx.js";
 import { busy, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
 
@@ -26,19 +28,21 @@ function statusTag(status) {
   return `<span class="tag state-${esc(status)}" data-testid="status">${esc(named("suggestions.status.", status, status))}</span>`;
 }
 
-function textOf(hash, keptKey) {
-  const text = keptText(hash);
-  return text ? `<span data-testid="text">${esc(text)}</span>` : `<span class="muted">${esc(t(keptKey))}</span>`;
+/** A text from `texts` (fetchTexts), or "not available" (`testid` marks either). */
+function textOf(texts, hash, testid) {
+  const text = texts.get(hash);
+  return text ? `<span class="public-text" data-testid="${testid}">${esc(text)}</span>`
+    : `<span class="muted" data-testid="${testid}" data-missing>${esc(t("texts.unavailable"))}</span>`;
 }
 
-function suggestionCard(s, mine) {
+function suggestionCard(s, mine, texts) {
   return `<article class="card suggestion${mine ? " own" : ""}" data-testid="suggestion" data-suggestion="${s.suggestion_id}">
     <header class="card-head"><h2><a href="#/suggestions/${s.suggestion_id}">#${s.suggestion_id} · ${esc(categoryName(s.category))}</a></h2>${statusTag(s.status)}</header>
-    <p>${textOf(s.text_hash, "suggestions.keptBySubmitter")}</p>
+    <p>${textOf(texts, s.text_hash, "text")}</p>
     <p class="muted small">${esc(t("suggestions.submittedBy", { who: shortAddress(s.submitter), when: dateTime(s.submitted_at) }))}
       · ${esc(s.time_to_first_answer === null ? t("suggestions.unanswered") : t("suggestions.firstAnswer", { time: duration(s.time_to_first_answer) }))}
       ${s.points ? ` · ${esc(t("suggestions.points", { points: s.points }))}` : ""}</p>
-    ${s.response_hash ? `<p class="small" data-testid="response">${esc(t("suggestions.response"))} ${textOf(s.response_hash, "suggestions.keptByAnswerer")}
+    ${s.response_hash ? `<p class="small" data-testid="response">${esc(t("suggestions.response"))} ${textOf(texts, s.response_hash, "response-text")}
       <code title="${esc(s.response_hash)}">${esc(shortHash(s.response_hash))}</code></p>` : ""}
   </article>`;
 }
@@ -47,15 +51,14 @@ function submitForm(ctx, view) {
   const form = html(view, `<form class="card" data-testid="submit-suggestion"><h2>${esc(t("suggestions.submitTitle"))}</h2>
       <label>${esc(t("suggestions.category"))} <select name="category">${CATEGORIES.map((c) => `<option value="${c}">${esc(categoryName(c))}</option>`).join("")}</select></label>
       <label class="block">${esc(t("suggestions.text"))} <textarea name="text" rows="3" maxlength="2000" required data-testid="suggestion-text"></textarea></label>
-      <p class="muted small">${esc(t("suggestions.textNote"))}</p>
+      <p class="muted small" data-testid="public-note">${esc(t("suggestions.textNote"))}</p>
       <button type="submit" class="primary" data-testid="submit">${esc(t("suggestions.submit"))}</button></form>`);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = form.text.value.trim();
     if (!text) return;
     busy(form, async () => {
-      const hash = await sha256Text(text);
-      keepText(hash, text);
+      const hash = await publishText(ctx, text, "suggestion");
       const box = await ctx.wallet.contract("SuggestionBox");
       await runTx(ctx, t("suggestions.submitTx"), () => box.submit(Number(form.category.value), hash));
       ctx.rerender();
@@ -68,6 +71,8 @@ async function renderList(ctx, view, current) {
     ctx.api.get("/suggestions/stats"), ctx.api.get("/suggestions", { order: "desc", limit: 50 }), whoAmI(ctx),
   ]);
   const mine = me ? await ctx.api.get("/suggestions", { submitter: ctx.account, order: "desc", limit: 50 }) : null;
+  const shown = [...all.items, ...(mine?.items ?? [])];
+  const texts = await fetchTexts(shown.flatMap((s) => [s.text_hash, s.response_hash]));
   if (!current()) return;
   html(view, `<p class="muted">${esc(t("suggestions.intro", { points: stats.reward_rate }))}</p>`);
   connectHint(ctx, view, t("suggestions.connectHint"));
@@ -81,10 +86,10 @@ async function renderList(ctx, view, current) {
   if (me?.member) submitForm(ctx, view);
   if (mine) {
     html(view, `<section data-testid="my-suggestions"><h2>${esc(t("suggestions.mine"))}</h2>
-      ${mine.items.length ? `<div class="grid two">${mine.items.map((s) => suggestionCard(s, true)).join("")}</div>` : empty(t("suggestions.noneMine"))}</section>`);
+      ${mine.items.length ? `<div class="grid two">${mine.items.map((s) => suggestionCard(s, true, texts)).join("")}</div>` : empty(t("suggestions.noneMine"))}</section>`);
   }
   html(view, `<section data-testid="all-suggestions"><h2>${esc(t("suggestions.all"))}</h2>
-    ${all.items.length ? `<div class="grid two">${all.items.map((s) => suggestionCard(s, s.submitter === ctx.account)).join("")}</div>` : empty(t("suggestions.none"))}</section>`);
+    ${all.items.length ? `<div class="grid two">${all.items.map((s) => suggestionCard(s, s.submitter === ctx.account, texts)).join("")}</div>` : empty(t("suggestions.none"))}</section>`);
 }
 
 function answerForm(ctx, view, s) {
@@ -92,9 +97,9 @@ function answerForm(ctx, view, s) {
   if (!moves.length) return;
   const form = html(view, `<form class="card" data-testid="answer-form"><h2>${esc(t("suggestions.answerTitle"))}</h2>
     <label>${esc(t("suggestions.newStatus"))} <select name="status">${moves.map((code) => `<option value="${code}">${esc(named("suggestions.status.", STATUS_NAMES[code], code))}</option>`).join("")}</select></label>
-    <label class="block">${esc(t("suggestions.responseText"))} <textarea name="text" rows="3" maxlength="2000"></textarea></label>
+    <label class="block">${esc(t("suggestions.responseText"))} <textarea name="text" rows="3" maxlength="2000" data-testid="response-input"></textarea></label>
     <p class="muted small">${esc(t("suggestions.responseNote"))}</p><p class="error-text small" hidden></p>
-    <button type="submit" class="primary">${esc(t("suggestions.answer"))}</button></form>`);
+    <button type="submit" class="primary" data-testid="answer-submit">${esc(t("suggestions.answer"))}</button></form>`);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const status = Number(form.status.value);
@@ -104,8 +109,7 @@ function answerForm(ctx, view, s) {
     problem.textContent = t("suggestions.declineNeedsText");
     if (!problem.hidden) return;
     busy(form, async () => {
-      const hash = text ? await sha256Text(text) : ZERO_HASH;
-      if (text) keepText(hash, text);
+      const hash = text ? await publishText(ctx, text, "answer") : ZERO_HASH;
       const box = await ctx.wallet.contract("SuggestionBox");
       await runTx(ctx, t("suggestions.answerTx", { id: s.suggestion_id }), () => box.answer(s.suggestion_id, status, hash));
       ctx.rerender();
@@ -129,15 +133,16 @@ function verifyBox(view, s) {
 
 async function renderDetail(ctx, view, id, current) {
   const [s, me] = await Promise.all([ctx.api.get(`/suggestions/${id}`), whoAmI(ctx)]);
+  const texts = await fetchTexts([s.text_hash, s.response_hash, ...s.history.map((h) => h.response_hash)]);
   if (!current()) return;
   html(view, `<p><a href="#/suggestions">← ${esc(t("suggestions.back"))}</a></p>`);
-  const card = html(view, suggestionCard(s, s.submitter === ctx.account));
+  const card = html(view, suggestionCard(s, s.submitter === ctx.account, texts));
   html(card, `<dl class="facts"><dt>${esc(t("suggestions.textHash"))}</dt><dd><code>${esc(s.text_hash)}</code></dd>
     <dt>${esc(t("suggestions.age"))}</dt><dd>${esc(duration(s.age))}</dd></dl>`);
   html(view, `<section class="card" data-testid="history"><h2>${esc(t("suggestions.history"))}</h2>${s.history.length
     ? `<ol class="history">${s.history.map((h) => `<li data-testid="answer"><strong>${esc(named("suggestions.status.", h.status, h.status))}</strong>
       <span class="muted small">${esc(t("suggestions.answeredBy", { who: shortAddress(h.answered_by), when: dateTime(h.answered_at), after: duration(h.elapsed) }))}</span>
-      ${h.response_hash ? `<br>${textOf(h.response_hash, "suggestions.keptByAnswerer")} <code title="${esc(h.response_hash)}">${esc(shortHash(h.response_hash))}</code>` : ""}
+      ${h.response_hash ? `<br>${textOf(texts, h.response_hash, "answer-text")} <code title="${esc(h.response_hash)}">${esc(shortHash(h.response_hash))}</code>` : ""}
       ${h.points ? ` <span class="tag">${esc(t("suggestions.points", { points: h.points }))}</span>` : ""}</li>`).join("")}</ol>`
     : empty(t("suggestions.unanswered"))}</section>`);
   if (me && (me.has("committee") || me.has("manager"))) answerForm(ctx, view, s);

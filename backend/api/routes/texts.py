@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: AGPL-3.0-only
+"""Public texts: what the chain knows only by a SHA-256 (a suggestion, an answer, a
+service request's description, a dispute's reason, …), stored once under that hash.
+
+- `POST /texts` {text, kind?}: a signed-in wallet (the vault's SIWE session, Bearer)
+  that belongs to a community this server serves stores a text; the answer carries its
+  key, 0x + sha256(UTF-8 text), which the page then sends in its transaction. The same
+  text again answers the same row (200; 201 the first time).
+- `GET /texts/{text_hash}`, `GET /texts?hashes=h1,h2,…`: anyone reads them.
+
+A stored text never changes (its key is its hash) and no route deletes one.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.exc import DBAPIError
+
+from backend.api.deps import HASH_PATTERN
+from backend.api.routes.vault import SessionDep, VaultDep, _client_ip
+from backend.texts import store
+from backend.texts.service import Altered, NotStored, TextStore, TooManyWrites, WriteRefused
+from backend.vault.chain import ChainUnavailable
+
+router = APIRouter(prefix="/texts", tags=["texts"])
+
+BULK_MAX = 100
+HASHES_PATTERN = rf"^0x[0-9a-fA-F]{{64}}(,0x[0-9a-fA-F]{{64}}){{0,{BULK_MAX - 1}}}$"
+_build_lock = threading.Lock()
+# A text's row never changes: a browser or proxy may keep it as long as it likes.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def get_text_store(request: Request) -> TextStore:
+    texts = getattr(request.app.state, "texts", None)
+    if texts is not None:
+        return texts
+    with _build_lock:
+        texts = getattr(request.app.state, "texts", None)
+        if texts is None:
+            try:
+                texts = TextStore(request.app.state.settings)
+            except DBAPIError as exc:
+                raise HTTPException(status_code=503, detail="the text store's database is unavailable "
+                                    f"({type(exc.orig).__name__})") from None
+            request.app.state.texts = texts
+    return texts
+
+
+TextStoreDep = Annotated[TextStore, Depends(get_text_store)]
+
+
+def _answer(fn, *args, **kwargs):
+    """Run a store operation and turn its refusals into clear HTTP answers."""
+    try:
+        return fn(*args, **kwargs)
+    except NotStored as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except Altered as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from None
+    except WriteRefused as exc:
+        raise HTTPException(status_code=403, detail=str(exc)) from None
+    except TooManyWrites as exc:
+        raise HTTPException(status_code=429, detail=str(exc),
+                            headers={"Retry-After": str(max(1, int(exc.wait_s + 0.999)))}) from None
+    except ChainUnavailable as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from None
+    except DBAPIError as exc:  # the database is down or unreachable; no detail of the query leaks
+        raise HTTPException(status_code=503, detail=f"the text store's database is unavailable "
+                            f"({type(exc.orig).__name__})") from None
+
+
+class TextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=store.MAX_CHARS,
+                      description="The text exactly as hashed on chain (not trimmed or normalised); public")
+    kind: Literal[store.KINDS] | None = Field(default=None, description="What the text is for (advisory)")
+
+    @field_validator("text")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        problem = store.refusal(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class TextOut(BaseModel):
+    text_hash: str = Field(description="0x + sha256 of the text's UTF-8 bytes: the bytes32 on chain")
+    text: str
+    kind: str | None
+    stored_by: str = Field(description="The wallet that first stored it")
+    stored_at: int = Field(description="When it was first stored (unix seconds)")
+
+
+class TextList(BaseModel):
+    items: list[TextOut] = Field(description="The texts found, in the order asked")
+    missing: list[str] = Field(description="Hashes with no text stored")
+    altered: list[str] = Field(description="Hashes whose stored text fails its hash check (not served)")
+
+
+def _out(row: store.StoredText) -> dict:
+    return {"text_hash": row.text_hash, "text": row.text, "kind": row.kind, "stored_by": row.stored_by,
+            "stored_at": row.stored_at}
+
+
+def _hash_list(value: str) -> list[str]:
+    """The distinct hashes of a `hashes` query (already matched against HASHES_PATTERN), lower case."""
+    return list(dict.fromkeys(part.lower() for part in value.split(",")))
+
+
+@router.post("", response_model=TextOut, status_code=201,
+             responses={200: {"model": TextOut, "description": "Already stored: the first writer's row"}},
+             summary="Store a public text under its SHA-256 (signed-in members, committee, manager)")
+def store_text(body: TextIn, request: Request, response: Response, session: SessionDep, vault: VaultDep,
+               texts: TextStoreDep):
+    row, created = _answer(texts.write, vault, body.text, body.kind, session.address, _client_ip(request))
+    if not created:
+        response.status_code = 200
+    return _out(row)
+
+
+@router.get("", response_model=TextList, summary="Several public texts by their hashes (anyone)")
+def read_texts(texts: TextStoreDep, hashes: Annotated[str, Query(
+        pattern=HASHES_PATTERN, max_length=BULK_MAX * 67,
+        description=f"Comma-separated hashes (0x + 64 hex digits, any case), at most {BULK_MAX}")]):
+    found, missing, altered = _answer(texts.read_many, _hash_list(hashes))
+    return {"items": [_out(row) for row in found], "missing": missing, "altered": altered}
+
+
+@router.get("/{text_hash}", response_model=TextOut, summary="One public text by its hash (anyone)")
+def read_text(texts: TextStoreDep, response: Response,
+              text_hash: Annotated[str, Path(pattern=HASH_PATTERN, description="0x + 64 hex digits (any case)")]):
+    row = _answer(texts.read, text_hash.lower())
+    response.headers["Cache-Control"] = IMMUTABLE
+    return _out(row)

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: AGPL-3.0-only
+"""The public texts' table, in the vault's database (migration v0002 of its history).
+
+A row is written once and never updated: its key is the SHA-256 of its text, so a
+changed text would be another row. Times are unix seconds, as in the vault's tables.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+public_texts = Table(
+    "public_texts",
+    metadata,
+    # "0x" + 64 lower-case hex digits: what the contracts hold as bytes32.
+    Column("text_hash", String(66), primary_key=True),
+    Column("text", Text, nullable=False),
+    # What the first writer said it is for (suggestion, answer, …); advisory only.
+    Column("kind", String(24), nullable=True),
+    Column("stored_by", String(42), nullable=False),
+    Column("stored_at", BigInteger, nullable=False),
+)

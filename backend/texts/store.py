@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: AGPL-3.0-only
+"""Public texts in the vault database: the key, what may be stored, reads and the write-once insert.
+
+The key is exactly what the pages put on chain (hash.js sha256Text): "0x" + the
+SHA-256 of the text's UTF-8 bytes, the text taken as given (no trimming, no Unicode
+normalisation: one changed byte is another hash). A row is inserted once and never
+updated; reads check the text against its key again, so a row altered in the database
+is reported, not served as the original.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from backend.texts.models import public_texts
+
+# At most 16,000 bytes of UTF-8: a long suggestion fits, a document does not.
+MAX_CHARS = 4000
+# What a text is for, as its first writer says (the chain's field it is the hash of).
+KINDS = ("suggestion", "answer", "service_request", "dispute", "decision", "activity", "cancellation", "feedback",
+         "hide_reason")
+# Line breaks and tabs belong in a text; other C0 controls and DEL do not (PostgreSQL refuses NUL outright).
+_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+def text_key(text: str) -> str:
+    """0x + sha256(UTF-8 text), lower case: the bytes32 the contracts hold."""
+    return "0x" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def refusal(text: str) -> str | None:
+    """Why `text` cannot be stored, in words; None when it can."""
+    if not text.strip():
+        return "the text is empty"
+    if len(text) > MAX_CHARS:
+        return f"the text is {len(text)} characters long; at most {MAX_CHARS}"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from JSON "\ud800"
+        return "the text must be valid Unicode (it has a lone surrogate)"
+    for ch in text:
+        if (ord(ch) < 0x20 and ch not in _ALLOWED_CONTROLS) or ord(ch) == 0x7F:
+            return f"control character U+{ord(ch):04X} is not allowed (line breaks and tabs are)"
+    return None
+
+
+@dataclass(frozen=True)
+class StoredText:
+    text_hash: str
+    text: str
+    kind: str | None
+    stored_by: str
+    stored_at: int
+
+    def intact(self) -> bool:
+        return text_key(self.text) == self.text_hash
+
+
+def _row(mapping) -> StoredText:
+    return StoredText(mapping["text_hash"], mapping["text"], mapping["kind"], mapping["stored_by"],
+                      mapping["stored_at"])
+
+
+def put_text(conn: Connection, text: str, kind: str | None, stored_by: str, now: int) -> tuple[StoredText, bool]:
+    """Store `text` under its hash unless it is there already; (the stored row, whether this call created it).
+
+    One INSERT … ON CONFLICT DO NOTHING, so two writers of the same text racing both get
+    the first one's row and neither an error. RETURNING says whether this one inserted
+    (psycopg reports no rowcount for it).
+    """
+    key = text_key(text)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(public_texts)
+                 .values(text_hash=key, text=text, kind=kind, stored_by=stored_by, stored_at=now)
+                 .on_conflict_do_nothing(index_elements=["text_hash"])
+                 .returning(public_texts.c.text_hash))
+    created = conn.execute(statement).first() is not None
+    row = conn.execute(select(public_texts).where(public_texts.c.text_hash == key)).mappings().one()
+    return _row(row), created
+
+
+def get_texts(conn: Connection, keys: list[str]) -> dict[str, StoredText]:
+    """The stored texts among `keys` (lower case), by key."""
+    if not keys:
+        return {}
+    rows = conn.execute(select(public_texts).where(public_texts.c.text_hash.in_(keys))).mappings()
+    return {row["text_hash"]: _row(row) for row in rows}

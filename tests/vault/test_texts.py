@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: AGPL-3.0-only
+"""Public texts (backend/texts): stored under exactly the hash the chain holds, once, by a
+signed-in member; read by anyone; bounded, rate-limited, never a 500. On SQLite and
+PostgreSQL (the vault database), with sign-in and membership checked on the real anvil."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import inspect, select, text, update
+
+from backend.texts.models import public_texts
+from backend.texts.service import TextStore
+
+TEXTS = "/api/v1/texts"
+SUGGESTION = "建议在南门加装一个快递柜，晚上回家取件更方便。\n谢谢！"
+
+
+class FakeMinute:
+    """The rate limiter's clock, moved by hand."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def limit_clock():
+    return FakeMinute()
+
+
+@pytest.fixture
+def text_store(vault_app, vault_settings, clock, limit_clock):
+    texts = TextStore(vault_settings, clock=clock, limit_clock=limit_clock)
+    vault_app.state.texts = texts
+    yield texts
+    texts.close()
+
+
+def sha256_key(value: str) -> str:
+    return "0x" + hashlib.sha256(value.encode()).hexdigest()
+
+
+def store(client, headers, value: str, kind: str | None = "suggestion"):
+    body = {"text": value} if kind is None else {"text": value, "kind": kind}
+    return client.post(TEXTS, json=body, headers=headers)
+
+
+def error_fields(response) -> set[str]:
+    return {str(part) for error in response.json()["detail"] for part in error["loc"]}
+
+
+def test_store_and_read_back_under_its_sha256(client, text_store, signed_in, owner_a, clock):
+    response = store(client, signed_in(owner_a), SUGGESTION)
+    assert response.status_code == 201, response.text
+    stored = response.json()
+    assert stored["text_hash"] == "0x" + hashlib.sha256(SUGGESTION.encode()).hexdigest()
+    assert stored["text"] == SUGGESTION and stored["kind"] == "suggestion"
+    assert stored["stored_by"] == owner_a.address.lower()
+    assert abs(stored["stored_at"] - clock()) <= 2
+
+    # Anyone reads it, without a session; any case of the hash finds it.
+    for key in (stored["text_hash"], stored["text_hash"].upper().replace("0X", "0x")):
+        read = client.get(f"{TEXTS}/{key}")
+        assert read.status_code == 200, read.text
+        assert read.json() == stored
+    assert "immutable" in read.headers["cache-control"]
+
+
+def test_the_same_text_again_is_the_same_row(client, text_store, signed_in, owner_a, owner_b):
+    first = store(client, signed_in(owner_a), SUGGESTION)
+    assert first.status_code == 201
+    again = store(client, signed_in(owner_b), SUGGESTION, kind="answer")
+    assert again.status_code == 200, again.text
+    # The first writer, time and kind stay: a stored text never changes.
+    assert again.json() == first.json()
+    with text_store.engine.connect() as conn:
+        assert conn.execute(select(public_texts.c.text_hash)).scalars().all() == [first.json()["text_hash"]]
+    # A text differing by one trailing space is another text, another hash.
+    other = store(client, signed_in(owner_b), SUGGESTION + " ")
+    assert other.status_code == 201 and other.json()["text_hash"] == sha256_key(SUGGESTION + " ")
+
+
+def test_the_stored_key_is_what_the_chain_holds(client, text_store, signed_in, owner_a, consent_community):
+    """The page's order: store, then send the transaction with the answered hash; anyone
+    then reads the suggestion's text by the hash the chain has."""
+    box = consent_community.extra["SuggestionBox"]
+    key = store(client, signed_in(owner_a), SUGGESTION).json()["text_hash"]
+    box.submit(3, bytes.fromhex(key[2:]), sender=owner_a)
+    on_chain = "0x" + bytes(box.suggestion(box.suggestion_count()).text_hash).hex()
+    assert on_chain == key
+    assert client.get(f"{TEXTS}/{on_chain}").json()["text"] == SUGGESTION
+
+
+@pytest.mark.parametrize("value", ["简短", "emoji 🏠 and tabs\tand\r\nCRLF", "x" * 4000, "汉" * 4000])
+def test_any_unicode_text_up_to_the_bound(client, text_store, signed_in, owner_a, value):
+    response = store(client, signed_in(owner_a), value, kind=None)
+    assert response.status_code == 201, response.text[:300]
+    assert response.json()["text_hash"] == sha256_key(value) and response.json()["kind"] is None
+    assert client.get(f"{TEXTS}/{sha256_key(value)}").json()["text"] == value
+
+
+def test_no_write_without_a_session(client, text_store, signed_in, owner_a):
+    for headers in (None, {"Authorization": "Bearer " + "x" * 43}, {"Authorization": "Basic abc"}):
+        response = client.post(TEXTS, json={"text": SUGGESTION}, headers=headers)
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"] == "Bearer"
+    headers = signed_in(owner_a)
+    assert client.post("/api/v1/vault/siwe/logout", headers=headers).status_code == 204
+    assert store(client, headers, SUGGESTION).status_code == 401
+    assert client.get(f"{TEXTS}/{sha256_key(SUGGESTION)}").status_code == 404  # nothing was stored
+
+
+def test_only_members_committee_and_manager_write(client, text_store, signed_in, attacker, committee, manager,
+                                                  tenant, provider):
+    refused = store(client, signed_in(attacker), "spam from a fresh key")
+    assert refused.status_code == 403 and "owner or resident" in refused.json()["detail"]
+    # A provider bids on requests but writes none of the hashed texts.
+    assert store(client, signed_in(provider), "a provider's text").status_code == 403
+    assert client.get(f"{TEXTS}/{sha256_key('spam from a fresh key')}").status_code == 404
+    for writer, value in ((committee, "已采纳，下月安装。"), (manager, "物业已收到。"), (tenant, "租户的建议")):
+        response = store(client, signed_in(writer), value, kind="answer")
+        assert response.status_code == 201, (writer, response.text)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"text": ""}, "text"),
+    ({"text": "  \n\t "}, "text"),
+    ({"text": "x" * 4001}, "text"),
+    ({"text": "汉" * 4001}, "text"),
+    ({"text": "nul \x00 inside"}, "text"),
+    ({"text": "bell \x07"}, "text"),
+    ({"text": 42}, "text"),
+    ({}, "text"),
+    ({"text": "fine", "kind": "novel"}, "kind"),
+    ({"text": "fine", "author": "me"}, "author"),
+])
+def test_unstorable_bodies_are_422_naming_the_field(client, text_store, signed_in, owner_a, body, field):
+    response = client.post(TEXTS, json=body, headers=signed_in(owner_a))
+    assert response.status_code == 422, response.text[:300]
+    assert field in error_fields(response)
+
+
+def test_a_lone_surrogate_is_422(client, text_store, signed_in, owner_a):
+    # Raw JSON: "\ud800" parses into a Python str that has no UTF-8 form, hence no hash.
+    headers = {**signed_in(owner_a), "content-type": "application/json"}
+    response = client.post(TEXTS, content=b'{"text": "half a pair \\ud800 here"}', headers=headers)
+    assert response.status_code == 422, response.text
+    assert error_fields(response) >= {"body", "text"}
+    # The 422 echoes the input escaped (a lone surrogate cannot be encoded as it is).
+    assert response.json()["detail"][0]["input"] == "half a pair \\ud800 here"
+
+
+@pytest.mark.parametrize("key", ["0x123", "abc", "0x" + "g" * 64, "0x" + "a" * 65, "a" * 66])
+def test_a_malformed_hash_is_422_naming_it(client, text_store, key):
+    response = client.get(f"{TEXTS}/{key}")
+    assert response.status_code == 422
+    assert "text_hash" in error_fields(response)
+
+
+def test_an_unknown_hash_is_404(client, text_store):
+    response = client.get(f"{TEXTS}/0x{'ab' * 32}")
+    assert response.status_code == 404 and "no text is stored" in response.json()["detail"]
+
+
+def test_bulk_read_in_the_order_asked(client, text_store, signed_in, owner_a):
+    headers = signed_in(owner_a)
+    keys = [store(client, headers, value).json()["text_hash"] for value in ("第一", "第二", "第三")]
+    unknown = "0x" + "cd" * 32
+    asked = [keys[2], unknown, keys[0].upper().replace("0X", "0x"), keys[2]]
+    response = client.get(TEXTS, params={"hashes": ",".join(asked)})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert [item["text"] for item in answer["items"]] == ["第三", "第一"]  # duplicates once, any case
+    assert answer["missing"] == [unknown] and answer["altered"] == []
+    hundred = ",".join("0x" + f"{n:064x}" for n in range(100))
+    assert client.get(TEXTS, params={"hashes": hundred}).json()["missing"][99] == "0x" + f"{99:064x}"
+
+
+@pytest.mark.parametrize("hashes", ["", "0x12,0x34", ",".join(["0x" + "ab" * 32, "nope"]),
+                                    ",".join("0x" + f"{n:064x}" for n in range(101)), "," * 70])
+def test_a_bad_bulk_read_is_422_naming_hashes(client, text_store, hashes):
+    response = client.get(TEXTS, params={"hashes": hashes})
+    assert response.status_code == 422, response.text[:300]
+    assert "hashes" in error_fields(response)
+    assert client.get(TEXTS).status_code == 422
+
+
+def test_a_text_altered_in_the_database_is_not_served(client, text_store, signed_in, owner_a):
+    key = store(client, signed_in(owner_a), SUGGESTION).json()["text_hash"]
+    with text_store.engine.begin() as conn:
+        conn.execute(update(public_texts).where(public_texts.c.text_hash == key).values(text="建议拆掉快递柜。"))
+    response = client.get(f"{TEXTS}/{key}")
+    assert response.status_code == 409 and "does not match its hash" in response.json()["detail"]
+    answer = client.get(TEXTS, params={"hashes": key}).json()
+    assert answer == {"items": [], "missing": [], "altered": [key]}
+
+
+def test_writes_are_rate_limited_per_wallet_and_per_client(client, vault_app, vault_settings, clock, signed_in,
+                                                           owner_a, owner_b, owner_c):
+    minute = FakeMinute()
+    limited = vault_settings.model_copy(update={"texts_writes_per_minute": 3,
+                                                "texts_writes_per_minute_per_client": 5})
+    vault_app.state.texts = TextStore(limited, clock=clock, limit_clock=minute)
+    try:
+        a, b = signed_in(owner_a), signed_in(owner_b)
+        for n in range(3):
+            assert store(client, a, f"text {n}").status_code == 201
+        refused = store(client, a, "text 3")
+        assert refused.status_code == 429 and "by you" in refused.json()["detail"]
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        # Another wallet from the same client still writes, up to the client's limit (the refused write counted).
+        assert store(client, b, "text b").status_code == 201
+        assert store(client, b, "text b 2").status_code == 429
+        assert "from this client" in store(client, signed_in(owner_c), "text c").json()["detail"]
+        assert client.get(f"{TEXTS}/{sha256_key('text 3')}").status_code == 404  # refused means not stored
+        minute.now += 60
+        assert store(client, a, "text 3").status_code == 201
+    finally:
+        vault_app.state.texts.close()
+
+
+def test_the_table_is_in_the_vault_database_under_its_history(text_store, vault_settings):
+    tables = inspect(text_store.engine).get_table_names()
+    assert "public_texts" in tables and "vault_profile_fields" in tables
+    with text_store.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM vault_alembic_version")).scalar() == "v0002_public_texts"
+    # Not the index's database, which is dropped and rebuilt from the chain.
+    assert vault_settings.vault_database_url != vault_settings.database_url
