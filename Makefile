@@ -36,7 +36,7 @@ stop:
 	@scripts/demo.sh stop
 
 test: install
-	ape test --network ethereum:local:foundry $(PYTEST_ARGS)
+	ape test --network ethereum:local:foundry --durations=25 $(PYTEST_ARGS)
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
