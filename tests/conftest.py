@@ -28,6 +28,19 @@ DAY = 86400
 CHANGE_DELAY = 3 * DAY
 
 
+def pytest_collection_finish(session):
+    """Refuse a fixture name defined with two scopes anywhere in the session. Ape keys its
+    chain isolation by fixture name: a function-scoped `stack` in one folder taken for the
+    module-scoped `stack` of another was never reverted, and the next test failed with
+    "registry: label already registered" only when both folders ran together."""
+    scopes: dict[str, set[str]] = {}
+    for name, definitions in session._fixturemanager._arg2fixturedefs.items():
+        scopes[name] = {definition.scope for definition in definitions}
+    clashes = {name: sorted(found) for name, found in scopes.items() if len(found) > 1}
+    if clashes:
+        raise pytest.UsageError(f"fixtures defined with more than one scope (rename one): {clashes}")
+
+
 @pytest.fixture(scope="session")
 def committee(accounts):
     return accounts[0]

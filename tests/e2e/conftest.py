@@ -73,7 +73,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def stack(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider,
+def site(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider,
           developer, tmp_path_factory):
     """A full community with what the demo shows, indexed, behind a live backend (API, pages,
     relayer, and the vault with its own database and Sign-In with Ethereum bound to this server)."""
@@ -157,20 +157,20 @@ def stack(project, chain, accounts, committee, manager, owner_a, owner_b, owner_
 @pytest.fixture(autouse=True)
 def synced(request, chain):
     """Before each test: the index is on the chain Ape restored (no block of an earlier test)."""
-    if "stack" not in request.fixturenames:
+    if "site" not in request.fixturenames:
         yield
         return
-    stack = request.getfixturevalue("stack")
-    wait_indexed(stack, chain)
+    site = request.getfixturevalue("site")
+    wait_indexed(site, chain)
     yield
 
 
-def wait_indexed(stack, chain, timeout: float = 20.0) -> None:
+def wait_indexed(site, chain, timeout: float = 20.0) -> None:
     """Until the indexer's checkpoint is the node's head block (same number, same hash)."""
     deadline = time.monotonic() + timeout
     while True:
         head = chain.blocks.head
-        number, block_hash = stack["indexer"].checkpoint()
+        number, block_hash = site["indexer"].checkpoint()
         if number == head.number and block_hash == "0x" + bytes(head.hash).hex():
             return
         assert time.monotonic() < deadline, f"index at {number}, chain at {head.number}"
@@ -178,7 +178,7 @@ def wait_indexed(stack, chain, timeout: float = 20.0) -> None:
 
 
 @pytest.fixture
-def open_page(browser, stack, chain):
+def open_page(browser, site, chain):
     """Factory: a fresh browser context whose wallet is `account`; returns the page at `path`."""
     contexts = []
 
@@ -194,7 +194,7 @@ def open_page(browser, stack, chain):
         problems = []
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.problems = problems
-        page.goto(f"{stack['url']}/{path}")
+        page.goto(f"{site['url']}/{path}")
         page.wait_for_selector("body[data-ready=true]")
         page.wait_for_selector("#view[aria-busy=false]")
         return page
@@ -215,5 +215,5 @@ def clear_screenshots() -> None:
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
 
 
-def fetch_json(stack, path: str, **params):
-    return httpx.get(f"{stack['url']}{path}", params=params, timeout=10).json()
+def fetch_json(site, path: str, **params):
+    return httpx.get(f"{site['url']}{path}", params=params, timeout=10).json()

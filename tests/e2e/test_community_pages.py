@@ -29,9 +29,9 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
 
 
 @pytest.fixture(scope="module")
-def life(stack, chain, committee, manager, owner_a, owner_b, owner_c, tenant, provider):
+def life(site, chain, committee, manager, owner_a, owner_b, owner_c, tenant, provider):
     """What the demo shows on these pages (backend/chain/demo_activity.py), on the test chain."""
-    contracts = stack["contracts"]
+    contracts = site["contracts"]
     works = demo_activity.culture_gallery(contracts["CultureWorks"], committee, [owner_a, owner_b, owner_c],
                                           [(owner_b, 0), (owner_a, 1), (owner_c, 1)])
     activities = demo_activity.activity_calendar(
@@ -78,33 +78,33 @@ def a_file(name: str, content: bytes) -> dict:
     return {"name": name, "mimeType": "application/octet-stream", "buffer": content}
 
 
-def vault_token(stack, account) -> str:
+def vault_token(site, account) -> str:
     """Sign in to the vault as a wallet would (EIP-4361, personal_sign); the Bearer token."""
-    offer = httpx.post(f"{stack['url']}/api/v1/vault/siwe/nonce", json={"address": account.address}, timeout=10).json()
+    offer = httpx.post(f"{site['url']}/api/v1/vault/siwe/nonce", json={"address": account.address}, timeout=10).json()
     signature = Account.sign_message(encode_defunct(text=offer["message"]), account.private_key).signature.to_0x_hex()
-    answer = httpx.post(f"{stack['url']}/api/v1/vault/siwe/login",
+    answer = httpx.post(f"{site['url']}/api/v1/vault/siwe/login",
                         json={"message": offer["message"], "signature": signature}, timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()["token"]
 
 
-def text_of(stack, text_hash: str) -> str:
+def text_of(site, text_hash: str) -> str:
     """The public text stored under a hash (anyone reads it, no session)."""
-    answer = httpx.get(f"{stack['url']}/api/v1/texts/{text_hash}", timeout=10)
+    answer = httpx.get(f"{site['url']}/api/v1/texts/{text_hash}", timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()["text"]
 
 
-def vault(stack, method: str, path: str, token: str, **kwargs) -> httpx.Response:
-    return httpx.request(method, f"{stack['url']}/api/v1/vault{path}", headers={"Authorization": f"Bearer {token}"},
+def vault(site, method: str, path: str, token: str, **kwargs) -> httpx.Response:
+    return httpx.request(method, f"{site['url']}/api/v1/vault{path}", headers={"Authorization": f"Bearer {token}"},
                          timeout=30, **kwargs)
 
 
 # ---------------------------------------------------------------- culture
 
 
-def test_mint_a_work_from_a_file_and_verify_files(open_page, stack, life, owner_a, owner_c):
-    culture = stack["contracts"]["CultureWorks"]
+def test_mint_a_work_from_a_file_and_verify_files(open_page, site, life, owner_a, owner_c):
+    culture = site["contracts"]["CultureWorks"]
     content = b"\x89PNG owner_a's watercolour of the pond, painted on the spot\n" * 50
     expected = sha256_hex(content)
     page = open_page(owner_a, "#/culture")
@@ -148,8 +148,8 @@ def test_mint_a_work_from_a_file_and_verify_files(open_page, stack, life, owner_
     assert page.problems == []
 
 
-def test_like_a_work_rewards_its_creator(open_page, stack, life, owner_a, owner_c):
-    points = stack["community"].points
+def test_like_a_work_rewards_its_creator(open_page, site, life, owner_a, owner_c):
+    points = site["community"].points
     work_id = "0x" + life["works"][0].hex()  # owner_a's, liked by owner_b's household
     before = points.balanceOf(owner_a)
     page = open_page(owner_c, "#/culture")
@@ -173,8 +173,8 @@ def test_like_a_work_rewards_its_creator(open_page, stack, life, owner_a, owner_
 # ---------------------------------------------------------------- activities
 
 
-def test_sign_up_check_in_with_a_code_and_give_feedback(open_page, stack, life, owner_a, manager):
-    activities = stack["contracts"]["CommunityActivities"]
+def test_sign_up_check_in_with_a_code_and_give_feedback(open_page, site, life, owner_a, manager):
+    activities = site["contracts"]["CommunityActivities"]
     soon, past = life["activities"].soon, life["activities"].past
     page = open_page(owner_a, "#/activities")
     card = page.locator(f'[data-testid=activity][data-activity="{soon}"]')
@@ -225,7 +225,7 @@ def test_sign_up_check_in_with_a_code_and_give_feedback(open_page, stack, life, 
     expect(card.get_by_test_id("feedback-form")).to_have_count(0)
     signed, attended, gave, score = activities.seat(past, owner_a)
     assert attended and gave and score == 4
-    page.goto(f"{stack['url']}/#/activities/{past}")
+    page.goto(f"{site['url']}/#/activities/{past}")
     settled(page)
     expect(page.get_by_test_id("feedback-list")).to_contain_text("讲解很清楚。", timeout=TIMEOUT)
     # The text is public: the organiser's browser reads it from the store by the hash on chain.
@@ -239,8 +239,8 @@ def test_sign_up_check_in_with_a_code_and_give_feedback(open_page, stack, life, 
 # ---------------------------------------------------------------- services
 
 
-def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, owner_a, provider):
-    market, token = stack["contracts"]["ServiceMarket"], stack["contracts"]["SettlementToken"]
+def test_service_request_from_escrow_to_rating(open_page, site, life, chain, owner_a, provider):
+    market, token = site["contracts"]["ServiceMarket"], site["contracts"]["SettlementToken"]
     held_before = token.balanceOf(market)
     paid_before = token.balanceOf(provider)
     page = open_page(owner_a, "#/services")
@@ -263,10 +263,10 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, ow
     calls = page.evaluate("window.__walletLog")
     assert calls.count("eth_sendTransaction") == 2 and calls.index("personal_sign") < calls.index("eth_sendTransaction")
     # The chain has the hash of exactly the text the store serves (the contract keeps it in its event only).
-    community = stack["community"].registry.address.lower()
-    on_chain = fetch_json(stack, f"/api/v1/communities/{community}/services/requests/{request_id}")["description_hash"]
+    community = site["community"].registry.address.lower()
+    on_chain = fetch_json(site, f"/api/v1/communities/{community}/services/requests/{request_id}")["description_hash"]
     assert on_chain == sha256_hex(description.encode())
-    assert text_of(stack, on_chain) == description
+    assert text_of(site, on_chain) == description
     recommended = page.get_by_test_id("recommendation").first
     expect(recommended).to_have_attribute("data-provider", provider.address.lower())
     expect(recommended.get_by_test_id("component")).to_have_count(5)
@@ -291,7 +291,7 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, ow
     page.get_by_test_id("accept").click()
     done(page, "failed", says="报价已经变了，请刷新后再确认。")
     assert market.request(request_id).status == 1  # still open
-    wait_indexed(stack, chain)
+    wait_indexed(site, chain)
 
     # The resident accepts what stands now: ¥30 comes back, ¥120 stays in escrow.
     reopen(page)
@@ -332,13 +332,13 @@ def test_service_request_from_escrow_to_rating(open_page, stack, life, chain, ow
 # ---------------------------------------------------------------- suggestions
 
 
-def test_a_suggestion_and_its_answer_are_public(open_page, stack, life, chain, owner_a, owner_b, owner_c, committee):
-    box = stack["contracts"]["SuggestionBox"]
+def test_a_suggestion_and_its_answer_are_public(open_page, site, life, chain, owner_a, owner_b, owner_c, committee):
+    box = site["contracts"]["SuggestionBox"]
     text = "建议在南门加装一个快递柜。"
     # A suggestion sent on chain without storing its text (as a script could).
     box.submit(8, sha256("只在链上的一条建议".encode()).digest(), sender=owner_c)
     unstored = box.suggestion_count()
-    wait_indexed(stack, chain)
+    wait_indexed(site, chain)
     page = open_page(owner_a, "#/suggestions")
     form = page.get_by_test_id("submit-suggestion")
     expect(form.get_by_test_id("public-note")).to_contain_text("公开保存")
@@ -360,7 +360,7 @@ def test_a_suggestion_and_its_answer_are_public(open_page, stack, life, chain, o
     expect(mine.get_by_test_id("text")).to_have_text(text)
     # Only the hash is on chain; the store serves the text under it.
     on_chain = "0x" + bytes(box.suggestion(suggestion_id).text_hash).hex()
-    assert on_chain == sha256_hex(text.encode()) and text_of(stack, on_chain) == text
+    assert on_chain == sha256_hex(text.encode()) and text_of(site, on_chain) == text
 
     # A neighbour's browser shows it, read from the store.
     neighbour = open_page(owner_b, "#/suggestions")
@@ -379,7 +379,7 @@ def test_a_suggestion_and_its_answer_are_public(open_page, stack, life, chain, o
     form.get_by_test_id("answer-submit").click()
     done(desk)
     assert "0x" + bytes(box.suggestion(suggestion_id).response_hash).hex() == sha256_hex(answer.encode())
-    wait_indexed(stack, chain)
+    wait_indexed(site, chain)
 
     reopen(neighbour)
     theirs = neighbour.locator(f'[data-testid=all-suggestions] [data-suggestion="{suggestion_id}"]')
@@ -391,7 +391,7 @@ def test_a_suggestion_and_its_answer_are_public(open_page, stack, life, chain, o
     expect(mine.get_by_test_id("response-text")).to_have_text(answer)
 
     # The history shows the answer's text, and a pasted text is still checked against the hashes.
-    neighbour.goto(f"{stack['url']}/#/suggestions/{suggestion_id}")
+    neighbour.goto(f"{site['url']}/#/suggestions/{suggestion_id}")
     settled(neighbour)
     expect(neighbour.get_by_test_id("answer-text")).to_have_text(answer, timeout=TIMEOUT)
     neighbour.get_by_test_id("verify-input").fill(answer)
@@ -403,8 +403,8 @@ def test_a_suggestion_and_its_answer_are_public(open_page, stack, life, chain, o
 # ---------------------------------------------------------------- my data
 
 
-def test_sign_in_with_ethereum_and_save_profile_fields(open_page, stack, owner_a):
-    community = stack["community"].registry.address.lower()
+def test_sign_in_with_ethereum_and_save_profile_fields(open_page, site, owner_a):
+    community = site["community"].registry.address.lower()
     page = open_page(owner_a, "#/mydata")
     expect(page.get_by_test_id("profile")).to_have_count(0)
     page.get_by_test_id("siwe-sign-in").click()
@@ -424,21 +424,21 @@ def test_sign_in_with_ethereum_and_save_profile_fields(open_page, stack, owner_a
     reopen(page)  # the session lasts the tab; the fields come back from the vault
     expect(page.get_by_test_id("field-name")).to_have_value("王小明", timeout=TIMEOUT)
     expect(page.get_by_test_id("field-phone")).to_have_value("138 0013 8000")
-    token = vault_token(stack, owner_a)
-    stored = vault(stack, "GET", f"/communities/{community}/profile", token).json()["fields"]
+    token = vault_token(site, owner_a)
+    stored = vault(site, "GET", f"/communities/{community}/profile", token).json()["fields"]
     assert stored == {"name": "王小明", "phone": "138 0013 8000", "vehicle_plate": "沪A·12345"}
     # Without the session nothing is served.
-    assert httpx.get(f"{stack['url']}/api/v1/vault/communities/{community}/profile", timeout=10).status_code == 401
+    assert httpx.get(f"{site['url']}/api/v1/vault/communities/{community}/profile", timeout=10).status_code == 401
 
 
-def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, stack, chain, owner_c, provider):
+def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, site, chain, owner_c, provider):
     # owner_c: the vault keeps its records across tests (the chain is reverted, the vault is not),
     # and owner_a's are the demo script's (below).
-    consent = stack["contracts"]["DataConsent"]
-    community = stack["community"].registry.address.lower()
+    consent = site["contracts"]["DataConsent"]
+    community = site["community"].registry.address.lower()
     contact = keccak(text="contact")
-    token = vault_token(stack, owner_c)
-    assert vault(stack, "PUT", f"/communities/{community}/profile", token,
+    token = vault_token(site, owner_c)
+    assert vault(site, "PUT", f"/communities/{community}/profile", token,
                  json={"name": "王小明", "phone": "13800138000"}).status_code == 200
     page = open_page(owner_c, "#/mydata")
     form = page.get_by_test_id("grant-form")
@@ -454,11 +454,11 @@ def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, stack, ch
 
     # The provider reads the contact details through the vault, which logs the read on chain first.
     purpose = "上门维修前电话联系业主"
-    read = vault(stack, "POST", f"/communities/{community}/residents/{owner_c.address.lower()}/reads",
-                 vault_token(stack, provider), json={"scope": "contact", "purpose": purpose})
+    read = vault(site, "POST", f"/communities/{community}/residents/{owner_c.address.lower()}/reads",
+                 vault_token(site, provider), json={"scope": "contact", "purpose": purpose})
     assert read.status_code == 200, read.text
     assert read.json()["fields"] == {"name": "王小明", "phone": "13800138000"}
-    wait_indexed(stack, chain)
+    wait_indexed(site, chain)
     reopen(page)
     access = page.locator(f'[data-testid=access][data-grantee="{provider.address.lower()}"]')
     expect(access).to_have_count(1, timeout=TIMEOUT)
@@ -480,19 +480,19 @@ def test_grant_the_provider_see_its_read_logged_then_revoke(open_page, stack, ch
     expect(row.get_by_test_id("grant-state")).to_have_text("已撤回", timeout=TIMEOUT)
     expect(row.get_by_test_id("revoke")).to_have_count(0)
     assert not consent.has_live_grant(owner_c, provider, contact)
-    refused = vault(stack, "POST", f"/communities/{community}/residents/{owner_c.address.lower()}/reads",
-                    vault_token(stack, provider), json={"scope": "contact", "purpose": purpose})
+    refused = vault(site, "POST", f"/communities/{community}/residents/{owner_c.address.lower()}/reads",
+                    vault_token(site, provider), json={"scope": "contact", "purpose": purpose})
     assert refused.status_code == 403
 
 
-def test_the_demo_seeds_the_vault_through_the_api(stack, chain, committee, manager, owner_a, owner_b, owner_c,
+def test_the_demo_seeds_the_vault_through_the_api(site, chain, committee, manager, owner_a, owner_b, owner_c,
                                                   provider):
     """scripts/seed_vault_demo.py, which `make demo` runs: anvil's accounts 0, 1, 2, 3, 4 and 7
     are the tests' committee, manager, owner_a, owner_b, owner_c and provider."""
     spec = importlib.util.spec_from_file_location("seed_vault_demo", ROOT / "scripts" / "seed_vault_demo.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    community = stack["community"].registry.address.lower()
+    community = site["community"].registry.address.lower()
     assert script.anvil_account(script.OWNER).address == owner_a.address
     writers = [script.anvil_account(i).address for i in (script.COMMITTEE, script.MANAGER, *script.OWNERS)]
     assert writers == [a.address for a in (committee, manager, owner_a, owner_b, owner_c)]
@@ -501,19 +501,19 @@ def test_the_demo_seeds_the_vault_through_the_api(stack, chain, committee, manag
     texts = script.demo_texts()
     assert len(texts) == 15 and {kind for _, kind, _ in texts} == {"suggestion", "answer", "activity",
                                                                    "service_request", "feedback"}
-    assert script.seed_texts(stack["url"]) == "15 public texts stored (15 in the demo)"
-    assert script.seed_texts(stack["url"]) == "0 public texts stored (15 in the demo)"
+    assert script.seed_texts(site["url"]) == "15 public texts stored (15 in the demo)"
+    assert script.seed_texts(site["url"]) == "0 public texts stored (15 in the demo)"
     for who, kind, text in texts:
-        stored = httpx.get(f"{stack['url']}/api/v1/texts/{sha256_hex(text.encode())}", timeout=10).json()
+        stored = httpx.get(f"{site['url']}/api/v1/texts/{sha256_hex(text.encode())}", timeout=10).json()
         assert (stored["text"], stored["kind"], stored["stored_by"]) == (
             text, kind, script.anvil_account(who).address.lower())
     with pytest.raises(RuntimeError, match="403"):  # no grant yet: nothing read, nothing logged
-        script.seed(stack["url"], community)
-    demo_activity.consent_grant(stack["contracts"]["DataConsent"], owner_a, provider, chain)
-    assert "logged on chain" in script.seed(stack["url"], community)
-    assert script.seed(stack["url"], community) == "already seeded"
-    wait_indexed(stack, chain)
-    accesses = httpx.get(f"{stack['url']}/api/v1/communities/{community}/consent/residents/{owner_a.address}/accesses",
+        script.seed(site["url"], community)
+    demo_activity.consent_grant(site["contracts"]["DataConsent"], owner_a, provider, chain)
+    assert "logged on chain" in script.seed(site["url"], community)
+    assert script.seed(site["url"], community) == "already seeded"
+    wait_indexed(site, chain)
+    accesses = httpx.get(f"{site['url']}/api/v1/communities/{community}/consent/residents/{owner_a.address}/accesses",
                          timeout=10).json()["items"]
     assert [(a["grantee"], a["purpose_hash"]) for a in accesses] == [
         (provider.address.lower(), "0x" + keccak(text=script.PURPOSE).hex())]
@@ -522,7 +522,7 @@ def test_the_demo_seeds_the_vault_through_the_api(stack, chain, committee, manag
 # ---------------------------------------------------------------- screenshots
 
 
-def test_screenshots_of_the_community_pages(open_page, stack, life, owner_b):
+def test_screenshots_of_the_community_pages(open_page, site, life, owner_b):
     """Each page at 1280×800 and 390×844 (build/screenshots/); on a phone nothing is wider than the screen."""
     pages = {
         "culture": "#/culture", "work": f"#/culture/work/0x{life['works'][1].hex()}",

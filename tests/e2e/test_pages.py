@@ -43,8 +43,8 @@ def test_connect_shows_units_role_and_points(open_page, owner_a, merchant):
     expect(shop.get_by_test_id("my-units")).to_have_count(0)
 
 
-def test_pay_dues_with_one_permit_signature(open_page, stack, owner_a):
-    fees = stack["contracts"]["PropertyFees"]
+def test_pay_dues_with_one_permit_signature(open_page, site, owner_a):
+    fees = site["contracts"]["PropertyFees"]
     due = fees.statement(1).months_due
     assert due > 0
     page = open_page(owner_a, "#/home")
@@ -67,8 +67,8 @@ def test_pay_dues_with_one_permit_signature(open_page, stack, owner_a):
     expect(page.get_by_test_id("unit-2").get_by_test_id("months-due")).to_contain_text(str(due))
 
 
-def test_vote_directly_moves_the_tally(open_page, stack, owner_a):
-    assembly, proposal = stack["contracts"]["OwnersAssembly"], stack["proposal"]
+def test_vote_directly_moves_the_tally(open_page, site, owner_a):
+    assembly, proposal = site["contracts"]["OwnersAssembly"], site["proposal"]
     page = open_page(owner_a, f"#/assembly/{proposal.id}")
     bar = page.get_by_test_id("tally-area").first
     expect(bar).to_have_attribute("data-for", "0", timeout=TIMEOUT)
@@ -86,8 +86,8 @@ def test_vote_directly_moves_the_tally(open_page, stack, owner_a):
     assert width.startswith("41.")  # 20,950 of 51,000
 
 
-def test_signed_ballot_is_relayed_and_counted(open_page, stack, owner_b):
-    assembly, proposal = stack["contracts"]["OwnersAssembly"], stack["proposal"]
+def test_signed_ballot_is_relayed_and_counted(open_page, site, owner_b):
+    assembly, proposal = site["contracts"]["OwnersAssembly"], site["proposal"]
     page = open_page(owner_b, f"#/assembly/{proposal.id}")
     page.get_by_test_id("vote-signed").click()
     expect(done(page)).to_have_attribute("data-state", "confirmed")
@@ -101,8 +101,8 @@ def test_signed_ballot_is_relayed_and_counted(open_page, stack, owner_b):
     assert "eth_signTypedData_v4" in calls and "eth_sendTransaction" not in calls
 
 
-def test_delegate_then_revoke(open_page, stack, owner_a, tenant):
-    assembly, proposal = stack["contracts"]["OwnersAssembly"], stack["proposal"]
+def test_delegate_then_revoke(open_page, site, owner_a, tenant):
+    assembly, proposal = site["contracts"]["OwnersAssembly"], site["proposal"]
     page = open_page(owner_a, f"#/assembly/{proposal.id}")
     form = page.get_by_test_id("delegation")
     form.locator("input[name=delegate]").fill(tenant.address)
@@ -118,8 +118,8 @@ def test_delegate_then_revoke(open_page, stack, owner_a, tenant):
     assert assembly.delegate_of(owner_a.address, proposal.id) == "0x" + "0" * 40
 
 
-def test_refused_transaction_shows_the_reason_in_words(open_page, stack, owner_a):
-    page = open_page(owner_a, f"#/assembly/{stack['proposal'].id}")
+def test_refused_transaction_shows_the_reason_in_words(open_page, site, owner_a):
+    page = open_page(owner_a, f"#/assembly/{site['proposal'].id}")
     form = page.get_by_test_id("delegation")
     form.locator("input[name=delegate]").fill(owner_a.address)  # to oneself: the contract refuses
     form.get_by_test_id("delegate").click()
@@ -128,8 +128,8 @@ def test_refused_transaction_shows_the_reason_in_words(open_page, stack, owner_a
     expect(toast).to_contain_text("受托人地址无效")
 
 
-def test_pay_a_merchant_with_points(open_page, stack, owner_a, merchant):
-    points = stack["community"].points
+def test_pay_a_merchant_with_points(open_page, site, owner_a, merchant):
+    points = site["community"].points
     page = open_page(owner_a, "#/points")
     expect(page.get_by_test_id("points-balance")).to_have_text("100", timeout=TIMEOUT)
     form = page.get_by_test_id("pay-merchant")
@@ -143,14 +143,14 @@ def test_pay_a_merchant_with_points(open_page, stack, owner_a, merchant):
     assert points.balanceOf(owner_a) == 70
 
 
-def test_treasury_shows_expense_invoice_and_csv(open_page, stack):
+def test_treasury_shows_expense_invoice_and_csv(open_page, site):
     page = open_page(None, "#/treasury")
-    invoice = "0x" + bytes(stack["invoice"]).hex()
+    invoice = "0x" + bytes(site["invoice"]).hex()
     expect(page.get_by_test_id("invoice-hash").first).to_have_attribute("title", invoice, timeout=TIMEOUT)
     expect(page.get_by_test_id("budgets")).to_contain_text("保洁")
     assert page.get_by_test_id("chart-monthly").evaluate("c => c.width") > 0
     href = page.get_by_test_id("csv").get_attribute("href")
-    csv = httpx.get(stack["url"] + href, timeout=10).text
+    csv = httpx.get(site["url"] + href, timeout=10).text
     assert invoice in csv
 
 
@@ -165,10 +165,10 @@ def test_language_switch_is_remembered(open_page, owner_a):
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
-def test_screenshots_of_every_page(open_page, stack, owner_a):
+def test_screenshots_of_every_page(open_page, site, owner_a):
     """Each page at 1280×800 and 390×844 (build/screenshots/); on a phone nothing is wider than the screen."""
     pages = {"connect": "#/connect", "home": "#/home", "treasury": "#/treasury", "assembly": "#/assembly",
-             "proposal": f"#/assembly/{stack['proposal'].id}", "points": "#/points"}
+             "proposal": f"#/assembly/{site['proposal'].id}", "points": "#/points"}
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         for name, path in pages.items():
             page = open_page(owner_a, path, viewport=viewport)
