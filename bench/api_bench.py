@@ -140,7 +140,7 @@ def main() -> None:
             table.add_column(column)
         with tempfile.TemporaryDirectory() as tmp:
             for kind in kinds:
-                _, _, _, url = ib.backfill(kind, manifest, rpc_url, Path(tmp))
+                _, _, _, url, _ = ib.backfill(kind, manifest, rpc_url, Path(tmp))
                 results = serve_and_measure(url, rpc_url, manifest["community"].lower(), holders)
                 for endpoint, samples in sorted(results.items()):
                     if endpoint == "errors":

@@ -48,6 +48,12 @@ class CommunityContext:
     record: CommunityRecord
     indexed_block: int
     finalized_block: int
+    written_at: float = 0.0
+
+    def version(self) -> tuple[int, int, float]:
+        """Changes whenever what the index holds may have: every write of the checkpoint (new
+        blocks, a reorg's rollback, a re-index) moves its time, in the rows' own transaction."""
+        return (self.indexed_block, self.finalized_block, self.written_at)
 
     def position(self) -> dict[str, int]:
         return {"indexed_block": self.indexed_block, "finalized_block": self.finalized_block}
@@ -66,12 +72,13 @@ def community_context(session: Session, community: str, records: dict | None = N
         session.expunge(record)
         records[cache_key] = record
     checkpoint = session.execute(
-        select(Checkpoint.block_number, Checkpoint.finalized_block).where(
+        select(Checkpoint.block_number, Checkpoint.finalized_block, Checkpoint.updated_at).where(
             Checkpoint.community == key, Checkpoint.chain_id == record.chain_id
         )
     ).first()
-    indexed, finalized = (checkpoint[0], checkpoint[1]) if checkpoint else (record.deploy_block - 1, 0)
-    return CommunityContext(key, record, indexed, finalized)
+    if checkpoint is None:
+        return CommunityContext(key, record, record.deploy_block - 1, 0)
+    return CommunityContext(key, record, checkpoint[0], checkpoint[1], checkpoint[2])
 
 
 def get_community(request: Request, session: SessionDep, community: AddressPath) -> CommunityContext:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from fastapi import HTTPException, Response
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, union_all
 from sqlalchemy.orm import Session
 
 from backend.api.deps import CommunityContext, after_position, make_cursor, parse_cursor, position_order
@@ -29,8 +29,14 @@ def event_page(
     order: str,
     limit: int,
     to_item: Callable[[Any], Any],
+    alternatives: Sequence[Sequence[Any]] = (),
 ) -> dict[str, Any]:
-    """One page of `table`'s rows of the community, oldest first (or newest with desc)."""
+    """One page of `table`'s rows of the community, oldest first (or newest with desc).
+
+    `alternatives` are disjoint sets of conditions, any one of which selects a row (a holder
+    as sender, or as receiver and not sender): each becomes its own index-ordered, limited
+    subquery and the page is merged from them, where a single `OR` would make the database
+    walk the whole community's position index looking for the few rows that match."""
     query = select(table).where(table.c.community == ctx.community, *filters)
     if from_block is not None:
         query = query.where(table.c.block_number >= from_block)
@@ -39,6 +45,12 @@ def event_page(
     condition = after_position(table, parse_cursor(cursor), order)
     if condition is not None:
         query = query.where(condition)
+    if alternatives:
+        parts = [query.where(*conditions).order_by(*position_order(table, order)).limit(limit + 1).subquery()
+                 for conditions in alternatives]
+        merged = union_all(*(select(part) for part in parts)).subquery()
+        query = select(merged)
+        table = merged
     rows = session.execute(query.order_by(*position_order(table, order)).limit(limit + 1)).mappings().all()
     more = len(rows) > limit
     rows = rows[:limit]

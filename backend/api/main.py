@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.metrics_registry = CollectorRegistry()
     app.state.community_records = {}
+    app.state.summary_cache = {}  # community -> (index version, summary); see routes/community.py
     for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router,
                    culture.router, activities.router, promotions.router, services.router, suggestions.router,
                    consent.router):

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # Events per database transaction during backfill: the range shrinks to stay near it.
     target_events_per_batch: int = Field(default=20_000, ge=100, le=1_000_000)
     poll_interval_s: float = Field(default=0.25, gt=0, le=60)
+    # After catching up with at least this many events written since the last time,
+    # refresh PostgreSQL's planner statistics (ANALYZE) instead of leaving a freshly
+    # backfilled database to autovacuum's schedule; 0 turns it off.
+    analyze_after_events: int = Field(default=50_000, ge=0)
     # Fault injection for the crash tests: "after_rows" kills the process between the
     # rows and the checkpoint of a batch (inside the transaction). Never set in production.
     fault_point: Literal["", "after_rows"] = ""

@@ -213,6 +213,7 @@ class Indexer:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="linli-prefetch")
         self._prefetch: tuple[int, str | None, Future] | None = None
         self._status_written: tuple[bool, bool, str | None] | None = None
+        self._events_since_analyze = 0
 
     # ------------------------------------------------------------------ setup and state
 
@@ -304,6 +305,7 @@ class Indexer:
             self._prefetch = (to_block + 1, headers[to_block]["hash"],
                               self._pool.submit(self._fetch, to_block + 1, headers[to_block]["hash"], head))
         events = self._write_batch(cursor, from_block, to_block, head, headers, decoded)
+        self._events_since_analyze += events
         self._adapt_range(len(logs))
         stats = BatchStats(from_block, to_block, events, head)
         if self.on_batch is not None:
@@ -540,10 +542,26 @@ class Indexer:
         while True:
             stats = self.step()
             if stats is None:
+                self._caught_up()
                 return events
             events += stats.events
             if to_block is not None and stats.to_block >= to_block:
                 return events
+
+    def _caught_up(self) -> None:
+        """At the head after a large backfill: give PostgreSQL's planner the tables' new
+        statistics now. Until autovacuum gets to them it plans over the sizes it saw when
+        they were empty, and the read API's first minutes pay for it."""
+        threshold = self.settings.analyze_after_events
+        if not threshold or self._events_since_analyze < threshold:
+            return
+        self._events_since_analyze = 0
+        if self.engine.dialect.name != "postgresql":
+            return
+        started = time.perf_counter()
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+        log.info("planner statistics refreshed after the backfill (ANALYZE, %.1fs)", time.perf_counter() - started)
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Follow the chain until `stop` is set. A dead node is reported and waited for;
@@ -556,6 +574,7 @@ class Indexer:
                 self.record_status(reachable=True)
                 wait = self.settings.poll_interval_s
                 if stats is None:
+                    self._caught_up()
                     stop.wait(wait)
             except RpcUnavailable as exc:
                 log.warning("node unreachable: %s; retrying in %.1fs", exc, wait)

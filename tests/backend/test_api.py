@@ -106,6 +106,48 @@ def test_points_movements_paginate_without_gap_or_duplicate(api, points, owner_a
         b["holder"]: points.balanceOf(b["holder"]) for b in balances}
 
 
+def test_a_holders_movements_page_through_both_sides_once(api, points, committee, owner_a):
+    """A holder's movements come from two index walks (as sender, as receiver) merged into
+    one page: every page boundary, both orders, and a transfer to oneself counted once."""
+    client, base, indexer = api
+    points.set_free_transfer(True, sender=committee)
+    points.transfer(owner_a, 7, sender=owner_a)
+    indexer.sync()
+    me = owner_a.address.lower()
+    everything = client.get(f"{base}/points/movements", params={"limit": 500}).json()["items"]
+    expected = [m for m in everything if me in (m["sender"], m["receiver"])]
+    assert sum(m["sender"] == m["receiver"] == me for m in expected) == 1
+    assert {m["sender"] == me for m in expected} == {True, False}
+    for limit in (1, 2, 500):
+        oldest_first, _ = walk(client, f"{base}/points/movements", holder=me, limit=limit)
+        assert oldest_first == expected, limit
+        newest_first, _ = walk(client, f"{base}/points/movements", holder=me, limit=limit, order="desc")
+        assert newest_first == list(reversed(expected)), limit
+    middle = expected[len(expected) // 2]
+    window, _ = walk(client, f"{base}/points/movements", holder=me, limit=1,
+                     from_block=middle["block_number"], to_block=middle["block_number"])
+    assert window == [m for m in expected if m["block_number"] == middle["block_number"]]
+    mints, _ = walk(client, f"{base}/points/movements", holder=me, kind="mint")
+    assert mints == [m for m in expected if m["sender"] == ZERO]
+
+
+def test_summary_follows_the_index(api, points, committee, owner_a):
+    """The summary is kept between requests for the index position it was built at; a new
+    indexed block, or a rollback and replay, gives a new one."""
+    client, base, indexer = api
+    before = client.get(base).json()
+    assert client.get(base).json() == before
+    points.mint(owner_a, 9, 1, sender=committee)
+    indexer.sync()
+    after = client.get(base).json()
+    assert after["points_supply"] == before["points_supply"] + 9 == points.totalSupply()
+    assert after["indexed_block"] > before["indexed_block"]
+    indexer.rollback_to(before["indexed_block"])
+    assert client.get(base).json()["points_supply"] == before["points_supply"]
+    indexer.sync()
+    assert client.get(base).json() == after
+
+
 def test_raw_events_filter_and_paginate(api):
     client, base, _ = api
     all_events, _ = walk(client, f"{base}/events", limit=7)

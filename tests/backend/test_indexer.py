@@ -58,6 +58,40 @@ def test_the_finalized_block_is_the_nodes(active, make_indexer, engine, settings
         assert conn.scalar(select(Checkpoint.finalized_block)) == head + 1 - settings.finality_depth
 
 
+def test_a_large_catch_up_refreshes_the_planners_statistics(active, make_indexer, engine, chain, points, committee,
+                                                           owner_a):
+    """On PostgreSQL a catch-up that wrote at least `analyze_after_events` events ends with
+    ANALYZE, so the read API is planned over the tables' real sizes, not autovacuum's last
+    look at them; below the threshold, and on SQLite, nothing extra runs."""
+    from sqlalchemy import text
+
+    indexer = make_indexer(manifest_dict(active, "local"), analyze_after_events=5)
+    postgres = engine.dialect.name == "postgresql"
+
+    def analyzed() -> int:
+        if not postgres:
+            return 0
+        with engine.connect() as conn:
+            return conn.scalar(text("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'points_movements'"))
+
+    def settle() -> None:
+        # The statistics collector reports a little after the fact.
+        if postgres:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+
+    before = analyzed()
+    written = indexer.sync()
+    assert written >= 5
+    settle()
+    assert analyzed() == before + (1 if postgres else 0)
+    assert indexer._events_since_analyze == 0
+    points.mint(owner_a, 1, 1, sender=committee)
+    assert 0 < indexer.sync() == indexer._events_since_analyze < 5
+    settle()
+    assert analyzed() == before + (1 if postgres else 0)  # under the threshold since
+
+
 def test_every_row_carries_its_community(active, make_indexer, engine, deploy_other, points, committee, owner_a):
     other = deploy_other()
     other.points.mint(owner_a, 9, 1, sender=committee)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 
 from backend.api.deps import CommunityDep, SessionDep, community_context
@@ -34,7 +34,19 @@ def list_communities(session: SessionDep):
 
 
 @router.get("/communities/{community}", response_model=CommunitySummaryOut, summary="One community at a glance")
-def community_summary(ctx: CommunityDep, session: SessionDep):
+def community_summary(request: Request, ctx: CommunityDep, session: SessionDep):
+    # A dozen counts and sums over the community's tables, the same for every dashboard
+    # until the index moves: kept per community for the index position it was built at.
+    cache = request.app.state.summary_cache
+    cached = cache.get(ctx.community)
+    if cached is not None and cached[0] == ctx.version():
+        return cached[1]
+    summary = _summary(ctx, session)
+    cache[ctx.community] = (ctx.version(), summary)
+    return summary
+
+
+def _summary(ctx, session) -> dict:
     c = ctx.community
     totals = session.execute(
         select(TotalsChange.area, TotalsChange.heads).where(TotalsChange.community == c)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from backend.api.deps import (
     ADDRESS_PATTERN,
@@ -82,9 +82,10 @@ def movements(ctx: CommunityDep, session: SessionDep, limit: LimitDep, holder: A
               cursor: CursorQuery = None, order: OrderQuery = "asc"):
     table = PointsMovement.__table__
     filters = []
+    alternatives = []
     if holder is not None:
         h = holder.lower()
-        filters.append(or_(table.c.sender == h, table.c.receiver == h))
+        alternatives = [[table.c.sender == h], [table.c.receiver == h, table.c.sender != h]]
     if kind == "mint":
         filters.append(table.c.sender == ZERO)
     elif kind == "redemption":
@@ -92,7 +93,7 @@ def movements(ctx: CommunityDep, session: SessionDep, limit: LimitDep, holder: A
     elif kind == "transfer":
         filters.extend([table.c.sender != ZERO, table.c.receiver != ZERO])
     return event_page(session, table, ctx, filters=filters, from_block=from_block, to_block=to_block,
-                      cursor=cursor, order=order, limit=limit, to_item=_movement)
+                      cursor=cursor, order=order, limit=limit, to_item=_movement, alternatives=alternatives)
 
 
 @router.get("/communities/{community}/points/mints", response_model=Page[MintOut],
