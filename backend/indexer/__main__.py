@@ -23,7 +23,7 @@ from backend.chain.deployment import ManifestError, read_manifest
 from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.db.migrate import upgrade
-from backend.indexer.core import BatchStats, DeepReorgError, Indexer, ManifestMismatch
+from backend.indexer.core import BatchStats, DeepReorgError, Indexer, ManifestMismatch, ValueTooLarge
 from backend.indexer.rpc import RpcClient, RpcUnavailable
 
 
@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     except DeepReorgError as exc:
         console.print(f"[bold red]HALTED: {exc}[/bold red]")
         return 3
+    except ValueTooLarge as exc:
+        console.print(f"[bold red]HALTED: {exc}[/bold red]")
+        return 4
     cursor, _ = indexer.checkpoint()
     console.print(f"indexed {indexer.community} to block {cursor}: {totals['events']:,} events this run")
     return 0

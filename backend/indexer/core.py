@@ -42,8 +42,17 @@ T = Base.metadata.tables
 EVENT_TABLES = tuple(sorted({spec.table for spec in specs_by_event().values()})) + ("raw_events",)
 
 
-class DeepReorgError(RuntimeError):
+class IndexerHalted(RuntimeError):
+    """The indexer cannot go on without serving wrong or partial data: it stops, says why
+    in /health, and waits for an operator."""
+
+
+class DeepReorgError(IndexerHalted):
     """A reorganisation replaced blocks the indexer treats as final: it stops."""
+
+
+class ValueTooLarge(IndexerHalted):
+    """An event carries a number beyond 64 bits and the database is SQLite: it stops."""
 
 
 class ManifestMismatch(RuntimeError):
@@ -304,7 +313,18 @@ class Indexer:
             # work at the same time. Used only if the checkpoint it assumes gets written.
             self._prefetch = (to_block + 1, headers[to_block]["hash"],
                               self._pool.submit(self._fetch, to_block + 1, headers[to_block]["hash"], head))
-        events = self._write_batch(cursor, from_block, to_block, head, headers, decoded)
+        try:
+            events = self._write_batch(cursor, from_block, to_block, head, headers, decoded)
+        except OverflowError as exc:
+            if self.engine.dialect.name == "postgresql":
+                raise
+            message = (
+                f"blocks {from_block}..{to_block} of community {self.community} hold a number beyond 64 bits, "
+                f"which SQLite cannot store ({exc}); nothing of that range was written. Index this community "
+                f"into PostgreSQL (LINLI_DATABASE_URL=postgresql+psycopg://...), whose columns hold any uint256."
+            )
+            self.record_status(reachable=True, halted=True, error=message)
+            raise ValueTooLarge(message) from exc
         self._events_since_analyze += events
         self._adapt_range(len(logs))
         stats = BatchStats(from_block, to_block, events, head)

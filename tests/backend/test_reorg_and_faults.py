@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.api.main import create_app
-from backend.chain.deployment import manifest_dict
+from backend.chain.deployment import manifest_dict, write_manifest
 from backend.core.db import make_engine
 from backend.db.migrate import upgrade
-from backend.db.models import IndexerStatus
-from backend.indexer.core import DeepReorgError, Indexer
+from backend.db.models import IndexerStatus, PointsMint, RawEvent
+from backend.indexer.core import DeepReorgError, Indexer, ValueTooLarge
 from backend.indexer.rpc import RpcClient
 from tests.backend.helpers import assert_waits_for_the_node, dump
 from tests.backend.nodeproxy import NodeProxy
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def fresh_index(tmp_path, manifest, settings, rpc_url):
@@ -79,6 +85,46 @@ def test_reorg_deeper_than_finality_halts_loudly(populated, make_indexer, engine
     health = TestClient(create_app(settings)).get("/health")
     assert health.status_code == 503
     assert health.json()["communities"][0]["halted"] is True
+
+
+def test_a_number_beyond_64_bits_is_exact_on_postgresql_and_halts_sqlite_loudly(
+        populated, make_indexer, engine, chain, points, committee, owner_a, settings, tmp_path):
+    """PostgreSQL's columns hold any uint256; SQLite's hold 64 bits. There the indexer stops
+    with a message naming the way out, writes nothing of the range and keeps its place."""
+    indexer = make_indexer(manifest_dict(populated, "local"))
+    indexer.sync()
+    before = indexer.checkpoint()
+    big = 2**64 + 5
+    points.mint(owner_a, big, 1, sender=committee)
+    client = TestClient(create_app(settings))
+    c = populated.registry.address.lower()
+    if engine.dialect.name == "postgresql":
+        indexer.sync()
+        assert client.get(f"/api/v1/communities/{c}/points/balances/{owner_a.address}").json()["balance"] \
+            == points.balanceOf(owner_a) >= big
+        mints = client.get(f"/api/v1/communities/{c}/points/mints", params={"reason": 1}).json()["items"]
+        assert [m["amount"] for m in mints] == [big]
+        return
+    with pytest.raises(ValueTooLarge, match="beyond 64 bits.*PostgreSQL"):
+        indexer.sync()
+    assert indexer.checkpoint() == before
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(PointsMint).where(PointsMint.block_number > before[0])) == 0
+        assert conn.scalar(select(func.count()).select_from(RawEvent).where(RawEvent.block_number > before[0])) == 0
+    health = client.get("/health")
+    assert health.status_code == 503
+    assert health.json()["communities"][0]["halted"] is True
+    assert "beyond 64 bits" in health.json()["communities"][0]["last_error"]
+    # The command an operator runs stops the same way, with its own exit code.
+    manifest_file = tmp_path / "manifest.json"
+    write_manifest(manifest_dict(populated, "local"), manifest_file)
+    run = subprocess.run([sys.executable, "-m", "backend.indexer", "--manifest", str(manifest_file), "--until-head",
+                          "--quiet"], env={**os.environ, "LINLI_DATABASE_URL": settings.database_url,
+                                           "LINLI_RPC_URL": settings.rpc_url},
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 4, run.stderr
+    assert "HALTED" in run.stderr and "PostgreSQL" in run.stderr
+    assert indexer.checkpoint() == before
 
 
 def test_dead_node_is_reported_and_waited_for(populated, make_indexer, engine, chain, rpc_url, settings):
