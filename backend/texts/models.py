@@ -16,9 +16,14 @@ public_texts = Table(
     metadata,
     # "0x" + 64 lower-case hex digits: what the contracts hold as bytes32.
     Column("text_hash", String(66), primary_key=True),
-    Column("text", Text, nullable=False),
+    # NULL once removed (v0003): the row stays as the record that it was, and by whom.
+    Column("text", Text, nullable=True),
     # What the first writer said it is for (suggestion, answer, …); advisory only.
     Column("kind", String(24), nullable=True),
     Column("stored_by", String(42), nullable=False),
     Column("stored_at", BigInteger, nullable=False),
+    Column("removed_at", BigInteger, nullable=True),
+    Column("removed_by", String(42), nullable=True),
+    # "author" (the wallet that stored it) or "committee" (the owners' committee).
+    Column("removed_as", String(12), nullable=True),
 )

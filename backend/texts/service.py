@@ -8,6 +8,11 @@ requests, disputes, feedback), or the owners' committee or the property manager
 without this check the community's store would be anyone's free disk. The check is
 the vault's own view of the chain (its `VaultChain`), one eth_call per question.
 
+Who may remove one: its author (the wallet that stored it), say a resident who wrote
+their phone number into a suggestion, or the owners' committee of a community this
+server serves (a text that breaks the community's rules or exposes someone). The chain
+keeps the hash; the store keeps a tombstone saying who removed the words and when.
+
 Refusals are typed so the routes answer a clear 4xx/503, never a 500.
 """
 
@@ -16,6 +21,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+
+from sqlalchemy import text as sql
 
 from backend.api.ratelimit import SlidingWindowLimit
 from backend.chain.deployment import role_id
@@ -39,6 +46,18 @@ class Altered(Exception):
 
 class WriteRefused(Exception):
     """Signed in, but not a wallet that writes this community's texts (403)."""
+
+
+class RemoveRefused(Exception):
+    """Signed in, but neither the text's author nor the committee (403)."""
+
+
+class Removed(Exception):
+    """The text under this hash was removed (410); `row` is its tombstone."""
+
+    def __init__(self, message: str, row: store.StoredText):
+        super().__init__(message)
+        self.row = row
 
 
 class TooManyWrites(Exception):
@@ -69,26 +88,32 @@ class TextStore:
             found = store.get_texts(conn, [key]).get(key)
         if found is None:
             raise NotStored(f"no text is stored under {key}")
+        if found.removed:
+            raise Removed(_removed_words(found), found)
         if not found.intact():
             log.error("public text %s does not match its hash: altered in the database", key)
             raise Altered(f"the text stored under {key} does not match its hash; it is not served")
         return found
 
-    def read_many(self, keys: list[str]) -> tuple[list[store.StoredText], list[str], list[str]]:
-        """(texts found, in the order asked; keys with no text; keys whose text fails its hash)."""
+    def read_many(self, keys: list[str]
+                  ) -> tuple[list[store.StoredText], list[str], list[str], list[store.StoredText]]:
+        """(texts found, in the order asked; keys with no text; keys whose text fails its
+        hash; tombstones of the removed ones)."""
         with self.engine.connect() as conn:
             found = store.get_texts(conn, keys)
-        texts, missing, altered = [], [], []
+        texts, missing, altered, removed = [], [], [], []
         for key in keys:
             row = found.get(key)
             if row is None:
                 missing.append(key)
+            elif row.removed:
+                removed.append(row)
             elif not row.intact():
                 log.error("public text %s does not match its hash: altered in the database", key)
                 altered.append(key)
             else:
                 texts.append(row)
-        return texts, missing, altered
+        return texts, missing, altered, removed
 
     def write(self, vault: Vault, text: str, kind: str | None, writer: str, client: str
               ) -> tuple[store.StoredText, bool]:
@@ -102,9 +127,49 @@ class TextStore:
                                "this server serves can store texts")
         with self.engine.begin() as conn:
             row, created = store.put_text(conn, text, kind, writer, int(self.clock()))
+        if row.removed:
+            raise Removed(_removed_words(row) + "; it cannot be stored again", row)
         if created:
             log.info("public text %s stored by %s (%s, %d characters)", row.text_hash, writer, kind, len(text))
         return row, created
+
+    def remove(self, vault: Vault, key: str, who: str) -> store.StoredText:
+        """Remove the words under `key` for a signed-in `who` (lower case): its author or the
+        committee. Removing a removed text again answers its tombstone."""
+        with self.engine.connect() as conn:
+            found = store.get_texts(conn, [key]).get(key)
+        if found is None:
+            raise NotStored(f"no text is stored under {key}")
+        if found.removed:
+            return found
+        if found.stored_by == who:
+            role = "author"
+        elif self.is_committee(vault, who):
+            role = "committee"
+        else:
+            raise RemoveRefused("only the text's author or the owners' committee can remove it")
+        with self.engine.begin() as conn:
+            row = store.remove_text(conn, key, who, role, int(self.clock()))
+        self._scrub()
+        log.warning("public text %s removed by %s (%s)", key, who, role)
+        return row
+
+    def _scrub(self) -> None:
+        """SQLite: the vault's connections overwrite freed bytes (secure_delete); fold the
+        write-ahead log, which still holds the old page, into the file and empty it."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            busy = conn.execute(sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+        if busy and busy[0]:
+            log.warning("the vault database's log could not be emptied now (a reader holds it); "
+                        "the next checkpoint will")
+
+    @staticmethod
+    def is_committee(vault: Vault, who: str) -> bool:
+        """The owners' committee of a community the vault serves (ChainUnavailable: 503)."""
+        committee = role_id("committee")
+        return any(vault.chain.has_role(contracts, who, committee) for contracts in vault.communities.values())
 
     @staticmethod
     def may_write(vault: Vault, writer: str) -> bool:
@@ -115,3 +180,8 @@ class TextStore:
             if any(vault.chain.has_role(contracts, writer, role) for role in WRITER_ROLES):
                 return True
         return False
+
+
+def _removed_words(row: store.StoredText) -> str:
+    by = "its author" if row.removed_as == "author" else "the owners' committee"
+    return f"the text under {row.text_hash} was removed by {by}"

@@ -4,8 +4,10 @@
 The key is exactly what the pages put on chain (hash.js sha256Text): "0x" + the
 SHA-256 of the text's UTF-8 bytes, the text taken as given (no trimming, no Unicode
 normalisation: one changed byte is another hash). A row is inserted once and never
-updated; reads check the text against its key again, so a row altered in the database
-is reported, not served as the original.
+updated, except to remove its words (`remove_text`): the row stays as a tombstone that
+says who removed it and when, and the hash cannot be stored again. Reads check the text
+against its key again, so a row altered in the database is reported, not served as the
+original.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.texts.models import public_texts
@@ -48,21 +50,31 @@ def refusal(text: str) -> str | None:
     return None
 
 
+REMOVERS = ("author", "committee")
+
+
 @dataclass(frozen=True)
 class StoredText:
     text_hash: str
-    text: str
+    text: str | None  # None once removed
     kind: str | None
     stored_by: str
     stored_at: int
+    removed_at: int | None = None
+    removed_by: str | None = None
+    removed_as: str | None = None  # one of REMOVERS
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
 
     def intact(self) -> bool:
-        return text_key(self.text) == self.text_hash
+        return self.text is not None and text_key(self.text) == self.text_hash
 
 
 def _row(mapping) -> StoredText:
     return StoredText(mapping["text_hash"], mapping["text"], mapping["kind"], mapping["stored_by"],
-                      mapping["stored_at"])
+                      mapping["stored_at"], mapping["removed_at"], mapping["removed_by"], mapping["removed_as"])
 
 
 def put_text(conn: Connection, text: str, kind: str | None, stored_by: str, now: int) -> tuple[StoredText, bool]:
@@ -89,3 +101,15 @@ def get_texts(conn: Connection, keys: list[str]) -> dict[str, StoredText]:
         return {}
     rows = conn.execute(select(public_texts).where(public_texts.c.text_hash.in_(keys))).mappings()
     return {row["text_hash"]: _row(row) for row in rows}
+
+
+def remove_text(conn: Connection, key: str, removed_by: str, removed_as: str, now: int) -> StoredText | None:
+    """Remove the words stored under `key`, keeping the row as a tombstone; the row after
+    (unchanged if it was removed already), or None when nothing is stored under `key`."""
+    if removed_as not in REMOVERS:
+        raise ValueError(f"removed_as must be one of {REMOVERS}")
+    texts = public_texts
+    conn.execute(update(texts).where(texts.c.text_hash == key, texts.c.removed_at.is_(None))
+                 .values(text=None, removed_at=now, removed_by=removed_by, removed_as=removed_as))
+    row = conn.execute(select(texts).where(texts.c.text_hash == key)).mappings().first()
+    return None if row is None else _row(row)

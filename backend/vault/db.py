@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from backend.core.db import make_engine, normalise_url
 
@@ -36,5 +36,16 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 
 def make_vault_engine(database_url: str) -> Engine:
-    return make_engine(database_url, pool_size=5)
+    engine = make_engine(database_url, pool_size=5)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _secure_delete(dbapi_connection, _record):
+            # What is deleted or overwritten here (a profile cleared, a public text removed)
+            # is overwritten with zeros in the file, not left in free pages.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA secure_delete=ON")
+            cursor.close()
+
+    return engine
 

@@ -400,6 +400,44 @@ def test_a_suggestion_and_its_answer_are_public(open_page, site, life, chain, ow
     assert page.problems == [] and neighbour.problems == [] and desk.problems == []
 
 
+def test_its_author_withdraws_a_suggestions_text(open_page, site, life, chain, owner_a, owner_b, committee):
+    """A resident typed a phone number into a suggestion: from its page they take the words
+    back out of the public store. Neighbours then read that it was withdrawn; the hash and
+    the suggestion stay on chain. A neighbour gets no such button; the committee gets its own."""
+    box = site["contracts"]["SuggestionBox"]
+    text = "三号楼电梯异响，请联系我 13912345678。"
+    page = open_page(owner_a, "#/suggestions")
+    form = page.get_by_test_id("submit-suggestion")
+    form.get_by_test_id("suggestion-text").fill(text)
+    form.get_by_test_id("submit").click()
+    done(page)
+    suggestion_id = box.suggestion_count()
+    key = "0x" + bytes(box.suggestion(suggestion_id).text_hash).hex()
+    assert text_of(site, key) == text
+    wait_indexed(site, chain)
+
+    neighbour = open_page(owner_b, f"#/suggestions/{suggestion_id}")
+    expect(neighbour.get_by_test_id("text")).to_have_text(text, timeout=TIMEOUT)
+    expect(neighbour.get_by_test_id("remove-text")).to_have_count(0)
+    desk = open_page(committee, f"#/suggestions/{suggestion_id}")
+    expect(desk.get_by_test_id("remove-text")).to_have_text("移除建议原文（业委会）", timeout=TIMEOUT)
+
+    page.goto(f"{site['url']}/#/suggestions/{suggestion_id}")
+    settled(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("remove-text").click()
+    done(page, says="已撤回")
+    expect(page.get_by_test_id("text")).to_have_text("原文已由作者撤回", timeout=TIMEOUT)
+    expect(page.get_by_test_id("remove-text")).to_have_count(0)
+    gone = httpx.get(f"{site['url']}/api/v1/texts/{key}", timeout=10)
+    assert gone.status_code == 410 and "removed by its author" in gone.json()["detail"]
+    assert "0x" + bytes(box.suggestion(suggestion_id).text_hash).hex() == key  # the chain keeps the hash
+
+    reopen(neighbour)
+    expect(neighbour.get_by_test_id("text")).to_have_text("原文已由作者撤回", timeout=TIMEOUT)
+    assert page.problems == [] and neighbour.problems == [] and desk.problems == []
+
+
 # ---------------------------------------------------------------- my data
 
 

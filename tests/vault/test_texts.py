@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-only
 """Public texts (backend/texts): stored under exactly the hash the chain holds, once, by a
-signed-in member; read by anyone; bounded, rate-limited, never a 500. On SQLite and
+signed-in member; read by anyone; removed by their author or the committee; bounded,
+rate-limited, never a 500. On SQLite and
 PostgreSQL (the vault database), with sign-in and membership checked on the real anvil."""
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def test_a_text_altered_in_the_database_is_not_served(client, text_store, signed
     response = client.get(f"{TEXTS}/{key}")
     assert response.status_code == 409 and "does not match its hash" in response.json()["detail"]
     answer = client.get(TEXTS, params={"hashes": key}).json()
-    assert answer == {"items": [], "missing": [], "altered": [key]}
+    assert answer == {"items": [], "missing": [], "altered": [key], "removed": []}
 
 
 def test_writes_are_rate_limited_per_wallet_and_per_client(client, vault_app, vault_settings, clock, signed_in,
@@ -227,6 +228,72 @@ def test_the_table_is_in_the_vault_database_under_its_history(text_store, vault_
     tables = inspect(text_store.engine).get_table_names()
     assert "public_texts" in tables and "vault_profile_fields" in tables
     with text_store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM vault_alembic_version")).scalar() == "v0002_public_texts"
+        assert conn.execute(text("SELECT version_num FROM vault_alembic_version")).scalar() == "v0003_text_removal"
     # Not the index's database, which is dropped and rebuilt from the chain.
     assert vault_settings.vault_database_url != vault_settings.database_url
+
+
+def _files_hold(text_store, value: str) -> bool:
+    """Whether the vault's SQLite file or its write-ahead log holds `value`'s UTF-8 bytes."""
+    from pathlib import Path
+
+    path = Path(text_store.engine.url.database)
+    needle = value.encode()
+    return any(needle in candidate.read_bytes() for candidate in (path, Path(f"{path}-wal")) if candidate.exists())
+
+
+def test_its_author_removes_a_text_and_only_a_tombstone_stays(client, text_store, signed_in, owner_a, clock):
+    """A resident who put their phone number into a suggestion takes the words back: every
+    reader then learns they were removed, by whom, and the same words cannot come back."""
+    leaked = "楼道灯坏了，请联系我 13912345678。"
+    headers = signed_in(owner_a)
+    key = store(client, headers, leaked).json()["text_hash"]
+    kept = store(client, headers, SUGGESTION).json()["text_hash"]
+    sqlite = text_store.engine.dialect.name == "sqlite"
+    if sqlite:
+        text_store._scrub()
+        assert _files_hold(text_store, "13912345678")  # the check below can see it when it is there
+
+    removed = client.delete(f"{TEXTS}/{key.upper().replace('0X', '0x')}", headers=headers)
+    assert removed.status_code == 200, removed.text
+    tombstone = removed.json()
+    assert tombstone == {"text_hash": key, "kind": "suggestion", "stored_by": owner_a.address.lower(),
+                         "stored_at": tombstone["stored_at"], "removed_at": tombstone["removed_at"],
+                         "removed_by": owner_a.address.lower(), "removed_as": "author"}
+    assert abs(tombstone["removed_at"] - clock()) <= 2
+
+    gone = client.get(f"{TEXTS}/{key}")
+    assert gone.status_code == 410 and "removed by its author" in gone.json()["detail"]
+    answer = client.get(TEXTS, params={"hashes": f"{key},{kept}"}).json()
+    assert [item["text"] for item in answer["items"]] == [SUGGESTION]
+    assert answer["removed"] == [tombstone] and answer["missing"] == [] and answer["altered"] == []
+    again = store(client, headers, leaked)
+    assert again.status_code == 410 and "cannot be stored again" in again.json()["detail"]
+    # Removing it again answers the same tombstone.
+    assert client.delete(f"{TEXTS}/{key}", headers=headers).json() == tombstone
+    with text_store.engine.connect() as conn:
+        assert conn.execute(select(public_texts.c.text).where(public_texts.c.text_hash == key)).scalar() is None
+    if sqlite:
+        assert not _files_hold(text_store, "13912345678")
+        assert _files_hold(text_store, "快递柜")  # the other text is untouched
+
+
+def test_the_committee_removes_any_text_and_nobody_else_does(client, text_store, signed_in, owner_a, owner_b,
+                                                             manager, attacker, committee):
+    key = store(client, signed_in(owner_a), "隔壁 302 的人天天吵，名字叫张三。").json()["text_hash"]
+    for who in (owner_b, manager, attacker):
+        refused = client.delete(f"{TEXTS}/{key}", headers=signed_in(who))
+        assert refused.status_code == 403, (who, refused.text)
+        assert "author or the owners' committee" in refused.json()["detail"]
+    assert client.delete(f"{TEXTS}/{key}").status_code == 401
+    assert client.get(f"{TEXTS}/{key}").status_code == 200  # refused means still there
+    removed = client.delete(f"{TEXTS}/{key}", headers=signed_in(committee))
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["removed_as"] == "committee"
+    assert removed.json()["removed_by"] == committee.address.lower()
+    assert "removed by the owners' committee" in client.get(f"{TEXTS}/{key}").json()["detail"]
+    # The author, later, gets the committee's tombstone, not a second removal.
+    assert client.delete(f"{TEXTS}/{key}", headers=signed_in(owner_a)).json() == removed.json()
+    assert client.delete(f"{TEXTS}/0x{'ab' * 32}", headers=signed_in(committee)).status_code == 404
+    bad = client.delete(f"{TEXTS}/0x123", headers=signed_in(committee))
+    assert bad.status_code == 422 and "text_hash" in error_fields(bad)

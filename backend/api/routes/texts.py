@@ -7,8 +7,11 @@ service request's description, a dispute's reason, …), stored once under that 
   key, 0x + sha256(UTF-8 text), which the page then sends in its transaction. The same
   text again answers the same row (200; 201 the first time).
 - `GET /texts/{text_hash}`, `GET /texts?hashes=h1,h2,…`: anyone reads them.
+- `DELETE /texts/{text_hash}`: its author or the owners' committee (signed in) removes
+  the words; the hash stays as a tombstone (who, as what, when), reads of it answer 410
+  and it cannot be stored again.
 
-A stored text never changes (its key is its hash) and no route deletes one.
+A stored text never changes (its key is its hash); it can only be removed.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from sqlalchemy.exc import DBAPIError
 from backend.api.deps import HASH_PATTERN
 from backend.api.routes.vault import SessionDep, VaultDep, _client_ip
 from backend.texts import store
-from backend.texts.service import Altered, NotStored, TextStore, TooManyWrites, WriteRefused
+from backend.texts.service import (Altered, NotStored, Removed, RemoveRefused, TextStore, TooManyWrites,
+                                   WriteRefused)
 from backend.vault.chain import ChainUnavailable
 
 router = APIRouter(prefix="/texts", tags=["texts"])
@@ -62,7 +66,9 @@ def _answer(fn, *args, **kwargs):
         raise HTTPException(status_code=404, detail=str(exc)) from None
     except Altered as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from None
-    except WriteRefused as exc:
+    except Removed as exc:
+        raise HTTPException(status_code=410, detail=str(exc)) from None
+    except (WriteRefused, RemoveRefused) as exc:
         raise HTTPException(status_code=403, detail=str(exc)) from None
     except TooManyWrites as exc:
         raise HTTPException(status_code=429, detail=str(exc),
@@ -98,15 +104,31 @@ class TextOut(BaseModel):
     stored_at: int = Field(description="When it was first stored (unix seconds)")
 
 
+class RemovedOut(BaseModel):
+    text_hash: str
+    kind: str | None
+    stored_by: str
+    stored_at: int
+    removed_at: int = Field(description="When its words were removed (unix seconds)")
+    removed_by: str = Field(description="The wallet that removed them")
+    removed_as: Literal[store.REMOVERS] = Field(description="author (who stored it) or committee")
+
+
 class TextList(BaseModel):
     items: list[TextOut] = Field(description="The texts found, in the order asked")
     missing: list[str] = Field(description="Hashes with no text stored")
     altered: list[str] = Field(description="Hashes whose stored text fails its hash check (not served)")
+    removed: list[RemovedOut] = Field(description="Hashes whose words were removed, with who removed them")
 
 
 def _out(row: store.StoredText) -> dict:
     return {"text_hash": row.text_hash, "text": row.text, "kind": row.kind, "stored_by": row.stored_by,
             "stored_at": row.stored_at}
+
+
+def _removed_out(row: store.StoredText) -> dict:
+    return {"text_hash": row.text_hash, "kind": row.kind, "stored_by": row.stored_by, "stored_at": row.stored_at,
+            "removed_at": row.removed_at, "removed_by": row.removed_by, "removed_as": row.removed_as}
 
 
 def _hash_list(value: str) -> list[str]:
@@ -129,8 +151,9 @@ def store_text(body: TextIn, request: Request, response: Response, session: Sess
 def read_texts(texts: TextStoreDep, hashes: Annotated[str, Query(
         pattern=HASHES_PATTERN, max_length=BULK_MAX * 67,
         description=f"Comma-separated hashes (0x + 64 hex digits, any case), at most {BULK_MAX}")]):
-    found, missing, altered = _answer(texts.read_many, _hash_list(hashes))
-    return {"items": [_out(row) for row in found], "missing": missing, "altered": altered}
+    found, missing, altered, removed = _answer(texts.read_many, _hash_list(hashes))
+    return {"items": [_out(row) for row in found], "missing": missing, "altered": altered,
+            "removed": [_removed_out(row) for row in removed]}
 
 
 @router.get("/{text_hash}", response_model=TextOut, summary="One public text by its hash (anyone)")
@@ -139,3 +162,12 @@ def read_text(texts: TextStoreDep, response: Response,
     row = _answer(texts.read, text_hash.lower())
     response.headers["Cache-Control"] = IMMUTABLE
     return _out(row)
+
+
+@router.delete("/{text_hash}", response_model=RemovedOut,
+               responses={404: {"description": "No text under this hash"},
+                          403: {"description": "Neither its author nor the committee"}},
+               summary="Remove a public text's words (its author, or the owners' committee)")
+def remove_text(session: SessionDep, vault: VaultDep, texts: TextStoreDep,
+                text_hash: Annotated[str, Path(pattern=HASH_PATTERN, description="0x + 64 hex digits (any case)")]):
+    return _removed_out(_answer(texts.remove, vault, text_hash.lower(), session.address))

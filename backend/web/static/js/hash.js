@@ -47,6 +47,14 @@ export function keepText(hash, text) {
   localStorage.setItem(TEXTS_KEY, JSON.stringify(kept));
 }
 
+/** Forget the text this browser kept for `hash` (its words were removed from the store). */
+export function forgetText(hash) {
+  const kept = texts();
+  if (!(hash in kept)) return;
+  delete kept[hash];
+  localStorage.setItem(TEXTS_KEY, JSON.stringify(kept));
+}
+
 /** The text this browser kept for `hash`, or null. */
 export function keptText(hash) {
   return hash ? texts()[hash.toLowerCase()] ?? null : null;

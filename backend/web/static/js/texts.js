@@ -4,10 +4,11 @@
 // hash on chain it stores the text there, signed in with the vault's session; if the
 // store refuses, no transaction is sent. Pages show a text fetched by its hash, checked
 // here against that hash, else this browser's own copy (hash.js), else "not available".
+// A text its author or the committee removed shows as removed, and by whom.
 
 import { t } from "./i18n.js";
 import { ApiError } from "./api.js";
-import { keepText, keptText, sha256Text } from "./hash.js";
+import { forgetText, keepText, keptText, sha256Text } from "./hash.js";
 import { runStep } from "./tx.js";
 import { VaultProblem, session, sessionRequest, signIn } from "./vault.js";
 
@@ -60,10 +61,12 @@ export async function publishText(ctx, text, kind) {
  * The texts behind `hashes` (zero hashes and repeats skipped): a Map hash -> text of those
  * found in the store (each checked against its hash: the page trusts the chain, not the
  * server) or in this browser's own copies. A store that does not answer leaves the copies.
+ * A removed text maps to the words saying so, and `found.removed` (a Set) holds its hash.
  */
 export async function fetchTexts(hashes) {
   const wanted = [...new Set(hashes.filter((h) => h && h !== ZERO_HASH).map((h) => h.toLowerCase()))];
   const found = new Map();
+  found.removed = new Set();
   const chunks = [];
   for (let i = 0; i < wanted.length; i += BULK) chunks.push(wanted.slice(i, i + BULK));
   await Promise.all(chunks.map(async (chunk) => {
@@ -74,6 +77,11 @@ export async function fetchTexts(hashes) {
       for (const item of answer.items) {
         if (chunk.includes(item.text_hash) && (await sha256Text(item.text)) === item.text_hash) found.set(item.text_hash, item.text);
       }
+      for (const gone of answer.removed ?? []) {
+        if (!chunk.includes(gone.text_hash)) continue;
+        found.removed.add(gone.text_hash);
+        found.set(gone.text_hash, t(gone.removed_as === "author" ? "texts.removedByAuthor" : "texts.removedByCommittee"));
+      }
     } catch { /* the store is unreachable: this browser's copies below */ }
   }));
   for (const hash of wanted) {
@@ -81,4 +89,33 @@ export async function fetchTexts(hashes) {
     if (kept) found.set(hash, kept);
   }
   return found;
+}
+
+/**
+ * Remove the words stored under `hash` (its author or the committee; the server checks
+ * which). Signs in first when this tab has no session. The chain keeps the hash; readers
+ * see that the text was removed, and by whom.
+ */
+export async function removeText(ctx, hash) {
+  return runStep(t("texts.removing"), async (progress) => {
+    const remove = async (saved) => sessionRequest("DELETE", `${TEXTS}/${hash}`, { token: saved.token });
+    let saved = session(ctx.account);
+    if (!saved) {
+      progress(t("texts.signIn"));
+      saved = await signIn(ctx);
+    }
+    try {
+      await remove(saved);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 401)) throw removalExplained(error);
+      progress(t("texts.signIn"));
+      await remove(await signIn(ctx)).catch((again) => { throw removalExplained(again); });
+    }
+    forgetText(hash);
+  }, t("texts.removed"));
+}
+
+function removalExplained(error) {
+  if (error instanceof ApiError && error.status === 403) return new VaultProblem("texts.notRemover");
+  return explained(error);
 }

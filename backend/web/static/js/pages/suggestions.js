@@ -9,7 +9,7 @@
 import { t } from "../i18n.js";
 import { dateTime, duration, esc, number, shortAddress, shortHash } from "../format.js";
 import { sha256Text } from "../hash.js";
-import { fetchTexts, publishText } from "../texts.js";
+import { fetchTexts, publishText, removeText } from "../texts.js";
 import { runTx } from "../tx.js";
 import { busy, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
 
@@ -28,9 +28,10 @@ function statusTag(status) {
   return `<span class="tag state-${esc(status)}" data-testid="status">${esc(named("suggestions.status.", status, status))}</span>`;
 }
 
-/** A text from `texts` (fetchTexts), or "not available" (`testid` marks either). */
+/** A text from `texts` (fetchTexts), that it was removed, or "not available" (`testid` marks each). */
 function textOf(texts, hash, testid) {
   const text = texts.get(hash);
+  if (texts.removed?.has(hash)) return `<span class="muted" data-testid="${testid}" data-removed>${esc(text)}</span>`;
   return text ? `<span class="public-text" data-testid="${testid}">${esc(text)}</span>`
     : `<span class="muted" data-testid="${testid}" data-missing>${esc(t("texts.unavailable"))}</span>`;
 }
@@ -146,7 +147,27 @@ async function renderDetail(ctx, view, id, current) {
       ${h.points ? ` <span class="tag">${esc(t("suggestions.points", { points: h.points }))}</span>` : ""}</li>`).join("")}</ol>`
     : empty(t("suggestions.unanswered"))}</section>`);
   if (me && (me.has("committee") || me.has("manager"))) answerForm(ctx, view, s);
+  removeBox(ctx, card, s, texts, me);
   verifyBox(view, s);
+}
+
+/** Its author, or the committee, can take the suggestion's words out of the public store
+ * (a phone number typed by mistake, words that break the rules); the hash stays on chain. */
+function removeBox(ctx, card, s, texts, me) {
+  const stored = texts.has(s.text_hash) && !texts.removed.has(s.text_hash);
+  const author = ctx.account && ctx.account === s.submitter;
+  const committee = Boolean(me?.has("committee"));
+  if (!stored || !(author || committee)) return;
+  card.insertAdjacentHTML("beforeend", `<div class="actions"><button type="button" data-testid="remove-text">${esc(
+    t(author ? "suggestions.removeText" : "suggestions.removeTextCommittee"))}</button></div>`);
+  const button = card.querySelector("[data-testid=remove-text]");
+  button.addEventListener("click", () => {
+    if (!window.confirm(t("suggestions.removeConfirm"))) return;
+    busy(card, async () => {
+      await removeText(ctx, s.text_hash);
+      ctx.rerender();
+    });
+  });
 }
 
 export async function render(ctx, view, params, current) {
