@@ -585,4 +585,7 @@ def test_screenshots_of_the_community_pages(open_page, site, life, owner_b):
                 width = page.evaluate("document.documentElement.scrollWidth")
                 assert width <= viewport["width"], (f"{name} is {width}px wide on a {viewport['width']}px phone",
                                                     page.evaluate(WIDEST))
+                # The tab bar scrolls sideways; the current page's tab is scrolled into sight.
+                tab = page.locator("#nav a.active").bounding_box()
+                assert tab is not None and 0 <= tab["x"] and tab["x"] + tab["width"] <= viewport["width"], (name, tab)
             page.context.close()

@@ -46,9 +46,15 @@ function renderChrome() {
     button.classList.remove("connected");
   }
   const { page } = parseHash();
-  document.getElementById("nav").innerHTML = PAGES.filter((p) => p.ready)
-    .map((p) => `<a href="#/${p.id}" data-page="${p.id}" class="${p.id === page.id ? "active" : ""}">${esc(t(`nav.${p.id}`))}</a>`)
+  const nav = document.getElementById("nav");
+  nav.innerHTML = PAGES.filter((p) => p.ready)
+    .map((p) => `<a href="#/${p.id}" data-page="${p.id}" class="${p.id === page.id ? "active" : ""}"${p.id === page.id ? ' aria-current="page"' : ""}>${esc(t(`nav.${p.id}`))}</a>`)
     .join("");
+  // On a phone the tabs scroll sideways: bring the current one into sight (the nav only, not the page).
+  const current = nav.querySelector("a.active");
+  if (current && nav.scrollWidth > nav.clientWidth) {
+    nav.scrollLeft = current.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2;
+  }
 }
 
 async function route() {
