@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         with progress:
             if args.until_head:
                 indexer.sync()
+                indexer.wait_for_maintenance()
             else:
                 indexer.run(stop)
     except ManifestMismatch as exc:

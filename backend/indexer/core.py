@@ -223,6 +223,7 @@ class Indexer:
         self._prefetch: tuple[int, str | None, Future] | None = None
         self._status_written: tuple[bool, bool, str | None] | None = None
         self._events_since_analyze = 0
+        self._analyze_thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ setup and state
 
@@ -571,17 +572,35 @@ class Indexer:
     def _caught_up(self) -> None:
         """At the head after a large backfill: give PostgreSQL's planner the tables' new
         statistics now. Until autovacuum gets to them it plans over the sizes it saw when
-        they were empty, and the read API's first minutes pay for it."""
+        they were empty, and the read API's first minutes pay for it. ANALYZE runs on its
+        own thread and connection (it does not block inserts), so following the head does
+        not wait for it; one at a time."""
         threshold = self.settings.analyze_after_events
         if not threshold or self._events_since_analyze < threshold:
             return
+        if self._analyze_thread is not None and self._analyze_thread.is_alive():
+            return  # the events stay counted: the next catch-up starts another
         self._events_since_analyze = 0
         if self.engine.dialect.name != "postgresql":
             return
+        self._analyze_thread = threading.Thread(target=self._analyze, name="linli-analyze", daemon=True)
+        self._analyze_thread.start()
+
+    def _analyze(self) -> None:
         started = time.perf_counter()
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+        try:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
+        except Exception as exc:  # statistics are an optimisation: say so, index on
+            log.warning("refreshing the planner statistics failed (%s); autovacuum will", exc)
+            return
         log.info("planner statistics refreshed after the backfill (ANALYZE, %.1fs)", time.perf_counter() - started)
+
+    def wait_for_maintenance(self, timeout_s: float | None = None) -> None:
+        """Wait for a running ANALYZE (the command's --until-head leaves the database ready)."""
+        thread = self._analyze_thread
+        if thread is not None:
+            thread.join(timeout_s)
 
     def run(self, stop: threading.Event | None = None) -> None:
         """Follow the chain until `stop` is set. A dead node is reported and waited for;

@@ -60,9 +60,9 @@ def test_the_finalized_block_is_the_nodes(active, make_indexer, engine, settings
 
 def test_a_large_catch_up_refreshes_the_planners_statistics(active, make_indexer, engine, chain, points, committee,
                                                            owner_a):
-    """On PostgreSQL a catch-up that wrote at least `analyze_after_events` events ends with
-    ANALYZE, so the read API is planned over the tables' real sizes, not autovacuum's last
-    look at them; below the threshold, and on SQLite, nothing extra runs."""
+    """On PostgreSQL a catch-up that wrote at least `analyze_after_events` events starts an
+    ANALYZE (on its own thread), so the read API is planned over the tables' real sizes, not
+    autovacuum's last look at them; below the threshold, and on SQLite, nothing extra runs."""
     from sqlalchemy import text
 
     indexer = make_indexer(manifest_dict(active, "local"), analyze_after_events=5)
@@ -83,11 +83,13 @@ def test_a_large_catch_up_refreshes_the_planners_statistics(active, make_indexer
     before = analyzed()
     written = indexer.sync()
     assert written >= 5
+    indexer.wait_for_maintenance(30)
     settle()
     assert analyzed() == before + (1 if postgres else 0)
     assert indexer._events_since_analyze == 0
     points.mint(owner_a, 1, 1, sender=committee)
     assert 0 < indexer.sync() == indexer._events_since_analyze < 5
+    indexer.wait_for_maintenance(30)
     settle()
     assert analyzed() == before + (1 if postgres else 0)  # under the threshold since
 
