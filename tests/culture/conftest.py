@@ -57,6 +57,30 @@ def cid_uri(cid: bytes) -> str:
     return "ipfs://b" + base64.b32encode(cid).decode().lower().rstrip("=")
 
 
+ZERO = "0x0000000000000000000000000000000000000000"
+
+
+def assert_registered(culture, registry, chain, tx, creator, content_hash: bytes, kind: int, title: str, uri: str):
+    """A mint's whole record: the token, the work, its provenance, Transfer and WorkMinted."""
+    token_id = int.from_bytes(content_hash, "big")
+    assert tx.return_value == token_id
+    assert culture.tokenURI(token_id) == uri
+    minted_at = chain.blocks[tx.block_number].timestamp
+    work = culture.work(token_id)
+    assert (work.creator, work.owner, work.kind, work.minted_at, work.hidden, work.gifted, work.uri) == (
+        creator.address, creator.address, kind, minted_at, False, False, uri
+    )
+    assert culture.provenance(content_hash) == (token_id, creator.address, minted_at)
+    [transfer] = tx.decode_logs(culture.Transfer)
+    assert (transfer.sender, transfer.receiver, transfer.token_id) == (ZERO, creator.address, token_id)
+    [event] = tx.decode_logs(culture.WorkMinted)
+    assert (event.token_id, event.creator, event.household, event.kind) == (
+        token_id, creator.address, registry.household_of(creator), kind
+    )
+    assert (bytes(event.content_hash), event.title, event.uri) == (content_hash, title, uri)
+    return token_id
+
+
 @pytest.fixture
 def culture(project, chain, committee, populated):
     return deploy_culture(project, chain, committee, populated)["CultureWorks"]

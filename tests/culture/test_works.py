@@ -5,9 +5,8 @@ from __future__ import annotations
 import ape
 import pytest
 
-from tests.culture.conftest import URI, sha
+from tests.culture.conftest import URI, ZERO, assert_registered, sha
 
-ZERO = "0x0000000000000000000000000000000000000000"
 RESIDENT_HOUSEHOLD = 2**128
 
 
@@ -57,27 +56,10 @@ def test_supports_interface(culture):
 def test_mint_registers_the_work(culture, registry, owner_a, chain):
     h = sha("calligraphy-1")
     tx = culture.mint_work("福", 0, h, URI, sender=owner_a)
-    token_id = int.from_bytes(h, "big")
-    assert tx.return_value == token_id
+    token_id = assert_registered(culture, registry, chain, tx, owner_a, h, 0, "福", URI)
     assert culture.ownerOf(token_id) == owner_a.address
     assert culture.balanceOf(owner_a) == 1
-    assert culture.tokenURI(token_id) == URI
-    minted_at = chain.blocks[tx.block_number].timestamp
-    work = culture.work(token_id)
-    assert (work.creator, work.owner, work.kind, work.minted_at, work.hidden, work.gifted, work.uri) == (
-        owner_a.address, owner_a.address, 0, minted_at, False, False, URI
-    )
-    assert culture.provenance(h) == (token_id, owner_a.address, minted_at)
-    [transfer] = tx.decode_logs(culture.Transfer)
-    assert (transfer.sender, transfer.receiver, transfer.token_id) == (ZERO, owner_a.address, token_id)
-    [event] = tx.decode_logs(culture.WorkMinted)
-    assert event.token_id == token_id
-    assert event.creator == owner_a.address
-    assert event.household == registry.household_of(owner_a) == 1
-    assert event.kind == 0
-    assert bytes(event.content_hash) == h
-    assert event.title == "福"
-    assert event.uri == URI
+    assert registry.household_of(owner_a) == 1
 
 
 def test_linked_resident_mints_with_the_unit_household(culture, tenant):

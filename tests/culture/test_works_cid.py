@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.culture.conftest import DAG_CBOR, DAG_JSON, DAG_PB, RAW, URI, cid_uri, cid_v1, sha, varint
+from tests.culture.conftest import (DAG_CBOR, DAG_JSON, DAG_PB, RAW, URI, assert_registered, cid_uri, cid_v1, sha,
+                                   varint)
 
-ZERO = "0x0000000000000000000000000000000000000000"
 BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
@@ -113,22 +113,7 @@ def test_round_trip(culture, registry, owner_a, chain, codec, i):
     expected = cid_uri(cid)
     h = sha(f"work-{codec}-{i}")
     tx = culture.mint_work_cid("作品", 3, h, cid, sender=owner_a)
-    token_id = int.from_bytes(h, "big")
-    assert tx.return_value == token_id
-    assert culture.tokenURI(token_id) == expected
-    minted_at = chain.blocks[tx.block_number].timestamp
-    work = culture.work(token_id)
-    assert (work.creator, work.owner, work.kind, work.minted_at, work.hidden, work.gifted, work.uri) == (
-        owner_a.address, owner_a.address, 3, minted_at, False, False, expected
-    )
-    assert culture.provenance(h) == (token_id, owner_a.address, minted_at)
-    [transfer] = tx.decode_logs(culture.Transfer)
-    assert (transfer.sender, transfer.receiver, transfer.token_id) == (ZERO, owner_a.address, token_id)
-    [event] = tx.decode_logs(culture.WorkMinted)
-    assert (event.token_id, event.creator, event.household, event.kind) == (
-        token_id, owner_a.address, registry.household_of(owner_a), 3
-    )
-    assert (bytes(event.content_hash), event.title, event.uri) == (h, "作品", expected)
+    assert_registered(culture, registry, chain, tx, owner_a, h, 3, "作品", expected)
 
 
 def test_dag_json_text_form(culture, owner_a):

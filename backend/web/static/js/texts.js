@@ -36,25 +36,33 @@ function explained(error) {
 export async function publishText(ctx, text, kind) {
   return runStep(t("texts.publishing"), async (progress) => {
     const hash = await sha256Text(text);
-    const store = async (saved) => sessionRequest("POST", TEXTS, { body: { text, kind }, token: saved.token });
-    let saved = session(ctx.account);
-    if (!saved) {
-      progress(t("texts.signIn"));
-      saved = await signIn(ctx);
-    }
-    let answer;
-    try {
-      answer = await store(saved);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401)) throw explained(error);
-      progress(t("texts.signIn")); // the session ended meanwhile: sign in once more
-      answer = await store(await signIn(ctx)).catch((again) => { throw explained(again); });
-    }
+    const answer = await signedIn(ctx, progress, "POST", TEXTS, { text, kind }, explained);
     // The server keys by the same SHA-256; a different answer would put a hash on chain nobody can read.
     if (answer.text_hash !== hash) throw new VaultProblem("texts.hashMismatch");
     keepText(hash, text);
     return hash;
   }, null, { beforeTx: true });
+}
+
+/**
+ * A request under this tab's vault session: signs in with Ethereum first when there is
+ * none, and once more if the session ended meanwhile (401). Other refusals go through
+ * `explain` into the resident's words.
+ */
+async function signedIn(ctx, progress, method, url, body, explain) {
+  const send = (saved) => sessionRequest(method, url, { body, token: saved.token });
+  let saved = session(ctx.account);
+  if (!saved) {
+    progress(t("texts.signIn"));
+    saved = await signIn(ctx);
+  }
+  try {
+    return await send(saved);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) throw explain(error);
+    progress(t("texts.signIn"));
+    return send(await signIn(ctx)).catch((again) => { throw explain(again); });
+  }
 }
 
 /**
@@ -98,19 +106,7 @@ export async function fetchTexts(hashes) {
  */
 export async function removeText(ctx, hash) {
   return runStep(t("texts.removing"), async (progress) => {
-    const remove = async (saved) => sessionRequest("DELETE", `${TEXTS}/${hash}`, { token: saved.token });
-    let saved = session(ctx.account);
-    if (!saved) {
-      progress(t("texts.signIn"));
-      saved = await signIn(ctx);
-    }
-    try {
-      await remove(saved);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401)) throw removalExplained(error);
-      progress(t("texts.signIn"));
-      await remove(await signIn(ctx)).catch((again) => { throw removalExplained(again); });
-    }
+    await signedIn(ctx, progress, "DELETE", `${TEXTS}/${hash}`, undefined, removalExplained);
     forgetText(hash);
   }, t("texts.removed"));
 }
