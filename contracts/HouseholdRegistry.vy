@@ -24,11 +24,20 @@
         - A sale of a unit and the recovery of a lost wallet are requested by the
           committee and take effect after `change_delay`, during which the current
           owner (or the committee) can cancel.
+        - Roles follow the Civil Code's order of power (arts. 278-282): the owners'
+          assembly (ASSEMBLY_ROLE, held by its timelock) is the root and the admin
+          of itself, of the committee, of the property manager and of auditors;
+          the committee (a Safe multisig) administers the operational roles it
+          grants (cashier, merchant, provider). The deployer holds ASSEMBLY_ROLE
+          only while it wires the deployment, then hands it to the timelock.
 @custom:security The committee is trusted to register units truthfully; the chain
                  only makes each registration public and delayed changes
                  cancellable by the owner. Weights read for a block in the past are
                  final; reads for the current or a future block revert, so a vote
                  can never be weighted by state that may still change.
+                 ASSEMBLY_ROLE can never be left without a holder, and a committee
+                 holder can never also hold a role that is paid or spends (manager,
+                 cashier, merchant, provider): the committee cannot pay itself.
 """
 
 from snekmate.auth import access_control
@@ -40,7 +49,6 @@ exports: (
     access_control.hasRole,
     access_control.getRoleAdmin,
     access_control.supportsInterface,
-    access_control.renounceRole,
     access_control.DEFAULT_ADMIN_ROLE,
 )
 
@@ -49,10 +57,13 @@ interface IMerchantSync:
     def sync_merchant(account: address): nonpayable
 
 
-# Roles. The committee is the admin of every role, itself included; the
-# deployer's DEFAULT_ADMIN_ROLE is given up in the constructor.
+# Roles. The assembly administers itself, the committee, the manager and auditors;
+# the committee administers the operational roles it grants. Nobody keeps snekmate's
+# DEFAULT_ADMIN_ROLE (given up in the constructor).
+ASSEMBLY_ROLE: public(constant(bytes32)) = keccak256("linli.role.assembly")
 COMMITTEE_ROLE: public(constant(bytes32)) = keccak256("linli.role.committee")
 MANAGER_ROLE: public(constant(bytes32)) = keccak256("linli.role.manager")
+CASHIER_ROLE: public(constant(bytes32)) = keccak256("linli.role.cashier")
 MERCHANT_ROLE: public(constant(bytes32)) = keccak256("linli.role.merchant")
 PROVIDER_ROLE: public(constant(bytes32)) = keccak256("linli.role.provider")
 AUDITOR_ROLE: public(constant(bytes32)) = keccak256("linli.role.auditor")
@@ -106,6 +117,8 @@ struct PendingRecovery:
 
 
 community_name: public(String[64])
+# Holders of ASSEMBLY_ROLE (the timelock; the deployer too while it wires): never 0.
+assembly_holders: public(uint256)
 # Seconds between a committee request (sale, recovery) and the moment it can take effect.
 change_delay: public(uint256)
 # CommunityPoints, told when the merchant role changes so its transfer rule stays in sync.
@@ -232,19 +245,25 @@ def __init__(community_name_: String[64], committee: address, change_delay_: uin
     """
     @notice Create the registry of one community.
     @param community_name_ The community's name (public, not personal data).
-    @param committee The owners' committee wallet (later its multisig or timelock).
+    @param committee The owners' committee (its Safe multisig; any address in tests).
     @param change_delay_ Seconds a sale or wallet recovery waits before it can take effect.
+    @dev The deployer holds ASSEMBLY_ROLE until the deploy hands it to the assembly's
+         timelock (`grantRole` to the timelock, then `renounceRole`).
     """
     assert committee != empty(address), "registry: committee is the zero address"
     assert change_delay_ >= MIN_CHANGE_DELAY and change_delay_ <= MAX_CHANGE_DELAY, "registry: delay out of range"
     access_control.__init__()
+    access_control._grant_role(ASSEMBLY_ROLE, msg.sender)
+    self.assembly_holders = 1
     access_control._grant_role(COMMITTEE_ROLE, committee)
-    access_control._set_role_admin(COMMITTEE_ROLE, COMMITTEE_ROLE)
-    access_control._set_role_admin(MANAGER_ROLE, COMMITTEE_ROLE)
+    access_control._set_role_admin(ASSEMBLY_ROLE, ASSEMBLY_ROLE)
+    access_control._set_role_admin(COMMITTEE_ROLE, ASSEMBLY_ROLE)
+    access_control._set_role_admin(MANAGER_ROLE, ASSEMBLY_ROLE)
+    access_control._set_role_admin(AUDITOR_ROLE, ASSEMBLY_ROLE)
+    access_control._set_role_admin(CASHIER_ROLE, COMMITTEE_ROLE)
     access_control._set_role_admin(MERCHANT_ROLE, COMMITTEE_ROLE)
     access_control._set_role_admin(PROVIDER_ROLE, COMMITTEE_ROLE)
-    access_control._set_role_admin(AUDITOR_ROLE, COMMITTEE_ROLE)
-    # Nobody keeps the snekmate default admin: the committee administers everything.
+    # Nobody keeps the snekmate default admin: the roles above administer everything.
     access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     self.community_name = community_name_
     self.change_delay = change_delay_
@@ -259,13 +278,21 @@ def __init__(community_name_: String[64], committee: address, change_delay_: uin
 def grantRole(role: bytes32, account: address):
     """
     @notice Grant `role` to `account`; the caller must hold the role's admin role
-            (the committee for every Linli role).
-    @dev Wraps snekmate's grantRole so CommunityPoints learns of merchant changes.
+            (the assembly for the assembly, committee, manager and auditor roles; the
+            committee for cashier, merchant and provider).
+    @dev Wraps snekmate's grantRole so CommunityPoints learns of merchant changes and
+         the committee never holds a role that is paid or spends.
     @param role The role identifier.
     @param account The wallet or contract that receives the role.
     """
     assert access_control.hasRole[access_control.getRoleAdmin[role]][msg.sender], "registry: caller is not the role's admin"
     assert account != empty(address), "registry: role for the zero address"
+    if role == COMMITTEE_ROLE:
+        assert not self._holds_paid_role(account), "registry: the committee cannot hold a paid role"
+    elif self._is_paid_role(role):
+        assert not access_control.hasRole[COMMITTEE_ROLE][account], "registry: the committee cannot hold a paid role"
+    if role == ASSEMBLY_ROLE and not access_control.hasRole[ASSEMBLY_ROLE][account]:
+        self.assembly_holders += 1
     access_control._grant_role(role, account)
     self._sync_merchant(role, account)
 
@@ -279,8 +306,20 @@ def revokeRole(role: bytes32, account: address):
     @param account The wallet or contract that loses the role.
     """
     assert access_control.hasRole[access_control.getRoleAdmin[role]][msg.sender], "registry: caller is not the role's admin"
-    access_control._revoke_role(role, account)
-    self._sync_merchant(role, account)
+    self._drop_role(role, account)
+
+
+@external
+@nonreentrant
+def renounceRole(role: bytes32, account: address):
+    """
+    @notice Give up one of your own roles (a committee that resigns, a merchant that
+            closes). The assembly's role cannot be left without a holder.
+    @param role The role identifier.
+    @param account Your own address (a guard against renouncing by mistake).
+    """
+    assert account == msg.sender, "registry: can only renounce roles for itself"
+    self._drop_role(role, account)
 
 
 @external
@@ -289,7 +328,7 @@ def set_points(points_: address):
     @notice Name the CommunityPoints contract to keep in sync with the merchant role.
     @param points_ The CommunityPoints address (zero to stop syncing).
     """
-    self._only_committee()
+    self._only_assembly()
     self.points = points_
     log PointsContractSet(points=points_)
 
@@ -300,7 +339,7 @@ def set_change_delay(delay: uint256):
     @notice Set the delay of sales and wallet recoveries requested from now on.
     @param delay Seconds, between one hour and 90 days.
     """
-    self._only_committee()
+    self._only_assembly()
     assert delay >= MIN_CHANGE_DELAY and delay <= MAX_CHANGE_DELAY, "registry: delay out of range"
     self.change_delay = delay
     log ChangeDelaySet(delay=delay)
@@ -789,6 +828,39 @@ def _is_committee(account: address) -> bool:
 @view
 def _only_committee():
     assert access_control.hasRole[COMMITTEE_ROLE][msg.sender], "registry: committee only"
+
+
+@internal
+@view
+def _only_assembly():
+    assert access_control.hasRole[ASSEMBLY_ROLE][msg.sender], "registry: assembly only"
+
+
+@internal
+@pure
+def _is_paid_role(role: bytes32) -> bool:
+    # Roles that are paid from, or spend, the community's money and points.
+    return role == MANAGER_ROLE or role == CASHIER_ROLE or role == MERCHANT_ROLE or role == PROVIDER_ROLE
+
+
+@internal
+@view
+def _holds_paid_role(account: address) -> bool:
+    return (
+        access_control.hasRole[MANAGER_ROLE][account]
+        or access_control.hasRole[CASHIER_ROLE][account]
+        or access_control.hasRole[MERCHANT_ROLE][account]
+        or access_control.hasRole[PROVIDER_ROLE][account]
+    )
+
+
+@internal
+def _drop_role(role: bytes32, account: address):
+    if role == ASSEMBLY_ROLE and access_control.hasRole[ASSEMBLY_ROLE][account]:
+        assert self.assembly_holders > 1, "registry: the assembly cannot be left without a holder"
+        self.assembly_holders -= 1
+    access_control._revoke_role(role, account)
+    self._sync_merchant(role, account)
 
 
 @internal

@@ -10,8 +10,9 @@
         - A proposal names one of the nine matters of 民法典 第二百七十八条
           (`assembly_statute`), a title, the hash of its full text (kept off
           chain), its voting window (timestamps) and the calls to run if it
-          passes. Its id is OpenZeppelin Governor's
-          `hashProposal(targets, values, calldatas, doc_hash)`.
+          passes. Its id hashes the calls, the document, the proposer and the
+          proposer's nonce (`hashProposal`), so nobody can file another's
+          proposal first and block it.
         - Weights are read from the HouseholdRegistry at the snapshot block: the
           last block mined before the proposal was created, so strictly before
           voting can start and final the moment the proposal exists. One owner
@@ -19,7 +20,9 @@
         - The committee (registry COMMITTEE_ROLE) proposes directly; any owner
           may propose, and the proposal goes to the vote once owners holding
           ≥ 1/5 of the heads at the snapshot have co-signed it before voting
-          starts (otherwise it expires).
+          starts (otherwise it expires). Only its proposer may withdraw a
+          proposal, and only before voting starts: the committee cannot cancel
+          an owners' motion.
         - A ballot (0 against, 1 for, 2 abstain) costs O(1): a has-voted bit per
           identity (256 identities per storage word, keyed by the registry's
           dense identity index) and one packed tally word per choice
@@ -30,19 +33,25 @@
           for the identity (the owner in person or the delegate) counts.
         - After voting ends anyone can compute (and `finalize`) the result; a
           passed proposal is announced for the objection window, then anyone may
-          queue it in the timelock, and after the timelock's delay anyone may
-          execute it. Owners may record comments and objections (text hashes)
-          during voting and the objection window.
-        - A call that the assembly marks as major (e.g. raising the maintenance
-          fund share) can only be made by a proposal of a major matter, so a
-          3/4 decision cannot be dressed up as a 1/2 one.
+          queue it in the timelock within the queue window (else it expires), and
+          after the timelock's delay anyone may execute it. Owners may record
+          comments and objections (text hashes) during voting and the objection
+          window.
+        - A proposal's majority follows from what its calls do, whatever matter
+          number was written on it: every (target, selector) — refined by the
+          first argument where that decides, as the role of `grantRole` — has a
+          class in the constitution table: ordinary, major or forbidden. A call
+          the table does not list counts as major. A proposal is counted by the
+          strictest of its written matter and its calls; a forbidden call (one
+          that would hand the assembly's power to a key: its own role, the
+          timelock's roles) is refused outright, and no vote can lift that.
 @custom:security The assembly holds no funds: `execute` hands the calls to the
                  timelock, which pays any value from its own balance; `queue`
                  and `execute` are nonreentrant and mark the proposal before
                  calling out. Other functions only make static calls to the
-                 registry. Proposal ids are content hashes: the same calls
-                 with the same document cannot be proposed twice (a re-vote
-                 needs a revised document). Signatures: ecrecover malleability
+                 registry. Proposal ids include the proposer and its nonce, so
+                 the same calls may be proposed again (a re-vote) and nobody can
+                 squat another's id. Signatures: ecrecover malleability
                  is harmless because replay is stopped by the identity's
                  has-voted bit, not by the signature. The committee is trusted
                  to register owners truthfully (see HouseholdRegistry).
@@ -87,6 +96,12 @@ STATE_ANNOUNCED: constant(uint8) = 8  # passed, objection window (公示) runnin
 STATE_GATHERING: constant(uint8) = 9  # an owners' proposal collecting co-signers
 
 COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
+ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
+
+# Classes of a call (the Constitution's): ordinary, major, forbidden.
+CLASS_ORDINARY: constant(uint8) = 1
+CLASS_MAJOR: constant(uint8) = 2
+CLASS_FORBIDDEN: constant(uint8) = 3
 
 BALLOT_TYPEHASH: public(constant(bytes32)) = keccak256("Ballot(uint256 proposalId,uint8 support,address voter)")
 
@@ -94,7 +109,8 @@ MAX_CALLS: constant(uint256) = 8
 MAX_CALLDATA: constant(uint256) = 1024
 MAX_TITLE: constant(uint256) = 256
 MAX_DELEGATED: constant(uint256) = 64
-MAX_MAJOR_CALLS: constant(uint256) = 16
+DAY: constant(uint256) = 86400
+MAX_QUEUE_WINDOW_DAYS: constant(uint256) = 255
 
 MASK8: constant(uint256) = 2**8 - 1
 MASK32: constant(uint256) = 2**32 - 1
@@ -111,6 +127,7 @@ MASK64: constant(uint256) = 2**64 - 1
 #   bits 144..175 co-signers (owners' proposals)
 #   bits 176..207 objection window in seconds, fixed at creation
 #   bits 208..247 timelock eta (timestamp), once queued
+#   bits 248..255 queue window in days, fixed at creation
 SHIFT_END: constant(uint256) = 40
 SHIFT_SNAPSHOT: constant(uint256) = 80
 SHIFT_MATTER: constant(uint256) = 128
@@ -118,32 +135,44 @@ SHIFT_FLAGS: constant(uint256) = 136
 SHIFT_COSIGNERS: constant(uint256) = 144
 SHIFT_WINDOW: constant(uint256) = 176
 SHIFT_ETA: constant(uint256) = 208
+SHIFT_QUEUE: constant(uint256) = 248
 
 F_CANCELED: constant(uint256) = 1
 F_QUEUED: constant(uint256) = 2
 F_EXECUTED: constant(uint256) = 4
 F_GATHERING: constant(uint256) = 8
 F_FINALIZED: constant(uint256) = 16
+F_MAJOR: constant(uint256) = 32  # counted by the 3/4 rule (its matter or its calls)
+
+# Voting rules word: five 40-bit fields (seconds): min notice, min voting period,
+# max voting period, objection window, queue window.
+SHIFT_RULE_MIN_VOTING: constant(uint256) = 40
+SHIFT_RULE_MAX_VOTING: constant(uint256) = 80
+SHIFT_RULE_OBJECTION: constant(uint256) = 120
+SHIFT_RULE_QUEUE: constant(uint256) = 160
 
 # Packed tally word per choice: area (0.01 m²) above bit 32, heads below.
 SHIFT_TALLY_AREA: constant(uint256) = 32
 
 
-struct MajorCall:
-    target: address
-    selector: bytes4
+interface IConstitution:
+    def class_of(target: address, calldata_: Bytes[MAX_CALLDATA]) -> uint8: view
 
 
 registry: public(immutable(IHouseholdRegistry))
 timelock: public(immutable(IAssemblyTimelock))
+constitution: public(immutable(IConstitution))
 
-# Voting rules, read together by `propose` so packed in one word (64 bits each:
-# min notice, min voting period, max voting period, objection window, seconds);
+# Voting rules, read together by `propose` so packed in one word (see SHIFT_RULE_*);
 # changed only by a passed proposal (through the timelock).
 _rules: uint256
 
-# target -> selector -> only a major-matter proposal may call it
-major_call: public(HashMap[address, HashMap[bytes4, bool]])
+# proposal -> keccak256 of its calls and document (checked by queue and execute)
+_calls: HashMap[uint256, bytes32]
+# proposer -> proposals made so far (part of the next proposal's id)
+proposal_nonce: public(HashMap[address, uint256])
+# proposal -> who made it (the only one who may withdraw it)
+_proposer: HashMap[uint256, address]
 
 _core: HashMap[uint256, uint256]
 # proposal -> choice -> area << 32 | heads
@@ -257,11 +286,16 @@ event VotingRulesSet:
     min_voting_period: uint256
     max_voting_period: uint256
     objection_window: uint256
+    queue_window: uint256
 
-event MajorCallSet:
-    target: indexed(address)
-    selector: bytes4
-    major: bool
+event ProposalClassified:
+    proposalId: indexed(uint256)
+    nonce: uint256
+    matter_major: bool
+    calls_major: bool
+    # The first call that made it major (zero when none did).
+    major_target: address
+    major_selector: bytes4
 
 
 @deploy
@@ -272,7 +306,8 @@ def __init__(
     min_voting_period_: uint256,
     max_voting_period_: uint256,
     objection_window_: uint256,
-    major_calls: DynArray[MajorCall, MAX_MAJOR_CALLS],
+    queue_window_: uint256,
+    constitution_: IConstitution,
 ):
     """
     @notice Create the assembly of the community whose registry is `registry_`.
@@ -284,18 +319,18 @@ def __init__(
     @param max_voting_period_ Longest voting window in seconds.
     @param objection_window_ Seconds a passed proposal is announced (公示) before
            it can be queued.
-    @param major_calls Calls (target, selector) only a major matter may make,
-           e.g. PropertyFees.set_maintenance_share.
+    @param queue_window_ Seconds after the objection window within which a passed
+           proposal must be queued, else it expires (whole days, 1..255).
+    @param constitution_ The Constitution: the class of each call a proposal makes.
     """
     assert registry_.address != empty(address), "assembly: registry is the zero address"
     assert timelock_.address != empty(address), "assembly: timelock is the zero address"
     eip712_domain_separator.__init__("Linli OwnersAssembly", "1")
     registry = registry_
     timelock = timelock_
-    self._set_rules(min_notice_, min_voting_period_, max_voting_period_, objection_window_)
-    for call: MajorCall in major_calls:
-        self.major_call[call.target][call.selector] = True
-        log MajorCallSet(target=call.target, selector=call.selector, major=True)
+    assert constitution_.address != empty(address), "assembly: constitution is the zero address"
+    constitution = constitution_
+    self._set_rules(min_notice_, min_voting_period_, max_voting_period_, objection_window_, queue_window_)
 
 
 # ---------------------------------------------------------------- proposals
@@ -332,17 +367,31 @@ def propose(
     assert len(title) > 0, "assembly: empty title"
     assert doc_hash != empty(bytes32), "assembly: empty document hash"
     rules: uint256 = self._rules
-    assert vote_start >= block.timestamp + (rules & MASK64), "assembly: voting starts too soon"
-    assert vote_end >= vote_start + ((rules >> 64) & MASK64), "assembly: voting period too short"
-    assert vote_end <= vote_start + ((rules >> 128) & MASK64), "assembly: voting period too long"
+    assert vote_start >= block.timestamp + (rules & MASK40), "assembly: voting starts too soon"
+    assert vote_end >= vote_start + ((rules >> SHIFT_RULE_MIN_VOTING) & MASK40), "assembly: voting period too short"
+    assert vote_end <= vote_start + ((rules >> SHIFT_RULE_MAX_VOTING) & MASK40), "assembly: voting period too long"
     # The objection window and the timelock delay follow vote_end; keep all in 40 bits.
     assert vote_end <= MASK40 // 2, "assembly: time out of range"
-    if not statute._is_major(matter):
-        for i: uint256 in range(n, bound=MAX_CALLS):
-            assert not self._is_major_call(targets[i], calldatas[i]), "assembly: call requires a major matter"
 
-    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, doc_hash)
-    assert self._core[proposal_id] == 0, "assembly: proposal already exists"
+    # The majority follows from what the calls do, whatever matter was written.
+    matter_major: bool = statute._is_major(matter)
+    major_target: address = empty(address)
+    major_selector: bytes4 = empty(bytes4)
+    for i: uint256 in range(n, bound=MAX_CALLS):
+        call_class: uint8 = self._class_of(targets[i], calldatas[i])
+        assert call_class != CLASS_FORBIDDEN, "assembly: no vote may make this call"
+        if call_class != CLASS_ORDINARY and major_target == empty(address):
+            major_target = targets[i]
+            if len(calldatas[i]) >= 4:
+                major_selector = convert(slice(calldatas[i], 0, 4), bytes4)
+    calls_major: bool = major_target != empty(address)
+
+    nonce: uint256 = self.proposal_nonce[msg.sender]
+    self.proposal_nonce[msg.sender] = nonce + 1
+    calls_hash: bytes32 = self._hash_calls(targets, values, calldatas, doc_hash)
+    proposal_id: uint256 = self._proposal_id(calls_hash, msg.sender, nonce)
+    self._calls[proposal_id] = calls_hash
+    self._proposer[proposal_id] = msg.sender
 
     snapshot: uint256 = block.number - 1
     total_area: uint256 = 0
@@ -365,8 +414,10 @@ def propose(
         self._cosigned[proposal_id][identity >> 8] = 1 << (identity & 255)
         if cosigners < required:
             flags = F_GATHERING
+    if matter_major or calls_major:
+        flags |= F_MAJOR
 
-    window: uint256 = rules >> 192
+    window: uint256 = (rules >> SHIFT_RULE_OBJECTION) & MASK40
     self._core[proposal_id] = (
         vote_start
         | (vote_end << SHIFT_END)
@@ -375,6 +426,7 @@ def propose(
         | (flags << SHIFT_FLAGS)
         | (cosigners << SHIFT_COSIGNERS)
         | (window << SHIFT_WINDOW)
+        | ((((rules >> SHIFT_RULE_QUEUE) & MASK40) // DAY) << SHIFT_QUEUE)
     )
 
     signatures: DynArray[String[1], MAX_CALLS] = []
@@ -395,13 +447,21 @@ def propose(
         proposalId=proposal_id,
         proposer=msg.sender,
         matter=matter,
-        major=statute._is_major(matter),
+        major=matter_major or calls_major,
         doc_hash=doc_hash,
         snapshot_block=snapshot,
         total_area=total_area,
         total_heads=total_heads,
         cosigners_required=required,
         objection_window=window,
+    )
+    log ProposalClassified(
+        proposalId=proposal_id,
+        nonce=nonce,
+        matter_major=matter_major,
+        calls_major=calls_major,
+        major_target=major_target,
+        major_selector=major_selector,
     )
     if required != 0:
         log ProposalCosigned(
@@ -454,12 +514,13 @@ def cosign(proposal_id: uint256):
 @external
 def cancel(proposal_id: uint256):
     """
-    @notice Withdraw a proposal before its vote starts; the committee only.
+    @notice Withdraw a proposal before its vote starts; only its proposer may (an
+            owners' motion stands whatever the committee thinks of it).
     @param proposal_id The proposal.
     """
-    assert staticcall registry.hasRole(COMMITTEE_ROLE, msg.sender), "assembly: committee only"
     core: uint256 = self._core[proposal_id]
     assert core != 0, "assembly: unknown proposal"
+    assert msg.sender == self._proposer[proposal_id], "assembly: proposer only"
     state: uint8 = self._state(proposal_id, core)
     assert state == STATE_PENDING or state == STATE_GATHERING, "assembly: voting has started"
     self._core[proposal_id] = core | (F_CANCELED << SHIFT_FLAGS)
@@ -617,7 +678,8 @@ def finalize(proposal_id: uint256) -> bool:
     core: uint256 = self._core[proposal_id]
     assert core != 0, "assembly: unknown proposal"
     state: uint8 = self._state(proposal_id, core)
-    assert state != STATE_CANCELED and state != STATE_EXPIRED, "assembly: proposal never went to the vote"
+    never_voted: bool = state == STATE_EXPIRED and (core >> SHIFT_FLAGS) & F_GATHERING != 0
+    assert state != STATE_CANCELED and not never_voted, "assembly: proposal never went to the vote"
     assert state != STATE_PENDING and state != STATE_GATHERING and state != STATE_ACTIVE, "assembly: voting not over"
     assert (core >> SHIFT_FLAGS) & F_FINALIZED == 0, "assembly: already finalized"
     self._core[proposal_id] = core | (F_FINALIZED << SHIFT_FLAGS)
@@ -627,28 +689,30 @@ def finalize(proposal_id: uint256) -> bool:
 @external
 @nonreentrant
 def queue(
+    proposal_id: uint256,
     targets: DynArray[address, MAX_CALLS],
     values: DynArray[uint256, MAX_CALLS],
     calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
-    descriptionHash: bytes32,
+    doc_hash: bytes32,
 ) -> uint256:
     """
     @notice Schedule a passed proposal's calls in the timelock once its objection
-            window is over; anyone may. Call i is the timelock operation
+            window is over and before its queue window closes; anyone may. Call i
+            is the timelock operation
             `hash_operation(target, value, calldata, 0x0, keccak256(abi_encode(proposalId, i)))`.
+    @param proposal_id The proposal.
     @param targets The proposal's targets.
     @param values The proposal's values.
     @param calldatas The proposal's calldata.
-    @param descriptionHash The proposal's document hash.
+    @param doc_hash The proposal's document hash.
     @return The proposal id.
     """
-    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, descriptionHash)
-    core: uint256 = self._core[proposal_id]
-    assert core != 0, "assembly: unknown proposal"
+    core: uint256 = self._checked_core(proposal_id, targets, values, calldatas, doc_hash)
     state: uint8 = self._state(proposal_id, core)
     assert state != STATE_QUEUED and state != STATE_EXECUTED, "assembly: already queued"
     assert state != STATE_PENDING and state != STATE_GATHERING and state != STATE_ACTIVE, "assembly: voting not over"
     assert state != STATE_ANNOUNCED, "assembly: objection window not over"
+    assert state != STATE_EXPIRED or (core >> SHIFT_FLAGS) & F_GATHERING != 0, "assembly: queue window closed"
     assert state == STATE_SUCCEEDED, "assembly: proposal not passed"
     assert len(targets) > 0, "assembly: nothing to execute"
     delay: uint256 = staticcall timelock.get_minimum_delay()
@@ -669,24 +733,24 @@ def queue(
 @external
 @nonreentrant
 def execute(
+    proposal_id: uint256,
     targets: DynArray[address, MAX_CALLS],
     values: DynArray[uint256, MAX_CALLS],
     calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
-    descriptionHash: bytes32,
+    doc_hash: bytes32,
 ) -> uint256:
     """
     @notice Run a queued proposal's calls through the timelock once its delay is
             over, all in this one transaction (one failing call reverts them all);
             anyone may. Value is paid from the timelock's balance.
+    @param proposal_id The proposal.
     @param targets The proposal's targets.
     @param values The proposal's values.
     @param calldatas The proposal's calldata.
-    @param descriptionHash The proposal's document hash.
+    @param doc_hash The proposal's document hash.
     @return The proposal id.
     """
-    proposal_id: uint256 = self._hash_proposal(targets, values, calldatas, descriptionHash)
-    core: uint256 = self._core[proposal_id]
-    assert core != 0, "assembly: unknown proposal"
+    core: uint256 = self._checked_core(proposal_id, targets, values, calldatas, doc_hash)
     flags: uint256 = (core >> SHIFT_FLAGS) & MASK8
     assert flags & F_EXECUTED == 0, "assembly: already executed"
     assert flags & F_QUEUED != 0, "assembly: proposal not queued"
@@ -702,31 +766,25 @@ def execute(
 
 
 @external
-def set_voting_rules(min_notice_: uint256, min_voting_period_: uint256, max_voting_period_: uint256, objection_window_: uint256):
+def set_voting_rules(
+    min_notice_: uint256,
+    min_voting_period_: uint256,
+    max_voting_period_: uint256,
+    objection_window_: uint256,
+    queue_window_: uint256,
+):
     """
     @notice Change the voting rules for proposals made from now on; only the
-            timelock, i.e. only by a passed proposal (rules of procedure, matter 1).
+            assembly (its timelock: a passed proposal, which this call makes major).
     @param min_notice_ Seconds between a proposal and the start of its vote.
     @param min_voting_period_ Shortest voting window in seconds (≥ 1 hour).
     @param max_voting_period_ Longest voting window in seconds.
     @param objection_window_ Seconds of the objection window (公示).
+    @param queue_window_ Seconds after the objection window to queue a passed
+           proposal (whole days, 1..255).
     """
-    assert msg.sender == timelock.address, "assembly: timelock only"
-    self._set_rules(min_notice_, min_voting_period_, max_voting_period_, objection_window_)
-
-
-@external
-def set_major_call(target: address, selector: bytes4, major: bool):
-    """
-    @notice Mark or unmark a call that only a major matter may make; only the
-            timelock, and a proposal calling this is itself always major.
-    @param target The contract.
-    @param selector The function selector.
-    @param major True: only proposals of matters 6, 7 or 8 may call it.
-    """
-    assert msg.sender == timelock.address, "assembly: timelock only"
-    self.major_call[target][selector] = major
-    log MajorCallSet(target=target, selector=selector, major=major)
+    self._only_assembly()
+    self._set_rules(min_notice_, min_voting_period_, max_voting_period_, objection_window_, queue_window_)
 
 
 # ---------------------------------------------------------------- views
@@ -739,7 +797,7 @@ def min_notice() -> uint256:
     @notice Seconds between a proposal and the start of its vote (公告).
     @return The minimum notice.
     """
-    return self._rules & MASK64
+    return self._rules & MASK40
 
 
 @external
@@ -749,7 +807,7 @@ def min_voting_period() -> uint256:
     @notice The shortest voting window, in seconds.
     @return The minimum voting period.
     """
-    return (self._rules >> 64) & MASK64
+    return (self._rules >> SHIFT_RULE_MIN_VOTING) & MASK40
 
 
 @external
@@ -759,7 +817,7 @@ def max_voting_period() -> uint256:
     @notice The longest voting window, in seconds.
     @return The maximum voting period.
     """
-    return (self._rules >> 128) & MASK64
+    return (self._rules >> SHIFT_RULE_MAX_VOTING) & MASK40
 
 
 @external
@@ -770,7 +828,41 @@ def objection_window() -> uint256:
             it can be queued.
     @return The objection window.
     """
-    return self._rules >> 192
+    return (self._rules >> SHIFT_RULE_OBJECTION) & MASK40
+
+
+@external
+@view
+def queue_window() -> uint256:
+    """
+    @notice Seconds after its objection window within which a passed proposal
+            made from now on must be queued, else it expires.
+    @return The queue window.
+    """
+    return (self._rules >> SHIFT_RULE_QUEUE) & MASK40
+
+
+@external
+@view
+def call_class(target: address, calldata_: Bytes[MAX_CALLDATA]) -> uint8:
+    """
+    @notice The class of a call a proposal makes: 1 ordinary, 2 major, 3 forbidden.
+    @param target The call's target.
+    @param calldata_ The call's calldata (selector and arguments).
+    @return The class.
+    """
+    return self._class_of(target, calldata_)
+
+
+@external
+@view
+def proposer(proposal_id: uint256) -> address:
+    """
+    @notice Who made the proposal (the only one who may withdraw it).
+    @param proposal_id The proposal.
+    @return The proposer.
+    """
+    return self._proposer[proposal_id]
 
 
 @external
@@ -795,17 +887,22 @@ def hashProposal(
     targets: DynArray[address, MAX_CALLS],
     values: DynArray[uint256, MAX_CALLS],
     calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
-    descriptionHash: bytes32,
+    doc_hash: bytes32,
+    proposer_: address,
+    nonce: uint256,
 ) -> uint256:
     """
-    @notice The id of a proposal, as OpenZeppelin Governor computes it.
+    @notice The id of a proposal: its calls and document, its proposer and the
+            proposer's nonce at the time (`proposal_nonce`).
     @param targets The proposal's targets.
     @param values The proposal's values.
     @param calldatas The proposal's calldata.
-    @param descriptionHash The proposal's document hash.
+    @param doc_hash The proposal's document hash.
+    @param proposer_ Who proposes it.
+    @param nonce The proposer's nonce when proposing.
     @return The proposal id.
     """
-    return self._hash_proposal(targets, values, calldatas, descriptionHash)
+    return self._proposal_id(self._hash_calls(targets, values, calldatas, doc_hash), proposer_, nonce)
 
 
 @external
@@ -914,50 +1011,6 @@ def outcome(proposal_id: uint256) -> (bool, bool, uint256, uint256):
 
 
 @external
-@pure
-def statute_outcome(
-    matter: uint8,
-    total_area: uint256,
-    total_heads: uint256,
-    for_area: uint256,
-    for_heads: uint256,
-    against_area: uint256,
-    against_heads: uint256,
-    abstain_area: uint256,
-    abstain_heads: uint256,
-) -> (bool, bool):
-    """
-    @notice 民法典 第二百七十八条 applied to any numbers (for pages and audits).
-    @param matter The matter number (1..9).
-    @param total_area Exclusive area at the snapshot.
-    @param total_heads Owners at the snapshot.
-    @param for_area Area voting for.
-    @param for_heads Owners voting for.
-    @param against_area Area voting against.
-    @param against_heads Owners voting against.
-    @param abstain_area Area abstaining.
-    @param abstain_heads Owners abstaining.
-    @return (turnout met, passed)
-    """
-    assert statute._is_matter(matter), "assembly: unknown matter"
-    return statute._outcome(
-        matter, total_area, total_heads, for_area, for_heads, against_area, against_heads, abstain_area, abstain_heads
-    )
-
-
-@external
-@pure
-def is_major_matter(matter: uint8) -> bool:
-    """
-    @notice True for matters 6, 7 and 8 (3/4 rule).
-    @param matter The matter number (1..9).
-    @return Whether the matter is major.
-    """
-    assert statute._is_matter(matter), "assembly: unknown matter"
-    return statute._is_major(matter)
-
-
-@external
 @view
 def hasVoted(proposalId: uint256, account: address) -> bool:
     """
@@ -1041,63 +1094,137 @@ def ballot_digest(proposal_id: uint256, support: uint8, voter: address) -> bytes
 
 
 @internal
-def _set_rules(min_notice_: uint256, min_voting_period_: uint256, max_voting_period_: uint256, objection_window_: uint256):
+def _set_rules(
+    min_notice_: uint256,
+    min_voting_period_: uint256,
+    max_voting_period_: uint256,
+    objection_window_: uint256,
+    queue_window_: uint256,
+):
     """
     @dev Check and store the voting rules (one packed word) and log them.
     @param min_notice_ Seconds between a proposal and the start of its vote.
     @param min_voting_period_ Shortest voting window (≥ 1 hour).
     @param max_voting_period_ Longest voting window (≤ 365 days).
     @param objection_window_ Seconds of the objection window (≤ 365 days).
+    @param queue_window_ Seconds to queue a passed proposal (whole days, 1..255).
     """
-    assert min_notice_ <= 365 * 86400, "assembly: notice too long"
+    assert min_notice_ <= 365 * DAY, "assembly: notice too long"
     assert min_voting_period_ >= 3600, "assembly: voting period too short"
-    assert max_voting_period_ >= min_voting_period_ and max_voting_period_ <= 365 * 86400, "assembly: voting period too long"
-    assert objection_window_ <= 365 * 86400, "assembly: objection window too long"
-    # Each value is at most 365 days (< 2**25), far inside its 64 bits.
-    self._rules = min_notice_ | (min_voting_period_ << 64) | (max_voting_period_ << 128) | (objection_window_ << 192)
+    assert max_voting_period_ >= min_voting_period_ and max_voting_period_ <= 365 * DAY, "assembly: voting period too long"
+    assert objection_window_ <= 365 * DAY, "assembly: objection window too long"
+    assert queue_window_ >= DAY and queue_window_ <= MAX_QUEUE_WINDOW_DAYS * DAY and queue_window_ % DAY == 0, "assembly: queue window out of range"
+    # Each value is at most 365 days (< 2**25), far inside its 40 bits.
+    self._rules = (
+        min_notice_
+        | (min_voting_period_ << SHIFT_RULE_MIN_VOTING)
+        | (max_voting_period_ << SHIFT_RULE_MAX_VOTING)
+        | (objection_window_ << SHIFT_RULE_OBJECTION)
+        | (queue_window_ << SHIFT_RULE_QUEUE)
+    )
     log VotingRulesSet(
         min_notice=min_notice_,
         min_voting_period=min_voting_period_,
         max_voting_period=max_voting_period_,
         objection_window=objection_window_,
+        queue_window=queue_window_,
     )
 
 
 @internal
 @view
-def _is_major_call(target: address, calldata_: Bytes[MAX_CALLDATA]) -> bool:
+def _class_of(target: address, calldata_: Bytes[MAX_CALLDATA]) -> uint8:
     """
-    @dev Whether a call may only be made by a major-matter proposal: a marked
-         (target, selector), or the assembly's own `set_major_call`.
+    @dev The class of one call. The assembly's, the constitution's and the
+         timelock's own functions are fixed here, not in the table: only the voting
+         rules and the table may be changed (major), and the timelock's roles and
+         queue never by a proposal. Every other call: the Constitution's table.
     @param target The call's target.
-    @param calldata_ The call's calldata (no selector: never major).
-    @return Whether the call is major.
+    @param calldata_ The call's calldata.
+    @return 1 ordinary, 2 major, 3 forbidden.
     """
-    if len(calldata_) < 4:
-        return False
-    selector: bytes4 = convert(slice(calldata_, 0, 4), bytes4)
-    if target == self and selector == method_id("set_major_call(address,bytes4,bool)", output_type=bytes4):
-        return True
-    return self.major_call[target][selector]
+    selector: bytes4 = empty(bytes4)
+    if len(calldata_) >= 4:
+        selector = convert(slice(calldata_, 0, 4), bytes4)
+    if target == self:
+        if selector == method_id("set_voting_rules(uint256,uint256,uint256,uint256,uint256)", output_type=bytes4):
+            return CLASS_MAJOR
+        return CLASS_FORBIDDEN
+    if target == constitution.address:
+        if selector == method_id("set_call_class((address,bytes4,bool,bytes32,uint8)[])", output_type=bytes4):
+            return CLASS_MAJOR
+        return CLASS_FORBIDDEN
+    if target == timelock.address:
+        if selector == method_id("update_delay(uint256)", output_type=bytes4):
+            return CLASS_MAJOR
+        return CLASS_FORBIDDEN
+    return staticcall constitution.class_of(target, calldata_)
 
 
 @internal
 @pure
-def _hash_proposal(
+def _hash_calls(
+    targets: DynArray[address, MAX_CALLS],
+    values: DynArray[uint256, MAX_CALLS],
+    calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
+    doc_hash: bytes32,
+) -> bytes32:
+    """
+    @dev The hash of a proposal's calls and document (OpenZeppelin Governor's
+         hashProposal layout, with the document hash as description hash).
+    @param targets The proposal's targets.
+    @param values The proposal's values.
+    @param calldatas The proposal's calldata.
+    @param doc_hash The proposal's document hash.
+    @return The hash.
+    """
+    return keccak256(abi_encode(targets, values, calldatas, doc_hash))
+
+
+@internal
+@pure
+def _proposal_id(calls_hash: bytes32, proposer_: address, nonce: uint256) -> uint256:
+    """
+    @dev A proposal's id: its calls, its proposer and the proposer's nonce.
+    @param calls_hash `_hash_calls` of the proposal.
+    @param proposer_ Who proposes it.
+    @param nonce The proposer's nonce.
+    @return The id.
+    """
+    return convert(keccak256(abi_encode(calls_hash, proposer_, nonce)), uint256)
+
+
+@internal
+@view
+def _checked_core(
+    proposal_id: uint256,
     targets: DynArray[address, MAX_CALLS],
     values: DynArray[uint256, MAX_CALLS],
     calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
     doc_hash: bytes32,
 ) -> uint256:
     """
-    @dev OpenZeppelin Governor's proposal id, with the document hash as description hash.
+    @dev The proposal's packed word, once the calls given are the ones voted on.
+    @param proposal_id The proposal.
     @param targets The proposal's targets.
     @param values The proposal's values.
     @param calldatas The proposal's calldata.
     @param doc_hash The proposal's document hash.
-    @return The proposal id.
+    @return The packed word.
     """
-    return convert(keccak256(abi_encode(targets, values, calldatas, doc_hash)), uint256)
+    core: uint256 = self._core[proposal_id]
+    assert core != 0, "assembly: unknown proposal"
+    assert self._calls[proposal_id] == self._hash_calls(targets, values, calldatas, doc_hash), "assembly: not the proposal's calls"
+    return core
+
+
+@internal
+@view
+def _only_assembly():
+    """
+    @dev The registry's ASSEMBLY_ROLE: the timelock (the deployer while it wires).
+    """
+    assert staticcall registry.hasRole(ASSEMBLY_ROLE, msg.sender), "assembly: assembly only"
 
 
 @internal
@@ -1293,8 +1420,11 @@ def _state(proposal_id: uint256, core: uint256) -> uint8:
     total_area, total_heads = staticcall registry.totals_at((core >> SHIFT_SNAPSHOT) & MASK48)
     if not self._outcome(proposal_id, core, total_area, total_heads)[1]:
         return STATE_DEFEATED
-    if block.timestamp < vote_end + ((core >> SHIFT_WINDOW) & MASK32):
+    announced_until: uint256 = vote_end + ((core >> SHIFT_WINDOW) & MASK32)
+    if block.timestamp < announced_until:
         return STATE_ANNOUNCED
+    if block.timestamp >= announced_until + (core >> SHIFT_QUEUE) * DAY:
+        return STATE_EXPIRED
     return STATE_SUCCEEDED
 
 
@@ -1313,7 +1443,7 @@ def _outcome(proposal_id: uint256, core: uint256, total_area: uint256, total_hea
     t_against: uint256 = self._tally[proposal_id][convert(VOTE_AGAINST, uint256)]
     t_abstain: uint256 = self._tally[proposal_id][convert(VOTE_ABSTAIN, uint256)]
     return statute._outcome(
-        convert((core >> SHIFT_MATTER) & MASK8, uint8),
+        (core >> SHIFT_FLAGS) & F_MAJOR != 0,
         total_area,
         total_heads,
         t_for >> SHIFT_TALLY_AREA,

@@ -88,12 +88,12 @@ def _turnout_met(part_area: uint256, part_heads: uint256, total_area: uint256, t
 
 @internal
 @pure
-def _approved(matter: uint8, for_area: uint256, for_heads: uint256, part_area: uint256, part_heads: uint256) -> bool:
+def _approved(major: bool, for_area: uint256, for_heads: uint256, part_area: uint256, part_heads: uint256) -> bool:
     """
-    @notice The approval rule of the matter, over the participating owners:
-            ordinary > 1/2 of area and heads, major ≥ 3/4 of area and heads.
+    @notice The approval rule, over the participating owners: ordinary > 1/2 of
+            area and heads, major ≥ 3/4 of area and heads.
     @dev Nobody participating never approves (0 ≥ 3/4 · 0 would).
-    @param matter The matter number (1..9).
+    @param major Whether the 3/4 rule applies (a major matter, or a call that needs it).
     @param for_area Area that voted for.
     @param for_heads Owners that voted for.
     @param part_area Area that voted.
@@ -102,7 +102,7 @@ def _approved(matter: uint8, for_area: uint256, for_heads: uint256, part_area: u
     """
     if part_heads == 0:
         return False
-    if self._is_major(matter):
+    if major:
         return for_area * 4 >= part_area * 3 and for_heads * 4 >= part_heads * 3
     return for_area * 2 > part_area and for_heads * 2 > part_heads
 
@@ -110,7 +110,7 @@ def _approved(matter: uint8, for_area: uint256, for_heads: uint256, part_area: u
 @internal
 @pure
 def _outcome(
-    matter: uint8,
+    major: bool,
     total_area: uint256,
     total_heads: uint256,
     for_area: uint256,
@@ -122,7 +122,8 @@ def _outcome(
 ) -> (bool, bool):
     """
     @notice Apply the article to final tallies.
-    @param matter The matter number (1..9).
+    @param major Whether the 3/4 rule applies (see `_is_major`; the assembly also
+           applies it to ordinary matters whose calls need it).
     @param total_area Exclusive area at the snapshot.
     @param total_heads Owners at the snapshot.
     @param for_area Area voting for.
@@ -136,4 +137,4 @@ def _outcome(
     part_area: uint256 = for_area + against_area + abstain_area
     part_heads: uint256 = for_heads + against_heads + abstain_heads
     turnout: bool = self._turnout_met(part_area, part_heads, total_area, total_heads)
-    return (turnout, turnout and self._approved(matter, for_area, for_heads, part_area, part_heads))
+    return (turnout, turnout and self._approved(major, for_area, for_heads, part_area, part_heads))
