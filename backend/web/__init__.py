@@ -27,6 +27,7 @@ VENDOR = {
     "ethers": "ethers/dist",
     "chart.js": "chart.js/dist",
     "@kurkle/color": "@kurkle/color/dist",  # chart.js imports it
+    "@paulmillr/qr": "@paulmillr/qr/esm",  # check-in codes as QR codes (activities)
 }
 
 
