@@ -47,20 +47,28 @@ export class Wallet extends EventTarget {
     this.dispatchEvent(new Event("change"));
   }
 
-  /** Silently pick up an account the wallet already allowed this site (no prompt); the
-   * caller draws the page next, so nothing is announced. */
-  async restore() {
-    if (!this.available) return;
+  /** The accounts and chain an injected wallet already allowed this site (no prompt), or
+   * null: asked before the configuration is in, so both travel at once. */
+  static async allowed() {
+    if (!window.ethereum) return null;
     try {
       const [accounts, chainId] = await Promise.all([
         window.ethereum.request({ method: "eth_accounts" }),
         window.ethereum.request({ method: "eth_chainId" }),
       ]);
-      this.chainId = Number(chainId);
-      this.account = accounts?.[0] ? accounts[0].toLowerCase() : null;
+      return { accounts, chainId };
     } catch {
-      // A wallet that refuses to answer before connect: the Connect button asks.
+      return null; // a wallet that refuses to answer before connect: the Connect button asks
     }
+  }
+
+  /** Silently pick up an account the wallet already allowed this site (no prompt); the
+   * caller draws the page next, so nothing is announced. */
+  async restore(allowed) {
+    const found = await (allowed ?? Wallet.allowed());
+    if (!found) return;
+    this.chainId = Number(found.chainId);
+    this.account = found.accounts?.[0] ? found.accounts[0].toLowerCase() : null;
   }
 
   async connect() {

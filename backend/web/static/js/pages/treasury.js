@@ -10,8 +10,18 @@ import { empty, html } from "../ui.js";
 
 let chartModule = null;
 
+// chart.js imports these two: asked for with it, not one import level later.
+const CHART_PARTS = ["/vendor/chart.js/chunks/index.js", "/vendor/@kurkle/color/color.esm.js"];
+
 async function charting() {
   if (!chartModule) {
+    for (const href of CHART_PARTS) {
+      if (document.querySelector(`link[href="${href}"]`)) continue;
+      const link = document.createElement("link");
+      link.rel = "modulepreload";
+      link.href = href;
+      document.head.append(link);
+    }
     chartModule = import("chart.js").then(({ Chart, registerables }) => {
       Chart.register(...registerables);
       return Chart;
