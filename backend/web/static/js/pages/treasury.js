@@ -41,7 +41,12 @@ function categoryName(category) {
   return text === key ? t("treasury.categoryN", { n: category }) : text;
 }
 
-function monthlyChart(Chart, canvas, items) {
+// The maintenance fund's one-off deposits and milestone payments (hundreds of thousands)
+// would flatten the months' running income and spending: they have their own card.
+const OPERATING = (item) => !(item.fund === "maintenance_fund" && (item.kind === "deposit" || item.kind === "milestone"));
+
+function monthlyChart(Chart, canvas, allItems) {
+  const items = allItems.filter(OPERATING);
   const months = [...new Set(items.map((i) => i.month_label))].sort();
   const series = new Map();
   for (const item of items) {
@@ -142,7 +147,8 @@ export async function render(ctx, view, params, current) {
       <div class="card stat"><span class="muted">${esc(t("treasury.reserved"))}</span><strong>${yuan(b.maintenance_reserved)}</strong></div>
     </section>`);
   const charts = html(view, `<section class="grid two">
-      <div class="card"><h2>${esc(t("treasury.byMonth"))}</h2><div class="chart"><canvas data-testid="chart-monthly"></canvas></div></div>
+      <div class="card"><h2>${esc(t("treasury.byMonth"))}</h2><div class="chart"><canvas data-testid="chart-monthly"></canvas></div>
+        <p class="muted small">${esc(t("treasury.byMonthNote"))}</p></div>
       <div class="card"><h2>${esc(t("treasury.byCategory"))}</h2><div class="chart"><canvas data-testid="chart-category"></canvas></div></div>
       <div class="card" data-testid="satisfaction"><h2>${esc(t("treasury.satisfaction"))}</h2>
         ${satisfaction.items.length ? `<div class="chart"><canvas data-testid="chart-satisfaction"></canvas></div>` : ""}${satisfactionSummary(satisfaction.items)}</div>
