@@ -69,3 +69,44 @@ def committee_safe_status(chain: Any, safe: Any, timelock: Any) -> dict[str, Any
         "members": list(safe.getOwners()),
         "threshold": safe.getThreshold(),
     }
+
+
+COMMITTEE_KEYS_ENV = "LINLI_COMMITTEE_KEYS"
+
+
+def committee_caller(chain: Any, registry: Any, manifest: dict[str, Any], sender: Any,
+                     member_keys: list[str] | None = None):
+    """How a script acts as the committee: directly when `sender` holds the committee
+    role (a test's or a local demo's deployer before its hand-over), else as a SafeTx of
+    the committee's Safe signed with `member_keys` (LINLI_COMMITTEE_KEYS: members'
+    private keys, at least the threshold) and sent by `sender`.
+
+    Returns `send(method, *args) -> receipt`."""
+    import os
+
+    from eth_utils import keccak
+
+    from backend.chain.safe import SafeCommittee, SafeError, safe_infrastructure_at
+
+    if registry.hasRole(keccak(text="linli.role.committee"), sender.address):
+        return lambda method, *args: method(*args, sender=sender)
+    contracts = manifest["contracts"]
+    if "CommitteeSafe" not in contracts:
+        raise SafeError(f"{sender.address} is not the committee and the manifest names no committee Safe")
+    keys = member_keys if member_keys is not None else [
+        k.strip() for k in os.environ.get(COMMITTEE_KEYS_ENV, "").split(",") if k.strip()]
+    names = ("SafeL2", "SafeProxyFactory", "CompatibilityFallbackHandler", "MultiSendCallOnly")
+    infra = safe_infrastructure_at(chain, {n: contracts[n]["address"] for n in names}) if all(
+        n in contracts for n in names) else None
+    committee = SafeCommittee.at(chain, contracts["CommitteeSafe"]["address"], infra)
+    from ape_accounts.accounts import ApeSigner
+
+    signers = [ApeSigner(private_key=k if k.startswith("0x") else "0x" + k) for k in keys]
+    members = set(committee.owners())
+    strangers = [s.address for s in signers if s.address not in members]
+    if strangers:
+        raise SafeError(f"{COMMITTEE_KEYS_ENV} holds keys of non-members: {', '.join(strangers)}")
+    if len(signers) < committee.threshold():
+        raise SafeError(f"the committee's Safe needs {committee.threshold()} members' signatures; "
+                        f"{COMMITTEE_KEYS_ENV} gives {len(signers)}")
+    return lambda method, *args: committee.call(method, *args, signers=signers, sender=sender)
