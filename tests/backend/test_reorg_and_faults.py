@@ -1,4 +1,5 @@
-"""Reorganisations (anvil snapshot/revert), a dead node, and the indexer's RPC faults."""
+"""Reorganisations (anvil snapshot/revert), a dead node, and the indexer's RPC faults
+(the replies of real nodes and gateways: test_indexer_odd_replies.py, test_rpc.py)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ def test_reorg_deeper_than_finality_halts_loudly(populated, make_indexer, engine
                                                  owner_b, settings):
     indexer = make_indexer(manifest_dict(populated, "local"), finality_depth=2)
     indexer.sync()
+    fork = chain.blocks.head.number
     snapshot = chain.snapshot()
     for _ in range(5):
         points.mint(owner_a, 1, 2, sender=committee)
@@ -82,6 +84,9 @@ def test_reorg_deeper_than_finality_halts_loudly(populated, make_indexer, engine
     with engine.connect() as conn:
         status = conn.execute(select(IndexerStatus.__table__)).mappings().one()
     assert status["halted"] and "finality depth (2 blocks)" in status["last_error"]
+    # It names the fork point: the newest block the index and the node agree on, and where to re-index from.
+    assert f"agree up to block {fork} and differ" in status["last_error"]
+    assert f"--from-block {fork + 1}" in status["last_error"]
     health = TestClient(create_app(settings)).get("/health")
     assert health.status_code == 503
     assert health.json()["communities"][0]["halted"] is True
