@@ -307,6 +307,11 @@ class Indexer:
             self.node_finalized = int(final["number"], 16) if final else None
         if cursor_hash is not None:
             node_block = replies[-1]
+            if node_block is None and head < cursor:
+                # The node that answered is behind the index (a load balancer's slower node, a
+                # node syncing): nothing to index and nothing shown replaced. Wait for it rather
+                # than roll back what it has not got yet (a rollback rebuilds the state tables).
+                return None
             if node_block is None or node_block["hash"] != cursor_hash:
                 self._handle_reorg(cursor, node_block)
                 return self.step()
