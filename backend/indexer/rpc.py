@@ -248,20 +248,25 @@ def check_logs(logs: Any, addresses: frozenset[str], from_block: int, to_block: 
     """The logs of a getLogs reply, checked against the request: each from an address asked
     for, in the block range, matching the topics asked for, one hash per block; a log
     listed twice identically is kept once (listed twice differently, the reply is refused).
-    Raises BadReply. On the indexer's hot path: a few lookups per log, the rest per block."""
+    Raises BadReply.
+
+    On the indexer's hot path: nodes list logs in chain order, so one pass checks that each
+    comes after the one before (which no log listed twice can) with a few lookups per log
+    and nothing allocated; only a reply out of order goes through `_check_unordered`."""
     if not isinstance(logs, list):
         raise BadReply(f"eth_getLogs answered with {type(logs).__name__}, not a list")
     blocks: dict[str, str] = {}
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
-    twice = False
-    for entry in logs:
-        try:
-            block = entry["blockNumber"]
-            block_hash = blocks.get(block)
-            if block_hash is None:
+    block, block_hash, index = None, None, -1
+    try:
+        for entry in logs:
+            if entry["blockNumber"] != block:
+                block = entry["blockNumber"]
+                if block in blocks or (blocks and int(block, 16) < int(next(reversed(blocks)), 16)):
+                    return _check_unordered(logs, addresses, from_block, to_block, topics)
                 block_hash = blocks[block] = entry["blockHash"]
                 if not isinstance(block_hash, str) or not from_block <= int(block, 16) <= to_block:
                     raise BadReply(f"a log of block {block} ({block_hash}), outside blocks {from_block}..{to_block}")
+                index = -1
             elif entry["blockHash"] != block_hash:
                 raise BadReply(f"logs of block {int(block, 16)} with two block hashes")
             address = entry["address"]
@@ -269,17 +274,46 @@ def check_logs(logs: Any, addresses: frozenset[str], from_block: int, to_block: 
                 raise BadReply(f"a log of {address}, an address not asked for")
             if topics and not _topics_match(topics, entry["topics"]):
                 raise BadReply(f"a log whose topics were not asked for: {entry['topics']}")
-            first = seen.setdefault((block, entry["logIndex"]), entry)
+            position = int(entry["logIndex"], 16)
+            if position <= index:
+                return _check_unordered(logs, addresses, from_block, to_block, topics)
+            index = position
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise BadReply(f"a log without a readable {exc}: {str(entry)[:200]}") from None
+    checked = Logs(logs)
+    checked.blocks = {int(number, 16): block_hash for number, block_hash in blocks.items()}
+    return checked
+
+
+def _check_unordered(logs: list, addresses: frozenset[str], from_block: int, to_block: int,
+                     topics: Sequence[Any] | None) -> Logs:
+    """check_logs for a reply not in chain order: each log by its place, a log listed twice
+    identically kept once, then the logs in chain order."""
+    blocks: dict[str, str] = {}
+    at: dict[tuple[int, int], dict[str, Any]] = {}
+    for entry in logs:
+        try:
+            block, block_hash = entry["blockNumber"], entry["blockHash"]
+            number, position = int(block, 16), int(entry["logIndex"], 16)
+            if not isinstance(block_hash, str) or not from_block <= number <= to_block:
+                raise BadReply(f"a log of block {block} ({block_hash}), outside blocks {from_block}..{to_block}")
+            if blocks.setdefault(block, block_hash) != block_hash:
+                raise BadReply(f"logs of block {number} with two block hashes")
+            address = entry["address"]
+            if address not in addresses and address.lower() not in addresses:
+                raise BadReply(f"a log of {address}, an address not asked for")
+            if topics and not _topics_match(topics, entry["topics"]):
+                raise BadReply(f"a log whose topics were not asked for: {entry['topics']}")
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise BadReply(f"a log without a readable {exc}: {str(entry)[:200]}") from None
+        first = at.setdefault((number, position), entry)
         if first is not entry:
             if first != entry:
-                raise BadReply(f"two different logs at index {entry['logIndex']} of block {int(block, 16)}")
-            twice = True
-    if twice:
-        log.warning("the node listed a log twice in one reply; kept once")
-    checked = Logs(seen.values() if twice else logs)
-    checked.blocks = {int(block, 16): block_hash for block, block_hash in blocks.items()}
+                raise BadReply(f"two different logs at index {position} of block {number}")
+            log.warning("the node listed the log at index %d of block %d twice in one reply; kept once", position,
+                        number)
+    checked = Logs(at[place] for place in sorted(at))
+    checked.blocks = {int(number, 16): block_hash for number, block_hash in blocks.items()}
     return checked
 
 

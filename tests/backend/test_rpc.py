@@ -366,3 +366,21 @@ def test_topics_asked_for_are_checked(node):
     assert client(server.url).get_logs([CONTRACT], 1, 9, topics=[[wanted, "0x" + "55" * 32]]) == [a_log()]
     assert server.requests == 2
     assert server.payloads[0]["params"][0]["topics"] == [[wanted, "0x" + "55" * 32]]
+
+
+def test_logs_out_of_chain_order_are_checked_and_put_in_order(node):
+    later, earlier = {**a_log(block=6), "blockHash": "0x" + "66" * 32}, a_log(block=5, index=3)
+    server = node(default=(200, {"result": [later, earlier, a_log(block=5, index=1)]}))
+    logs = client(server.url).get_logs([CONTRACT], 1, 9)
+    assert logs == [a_log(block=5, index=1), earlier, later]
+    assert logs.blocks == {5: "0x" + "22" * 32, 6: "0x" + "66" * 32}
+    stubborn = node(default=(200, {"result": [later, {**earlier, "address": "0x" + "de" * 20}]}))
+    with pytest.raises(RpcUnavailable, match="an address not asked for"):
+        client(stubborn.url).get_logs([CONTRACT], 1, 9)
+
+
+def test_logs_of_one_block_with_two_hashes_are_asked_again(node):
+    other = {**a_log(index=1), "blockHash": "0x" + "99" * 32}
+    server = node((200, {"result": [a_log(), other]}), default=(200, {"result": [a_log()]}))
+    assert client(server.url).get_logs([CONTRACT], 1, 9) == [a_log()]
+    assert server.requests == 2
