@@ -1,8 +1,8 @@
 """A small JSON-RPC client: batches, bounded retries, and a table of what nodes say.
 
 Every error a node gives is classified from `WORDINGS` (the wordings of anvil, geth, Besu,
-Erigon, Nethermind, reth and the hosted gateways, each with where it comes from), then
-from `CODES`, then from what kind of method was asked:
+Nethermind, reth, OpenEthereum and the hosted gateways, each with where it comes from),
+then from `CODES`, then from what kind of method was asked:
 
 - RETRY: the node is busy, rate-limited, syncing or behind the block asked for (two
   load-balanced nodes that disagree about the head look like this), or its reply cannot
@@ -75,12 +75,12 @@ WORDINGS: tuple[Wording, ...] = (
     _w(SPLIT, r"this block range should work: " + _SUGGESTED, "Alchemy"),
     _w(SPLIT, r"log response size exceeded", "Alchemy"),
     _w(SPLIT, r"query returned more than \d[\d,]* results", "geth-based gateways, Infura, Polygon zkEVM"),
-    _w(SPLIT, r"maximum block range:? " + _NUMBER, "geth (--rpc.rangelimit), Erigon, BSC, PublicNode"),
+    _w(SPLIT, r"maximum block range:? " + _NUMBER, "geth (--rpc.rangelimit), BSC, PublicNode"),
     _w(SPLIT, r"exceeds? max block range " + _NUMBER, "reth, Hyperliquid"),
     _w(SPLIT, r"range \d+ exceeds limit of " + _NUMBER, "Infura"),
     _w(SPLIT, r"range \d+ is bigger than range limit " + _NUMBER, "thirdweb (in the error's data)"),
     _w(SPLIT, r"is limited to (?:an? )?" + _NUMBER + r"(?: blocks?)? range", "QuickNode, BlockPI, 1RPC", -32614),
-    _w(SPLIT, r"block range is too wide", "Ankr", -32600),
+    _w(SPLIT, r"block range is too wide(?: \(maximum " + _NUMBER + r"\))?", "Ankr, Frontier (Moonbeam)", -32600),
     _w(SPLIT, r"logs matched by query exceeds limit of \d[\d,]*", "Arbitrum (Nitro)", -32000),
     _w(SPLIT, r"range too large\. max range: " + _NUMBER, "Cloudflare", -32047),
     _w(SPLIT, r"maximum allowed is " + _NUMBER + r" blocks?", "Nodies"),
@@ -95,8 +95,9 @@ WORDINGS: tuple[Wording, ...] = (
     _w(BATCH, r"batch too large", "geth (--rpc.batch-request-limit)", -32600),
     _w(BATCH, r"number of requests exceeds max batch size", "Besu (--rpc-http-max-batch-size)", -32005),
     # -- the node has not got the block yet (behind the node that answered eth_blockNumber)
-    _w(RETRY, r"block range extends beyond current head block",
-       "geth, Besu, Erigon, Nethermind, reth (execution-apis #875)", -32602),
+    # (Besu, Erigon and Nethermind refuse such a range with -32602 in their own words: an
+    # error nothing names, retried for a read.)
+    _w(RETRY, r"block range extends beyond current head block", "geth, reth (execution-apis #875)", -32602),
     _w(RETRY, r"blockoutofrangeerror", "anvil", -32602),
     _w(RETRY, r"header not found|head block not available", "geth", -32000),
     _w(RETRY, r"unknown block|block (?:\S+ )?not found|blocks specified in filter .*cannot be found",

@@ -137,6 +137,7 @@ REPLIES = [
     ("BlockPI", 200, {"code": -32602, "message": "eth_getLogs is limited to 1024 block range"}, SPLIT, 1024),
     ("1RPC", 200, {"code": -32000, "message": "eth_getLogs is limited to a 10000 blocks range"}, SPLIT, 10_000),
     ("Ankr", 200, {"code": -32600, "message": "block range is too wide"}, SPLIT, None),
+    ("Frontier (Moonbeam)", 200, {"code": -32603, "message": "block range is too wide (maximum 1024)"}, SPLIT, 1024),
     ("Arbitrum", 200, {"code": -32000, "message": "logs matched by query exceeds limit of 10000"}, SPLIT, None),
     ("Cloudflare", 200, {"code": -32047, "message": "Invalid eth_getLogs request. 'fromBlock'-'toBlock' range too "
                          "large. Max range: 800"}, SPLIT, 800),
@@ -153,7 +154,7 @@ REPLIES = [
     ("geth (batch reply)", 200, {"code": -32003, "message": "response too large"}, SPLIT, None),
     ("geth", 200, {"code": -32600, "message": "batch too large"}, BATCH, None),
     ("Besu", 200, {"code": -32005, "message": "Number of requests exceeds max batch size"}, BATCH, None),
-    ("geth, Besu, Erigon, Nethermind, reth (execution-apis #875)", 200,
+    ("geth, reth (execution-apis #875)", 200,
      {"code": -32602, "message": "block range extends beyond current head block"}, RETRY, None),
     ("anvil 1.7", 200, {"code": -32602, "message": "BlockOutOfRangeError: block height is 1 but requested was 4"},
      RETRY, None),
