@@ -63,9 +63,11 @@ def main(argv: list[str] | None = None) -> int:
                                    "manifest": args.manifest}.items() if v is not None}
     settings = Settings(**overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Alembic says which migrations ran; its other INFO lines are set-up chatter.
+    # Alembic says which migrations ran; its other INFO lines are set-up chatter, and httpx
+    # would log every request to the node (several a second while following).
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     console = Console(stderr=True)
     if settings.manifest is None:
         log.error("no manifest: pass --manifest or set LINLI_MANIFEST")

@@ -188,6 +188,7 @@ def test_the_command_survives_odd_replies_and_logs_when_and_what(command_communi
     lines = run.stderr.splitlines()
     assert any(LOG_LINE.match(line) and " INFO " in line for line in lines), run.stderr[-3000:]
     assert any("refused" in line and LOG_LINE.match(line) for line in lines), "the split is said, with its time"
+    assert not any("HTTP Request" in line for line in lines), "no line for every request to the node"
     assert dump(engine) == dump(fresh_index(tmp_path, manifest_dict(command_community, "local"), settings, rpc_url))
 
 
