@@ -307,10 +307,12 @@ class Indexer:
             self.node_finalized = int(final["number"], 16) if final else None
         if cursor_hash is not None:
             node_block = replies[-1]
-            if node_block is None and head < cursor:
+            if node_block is None and head < cursor and not self._replaced_at(head):
                 # The node that answered is behind the index (a load balancer's slower node, a
-                # node syncing): nothing to index and nothing shown replaced. Wait for it rather
-                # than roll back what it has not got yet (a rollback rebuilds the state tables).
+                # node syncing) on the index's chain: nothing to index, nothing shown replaced.
+                # Wait for it rather than roll back what it has not got yet (a rollback
+                # rebuilds the state tables). A chain cut back to an older block without new
+                # ones looks the same, and shows as a reorg with the next block.
                 return None
             if node_block is None or node_block["hash"] != cursor_hash:
                 self._handle_reorg(cursor, node_block)
@@ -582,6 +584,19 @@ class Indexer:
             raise DeepReorgError(message)
         log.warning("reorg: blocks %d..%d replaced; rolling back to %d and replaying", ancestor + 1, cursor, ancestor)
         self.rollback_to(ancestor)
+
+    def _replaced_at(self, number: int) -> bool:
+        """Whether the node has block `number` with another hash than the index's window holds
+        (False when the window does not hold it)."""
+        blocks = T["indexed_blocks"]
+        with self.engine.connect() as conn:
+            stored = conn.execute(select(blocks.c.block_hash).where(
+                blocks.c.chain_id == self.chain_id, blocks.c.community == self.community,
+                blocks.c.block_number == number)).scalar()
+        if stored is None:
+            return False
+        header = self.rpc.headers([number])[number]
+        return header is not None and header["hash"] != stored
 
     def _stored_hashes(self, upto: int | None = None) -> list[tuple[int, str]]:
         """(block, hash) of every block the index knows a hash of, oldest first: the recent
