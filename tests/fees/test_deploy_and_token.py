@@ -1,8 +1,9 @@
 """deploy_fees wiring and the stand-in settlement token."""
 
 import ape
+import pytest
 
-from backend.chain.deploy_fees import deploy_fees
+from backend.chain.deploy_fees import FeesWiringError, deploy_fees
 from tests.fees.conftest import sign_permit
 from tests.utils.reverts import assert_deploy_reverts
 
@@ -10,7 +11,11 @@ from tests.utils.reverts import assert_deploy_reverts
 def test_deploy_fees_wires_everything(fees_stack, populated, points, registry, committee, clock):
     fees = fees_stack["PropertyFees"]
     token = fees_stack["SettlementToken"]
-    assert set(fees_stack) == {"SettlementToken", "PropertyFees"}
+    treasury = fees_stack["CommunityTreasury"]
+    assert set(fees_stack) == {"SettlementToken", "PropertyFees", "CommunityTreasury"}
+    # The treasury module is named at deploy, once: no deployment leaves it unset.
+    assert fees.treasury() == treasury.address
+    assert treasury.fees() == fees.address and treasury.registry() == registry.address
     assert fees.registry() == registry.address
     assert fees.points() == points.address
     assert fees.settlement_token() == token.address
@@ -27,6 +32,17 @@ def test_deploy_fees_with_a_given_token(project, chain, committee, populated, fe
     assert again["PropertyFees"].settlement_token() == existing.address
     again = deploy_fees(project, chain, committee, populated, settlement_token=existing)
     assert again["SettlementToken"] is existing
+
+
+def test_deploy_fees_needs_the_assembly_role(project, chain, committee, populated, attacker):
+    """Only a deployer that still holds the assembly's role can name the treasury module:
+    a deployer without it is stopped before it deploys anything half-wired."""
+    with pytest.raises(FeesWiringError, match="does not hold the registry's assembly role"):
+        deploy_fees(project, chain, attacker, populated)
+
+
+def test_treasury_constructor_refusals(chain, committee, project):
+    assert_deploy_reverts(chain, project.CommunityTreasury, ["0x" + "0" * 40], committee, "treasury: fees is the zero address")
 
 
 def test_token_minting_is_for_minters_only(token, committee, attacker, owner_a):
@@ -61,6 +77,6 @@ def test_constructor_refusals(project, chain, committee, registry, points, token
         committee.deploy(project.PropertyFees, registry, zero, token, 0)
     with ape.reverts("fees: token is the zero address"):
         committee.deploy(project.PropertyFees, registry, points, zero, 0)
-    assert_deploy_reverts(chain, project.PropertyFees, [registry, points, token, 2**32], committee, "fees: month out of range")
+    assert_deploy_reverts(chain, project.PropertyFees, [registry, points, token, 2**20], committee, "fees: month out of range")
     fees = committee.deploy(project.PropertyFees, registry, points, token, 2026 * 12)
     assert fees.config()[0] == 2026 * 12
