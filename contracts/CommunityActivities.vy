@@ -56,6 +56,7 @@ exports: eip712_domain_separator.eip712Domain
 
 
 COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
+ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
 REASON_ACTIVITY: public(constant(uint16)) = 5
 
 CHECK_IN_TYPEHASH: public(constant(bytes32)) = keccak256("CheckIn(uint256 activityId,address attendee,uint256 deadline)")
@@ -284,10 +285,11 @@ def cancel_activity(activity_id: uint256, reason_hash: bytes32):
 @external
 def set_max_points(max_points_: uint256):
     """
-    @notice Set the maximum points per attendee for new activities (committee).
+    @notice Set the maximum points per attendee for new activities (the owners'
+            assembly: a limit on what the community mints).
     @param max_points_ The new maximum (at most 2**32 - 1).
     """
-    assert self._is_committee(msg.sender), "activities: committee only"
+    assert staticcall IHouseholdRegistry(registry).hasRole(ASSEMBLY_ROLE, msg.sender), "activities: assembly only"
     assert max_points_ <= MASK32, "activities: points out of range"
     self.max_points = max_points_
     log MaxPointsChanged(max_points=max_points_, committee=msg.sender)

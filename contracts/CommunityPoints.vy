@@ -8,15 +8,19 @@
         part in community life and spent at the community's registered merchants.
 
         - Minted only by minters (the modules of fees, assembly, culture, activities,
-          services and suggestions, and the committee itself), each mint with a
-          reason code in a `PointsMinted` event.
+          services and suggestions), each mint with a reason code in a
+          `PointsMinted` event. Grants (reason 1) are the committee's, within a
+          yearly allowance the owners' assembly sets, or the assembly's own.
+        - The owner is the owners' assembly (its timelock; the deployer while it
+          wires the community): it appoints minters, sets the household cap and
+          the committee's grant allowance, and switches free transfer.
         - Points are not a tradeable currency: while `free_transfer` is off, a holder
           can send points only to a registered merchant (spending), and a merchant
           can send them back (refund) or redeem them (burn, with a settlement
-          reference). The committee can switch free transfer on.
+          reference). The assembly can switch free transfer on.
         - The merchant set is the registry's MERCHANT_ROLE, mirrored here so the
           spend path reads one local slot instead of calling the registry.
-        - Yearly cap per household: the committee may set `household_cap`, the most
+        - Yearly cap per household: the assembly may set `household_cap`, the most
           participation points (reasons 2 and above) one household receives in a
           Beijing calendar year (UTC+8, `fees_calendar`). A mint above what is left
           is clipped, never refused, so the act that earned it (a like, a
@@ -29,11 +33,12 @@
           to one unit. A recipient in no household (a merchant, a provider, a
           former resident) is a household of its own, keyed
           `WALLET_HOUSEHOLD | wallet`, and has its own cap.
-@custom:security The owner (the committee) is a minter by snekmate's design and can
+@custom:security The owner (the assembly) is a minter by snekmate's design and can
                  appoint minters; a compromised minter can inflate the supply, which
-                 `PointsMinted` makes visible. Only the owner may mint reason 1, so no
-                 other minter can label a mint a grant to escape the cap; the cap
-                 therefore binds every minter but the committee. A merchant whose
+                 `PointsMinted` makes visible. Only the owner and the committee may
+                 mint reason 1, so no other minter can label a mint a grant to
+                 escape the cap; the committee's grants are bounded by the yearly
+                 allowance (0 until the assembly sets one). A merchant whose
                  role is revoked keeps its balance but can no longer receive, refund
                  or redeem until the role is given back. `sync_merchant` is
                  permissionless: it only copies the registry's answer.
@@ -90,6 +95,8 @@ REASON_ACTIVITY: public(constant(uint16)) = 5
 REASON_SERVICE_RATING: public(constant(uint16)) = 6
 REASON_SUGGESTION_ACCEPTED: public(constant(uint16)) = 7
 
+COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
+
 # Cap key of a recipient in no household: above every registry key (owner
 # households <= 2**32, resident households 2**128 | unit id < 2**129).
 WALLET_HOUSEHOLD: public(constant(uint256)) = 2**160
@@ -108,6 +115,10 @@ household_cap: public(uint256)
 # household key -> (Beijing year << SHIFT_YEAR) | participation points counted that year.
 # One word, so the mint path reads and writes one slot per household.
 _household_year: HashMap[uint256, uint256]
+# Most points the committee may grant (reason 1) per Beijing year; set by the assembly.
+grant_allowance: public(uint256)
+# (Beijing year << SHIFT_YEAR) | points the committee granted that year.
+_granted: uint256
 
 
 event PointsMinted:
@@ -133,6 +144,18 @@ event HouseholdCapSet:
     cap: uint256
     set_by: indexed(address)
 
+event GrantAllowanceSet:
+    previous: uint256
+    allowance: uint256
+    set_by: indexed(address)
+
+event CommitteeGranted:
+    to: indexed(address)
+    amount: uint256
+    year: uint256
+    granted_this_year: uint256
+    allowance: uint256
+
 # A participation mint cut down by the yearly household cap (minted may be 0;
 # PointsMinted follows only when minted > 0).
 event MintClipped:
@@ -146,24 +169,26 @@ event MintClipped:
 
 
 @deploy
-def __init__(registry_: address, committee: address):
+def __init__(registry_: address, owner_: address):
     """
     @notice Deploy the points of one community.
-    @param registry_ The community's HouseholdRegistry (source of the merchant role).
-    @param committee The owner of the token: appoints minters, switches free transfer.
+    @param registry_ The community's HouseholdRegistry (source of the merchant and
+           committee roles).
+    @param owner_ The owner of the token: the owners' assembly (its timelock), or the
+           deployer while it wires the community before handing it over.
     """
     assert registry_ != empty(address), "points: registry is the zero address"
-    assert committee != empty(address), "points: committee is the zero address"
+    assert owner_ != empty(address), "points: owner is the zero address"
     ownable.__init__()
     erc20.__init__("Linli Community Points", "LLPT", 0, "Linli Community Points", "1")
     registry = registry_
-    # Hand the token to the committee; snekmate moves the owner's minter flag with it.
-    if committee != msg.sender:
+    # snekmate moves the owner's minter flag with the ownership.
+    if owner_ != msg.sender:
         erc20.is_minter[msg.sender] = False
         log erc20.RoleMinterChanged(minter=msg.sender, status=False)
-        erc20.is_minter[committee] = True
-        log erc20.RoleMinterChanged(minter=committee, status=True)
-        ownable._transfer_ownership(committee)
+        erc20.is_minter[owner_] = True
+        log erc20.RoleMinterChanged(minter=owner_, status=True)
+        ownable._transfer_ownership(owner_)
 
 
 @external
@@ -200,21 +225,26 @@ def mint(to: address, amount: uint256, reason: uint16) -> uint256:
     @notice Mint points for taking part in community life. A participation mint
             (reason 2 and above) is clipped to what the recipient's household has
             left under the yearly cap, possibly to 0; it never reverts for the cap.
-            A committee grant (reason 1) is the committee's alone and is not capped.
-    @dev With the cap off (0) or for reason 1 the registry is not called at all.
+            A grant (reason 1) is the committee's, within the yearly allowance the
+            assembly sets, or the assembly's own; grants are outside the cap.
+    @dev With the cap off (0) the registry is not called for participation mints.
     @param to The resident (or merchant) credited.
     @param amount The number of points asked for (> 0).
     @param reason The reason code (see REASON_*).
     @return The number of points minted (less than `amount` when clipped).
     """
-    assert erc20.is_minter[msg.sender], "points: minter only"
-    assert amount > 0, "points: zero amount"
-    assert reason != 0, "points: reason required"
     minted: uint256 = amount
     if reason == REASON_COMMITTEE_GRANT:
         # Outside the cap, so no other minter may use it.
-        assert msg.sender == ownable.owner, "points: grants by the committee only"
+        is_owner: bool = msg.sender == ownable.owner
+        assert is_owner or staticcall IHouseholdRegistry(registry).hasRole(COMMITTEE_ROLE, msg.sender), "points: grants by the committee only"
+        assert amount > 0, "points: zero amount"
+        if not is_owner:
+            self._count_grant(to, amount)
     else:
+        assert erc20.is_minter[msg.sender], "points: minter only"
+        assert amount > 0, "points: zero amount"
+        assert reason != 0, "points: reason required"
         cap: uint256 = self.household_cap
         if cap != 0:
             minted = self._clip(to, amount, reason, cap)
@@ -255,10 +285,10 @@ def sync_merchant(account: address):
 @external
 def set_free_transfer(enabled: bool):
     """
-    @notice Switch free transfer between holders on or off (committee).
+    @notice Switch free transfer between holders on or off (the assembly).
     @param enabled True lets anyone send points to anyone.
     """
-    assert msg.sender == ownable.owner, "points: committee only"
+    assert msg.sender == ownable.owner, "points: assembly only"
     self.free_transfer = enabled
     log FreeTransferChanged(enabled=enabled)
 
@@ -267,15 +297,39 @@ def set_free_transfer(enabled: bool):
 def set_household_cap(cap: uint256):
     """
     @notice Set the most participation points one household receives per Beijing
-            calendar year (committee). It applies from the next mint, to the
+            calendar year (the assembly). It applies from the next mint, to the
             points already counted this year; 0 switches the cap off.
     @param cap Points per household per year, at most MAX_HOUSEHOLD_CAP; 0: no cap.
     """
-    assert msg.sender == ownable.owner, "points: committee only"
+    assert msg.sender == ownable.owner, "points: assembly only"
     assert cap <= MAX_HOUSEHOLD_CAP, "points: cap out of range"
     previous: uint256 = self.household_cap
     self.household_cap = cap
     log HouseholdCapSet(previous=previous, cap=cap, set_by=msg.sender)
+
+
+@external
+def set_grant_allowance(allowance: uint256):
+    """
+    @notice Set the most points the committee may grant (reason 1) per Beijing
+            calendar year (the assembly); applies to what it granted this year.
+    @param allowance Points per year, at most MAX_HOUSEHOLD_CAP; 0: no grants.
+    """
+    assert msg.sender == ownable.owner, "points: assembly only"
+    assert allowance <= MAX_HOUSEHOLD_CAP, "points: allowance out of range"
+    previous: uint256 = self.grant_allowance
+    self.grant_allowance = allowance
+    log GrantAllowanceSet(previous=previous, allowance=allowance, set_by=msg.sender)
+
+
+@external
+@view
+def granted_this_year() -> uint256:
+    """
+    @notice The points the committee granted (reason 1) in the current Beijing year.
+    @return The points.
+    """
+    return self._counted(self._granted, self._year())
 
 
 @external
@@ -356,6 +410,22 @@ def _clip(to: address, amount: uint256, reason: uint16, cap: uint256) -> uint256
     if minted != amount:
         log MintClipped(household=household, to=to, reason=reason, year=year, requested=amount, minted=minted, cap=cap)
     return minted
+
+
+@internal
+def _count_grant(to: address, amount: uint256):
+    """
+    @dev Count a committee grant against the yearly allowance; refuse it beyond.
+    @param to The recipient.
+    @param amount The points granted.
+    """
+    year: uint256 = self._year()
+    granted: uint256 = self._counted(self._granted, year) + amount
+    allowance: uint256 = self.grant_allowance
+    assert granted <= allowance, "points: over the committee's yearly grant allowance"
+    # granted <= allowance <= MASK128: fits its 128 bits.
+    self._granted = (year << SHIFT_YEAR) | granted
+    log CommitteeGranted(to=to, amount=amount, year=year, granted_this_year=granted, allowance=allowance)
 
 
 @internal

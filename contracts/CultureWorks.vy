@@ -83,6 +83,7 @@ exports: (
 
 
 COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
+ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
 REASON_CULTURE_LIKE: public(constant(uint16)) = 4
 
 # Kinds of work.
@@ -578,8 +579,9 @@ def set_like_reward(rate: uint256, daily_cap: uint256):
             creator already above it earns nothing more that day.
     @param rate Points per like (0: likes mint nothing).
     @param daily_cap Points per creator per day.
+    @dev The owners' assembly only: a limit on what the community mints.
     """
-    self._only_committee()
+    assert staticcall IHouseholdRegistry(registry).hasRole(ASSEMBLY_ROLE, msg.sender), "culture: assembly only"
     assert rate <= MASK64 and daily_cap <= MASK64, "culture: reward out of range"
     self._config = (self._config & GIFTS_FLAG) | rate | (daily_cap << SHIFT_CAP)
     log LikeRewardSet(rate=rate, daily_cap=daily_cap, set_by=msg.sender)

@@ -48,6 +48,7 @@ implements: IDataConsent
 
 
 COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
+ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
 MANAGER_ROLE: constant(bytes32) = keccak256("linli.role.manager")
 MERCHANT_ROLE: constant(bytes32) = keccak256("linli.role.merchant")
 PROVIDER_ROLE: constant(bytes32) = keccak256("linli.role.provider")
@@ -272,12 +273,12 @@ def log_access(resident: address, grantee: address, scope: bytes32, purpose_hash
 @external
 def set_logger(account: address, enabled: bool):
     """
-    @notice Appoint or remove a logger (committee only): the vault's account, which
-            logs accesses on behalf of grantees.
+    @notice Appoint or remove a logger (the owners' assembly only): the vault's
+            account, which logs accesses on behalf of grantees.
     @param account The logger's address.
     @param enabled True to appoint, False to remove.
     """
-    assert staticcall IHouseholdRegistry(registry).hasRole(COMMITTEE_ROLE, msg.sender), "consent: committee only"
+    assert staticcall IHouseholdRegistry(registry).hasRole(ASSEMBLY_ROLE, msg.sender), "consent: assembly only"
     assert account != empty(address), "consent: logger is the zero address"
     self.is_logger[account] = enabled
     log LoggerSet(account=account, enabled=enabled, set_by=msg.sender)

@@ -33,15 +33,10 @@
 from ethereum.ercs import IERC20
 from interfaces import IHouseholdRegistry
 from interfaces import IPropertyFees
-
 import fees_calendar
 
 
-interface IERC20Permit:
-    def permit(owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32): nonpayable
-
-
-COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
+ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
 MERCHANT_ROLE: constant(bytes32) = keccak256("linli.role.merchant")
 
 SOURCE_PROMOTION: public(constant(uint8)) = 3
@@ -96,12 +91,13 @@ def __init__(registry_: address, fees_: address):
 @external
 def set_price(placement: uint8, price: uint256):
     """
-    @notice Set the price of a placement per period (committee); 0 withdraws it.
-            Slots already sold keep the price paid.
+    @notice Set the price of a placement per period; 0 withdraws it. Slots already
+            sold keep the price paid. The owners' assembly only: a business run on
+            the community's common parts (民法典 第二百七十八条 (八)).
     @param placement The placement (0..255).
     @param price The price in fen (at most 2**96 - 1).
     """
-    assert staticcall IHouseholdRegistry(registry).hasRole(COMMITTEE_ROLE, msg.sender), "promotions: committee only"
+    assert staticcall IHouseholdRegistry(registry).hasRole(ASSEMBLY_ROLE, msg.sender), "promotions: assembly only"
     assert price <= MASK96, "promotions: price out of range"
     self.price_of[placement] = price
     log PriceSet(placement=placement, price=price, committee=msg.sender)
@@ -133,8 +129,16 @@ def buy_with_permit(placement: uint8, period: uint256, max_price: uint256, deadl
     @param v The permit signature's v.
     @param r The permit signature's r.
     @param s The permit signature's s.
+    @dev The permit is tried, not required: if someone front-ran it (the allowance
+         is already there) the purchase still goes through; otherwise transferFrom
+         fails for lack of allowance.
     """
-    extcall IERC20Permit(settlement_token).permit(msg.sender, self, max_price, deadline, v, r, s)
+    # A failed permit is ignored on purpose: transferFrom in _buy decides.
+    permitted: bool = raw_call(
+        settlement_token,
+        abi_encode(msg.sender, self, max_price, deadline, v, r, s, method_id=method_id("permit(address,address,uint256,uint256,uint8,bytes32,bytes32)")),
+        revert_on_failure=False,
+    )
     self._buy(placement, period, max_price)
 
 

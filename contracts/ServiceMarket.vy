@@ -64,6 +64,7 @@ from interfaces import IPropertyFees
 
 
 COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
+ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
 PROVIDER_ROLE: constant(bytes32) = keccak256("linli.role.provider")
 
 BPS: constant(uint256) = 10_000
@@ -603,7 +604,7 @@ def rate(request_id: uint256, score: uint256):
     )
 
 
-# ---------------------------------------------------------------- committee settings
+# ---------------------------------------------------------------- the assembly's settings
 
 
 @external
@@ -613,7 +614,7 @@ def set_fee(bps: uint256):
             to the provider (at most `MAX_FEE_BPS`).
     @param bps 0..MAX_FEE_BPS.
     """
-    self._only_committee()
+    self._only_assembly()
     assert bps <= MAX_FEE_BPS, "services: fee out of range"
     self._config = (self._config & ~MASK16) | bps
     log FeeSet(bps=bps, set_by=msg.sender)
@@ -626,7 +627,7 @@ def set_release_delay(seconds: uint256):
             anyone can release it to the provider (applies to work marked done later).
     @param seconds MIN_RELEASE_DELAY..MAX_RELEASE_DELAY.
     """
-    self._only_committee()
+    self._only_assembly()
     assert seconds >= MIN_RELEASE_DELAY and seconds <= MAX_RELEASE_DELAY, "services: release delay out of range"
     self._config = (self._config & ~(MASK40 << SHIFT_DELAY)) | (seconds << SHIFT_DELAY)
     log ReleaseDelaySet(seconds=seconds, set_by=msg.sender)
@@ -638,7 +639,7 @@ def set_rating_points(amount: uint256):
     @notice Set the points minted to a resident for each rating (0: none).
     @param amount 0..MAX_RATING_POINTS.
     """
-    self._only_committee()
+    self._only_assembly()
     assert amount <= MAX_RATING_POINTS, "services: points out of range"
     self._config = (self._config & ~(MASK64 << SHIFT_POINTS)) | (amount << SHIFT_POINTS)
     log RatingPointsSet(amount=amount, set_by=msg.sender)
@@ -806,6 +807,12 @@ def _only_resident(head: uint256):
     @param head The request's head word.
     """
     assert convert(head & MASK160, address) == msg.sender, "services: resident only"
+
+
+@internal
+@view
+def _only_assembly():
+    assert staticcall IHouseholdRegistry(registry).hasRole(ASSEMBLY_ROLE, msg.sender), "services: assembly only"
 
 
 @internal

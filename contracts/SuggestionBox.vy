@@ -41,6 +41,7 @@ from interfaces import ICommunityPoints
 
 
 COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
+ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
 MANAGER_ROLE: constant(bytes32) = keccak256("linli.role.manager")
 
 REASON_SUGGESTION_ACCEPTED: public(constant(uint16)) = 7
@@ -223,10 +224,11 @@ def answer(suggestion_id: uint256, status: uint8, response_hash: bytes32):
 @external
 def set_reward_rate(rate: uint256):
     """
-    @notice Set the points an accepted suggestion earns (committee only).
+    @notice Set the points an accepted suggestion earns (the owners' assembly: a
+            limit on what the community mints).
     @param rate Points per accepted suggestion, at most MAX_REWARD_RATE; 0 pays none.
     """
-    assert staticcall IHouseholdRegistry(registry).hasRole(COMMITTEE_ROLE, msg.sender), "suggestions: committee only"
+    assert staticcall IHouseholdRegistry(registry).hasRole(ASSEMBLY_ROLE, msg.sender), "suggestions: assembly only"
     assert rate <= MAX_REWARD_RATE, "suggestions: reward rate out of range"
     previous: uint256 = self.reward_rate
     self.reward_rate = rate

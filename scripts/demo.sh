@@ -56,8 +56,11 @@ start() {
   if rpc_up; then
     echo "a node already answers at $RPC; using it"
   else
-    # --state keeps the chain across restarts, so the manifest stays valid.
-    anvil --host "$HOST" --port "$PORT" --chain-id 31337 --state "$RUN_DIR/anvil-state.json" \
+    # --state keeps the chain across restarts, so the manifest stays valid. A new chain's
+    # clock starts 400 days back: the seed lives a year on it and ends near today.
+    local since=()
+    [[ -f $RUN_DIR/anvil-state.json ]] || since=(--timestamp $(($(date +%s) - 400 * 86400)))
+    anvil --host "$HOST" --port "$PORT" --chain-id 31337 --state "$RUN_DIR/anvil-state.json" "${since[@]}" \
       >"$RUN_DIR/anvil.log" 2>&1 &
     echo $! >"$RUN_DIR/anvil.pid"
     for _ in $(seq 1 50); do rpc_up && break; sleep 0.2; done

@@ -84,6 +84,15 @@ def open_proposal(assembly: Any, committee: Any, chain: Any, *, title: str = "�
     return OpenProposal(proposal_id, start, end)
 
 
+def owner_proposal(assembly: Any, owner: Any, chain: Any, *, title: str = "关于增设电动自行车充电棚的议案") -> int:
+    """An owner's own proposal: it needs co-signers holding a fifth of the heads before its
+    vote opens, and has only its proposer's so far (gathering co-signers)."""
+    doc_hash = keccak(text=f"{title}: full text kept off chain")
+    start = chain.pending_timestamp + assembly.min_notice() + DAY
+    assembly.propose([], [], [], OTHER_COMMON, title, doc_hash, start, start + assembly.min_voting_period(), sender=owner)
+    return assembly.hashProposal([], [], [], doc_hash)
+
+
 def sign_ballot(assembly: Any, chain_id: int, private_key: str, proposal_id: int, support: int) -> bytes:
     """An EIP-712 ballot as a wallet signs it (for castVoteBySig)."""
     voter = Account.from_key(private_key).address
@@ -250,3 +259,300 @@ def consent_grant(consent: Any, resident: Any, grantee: Any, chain: Any, *, scop
     expiry = chain.pending_timestamp + days * DAY
     consent.grant(grantee.address, keccak(text=scope), expiry, ZERO_HASH, sender=resident)
     return expiry
+
+
+# ---------------------------------------------------------------- a year of the community (make demo)
+#
+# The treasury, the assembly and My home are for a community that has lived a while: a
+# year of monthly payments (some late, a few still owing), expenses in every category
+# within the year's budgets, public income, a maintenance project paid in milestones,
+# monthly satisfaction ratings, and proposals in every state. `seed_year` walks the
+# chain's clock through twelve months from wherever it is (demo.sh starts anvil with its
+# clock 400 days back, so the year ends near today) and sends its thousands of
+# transactions through `NodeBatch`, straight to anvil, a block at a time.
+#
+# Who approves budgets and who moves the maintenance fund will change (the owners'
+# assembly and a Safe multisig, issue 15): each such step is one small function below
+# (`approve_year_budgets`, `maintenance_project_calls`, `release_milestone_calls`).
+
+# Expense categories (README): 1 cleaning, 2 security, 3 greening, 4 repairs, 5 utilities, 6 administration.
+# Annual budget per category and the month's spending as a share of a twelfth of it (the rest stays unspent).
+YEAR_BUDGETS = {1: 150_000_00, 2: 190_000_00, 3: 72_000_00, 4: 96_000_00, 5: 110_000_00, 6: 54_000_00}
+# Utilities follow the seasons (air conditioning in summer, heating and lights in winter).
+SEASON = (1.15, 1.05, 0.9, 0.85, 0.9, 1.1, 1.25, 1.3, 1.05, 0.9, 0.95, 1.1)
+SOURCE_PARKING, SOURCE_ADVERTISING = 1, 2
+MAINTENANCE_DEPOSIT = 600_000_00  # 首期专项维修资金 paid in by the developer
+ELEVATOR_MILESTONES = (180_000_00, 120_000_00, 60_000_00)
+USE_MAINTENANCE_FUND, PROPERTY_COMPANY, COMMON_PARTS_USE = 5, 4, 8
+ETH = 10**18
+
+
+def _selector(signature: str) -> bytes:
+    return keccak(text=signature)[:4]
+
+
+def call_data(signature: str, *args: Any) -> bytes:
+    """ABI-encoded call of `signature` ("pay(uint256,uint256,uint256)") with `args`."""
+    from eth_abi import encode
+
+    types = signature[signature.index("(") + 1:-1]
+    return _selector(signature) + encode([t for t in _split_types(types)], list(args))
+
+
+def _split_types(types: str) -> list[str]:
+    out, depth, current = [], 0, ""
+    for ch in types:
+        if ch == "," and depth == 0:
+            out.append(current)
+            current = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        current += ch
+    return out + ([current] if current else [])
+
+
+class NodeBatch:
+    """Transactions sent straight to a local anvil in JSON-RPC batches, from any address
+    (anvil impersonates every sender) and mined a block at a time at chosen times: the
+    year's ~4,000 transactions take seconds this way, minutes one by one. Local chains only."""
+
+    def __init__(self, url: str):
+        import httpx
+
+        self.url = url
+        self.client = httpx.Client(timeout=120)
+        self.queue: list[dict] = []
+        self.nonces: dict[str, int] = {}
+        self.sent = 0
+
+    def rpc(self, method: str, params: list | None = None) -> Any:
+        return self.batch([(method, params or [])])[0]
+
+    def batch(self, calls: list[tuple[str, list]]) -> list:
+        if not calls:
+            return []
+        body = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
+        answers = sorted(self.client.post(self.url, json=body).json(), key=lambda a: a["id"])
+        for (method, _), answer in zip(calls, answers):
+            if "error" in answer:
+                raise RuntimeError(f"{method}: {answer['error']}")
+        return [a["result"] for a in answers]
+
+    def __enter__(self) -> NodeBatch:
+        self.rpc("anvil_autoImpersonateAccount", [True])
+        self.rpc("evm_setAutomine", [False])
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.rpc("evm_setAutomine", [True])
+        self.rpc("anvil_autoImpersonateAccount", [False])
+        self.client.close()
+
+    def fund(self, addresses: list[str], wei: int = 10 * ETH) -> None:
+        self.batch([("anvil_setBalance", [a, hex(wei)]) for a in addresses])
+
+    def send(self, sender: str, to: str, signature: str, *args: Any, gas: int = 250_000) -> None:
+        sender = sender.lower()
+        if sender not in self.nonces:
+            self.nonces[sender] = int(self.rpc("eth_getTransactionCount", [sender, "pending"]), 16)
+        self.queue.append({"from": sender, "to": to, "data": "0x" + call_data(signature, *args).hex(),
+                           "gas": hex(gas), "nonce": hex(self.nonces[sender])})
+        self.nonces[sender] += 1
+
+    def now(self) -> int:
+        return int(self.rpc("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
+
+    def mine(self, timestamp: int) -> None:
+        """Send what is queued and mine it at `timestamp` (as many blocks as the gas needs)."""
+        hashes = self.batch([("eth_sendTransaction", [tx]) for tx in self.queue])
+        self.queue = []
+        self.sent += len(hashes)
+        moment = max(timestamp, self.now() + 1)
+        while True:
+            self.rpc("evm_mine", [moment])
+            receipts = self.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
+            if all(receipts):
+                break
+            moment += 1
+        failed = [(h, r) for h, r in zip(hashes, receipts) if int(r["status"], 16) != 1]
+        if failed:
+            tx = self.rpc("eth_getTransactionByHash", [failed[0][0]])
+            replay = {k: tx[k] for k in ("from", "to", "gas")} | {"data": tx["input"]}
+            try:
+                self.rpc("eth_call", [replay, hex(int(failed[0][1]["blockNumber"], 16) - 1)])
+                reason = "?"
+            except RuntimeError as exc:
+                reason = str(exc)
+            raise RuntimeError(f"{len(failed)} of {len(hashes)} demo transactions failed, e.g. {failed[0][0]} "
+                               f"to {tx['to']} ({tx['input'][:10]}): {reason}")
+
+
+@dataclass
+class DemoYear:
+    first_month: int
+    months: int
+    transactions: int
+    proposals: dict[str, int]  # state -> proposal id
+    project: int
+
+
+def approve_year_budgets(node: NodeBatch, fees: str, committee: str, year: int) -> None:
+    """The year's budget for every expense category (the committee's today)."""
+    for category, amount in YEAR_BUDGETS.items():
+        node.send(committee, fees, "approve_budget(uint256,uint8,uint256)", year, category, amount)
+
+
+def maintenance_project_calls(fees: str, payee: str, project_id: int) -> list[tuple[str, bytes]]:
+    """What the assembly's decision runs through the timelock: the elevator project on the
+    maintenance fund, and its first milestone (the down payment) at once."""
+    doc = sha256("3号楼电梯更换工程：合同与验收标准".encode()).digest()
+    return [(fees, call_data("approve_maintenance_project(address,uint256[],bytes32)", payee,
+                             list(ELEVATOR_MILESTONES), doc)),
+            (fees, call_data("release_milestone(uint256)", project_id))]
+
+
+def release_milestone_calls(fees: str, project_id: int) -> list[tuple[str, bytes]]:
+    """The next milestone of a project, after its acceptance."""
+    return [(fees, call_data("release_milestone(uint256)", project_id))]
+
+
+# How owners pay over a year, cycled over the units: most month by month, some by the
+# quarter or the year ahead, some late (three months at once, two overdue: late fees),
+# one in twenty stops paying after a few months (still owing at the end).
+PAYMENT_PLANS = ["monthly"] * 11 + ["quarterly"] * 4 + ["yearly"] * 2 + ["late"] * 2 + ["arrears"]
+SPENDING = 0.8  # a month's spending as a share of a twelfth of the budget
+GROUP_S = 3600  # what falls within an hour goes into one block
+
+
+def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manager: str, payee: str,
+              units: list[tuple[int, str]], keep_unpaid: set[str], voters: list[str], proposer: str,
+              *, months: int = 12) -> DemoYear:
+    """Twelve months of the community from the chain's current month: `units` as (unit id,
+    owner wallet) pay by their plan (owners in `keep_unpaid` are left for a person to try),
+    the manager spends within budgets, parking and advertising bring public income, owners
+    rate the service, and the assembly (`voters` vote) decides a maintenance project
+    (executed), turns down advertising on the walls (defeated), releases the project's
+    second milestone (queued at the end) and renews the property company (announced at the
+    end, once the demo's last steps moved the clock ~15 days on)."""
+    fees, token, assembly = (contracts[n].address for n in ("PropertyFees", "SettlementToken", "OwnersAssembly"))
+    fees_c, assembly_c = contracts["PropertyFees"], contracts["OwnersAssembly"]
+    day = DAY
+    first = int(fees_c.current_month())
+    start = lambda month: int(fees_c.month_start(month))  # noqa: E731 - Beijing month starts
+    year_end = start(first + months)
+    owners = sorted({owner for _, owner in units} | set(voters) | {proposer})
+    node.fund(owners + [committee, manager], 50 * ETH)
+    # Money: each owner holds deposit tokens and lets PropertyFees take the dues; the
+    # developer pays the first maintenance deposit; the committee collects public income.
+    held = {owner: sum(1 for _, o in units if o == owner) for owner in owners}
+    for owner in owners:
+        # Enough for a year of dues with late fees on every unit held (the developer holds twenty).
+        node.send(committee, token, "mint(address,uint256)", owner, DEMO_DEPOSIT + held[owner] * 6_000_00)
+        node.send(owner, token, "approve(address,uint256)", fees, 2**256 - 1)
+    node.send(committee, token, "mint(address,uint256)", committee, MAINTENANCE_DEPOSIT + 200_000_00)
+    node.send(committee, token, "approve(address,uint256)", fees, 2**256 - 1)
+    node.send(committee, fees, "deposit_maintenance(uint256,bytes32)", MAINTENANCE_DEPOSIT,
+              sha256("首期专项维修资金（开发商缴存）".encode()).digest())
+    for year in sorted({m // 12 for m in range(first, first + months)}):
+        approve_year_budgets(node, fees, committee, year)
+    node.mine(node.now() + 60)
+
+    plans = PAYMENT_PLANS
+    events: list[tuple[int, int, Any]] = []  # (time, order, action)
+
+    def at(moment: int, action) -> None:
+        events.append((moment, len(events), action))
+
+    for k in range(months):
+        month = first + k
+        base = start(month)
+        for i, (unit, owner) in enumerate(units):
+            if owner in keep_unpaid:
+                continue
+            plan = plans[i % len(plans)]
+            if plan == "monthly":
+                at(base + (3 + i % 7) * day, lambda u=unit, o=owner: node.send(o, fees, "pay(uint256,uint256,uint256)", u, 1, 2**255))
+            elif plan == "quarterly" and k % 3 == 0:
+                at(base + 5 * day, lambda u=unit, o=owner: node.send(o, fees, "pay(uint256,uint256,uint256)", u, 3, 2**255))
+            elif plan == "yearly" and k == 0:
+                at(base + 8 * day, lambda u=unit, o=owner: node.send(o, fees, "pay(uint256,uint256,uint256)", u, 12, 2**255))
+            elif plan == "late" and k % 3 == 2:
+                # Three months at once, two of them overdue: late fees (and no points).
+                at(base + 20 * day, lambda u=unit, o=owner: node.send(o, fees, "pay(uint256,uint256,uint256)", u, 3, 2**255))
+            elif plan == "arrears" and k in (0, 1, 2, 4):
+                at(base + 25 * day, lambda u=unit, o=owner: node.send(o, fees, "pay(uint256,uint256,uint256)", u, 1, 2**255))
+        # The month's spending, recorded mid-month against the year's budgets.
+        for category, budget in YEAR_BUDGETS.items():
+            share = SEASON[month % 12] if category == 5 else (1.0 if category != 4 else (0.6, 1.4, 0.8)[k % 3])
+            amount = int(budget / 12 * SPENDING * share) // 100 * 100
+            fund = 1 if category == 3 and k % 4 == 3 else 0  # greening sometimes from public income
+            invoice = sha256(f"demo invoice {month} {category}".encode()).digest()
+            at(base + 15 * day, lambda c=category, a=amount, f=fund, inv=invoice, m=month: node.send(
+                manager, fees, "record_expense(uint8,address,uint256,bytes32,uint256,uint8)", c, payee, a, inv, m, f))
+        parking = 3_200_00 + (k * 37_00) % 900_00
+        at(base + 10 * day, lambda a=parking: node.send(committee, fees, "receive_public_income(address,uint256,uint8)",
+                                                       committee, a, SOURCE_PARKING))
+        if k % 3 == 1:
+            at(base + 11 * day, lambda: node.send(committee, fees, "receive_public_income(address,uint256,uint8)",
+                                                  committee, 6_000_00, SOURCE_ADVERTISING))
+        # Owners rate last month's service; the scores get better over the year.
+        if k > 0:
+            raters = owners[k % 5::3][:40]
+            for j, owner in enumerate(raters):
+                score = min(5, max(1, round(3.2 + k * 0.08 + ((j * 7) % 5 - 2) * 0.6)))
+                at(base + 2 * day + j * 60, lambda o=owner, s=score, m=month - 1: node.send(
+                    o, fees, "rate_service(uint256,uint256)", m, s))
+
+    # The assembly. Each proposal: created, voted a day after voting opens, and carried on.
+    notice, objection = int(assembly_c.min_notice()), int(assembly_c.objection_window())
+    delay = int(contracts["AssemblyTimelock"].get_minimum_delay())
+    proposals: dict[str, int] = {}
+    project_id = int(fees_c.maintenance_project_count()) + 1
+
+    def proposal(state: str, created: int, length: int, matter: int, title: str, calls, support_share: float,
+                 then: list[str]) -> None:
+        targets = [target for target, _ in calls]
+        datas = [data for _, data in calls]
+        doc = keccak(text=f"{title}: full text kept off chain")
+        vote_start = created + notice + 2 * GROUP_S  # the proposal may be mined up to an hour late
+        vote_end = vote_start + length
+        pid = int(assembly_c.hashProposal(targets, [0] * len(calls), datas, doc))
+        proposals[state] = pid
+        signature = "propose(address[],uint256[],bytes[],uint8,string,bytes32,uint256,uint256)"
+        at(created, lambda: node.send(committee, assembly, signature, targets, [0] * len(calls), datas, matter, title,
+                                      doc, vote_start, vote_end, gas=800_000))
+        n_for = round(len(voters) * support_share)
+        for j, voter in enumerate(voters):
+            support = 1 if j < n_for else (0 if j % 4 else 2)
+            at(vote_start + day + j, lambda v=voter, s=support: node.send(v, assembly, "castVote(uint256,uint8)", pid, s))
+        if "queue" in then:
+            at(vote_end + objection + 60, lambda: node.send(committee, assembly, "queue(address[],uint256[],bytes[],bytes32)",
+                                                            targets, [0] * len(calls), datas, doc, gas=1_500_000))
+        if "execute" in then:
+            at(vote_end + objection + delay + 120, lambda: node.send(
+                committee, assembly, "execute(address[],uint256[],bytes[],bytes32)", targets, [0] * len(calls), datas, doc,
+                gas=2_000_000))
+
+    proposal("executed", start(first + 1) + 2 * day, 10 * day, USE_MAINTENANCE_FUND, "关于使用维修资金更换3号楼电梯的议案",
+             maintenance_project_calls(fees, payee, project_id), 0.85, ["queue", "execute"])
+    proposal("defeated", start(first + 5) + 4 * day, 10 * day, COMMON_PARTS_USE, "关于在外墙设置商业广告位的议案",
+             [], 0.55, [])
+    proposal("queued", year_end - 35 * day, 11 * day, USE_MAINTENANCE_FUND, "关于支付电梯工程第二期款项的议案",
+             release_milestone_calls(fees, project_id), 0.8, ["queue"])
+    proposal("announced", year_end - 17 * day, 12 * day, PROPERTY_COMPANY, "关于续聘物业服务企业的议案",
+             [], 0.75, [])
+
+    # What falls within an hour is mined together, at the hour's last moment (never before
+    # any of its transactions' times: a queue must come after the objection window).
+    group_start = block_time = 0
+    for moment, _, action in sorted(events, key=lambda e: (e[0], e[1])):
+        if node.queue and moment >= group_start + GROUP_S:
+            node.mine(block_time)
+        if not node.queue:
+            group_start = moment
+        block_time = moment
+        action()
+    if node.queue:
+        node.mine(block_time)
+    return DemoYear(first, months, node.sent, proposals, project_id)

@@ -1,19 +1,21 @@
-"""Deploy the owners' assembly of a community: its timelock and the assembly itself.
+"""Deploy the owners' assembly of a community: its timelock, its constitution and the
+assembly itself.
 
 `deploy_assembly` is what the deploy script, the demo seed, the tests and the gas
 benchmark all call, so what is tested is what an operator deploys:
 
 1. AssemblyTimelock (snekmate timelock_controller) with the deployer as a
    temporary admin and no roles;
-2. OwnersAssembly, reading weights from the community's registry and running
-   passed proposals through the timelock; if PropertyFees is given, changing its
-   maintenance share is marked a major-matter call (raising the fund, 3/4);
-3. the assembly becomes the timelock's proposer, canceller and executor, and the
-   deployer renounces the admin role: from then on only a passed proposal changes
-   the timelock;
-4. if PropertyFees is given, the committee hands the maintenance fund's
-   governance to the timelock (`fees.set_governance(timelock)`), so the fund
-   moves only by a passed proposal after the timelock delay.
+2. Constitution: the table of what each call a proposal makes needs (ordinary,
+   major, forbidden), written by `deployment.write_constitution` once every
+   contract exists;
+3. OwnersAssembly, reading weights from the community's registry, classes from the
+   constitution, and running passed proposals through the timelock;
+4. the assembly becomes the timelock's proposer, canceller and executor, and the
+   deployer renounces the timelock's admin role: from then on only a passed
+   proposal changes the timelock;
+5. the timelock joins the registry's ASSEMBLY_ROLE (the deployer, which holds it
+   while wiring, grants it; `deployment.hand_over` later removes the deployer's).
 """
 
 from __future__ import annotations
@@ -25,22 +27,22 @@ from eth_utils import keccak
 DAY = 86400
 
 # Defaults follow common practice for owners' assemblies: 15 days' notice before a
-# vote (业主大会会议通知), a vote of one to four weeks, a week of 公示.
+# vote (业主大会会议通知), a vote of one to four weeks, a week of 公示, then 30 days
+# to queue a passed proposal before it expires.
 DEFAULT_ASSEMBLY_PARAMS: dict[str, int] = {
     "timelock_delay": 2 * DAY,
     "min_notice": 15 * DAY,
     "min_voting_period": 7 * DAY,
     "max_voting_period": 28 * DAY,
     "objection_window": 7 * DAY,
+    "queue_window": 30 * DAY,
 }
 
 PROPOSER_ROLE = keccak(text="PROPOSER_ROLE")
 EXECUTOR_ROLE = keccak(text="EXECUTOR_ROLE")
 CANCELLER_ROLE = keccak(text="CANCELLER_ROLE")
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
-
-# PropertyFees calls that only a major matter may make (raising the fund).
-FEES_MAJOR_SELECTORS = ("set_maintenance_share(uint256)",)
+ASSEMBLY_ROLE = keccak(text="linli.role.assembly")
 
 
 def selector(signature: str) -> bytes:
@@ -53,32 +55,26 @@ def deploy_assembly(
     chain: Any,
     deployer: Any,
     community: Any,
-    fees: Any | None = None,
     **params: Any,
 ) -> dict[str, Any]:
-    """Deploy AssemblyTimelock + OwnersAssembly for `community` and wire them.
+    """Deploy AssemblyTimelock + Constitution + OwnersAssembly for `community` and wire them.
 
     Keyword parameters (defaults in DEFAULT_ASSEMBLY_PARAMS): timelock_delay,
-    min_notice, min_voting_period, max_voting_period, objection_window (seconds);
-    `major_calls`: extra (target, selector bytes) pairs only a major matter may
-    call; `committee`: the account that hands PropertyFees' governance to the
-    timelock (default: the deployer, who must then be the committee).
+    min_notice, min_voting_period, max_voting_period, objection_window,
+    queue_window (seconds). The deployer must hold the registry's ASSEMBLY_ROLE.
 
-    Returns {"AssemblyTimelock": timelock, "OwnersAssembly": assembly}.
+    Returns {"AssemblyTimelock": timelock, "Constitution": constitution,
+    "OwnersAssembly": assembly}.
     """
     del chain  # same signature as the other deploy helpers; nothing chain-specific here
-    unknown = set(params) - set(DEFAULT_ASSEMBLY_PARAMS) - {"major_calls", "committee"}
+    unknown = set(params) - set(DEFAULT_ASSEMBLY_PARAMS)
     if unknown:
         raise TypeError(f"unknown assembly parameter(s): {', '.join(sorted(unknown))}")
-    settings = {**DEFAULT_ASSEMBLY_PARAMS, **{k: v for k, v in params.items() if k in DEFAULT_ASSEMBLY_PARAMS}}
+    settings = {**DEFAULT_ASSEMBLY_PARAMS, **params}
     registry = getattr(community, "registry", community)
 
     timelock = deployer.deploy(project.AssemblyTimelock, settings["timelock_delay"], [], [], deployer.address)
-
-    major_calls = [(getattr(t, "address", t), s) for t, s in params.get("major_calls", [])]
-    if fees is not None:
-        major_calls += [(fees.address, selector(sig)) for sig in FEES_MAJOR_SELECTORS]
-
+    constitution = deployer.deploy(project.Constitution, registry.address)
     assembly = deployer.deploy(
         project.OwnersAssembly,
         registry.address,
@@ -87,14 +83,13 @@ def deploy_assembly(
         settings["min_voting_period"],
         settings["max_voting_period"],
         settings["objection_window"],
-        major_calls,
+        settings["queue_window"],
+        constitution.address,
     )
 
     for role in (PROPOSER_ROLE, CANCELLER_ROLE, EXECUTOR_ROLE):
         timelock.grantRole(role, assembly.address, sender=deployer)
     timelock.renounceRole(DEFAULT_ADMIN_ROLE, deployer.address, sender=deployer)
+    registry.grantRole(ASSEMBLY_ROLE, timelock.address, sender=deployer)
 
-    if fees is not None:
-        fees.set_governance(timelock.address, sender=params.get("committee") or deployer)
-
-    return {"AssemblyTimelock": timelock, "OwnersAssembly": assembly}
+    return {"AssemblyTimelock": timelock, "Constitution": constitution, "OwnersAssembly": assembly}

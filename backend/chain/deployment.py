@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 MANIFEST_VERSION = 1
 DEFAULT_CHANGE_DELAY = 3 * 86400  # a sale or wallet recovery waits three days
 
-# Role ids as the registry computes them (keccak256 of the role name).
-ROLE_NAMES = ("committee", "manager", "merchant", "provider", "auditor")
+# Role ids as the registry computes them (keccak256 of "linli.role.<name>").
+ROLE_NAMES = ("assembly", "committee", "manager", "cashier", "merchant", "provider", "auditor")
 
 
 class ManifestError(RuntimeError):
@@ -53,6 +53,9 @@ def role_id(name: str) -> bytes:
     return keccak(text=f"linli.role.{name}")
 
 
+ASSEMBLY_ROLE = role_id("assembly")
+
+
 def deploy_community(
     project: Any,
     chain: Any,
@@ -64,16 +67,16 @@ def deploy_community(
 ) -> Community:
     """Deploy the registry and the points, and wire them together.
 
-    The deployer pays for the deployment; `committee` (default: the deployer)
-    receives every administrative power. When the deployer is not the committee it
-    keeps none.
+    The deployer pays for the deployment and holds the owners' assembly's powers
+    (the registry's ASSEMBLY_ROLE, the points' ownership) while it wires the
+    community; `hand_over` gives them to the assembly's timelock. `committee`
+    (default: the deployer) receives COMMITTEE_ROLE.
     """
     committee_address = getattr(committee, "address", committee) or deployer.address
     deploy_block = chain.blocks.head.number + 1
     registry = deployer.deploy(project.HouseholdRegistry, name, committee_address, change_delay)
-    points = deployer.deploy(project.CommunityPoints, registry.address, committee_address)
-    if committee_address == deployer.address:
-        registry.set_points(points.address, sender=deployer)
+    points = deployer.deploy(project.CommunityPoints, registry.address, deployer.address)
+    registry.set_points(points.address, sender=deployer)
     return Community(
         name=name,
         chain_id=chain.chain_id,
@@ -90,25 +93,35 @@ def deploy_full_community(
     *,
     name: str,
     committee: Any | None = None,
+    committee_members: list[Any] | None = None,
+    committee_threshold: int | None = None,
     change_delay: int = DEFAULT_CHANGE_DELAY,
     settlement_token: Any | None = None,
     assembly_params: dict[str, int] | None = None,
     vault_logger: Any | None = None,
+    founding: Callable[[Community], None] | None = None,
+    hand_over_powers: bool = True,
 ) -> Community:
     """Everything a community runs on, in dependency order:
 
     1. HouseholdRegistry and CommunityPoints;
     2. PropertyFees (with a stand-in settlement token on a local chain);
-    3. the owners' assembly and its timelock, which becomes the only way to move the
-       maintenance fund;
+    3. the owners' assembly: its timelock, the Constitution (what each call needs)
+       and OwnersAssembly;
     4. CultureWorks; CommunityActivities and MerchantPromotions (promotions pay into
        the fees' public income); ServiceMarket (escrow in the settlement token, the
        platform fee to public income); SuggestionBox and DataConsent, with
-       `vault_logger` (the backend vault's account) appointed DataConsent logger.
-
-    Every module that mints points becomes a minter when the deployer is the
-    committee. With another committee, the committee finishes the wiring itself:
-    `committee_wiring(community)` lists the calls.
+       `vault_logger` (the backend vault's account) appointed DataConsent logger;
+    5. the committee: `committee` (an existing Safe's address; any address on a local
+       chain) or a new Safe of `committee_members` with `committee_threshold`, born
+       with the timelock as its module and CommitteeGuard as its guard;
+    6. the constitution table, then `founding(community)`: what the community decided
+       before it came on chain (its property service contract, this year's budget),
+       recorded by the deployer while it still holds the assembly's powers;
+    7. unless `hand_over_powers` is False (tests that act as the assembly directly),
+       the hand-over: the timelock becomes the assembly (ASSEMBLY_ROLE, the points'
+       owner), the committee the only COMMITTEE_ROLE holder, and the deployer keeps
+       nothing.
     """
     from backend.chain.deploy_activities import deploy_activities
     from backend.chain.deploy_assembly import deploy_assembly
@@ -117,24 +130,72 @@ def deploy_full_community(
     from backend.chain.deploy_fees import deploy_fees
     from backend.chain.deploy_services import deploy_services
 
-    community = deploy_community(project, chain, deployer, name=name, committee=committee, change_delay=change_delay)
+    community = deploy_community(project, chain, deployer, name=name, change_delay=change_delay)
     fees = deploy_fees(project, chain, deployer, community, settlement_token=settlement_token)
     community.extra.update(fees)
-    committee_is_deployer = community.points.owner() == deployer.address
-    assembly = deploy_assembly(
-        project,
-        chain,
-        deployer,
-        community,
-        fees=fees["PropertyFees"] if committee_is_deployer else None,
-        **(assembly_params or {}),
-    )
-    community.extra.update(assembly)
+    community.extra.update(deploy_assembly(project, chain, deployer, community, **(assembly_params or {})))
     community.extra.update(deploy_culture(project, chain, deployer, community))
     community.extra.update(deploy_activities(project, chain, deployer, community, fees["PropertyFees"]))
     community.extra.update(deploy_services(project, chain, deployer, community, fees["PropertyFees"]))
     community.extra.update(deploy_suggestions_and_consent(project, chain, deployer, community, vault_logger=vault_logger))
+    committee_address = _committee(project, chain, deployer, community, committee, committee_members,
+                                   committee_threshold)
+    write_constitution(community, deployer)
+    if committee_address != deployer.address:
+        community.registry.grantRole(role_id("committee"), committee_address, sender=deployer)
+    if founding is not None:
+        founding(community)
+    if hand_over_powers:
+        hand_over(community, deployer)
     return community
+
+
+def _committee(project: Any, chain: Any, deployer: Any, community: Community, committee: Any,
+               members: list[Any] | None, threshold: int | None) -> str:
+    """The committee's address: a new Safe of `members`, an existing Safe, or (a
+    local chain's tests) any address; the deployer when none is named."""
+    if members:
+        from backend.chain.committee_safe import create_committee_safe
+
+        safe = create_committee_safe(project, chain, deployer, community, members, threshold or len(members) // 2 + 1)
+        community.extra["CommitteeSafe"] = safe
+        return safe.address
+    address = getattr(committee, "address", committee)
+    if address is None:
+        return deployer.address
+    from backend.chain.accounts import LOCAL_CHAIN_IDS
+    from backend.chain.committee_safe import check_committee_safe
+
+    if chain.chain_id not in LOCAL_CHAIN_IDS or chain.provider.get_code(address):
+        community.extra["CommitteeSafe"] = check_committee_safe(project, chain, address)
+    return address
+
+
+def write_constitution(community: Community, deployer: Any) -> None:
+    """Write the constitution table (backend/chain/constitution.py) for this community's
+    contracts into its Constitution contract; the deployer must still hold the
+    assembly's powers."""
+    from backend.chain.constitution import constitution_entries
+
+    entries = constitution_entries(community.contracts())
+    constitution = community.extra["Constitution"]
+    for start in range(0, len(entries), 64):
+        constitution.set_call_class(entries[start:start + 64], sender=deployer)
+
+
+def hand_over(community: Community, deployer: Any) -> None:
+    """Give the assembly's powers to its timelock and leave the deployer with none:
+    ASSEMBLY_ROLE and the points' ownership to the timelock; the deployer's own
+    COMMITTEE_ROLE dropped when another committee holds it."""
+    registry, points = community.registry, community.points
+    timelock = community.extra["AssemblyTimelock"]
+    committee_role = role_id("committee")
+    if registry.hasRole(committee_role, deployer.address):
+        registry.renounceRole(committee_role, deployer.address, sender=deployer)
+    if not registry.hasRole(ASSEMBLY_ROLE, timelock.address):
+        registry.grantRole(ASSEMBLY_ROLE, timelock.address, sender=deployer)
+    points.transfer_ownership(timelock.address, sender=deployer)
+    registry.renounceRole(ASSEMBLY_ROLE, deployer.address, sender=deployer)
 
 
 # Contracts that mint points (CommunityPoints.set_minter) once deployed.
@@ -142,17 +203,15 @@ POINTS_MINTERS = ("PropertyFees", "CultureWorks", "CommunityActivities", "Servic
 
 
 def committee_wiring(community: Community) -> list[str]:
-    """The calls a committee that is not the deployer makes once to finish the wiring
-    (the deployer holds no power over the community, so it could not make them)."""
-    contracts = community.contracts()
-    calls = [f"registry.set_points({community.points.address})"]
-    calls += [
-        f"points.set_minter({contracts[name].address}, True)  # {name}" for name in POINTS_MINTERS if name in contracts
+    """What an existing Safe's members do once so that the owners' assembly sets their
+    committee's members (two Safe transactions to the Safe itself, before the guard
+    is set: the guard refuses any later one)."""
+    timelock = community.extra["AssemblyTimelock"].address
+    guard = community.extra["CommitteeGuard"].address if "CommitteeGuard" in community.extra else "<CommitteeGuard>"
+    return [
+        f"safe.enableModule({timelock})  # the owners' assembly's timelock",
+        f"safe.setGuard({guard})  # CommitteeGuard: members cannot change the committee themselves",
     ]
-    if "PropertyFees" in contracts and "AssemblyTimelock" in contracts:
-        calls.append(f"fees.set_governance({contracts['AssemblyTimelock'].address})  # the assembly's timelock")
-    calls.append("consent.set_logger(<the vault's account>, True)  # unless --vault-logger named it at deploy")
-    return calls
 
 
 def manifest_dict(community: Community, network: str) -> dict[str, Any]:

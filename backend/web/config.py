@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from pathlib import Path
 from typing import Any
 
 from eth_account import Account
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from starlette.datastructures import Headers
+
+from backend.web.compression import accepts_gzip, compress
 
 from backend.chain.deployment import ManifestError, read_manifest
 from backend.core.config import Settings
@@ -70,6 +76,21 @@ def page_config(settings: Settings) -> dict[str, Any]:
     }
 
 
+_gzipped: dict[bytes, bytes] = {}  # sha256 of the JSON -> its gzip (one entry: the manifest in force)
+
+
 @router.get("/pages/config", include_in_schema=False)
-def config(request: Request) -> dict[str, Any]:
-    return page_config(request.app.state.settings)
+def config(request: Request) -> Response:
+    body = json.dumps(page_config(request.app.state.settings), separators=(",", ":")).encode()
+    headers = {"vary": "Accept-Encoding", "cache-control": "no-cache"}
+    if not accepts_gzip(Headers(scope=request.scope)):
+        return Response(body, media_type="application/json", headers=headers)
+    key = hashlib.sha256(body).digest()
+    with _cache_lock:
+        gzipped = _gzipped.get(key)
+    if gzipped is None:
+        gzipped = compress(body)
+        with _cache_lock:
+            _gzipped.clear()
+            _gzipped[key] = gzipped
+    return Response(gzipped, media_type="application/json", headers={**headers, "content-encoding": "gzip"})

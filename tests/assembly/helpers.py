@@ -60,7 +60,8 @@ class Proposal:
 
     @property
     def calls(self) -> tuple:
-        return (self.targets, self.values, self.calldatas, self.doc_hash)
+        """The arguments of `queue` and `execute`: the id, then the calls voted on."""
+        return (self.id, self.targets, self.values, self.calldatas, self.doc_hash)
 
 
 def propose(
@@ -84,8 +85,10 @@ def propose(
     now = chain.pending_timestamp
     start = now + notice + 60  # a minute of slack for the block that carries the proposal
     end = start + length
+    nonce = assembly.proposal_nonce(sender)
     tx = assembly.propose(targets, values, calldatas, matter, title, doc_hash, start, end, sender=sender)
-    pid = assembly.hashProposal(targets, values, calldatas, doc_hash)
+    pid = assembly.hashProposal(targets, values, calldatas, doc_hash, sender, nonce)
+    assert tx.decode_logs(assembly.ProposalCreated)[0].proposalId == pid
     return Proposal(pid, targets, values, calldatas, doc_hash, start, end, tx)
 
 

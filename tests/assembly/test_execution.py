@@ -55,7 +55,7 @@ def everyone(populated, owner_a, owner_b, owner_c, developer):
 @pytest.fixture
 def rules_proposal(assembly, committee, chain, everyone):
     """A passed proposal that changes the assembly's own rules (matter 1)."""
-    data = assembly.set_voting_rules.encode_input(2 * DAY, 2 * DAY, 20 * DAY, 5 * DAY)
+    data = assembly.set_voting_rules.encode_input(2 * DAY, 2 * DAY, 20 * DAY, 5 * DAY, 30 * DAY)
     p = propose(assembly, committee, chain, matter=RULES_OF_PROCEDURE, calls=[(assembly, 0, data)])
     pass_vote(assembly, chain, p, everyone)
     return p
@@ -112,7 +112,7 @@ def test_full_path_through_the_timelock(assembly, timelock, rules_proposal, comm
 
 
 def test_queue_before_voting_ends(assembly, committee, chain, everyone):
-    p = propose(assembly, committee, chain, calls=[(assembly, 0, assembly.set_voting_rules.encode_input(DAY, DAY, DAY, 0))])
+    p = propose(assembly, committee, chain, calls=[(assembly, 0, assembly.set_voting_rules.encode_input(DAY, DAY, DAY, 0, 30 * DAY))])
     with ape.reverts("assembly: voting not over"):
         assembly.queue(*p.calls, sender=committee)
     open_voting(chain, p)
@@ -121,7 +121,7 @@ def test_queue_before_voting_ends(assembly, committee, chain, everyone):
 
 
 def test_failed_vote_cannot_be_queued_or_executed(assembly, committee, chain, owner_a, owner_b, owner_c, developer, populated):
-    p = propose(assembly, committee, chain, calls=[(assembly, 0, assembly.set_voting_rules.encode_input(DAY, DAY, DAY, 0))])
+    p = propose(assembly, committee, chain, calls=[(assembly, 0, assembly.set_voting_rules.encode_input(DAY, DAY, DAY, 0, 30 * DAY))])
     open_voting(chain, p)
     assembly.castVote(p.id, FOR, sender=owner_a)
     assembly.castVote(p.id, AGAINST, sender=owner_b)
@@ -183,9 +183,9 @@ def test_proposal_changes_timelock_delay(assembly, timelock, committee, chain, e
 
 
 def test_calls_run_in_order_and_atomically(assembly, timelock, committee, chain, everyone):
-    first = assembly.set_voting_rules.encode_input(2 * DAY, DAY, 10 * DAY, 0)
+    first = assembly.set_voting_rules.encode_input(2 * DAY, DAY, 10 * DAY, 0, 30 * DAY)
     second = timelock.update_delay.encode_input(4 * DAY)
-    bad = assembly.set_voting_rules.encode_input(DAY, 60, DAY, 0)  # period below one hour
+    bad = assembly.set_voting_rules.encode_input(DAY, 60, DAY, 0, 30 * DAY)  # period below one hour
     ok = propose(assembly, committee, chain, matter=RULES_OF_PROCEDURE, calls=[(assembly, 0, first), (timelock, 0, second)], text="ok")
     broken = propose(assembly, committee, chain, matter=RULES_OF_PROCEDURE, calls=[(timelock, 0, second), (assembly, 0, bad)], text="bad")
     open_voting(chain, broken)
@@ -208,7 +208,7 @@ def test_calls_run_in_order_and_atomically(assembly, timelock, committee, chain,
 
 
 def test_failing_call_reverts_execution(assembly, committee, chain, everyone):
-    bad = assembly.set_voting_rules.encode_input(DAY, 60, DAY, 0)  # period below one hour
+    bad = assembly.set_voting_rules.encode_input(DAY, 60, DAY, 0, 30 * DAY)  # period below one hour
     p = propose(assembly, committee, chain, matter=RULES_OF_PROCEDURE, calls=[(assembly, 0, bad)])
     pass_vote(assembly, chain, p, everyone)
     at(chain, p.end + WINDOW)

@@ -29,7 +29,7 @@ from tests.assembly.helpers import (
 
 def rules_call(assembly, notice=DAY):
     """A call the assembly can make through the timelock: change its own rules."""
-    data = assembly.set_voting_rules.encode_input(notice, DAY, 30 * DAY, 3 * DAY)
+    data = assembly.set_voting_rules.encode_input(notice, DAY, 30 * DAY, 3 * DAY, 30 * DAY)
     return (assembly, 0, data)
 
 

@@ -182,11 +182,13 @@ def open_page(browser, site, chain):
     """Factory: a fresh browser context whose wallet is `account`; returns the page at `path`."""
     contexts = []
 
-    def _open(account=None, path: str = "#/connect", viewport=DESKTOP, lang: str | None = None, connected=True):
+    def _open(account=None, path: str = "#/connect", viewport=DESKTOP, lang: str | None = None, connected=True,
+              wallet: dict | None = None):
+        """`wallet`: more of the test wallet's settings (tests/e2e/provider.js: reject, chainId)."""
         context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
         contexts.append(context)
         config = {"rpc": chain.provider.uri, "account": account.address.lower() if account else None,
-                  "connected": connected and account is not None}
+                  "connected": connected and account is not None, **(wallet or {})}
         context.add_init_script(f"window.__walletConfig = {json.dumps(config)};\n{PROVIDER_JS}")
         if lang:
             context.add_init_script(f"localStorage.setItem('linli.lang', {json.dumps(lang)});")

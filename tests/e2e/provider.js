@@ -2,17 +2,23 @@
 // A test wallet injected as window.ethereum before the page's scripts (EIP-1193).
 // Accounts and chain switching are answered as MetaMask answers them; every other
 // request, transactions and eth_signTypedData_v4 included, goes to the test anvil,
-// which signs for its unlocked accounts. window.__walletConfig = {rpc, account, connected}.
+// which signs for its unlocked accounts. window.__walletConfig = {rpc, account, connected}
+// and, for tests of what residents run into: `reject` (methods the resident declines, as
+// code 4001), `chainId` (the chain the wallet is on at first, hex; a switch to the node's
+// chain emits chainChanged as MetaMask does). `rpc` may be changed while the page runs
+// (a node that goes away).
 (() => {
-  const { rpc, account } = window.__walletConfig;
+  const { account } = window.__walletConfig;
   const listeners = {};
   let nextId = 1;
   // connected: the resident allowed this site before (MetaMask then answers eth_accounts).
   let connected = Boolean(window.__walletConfig.connected);
+  let chainId = window.__walletConfig.chainId ?? null; // null: the node's own
   window.__walletLog = [];
+  const emit = (event, value) => (listeners[event] ?? []).forEach((handler) => handler(value));
 
   async function forward(method, params) {
-    const response = await fetch(rpc, {
+    const response = await fetch(window.__walletConfig.rpc, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params: params ?? [] }),
@@ -35,7 +41,10 @@
     isMetaMask: true,
     async request({ method, params }) {
       window.__walletLog.push(method);
+      if ((window.__walletConfig.reject ?? []).includes(method)) throw providerError(4001, "User rejected the request.");
       switch (method) {
+        case "eth_chainId":
+          return chainId ?? forward(method, params);
         case "eth_requestAccounts":
           if (!account) throw providerError(4001, "User rejected the request.");
           connected = true;
@@ -45,6 +54,10 @@
         case "wallet_switchEthereumChain": {
           const have = await forward("eth_chainId", []);
           if (BigInt(have) !== BigInt(params[0].chainId)) throw providerError(4902, "Unrecognized chain ID.");
+          if (chainId !== null && BigInt(chainId) !== BigInt(have)) {
+            chainId = null;
+            setTimeout(() => emit("chainChanged", have), 0);  // MetaMask announces the switch too
+          }
           return null;
         }
         case "wallet_addEthereumChain":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from hashlib import sha256
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -186,21 +187,41 @@ def test_sign_up_check_in_with_a_code_and_give_feedback(open_page, site, life, o
     expect(card.get_by_test_id("my-state")).to_contain_text("您已报名", timeout=TIMEOUT)
     expect(card.get_by_test_id("places")).to_have_text("1 / 40")
 
-    # The organiser gives owner_a a check-in code (an EIP-712 signature shown as text).
+    # The organiser gives owner_a a check-in code (an EIP-712 signature): a QR code carrying a
+    # link to this activity with the code, which the attendee's phone scans; the text too.
     organiser = open_page(manager, f"#/activities/{soon}")
     row = organiser.locator(f'[data-testid=sign-up-row][data-resident="{owner_a.address.lower()}"]')
     row.get_by_test_id("make-code").click()
     code = organiser.locator(f'[data-testid=check-in-code-text][data-for="{owner_a.address.lower()}"]')
     expect(code).to_contain_text("linli-checkin:", timeout=TIMEOUT)
-    text = code.inner_text()
+    text = code.text_content()
     assert "eth_sendTransaction" not in organiser.evaluate("window.__walletLog")  # signing a code costs nothing
+    qr = organiser.locator(f'[data-testid=check-in-qr][data-for="{owner_a.address.lower()}"]')
+    link = qr.get_attribute("data-link")
+    assert link == f"{site['url']}/#/activities/{soon}/code/{quote(text, safe='')}"
+    # What a phone's camera reads off the drawn QR code is that link (decoded from the canvas's pixels).
+    scanned = qr.evaluate("""async (canvas) => {
+      const { decodeQR } = await import("/vendor/@paulmillr/qr/decode.js");
+      const image = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+      return decodeQR({ width: image.width, height: image.height, data: image.data });
+    }""")
+    assert scanned == link
+    organiser.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    organiser.get_by_test_id("copy-code").click()
+    expect(organiser.get_by_test_id("copy-code")).to_have_text("已复制")
+    assert organiser.evaluate("navigator.clipboard.readText()") == link
 
     # A code for someone else is refused before anything is sent.
     card = page.locator(f'[data-testid=activity][data-activity="{soon}"]')
     card.get_by_test_id("check-in-code").fill(text.replace(owner_a.address.lower()[2:], "1" * 40))
     card.get_by_test_id("check-in").click()
     expect(card.get_by_test_id("check-in-form")).to_contain_text("发给另一位居民")
-    card.get_by_test_id("check-in-code").fill(text)
+    # The attendee's phone opens the scanned link: the code is filled in; one tap checks in.
+    page.goto(scanned)
+    settled(page)
+    expect(page.get_by_test_id("scanned")).to_have_attribute("data-state", "scannedReady", timeout=TIMEOUT)
+    card = page.locator(f'[data-testid=activity][data-activity="{soon}"]')
+    expect(card.get_by_test_id("check-in-code")).to_have_value(text)
     card.get_by_test_id("check-in").click()
     done(page)
     settled(page)
@@ -210,6 +231,8 @@ def test_sign_up_check_in_with_a_code_and_give_feedback(open_page, site, life, o
     assert activities.seat(soon, owner_a)[1]  # attended
 
     # Feedback on the activity owner_a attended and that is over.
+    page.goto(f"{site['url']}/#/activities")
+    settled(page)
     card = page.locator(f'[data-testid=activity][data-activity="{past}"]')
     expect(card.get_by_test_id("rating")).to_contain_text("2 人评价")
     form = card.get_by_test_id("feedback-form")
@@ -557,7 +580,92 @@ def test_the_demo_seeds_the_vault_through_the_api(site, chain, committee, manage
         (provider.address.lower(), "0x" + keccak(text=script.PURPOSE).hex())]
 
 
+# ---------------------------------------------------------------- what residents ran into (issue 17)
+
+
+def test_empty_input_is_refused_in_words_and_nothing_is_sent(open_page, site, life, owner_a):
+    """A suggestion of only spaces, and a 0-byte file offered as a work: each refused in
+    words before anything is stored or sent (the first was silently ignored, the second
+    offered for registration)."""
+    box = site["contracts"]["SuggestionBox"]
+    count = box.suggestion_count()
+    page = open_page(owner_a, "#/suggestions")
+    form = page.get_by_test_id("submit-suggestion")
+    form.get_by_test_id("suggestion-text").fill("   \n  ")
+    form.get_by_test_id("submit").click()
+    expect(form.get_by_test_id("submit-problem")).to_have_text("请先写下建议内容（只有空格不算）。")
+    assert page.locator(".toast").count() == 0 and box.suggestion_count() == count
+    assert "personal_sign" not in page.evaluate("window.__walletLog")
+
+    page.goto(f"{site['url']}/#/culture")
+    settled(page)
+    form = page.get_by_test_id("mint-form")
+    form.get_by_test_id("mint-file").set_input_files(files=[a_file("empty.png", b"")])
+    expect(form.get_by_test_id("mint-hash")).to_contain_text("这个文件是空的", timeout=TIMEOUT)
+    expect(form.get_by_test_id("mint")).to_be_disabled()
+    expect(form.get_by_test_id("mint-provenance")).to_be_hidden()
+    box = page.get_by_test_id("verify-file")
+    box.get_by_test_id("verify-input").set_input_files(files=[a_file("empty.txt", b"")])
+    expect(box.get_by_test_id("verify-result")).to_have_attribute("data-found", "empty", timeout=TIMEOUT)
+    assert "eth_sendTransaction" not in page.evaluate("window.__walletLog")
+
+
+def test_a_paid_out_request_no_longer_promises_an_automatic_release(open_page, site, life, owner_b):
+    page = open_page(owner_b, f"#/services/{life['jobs'].completed}")
+    detail = page.get_by_test_id("request-detail")
+    expect(detail.get_by_test_id("closure")).to_be_visible(timeout=TIMEOUT)
+    expect(detail).not_to_contain_text("自动放款")
+
+
+def test_a_new_grant_that_replaces_the_live_one_asks_first(open_page, site, life, owner_b, provider):
+    """owner_b granted the provider its contact details while seeding: granting them again
+    would replace that grant (its expiry), so the page says so and asks."""
+    consent = site["contracts"]["DataConsent"]
+    contact = keccak(text="contact")
+    before = consent.grant_of(owner_b, provider, contact)
+    page = open_page(owner_b, "#/mydata")
+    form = page.get_by_test_id("grant-form")
+    form.get_by_test_id("grantee").select_option(provider.address.lower())
+    form.get_by_test_id("scope").select_option("contact")
+    expect(form.get_by_test_id("replaces")).to_contain_text("新的授权会取代它", timeout=TIMEOUT)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    form.get_by_test_id("grant").click()
+    page.wait_for_timeout(300)
+    assert asked and "仍有效" in asked[0]
+    assert "eth_sendTransaction" not in page.evaluate("window.__walletLog")
+    assert consent.grant_of(owner_b, provider, contact) == before
+    # Another scope replaces nothing: no question.
+    form.get_by_test_id("scope").select_option("email")
+    expect(form.get_by_test_id("replaces")).to_be_hidden()
+
+
 # ---------------------------------------------------------------- screenshots
+
+
+def test_screenshots_of_a_check_in_code(open_page, site, life, chain, manager, owner_b):
+    """The organiser's QR code and the attendee's page opened from it, at both sizes."""
+    soon = life["activities"].soon
+    site["contracts"]["CommunityActivities"].sign_up(soon, sender=owner_b)
+    wait_indexed(site, chain)
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        organiser = open_page(manager, f"#/activities/{soon}", viewport=viewport)
+        organiser.get_by_test_id("make-code").first.click()
+        qr = organiser.get_by_test_id("check-in-qr").first
+        expect(qr).to_have_attribute("data-link", re.compile("/code/"), timeout=TIMEOUT)
+        organiser.evaluate("document.getElementById('toasts').replaceChildren()")
+        box = qr.bounding_box()
+        assert box["width"] >= 200 and box["x"] + box["width"] <= viewport["width"], box
+        screenshot(organiser, f"check-in-qr-{size}")
+        attendee = open_page(owner_b, qr.get_attribute("data-link").split("/", 3)[3], viewport=viewport)
+        expect(attendee.get_by_test_id("scanned")).to_have_attribute("data-state", "scannedReady", timeout=TIMEOUT)
+        screenshot(attendee, f"check-in-scanned-{size}")
+        assert organiser.problems == [] and attendee.problems == []
+        if size == "phone":
+            for page in (organiser, attendee):
+                assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], page.evaluate(WIDEST)
+        organiser.context.close()
+        attendee.context.close()
 
 
 def test_screenshots_of_the_community_pages(open_page, site, life, owner_b):

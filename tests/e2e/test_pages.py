@@ -8,7 +8,7 @@ import re
 import httpx
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, screenshot, wait_indexed
 
 FOR, AGAINST = 1, 0
 TIMEOUT = 20_000
@@ -165,13 +165,15 @@ def test_language_switch_is_remembered(open_page, owner_a):
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
-def test_screenshots_of_every_page(open_page, site, owner_a):
+def test_screenshots_of_every_page(open_page, site, owner_a, committee):
     """Each page at 1280×800 and 390×844 (build/screenshots/); on a phone nothing is wider than the screen."""
     pages = {"connect": "#/connect", "home": "#/home", "treasury": "#/treasury", "assembly": "#/assembly",
              "proposal": f"#/assembly/{site['proposal'].id}", "points": "#/points"}
+    # The proposal as a wallet without a vote sees it (the committee's).
+    extra = {"proposal-no-vote": (committee, f"#/assembly/{site['proposal'].id}")}
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        for name, path in pages.items():
-            page = open_page(owner_a, path, viewport=viewport)
+        for name, (who, path) in {**{n: (owner_a, p) for n, p in pages.items()}, **extra}.items():
+            page = open_page(who, path, viewport=viewport)
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(300)  # charts draw after their data
             assert page.problems == [], (name, page.problems)
@@ -180,3 +182,157 @@ def test_screenshots_of_every_page(open_page, site, owner_a):
                 width = page.evaluate("document.documentElement.scrollWidth")
                 assert width <= viewport["width"], f"{name} is {width}px wide on a {viewport['width']}px phone"
             page.context.close()
+
+
+# ---------------------------------------------------------------- what residents ran into (issue 17)
+
+
+def test_a_declined_permit_and_a_silent_node_are_said_in_words(open_page, site, owner_a):
+    """Declining the permit signature, and paying while the node is down, each leave a toast
+    in words (they left only a console error), and nothing is sent."""
+    fees = site["contracts"]["PropertyFees"]
+    due = fees.statement(1).months_due
+    page = open_page(owner_a, "#/home", wallet={"reject": ["eth_signTypedData_v4"]})
+    page.get_by_test_id("unit-1").get_by_test_id("pay").click()
+    toast = done(page)
+    expect(toast).to_have_attribute("data-state", "failed")
+    expect(toast).to_contain_text("您在钱包中取消了操作")
+    assert "eth_sendTransaction" not in page.evaluate("window.__walletLog")
+
+    # The node goes away: the quote says so rather than guessing at the prepayment limit,
+    # and paying says so too.
+    page.evaluate("window.__walletConfig.rpc = 'http://127.0.0.1:9'; window.__walletConfig.reject = []")
+    unit = page.get_by_test_id("unit-1")
+    unit.get_by_test_id("months").fill("2")
+    expect(unit.get_by_test_id("quote")).to_contain_text("区块链节点没有响应", timeout=TIMEOUT)
+    expect(unit.get_by_test_id("quote")).not_to_contain_text("预缴上限")
+    page.locator(".toast").evaluate_all("nodes => nodes.forEach((n) => n.remove())")
+    unit.get_by_test_id("pay").click()
+    toast = done(page)
+    expect(toast).to_have_attribute("data-state", "failed")
+    expect(toast).to_contain_text("区块链节点没有响应")
+    assert fees.statement(1).months_due == due
+    assert page.problems == []
+
+
+def test_months_must_be_whole_and_within_the_prepayment_limit(open_page, site, owner_a):
+    fees = site["contracts"]["PropertyFees"]
+    due = fees.statement(1).months_due
+    page = open_page(owner_a, "#/home")
+    unit = page.get_by_test_id("unit-1")
+    expect(unit.get_by_test_id("quote")).to_contain_text("¥", timeout=TIMEOUT)
+    unit.get_by_test_id("months").fill("1.5")
+    expect(unit.get_by_test_id("quote")).to_have_text("请填写整数月数（1 或以上）。")
+    unit.get_by_test_id("pay").click()
+    unit.get_by_test_id("months").fill("999")
+    expect(unit.get_by_test_id("quote")).to_contain_text("最多可缴")
+    expect(unit.get_by_test_id("quote")).not_to_contain_text("？")
+    unit.get_by_test_id("pay").click()
+    page.wait_for_timeout(300)
+    assert page.locator(".toast").count() == 0
+    assert "eth_signTypedData_v4" not in page.evaluate("window.__walletLog")
+    assert fees.statement(1).months_due == due
+
+
+def test_switching_to_the_community_chain_draws_each_card_once(open_page, site, owner_a):
+    """MetaMask on another chain: after "switch to the community chain" the wallet's
+    chainChanged event and the page's own redraw arrive together; each card is drawn once."""
+    page = open_page(owner_a, "#/connect", wallet={"chainId": "0x1"})
+    page.get_by_test_id("switch-chain").click()
+    expect(page.get_by_test_id("my-units")).to_have_count(1, timeout=TIMEOUT)
+    page.wait_for_timeout(500)  # both redraws are over
+    settled(page)
+    expect(page.get_by_test_id("my-units")).to_have_count(1)
+    expect(page.get_by_test_id("connect-card")).to_have_count(1)
+    page.goto(f"{site['url']}/#/home")
+    settled(page)
+    expect(page.get_by_test_id("unit-1")).to_have_count(1, timeout=TIMEOUT)
+    expect(page.get_by_test_id("unit-2")).to_have_count(1)
+    assert page.problems == []
+
+
+def test_only_wallets_with_a_vote_see_the_ballot(open_page, site, committee, manager, tenant, merchant):
+    proposal = site["proposal"]
+    for who in (committee, manager, tenant, merchant):
+        page = open_page(who, f"#/assembly/{proposal.id}")
+        ballot = page.get_by_test_id("my-ballot")
+        expect(ballot.get_by_test_id("no-vote")).to_contain_text("不是业主钱包", timeout=TIMEOUT)
+        expect(ballot.get_by_test_id("vote-direct")).to_have_count(0)
+        expect(ballot.get_by_test_id("vote-signed")).to_have_count(0)
+        page.context.close()
+
+
+def test_a_delegate_votes_for_the_owners_once_then_the_offer_goes(open_page, site, chain, owner_a, owner_b):
+    assembly, proposal = site["contracts"]["OwnersAssembly"], site["proposal"]
+    assembly.set_delegate(owner_b.address, proposal.id, sender=owner_a)
+    wait_indexed(site, chain)
+    page = open_page(owner_b, f"#/assembly/{proposal.id}")
+    form = page.get_by_test_id("delegate-vote")
+    expect(form).to_contain_text("有 1 位委托您投票的业主还没有投票", timeout=TIMEOUT)
+    form.get_by_role("button").click()
+    expect(done(page)).to_have_attribute("data-state", "confirmed")
+    settled(page)
+    expect(page.get_by_test_id("delegate-done")).to_contain_text("1 位业主都已投票", timeout=TIMEOUT)
+    expect(page.get_by_test_id("delegate-vote")).to_have_count(0)
+    assert assembly.hasVoted(proposal.id, owner_a.address)
+
+
+def test_the_outcome_says_not_passed_yet_and_why(open_page, site):
+    """One ballot against out of 51,000 m²: the line must not read like a pass."""
+    page = open_page(None, f"#/assembly/{site['proposal'].id}")
+    outcome = page.get_by_test_id("outcome")
+    expect(outcome).to_contain_text("尚未通过", timeout=TIMEOUT)
+    expect(outcome).to_contain_text("不到三分之二")
+    expect(outcome).to_have_attribute("data-passed", "false")
+    expect(outcome).not_to_contain_text("已达要求")
+
+
+def test_the_servers_refusal_is_in_the_residents_language(open_page, site):
+    page = open_page(None, "#/assembly/999")
+    expect(page.locator("#view")).to_contain_text("没有找到", timeout=TIMEOUT)
+    expect(page.locator("#view")).not_to_contain_text("is not known")
+
+
+def test_an_owner_rates_the_service_once_and_the_treasury_shows_the_trend(open_page, site, owner_a, tenant):
+    fees = site["contracts"]["PropertyFees"]
+    page = open_page(owner_a, "#/home")
+    form = page.get_by_test_id("rate-form")
+    period = int(form.get_attribute("data-period", timeout=TIMEOUT))
+    assert period == fees.current_month() - 1
+    form.locator("input[name=score][value='5']").check()
+    form.get_by_test_id("rate").click()
+    expect(done(page)).to_have_attribute("data-state", "confirmed")
+    settled(page)
+    expect(page.get_by_test_id("rated")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_test_id("rate-form")).to_have_count(0)
+    assert fees.satisfaction(period) == (1, 5)
+    # A resident who is not an owner has no rating to give.
+    renter = open_page(tenant, "#/home")
+    expect(renter.get_by_test_id("unit-3")).to_be_visible(timeout=TIMEOUT)
+    expect(renter.get_by_test_id("rate-service")).to_have_count(0)
+    treasury = open_page(None, "#/treasury")
+    box = treasury.get_by_test_id("satisfaction")
+    expect(box.get_by_test_id("satisfaction-latest")).to_contain_text("平均 5.00 分，1 位业主评分", timeout=TIMEOUT)
+    assert box.get_by_test_id("chart-satisfaction").evaluate("c => c.width") > 0
+
+
+def test_chart_js_loads_only_where_charts_are_drawn_and_files_go_out_compressed(open_page, site):
+    page = open_page(None, "#/assembly")
+    loaded = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
+    assert not any("/vendor/chart.js/" in name for name in loaded), loaded
+    page.goto(f"{site['url']}/#/treasury")
+    settled(page)
+    expect(page.get_by_test_id("chart-monthly")).to_be_visible(timeout=TIMEOUT)
+    loaded = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
+    assert any(name.endswith("/vendor/chart.js/chart.js") for name in loaded), loaded
+    # gzip with a content ETag; asked again with it, a 304 and no body.
+    for path in ("/vendor/ethers/ethers.min.js", "/static/js/app.js", "/api/v1/pages/config"):
+        reply = httpx.get(site["url"] + path, headers={"accept-encoding": "gzip"}, timeout=10)
+        assert reply.headers.get("content-encoding") == "gzip", path
+        assert int(reply.headers["content-length"]) < len(reply.content), path  # httpx decompressed it
+    plain = httpx.get(site["url"] + "/vendor/ethers/ethers.min.js", headers={"accept-encoding": "identity"}, timeout=10)
+    assert "content-encoding" not in plain.headers and len(plain.content) == 522_050
+    etag = httpx.get(site["url"] + "/static/js/app.js", headers={"accept-encoding": "gzip"}, timeout=10).headers["etag"]
+    again = httpx.get(site["url"] + "/static/js/app.js", headers={"accept-encoding": "gzip", "if-none-match": etag},
+                      timeout=10)
+    assert again.status_code == 304 and again.content == b"" and again.headers["cache-control"] == "no-cache"

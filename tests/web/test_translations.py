@@ -68,3 +68,15 @@ def test_new_page_files_carry_the_licence_header():
     for path in STATIC.rglob("*"):
         if path.suffix in {".js", ".css", ".html"}:
             assert "SPDX-License-Identifier: AGPL-3.0-only" in path.read_text(encoding="utf-8")[:200], path
+
+
+def test_the_settlement_token_has_one_name_per_language():
+    """The CNY deposit token the fees are paid in (contracts/SettlementToken.vy) is 存款代币 /
+    deposit token wherever the pages name it; it was also called 数字人民币 (e-CNY), which it is not."""
+    zh, en = _load("zh.json"), _load("en.json")
+    assert not [k for k, v in zh.items() if "数字人民币" in v or "人民币余额" in v]
+    naming_zh = {k for k, v in zh.items() if "代币" in v}
+    assert naming_zh and all("存款代币" in zh[k] for k in naming_zh), naming_zh
+    naming_en = {k for k, v in en.items() if re.search(r"\btokens?\b", v, re.IGNORECASE) and not k.endswith("tokenId")}
+    assert naming_en and all("deposit token" in en[k] for k in naming_en), {k: en[k] for k in naming_en}
+    assert naming_zh == naming_en  # the same strings name it in both languages

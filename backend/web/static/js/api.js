@@ -50,14 +50,15 @@ export class Api {
     return answer;
   }
 
-  /** Wait until the index has written `block` (so what the page shows next includes it). */
+  /** Wait until the index has written `block` (so what the page shows next includes it).
+   * Asked often at first: the indexer follows the head within a few hundred ms. */
   async waitIndexed(block, timeoutMs = 30000) {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    for (let i = 0; ; i++) {
       const summary = await this.get("");
       if (summary.indexed_block >= block) return summary.indexed_block;
       if (Date.now() > deadline) return null;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, i < 20 ? 75 : 250));
     }
   }
 }

@@ -6,6 +6,7 @@
 import { Api } from "./api.js";
 import { currentLang, loadI18n, setLang, t } from "./i18n.js";
 import { esc, shortAddress } from "./format.js";
+import { explain } from "./tx.js";
 import { Wallet } from "./wallet.js";
 
 // A `ready: false` page is kept out of the navigation (one whose API has not landed).
@@ -68,32 +69,47 @@ async function route() {
   try {
     const module = await import(page.module);
     if (seq !== renderSeq) return;
-    view.innerHTML = "";
-    await module.render(ctx, view, params, () => seq === renderSeq);
+    // Each render draws into a mount of its own: a render overtaken by a newer one (the
+    // wallet's chain event and the page's own redraw arriving together) keeps drawing
+    // into a mount that is no longer on the page, never beside the newer render.
+    const mount = document.createElement("div");
+    mount.className = "mount";
+    view.replaceChildren(mount);
+    await module.render(ctx, mount, params, () => seq === renderSeq);
+    // When the page in view is drawn with its data (bench/pages_bench.py reads these marks).
+    if (seq === renderSeq) performance.mark("linli:rendered", { detail: page.id });
   } catch (error) {
     if (seq !== renderSeq) return;
     console.error(error);
-    view.innerHTML = `<section class="card error"><h2>${esc(t("app.loadFailed"))}</h2><p>${esc(error.message ?? error)}</p></section>`;
+    view.innerHTML = `<section class="card error" data-testid="load-failed"><h2>${esc(t("app.loadFailed"))}</h2><p>${esc(explain(error))}</p></section>`;
   } finally {
     if (seq === renderSeq) view.setAttribute("aria-busy", "false");
   }
 }
 
 async function start() {
+  // The dictionaries, the community's configuration and the page's module load side by side.
+  const configured = fetch("/api/v1/pages/config")
+    .then(async (response) => ({ response, body: await response.json().catch(() => ({})) }))
+    .catch((error) => ({ response: null, body: { detail: String(error) } }));
+  import(parseHash().page.module).catch(() => null);
+  // What the wallet already allowed this site, asked while the rest loads.
+  const allowed = Wallet.allowed();
   await loadI18n();
-  const response = await fetch("/api/v1/pages/config", { cache: "no-cache" });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) {
+  const { response, body } = await configured;
+  if (!response?.ok) {
     document.getElementById("view").innerHTML =
-      `<section class="card error"><h2>${esc(t("app.noConfig"))}</h2><p>${esc(body.detail ?? response.statusText)}</p></section>`;
+      `<section class="card error" data-testid="no-config"><h2>${esc(t("app.noConfig"))}</h2><p>${esc(response ? t("app.noConfigText") : t("api.unreachable"))}</p>
+        ${body.detail ? `<details class="small muted"><summary>${esc(t("common.details"))}</summary><code>${esc(body.detail)}</code></details>` : ""}</section>`;
+    document.getElementById("view").setAttribute("aria-busy", "false");
     return;
   }
   ctx.config = body;
   ctx.api = new Api(body.api);
   ctx.wallet = new Wallet(body);
   ctx.wallet.addEventListener("change", () => route());
-  document.getElementById("lang-toggle").addEventListener("click", () => {
-    setLang(currentLang() === "zh" ? "en" : "zh");
+  document.getElementById("lang-toggle").addEventListener("click", async () => {
+    await setLang(currentLang() === "zh" ? "en" : "zh");
     route();
   });
   document.getElementById("account-button").addEventListener("click", async () => {
@@ -108,7 +124,7 @@ async function start() {
     }
   });
   window.addEventListener("hashchange", () => route());
-  await ctx.wallet.restore();
+  await ctx.wallet.restore(allowed);
   await route();
   document.body.dataset.ready = "true";
 }

@@ -11,18 +11,21 @@ const dictionaries = {};
 let reverts = {};
 
 async function loadJson(path) {
-  const response = await fetch(path, { cache: "no-cache" });
+  // The server answers Cache-Control: no-cache with an ETag: a 304 when the file is unchanged.
+  const response = await fetch(path);
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return response.json();
 }
 
+async function loadDictionary(which) {
+  dictionaries[which] ??= await loadJson(`/static/i18n/${which}.json`);
+}
+
+/** The dictionary of the language in use (the other one is loaded when switched to). The
+ * contracts' reasons follow without holding up the first page: only a refusal needs them. */
 export async function loadI18n() {
-  const [zh, en, table] = await Promise.all([
-    loadJson("/static/i18n/zh.json"), loadJson("/static/i18n/en.json"), loadJson("/static/i18n/reverts.json"),
-  ]);
-  dictionaries.zh = zh;
-  dictionaries.en = en;
-  reverts = table;
+  loadJson("/static/i18n/reverts.json").then((table) => (reverts = table)).catch(() => null);
+  await loadDictionary(lang);
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
 }
 
@@ -30,15 +33,17 @@ export function currentLang() {
   return lang;
 }
 
-export function setLang(next) {
-  lang = LANGUAGES.includes(next) ? next : "zh";
+export async function setLang(next) {
+  const chosen = LANGUAGES.includes(next) ? next : "zh";
+  await loadDictionary(chosen);
+  lang = chosen;
   localStorage.setItem(STORAGE_KEY, lang);
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
 }
 
 /** The text of `key` in the current language, with {name} placeholders filled from `vars`. */
 export function t(key, vars = {}) {
-  const text = dictionaries[lang]?.[key] ?? dictionaries.zh?.[key] ?? key;
+  const text = dictionaries[lang]?.[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
 }
 

@@ -52,24 +52,46 @@ function rejectedByUser(error) {
   return codes.includes(4001) || codes.includes("ACTION_REJECTED");
 }
 
+/** No node answered (the wallet's node, or the page's request to it, failed on the way). */
+function nodeUnreachable(error) {
+  if (error instanceof ApiError) return false;
+  const codes = [error?.code, error?.error?.code, error?.info?.error?.code];
+  if (codes.includes("NETWORK_ERROR") || codes.includes("TIMEOUT")) return true;
+  const texts = candidates(error).join("\n");
+  return /failed to fetch|networkerror|network error|load failed|ECONNREFUSED|could not coalesce|fetch failed/i.test(texts);
+}
+
+/** The read API's refusals in the resident's words: the server's own (English) detail is
+ * for operators, the status says what happened. */
+function apiText(error) {
+  const status = error.status;
+  if (status === 404) return t("api.notFound");
+  if (status === 409 || status === 410) return t("api.gone");
+  if (status === 422 || status === 400) return t("api.badRequest");
+  if (status === 429) return t("api.tooMany");
+  if (status === 503 || status === 502 || status === 504) return t("api.unavailable");
+  if (status >= 500) return t("api.serverError");
+  if (status === 401 || status === 403) return t("api.forbidden");
+  return t("api.refused", { status });
+}
+
 /** The resident's words for any failure (a revert, a refusal, a rejected signature, the API). */
 export function explain(error) {
   if (rejectedByUser(error)) return t("tx.rejected");
   if (error?.i18nKey) return t(error.i18nKey, error.i18nVars);
   const detail = error?.detail;
-  if (detail && typeof detail === "object" && detail.code) {
+  if (detail && typeof detail === "object" && !Array.isArray(detail) && detail.code) {
     const key = `relay.${detail.code}`;
     const text = t(key);
-    return text === key ? detail.message : text;
+    return text === key ? apiText(error) : text;
   }
-  // A refusal of the backend (not of a contract): its own words, not "the contract refused".
-  if (error instanceof ApiError && !revertReason(error)) {
-    const said = Array.isArray(detail) ? detail.map((d) => d.msg ?? String(d)).join("; ") : String(error.message);
-    return t("tx.serverRefused", { reason: said });
-  }
+  // A refusal of the backend (not of a contract): what kind of refusal, in the resident's words.
+  if (error instanceof ApiError && !revertReason(error)) return apiText(error);
   const reason = revertReason(error);
   if (reason) return revertText(reason) ?? t("tx.unknownReason", { reason });
   if (error?.code === "NO_WALLET") return t("connect.noWallet");
+  if (error?.code === "TX_REVERTED") return t("tx.reverted");
+  if (nodeUnreachable(error)) return t("tx.nodeDown");
   const message = error?.shortMessage ?? error?.message ?? String(error);
   return t("tx.unknownReason", { reason: message });
 }
@@ -87,6 +109,7 @@ export function toast(title) {
   box.prepend(node);
   const update = (state, text) => {
     node.className = `toast ${state}`;
+    node.setAttribute("role", state === "failed" ? "alert" : "status");
     node.dataset.state = state;
     node.querySelector(".toast-state").innerHTML = text;
     if (state !== "pending") setTimeout(() => node.remove(), state === "failed" ? 20000 : 8000);
@@ -95,19 +118,38 @@ export function toast(title) {
   return { node, update };
 }
 
+/** The receipt of `hash`, asked for every RECEIPT_POLL_MS: ethers' own wait polls new
+ * blocks every 4 s whenever the receipt is not there at its first look (a node that
+ * answers eth_sendTransaction before it mined the block), which stalled one
+ * transaction in three. */
+const RECEIPT_POLL_MS = [50, 100, 150, 200, 250];
+
+async function receiptOf(provider, hash) {
+  for (let i = 0; ; i++) {
+    const receipt = await provider.getTransactionReceipt(hash);
+    if (receipt) return receipt;
+    await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS[Math.min(i, RECEIPT_POLL_MS.length - 1)]));
+  }
+}
+
 /**
  * Run one transaction: `send()` returns an ethers TransactionResponse (or throws before
- * sending, when the contract refuses in the gas estimate). Resolves with the receipt once
- * the block is indexed; rejects (already shown to the resident) when it failed.
+ * sending, when the contract refuses in the gas estimate; or null: nothing to send).
+ * Resolves with the receipt once the block is indexed; rejects (already shown to the
+ * resident) when it failed.
  */
 export async function runTx(ctx, title, send) {
   const note = toast(title);
   let response;
   try {
     response = await send();
+    if (!response) {
+      note.node.remove();
+      return null;
+    }
     note.update("pending", `${esc(t("tx.pending"))} <code>${esc(shortHash(response.hash))}</code>`);
-    const receipt = await response.wait();
-    if (!receipt || receipt.status !== 1) throw Object.assign(new Error("reverted"), { receipt });
+    const receipt = await receiptOf(ctx.wallet.provider(), response.hash);
+    if (!receipt || receipt.status !== 1) throw Object.assign(new Error("reverted"), { receipt, code: "TX_REVERTED" });
     note.update("pending", esc(t("tx.indexing")));
     await ctx.api.waitIndexed(receipt.blockNumber);
     note.update("confirmed", `${esc(t("tx.confirmed"))} <code>${esc(shortHash(receipt.hash))}</code>`);

@@ -3,7 +3,7 @@
 
 import { t } from "./i18n.js";
 import { esc } from "./format.js";
-import { explain } from "./tx.js";
+import { explain, toast } from "./tx.js";
 
 export function html(view, markup) {
   view.insertAdjacentHTML("beforeend", markup);
@@ -36,14 +36,19 @@ export function empty(text) {
   return `<p class="muted empty">${esc(text)}</p>`;
 }
 
-/** Disable a form's buttons while `work` runs (no double submission). */
+/** Disable a form's buttons while `work` runs (no double submission). A failure that no
+ * step has shown yet (a node that does not answer while the page prepares a transaction,
+ * say) is shown here, never left to the console alone. */
 export async function busy(element, work) {
   const buttons = element.querySelectorAll("button, input[type=submit]");
   buttons.forEach((b) => (b.disabled = true));
   try {
     return await work();
   } catch (error) {
-    if (!error.shown) console.error(error);
+    if (!error?.shown) {
+      console.error(error);
+      toast(t("tx.problem")).update("failed", esc(explain(error)));
+    }
     return undefined;
   } finally {
     buttons.forEach((b) => (b.disabled = false));

@@ -14,11 +14,7 @@ export class Wallet extends EventTarget {
     const ethereum = window.ethereum;
     if (ethereum?.on) {
       ethereum.on("accountsChanged", (accounts) => this._setAccount(accounts?.[0] ?? null));
-      ethereum.on("chainChanged", (chainId) => {
-        this.chainId = Number(chainId);
-        this._provider = null;
-        this.dispatchEvent(new Event("change"));
-      });
+      ethereum.on("chainChanged", (chainId) => this._setChain(chainId));
     }
   }
 
@@ -34,24 +30,45 @@ export class Wallet extends EventTarget {
     return Boolean(this.account) && this.onCommunityChain;
   }
 
+  // A change is announced once: switching chains gives both the wallet's chainChanged
+  // event and ensureChain's own answer, and each announcement redraws the page.
   _setAccount(account) {
-    this.account = account ? account.toLowerCase() : null;
+    const next = account ? account.toLowerCase() : null;
+    if (next === this.account) return;
+    this.account = next;
     this.dispatchEvent(new Event("change"));
   }
 
-  /** Silently pick up an account the wallet already allowed this site (no prompt). */
-  async restore() {
-    if (!this.available) return;
+  _setChain(chainId) {
+    const next = Number(chainId);
+    if (next === this.chainId) return;
+    this.chainId = next;
+    this._provider = null;
+    this.dispatchEvent(new Event("change"));
+  }
+
+  /** The accounts and chain an injected wallet already allowed this site (no prompt), or
+   * null: asked before the configuration is in, so both travel at once. */
+  static async allowed() {
+    if (!window.ethereum) return null;
     try {
       const [accounts, chainId] = await Promise.all([
         window.ethereum.request({ method: "eth_accounts" }),
         window.ethereum.request({ method: "eth_chainId" }),
       ]);
-      this.chainId = Number(chainId);
-      this._setAccount(accounts?.[0] ?? null);
+      return { accounts, chainId };
     } catch {
-      // A wallet that refuses to answer before connect: the Connect button asks.
+      return null; // a wallet that refuses to answer before connect: the Connect button asks
     }
+  }
+
+  /** Silently pick up an account the wallet already allowed this site (no prompt); the
+   * caller draws the page next, so nothing is announced. */
+  async restore(allowed) {
+    const found = await (allowed ?? Wallet.allowed());
+    if (!found) return;
+    this.chainId = Number(found.chainId);
+    this.account = found.accounts?.[0] ? found.accounts[0].toLowerCase() : null;
   }
 
   async connect() {
@@ -75,13 +92,15 @@ export class Wallet extends EventTarget {
         await window.ethereum.request({ method: "wallet_addEthereumChain", params: [this.config.chain] });
       }
     }
-    this.chainId = Number(await window.ethereum.request({ method: "eth_chainId" }));
-    this._provider = null;
-    this.dispatchEvent(new Event("change"));
+    this._setChain(await window.ethereum.request({ method: "eth_chainId" }));
   }
 
   provider() {
-    if (!this._provider) this._provider = new BrowserProvider(window.ethereum, "any");
+    if (!this._provider) {
+      this._provider = new BrowserProvider(window.ethereum, "any");
+      // ethers polls every 4 s by default; a resident waits for each of those polls.
+      this._provider.pollingInterval = 250;
+    }
     return this._provider;
   }
 

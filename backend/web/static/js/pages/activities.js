@@ -23,8 +23,17 @@ function encodeCode(activityId, attendee, deadline, signature) {
   return `linli-checkin:${activityId}:${attendee}:${deadline}:${signature}`;
 }
 
+/** The link an attendee's phone opens when it scans the code's QR: this page, the code in it. */
+function codeLink(activityId, code) {
+  return `${location.origin}${location.pathname}#/activities/${activityId}/code/${encodeURIComponent(code)}`;
+}
+
+/** A code typed or pasted as it is, or inside the link its QR carries. */
 function decodeCode(text) {
-  const match = /^linli-checkin:(\d{1,12}):(0x[0-9a-fA-F]{40}):(\d{1,12}):(0x[0-9a-fA-F]{128,130})$/.exec(text.trim());
+  let plain = text.trim();
+  try { plain = decodeURIComponent(plain); } catch { /* not URI-encoded */ }
+  const found = /linli-checkin:[0-9a-fA-Fx:]+/.exec(plain);
+  const match = /^linli-checkin:(\d{1,12}):(0x[0-9a-fA-F]{40}):(\d{1,12}):(0x[0-9a-fA-F]{128,130})$/.exec(found ? found[0] : plain);
   if (!match) return null;
   return { activityId: match[1], attendee: match[2].toLowerCase(), deadline: BigInt(match[3]), signature: match[4] };
 }
@@ -54,8 +63,8 @@ function myLine(mine) {
 }
 
 /** What this resident can do in the activity now, as controls inside `card`. */
-function myActions(ctx, card, a, mine, now, me) {
-  if (!me?.member || a.status !== "open") return;
+function myActions(ctx, card, a, mine, now, me, scanned = null) {
+  if (!me?.member || a.status !== "open") return null;
   const box = card.querySelector(".actions");
   const signed = Boolean(mine?.signed_up);
   const attended = Boolean(mine?.checked_in);
@@ -73,6 +82,7 @@ function myActions(ctx, card, a, mine, now, me) {
     box.querySelector("[data-testid=cancel-sign-up]").addEventListener("click", () => tx(t("activities.cancelTitle", { title: a.title }), (w) => w.cancel_sign_up(a.activity_id)));
   }
   const checkInOpen = now >= a.starts_at - CHECK_IN_GRACE && now <= a.ends_at + CHECK_IN_GRACE;
+  let checkIn = null;
   if (checkInOpen && signed && !attended) {
     const form = document.createElement("form");
     form.className = "inline check-in";
@@ -81,6 +91,8 @@ function myActions(ctx, card, a, mine, now, me) {
       <button type="submit" class="primary" data-testid="check-in">${esc(t("activities.checkIn"))}</button>
       <p class="muted small">${esc(t("activities.codeNote"))}</p><p class="error-text small" hidden></p>`;
     box.append(form);
+    if (scanned) form.code.value = scanned;
+    checkIn = form;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const code = decodeCode(form.code.value);
@@ -116,6 +128,7 @@ function myActions(ctx, card, a, mine, now, me) {
       });
     });
   }
+  return checkIn;
 }
 
 function activityCard(a) {
@@ -187,13 +200,56 @@ async function organiserTools(ctx, view, a, signUps, now) {
         { activityId: BigInt(a.activity_id), attendee, deadline });
       return encodeCode(a.activity_id, attendee, deadline, signature);
     }, t("activities.codeReady"));
-    card.querySelector("[data-testid=codes]").insertAdjacentHTML("beforeend", `<div class="code-box">
-      <p class="small">${esc(t("activities.codeFor", { who: shortAddress(attendee) }))}</p>
-      <code data-testid="check-in-code-text" data-for="${esc(attendee)}">${esc(code)}</code></div>`);
+    const link = codeLink(a.activity_id, code);
+    const box = card.querySelector("[data-testid=codes]");
+    box.querySelector(`[data-code-for="${attendee}"]`)?.remove();
+    box.insertAdjacentHTML("beforeend", `<div class="code-box" data-code-for="${esc(attendee)}">
+      <p class="small"><strong>${esc(t("activities.codeFor", { who: shortAddress(attendee) }))}</strong></p>
+      <canvas class="qr" data-testid="check-in-qr" data-for="${esc(attendee)}" data-link="${esc(link)}" role="img" aria-label="${esc(t("activities.qrLabel"))}"></canvas>
+      <p class="muted small">${esc(t("activities.qrNote"))}</p>
+      <div class="actions"><button type="button" data-testid="copy-code" data-copy="${esc(link)}">${esc(t("activities.copyLink"))}</button></div>
+      <details><summary class="small">${esc(t("activities.codeText"))}</summary>
+        <code data-testid="check-in-code-text" data-for="${esc(attendee)}">${esc(code)}</code></details></div>`);
+    const entry = box.lastElementChild;
+    await drawQr(entry.querySelector("canvas"), link);
+    entry.querySelector("[data-testid=copy-code]").addEventListener("click", async (event) => {
+      const button = event.currentTarget;
+      button.textContent = t(await copyText(button.dataset.copy) ? "activities.copied" : "activities.copyFailed");
+    });
   })));
 }
 
-async function renderDetail(ctx, view, id, current) {
+/** The QR code of `text` on a canvas: black modules on white with the quiet zone a camera
+ * needs (the library from node_modules, loaded only when an organiser makes a code). */
+async function drawQr(canvas, text) {
+  const { default: encodeQR } = await import("@paulmillr/qr");
+  const modules = encodeQR(text, "raw", { ecc: "medium", border: 4 });
+  const scale = Math.max(3, Math.floor(264 / modules.length));
+  canvas.width = canvas.height = modules.length * scale;
+  const g = canvas.getContext("2d");
+  g.fillStyle = "#fff";
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.fillStyle = "#000";
+  modules.forEach((row, y) => row.forEach((dark, x) => { if (dark) g.fillRect(x * scale, y * scale, scale, scale); }));
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // No clipboard API (a page over plain http on a LAN address): the old way.
+    const area = document.createElement("textarea");
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    const copied = document.execCommand("copy");
+    area.remove();
+    return copied;
+  }
+}
+
+async function renderDetail(ctx, view, id, current, scanned = null) {
   const [a, signUps, feedback, mine, me, now] = await Promise.all([
     ctx.api.get(`/activities/${id}`), ctx.api.get(`/activities/${id}/sign-ups`, { limit: 500 }),
     ctx.api.get(`/activities/${id}/feedback`, { order: "desc", limit: 100 }), myActivities(ctx), whoAmI(ctx), chainNow(ctx),
@@ -208,7 +264,17 @@ async function renderDetail(ctx, view, id, current) {
   const reason = a.cancellation_reason_hash && texts.get(a.cancellation_reason_hash);
   if (reason) html(card, `<p class="warning-text" data-testid="cancellation-reason">${esc(t("activities.cancelledBecause", { reason }))}</p>`);
   card.querySelector(".actions").insertAdjacentHTML("beforebegin", myLine(mine.get(a.activity_id)));
-  myActions(ctx, card, a, mine.get(a.activity_id), now, me);
+  const checkIn = myActions(ctx, card, a, mine.get(a.activity_id), now, me, scanned);
+  if (scanned) {
+    // Opened from a scanned QR code: the code is filled in, or the page says why it cannot be used here.
+    const state = !ctx.account ? "scannedConnect" : checkIn ? "scannedReady"
+      : mine.get(a.activity_id)?.checked_in ? "scannedDone" : "scannedCannot";
+    card.insertAdjacentHTML("afterend", `<section class="card notice" data-testid="scanned" data-state="${state}"><p>${esc(t(`activities.${state}`))}</p>
+      ${!ctx.account ? `<button type="button" class="primary" data-testid="scanned-connect">${esc(t("connect.button"))}</button>` : ""}</section>`);
+    // Connecting redraws this same address, the code still in it.
+    card.nextElementSibling.querySelector("[data-testid=scanned-connect]")?.addEventListener("click", () => ctx.wallet.connect().catch(() => null));
+    checkIn?.scrollIntoView({ block: "center" });
+  }
   if (ctx.account && ctx.account === a.organiser) await organiserTools(ctx, view, a, signUps.items, now);
   html(view, `<section class="card" data-testid="feedback-list"><h2>${esc(t("activities.feedback"))}</h2>${feedback.items.length
     ? `<ul class="plain">${feedback.items.map((f) => {
@@ -222,7 +288,10 @@ async function renderDetail(ctx, view, id, current) {
 export async function render(ctx, view, params, current) {
   html(view, `<h1>${esc(t("activities.title"))}</h1>`);
   try {
-    if (params[0] && /^[0-9]{1,12}$/.test(params[0])) return await renderDetail(ctx, view, params[0], current);
+    if (params[0] && /^[0-9]{1,12}$/.test(params[0])) {
+      const scanned = params[1] === "code" && params[2] ? params.slice(2).join("/") : null;
+      return await renderDetail(ctx, view, params[0], current, scanned && decodeURIComponent(scanned));
+    }
     return await renderList(ctx, view, current);
   } catch (error) {
     if (current()) errorCard(view, error);

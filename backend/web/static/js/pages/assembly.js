@@ -5,7 +5,7 @@
 
 import { t } from "../i18n.js";
 import { area, dateTime, days, esc, number, shortAddress, shortHash } from "../format.js";
-import { runStep, runTx } from "../tx.js";
+import { revertReason, runStep, runTx } from "../tx.js";
 import { busy, empty, html } from "../ui.js";
 
 const CHOICES = [["for", 1], ["against", 0], ["abstain", 2]];
@@ -40,6 +40,38 @@ function tallyBar(p, measure) {
     <div class="tally-legend small">${CHOICES.map(([name]) => `<span class="key ${name}"></span>${esc(t(`assembly.choice.${name}`))} ${value(tally[name][measure])}`).join(" · ")}
       · <span class="small">${esc(t(s.rule === "major" ? "assembly.needMajor" : "assembly.needOrdinary", { need: value(passNeed) }))}</span></div>
   </div>`;
+}
+
+const VOTE_OVER = ["defeated", "succeeded", "queued", "executed", "announced"];
+
+/** The result in words: passed or not, and while it has not passed, what is missing (both
+ * the 2/3 turnout and the approval must be met, by area and by heads). */
+function outcomeLine(p) {
+  const s = p.statute;
+  const over = VOTE_OVER.includes(p.state);
+  const short = (need, have) => Math.max(0, Number(need) - Number(have));
+  const missing = (areaShort, headsShort) => [areaShort ? t("assembly.short.area", { area: area(areaShort) }) : null,
+    headsShort ? t("assembly.short.heads", { heads: number(headsShort) }) : null].filter(Boolean).join(t("assembly.short.and"));
+  let text;
+  let cls = "";
+  if (s.passed) {
+    text = t(over ? "assembly.outcome.passed" : "assembly.outcome.passing");
+    cls = over ? "passed" : "";
+  } else {
+    const why = [];
+    if (!s.turnout_met) {
+      why.push(t("assembly.why.turnout", { missing: missing(short(s.turnout_area_required, s.participating_area), short(s.turnout_heads_required, s.participating_heads)) }));
+    }
+    if (!s.approved) {
+      why.push(t(s.rule === "major" ? "assembly.why.approvalMajor" : "assembly.why.approval",
+        { missing: missing(short(s.approval_area_required, p.tallies.for.area), short(s.approval_heads_required, p.tallies.for.heads)) }));
+    } else if (!s.turnout_met) {
+      why.push(t("assembly.why.approvalEnough"));
+    }
+    text = t(over ? "assembly.outcome.defeated" : "assembly.outcome.notYet", { why: why.join(t("assembly.why.sep")) });
+    cls = over ? "failed" : "warning-text";
+  }
+  return `<p class="outcome ${cls}" data-testid="outcome" data-passed="${s.passed}">${esc(text)}</p>`;
 }
 
 function stateTag(p) {
@@ -107,8 +139,7 @@ async function renderDetail(ctx, view, id, current) {
         · ${esc(t("assembly.proposer"))} <code>${esc(shortAddress(p.proposer))}</code>
         · ${esc(t("assembly.doc"))} <code title="${esc(p.doc_hash)}">${esc(shortHash(p.doc_hash))}</code></p>
       ${tallyBar(p, "area")}${tallyBar(p, "heads")}
-      <p class="outcome" data-testid="outcome">${esc(t(s.turnout_met ? "assembly.turnoutMet" : "assembly.turnoutNotMet"))}
-        · ${esc(t(s.approved ? "assembly.approved" : "assembly.notApproved"))}</p>
+      ${outcomeLine(p)}
       ${timeline(p, rules)}
     </section>`);
 
@@ -123,26 +154,50 @@ async function renderDetail(ctx, view, id, current) {
       </tbody></table></div>` : empty(t("assembly.noBallots"))}</section>`);
 }
 
+/** This wallet's vote on `p`: its area at the snapshot, or why it has none (a wallet bound
+ * to no owner identity: committee, manager, tenant, merchant; an owner who had no area
+ * then). The contract refuses the same ballots; this says so before anyone clicks. */
+async function myWeight(ctx, p) {
+  try {
+    const [, weight] = await ctx.wallet.reader("HouseholdRegistry").voting_weight(ctx.account, BigInt(p.snapshot_block));
+    return weight > 0n ? { area: weight } : { none: "assembly.noAreaAtSnapshot" };
+  } catch (error) {
+    if (revertReason(error) === "registry: not an owner wallet") return { none: "assembly.notAnOwner" };
+    throw error;
+  }
+}
+
 async function renderMyPart(ctx, view, p, current) {
   const me = ctx.account;
   const assembly = ctx.wallet.reader("OwnersAssembly");
-  const [voted, mine, delegations, delegatedToMe] = await Promise.all([
+  const [voted, mine, delegations, delegatedToMe, weight] = await Promise.all([
     assembly.hasVoted(p.proposal_id, me),
     ctx.api.get(`/assembly/proposals/${p.proposal_id}/votes`, { voter: me }),
     ctx.api.get("/assembly/delegations", { owner: me, current: true }),
     ctx.api.get("/assembly/delegations", { delegate: me, current: true }),
+    myWeight(ctx, p),
   ]);
-  if (!current()) return;
   const active = p.state === "active";
+  // Owners who made me their delegate, and of those the ones nobody has voted for yet.
+  const owners = delegatedToMe.items.filter((d) => d.proposal_id === "0" || d.proposal_id === p.proposal_id).map((d) => d.owner);
+  const pending = [];
+  if (active) {
+    const votedFor = await Promise.all(owners.map((owner) => assembly.hasVoted(p.proposal_id, owner)));
+    owners.forEach((owner, i) => { if (!votedFor[i]) pending.push(owner); });
+  }
+  if (!current()) return;
   const open = ["pending", "gathering", "active"].includes(p.state);
   const card = html(view, `<section class="card" data-testid="my-ballot"><h2>${esc(t("assembly.myBallot"))}</h2></section>`);
   if (voted) {
     const ballot = mine.items[0];
     html(card, `<p data-testid="voted">${esc(t("assembly.youVoted", { choice: ballot ? t(`assembly.choice.${ballot.choice}`) : "✓" }))}</p>`);
+  } else if (weight.none) {
+    html(card, `<p class="muted" data-testid="no-vote">${esc(t(weight.none, { block: p.snapshot_block }))}</p>`);
   } else if (!active) {
     html(card, `<p class="muted">${esc(t("assembly.notOpen"))}</p>`);
   } else {
     const form = html(card, `<form class="vote-form">
+        <p class="muted small">${esc(t("assembly.yourWeight", { area: area(weight.area) }))}</p>
         <fieldset><legend>${esc(t("assembly.yourChoice"))}</legend>${CHOICES.map(([name, support], i) =>
           `<label class="choice"><input type="radio" name="support" value="${support}" ${i === 0 ? "checked" : ""}> ${esc(t(`assembly.choice.${name}`))}</label>`).join("")}</fieldset>
         <div class="actions"><button type="submit" class="primary" data-testid="vote-direct">${esc(t("assembly.voteDirect"))}</button>
@@ -163,23 +218,27 @@ async function renderMyPart(ctx, view, p, current) {
     }));
   }
 
-  // Owners who made me their delegate: vote for those who have not voted yet.
-  const owners = delegatedToMe.items.filter((d) => d.proposal_id === "0" || d.proposal_id === p.proposal_id).map((d) => d.owner);
-  if (active && owners.length) {
-    const form = html(card, `<form class="inline"><p>${esc(t("assembly.asDelegate", { count: owners.length }))}</p>
+  if (active && owners.length && !pending.length) {
+    html(card, `<p class="muted" data-testid="delegate-done">${esc(t("assembly.delegateDone", { count: owners.length }))}</p>`);
+  }
+  if (active && pending.length) {
+    const form = html(card, `<form class="inline" data-testid="delegate-vote"><p>${esc(t("assembly.asDelegate", { count: pending.length }))}</p>
       <select name="support">${CHOICES.map(([name, support]) => `<option value="${support}">${esc(t(`assembly.choice.${name}`))}</option>`).join("")}</select>
       <button type="submit">${esc(t("assembly.voteAsDelegate"))}</button></form>`);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       busy(form, async () => {
         const still = [];
-        for (const owner of owners) if (!(await assembly.hasVoted(p.proposal_id, owner))) still.push(owner);
+        for (const owner of pending) if (!(await assembly.hasVoted(p.proposal_id, owner))) still.push(owner);
         const writer = await ctx.wallet.contract("OwnersAssembly");
         await runTx(ctx, t("assembly.voteTitle"), () => writer.castVoteAsDelegate(p.proposal_id, still, Number(form.support.value)));
         ctx.rerender();
       });
     });
   }
+
+  // Only an owner wallet has a vote to delegate; anyone else sees the card without the form.
+  if (weight.none === "assembly.notAnOwner" && !delegations.items.length) return;
 
   // My delegations: this proposal's and the standing one.
   const relevant = delegations.items.filter((d) => d.proposal_id === "0" || d.proposal_id === p.proposal_id);

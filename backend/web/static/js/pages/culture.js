@@ -107,6 +107,8 @@ function mintForm(ctx, view, me) {
     say(provenanceLine, null);
     const file = form.file.files[0];
     if (!file) return say(hashLine, null);
+    // An empty file has the one SHA-256 every empty file has: nothing of the work is in it.
+    if (file.size === 0) return say(hashLine, t("culture.emptyFile"), "error-text");
     say(hashLine, t("culture.hashing"));
     const hash = await sha256File(file);
     say(hashLine, t("culture.fingerprint", { hash }));
@@ -147,6 +149,10 @@ function verifyBox(ctx, view) {
   input.addEventListener("change", async () => {
     const file = input.files[0];
     if (!file) return;
+    if (file.size === 0) {
+      result.dataset.found = "empty";
+      return (result.textContent = t("culture.emptyFile"));
+    }
     result.textContent = t("culture.hashing");
     const hash = await sha256File(file);
     const found = await ctx.api.maybe(`/culture/provenance/${hash}`);

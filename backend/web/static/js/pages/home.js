@@ -4,8 +4,8 @@
 
 import { Signature } from "ethers";
 import { t } from "../i18n.js";
-import { area, date, esc, monthLabel, number, shortHash, yuan } from "../format.js";
-import { runTx } from "../tx.js";
+import { area, date, esc, monthLabel, number, shortHash, stars, yuan } from "../format.js";
+import { explain, runTx } from "../tx.js";
 import { busy, empty, html, requireAccount } from "../ui.js";
 
 const PERMIT_TYPES = {
@@ -27,26 +27,35 @@ async function permitDomain(ctx, token) {
 }
 
 async function pay(ctx, unit, months) {
-  const fees = await ctx.wallet.contract("PropertyFees");
-  const token = await ctx.wallet.contract("SettlementToken");
-  const feesAddress = await fees.getAddress();
-  const [, , , , total] = await fees.quote(unit.unit_id, months);
   const title = t("home.payTitle", { label: unit.label, months });
-  const domain = await permitDomain(ctx, token);
-  if (domain) {
-    // One signature (the permit) and one transaction; the deadline follows the chain's clock.
-    const latest = await ctx.wallet.provider().getBlock("latest");
-    const deadline = BigInt(latest.timestamp + 3600);
-    const nonce = await token.nonces(ctx.account);
-    const signer = await ctx.wallet.signer();
-    const signature = Signature.from(await signer.signTypedData(domain, PERMIT_TYPES, {
-      owner: ctx.account, spender: feesAddress, value: total, nonce, deadline,
-    }));
-    return runTx(ctx, title, () => fees.pay_with_permit(unit.unit_id, months, total, deadline, signature.v, signature.r, signature.s));
-  }
-  const allowance = await token.allowance(ctx.account, feesAddress);
-  if (allowance < total) await runTx(ctx, t("home.approveTitle"), () => token.approve(feesAddress, total));
-  return runTx(ctx, title, () => fees.pay(unit.unit_id, months, total));
+  let approval = null;
+  // One toast from the first read to the page updated: a permit the resident declines,
+  // or a node that does not answer, is said there in words.
+  const receipt = await runTx(ctx, title, async () => {
+    const fees = await ctx.wallet.contract("PropertyFees");
+    const token = await ctx.wallet.contract("SettlementToken");
+    const feesAddress = await fees.getAddress();
+    const [, , , , total] = await fees.quote(unit.unit_id, months);
+    const domain = await permitDomain(ctx, token);
+    if (domain) {
+      // One signature (the permit) and one transaction; the deadline follows the chain's clock.
+      const latest = await ctx.wallet.provider().getBlock("latest");
+      const deadline = BigInt(latest.timestamp + 3600);
+      const nonce = await token.nonces(ctx.account);
+      const signer = await ctx.wallet.signer();
+      const signature = Signature.from(await signer.signTypedData(domain, PERMIT_TYPES, {
+        owner: ctx.account, spender: feesAddress, value: total, nonce, deadline,
+      }));
+      return fees.pay_with_permit(unit.unit_id, months, total, deadline, signature.v, signature.r, signature.s);
+    }
+    // A token without permit: approve first, in a transaction of its own (below).
+    if ((await token.allowance(ctx.account, feesAddress)) >= total) return fees.pay(unit.unit_id, months, total);
+    approval = { token, fees, feesAddress, total };
+    return null;
+  });
+  if (!approval) return receipt;
+  await runTx(ctx, t("home.approveTitle"), () => approval.token.approve(approval.feesAddress, approval.total));
+  return runTx(ctx, title, () => approval.fees.pay(unit.unit_id, months, approval.total));
 }
 
 function statementCard(unit, s, config) {
@@ -60,10 +69,10 @@ function statementCard(unit, s, config) {
       <dt>${esc(t("home.dues"))}</dt><dd>${yuan(s.dues)}</dd>
       <dt>${esc(t("home.lateFee"))}</dt><dd class="${s.late_fee > 0 ? "warning-text" : ""}">${yuan(s.late_fee)}</dd>
       <dt>${esc(t("home.total"))}</dt><dd class="big" data-testid="total-due">${yuan(s.total)}</dd>
-      <dt>${esc(t("home.paidThrough"))}</dt><dd>${s.payments > 0 ? monthLabel(s.first_unpaid_month - 1) : esc(t("home.neverPaid"))}</dd>
+      <dt>${esc(t("home.paidThrough"))}</dt><dd data-testid="paid-through">${s.payments > 0 ? monthLabel(s.first_unpaid_month - 1) : esc(t("home.neverPaid"))}</dd>
     </dl>
-    <form class="pay-form inline">
-      <label>${esc(t("home.months"))} <input type="number" name="months" min="1" max="${maxMonths}" value="${Math.max(1, s.months_due)}" required></label>
+    <form class="pay-form inline" novalidate>
+      <label>${esc(t("home.months"))} <input type="number" name="months" min="1" max="${maxMonths}" step="1" value="${Math.max(1, s.months_due)}" required data-testid="months"></label>
       <span class="quote muted" data-testid="quote"></span>
       <button type="submit" class="primary" data-testid="pay">${esc(t("home.pay"))}</button>
     </form>
@@ -81,21 +90,54 @@ function receiptsTable(items) {
       <td><code title="${esc(p.tx_hash)}">${esc(shortHash(p.tx_hash))}</code></td></tr>`).join("")}</tbody></table></div>`;
 }
 
+/** 满意度即时反馈: an owner rates the property service of each closed month once (per owner
+ * identity, whichever of its wallets); the card offers last month until this owner rated it. */
+async function ratingCard(ctx, view, last, rated) {
+  if (rated === null) return; // no node: the rest of the page still shows; the card comes back with the node
+  const card = html(view, `<section class="card" data-testid="rate-service"><h2>${esc(t("home.rateTitle"))}</h2></section>`);
+  if (rated) {
+    html(card, `<p class="muted" data-testid="rated">${esc(t("home.rated", { month: monthLabel(last) }))}</p>
+      <p class="small"><a href="#/treasury">${esc(t("home.satisfactionLink"))}</a></p>`);
+    return;
+  }
+  const open = last;
+  const form = html(card, `<form class="rate-form" data-testid="rate-form" data-period="${open}">
+      <p>${esc(t("home.rateQuestion", { month: monthLabel(open) }))}</p>
+      <fieldset class="stars"><legend class="muted small">${esc(t("home.rateScale"))}</legend>${[5, 4, 3, 2, 1].map((score) =>
+        `<label class="choice"><input type="radio" name="score" value="${score}" ${score === 4 ? "checked" : ""}> ${stars(score)} <span class="small muted">${esc(t(`home.score.${score}`))}</span></label>`).join("")}</fieldset>
+      <div class="actions"><button type="submit" class="primary" data-testid="rate">${esc(t("home.rateSubmit"))}</button></div>
+      <p class="muted small">${esc(t("home.rateNote"))}</p></form>`);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(form, async () => {
+      const writer = await ctx.wallet.contract("PropertyFees");
+      await runTx(ctx, t("home.rateTx", { month: monthLabel(open) }), () => writer.rate_service(open, Number(form.score.value)));
+      ctx.rerender();
+    });
+  });
+}
+
 export async function render(ctx, view) {
   html(view, `<h1>${esc(t("home.title"))}</h1>`);
   if (!requireAccount(ctx, view)) return;
-  const [me, feeConfig] = await Promise.all([ctx.api.get(`/accounts/${ctx.account}`), ctx.api.get("/fees/config")]);
+  // Two rounds of requests, each side by side (every round costs a phone on 4G ~170 ms).
+  const [me, feeConfig, balance] = await Promise.all([ctx.api.get(`/accounts/${ctx.account}`), ctx.api.get("/fees/config"),
+    ctx.wallet.reader("SettlementToken").balanceOf(ctx.account).catch(() => null)]);
   if (!me.units.length) {
     html(view, `<section class="card notice"><p>${esc(t("home.noUnits"))}</p></section>`);
     return;
   }
-  const balance = await ctx.wallet.reader("SettlementToken").balanceOf(ctx.account).catch(() => null);
+  // The month just closed, by the index's clock (the chain's), which the contract rates by.
+  const lastMonth = feeConfig.current_month - 1;
+  const [statements, rated] = await Promise.all([
+    Promise.all(me.units.map((u) => ctx.api.get(`/units/${u.unit_id}/statement`))),
+    me.identity === null ? null : ctx.wallet.reader("PropertyFees").has_rated(lastMonth, me.identity).catch(() => null),
+  ]);
   const summary = html(view, `<section class="card summary"><dl class="facts">
       <dt>${esc(t("home.balance"))}</dt><dd data-testid="token-balance">${balance === null ? "—" : yuan(balance)}</dd>
       <dt>${esc(t("home.rate"))}</dt><dd>${esc(t("home.rateValue", { rate: yuan(feeConfig.rate_in_force) }))}</dd>
       <dt>${esc(t("home.claimable"))}</dt><dd data-testid="claimable">…</dd></dl>
       <div class="actions"></div></section>`);
-  const statements = await Promise.all(me.units.map((u) => ctx.api.get(`/units/${u.unit_id}/statement`)));
   const claimable = statements.reduce((sum, s) => sum + s.claimable_points, 0);
   summary.querySelector("[data-testid=claimable]").textContent = number(claimable);
   if (claimable > 0) {
@@ -113,24 +155,38 @@ export async function render(ctx, view) {
     summary.querySelector(".actions").append(claim);
   }
 
+  if (me.identity !== null) ratingCard(ctx, view, lastMonth, rated);
+
   for (const [i, unit] of me.units.entries()) {
     const card = html(view, statementCard(unit, statements[i], feeConfig));
     const form = card.querySelector("form");
     const quote = card.querySelector("[data-testid=quote]");
+    const maxMonths = statements[i].months_due + feeConfig.prepay_limit_months;
+    // Which months and how much, before anything is signed; a number the contract would
+    // refuse is said in words here, and a node that does not answer is not mistaken for it.
+    const problem = () => {
+      const text = form.months.value.trim();
+      if (!/^[0-9]{1,4}$/.test(text) || Number(text) < 1) return t("home.monthsWhole");
+      if (Number(text) > maxMonths) return t("home.beyondPrepay", { max: maxMonths, months: feeConfig.prepay_limit_months });
+      return null;
+    };
     const requote = async () => {
-      const months = Number(form.months.value);
-      if (!(months >= 1)) return (quote.textContent = "");
+      const wrong = problem();
+      quote.classList.toggle("error-text", Boolean(wrong));
+      if (wrong) return (quote.textContent = wrong);
       try {
-        const [first, last, , late, total] = await ctx.wallet.reader("PropertyFees").quote(unit.unit_id, months);
+        const [first, last, , late, total] = await ctx.wallet.reader("PropertyFees").quote(unit.unit_id, Number(form.months.value));
         quote.textContent = t("home.quote", { from: monthLabel(first), to: monthLabel(last), total: yuan(total), late: yuan(late) });
-      } catch {
-        quote.textContent = t("home.quoteRefused");
+      } catch (error) {
+        quote.classList.add("error-text");
+        quote.textContent = t("home.quoteFailed", { reason: explain(error) });
       }
     };
     form.months.addEventListener("input", requote);
     requote();
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      if (problem()) return requote();
       busy(form, async () => {
         await pay(ctx, unit, Number(form.months.value));
         ctx.rerender();

@@ -132,7 +132,7 @@ function profileForm(ctx, view, saved, profile) {
   });
 }
 
-function grantForm(ctx, view, scopeList, roles) {
+function grantForm(ctx, view, scopeList, roles, grants) {
   // Providers first: the usual reason to grant is a job at home.
   const grantees = roles.filter((r) => GRANTEE_ROLES.includes(r.role) && r.account !== ctx.account)
     .sort((a, b) => GRANTEE_ROLES.indexOf(a.role) - GRANTEE_ROLES.indexOf(b.role));
@@ -144,9 +144,28 @@ function grantForm(ctx, view, scopeList, roles) {
       `<option value="${esc(s.scope)}">${esc(scopeLabel(s))}</option>`).join("")}</select></label>
     <label>${esc(t("mydata.days"))} <input type="number" name="days" min="1" max="${MAX_GRANT_DAYS}" value="30" required data-testid="grant-days"></label>
     <label>${esc(t("mydata.forRequest"))} <input type="number" name="request" min="1" placeholder="—"></label>
+    <p class="warning-text small" data-testid="replaces" hidden></p>
     <button type="submit" class="primary" data-testid="grant">${esc(t("mydata.grant"))}</button>` : empty(t("mydata.noGrantees"))}</form>`);
+  // DataConsent keeps one grant per grantee and scope: a new one replaces the live one
+  // (its expiry and request), so the resident is told and asked first.
+  const liveGrant = () => {
+    const scopeId = scopeList.find((s) => s.scope === form.scope.value)?.scope_id;
+    return grants.find((g) => g.live && g.grantee === form.grantee.value && g.scope === scopeId) ?? null;
+  };
+  const note = form.querySelector("[data-testid=replaces]");
+  const showNote = () => {
+    if (!note) return;
+    const live = liveGrant();
+    note.hidden = !live;
+    note.textContent = live ? t("mydata.replacesNote", { expiry: dateTime(live.expiry) }) : "";
+  };
+  form.grantee?.addEventListener("change", showNote);
+  form.scope?.addEventListener("change", showNote);
+  showNote();
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    const live = liveGrant();
+    if (live && !window.confirm(t("mydata.replaceConfirm", { scope: scopeName(form.scope.value), who: shortAddress(live.grantee), expiry: dateTime(live.expiry) }))) return;
     busy(form, async () => {
       const scope = scopeList.find((s) => s.scope === form.scope.value);
       // Expiry by the chain's clock, which the contract compares with.
@@ -228,7 +247,7 @@ export async function render(ctx, view, params, current) {
   const scopeById = new Map(scopeList.map((s) => [s.scope_id, s.scope]));
   const top = html(view, `<div class="grid two"></div>`);
   signInCard(ctx, top, saved);
-  if (me.member) grantForm(ctx, top, scopeList, roles);
+  if (me.member) grantForm(ctx, top, scopeList, roles, grants.items);
   else html(top, `<section class="card notice"><p>${esc(t("mydata.notMember"))}</p></section>`);
   if (vaultProblem) html(view, `<section class="card error"><p>${esc(explain(vaultProblem))}</p></section>`);
   if (profile) profileForm(ctx, view, saved, profile);

@@ -151,7 +151,10 @@ function reasonLine(texts, hash, testid) {
 function timeline(r, texts) {
   const rows = [[t("services.posted"), dateTime(r.posted_at)]];
   if (r.acceptance) rows.push([t("services.accepted"), t("services.acceptedValue", { who: shortAddress(r.acceptance.provider), price: yuan(r.acceptance.price), refund: yuan(r.acceptance.refund), fee: (r.acceptance.fee_bps / 100).toFixed(2) })]);
-  if (r.completion) rows.push([t("services.done"), t("services.doneValue", { when: dateTime(r.completion.done_at), release: dateTime(r.completion.release_at) })]);
+  // The automatic release is only a prospect while the escrow holds the price undisputed.
+  if (r.completion) rows.push([t("services.done"), r.closure || r.dispute
+    ? dateTime(r.completion.done_at)
+    : t("services.doneValue", { when: dateTime(r.completion.done_at), release: dateTime(r.completion.release_at) })]);
   if (r.dispute) rows.push([t("services.disputed"), t("services.disputedValue", { when: dateTime(r.dispute.disputed_at), escrow: yuan(r.dispute.escrow) }), reasonLine(texts, r.dispute.reason_hash, "dispute-reason")]);
   if (r.rating) rows.push([t("services.rated"), `${stars(r.rating.score)} ${t("services.ratingPoints", { points: r.rating.points })}`]);
   return rows.map(([k, v, more]) => `<dt>${esc(k)}</dt><dd data-testid="timeline">${esc(v)}${more ?? ""}</dd>`).join("");
@@ -205,12 +208,18 @@ async function renderRequest(ctx, view, id, current) {
   if (r.releasable && ctx.account) button("release", t("services.release"), false, () => tx(card, t("services.releaseTx", { id }), (m) => m.release(id)));
   const disputable = r.status === "accepted" || (r.status === "done" && now < r.completion.release_at);
   if (isResident && disputable) {
-    const form = html(card, `<form class="inline" data-testid="dispute-form"><label class="grow">${esc(t("services.disputeReason"))} <input name="reason" required maxlength="500"></label>
-      <button type="submit">${esc(t("services.dispute"))}</button><p class="muted small" data-testid="public-note">${esc(t("services.disputeNote"))}</p></form>`);
+    const form = html(card, `<form class="inline" data-testid="dispute-form"><label class="grow">${esc(t("services.disputeReason"))} <input name="reason" maxlength="500"></label>
+      <button type="submit">${esc(t("services.dispute"))}</button><p class="muted small" data-testid="public-note">${esc(t("services.disputeNote"))}</p>
+      <p class="error-text small" hidden></p></form>`);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      const reason = form.reason.value.trim();
+      const problem = form.querySelector(".error-text");
+      problem.hidden = Boolean(reason);
+      problem.textContent = reason ? "" : t("services.disputeNeedsReason");
+      if (!reason) return;
       busy(form, async () => {
-        const hash = await publishText(ctx, form.reason.value.trim(), "dispute");
+        const hash = await publishText(ctx, reason, "dispute");
         const market = await ctx.wallet.contract("ServiceMarket");
         await runTx(ctx, t("services.disputeTx", { id }), () => market.dispute(id, hash));
         ctx.rerender();

@@ -51,12 +51,17 @@ function suggestionCard(s, mine, texts) {
 function submitForm(ctx, view) {
   const form = html(view, `<form class="card" data-testid="submit-suggestion"><h2>${esc(t("suggestions.submitTitle"))}</h2>
       <label>${esc(t("suggestions.category"))} <select name="category">${CATEGORIES.map((c) => `<option value="${c}">${esc(categoryName(c))}</option>`).join("")}</select></label>
-      <label class="block">${esc(t("suggestions.text"))} <textarea name="text" rows="3" maxlength="2000" required data-testid="suggestion-text"></textarea></label>
+      <label class="block">${esc(t("suggestions.text"))} <textarea name="text" rows="3" maxlength="2000" data-testid="suggestion-text"></textarea></label>
       <p class="muted small" data-testid="public-note">${esc(t("suggestions.textNote"))}</p>
+      <p class="error-text small" data-testid="submit-problem" hidden></p>
       <button type="submit" class="primary" data-testid="submit">${esc(t("suggestions.submit"))}</button></form>`);
+  const problem = form.querySelector("[data-testid=submit-problem]");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = form.text.value.trim();
+    // Only spaces (or nothing): said here, nothing stored or sent.
+    problem.hidden = Boolean(text);
+    problem.textContent = text ? "" : t("suggestions.writeSomething");
     if (!text) return;
     busy(form, async () => {
       const hash = await publishText(ctx, text, "suggestion");

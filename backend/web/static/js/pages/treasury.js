@@ -1,13 +1,34 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 // Treasury: balances by fund, income and expenses by month and by category (Chart.js),
-// budgets and their use, every expense with its invoice hash, and the CSV download.
+// the owners' satisfaction with the property service month by month beside the money,
+// maintenance projects and their milestones, budgets and their use, every expense with
+// its invoice hash, and the CSV download. Chart.js (400 KB) is loaded by this page only.
 
-import { Chart, registerables } from "chart.js";
 import { t } from "../i18n.js";
-import { date, esc, percent, shortAddress, shortHash, yuan } from "../format.js";
+import { date, esc, number, percent, shortAddress, shortHash, yuan } from "../format.js";
 import { empty, html } from "../ui.js";
 
-Chart.register(...registerables);
+let chartModule = null;
+
+// chart.js imports these two: asked for with it, not one import level later.
+const CHART_PARTS = ["/vendor/chart.js/chunks/index.js", "/vendor/@kurkle/color/color.esm.js"];
+
+async function charting() {
+  if (!chartModule) {
+    for (const href of CHART_PARTS) {
+      if (document.querySelector(`link[href="${href}"]`)) continue;
+      const link = document.createElement("link");
+      link.rel = "modulepreload";
+      link.href = href;
+      document.head.append(link);
+    }
+    chartModule = import("chart.js").then(({ Chart, registerables }) => {
+      Chart.register(...registerables);
+      return Chart;
+    });
+  }
+  return chartModule;
+}
 
 const FUND_COLOURS = { fee_income: "#2f7d5b", public_income: "#3a6ea5", maintenance_fund: "#c27c2c" };
 // Expenses in darker, redder shades of their fund's colour, so the two stacks read apart.
@@ -20,7 +41,12 @@ function categoryName(category) {
   return text === key ? t("treasury.categoryN", { n: category }) : text;
 }
 
-function monthlyChart(canvas, items) {
+// The maintenance fund's one-off deposits and milestone payments (hundreds of thousands)
+// would flatten the months' running income and spending: they have their own card.
+const OPERATING = (item) => !(item.fund === "maintenance_fund" && (item.kind === "deposit" || item.kind === "milestone"));
+
+function monthlyChart(Chart, canvas, allItems) {
+  const items = allItems.filter(OPERATING);
   const months = [...new Set(items.map((i) => i.month_label))].sort();
   const series = new Map();
   for (const item of items) {
@@ -48,7 +74,30 @@ function monthlyChart(canvas, items) {
   });
 }
 
-function categoryChart(canvas, items) {
+/** The monthly average rating (1–5, line) and how many owners rated (bars). */
+function satisfactionChart(Chart, canvas, items) {
+  return new Chart(canvas, {
+    data: {
+      labels: items.map((i) => i.period_label),
+      datasets: [
+        { type: "line", label: t("treasury.satisfactionAverage"), data: items.map((i) => i.average), yAxisID: "score",
+          borderColor: "#2f7d5b", backgroundColor: "#2f7d5b", tension: 0.25, pointRadius: 3 },
+        { type: "bar", label: t("treasury.satisfactionCount"), data: items.map((i) => i.count), yAxisID: "count",
+          backgroundColor: "rgba(58, 110, 165, 0.25)" },
+      ],
+    },
+    options: {
+      responsive: true, maintainAspectRatio: false, animation: false,
+      scales: {
+        score: { position: "left", min: 1, max: 5, ticks: { stepSize: 1 }, title: { display: true, text: t("treasury.scoreAxis") } },
+        count: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { precision: 0 }, title: { display: true, text: t("treasury.ratersAxis") } },
+      },
+      plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
+    },
+  });
+}
+
+function categoryChart(Chart, canvas, items) {
   const totals = new Map();
   for (const item of items.filter((i) => i.flow === "expense")) {
     const name = item.kind === "milestone" ? t("treasury.milestones") : categoryName(item.category);
@@ -62,11 +111,33 @@ function categoryChart(canvas, items) {
   });
 }
 
+function satisfactionSummary(items) {
+  if (!items.length) return empty(t("treasury.noRatings"));
+  const latest = items[items.length - 1];
+  return `<p class="small" data-testid="satisfaction-latest">${esc(t("treasury.satisfactionLatest", {
+    month: latest.period_label, average: latest.average.toFixed(2), count: number(latest.count) }))}</p>`;
+}
+
+function projectsCard(projects) {
+  if (!projects.length) return "";
+  return `<section class="card" data-testid="maintenance-projects"><h2>${esc(t("treasury.projects"))}</h2>
+    <p class="muted small">${esc(t("treasury.projectsNote"))}</p>
+    <div class="table-wrap"><table><thead><tr><th>${esc(t("treasury.project"))}</th><th>${esc(t("treasury.payee"))}</th>
+      <th class="num">${esc(t("treasury.projectTotal"))}</th><th>${esc(t("treasury.milestonesPaid"))}</th><th class="num">${esc(t("treasury.projectRemaining"))}</th></tr></thead><tbody>
+    ${projects.map((p) => `<tr data-testid="project"><td>#${p.project_id} <code class="small" title="${esc(p.doc_hash)}">${esc(shortHash(p.doc_hash))}</code></td>
+      <td><code title="${esc(p.payee)}">${esc(shortAddress(p.payee))}</code></td><td class="num">${yuan(p.total)}</td>
+      <td><div class="meter" title="${percent(p.paid, p.total)}"><span style="width:${Math.min(100, 100 * p.paid / (p.total || 1))}%"></span></div>
+        <span class="small muted">${esc(t("treasury.milestonesOf", { released: p.released, total: p.milestones.length, paid: yuan(p.paid) }))}</span></td>
+      <td class="num">${yuan(p.remaining)}</td></tr>`).join("")}</tbody></table></div></section>`;
+}
+
 export async function render(ctx, view, params, current) {
   html(view, `<h1>${esc(t("treasury.title"))}</h1>`);
-  const [treasury, monthly, budgets, expenses] = await Promise.all([
+  const Chart = charting(); // fetched while the figures load
+  const [treasury, monthly, budgets, expenses, satisfaction, projects] = await Promise.all([
     ctx.api.get("/treasury"), ctx.api.get("/treasury/monthly"), ctx.api.get("/treasury/budgets"),
-    ctx.api.get("/treasury/expenses", { order: "desc", limit: 50 }),
+    ctx.api.get("/treasury/expenses", { order: "desc", limit: 50 }), ctx.api.get("/satisfaction"),
+    ctx.api.get("/treasury/maintenance-projects", { limit: 20 }),
   ]);
   if (!current()) return;
   const b = treasury.balances;
@@ -76,12 +147,21 @@ export async function render(ctx, view, params, current) {
       <div class="card stat"><span class="muted">${esc(t("treasury.reserved"))}</span><strong>${yuan(b.maintenance_reserved)}</strong></div>
     </section>`);
   const charts = html(view, `<section class="grid two">
-      <div class="card"><h2>${esc(t("treasury.byMonth"))}</h2><div class="chart"><canvas data-testid="chart-monthly"></canvas></div></div>
+      <div class="card"><h2>${esc(t("treasury.byMonth"))}</h2><div class="chart"><canvas data-testid="chart-monthly"></canvas></div>
+        <p class="muted small">${esc(t("treasury.byMonthNote"))}</p></div>
       <div class="card"><h2>${esc(t("treasury.byCategory"))}</h2><div class="chart"><canvas data-testid="chart-category"></canvas></div></div>
+      <div class="card" data-testid="satisfaction"><h2>${esc(t("treasury.satisfaction"))}</h2>
+        ${satisfaction.items.length ? `<div class="chart"><canvas data-testid="chart-satisfaction"></canvas></div>` : ""}${satisfactionSummary(satisfaction.items)}</div>
+      ${projectsCard(projects.items)}
     </section>`);
-  if (monthly.items.length) {
-    monthlyChart(charts.querySelector("[data-testid=chart-monthly]"), monthly.items);
-    categoryChart(charts.querySelector("[data-testid=chart-category]"), monthly.items);
+  if (monthly.items.length || satisfaction.items.length) {
+    const chart = await Chart;
+    if (!current()) return;
+    if (monthly.items.length) {
+      monthlyChart(chart, charts.querySelector("[data-testid=chart-monthly]"), monthly.items);
+      categoryChart(chart, charts.querySelector("[data-testid=chart-category]"), monthly.items);
+    }
+    if (satisfaction.items.length) satisfactionChart(chart, charts.querySelector("[data-testid=chart-satisfaction]"), satisfaction.items);
   }
 
   html(view, `<section class="card"><h2>${esc(t("treasury.budgets"))}</h2>
