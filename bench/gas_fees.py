@@ -83,7 +83,7 @@ def permit_breakdown(tx) -> list[tuple[str, int]]:
     trace = chain.provider.make_request("debug_traceTransaction", [tx.txn_hash, {"disableStorage": True,
                                                                                 "disableMemory": True}])
     logs = trace["structLogs"]
-    data = bytes(chain.provider.get_transaction(tx.txn_hash).data)
+    data = bytes.fromhex(chain.provider.make_request("eth_getTransactionByHash", [tx.txn_hash])["input"][2:])
     intrinsic = 21_000 + calldata_gas(data)
     executed = logs[0]["gas"] - logs[-1]["gas"] + logs[-1]["gasCost"]
     calls: list[int] = []

@@ -282,7 +282,8 @@ def record_expense(category: uint8, payee: address, amount: uint256, invoice_has
         bps: uint256 = 0
         contract_id, bps = self._require_commission_mode()
         commission = amount * bps // BPS
-        self.commission_owed[contract_id] += commission
+        if commission != 0:
+            self.commission_owed[contract_id] += commission
     period: uint256 = fees_calendar._month_of(block.timestamp)
     # A month index divided by 12 is its calendar year.
     year: uint256 = period // 12

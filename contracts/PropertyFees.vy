@@ -142,6 +142,10 @@ SCHEDULE_BITS: constant(uint256) = ((MASK20 << SHIFT_HEAD_MONTH) | (MASK9 << SHI
 SHIFT_SEG_CONTRACT: constant(uint256) = 64
 SHIFT_SEG_RATE: constant(uint256) = 96
 
+# A service contract's terms word: company (bits 0..159), mode (160..167), commission bps (168..).
+SHIFT_MODE: constant(uint256) = 160
+SHIFT_COMMISSION: constant(uint256) = 168
+
 
 struct ServiceContract:
     doc_hash: bytes32
@@ -152,8 +156,6 @@ struct ServiceContract:
     service_items: DynArray[bytes32, MAX_SERVICE_ITEMS]
     proposed_by: address
     approved: bool
-    mode: uint8
-    commission_bps: uint256
 
 
 struct Statement:
@@ -182,6 +184,8 @@ _unit_word: HashMap[uint256, uint256]
 _segments: HashMap[uint256, uint256]
 service_contract_count: public(uint256)
 service_contracts: public(HashMap[uint256, ServiceContract])
+# contract id -> terms word (company, fee income mode, commission): what the treasury reads per expense.
+_terms: HashMap[uint256, uint256]
 
 # month -> count << 128 | sum of scores
 _satisfaction: HashMap[uint256, uint256]
@@ -524,9 +528,8 @@ def propose_service_contract(
         service_items=service_items,
         proposed_by=msg.sender,
         approved=False,
-        mode=mode,
-        commission_bps=commission_bps,
     )
+    self._terms[contract_id] = convert(company, uint256) | (convert(mode, uint256) << SHIFT_MODE) | (commission_bps << SHIFT_COMMISSION)
     log ServiceContractProposed(
         contract_id=contract_id,
         company=company,
@@ -853,10 +856,8 @@ def terms_in_force() -> (uint256, address, uint8, uint256):
             commission in bps.
     """
     contract_id: uint256 = (self._segment_at(fees_calendar._month_of(block.timestamp)) >> SHIFT_SEG_CONTRACT) & MASK32
-    if contract_id == 0:
-        return (0, empty(address), 0, 0)
-    sc: ServiceContract = self.service_contracts[contract_id]
-    return (contract_id, sc.company, sc.mode, sc.commission_bps)
+    terms: uint256 = self._terms[contract_id]
+    return (contract_id, self._company(terms), self._mode(terms), terms >> SHIFT_COMMISSION)
 
 
 @external
@@ -867,8 +868,8 @@ def service_terms(contract_id: uint256) -> (address, uint8, uint256, bool):
     @param contract_id The contract.
     @return company, mode (1 包干制, 2 酬金制), commission in bps, approved.
     """
-    sc: ServiceContract = self.service_contracts[contract_id]
-    return (sc.company, sc.mode, sc.commission_bps, sc.approved)
+    terms: uint256 = self._terms[contract_id]
+    return (self._company(terms), self._mode(terms), terms >> SHIFT_COMMISSION, self.service_contracts[contract_id].approved)
 
 
 @external
@@ -1102,6 +1103,18 @@ def _charge(area: uint256, first: uint256, end: uint256, current: uint256, state
         seg_start = seg & MASK32
         rate = seg >> SHIFT_SEG_RATE
     return (dues, late_units // BPS, on_time)
+
+
+@internal
+@pure
+def _company(terms: uint256) -> address:
+    return convert(convert(terms & (2**160 - 1), uint160), address)
+
+
+@internal
+@pure
+def _mode(terms: uint256) -> uint8:
+    return convert((terms >> SHIFT_MODE) & 255, uint8)
 
 
 @internal
