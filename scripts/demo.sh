@@ -68,8 +68,11 @@ start() {
     echo "anvil running at $RPC (pid $(cat $RUN_DIR/anvil.pid))"
   fi
   export APE_FOUNDRY_HOST="$RPC"
-  ape run deploy --network ethereum:local:foundry || echo "(keeping the community already deployed)"
+  # The deployer keeps the assembly's powers while the seed records the community's past
+  # decisions, then hands them to the assembly's timelock (a no-op when already done).
+  ape run deploy --keep-powers --network ethereum:local:foundry || echo "(keeping the community already deployed)"
   ape run seed_demo --network ethereum:local:foundry
+  ape run committee hand-over --network ethereum:local:foundry 2>/dev/null || echo "(the assembly already holds its powers)"
   start_backend
   # The vault's side (a profile, a logged read) goes through the running API.
   python scripts/seed_vault_demo.py --api "$API" || echo "(the vault demo could not be seeded; see $RUN_DIR/api.log)"

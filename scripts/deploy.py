@@ -4,6 +4,12 @@ Non-interactive. The deployer key comes from LINLI_DEPLOYER_KEY (anvil's first t
 account on a local chain). Writes deployments/<network>-<chain id>.json, the
 manifest the indexer and pages read. Refuses to deploy a second community on a
 chain whose manifest names a live one, unless --new-community is given.
+
+The committee is a Safe: `--committee-members a,b,c --committee-threshold 2` creates
+one (with the assembly's timelock as its module and CommitteeGuard as its guard), or
+`--committee <address>` names an existing Safe 1.4.1. At the end the deployer hands
+the assembly's powers to the timelock and keeps nothing; on a local chain
+`--keep-powers` defers that to `ape run committee hand-over` (the demo seeds first).
 """
 
 from pathlib import Path
@@ -13,6 +19,7 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, ape_cli_context
 
 from backend.chain.accounts import LOCAL_CHAIN_IDS, deployer_account, local_service_account
+from backend.chain.safe import SafeError
 from backend.chain.deployment import (
     DEFAULT_CHANGE_DELAY,
     ManifestError,
@@ -30,7 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy a Linli community")
 @ape_cli_context()
 @click.option("--name", envvar="LINLI_COMMUNITY_NAME", default="邻里示范小区", show_default=True, help="Community name.")
-@click.option("--committee", envvar="LINLI_COMMITTEE", default=None, help="Committee address (default: the deployer).")
+@click.option("--committee", envvar="LINLI_COMMITTEE", default=None, help="An existing Safe 1.4.1 that is the owners' committee.")
+@click.option("--committee-members", envvar="LINLI_COMMITTEE_MEMBERS", default=None,
+              help="Comma-separated member addresses of a new committee Safe (default on a local chain: anvil accounts 2, 3, 4).")
+@click.option("--committee-threshold", type=click.IntRange(1, 64), default=None,
+              help="Signatures the new committee Safe needs (default: a majority of its members).")
+@click.option("--keep-powers", is_flag=True,
+              help="Local chains only: the deployer keeps the assembly's powers until `ape run committee hand-over`.")
 @click.option("--change-delay", type=click.IntRange(3600, 90 * 86400), default=DEFAULT_CHANGE_DELAY, show_default=True, help="Seconds a sale or wallet recovery waits.")
 @click.option("--settlement-token", envvar="LINLI_SETTLEMENT_TOKEN", default=None, help="Address of the CNY settlement token (default on a local chain: deploy a stand-in).")
 @click.option(
@@ -41,7 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 )
 @click.option("--new-community", is_flag=True, help="Deploy another community even if this chain has one.")
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), default=None, help="Manifest path (default: deployments/<network>-<chain id>.json).")
-def cli(cli_ctx, network, name, committee, change_delay, settlement_token, vault_logger, new_community, manifest_file):
+def cli(cli_ctx, network, name, committee, committee_members, committee_threshold, keep_powers, change_delay,
+        settlement_token, vault_logger, new_community, manifest_file):
     chain_id = chain.chain_id
     network_name = network.name if hasattr(network, "name") else str(network)
     path = manifest_file or manifest_path(ROOT, network_name, chain_id)
@@ -62,16 +76,28 @@ def cli(cli_ctx, network, name, committee, change_delay, settlement_token, vault
         raise click.ClickException("on a private chain name the settlement token: --settlement-token or LINLI_SETTLEMENT_TOKEN")
     if vault_logger is None and chain_id in LOCAL_CHAIN_IDS:
         vault_logger = local_service_account().address
-    community = deploy_full_community(
-        project,
-        chain,
-        deployer,
-        name=name,
-        committee=committee,
-        change_delay=change_delay,
-        settlement_token=settlement_token,
-        vault_logger=vault_logger,
-    )
+    if keep_powers and chain_id not in LOCAL_CHAIN_IDS:
+        raise click.ClickException("--keep-powers is for a local chain: on a private chain the deployer keeps nothing")
+    members = _members(committee, committee_members, chain_id)
+    if committee and not chain.provider.get_code(committee):
+        raise click.ClickException(f"--committee {committee} has no code: the committee must be a Safe "
+                                   "(--committee-members creates one)")
+    try:
+        community = deploy_full_community(
+            project,
+            chain,
+            deployer,
+            name=name,
+            committee=committee,
+            committee_members=members,
+            committee_threshold=committee_threshold,
+            change_delay=change_delay,
+            settlement_token=settlement_token,
+            vault_logger=vault_logger,
+            hand_over_powers=not keep_powers,
+        )
+    except SafeError as exc:
+        raise click.ClickException(str(exc)) from exc
     manifest = manifest_dict(community, network_name)
     if new_community and path.exists() and manifest_file is None:
         path = path.with_name(f"{path.stem}-{community.registry.address[:10]}.json")
@@ -80,7 +106,26 @@ def cli(cli_ctx, network, name, committee, change_delay, settlement_token, vault
     for contract_name, instance in community.contracts().items():
         click.echo(f"  {contract_name:<20} {instance.address}")
     click.echo(f"Manifest: {path}")
-    if committee and committee != deployer.address:
-        click.echo("The committee finishes the wiring with these calls, once:")
+    if keep_powers:
+        click.echo("The deployer still holds the assembly's powers: `ape run committee hand-over` gives them up.")
+    else:
+        click.echo("The deployer has handed the assembly's powers to its timelock and keeps none.")
+    if committee:
+        click.echo("The committee's Safe members make these two Safe transactions, once:")
         for call in committee_wiring(community):
             click.echo(f"  {call}")
+
+
+def _members(committee, committee_members, chain_id):
+    """The members of a new committee Safe, or None when an existing Safe is named."""
+    if committee and committee_members:
+        raise click.ClickException("name an existing Safe (--committee) or the members of a new one, not both")
+    if committee:
+        return None
+    if committee_members:
+        return [item.strip() for item in committee_members.split(",") if item.strip()]
+    if chain_id in LOCAL_CHAIN_IDS:
+        from ape import accounts
+
+        return [accounts.test_accounts[i].address for i in (2, 3, 4)]
+    raise click.ClickException("name the owners' committee: --committee <Safe> or --committee-members a,b,c")

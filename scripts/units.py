@@ -12,18 +12,24 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, ape_cli_context
 
 from backend.chain.accounts import deployer_account
+from backend.chain.committee_safe import committee_caller
+from backend.chain.safe import SafeError
 from backend.chain.deployment import manifest_path, read_manifest
 from backend.chain.units_csv import UnitsCsvError, apply_units, check_against_chain, parse_units_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _registry(network, manifest_file):
+def _manifest(network, manifest_file):
     path = manifest_file or manifest_path(ROOT, network.name, chain.chain_id)
     manifest = read_manifest(path)
     if manifest["chain_id"] != chain.chain_id:
         raise click.ClickException(f"{path} is for chain {manifest['chain_id']}, connected to {chain.chain_id}")
-    return project.HouseholdRegistry.at(manifest["community"])
+    return manifest
+
+
+def _registry(network, manifest_file):
+    return project.HouseholdRegistry.at(_manifest(network, manifest_file)["community"])
 
 
 @click.group(short_help="Import and list units")
@@ -38,8 +44,11 @@ def cli():
 @click.option("--dry-run", is_flag=True, help="Validate only, against the file and the chain.")
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), default=None)
 def import_units(cli_ctx, network, csv_file, batch_size, dry_run, manifest_file):
-    """Register the units of CSV_FILE (label,area_m2,owner,commitment)."""
-    registry = _registry(network, manifest_file)
+    """Register the units of CSV_FILE (label,area_m2,owner,commitment). The committee
+    is a Safe: give its members' keys (at least the threshold) in LINLI_COMMITTEE_KEYS;
+    each batch is one Safe transaction they sign."""
+    manifest = _manifest(network, manifest_file)
+    registry = project.HouseholdRegistry.at(manifest["community"])
     try:
         units = parse_units_csv(csv_file.read_text(encoding="utf-8"))
     except UnitsCsvError as exc:
@@ -52,7 +61,11 @@ def import_units(cli_ctx, network, csv_file, batch_size, dry_run, manifest_file)
     if dry_run:
         return
     sender = deployer_account(chain.chain_id)
-    apply_units(registry, sender, units, batch_size, echo=click.echo)
+    try:
+        send = committee_caller(chain, registry, manifest, sender)
+    except SafeError as exc:
+        raise click.ClickException(f"{exc}; nothing registered") from exc
+    apply_units(registry, send, units, batch_size, echo=click.echo)
     area, heads = registry.totals()
     click.echo(f"registered {len(units)} units; community now {registry.unit_count()} units, {area / 100:,.2f} m², {heads} owners")
 

@@ -36,6 +36,8 @@ class Community:
     registry: Any
     points: Any
     extra: dict[str, Any] = field(default_factory=dict)
+    # The owners' committee (its Safe's address; the deployer's in a test's community).
+    committee: str = ""
 
     def contracts(self) -> dict[str, Any]:
         """Every deployed contract by its contract name."""
@@ -83,6 +85,7 @@ def deploy_community(
         deploy_block=deploy_block,
         registry=registry,
         points=points,
+        committee=committee_address,
     )
 
 
@@ -140,6 +143,7 @@ def deploy_full_community(
     community.extra.update(deploy_suggestions_and_consent(project, chain, deployer, community, vault_logger=vault_logger))
     committee_address = _committee(project, chain, deployer, community, committee, committee_members,
                                    committee_threshold)
+    community.committee = committee_address
     write_constitution(community, deployer)
     if committee_address != deployer.address:
         community.registry.grantRole(role_id("committee"), committee_address, sender=deployer)
@@ -186,11 +190,13 @@ def write_constitution(community: Community, deployer: Any) -> None:
 def hand_over(community: Community, deployer: Any) -> None:
     """Give the assembly's powers to its timelock and leave the deployer with none:
     ASSEMBLY_ROLE and the points' ownership to the timelock; the deployer's own
-    COMMITTEE_ROLE dropped when another committee holds it."""
+    COMMITTEE_ROLE dropped when another committee (its Safe) holds it. A deployer that
+    is itself the only committee (a test's) keeps that role and nothing else."""
     registry, points = community.registry, community.points
     timelock = community.extra["AssemblyTimelock"]
     committee_role = role_id("committee")
-    if registry.hasRole(committee_role, deployer.address):
+    committee = community.committee or deployer.address
+    if committee != deployer.address and registry.hasRole(committee_role, deployer.address):
         registry.renounceRole(committee_role, deployer.address, sender=deployer)
     if not registry.hasRole(ASSEMBLY_ROLE, timelock.address):
         registry.grantRole(ASSEMBLY_ROLE, timelock.address, sender=deployer)

@@ -290,17 +290,23 @@ def create_safe(
     *,
     sender: Any,
     salt_nonce: int | None = None,
+    setup_to: Any = None,
+    setup_data: bytes = b"",
 ) -> Any:
     """A new Safe (SafeL2 behind a SafeProxy) with these members and threshold, set up
     in the same transaction that creates it (createProxyWithNonce), with Safe's
     CompatibilityFallbackHandler. Returns the Safe as an Ape contract.
 
     `salt_nonce` makes the address unique (CREATE2); by default the sender's nonce.
+    `setup_to`/`setup_data`: a contract the Safe delegate-calls during setup (Safe's
+    own hook; the committee's enables the assembly's module and the guard).
     """
     members = _check_members(owners, threshold)
+    setup_address = getattr(setup_to, "address", setup_to) or ZERO_ADDRESS
     setup = abi_encode(
         ["address[]", "uint256", "address", "bytes", "address", "address", "uint256", "address"],
-        [members, threshold, ZERO_ADDRESS, b"", infrastructure.fallback_handler.address, ZERO_ADDRESS, 0, ZERO_ADDRESS],
+        [members, threshold, setup_address, bytes(setup_data), infrastructure.fallback_handler.address, ZERO_ADDRESS, 0,
+         ZERO_ADDRESS],
     )
     initializer = keccak(text="setup(address[],uint256,address,bytes,address,address,uint256,address)")[:4] + setup
     salt = sender.nonce if salt_nonce is None else salt_nonce

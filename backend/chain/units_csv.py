@@ -169,14 +169,19 @@ def batches(units: list[UnitRow], size: int) -> list[list[UnitRow]]:
 def apply_units(registry, sender, units: list[UnitRow], batch_size: int = 100, echo=print) -> list:
     """Register validated units in batches; returns the receipts.
 
+    `sender` is an account holding the committee role, or a `send(method, *args)`
+    callable (`committee_safe.committee_caller`: the committee's Safe).
+
     Call only after parse_units_csv and check_against_chain found nothing wrong:
     every batch is all-or-nothing on chain, and the pre-checks make a failing batch
     a race with another writer rather than bad input.
     """
+    send = sender if callable(sender) and not hasattr(sender, "address") else (
+        lambda method, *args: method(*args, sender=sender))
     receipts = []
     groups = batches(units, batch_size)
     for number, group in enumerate(groups, start=1):
-        receipt = registry.register_units([unit.as_args() for unit in group], sender=sender)
+        receipt = send(registry.register_units, [unit.as_args() for unit in group])
         receipts.append(receipt)
         echo(f"batch {number}/{len(groups)}: lines {group[0].line}-{group[-1].line}, {receipt.gas_used:,} gas")
     return receipts

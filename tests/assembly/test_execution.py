@@ -138,12 +138,14 @@ def test_failed_vote_cannot_be_queued_or_executed(assembly, committee, chain, ow
 
 
 def test_unknown_calls_refused(assembly, rules_proposal, committee):
-    targets, values, calldatas, doc_hash = rules_proposal.calls
+    pid, targets, values, calldatas, doc_hash = rules_proposal.calls
     for fn in (assembly.queue, assembly.execute):
+        with ape.reverts("assembly: not the proposal's calls"):
+            fn(pid, targets, values, calldatas, b"\x01" * 32, sender=committee)  # other document
+        with ape.reverts("assembly: not the proposal's calls"):
+            fn(pid, targets, [1], calldatas, doc_hash, sender=committee)  # other value
         with ape.reverts("assembly: unknown proposal"):
-            fn(targets, values, calldatas, b"\x01" * 32, sender=committee)  # other document
-        with ape.reverts("assembly: unknown proposal"):
-            fn(targets, [1], calldatas, doc_hash, sender=committee)  # other value
+            fn(pid + 1, targets, values, calldatas, doc_hash, sender=committee)
 
 
 def test_resolution_without_calls_is_not_queued(assembly, committee, chain, everyone):
@@ -299,26 +301,31 @@ def test_no_comments_on_defeated_proposal(assembly, committee, chain, populated,
 # ---------------------------------------------------------------- privileged functions
 
 
-def test_rules_and_major_calls_only_by_timelock(assembly, committee, attacker):
-    for who in (attacker, committee):
-        with ape.reverts("assembly: timelock only"):
-            assembly.set_voting_rules(DAY, DAY, DAY, 0, sender=who)
-        with ape.reverts("assembly: timelock only"):
-            assembly.set_major_call(attacker.address, b"\x00\x00\x00\x01", True, sender=who)
+def test_rules_only_by_the_assembly(assembly, committee, registry, attacker, owner_a, populated):
+    # The deployer holds the assembly's role only while it wires; a committee that is
+    # not the assembly, an owner and a stranger are refused.
+    from backend.chain.deployment import role_id
+
+    registry.grantRole(role_id("committee"), attacker.address, sender=committee)
+    for who in (attacker, owner_a):
+        with ape.reverts("assembly: assembly only"):
+            assembly.set_voting_rules(DAY, DAY, DAY, 0, DAY, sender=who)
 
 
-def test_major_call_set_by_proposal(assembly, committee, chain, everyone, attacker):
+def test_the_table_changed_by_a_major_proposal(project, assembly, committee, chain, everyone, attacker):
+    constitution = project.Constitution.at(assembly.constitution())
     sel = b"\xaa\xbb\xcc\xdd"
-    data = assembly.set_major_call.encode_input(attacker.address, sel, True)
-    p = propose(assembly, committee, chain, matter=6, calls=[(assembly, 0, data)])
+    data = constitution.set_call_class.encode_input([(attacker.address, sel, False, b"\x00" * 32, 1)])
+    p = propose(assembly, committee, chain, matter=OTHER_COMMON, calls=[(constitution, 0, data)])
+    assert p.tx.decode_logs(assembly.ProposalDetails)[0].major  # changing the table is always major
     pass_vote(assembly, chain, p, everyone)
     at(chain, p.end + WINDOW)
     tx = assembly.queue(*p.calls, sender=committee)
     at(chain, tx.timestamp + DELAY)
     tx = assembly.execute(*p.calls, sender=committee)
-    [log] = tx.decode_logs(assembly.MajorCallSet)
-    assert (log.target, log.selector, log.major) == (attacker.address, sel, True)
-    assert assembly.major_call(attacker.address, sel)
+    [log] = tx.decode_logs(constitution.CallClassSet)
+    assert (log.target, log.selector, log.call_class) == (attacker.address, sel, 1)
+    assert constitution.entry(attacker.address, sel, False, b"\x00" * 32) == 1
 
 
 def test_timelock_refuses_everyone_but_the_assembly(timelock, committee, attacker):
@@ -361,24 +368,31 @@ def creation_call(project, chain, sender, *args) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "registry_zero, timelock_zero, rules, reason",
+    "zero, rules, reason",
     [
-        (True, False, (DAY, DAY, DAY, 0), "assembly: registry is the zero address"),
-        (False, True, (DAY, DAY, DAY, 0), "assembly: timelock is the zero address"),
-        (False, False, (DAY, 3599, DAY, 0), "assembly: voting period too short"),
-        (False, False, (DAY, 2 * DAY, DAY, 0), "assembly: voting period too long"),
-        (False, False, (366 * DAY, DAY, DAY, 0), "assembly: notice too long"),
-        (False, False, (DAY, DAY, DAY, 366 * DAY), "assembly: objection window too long"),
+        ("registry", (DAY, DAY, DAY, 0, DAY), "assembly: registry is the zero address"),
+        ("timelock", (DAY, DAY, DAY, 0, DAY), "assembly: timelock is the zero address"),
+        ("constitution", (DAY, DAY, DAY, 0, DAY), "assembly: constitution is the zero address"),
+        (None, (DAY, 3599, DAY, 0, DAY), "assembly: voting period too short"),
+        (None, (DAY, 2 * DAY, DAY, 0, DAY), "assembly: voting period too long"),
+        (None, (366 * DAY, DAY, DAY, 0, DAY), "assembly: notice too long"),
+        (None, (DAY, DAY, DAY, 366 * DAY, DAY), "assembly: objection window too long"),
+        (None, (DAY, DAY, DAY, 0, 0), "assembly: queue window out of range"),
+        (None, (DAY, DAY, DAY, 0, DAY + 1), "assembly: queue window out of range"),
+        (None, (DAY, DAY, DAY, 0, 256 * DAY), "assembly: queue window out of range"),
     ],
 )
-def test_constructor_refusals(project, chain, committee, registry, registry_zero, timelock_zero, rules, reason):
+def test_constructor_refusals(project, chain, committee, registry, zero, rules, reason):
     # Through eth_call: Ape's deploy-revert reporting trips over this constructor's arguments.
     from web3.exceptions import ContractLogicError
 
-    zero = "0x" + "00" * 20
-    reg = zero if registry_zero else registry.address
-    tl = zero if timelock_zero else committee.address
+    addresses = {"registry": registry.address, "timelock": committee.address, "constitution": committee.address}
+    if zero:
+        addresses[zero] = "0x" + "00" * 20
     with pytest.raises(ContractLogicError, match=reason):
-        creation_call(project, chain, committee, reg, tl, *rules, [])
+        creation_call(project, chain, committee, addresses["registry"], addresses["timelock"], *rules,
+                      addresses["constitution"])
     # The same call with sound arguments returns the runtime code.
-    assert len(creation_call(project, chain, committee, registry.address, committee.address, DAY, DAY, DAY, 0, [])) > 1000
+    sound = creation_call(project, chain, committee, registry.address, committee.address, DAY, DAY, DAY, 0, DAY,
+                          committee.address)
+    assert len(sound) > 1000

@@ -1,13 +1,13 @@
 """Proposals: who may propose, the owners' co-signing route (≥ 1/5 of heads),
-validation, cancellation by the committee before voting, the events."""
+validation, withdrawal by the proposer before voting, the events, and the class a
+proposal's calls give it (the Constitution's table)."""
 
 from __future__ import annotations
 
 import ape
 import pytest
 
-from backend.chain.deploy_assembly import deploy_assembly, selector
-from tests.assembly.conftest import ASSEMBLY_PARAMS
+from backend.chain.deploy_assembly import selector
 from tests.assembly.helpers import (
     CANCELED,
     DAY,
@@ -47,7 +47,9 @@ def test_committee_proposes(assembly, registry, populated, committee, chain):
     assert assembly.proposalSnapshot(p.id) == snapshot
     assert assembly.proposalDeadline(p.id) == p.end
     assert assembly.proposalEta(p.id) == 0
-    assert tuple(assembly.proposal(p.id)) == (p.start, p.end, snapshot, RULES_OF_PROCEDURE, 0, 0, 3 * DAY, 0)
+    # A call that changes a delay (the assembly's own rules) makes the proposal major.
+    assert tuple(assembly.proposal(p.id)) == (p.start, p.end, snapshot, RULES_OF_PROCEDURE, 32, 0, 3 * DAY, 0)
+    assert assembly.proposer(p.id) == committee.address
 
     [created] = p.tx.decode_logs(assembly.ProposalCreated)
     assert created.proposalId == p.id
@@ -62,22 +64,31 @@ def test_committee_proposes(assembly, registry, populated, committee, chain):
     [details] = p.tx.decode_logs(assembly.ProposalDetails)
     assert details.proposalId == p.id
     assert details.matter == RULES_OF_PROCEDURE
-    assert not details.major
+    assert details.major
     assert details.doc_hash == p.doc_hash
     assert details.snapshot_block == snapshot
     assert (details.total_area, details.total_heads) == (61_000, 4)
     assert details.cosigners_required == 0
     assert details.objection_window == 3 * DAY
     assert p.tx.decode_logs(assembly.ProposalCosigned) == []
+    [classified] = p.tx.decode_logs(assembly.ProposalClassified)
+    assert (classified.proposalId, classified.nonce, classified.matter_major, classified.calls_major) == (p.id, 0, False, True)
+    assert (classified.major_target, classified.major_selector) == (assembly.address, bytes(call[2])[:4])
 
 
-def test_proposal_id_is_openzeppelin_hash(assembly, populated, committee, chain):
+def test_proposal_id_hashes_the_calls_the_proposer_and_its_nonce(assembly, populated, committee, owner_a, chain):
     from eth_abi import encode
     from eth_utils import keccak
 
     p = propose(assembly, committee, chain, calls=[rules_call(assembly)])
-    expected = keccak(encode(["address[]", "uint256[]", "bytes[]", "bytes32"], [p.targets, p.values, p.calldatas, p.doc_hash]))
+    calls = keccak(encode(["address[]", "uint256[]", "bytes[]", "bytes32"], [p.targets, p.values, p.calldatas, p.doc_hash]))
+    expected = keccak(encode(["bytes32", "address", "uint256"], [calls, committee.address, 0]))
     assert p.id == int.from_bytes(expected, "big")
+    assert assembly.proposal_nonce(committee) == 1
+    # The same calls by another proposer, or by the same one again, are other proposals.
+    again = propose(assembly, committee, chain, calls=[rules_call(assembly)])
+    other = propose(assembly, owner_a, chain, calls=[rules_call(assembly)])
+    assert len({p.id, again.id, other.id}) == 3
 
 
 @pytest.mark.parametrize(
@@ -116,14 +127,12 @@ def test_voting_period_bounds_are_inclusive(assembly, populated, committee, chai
     assembly.propose([], [], [], OTHER_COMMON, "最长", doc("max"), start, start + 30 * DAY, sender=committee)
 
 
-def test_same_proposal_twice_is_refused(assembly, populated, committee, chain):
+def test_the_same_proposal_may_be_made_again(assembly, populated, committee, chain):
+    """A re-vote of the same text needs no revised document: each proposal has its own id."""
     a = args(chain)
-    assembly.propose(*a, sender=committee)
-    with ape.reverts("assembly: proposal already exists"):
-        assembly.propose(*a, sender=committee)
-    # A revised document is a new proposal.
-    a[5] = doc("text, revised")
-    assembly.propose(*a, sender=committee)
+    first = assembly.propose(*a, sender=committee).decode_logs(assembly.ProposalCreated)[0].proposalId
+    second = assembly.propose(*a, sender=committee).decode_logs(assembly.ProposalCreated)[0].proposalId
+    assert first != second
 
 
 def test_propose_refused_to_non_owners(assembly, populated, attacker, tenant, chain):
@@ -137,44 +146,74 @@ def test_propose_refused_without_owners(assembly, committee, chain):
         assembly.propose(*args(chain), sender=committee)
 
 
-# ---------------------------------------------------------------- major calls
+# ---------------------------------------------------------------- classes of calls
 
 
-def test_major_call_needs_a_major_matter(project, chain, committee, community, populated, registry):
-    target = registry.address
-    sel = selector("set_unit_area(uint256,uint256)")
-    gov = deploy_assembly(project, chain, committee, community, major_calls=[(target, sel)], **ASSEMBLY_PARAMS)
-    assembly = gov["OwnersAssembly"]
-    assert assembly.major_call(target, sel) is True
-    data = registry.set_unit_area.encode_input(1, 9_000)
-    a = args(chain, targets=[target], values=[0], calldatas=[data], matter=USE_FUND)
-    with ape.reverts("assembly: call requires a major matter"):
-        assembly.propose(*a, sender=committee)
-    a[3] = RAISE_FUND
-    tx = assembly.propose(*a, sender=committee)
-    [details] = tx.decode_logs(assembly.ProposalDetails)
-    assert details.major
-    # Another function of the same target is not marked.
-    other = registry.set_change_delay.encode_input(5 * DAY)
-    assembly.propose(*args(chain, targets=[target], values=[0], calldatas=[other], matter=USE_FUND), sender=committee)
+def test_a_call_the_table_marks_major_makes_an_ordinary_matter_major(project, chain, committee, community, populated,
+                                                                     registry, assembly):
+    """Whatever matter is written, the proposal is counted by its strictest call."""
+    constitution = project.Constitution.at(assembly.constitution())
+    target, sel = registry.address, selector("set_developer(bytes32)")
+    data = registry.set_developer.encode_input(b"\x01" * 32)
+    assert assembly.call_class(target, data) == 2  # unlisted: major
+    constitution.set_call_class([(target, sel, False, b"\x00" * 32, 1)], sender=committee)  # the deployer wires
+    assert assembly.call_class(target, data) == 1
+    p = propose(assembly, committee, chain, matter=USE_FUND, calls=[(target, 0, data)])
+    assert not p.tx.decode_logs(assembly.ProposalDetails)[0].major
+    constitution.set_call_class([(target, sel, False, b"\x00" * 32, 2)], sender=committee)
+    p = propose(assembly, committee, chain, matter=USE_FUND, calls=[(target, 0, data)], text="again")
+    assert p.tx.decode_logs(assembly.ProposalDetails)[0].major
+    assert assembly.proposal(p.id)[4] & 32
 
 
-def test_unmarking_a_major_call_is_itself_major(assembly, populated, committee, chain):
-    data = assembly.set_major_call.encode_input(assembly.address, b"\x12\x34\x56\x78", False)
-    a = args(chain, targets=[assembly.address], values=[0], calldatas=[data], matter=RULES_OF_PROCEDURE)
-    with ape.reverts("assembly: call requires a major matter"):
-        assembly.propose(*a, sender=committee)
-    a[3] = RAISE_FUND
-    assembly.propose(*a, sender=committee)
+def test_the_first_argument_refines_a_class(project, chain, committee, populated, registry, assembly, attacker):
+    from backend.chain.deployment import role_id
+
+    constitution = project.Constitution.at(assembly.constitution())
+    sel = selector("grantRole(bytes32,address)")
+    constitution.set_call_class([
+        (registry.address, sel, False, b"\x00" * 32, 1),
+        (registry.address, sel, True, role_id("committee"), 2),
+        (registry.address, sel, True, role_id("assembly"), 3),
+    ], sender=committee)
+    grant = registry.grantRole.encode_input
+    assert assembly.call_class(registry.address, grant(role_id("auditor"), attacker.address)) == 1
+    assert assembly.call_class(registry.address, grant(role_id("committee"), attacker.address)) == 2
+    assert assembly.call_class(registry.address, grant(role_id("assembly"), attacker.address)) == 3
+    with ape.reverts("assembly: no vote may make this call"):
+        propose(assembly, committee, chain, matter=RAISE_FUND,
+                calls=[(registry, 0, grant(role_id("assembly"), attacker.address))])
 
 
-def test_major_calls_set_at_deploy_emit_events(project, chain, committee, community):
-    sel = selector("foo()")
-    gov = deploy_assembly(project, chain, committee, community, major_calls=[(committee.address, sel)], **ASSEMBLY_PARAMS)
-    assembly = gov["OwnersAssembly"]
-    logs = list(assembly.MajorCallSet.range(0, chain.blocks.head.number + 1))
-    assert len(logs) == 1
-    assert logs[0].event_arguments == {"target": committee.address, "selector": sel, "major": True}
+def test_a_forbidden_call_stays_forbidden(project, chain, committee, populated, assembly, attacker):
+    constitution = project.Constitution.at(assembly.constitution())
+    entry = (attacker.address, b"\x12\x34\x56\x78", False, b"\x00" * 32, 3)
+    tx = constitution.set_call_class([entry], sender=committee)
+    [log] = tx.decode_logs(constitution.CallClassSet)
+    assert (log.target, log.selector, log.call_class, log.set_by) == (attacker.address, entry[1], 3, committee.address)
+    for lifted in (0, 1, 2):
+        with ape.reverts("constitution: a forbidden call stays forbidden"):
+            constitution.set_call_class([(*entry[:4], lifted)], sender=committee)
+    with ape.reverts("constitution: unknown call class"):
+        constitution.set_call_class([(attacker.address, b"\x00\x00\x00\x01", False, b"\x00" * 32, 4)], sender=committee)
+
+
+def test_the_table_is_the_assemblys_to_write(project, populated, assembly, attacker, owner_a, manager):
+    constitution = project.Constitution.at(assembly.constitution())
+    for who in (attacker, owner_a, manager):
+        with ape.reverts("constitution: assembly only"):
+            constitution.set_call_class([(attacker.address, b"\x00\x00\x00\x01", False, b"\x00" * 32, 1)], sender=who)
+
+
+def test_the_assemblys_own_calls_are_fixed(project, populated, assembly, timelock, attacker):
+    constitution = project.Constitution.at(assembly.constitution())
+    assert assembly.call_class(assembly.address, assembly.set_voting_rules.encode_input(1, 3600, 3600, 0, 86400)) == 2
+    assert assembly.call_class(constitution.address, constitution.set_call_class.encode_input([])) == 2
+    assert assembly.call_class(timelock.address, timelock.update_delay.encode_input(1)) == 2
+    assert assembly.call_class(assembly.address, assembly.castVote.encode_input(1, 1)) == 3
+    assert assembly.call_class(timelock.address, timelock.cancel.encode_input(b"\x00" * 32)) == 3
+    assert assembly.call_class(constitution.address, b"") == 3
+    assert assembly.call_class(attacker.address, b"") == 2  # a plain transfer: unlisted, major
 
 
 # ---------------------------------------------------------------- owners' proposals
@@ -268,9 +307,11 @@ def test_committee_cancels_before_voting(assembly, populated, committee, owner_a
         assembly.castVote(p.id, FOR, sender=owner_a)
 
 
-def test_committee_cancels_gathering_proposal(assembly, ten, committee, chain):
+def test_the_proposer_withdraws_a_gathering_proposal(assembly, ten, committee, chain):
     p = propose(assembly, ten.owners[0].account, chain)
-    assembly.cancel(p.id, sender=committee)
+    with ape.reverts("assembly: proposer only"):
+        assembly.cancel(p.id, sender=committee)  # the committee cannot cancel an owners' motion
+    assembly.cancel(p.id, sender=ten.owners[0].account)
     assert assembly.state(p.id) == CANCELED
     with ape.reverts("assembly: not collecting co-signers"):
         assembly.cosign(p.id, sender=ten.owners[1].account)
@@ -283,11 +324,12 @@ def test_cancel_refused_once_voting_started(assembly, populated, committee, chai
         assembly.cancel(p.id, sender=committee)
 
 
-def test_cancel_refused_to_others(assembly, populated, committee, owner_a, attacker, chain):
+def test_cancel_refused_to_all_but_the_proposer(assembly, populated, committee, owner_a, owner_b, attacker, chain):
     p = propose(assembly, owner_a, chain)
-    for who in (attacker, owner_a):  # a stranger, and even the owner who proposed
-        with ape.reverts("assembly: committee only"):
+    for who in (attacker, owner_b, committee):  # a stranger, another owner, the committee
+        with ape.reverts("assembly: proposer only"):
             assembly.cancel(p.id, sender=who)
+    assembly.cancel(p.id, sender=owner_a)
     with ape.reverts("assembly: unknown proposal"):
         assembly.cancel(999, sender=committee)
 

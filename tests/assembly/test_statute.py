@@ -56,23 +56,28 @@ PURE_CASES = [
 ]
 
 
+@pytest.fixture
+def constitution(project, assembly):
+    return project.Constitution.at(assembly.constitution())
+
+
 @pytest.mark.parametrize("case", PURE_CASES, ids=[c[0] for c in PURE_CASES])
-def test_statute_rule(assembly, case):
+def test_statute_rule(constitution, case):
     _, matter, total_area, total_heads, f, a, x, turnout, passed = case
-    got = assembly.statute_outcome(matter, total_area, total_heads, f[0], f[1], a[0], a[1], x[0], x[1])
+    got = constitution.statute_outcome(matter, total_area, total_heads, f[0], f[1], a[0], a[1], x[0], x[1])
     assert tuple(got) == (turnout, passed)
 
 
-def test_statute_rule_unknown_matter(assembly):
+def test_statute_rule_unknown_matter(constitution):
     import ape
 
     for matter in (0, 10):
-        with ape.reverts("assembly: unknown matter"):
-            assembly.statute_outcome(matter, 1, 1, 1, 1, 0, 0, 0, 0)
+        with ape.reverts("constitution: unknown matter"):
+            constitution.statute_outcome(matter, 1, 1, 1, 1, 0, 0, 0, 0)
 
 
-def test_major_matters_are_items_6_7_8(assembly):
-    assert [assembly.is_major_matter(m) for m in range(1, 10)] == [False] * 5 + [True] * 3 + [False]
+def test_major_matters_are_items_6_7_8(constitution):
+    assert [constitution.is_major_matter(m) for m in range(1, 10)] == [False] * 5 + [True] * 3 + [False]
 
 
 # ---------------------------------------------------------------- real assemblies

@@ -79,7 +79,9 @@ def site(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c
     relayer, and the vault with its own database and Sign-In with Ethereum bound to this server)."""
     # The vault's DataConsent logger is anvil's account 8, as `ape run deploy` appoints on a local chain.
     vault_logger = accounts[8]
+    # The deployer keeps the assembly's powers: the pages' tests act as the assembly directly.
     community = deploy_full_community(project, chain, committee, name="邻里测试小区", assembly_params=ASSEMBLY_PARAMS,
+                                      hand_over_powers=False,
                                       vault_logger=vault_logger)
     contracts = community.contracts()
     registry, points = community.registry, community.points

@@ -16,16 +16,19 @@ def test_deploy_wires_points_to_the_registry(community, registry, points, commit
     assert points.is_merchant(merchant)
 
 
-def test_separate_committee_gets_every_power(project, chain, accounts, owner_a):
+def test_a_separate_committee_gets_the_committee_role_and_the_deployer_the_assemblys_until_hand_over(
+        project, chain, accounts, owner_a):
     deployer = accounts[1]
     community = deploy_community(project, chain, deployer, name="二号小区", committee=owner_a)
     registry, points = community.registry, community.points
     assert registry.hasRole(role_id("committee"), owner_a)
     assert not registry.hasRole(role_id("committee"), deployer)
-    assert points.owner() == owner_a.address and not points.is_minter(deployer)
-    with ape.reverts("registry: committee only"):
-        registry.set_points(points, sender=deployer)
-    registry.set_points(points, sender=owner_a)
+    # The deployer wires the community as the assembly until it hands over.
+    assert registry.hasRole(role_id("assembly"), deployer) and registry.assembly_holders() == 1
+    assert points.owner() == deployer.address
+    with ape.reverts("registry: assembly only"):
+        registry.set_points(points, sender=owner_a)
+    registry.set_points(points, sender=deployer)
 
 
 def test_manifest_round_trip(tmp_path, community, chain):
@@ -72,22 +75,29 @@ def test_unknown_role_name():
         role_id("mayor")
 
 
-def test_full_deployment_wires_every_module(project, chain, committee, attacker):
-    from backend.chain.deployment import POINTS_MINTERS, deploy_full_community
+def test_full_deployment_wires_every_module_and_hands_over(project, chain, committee, attacker):
+    from backend.chain.deployment import ASSEMBLY_ROLE, POINTS_MINTERS, deploy_full_community
 
     community = deploy_full_community(project, chain, committee, name="全量小区", vault_logger=attacker)
     contracts = community.contracts()
     assert set(contracts) == {
         "HouseholdRegistry", "CommunityPoints", "SettlementToken", "PropertyFees", "OwnersAssembly", "AssemblyTimelock",
-        "CultureWorks", "CommunityActivities", "MerchantPromotions", "ServiceMarket", "SuggestionBox", "DataConsent",
+        "Constitution", "CultureWorks", "CommunityActivities", "MerchantPromotions", "ServiceMarket", "SuggestionBox",
+        "DataConsent",
     }
-    fees, timelock = contracts["PropertyFees"], contracts["AssemblyTimelock"]
+    fees, timelock, registry = contracts["PropertyFees"], contracts["AssemblyTimelock"], community.registry
     for name in POINTS_MINTERS:
         assert community.points.is_minter(contracts[name]), name
-    # Only the assembly's timelock moves the maintenance fund.
-    assert fees.governance() == timelock.address
+    # The assembly is the timelock alone; the deployer (the committee in this test) keeps
+    # only its committee role.
+    assert registry.hasRole(ASSEMBLY_ROLE, timelock.address) and registry.assembly_holders() == 1
+    assert not registry.hasRole(ASSEMBLY_ROLE, committee.address)
+    assert community.points.owner() == timelock.address
+    assert registry.hasRole(role_id("committee"), committee.address)
     with ape.reverts("fees: governance only"):
         fees.set_maintenance_share(500, sender=committee)
+    # The constitution knows every power the assembly may exercise.
+    assert contracts["OwnersAssembly"].call_class(fees, fees.set_maintenance_share.encode_input(1)) == 2
     # Promotions and the market pay into this community's public income, in its token.
     assert contracts["MerchantPromotions"].fees() == fees.address
     assert contracts["ServiceMarket"].fees() == fees.address
@@ -96,16 +106,22 @@ def test_full_deployment_wires_every_module(project, chain, committee, attacker)
     assert set(manifest["contracts"]) == set(contracts)
 
 
-def test_committee_wiring_lists_every_call_a_separate_committee_makes(project, chain, committee, owner_a):
-    from backend.chain.deployment import POINTS_MINTERS, committee_wiring, deploy_full_community
+def test_an_existing_safe_is_accepted_and_an_ordinary_account_refused(project, chain, committee, owner_a, owner_b,
+                                                                      owner_c):
+    """The private-chain path: the committee is named by address; it must be a Safe.
+    The wiring its members do once (module and guard) is printed."""
+    from backend.chain.deployment import committee_wiring, deploy_full_community
+    from backend.chain.safe import SafeError, create_safe, deploy_safe_infrastructure
 
-    community = deploy_full_community(project, chain, committee, name="委员会小区", committee=owner_a)
-    contracts = community.contracts()
-    # The deployer kept no power, so no module can mint until the committee appoints it.
-    for name in POINTS_MINTERS:
-        assert not community.points.is_minter(contracts[name]), name
+    infra = deploy_safe_infrastructure(chain, committee)
+    safe = create_safe(infra, [owner_a, owner_b, owner_c], 2, sender=committee)
+    community = deploy_full_community(project, chain, committee, name="委员会小区", committee=safe.address)
+    assert community.registry.hasRole(role_id("committee"), safe.address)
+    assert not community.registry.hasRole(role_id("committee"), committee.address)
     calls = "\n".join(committee_wiring(community))
-    for name in POINTS_MINTERS:
-        assert f"points.set_minter({contracts[name].address}, True)" in calls
-    assert f"fees.set_governance({contracts['AssemblyTimelock'].address})" in calls
-    assert f"registry.set_points({community.points.address})" in calls
+    assert f"safe.enableModule({community.extra['AssemblyTimelock'].address})" in calls
+    assert "safe.setGuard(" in calls
+    with pytest.raises(SafeError, match="has no code"):
+        from backend.chain.committee_safe import check_committee_safe
+
+        check_committee_safe(project, chain, owner_a.address)
