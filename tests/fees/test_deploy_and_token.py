@@ -54,12 +54,11 @@ def test_token_minting_is_for_minters_only(token, committee, attacker, owner_a):
         token.set_minter(attacker, True, sender=attacker)
 
 
-def test_token_owner_handover(project, committee, owner_a):
+def test_token_owner_handover(project, chain, committee, owner_a):
     token = committee.deploy(project.SettlementToken, owner_a)
     assert token.owner() == owner_a.address
     assert token.is_minter(owner_a) and not token.is_minter(committee)
-    with ape.reverts("token: owner is the zero address"):
-        committee.deploy(project.SettlementToken, "0x" + "0" * 40)
+    assert_deploy_reverts(chain, project.SettlementToken, ["0x" + "0" * 40], committee, "token: owner is the zero address")
 
 
 def test_token_permit(token, committee, owner_a, merchant, chain):
@@ -71,12 +70,10 @@ def test_token_permit(token, committee, owner_a, merchant, chain):
 
 def test_constructor_refusals(project, chain, committee, registry, points, token):
     zero = "0x" + "0" * 40
-    with ape.reverts("fees: registry is the zero address"):
-        committee.deploy(project.PropertyFees, zero, points, token, 0)
-    with ape.reverts("fees: points is the zero address"):
-        committee.deploy(project.PropertyFees, registry, zero, token, 0)
-    with ape.reverts("fees: token is the zero address"):
-        committee.deploy(project.PropertyFees, registry, points, zero, 0)
+    for args, reason in (([zero, points, token, 0], "fees: registry is the zero address"),
+                         ([registry, zero, token, 0], "fees: points is the zero address"),
+                         ([registry, points, zero, 0], "fees: token is the zero address")):
+        assert_deploy_reverts(chain, project.PropertyFees, args, committee, reason)
     assert_deploy_reverts(chain, project.PropertyFees, [registry, points, token, 2**20], committee, "fees: month out of range")
     fees = committee.deploy(project.PropertyFees, registry, points, token, 2026 * 12)
     assert fees.config()[0] == 2026 * 12
