@@ -32,7 +32,7 @@ from backend.chain.safe import (  # noqa: E402
     sign_safe_tx,
 )
 
-MANAGER = role_id("manager")
+MANAGER = role_id("merchant")  # a role the committee hands out
 
 
 def row(name: str, gas: int, anchor: int | None = None, note: str = "") -> None:

@@ -296,6 +296,8 @@ event ProposalClassified:
     # The first call that made it major (zero when none did).
     major_target: address
     major_selector: bytes4
+    # Seconds after its objection window to queue it once passed, else it expires.
+    queue_window: uint256
 
 
 @deploy
@@ -462,6 +464,7 @@ def propose(
         calls_major=calls_major,
         major_target=major_target,
         major_selector=major_selector,
+        queue_window=(((rules >> SHIFT_RULE_QUEUE) & MASK40) // DAY) * DAY,
     )
     if required != 0:
         log ProposalCosigned(

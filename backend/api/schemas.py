@@ -505,6 +505,11 @@ class ProposalOut(EventPosition):
     eta: int | None = Field(description="Timelock eta once queued")
     executed: bool
     finalized: bool
+    matter_major: bool = Field(description="The written matter is one the statute counts at 3/4 (items 6-8)")
+    calls_major: bool = Field(description="A call the proposal makes needs 3/4 by the constitution")
+    major_target: str | None = Field(description="The first call that made it major: its contract")
+    major_selector: str | None = Field(description="… and its function selector")
+    queue_window: int | None = Field(description="Seconds after the objection window to queue it once passed")
 
 
 class CommentOut(EventPosition):
@@ -544,9 +549,14 @@ class DelegationOut(EventPosition):
     active: bool = Field(description="DelegationSet (true) or DelegationRevoked (false)")
 
 
-class MajorCallOut(BaseModel):
+class CallClassOut(BaseModel):
+    """One entry of the constitution: what a proposal calling (target, selector) needs."""
+
     target: str
     selector: str
+    by_arg: bool = Field(description="True: the entry applies when the call's first argument is `arg`")
+    arg: str | None
+    call_class: Literal["ordinary", "major", "forbidden"]
 
 
 class AssemblyRulesOut(IndexPosition):
@@ -555,7 +565,10 @@ class AssemblyRulesOut(IndexPosition):
     min_voting_period: int
     max_voting_period: int
     objection_window: int
-    major_calls: list[MajorCallOut]
+    queue_window: int | None = Field(description="Seconds after the objection window to queue a passed proposal")
+    constitution_contract: str | None = Field(description="The table of what each call a proposal makes needs")
+    call_classes: list[CallClassOut] = Field(description="The constitution's entries in force; an unlisted call "
+                                                         "counts as major")
     timelock_contract: str | None = Field(description="The timelock that runs passed proposals' calls")
     timelock_delay: int | None = Field(description="Seconds between a passed proposal's queueing and its calls")
 

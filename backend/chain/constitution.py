@@ -108,7 +108,7 @@ POWERS: tuple[Power, ...] = (
     Power("CommunityPoints", "set_household_cap(uint256)", (A,), MAJOR, why="a limit"),
     Power("CommunityPoints", "set_grant_allowance(uint256)", (A,), MAJOR, why="a limit on the committee's grants"),
     Power("CommunityPoints", "mint(address,uint256,uint16)", ("minter modules", C, A), ORDINARY,
-          "grants (reason 1): the committee within its yearly allowance, or the assembly"),
+          why="grants (reason 1): the committee within its yearly allowance, or the assembly"),
     Power("CommunityPoints", "redeem(uint256,bytes32)", ("merchant",)),
     Power("CommunityPoints", "sync_merchant(address)", ANYONE, why="copies the registry's answer"),
     Power("CommunityPoints", "transfer(address,uint256)", ("holder",), why="to a merchant unless free transfer is on"),

@@ -90,8 +90,8 @@ def open_proposal(assembly: Any, committee: Any, chain: Any, *, title: str = "�
     doc_hash = keccak(text=f"{title}: full text kept off chain")
     start = chain.pending_timestamp + notice + 60  # a minute of slack for the block that carries it
     end = start + length
-    assembly.propose([], [], [], OTHER_COMMON, title, doc_hash, start, end, sender=committee)
-    proposal_id = assembly.hashProposal([], [], [], doc_hash)
+    tx = assembly.propose([], [], [], OTHER_COMMON, title, doc_hash, start, end, sender=committee)
+    proposal_id = tx.decode_logs(assembly.ProposalCreated)[0].proposalId
     chain.pending_timestamp = start
     chain.mine()
     return OpenProposal(proposal_id, start, end)
@@ -102,8 +102,9 @@ def owner_proposal(assembly: Any, owner: Any, chain: Any, *, title: str = "关�
     vote opens, and has only its proposer's so far (gathering co-signers)."""
     doc_hash = keccak(text=f"{title}: full text kept off chain")
     start = chain.pending_timestamp + assembly.min_notice() + DAY
-    assembly.propose([], [], [], OTHER_COMMON, title, doc_hash, start, start + assembly.min_voting_period(), sender=owner)
-    return assembly.hashProposal([], [], [], doc_hash)
+    tx = assembly.propose([], [], [], OTHER_COMMON, title, doc_hash, start, start + assembly.min_voting_period(),
+                          sender=owner)
+    return tx.decode_logs(assembly.ProposalCreated)[0].proposalId
 
 
 def sign_ballot(assembly: Any, chain_id: int, private_key: str, proposal_id: int, support: int) -> bytes:
@@ -544,6 +545,9 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
     delay = int(contracts["AssemblyTimelock"].get_minimum_delay())
     proposals: dict[str, int] = {}
     project_id = int(treasury_c.maintenance_project_count()) + 1
+    # A proposal's id hashes its proposer's nonce: the committee's proposals below are
+    # made in this order, one nonce each.
+    nonce = [int(assembly_c.proposal_nonce(committee))]
 
     def proposal(state: str, created: int, length: int, matter: int, title: str, calls, support_share: float,
                  then: list[str]) -> None:
@@ -552,7 +556,8 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
         doc = keccak(text=f"{title}: full text kept off chain")
         vote_start = created + notice + 2 * GROUP_S  # the proposal may be mined up to an hour late
         vote_end = vote_start + length
-        pid = int(assembly_c.hashProposal(targets, [0] * len(calls), datas, doc))
+        pid = int(assembly_c.hashProposal(targets, [0] * len(calls), datas, doc, committee, nonce[0]))
+        nonce[0] += 1
         proposals[state] = pid
         signature = "propose(address[],uint256[],bytes[],uint8,string,bytes32,uint256,uint256)"
         at(created, lambda: node.send(committee, assembly, signature, targets, [0] * len(calls), datas, matter, title,
@@ -562,12 +567,13 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
             support = 1 if j < n_for else (0 if j % 4 else 2)
             at(vote_start + day + j, lambda v=voter, s=support: node.send(v, assembly, "castVote(uint256,uint8)", pid, s))
         if "queue" in then:
-            at(vote_end + objection + 60, lambda: node.send(committee, assembly, "queue(address[],uint256[],bytes[],bytes32)",
-                                                            targets, [0] * len(calls), datas, doc, gas=1_500_000))
+            at(vote_end + objection + 60, lambda: node.send(
+                committee, assembly, "queue(uint256,address[],uint256[],bytes[],bytes32)", pid, targets,
+                [0] * len(calls), datas, doc, gas=1_500_000))
         if "execute" in then:
             at(vote_end + objection + delay + 120, lambda: node.send(
-                committee, assembly, "execute(address[],uint256[],bytes[],bytes32)", targets, [0] * len(calls), datas, doc,
-                gas=2_000_000))
+                committee, assembly, "execute(uint256,address[],uint256[],bytes[],bytes32)", pid, targets,
+                [0] * len(calls), datas, doc, gas=2_000_000))
 
     proposal("executed", start(first + 1) + 2 * day, 10 * day, USE_MAINTENANCE_FUND, "关于使用维修资金更换3号楼电梯的议案",
              maintenance_project_calls(treasury, payee, project_id), 0.85, ["queue", "execute"])

@@ -71,6 +71,7 @@ FEES = "PropertyFees"
 TREASURY = "CommunityTreasury"
 ASSEMBLY = "OwnersAssembly"
 TIMELOCK = "AssemblyTimelock"
+CONSTITUTION = "Constitution"
 CULTURE = "CultureWorks"
 ACTIVITIES = "CommunityActivities"
 PROMOTIONS = "MerchantPromotions"
@@ -135,6 +136,9 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(POINTS, "MerchantSynced", "merchant_syncs", same("account", "is_merchant")),
     EventSpec(POINTS, "RoleMinterChanged", "minter_changes", same("minter", "status")),
     EventSpec(POINTS, "HouseholdCapSet", "points_cap_changes", same("previous", "cap", "set_by")),
+    EventSpec(POINTS, "GrantAllowanceSet", "grant_allowance_changes", same("previous", "allowance", "set_by")),
+    EventSpec(POINTS, "CommitteeGranted", "committee_grants",
+              cols("amount", "year", "granted_this_year", "allowance", recipient="to")),
     EventSpec(POINTS, "MintClipped", "points_clips",
               cols("household", "reason", "year", "requested", "minted", "cap", recipient="to"),
               convert=DECIMAL_HOUSEHOLD),
@@ -211,8 +215,13 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     proposal(EventSpec(ASSEMBLY, "ProposalExecuted", "proposal_actions", cols(), action("executed"))),
     proposal(EventSpec(ASSEMBLY, "ProposalCanceled", "proposal_actions", cols(), action("canceled"))),
     EventSpec(ASSEMBLY, "VotingRulesSet", "voting_rules_changes",
-              same("min_notice", "min_voting_period", "max_voting_period", "objection_window")),
-    EventSpec(ASSEMBLY, "MajorCallSet", "major_call_changes", same("target", "selector", "major")),
+              same("min_notice", "min_voting_period", "max_voting_period", "objection_window", "queue_window")),
+    proposal(EventSpec(ASSEMBLY, "ProposalClassified", "proposal_classes",
+                       same("nonce", "matter_major", "calls_major", "major_target", "major_selector",
+                            "queue_window"))),
+    # Constitution: what each call a proposal makes needs.
+    EventSpec(CONSTITUTION, "CallClassSet", "call_class_changes",
+              same("target", "selector", "by_arg", "arg", "call_class", "set_by")),
     # AssemblyTimelock (snekmate timelock_controller): what waits, when, and what ran.
     EventSpec(TIMELOCK, "CallScheduled", "timelock_calls_scheduled",
               cols("target", "amount", "payload", "predecessor", "delay", operation_id="id", call_index="index")),

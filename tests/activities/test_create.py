@@ -157,7 +157,7 @@ def test_set_max_points(activities, committee, attacker):
     assert activities.max_points() == 7
     with ape.reverts("activities: points out of range"):
         activities.set_max_points(2**32, sender=committee)
-    with ape.reverts("activities: committee only"):
+    with ape.reverts("activities: assembly only"):
         activities.set_max_points(1000, sender=attacker)
 
 

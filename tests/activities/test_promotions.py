@@ -40,7 +40,7 @@ def test_set_price(promotions, committee, attacker, merchant):
     with ape.reverts("promotions: price out of range"):
         promotions.set_price(BANNER, 2**96, sender=committee)
     for intruder in (attacker, merchant):
-        with ape.reverts("promotions: committee only"):
+        with ape.reverts("promotions: assembly only"):
             promotions.set_price(BANNER, 1, sender=intruder)
 
 
@@ -140,8 +140,20 @@ def test_permit_signed_by_someone_else_refused(priced, token, chain, merchant, a
     token.approve(priced, 0, sender=merchant)
     deadline = chain.pending_timestamp + 3600
     v, r, s = sign_permit(token, attacker, priced, PRICE, deadline, chain.chain_id)
-    with ape.reverts("erc20: invalid signature"):
+    # The permit is tried, not required: without it there is no allowance, so nothing is bought.
+    with ape.reverts("erc20: insufficient allowance"):
         priced.buy_with_permit(BANNER, priced.current_period(), PRICE, deadline, v, r, s, sender=merchant)
+
+
+def test_a_front_run_permit_does_not_block_the_purchase(priced, token, chain, merchant, attacker):
+    """Issue 15, attack 6: someone who copies the merchant's permit from the mempool and
+    sends it first used to make the purchase revert; the allowance is there, so it goes through."""
+    token.approve(priced, 0, sender=merchant)
+    deadline = chain.pending_timestamp + 3600
+    v, r, s = sign_permit(token, merchant, priced, PRICE, deadline, chain.chain_id)
+    token.permit(merchant, priced, PRICE, deadline, v, r, s, sender=attacker)  # the front-run
+    priced.buy_with_permit(BANNER, priced.current_period(), PRICE, deadline, v, r, s, sender=merchant)
+    assert priced.slot(BANNER, priced.current_period())[0] == merchant.address
 
 
 def test_period_start_matches_fees_calendar(promotions, fees):

@@ -136,6 +136,7 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
 
     from eth_utils import keccak
 
+    from backend.chain.constitution import constitution_entries
     from backend.chain.deploy_assembly import deploy_assembly
     from backend.chain.deploy_fees import deploy_fees
     from tests.assembly.conftest import ASSEMBLY_PARAMS
@@ -148,6 +149,9 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
     fees, token, treasury = stack["PropertyFees"], stack["SettlementToken"], stack["CommunityTreasury"]
     gov = deploy_assembly(project, chain, committee, populated, **ASSEMBLY_PARAMS)
     assembly = gov["OwnersAssembly"]
+    # The constitution's classes of the fees' calls, as a full deployment writes them.
+    gov["Constitution"].set_call_class(constitution_entries({"PropertyFees": fees, "CommunityTreasury": treasury}),
+                                       sender=committee)
     for who in (owner_a, owner_b, owner_c, merchant, committee):
         token.mint(who, 10**9, sender=committee)
         token.approve(fees, 2**256 - 1, sender=who)

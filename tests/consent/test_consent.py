@@ -278,7 +278,7 @@ def test_set_logger(consent, chain, granted, committee, owner_a, provider, vault
 
 @pytest.mark.parametrize("who", ["attacker", "manager", "owner_a", "vault"])
 def test_set_logger_refused_to_others(consent, attacker, who, request):
-    with ape.reverts("consent: committee only"):
+    with ape.reverts("consent: assembly only"):
         consent.set_logger(attacker, True, sender=request.getfixturevalue(who))
     assert not consent.is_logger(attacker)
 

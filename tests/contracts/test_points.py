@@ -81,7 +81,7 @@ def test_merchant_pulls_payment_with_allowance(funded, points, owner_a, merchant
 
 
 def test_free_transfer_switch(funded, points, committee, owner_a, owner_b, attacker):
-    with ape.reverts("points: committee only"):
+    with ape.reverts("points: assembly only"):
         points.set_free_transfer(True, sender=attacker)
     tx = points.set_free_transfer(True, sender=committee)
     assert tx.decode_logs(points.FreeTransferChanged)[0].enabled
@@ -149,12 +149,15 @@ def test_permit_then_merchant_pulls(funded, points, owner_a, merchant, chain):
         points.permit(owner_a, merchant, 80, deadline, v, r, s, sender=merchant)
 
 
-def test_constructor_hands_everything_to_the_committee(project, registry, owner_a, committee):
+def test_constructor_hands_the_points_to_their_owner(project, registry, owner_a, committee):
+    # The owner is the assembly (the deployer while it wires the community).
     points = owner_a.deploy(project.CommunityPoints, registry.address, committee.address)
     assert points.owner() == committee.address
     assert points.is_minter(committee)
     assert not points.is_minter(owner_a)
     with ape.reverts("points: minter only"):
+        points.mint(owner_a, 1, 2, sender=owner_a)
+    with ape.reverts("points: grants by the committee only"):
         points.mint(owner_a, 1, 1, sender=owner_a)
 
 
@@ -162,7 +165,7 @@ def test_constructor_validates(project, committee, registry):
     zero = "0x" + "00" * 20
     with ape.reverts("points: registry is the zero address"):
         committee.deploy(project.CommunityPoints, zero, committee)
-    with ape.reverts("points: committee is the zero address"):
+    with ape.reverts("points: owner is the zero address"):
         committee.deploy(project.CommunityPoints, registry, zero)
 
 

@@ -84,11 +84,11 @@ def test_committee_sets_the_cap(populated, points, committee):
         points.set_household_cap(MAX_CAP + 1, sender=committee)
 
 
-def test_only_the_committee_sets_the_cap(populated, points, committee, manager, owner_a, attacker):
-    # A minter is not the committee either.
+def test_only_the_assembly_sets_the_cap(populated, points, committee, manager, owner_a, attacker):
+    # A minter is not the assembly either.
     points.set_minter(manager, True, sender=committee)
     for outsider in (attacker, owner_a, manager):
-        with ape.reverts("points: committee only"):
+        with ape.reverts("points: assembly only"):
             points.set_household_cap(1, sender=outsider)
     assert points.household_cap() == 0
 

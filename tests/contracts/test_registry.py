@@ -328,15 +328,43 @@ def test_a_tenant_cannot_be_registered_as_owner_without_leaving(populated, regis
 # ------------------------------------------------------------------ roles and settings
 
 
-def test_committee_administers_roles(registry, committee, merchant, roles):
+def test_the_assembly_administers_governing_roles_and_the_committee_the_rest(registry, committee, merchant, roles):
+    from backend.chain.deployment import role_id
+
+    assembly = role_id("assembly")
     assert registry.hasRole(roles["committee"], committee)
+    assert registry.hasRole(assembly, committee)  # the deployer, while it wires the community
     assert not registry.hasRole(registry.DEFAULT_ADMIN_ROLE(), committee)
-    for name in ("manager", "merchant", "provider", "auditor", "committee"):
-        assert registry.getRoleAdmin(roles[name]) == roles["committee"]
+    for name in ("committee", "manager", "auditor"):
+        assert registry.getRoleAdmin(roles[name]) == assembly, name
+    assert registry.getRoleAdmin(assembly) == assembly
+    for name in ("merchant", "provider"):
+        assert registry.getRoleAdmin(roles[name]) == roles["committee"], name
+    assert registry.getRoleAdmin(role_id("cashier")) == roles["committee"]
     registry.grantRole(roles["auditor"], merchant, sender=committee)
     assert registry.hasRole(roles["auditor"], merchant)
     registry.revokeRole(roles["auditor"], merchant, sender=committee)
     assert not registry.hasRole(roles["auditor"], merchant)
+
+
+def test_a_committee_that_is_not_the_assembly_administers_only_its_roles(registry, committee, attacker, owner_b,
+                                                                         merchant, roles):
+    from backend.chain.deployment import role_id
+
+    registry.grantRole(roles["committee"], attacker, sender=committee)
+    for name in ("assembly", "committee", "manager", "auditor"):
+        with ape.reverts("registry: caller is not the role's admin"):
+            registry.grantRole(role_id(name), owner_b, sender=attacker)
+    registry.grantRole(roles["merchant"], merchant, sender=attacker)
+    registry.grantRole(role_id("cashier"), owner_b, sender=attacker)
+    # A committee holder takes no paid role, and a paid role holder is no committee.
+    for name in ("merchant", "provider", "cashier"):
+        with ape.reverts("registry: the committee cannot hold a paid role"):
+            registry.grantRole(role_id(name), attacker, sender=attacker)
+    with ape.reverts("registry: the committee cannot hold a paid role"):
+        registry.grantRole(roles["manager"], attacker, sender=committee)
+    with ape.reverts("registry: the committee cannot hold a paid role"):
+        registry.grantRole(roles["committee"], merchant, sender=committee)
 
 
 def test_change_delay_bounds(registry, committee):
@@ -355,6 +383,13 @@ def test_constructor_validates(project, committee):
         committee.deploy(project.HouseholdRegistry, "x", committee, 1)
 
 
+# The registry's calls that are the assembly's (a governance address and a delay).
+ASSEMBLY_CALLS = [
+    lambda r, a: r.set_points(a, sender=a),
+    lambda r, a: r.set_change_delay(86400, sender=a),
+]
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -363,8 +398,7 @@ def test_constructor_validates(project, committee):
         lambda r, a: r.set_unit_area(1, 100, sender=a),
         lambda r, a: r.request_transfer(1, a, commitment_for("x"), sender=a),
         lambda r, a: r.request_recovery(r.unit_owner(1), a, sender=a),
-        lambda r, a: r.set_points(a, sender=a),
-        lambda r, a: r.set_change_delay(86400, sender=a),
+        *ASSEMBLY_CALLS,
         lambda r, a: r.set_developer(commitment_for("x"), sender=a),
     ],
     ids=[
@@ -379,7 +413,8 @@ def test_constructor_validates(project, committee):
     ],
 )
 def test_privileged_functions_refuse_non_committee(populated, registry, attacker, call):
-    with ape.reverts("registry: committee only"):
+    reason = "registry: assembly only" if call in ASSEMBLY_CALLS else "registry: committee only"
+    with ape.reverts(reason):
         call(registry, attacker)
 
 

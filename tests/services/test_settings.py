@@ -89,9 +89,9 @@ def test_shorter_release_delay_applies_to_work_marked_done_later(market, flow, o
 @pytest.mark.parametrize(
     "call, args, reason",
     [
-        ("set_fee", (100,), "services: committee only"),
-        ("set_release_delay", (DAY,), "services: committee only"),
-        ("set_rating_points", (1,), "services: committee only"),
+        ("set_fee", (100,), "services: assembly only"),
+        ("set_release_delay", (DAY,), "services: assembly only"),
+        ("set_rating_points", (1,), "services: assembly only"),
         ("resolve", (1, 0, h("d")), "services: committee only"),
         ("make_offer", (1, 1, 2**39), "services: providers only"),
         ("withdraw_offer", (1,), "services: no offer"),

@@ -207,9 +207,9 @@ def test_set_reward_rate(box, points, committee, manager, attacker, owner_a, own
     box.set_reward_rate(10**6, sender=committee)
     with ape.reverts("suggestions: reward rate out of range"):
         box.set_reward_rate(10**6 + 1, sender=committee)
-    with ape.reverts("suggestions: committee only"):
+    with ape.reverts("suggestions: assembly only"):
         box.set_reward_rate(1, sender=attacker)
-    with ape.reverts("suggestions: committee only"):
+    with ape.reverts("suggestions: assembly only"):
         box.set_reward_rate(1, sender=manager)
     assert box.reward_rate() == 10**6
 

@@ -1,7 +1,7 @@
 """indexer schema: CommunityTreasury (annual budgets, disbursements, commission, emergency repairs), fee income modes
 
-Revision ID: 0007_treasury
-Revises: 0006_points_cap
+Revision ID: 0008_treasury
+Revises: 0007_power
 Create Date: 2026-12-04 23:34:03.613057
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import backend.db.models
 
 
-revision = '0007_treasury'
-down_revision = '0006_points_cap'
+revision = '0008_treasury'
+down_revision = '0007_power'
 branch_labels = None
 depends_on = None
 
