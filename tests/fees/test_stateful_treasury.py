@@ -5,10 +5,14 @@ at every step; the reserved part of the fund never exceeds the fund."""
 from __future__ import annotations
 
 import ape
+import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from tests.fees.conftest import h
+from tests.utils.stateful import run_machine
+
+pytestmark = pytest.mark.in_process
 
 BPS = 10_000
 CATEGORY = 1
@@ -122,4 +126,4 @@ def test_treasury_invariant(governed, token, chain, clock, committee, manager, g
             )
             assert fees.maintenance_reserved() == self.reserved <= self.fund
 
-    run_state_machine_as_test(Treasury)
+    run_machine(Treasury)
