@@ -12,13 +12,18 @@ block (block.number and block.timestamp), snapshots and restores.
 from __future__ import annotations
 
 import ape
-from eth_utils import keccak
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils import keccak, to_checksum_address
+from ethpm_types.abi import ABIType
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backend.chain.deploy_consent import deploy_suggestions_and_consent
 from backend.chain.deploy_culture import deploy_culture
 from backend.chain.deploy_fees import deploy_fees
 from backend.chain.deployment import deploy_community, role_id
-from tests.utils.inprocess import InProcessEVM
+from tests.utils.inprocess import InProcessEVM, _Codec, _decode, _encode
 from tests.utils.identity import commitment_for
 
 DAY = 86400
@@ -148,3 +153,34 @@ def test_in_process_evm_behaves_as_anvil(project, chain, accounts):
     assert len(in_proc) == len(on_anvil)
     for anvil_entry, in_process_entry in zip(on_anvil, in_proc, strict=True):
         assert in_process_entry == anvil_entry
+
+
+# The in-process EVM reads and writes fixed-size values word by word (eth_abi costs more
+# than the EVM call); both ways must give what eth_abi gives.
+FIXED_TYPES = {
+    "uint256": st.integers(0, 2**256 - 1),
+    "uint8": st.integers(0, 255),
+    "int128": st.integers(-(2**127), 2**127 - 1),
+    "bool": st.booleans(),
+    "address": st.binary(min_size=20, max_size=20).map(to_checksum_address),
+    "bytes32": st.binary(min_size=32, max_size=32),
+    "bytes4": st.binary(min_size=4, max_size=4),
+}
+
+
+@given(data=st.data(), types=st.lists(st.sampled_from(sorted(FIXED_TYPES)), min_size=1, max_size=5), as_struct=st.booleans())
+def test_fixed_size_codec_matches_eth_abi(data, types, as_struct):
+    if as_struct:
+        components = [ABIType(name=f"field{i}", type=t) for i, t in enumerate(types)]
+        codecs = [_Codec(ABIType(name="", type="tuple", components=components))]
+        values = [tuple(data.draw(FIXED_TYPES[t]) for t in types)]
+    else:
+        codecs = [_Codec(ABIType(name="", type=t)) for t in types]
+        values = [data.draw(FIXED_TYPES[t]) for t in types]
+    encoded = abi_encode([c.canonical for c in codecs], values)
+    assert _encode(codecs, values) == encoded
+    decoded = _decode(codecs, encoded)
+    by_eth_abi = tuple(c.decode_value(v) for c, v in zip(codecs, abi_decode([c.canonical for c in codecs], encoded), strict=True))
+    assert (decoded if len(codecs) > 1 else (decoded,)) == by_eth_abi
+    if as_struct:
+        assert [getattr(decoded, f"field{i}") for i in range(len(types))] == list(by_eth_abi[0])
