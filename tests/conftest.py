@@ -69,7 +69,9 @@ def pytest_runtest_logreport(report):
     timing.record(report)
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter):
+    # After pytest's slowest durations: the time per folder closes the run.
     timing.summary(terminalreporter)
 
 
