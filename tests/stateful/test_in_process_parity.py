@@ -55,6 +55,7 @@ def scenario(project, chain, accounts, base: int) -> list:
     for i, account in enumerate(accounts):
         names[account.address] = f"account{i}"
     note("deployed in blocks", chain.blocks.head.number - head0)
+    note("code", (len(chain.provider.get_code(registry.address)) > 0, chain.provider.get_code(owner_b.address)))
     note("deploy timestamps", [chain.blocks[n].timestamp - base for n in range(head0 + 1, chain.blocks.head.number + 1)][:1])
 
     # Transactions: events of all contracts, return values.

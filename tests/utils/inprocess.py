@@ -359,6 +359,14 @@ class Chain:
     def get_balance(self, account) -> int:
         return self._revm.get_balance(getattr(account, "address", account))
 
+    @property
+    def provider(self) -> Chain:
+        """`chain.provider.get_code(address)` and `get_balance`, as deploy helpers read them."""
+        return self
+
+    def get_code(self, address) -> HexBytes:
+        return HexBytes(self._revm.get_code(getattr(address, "address", address)) or b"")
+
 
 # ----------------------------------------------------------------------------- contracts
 
