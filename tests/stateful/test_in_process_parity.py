@@ -148,7 +148,8 @@ def test_in_process_evm_behaves_as_anvil(project, chain, accounts):
     height = chain.blocks.head.number
     on_anvil = scenario(project, chain, accounts, base)
     # The same height and a time before `base`: events carry block numbers.
-    in_process = InProcessEVM.from_ape_config()
+    # (anvil's clock, set back by every restore, may lag the wall clock by far more)
+    in_process = InProcessEVM.from_ape_config(start=base - 1_000)
     in_process.chain.mine(num_blocks=height, timestamp=base - 500)
     in_proc = scenario(in_process.project, in_process.chain, in_process.accounts, base)
     assert len(in_proc) == len(on_anvil)
