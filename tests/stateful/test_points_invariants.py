@@ -16,10 +16,12 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 
 import ape
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from tests.utils.identity import commitment_for
+from tests.utils.stateful import run_machine
 
 MERCHANT_ROLE_NAME = "merchant"
 GRANT = 1
@@ -28,6 +30,8 @@ BEIJING = timezone(timedelta(hours=8))
 # Small caps so they bite within a few mints, and 0 (no cap). Hypothesis leans to the
 # first choices, so the caps that bite come first.
 CAPS = st.sampled_from([100, 40, 1, 250, 0])
+
+pytestmark = pytest.mark.in_process
 
 
 def beijing_year(timestamp: int) -> int:
@@ -241,7 +245,7 @@ def test_points_invariants(populated, chain, points, registry, committee, manage
         "merchant_role": roles[MERCHANT_ROLE_NAME],
     }
     PointsMachine.seen.clear()
-    PointsMachine.TestCase().runTest()
+    run_machine(PointsMachine)
     # The cap's paths were reached, not only its happy one.
     assert PointsMachine.seen.keys() >= {"clipped in part", "clipped to 0", "counted again in a new year"}, PointsMachine.seen
 
