@@ -19,7 +19,7 @@ class ErrorOut(BaseModel):
 
 
 DESCRIPTIONS = {
-    400: "Refused as it is (see detail)",
+    400: "The body cannot be read (not UTF-8 JSON), or refused as it is (see detail)",
     401: "Not signed in, or the session is unknown, expired or logged out (WWW-Authenticate: Bearer)",
     403: "Signed in, but this wallet may not do it",
     404: "Not here: the community is not indexed (or not served), or no such item",

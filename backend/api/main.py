@@ -14,7 +14,7 @@ import time
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -191,9 +191,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(vault_routes.router, prefix=API_PREFIX, responses=errors(503), max_body_size=body_bound)
         # Public texts share the vault's database and its sign-in (backend/texts); their own bound.
         app.include_router(texts.router, prefix=API_PREFIX, responses=errors(503))
-    app.include_router(health.router, max_body_size=body_bound)
-    if not settings.serves_metrics():
-        app.router.routes = [route for route in app.router.routes if getattr(route, "path", None) != "/metrics"]
+    # /health always; /metrics only when the settings serve it (off in production by default).
+    operations = APIRouter()
+    operations.routes.extend(route for route in health.router.routes
+                             if settings.serves_metrics() or getattr(route, "path", None) != "/metrics")
+    app.include_router(operations, responses=errors(503), max_body_size=body_bound)
     install_pages(app, settings)  # last: `/` and the static mounts
     # Middleware, innermost first (each add wraps the ones before).
     app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins(settings.manifest_chain_id()),

@@ -136,7 +136,7 @@ class TextStore:
         try:
             with self.engine.begin() as conn:
                 # The day's count lives in the rows themselves: shared by every worker, kept across restarts.
-                count, first = store.stored_since(conn, writer, now - DAY)
+                count, first = store.stored_since(conn, writer, now - DAY)  # the last 24 hours
                 row, created = store.put_text(conn, text, kind, writer, now, self.max_total_bytes)
                 if created and count >= self.writes_per_day:  # raising rolls the store back
                     raise TooManyWrites(f"you have stored {count} texts in a day, the most one wallet may: "

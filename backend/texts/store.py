@@ -154,10 +154,10 @@ def total_bytes(conn: Connection) -> int:
 
 
 def stored_since(conn: Connection, stored_by: str, since: int) -> tuple[int, int | None]:
-    """(how many texts `stored_by` has stored since `since`, when the earliest of them was)."""
+    """(how many texts `stored_by` has stored after `since`, when the earliest of them was)."""
     texts = public_texts
     count, first = conn.execute(select(func.count(), func.min(texts.c.stored_at))
-                                .where(texts.c.stored_by == stored_by, texts.c.stored_at >= since)).one()
+                                .where(texts.c.stored_by == stored_by, texts.c.stored_at > since)).one()
     return int(count), first
 
 

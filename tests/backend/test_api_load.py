@@ -58,3 +58,54 @@ def test_sigterm_under_load_stops_the_api_within_seconds(api):
     assert answers.codes[200] > 0
     # uvicorn re-raises the SIGTERM it handled once it has shut down cleanly.
     assert process.process.returncode in (0, -signal.SIGTERM), process.log.read_text()[-3000:]
+
+
+def test_admission_queues_briefly_then_turns_away_with_retry_after():
+    """The gate itself, on an app whose requests wait until released: `max_reads` run,
+    `queue` more wait up to `wait_s`, the rest are answered 503 at once; a write has its
+    own gate, so slow writes never hold the reads back."""
+    import anyio
+    import httpx
+
+    from backend.api.admission import Admission
+
+    release = anyio.Event()
+    started = []
+
+    async def slow_app(scope, receive, send):
+        started.append(scope["method"])
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    app = Admission(slow_app, max_reads=2, max_writes=1, queue=1, wait_s=1.0, retry_after_s=3)
+
+    async def scenario():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            async with anyio.create_task_group() as group:
+                answers = {}
+
+                async def call(name, method="GET"):
+                    answers[name] = await client.request(method, "/")
+
+                for name in ("a", "b", "queued"):
+                    group.start_soon(call, name)
+                    await anyio.sleep(0.05)
+                # Two running, one waiting: the next read is turned away at once.
+                with anyio.fail_after(0.5):
+                    await call("turned away")
+                # A write has its own gate: admitted while the reads are full.
+                group.start_soon(call, "write", "POST")
+                await anyio.sleep(0.05)
+                assert started == ["GET", "GET", "POST"]
+                # The waiting read gives up after wait_s; then everything is released.
+                await anyio.sleep(1.2)
+                release.set()
+            return answers
+
+    answers = anyio.run(scenario)
+    assert answers["turned away"].status_code == 503 and answers["turned away"].headers["retry-after"] == "3"
+    assert "busy" in answers["turned away"].json()["detail"]
+    assert answers["queued"].status_code == 503
+    assert [answers[name].status_code for name in ("a", "b", "write")] == [200, 200, 200]

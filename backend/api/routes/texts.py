@@ -148,7 +148,7 @@ def _hash_list(value: str) -> list[str]:
 
 @router.post("", response_model=TextOut, status_code=201,
              responses={200: {"model": TextOut, "description": "Already stored: the first writer's row"},
-                        **errors(401, 403, 410, 413, 429, 507,
+                        **errors(400, 401, 403, 410, 413, 429, 507,
                                  e403="Not a member, committee member or manager of a community this server serves",
                                  e410="Removed by the owners' committee: it cannot be stored again",
                                  e429="Too many texts from this wallet (a minute, a day) or client")},

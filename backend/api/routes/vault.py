@@ -271,14 +271,14 @@ def scopes():
 # used to lock the wallet's owner out for a minute.
 
 
-@router.post("/siwe/nonce", response_model=NonceOut, responses=errors(413, 429),
+@router.post("/siwe/nonce", response_model=NonceOut, responses=errors(400, 413, 429),
              summary="A single-use sign-in nonce for an address")
 def siwe_nonce(body: NonceRequest, request: Request, vault: VaultDep):
     _rate_limit(vault, f"ip:{_client_ip(request)}")
     return _answer(vault.issue_nonce, body.address, body.language)
 
 
-@router.post("/siwe/login", response_model=SessionOut, responses=errors(401, 413, 429),
+@router.post("/siwe/login", response_model=SessionOut, responses=errors(400, 401, 413, 429),
              summary="Exchange a signed EIP-4361 message for a session")
 def siwe_login(body: LoginRequest, request: Request, vault: VaultDep):
     _rate_limit(vault, f"ip:{_client_ip(request)}")
@@ -315,7 +315,7 @@ def own_profile(community: CommunityPath, session: SessionDep, vault: VaultDep,
 
 
 @router.put("/communities/{community}/profile", response_model=ProfileOut,
-            responses=errors(401, 403, 404, 413),
+            responses=errors(400, 401, 403, 404, 413),
             summary="Set (or erase with null) fields of the signed-in resident's own data")
 def write_profile(community: CommunityPath, body: ProfileUpdate, session: SessionDep, vault: VaultDep):  # type: ignore[valid-type]
     values = {name: getattr(body, name) for name in body.model_fields_set}
@@ -344,7 +344,7 @@ def access_log(community: CommunityPath, session: SessionDep, vault: VaultDep,
 
 
 @router.post("/communities/{community}/residents/{resident}/reads", response_model=ReadOut,
-             responses=errors(401, 403, 404, 409, 413, 429, e403="No live grant for the scope, or DataConsent "
+             responses=errors(400, 401, 403, 404, 409, 413, 429, e403="No live grant for the scope, or DataConsent "
                               "refused the log", e409="Stored data failed its integrity check; nothing served",
                               e429="Too many reads by this grantee (a minute) or of this resident (a day)"),
              summary="A grantee reads one scope of a resident's data; logged on chain before the answer")
