@@ -84,7 +84,9 @@ class Settings(BaseSettings):
     # counted apart so slow writes cannot starve the reads. Beyond, a request waits up to
     # api_queue_wait_s among at most api_queue others, else 503 with Retry-After at once.
     # The database pool and the worker threads are sized from these, never below them.
-    api_max_reads: int = Field(default=16, ge=1, le=1000)
+    # Reads are mostly Python work under one GIL: more than a few at once serve no more,
+    # they only slow the event loop that accepts connections and turns requests away.
+    api_max_reads: int = Field(default=8, ge=1, le=1000)
     api_max_writes: int = Field(default=8, ge=1, le=1000)
     api_queue: int = Field(default=256, ge=0, le=100_000)
     api_queue_wait_s: float = Field(default=5.0, ge=0, le=120)
