@@ -8,7 +8,7 @@ still holds the connection. With more requests in flight than connections, every
 could end up waiting for a connection held by a request that waits for a thread: the
 whole API stopped until the pool's timeout, then answered 500 (issue 17, item 1).
 
-So a request is admitted only while fewer than `max_reads` (GET, HEAD) or `max_writes`
+So a request is admitted only while fewer than `max_reads` (GET, HEAD, OPTIONS) or `max_writes`
 (the rest: ballots, sign-in, vault and texts, which may wait seconds on the chain) are
 running, and the database pool and the thread limiter are sized to hold all of them at
 once: an admitted request never waits for a connection or a thread. Beyond, it waits in
@@ -38,10 +38,6 @@ class _Gate:
         self.limit, self.queue, self.wait_s = limit, queue, wait_s
         self.waiting = 0
         self._slots = anyio.Semaphore(limit)
-
-    @property
-    def running(self) -> int:
-        return self.limit - self._slots.value
 
     async def enter(self) -> bool:
         """True once admitted (leave() after); False when the request is to be turned away."""

@@ -28,22 +28,16 @@ class BodyLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
-            if declared is not None:
-                bound = self.bound(scope["path"])
-                try:
-                    length = int(declared)
-                except ValueError:
-                    length = -1
-                if length > bound or length < 0:
-                    await self._refuse(send, bound, length)
-                    return
+            declared = next((value for name, value in scope["headers"] if name == b"content-length"), b"")
+            # (uvicorn refuses a malformed length itself, before the app sees the request)
+            if declared.isdigit() and int(declared) > (bound := self.bound(scope["path"])):
+                await self._refuse(send, bound, int(declared))
+                return
         await self.app(scope, receive, send)
 
     @staticmethod
     async def _refuse(send: Send, bound: int, length: int) -> None:
-        what = f"a body of {length:,} bytes" if length >= 0 else "a malformed Content-Length"
-        body = json.dumps({"detail": f"{what}: this route takes at most {bound:,} bytes"}).encode()
+        body = json.dumps({"detail": f"a body of {length:,} bytes: this route takes at most {bound:,} bytes"}).encode()
         # Connection: close, so the server does not read the unread body to reuse the connection.
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),

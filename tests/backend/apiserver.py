@@ -94,11 +94,13 @@ class ApiProcess:
 
 @dataclass
 class Answers:
-    """What a load got back: status codes (or the exception's name), and the 503s lacking Retry-After."""
+    """What a load got back: status codes (or the exception's name), the 503s lacking
+    Retry-After, and when each connection-level failure came (monotonic seconds)."""
 
     codes: Counter = field(default_factory=Counter)
     without_retry_after: int = 0
     slowest_s: float = 0.0
+    failures_at: list = field(default_factory=list)
 
     def record(self, outcome, seconds: float) -> None:
         self.slowest_s = max(self.slowest_s, seconds)
@@ -108,6 +110,7 @@ class Answers:
                 self.without_retry_after += 1
         else:
             self.codes[type(outcome).__name__] += 1
+            self.failures_at.append(time.monotonic())
 
 
 async def _one(client: httpx.AsyncClient, path: str, answers: Answers) -> None:
@@ -135,7 +138,8 @@ def burst(base: str, paths: list[str], timeout: float) -> Answers:
 def sustained(base: str, paths: list[str], concurrency: int, seconds: float, timeout: float,
               during=None, after_s: float = 0.0) -> Answers:
     """`concurrency` clients requesting `paths` in turn for `seconds`; `during()` is called
-    (in a thread) `after_s` seconds in, e.g. to stop the server under load."""
+    (in a thread) `after_s` seconds in and once a first 200 came back, e.g. to stop the
+    server under load."""
     answers = Answers()
 
     async def client_loop(client, k):
@@ -146,11 +150,15 @@ def sustained(base: str, paths: list[str], concurrency: int, seconds: float, tim
             n += concurrency
 
     async def run():
-        limits = httpx.Limits(max_connections=concurrency)
+        # Idle connections dropped before uvicorn's 5 s keep-alive ends: no request is sent on
+        # a connection the server is closing at that very moment.
+        limits = httpx.Limits(max_connections=concurrency, keepalive_expiry=2.0)
         async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as client:
             tasks = [asyncio.create_task(client_loop(client, k)) for k in range(concurrency)]
             if during is not None:
                 await asyncio.sleep(after_s)
+                while not answers.codes[200]:
+                    await asyncio.sleep(0.1)
                 await asyncio.to_thread(during)
             await asyncio.gather(*tasks)
 

@@ -16,6 +16,7 @@ must hold, however it is started.
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 
@@ -49,13 +50,20 @@ def test_a_burst_is_answered_without_a_hang_or_a_500(api):
 def test_sigterm_under_load_stops_the_api_within_seconds(api):
     process, community = api
     stopped = {}
+
+    def stop():
+        stopped["at"] = time.monotonic()
+        stopped["after_s"] = process.stop(timeout=15)
+
     paths = [f"{community}/events?limit=500", community]
-    answers = sustained(process.base, paths, concurrency=120, seconds=8, timeout=CLIENT_TIMEOUT_S,
-                        during=lambda: stopped.setdefault("after_s", process.stop(timeout=15)), after_s=2)
+    answers = sustained(process.base, paths, concurrency=120, seconds=8, timeout=CLIENT_TIMEOUT_S, during=stop,
+                        after_s=2)
     assert stopped["after_s"] is not None, "the API was still running 15 s after SIGTERM"
-    # Answered, or refused a connection once it stopped listening; never left waiting.
+    # Every request answered (200, or 503 with Retry-After) until the stop; after it,
+    # connections refused or closed unanswered by the stopping server; never left waiting.
     assert "ReadTimeout" not in answers.codes and 500 not in answers.codes, answers.codes
-    assert answers.codes[200] > 0
+    assert answers.codes[200] > 0 and answers.without_retry_after == 0
+    assert all(at >= stopped["at"] for at in answers.failures_at), answers.codes
     # uvicorn re-raises the SIGTERM it handled once it has shut down cleanly.
     assert process.process.returncode in (0, -signal.SIGTERM), process.log.read_text()[-3000:]
 
