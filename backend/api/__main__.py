@@ -7,9 +7,9 @@ would believe X-Forwarded-For from 127.0.0.1 by default, so anything on the same
 could name its own address to the rate limits. The app believes only the proxies in
 LINLI_TRUSTED_PROXIES (backend/api/clients.py).
 
-On SIGTERM uvicorn stops accepting, lets the requests in flight finish for up to
-LINLI_API_GRACEFUL_SHUTDOWN_S seconds and exits; requests still waiting for admission
-are answered 503 within LINLI_API_QUEUE_WAIT_S.
+On SIGTERM uvicorn stops accepting, the requests still waiting for admission are
+answered 503 at once (backend/api/admission.py, Drain), the running ones may finish
+for up to LINLI_API_GRACEFUL_SHUTDOWN_S seconds, and the process exits.
 """
 
 from __future__ import annotations

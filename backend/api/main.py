@@ -41,7 +41,7 @@ from backend.api.routes import (
     texts,
     units,
 )
-from backend.api.admission import Admission, retry_after
+from backend.api.admission import Admission, Drain, retry_after
 from backend.api.bodies import BodyLimit
 from backend.api.clients import ForwardedClient
 from backend.api.errors import errors
@@ -138,19 +138,25 @@ async def database_busy(request: Request, exc: Exception) -> JSONResponse:
     """No connection within LINLI_API_POOL_TIMEOUT_S, or the database refused one: a 503
     the client may retry, never a 500."""
     settings = request.app.state.settings
-    why = "busy" if isinstance(exc, PoolTimeout) else "unavailable"
-    return JSONResponse(status_code=503, content={"detail": f"the index database is {why}: try again shortly"},
+    why = "no database connection was free in time" if isinstance(exc, PoolTimeout) else \
+        "the database is unavailable"
+    return JSONResponse(status_code=503, content={"detail": f"{why}: try again shortly"},
                         headers={"Retry-After": retry_after(settings.api_retry_after_s)})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
+    drain = Drain()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         # Every request admitted at once must find a worker thread (backend/api/admission.py).
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = max(limiter.total_tokens, settings.worker_threads())
+        # On SIGTERM the requests waiting for admission are answered 503 at once, so the stop
+        # waits only for the few running ones.
+        drain.on_stop_signals()
         yield
 
     docs = settings.serves_docs()
@@ -202,7 +208,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        allow_methods=["GET"], allow_headers=["*"])
     app.add_middleware(Admission, max_reads=settings.api_max_reads, max_writes=settings.api_max_writes,
                        queue=settings.api_queue, wait_s=settings.api_queue_wait_s,
-                       retry_after_s=settings.api_retry_after_s)
+                       retry_after_s=settings.api_retry_after_s, drain=drain)
     app.add_middleware(BodyLimit, default=body_bound, by_prefix={f"{API_PREFIX}/texts": texts.MAX_BODY_BYTES})
     app.add_middleware(SecurityHeaders, policy=pages_policy(inline_script_hashes(STATIC / "index.html"),
                                                             settings.wallet_rpc_url()))

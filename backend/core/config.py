@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     # they only slow the event loop that accepts connections and turns requests away.
     api_max_reads: int = Field(default=8, ge=1, le=1000)
     api_max_writes: int = Field(default=8, ge=1, le=1000)
-    api_queue: int = Field(default=256, ge=0, le=100_000)
+    api_queue: int = Field(default=1024, ge=0, le=100_000)
     api_queue_wait_s: float = Field(default=5.0, ge=0, le=120)
     api_retry_after_s: int = Field(default=2, ge=1, le=3600)
     # How long a request waits for a database connection before answering 503.

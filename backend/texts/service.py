@@ -81,7 +81,8 @@ class TextStore:
         self.clock = clock
         # The vault's database and Alembic history: the texts table is one of its revisions.
         upgrade(settings.vault_database_url)
-        self.engine = make_vault_engine(settings.vault_database_url)
+        self.engine = make_vault_engine(settings.vault_database_url, pool_size=settings.pool_size(),
+                                        max_overflow=0, pool_timeout=settings.api_pool_timeout_s)
         self.per_writer = SlidingWindowLimit(settings.texts_writes_per_minute, 60.0, clock=limit_clock)
         self.per_client = SlidingWindowLimit(settings.texts_writes_per_minute_per_client, 60.0, clock=limit_clock)
         self.writes_per_day = settings.texts_writes_per_day

@@ -69,7 +69,8 @@ class Vault:
         self.communities = load_communities(manifests_for(settings, PROJECT_ROOT))
         self.keys = keyring or load_keyring(settings, [c.chain_id for c in self.communities.values()])
         upgrade(settings.vault_database_url)
-        self.engine: Engine = make_vault_engine(settings.vault_database_url)
+        self.engine: Engine = make_vault_engine(settings.vault_database_url, pool_size=settings.pool_size(),
+                                                    max_overflow=0, pool_timeout=settings.api_pool_timeout_s)
         logger_key = settings.vault_logger_key.get_secret_value() if settings.vault_logger_key else None
         self.chain = VaultChain(settings.rpc_url, logger_key, timeout_s=settings.rpc_timeout_s,
                                 receipt_timeout_s=settings.vault_receipt_timeout_s)

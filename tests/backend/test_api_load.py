@@ -117,3 +117,49 @@ def test_admission_queues_briefly_then_turns_away_with_retry_after():
     assert "busy" in answers["turned away"].json()["detail"]
     assert answers["queued"].status_code == 503
     assert [answers[name].status_code for name in ("a", "b", "write")] == [200, 200, 200]
+
+
+def test_a_stop_turns_the_waiting_requests_away_at_once():
+    """On SIGTERM (Drain.start, chained onto uvicorn's handler at startup) the requests
+    waiting for admission are answered 503 at once instead of being cut off when the
+    graceful stop runs out; the running ones finish."""
+    import anyio
+    import httpx
+
+    from backend.api.admission import Admission, Drain
+
+    release = anyio.Event()
+
+    async def slow_app(scope, receive, send):
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    drain = Drain()
+    app = Admission(slow_app, max_reads=1, max_writes=1, queue=10, wait_s=30.0, retry_after_s=2, drain=drain)
+
+    async def scenario():
+        answers = {}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            async with anyio.create_task_group() as group:
+                async def call(name):
+                    answers[name] = (await client.get("/"), anyio.current_time())
+
+                for name in ("running", "waiting 1", "waiting 2"):
+                    group.start_soon(call, name)
+                    await anyio.sleep(0.05)
+                stopped_at = anyio.current_time()
+                drain.start()
+                await anyio.sleep(0.1)
+                await call("after the stop")
+                release.set()
+        return answers, stopped_at
+
+    answers, stopped_at = anyio.run(scenario)
+    assert answers["running"][0].status_code == 200
+    for name in ("waiting 1", "waiting 2", "after the stop"):
+        reply, at = answers[name]
+        assert reply.status_code == 503 and "stopping" in reply.json()["detail"], name
+        assert reply.headers["retry-after"] == "2"
+        assert at - stopped_at < 1.0, name  # not after the 30 s wait
