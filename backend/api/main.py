@@ -1,11 +1,13 @@
-"""The FastAPI application: `uvicorn backend.api.main:app --host 127.0.0.1 --port 8000`.
+"""The FastAPI application: `python -m backend.api --host 127.0.0.1 --port 8000`.
 
 Read-only REST under /api/v1 (one router per domain), /health, /metrics, /docs; the
 writes: the vote relayer (POST …/assembly/ballots), the vault (/vault) and the public
 texts (POST /texts). `/` serves the resident pages.
 
-Run it with `python -m backend.api` (backend/api/__main__.py), which starts uvicorn with
-the settings' workers, graceful stop and proxy handling.
+`python -m backend.api` (backend/api/__main__.py) starts uvicorn with the settings'
+workers, graceful stop and proxy handling. Around the routes, outermost first: metrics,
+the client's address (clients.py), security headers (security.py), body bounds
+(bodies.py), admission (admission.py), CORS.
 """
 
 from __future__ import annotations
