@@ -176,8 +176,10 @@ class Server:
         return time.monotonic() - started
 
 
-def oversized_ballots(server: Server, community: str) -> tuple[Counter, float, int]:
-    """Four 50 MB ballots at once, as the issue sent them: (answers, peak RSS in MB, bytes answered)."""
+def oversized_ballots(server: Server, community: str) -> tuple[Counter, float, float, int]:
+    """Four 50 MB ballots at once, as the issue sent them: (answers, the server's peak RSS
+    before and after in MB, the largest answer in bytes)."""
+    peak_before = server.rss_mb("VmHWM")
     head = (f"POST /api/v1/communities/{community}/assembly/ballots HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Content-Type: application/json\r\nContent-Length: {50 * 1024 * 1024}\r\n\r\n").encode()
     chunk = b'{"proposal_id": "' + b"9" * (1024 * 1024)
@@ -209,7 +211,7 @@ def oversized_ballots(server: Server, community: str) -> tuple[Counter, float, i
         thread.start()
     for thread in threads:
         thread.join()
-    return answers, server.rss_mb("VmHWM"), max(sizes)
+    return answers, peak_before, server.rss_mb("VmHWM"), max(sizes)
 
 
 # ---------------------------------------------------------------- figures
@@ -278,9 +280,9 @@ def main() -> None:
                     for name, paths in (("3 busiest reads", mix), ("events?limit=500", events)):
                         figures = summarise(run_loader("burst", server.base, paths, BURST, 0))
                         table.add_row(kind, f"{name}: {BURST} at once", *row(figures))
-                    answers, peak, largest = oversized_ballots(server, key)
+                    answers, before, after, largest = oversized_ballots(server, key)
                     extra.add_row(kind, "4 × 50 MB ballots at once", f"{dict(answers)}; largest answer {largest} B; "
-                                  f"RSS idle {rss_idle:.0f} MB, peak {peak:.0f} MB")
+                                  f"RSS at start {rss_idle:.0f} MB, peak before {before:.0f} MB, after {after:.0f} MB")
                 finally:
                     if server.process.poll() is None:
                         server.stop()
