@@ -53,14 +53,15 @@ def test_every_answer_carries_the_headers(settings):
         assert "'unsafe-inline'" not in directives["script-src"] and "'unsafe-eval'" not in directives["script-src"]
 
 
-def test_the_only_inline_script_is_allowed_by_its_hash(settings):
-    """index.html has one inline script, the import map; the policy allows exactly it."""
+def test_the_inline_scripts_are_allowed_by_their_hashes(settings):
+    """index.html has two inline scripts, the import map and the preload of the page's own
+    module; the policy allows exactly those two and no other inline script."""
     html = (STATIC / "index.html").read_text(encoding="utf-8")
     inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, re.DOTALL)
-    assert len(inline) == 1 and '"imports"' in inline[0]
-    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    assert len(inline) == 2 and '"imports"' in inline[0] and "modulepreload" in inline[1]
+    digests = [base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() for text in inline]
     directives = policy(TestClient(create_app(settings)).get("/"))
-    assert directives["script-src"] == ["'self'", f"'sha256-{digest}'"]
+    assert directives["script-src"] == ["'self'", *(f"'sha256-{d}'" for d in digests)]
     # The node residents' wallets may be asked to reach, and nothing else beyond the API.
     assert directives["connect-src"] == ["'self'", settings.wallet_rpc_url().rstrip("/")]
     assert directives["default-src"] == ["'self'"] and directives["style-src"] == ["'self'"]
