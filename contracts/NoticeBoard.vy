@@ -265,14 +265,14 @@ def anchor_receipts(root: bytes32, receipts: uint256, first_acknowledged_at: uin
     @param root The Merkle root (sorted pairs) of the batch's receipt leaves.
     @param receipts How many receipts the batch holds (at least one).
     @param first_acknowledged_at The earliest acknowledgement time in the batch.
-    @param last_acknowledged_at The latest, not after this block.
+    @param last_acknowledged_at The latest (the owners' own signed times, which a
+           device's clock may put a little ahead of this block: not checked against it).
     @return The batch number (from 1).
     """
     assert self.is_anchorer[msg.sender], "notices: anchorers only"
     assert root != empty(bytes32), "notices: empty root"
     assert receipts != 0, "notices: empty batch"
     assert first_acknowledged_at <= last_acknowledged_at, "notices: first receipt after the last"
-    assert last_acknowledged_at <= block.timestamp, "notices: receipt from the future"
     assert self.batch_of_root[root] == 0, "notices: root already anchored"
     batch: uint256 = self.batch_count + 1
     self.batch_count = batch

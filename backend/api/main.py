@@ -24,9 +24,11 @@ from backend.api.routes import (
     community,
     consent,
     culture,
+    documents,
     events,
     fees,
     health,
+    notices,
     points,
     promotions,
     services,
@@ -107,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.summary_cache = {}  # community -> (index version, summary); see routes/community.py
     for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router,
                    culture.router, activities.router, promotions.router, services.router, suggestions.router,
-                   consent.router):
+                   consent.router, notices.router):
         app.include_router(router, prefix=API_PREFIX)
     for router in (accounts.router, ballots.router):
         app.include_router(router, prefix=API_PREFIX)
@@ -118,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(vault_routes.router, prefix=API_PREFIX)
         # Public texts share the vault's database and its sign-in (backend/texts).
         app.include_router(texts.router, prefix=API_PREFIX)
+        # Documents and owners' receipts of notices too (backend/documents, backend/notices).
+        app.include_router(documents.router, prefix=API_PREFIX)
     app.include_router(health.router)
     install_pages(app, settings)  # last: `/` and the static mounts
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], allow_headers=["*"])
