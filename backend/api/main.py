@@ -29,6 +29,7 @@ from backend.api.routes import (
     fees,
     health,
     notices,
+    notify,
     points,
     promotions,
     services,
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(texts.router, prefix=API_PREFIX)
         # Documents and owners' receipts of notices too (backend/documents, backend/notices).
         app.include_router(documents.router, prefix=API_PREFIX)
+        app.include_router(notify.router, prefix=API_PREFIX)  # reminder choices, beside the addresses
     app.include_router(health.router)
     install_pages(app, settings)  # last: `/` and the static mounts
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"], allow_headers=["*"])

@@ -28,6 +28,8 @@ from backend.db.models import Base, RawEvent, ReceiptBatch
 from backend.indexer.specs import EVENT_SPECS
 from backend.notices import receipts as rc
 from backend.notices.service import Notices
+from backend.notify.reminders import produce
+from backend.vault.db import make_vault_engine
 from tests.utils.identity import commitment_for
 from tests.vault.conftest import sign_in
 
@@ -194,6 +196,18 @@ def test_a_proposal_is_readable_noticed_served_and_proven(notice_world, make_ind
     # Someone else's signature on a real receipt is refused too.
     assert _verify(proof | {"owner": owner_b.address}, chain, tmp_path).returncode == 1
     notices.close()
+
+    # Reminders of new notices for the owners who chose them, once however often produced.
+    choices = {"email": True, "webhook": False, "votes": True, "dues": True, "notices": True}
+    assert client.put(f"/api/v1/vault{base.removeprefix('/api/v1')}/reminders", json=choices,
+                      headers=auth).json()["email"] is True
+    assert client.put(f"/api/v1/vault{base.removeprefix('/api/v1')}/reminders", json=choices,
+                      headers=outsider).status_code == 403
+    vault_engine = make_vault_engine(world["settings"].vault_database_url)
+    now = chain.blocks.head.timestamp
+    assert produce(engine, vault_engine, world["community"].registry.address, now) == 1  # notice 1 (owners)
+    assert produce(engine, vault_engine, world["community"].registry.address, now) == 0
+    vault_engine.dispose()
 
     # A withdrawn document stays in the library, marked; every board event has its typed table.
     board.withdraw_document(bytes.fromhex(doc_hash[2:]), b"\x02" * 32, sender=committee)
