@@ -1,7 +1,7 @@
 """indexer schema: the notice board (documents, notices, proposals' notices, anchored receipt batches)
 
-Revision ID: 0008_notices
-Revises: 0007_power
+Revision ID: 0009_notices
+Revises: 0008_treasury
 Create Date: 2026-12-05 01:02:17.252208
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import backend.db.models
 
 
-revision = '0008_notices'
-down_revision = '0007_power'
+revision = '0009_notices'
+down_revision = '0008_treasury'
 branch_labels = None
 depends_on = None
 
