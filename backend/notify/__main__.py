@@ -40,10 +40,12 @@ def main() -> int:
     while True:
         try:
             if index is not None:
-                from backend.notify.reminders import produce
+                from backend.notify.reminders import index_time, produce
 
                 for community in communities:
-                    produce(index, sender.engine, community, int(time.time()))
+                    now = index_time(index, community)
+                    if now is not None:  # nothing indexed yet: nothing can be due
+                        produce(index, sender.engine, community, now)
             counts = sender.deliver_due()
             if any(counts.values()):
                 logging.getLogger("linli.notify").info("round: %s", counts)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, select
 
-from backend.db.models import (FeePayment, FeeSetting, NoticePublication, Owner, ProposalAction, ProposalCreation,
+from backend.db.models import (FeePayment, FeeSetting, IndexedBlock, NoticePublication, Owner, ProposalAction, ProposalCreation,
                                Resident, Unit, UnitBillingStart, Vote)
 from backend.notify import outbox
 from backend.notify.models import preferences
@@ -28,6 +28,15 @@ AUDIENCE_BUILDING, AUDIENCE_OWNERS = 2, 3
 def month_of(timestamp: int) -> int:
     moment = datetime.fromtimestamp(timestamp, BEIJING)
     return moment.year * 12 + moment.month - 1
+
+
+def index_time(index_engine: Engine, community: str) -> int | None:
+    """The time of the newest indexed block of `community`: the "now" reminders are judged by,
+    so they agree with what the pages show (a demo chain's clock runs ahead of the wall's)."""
+    with index_engine.connect() as conn:
+        stamp = conn.execute(select(IndexedBlock.timestamp).where(IndexedBlock.community == community.lower())
+                             .order_by(IndexedBlock.block_number.desc()).limit(1)).scalar()
+    return None if stamp is None else int(stamp)
 
 
 def _choices(vault_engine: Engine, community: str) -> dict[str, dict]:

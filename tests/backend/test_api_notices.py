@@ -28,7 +28,7 @@ from backend.db.models import Base, RawEvent, ReceiptBatch
 from backend.indexer.specs import EVENT_SPECS
 from backend.notices import receipts as rc
 from backend.notices.service import Notices
-from backend.notify.reminders import produce
+from backend.notify.reminders import index_time, produce
 from backend.vault.db import make_vault_engine
 from tests.utils.identity import commitment_for
 from tests.vault.conftest import sign_in
@@ -204,7 +204,8 @@ def test_a_proposal_is_readable_noticed_served_and_proven(notice_world, make_ind
     assert client.put(f"/api/v1/vault{base.removeprefix('/api/v1')}/reminders", json=choices,
                       headers=outsider).status_code == 403
     vault_engine = make_vault_engine(world["settings"].vault_database_url)
-    now = chain.blocks.head.timestamp
+    now = index_time(engine, world["community"].registry.address)
+    assert now == chain.blocks.head.timestamp
     assert produce(engine, vault_engine, world["community"].registry.address, now) == 1  # notice 1 (owners)
     assert produce(engine, vault_engine, world["community"].registry.address, now) == 0
     vault_engine.dispose()
