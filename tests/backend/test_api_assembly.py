@@ -66,8 +66,8 @@ def test_proposals_equal_the_contract_views(fees_assembly, make_indexer, setting
                                                                      timelock.get_minimum_delay())
     calls = client.get(f"{base}/timelock/calls").json()["items"]
     assert [(c["target"], c["payload"], c["state"]) for c in calls] == [
-        (fees_assembly["fees"].address.lower(), "0x" + bytes(data).hex(), "done")
-        for data in made["repair"].calldatas]
+        (target.lower(), "0x" + bytes(data).hex(), "done")
+        for target, data in zip(made["repair"].targets, made["repair"].calldatas, strict=True)]
     for call in calls:
         assert timelock.is_operation_done(call["operation_id"])
         assert call["ready_at"] == call["block_timestamp"] + timelock.get_minimum_delay()
@@ -77,7 +77,7 @@ def test_proposals_equal_the_contract_views(fees_assembly, make_indexer, setting
     assert client.get(f"{base}/timelock/calls", params={"state": "run"}).status_code == 422
 
     detail = client.get(f"{base}/proposals/{made['repair'].id}").json()
-    assert [c["target"] for c in detail["calls"]] == [fees_assembly["fees"].address.lower()] * 2
+    assert [c["target"] for c in detail["calls"]] == [t.lower() for t in made["repair"].targets]
     assert detail["calls"][0]["calldata"] == "0x" + bytes(made["repair"].calldatas[0]).hex()
     assert [c["objection"] for c in client.get(f"{base}/proposals/{made['share'].id}").json()["comments"]] == [True]
 
