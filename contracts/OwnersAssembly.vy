@@ -117,6 +117,7 @@ MASK32: constant(uint256) = 2**32 - 1
 MASK40: constant(uint256) = 2**40 - 1
 MASK48: constant(uint256) = 2**48 - 1
 MASK64: constant(uint256) = 2**64 - 1
+MASK160: constant(uint256) = 2**160 - 1
 
 # Packed proposal word (one storage read per ballot):
 #   bits   0..39  voting starts (timestamp, inclusive)
@@ -167,12 +168,12 @@ constitution: public(immutable(IConstitution))
 # changed only by a passed proposal (through the timelock).
 _rules: uint256
 
-# proposal -> keccak256 of its calls and document (checked by queue and execute)
-_calls: HashMap[uint256, bytes32]
 # proposer -> proposals made so far (part of the next proposal's id)
 proposal_nonce: public(HashMap[address, uint256])
-# proposal -> who made it (the only one who may withdraw it)
-_proposer: HashMap[uint256, address]
+# proposal -> its proposer (bits 0..159, the only one who may withdraw it) and that
+# proposer's nonce (bits 160..255): with the calls, what the id hashes, so queue and
+# execute check the calls they are given against the id with this one word.
+_origin: HashMap[uint256, uint256]
 
 _core: HashMap[uint256, uint256]
 # proposal -> choice -> area << 32 | heads
@@ -392,8 +393,8 @@ def propose(
     self.proposal_nonce[msg.sender] = nonce + 1
     calls_hash: bytes32 = self._hash_calls(targets, values, calldatas, doc_hash)
     proposal_id: uint256 = self._proposal_id(calls_hash, msg.sender, nonce)
-    self._calls[proposal_id] = calls_hash
-    self._proposer[proposal_id] = msg.sender
+    # nonce < 2**96: a proposer would need more proposals than blocks to reach it.
+    self._origin[proposal_id] = convert(msg.sender, uint256) | (nonce << 160)
 
     snapshot: uint256 = block.number - 1
     total_area: uint256 = 0
@@ -523,7 +524,7 @@ def cancel(proposal_id: uint256):
     """
     core: uint256 = self._core[proposal_id]
     assert core != 0, "assembly: unknown proposal"
-    assert msg.sender == self._proposer[proposal_id], "assembly: proposer only"
+    assert convert(self._origin[proposal_id] & MASK160, address) == msg.sender, "assembly: proposer only"
     state: uint8 = self._state(proposal_id, core)
     assert state == STATE_PENDING or state == STATE_GATHERING, "assembly: voting has started"
     self._core[proposal_id] = core | (F_CANCELED << SHIFT_FLAGS)
@@ -865,7 +866,7 @@ def proposer(proposal_id: uint256) -> address:
     @param proposal_id The proposal.
     @return The proposer.
     """
-    return self._proposer[proposal_id]
+    return convert(self._origin[proposal_id] & MASK160, address)
 
 
 @external
@@ -1217,7 +1218,9 @@ def _checked_core(
     """
     core: uint256 = self._core[proposal_id]
     assert core != 0, "assembly: unknown proposal"
-    assert self._calls[proposal_id] == self._hash_calls(targets, values, calldatas, doc_hash), "assembly: not the proposal's calls"
+    origin: uint256 = self._origin[proposal_id]
+    calls_hash: bytes32 = self._hash_calls(targets, values, calldatas, doc_hash)
+    assert self._proposal_id(calls_hash, convert(origin & MASK160, address), origin >> 160) == proposal_id, "assembly: not the proposal's calls"
     return core
 
 

@@ -50,7 +50,7 @@ start_backend() {
   scripts/supervise.sh python -m backend.indexer --manifest deployments/local-31337.json --quiet \
     >"$RUN_DIR/indexer.log" 2>&1 &
   echo $! >"$RUN_DIR/indexer.pid"
-  uvicorn backend.api.main:app --host 127.0.0.1 --port "$API_PORT" >"$RUN_DIR/api.log" 2>&1 &
+  python -m backend.api --host 127.0.0.1 --port "$API_PORT" >"$RUN_DIR/api.log" 2>&1 &
   echo $! >"$RUN_DIR/api.pid"
   for _ in $(seq 1 50); do curl -s -m 1 "$API/health" >/dev/null && break; sleep 0.2; done
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,9 +54,11 @@ GAS_HEADROOM = 1.25  # estimate × headroom, so a slightly different path still 
 class BallotRefused(Exception):
     """The ballot cannot be counted; `code` is stable, `status` the HTTP status."""
 
-    def __init__(self, code: str, status: int, message: str, reason: str | None = None):
+    def __init__(self, code: str, status: int, message: str, reason: str | None = None,
+                 retry_after: str | None = None):
         super().__init__(message)
         self.code, self.status, self.message, self.reason = code, status, message, reason
+        self.retry_after = retry_after  # seconds, for a 429
 
 
 class RelayerUnavailable(Exception):
@@ -217,8 +220,12 @@ class BallotRelayer:
         return area
 
     def relay(self, assembly: str, registry: str, proposal_id: int, support: int, voter: str,
-              signature: bytes) -> RelayedBallot:
-        """Check, send castVoteBySig and wait for its receipt (up to the timeout)."""
+              signature: bytes, admit: Callable[[str], None] | None = None) -> RelayedBallot:
+        """Check, send castVoteBySig and wait for its receipt (up to the timeout).
+
+        `admit(voter)` runs once every check has passed, just before sending: the place for
+        a limit per voter, which only a ballot the voter really signed may count (raise
+        BallotRefused there to refuse it)."""
         voter = to_checksum_address(voter)
         key = (assembly.lower(), proposal_id, voter.lower())
         with self._in_flight_lock:
@@ -228,6 +235,8 @@ class BallotRelayer:
             self._in_flight.add(key)
         try:
             area = self.check(assembly, registry, proposal_id, support, voter, signature)
+            if admit is not None:
+                admit(voter)
             data = _call_data("castVoteBySig(uint256,uint8,address,bytes)", ["uint256", "uint8", "address", "bytes"],
                               [proposal_id, support, voter, signature])
             tx_hash = self._send(assembly, data)

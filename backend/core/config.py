@@ -2,11 +2,15 @@
 
 Every knob the backend has lives here, so an operator finds them in one place:
 `LINLI_DATABASE_URL`, `LINLI_RPC_URL`, `LINLI_MANIFEST`, `LINLI_FINALITY_DEPTH`, …
-Outside development the settings refuse the unsafe defaults (an open CORS policy).
+Production refuses the unsafe defaults, and the conveniences of a demo (the public demo
+relayer key, CORS `*`, a generated vault key) exist only on a local chain (chain id
+31337 or 1337), whatever the environment says.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -18,6 +22,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / '.linli' / 'linli.db'}"
 # The vault's own database: never the index's, which is rebuilt from the chain at will.
 DEFAULT_VAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / '.linli' / 'vault.db'}"
+# anvil's and Ganache/Hardhat's chain ids: the only chains where the public demo keys and
+# the open defaults are allowed.
+LOCAL_CHAIN_IDS = frozenset({31337, 1337})
+
+
+class UnsafeDefault(ValueError):
+    """A demo default asked for where it would be unsafe (a chain that is not local)."""
+
+
+def is_local_chain(chain_id: int | None) -> bool:
+    return chain_id in LOCAL_CHAIN_IDS
 
 
 class Settings(BaseSettings):
@@ -61,7 +76,36 @@ class Settings(BaseSettings):
     # API.
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
-    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    # Origins of dashboards on other sites allowed to read the API (CORS). Empty: none but
+    # the API's own pages, except on a local chain outside production, where it is "*".
+    cors_origins: list[str] = Field(default_factory=list)
+    # Under load (backend/api/admission.py): requests run at once, reads (GET, HEAD) and
+    # writes (the rest: ballots, sign-in, vault, texts, which may wait on the chain)
+    # counted apart so slow writes cannot starve the reads. Beyond, a request waits up to
+    # api_queue_wait_s among at most api_queue others, else 503 with Retry-After at once.
+    # The database pool and the worker threads are sized from these, never below them.
+    # Reads are mostly Python work under one GIL: more than a few at once serve no more,
+    # they only slow the event loop that accepts connections and turns requests away.
+    api_max_reads: int = Field(default=8, ge=1, le=1000)
+    api_max_writes: int = Field(default=8, ge=1, le=1000)
+    api_queue: int = Field(default=1024, ge=0, le=100_000)
+    api_queue_wait_s: float = Field(default=5.0, ge=0, le=120)
+    api_retry_after_s: int = Field(default=2, ge=1, le=3600)
+    # How long a request waits for a database connection before answering 503.
+    api_pool_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    # Largest request body by default (bytes); routes that take more say so (the texts).
+    api_max_body_bytes: int = Field(default=16 * 1024, ge=0, le=64 * 1024 * 1024)
+    # `python -m backend.api`: uvicorn workers, and how long a stop (SIGTERM) waits for the
+    # requests in flight before cancelling them.
+    api_workers: int = Field(default=1, ge=1, le=64)
+    api_graceful_shutdown_s: int = Field(default=5, ge=0, le=600)
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or
+    # networks, e.g. ["127.0.0.1"] when nginx runs on the same host). Empty: none; the
+    # client is the address that connected, whatever headers it sends.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # /metrics (Prometheus) and /docs, /redoc, /openapi.json. None: on, except in production.
+    metrics_enabled: bool | None = None
+    docs_enabled: bool | None = None
     page_limit_default: int = Field(default=50, ge=1, le=500)
     page_limit_max: int = Field(default=500, ge=1, le=10_000)
     # The health endpoint calls the node with this timeout so a dead node answers fast.
@@ -92,6 +136,10 @@ class Settings(BaseSettings):
     vault_nonce_lifetime_s: int = Field(default=300, ge=30, le=3600)
     # Sign-in requests (nonce and login together) per minute, per address and per client IP.
     vault_login_rate_per_minute: int = Field(default=20, ge=1, le=10_000)
+    # A grantee's reads (each one a log_access transaction and a line in the resident's
+    # access log): per grantee per minute, and per grantee and resident per day.
+    vault_reads_per_grantee_per_minute: int = Field(default=10, ge=1, le=10_000)
+    vault_reads_per_resident_per_day: int = Field(default=20, ge=1, le=100_000)
     # How long a grantee's read waits for its log_access receipt before giving up (503).
     vault_receipt_timeout_s: float = Field(default=30.0, gt=0, le=600)
 
@@ -99,6 +147,10 @@ class Settings(BaseSettings):
     # signed-in wallet, and by one client address (a building may share one behind its Wi-Fi).
     texts_writes_per_minute: int = Field(default=20, ge=1, le=10_000)
     texts_writes_per_minute_per_client: int = Field(default=200, ge=1, le=100_000)
+    # Texts one wallet may store per day, and the store's whole size (UTF-8 bytes of the
+    # texts kept; removed texts free their bytes): 507 once it is full.
+    texts_writes_per_day: int = Field(default=200, ge=1, le=1_000_000)
+    texts_max_total_bytes: int = Field(default=1024**3, ge=1)
 
     # Documents (backend/documents), in the vault's database: the largest file, and files
     # stored per minute by one signed-in wallet (ten times that per client address).
@@ -134,7 +186,8 @@ class Settings(BaseSettings):
     native_currency_symbol: str = "ETH"
 
     # Vote relayer: pays the gas of residents' signed ballots (castVoteBySig).
-    # Without LINLI_RELAYER_KEY, development and test use a public demo key.
+    # Without LINLI_RELAYER_KEY, a local chain (31337/1337) outside production uses a
+    # public demo key; any other chain refuses to relay (503) until a key is given.
     relayer_enabled: bool = True
     relayer_key: SecretStr | None = None
     relayer_receipt_timeout_s: float = Field(default=30.0, gt=0, le=600)
@@ -153,6 +206,16 @@ class Settings(BaseSettings):
                 raise ValueError("LINLI_RELAYER_KEY must be a private key: 64 hex digits")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"LINLI_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":
         if self.environment == "production":
@@ -169,19 +232,67 @@ class Settings(BaseSettings):
             if self.relayer_enabled and self.relayer_key is None:
                 raise ValueError("LINLI_RELAYER_KEY must name the vote relayer's key in production "
                                  "(or LINLI_RELAYER_ENABLED=false)")
-            if self.relayer_key is not None and self.relayer_private_key() == _demo_relayer_key():
+            if self.relayer_key is not None and _same_key(self.relayer_key.get_secret_value(), _demo_relayer_key()):
                 raise ValueError("LINLI_RELAYER_KEY is the public demo key; use a key of your own in production")
         return self
 
-    def relayer_private_key(self) -> str:
-        """The relayer's key: LINLI_RELAYER_KEY, else (outside production) the public demo key."""
-        if self.relayer_key is not None:
+    def relayer_private_key(self, chain_id: int) -> str:
+        """The relayer's key on chain `chain_id`: LINLI_RELAYER_KEY, else on a local chain the
+        public demo key. UnsafeDefault when the demo key (derivable by anyone from the source)
+        would sign on any other chain, or in production."""
+        demo = _demo_relayer_key()
+        if self.relayer_key is None:
+            key = demo
+        else:
             key = self.relayer_key.get_secret_value().strip()
-            return key if key.startswith("0x") else "0x" + key
-        return _demo_relayer_key()
+            key = key if key.startswith("0x") else "0x" + key
+        if key.lower() == demo and (self.environment == "production" or not is_local_chain(chain_id)):
+            if self.relayer_key is None:
+                raise UnsafeDefault(f"LINLI_RELAYER_KEY is not set: the public demo key signs only on a local chain "
+                                    f"(31337/1337), not on chain {chain_id}")
+            raise UnsafeDefault(f"LINLI_RELAYER_KEY is the public demo key: it signs only on a local chain "
+                                f"(31337/1337), not on chain {chain_id}")
+        return key
+
+    def manifest_chain_id(self) -> int | None:
+        """The chain id LINLI_MANIFEST names, or None (no manifest, or unreadable)."""
+        if self.manifest is None:
+            return None
+        try:
+            return int(json.loads(Path(self.manifest).read_text())["chain_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def allowed_origins(self, chain_id: int | None) -> list[str]:
+        """CORS origins: the ones named, else "*" on a local chain outside production, else none."""
+        if self.cors_origins:
+            return list(self.cors_origins)
+        if self.environment != "production" and is_local_chain(chain_id):
+            return ["*"]
+        return []
+
+    def serves_metrics(self) -> bool:
+        return self.metrics_enabled if self.metrics_enabled is not None else self.environment != "production"
+
+    def serves_docs(self) -> bool:
+        return self.docs_enabled if self.docs_enabled is not None else self.environment != "production"
+
+    def pool_size(self) -> int:
+        """Database connections an API process may hold: one per request it runs at once."""
+        return self.api_max_reads + self.api_max_writes
+
+    def worker_threads(self) -> int:
+        """Threads for sync routes and dependencies: every admitted request gets one, with room
+        for file serving; anyio's default (40) is the floor."""
+        return max(40, self.pool_size() + 8)
 
     def wallet_rpc_url(self) -> str:
         return self.public_rpc_url or self.rpc_url
+
+
+def _same_key(given: str, key: str) -> bool:
+    given = given.strip().lower()
+    return (given if given.startswith("0x") else "0x" + given) == key.lower()
 
 
 def _demo_relayer_key() -> str:

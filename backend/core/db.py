@@ -16,14 +16,24 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
-    """An engine tuned for the indexer's bulk writes and the API's short reads."""
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 5, max_overflow: int | None = None,
+                pool_timeout: float = 30.0) -> Engine:
+    """An engine tuned for the indexer's bulk writes and the API's short reads.
+
+    `pool_size` connections are kept (SQLite files too), `max_overflow` more are opened
+    when busy (default: SQLAlchemy's 10 on SQLite, as many again on PostgreSQL), and a
+    checkout waits `pool_timeout` seconds before sqlalchemy.exc.TimeoutError. The API sizes
+    its pool to the requests it admits at once (backend/api/admission.py), so none of its
+    requests waits for a connection."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        overflow = 10 if max_overflow is None else max_overflow
+        pooled = {} if path in ("", ":memory:") else {"pool_size": pool_size, "max_overflow": overflow,
+                                                     "pool_timeout": pool_timeout}
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **pooled)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -45,7 +55,9 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    overflow = pool_size if max_overflow is None else max_overflow
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=overflow, pool_timeout=pool_timeout,
+                         pool_pre_ping=True)
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -5,7 +5,7 @@ audit reports, budgets), stored once under that hash so anyone can read them and
 them against the chain.
 
 Like the public texts they exist nowhere else, so they live in the vault's database
-(revision v0004), in a table of their own.
+(revision v0005), in a table of their own.
 
 - models.py: the `documents` table
 - store.py: the key, what a storable file is (size, type by its first bytes, no

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-only
-"""The documents' table, in the vault's database (migration v0004 of its history).
+"""The documents' table, in the vault's database (migration v0005 of its history).
 
 A row is written once; its key is the SHA-256 of its bytes. Removing a document empties
 its bytes and keeps the row as a tombstone (who removed it, as what, when), as for texts.

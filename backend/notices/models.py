@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: AGPL-3.0-only
 """Owners' signed receipts of notices and the batches that anchor them, in the vault's
-database (revision v0004): the signatures exist nowhere else (the chain holds only each
+database (revision v0005): the signatures exist nowhere else (the chain holds only each
 batch's root), so they are kept and backed up with the vault.
 """
 

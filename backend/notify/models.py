@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: AGPL-3.0-only
 """Reminders: residents' channel choices and the outbox, in the vault's database
-(revision v0004), beside the addresses they are sent to (the vault's e-mail and phone
+(revision v0005), beside the addresses they are sent to (the vault's e-mail and phone
 fields, encrypted). Neither table holds an address: the sender reads it from the vault
 at the moment of sending, so a changed or erased address is honoured at once.
 """

@@ -7,7 +7,7 @@ changed text would be another row. Times are unix seconds, as in the vault's tab
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -26,4 +26,14 @@ public_texts = Table(
     Column("removed_by", String(42), nullable=True),
     # "author" (the wallet that stored it) or "committee" (the owners' committee).
     Column("removed_as", String(12), nullable=True),
+)
+
+Index("ix_public_texts_stored_by", public_texts.c.stored_by, public_texts.c.stored_at)
+
+# One row (id 1): the UTF-8 bytes of the texts kept, moved with every store and removal (v0004).
+public_text_usage = Table(
+    "public_text_usage",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("bytes", BigInteger, nullable=False),
 )

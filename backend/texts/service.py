@@ -34,6 +34,7 @@ from backend.vault.service import Vault
 log = logging.getLogger("linli.texts")
 
 WRITER_ROLES = (role_id("committee"), role_id("manager"))
+DAY = 86_400
 
 
 class NotStored(Exception):
@@ -60,6 +61,10 @@ class Removed(Exception):
         self.row = row
 
 
+class StoreFull(Exception):
+    """The store is at its size (507): nothing more until texts are removed or the quota raised."""
+
+
 class TooManyWrites(Exception):
     """Over a write limit (429); `wait_s` until the next write would be accepted."""
 
@@ -76,9 +81,12 @@ class TextStore:
         self.clock = clock
         # The vault's database and Alembic history: the texts table is one of its revisions.
         upgrade(settings.vault_database_url)
-        self.engine = make_vault_engine(settings.vault_database_url)
+        self.engine = make_vault_engine(settings.vault_database_url, pool_size=settings.pool_size(),
+                                        max_overflow=0, pool_timeout=settings.api_pool_timeout_s)
         self.per_writer = SlidingWindowLimit(settings.texts_writes_per_minute, 60.0, clock=limit_clock)
         self.per_client = SlidingWindowLimit(settings.texts_writes_per_minute_per_client, 60.0, clock=limit_clock)
+        self.writes_per_day = settings.texts_writes_per_day
+        self.max_total_bytes = settings.texts_max_total_bytes
 
     def close(self) -> None:
         self.engine.dispose()
@@ -125,8 +133,19 @@ class TextStore:
         if not self.may_write(vault, writer):
             raise WriteRefused("only an owner or resident, the committee or the property manager of a community "
                                "this server serves can store texts")
-        with self.engine.begin() as conn:
-            row, created = store.put_text(conn, text, kind, writer, int(self.clock()))
+        now = int(self.clock())
+        try:
+            with self.engine.begin() as conn:
+                # The day's count lives in the rows themselves: shared by every worker, kept across restarts.
+                count, first = store.stored_since(conn, writer, now - DAY)  # the last 24 hours
+                row, created = store.put_text(conn, text, kind, writer, now, self.max_total_bytes)
+                if created and count >= self.writes_per_day:  # raising rolls the store back
+                    raise TooManyWrites(f"you have stored {count} texts in a day, the most one wallet may: "
+                                        "wait and try again", (first or now) + DAY - now)
+        except store.StoreFull as exc:
+            log.error("public text store full: %s", exc)
+            raise StoreFull(f"{exc}: nothing more can be stored until texts are removed; tell the operator") \
+                from None
         if row.removed:
             raise Removed(_removed_words(row) + "; it cannot be stored again", row)
         if created:

@@ -17,7 +17,8 @@ import base64
 import secrets
 import sys
 
-from backend.core.config import Settings
+from backend.core.config import PROJECT_ROOT, Settings
+from backend.vault.chain import ChainUnavailable, load_communities, manifests_for
 from backend.vault.crypto import DecryptionError, VaultKeyError, load_keyring
 from backend.vault.db import make_vault_engine, upgrade
 from backend.vault.store import rotate
@@ -40,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         print("vault database at the newest schema")
         return 0
     try:
-        keys = load_keyring(settings)
-    except VaultKeyError as exc:
+        served = load_communities(manifests_for(settings, PROJECT_ROOT))
+        keys = load_keyring(settings, [community.chain_id for community in served.values()])
+    except (VaultKeyError, ChainUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     engine = make_vault_engine(settings.vault_database_url)

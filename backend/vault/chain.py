@@ -23,8 +23,7 @@ from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 
 from backend.chain.deployment import ManifestError, read_manifest
-
-LOCAL_CHAIN_IDS = {31337, 1337}
+from backend.core.config import LOCAL_CHAIN_IDS
 # The public test mnemonic of anvil and Ape (ape-config.yaml); its account 8 is the
 # backend's service account on a local chain (backend/chain/accounts.py).
 LOCAL_TEST_MNEMONIC = "test test test test test test test test test test test junk"

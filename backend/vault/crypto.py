@@ -16,11 +16,14 @@ import logging
 import os
 import secrets
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from backend.core.config import is_local_chain
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -117,12 +120,15 @@ def _development_key(path: Path) -> bytes:
     return key
 
 
-def load_keyring(settings) -> KeyRing:
-    """The settings' key ring; outside production a missing key is generated into a file."""
+def load_keyring(settings, chain_ids: Iterable[int] = ()) -> KeyRing:
+    """The settings' key ring. Without LINLI_VAULT_KEY a key is generated into a file, but
+    only for a demo: outside production, and when every community the vault serves
+    (`chain_ids`, from their manifests) is on a local chain (31337/1337)."""
     try:
         previous = [parse_key(k.get_secret_value()) for k in settings.vault_previous_keys]
     except VaultKeyError as exc:
         raise VaultKeyError(f"LINLI_VAULT_PREVIOUS_KEYS: {exc}") from None
+    remote = sorted({chain_id for chain_id in chain_ids if not is_local_chain(chain_id)})
     if settings.vault_key is not None:
         try:
             current = parse_key(settings.vault_key.get_secret_value())
@@ -130,6 +136,9 @@ def load_keyring(settings) -> KeyRing:
             raise VaultKeyError(f"LINLI_VAULT_KEY: {exc}") from None
     elif settings.environment == "production":
         raise VaultKeyError("LINLI_VAULT_KEY must be set in production")
+    elif remote:
+        raise VaultKeyError(f"LINLI_VAULT_KEY must be set: the vault serves a community on chain {remote[0]}, "
+                            "and a generated key file is only for a local demo chain (31337/1337)")
     else:
         current = _development_key(Path(settings.vault_key_file))
     return KeyRing(current, previous)

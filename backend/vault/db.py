@@ -35,8 +35,10 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
-def make_vault_engine(database_url: str) -> Engine:
-    engine = make_engine(database_url, pool_size=5)
+def make_vault_engine(database_url: str, *, pool_size: int = 5, max_overflow: int | None = None,
+                      pool_timeout: float = 30.0) -> Engine:
+    """The vault's engine; the API sizes its pool to the requests it admits at once."""
+    engine = make_engine(database_url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

@@ -43,6 +43,14 @@ class Conflict(Exception):
     """The stored data cannot be served as it is (409)."""
 
 
+class TooManyAttempts(Exception):
+    """Over a limit of the wallet's own (429); `wait_s` until the next attempt would count."""
+
+    def __init__(self, message: str, wait_s: float):
+        super().__init__(message)
+        self.wait_s = wait_s
+
+
 @dataclass
 class ServedRead:
     fields: dict[str, str]
@@ -58,14 +66,19 @@ class Vault:
                  keyring: KeyRing | None = None):
         self.settings = settings
         self.clock = clock
-        self.keys = keyring or load_keyring(settings)
-        upgrade(settings.vault_database_url)
-        self.engine: Engine = make_vault_engine(settings.vault_database_url)
         self.communities = load_communities(manifests_for(settings, PROJECT_ROOT))
+        self.keys = keyring or load_keyring(settings, [c.chain_id for c in self.communities.values()])
+        upgrade(settings.vault_database_url)
+        self.engine: Engine = make_vault_engine(settings.vault_database_url, pool_size=settings.pool_size(),
+                                                    max_overflow=0, pool_timeout=settings.api_pool_timeout_s)
         logger_key = settings.vault_logger_key.get_secret_value() if settings.vault_logger_key else None
         self.chain = VaultChain(settings.rpc_url, logger_key, timeout_s=settings.rpc_timeout_s,
                                 receipt_timeout_s=settings.vault_receipt_timeout_s)
         self.login_limiter = siwe_auth.RateLimiter(settings.vault_login_rate_per_minute)
+        # A grantee's reads: each one a log_access transaction paid by the vault and a line in
+        # the resident's access log.
+        self.reads_per_grantee = siwe_auth.RateLimiter(settings.vault_reads_per_grantee_per_minute, 60.0)
+        self.reads_per_resident = siwe_auth.RateLimiter(settings.vault_reads_per_resident_per_day, 86_400.0)
 
     def now(self) -> int:
         return int(self.clock())
@@ -81,17 +94,18 @@ class Vault:
 
     # ------------------------------------------------------------ sign-in
 
-    def issue_nonce(self, address: str) -> dict:
+    def issue_nonce(self, address: str, language: str = "en") -> dict:
         chain_id = self.chain.chain_id()
         now = self.now()
         with self.engine.begin() as conn:
             nonce, expires = siwe_auth.issue_nonce(conn, address.lower(), now, self.settings.vault_nonce_lifetime_s)
         message = siwe_auth.prepare_message(
             domain=self.settings.vault_siwe_domain, uri=self.settings.vault_siwe_uri, chain_id=chain_id,
-            address_checksum=to_checksum_address(address), nonce=nonce, now=now, expires_at=expires)
+            address_checksum=to_checksum_address(address), nonce=nonce, now=now, expires_at=expires,
+            language=language)
         return {"nonce": nonce, "expires_at": expires, "domain": self.settings.vault_siwe_domain,
-                "uri": self.settings.vault_siwe_uri, "chain_id": chain_id, "statement": siwe_auth.STATEMENT,
-                "message": message}
+                "uri": self.settings.vault_siwe_uri, "chain_id": chain_id,
+                "statement": siwe_auth.STATEMENTS[language], "message": message}
 
     def login(self, message_text: str, signature: str) -> dict:
         message = siwe_auth.parse_message(message_text)  # ValueError -> 422
@@ -104,10 +118,15 @@ class Vault:
             except siwe_auth.SignInError as exc:
                 refused = exc  # leave the block normally: the consumed nonce is committed
             else:
-                token, expires = siwe_auth.open_session(conn, address, chain_id, now,
-                                                        self.settings.vault_session_lifetime_s, message)
-                log.info("vault sign-in %s", address)
-                return {"token": token, "token_type": "bearer", "address": address, "expires_at": expires}
+                # The signature proved the wallet: only now does the attempt count against it.
+                wait = self.login_limiter.hit(f"addr:{address}")
+                if wait is not None:
+                    refused = TooManyAttempts("too many sign-ins for this wallet: wait a minute", wait)
+                else:
+                    token, expires = siwe_auth.open_session(conn, address, chain_id, now,
+                                                            self.settings.vault_session_lifetime_s)
+                    log.info("vault sign-in %s", address)
+                    return {"token": token, "token_type": "bearer", "address": address, "expires_at": expires}
         raise refused
 
     def session(self, token: str) -> siwe_auth.Session | None:
@@ -159,6 +178,13 @@ class Vault:
     def grantee_read(self, community: str, resident: str, grantee: str, scope: str, purpose: str) -> ServedRead:
         """Serve one scope of a resident's data to a grantee, logged on chain first."""
         contracts = self.community(community)
+        # Counted per signed-in grantee, before anything is read or logged.
+        for limit, key, what in ((self.reads_per_grantee, grantee, "reads a minute"),
+                                 (self.reads_per_resident, f"{grantee}:{contracts.community}:{resident}",
+                                  "reads of this resident's data a day")):
+            wait = limit.hit(key)
+            if wait is not None:
+                raise TooManyAttempts(f"too many {what}: try again later; nothing was read or logged", wait)
         scope_bytes = scope_id(scope)
         fields = SCOPE_FIELDS[scope]
         refusal = self.chain.grant_refusal(contracts, resident, grantee, scope_bytes)

@@ -7,8 +7,14 @@
   and not-before, then the signature (an externally owned account: EIP-1271 contract
   wallets are not accepted).
 - A session token is 32 random bytes sent as a Bearer token; the database keeps only
-  its SHA-256, with an expiry (the shorter of the session lifetime and the message's
-  expiration) and a revocation time (logout).
+  its SHA-256, with an expiry (vault_session_lifetime_s from the sign-in) and a
+  revocation time (logout). The message's Expiration Time is when the *message* may no
+  longer be used to sign in (the nonce's lifetime), not the session's end: taken as the
+  session's, it cut the documented hour to five minutes.
+- The statement, the one line of the message in words, is in the resident's language.
+  EIP-4361 asks for ASCII there; the Chinese statement is the one exception the vault
+  makes and accepts back (every other field stays as the standard has it, so wallets
+  such as MetaMask, whose parser takes any statement, still show a sign-in request).
 """
 
 from __future__ import annotations
@@ -36,7 +42,12 @@ with warnings.catch_warnings():
 
 NONCE_ALPHABET = string.ascii_letters + string.digits
 NONCE_LENGTH = 24  # ~143 bits; EIP-4361 asks for at least 8 alphanumerics
-STATEMENT = "Sign in to the Linli vault to read and manage personal data."
+STATEMENTS = {
+    "en": "Sign in to the Linli vault to read and manage personal data.",
+    "zh": "登录邻里个人资料库，查看和管理您的个人资料。",
+}
+LANGUAGES = tuple(STATEMENTS)
+STATEMENT = STATEMENTS["en"]
 # A message issued further than this in the future (clock skew) is refused.
 MAX_ISSUED_AHEAD_S = 60
 
@@ -70,20 +81,29 @@ def issue_nonce(conn: Connection, address: str, now: int, lifetime_s: int) -> tu
 
 
 def prepare_message(*, domain: str, uri: str, chain_id: int, address_checksum: str, nonce: str, now: int,
-                    expires_at: int) -> str:
-    """The EIP-4361 text a wallet signs, as the vault expects it."""
+                    expires_at: int, language: str = "en") -> str:
+    """The EIP-4361 text a wallet signs, as the vault expects it, its statement in `language`."""
     return SiweMessage(
-        domain=domain, address=address_checksum, statement=STATEMENT, uri=uri, version="1", chain_id=chain_id,
-        nonce=nonce, issued_at=_iso(now), expiration_time=_iso(expires_at),
+        domain=domain, address=address_checksum, statement=STATEMENTS[language], uri=uri, version="1",
+        chain_id=chain_id, nonce=nonce, issued_at=_iso(now), expiration_time=_iso(expires_at),
     ).prepare_message()
 
 
 def parse_message(text: str) -> SiweMessage:
-    """Parse an EIP-4361 message; ValueError when it is not one."""
+    """Parse an EIP-4361 message; ValueError when it is not one. The standard's grammar
+    first; a message it refuses only for carrying one of the vault's own non-ASCII
+    statements is read with siwe's regular-expression parser (same fields, any statement)."""
     try:
         return SiweMessage.from_message(text)
     except Exception as exc:  # the ABNF parser and pydantic raise several kinds
-        raise ValueError(f"not an EIP-4361 message: {type(exc).__name__}") from None
+        refused = exc
+    try:
+        message = SiweMessage.from_message(text, abnf=False)
+    except Exception:
+        message = None
+    if message is not None and message.statement in STATEMENTS.values() and not message.statement.isascii():
+        return message
+    raise ValueError(f"not an EIP-4361 message: {type(refused).__name__}") from None
 
 
 def verify_login(conn: Connection, message: SiweMessage, signature: str, *, domain: str, uri: str, chain_id: int,
@@ -135,12 +155,10 @@ def verify_login(conn: Connection, message: SiweMessage, signature: str, *, doma
     return address
 
 
-def open_session(conn: Connection, address: str, chain_id: int, now: int, lifetime_s: int,
-                 message: SiweMessage) -> tuple[str, int]:
-    """A new session token for `address`; returns the token (shown once) and its expiry."""
+def open_session(conn: Connection, address: str, chain_id: int, now: int, lifetime_s: int) -> tuple[str, int]:
+    """A new session token for `address`; returns the token (shown once) and its expiry,
+    `lifetime_s` from now (the signed message's own expiry bounded the sign-in, not this)."""
     expires = now + lifetime_s
-    if message.expiration_time is not None:
-        expires = min(expires, int(message.expiration_time._datetime.timestamp()))
     token = secrets.token_urlsafe(32)
     conn.execute(insert(sessions).values(token_hash=token_hash(token), address=address, chain_id=chain_id,
                                          created_at=now, expires_at=expires))

@@ -16,7 +16,7 @@ from starlette.datastructures import Headers
 from backend.web.compression import accepts_gzip, compress
 
 from backend.chain.deployment import ManifestError, read_manifest
-from backend.core.config import Settings
+from backend.core.config import Settings, UnsafeDefault
 
 router = APIRouter(tags=["pages"])
 
@@ -53,8 +53,13 @@ def page_config(settings: Settings) -> dict[str, Any]:
     name = manifest.get("name", "")
     relayer = None
     if settings.relayer_enabled:
-        relayer = {"address": Account.from_key(settings.relayer_private_key()).address.lower(),
-                   "path": f"/api/v1/communities/{community}/assembly/ballots"}
+        try:
+            key = settings.relayer_private_key(chain_id)
+        except UnsafeDefault:
+            key = None  # no key of its own on this chain: residents vote from their wallet
+        if key is not None:
+            relayer = {"address": Account.from_key(key).address.lower(),
+                       "path": f"/api/v1/communities/{community}/assembly/ballots"}
     return {
         "community": community,
         "name": name,

@@ -7,11 +7,14 @@ aside), and the index routes are tested on both databases elsewhere."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
+import httpx
 import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from backend.api.main import create_app
 from backend.chain.deploy_assembly import deploy_assembly
@@ -41,7 +44,7 @@ def voting(populated, project, chain, committee, make_indexer, settings):
     open_voting(chain, proposal)
     community = replace(populated, extra=gov)
     make_indexer(manifest_dict(community, "local")).sync()
-    relayer = Account.from_key(settings.relayer_private_key()).address
+    relayer = Account.from_key(settings.relayer_private_key(chain.chain_id)).address
     chain.set_balance(relayer, 10**20)
     return {"assembly": assembly, "proposal": proposal, "later": later, "relayer": relayer,
             "url": f"/api/v1/communities/{populated.registry.address.lower()}/assembly/ballots"}
@@ -80,7 +83,7 @@ def test_relayer_reads_the_domain_from_the_contract(voting, chain, settings, own
     from eth_account.messages import _hash_eip191_message, encode_typed_data
 
     rpc = RpcClient(settings.rpc_url, timeout_s=5)
-    relayer = BallotRelayer(rpc, settings.relayer_private_key())
+    relayer = BallotRelayer(rpc, settings.relayer_private_key(chain.chain_id))
     domain = relayer.domain(voting["assembly"].address)
     rpc.close()
     assert (domain.name, domain.version, domain.chain_id, domain.verifying_contract) == \
@@ -153,18 +156,49 @@ def test_malformed_ballots_are_422_naming_the_field(voting, chain, settings, own
     assert any(field in error["loc"] for error in reply.json()["detail"])
 
 
-def test_rate_limits_per_voter_and_per_client(voting, chain, settings, owner_a, owner_b, owner_c, tenant):
+def test_forged_ballots_do_not_use_up_a_voters_allowance(voting, chain, settings, owner_a, attacker, committee):
+    """The per-voter limit was counted before the signature was checked: five forged
+    ballots naming an owner locked them out of the relayer for ten minutes. Now only a
+    ballot the voter signed, that passed every check and is about to be sent, counts."""
     assembly, proposal = voting["assembly"], voting["proposal"]
-    client = client_for(settings, relayer_limit_per_voter=2, relayer_limit_per_client=4)
+    second = propose(assembly, committee, chain, title="第二个议案")
+    open_voting(chain, second)
+    client = client_for(settings, relayer_limit_per_voter=1, relayer_limit_per_client=100)
     url = voting["url"]
-    refusal(client.post(url, json=ballot(assembly, chain, tenant, proposal.id)), 403, "no_weight")
-    refusal(client.post(url, json=ballot(assembly, chain, tenant, proposal.id)), 403, "no_weight")
-    reply = client.post(url, json=ballot(assembly, chain, tenant, proposal.id))
-    refusal(reply, 429, "rate_limited")
+    forged = ballot(assembly, chain, attacker, proposal.id, voter=owner_a.address)
+    for _ in range(6):
+        refusal(client.post(url, json=forged), 400, "bad_signature")
+    # A ballot the owner did sign, for a proposal they have voted on (a replay), is refused
+    # before it counts too.
+    assembly.castVote(proposal.id, FOR, sender=owner_a)
+    replayed = ballot(assembly, chain, owner_a, proposal.id)
+    for _ in range(3):
+        refusal(client.post(url, json=replayed), 409, "already_voted")
+    # The owner's own ballot still goes through: their allowance (1) is intact...
+    assert client.post(url, json=ballot(assembly, chain, owner_a, second.id)).status_code == 200
+    assert assembly.hasVoted(second.id, owner_a.address)
+    # ...and it is the relayed ballot that used it: the limit per voter still holds.
+    third = propose(assembly, committee, chain, title="第三个议案")
+    open_voting(chain, third)
+    reply = client.post(url, json=ballot(assembly, chain, owner_a, third.id))
+    assert "this voter" in refusal(reply, 429, "rate_limited")["message"]
     assert int(reply.headers["Retry-After"]) > 0
-    # Other voters from the same client, until the client's own limit (4 requests) is reached.
+    assert not assembly.hasVoted(third.id, owner_a.address)
+
+
+def test_rate_limit_per_client(voting, chain, settings, owner_a, owner_b, tenant):
+    assembly, proposal = voting["assembly"], voting["proposal"]
+    client = client_for(settings, relayer_limit_per_client=4)
+    url = voting["url"]
+    # Every request from a client counts against it, refused or not.
+    refusal(client.post(url, json=ballot(assembly, chain, tenant, proposal.id)), 403, "no_weight")
+    refusal(client.post(url, json=ballot(assembly, chain, tenant, proposal.id)), 403, "no_weight")
+    refusal(client.post(url, json=ballot(assembly, chain, owner_b, proposal.id, voter=owner_a.address)), 400,
+            "bad_signature")
     assert client.post(url, json=ballot(assembly, chain, owner_a, proposal.id)).status_code == 200
-    refusal(client.post(url, json=ballot(assembly, chain, owner_b, proposal.id)), 429, "rate_limited")
+    reply = client.post(url, json=ballot(assembly, chain, owner_b, proposal.id))
+    assert "this client" in refusal(reply, 429, "rate_limited")["message"]
+    assert int(reply.headers["Retry-After"]) > 0
     assert not assembly.hasVoted(proposal.id, owner_b.address)
 
 
@@ -193,6 +227,85 @@ def test_production_needs_its_own_relayer_key():
     with pytest.raises(ValueError, match="64 hex digits"):
         Settings(**safe, relayer_key="0x1234")
     own = "0x" + "42" * 32
-    assert Settings(**safe, relayer_key=own).relayer_private_key() == own
+    assert Settings(**safe, relayer_key=own).relayer_private_key(4242) == own
     assert not Settings(**safe, relayer_enabled=False).relayer_enabled
-    assert Settings(environment="development").relayer_private_key() == demo_key("relayer")
+    assert Settings(environment="development").relayer_private_key(31337) == demo_key("relayer")
+
+
+@pytest.mark.parametrize("environment", ["development", "test"])
+def test_the_demo_key_signs_only_on_a_local_chain(environment):
+    """Outside production with only LINLI_RPC_URL set, the relayer signed with the public
+    demo key on any chain: anyone can derive it from the source."""
+    from backend.chain.demo import demo_key
+    from backend.core.config import UnsafeDefault
+
+    settings = Settings(environment=environment, rpc_url="https://rpc.private-chain.example")
+    for local in (31337, 1337):
+        assert settings.relayer_private_key(local) == demo_key("relayer")
+    for private in (1, 4242, 20261130):
+        with pytest.raises(UnsafeDefault, match=f"not on chain {private}"):
+            settings.relayer_private_key(private)
+        # Named explicitly, the demo key is refused there too.
+        with pytest.raises(UnsafeDefault, match="public demo key"):
+            settings.model_copy(update={"relayer_key": SecretStr(demo_key("relayer"))}).relayer_private_key(private)
+    own = "0x" + "42" * 32
+    assert settings.model_copy(update={"relayer_key": SecretStr(own)}).relayer_private_key(4242) == own
+
+
+@pytest.fixture
+def private_chain(tmp_path):
+    """A second, real anvil with a chain id that is not a local one (4242)."""
+    import subprocess
+
+    import httpx
+
+    from tests.backend.nodeproxy import free_port
+
+    port = free_port()
+    node = subprocess.Popen(["anvil", "--port", str(port), "--chain-id", "4242", "--silent"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        node.terminate()
+        node.wait(timeout=10)
+
+
+def test_a_relayer_without_a_key_on_a_private_chain_refuses_to_relay(voting, chain, settings, owner_a, populated,
+                                                                     private_chain, tmp_path):
+    """With only LINLI_RPC_URL pointing at a private chain the relayer signed with the
+    public demo key. It reads the chain id from the node: on anything but 31337/1337 the
+    demo key is not used, the ballot is a 503 naming the setting and nothing is sent; the
+    page's config offers no relayer, so residents vote from their wallet."""
+    import json
+
+    from backend.chain.demo import demo_key
+
+    ballot_a = ballot(voting["assembly"], chain, owner_a, voting["proposal"].id)
+    reply = client_for(settings, rpc_url=private_chain).post(voting["url"], json=ballot_a)
+    detail = refusal(reply, 503, "relayer_unconfigured")
+    assert "LINLI_RELAYER_KEY" in detail["message"] and "chain 4242" in detail["message"]
+    demo = Account.from_key(demo_key("relayer")).address
+    nonce = httpx.post(private_chain, json={"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionCount",
+                                            "params": [demo, "latest"]}).json()["result"]
+    assert int(nonce, 16) == 0
+
+    manifest = tmp_path / "private-4242.json"
+    manifest.write_text(json.dumps({**manifest_dict(populated, "private"), "chain_id": 4242}))
+    assert client_for(settings, manifest=manifest).get("/api/v1/pages/config").json()["relayer"] is None
+    manifest.write_text(json.dumps(manifest_dict(populated, "local")))
+    assert client_for(settings, manifest=manifest).get("/api/v1/pages/config").json()["relayer"]["address"] == \
+        demo.lower()
+
+    # With a key of its own it relays (here on the test chain).
+    own = Account.create()
+    chain.set_balance(own.address, 10**20)
+    reply = client_for(settings, relayer_key=SecretStr(own.key.to_0x_hex())).post(voting["url"], json=ballot_a)
+    assert reply.status_code == 200 and reply.json()["relayer"] == own.address.lower()

@@ -4,11 +4,15 @@ over hypothesis-generated fee schedules, late-fee settings and payment histories
 from __future__ import annotations
 
 import ape
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fees.conftest import h, propose_contract
 from tests.fees.model import FeeModel
+
+# Many transactions per example: in-process (tests/utils/inprocess.py), like the state machines.
+pytestmark = pytest.mark.in_process
 
 AREAS = {1: 8_950, 2: 12_000, 3: 9_000, 4: 11_050, 5: 10_000, 6: 10_000}
 

@@ -219,6 +219,21 @@ def test_development_key_generated_once_with_0600(tmp_path):
         load_keyring(settings)
 
 
+def test_a_generated_key_only_for_communities_on_a_local_chain(tmp_path):
+    """A generated key file is for a demo: a vault serving a community on any other chain
+    needs LINLI_VAULT_KEY, whatever the environment says (issue 17, item 5)."""
+    settings = Settings(environment="development", vault_key_file=tmp_path / "vault.key")
+    with pytest.raises(VaultKeyError, match="chain 4242"):
+        load_keyring(settings, [31337, 4242])
+    assert not (tmp_path / "vault.key").exists()
+    with pytest.warns(UserWarning, match="generated a development vault key"):
+        load_keyring(settings, [31337, 1337])
+    with pytest.raises(VaultKeyError, match="chain 4242"):
+        load_keyring(settings, [4242])  # not even the key file made for the demo
+    given = Settings(environment="development", vault_key="00" * 32)
+    assert load_keyring(given, [4242]).current_id
+
+
 def test_production_refuses_without_keys():
     # (the relayer is off here: its key is tested in tests/backend/test_api_relayer.py)
     base = {"environment": "production", "cors_origins": ["https://linli.example"], "relayer_enabled": False}

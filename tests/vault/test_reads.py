@@ -285,3 +285,50 @@ def test_served_before_expiry_refused_after(client, base, signed_in, owner_a, pr
     chain.pending_timestamp = expiry + DAY
     chain.mine()
     assert _read(client, base, headers, owner_a, "phone").status_code == 403
+
+
+def _limited_app(vault_settings, clock, **limits):
+    from backend.api.main import create_app
+    from backend.vault.service import Vault
+
+    settings = vault_settings.model_copy(update=limits)
+    app = create_app(settings)
+    app.state.vault = Vault(settings, clock=clock)
+    return app
+
+
+def test_a_grantees_reads_are_limited_and_a_refused_read_logs_nothing(vault_settings, clock, owner_a, owner_b,
+                                                                      provider, consent, chain, base):
+    """Each read is a log_access transaction the vault pays for and a line in the
+    resident's access log: a grantee with a live grant could flood both. Reads are
+    limited per grantee (a minute) and per grantee and resident (a day)."""
+    from fastapi.testclient import TestClient
+
+    from tests.vault.conftest import sign_in
+
+    grant(consent, chain, owner_a, provider, "phone")
+    grant(consent, chain, owner_b, provider, "phone")
+    app = _limited_app(vault_settings, clock, vault_reads_per_grantee_per_minute=4,
+                       vault_reads_per_resident_per_day=2)
+    try:
+        with TestClient(app) as client:
+            for resident in (owner_a, owner_b):
+                _setup(client, base, lambda who: sign_in(client, who), resident)
+            headers = sign_in(client, provider)
+            start = chain.blocks.head.number
+            assert [_read(client, base, headers, owner_a, "phone").status_code for _ in range(2)] == [200, 200]
+            refused = _read(client, base, headers, owner_a, "phone")
+            assert refused.status_code == 429 and "of this resident's data a day" in refused.json()["detail"]
+            assert int(refused.headers["retry-after"]) > 3600
+            # Another resident's data, within the grantee's minute (its attempts all count: 4).
+            assert _read(client, base, headers, owner_b, "phone").status_code == 200
+            refused = _read(client, base, headers, owner_b, "phone")
+            assert refused.status_code == 429 and "reads a minute" in refused.json()["detail"]
+            assert 1 <= int(refused.headers["retry-after"]) <= 60
+            # Three served reads, three logs on chain: the refused ones sent nothing.
+            assert len(access_logs(consent, start + 1, chain.blocks.head.number)) == 3
+            own = client.get(f"{base}/profile", headers=sign_in(client, owner_a)).json()
+            assert len(own["access_log"]) == 2
+    finally:
+        app.state.vault.close()
+        app.state.engine.dispose()

@@ -51,7 +51,7 @@ def test_every_private_route_needs_a_session(client, base, owner_a):
             assert response.headers["www-authenticate"] == "Bearer"
 
 
-def test_sign_in_session_and_logout(client, owner_a):
+def test_sign_in_session_and_logout(client, owner_a, clock, vault_settings):
     offer = request_nonce(client, owner_a)
     assert (offer["domain"], offer["uri"], offer["chain_id"]) == (SIWE_DOMAIN, SIWE_URI, 31337)
     assert offer["nonce"] in offer["message"] and owner_a.address in offer["message"]
@@ -59,8 +59,10 @@ def test_sign_in_session_and_logout(client, owner_a):
     assert response.status_code == 200, response.text
     session = response.json()
     assert session["address"] == owner_a.address.lower() and session["token_type"] == "bearer"
-    # The session lasts the shorter of the session lifetime and the message's expiration.
-    assert session["expires_at"] <= offer["expires_at"]
+    # The session lasts the session lifetime (an hour), not the message's expiry (the
+    # nonce's five minutes, which only bounds when the message may be used to sign in).
+    assert session["expires_at"] > offer["expires_at"]
+    assert abs(session["expires_at"] - (clock() + vault_settings.vault_session_lifetime_s)) <= 5
     headers = {"Authorization": f"Bearer {session['token']}"}
     assert client.get("/api/v1/vault/session", headers=headers).json()["address"] == owner_a.address.lower()
     assert client.post("/api/v1/vault/siwe/logout", headers=headers).status_code == 204
@@ -82,7 +84,11 @@ def test_the_database_keeps_only_the_token_hash(client, vault_app, owner_a):
 def test_session_expires(client, clock, owner_a, vault_settings):
     headers = sign_in(client, owner_a)
     assert client.get("/api/v1/vault/session", headers=headers).status_code == 200
-    clock.offset += vault_settings.vault_session_lifetime_s + 1
+    # Past the message's expiry (the nonce lifetime) the session still serves...
+    clock.offset += vault_settings.vault_nonce_lifetime_s + 60
+    assert client.get("/api/v1/vault/session", headers=headers).status_code == 200
+    # ...until the session lifetime is over.
+    clock.offset = vault_settings.vault_session_lifetime_s + 1
     response = client.get("/api/v1/vault/session", headers=headers)
     assert response.status_code == 401 and "expired" in response.json()["detail"]
 
@@ -161,7 +167,7 @@ def test_login_input_validated(client, owner_a):
     assert login(client, offer["message"], good_signature).status_code == 200
 
 
-def test_sign_in_rate_limited(vault_settings, clock, owner_a, owner_b):
+def test_sign_in_rate_limited_per_client(vault_settings, clock, owner_a, owner_b):
     settings = vault_settings.model_copy(update={"vault_login_rate_per_minute": 3})
     app = create_app(settings)
     app.state.vault = Vault(settings, clock=clock)
@@ -171,11 +177,71 @@ def test_sign_in_rate_limited(vault_settings, clock, owner_a, owner_b):
                 assert client.post("/api/v1/vault/siwe/nonce", json={"address": owner_a.address}).status_code == 200
             refused = client.post("/api/v1/vault/siwe/nonce", json={"address": owner_a.address})
             assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
-            # The client's IP is over its limit too, whichever address it names.
+            # The client's IP is over its limit, whichever address it names.
             assert client.post("/api/v1/vault/siwe/nonce", json={"address": owner_b.address}).status_code == 429
     finally:
         app.state.vault.close()
         app.state.engine.dispose()
+
+
+def test_nonce_requests_naming_a_wallet_do_not_lock_its_owner_out(vault_settings, clock, owner_a):
+    """Twenty nonce requests naming a wallet used to lock its owner out of signing in for a
+    minute: a nonce request proves nothing about the wallet it names, so it counts against
+    the client only; a wallet's own limit counts sign-ins its signature proved."""
+    settings = vault_settings.model_copy(update={"vault_login_rate_per_minute": 3})
+    app = create_app(settings)
+    app.state.vault = Vault(settings, clock=clock)
+
+    def from_address(ip: str) -> TestClient:
+        return TestClient(app, client=(ip, 40000))
+
+    try:
+        attacker = from_address("198.51.100.66")
+        for _ in range(3):
+            assert attacker.post("/api/v1/vault/siwe/nonce", json={"address": owner_a.address}).status_code == 200
+        assert attacker.post("/api/v1/vault/siwe/nonce", json={"address": owner_a.address}).status_code == 429
+        # Logins with a wrong signature for the owner's messages do not count against the owner either.
+        for k in range(3):
+            forger = from_address(f"198.51.100.{70 + k}")
+            offer = request_nonce(forger, owner_a)
+            bad = login(forger, offer["message"], "0x" + "11" * 64 + "1b")
+            assert bad.status_code == 401
+        # The owner, from their own address, signs in.
+        owner = from_address("203.0.113.5")
+        assert sign_in(owner, owner_a)["Authorization"].startswith("Bearer ")
+        # Proven sign-ins of one wallet are limited, from whatever address.
+        for k in range(2):
+            sign_in(from_address(f"203.0.113.{10 + k}"), owner_a)
+        other = from_address("203.0.113.20")
+        offer = request_nonce(other, owner_a)
+        refused = login(other, offer["message"], sign(owner_a, offer["message"]))
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert "this wallet" in refused.json()["detail"]
+    finally:
+        app.state.vault.close()
+        app.state.engine.dispose()
+
+
+def test_sign_in_in_chinese(client, owner_a):
+    """The message's statement, the line the wallet shows in words, comes in the page's
+    language; the rest stays EIP-4361's fields, so the vault checks them as before."""
+    from backend.vault.siwe_auth import STATEMENTS
+
+    offer = client.post("/api/v1/vault/siwe/nonce", json={"address": owner_a.address, "language": "zh"}).json()
+    assert offer["statement"] == STATEMENTS["zh"] and f"\n\n{STATEMENTS['zh']}\n\n" in offer["message"]
+    assert offer["message"].startswith(f"{SIWE_DOMAIN} wants you to sign in with your Ethereum account:\n"
+                                       f"{owner_a.address}\n")
+    response = login(client, offer["message"], sign(owner_a, offer["message"]))
+    assert response.status_code == 200, response.text
+    english = request_nonce(client, owner_a)
+    assert english["statement"] == STATEMENTS["en"] and STATEMENTS["en"] in english["message"]
+    assert client.post("/api/v1/vault/siwe/nonce", json={"address": owner_a.address, "language": "fr"}
+                       ).status_code == 422
+    # Any other non-ASCII statement is not an EIP-4361 message: refused before its signature is looked at.
+    offer = request_nonce(client, owner_a)
+    forged = offer["message"].replace(STATEMENTS["en"], "登录并授权转移全部资产")
+    refused = login(client, forged, sign(owner_a, forged))
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "message"]
 
 
 def test_scopes_are_public(client):

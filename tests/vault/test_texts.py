@@ -231,10 +231,11 @@ def test_the_table_is_in_the_vault_database_under_its_history(text_store, vault_
     assert "public_texts" in tables and "vault_profile_fields" in tables
     with text_store.engine.connect() as conn:
         version = conn.execute(text("SELECT version_num FROM vault_alembic_version")).scalar()
-    # The newest revision of the vault's history, which includes the texts' (v0002, v0003).
+    # The newest revision of the vault's history, which includes the texts' (v0002-v0004).
     script = ScriptDirectory.from_config(alembic_config(vault_settings.vault_database_url))
     assert version == script.get_current_head()
-    assert {"v0002_public_texts", "v0003_text_removal"} <= {r.revision for r in script.walk_revisions()}
+    assert {"v0002_public_texts", "v0003_text_removal", "v0004_text_quota"} <= {
+        r.revision for r in script.walk_revisions()}
     # Not the index's database, which is dropped and rebuilt from the chain.
     assert vault_settings.vault_database_url != vault_settings.database_url
 
@@ -248,9 +249,11 @@ def _files_hold(text_store, value: str) -> bool:
     return any(needle in candidate.read_bytes() for candidate in (path, Path(f"{path}-wal")) if candidate.exists())
 
 
-def test_its_author_removes_a_text_and_only_a_tombstone_stays(client, text_store, signed_in, owner_a, clock):
+def test_its_author_removes_a_text_and_only_a_tombstone_stays(client, text_store, signed_in, owner_a, owner_b,
+                                                              clock):
     """A resident who put their phone number into a suggestion takes the words back: every
-    reader then learns they were removed, by whom, and the same words cannot come back."""
+    reader then learns they were removed and by whom. Whoever stores the same words again
+    publishes them under their own name (the committee can remove them for good)."""
     leaked = "楼道灯坏了，请联系我 13912345678。"
     headers = signed_in(owner_a)
     key = store(client, headers, leaked).json()["text_hash"]
@@ -273,8 +276,6 @@ def test_its_author_removes_a_text_and_only_a_tombstone_stays(client, text_store
     answer = client.get(TEXTS, params={"hashes": f"{key},{kept}"}).json()
     assert [item["text"] for item in answer["items"]] == [SUGGESTION]
     assert answer["removed"] == [tombstone] and answer["missing"] == [] and answer["altered"] == []
-    again = store(client, headers, leaked)
-    assert again.status_code == 410 and "cannot be stored again" in again.json()["detail"]
     # Removing it again answers the same tombstone.
     assert client.delete(f"{TEXTS}/{key}", headers=headers).json() == tombstone
     with text_store.engine.connect() as conn:
@@ -282,6 +283,89 @@ def test_its_author_removes_a_text_and_only_a_tombstone_stays(client, text_store
     if sqlite:
         assert not _files_hold(text_store, "13912345678")
         assert _files_hold(text_store, "快递柜")  # the other text is untouched
+    again = store(client, signed_in(owner_b), leaked)
+    assert again.status_code == 201 and again.json()["stored_by"] == owner_b.address.lower()
+
+
+def test_common_wording_cannot_be_blocked_by_storing_and_removing_it(client, text_store, signed_in, owner_a, owner_b,
+                                                                     committee):
+    """A member stored "同意" and removed it, and nobody could store "同意" again. Now the
+    author's removal takes the words out of the store without barring them; only the
+    committee's removal (moderation) is final."""
+    key = store(client, signed_in(owner_a), "同意", kind="answer").json()["text_hash"]
+    assert client.delete(f"{TEXTS}/{key}", headers=signed_in(owner_a)).status_code == 200
+    assert client.get(f"{TEXTS}/{key}").status_code == 410
+    stored = store(client, signed_in(owner_b), "同意", kind="answer")
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["stored_by"] == owner_b.address.lower()
+    read = client.get(f"{TEXTS}/{key}").json()
+    assert (read["text"], read["stored_by"]) == ("同意", owner_b.address.lower())
+    # The first author may no longer remove it: it is another member's now.
+    assert client.delete(f"{TEXTS}/{key}", headers=signed_in(owner_a)).status_code == 403
+    # The committee's removal stays.
+    assert client.delete(f"{TEXTS}/{key}", headers=signed_in(committee)).status_code == 200
+    refused = store(client, signed_in(owner_a), "同意", kind="answer")
+    assert refused.status_code == 410 and "cannot be stored again" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize("value", [
+    "\u200b\u200c\u200d\ufeff",            # zero-width space, non-joiner, joiner, BOM
+    "\u202e\u202d\u202c",                  # bidi overrides only
+    "\u2066\u2069 \u200b",                  # isolates and a zero-width space
+    "\u3164\u3164",                        # Hangul filler: a letter that draws nothing
+    "\u2800 \u00a0\u3000",                 # blank Braille, no-break and ideographic spaces
+    "\u0301\u0302",                        # combining marks with nothing to sit on
+    "付款\u202e123\u202c元",                # visible, but reordered for display (Trojan Source)
+])
+def test_texts_that_show_nothing_or_reorder_are_refused(client, text_store, signed_in, owner_a, value):
+    response = store(client, signed_in(owner_a), value)
+    assert response.status_code == 422, response.text[:300]
+    assert "text" in error_fields(response)
+    assert client.get(f"{TEXTS}/{sha256_key(value)}").status_code == 404
+
+
+def test_a_wallet_stores_a_bounded_number_of_texts_a_day(client, vault_app, vault_settings, clock, signed_in, owner_a,
+                                                         owner_b):
+    limited = vault_settings.model_copy(update={"texts_writes_per_day": 3})
+    vault_app.state.texts = TextStore(limited, clock=clock, limit_clock=FakeMinute())
+    try:
+        a = signed_in(owner_a)
+        for n in range(3):
+            assert store(client, a, f"第 {n} 条").status_code == 201
+        refused = store(client, a, "第 3 条")
+        assert refused.status_code == 429 and "in a day" in refused.json()["detail"]
+        assert 60 < int(refused.headers["retry-after"]) <= 86_400
+        assert client.get(f"{TEXTS}/{sha256_key('第 3 条')}").status_code == 404
+        # A text already stored is not a new one: answered as before.
+        assert store(client, a, "第 0 条").status_code == 200
+        # Another wallet has its own day.
+        assert store(client, signed_in(owner_b), "第 3 条").status_code == 201
+        clock.offset += 86_400
+        assert store(client, signed_in(owner_a), "第 4 条").status_code == 201
+    finally:
+        vault_app.state.texts.close()
+
+
+def test_the_store_as_a_whole_is_bounded(client, vault_app, vault_settings, clock, signed_in, owner_a, owner_b):
+    from backend.texts import store as text_table
+
+    first, second = "一" * 20, "二" * 20  # 60 bytes of UTF-8 each
+    bounded = vault_settings.model_copy(update={"texts_max_total_bytes": 100})
+    vault_app.state.texts = TextStore(bounded, clock=clock, limit_clock=FakeMinute())
+    try:
+        key = store(client, signed_in(owner_a), first).json()["text_hash"]
+        full = store(client, signed_in(owner_b), second)
+        assert full.status_code == 507 and "full" in full.json()["detail"]
+        assert client.get(f"{TEXTS}/{sha256_key(second)}").status_code == 404  # nothing of it kept
+        with vault_app.state.texts.engine.connect() as conn:
+            assert text_table.total_bytes(conn) == 60
+        # A removal frees its bytes.
+        assert client.delete(f"{TEXTS}/{key}", headers=signed_in(owner_a)).status_code == 200
+        assert store(client, signed_in(owner_b), second).status_code == 201
+        with vault_app.state.texts.engine.connect() as conn:
+            assert text_table.total_bytes(conn) == 60
+    finally:
+        vault_app.state.texts.close()
 
 
 def test_the_committee_removes_any_text_and_nobody_else_does(client, text_store, signed_in, owner_a, owner_b,

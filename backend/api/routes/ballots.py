@@ -15,12 +15,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from backend.api.errors import errors
 from backend.api.deps import ADDRESS_PATTERN, CommunityDep, SettingsDep
 from backend.api.listing import require_contract
 from backend.api.ratelimit import SlidingWindowLimit
 from backend.chain.relayer import BallotRefused, BallotRelayer, RelayerUnavailable
-from backend.core.config import Settings
-from backend.indexer.rpc import RpcClient, RpcError
+from backend.core.config import Settings, UnsafeDefault
+from backend.indexer.rpc import RpcClient, RpcError, RpcUnavailable
 
 router = APIRouter(tags=["assembly"])
 # One relayer per app: its lock is what keeps two ballots from taking the same nonce.
@@ -60,12 +61,17 @@ class BallotOut(BaseModel):
 
 REFUSALS = {
     202: {"model": BallotOut, "description": "Sent, but no receipt within the relayer's timeout (status pending)"},
-    400: {"description": "bad_signature (not signed by the voter) or bad_support"},
-    403: {"description": "no_weight: not an owner wallet, or no area at the proposal's snapshot"},
-    404: {"description": "unknown_proposal, or the community has no OwnersAssembly"},
-    409: {"description": "proposal_closed, already_voted, or reverted (another ballot came first)"},
-    429: {"description": "rate_limited: too many ballots from this voter or this client"},
-    503: {"description": "relayer_off, or the node cannot be reached / the relayer has no gas money"},
+    **errors(
+        400, 403, 404, 409, 413, 429, 503,
+        e400="bad_signature (not signed by the voter), bad_support, or refused by the node",
+        e403="no_weight: not an owner wallet, or no area at the proposal's snapshot",
+        e404="unknown_proposal, or the community has no OwnersAssembly",
+        e409="proposal_closed, already_voted, or reverted (another ballot came first)",
+        e429="rate_limited: too many requests from this client, or too many ballots relayed for this voter (only "
+             "ballots the voter signed and the relayer sends count)",
+        e503="relayer_off; relayer_unconfigured (no LINLI_RELAYER_KEY on a chain that is not local); "
+             "relayer_unavailable (the node cannot be reached, or the relayer has no gas money); or busy",
+    ),
 }
 
 
@@ -80,12 +86,28 @@ def _relaying(request: Request, settings: Settings) -> tuple[BallotRelayer, Slid
 def _make_relayer(state, settings: Settings) -> None:
     rpc = RpcClient(settings.rpc_url, timeout_s=settings.rpc_timeout_s, max_retries=2,
                     backoff_s=settings.rpc_backoff_s, backoff_max_s=settings.rpc_backoff_max_s)
-    state.relayer = BallotRelayer(rpc, settings.relayer_private_key(),
-                                  receipt_timeout_s=settings.relayer_receipt_timeout_s)
+    try:
+        # The key depends on the chain: the public demo key signs only on a local one.
+        chain_id = int(rpc.call("eth_chainId", []), 16)
+        key = settings.relayer_private_key(chain_id)
+    except (RpcError, RpcUnavailable) as exc:
+        rpc.close()
+        _refuse(503, "relayer_unavailable", f"the chain's node does not answer: {exc}")
+    except UnsafeDefault as exc:
+        rpc.close()
+        _refuse(503, "relayer_unconfigured", f"{exc}; vote directly from the wallet")
+    state.relayer = BallotRelayer(rpc, key, receipt_timeout_s=settings.relayer_receipt_timeout_s)
     state.relayer_limits = (
         SlidingWindowLimit(settings.relayer_limit_per_voter, settings.relayer_limit_window_s),
         SlidingWindowLimit(settings.relayer_limit_per_client, settings.relayer_limit_window_s),
     )
+
+
+def _count(limit: SlidingWindowLimit, key: str, who: str) -> None:
+    wait = limit.hit(key)
+    if wait is not None:
+        raise BallotRefused("rate_limited", 429, f"too many ballots from {who}; try again in {int(wait) + 1} s",
+                            retry_after=str(int(wait) + 1))
 
 
 def _refuse(status: int, code: str, message: str, reason: str | None = None, headers=None):
@@ -103,16 +125,20 @@ def relay_ballot(ctx: CommunityDep, settings: SettingsDep, request: Request, res
     registry = ctx.record.contracts.get("HouseholdRegistry") or ctx.community
     relayer, per_voter, per_client = _relaying(request, settings)
     client = request.client.host if request.client else "unknown"
-    for limit, key, who in ((per_client, client, "this client"), (per_voter, ballot.voter.lower(), "this voter")):
-        wait = limit.hit(key)
-        if wait is not None:
-            _refuse(429, "rate_limited", f"too many ballots from {who}; try again in {int(wait) + 1} s",
-                    headers={"Retry-After": str(int(wait) + 1)})
+
+    def admit(voter: str) -> None:
+        # ...but against a voter only a ballot that voter signed and that the relayer is about
+        # to pay for: forged or replayed ballots naming someone must not use up their allowance.
+        _count(per_voter, voter.lower(), "this voter")
+
     try:
+        # Every request counts against the address it came from (backend/api/clients.py)...
+        _count(per_client, client, "this client")
         relayed = relayer.relay(assembly, registry, int(ballot.proposal_id), ballot.support, ballot.voter,
-                                bytes.fromhex(ballot.signature[2:]))
+                                bytes.fromhex(ballot.signature[2:]), admit=admit)
     except BallotRefused as refusal:
-        _refuse(refusal.status, refusal.code, refusal.message, refusal.reason)
+        _refuse(refusal.status, refusal.code, refusal.message, refusal.reason,
+                headers={"Retry-After": refusal.retry_after} if refusal.retry_after else None)
     except RelayerUnavailable as exc:
         _refuse(503, "relayer_unavailable", str(exc))
     except RpcError as exc:

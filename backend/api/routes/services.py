@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from backend.api import provider_ranking
+from backend.api.errors import errors
 from backend.api.deps import (
     MAX_BLOCK,
     AddressPath,
@@ -507,7 +508,7 @@ def _ranking(request: Request, session: Session, ctx: CommunityContext, category
             response_model=RecommendationsOut,
             summary="Providers ranked for an open request, each score explained",
             description=provider_ranking.FORMULA,
-            responses={409: {"description": "The request is no longer open"}})
+            responses=errors(409, e409="The request is no longer open"))
 def recommendations(request: Request, ctx: CommunityDep, session: SessionDep, request_id: RequestIdPath,
                     limit: RankLimit = 10):
     _market(ctx)

@@ -8,10 +8,14 @@ service request's description, a dispute's reason, …), stored once under that 
   text again answers the same row (200; 201 the first time).
 - `GET /texts/{text_hash}`, `GET /texts?hashes=h1,h2,…`: anyone reads them.
 - `DELETE /texts/{text_hash}`: its author or the owners' committee (signed in) removes
-  the words; the hash stays as a tombstone (who, as what, when), reads of it answer 410
-  and it cannot be stored again.
+  the words; the hash stays as a tombstone (who, as what, when) and reads of it answer
+  410. After the committee's removal it cannot be stored again; after its author's,
+  anyone with the same words may store them again (common wording cannot be blocked).
 
-A stored text never changes (its key is its hash); it can only be removed.
+A stored text never changes (its key is its hash); it can only be removed. Bodies above
+64 KiB are refused (413) before they are read; a wallet stores at most
+LINLI_TEXTS_WRITES_PER_DAY texts a day (429) and the store at most
+LINLI_TEXTS_MAX_TOTAL_BYTES (507).
 """
 
 from __future__ import annotations
@@ -23,14 +27,18 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.exc import DBAPIError
 
+from backend.api.admission import retry_after
 from backend.api.deps import HASH_PATTERN
+from backend.api.errors import errors
 from backend.api.routes.vault import SessionDep, VaultDep, _client_ip
 from backend.texts import store
-from backend.texts.service import (Altered, NotStored, Removed, RemoveRefused, TextStore, TooManyWrites,
-                                   WriteRefused)
+from backend.texts.service import (Altered, NotStored, Removed, RemoveRefused, StoreFull, TextStore,
+                                   TooManyWrites, WriteRefused)
 from backend.vault.chain import ChainUnavailable
 
-router = APIRouter(prefix="/texts", tags=["texts"])
+# A text is at most 4,000 characters: 16,000 bytes of UTF-8, up to 48,000 as JSON escapes.
+MAX_BODY_BYTES = 64 * 1024
+router = APIRouter(prefix="/texts", tags=["texts"], max_body_size=MAX_BODY_BYTES)
 
 BULK_MAX = 100
 HASHES_PATTERN = rf"^0x[0-9a-fA-F]{{64}}(,0x[0-9a-fA-F]{{64}}){{0,{BULK_MAX - 1}}}$"
@@ -71,8 +79,10 @@ def _answer(fn, *args, **kwargs):
     except (WriteRefused, RemoveRefused) as exc:
         raise HTTPException(status_code=403, detail=str(exc)) from None
     except TooManyWrites as exc:
-        raise HTTPException(status_code=429, detail=str(exc),
-                            headers={"Retry-After": str(max(1, int(exc.wait_s + 0.999)))}) from None
+        raise HTTPException(status_code=429, detail=str(exc), headers={"Retry-After": retry_after(exc.wait_s)}) \
+            from None
+    except StoreFull as exc:
+        raise HTTPException(status_code=507, detail=str(exc)) from None
     except ChainUnavailable as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
     except DBAPIError as exc:  # the database is down or unreachable; no detail of the query leaks
@@ -137,7 +147,11 @@ def _hash_list(value: str) -> list[str]:
 
 
 @router.post("", response_model=TextOut, status_code=201,
-             responses={200: {"model": TextOut, "description": "Already stored: the first writer's row"}},
+             responses={200: {"model": TextOut, "description": "Already stored: the first writer's row"},
+                        **errors(400, 401, 403, 410, 413, 429, 507,
+                                 e403="Not a member, committee member or manager of a community this server serves",
+                                 e410="Removed by the owners' committee: it cannot be stored again",
+                                 e429="Too many texts from this wallet (a minute, a day) or client")},
              summary="Store a public text under its SHA-256 (signed-in members, committee, manager)")
 def store_text(body: TextIn, request: Request, response: Response, session: SessionDep, vault: VaultDep,
                texts: TextStoreDep):
@@ -156,7 +170,8 @@ def read_texts(texts: TextStoreDep, hashes: Annotated[str, Query(
             "removed": [_removed_out(row) for row in removed]}
 
 
-@router.get("/{text_hash}", response_model=TextOut, summary="One public text by its hash (anyone)")
+@router.get("/{text_hash}", response_model=TextOut, responses=errors(404, 409, 410, e409="The stored text "
+            "fails its hash check: not served"), summary="One public text by its hash (anyone)")
 def read_text(texts: TextStoreDep, response: Response,
               text_hash: Annotated[str, Path(pattern=HASH_PATTERN, description="0x + 64 hex digits (any case)")]):
     row = _answer(texts.read, text_hash.lower())
@@ -165,8 +180,8 @@ def read_text(texts: TextStoreDep, response: Response,
 
 
 @router.delete("/{text_hash}", response_model=RemovedOut,
-               responses={404: {"description": "No text under this hash"},
-                          403: {"description": "Neither its author nor the committee"}},
+               responses=errors(401, 403, 404, e404="No text under this hash",
+                                e403="Neither its author nor the committee"),
                summary="Remove a public text's words (its author, or the owners' committee)")
 def remove_text(session: SessionDep, vault: VaultDep, texts: TextStoreDep,
                 text_hash: Annotated[str, Path(pattern=HASH_PATTERN, description="0x + 64 hex digits (any case)")]):

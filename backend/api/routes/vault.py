@@ -10,7 +10,7 @@ DataConsent has logged on chain.
 from __future__ import annotations
 
 import threading
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -18,12 +18,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 from sqlalchemy.exc import DBAPIError
 
+from backend.api.admission import retry_after
 from backend.api.deps import ADDRESS_PATTERN
+from backend.api.errors import errors
 from backend.vault.chain import ChainUnavailable
 from backend.vault.crypto import VaultKeyError
 from backend.vault.fields import FIELDS, SCOPE_FIELDS, resolve_scope, scope_id
-from backend.vault.service import Conflict, Forbidden, NotFound, Vault
-from backend.vault.siwe_auth import Session, SignInError, parse_message
+from backend.vault.service import Conflict, Forbidden, NotFound, TooManyAttempts, Vault
+from backend.vault.siwe_auth import LANGUAGES, Session, SignInError, parse_message
 
 router = APIRouter(prefix="/vault", tags=["vault"])
 
@@ -91,13 +93,16 @@ def _rate_limit(vault: Vault, *keys: str) -> None:
     wait = vault.login_limiter.hit(*keys)
     if wait is not None:
         raise HTTPException(status_code=429, detail="too many sign-in attempts: wait a minute",
-                            headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+                            headers={"Retry-After": retry_after(wait)})
 
 
 def _answer(fn, *args, **kwargs) -> Any:
     """Run a vault operation and turn its refusals into clear HTTP answers."""
     try:
         return fn(*args, **kwargs)
+    except TooManyAttempts as exc:
+        raise HTTPException(status_code=429, detail=str(exc), headers={"Retry-After": retry_after(exc.wait_s)}) \
+            from None
     except SignInError as exc:
         raise HTTPException(status_code=401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
     except Forbidden as exc:
@@ -122,6 +127,8 @@ class _Body(BaseModel):
 
 class NonceRequest(_Body):
     address: str = Field(pattern=ADDRESS_PATTERN, description="The wallet that will sign in")
+    language: Literal[LANGUAGES] = Field(default="en", description="The language of the message's statement, the "
+                                         "line the wallet shows the resident: en or zh")
 
 
 class NonceOut(BaseModel):
@@ -258,31 +265,40 @@ def scopes():
             for name, fields in SCOPE_FIELDS.items()]
 
 
-@router.post("/siwe/nonce", response_model=NonceOut, summary="A single-use sign-in nonce for an address")
+# Sign-in limits count what a request proves: its client address (the connection, or a
+# proxy the operator trusts) always; a wallet only once it has signed. Asking for a nonce
+# naming a wallet proves nothing, so it counts against the client alone: twenty of them
+# used to lock the wallet's owner out for a minute.
+
+
+@router.post("/siwe/nonce", response_model=NonceOut, responses=errors(400, 413, 429),
+             summary="A single-use sign-in nonce for an address")
 def siwe_nonce(body: NonceRequest, request: Request, vault: VaultDep):
-    _rate_limit(vault, f"ip:{_client_ip(request)}", f"addr:{body.address.lower()}")
-    return _answer(vault.issue_nonce, body.address)
+    _rate_limit(vault, f"ip:{_client_ip(request)}")
+    return _answer(vault.issue_nonce, body.address, body.language)
 
 
-@router.post("/siwe/login", response_model=SessionOut, summary="Exchange a signed EIP-4361 message for a session")
+@router.post("/siwe/login", response_model=SessionOut, responses=errors(400, 401, 413, 429),
+             summary="Exchange a signed EIP-4361 message for a session")
 def siwe_login(body: LoginRequest, request: Request, vault: VaultDep):
     _rate_limit(vault, f"ip:{_client_ip(request)}")
     try:
-        address = parse_message(body.message).address.lower()
+        parse_message(body.message)
     except ValueError as exc:
         raise RequestValidationError([{"loc": ("body", "message"), "msg": str(exc), "type": "value_error",
                                        "input": None}]) from None
-    _rate_limit(vault, f"addr:{address}")
+    # The wallet's own limit is counted by the vault once the signature is checked.
     return _answer(vault.login, body.message, body.signature)
 
 
-@router.post("/siwe/logout", status_code=204, response_class=Response, summary="End this session")
+@router.post("/siwe/logout", status_code=204, response_class=Response, responses=errors(401),
+             summary="End this session")
 def siwe_logout(session: SessionDep, vault: VaultDep):
     _answer(vault.logout, session)
     return Response(status_code=204)
 
 
-@router.get("/session", response_model=SessionInfo, summary="Who this session is, until when")
+@router.get("/session", response_model=SessionInfo, responses=errors(401), summary="Who this session is, until when")
 def session_info(session: SessionDep):
     return {"address": session.address, "expires_at": session.expires_at}
 
@@ -291,6 +307,7 @@ def session_info(session: SessionDep):
 
 
 @router.get("/communities/{community}/profile", response_model=ProfileOut,
+            responses=errors(401, 404),
             summary="The signed-in resident's own data and who read it")
 def own_profile(community: CommunityPath, session: SessionDep, vault: VaultDep,
                 log_limit: Annotated[int, Query(ge=0, le=500, description="Access log entries")] = 50):
@@ -298,6 +315,7 @@ def own_profile(community: CommunityPath, session: SessionDep, vault: VaultDep,
 
 
 @router.put("/communities/{community}/profile", response_model=ProfileOut,
+            responses=errors(400, 401, 403, 404, 413),
             summary="Set (or erase with null) fields of the signed-in resident's own data")
 def write_profile(community: CommunityPath, body: ProfileUpdate, session: SessionDep, vault: VaultDep):  # type: ignore[valid-type]
     values = {name: getattr(body, name) for name in body.model_fields_set}
@@ -305,14 +323,14 @@ def write_profile(community: CommunityPath, body: ProfileUpdate, session: Sessio
 
 
 @router.delete("/communities/{community}/profile", status_code=204, response_class=Response,
-               summary="Erase all of the signed-in resident's data (the access log stays)")
+               responses=errors(401, 404), summary="Erase all of the signed-in resident's data (the access log stays)")
 def erase_profile(community: CommunityPath, session: SessionDep, vault: VaultDep):
     _answer(vault.erase_profile, community, session.address)
     return Response(status_code=204)
 
 
 @router.get("/communities/{community}/profile/access-log", response_model=AccessLogPage,
-            summary="Reads served from the signed-in resident's data, newest first")
+            responses=errors(401, 404), summary="Reads served from the signed-in resident's data, newest first")
 def access_log(community: CommunityPath, session: SessionDep, vault: VaultDep,
                limit: Annotated[int, Query(ge=1, le=500)] = 50,
                cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="next_cursor")] = None):
@@ -326,6 +344,9 @@ def access_log(community: CommunityPath, session: SessionDep, vault: VaultDep,
 
 
 @router.post("/communities/{community}/residents/{resident}/reads", response_model=ReadOut,
+             responses=errors(400, 401, 403, 404, 409, 413, 429, e403="No live grant for the scope, or DataConsent "
+                              "refused the log", e409="Stored data failed its integrity check; nothing served",
+                              e429="Too many reads by this grantee (a minute) or of this resident (a day)"),
              summary="A grantee reads one scope of a resident's data; logged on chain before the answer")
 def grantee_read(community: CommunityPath, resident: ResidentPath, body: ReadRequest, session: SessionDep,
                  vault: VaultDep):
@@ -338,6 +359,7 @@ def grantee_read(community: CommunityPath, resident: ResidentPath, body: ReadReq
 
 
 @router.get("/communities/{community}/residents/{resident}/commitment", response_model=CommitmentCheckOut,
+            responses=errors(401, 403, 404),
             summary="Committee: does the vault's ID number and salt give the registry's commitment?")
 def commitment_check(community: CommunityPath, resident: ResidentPath, session: SessionDep, vault: VaultDep):
     return _answer(vault.commitment_check, community, resident.lower(), session.address)

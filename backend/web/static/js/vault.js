@@ -6,6 +6,7 @@
 
 import { getAddress } from "ethers";
 import { ApiError } from "./api.js";
+import { currentLang } from "./i18n.js";
 
 const VAULT = "/api/v1/vault";
 const SESSION_KEY = "linli.vault.session";
@@ -48,7 +49,9 @@ export async function sessionRequest(method, url, { body, token } = {}) {
 }
 
 export async function signIn(ctx) {
-  const offer = await vaultRequest("POST", "/siwe/nonce", { body: { address: ctx.account } });
+  // The message's one line in words (its statement) comes in the page's language.
+  const language = currentLang() === "zh" ? "zh" : "en";
+  const offer = await vaultRequest("POST", "/siwe/nonce", { body: { address: ctx.account, language } });
   // The wallet is about to sign "<domain> wants you to sign in …": the vault must name
   // this very page and chain, or the signature would be for somewhere else.
   if (offer.domain !== location.host) throw new VaultProblem("mydata.wrongDomain", { domain: offer.domain, uri: offer.uri });

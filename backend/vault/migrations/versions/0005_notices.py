@@ -5,15 +5,15 @@ All three hold what exists nowhere else (files the chain knows by hash, owners'
 signatures, residents' channel choices and reminders not yet sent), so they live in
 the vault's database: backend/documents, backend/notices, backend/notify.
 
-Revision ID: v0004_notices
-Revises: v0003_text_removal
+Revision ID: v0005_notices
+Revises: v0004_text_quota
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "v0004_notices"
-down_revision = "v0003_text_removal"
+revision = "v0005_notices"
+down_revision = "v0004_text_quota"
 branch_labels = None
 depends_on = None
 
