@@ -99,7 +99,7 @@ def test_a_proposal_is_readable_noticed_served_and_proven(notice_world, make_ind
     for content, reason in [(b"owner 110101199003074477 lives here", "identity card"),
                             (b"call 13912345678", "mobile phone"),
                             (b"\x00\x01binary", "only PDF"),
-                            (b"x" * 5000, "larger than 4096")]:
+                            (b"x" * 5000, "at most 4,096 bytes")]:
         refused = client.post("/api/v1/documents", params={"filename": "f.txt"}, content=content, headers=auth)
         assert refused.status_code in (413, 422) and reason in refused.text, refused.text
     assert client.post("/api/v1/documents", params={"filename": "f.txt"}, content=b"hello").status_code == 401

@@ -54,13 +54,14 @@ def test_every_answer_carries_the_headers(settings):
 
 
 def test_the_only_inline_script_is_allowed_by_its_hash(settings):
-    """index.html has one inline script, the import map; the policy allows exactly it."""
+    """index.html's inline scripts, the import map and the page module's preload; the
+    policy allows exactly them, by their hashes."""
     html = (STATIC / "index.html").read_text(encoding="utf-8")
     inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, re.DOTALL)
-    assert len(inline) == 1 and '"imports"' in inline[0]
-    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    assert len(inline) == 2 and '"imports"' in inline[0] and "modulepreload" in inline[1]
+    digests = [base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() for body in inline]
     directives = policy(TestClient(create_app(settings)).get("/"))
-    assert directives["script-src"] == ["'self'", f"'sha256-{digest}'"]
+    assert directives["script-src"] == ["'self'", *(f"'sha256-{digest}'" for digest in digests)]
     # The node residents' wallets may be asked to reach, and nothing else beyond the API.
     assert directives["connect-src"] == ["'self'", settings.wallet_rpc_url().rstrip("/")]
     assert directives["default-src"] == ["'self'"] and directives["style-src"] == ["'self'"]

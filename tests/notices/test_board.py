@@ -86,6 +86,25 @@ def test_the_committee_publishes_a_building_notice(board_town, committee, owner_
         board.publish_notice(sha("activity"), 4, 1, "", "活动", 0, [], sender=owner_a)
 
 
+def test_the_boards_bounds_are_the_last_accepted(board_town, committee):
+    """The kinds and the documents a notice may carry: the last one the board names is
+    accepted, one more is refused; receipts are typed as the backend signs them."""
+    board = board_town.board
+    board.register_document(sha("other"), board.MAX_DOCUMENT_KIND(), "其他", sender=committee)
+    with ape.reverts("notices: unknown document kind"):
+        board.register_document(sha("more"), board.MAX_DOCUMENT_KIND() + 1, "其他", sender=committee)
+    most = [sha(f"attachment {i}") for i in range(board.MAX_DOCUMENTS())]
+    tx = board.publish_notice(sha("general"), board.MAX_NOTICE_KIND(), 1, "", "通告", 0, most, sender=committee)
+    assert tx.decode_logs(board.NoticePublished)[0].documents == most
+    with ape.reverts("notices: unknown notice kind"):
+        board.publish_notice(sha("g2"), board.MAX_NOTICE_KIND() + 1, 1, "", "通告", 0, [], sender=committee)
+    with ape.reverts():  # one document more than a notice holds does not fit its list
+        board.publish_notice(sha("g3"), 5, 1, "", "通告", 0, most + [sha("one more")], sender=committee)
+    fields = ",".join(f"{f['type']} {f['name']}" for f in receipts.ACKNOWLEDGEMENT_TYPES["Acknowledgement"])
+    from eth_utils import keccak
+    assert board.ACKNOWLEDGEMENT_TYPEHASH() == keccak(text=f"Acknowledgement({fields})")
+
+
 @pytest.mark.parametrize("kind, audience, building, proposal_id, documents, reason", [
     (0, 1, "", 0, [], "notices: unknown notice kind"),
     (6, 1, "", 0, [], "notices: unknown notice kind"),
@@ -182,6 +201,7 @@ def test_an_anchored_batch_proves_each_receipt_and_no_other(board_town, chain, b
                                sender=board_anchorer)
     [event] = tx.decode_logs(board.ReceiptsAnchored)
     assert (event.root, event.receipts, event.anchored_by) == (root, count, board_anchorer.address)
+    assert board.batch_count() == event.batch  # batches are numbered in order, from 1
     assert board.batch_root(event.batch) == root and board.batch_of_root(root) == event.batch
     for index, receipt in enumerate(batch):
         proof = receipts.merkle_proof(levels, index)

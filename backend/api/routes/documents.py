@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 
 from backend.api.deps import HASH_PATTERN
+from backend.api.errors import errors
 from backend.api.routes.texts import HASHES_PATTERN, IMMUTABLE, _hash_list
 from backend.api.routes.vault import SessionDep, VaultDep, _client_ip
 from backend.documents import store
@@ -113,7 +114,8 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 @router.post("", response_model=DocumentOut, status_code=201,
-             responses={200: {"model": DocumentOut, "description": "Already stored"}},
+             responses={200: {"model": DocumentOut, "description": "Already stored"}} | errors(
+                 401, 403, 413, 429),
              summary="Store a document under its SHA-256 (signed-in members, committee, manager)")
 async def store_document(request: Request, response: Response, session: SessionDep, vault: VaultDep,
                          documents: DocumentStoreDep,
@@ -135,7 +137,8 @@ def describe_documents(documents: DocumentStoreDep, hashes: Annotated[str, Query
 
 
 @router.get("/{doc_hash}", summary="A document's bytes (anyone), checked against its hash first",
-            responses={200: {"content": {"application/octet-stream": {}}}})
+            responses={200: {"content": {"application/octet-stream": {}}}} | errors(
+                404, 409, 410, e404="No document under this hash", e409="The stored bytes no longer match their hash"))
 def read_document(documents: DocumentStoreDep, doc_hash: HashPath):
     row = _answer(documents.read, doc_hash.lower())
     disposition = f"inline; filename*=UTF-8''{quote(row.filename)}"
@@ -146,7 +149,7 @@ def read_document(documents: DocumentStoreDep, doc_hash: HashPath):
                              "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"})
 
 
-@router.delete("/{doc_hash}", response_model=DocumentOut,
+@router.delete("/{doc_hash}", response_model=DocumentOut, responses=errors(401, 403, 404, 410),
                summary="Remove a document's bytes (its author, or the owners' committee)")
 def remove_document(session: SessionDep, vault: VaultDep, documents: DocumentStoreDep, doc_hash: HashPath):
     return _out(_answer(documents.remove, vault, doc_hash.lower(), session.address))

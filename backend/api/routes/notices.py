@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend.api.deps import ADDRESS_PATTERN, CommunityContext, CommunityDep, SessionDep
+from backend.api.errors import errors
 from backend.api.listing import require_contract
 from backend.db.models import (DocumentRegistration, DocumentWithdrawal, NoticePublication, Owner, ProposalNotice,
                                Unit)
@@ -242,7 +243,8 @@ def _receipt_out(row: dict, served: int) -> dict:
 
 
 @router.post("/communities/{community}/notices/{notice_id}/receipts", response_model=ReceiptOut, status_code=201,
-             responses={200: {"model": ReceiptOut, "description": "Acknowledged before: the first receipt"}},
+             responses={200: {"model": ReceiptOut, "description": "Acknowledged before: the first receipt"}} | errors(
+                 400, 403, 413, 429, e403="The signer is not an owner (or member) this notice is addressed to"),
              summary="An owner's signed acknowledgement of a notice (no gas, no session: the signature is the owner's)")
 def acknowledge(request: Request, response: Response, ctx: CommunityDep, session: SessionDep, notices: NoticesDep,
                 notice_id: NoticePath, body: AcknowledgementIn):

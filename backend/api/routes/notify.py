@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from backend.api.errors import errors
 from backend.api.routes.vault import CommunityPath, SessionDep, VaultDep
 from backend.notify.sender import read_choices, write_choices
 from backend.vault.chain import ChainUnavailable
@@ -55,7 +56,7 @@ def _community(vault, community: str) -> str:
         raise HTTPException(status_code=404, detail=str(exc)) from None
 
 
-@router.get("/communities/{community}/reminders", response_model=ChoicesOut,
+@router.get("/communities/{community}/reminders", response_model=ChoicesOut, responses=errors(401, 404),
             summary="Your reminder choices (nothing is sent until you choose a channel)")
 def my_choices(community: CommunityPath, session: SessionDep, vault: VaultDep,
                engine: Annotated[Engine, Depends(get_notify_engine)]):
@@ -66,7 +67,8 @@ def my_choices(community: CommunityPath, session: SessionDep, vault: VaultDep,
             from None
 
 
-@router.put("/communities/{community}/reminders", response_model=ChoicesOut, summary="Choose your reminders")
+@router.put("/communities/{community}/reminders", response_model=ChoicesOut,
+            responses=errors(400, 401, 403, 404, 413), summary="Choose your reminders")
 def set_choices(body: ChoicesIn, community: CommunityPath, session: SessionDep, vault: VaultDep,
                 engine: Annotated[Engine, Depends(get_notify_engine)]):
     key = _community(vault, community)
