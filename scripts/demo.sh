@@ -75,10 +75,12 @@ start() {
   # decisions, then hands them to the assembly's timelock (a no-op when already done).
   ape run deploy --keep-powers --network ethereum:local:foundry || echo "(keeping the community already deployed)"
   ape run seed_demo --network ethereum:local:foundry
-  ape run committee hand-over --network ethereum:local:foundry 2>/dev/null || echo "(the assembly already holds its powers)"
   start_backend
-  # The vault's side (a profile, a logged read) goes through the running API.
+  # The vault's side (a profile, a logged read, the seed's texts and documents) goes through
+  # the running API, before the hand-over: the texts the committee wrote are stored as the
+  # committee's, which the deployer stops being once it hands its powers over.
   python scripts/seed_vault_demo.py --api "$API" || echo "(the vault demo could not be seeded; see $RUN_DIR/api.log)"
+  ape run committee hand-over --network ethereum:local:foundry 2>/dev/null || echo "(the assembly already holds its powers)"
   echo
   echo "Demo is running. Manifest: deployments/local-31337.json"
   echo "Resident pages: $API/  (MetaMask: add the accounts below; the page adds the chain."

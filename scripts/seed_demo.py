@@ -99,6 +99,10 @@ def _activity(manifest, committee, registry, points, demo, payers):
     click.echo(f"Proposal {proposal.id} open for voting until {proposal.end} (chain time)")
     gathering = demo_activity.owner_proposal(assembly, owner_c, chain)
     click.echo(f"Proposal {gathering} by an owner, gathering co-signers")
+    if "NoticeBoard" in contracts:
+        demo_activity.publish_demo_notices(project.NoticeBoard.at(contracts["NoticeBoard"]["address"]), committee,
+                                           gathering)
+        click.echo("Notices published: the owners' proposal's and a building's outage; the covenant in the library")
     demo_activity.pay_and_claim(fees, token, owner_b, unit_of(owner_b))
     fees.pay(unit_of(owner_c), 1, 2**255, sender=owner_c)  # one month of the overdue ones
 

@@ -5,8 +5,9 @@ provider (account 7), which the seed granted the owner's contact details, signs 
 reads them with a purpose, so the vault logs the read on chain first. My data then
 shows a grant and an access log entry with its purpose in words. The texts the seed put
 on chain as hashes (suggestions and answers, activity descriptions, service requests,
-feedback) are stored in the public text store by the wallets that wrote them, so the
-pages show them.
+feedback, notices) are stored in the public text store by the wallets that wrote them,
+and the proposals' full texts and the covenant in the document store, so the pages show
+them and check them against the chain.
 
 `python scripts/seed_vault_demo.py [--api http://127.0.0.1:8000]`; demo.sh runs it after
 the API starts. Storing a text again changes nothing; the profile and the read are
@@ -64,6 +65,7 @@ def demo_texts() -> list[tuple[int, str, str]]:
     texts += [(COMMITTEE, "activity", text) for text in demo_activity.DEMO_ACTIVITY_DESCRIPTIONS.values()]
     texts += [(who, "service_request", text) for who, text in zip(OWNERS[1:], demo_activity.DEMO_REQUESTS)]
     texts += [(who, "feedback", text) for who, (_score, text) in zip(OWNERS[1:], demo_activity.DEMO_FEEDBACK)]
+    texts += [(COMMITTEE, "notice", text) for *_rest, text in demo_activity.DEMO_NOTICES]
     return texts
 
 
@@ -80,6 +82,23 @@ def seed_texts(api: str) -> str:
                 raise RuntimeError(f"the text store refused a {kind}: {answer.status_code} {answer.text}")
             stored += answer.status_code == 201
     return f"{stored} public texts stored ({len(demo_texts())} in the demo)"
+
+
+def seed_documents(api: str, community: str) -> str:
+    """Store the proposals' full texts (those whose hash the proposal holds) and the
+    library's covenant in the document store, as an owner would; what was done, in words."""
+    with httpx.Client(base_url=api, timeout=60) as client:
+        session = sign_in(client, anvil_account(OWNERS[0]))
+        proposals = client.get(f"/api/v1/communities/{community}/assembly/proposals", params={"limit": 100})
+        proposals.raise_for_status()
+        files = [(demo_activity.proposal_full_text(p["title"]).encode(), f"{p['title']}.md")
+                 for p in proposals.json()["items"]
+                 if "0x" + demo_activity.full_text_hash(p["title"]).hex() == p["doc_hash"]]
+        files.append((demo_activity.DEMO_STATUTE.encode(), "管理规约.md"))
+        for content, name in files:
+            client.post("/api/v1/documents", params={"filename": name}, content=content,
+                        headers=session).raise_for_status()
+    return f"{len(files)} documents stored"
 
 
 def seed(api: str, community: str) -> str:
@@ -110,6 +129,7 @@ def main() -> int:
     community = json.loads(args.manifest.read_text(encoding="utf-8"))["community"].lower()
     try:
         print(f"public texts: {seed_texts(args.api)}")
+        print(f"documents: {seed_documents(args.api, community)}")
         print(f"vault demo: {seed(args.api, community)}")
     except (RuntimeError, httpx.HTTPError) as exc:
         print(f"vault demo: {exc}", file=sys.stderr)

@@ -1,8 +1,9 @@
 """The FastAPI application: `python -m backend.api --host 127.0.0.1 --port 8000`.
 
 Read-only REST under /api/v1 (one router per domain), /health, /metrics, /docs; the
-writes: the vote relayer (POST …/assembly/ballots), the vault (/vault) and the public
-texts (POST /texts). `/` serves the resident pages.
+writes: the vote relayer (POST …/assembly/ballots), the vault (/vault), the public
+texts (POST /texts), documents (POST /documents), owners' receipts of notices and
+reminder choices. `/` serves the resident pages.
 
 `python -m backend.api` (backend/api/__main__.py) starts uvicorn with the settings'
 workers, graceful stop and proxy handling. Around the routes, outermost first: metrics,
@@ -33,9 +34,12 @@ from backend.api.routes import (
     community,
     consent,
     culture,
+    documents,
     events,
     fees,
     health,
+    notices,
+    notify,
     points,
     promotions,
     services,
@@ -190,7 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # community not indexed or an item not known. Routes declare their other answers.
     for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router,
                    culture.router, activities.router, promotions.router, services.router, suggestions.router,
-                   consent.router, accounts.router, ballots.router):
+                   consent.router, notices.router, accounts.router, ballots.router):
         app.include_router(router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
     # The vault (backend/vault): SIWE sessions, writes, logged reads; its own database, built on first use.
     app.state.vault = None
@@ -199,6 +203,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(vault_routes.router, prefix=API_PREFIX, responses=errors(503), max_body_size=body_bound)
         # Public texts share the vault's database and its sign-in (backend/texts); their own bound.
         app.include_router(texts.router, prefix=API_PREFIX, responses=errors(503))
+        # Documents and owners' receipts of notices too (backend/documents, backend/notices);
+        # a document's bound is the store's own (LINLI_DOCUMENTS_MAX_BYTES).
+        app.include_router(documents.router, prefix=API_PREFIX, responses=errors(503),
+                           max_body_size=settings.documents_max_bytes)
+        # Reminder choices, beside the addresses.
+        app.include_router(notify.router, prefix=API_PREFIX, responses=errors(503), max_body_size=body_bound)
     # /health always; /metrics only when the settings serve it (off in production by default).
     operations = APIRouter()
     operations.routes.extend(route for route in health.router.routes
@@ -211,7 +221,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Admission, max_reads=settings.api_max_reads, max_writes=settings.api_max_writes,
                        queue=settings.api_queue, wait_s=settings.api_queue_wait_s,
                        retry_after_s=settings.api_retry_after_s, drain=drain)
-    app.add_middleware(BodyLimit, default=body_bound, by_prefix={f"{API_PREFIX}/texts": texts.MAX_BODY_BYTES})
+    app.add_middleware(BodyLimit, default=body_bound, by_prefix={
+        f"{API_PREFIX}/texts": texts.MAX_BODY_BYTES, f"{API_PREFIX}/documents": settings.documents_max_bytes})
     app.add_middleware(SecurityHeaders, policy=pages_policy(inline_script_hashes(STATIC / "index.html"),
                                                             settings.wallet_rpc_url()))
     app.add_middleware(ForwardedClient, trusted=settings.trusted_proxies)

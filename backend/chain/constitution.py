@@ -256,6 +256,15 @@ POWERS: tuple[Power, ...] = (
     Power("DataConsent", "revoke(address,bytes32)", ("the resident who granted",)),
     Power("DataConsent", "log_access(address,address,bytes32,bytes32)", ("the grantee", "logger")),
     Power("DataConsent", "set_logger(address,bool)", (A,), MAJOR, why="who may log access to personal data"),
+    # ------------------------------------------------------------ NoticeBoard
+    Power("NoticeBoard", "register_document(bytes32,uint8,string)", (C,)),
+    Power("NoticeBoard", "withdraw_document(bytes32,bytes32)", (C,)),
+    Power("NoticeBoard", "publish_notice(bytes32,uint8,uint8,string,string,uint256,bytes32[])",
+          (C, "a proposal's proposer"), why="a proposal's notice at least the notice period before its vote"),
+    Power("NoticeBoard", "anchor_receipts(bytes32,uint256,uint256,uint256)", ("anchorer",),
+          why="the backend's account: roots of owners' signed receipts"),
+    Power("NoticeBoard", "set_anchorer(address,bool)", (A,), ORDINARY,
+          why="who anchors receipts (an anchorer can withhold receipts, never forge one)"),
 )
 
 # The committee's Safe: the assembly changes its members and threshold through its

@@ -82,12 +82,44 @@ def budget_and_expense(fees: Any, committee: Any, manager: Any, payee: str, amou
     return invoice
 
 
+def proposal_full_text(title: str) -> str:
+    """The demo's full text of a proposal: its SHA-256 is the proposal's doc_hash, and
+    scripts/seed_vault_demo.py stores it in the document store so the pages can show it."""
+    return (f"# {title}\n\n（演示文本）\n\n一、事由：业主反映的问题与现状。\n二、方案：拟采取的措施、费用及其来源。\n"
+            f"三、表决事项：请业主对本议案投票。\n\n本小区业主委员会\n")
+
+
+def full_text_hash(title: str) -> bytes:
+    return sha256(proposal_full_text(title).encode()).digest()
+
+
+# The notices the demo publishes: (kind, audience, building, title, text); kind 1 is the
+# gathering owners' proposal's notice. Their texts go to the public texts (seed_vault_demo).
+DEMO_NOTICES = (
+    (1, 3, "", "关于召开业主大会会议的公告（充电棚）",
+     "业主大会会议公告：就《关于增设电动自行车充电棚的议案》征集联署并表决。议案全文附后，投票开始前请业主查阅并签收。"),
+    (3, 2, "1", "1号楼停水通知", "因二次供水水箱清洗，1号楼将于本周六 9:00–15:00 停水，请提前储水。"),
+)
+DEMO_STATUTE = ("# 邻里测试小区管理规约（演示）\n\n第一条 为维护全体业主的合法权益，根据《民法典》制定本规约。\n"
+                "第二条 业主应当按时交纳物业服务费用。\n第三条 共有部分的使用与收益，由业主大会依法决定。\n")
+
+
+def publish_demo_notices(board: Any, committee: Any, gathering_id: int) -> None:
+    """The demo's notice board: the owners' proposal's notice, a building's outage notice and
+    the management covenant in the library."""
+    for kind, audience, building, title, text in DEMO_NOTICES:
+        board.publish_notice(sha256(text.encode()).digest(), kind, audience, building, title,
+                             gathering_id if kind == 1 else 0,
+                             [full_text_hash("关于增设电动自行车充电棚的议案")] if kind == 1 else [], sender=committee)
+    board.register_document(sha256(DEMO_STATUTE.encode()).digest(), 1, "管理规约（演示）", sender=committee)
+
+
 def open_proposal(assembly: Any, committee: Any, chain: Any, *, title: str = "关于更换小区门禁系统的议案",
                   length: int | None = None) -> OpenProposal:
     """A committee proposal (no calls), its vote opened by moving the chain's clock past the notice."""
     notice = assembly.min_notice()
     length = length or assembly.max_voting_period()
-    doc_hash = keccak(text=f"{title}: full text kept off chain")
+    doc_hash = full_text_hash(title)
     start = chain.pending_timestamp + notice + 60  # a minute of slack for the block that carries it
     end = start + length
     tx = assembly.propose([], [], [], OTHER_COMMON, title, doc_hash, start, end, sender=committee)
@@ -100,7 +132,7 @@ def open_proposal(assembly: Any, committee: Any, chain: Any, *, title: str = "�
 def owner_proposal(assembly: Any, owner: Any, chain: Any, *, title: str = "关于增设电动自行车充电棚的议案") -> int:
     """An owner's own proposal: it needs co-signers holding a fifth of the heads before its
     vote opens, and has only its proposer's so far (gathering co-signers)."""
-    doc_hash = keccak(text=f"{title}: full text kept off chain")
+    doc_hash = full_text_hash(title)
     start = chain.pending_timestamp + assembly.min_notice() + DAY
     tx = assembly.propose([], [], [], OTHER_COMMON, title, doc_hash, start, start + assembly.min_voting_period(),
                           sender=owner)
@@ -553,7 +585,7 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
                  then: list[str]) -> None:
         targets = [target for target, _ in calls]
         datas = [data for _, data in calls]
-        doc = keccak(text=f"{title}: full text kept off chain")
+        doc = full_text_hash(title)
         vote_start = created + notice + 2 * GROUP_S  # the proposal may be mined up to an hour late
         vote_end = vote_start + length
         pid = int(assembly_c.hashProposal(targets, [0] * len(calls), datas, doc, committee, nonce[0]))

@@ -115,6 +115,7 @@ def deploy_full_community(
        the fees' public income); ServiceMarket (escrow in the settlement token, the
        platform fee to public income); SuggestionBox and DataConsent, with
        `vault_logger` (the backend vault's account) appointed DataConsent logger;
+       NoticeBoard (documents, notices, receipts), `vault_logger` its anchorer;
     5. the committee: `committee` (an existing Safe's address; any address on a local
        chain) or a new Safe of `committee_members` with `committee_threshold`, born
        with the timelock as its module and CommitteeGuard as its guard;
@@ -131,6 +132,7 @@ def deploy_full_community(
     from backend.chain.deploy_consent import deploy_suggestions_and_consent
     from backend.chain.deploy_culture import deploy_culture
     from backend.chain.deploy_fees import deploy_fees
+    from backend.chain.deploy_notices import deploy_notices
     from backend.chain.deploy_services import deploy_services
 
     community = deploy_community(project, chain, deployer, name=name, change_delay=change_delay)
@@ -141,6 +143,7 @@ def deploy_full_community(
     community.extra.update(deploy_activities(project, chain, deployer, community, fees["PropertyFees"]))
     community.extra.update(deploy_services(project, chain, deployer, community, fees["PropertyFees"]))
     community.extra.update(deploy_suggestions_and_consent(project, chain, deployer, community, vault_logger=vault_logger))
+    community.extra.update(deploy_notices(project, deployer, community, anchorer=vault_logger))
     committee_address = _committee(project, chain, deployer, community, committee, committee_members,
                                    committee_threshold)
     community.committee = committee_address

@@ -152,6 +152,33 @@ class Settings(BaseSettings):
     texts_writes_per_day: int = Field(default=200, ge=1, le=1_000_000)
     texts_max_total_bytes: int = Field(default=1024**3, ge=1)
 
+    # Documents (backend/documents), in the vault's database: the largest file, and files
+    # stored per minute by one signed-in wallet (ten times that per client address).
+    documents_max_bytes: int = Field(default=10_000_000, ge=1024, le=100_000_000)
+    documents_writes_per_minute: int = Field(default=10, ge=1, le=10_000)
+
+    # Notices (backend/notices): owners' receipts accepted per minute per owner and per
+    # client; how far an acknowledgement's own time may be from the server's.
+    receipts_per_minute_per_owner: int = Field(default=30, ge=1, le=100_000)
+    receipts_per_minute_per_client: int = Field(default=6000, ge=1, le=1_000_000)
+    receipt_clock_skew_s: int = Field(default=600, ge=10, le=86_400)
+
+    # Reminders (backend/notify): SMTP for e-mail, an operator's HTTP gateway for SMS or
+    # WeChat; retries back off from notify_backoff_s doubling up to notify_backoff_max_s.
+    notify_smtp_host: str = "127.0.0.1"
+    notify_smtp_port: int = Field(default=25, ge=1, le=65535)
+    notify_smtp_from: str = "linli@localhost"
+    notify_smtp_starttls: bool = False
+    notify_smtp_user: str | None = None
+    notify_smtp_password: SecretStr | None = None
+    notify_webhook_url: str | None = None
+    notify_webhook_secret: SecretStr | None = None
+    notify_backoff_s: float = Field(default=30.0, gt=0, le=86_400)
+    notify_backoff_max_s: float = Field(default=3600.0, gt=0, le=7 * 86_400)
+    notify_max_attempts: int = Field(default=12, ge=1, le=1000)
+    notify_lease_s: int = Field(default=120, ge=1, le=86_400)
+    notify_timeout_s: float = Field(default=10.0, gt=0, le=300)
+
     # Resident pages: the JSON-RPC URL residents' wallets add for the community chain
     # (wallet_addEthereumChain); default: rpc_url, right when the node is on the same host.
     public_rpc_url: str | None = None

@@ -78,6 +78,7 @@ PROMOTIONS = "MerchantPromotions"
 SERVICES = "ServiceMarket"
 SUGGESTIONS = "SuggestionBox"
 CONSENT = "DataConsent"
+NOTICES = "NoticeBoard"
 
 
 def setting(name: str) -> Mapping[str, Any]:
@@ -328,6 +329,20 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(CONSENT, "AccessLogged", "data_access_logs",
               same("resident", "grantee", "scope", "version", "purpose_hash", "accessed_at", "logged_by")),
     EventSpec(CONSENT, "LoggerSet", "consent_logger_changes", same("account", "enabled", "set_by")),
+    # NoticeBoard (models in backend/db/models/notices.py).
+    EventSpec(NOTICES, "DocumentRegistered", "document_registrations",
+              same("doc_hash", "kind", "title", "registered_by", "registered_at")),
+    EventSpec(NOTICES, "DocumentWithdrawn", "document_withdrawals",
+              same("doc_hash", "reason_hash", "withdrawn_by", "withdrawn_at")),
+    EventSpec(NOTICES, "NoticePublished", "notice_publications",
+              same("notice_id", "content_hash", "kind", "audience", "building", "title", "documents", "publisher",
+                   "published_at")),
+    EventSpec(NOTICES, "ProposalNoticed", "proposal_notices",
+              same("notice_id", "proposal_id", "vote_start", "vote_end", "snapshot_block", "total_area",
+                   "total_heads", "min_notice"), convert=MappingProxyType({"proposal_id": "decimal"})),
+    EventSpec(NOTICES, "ReceiptsAnchored", "receipt_batches",
+              same("batch", "root", "receipts", "first_acknowledged_at", "last_acknowledged_at", "anchored_by")),
+    EventSpec(NOTICES, "AnchorerSet", "notice_anchorer_changes", same("account", "enabled", "set_by")),
 )
 
 

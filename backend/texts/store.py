@@ -26,7 +26,7 @@ from backend.texts.models import public_text_usage, public_texts
 # At most 16,000 bytes of UTF-8: a long suggestion fits, a document does not.
 MAX_CHARS = 4000
 # What a text is for, as its first writer says (the chain's field it is the hash of).
-KINDS = ("suggestion", "answer", "service_request", "dispute", "decision", "activity", "cancellation", "feedback",
+KINDS = ("suggestion", "answer", "service_request", "dispute", "decision", "activity", "cancellation", "feedback", "notice",
          "hide_reason")
 # Line breaks and tabs belong in a text; other C0 controls and DEL do not (PostgreSQL refuses NUL outright).
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}

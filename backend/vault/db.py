@@ -10,6 +10,7 @@ reason shares this database.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -20,6 +21,10 @@ from backend.core.db import make_engine, normalise_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "vault_alembic_version"
+# Alembic's `context` is one module-level proxy: two upgrades at once in one process (the
+# vault, texts, documents and notices stores each built by the first request that needs
+# it, in the API's worker threads) tear each other's down ("KeyError: 'script'").
+_upgrade_lock = threading.Lock()
 
 
 def alembic_config(database_url: str) -> Config:
@@ -31,8 +36,9 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the vault database to the newest schema (idempotent)."""
-    command.upgrade(alembic_config(database_url), revision)
+    """Bring the vault database to the newest schema (idempotent; one at a time per process)."""
+    with _upgrade_lock:
+        command.upgrade(alembic_config(database_url), revision)
 
 
 def make_vault_engine(database_url: str, *, pool_size: int = 5, max_overflow: int | None = None,

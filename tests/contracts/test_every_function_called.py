@@ -32,8 +32,7 @@ NOT_CALLED = {
         "CANCELLER_ROLE", "EXECUTOR_ROLE", "IERC1155_TOKENRECEIVER_BATCH_SELECTOR",
         "IERC1155_TOKENRECEIVER_SINGLE_SELECTOR", "IERC721_TOKENRECEIVER_SELECTOR", "PROPOSER_ROLE",
         "get_operation_state", "get_timestamp", "hash_operation_batch", "is_operation", "is_operation_ready",
-        "onERC1155BatchReceived", "onERC1155Received", "onERC721Received",
-        "set_role_admin",
+        "onERC1155BatchReceived", "onERC1155Received", "onERC721Received", "set_role_admin",
     },
     "CommunityActivities": {"CHECK_IN_TYPEHASH", "STATUS_CANCELLED", "STATUS_OPEN", "STATUS_PROPOSED"},
     "CommunityPoints": {
@@ -46,8 +45,7 @@ NOT_CALLED = {
     },
     "HouseholdRegistry": {
         "AUDITOR_ROLE", "COMMITTEE_ROLE", "MANAGER_ROLE", "MERCHANT_ROLE", "PROVIDER_ROLE", "community_name",
-        "identity_commitment", "identity_wallet", "pending_recovery", "pending_transfer",
-        "unit_label",
+        "identity_commitment", "identity_wallet", "pending_recovery", "pending_transfer", "unit_label",
     },
     "PropertyFees": {
         "SATISFACTION_WINDOW", "SOURCE_ADVERTISING", "SOURCE_OTHER",

@@ -560,14 +560,29 @@ def test_the_demo_seeds_the_vault_through_the_api(site, chain, committee, manage
 
     # The demo's texts go to the public store as their writers, once.
     texts = script.demo_texts()
-    assert len(texts) == 15 and {kind for _, kind, _ in texts} == {"suggestion", "answer", "activity",
-                                                                   "service_request", "feedback"}
-    assert script.seed_texts(site["url"]) == "15 public texts stored (15 in the demo)"
-    assert script.seed_texts(site["url"]) == "0 public texts stored (15 in the demo)"
+    assert len(texts) == 17 and {kind for _, kind, _ in texts} == {"suggestion", "answer", "activity",
+                                                                   "service_request", "feedback", "notice"}
+    assert script.seed_texts(site["url"]) == "17 public texts stored (17 in the demo)"
+    assert script.seed_texts(site["url"]) == "0 public texts stored (17 in the demo)"
     for who, kind, text in texts:
         stored = httpx.get(f"{site['url']}/api/v1/texts/{sha256_hex(text.encode())}", timeout=10).json()
         assert (stored["text"], stored["kind"], stored["stored_by"]) == (
             text, kind, script.anvil_account(who).address.lower())
+    # The open proposal's full text (its doc_hash on chain is the text's SHA-256) and the
+    # covenant go to the document store, readable under the hash the chain holds.
+    wait_indexed(site, chain)
+    proposals = httpx.get(f"{site['url']}/api/v1/communities/{community}/assembly/proposals",
+                          params={"limit": 100}, timeout=10).json()["items"]
+    opened = [p for p in proposals if p["title"] == "关于更换小区门禁系统的议案"]
+    assert opened and opened[0]["doc_hash"] == "0x" + demo_activity.full_text_hash(opened[0]["title"]).hex()
+    with_text = [p for p in proposals if p["doc_hash"] == "0x" + demo_activity.full_text_hash(p["title"]).hex()]
+    assert script.seed_documents(site["url"], community) == f"{len(with_text) + 1} documents stored"
+    covenant = httpx.get(f"{site['url']}/api/v1/documents/{sha256_hex(demo_activity.DEMO_STATUTE.encode())}",
+                         timeout=10)
+    assert covenant.status_code == 200 and covenant.content == demo_activity.DEMO_STATUTE.encode()
+    served = httpx.get(f"{site['url']}/api/v1/documents/{opened[0]['doc_hash']}", timeout=10)
+    assert served.status_code == 200
+    assert served.content == demo_activity.proposal_full_text(opened[0]["title"]).encode()
     with pytest.raises(RuntimeError, match="403"):  # no grant yet: nothing read, nothing logged
         script.seed(site["url"], community)
     demo_activity.consent_grant(site["contracts"]["DataConsent"], owner_a, provider, chain)

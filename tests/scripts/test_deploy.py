@@ -83,7 +83,7 @@ def test_full_deployment_wires_every_module_and_hands_over(project, chain, commi
     assert set(contracts) == {
         "HouseholdRegistry", "CommunityPoints", "SettlementToken", "PropertyFees", "CommunityTreasury", "OwnersAssembly",
         "AssemblyTimelock", "Constitution", "CultureWorks", "CommunityActivities", "MerchantPromotions", "ServiceMarket",
-        "SuggestionBox", "DataConsent",
+        "SuggestionBox", "DataConsent", "NoticeBoard",
     }
     fees, timelock, registry = contracts["PropertyFees"], contracts["AssemblyTimelock"], community.registry
     for name in POINTS_MINTERS:
@@ -104,6 +104,9 @@ def test_full_deployment_wires_every_module_and_hands_over(project, chain, commi
     assert contracts["MerchantPromotions"].fees() == fees.address
     assert contracts["ServiceMarket"].fees() == fees.address
     assert contracts["DataConsent"].is_logger(attacker)
+    # The vault's account anchors owners' receipts of notices; the board reads this assembly.
+    assert contracts["NoticeBoard"].is_anchorer(attacker)
+    assert contracts["NoticeBoard"].assembly() == contracts["OwnersAssembly"].address
     manifest = manifest_dict(community, "local")
     assert set(manifest["contracts"]) == set(contracts)
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text, update
 
 from backend.texts.models import public_texts
 from backend.texts.service import TextStore
+from backend.vault.db import alembic_config, upgrade
 
 TEXTS = "/api/v1/texts"
 SUGGESTION = "建议在南门加装一个快递柜，晚上回家取件更方便。\n谢谢！"
@@ -228,9 +230,44 @@ def test_the_table_is_in_the_vault_database_under_its_history(text_store, vault_
     tables = inspect(text_store.engine).get_table_names()
     assert "public_texts" in tables and "vault_profile_fields" in tables
     with text_store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM vault_alembic_version")).scalar() == "v0004_text_quota"
+        version = conn.execute(text("SELECT version_num FROM vault_alembic_version")).scalar()
+    # The newest revision of the vault's history, which includes the texts' (v0002-v0004).
+    script = ScriptDirectory.from_config(alembic_config(vault_settings.vault_database_url))
+    assert version == script.get_current_head()
+    assert {"v0002_public_texts", "v0003_text_removal", "v0004_text_quota"} <= {
+        r.revision for r in script.walk_revisions()}
     # Not the index's database, which is dropped and rebuilt from the chain.
     assert vault_settings.vault_database_url != vault_settings.database_url
+
+
+def test_stores_built_at_once_bring_the_database_up_one_at_a_time(tmp_path):
+    """The first page load asks for texts and documents at once: each store upgrades the
+    vault's database in its own worker thread. Alembic's context is one per process, and
+    two upgrades at once failed with KeyError: 'script' (a 500 on the page)."""
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'vault.db'}"
+    start, failures = threading.Barrier(6), []
+
+    def build():
+        start.wait()
+        try:
+            upgrade(url)
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=build) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    from sqlalchemy import create_engine
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM vault_alembic_version")).scalar() == head
+    engine.dispose()
 
 
 def _files_hold(text_store, value: str) -> bool:

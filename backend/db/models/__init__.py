@@ -24,5 +24,6 @@ from backend.db.models.base import *
 from backend.db.models.bookkeeping import *
 from backend.db.models.culture import *
 from backend.db.models.fees import *
+from backend.db.models.notices import *
 from backend.db.models.registry_points import *
 from backend.db.models.services import *

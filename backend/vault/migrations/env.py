@@ -9,13 +9,16 @@ from alembic import context
 from sqlalchemy import text
 
 from backend.core.db import make_engine, normalise_url
+from backend.documents.models import metadata as documents_metadata
+from backend.notices.models import metadata as notices_metadata
+from backend.notify.models import metadata as notify_metadata
 from backend.texts.models import metadata as texts_metadata
 from backend.vault.db import VERSION_TABLE
 from backend.vault.models import metadata
 
 config = context.config
 # The vault's own tables and the public texts (backend/texts), which share its database and history.
-target_metadata = [metadata, texts_metadata]
+target_metadata = [metadata, texts_metadata, documents_metadata, notices_metadata, notify_metadata]
 # Any constant: serialises API workers that migrate the same PostgreSQL vault at start.
 _PG_LOCK_KEY = 0x6C696E6C69_7661  # "linli" "va"
 

@@ -15,6 +15,7 @@ export const PAGES = [
   { id: "home", module: "./pages/home.js", ready: true },
   { id: "treasury", module: "./pages/treasury.js", ready: true },
   { id: "assembly", module: "./pages/assembly.js", ready: true },
+  { id: "notices", module: "./pages/notices.js", ready: true },
   { id: "culture", module: "./pages/culture.js", ready: true },
   { id: "activities", module: "./pages/activities.js", ready: true },
   { id: "services", module: "./pages/services.js", ready: true },

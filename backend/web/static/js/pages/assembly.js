@@ -3,10 +3,13 @@
 // (民法典 第二百七十八条: 2/3 turnout, then > 1/2 or ≥ 3/4 of those taking part), voting
 // directly or by a signed ballot the relayer sends, delegation, objection window, timelock.
 
+import { Interface, id as keccakText } from "ethers";
 import { t } from "../i18n.js";
 import { area, dateTime, days, esc, number, shortAddress, shortHash } from "../format.js";
 import { revertReason, runStep, runTx } from "../tx.js";
-import { busy, empty, html } from "../ui.js";
+import { busy, empty, html, named, roleName } from "../ui.js";
+import { documentCard, hydrateDocuments, noticeCard, wireNotices } from "../documents.js";
+import { fillNoticeTexts } from "./notices.js";
 
 const CHOICES = [["for", 1], ["against", 0], ["abstain", 2]];
 const BALLOT_TYPES = {
@@ -125,6 +128,110 @@ function timeline(p, rules) {
     <p class="muted small">${esc(t("assembly.rules", { notice: days(rules.min_notice), min: days(rules.min_voting_period), max: days(rules.max_voting_period) }))}</p>`;
 }
 
+const ROLES = ["assembly", "committee", "manager", "cashier", "merchant", "provider", "auditor"];
+const ROLE_BY_ID = Object.fromEntries(ROLES.map((name) => [keccakText(`linli.role.${name}`), name]));
+
+/** Names the page knows for addresses: the community's contracts, the committee. */
+function addressBook(ctx) {
+  const book = {};
+  for (const [name, entry] of Object.entries(ctx.config.contracts)) book[entry.address.toLowerCase()] = named("contract.", name, name);
+  return book;
+}
+
+/** One argument in words: a known address by name, a role by name, amounts as numbers. */
+function argWords(value, type, book) {
+  if (Array.isArray(value)) return `[${value.map((v) => argWords(v, type.replace(/\[\]$/, ""), book)).join(", ")}]`;
+  if (type === "address") {
+    const known = book[String(value).toLowerCase()];
+    return known ? `${known} (${shortAddress(value)})` : shortAddress(value);
+  }
+  if (type === "bytes32" && ROLE_BY_ID[value]) return t("assembly.call.role", { role: roleName(ROLE_BY_ID[value]) });
+  if (type.startsWith("uint") || type.startsWith("int")) return number(value.toString());
+  if (type.startsWith("bytes")) return shortHash(String(value));
+  return String(value);
+}
+
+/** Each call decoded: which contract, which function, with which arguments, and its class. */
+function decodeCalls(ctx, p, rules) {
+  const book = addressBook(ctx);
+  const classes = new Map(rules.call_classes.map((c) => [`${c.target.toLowerCase()}:${c.selector}:${c.arg ?? ""}`, c.call_class]));
+  return p.calls.map((call, i) => {
+    const name = Object.entries(ctx.config.contracts).find(([, e]) => e.address.toLowerCase() === call.target.toLowerCase())?.[0];
+    const selector = call.calldata.slice(0, 10).toLowerCase();
+    let fn = selector;
+    let args = [];
+    if (name) {
+      try {
+        const parsed = new Interface(ctx.config.contracts[name].abi).parseTransaction({ data: call.calldata, value: BigInt(call.value) });
+        fn = parsed.name;
+        args = parsed.fragment.inputs.map((input, k) => ({ label: input.name || `#${k + 1}`, words: argWords(parsed.args[k], input.type, book) }));
+      } catch { /* a call the ABI does not describe: its selector stays */ }
+    }
+    const first = call.calldata.length >= 74 ? "0x" + call.calldata.slice(10, 74).toLowerCase() : "";
+    const klass = classes.get(`${call.target.toLowerCase()}:${selector}:${first}`) ?? classes.get(`${call.target.toLowerCase()}:${selector}:`) ?? "unlisted";
+    return `<li data-testid="decoded-call" data-class="${esc(klass)}"><p>${esc(t("assembly.call.line", { n: i + 1, contract: name ? named("contract.", name, name) : shortAddress(call.target), fn }))}
+      <span class="tag">${esc(t(`assembly.class.${klass}`))}</span></p>
+      ${args.length ? `<dl class="facts small">${args.map((a) => `<dt>${esc(a.label)}</dt><dd>${esc(a.words)}</dd>`).join("")}</dl>` : ""}
+      ${call.value !== "0" ? `<p class="small">${esc(t("assembly.call.value", { value: call.value }))}</p>` : ""}</li>`;
+  });
+}
+
+/** Why the proposal needs the majority it needs, from the API's classification. */
+function whyMajority(ctx, p) {
+  if (!p.major) return t("assembly.why.ordinaryRule");
+  if (p.calls_major) {
+    const name = Object.entries(ctx.config.contracts).find(([, e]) => e.address.toLowerCase() === (p.major_target ?? "").toLowerCase())?.[0];
+    let fn = p.major_selector;
+    if (name) {
+      try { fn = new Interface(ctx.config.contracts[name].abi).getFunction(p.major_selector).name; } catch { /* unknown selector */ }
+    }
+    return t("assembly.why.majorCall", { contract: name ? named("contract.", name, name) : shortAddress(p.major_target), fn });
+  }
+  return t("assembly.why.majorMatter", { matter: named("matter.", p.matter) });
+}
+
+/** What the proposal decides, in words, its documents checked here, and its notice. */
+async function renderExplained(ctx, view, p, rules, current) {
+  const notices = ctx.config.contracts.NoticeBoard ? await ctx.api.get("/notices", { proposal_id: p.proposal_id }) : { items: [] };
+  if (!current()) return;
+  const calls = decodeCalls(ctx, p, rules);
+  html(view, `<section class="card" data-testid="explained"><h2>${esc(t("assembly.explained"))}</h2>
+    <p data-testid="statute-item">${esc(t("assembly.filedUnder", { n: p.matter, matter: named("matter.", p.matter) }))}</p>
+    <p data-testid="why-majority" class="${p.major ? "warning-text" : ""}">${esc(whyMajority(ctx, p))}
+      <a class="small" href="#/assembly/rules">${esc(t("assembly.rulesLink"))}</a></p>
+    ${calls.length ? `<ol class="plain calls" data-testid="calls">${calls.join("")}</ol>` : `<p class="muted">${esc(t("assembly.noCalls"))}</p>`}
+  </section>`);
+  const docs = html(view, `<section class="card" data-testid="proposal-documents"><h2>${esc(t("assembly.documents"))}</h2>
+    <p class="muted small">${esc(t("assembly.documentsNote"))}</p>
+    <div class="stack">${documentCard(p.doc_hash, t("assembly.fullText"))}</div></section>`);
+  const [notice] = notices.items;
+  const noticeBox = html(view, `<div data-testid="proposal-notice"></div>`);
+  if (notice) {
+    html(noticeBox, noticeCard({ ...notice, documents: notice.documents.filter((d) => d !== p.doc_hash) }));
+  } else if (ctx.config.contracts.NoticeBoard) {
+    html(noticeBox, `<section class="card notice"><p class="warning-text" data-testid="no-notice">${esc(t("assembly.noNotice"))}</p></section>`);
+  }
+  await Promise.all([hydrateDocuments(docs), hydrateDocuments(noticeBox), fillNoticeTexts(noticeBox),
+    notice ? wireNotices(ctx, noticeBox, [notice], notices.board, notices.chain_id) : null]);
+}
+
+/** The constitution: what each call needs, and the classes. */
+async function renderRules(ctx, view, current) {
+  const rules = await ctx.api.get("/assembly/rules");
+  if (!current()) return;
+  const book = addressBook(ctx);
+  html(view, `<p><a href="#/assembly">← ${esc(t("assembly.back"))}</a></p><section class="card" data-testid="constitution">
+    <h2>${esc(t("assembly.rulesTitle"))}</h2><p class="muted small">${esc(t("assembly.rulesIntro"))}</p>
+    <div class="table-wrap"><table><thead><tr><th>${esc(t("assembly.rulesContract"))}</th><th>${esc(t("assembly.rulesFunction"))}</th><th>${esc(t("assembly.rulesClass"))}</th></tr></thead><tbody>
+    ${rules.call_classes.map((c) => {
+      const name = Object.entries(ctx.config.contracts).find(([, e]) => e.address.toLowerCase() === c.target.toLowerCase())?.[0];
+      let fn = c.selector;
+      if (name) { try { fn = new Interface(ctx.config.contracts[name].abi).getFunction(c.selector).name; } catch { /* unknown */ } }
+      const arg = c.arg && ROLE_BY_ID[c.arg] ? ` (${roleName(ROLE_BY_ID[c.arg])})` : "";
+      return `<tr><td>${esc(book[c.target.toLowerCase()] ?? shortAddress(c.target))}</td><td><code>${esc(fn)}</code>${esc(arg)}</td><td>${esc(t(`assembly.class.${c.call_class}`))}</td></tr>`;
+    }).join("")}</tbody></table></div></section>`);
+}
+
 async function renderDetail(ctx, view, id, current) {
   const [p, votes, rules] = await Promise.all([
     ctx.api.get(`/assembly/proposals/${id}`), ctx.api.get(`/assembly/proposals/${id}/votes`, { order: "desc", limit: 20 }),
@@ -142,6 +249,8 @@ async function renderDetail(ctx, view, id, current) {
       ${outcomeLine(p)}
       ${timeline(p, rules)}
     </section>`);
+  await renderExplained(ctx, view, p, rules, current);
+  if (!current()) return;
 
   if (ctx.account) await renderMyPart(ctx, view, p, current);
   else html(view, `<section class="card notice"><p>${esc(t("assembly.connectToVote"))}</p><a class="button" href="#/connect">${esc(t("connect.button"))}</a></section>`);
@@ -268,6 +377,7 @@ async function renderMyPart(ctx, view, p, current) {
 
 export async function render(ctx, view, params, current) {
   html(view, `<h1>${esc(t("assembly.title"))}</h1>`);
+  if (params[0] === "rules") return renderRules(ctx, view, current);
   if (params[0] && /^[0-9]{1,78}$/.test(params[0])) return renderDetail(ctx, view, params[0], current);
   return renderList(ctx, view, current);
 }

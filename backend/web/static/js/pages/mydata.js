@@ -132,6 +132,33 @@ function profileForm(ctx, view, saved, profile) {
   });
 }
 
+/** Reminders: which channels (the addresses are the profile's e-mail and phone) and which topics. */
+async function remindersForm(ctx, view, saved) {
+  let choices;
+  try {
+    choices = await vaultRequest("GET", `/communities/${ctx.config.community}/reminders`, { token: saved.token });
+  } catch (error) {
+    html(view, `<section class="card error"><p>${esc(explain(error))}</p></section>`);
+    return;
+  }
+  const box = (name) => `<label class="choice"><input type="checkbox" name="${name}" ${choices[name] ? "checked" : ""}> ${esc(t(`mydata.reminders.${name}`))}</label>`;
+  const form = html(view, `<form class="card" data-testid="reminders"><h2>${esc(t("mydata.reminders.title"))}</h2>
+    <p class="muted small">${esc(t("mydata.reminders.note"))}</p>
+    <fieldset><legend>${esc(t("mydata.reminders.channels"))}</legend>${box("email")}${box("webhook")}</fieldset>
+    <fieldset><legend>${esc(t("mydata.reminders.topics"))}</legend>${box("votes")}${box("dues")}${box("notices")}</fieldset>
+    <p class="small" data-testid="reminders-saved">${choices.updated_at ? esc(t("mydata.updatedAt", { when: dateTime(choices.updated_at) })) : esc(t("mydata.reminders.none"))}</p>
+    <div class="actions"><button type="submit" class="primary" data-testid="save-reminders">${esc(t("common.save"))}</button></div></form>`);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const body = Object.fromEntries(["email", "webhook", "votes", "dues", "notices"].map((n) => [n, form[n].checked]));
+    busy(form, async () => {
+      await runStep(t("mydata.reminders.saveTitle"), () => vaultRequest("PUT", `/communities/${ctx.config.community}/reminders`,
+        { body, token: saved.token }), t("mydata.saved"));
+      ctx.rerender();
+    });
+  });
+}
+
 function grantForm(ctx, view, scopeList, roles, grants) {
   // Providers first: the usual reason to grant is a job at home.
   const grantees = roles.filter((r) => GRANTEE_ROLES.includes(r.role) && r.account !== ctx.account)
@@ -251,6 +278,7 @@ export async function render(ctx, view, params, current) {
   else html(top, `<section class="card notice"><p>${esc(t("mydata.notMember"))}</p></section>`);
   if (vaultProblem) html(view, `<section class="card error"><p>${esc(explain(vaultProblem))}</p></section>`);
   if (profile) profileForm(ctx, view, saved, profile);
+  if (profile && me.member) await remindersForm(ctx, view, saved);
   grantsCard(ctx, view, grants.items, scopeById);
   accessLog(view, accesses.items, profile?.access_log, scopeById, Boolean(profile));
 }
