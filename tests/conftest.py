@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 from backend.chain.deploy_fees import deploy_fees
 from backend.chain.deployment import deploy_community, role_id
 from tests.utils.identity import commitment_for
+from tests.utils.households import link_resident
 
 # Hypothesis profiles: "dev" is quick for local runs, "ci" searches deeper.
 settings.register_profile(
@@ -139,7 +140,7 @@ def populated(community, registry, points, committee, manager, owner_a, owner_b,
         sender=committee,
     )
     registry.set_developer(commitment_for("developer"), sender=committee)
-    registry.link_resident(3, tenant.address, commitment_for("tenant"), sender=owner_b)
+    link_resident(registry, 3, tenant, commitment_for("tenant"), owner_b)
     registry.grantRole(roles["manager"], manager.address, sender=committee)
     registry.grantRole(roles["merchant"], merchant.address, sender=committee)
     registry.grantRole(roles["provider"], provider.address, sender=committee)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from tests.utils.identity import commitment_for
+from tests.utils.households import link_resident
 
 MERCHANT_ROLE_NAME = "merchant"
 GRANT = 1
@@ -220,7 +221,7 @@ def test_points_invariants(populated, chain, points, registry, committee, manage
     registry.grantRole(roles["merchant"], second_merchant, sender=committee)
     housemate = accounts.generate_test_account()
     chain.set_balance(housemate, 10**20)
-    registry.link_resident(3, housemate.address, commitment_for("housemate"), sender=committee)
+    link_resident(registry, 3, housemate, commitment_for("housemate"), owner_b)
     # The manager stands in for a module: a minter that is not the committee.
     points.set_minter(manager, True, sender=committee)
     everyone = [owner_a, owner_b, owner_c, tenant, housemate, merchant, second_merchant, attacker]
