@@ -1124,9 +1124,12 @@ def _household_of(wallet: address) -> uint256:
             return slot
         # An owner wallet that sold everything is in no household (and never a resident).
         return 0
-    unit_id: uint256 = self._live_unit(wallet)
-    if unit_id != 0:
-        return (self._unit_word[unit_id] & MASK32) + 1
+    # A live link's household is the one stored with it: the unit's owner then and now
+    # (a sale would have ended the link).
+    word: uint256 = self._resident[wallet]
+    unit_id: uint256 = word & MASK64
+    if unit_id != 0 and (self._unit_word[unit_id] >> SHIFT_SALES) & MASK32 == (word >> SHIFT_LINK_SALE) & MASK32:
+        return (word >> SHIFT_HOUSEHOLD) & MASK32
     return 0
 
 

@@ -119,6 +119,15 @@ def housemate(registry, owner_b, provider):
     return provider
 
 
+@pytest.fixture
+def neighbour(registry, committee, accounts, chain):
+    """The owner of a fifth household (a new unit): one more household to like works."""
+    wallet = accounts.generate_test_account()
+    chain.set_balance(wallet.address, 10**20)
+    registry.register_unit("2-1-101", 9_000, wallet.address, commitment_for("neighbour"), sender=committee)
+    return wallet
+
+
 @pytest.fixture(scope="session")
 def attacker_container():
     from ape import compilers
