@@ -12,7 +12,7 @@ ANVIL_HOST ?= 127.0.0.1
 export PATH := $(BIN):$(PATH):$(CURDIR)/node_modules/.bin
 export APE_DATA_FOLDER := $(CURDIR)/.ape
 
-.PHONY: install demo stop test bench clean
+.PHONY: install demo stop test test-fast bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -35,8 +35,24 @@ demo: install
 stop:
 	@scripts/demo.sh stop
 
+# The parts of the suite, for `make test PART=…` (several: PART="fees services"):
+# a folder under tests/ by its name, or one of these groups.
+PART ?=
+PART_contracts := tests/contracts tests/stateful tests/fees tests/assembly tests/culture tests/activities tests/services tests/suggestions tests/consent tests/scripts
+PART_backend := tests/backend tests/vault tests/web
+PART_machines := -m in_process tests
+TEST_TARGETS = $(foreach part,$(PART),$(or $(PART_$(part)),tests/$(part)))
+
+# Every test (what CI runs, with HYPOTHESIS_PROFILE=ci for the deep state machines), or
+# the PART named; the end of the output gives the slowest tests and the time per folder.
 test: install
-	ape test --network ethereum:local:foundry --durations=25 $(PYTEST_ARGS)
+	ape test --network ethereum:local:foundry --durations=25 $(TEST_TARGETS) $(PYTEST_ARGS)
+
+# The quick local loop: the local hypothesis depth, the contract tests unless PART names
+# others (make test-fast PART=backend).
+test-fast: install
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} ape test --network ethereum:local:foundry --durations=10 \
+		$(or $(TEST_TARGETS),$(PART_contracts)) $(PYTEST_ARGS)
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from logging.config import fileConfig
 
 from alembic import context
@@ -11,7 +12,11 @@ from backend.core.db import make_engine, normalise_url
 from backend.db.models import Base
 
 config = context.config
-if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+# alembic.ini's logging is for the `alembic` command alone: a program that migrates at its
+# start (the indexer, the tests) has set up its own, which fileConfig would replace (the
+# root logger to WARNING, lines without a time).
+if (config.config_file_name is not None and config.attributes.get("configure_logger", True)
+        and not logging.getLogger().handlers):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata

@@ -32,7 +32,7 @@ from backend.chain.safe import (  # noqa: E402
     sign_safe_tx,
 )
 
-MANAGER = role_id("merchant")  # a role the committee hands out
+ROLE = role_id("merchant")  # a role the committee hands out
 
 
 def row(name: str, gas: int, anchor: int | None = None, note: str = "") -> None:
@@ -69,8 +69,8 @@ def main() -> None:
         row(f"deploy {name} (once per chain)", receipt.gas_used)
 
     direct = deploy_community(project, chain, deployer, name="bench-direct").registry
-    direct.grantRole(MANAGER, fresh_accounts(1)[0], sender=deployer)  # warm the registry's first grant
-    anchor = direct.grantRole(MANAGER, fresh_accounts(1)[0], sender=deployer).gas_used
+    direct.grantRole(ROLE, fresh_accounts(1)[0], sender=deployer)  # warm the registry's first grant
+    anchor = direct.grantRole(ROLE, fresh_accounts(1)[0], sender=deployer).gas_used
 
     plain_singleton = deployer.deploy(container("Safe"))
     results = {}
@@ -80,12 +80,12 @@ def main() -> None:
         created = chain.history[deployer.address][nonce:][0].gas_used
         helper = SafeCommittee(safe, chain, infra)
         registry = deploy_community(project, chain, deployer, name=f"bench-{label}", committee=safe).registry
-        first = signed_execute(helper, helper.propose_call(registry.grantRole, MANAGER, fresh_accounts(1)[0]), members[:2], relayer)
-        steady = signed_execute(helper, helper.propose_call(registry.grantRole, MANAGER, fresh_accounts(1)[0]), members[:2], relayer)
+        first = signed_execute(helper, helper.propose_call(registry.grantRole, ROLE, fresh_accounts(1)[0]), members[:2], relayer)
+        steady = signed_execute(helper, helper.propose_call(registry.grantRole, ROLE, fresh_accounts(1)[0]), members[:2], relayer)
         # The last member executes with their own approval instead of a signature (v = 1).
-        own = helper.propose_call(registry.grantRole, MANAGER, fresh_accounts(1)[0])
+        own = helper.propose_call(registry.grantRole, ROLE, fresh_accounts(1)[0])
         by_member = helper.execute(own, {member_a.address: sign_safe_tx(own, member_a)}, sender=member_b)
-        batch = helper.propose_batch([(registry.grantRole, (MANAGER, account)) for account in fresh_accounts(3)])
+        batch = helper.propose_batch([(registry.grantRole, (ROLE, account)) for account in fresh_accounts(3)])
         batched = signed_execute(helper, batch, members[:2], relayer)
         results[label] = (created, first.gas_used, steady.gas_used, by_member.gas_used, batched.gas_used)
 

@@ -123,6 +123,7 @@ MASK32: constant(uint256) = 2**32 - 1
 MASK40: constant(uint256) = 2**40 - 1
 MASK48: constant(uint256) = 2**48 - 1
 MASK64: constant(uint256) = 2**64 - 1
+MASK160: constant(uint256) = 2**160 - 1
 
 # Packed proposal word (one storage read per ballot):
 #   bits   0..39  voting starts (timestamp, inclusive)
@@ -173,12 +174,12 @@ constitution: public(immutable(IConstitution))
 # changed only by a passed proposal (through the timelock).
 _rules: uint256
 
-# proposal -> keccak256 of its calls and document (checked by queue and execute)
-_calls: HashMap[uint256, bytes32]
 # proposer -> proposals made so far (part of the next proposal's id)
 proposal_nonce: public(HashMap[address, uint256])
-# proposal -> who made it (the only one who may withdraw it)
-_proposer: HashMap[uint256, address]
+# proposal -> its proposer (bits 0..159, the only one who may withdraw it) and that
+# proposer's nonce (bits 160..255): with the calls, what the id hashes, so queue and
+# execute check the calls they are given against the id with this one word.
+_origin: HashMap[uint256, uint256]
 
 _core: HashMap[uint256, uint256]
 # proposal -> choice -> area << 32 | heads
@@ -303,6 +304,8 @@ event ProposalClassified:
     # The first call that made it major (zero when none did).
     major_target: address
     major_selector: bytes4
+    # Seconds after its objection window to queue it once passed, else it expires.
+    queue_window: uint256
 
 
 @deploy
@@ -397,8 +400,8 @@ def propose(
     self.proposal_nonce[msg.sender] = nonce + 1
     calls_hash: bytes32 = self._hash_calls(targets, values, calldatas, doc_hash)
     proposal_id: uint256 = self._proposal_id(calls_hash, msg.sender, nonce)
-    self._calls[proposal_id] = calls_hash
-    self._proposer[proposal_id] = msg.sender
+    # nonce < 2**96: a proposer would need more proposals than blocks to reach it.
+    self._origin[proposal_id] = convert(msg.sender, uint256) | (nonce << 160)
 
     snapshot: uint256 = block.number - 1
     total_area: uint256 = 0
@@ -469,6 +472,7 @@ def propose(
         calls_major=calls_major,
         major_target=major_target,
         major_selector=major_selector,
+        queue_window=(((rules >> SHIFT_RULE_QUEUE) & MASK40) // DAY) * DAY,
     )
     if required != 0:
         log ProposalCosigned(
@@ -527,7 +531,7 @@ def cancel(proposal_id: uint256):
     """
     core: uint256 = self._core[proposal_id]
     assert core != 0, "assembly: unknown proposal"
-    assert msg.sender == self._proposer[proposal_id], "assembly: proposer only"
+    assert convert(self._origin[proposal_id] & MASK160, address) == msg.sender, "assembly: proposer only"
     state: uint8 = self._state(proposal_id, core)
     assert state == STATE_PENDING or state == STATE_GATHERING, "assembly: voting has started"
     self._core[proposal_id] = core | (F_CANCELED << SHIFT_FLAGS)
@@ -870,7 +874,7 @@ def proposer(proposal_id: uint256) -> address:
     @param proposal_id The proposal.
     @return The proposer.
     """
-    return self._proposer[proposal_id]
+    return convert(self._origin[proposal_id] & MASK160, address)
 
 
 @external
@@ -1220,7 +1224,9 @@ def _checked_core(
     """
     core: uint256 = self._core[proposal_id]
     assert core != 0, "assembly: unknown proposal"
-    assert self._calls[proposal_id] == self._hash_calls(targets, values, calldatas, doc_hash), "assembly: not the proposal's calls"
+    origin: uint256 = self._origin[proposal_id]
+    calls_hash: bytes32 = self._hash_calls(targets, values, calldatas, doc_hash)
+    assert self._proposal_id(calls_hash, convert(origin & MASK160, address), origin >> 160) == proposal_id, "assembly: not the proposal's calls"
     return core
 
 

@@ -4,8 +4,10 @@
 @title PropertyFees
 @custom:contract-name PropertyFees
 @license GNU Affero General Public License v3.0 only
-@notice Property fees (物业费), the community treasury, the maintenance fund
-        (专项维修资金) and residents' satisfaction with the property service.
+@notice Property fees (物业费), the balances of the community's money (fee income,
+        public income 公共收益, the maintenance fund 专项维修资金), the property
+        service contracts and residents' satisfaction with the property service.
+        What may leave the balances, and when, is CommunityTreasury's to decide.
 
         - Billing costs nothing: dues are computed from the calendar. A unit owes
           `monthly amount × months` from its first unpaid month to the current
@@ -13,43 +15,45 @@
           area in 0.01 m² and the rate in fen per m² per month, summed over the rate
           segments of the property service contracts approved so far. Months are
           Beijing-time calendar months as indices `year * 12 + month - 1`.
-        - A unit's whole payment state (first unpaid month, paid flag) is one storage
-          word; the fee schedule's latest segment, the configuration and the three
-          treasury balances are one word each, so a payment reads each slot once.
+        - A payment reads and writes two storage words: the unit's (first unpaid
+          month, paid flag, points accrued) and one word holding the configuration,
+          the latest rate segment, fee income and the maintenance fund.
         - A month is due during itself and overdue from the next month on. The late
           fee of an overdue month is `monthly amount × min(late_rate × months
           overdue, late_cap) / 10_000`.
         - Any wallet pays a unit for N months (oldest first), prepaying at most
           `max_prepay_months` after the current one, with `approve` or an EIP-2612
           permit in the same transaction. The exact amount is charged; `max_amount`
-          protects the payer against a change of schedule before inclusion. A
-          payment that contains no overdue month earns community points for the
-          unit's household: they accrue in the unit's payment word (no extra
-          storage write, no call to the points contract, so a payment stays under
-          70k gas) and the unit's owner or a resident linked to it claims them,
-          several units at once, with `claim_points`, which mints them through the
-          minter role.
-        - Balances are kept apart: fee income, public income (公共收益) and the
-          maintenance fund. A share (bps) of every fee payment goes to the fund.
-          Fee and public income leave only through an expense recorded by the
-          manager against a category budget the committee approved for the year;
-          the fund moves only at the call of `governance` (the owners' assembly's
-          timelock), in milestones.
+          protects the payer against a change of schedule before inclusion. The
+          months of a payment that are not overdue (the current month and later)
+          earn community points for the unit's household: they accrue in the unit's
+          payment word (no extra storage write, no call to the points contract) and
+          the unit's owner or a resident linked to it claims them, several units at
+          once, with `claim_points`, which mints them through the minter role.
+        - Balances are kept apart: fee income, public income and the maintenance
+          fund. A share (bps) of every fee payment goes to the fund. Money leaves
+          only through `disburse`, called by the treasury module (CommunityTreasury)
+          that the owners' assembly names once; every disbursement is an event.
         - A new rate comes only with a property service contract (document hash,
-          company, term, fee standard, service level item hashes) proposed by the
-          manager, the committee or governance and approved by the committee or
-          governance; it takes effect from its first month, which must be after the
-          current month (the very first contract may start earlier, to bill from the
-          billing start). Prepaid months keep the rate they were paid at.
+          company, term, fee standard, service level item hashes, and how fee
+          income is used: 包干制, the company's revenue, or 酬金制, spent within the
+          assembly's budget for an agreed commission) proposed by the manager, the
+          committee or the assembly and approved by the owners' assembly (民法典
+          第二百七十八条: hiring the property company). It takes effect from its
+          first month, which must be after the current month (the very first
+          contract may start earlier, to bill from the billing start). Prepaid
+          months keep the rate they were paid at.
+        - The assembly (the registry's ASSEMBLY_ROLE: the assembly's timelock) sets
+          the limits: late fee, prepayment limit, points rate, maintenance share.
+          The committee sets the operational billing starts.
         - After a month closes, each owner identity rates the service 1-5 once for
           that month, within `SATISFACTION_WINDOW` months; count and sum are public.
-@custom:security The committee is trusted with the configuration (late fee, points
-                 rate, prepayment limit, billing start) and budgets, all bounded and
-                 logged. The manager can spend fee and public income up to approved
-                 budgets: the invoice hash and the event make each expense auditable,
-                 not impossible to abuse. Only governance moves the maintenance fund;
-                 until `set_governance` is called nobody can. The settlement token is
-                 assumed to be a plain ERC-20 (no fee on transfer, no callbacks).
+@custom:security The treasury module is named once and never changes: whoever could
+                 change it could spend every balance. Balances are bounded to 2**47
+                 (fee income) and 2**48 (maintenance fund) fen, far above any
+                 community's money. The settlement token is assumed to be a plain
+                 ERC-20 (no fee on transfer); the lock on every entry point refuses
+                 a call back from it.
 """
 
 from ethereum.ercs import IERC20
@@ -62,10 +66,7 @@ import fees_calendar
 implements: IPropertyFees
 
 
-interface IERC20Permit:
-    def permit(owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32): nonpayable
-
-
+ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
 COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
 MANAGER_ROLE: constant(bytes32) = keccak256("linli.role.manager")
 
@@ -77,16 +78,21 @@ REASON_ON_TIME_PAYMENT: constant(uint16) = 2
 
 MAX_CONTRACTS: constant(uint256) = 256
 MAX_SERVICE_ITEMS: constant(uint256) = 16
-MAX_MILESTONES: constant(uint256) = 8
 MAX_PREPAY_LIMIT: constant(uint256) = 36
+MAX_MONTH: constant(uint256) = 2**20 - 1
 MAX_RATE: constant(uint256) = 2**32 - 1
 MAX_POINTS_RATE: constant(uint256) = 2**32 - 1
 MAX_CLAIM_UNITS: constant(uint256) = 32
 SATISFACTION_WINDOW: public(constant(uint256)) = 3
 
-# Where an expense is paid from.
+# The community's money, kept apart.
 FUND_FEE_INCOME: public(constant(uint8)) = 0
 FUND_PUBLIC_INCOME: public(constant(uint8)) = 1
+FUND_MAINTENANCE: public(constant(uint8)) = 2
+
+# How a service contract uses fee income.
+MODE_LUMP_SUM: public(constant(uint8)) = 1  # 包干制: fee income is the company's revenue
+MODE_COMMISSION: public(constant(uint8)) = 2  # 酬金制: spent within budget, commission in bps
 
 # Public income sources (公共收益).
 SOURCE_PARKING: public(constant(uint8)) = 1
@@ -95,10 +101,14 @@ SOURCE_PROMOTION: public(constant(uint8)) = 3
 SOURCE_SERVICE_FEE: public(constant(uint8)) = 4
 SOURCE_OTHER: public(constant(uint8)) = 5
 
-MASK16: constant(uint256) = 2**16 - 1
+MASK6: constant(uint256) = 2**6 - 1
+MASK9: constant(uint256) = 2**9 - 1
+MASK14: constant(uint256) = 2**14 - 1
+MASK20: constant(uint256) = 2**20 - 1
 MASK32: constant(uint256) = 2**32 - 1
+MASK47: constant(uint256) = 2**47 - 1
+MASK48: constant(uint256) = 2**48 - 1
 MASK64: constant(uint256) = 2**64 - 1
-MASK85: constant(uint256) = 2**85 - 1
 MASK128: constant(uint256) = 2**128 - 1
 
 # Unit word: bits 0..31 first unpaid month, bit 32 set once the unit has paid,
@@ -107,27 +117,34 @@ MASK128: constant(uint256) = 2**128 - 1
 PAID_FLAG: constant(uint256) = 2**32
 SHIFT_ACCRUED: constant(uint256) = 64
 
-# Configuration word:
-#   bits  0..31  billing start month        bits 32..47 late fee (bps per month)
-#   bits 48..63  late fee cap (bps)         bits 64..79 max prepaid months
-#   bits 80..95  maintenance share (bps)    bits 96..127 points rate (bps of a point per yuan)
-SHIFT_LATE_RATE: constant(uint256) = 32
-SHIFT_LATE_CAP: constant(uint256) = 48
-SHIFT_PREPAY: constant(uint256) = 64
-SHIFT_SHARE: constant(uint256) = 80
-SHIFT_POINTS: constant(uint256) = 96
+# The state word, everything a payment reads or writes besides the unit's word:
+#   bits   0..19  billing start month          bits  20..33  late fee (bps per month)
+#   bits  34..47  late fee cap (bps)           bits  48..53  max prepaid months
+#   bits  54..67  maintenance share (bps)      bits  68..99  points rate (bps of a point per yuan)
+#   bits 100..119 latest rate segment's first month
+#   bits 120..128 number of rate segments      bits 129..160 latest rate (fen per m² per month)
+#   bits 161..207 fee income (fen)             bits 208..255 maintenance fund (fen)
+SHIFT_LATE_RATE: constant(uint256) = 20
+SHIFT_LATE_CAP: constant(uint256) = 34
+SHIFT_PREPAY: constant(uint256) = 48
+SHIFT_SHARE: constant(uint256) = 54
+SHIFT_POINTS: constant(uint256) = 68
+SHIFT_HEAD_MONTH: constant(uint256) = 100
+SHIFT_SEG_COUNT: constant(uint256) = 120
+SHIFT_HEAD_RATE: constant(uint256) = 129
+SHIFT_FEE: constant(uint256) = 161
+SHIFT_FUND: constant(uint256) = 208
+# The schedule's bits (head month, count, rate).
+SCHEDULE_BITS: constant(uint256) = ((MASK20 << SHIFT_HEAD_MONTH) | (MASK9 << SHIFT_SEG_COUNT)) | (MASK32 << SHIFT_HEAD_RATE)
 
-#   bits 128..255 the latest rate segment (head), so a payment reads one word for both.
-# Rate segment word (128 bits): bits 0..31 first month, 32..63 number of segments
-# (head only), 64..95 service contract id, 96..127 rate (fen per m² per month).
-SHIFT_HEAD: constant(uint256) = 128
-SHIFT_SEG_COUNT: constant(uint256) = 32
+# Rate segment word: bits 0..31 first month, 64..95 service contract id,
+# 96..127 rate (fen per m² per month).
 SHIFT_SEG_CONTRACT: constant(uint256) = 64
 SHIFT_SEG_RATE: constant(uint256) = 96
 
-# Treasury word: bits 0..84 fee income, 85..169 public income, 170..254 maintenance fund (fen).
-SHIFT_PUBLIC: constant(uint256) = 85
-SHIFT_FUND: constant(uint256) = 170
+# A service contract's terms word: company (bits 0..159), mode (160..167), commission bps (168..).
+SHIFT_MODE: constant(uint256) = 160
+SHIFT_COMMISSION: constant(uint256) = 168
 
 
 struct ServiceContract:
@@ -139,14 +156,6 @@ struct ServiceContract:
     service_items: DynArray[bytes32, MAX_SERVICE_ITEMS]
     proposed_by: address
     approved: bool
-
-
-struct MaintenanceProject:
-    payee: address
-    doc_hash: bytes32
-    milestones: DynArray[uint256, MAX_MILESTONES]
-    released: uint256
-    paid: uint256
 
 
 struct Statement:
@@ -164,24 +173,19 @@ registry: public(immutable(address))
 points: public(immutable(address))
 settlement_token: public(immutable(address))
 
-governance: public(address)
+# The treasury module (CommunityTreasury): the only caller of `disburse`, set once.
+treasury: public(address)
 
-_config: uint256
-_treasury: uint256
+_state: uint256
+_public_income: uint256
 _unit_word: HashMap[uint256, uint256]
 
-# Every rate segment, oldest first; the latest is also the head inside _config.
+# Every rate segment, oldest first; the latest is also the head inside _state.
 _segments: HashMap[uint256, uint256]
 service_contract_count: public(uint256)
 service_contracts: public(HashMap[uint256, ServiceContract])
-
-# (year, category) -> budget << 128 | spent
-_budget: HashMap[uint256, HashMap[uint8, uint256]]
-expense_count: public(uint256)
-
-maintenance_reserved: public(uint256)
-maintenance_project_count: public(uint256)
-maintenance_projects: public(HashMap[uint256, MaintenanceProject])
+# contract id -> terms word (company, fee income mode, commission): what the treasury reads per expense.
+_terms: HashMap[uint256, uint256]
 
 # month -> count << 128 | sum of scores
 _satisfaction: HashMap[uint256, uint256]
@@ -216,23 +220,16 @@ event MaintenanceDeposited:
     amount: uint256
     source: indexed(bytes32)
 
-event ExpenseRecorded:
-    expense_id: indexed(uint256)
-    category: indexed(uint8)
+event Disbursed:
+    fund: indexed(uint8)
     payee: indexed(address)
     amount: uint256
-    invoice_hash: bytes32
-    period: uint256
-    fund: uint8
-    budget_spent: uint256
-    recorded_by: address
+    balance_after: uint256
+    treasury: indexed(address)
 
-event BudgetApproved:
-    year: indexed(uint256)
-    category: indexed(uint8)
-    amount: uint256
-    spent: uint256
-    approved_by: indexed(address)
+event TreasurySet:
+    treasury: indexed(address)
+    set_by: indexed(address)
 
 event ServiceContractProposed:
     contract_id: indexed(uint256)
@@ -243,6 +240,8 @@ event ServiceContractProposed:
     rate: uint256
     service_items: DynArray[bytes32, MAX_SERVICE_ITEMS]
     proposed_by: indexed(address)
+    mode: uint8
+    commission_bps: uint256
 
 event ServiceContractApproved:
     contract_id: indexed(uint256)
@@ -273,26 +272,6 @@ event MaintenanceShareSet:
     bps: uint256
     set_by: indexed(address)
 
-event GovernanceSet:
-    previous: indexed(address)
-    governance: indexed(address)
-    set_by: indexed(address)
-
-event MaintenanceProjectApproved:
-    project_id: indexed(uint256)
-    payee: indexed(address)
-    total: uint256
-    milestones: DynArray[uint256, MAX_MILESTONES]
-    doc_hash: bytes32
-    reserved_after: uint256
-
-event MilestoneReleased:
-    project_id: indexed(uint256)
-    payee: indexed(address)
-    index: uint256
-    amount: uint256
-    remaining: uint256
-
 event ServiceRated:
     period: indexed(uint256)
     identity: indexed(uint256)
@@ -320,12 +299,12 @@ def __init__(registry_: address, points_: address, settlement_token_: address, b
     start: uint256 = billing_start
     if start == 0:
         start = fees_calendar._month_of(block.timestamp)
-    assert start <= MASK32, "fees: month out of range"
+    assert start <= MAX_MONTH, "fees: month out of range"
     # Defaults: late fee 50 bps per month overdue capped at 1_000 bps of a month's dues,
     # prepayment up to 12 months, 10% to the maintenance fund, one point per yuan paid on time.
-    cfg: uint256 = start | (50 << SHIFT_LATE_RATE) | (1_000 << SHIFT_LATE_CAP) | (12 << SHIFT_PREPAY)
-    cfg |= (1_000 << SHIFT_SHARE) | (BPS << SHIFT_POINTS)
-    self._config = cfg
+    state: uint256 = start | (50 << SHIFT_LATE_RATE) | (1_000 << SHIFT_LATE_CAP) | (12 << SHIFT_PREPAY)
+    state |= (1_000 << SHIFT_SHARE) | (BPS << SHIFT_POINTS)
+    self._state = state
     log BillingStartSet(month=start)
     log LateFeeSet(rate_bps=50, cap_bps=1_000)
     log PrepayLimitSet(months=12)
@@ -421,12 +400,83 @@ def receive_public_income(payer: address, amount: uint256, source: uint8):
     assert amount > 0, "fees: zero amount"
     assert source >= SOURCE_PARKING and source <= SOURCE_OTHER, "fees: unknown income source"
     assert payer != empty(address), "fees: payer is the zero address"
-    treasury: uint256 = self._treasury
-    balance: uint256 = ((treasury >> SHIFT_PUBLIC) & MASK85) + amount
-    assert balance <= MASK85, "fees: balance overflow"
-    self._treasury = (treasury & ~(MASK85 << SHIFT_PUBLIC)) | (balance << SHIFT_PUBLIC)
+    balance: uint256 = self._public_income + amount
+    assert balance <= MASK128, "fees: balance overflow"
+    self._public_income = balance
     assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, amount, default_return_value=True), "fees: transfer failed"
     log PublicIncomeReceived(payer=payer, source=source, amount=amount, paid_by=msg.sender)
+
+
+@external
+def deposit_maintenance(amount: uint256, source: bytes32):
+    """
+    @notice Pay settlement tokens straight into the maintenance fund (e.g. a levy
+            decided by the assembly, or the initial deposits of the units).
+    @param amount The amount in fen (> 0).
+    @param source What the deposit is for (e.g. hash of the assembly decision).
+    """
+    assert amount > 0, "fees: zero amount"
+    state: uint256 = self._state
+    balance: uint256 = (state >> SHIFT_FUND) + amount
+    assert balance <= MASK48, "fees: balance overflow"
+    self._state = (state & ~(MASK48 << SHIFT_FUND)) | (balance << SHIFT_FUND)
+    assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, amount, default_return_value=True), "fees: transfer failed"
+    log MaintenanceDeposited(depositor=msg.sender, amount=amount, source=source)
+
+
+# ---------------------------------------------------------------- disbursements
+
+
+@external
+def set_treasury(treasury_: address):
+    """
+    @notice Name the treasury module, the only caller of `disburse`. Once: nobody,
+            the assembly included, can change it afterwards (the deployer names
+            it while it holds the assembly's role).
+    @param treasury_ The CommunityTreasury of this community.
+    """
+    self._only_assembly()
+    assert self.treasury == empty(address), "fees: treasury already set"
+    assert treasury_ != empty(address), "fees: treasury is the zero address"
+    self.treasury = treasury_
+    log TreasurySet(treasury=treasury_, set_by=msg.sender)
+
+
+@external
+def disburse(fund: uint8, payee: address, amount: uint256):
+    """
+    @notice Pay `amount` from a fund to `payee`: the only way money leaves this
+            contract, at the treasury module's call (which checks the decision,
+            the budget or the cap behind it).
+    @param fund FUND_FEE_INCOME (0), FUND_PUBLIC_INCOME (1) or FUND_MAINTENANCE (2).
+    @param payee Who is paid (not this contract nor the treasury module).
+    @param amount The amount in fen (> 0).
+    """
+    module: address = self.treasury
+    assert msg.sender == module and module != empty(address), "fees: treasury module only"
+    assert amount > 0, "fees: zero amount"
+    assert payee != empty(address) and payee != self and payee != module, "fees: payee not allowed"
+    balance: uint256 = 0
+    if fund == FUND_PUBLIC_INCOME:
+        balance = self._public_income
+        assert balance >= amount, "fees: insufficient balance"
+        # balance >= amount was just checked.
+        balance = unsafe_sub(balance, amount)
+        self._public_income = balance
+    else:
+        assert fund == FUND_FEE_INCOME or fund == FUND_MAINTENANCE, "fees: unknown fund"
+        offset: uint256 = SHIFT_FEE
+        mask: uint256 = MASK47
+        if fund == FUND_MAINTENANCE:
+            offset = SHIFT_FUND
+            mask = MASK48
+        state: uint256 = self._state
+        balance = (state >> offset) & mask
+        assert balance >= amount, "fees: insufficient balance"
+        balance = unsafe_sub(balance, amount)
+        self._state = (state & ~(mask << offset)) | (balance << offset)
+    assert extcall IERC20(settlement_token).transfer(payee, amount, default_return_value=True), "fees: transfer failed"
+    log Disbursed(fund=fund, payee=payee, amount=amount, balance_after=balance, treasury=module)
 
 
 # ---------------------------------------------------------------- property service contract
@@ -440,25 +490,33 @@ def propose_service_contract(
     end_month: uint256,
     rate: uint256,
     service_items: DynArray[bytes32, MAX_SERVICE_ITEMS],
+    mode: uint8,
+    commission_bps: uint256,
 ) -> uint256:
     """
     @notice Propose a property service contract (物业服务合同) and the fee standard
-            it brings. It applies only once approved by the committee or governance.
+            it brings. It applies only once the owners' assembly approves it.
     @param doc_hash sha256 of the signed contract document.
     @param company The property company's wallet (must hold the manager role).
     @param start_month The first month of the term; the rate applies from it.
     @param end_month The last month of the term (inclusive).
     @param rate Fee standard in fen per m² per month (> 0).
     @param service_items Hashes of the service level items (up to 16).
+    @param mode MODE_LUMP_SUM (1, 包干制) or MODE_COMMISSION (2, 酬金制).
+    @param commission_bps The company's commission on expenses under 酬金制, in bps
+           (0 under 包干制).
     @return The contract id (1, 2, …).
     """
     assert (
-        self._is_committee(msg.sender) or msg.sender == self.governance or self._is_manager(msg.sender)
-    ), "fees: manager, committee or governance only"
+        self._is_manager(msg.sender) or self._has_role(COMMITTEE_ROLE, msg.sender) or self._has_role(ASSEMBLY_ROLE, msg.sender)
+    ), "fees: manager, committee or assembly only"
     assert doc_hash != empty(bytes32), "fees: empty document hash"
     assert self._is_manager(company), "fees: company is not the manager"
     assert rate > 0 and rate <= MAX_RATE, "fees: rate out of range"
-    assert start_month <= end_month and end_month <= MASK32, "fees: bad term"
+    assert start_month <= end_month and end_month <= MAX_MONTH, "fees: bad term"
+    assert mode == MODE_LUMP_SUM or mode == MODE_COMMISSION, "fees: unknown fee income mode"
+    assert commission_bps <= BPS, "fees: bps out of range"
+    assert mode == MODE_COMMISSION or commission_bps == 0, "fees: commission without the commission mode"
     contract_id: uint256 = self.service_contract_count + 1
     self.service_contract_count = contract_id
     self.service_contracts[contract_id] = ServiceContract(
@@ -471,6 +529,7 @@ def propose_service_contract(
         proposed_by=msg.sender,
         approved=False,
     )
+    self._terms[contract_id] = convert(company, uint256) | (convert(mode, uint256) << SHIFT_MODE) | (commission_bps << SHIFT_COMMISSION)
     log ServiceContractProposed(
         contract_id=contract_id,
         company=company,
@@ -480,6 +539,8 @@ def propose_service_contract(
         rate=rate,
         service_items=service_items,
         proposed_by=msg.sender,
+        mode=mode,
+        commission_bps=commission_bps,
     )
     return contract_id
 
@@ -487,32 +548,32 @@ def propose_service_contract(
 @external
 def approve_service_contract(contract_id: uint256):
     """
-    @notice Approve a proposed service contract: its rate applies from its first month.
+    @notice Approve a proposed service contract (the assembly hires the property
+            company, 民法典 第二百七十八条): its rate applies from its first month.
     @param contract_id The proposed contract.
     """
-    assert self._is_committee(msg.sender) or msg.sender == self.governance, "fees: committee or governance only"
+    self._only_assembly()
     sc: ServiceContract = self.service_contracts[contract_id]
     assert sc.doc_hash != empty(bytes32), "fees: unknown service contract"
     assert not sc.approved, "fees: already approved"
     assert self._is_manager(sc.company), "fees: company is not the manager"
-    cfg: uint256 = self._config
-    head: uint256 = cfg >> SHIFT_HEAD
-    count: uint256 = (head >> SHIFT_SEG_COUNT) & MASK32
+    state: uint256 = self._state
+    count: uint256 = (state >> SHIFT_SEG_COUNT) & MASK9
     if count > 0:
         # Months already begun keep their rate; the schedule only grows forward.
         assert sc.start_month > fees_calendar._month_of(block.timestamp), "fees: rate must start after the current month"
-        assert sc.start_month > head & MASK32, "fees: starts before the latest rate"
+        assert sc.start_month > (state >> SHIFT_HEAD_MONTH) & MASK20, "fees: starts before the latest rate"
     assert count < MAX_CONTRACTS, "fees: too many rate changes"
-    segment: uint256 = sc.start_month | (contract_id << SHIFT_SEG_CONTRACT) | (sc.rate << SHIFT_SEG_RATE)
-    self._segments[count] = segment
-    self._config = (cfg & MASK128) | ((segment | ((count + 1) << SHIFT_SEG_COUNT)) << SHIFT_HEAD)
+    self._segments[count] = sc.start_month | (contract_id << SHIFT_SEG_CONTRACT) | (sc.rate << SHIFT_SEG_RATE)
+    head: uint256 = (sc.start_month << SHIFT_HEAD_MONTH) | ((count + 1) << SHIFT_SEG_COUNT) | (sc.rate << SHIFT_HEAD_RATE)
+    self._state = (state & ~SCHEDULE_BITS) | head
     self.service_contracts[contract_id].approved = True
     log ServiceContractApproved(
         contract_id=contract_id, company=sc.company, start_month=sc.start_month, rate=sc.rate, segment=count, approved_by=msg.sender
     )
 
 
-# ---------------------------------------------------------------- committee settings
+# ---------------------------------------------------------------- the assembly's limits
 
 
 @external
@@ -523,10 +584,10 @@ def set_late_fee(rate_bps: uint256, cap_bps: uint256):
     @param rate_bps Basis points per month overdue (0..10_000).
     @param cap_bps Cap in basis points of a month's dues (0..10_000).
     """
-    self._only_committee()
+    self._only_assembly()
     assert rate_bps <= BPS and cap_bps <= BPS, "fees: bps out of range"
-    cfg: uint256 = self._config & ~((MASK16 << SHIFT_LATE_RATE) | (MASK16 << SHIFT_LATE_CAP))
-    self._config = cfg | (rate_bps << SHIFT_LATE_RATE) | (cap_bps << SHIFT_LATE_CAP)
+    state: uint256 = self._state & ~((MASK14 << SHIFT_LATE_RATE) | (MASK14 << SHIFT_LATE_CAP))
+    self._state = state | (rate_bps << SHIFT_LATE_RATE) | (cap_bps << SHIFT_LATE_CAP)
     log LateFeeSet(rate_bps=rate_bps, cap_bps=cap_bps)
 
 
@@ -536,9 +597,9 @@ def set_prepay_limit(months: uint256):
     @notice Set how many months after the current one may be paid in advance.
     @param months 0..36.
     """
-    self._only_committee()
+    self._only_assembly()
     assert months <= MAX_PREPAY_LIMIT, "fees: prepayment limit out of range"
-    self._config = (self._config & ~(MASK16 << SHIFT_PREPAY)) | (months << SHIFT_PREPAY)
+    self._state = (self._state & ~(MASK6 << SHIFT_PREPAY)) | (months << SHIFT_PREPAY)
     log PrepayLimitSet(months=months)
 
 
@@ -549,10 +610,26 @@ def set_points_rate(rate: uint256):
             point per yuan of dues (10_000: one point per yuan; 0: none).
     @param rate The rate.
     """
-    self._only_committee()
+    self._only_assembly()
     assert rate <= MAX_POINTS_RATE, "fees: points rate out of range"
-    self._config = (self._config & ~(MASK32 << SHIFT_POINTS)) | (rate << SHIFT_POINTS)
+    self._state = (self._state & ~(MASK32 << SHIFT_POINTS)) | (rate << SHIFT_POINTS)
     log PointsRateSet(rate=rate)
+
+
+@external
+def set_maintenance_share(bps: uint256):
+    """
+    @notice Set the share of every fee payment that goes to the maintenance fund
+            (raising the fund, 筹集维修资金, is a major assembly matter).
+    @param bps 0..10_000.
+    """
+    self._only_assembly()
+    assert bps <= BPS, "fees: bps out of range"
+    self._state = (self._state & ~(MASK14 << SHIFT_SHARE)) | (bps << SHIFT_SHARE)
+    log MaintenanceShareSet(bps=bps, set_by=msg.sender)
+
+
+# ---------------------------------------------------------------- the committee's settings
 
 
 @external
@@ -563,8 +640,8 @@ def set_billing_start(month: uint256):
     @param month A month index.
     """
     self._only_committee()
-    assert month > 0 and month <= MASK32, "fees: month out of range"
-    self._config = (self._config & ~MASK32) | month
+    assert month > 0 and month <= MAX_MONTH, "fees: month out of range"
+    self._state = (self._state & ~MASK20) | month
     log BillingStartSet(month=month)
 
 
@@ -578,191 +655,10 @@ def set_unit_billing_start(unit_id: uint256, month: uint256):
     """
     self._only_committee()
     self._area_of(unit_id)
-    assert month > 0 and month <= MASK32, "fees: month out of range"
+    assert month > 0 and month <= MAX_MONTH, "fees: month out of range"
     assert self._unit_word[unit_id] & PAID_FLAG == 0, "fees: unit already paid"
     self._unit_word[unit_id] = month
     log UnitBillingStartSet(unit_id=unit_id, month=month)
-
-
-@external
-def approve_budget(year: uint256, category: uint8, amount: uint256):
-    """
-    @notice Approve (or revise) the annual budget of an expense category.
-    @param year The calendar year, e.g. 2026.
-    @param category The expense category (> 0; labels in the README).
-    @param amount The budget in fen; not below what is already spent.
-    """
-    self._only_committee()
-    assert category != 0, "fees: category 0"
-    assert amount <= MASK128, "fees: amount out of range"
-    spent: uint256 = self._budget[year][category] & MASK128
-    assert amount >= spent, "fees: budget below spent"
-    self._budget[year][category] = (amount << 128) | spent
-    log BudgetApproved(year=year, category=category, amount=amount, spent=spent, approved_by=msg.sender)
-
-
-# ---------------------------------------------------------------- expenses
-
-
-@external
-def record_expense(category: uint8, payee: address, amount: uint256, invoice_hash: bytes32, period: uint256, fund: uint8) -> uint256:
-    """
-    @notice Record an expense and pay it: the only way money leaves fee income or
-            public income. It counts against the budget of its category for the
-            year of `period`.
-    @param category The expense category (its budget must cover the amount).
-    @param payee Who is paid.
-    @param amount The amount in fen (> 0).
-    @param invoice_hash sha256 of the invoice document.
-    @param period The month index the expense belongs to.
-    @param fund FUND_FEE_INCOME (0) or FUND_PUBLIC_INCOME (1).
-    @return The expense id (1, 2, …).
-    """
-    assert self._is_manager(msg.sender), "fees: manager only"
-    assert amount > 0, "fees: zero amount"
-    assert payee != empty(address), "fees: payee is the zero address"
-    assert invoice_hash != empty(bytes32), "fees: empty invoice hash"
-    assert fund <= FUND_PUBLIC_INCOME, "fees: unknown fund"
-    # period // 12 is the calendar year of a month index.
-    year: uint256 = period // 12
-    word: uint256 = self._budget[year][category]
-    budget: uint256 = word >> 128
-    assert budget > 0, "fees: no budget for the category"
-    spent: uint256 = (word & MASK128) + amount
-    assert spent <= budget, "fees: over budget"
-    self._budget[year][category] = (budget << 128) | spent
-
-    treasury: uint256 = self._treasury
-    offset: uint256 = 0
-    if fund == FUND_PUBLIC_INCOME:
-        offset = SHIFT_PUBLIC
-    balance: uint256 = (treasury >> offset) & MASK85
-    assert balance >= amount, "fees: insufficient balance"
-    # balance >= amount was just checked.
-    self._treasury = (treasury & ~(MASK85 << offset)) | (unsafe_sub(balance, amount) << offset)
-
-    expense_id: uint256 = self.expense_count + 1
-    self.expense_count = expense_id
-    assert extcall IERC20(settlement_token).transfer(payee, amount, default_return_value=True), "fees: transfer failed"
-    log ExpenseRecorded(
-        expense_id=expense_id,
-        category=category,
-        payee=payee,
-        amount=amount,
-        invoice_hash=invoice_hash,
-        period=period,
-        fund=fund,
-        budget_spent=spent,
-        recorded_by=msg.sender,
-    )
-    return expense_id
-
-
-# ---------------------------------------------------------------- maintenance fund
-
-
-@external
-def set_governance(executor: address):
-    """
-    @notice Name the governance executor (the owners' assembly's timelock). The
-            committee may set it once, while unset; afterwards only the current
-            governance may change it.
-    @param executor The new governance address.
-    """
-    current: address = self.governance
-    if current == empty(address):
-        assert self._is_committee(msg.sender), "fees: governance only"
-    else:
-        assert msg.sender == current, "fees: governance only"
-    assert executor != empty(address), "fees: governance is the zero address"
-    self.governance = executor
-    log GovernanceSet(previous=current, governance=executor, set_by=msg.sender)
-
-
-@external
-def set_maintenance_share(bps: uint256):
-    """
-    @notice Set the share of every fee payment that goes to the maintenance fund
-            (raising the fund is a major assembly matter).
-    @param bps 0..10_000.
-    """
-    self._only_governance()
-    assert bps <= BPS, "fees: bps out of range"
-    self._config = (self._config & ~(MASK16 << SHIFT_SHARE)) | (bps << SHIFT_SHARE)
-    log MaintenanceShareSet(bps=bps, set_by=msg.sender)
-
-
-@external
-def deposit_maintenance(amount: uint256, source: bytes32):
-    """
-    @notice Pay settlement tokens straight into the maintenance fund (e.g. a levy
-            decided by the assembly, or the initial deposits of the units).
-    @param amount The amount in fen (> 0).
-    @param source What the deposit is for (e.g. hash of the assembly decision).
-    """
-    assert amount > 0, "fees: zero amount"
-    treasury: uint256 = self._treasury
-    balance: uint256 = (treasury >> SHIFT_FUND) + amount
-    assert balance <= MASK85, "fees: balance overflow"
-    self._treasury = (treasury & ~(MASK85 << SHIFT_FUND)) | (balance << SHIFT_FUND)
-    assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, amount, default_return_value=True), "fees: transfer failed"
-    log MaintenanceDeposited(depositor=msg.sender, amount=amount, source=source)
-
-
-@external
-def approve_maintenance_project(payee: address, milestones: DynArray[uint256, MAX_MILESTONES], doc_hash: bytes32) -> uint256:
-    """
-    @notice Approve a maintenance project paid from the fund in milestones (首款,
-            then 尾款 …); its total is reserved at once.
-    @param payee Who is paid.
-    @param milestones The amounts of the milestones in order (each > 0, 1..8 of them).
-    @param doc_hash Hash of the project document (assembly decision, contract).
-    @return The project id (1, 2, …).
-    """
-    self._only_governance()
-    assert payee != empty(address), "fees: payee is the zero address"
-    assert len(milestones) > 0, "fees: no milestones"
-    total: uint256 = 0
-    for amount: uint256 in milestones:
-        assert amount > 0, "fees: zero milestone"
-        total += amount
-    reserved: uint256 = self.maintenance_reserved + total
-    assert reserved <= self._treasury >> SHIFT_FUND, "fees: maintenance fund too small"
-    self.maintenance_reserved = reserved
-    project_id: uint256 = self.maintenance_project_count + 1
-    self.maintenance_project_count = project_id
-    self.maintenance_projects[project_id] = MaintenanceProject(
-        payee=payee, doc_hash=doc_hash, milestones=milestones, released=0, paid=0
-    )
-    log MaintenanceProjectApproved(
-        project_id=project_id, payee=payee, total=total, milestones=milestones, doc_hash=doc_hash, reserved_after=reserved
-    )
-    return project_id
-
-
-@external
-def release_milestone(project_id: uint256):
-    """
-    @notice Pay the next milestone of a maintenance project to its payee.
-    @param project_id The project.
-    """
-    self._only_governance()
-    project: MaintenanceProject = self.maintenance_projects[project_id]
-    assert project.payee != empty(address), "fees: unknown project"
-    index: uint256 = project.released
-    assert index < len(project.milestones), "fees: project fully paid"
-    amount: uint256 = project.milestones[index]
-    # amount was reserved from the fund at approval, so both stay >= amount.
-    self.maintenance_reserved = unsafe_sub(self.maintenance_reserved, amount)
-    treasury: uint256 = self._treasury
-    self._treasury = treasury - (amount << SHIFT_FUND)
-    self.maintenance_projects[project_id].released = index + 1
-    self.maintenance_projects[project_id].paid = project.paid + amount
-    remaining: uint256 = 0
-    for j: uint256 in range(index + 1, len(project.milestones), bound=MAX_MILESTONES):
-        remaining += project.milestones[j]
-    assert extcall IERC20(settlement_token).transfer(project.payee, amount, default_return_value=True), "fees: transfer failed"
-    log MilestoneReleased(project_id=project_id, payee=project.payee, index=index, amount=amount, remaining=remaining)
 
 
 # ---------------------------------------------------------------- satisfaction
@@ -807,19 +703,19 @@ def statement(unit_id: uint256) -> Statement:
     @param unit_id The unit.
     """
     area: uint256 = self._area_of(unit_id)
-    cfg: uint256 = self._config
+    state: uint256 = self._state
     current: uint256 = fees_calendar._month_of(block.timestamp)
-    first: uint256 = self._first_unpaid(self._unit_word[unit_id], cfg)
-    head: uint256 = cfg >> SHIFT_HEAD
+    first: uint256 = self._first_unpaid(self._unit_word[unit_id], state)
     s: Statement = empty(Statement)
     s.first_unpaid_month = first
     s.current_month = current
-    s.monthly_amount = self._monthly_amount(area, self._rate_at(head, current))
+    s.monthly_amount = self._monthly_amount(area, self._segment_at(current) >> SHIFT_SEG_RATE)
     if first <= current:
         s.months_due = current + 1 - first
         s.months_overdue = current - first
-        if head != 0:
-            s.dues, s.late_fee = self._charge(area, first, current + 1, current, cfg, head)
+        if (state >> SHIFT_SEG_COUNT) & MASK9 != 0:
+            on_time: uint256 = 0
+            s.dues, s.late_fee, on_time = self._charge(area, first, current + 1, current, state)
     s.total = s.dues + s.late_fee
     return s
 
@@ -835,16 +731,16 @@ def quote(unit_id: uint256, months: uint256) -> (uint256, uint256, uint256, uint
     """
     assert months > 0, "fees: zero months"
     area: uint256 = self._area_of(unit_id)
-    cfg: uint256 = self._config
-    first: uint256 = self._first_unpaid(self._unit_word[unit_id], cfg)
+    state: uint256 = self._state
+    first: uint256 = self._first_unpaid(self._unit_word[unit_id], state)
     current: uint256 = fees_calendar._month_of(block.timestamp)
     end: uint256 = first + months
-    assert end <= current + 1 + ((cfg >> SHIFT_PREPAY) & MASK16), "fees: over the prepayment limit"
-    head: uint256 = cfg >> SHIFT_HEAD
-    assert head != 0, "fees: no fee standard in force"
+    assert end <= current + 1 + ((state >> SHIFT_PREPAY) & MASK6), "fees: over the prepayment limit"
+    assert (state >> SHIFT_SEG_COUNT) & MASK9 != 0, "fees: no fee standard in force"
     dues: uint256 = 0
     late: uint256 = 0
-    dues, late = self._charge(area, first, end, current, cfg, head)
+    on_time: uint256 = 0
+    dues, late, on_time = self._charge(area, first, end, current, state)
     return (first, end - 1, dues, late, dues + late)
 
 
@@ -855,7 +751,7 @@ def first_unpaid_month(unit_id: uint256) -> uint256:
     @notice The first month a unit has not paid (paid through the month before).
     @param unit_id The unit (not checked against the registry).
     """
-    return self._first_unpaid(self._unit_word[unit_id], self._config)
+    return self._first_unpaid(self._unit_word[unit_id], self._state)
 
 
 @external
@@ -916,7 +812,7 @@ def rate_at(month: uint256) -> (uint256, uint256):
             contract it comes from (0, 0 before the first contract).
     @param month A month index.
     """
-    seg: uint256 = self._segment_at(self._config >> SHIFT_HEAD, month)
+    seg: uint256 = self._segment_at(month)
     return (seg >> SHIFT_SEG_RATE, (seg >> SHIFT_SEG_CONTRACT) & MASK32)
 
 
@@ -926,7 +822,7 @@ def rate_segment_count() -> uint256:
     """
     @notice How many rate segments (approved service contracts) the schedule has.
     """
-    return (self._config >> (SHIFT_HEAD + SHIFT_SEG_COUNT)) & MASK32
+    return (self._state >> SHIFT_SEG_COUNT) & MASK9
 
 
 @external
@@ -937,7 +833,7 @@ def rate_segment(index: uint256) -> (uint256, uint256, uint256):
     @param index 0 .. rate_segment_count() - 1.
     @return first month, rate (fen per m² per month), service contract id.
     """
-    assert index < (self._config >> (SHIFT_HEAD + SHIFT_SEG_COUNT)) & MASK32, "fees: no such segment"
+    assert index < (self._state >> SHIFT_SEG_COUNT) & MASK9, "fees: no such segment"
     seg: uint256 = self._segments[index]
     return (seg & MASK32, seg >> SHIFT_SEG_RATE, (seg >> SHIFT_SEG_CONTRACT) & MASK32)
 
@@ -948,8 +844,32 @@ def contract_in_force() -> uint256:
     """
     @notice The id of the service contract whose rate applies this month (0: none).
     """
-    seg: uint256 = self._segment_at(self._config >> SHIFT_HEAD, fees_calendar._month_of(block.timestamp))
-    return (seg >> SHIFT_SEG_CONTRACT) & MASK32
+    return (self._segment_at(fees_calendar._month_of(block.timestamp)) >> SHIFT_SEG_CONTRACT) & MASK32
+
+
+@external
+@view
+def terms_in_force() -> (uint256, address, uint8, uint256):
+    """
+    @notice The service contract in force this month and how it uses fee income.
+    @return contract id (0: none), company, mode (1 包干制, 2 酬金制; 0: none),
+            commission in bps.
+    """
+    contract_id: uint256 = (self._segment_at(fees_calendar._month_of(block.timestamp)) >> SHIFT_SEG_CONTRACT) & MASK32
+    terms: uint256 = self._terms[contract_id]
+    return (contract_id, self._company(terms), self._mode(terms), terms >> SHIFT_COMMISSION)
+
+
+@external
+@view
+def service_terms(contract_id: uint256) -> (address, uint8, uint256, bool):
+    """
+    @notice How a service contract uses fee income.
+    @param contract_id The contract.
+    @return company, mode (1 包干制, 2 酬金制), commission in bps, approved.
+    """
+    terms: uint256 = self._terms[contract_id]
+    return (self._company(terms), self._mode(terms), terms >> SHIFT_COMMISSION, self.service_contracts[contract_id].approved)
 
 
 @external
@@ -970,14 +890,14 @@ def config() -> (uint256, uint256, uint256, uint256, uint256, uint256):
     @return billing start month, late fee bps per month, late fee cap bps,
             max prepaid months, maintenance share bps, points rate.
     """
-    cfg: uint256 = self._config
+    state: uint256 = self._state
     return (
-        cfg & MASK32,
-        (cfg >> SHIFT_LATE_RATE) & MASK16,
-        (cfg >> SHIFT_LATE_CAP) & MASK16,
-        (cfg >> SHIFT_PREPAY) & MASK16,
-        (cfg >> SHIFT_SHARE) & MASK16,
-        (cfg >> SHIFT_POINTS) & MASK32,
+        state & MASK20,
+        (state >> SHIFT_LATE_RATE) & MASK14,
+        (state >> SHIFT_LATE_CAP) & MASK14,
+        (state >> SHIFT_PREPAY) & MASK6,
+        (state >> SHIFT_SHARE) & MASK14,
+        (state >> SHIFT_POINTS) & MASK32,
     )
 
 
@@ -987,25 +907,25 @@ def maintenance_share() -> uint256:
     """
     @notice The share of each fee payment that goes to the maintenance fund, in bps.
     """
-    return (self._config >> SHIFT_SHARE) & MASK16
+    return (self._state >> SHIFT_SHARE) & MASK14
 
 
 @external
 @view
 def fee_income() -> uint256:
     """
-    @notice Property fee income held (fen), after expenses.
+    @notice Property fee income held (fen), after disbursements.
     """
-    return self._treasury & MASK85
+    return (self._state >> SHIFT_FEE) & MASK47
 
 
 @external
 @view
 def public_income() -> uint256:
     """
-    @notice Public income held (fen), after expenses.
+    @notice Public income held (fen), after disbursements.
     """
-    return (self._treasury >> SHIFT_PUBLIC) & MASK85
+    return self._public_income
 
 
 @external
@@ -1014,30 +934,7 @@ def maintenance_fund() -> uint256:
     """
     @notice The maintenance fund's balance (fen), reserved part included.
     """
-    return self._treasury >> SHIFT_FUND
-
-
-@external
-@view
-def budget(year: uint256, category: uint8) -> (uint256, uint256):
-    """
-    @notice A category's approved budget and amount spent for a year.
-    @param year The calendar year.
-    @param category The expense category.
-    @return budget, spent (fen).
-    """
-    word: uint256 = self._budget[year][category]
-    return (word >> 128, word & MASK128)
-
-
-@external
-@view
-def milestones(project_id: uint256) -> DynArray[uint256, MAX_MILESTONES]:
-    """
-    @notice The milestone amounts of a maintenance project.
-    @param project_id The project.
-    """
-    return self.maintenance_projects[project_id].milestones
+    return self._state >> SHIFT_FUND
 
 
 @external
@@ -1070,35 +967,31 @@ def has_rated(period: uint256, identity: uint256) -> bool:
 def _pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
     assert months > 0, "fees: zero months"
     area: uint256 = self._area_of(unit_id)
-    cfg: uint256 = self._config
+    state: uint256 = self._state
     word: uint256 = self._unit_word[unit_id]
-    first: uint256 = self._first_unpaid(word, cfg)
+    first: uint256 = self._first_unpaid(word, state)
     current: uint256 = fees_calendar._month_of(block.timestamp)
     end: uint256 = first + months
-    assert end <= current + 1 + ((cfg >> SHIFT_PREPAY) & MASK16), "fees: over the prepayment limit"
-    head: uint256 = cfg >> SHIFT_HEAD
-    assert head != 0, "fees: no fee standard in force"
+    assert end <= current + 1 + ((state >> SHIFT_PREPAY) & MASK6), "fees: over the prepayment limit"
+    assert (state >> SHIFT_SEG_COUNT) & MASK9 != 0, "fees: no fee standard in force"
     dues: uint256 = 0
     late: uint256 = 0
-    dues, late = self._charge(area, first, end, current, cfg, head)
+    on_time: uint256 = 0
+    dues, late, on_time = self._charge(area, first, end, current, state)
     amount: uint256 = dues + late
     assert amount <= max_amount, "fees: amount above max_amount"
 
-    to_fund: uint256 = amount * ((cfg >> SHIFT_SHARE) & MASK16) // BPS
-    treasury: uint256 = self._treasury
+    to_fund: uint256 = amount * ((state >> SHIFT_SHARE) & MASK14) // BPS
     # to_fund <= amount, so amount - to_fund cannot underflow.
-    fee_balance: uint256 = (treasury & MASK85) + unsafe_sub(amount, to_fund)
-    fund_balance: uint256 = (treasury >> SHIFT_FUND) + to_fund
-    assert fee_balance <= MASK85 and fund_balance <= MASK85, "fees: balance overflow"
-    self._treasury = (treasury & (MASK85 << SHIFT_PUBLIC)) | fee_balance | (fund_balance << SHIFT_FUND)
-    earned: uint256 = 0
-    accrued: uint256 = word >> SHIFT_ACCRUED
-    if first >= current:
-        # No overdue month in this payment: on time; the points accrue to the unit.
-        earned = dues * ((cfg >> SHIFT_POINTS) & MASK32) // POINTS_DIVISOR
-        accrued += earned
-        assert accrued <= MASK64, "fees: points overflow"
-    # end < 2**32 + 2**16: months beyond MASK32 are unreachable since first <= current + 37.
+    fee_balance: uint256 = ((state >> SHIFT_FEE) & MASK47) + unsafe_sub(amount, to_fund)
+    fund_balance: uint256 = (state >> SHIFT_FUND) + to_fund
+    assert fee_balance <= MASK47 and fund_balance <= MASK48, "fees: balance overflow"
+    self._state = (state & (2**SHIFT_FEE - 1)) | (fee_balance << SHIFT_FEE) | (fund_balance << SHIFT_FUND)
+    # The months of the payment that are not overdue earn points; they accrue to the unit.
+    earned: uint256 = on_time * ((state >> SHIFT_POINTS) & MASK32) // POINTS_DIVISOR
+    accrued: uint256 = (word >> SHIFT_ACCRUED) + earned
+    assert accrued <= MASK64, "fees: points overflow"
+    # end < 2**32: months beyond MAX_MONTH are unreachable since first <= current + 37.
     self._unit_word[unit_id] = end | PAID_FLAG | (accrued << SHIFT_ACCRUED)
 
     assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, amount, default_return_value=True), "fees: transfer failed"
@@ -1136,9 +1029,9 @@ def _area_of(unit_id: uint256) -> uint256:
 
 @internal
 @pure
-def _first_unpaid(word: uint256, cfg: uint256) -> uint256:
+def _first_unpaid(word: uint256, state: uint256) -> uint256:
     if word == 0:
-        return cfg & MASK32
+        return state & MASK20
     return word & MASK32
 
 
@@ -1151,22 +1044,14 @@ def _monthly_amount(area: uint256, rate: uint256) -> uint256:
 
 @internal
 @view
-def _segment_at(head: uint256, month: uint256) -> uint256:
-    # The segment in force in `month`, or 0 before the first one.
-    if head == 0 or month >= head & MASK32:
-        return head
-    count: uint256 = (head >> SHIFT_SEG_COUNT) & MASK32
-    for j: uint256 in range(1, count, bound=MAX_CONTRACTS):
+def _segment_at(month: uint256) -> uint256:
+    # The segment word in force in `month`, or 0 before the first one (views only).
+    count: uint256 = (self._state >> SHIFT_SEG_COUNT) & MASK9
+    for j: uint256 in range(count, bound=MAX_CONTRACTS):
         seg: uint256 = self._segments[count - 1 - j]
         if month >= seg & MASK32:
             return seg
     return 0
-
-
-@internal
-@view
-def _rate_at(head: uint256, month: uint256) -> uint256:
-    return self._segment_at(head, month) >> SHIFT_SEG_RATE
 
 
 @internal
@@ -1184,21 +1069,23 @@ def _late_units(k: uint256, rate_bps: uint256, cap_bps: uint256) -> uint256:
 
 @internal
 @view
-def _charge(area: uint256, first: uint256, end: uint256, current: uint256, cfg: uint256, head: uint256) -> (uint256, uint256):
-    # Dues and late fee of months [first, end), walking the rate segments from the
-    # latest back; the common case (all months in the latest segment) reads only `head`.
-    late_rate: uint256 = (cfg >> SHIFT_LATE_RATE) & MASK16
-    late_cap: uint256 = (cfg >> SHIFT_LATE_CAP) & MASK16
+def _charge(area: uint256, first: uint256, end: uint256, current: uint256, state: uint256) -> (uint256, uint256, uint256):
+    # Dues, late fee and the dues of the months not overdue (>= current) of months
+    # [first, end), walking the rate segments from the latest back; the common case
+    # (all months in the latest segment) reads only the state word.
+    late_rate: uint256 = (state >> SHIFT_LATE_RATE) & MASK14
+    late_cap: uint256 = (state >> SHIFT_LATE_CAP) & MASK14
     dues: uint256 = 0
     late_units: uint256 = 0
+    on_time: uint256 = 0
     hi: uint256 = end
-    seg: uint256 = head
-    index: uint256 = (head >> SHIFT_SEG_COUNT) & MASK32
+    seg_start: uint256 = (state >> SHIFT_HEAD_MONTH) & MASK20
+    rate: uint256 = (state >> SHIFT_HEAD_RATE) & MASK32
+    index: uint256 = (state >> SHIFT_SEG_COUNT) & MASK9
     for _: uint256 in range(MAX_CONTRACTS):
-        seg_start: uint256 = seg & MASK32
         lo: uint256 = max(first, seg_start)
         if lo < hi:
-            monthly: uint256 = self._monthly_amount(area, seg >> SHIFT_SEG_RATE)
+            monthly: uint256 = self._monthly_amount(area, rate)
             dues += monthly * (hi - lo)
             if lo < current:
                 # Months lo .. min(hi, current) - 1 are overdue by current - m months.
@@ -1206,18 +1093,34 @@ def _charge(area: uint256, first: uint256, end: uint256, current: uint256, cfg: 
                 late_units += monthly * (
                     self._late_units(current - lo, late_rate, late_cap) - self._late_units(current - top, late_rate, late_cap)
                 )
+            if hi > current:
+                on_time += monthly * (hi - max(lo, current))
             hi = lo
         index -= 1
         if seg_start <= first or index == 0:
             break
-        seg = self._segments[index - 1]
-    return (dues, late_units // BPS)
+        seg: uint256 = self._segments[index - 1]
+        seg_start = seg & MASK32
+        rate = seg >> SHIFT_SEG_RATE
+    return (dues, late_units // BPS, on_time)
+
+
+@internal
+@pure
+def _company(terms: uint256) -> address:
+    return convert(convert(terms & (2**160 - 1), uint160), address)
+
+
+@internal
+@pure
+def _mode(terms: uint256) -> uint8:
+    return convert((terms >> SHIFT_MODE) & 255, uint8)
 
 
 @internal
 @view
-def _is_committee(account: address) -> bool:
-    return staticcall IHouseholdRegistry(registry).hasRole(COMMITTEE_ROLE, account)
+def _has_role(role: bytes32, account: address) -> bool:
+    return staticcall IHouseholdRegistry(registry).hasRole(role, account)
 
 
 @internal
@@ -1229,10 +1132,10 @@ def _is_manager(account: address) -> bool:
 @internal
 @view
 def _only_committee():
-    assert self._is_committee(msg.sender), "fees: committee only"
+    assert self._has_role(COMMITTEE_ROLE, msg.sender), "fees: committee only"
 
 
 @internal
 @view
-def _only_governance():
-    assert msg.sender == self.governance and msg.sender != empty(address), "fees: governance only"
+def _only_assembly():
+    assert self._has_role(ASSEMBLY_ROLE, msg.sender), "fees: assembly only"

@@ -63,9 +63,9 @@ def status_cmd(cli_ctx, network, manifest_file):
     click.echo(f"deployer {deployer.address}: {', '.join(held) if held else 'no power'}")
     safe = community.extra.get("CommitteeSafe")
     if safe is not None:
-        from backend.chain.safe import container
+        from backend.chain.safe import safe_at
 
-        safe = container("SafeL2").at(safe if isinstance(safe, str) else safe.address)
+        safe = safe_at(safe)
         status = committee_safe_status(chain, safe, timelock)
         click.echo(f"committee Safe {safe.address}: {status['threshold']} of {len(status['members'])} members "
                    f"{', '.join(status['members'])}; assembly module {'on' if status['module_enabled'] else 'OFF'}; "

@@ -45,7 +45,10 @@ start_backend() {
       kill "$(cat "$RUN_DIR/$name.pid")"
     fi
   done
-  python -m backend.indexer --manifest deployments/local-31337.json --quiet >"$RUN_DIR/indexer.log" 2>&1 &
+  # Under a supervisor: the indexer waits out the node by itself, and is started again if it
+  # ends for anything else (its pid file is the supervisor's; `make stop` stops both).
+  scripts/supervise.sh python -m backend.indexer --manifest deployments/local-31337.json --quiet \
+    >"$RUN_DIR/indexer.log" 2>&1 &
   echo $! >"$RUN_DIR/indexer.pid"
   uvicorn backend.api.main:app --host 127.0.0.1 --port "$API_PORT" >"$RUN_DIR/api.log" 2>&1 &
   echo $! >"$RUN_DIR/api.pid"

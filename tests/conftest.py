@@ -2,6 +2,12 @@
 
 Ape snapshots the chain around every test, so session-scoped deployments are
 rolled back between tests and each test starts from the same state.
+
+A test module marked `pytestmark = pytest.mark.in_process` runs on an in-process EVM
+instead of anvil (tests/utils/inprocess.py): the same fixtures below, given that EVM's
+`project`, `chain` and `accounts`, and snapshotted around every module and test as Ape
+does on anvil. For contract tests that need no node and send many transactions: the
+state machines.
 """
 
 from __future__ import annotations
@@ -13,16 +19,16 @@ from hypothesis import HealthCheck, settings
 
 from backend.chain.deploy_fees import deploy_fees
 from backend.chain.deployment import deploy_community, role_id
+from tests.utils import timing
+from tests.utils.inprocess import InProcessEVM
 from tests.utils.identity import commitment_for
 from tests.utils.households import link_resident
 
-# Hypothesis profiles: "dev" is quick for local runs, "ci" searches deeper.
-settings.register_profile(
-    "dev", max_examples=25, stateful_step_count=20, deadline=None, suppress_health_check=list(HealthCheck)
-)
-settings.register_profile(
-    "ci", max_examples=60, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
-)
+# Hypothesis profiles: "dev" is quick for local runs, "ci" (what .ci/run selects) searches
+# deeper. These settings serve the @given tests; the state machines' depth for each profile
+# is MACHINE_DEPTH in tests/utils/stateful.py.
+settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 DAY = 86400
@@ -40,6 +46,78 @@ def pytest_collection_finish(session):
     clashes = {name: sorted(found) for name, found in scopes.items() if len(found) > 1}
     if clashes:
         raise pytest.UsageError(f"fixtures defined with more than one scope (rename one): {clashes}")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "in_process: runs on the in-process EVM (tests/utils/inprocess.py), not on anvil")
+
+
+def pytest_generate_tests(metafunc):
+    # The chain a test runs on is a session-scoped parameter: pytest sets up the session
+    # fixtures (actors, the community) once per chain and groups each chain's tests.
+    if "evm" in metafunc.fixturenames and metafunc.definition.get_closest_marker("in_process"):
+        metafunc.parametrize("evm", ["in_process"], indirect=True, scope="session")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    # The in-process tests last: the session fixtures switch chains once, after every
+    # anvil test, so Ape's isolation never sees them set up twice on anvil.
+    items.sort(key=lambda item: item.get_closest_marker("in_process") is not None)
+
+
+def pytest_runtest_logreport(report):
+    timing.record(report)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter):
+    # After pytest's slowest durations: the time per folder closes the run.
+    timing.summary(terminalreporter)
+
+
+@pytest.fixture(scope="session")
+def evm(request):
+    """None on anvil (Ape's own fixtures serve); the in-process EVM for tests marked in_process."""
+    return InProcessEVM.from_ape_config() if getattr(request, "param", None) == "in_process" else None
+
+
+# Ape's `project`, `chain` and `accounts`, or the in-process EVM's for tests marked in_process.
+@pytest.fixture(scope="session")
+def project(project, evm):
+    return project if evm is None else evm.project
+
+
+@pytest.fixture(scope="session")
+def chain(chain, evm):
+    return chain if evm is None else evm.chain
+
+
+@pytest.fixture(scope="session")
+def accounts(accounts, evm):
+    return accounts if evm is None else evm.accounts
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _in_process_module_isolation(request):
+    yield from _in_process_isolation(request)
+
+
+@pytest.fixture(autouse=True)
+def _in_process_function_isolation(request):
+    yield from _in_process_isolation(request)
+
+
+def _in_process_isolation(request):
+    """What Ape's isolation does on anvil: what a module's or a test's fixtures and the
+    test itself did to the in-process chain is undone after it."""
+    if request.node.get_closest_marker("in_process") is None:
+        yield
+        return
+    chain = request.getfixturevalue("evm").chain
+    snapshot = chain.snapshot()
+    yield
+    chain.restore(snapshot)
 
 
 @pytest.fixture(scope="session")

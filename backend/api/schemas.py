@@ -200,11 +200,16 @@ class FeeConfigOut(IndexPosition):
     prepay_limit_months: int = Field(description="Months after the current one that may be paid in advance")
     maintenance_share_bps: int = Field(description="Share of each payment that goes to the maintenance fund")
     points_rate: int = Field(description="Points per yuan of on-time dues, in bps of a point")
-    governance: str | None = Field(description="Who moves the maintenance fund (the assembly's timelock)")
+    governance: str | None = Field(description="The owners' assembly: the latest holder of the registry's "
+                                   "ASSEMBLY_ROLE (its timelock once the deployer handed over)")
+    treasury_module: str | None = Field(description="CommunityTreasury, the only way money leaves PropertyFees")
     current_month: int = Field(description="Beijing month of the indexed head block")
     current_month_label: str
     rate_in_force: int = Field(description="Fee standard this month, fen per m² per month (0: none)")
     contract_in_force: int = Field(description="Service contract the rate comes from (0: none)")
+    fee_income_mode: str | None = Field(description="How the contract in force uses fee income: lump_sum (包干制, the "
+                                        "company's revenue) or commission (酬金制, spent within budgets)")
+    commission_bps: int | None = Field(description="The company's commission on expenses under 酬金制, bps")
 
 
 class StatementOut(IndexPosition):
@@ -259,6 +264,8 @@ class ServiceContractOut(BaseModel):
     approved_by: str | None
     approved_block: int | None
     segment: int | None = Field(description="Index of the rate segment it created once approved")
+    mode: str | None = Field(description="lump_sum (包干制) or commission (酬金制)")
+    commission_bps: int | None = Field(description="Commission on expenses under 酬金制, bps")
 
 
 class RateSegmentOut(EventPosition):
@@ -280,6 +287,15 @@ class FundBalances(BaseModel):
     maintenance_reserved: int = Field(description="Part of the fund reserved for approved projects")
 
 
+class EmergencyUseOut(BaseModel):
+    cap_per_use: int = Field(description="Most one emergency repair may cost, set by the assembly (0: none allowed)")
+    cap_per_year: int = Field(description="Most emergency repairs may cost in a calendar year")
+    year: int = Field(description="Beijing year of the indexed head block")
+    paid_this_year: int
+    paid_out: int = Field(description="Every emergency repair so far")
+    repairs: int
+
+
 class TreasuryOut(IndexPosition):
     balances: FundBalances
     fees_collected: int
@@ -291,7 +307,13 @@ class TreasuryOut(IndexPosition):
     maintenance_deposits: int
     expenses_from_fee_income: int
     expenses_from_public_income: int
-    maintenance_paid_out: int
+    maintenance_paid_out: int = Field(description="Milestones and emergency repairs paid from the fund")
+    milestones_paid_out: int
+    emergency: EmergencyUseOut = Field(description="Emergency repairs (民法典 第二百八十一条), apart from projects")
+    commission_accrued: int = Field(description="Commission the company's 酬金制 expenses accrued")
+    commission_paid: int
+    lump_sum_paid: int = Field(description="Fee income paid to the company under 包干制")
+    decision_payouts: int = Field(description="Fee and public income paid by assembly decisions outside budgets")
 
 
 class MonthlyFlowOut(BaseModel):
@@ -300,7 +322,7 @@ class MonthlyFlowOut(BaseModel):
     flow: str = Field(description="income or expense")
     fund: str = Field(description="fee_income, public_income or maintenance_fund")
     kind: str = Field(description="property_fee, maintenance_share, parking, advertising, promotion, service_fee, "
-                      "other, deposit, expense, milestone")
+                      "other, deposit, expense, milestone, emergency_repair, commission, lump_sum, decision")
     category: int | None = Field(description="Expense category (expenses only)")
     amount: int
     count: int
@@ -321,6 +343,8 @@ class ExpenseOut(EventPosition):
     fund: str
     budget_spent: int
     recorded_by: str
+    commission: int | None = Field(description="Commission the expense accrued (酬金制)")
+    contract_id: int | None = Field(description="Service contract the commission accrued under")
 
 
 class ExpenseDetail(IndexPosition, ExpenseOut):
@@ -337,6 +361,7 @@ class PublicIncomeOut(EventPosition):
 
 class BudgetOut(BaseModel):
     year: int
+    fund: str | None = Field(description="fee_income or public_income")
     category: int
     budget: int
     spent: int
@@ -345,8 +370,22 @@ class BudgetOut(BaseModel):
     approved_block: int
 
 
+class AnnualBudgetOut(BaseModel):
+    year: int
+    fund: str
+    amount: int = Field(description="What the assembly lets the fund spend that year")
+    allocated: int = Field(description="Sum of the committee's category budgets")
+    spent: int
+    remaining: int
+    doc_hash: str
+    approvals: int
+    approved_block: int
+    approved_by: str
+
+
 class BudgetsOut(IndexPosition):
     items: list[BudgetOut]
+    annual: list[AnnualBudgetOut] = Field(description="The assembly's annual budgets per year and fund")
 
 
 class MilestoneReleaseOut(EventPosition):
@@ -366,11 +405,31 @@ class MaintenanceProjectOut(BaseModel):
     released: int = Field(description="Milestones paid")
     paid: int
     remaining: int
+    closed: bool = Field(description="Closed by the assembly before its last milestone")
     releases: list[MilestoneReleaseOut]
 
 
 class MaintenanceProjectDetail(IndexPosition, MaintenanceProjectOut):
     pass
+
+
+class EmergencyRepairOut(EventPosition):
+    repair_id: int
+    kind: str = Field(description="elevator, roof_leak, fire_system, water_supply, facade or other_danger")
+    kind_code: int
+    payee: str
+    amount: int
+    approval_hash: str = Field(description="sha256 of the housing authority's approval document")
+    year: int
+    paid_this_year: int
+    paid_by: str
+
+
+class DisbursementOut(EventPosition):
+    fund: str
+    payee: str
+    amount: int
+    balance_after: int
 
 
 class SatisfactionOut(BaseModel):
@@ -446,6 +505,11 @@ class ProposalOut(EventPosition):
     eta: int | None = Field(description="Timelock eta once queued")
     executed: bool
     finalized: bool
+    matter_major: bool = Field(description="The written matter is one the statute counts at 3/4 (items 6-8)")
+    calls_major: bool = Field(description="A call the proposal makes needs 3/4 by the constitution")
+    major_target: str | None = Field(description="The first call that made it major: its contract")
+    major_selector: str | None = Field(description="… and its function selector")
+    queue_window: int | None = Field(description="Seconds after the objection window to queue it once passed")
 
 
 class CommentOut(EventPosition):
@@ -485,9 +549,14 @@ class DelegationOut(EventPosition):
     active: bool = Field(description="DelegationSet (true) or DelegationRevoked (false)")
 
 
-class MajorCallOut(BaseModel):
+class CallClassOut(BaseModel):
+    """One entry of the constitution: what a proposal calling (target, selector) needs."""
+
     target: str
     selector: str
+    by_arg: bool = Field(description="True: the entry applies when the call's first argument is `arg`")
+    arg: str | None
+    call_class: Literal["ordinary", "major", "forbidden"]
 
 
 class AssemblyRulesOut(IndexPosition):
@@ -496,7 +565,10 @@ class AssemblyRulesOut(IndexPosition):
     min_voting_period: int
     max_voting_period: int
     objection_window: int
-    major_calls: list[MajorCallOut]
+    queue_window: int | None = Field(description="Seconds after the objection window to queue a passed proposal")
+    constitution_contract: str | None = Field(description="The table of what each call a proposal makes needs")
+    call_classes: list[CallClassOut] = Field(description="The constitution's entries in force; an unlisted call "
+                                                         "counts as major")
     timelock_contract: str | None = Field(description="The timelock that runs passed proposals' calls")
     timelock_delay: int | None = Field(description="Seconds between a passed proposal's queueing and its calls")
 

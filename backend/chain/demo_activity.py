@@ -23,6 +23,9 @@ DEMO_RATE = 250  # fen per m² per month (2.50 yuan)
 DEMO_DEPOSIT = 10_000_00  # 10,000.00 yuan in fen per demo wallet
 EXPENSE_CATEGORY = 1  # cleaning (README, "Expense categories")
 EXPENSE_BUDGET = 120_000_00
+COMMISSION_MODE, DEMO_COMMISSION_BPS = 2, 500  # 酬金制 at 5 %: fee income is spent within budgets
+FEE_INCOME, PUBLIC_INCOME = 0, 1
+ASSEMBLY_ROLE = keccak(text="linli.role.assembly")
 OTHER_COMMON = 9  # 民法典 第二百七十八条 (九): other matters of common ownership
 RELAYER_GAS_MONEY = 10 * 10**18
 
@@ -35,15 +38,17 @@ class OpenProposal:
 
 
 def start_billing(fees: Any, token: Any, committee: Any, manager: Any, payers: list[str], *, months_back: int = 2,
-                  rate: int = DEMO_RATE, deposit: int = DEMO_DEPOSIT) -> int:
-    """A property service contract in force since `months_back` months ago (so statements show
-    dues and a late fee) and settlement tokens for the payers. Returns the start month."""
+                  rate: int = DEMO_RATE, deposit: int = DEMO_DEPOSIT, assembly: Any = None) -> int:
+    """A property service contract (酬金制) in force since `months_back` months ago (so
+    statements show dues and a late fee) and settlement tokens for the payers. The
+    assembly (default: the committee account, which deployed and still holds the
+    assembly's role) approves it. Returns the start month."""
     start = fees.current_month() - months_back
     fees.set_billing_start(start, sender=committee)
     items = [sha256(f"demo service level: {item}".encode()).digest() for item in ("cleaning", "security", "greening")]
     fees.propose_service_contract(sha256(b"demo property service contract").digest(), manager.address, start,
-                                  start + 35, rate, items, sender=manager)
-    fees.approve_service_contract(fees.service_contract_count(), sender=committee)
+                                  start + 35, rate, items, COMMISSION_MODE, DEMO_COMMISSION_BPS, sender=manager)
+    fees.approve_service_contract(fees.service_contract_count(), sender=assembly or committee)
     for payer in payers:
         token.mint(payer, deposit, sender=committee)
     return start
@@ -60,12 +65,20 @@ def pay_and_claim(fees: Any, token: Any, owner: Any, unit_id: int) -> None:
         fees.claim_points([unit_id], sender=owner)
 
 
-def budget_and_expense(fees: Any, committee: Any, manager: Any, payee: str, amount: int) -> bytes:
-    """The year's cleaning budget and one expense against it; returns the invoice hash."""
+def budget_and_expense(fees: Any, committee: Any, manager: Any, payee: str, amount: int, *,
+                       assembly: Any = None) -> bytes:
+    """The year's fee income budget (the assembly's; default: the committee account while it
+    holds the assembly's role), its cleaning category (the committee's) and one expense
+    against it (the manager's); returns the invoice hash."""
+    from ape import project
+
+    treasury = project.CommunityTreasury.at(fees.treasury())
     period = fees.current_month()
-    fees.approve_budget(period // 12, EXPENSE_CATEGORY, EXPENSE_BUDGET, sender=committee)
+    treasury.approve_annual_budget(period // 12, FEE_INCOME, EXPENSE_BUDGET,
+                                   sha256(f"demo budget {period // 12}".encode()).digest(), sender=assembly or committee)
+    treasury.allocate_budget(period // 12, FEE_INCOME, EXPENSE_CATEGORY, EXPENSE_BUDGET, sender=committee)
     invoice = sha256(f"demo invoice: cleaning {period}".encode()).digest()
-    fees.record_expense(EXPENSE_CATEGORY, payee, amount, invoice, period, 0, sender=manager)
+    treasury.record_expense(EXPENSE_CATEGORY, payee, amount, invoice, FEE_INCOME, sender=manager)
     return invoice
 
 
@@ -77,8 +90,8 @@ def open_proposal(assembly: Any, committee: Any, chain: Any, *, title: str = "�
     doc_hash = keccak(text=f"{title}: full text kept off chain")
     start = chain.pending_timestamp + notice + 60  # a minute of slack for the block that carries it
     end = start + length
-    assembly.propose([], [], [], OTHER_COMMON, title, doc_hash, start, end, sender=committee)
-    proposal_id = assembly.hashProposal([], [], [], doc_hash)
+    tx = assembly.propose([], [], [], OTHER_COMMON, title, doc_hash, start, end, sender=committee)
+    proposal_id = tx.decode_logs(assembly.ProposalCreated)[0].proposalId
     chain.pending_timestamp = start
     chain.mine()
     return OpenProposal(proposal_id, start, end)
@@ -89,8 +102,9 @@ def owner_proposal(assembly: Any, owner: Any, chain: Any, *, title: str = "关�
     vote opens, and has only its proposer's so far (gathering co-signers)."""
     doc_hash = keccak(text=f"{title}: full text kept off chain")
     start = chain.pending_timestamp + assembly.min_notice() + DAY
-    assembly.propose([], [], [], OTHER_COMMON, title, doc_hash, start, start + assembly.min_voting_period(), sender=owner)
-    return assembly.hashProposal([], [], [], doc_hash)
+    tx = assembly.propose([], [], [], OTHER_COMMON, title, doc_hash, start, start + assembly.min_voting_period(),
+                          sender=owner)
+    return tx.decode_logs(assembly.ProposalCreated)[0].proposalId
 
 
 def sign_ballot(assembly: Any, chain_id: int, private_key: str, proposal_id: int, support: int) -> bytes:
@@ -271,9 +285,10 @@ def consent_grant(consent: Any, resident: Any, grantee: Any, chain: Any, *, scop
 # clock 400 days back, so the year ends near today) and sends its thousands of
 # transactions through `NodeBatch`, straight to anvil, a block at a time.
 #
-# Who approves budgets and who moves the maintenance fund will change (the owners'
-# assembly and a Safe multisig, issue 15): each such step is one small function below
-# (`approve_year_budgets`, `maintenance_project_calls`, `release_milestone_calls`).
+# The assembly approves each year's budget per fund and the committee divides it into
+# categories (`approve_year_budgets`); the manager spends through CommunityTreasury; the
+# maintenance fund moves by the assembly's decisions (`maintenance_project_calls`,
+# `release_milestone_calls`, run through the timelock).
 
 # Expense categories (README): 1 cleaning, 2 security, 3 greening, 4 repairs, 5 utilities, 6 administration.
 # Annual budget per category and the month's spending as a share of a twelfth of it (the rest stays unspent).
@@ -388,6 +403,11 @@ class NodeBatch:
                                f"to {tx['to']} ({tx['input'][:10]}): {reason}")
 
 
+def _holds_assembly_role(node: NodeBatch, registry: str, account: str) -> bool:
+    data = call_data("hasRole(bytes32,address)", ASSEMBLY_ROLE, account)
+    return int(node.rpc("eth_call", [{"to": registry, "data": "0x" + data.hex()}, "latest"]), 16) == 1
+
+
 @dataclass
 class DemoYear:
     first_month: int
@@ -397,24 +417,32 @@ class DemoYear:
     project: int
 
 
-def approve_year_budgets(node: NodeBatch, fees: str, committee: str, year: int) -> None:
-    """The year's budget for every expense category (the committee's today)."""
+def approve_year_budgets(node: NodeBatch, treasury: str, assembly: str, committee: str, year: int) -> None:
+    """The year's budgets: the assembly's annual amount per fund (fee income for every
+    category, public income for greening), then the committee's category budgets."""
+    doc = sha256(f"{year}年度物业服务资金预算".encode()).digest()
+    node.send(assembly, treasury, "approve_annual_budget(uint256,uint8,uint256,bytes32)", year, FEE_INCOME,
+              sum(YEAR_BUDGETS.values()), doc)
+    node.send(assembly, treasury, "approve_annual_budget(uint256,uint8,uint256,bytes32)", year, PUBLIC_INCOME,
+              YEAR_BUDGETS[3], doc)
     for category, amount in YEAR_BUDGETS.items():
-        node.send(committee, fees, "approve_budget(uint256,uint8,uint256)", year, category, amount)
+        node.send(committee, treasury, "allocate_budget(uint256,uint8,uint8,uint256)", year, FEE_INCOME, category, amount)
+    node.send(committee, treasury, "allocate_budget(uint256,uint8,uint8,uint256)", year, PUBLIC_INCOME, 3,
+              YEAR_BUDGETS[3])
 
 
-def maintenance_project_calls(fees: str, payee: str, project_id: int) -> list[tuple[str, bytes]]:
+def maintenance_project_calls(treasury: str, payee: str, project_id: int) -> list[tuple[str, bytes]]:
     """What the assembly's decision runs through the timelock: the elevator project on the
     maintenance fund, and its first milestone (the down payment) at once."""
     doc = sha256("3号楼电梯更换工程：合同与验收标准".encode()).digest()
-    return [(fees, call_data("approve_maintenance_project(address,uint256[],bytes32)", payee,
-                             list(ELEVATOR_MILESTONES), doc)),
-            (fees, call_data("release_milestone(uint256)", project_id))]
+    return [(treasury, call_data("approve_maintenance_project(address,uint256[],bytes32)", payee,
+                                 list(ELEVATOR_MILESTONES), doc)),
+            (treasury, call_data("release_milestone(uint256)", project_id))]
 
 
-def release_milestone_calls(fees: str, project_id: int) -> list[tuple[str, bytes]]:
+def release_milestone_calls(treasury: str, project_id: int) -> list[tuple[str, bytes]]:
     """The next milestone of a project, after its acceptance."""
-    return [(fees, call_data("release_milestone(uint256)", project_id))]
+    return [(treasury, call_data("release_milestone(uint256)", project_id))]
 
 
 # How owners pay over a year, cycled over the units: most month by month, some by the
@@ -435,8 +463,16 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
     (executed), turns down advertising on the walls (defeated), releases the project's
     second milestone (queued at the end) and renews the property company (announced at the
     end, once the demo's last steps moved the clock ~15 days on)."""
-    fees, token, assembly = (contracts[n].address for n in ("PropertyFees", "SettlementToken", "OwnersAssembly"))
-    fees_c, assembly_c = contracts["PropertyFees"], contracts["OwnersAssembly"]
+    fees, token, assembly, treasury = (contracts[n].address for n in ("PropertyFees", "SettlementToken",
+                                                                       "OwnersAssembly", "CommunityTreasury"))
+    fees_c, assembly_c, treasury_c = contracts["PropertyFees"], contracts["OwnersAssembly"], contracts["CommunityTreasury"]
+    # Who approves the year's budgets: the committee account while it still holds the
+    # assembly's role (it deployed), else the assembly's timelock (anvil impersonates it:
+    # the demo's stand-in for budgets decided before the community came on chain).
+    registry = fees_c.registry()
+    deciding = committee
+    if "AssemblyTimelock" in contracts and not _holds_assembly_role(node, registry, committee):
+        deciding = contracts["AssemblyTimelock"].address
     day = DAY
     first = int(fees_c.current_month())
     start = lambda month: int(fees_c.month_start(month))  # noqa: E731 - Beijing month starts
@@ -455,7 +491,7 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
     node.send(committee, fees, "deposit_maintenance(uint256,bytes32)", MAINTENANCE_DEPOSIT,
               sha256("首期专项维修资金（开发商缴存）".encode()).digest())
     for year in sorted({m // 12 for m in range(first, first + months)}):
-        approve_year_budgets(node, fees, committee, year)
+        approve_year_budgets(node, treasury, deciding, committee, year)
     node.mine(node.now() + 60)
 
     plans = PAYMENT_PLANS
@@ -478,7 +514,7 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
             elif plan == "yearly" and k == 0:
                 at(base + 8 * day, lambda u=unit, o=owner: node.send(o, fees, "pay(uint256,uint256,uint256)", u, 12, 2**255))
             elif plan == "late" and k % 3 == 2:
-                # Three months at once, two of them overdue: late fees (and no points).
+                # Three months at once, two of them overdue: late fees, points for the current month only.
                 at(base + 20 * day, lambda u=unit, o=owner: node.send(o, fees, "pay(uint256,uint256,uint256)", u, 3, 2**255))
             elif plan == "arrears" and k in (0, 1, 2, 4):
                 at(base + 25 * day, lambda u=unit, o=owner: node.send(o, fees, "pay(uint256,uint256,uint256)", u, 1, 2**255))
@@ -488,8 +524,8 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
             amount = int(budget / 12 * SPENDING * share) // 100 * 100
             fund = 1 if category == 3 and k % 4 == 3 else 0  # greening sometimes from public income
             invoice = sha256(f"demo invoice {month} {category}".encode()).digest()
-            at(base + 15 * day, lambda c=category, a=amount, f=fund, inv=invoice, m=month: node.send(
-                manager, fees, "record_expense(uint8,address,uint256,bytes32,uint256,uint8)", c, payee, a, inv, m, f))
+            at(base + 15 * day, lambda c=category, a=amount, f=fund, inv=invoice: node.send(
+                manager, treasury, "record_expense(uint8,address,uint256,bytes32,uint8)", c, payee, a, inv, f))
         parking = 3_200_00 + (k * 37_00) % 900_00
         at(base + 10 * day, lambda a=parking: node.send(committee, fees, "receive_public_income(address,uint256,uint8)",
                                                        committee, a, SOURCE_PARKING))
@@ -508,7 +544,10 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
     notice, objection = int(assembly_c.min_notice()), int(assembly_c.objection_window())
     delay = int(contracts["AssemblyTimelock"].get_minimum_delay())
     proposals: dict[str, int] = {}
-    project_id = int(fees_c.maintenance_project_count()) + 1
+    project_id = int(treasury_c.maintenance_project_count()) + 1
+    # A proposal's id hashes its proposer's nonce: the committee's proposals below are
+    # made in this order, one nonce each.
+    nonce = [int(assembly_c.proposal_nonce(committee))]
 
     def proposal(state: str, created: int, length: int, matter: int, title: str, calls, support_share: float,
                  then: list[str]) -> None:
@@ -517,7 +556,8 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
         doc = keccak(text=f"{title}: full text kept off chain")
         vote_start = created + notice + 2 * GROUP_S  # the proposal may be mined up to an hour late
         vote_end = vote_start + length
-        pid = int(assembly_c.hashProposal(targets, [0] * len(calls), datas, doc))
+        pid = int(assembly_c.hashProposal(targets, [0] * len(calls), datas, doc, committee, nonce[0]))
+        nonce[0] += 1
         proposals[state] = pid
         signature = "propose(address[],uint256[],bytes[],uint8,string,bytes32,uint256,uint256)"
         at(created, lambda: node.send(committee, assembly, signature, targets, [0] * len(calls), datas, matter, title,
@@ -527,19 +567,20 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
             support = 1 if j < n_for else (0 if j % 4 else 2)
             at(vote_start + day + j, lambda v=voter, s=support: node.send(v, assembly, "castVote(uint256,uint8)", pid, s))
         if "queue" in then:
-            at(vote_end + objection + 60, lambda: node.send(committee, assembly, "queue(address[],uint256[],bytes[],bytes32)",
-                                                            targets, [0] * len(calls), datas, doc, gas=1_500_000))
+            at(vote_end + objection + 60, lambda: node.send(
+                committee, assembly, "queue(uint256,address[],uint256[],bytes[],bytes32)", pid, targets,
+                [0] * len(calls), datas, doc, gas=1_500_000))
         if "execute" in then:
             at(vote_end + objection + delay + 120, lambda: node.send(
-                committee, assembly, "execute(address[],uint256[],bytes[],bytes32)", targets, [0] * len(calls), datas, doc,
-                gas=2_000_000))
+                committee, assembly, "execute(uint256,address[],uint256[],bytes[],bytes32)", pid, targets,
+                [0] * len(calls), datas, doc, gas=2_000_000))
 
     proposal("executed", start(first + 1) + 2 * day, 10 * day, USE_MAINTENANCE_FUND, "关于使用维修资金更换3号楼电梯的议案",
-             maintenance_project_calls(fees, payee, project_id), 0.85, ["queue", "execute"])
+             maintenance_project_calls(treasury, payee, project_id), 0.85, ["queue", "execute"])
     proposal("defeated", start(first + 5) + 4 * day, 10 * day, COMMON_PARTS_USE, "关于在外墙设置商业广告位的议案",
              [], 0.55, [])
     proposal("queued", year_end - 35 * day, 11 * day, USE_MAINTENANCE_FUND, "关于支付电梯工程第二期款项的议案",
-             release_milestone_calls(fees, project_id), 0.8, ["queue"])
+             release_milestone_calls(treasury, project_id), 0.8, ["queue"])
     proposal("announced", year_end - 17 * day, 12 * day, PROPERTY_COMPANY, "关于续聘物业服务企业的议案",
              [], 0.75, [])
 

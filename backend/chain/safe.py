@@ -201,6 +201,13 @@ def _at(name: str, address: str) -> Any:
     return container(name).at(to_checksum_address(address), fetch_from_explorer=False, detect_proxy=False)
 
 
+def safe_at(address: Any) -> Any:
+    """A committee Safe (SafeL2's interface) at `address`, without the checks of
+    `accept_safe`. Not `container("SafeL2").at(...)`: Ape's proxy detection would take
+    the proxy for whatever contract type it last saw at the singleton's address."""
+    return _at("SafeL2", getattr(address, "address", address))
+
+
 def _code(chain: Any, address: str) -> bytes:
     return bytes(chain.provider.get_code(to_checksum_address(address)))
 

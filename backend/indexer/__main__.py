@@ -1,8 +1,11 @@
 """Run the indexer: `python -m backend.indexer --manifest deployments/local-31337.json`.
 
 Migrates the database, backfills from the checkpoint (or the deployment block) with a
-progress bar, then follows the head until interrupted. Exit codes: 0 stopped by a
-signal or --until-head, 2 bad manifest or chain, 3 reorg deeper than finality.
+progress bar, then follows the head until interrupted. A node that is down, behind or
+answers oddly is reported in /health and waited for: the process does not end for it.
+Exit codes: 0 stopped by a signal or --until-head, 2 bad manifest or chain, 3 reorg deeper
+than finality (or --from-block on a replaced block), 4 a number SQLite cannot hold;
+anything else (1, a signal) is unexpected and a supervisor may start it again.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.db.migrate import upgrade
 from backend.indexer.core import BatchStats, DeepReorgError, Indexer, ManifestMismatch, ValueTooLarge
-from backend.indexer.rpc import RpcClient, RpcUnavailable
+from backend.indexer.rpc import RpcClient, RpcError, RpcUnavailable
+
+log = logging.getLogger("linli.indexer")
 
 
 def _crash_hook(point: str) -> None:
@@ -58,9 +63,14 @@ def main(argv: list[str] | None = None) -> int:
                                    "manifest": args.manifest}.items() if v is not None}
     settings = Settings(**overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic says which migrations ran; its other INFO lines are set-up chatter, and httpx
+    # would log every request to the node (several a second while following).
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     console = Console(stderr=True)
     if settings.manifest is None:
-        console.print("[red]no manifest: pass --manifest or set LINLI_MANIFEST[/red]")
+        log.error("no manifest: pass --manifest or set LINLI_MANIFEST")
         return 2
 
     upgrade(settings.database_url)
@@ -82,40 +92,43 @@ def main(argv: list[str] | None = None) -> int:
     try:
         indexer = build_indexer(settings, settings.manifest, on_batch=on_batch)
     except ManifestError as exc:
-        console.print(f"[red]{exc}[/red]")
+        log.error("%s", exc)
         return 2
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    try:
+
+    def until_the_node_answers(action) -> bool:
+        # Before following (where `follow` waits itself): wait for a node that is down or refuses.
         while True:
             try:
-                indexer.prepare()
-                break
-            except RpcUnavailable as exc:
-                console.print(f"[yellow]node not reachable ({exc}); waiting[/yellow]")
+                action()
+                return True
+            except (RpcUnavailable, RpcError) as exc:
+                log.warning("the node gives no usable answer (%s); asking again in %.0fs", exc,
+                            settings.rpc_backoff_max_s)
+                indexer.record_status(reachable=False, error=str(exc))
                 if stop.wait(settings.rpc_backoff_max_s):
-                    return 0
-        if args.from_block is not None:
-            indexer.rollback_to(args.from_block - 1)
+                    return False
+
+    try:
+        if not until_the_node_answers(indexer.prepare):
+            return 0
+        if args.from_block is not None and not until_the_node_answers(lambda: indexer.reindex_from(args.from_block)):
+            return 0
         with progress:
-            if args.until_head:
-                indexer.sync()
+            reached = indexer.follow(stop, until_head=args.until_head)
+            if reached:
                 indexer.wait_for_maintenance()
-            else:
-                indexer.run(stop)
     except ManifestMismatch as exc:
-        console.print(f"[red]{exc}[/red]")
+        log.error("%s", exc)
         return 2
-    except DeepReorgError as exc:
-        console.print(f"[bold red]HALTED: {exc}[/bold red]")
-        return 3
-    except ValueTooLarge as exc:
-        console.print(f"[bold red]HALTED: {exc}[/bold red]")
-        return 4
+    except (DeepReorgError, ValueTooLarge) as exc:
+        log.critical("HALTED: %s", exc)
+        return 3 if isinstance(exc, DeepReorgError) else 4
     cursor, _ = indexer.checkpoint()
-    console.print(f"indexed {indexer.community} to block {cursor}: {totals['events']:,} events this run")
+    log.info("indexed %s to block %d: %s events this run", indexer.community, cursor, f"{totals['events']:,}")
     return 0
 
 

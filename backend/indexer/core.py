@@ -11,7 +11,13 @@ Invariants:
   Before each batch the checkpoint block's hash is compared with the node's, and the
   first new block must have the checkpoint as parent: on a mismatch the index rolls
   back to the newest block whose hash still matches (the common ancestor) and
-  replays. A reorg deeper than `finality_depth` raises DeepReorgError instead.
+  replays. A reorg deeper than `finality_depth` raises DeepReorgError instead, naming
+  the newest block on which the index and the node still agree.
+- A node's odd replies never end the process: RPC errors are classified in rpc.py (retry,
+  split, fatal); what cannot be used is reported in /health and waited out (`follow`).
+  A getLogs reply is checked against its request (rpc.check_logs), and a block whose
+  logs bloom names our contracts while the reply has none of its logs is asked again
+  alone: a load-balanced node behind the head may cut a range short without saying so.
 """
 
 from __future__ import annotations
@@ -32,8 +38,9 @@ from sqlalchemy import JSON, Connection, Engine, delete, select, update
 from backend.core.config import Settings
 from backend.db.models import Base
 from backend.indexer import projections
+from backend.indexer.bloom import bloom_mask, may_hold
 from backend.indexer.decode import ContractDecoders
-from backend.indexer.rpc import RangeTooLarge, RpcClient, RpcError, RpcUnavailable
+from backend.indexer.rpc import RangeTooLarge, RpcClient, RpcError, RpcUnavailable, check_logs
 from backend.indexer.specs import CONVERTERS, specs_by_event
 
 log = logging.getLogger("linli.indexer")
@@ -206,6 +213,9 @@ class Indexer:
         self.depth = settings.finality_depth
         self.decoders = ContractDecoders(manifest["contracts"])
         self.addresses = self.decoders.addresses
+        # The bits our contracts set in a block's logs bloom: a block that has them all may
+        # hold our logs (or not: a bloom has false positives).
+        self._bloom_masks = tuple(bloom_mask(address) for address in self.addresses)
         self.specs = specs_by_event()
         self._plans = {key: _TypedPlan.of(spec) for key, spec in self.specs.items()}
         self._raw_row = _row_builder(_columns("raw_events"), _RAW_FIELDS)
@@ -235,8 +245,8 @@ class Indexer:
         # A node that knows the "finalized" tag (anvil, Besu QBFT, post-merge Geth) says
         # which blocks are final; others (older Geth clique) get head - finality_depth.
         try:
-            self.rpc.call("eth_getBlockByNumber", ["finalized", False])
-            self.node_finality = True
+            self.node_finality = self.rpc.call("eth_getBlockByNumber", ["finalized", False],
+                                               retry_errors=False) is not None
         except RpcError as exc:
             log.info("the node does not answer the 'finalized' tag (%s); final = head - %d", exc, self.depth)
             self.node_finality = False
@@ -297,8 +307,15 @@ class Indexer:
             self.node_finalized = int(final["number"], 16) if final else None
         if cursor_hash is not None:
             node_block = replies[-1]
+            if node_block is None and head < cursor and not self._replaced_at(head):
+                # The node that answered is behind the index (a load balancer's slower node, a
+                # node syncing) on the index's chain: nothing to index, nothing shown replaced.
+                # Wait for it rather than roll back what it has not got yet (a rollback
+                # rebuilds the state tables). A chain cut back to an older block without new
+                # ones looks the same, and shows as a reorg with the next block.
+                return None
             if node_block is None or node_block["hash"] != cursor_hash:
-                self._handle_reorg(cursor)
+                self._handle_reorg(cursor, node_block)
                 return self.step()
         if cursor >= head:
             return None
@@ -339,7 +356,12 @@ class Indexer:
         headers = self._headers(from_block, to_block, head, logs, cursor_hash)
         # Decoded here, on the prefetch thread when prefetching: the GIL is free while the
         # main thread waits on the database, so decoding overlaps the previous batch's writes.
-        return from_block, to_block, logs, headers, self._decode(logs, headers)
+        try:
+            decoded = self._decode(logs, headers)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:  # decode.DecodeError is a ValueError
+            raise RpcUnavailable(f"{self.rpc.url}: eth_getLogs answered blocks {from_block}..{to_block} with a log "
+                                 f"the indexer cannot read ({exc!r})") from exc
+        return from_block, to_block, logs, headers, decoded
 
     def _take_prefetched(self, from_block: int, cursor_hash: str | None, head: int):
         prefetch, self._prefetch = self._prefetch, None
@@ -357,12 +379,16 @@ class Indexer:
         while True:
             try:
                 return self.rpc.get_logs(self.addresses, from_block, to_block), to_block
-            except RangeTooLarge:
+            except RangeTooLarge as exc:
                 if to_block <= from_block:
-                    raise
-                to_block = from_block + (to_block - from_block) // 2
-                self.range_size = self.range_limit = to_block - from_block + 1
-                log.info("node refused the range as too large; now %d blocks", self.range_size)
+                    raise RpcError(f"the logs of block {from_block} alone as too many ({exc}); use a node "
+                                   "without that limit", exc.code, "eth_getLogs") from exc
+                asked = to_block - from_block + 1
+                # The node's own figure when it names one, else half; never more than half.
+                size = max(1, min(asked // 2, exc.limit or asked))
+                to_block = from_block + size - 1
+                self.range_size = self.range_limit = size
+                log.info("the node refused %d blocks as too many (%s); now %d blocks", asked, exc, size)
 
     def _adapt_range(self, events: int) -> None:
         target = self.settings.target_events_per_batch
@@ -373,8 +399,11 @@ class Indexer:
 
     def _headers(self, from_block, to_block, head, logs, cursor_hash) -> dict[int, dict[str, Any]]:
         window_start = max(from_block, head - self.depth)
-        numbers = {from_block, to_block, *range(window_start, to_block + 1)}
-        numbers.update(int(entry["blockNumber"], 16) for entry in logs)
+        # The blocks the logs are in, with the hash the reply gave each (rpc.check_logs).
+        log_blocks = getattr(logs, "blocks", None)
+        if log_blocks is None:
+            log_blocks = check_logs(logs, frozenset(self.addresses), from_block, to_block).blocks
+        numbers = {from_block, to_block, *range(window_start, to_block + 1), *log_blocks}
         headers = self.rpc.headers(sorted(numbers))
         if any(h is None for h in headers.values()):
             raise _ChainMoved("a block disappeared")
@@ -383,10 +412,23 @@ class Indexer:
         for number in range(window_start + 1, to_block + 1):
             if headers[number]["parentHash"] != headers[number - 1]["hash"]:
                 raise _ChainMoved(f"block {number} is not a child of block {number - 1}")
-        for entry in logs:
-            if entry["blockHash"] != headers[int(entry["blockNumber"], 16)]["hash"]:
-                raise _ChainMoved("a log's block hash differs from the header's")
+        for number, block_hash in log_blocks.items():
+            if block_hash != headers[number]["hash"]:
+                raise _ChainMoved(f"the logs' hash of block {number} differs from the header's")
+        self._check_unlogged(window_start, to_block, log_blocks, headers)
         return headers
+
+    def _check_unlogged(self, first: int, to_block: int, log_blocks: dict[int, str], headers) -> None:
+        """A node behind the one that answered eth_blockNumber may answer a range reaching
+        past its head with the logs up to its head and nothing after (anvil and older geth
+        do, without an error). The blocks near the head whose logs bloom names one of our
+        contracts but that got no log are asked for alone: any log then means the first
+        reply was cut short."""
+        suspect = [n for n in range(first, to_block + 1)
+                   if n not in log_blocks and may_hold(headers[n].get("logsBloom") or "0x0", self._bloom_masks)]
+        for number in suspect:
+            if self.rpc.get_logs(self.addresses, number, number):
+                raise _ChainMoved(f"the logs of block {number} were missing from the reply")
 
     def _decode(self, logs, headers) -> tuple[list[tuple], dict[str, list[tuple]], list[tuple[str, dict]]]:
         """Raw rows and typed rows (tuples in column order, ready for the bulk insert) and
@@ -503,7 +545,7 @@ class Indexer:
 
     # ------------------------------------------------------------------ reorgs
 
-    def _handle_reorg(self, cursor: int) -> None:
+    def _handle_reorg(self, cursor: int, node_block: dict[str, Any] | None) -> None:
         blocks = T["indexed_blocks"]
         with self.engine.connect() as conn:
             stored = conn.execute(
@@ -513,22 +555,116 @@ class Indexer:
             ).all()
         node = self.rpc.headers([number for number, _ in stored]) if stored else {}
         ancestor = None
+        # A block the node has with another hash than the index's: a reorg, not a lagging node.
+        replaced = node_block is not None
         for number, block_hash in stored:
             header = node.get(number)
             if header is not None and header["hash"] == block_hash:
                 ancestor = number
                 break
+            replaced = replaced or header is not None
+        if not replaced and (ancestor is None or cursor - ancestor > self.depth):
+            # Every block above the match is missing on the node, none replaced: a node
+            # behind the index (a load-balanced one, or one syncing), not a deep reorg.
+            raise RpcUnavailable(f"{self.rpc.url}: the node lacks block {cursor}, which the index holds, and has "
+                                 "replaced none of the index's blocks: it is behind (syncing, or a load-balanced "
+                                 "node that lags)")
         if ancestor is None or cursor - ancestor > self.depth:
-            where = "no stored block matches the node" if ancestor is None else f"common ancestor {ancestor}"
+            agree = self._agreement(self._stored_hashes())
+            where = (f"the index and the node agree up to block {agree} and differ from there" if agree is not None
+                     else f"no block the index holds is on the node's chain, down to the deployment block "
+                          f"{self.start_block}")
+            restart = agree + 1 if agree is not None else self.start_block
             message = (
                 f"reorg deeper than the finality depth ({self.depth} blocks) under indexed block {cursor} of "
-                f"community {self.community} ({where}); refusing to serve data that may be wrong. "
-                f"Check the node, then re-index from a safe block (python -m backend.indexer --from-block N)."
+                f"community {self.community}: {where}. Refusing to serve data that may be wrong. Check the node, "
+                f"then re-index from block {restart}: python -m backend.indexer --from-block {restart}"
             )
             self.record_status(reachable=True, halted=True, error=message)
             raise DeepReorgError(message)
         log.warning("reorg: blocks %d..%d replaced; rolling back to %d and replaying", ancestor + 1, cursor, ancestor)
         self.rollback_to(ancestor)
+
+    def _replaced_at(self, number: int) -> bool:
+        """Whether the node has block `number` with another hash than the index's window holds
+        (False when the window does not hold it)."""
+        blocks = T["indexed_blocks"]
+        with self.engine.connect() as conn:
+            stored = conn.execute(select(blocks.c.block_hash).where(
+                blocks.c.chain_id == self.chain_id, blocks.c.community == self.community,
+                blocks.c.block_number == number)).scalar()
+        if stored is None:
+            return False
+        header = self.rpc.headers([number])[number]
+        return header is not None and header["hash"] != stored
+
+    def _stored_hashes(self, upto: int | None = None) -> list[tuple[int, str]]:
+        """(block, hash) of every block the index knows a hash of, oldest first: the recent
+        window, the blocks that hold events, and the checkpoint."""
+        blocks, raw_events = T["indexed_blocks"], T["raw_events"]
+        window = select(blocks.c.block_number, blocks.c.block_hash).where(
+            blocks.c.chain_id == self.chain_id, blocks.c.community == self.community)
+        events = select(raw_events.c.block_number, raw_events.c.block_hash).where(
+            raw_events.c.community == self.community).distinct()
+        with self.engine.connect() as conn:
+            found = {int(n): h for n, h in conn.execute(events).all()}
+            found.update({int(n): h for n, h in conn.execute(window).all()})
+            cursor, cursor_hash = self.checkpoint(conn)
+        if cursor_hash is not None:
+            found[cursor] = cursor_hash
+        return sorted((n, h) for n, h in found.items() if upto is None or n <= upto)
+
+    def _agreement(self, stored: list[tuple[int, str]]) -> int | None:
+        """The newest of the `stored` blocks (oldest first) the node has with the same hash.
+
+        The index was built along one chain (each batch's first block a child of the
+        checkpoint), so if the node has a block the index knows, it has every older one
+        too: a binary search over the known hashes, a few headers from the node."""
+        low, high = 0, len(stored)  # stored[:low] agree, stored[high:] do not
+        while low < high:
+            middle = (low + high) // 2
+            number, block_hash = stored[middle]
+            header = self.rpc.headers([number])[number]
+            if header is not None and header["hash"] == block_hash:
+                low = middle + 1
+            else:
+                high = middle
+        return stored[low - 1][0] if low else None
+
+    def reindex_from(self, first: int) -> int:
+        """Drop what the index holds from block `first` on and index it again (the command's
+        --from-block). Block first-1 must be on the node's chain: if the index holds a block
+        at or below it that the node has replaced, refuse (DeepReorgError, naming the block to
+        start from instead), since the rows kept would be of a chain that no longer exists.
+        Returns the block the index now continues after."""
+        cursor, _ = self.checkpoint()
+        keep = min(max(first - 1, self.start_block - 1), cursor)
+        if keep < self.start_block:
+            self.rollback_to(keep)
+            return keep
+        head = self.rpc.block_number()
+        if head < keep:
+            raise RpcUnavailable(f"{self.rpc.url}: the node's head is block {head}, below block {keep} the index "
+                                 "keeps; it is behind (syncing?)")
+        stored = self._stored_hashes(keep)
+        newest = stored[-1][0] if stored else None
+        agree = self._agreement(stored)
+        if newest is not None and agree != newest:
+            restart = agree + 1 if agree is not None else self.start_block
+            message = (
+                f"cannot re-index community {self.community} from block {first}: the index holds block {newest} "
+                f"of a chain the node has replaced (a reorg); keeping it would serve data of blocks that no "
+                f"longer exist. The index and the node agree up to block "
+                f"{agree if agree is not None else self.start_block - 1}: re-index from block {restart} "
+                f"(python -m backend.indexer --from-block {restart})"
+            )
+            self.record_status(reachable=True, halted=True, error=message)
+            raise DeepReorgError(message)
+        header = self.rpc.headers([keep])[keep]
+        self.rollback_to(keep, block_hash=header["hash"] if header is not None else None)
+        log.info("re-indexing community %s from block %d (block %d checked on the node's chain)", self.community,
+                 keep + 1, keep)
+        return keep
 
     def _rollback_in(self, conn: Connection, block: int) -> None:
         for table_name in EVENT_TABLES:
@@ -539,26 +675,31 @@ class Indexer:
                                           blocks.c.block_number > block))
         projections.rebuild(conn, self.community)
 
-    def rollback_to(self, block: int) -> None:
-        """Forget everything after `block` (a reorg's common ancestor, or a re-index start)."""
-        block = max(block, self.start_block - 1)
+    def rollback_to(self, block: int, block_hash: str | None = None) -> None:
+        """Forget everything after `block` (a reorg's common ancestor, or a re-index start;
+        never past the checkpoint, which would leave a gap). The checkpoint's hash is
+        `block_hash` when given (the node's, checked by the caller), else the stored one."""
         blocks = T["indexed_blocks"]
         checkpoints = T["checkpoints"]
         with self.engine.begin() as conn:
+            block = min(max(block, self.start_block - 1), self.checkpoint(conn)[0])
             self._rollback_in(conn, block)
-            known = conn.execute(select(blocks.c.block_hash).where(
-                blocks.c.chain_id == self.chain_id, blocks.c.community == self.community,
-                blocks.c.block_number == block)).first()
+            if block_hash is None:
+                known = conn.execute(select(blocks.c.block_hash).where(
+                    blocks.c.chain_id == self.chain_id, blocks.c.community == self.community,
+                    blocks.c.block_number == block)).first()
+                block_hash = known[0] if known else None
             conn.execute(
                 update(checkpoints)
                 .where(checkpoints.c.chain_id == self.chain_id, checkpoints.c.community == self.community)
-                .values(block_number=block, block_hash=known[0] if known else None, updated_at=time.time())
+                .values(block_number=block, block_hash=block_hash, updated_at=time.time())
             )
 
     # ------------------------------------------------------------------ loops
 
     def sync(self, to_block: int | None = None) -> int:
-        """Catch up to the node's head (or `to_block`) and return the events written."""
+        """Catch up to the node's head (or `to_block`) and return the events written. The
+        node's faults are raised (`follow` is the loop that waits them out)."""
         events = 0
         while True:
             stats = self.step()
@@ -603,20 +744,58 @@ class Indexer:
             thread.join(timeout_s)
 
     def run(self, stop: threading.Event | None = None) -> None:
-        """Follow the chain until `stop` is set. A dead node is reported and waited for;
-        a deep reorg raises."""
+        """Follow the chain until `stop` is set (see `follow`)."""
+        self.follow(stop)
+
+    def follow(self, stop: threading.Event | None = None, *, until_head: bool = False) -> bool:
+        """Index until `stop` is set, or (`until_head`) until the node's head is reached;
+        returns whether it got there. Whatever the node answers, it waits rather than stops:
+        a node that does not answer, answers what cannot be used or is behind is reported
+        (/health: the indexer does not see the node) and asked again with backoff; a node
+        that refuses what asking again cannot fix (RpcError: a disabled method, refused
+        credentials) is reported as such and asked again at the longest backoff, in case the
+        operator fixes it. Only what needs an operator for the index itself raises
+        (DeepReorgError, ValueTooLarge) and a database fault."""
         stop = stop or threading.Event()
         wait = self.settings.poll_interval_s
+        log.info("indexing community %s (chain %d) after block %d from %s", self.community, self.chain_id,
+                 self.checkpoint()[0], self.rpc.url)
+        started, batches, indexed, first = time.monotonic(), 0, 0, True
         while not stop.is_set():
             try:
                 stats = self.step()
-                self.record_status(reachable=True)
-                wait = self.settings.poll_interval_s
-                if stats is None:
-                    self._caught_up()
-                    stop.wait(wait)
             except RpcUnavailable as exc:
-                log.warning("node unreachable: %s; retrying in %.1fs", exc, wait)
+                log.warning("the node gives no usable answer: %s; asking again in %.1fs", exc, wait)
                 self.record_status(reachable=False, error=str(exc))
                 stop.wait(wait)
                 wait = min(self.settings.rpc_backoff_max_s, wait * 2)
+                continue
+            except RpcError as exc:
+                wait = self.settings.rpc_backoff_max_s
+                refusal = f"the node at {self.rpc.url} refuses {exc.method or 'a request'}: {exc}"
+                log.error("%s. Asking again cannot fix this: check the node (its URL, key, enabled methods); "
+                          "asking again in %.1fs", refusal, wait)
+                self.record_status(reachable=False, error=refusal)
+                stop.wait(wait)
+                continue
+            self.record_status(reachable=True)
+            wait = self.settings.poll_interval_s
+            if stats is None:
+                if batches:
+                    # The first catch-up and each that took several batches at INFO; a block at a time at DEBUG.
+                    log.log(logging.INFO if first or batches > 1 else logging.DEBUG,
+                            "at the head, block %d: %d events in %d batches, %.1fs", self.checkpoint()[0], indexed,
+                            batches, time.monotonic() - started)
+                batches = indexed = 0
+                first = False
+                self._caught_up()
+                if until_head:
+                    return True
+                stop.wait(wait)
+                started = time.monotonic()
+            elif stats.to_block < stats.from_block:
+                stop.wait(wait)  # nothing written (the chain moved under the fetch): a moment, then again
+            else:
+                batches += 1
+                indexed += stats.events
+        return False

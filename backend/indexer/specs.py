@@ -68,8 +68,10 @@ def cols(*names: str, **renamed: str) -> Mapping[str, str]:
 REGISTRY = "HouseholdRegistry"
 POINTS = "CommunityPoints"
 FEES = "PropertyFees"
+TREASURY = "CommunityTreasury"
 ASSEMBLY = "OwnersAssembly"
 TIMELOCK = "AssemblyTimelock"
+CONSTITUTION = "Constitution"
 CULTURE = "CultureWorks"
 ACTIVITIES = "CommunityActivities"
 PROMOTIONS = "MerchantPromotions"
@@ -134,24 +136,25 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(POINTS, "MerchantSynced", "merchant_syncs", same("account", "is_merchant")),
     EventSpec(POINTS, "RoleMinterChanged", "minter_changes", same("minter", "status")),
     EventSpec(POINTS, "HouseholdCapSet", "points_cap_changes", same("previous", "cap", "set_by")),
+    EventSpec(POINTS, "GrantAllowanceSet", "grant_allowance_changes", same("previous", "allowance", "set_by")),
+    EventSpec(POINTS, "CommitteeGranted", "committee_grants",
+              cols("amount", "year", "granted_this_year", "allowance", recipient="to")),
     EventSpec(POINTS, "MintClipped", "points_clips",
               cols("household", "reason", "year", "requested", "minted", "cap", recipient="to"),
               convert=DECIMAL_HOUSEHOLD),
-    # PropertyFees: payments, points, treasury, budgets, service contracts, settings,
-    # maintenance fund, satisfaction.
+    # PropertyFees: payments, points, income received, disbursements, service contracts,
+    # settings, satisfaction.
     EventSpec(FEES, "FeePaid", "fee_payments",
               same("unit_id", "payer", "from_month", "to_month", "dues", "late_fee", "amount", "to_maintenance",
                    "points")),
     EventSpec(FEES, "PointsClaimed", "fee_points_claims", same("unit_id", "claimant", "amount")),
     EventSpec(FEES, "PublicIncomeReceived", "public_incomes", same("payer", "source", "amount", "paid_by")),
     EventSpec(FEES, "MaintenanceDeposited", "maintenance_deposits", same("depositor", "amount", "source")),
-    EventSpec(FEES, "ExpenseRecorded", "expenses",
-              same("expense_id", "category", "payee", "amount", "invoice_hash", "period", "fund", "budget_spent",
-                   "recorded_by")),
-    EventSpec(FEES, "BudgetApproved", "budget_approvals", same("year", "category", "amount", "spent", "approved_by")),
+    EventSpec(FEES, "Disbursed", "fee_disbursements", same("fund", "payee", "amount", "balance_after", "treasury")),
+    EventSpec(FEES, "TreasurySet", "fee_treasury_modules", same("treasury", "set_by")),
     EventSpec(FEES, "ServiceContractProposed", "service_contract_proposals",
               same("contract_id", "company", "doc_hash", "start_month", "end_month", "rate", "service_items",
-                   "proposed_by")),
+                   "proposed_by", "mode", "commission_bps")),
     EventSpec(FEES, "ServiceContractApproved", "service_contract_approvals",
               same("contract_id", "company", "start_month", "rate", "segment", "approved_by")),
     EventSpec(FEES, "LateFeeSet", "fee_settings", cols(value="rate_bps", value2="cap_bps"), setting("late_fee")),
@@ -160,12 +163,31 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     EventSpec(FEES, "BillingStartSet", "fee_settings", cols(value="month"), setting("billing_start")),
     EventSpec(FEES, "MaintenanceShareSet", "fee_settings", cols("set_by", value="bps"), setting("maintenance_share")),
     EventSpec(FEES, "UnitBillingStartSet", "unit_billing_starts", same("unit_id", "month")),
-    EventSpec(FEES, "GovernanceSet", "fee_governance_changes", same("previous", "governance", "set_by")),
-    EventSpec(FEES, "MaintenanceProjectApproved", "maintenance_projects",
-              same("project_id", "payee", "total", "doc_hash", "milestones", "reserved_after")),
-    EventSpec(FEES, "MilestoneReleased", "milestone_releases",
-              cols("project_id", "payee", "amount", "remaining", milestone_index="index")),
     EventSpec(FEES, "ServiceRated", "service_ratings", same("period", "identity", "rater", "score", "count", "total")),
+    # CommunityTreasury: annual and category budgets, expenses, the property company's
+    # commission or lump sum, the assembly's direct payouts, the maintenance fund's
+    # projects and emergency repairs.
+    EventSpec(TREASURY, "AnnualBudgetApproved", "annual_budgets",
+              same("year", "fund", "amount", "allocated", "doc_hash", "approved_by")),
+    EventSpec(TREASURY, "BudgetAllocated", "budget_approvals",
+              cols("year", "fund", "category", "amount", "spent", "allocated", approved_by="allocated_by")),
+    EventSpec(TREASURY, "ExpenseRecorded", "expenses",
+              same("expense_id", "category", "payee", "amount", "invoice_hash", "period", "fund", "budget_spent",
+                   "recorded_by", "commission", "contract_id")),
+    EventSpec(TREASURY, "CommissionPaid", "commission_payments",
+              same("contract_id", "company", "amount", "owed_after", "paid_by")),
+    EventSpec(TREASURY, "LumpSumPaid", "lump_sum_payments", same("contract_id", "company", "amount", "paid_by")),
+    EventSpec(TREASURY, "DecisionPayout", "decision_payouts",
+              same("payout_id", "fund", "payee", "amount", "doc_hash", "paid_by")),
+    EventSpec(TREASURY, "MaintenanceProjectApproved", "maintenance_projects",
+              same("project_id", "payee", "total", "doc_hash", "milestones", "reserved_after")),
+    EventSpec(TREASURY, "MilestoneReleased", "milestone_releases",
+              cols("project_id", "payee", "amount", "remaining", milestone_index="index")),
+    EventSpec(TREASURY, "MaintenanceProjectClosed", "maintenance_project_closures",
+              same("project_id", "unreserved", "reserved_after", "closed_by")),
+    EventSpec(TREASURY, "EmergencyCapsSet", "emergency_caps", same("per_use", "per_year", "set_by")),
+    EventSpec(TREASURY, "EmergencyRepairPaid", "emergency_repairs",
+              same("repair_id", "kind", "payee", "amount", "approval_hash", "year", "paid_this_year", "paid_by")),
     # OwnersAssembly. Proposal ids are uint256 hashes: `proposal(...)` maps them into
     # `proposal_id` as decimal strings.
     proposal(EventSpec(ASSEMBLY, "ProposalCreated", "proposal_creations",
@@ -193,8 +215,13 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     proposal(EventSpec(ASSEMBLY, "ProposalExecuted", "proposal_actions", cols(), action("executed"))),
     proposal(EventSpec(ASSEMBLY, "ProposalCanceled", "proposal_actions", cols(), action("canceled"))),
     EventSpec(ASSEMBLY, "VotingRulesSet", "voting_rules_changes",
-              same("min_notice", "min_voting_period", "max_voting_period", "objection_window")),
-    EventSpec(ASSEMBLY, "MajorCallSet", "major_call_changes", same("target", "selector", "major")),
+              same("min_notice", "min_voting_period", "max_voting_period", "objection_window", "queue_window")),
+    proposal(EventSpec(ASSEMBLY, "ProposalClassified", "proposal_classes",
+                       same("nonce", "matter_major", "calls_major", "major_target", "major_selector",
+                            "queue_window"))),
+    # Constitution: what each call a proposal makes needs.
+    EventSpec(CONSTITUTION, "CallClassSet", "call_class_changes",
+              same("target", "selector", "by_arg", "arg", "call_class", "set_by")),
     # AssemblyTimelock (snekmate timelock_controller): what waits, when, and what ran.
     EventSpec(TIMELOCK, "CallScheduled", "timelock_calls_scheduled",
               cols("target", "amount", "payload", "predecessor", "delay", operation_id="id", call_index="index")),

@@ -16,10 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import ape
+import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from tests.activities.conftest import GRACE, REASON_ACTIVITY, h, sign_code
+from tests.utils.stateful import run_machine
+
+pytestmark = pytest.mark.in_process
 
 TICK = 1800
 OFFSET = 900
@@ -205,4 +209,4 @@ def test_activity_invariants(activities, points, chain, committee, owner_a, owne
             for who in residents:
                 assert points.balanceOf(who) == expected[who.address]
 
-    run_state_machine_as_test(Activities)
+    run_machine(Activities)

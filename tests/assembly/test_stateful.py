@@ -8,23 +8,19 @@ most once, and the tallies never exceed the snapshot totals."""
 
 from __future__ import annotations
 
-import os
-
 import ape
-from hypothesis import settings
+import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from tests.assembly.helpers import ABSTAIN, AGAINST, FOR, open_voting, propose, register, sign_ballot
+from tests.utils.stateful import run_machine
+
+pytestmark = pytest.mark.in_process
 
 OWNERS = 12
 AREAS = [[8_950, 12_000], [9_000], [11_050], [10_000, 10_000, 10_000], [7_500], [13_333], [6_001], [9_999], [12_345], [5_000], [15_000], [8_888]]
 CHOICES = st.sampled_from([AGAINST, FOR, ABSTAIN])
-
-if os.environ.get("HYPOTHESIS_PROFILE") == "ci":
-    RUN = settings(max_examples=25, stateful_step_count=30, deadline=None)
-else:
-    RUN = settings(max_examples=6, stateful_step_count=16, deadline=None)
 
 
 def test_tallies_match_weights(assembly, registry, committee, voters, chain, tenant, attacker):
@@ -117,5 +113,5 @@ def test_tallies_match_weights(assembly, registry, committee, voters, chain, ten
             # The totals at the snapshot never move, whatever happened since.
             assert tuple(registry.totals_at(self.snapshot_block)) == self.totals
 
-    run_state_machine_as_test(Tallies, settings=RUN)
+    run_machine(Tallies)
 

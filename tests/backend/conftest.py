@@ -123,16 +123,20 @@ def active(populated, chain, registry, points, committee, owner_a, owner_b, owne
 @pytest.fixture
 def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_b, owner_c, developer, tenant,
                   merchant, provider):
-    """PropertyFees + OwnersAssembly on the populated community, with everything they record:
-    payments (late, on time, prepaid), a points claim, public income, a maintenance deposit,
-    a budget and expenses from both funds, ratings, and three proposals — one decided and
-    executed through the timelock (a maintenance project and its first milestone, with a
-    signed ballot and two delegates), one major still being voted, one canceled, one
-    an owner's (co-signed)."""
+    """PropertyFees, CommunityTreasury and OwnersAssembly on the populated community, with
+    everything they record: payments (late, on time, prepaid), a points claim, public
+    income, a maintenance deposit, the assembly's annual budgets and the committee's
+    category budgets, expenses from both funds (酬金制: a commission accrued and paid), a
+    payout by decision, emergency caps and an emergency repair, ratings, and proposals —
+    one decided and executed through the timelock (a maintenance project and its first
+    milestone, with a signed ballot and two delegates), one major still being voted, one
+    canceled, one an owner's (co-signed); then a second project approved and closed.
+    (Only a 包干制 payment is missing: the contract in force is 酬金制.)"""
     from dataclasses import replace
 
     from eth_utils import keccak
 
+    from backend.chain.constitution import constitution_entries
     from backend.chain.deploy_assembly import deploy_assembly
     from backend.chain.deploy_fees import deploy_fees
     from tests.assembly.conftest import ASSEMBLY_PARAMS
@@ -142,15 +146,18 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
 
     day = 86400
     stack = deploy_fees(project, chain, committee, populated)
-    fees, token = stack["PropertyFees"], stack["SettlementToken"]
-    gov = deploy_assembly(project, chain, committee, populated, fees=fees, **ASSEMBLY_PARAMS)
+    fees, token, treasury = stack["PropertyFees"], stack["SettlementToken"], stack["CommunityTreasury"]
+    gov = deploy_assembly(project, chain, committee, populated, **ASSEMBLY_PARAMS)
     assembly = gov["OwnersAssembly"]
+    # The constitution's classes of the fees' calls, as a full deployment writes them.
+    gov["Constitution"].set_call_class(constitution_entries({"PropertyFees": fees, "CommunityTreasury": treasury}),
+                                       sender=committee)
     for who in (owner_a, owner_b, owner_c, merchant, committee):
         token.mint(who, 10**9, sender=committee)
         token.approve(fees, 2**256 - 1, sender=who)
     start = fees.config()[0]
     fees.propose_service_contract(keccak(text="物业服务合同"), manager, start, start + 35, 250,
-                                  [keccak(text="cleaning"), keccak(text="security")], sender=manager)
+                                  [keccak(text="cleaning"), keccak(text="security")], 2, 800, sender=manager)
     fees.approve_service_contract(1, sender=committee)
     fees.deposit_maintenance(50_000_00, keccak(text="首期维修资金"), sender=committee)
     chain.mine(timestamp=month_start(start + 2) + 10 * day)
@@ -163,16 +170,24 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
     fees.pay(2, 1, 10**9, sender=owner_a)  # accrued, not claimed
     fees.receive_public_income(merchant, 8_000, 1, sender=merchant)
     fees.receive_public_income(owner_c, 2_000, 2, sender=merchant)
-    fees.approve_budget(current // 12, 3, 1_000_000, sender=committee)
-    fees.record_expense(3, provider, 120_00, keccak(text="invoice-1"), current, 0, sender=manager)
-    fees.record_expense(3, provider, 50_00, keccak(text="invoice-2"), current, 1, sender=manager)
+    # The committee account still holds the assembly's role here (no hand-over): it
+    # approves the annual budgets, then divides them as the committee.
+    for fund, amount in ((0, 1_000_000), (1, 200_000)):
+        treasury.approve_annual_budget(current // 12, fund, amount, keccak(text=f"预算-{fund}"), sender=committee)
+        treasury.allocate_budget(current // 12, fund, 3, amount, sender=committee)
+    treasury.record_expense(3, provider, 120_00, keccak(text="invoice-1"), 0, sender=manager)
+    treasury.record_expense(3, provider, 50_00, keccak(text="invoice-2"), 1, sender=manager)
+    treasury.pay_commission(1, 120_00 * 800 // 10_000, sender=manager)
+    treasury.pay_by_decision(1, provider, 1_000, keccak(text="公共收益分配决定"), sender=committee)
+    treasury.set_emergency_caps(5_000_00, 10_000_00, sender=committee)
+    treasury.pay_emergency_repair(1, provider, 3_000_00, keccak(text="住建局应急批复"), sender=committee)
     fees.rate_service(current - 1, 4, sender=owner_a)
     fees.rate_service(current - 1, 5, sender=owner_c)
 
     repair = propose(assembly, committee, chain, matter=USE_FUND, title="关于使用专项维修资金维修电梯的议案", calls=[
-        (fees, 0, fees.approve_maintenance_project.encode_input(provider.address, [12_000_00, 8_000_00],
-                                                                keccak(text="电梯维修合同"))),
-        (fees, 0, fees.release_milestone.encode_input(1)),
+        (treasury, 0, treasury.approve_maintenance_project.encode_input(provider.address, [12_000_00, 8_000_00],
+                                                                        keccak(text="电梯维修合同"))),
+        (treasury, 0, treasury.release_milestone.encode_input(1)),
     ])
     share = propose(assembly, committee, chain, matter=RAISE_FUND, title="关于提高维修资金比例的议案", length=20 * day,
                     calls=[(fees, 0, fees.set_maintenance_share.encode_input(2_000))])
@@ -197,9 +212,11 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
     tx = assembly.queue(*repair.calls, sender=owner_a)
     at(chain, tx.timestamp + ASSEMBLY_PARAMS["timelock_delay"])
     assembly.execute(*repair.calls, sender=owner_a)
+    treasury.approve_maintenance_project(provider, [1_000_00, 2_000_00], keccak(text="屋面防水"), sender=committee)
+    treasury.close_maintenance_project(2, sender=committee)
     chain.mine()
     community = replace(populated, extra={**stack, **gov})
-    return {"community": community, "fees": fees, "token": token, "assembly": assembly,
+    return {"community": community, "fees": fees, "token": token, "treasury": treasury, "assembly": assembly,
             "timelock": gov["AssemblyTimelock"], "proposals": {"repair": repair, "share": share,
                                                                "withdrawn": withdrawn, "owners": owners}}
 

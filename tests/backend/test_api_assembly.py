@@ -66,8 +66,8 @@ def test_proposals_equal_the_contract_views(fees_assembly, make_indexer, setting
                                                                      timelock.get_minimum_delay())
     calls = client.get(f"{base}/timelock/calls").json()["items"]
     assert [(c["target"], c["payload"], c["state"]) for c in calls] == [
-        (fees_assembly["fees"].address.lower(), "0x" + bytes(data).hex(), "done")
-        for data in made["repair"].calldatas]
+        (target.lower(), "0x" + bytes(data).hex(), "done")
+        for target, data in zip(made["repair"].targets, made["repair"].calldatas, strict=True)]
     for call in calls:
         assert timelock.is_operation_done(call["operation_id"])
         assert call["ready_at"] == call["block_timestamp"] + timelock.get_minimum_delay()
@@ -77,7 +77,7 @@ def test_proposals_equal_the_contract_views(fees_assembly, make_indexer, setting
     assert client.get(f"{base}/timelock/calls", params={"state": "run"}).status_code == 422
 
     detail = client.get(f"{base}/proposals/{made['repair'].id}").json()
-    assert [c["target"] for c in detail["calls"]] == [fees_assembly["fees"].address.lower()] * 2
+    assert [c["target"] for c in detail["calls"]] == [t.lower() for t in made["repair"].targets]
     assert detail["calls"][0]["calldata"] == "0x" + bytes(made["repair"].calldatas[0]).hex()
     assert [c["objection"] for c in client.get(f"{base}/proposals/{made['share'].id}").json()["comments"]] == [True]
 
@@ -107,9 +107,17 @@ def test_proposals_equal_the_contract_views(fees_assembly, make_indexer, setting
     assert (rules["min_notice"], rules["min_voting_period"], rules["max_voting_period"],
             rules["objection_window"]) == (assembly.min_notice(), assembly.min_voting_period(),
                                            assembly.max_voting_period(), assembly.objection_window())
-    assert rules["major_calls"] == [{"target": fees_assembly["fees"].address.lower(),
-                                     "selector": "0x" + fees_assembly["fees"].set_maintenance_share.encode_input(
-                                         0)[:4].hex().removeprefix("0x")}]
+    fees = fees_assembly["fees"]
+    classes = {(c["target"], c["selector"]): c["call_class"] for c in rules["call_classes"] if not c["by_arg"]}
+
+    def selector(method):
+        return "0x" + bytes(method.encode_input(*([0] * len(method.abis[0].inputs))))[:4].hex()
+
+    assert classes[(fees.address.lower(), selector(fees.set_maintenance_share))] == "major"
+    treasury = fees_assembly["treasury"]
+    assert classes[(treasury.address.lower(), selector(treasury.release_milestone))] == "ordinary"
+    assert rules["queue_window"] == assembly.queue_window()
+    assert rules["constitution_contract"].lower() == assembly.constitution().lower()
 
     # Unknown ids are 404; bad input is 422 naming the field.
     assert client.get(f"{base}/proposals/12345").status_code == 404

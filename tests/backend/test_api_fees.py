@@ -41,10 +41,14 @@ def test_statements_and_config_equal_the_contract(fees_api, registry):
     assert (config["billing_start_month"], config["late_fee_bps"], config["late_fee_cap_bps"],
             config["prepay_limit_months"], config["maintenance_share_bps"], config["points_rate"]) \
         == (start, late, cap, prepay, share, points)
+    # The assembly: the latest holder of the registry's ASSEMBLY_ROLE (the timelock, after the deployer).
     assert config["governance"] == stack["timelock"].address.lower()
+    assert config["treasury_module"] == stack["treasury"].address.lower() == fees.treasury().lower()
     assert (config["rate_in_force"], config["contract_in_force"]) == (250, fees.contract_in_force())
+    assert (config["fee_income_mode"], config["commission_bps"]) == ("commission", 800)
     [contract] = client.get(f"{base}/fees/service-contracts").json()["items"]
     assert contract["approved"] and contract["rate"] == 250 and len(contract["service_items"]) == 2
+    assert (contract["mode"], contract["commission_bps"]) == ("commission", fees.service_terms(1)[2])
     assert client.get(f"{base}/fees/service-contracts/1").json() == contract
     [segment] = client.get(f"{base}/fees/rates").json()["items"]
     assert (segment["start_month"], segment["rate"], segment["contract_id"]) == fees.rate_segment(0)
@@ -52,25 +56,46 @@ def test_statements_and_config_equal_the_contract(fees_api, registry):
 
 def test_treasury_budgets_projects_satisfaction_equal_the_contract(fees_api, provider):
     client, base, stack = fees_api
-    fees = stack["fees"]
+    fees, module = stack["fees"], stack["treasury"]
     treasury = client.get(f"{base}/treasury").json()
     assert treasury["balances"] == {"fee_income": fees.fee_income(), "public_income": fees.public_income(),
                                     "maintenance_fund": fees.maintenance_fund(),
-                                    "maintenance_reserved": fees.maintenance_reserved()}
+                                    "maintenance_reserved": module.maintenance_reserved()}
     assert treasury["public_income_by_source"] == {"parking": 8_000, "advertising": 2_000}
     assert stack["token"].balanceOf(fees) == sum(treasury["balances"][k] for k in
                                                  ("fee_income", "public_income", "maintenance_fund"))
+    assert (treasury["commission_accrued"], treasury["commission_paid"]) == (120_00 * 800 // 10_000,) * 2
+    assert (treasury["decision_payouts"], treasury["lump_sum_paid"]) == (1_000, 0)
+    # Emergency use stands apart from the projects' milestones.
+    assert treasury["emergency"] == {"cap_per_use": module.emergency_cap_per_use(),
+                                     "cap_per_year": module.emergency_cap_per_year(), "year": fees.current_month() // 12,
+                                     "paid_this_year": 3_000_00, "paid_out": 3_000_00, "repairs": 1}
+    assert (treasury["milestones_paid_out"], treasury["maintenance_paid_out"]) == (12_000_00, 15_000_00)
+    [repair] = client.get(f"{base}/treasury/emergency-repairs").json()["items"]
+    assert (repair["kind"], repair["kind_code"], repair["amount"], repair["payee"]) == \
+        ("elevator", 1, 3_000_00, provider.address.lower())
+    paid_out = client.get(f"{base}/treasury/disbursements", params={"fund": 2}).json()["items"]
+    assert [p["amount"] for p in paid_out] == [3_000_00, 12_000_00]
+    assert paid_out[-1]["balance_after"] == fees.maintenance_fund()
     current = fees.current_month()
-    [budget] = client.get(f"{base}/treasury/budgets").json()["items"]
-    assert (budget["budget"], budget["spent"]) == fees.budget(budget["year"], 3)
-    assert budget["remaining"] == 1_000_000 - 170_00
+    answer = client.get(f"{base}/treasury/budgets").json()
+    assert [(b["fund"], b["category"]) for b in answer["items"]] == [("fee_income", 3), ("public_income", 3)]
+    for budget, fund in zip(answer["items"], (0, 1)):
+        assert (budget["budget"], budget["spent"]) == module.budget(budget["year"], fund, 3)
+    assert [b["remaining"] for b in answer["items"]] == [1_000_000 - 120_00, 200_000 - 50_00]
+    assert [(a["fund"], a["amount"], a["allocated"], a["spent"]) for a in answer["annual"]] == \
+        [("fee_income", 1_000_000, 1_000_000, 120_00), ("public_income", 200_000, 200_000, 50_00)]
+    for annual, fund in zip(answer["annual"], (0, 1)):
+        assert (annual["amount"], annual["allocated"]) == module.annual_budget(annual["year"], fund)
     monthly = client.get(f"{base}/treasury/monthly").json()["items"]
     assert sum(f["amount"] for f in monthly if f["flow"] == "expense" and f["kind"] == "expense") == 170_00
+    assert sum(f["amount"] for f in monthly if f["kind"] == "emergency_repair") == 3_000_00
     assert sum(f["amount"] for f in monthly if f["kind"] == "property_fee") + \
         sum(f["amount"] for f in monthly if f["kind"] == "maintenance_share") == treasury["fees_collected"]
-    [project] = client.get(f"{base}/treasury/maintenance-projects").json()["items"]
-    assert (project["payee"], project["milestones"], project["released"], project["paid"]) == \
-        (provider.address.lower(), [12_000_00, 8_000_00], 1, 12_000_00)
+    project, closed = client.get(f"{base}/treasury/maintenance-projects").json()["items"]
+    assert (project["payee"], project["milestones"], project["released"], project["paid"], project["closed"]) == \
+        (provider.address.lower(), [12_000_00, 8_000_00], 1, 12_000_00, False)
+    assert (closed["paid"], closed["closed"]) == (0, True)
     assert client.get(f"{base}/treasury/maintenance-projects/1").json()["remaining"] == 8_000_00
     [rated] = client.get(f"{base}/satisfaction").json()["items"]
     assert (rated["count"], rated["sum"]) == fees.satisfaction(rated["period"])
@@ -94,7 +119,8 @@ def test_payments_and_expenses_list_filter_and_export(fees_api, owner_b):
     assert [(p["unit_id"], p["from_month"], p["to_month"]) for p in mine] == [(3, everything[1]["from_month"],
                                                                                everything[1]["from_month"])]
     unit2 = client.get(f"{base}/fees/payments", params={"unit_id": 2}).json()["items"]
-    assert [p["points"] > 0 for p in unit2] == [False, True, True]
+    # Two overdue months and the current one: points for the current month (issue 17 #15).
+    assert [p["points"] > 0 for p in unit2] == [True, True, True]
     last = unit2[-1]["to_month"]
     assert [p["to_month"] for p in client.get(f"{base}/fees/payments",
                                               params={"from_month": last, "to_month": last}).json()["items"]] == [last]
@@ -106,6 +132,7 @@ def test_payments_and_expenses_list_filter_and_export(fees_api, owner_b):
     expenses = client.get(f"{base}/treasury/expenses").json()["items"]
     assert [(e["expense_id"], e["amount"], e["fund"]) for e in expenses] == [(1, 120_00, "fee_income"),
                                                                              (2, 50_00, "public_income")]
+    assert [(e["commission"], e["contract_id"]) for e in expenses] == [(120_00 * 800 // 10_000, 1), (0, 0)]
     assert client.get(f"{base}/treasury/expenses", params={"fund": 1}).json()["items"] == expenses[1:]
     assert client.get(f"{base}/treasury/expenses/2").json()["invoice_hash"] == expenses[1]["invoice_hash"]
     exported = client.get(f"{base}/treasury/expenses.csv")
@@ -120,6 +147,8 @@ BAD_INPUT = [
     ("/fees/payments", {"from_month": -1}, "from_month"),
     ("/fees/payments", {"payer": "0x12"}, "payer"),
     ("/treasury/expenses", {"fund": 2}, "fund"),
+    ("/treasury/disbursements", {"fund": 3}, "fund"),
+    ("/treasury/emergency-repairs", {"payee": "0x12"}, "payee"),
     ("/treasury/expenses", {"category": 256}, "category"),
     ("/treasury/public-income", {"source": 6}, "source"),
     ("/treasury/budgets", {"year": -1}, "year"),

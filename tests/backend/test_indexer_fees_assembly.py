@@ -1,4 +1,4 @@
-"""Indexing PropertyFees, OwnersAssembly and its timelock: one typed row per event, proposal ids and
+"""Indexing PropertyFees, CommunityTreasury, OwnersAssembly and its timelock: one typed row per event, proposal ids and
 array columns filled from the raw event, and re-indexing a range changes nothing."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from backend.indexer.specs import EVENT_SPECS
 from tests.backend.helpers import dump
 
 T = Base.metadata.tables
-FAMILIES = ("PropertyFees", "OwnersAssembly", "AssemblyTimelock")
+FAMILIES = ("PropertyFees", "CommunityTreasury", "OwnersAssembly", "AssemblyTimelock")
 
 
 def test_fee_and_assembly_events_land_in_typed_tables(fees_assembly, make_indexer, engine, chain):
@@ -28,11 +28,12 @@ def test_fee_and_assembly_events_land_in_typed_tables(fees_assembly, make_indexe
                 table.c[column] == value for column, value in spec.constants.items()
                 if column in ("setting", "action", "active", "granted")]))
             assert typed == raw, spec.event
-        # The scenario records every kind of event but a unit's own billing start.
+        # The scenario records every kind of event but a unit's own billing start, a
+        # payment to the company under 包干制 (its contract is 酬金制) ...
         empty = {name for name in {s.table for s in EVENT_SPECS if s.contract in FAMILIES}
                  if conn.scalar(select(func.count()).select_from(T[name])) == 0}
         # ... nor a timelock cancellation (the delay's first setting is the constructor's).
-        assert empty == {"unit_billing_starts", "timelock_cancellations"}
+        assert empty == {"unit_billing_starts", "lump_sum_payments", "timelock_cancellations"}
         # Every mapped column is filled: proposal ids converted, arrays in JSON columns.
         for spec in EVENT_SPECS:
             if spec.contract not in FAMILIES:
@@ -48,14 +49,18 @@ def test_fee_and_assembly_events_land_in_typed_tables(fees_assembly, make_indexe
         ids = set(conn.execute(select(T["proposal_details"].c.proposal_id)).scalars())
         assert ids == {str(p.id) for p in fees_assembly["proposals"].values()}
         assert set(conn.execute(select(T["votes"].c.proposal_id)).scalars()) <= ids
-        [milestones] = conn.execute(select(T["maintenance_projects"].c.milestones)).scalars()
-        assert milestones == [12_000_00, 8_000_00]
+        milestones = list(conn.execute(select(T["maintenance_projects"].c.milestones)
+                                       .order_by(T["maintenance_projects"].c.project_id)).scalars())
+        assert milestones == [[12_000_00, 8_000_00], [1_000_00, 2_000_00]]
         calls = conn.execute(select(T["proposal_creations"].c.targets, T["proposal_creations"].c.calldatas,
                                     T["proposal_creations"].c.call_values)).all()
         assert all(len(targets) == len(calldatas) == len(values) for targets, calldatas, values in calls)
-        # The maintenance project was approved by a proposal calling PropertyFees through the timelock.
-        fees_address = fees_assembly["community"].contracts()["PropertyFees"].address.lower()
-        assert any(fees_address in targets for targets, _, _ in calls)
+        # The maintenance project was approved by a proposal calling CommunityTreasury through the timelock.
+        treasury_address = fees_assembly["community"].contracts()["CommunityTreasury"].address.lower()
+        assert any(treasury_address in targets for targets, _, _ in calls)
+        # Every payout left PropertyFees through one Disbursed event: expenses, commission,
+        # the decision, the emergency repair and the milestone.
+        assert conn.scalar(select(func.count()).select_from(T["fee_disbursements"])) == 6
 
 
 def test_reindexing_fee_and_assembly_ranges_changes_nothing(fees_assembly, make_indexer, engine, chain):

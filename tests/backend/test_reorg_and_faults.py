@@ -1,4 +1,5 @@
-"""Reorganisations (anvil snapshot/revert), a dead node, and the indexer's RPC faults."""
+"""Reorganisations (anvil snapshot/revert), a dead node, and the indexer's RPC faults
+(the replies of real nodes and gateways: test_indexer_odd_replies.py, test_rpc.py)."""
 
 from __future__ import annotations
 
@@ -35,10 +36,10 @@ def fresh_index(tmp_path, manifest, settings, rpc_url):
     return engine
 
 
-@pytest.mark.parametrize("longer", [False, True], ids=["same-height", "longer"])
+@pytest.mark.parametrize("mined", [0, 1, 2], ids=["shorter", "same-height", "longer"])
 def test_reorg_rolls_back_to_the_common_ancestor_and_replays(populated, make_indexer, engine, chain, points,
                                                              committee, owner_a, owner_b, merchant, settings,
-                                                             rpc_url, tmp_path, longer):
+                                                             rpc_url, tmp_path, mined):
     manifest = manifest_dict(populated, "local")
     indexer = make_indexer(manifest, finality_depth=16)
     indexer.sync()
@@ -52,8 +53,10 @@ def test_reorg_rolls_back_to_the_common_ancestor_and_replays(populated, make_ind
 
     chain.restore(snapshot)
     points.mint(owner_b, 7, 3, sender=committee)
-    chain.mine(2 if longer else 1)
-    assert chain.blocks.head.number == ancestor + (3 if longer else 2)
+    if mined:
+        chain.mine(mined)
+    # shorter: the new chain's head is below the index's (not a node behind: its block differs)
+    assert chain.blocks.head.number == ancestor + 1 + mined
     indexer.sync()
 
     assert indexer.checkpoint()[0] == chain.blocks.head.number
@@ -70,6 +73,7 @@ def test_reorg_deeper_than_finality_halts_loudly(populated, make_indexer, engine
                                                  owner_b, settings):
     indexer = make_indexer(manifest_dict(populated, "local"), finality_depth=2)
     indexer.sync()
+    fork = chain.blocks.head.number
     snapshot = chain.snapshot()
     for _ in range(5):
         points.mint(owner_a, 1, 2, sender=committee)
@@ -82,6 +86,9 @@ def test_reorg_deeper_than_finality_halts_loudly(populated, make_indexer, engine
     with engine.connect() as conn:
         status = conn.execute(select(IndexerStatus.__table__)).mappings().one()
     assert status["halted"] and "finality depth (2 blocks)" in status["last_error"]
+    # It names the fork point: the newest block the index and the node agree on, and where to re-index from.
+    assert f"agree up to block {fork} and differ" in status["last_error"]
+    assert f"--from-block {fork + 1}" in status["last_error"]
     health = TestClient(create_app(settings)).get("/health")
     assert health.status_code == 503
     assert health.json()["communities"][0]["halted"] is True

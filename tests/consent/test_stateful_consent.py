@@ -6,11 +6,14 @@ expiry, grantee still holding its role), and the logged version is the live gran
 from __future__ import annotations
 
 import ape
-from hypothesis import settings
+import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from tests.consent.conftest import ADDRESS, DAY, PHONE, h
+from tests.utils.stateful import run_machine
+
+pytestmark = pytest.mark.in_process
 
 
 def test_log_accepted_iff_live_grant(consent, chain, registry, roles, committee, owner_a, tenant, provider, merchant, vault, attacker):
@@ -121,4 +124,4 @@ def test_log_accepted_iff_live_grant(consent, chain, registry, roles, committee,
                         k = (r, g, s)
                         assert consent.has_live_grant(residents[r], grantees[g], scopes[s]) == self.live(k, head), k
 
-    run_state_machine_as_test(Consent, settings=settings(max_examples=12, stateful_step_count=20))
+    run_machine(Consent)

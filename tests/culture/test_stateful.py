@@ -10,24 +10,20 @@ mints exactly min(rate, cap - earned that day))."""
 
 from __future__ import annotations
 
-import os
-
 import ape
-from hypothesis import settings
+import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from tests.culture.conftest import DAG_JSON, DAG_PB, HOUR, RAW, URI, beijing_day, cid_uri, cid_v1, sha
+from tests.utils.stateful import run_machine
+
+pytestmark = pytest.mark.in_process
 
 # How a work's metadata is given: a string URI (CIDv0, or a CIDv1's text through
 # mint_work) or a binary CIDv1 of one codec or another through mint_work_cid.
 HOW = ["uri", "cid-text", "cid-raw", "cid-dag-pb", "cid-dag-json"]
 CODEC = {"cid-raw": RAW, "cid-dag-pb": DAG_PB, "cid-dag-json": DAG_JSON}
-
-if os.environ.get("HYPOTHESIS_PROFILE") == "ci":
-    RUN = settings(max_examples=20, stateful_step_count=30, deadline=None)
-else:
-    RUN = settings(max_examples=8, stateful_step_count=20, deadline=None)
 
 
 def test_culture_invariants(culture, registry, points, committee, owner_a, owner_b, owner_c, tenant, developer, housemate, chain):
@@ -212,4 +208,4 @@ def test_culture_invariants(culture, registry, points, committee, owner_a, owner
             for r in residents:
                 assert points.balanceOf(r) == self.points_of[r.address]
 
-    run_state_machine_as_test(Culture, settings=RUN)
+    run_machine(Culture)

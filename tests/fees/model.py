@@ -83,7 +83,9 @@ class FeeModel:
         first, last, dues, late, total = self.quote(unit_id, area, months, current)
         self.first_unpaid[unit_id] = last + 1
         to_fund = total * self.share // BPS
-        points = dues * self.points_rate // (BPS * 100) if first >= current else 0
+        # The months not overdue (the current one and later) earn points.
+        on_time = sum(monthly_amount(area, self.rate_at(month)) for month in range(max(first, current), last + 1))
+        points = on_time * self.points_rate // (BPS * 100)
         self.accrued[unit_id] = self.accrued.get(unit_id, 0) + points
         return {
             "from_month": first,

@@ -4,11 +4,15 @@ over hypothesis-generated fee schedules, late-fee settings and payment histories
 from __future__ import annotations
 
 import ape
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fees.conftest import h
+from tests.fees.conftest import h, propose_contract
 from tests.fees.model import FeeModel
+
+# Many transactions per example: in-process (tests/utils/inprocess.py), like the state machines.
+pytestmark = pytest.mark.in_process
 
 AREAS = {1: 8_950, 2: 12_000, 3: 9_000, 4: 11_050, 5: 10_000, 6: 10_000}
 
@@ -57,7 +61,6 @@ def _run(fees, clock, committee, manager, owner_a, schedule, history):
     fees.set_prepay_limit(model.prepay, sender=committee)
     fees.set_points_rate(model.points_rate, sender=committee)
     if schedule["share"] != 1_000:
-        fees.set_governance(committee, sender=committee)
         fees.set_maintenance_share(schedule["share"], sender=committee)
     model.share = schedule["share"]
 
@@ -69,7 +72,7 @@ def _run(fees, clock, committee, manager, owner_a, schedule, history):
         starts.append(month)
         rates.append(rate)
     for index, (start, rate) in enumerate(zip(starts, rates), start=1):
-        fees.propose_service_contract(h(f"c{index}"), manager, start, start + 60, rate, [], sender=manager)
+        propose_contract(fees, manager, manager, start, rate=rate, end=start + 60, items=[], doc=h(f"c{index}"))
         fees.approve_service_contract(index, sender=committee)
         model.segments.append((start, rate))
 

@@ -2,7 +2,7 @@
 
 import ape
 
-from tests.fees.conftest import RATE, h, sign_permit
+from tests.fees.conftest import RATE, h, propose_contract, sign_permit
 
 A1 = 8_950  # unit 1 (owner_a), 0.01 m²
 MONTHLY_1 = (A1 * RATE + 50) // 100  # 22_375 fen
@@ -63,7 +63,7 @@ def test_any_wallet_pays_any_unit(in_force, tenant, points, clock):
     assert fees.claimable_points(3) == log.points > 0
 
 
-def test_late_payment_pays_a_late_fee_and_earns_no_points(in_force, owner_a, points, clock):
+def test_late_payment_pays_a_late_fee_and_earns_points_only_for_months_not_overdue(in_force, owner_a, points, clock):
     fees = in_force
     start = clock.month()
     clock.advance(3)
@@ -76,10 +76,31 @@ def test_late_payment_pays_a_late_fee_and_earns_no_points(in_force, owner_a, poi
     assert (log.from_month, log.to_month) == (start, start + 1)
     assert log.late_fee == MONTHLY_1 * (150 + 100) // 10_000
     assert log.points == 0 and fees.claimable_points(1) == 0
-    # The rest: month start+2 (overdue by one month) and start+3 (the current month).
+    # The rest: month start+2 (overdue by one month) and start+3 (the current month):
+    # the current month is paid on time and earns its points.
     assert fees.statement(1).late_fee == MONTHLY_1 * 50 // 10_000
-    fees.pay(1, 2, 10**9, sender=owner_a)
+    tx = fees.pay(1, 2, 10**9, sender=owner_a)
+    assert tx.decode_logs(fees.FeePaid)[0].points == MONTHLY_1 // 100
     assert fees.statement(1).total == 0
+    assert fees.claimable_points(1) == MONTHLY_1 // 100
+
+
+def test_overdue_and_future_months_in_one_payment_earn_points_for_the_on_time_part(in_force, owner_a, owner_b, clock):
+    """Issue 17 #15: paying two overdue months, the current one and two ahead in one
+    payment earned nothing; it earns the points of the three months not overdue,
+    exactly what paying the overdue months first and the rest after earns."""
+    fees = in_force
+    clock.advance(2)
+    tx = fees.pay(1, 5, 10**9, sender=owner_a)
+    [log] = tx.decode_logs(fees.FeePaid)
+    assert log.late_fee > 0
+    assert log.points == 3 * MONTHLY_1 // 100
+    assert fees.claimable_points(1) == 3 * MONTHLY_1 // 100
+    # Unit 2 (owner_a too, 120.00 m²) paid in two steps earns the same as in one.
+    monthly_2 = (12_000 * RATE + 50) // 100
+    fees.pay(2, 2, 10**9, sender=owner_a)
+    fees.pay(2, 3, 10**9, sender=owner_a)
+    assert fees.claimable_points(2) == 3 * monthly_2 // 100
 
 
 def test_late_fee_is_capped(in_force, committee, owner_a, clock):
@@ -118,7 +139,7 @@ def test_prepaid_months_keep_their_rate(in_force, committee, manager, owner_a, c
     fees = in_force
     now = clock.month()
     fees.pay(1, 4, 10**9, sender=owner_a)  # now .. now+3 at RATE
-    fees.propose_service_contract(h("renewal"), manager, now + 2, now + 40, 300, [], sender=manager)
+    propose_contract(fees, manager, manager, now + 2, rate=300, end=now + 40, doc=h("renewal"))
     fees.approve_service_contract(2, sender=committee)
     clock.goto(now + 4)
     s = fees.statement(1)
@@ -128,9 +149,9 @@ def test_prepaid_months_keep_their_rate(in_force, committee, manager, owner_a, c
 def test_dues_across_rate_segments(in_force, committee, manager, owner_a, clock):
     fees = in_force
     now = clock.month()
-    fees.propose_service_contract(h("c2"), manager, now + 2, now + 40, 300, [], sender=manager)
+    propose_contract(fees, manager, manager, now + 2, rate=300, end=now + 40, doc=h("c2"))
     fees.approve_service_contract(2, sender=committee)
-    fees.propose_service_contract(h("c3"), manager, now + 4, now + 40, 199, [], sender=manager)
+    propose_contract(fees, manager, manager, now + 4, rate=199, end=now + 40, doc=h("c3"))
     fees.approve_service_contract(3, sender=committee)
     fees.set_late_fee(0, 0, sender=committee)
     monthly = [(A1 * r + 50) // 100 for r in (RATE, RATE, 300, 300, 199, 199)]

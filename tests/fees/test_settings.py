@@ -1,12 +1,12 @@
-"""Committee settings: bounds, events and refusals."""
+"""Settings: the assembly's limits and the committee's billing starts; bounds, events, refusals."""
 
 import ape
 
 
-def test_defaults(fees, clock):
+def test_defaults(fees, treasury, clock):
     assert fees.config() == (clock.month(), 50, 1_000, 12, 1_000, 10_000)
     assert fees.maintenance_share() == 1_000
-    assert fees.governance() == "0x" + "0" * 40
+    assert fees.treasury() == treasury.address
 
 
 def test_set_late_fee(fees, committee, attacker):
@@ -18,7 +18,7 @@ def test_set_late_fee(fees, committee, attacker):
         fees.set_late_fee(10_001, 0, sender=committee)
     with ape.reverts("fees: bps out of range"):
         fees.set_late_fee(0, 10_001, sender=committee)
-    with ape.reverts("fees: committee only"):
+    with ape.reverts("fees: assembly only"):
         fees.set_late_fee(1, 1, sender=attacker)
 
 
@@ -28,9 +28,9 @@ def test_set_prepay_limit(fees, committee, attacker, manager):
     assert fees.config()[3] == 24
     with ape.reverts("fees: prepayment limit out of range"):
         fees.set_prepay_limit(37, sender=committee)
-    with ape.reverts("fees: committee only"):
+    with ape.reverts("fees: assembly only"):
         fees.set_prepay_limit(1, sender=attacker)
-    with ape.reverts("fees: committee only"):
+    with ape.reverts("fees: assembly only"):
         fees.set_prepay_limit(1, sender=manager)
 
 
@@ -40,7 +40,7 @@ def test_set_points_rate(fees, committee, attacker):
     assert fees.config()[5] == 5_000
     with ape.reverts("fees: points rate out of range"):
         fees.set_points_rate(2**32, sender=committee)
-    with ape.reverts("fees: committee only"):
+    with ape.reverts("fees: assembly only"):
         fees.set_points_rate(1, sender=attacker)
 
 
@@ -53,7 +53,7 @@ def test_set_billing_start(fees, committee, attacker, clock):
     with ape.reverts("fees: month out of range"):
         fees.set_billing_start(0, sender=committee)
     with ape.reverts("fees: month out of range"):
-        fees.set_billing_start(2**32, sender=committee)
+        fees.set_billing_start(2**20, sender=committee)
     with ape.reverts("fees: committee only"):
         fees.set_billing_start(month, sender=attacker)
 
@@ -88,3 +88,39 @@ def test_set_unit_billing_start(in_force, committee, attacker, owner_a, clock):
     assert fees.has_paid(1) is True
     with ape.reverts("fees: unit already paid"):
         fees.set_unit_billing_start(1, later, sender=committee)
+
+
+def test_set_maintenance_share(in_force, committee, manager, attacker, owner_a):
+    fees = in_force
+    tx = fees.set_maintenance_share(2_500, sender=committee)
+    [log] = tx.decode_logs(fees.MaintenanceShareSet)
+    assert (log.bps, log.set_by) == (2_500, committee.address)
+    assert fees.maintenance_share() == 2_500
+    for who in (manager, attacker):
+        with ape.reverts("fees: assembly only"):
+            fees.set_maintenance_share(0, sender=who)
+    with ape.reverts("fees: bps out of range"):
+        fees.set_maintenance_share(10_001, sender=committee)
+    tx = fees.pay(1, 1, 10**9, sender=owner_a)
+    [paid] = tx.decode_logs(fees.FeePaid)
+    assert paid.to_maintenance == paid.amount * 2_500 // 10_000
+    assert fees.maintenance_fund() == paid.to_maintenance
+    assert fees.fee_income() == paid.amount - paid.to_maintenance
+
+
+def test_limits_are_the_assemblys_billing_starts_the_committees(split):
+    """With a committee that is not the assembly: the limits refuse the committee,
+    the billing starts refuse the assembly (it is not the committee)."""
+    fees, committee, assembly = split.fees, split.committee, split.assembly
+    month = split.month
+    for call in (lambda who: fees.set_late_fee(1, 1, sender=who), lambda who: fees.set_prepay_limit(1, sender=who),
+                 lambda who: fees.set_points_rate(1, sender=who), lambda who: fees.set_maintenance_share(10_000, sender=who)):
+        with ape.reverts("fees: assembly only"):
+            call(committee)
+        call(assembly)
+    assert fees.config()[1:6] == (1, 1, 1, 10_000, 1)
+    with ape.reverts("fees: committee only"):
+        fees.set_billing_start(month, sender=assembly)
+    with ape.reverts("fees: committee only"):
+        fees.set_unit_billing_start(1, month, sender=assembly)
+    fees.set_billing_start(month, sender=committee)

@@ -81,9 +81,9 @@ def test_full_deployment_wires_every_module_and_hands_over(project, chain, commi
     community = deploy_full_community(project, chain, committee, name="全量小区", vault_logger=attacker)
     contracts = community.contracts()
     assert set(contracts) == {
-        "HouseholdRegistry", "CommunityPoints", "SettlementToken", "PropertyFees", "OwnersAssembly", "AssemblyTimelock",
-        "Constitution", "CultureWorks", "CommunityActivities", "MerchantPromotions", "ServiceMarket", "SuggestionBox",
-        "DataConsent",
+        "HouseholdRegistry", "CommunityPoints", "SettlementToken", "PropertyFees", "CommunityTreasury", "OwnersAssembly",
+        "AssemblyTimelock", "Constitution", "CultureWorks", "CommunityActivities", "MerchantPromotions", "ServiceMarket",
+        "SuggestionBox", "DataConsent",
     }
     fees, timelock, registry = contracts["PropertyFees"], contracts["AssemblyTimelock"], community.registry
     for name in POINTS_MINTERS:
@@ -94,8 +94,10 @@ def test_full_deployment_wires_every_module_and_hands_over(project, chain, commi
     assert not registry.hasRole(ASSEMBLY_ROLE, committee.address)
     assert community.points.owner() == timelock.address
     assert registry.hasRole(role_id("committee"), committee.address)
-    with ape.reverts("fees: governance only"):
+    with ape.reverts("fees: assembly only"):
         fees.set_maintenance_share(500, sender=committee)
+    # The treasury module was named at deploy, for good.
+    assert fees.treasury() == contracts["CommunityTreasury"].address
     # The constitution knows every power the assembly may exercise.
     assert contracts["OwnersAssembly"].call_class(fees, fees.set_maintenance_share.encode_input(1)) == 2
     # Promotions and the market pay into this community's public income, in its token.

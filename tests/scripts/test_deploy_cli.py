@@ -42,9 +42,9 @@ def test_deploy_with_a_safe_committee_leaves_the_deployer_nothing(project, chain
     assert registry.hasRole(ASSEMBLY_ROLE, timelock.address) and registry.assembly_holders() == 1
     assert registry.hasRole(role_id("committee"), safe_address)
     assert project.CommunityPoints.at(contracts["CommunityPoints"]["address"]).owner() == timelock.address
-    from backend.chain.safe import container
+    from backend.chain.safe import safe_at
 
-    status = committee_safe_status(chain, container("SafeL2").at(safe_address), timelock)
+    status = committee_safe_status(chain, safe_at(safe_address), timelock)
     assert status["module_enabled"] and status["guard"] == contracts["CommitteeGuard"]["address"].lower()
     assert (status["threshold"], set(status["members"])) == (2, {owner_a.address, owner_b.address, owner_c.address})
 

@@ -6,9 +6,9 @@ request's on-chain state matches the model."""
 from __future__ import annotations
 
 import ape
-from hypothesis import settings
+import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from tests.services.conftest import (
     ACCEPTED,
@@ -23,6 +23,9 @@ from tests.services.conftest import (
     RESOLVED,
     h,
 )
+from tests.utils.stateful import run_machine
+
+pytestmark = pytest.mark.in_process
 
 BPS = 10_000
 MARGIN = 30  # seconds kept away from every deadline, so a rule never lands on a boundary
@@ -242,8 +245,8 @@ def test_escrow_invariant(market, fees, token, funded, chain, committee, owner_a
                 assert market.provider_stats(who).earned == self.paid_out[who.address]
 
     # A request needs post, accept, mark done and confirm (or dispute, resolve): a few
-    # more steps per run than the profile's default; the example count stays the profile's.
-    run_state_machine_as_test(Escrow, settings=settings(stateful_step_count=35))
+    # more steps per run than the local profile's 20.
+    run_machine(Escrow, steps_at_least=35)
     print("closing statuses reached (status: count):", seen)
     # Guard against a machine that never gets past posting (the invariants would hold vacuously).
     assert sum(seen.values()) > 0

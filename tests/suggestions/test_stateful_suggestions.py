@@ -5,11 +5,14 @@ the roles say."""
 from __future__ import annotations
 
 import ape
-from hypothesis import settings
+import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from tests.suggestions.conftest import ACCEPTED, ALLOWED, DECLINED, DONE, IN_PROGRESS, REWARD, SUBMITTED, h
+from tests.utils.stateful import run_machine
+
+pytestmark = pytest.mark.in_process
 
 ZERO = b"\x00" * 32
 
@@ -87,4 +90,4 @@ def test_points_once_and_only_on_acceptance(box, chain, points, committee, manag
             for who, account in enumerate(submitters):
                 assert points.balanceOf(account) == self.earned[who]
 
-    run_state_machine_as_test(Suggestions, settings=settings(max_examples=12, stateful_step_count=20))
+    run_machine(Suggestions)

@@ -38,11 +38,12 @@ from backend.api.schemas import (
 from backend.db.models import (
     DelegateVote,
     DelegationChange,
-    MajorCallChange,
+    CallClassChange,
     ProposalAction,
     ProposalComment,
     ProposalCosign,
     ProposalCreation,
+    ProposalClass,
     ProposalDetail,
     ProposalResult,
     TimelockCallExecuted,
@@ -58,6 +59,7 @@ router = APIRouter(tags=["assembly"])
 
 ASSEMBLY = "OwnersAssembly"
 TIMELOCK = "AssemblyTimelock"
+CONSTITUTION = "Constitution"
 AGAINST, FOR, ABSTAIN = 0, 1, 2
 CHOICES = {AGAINST: "against", FOR: "for", ABSTAIN: "abstain"}
 STATES = ("pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed", "announced",
@@ -80,13 +82,13 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def statute(matter: int, total_area: int, total_heads: int, tallies: dict[int, tuple[int, int]]) -> dict[str, Any]:
-    """assembly_statute._outcome, with the thresholds spelled out."""
+def statute(major: bool, total_area: int, total_heads: int, tallies: dict[int, tuple[int, int]]) -> dict[str, Any]:
+    """assembly_statute._outcome, with the thresholds spelled out. `major`: the 3/4 rule
+    applies (a major matter, or a call the constitution makes major)."""
     for_area, for_heads = tallies[FOR]
     part_area = sum(a for a, _ in tallies.values())
     part_heads = sum(h for _, h in tallies.values())
     turnout = part_area * 3 >= total_area * 2 and part_heads * 3 >= total_heads * 2
-    major = matter in MAJOR_MATTERS
     if major:
         need_area, need_heads = _ceil_div(3 * part_area, 4), _ceil_div(3 * part_heads, 4)
         approved = part_heads > 0 and for_area * 4 >= part_area * 3 and for_heads * 4 >= part_heads * 3
@@ -101,8 +103,10 @@ def statute(matter: int, total_area: int, total_heads: int, tallies: dict[int, t
             "passed": turnout and approved}
 
 
-def _state(now: int, details, creation, cosigners: int, actions: dict[str, Any], passed: bool) -> int:
-    """OwnersAssembly._state at time `now`."""
+def _state(now: int, details, creation, cosigners: int, actions: dict[str, Any], passed: bool,
+           queue_window: int | None) -> int:
+    """OwnersAssembly._state at time `now` (`queue_window`: None for a proposal made
+    before proposals expired unqueued)."""
     if "executed" in actions:
         return 7
     if "canceled" in actions:
@@ -120,6 +124,8 @@ def _state(now: int, details, creation, cosigners: int, actions: dict[str, Any],
         return 3
     if now < creation.vote_end + details.objection_window:
         return 8
+    if queue_window is not None and now >= creation.vote_end + details.objection_window + queue_window:
+        return 6
     return 4
 
 
@@ -159,13 +165,17 @@ def _proposals(session: Session, ctx: CommunityContext, details_rows: list) -> l
     finalized = set(session.execute(
         select(ProposalResult.proposal_id).where(ProposalResult.community == c, ProposalResult.proposal_id.in_(ids))
     ).scalars())
+    classes = {r.proposal_id: r for r in session.execute(
+        select(ProposalClass).where(ProposalClass.community == c, ProposalClass.proposal_id.in_(ids))).scalars()}
     tallies = _tallies(session, c, ids)
     now = head_timestamp(session, ctx)
     items = []
     for d in details_rows:
         creation = creations[d.proposal_id]
-        rule = statute(d.matter, int(d.total_area), int(d.total_heads), tallies[d.proposal_id])
-        code = _state(now, d, creation, cosigners[d.proposal_id], actions[d.proposal_id], rule["passed"])
+        klass = classes.get(d.proposal_id)
+        rule = statute(d.major, int(d.total_area), int(d.total_heads), tallies[d.proposal_id])
+        code = _state(now, d, creation, cosigners[d.proposal_id], actions[d.proposal_id], rule["passed"],
+                      klass.queue_window if klass else None)
         items.append({
             "block_number": d.block_number, "log_index": d.log_index, "tx_hash": d.tx_hash,
             "block_timestamp": d.block_timestamp, "proposal_id": d.proposal_id, "proposer": d.proposer,
@@ -176,6 +186,10 @@ def _proposals(session: Session, ctx: CommunityContext, details_rows: list) -> l
             "tallies": {CHOICES[s]: {"area": a, "heads": h} for s, (a, h) in tallies[d.proposal_id].items()},
             "statute": rule, "eta": actions[d.proposal_id].get("queued"),
             "executed": "executed" in actions[d.proposal_id], "finalized": d.proposal_id in finalized,
+            "matter_major": d.matter in MAJOR_MATTERS, "calls_major": bool(klass and klass.calls_major),
+            "major_target": klass.major_target if klass and klass.calls_major else None,
+            "major_selector": klass.major_selector if klass and klass.calls_major else None,
+            "queue_window": klass.queue_window if klass else None,
         })
     return items
 
@@ -300,28 +314,36 @@ def delegations(ctx: CommunityDep, session: SessionDep, limit: LimitDep, owner: 
                                          "active": r["active"]})
 
 
+CLASS_NAMES = {1: "ordinary", 2: "major", 3: "forbidden"}
+
+
 @router.get("/communities/{community}/assembly/rules", response_model=AssemblyRulesOut,
-            summary="Voting rules in force and the calls only a major matter may make")
+            summary="Voting rules in force and the constitution: what each call a proposal makes needs")
 def rules(ctx: CommunityDep, session: SessionDep):
     address = require_contract(ctx, ASSEMBLY)
     latest = session.execute(select(VotingRulesChange).where(VotingRulesChange.community == ctx.community)
                              .order_by(VotingRulesChange.block_number.desc(), VotingRulesChange.log_index.desc())
                              .limit(1)).scalars().first()
-    marked: dict[tuple[str, str], bool] = {}
-    for row in session.execute(select(MajorCallChange).where(MajorCallChange.community == ctx.community)
-                               .order_by(MajorCallChange.block_number, MajorCallChange.log_index)).scalars():
-        marked[(row.target, row.selector)] = row.major
+    entries: dict[tuple[str, str, bool, str], int] = {}
+    for row in session.execute(select(CallClassChange).where(CallClassChange.community == ctx.community)
+                               .order_by(CallClassChange.block_number, CallClassChange.log_index)).scalars():
+        entries[(row.target, row.selector, row.by_arg, row.arg)] = row.call_class
     delay = session.execute(select(TimelockDelayChange.new_duration).where(
         TimelockDelayChange.community == ctx.community)
         .order_by(TimelockDelayChange.block_number.desc(), TimelockDelayChange.log_index.desc()).limit(1)).scalar()
+    contracts = ctx.record.contracts or {}
     return {"assembly_contract": address,
-            "timelock_contract": (ctx.record.contracts or {}).get(TIMELOCK),
+            "timelock_contract": contracts.get(TIMELOCK),
+            "constitution_contract": contracts.get(CONSTITUTION),
             "timelock_delay": int(delay) if delay is not None else None,
             "min_notice": latest.min_notice if latest else 0,
             "min_voting_period": latest.min_voting_period if latest else 0,
             "max_voting_period": latest.max_voting_period if latest else 0,
             "objection_window": latest.objection_window if latest else 0,
-            "major_calls": [{"target": t, "selector": s} for (t, s), on in sorted(marked.items()) if on],
+            "queue_window": latest.queue_window if latest else None,
+            "call_classes": [{"target": t, "selector": sel, "by_arg": by_arg, "arg": arg if by_arg else None,
+                              "call_class": CLASS_NAMES[c]}
+                             for (t, sel, by_arg, arg), c in sorted(entries.items()) if c in CLASS_NAMES],
             **ctx.position()}
 
 

@@ -1,4 +1,6 @@
-"""Property fees, treasury, budgets, expenses, maintenance fund and satisfaction (PropertyFees).
+"""Property fees, treasury, budgets, expenses, maintenance fund and satisfaction
+(PropertyFees, which bills and holds the money, and CommunityTreasury, which decides
+every payout).
 
 Unit statements are computed from the indexed events exactly as the contract's
 `statement(unit_id)` view computes them (rate segments from the approved service
@@ -33,6 +35,8 @@ from backend.api.deps import (
 from backend.api.listing import csv_response, event_page, event_position, head_timestamp, require_contract
 from backend.api.schemas import (
     BudgetsOut,
+    DisbursementOut,
+    EmergencyRepairOut,
     ExpenseDetail,
     ExpenseOut,
     FeeConfigOut,
@@ -49,19 +53,28 @@ from backend.api.schemas import (
     TreasuryOut,
 )
 from backend.db.models import (
+    AnnualBudget,
     BudgetApproval,
+    CommissionPayment,
+    DecisionPayout,
+    EmergencyCapsChange,
+    EmergencyRepair,
     Expense,
+    FeeDisbursement,
     FeePayment,
     FeePointsClaim,
     FeeSetting,
-    GovernanceChange,
+    LumpSumPayment,
     MaintenanceDeposit,
     MaintenanceProject,
+    MaintenanceProjectClosure,
     MilestoneRelease,
     PublicIncome,
+    RoleMember,
     ServiceContractApproval,
     ServiceContractProposal,
     ServiceRating,
+    TreasuryModuleSet,
     Unit,
     UnitBillingStart,
 )
@@ -71,9 +84,13 @@ router = APIRouter(tags=["fees"])
 FEES = "PropertyFees"
 BPS = 10_000
 BEIJING = timezone(timedelta(hours=8))
-MAX_MONTH = 2**32 - 1
+MAX_MONTH = 2**32 - 1  # the API accepts any month a uint32 holds; the contract's go to 2**20 - 1
 SOURCES = {1: "parking", 2: "advertising", 3: "promotion", 4: "service_fee", 5: "other"}
-FUNDS = {0: "fee_income", 1: "public_income"}
+FUNDS = {0: "fee_income", 1: "public_income", 2: "maintenance_fund"}
+MODES = {1: "lump_sum", 2: "commission"}  # 包干制, 酬金制
+EMERGENCIES = {1: "elevator", 2: "roof_leak", 3: "fire_system", 4: "water_supply", 5: "facade", 6: "other_danger"}
+# keccak256("linli.role.assembly"): the registry's role of the owners' assembly.
+ASSEMBLY_ROLE = "0x71a17674673a6ff40f6cb16dce44b905526433962a67dd55e335f47e680359d3"
 CSV_RESPONSE = {200: {"content": {"text/csv": {}}, "description": "CSV with a header row"}}
 
 MonthQuery = Annotated[int | None, Query(ge=0, le=MAX_MONTH, description="Month index (year * 12 + month - 1)")]
@@ -82,6 +99,7 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_BLOCK)]
 UnitQuery = Annotated[int | None, Query(ge=1, le=MAX_BLOCK)]
 CategoryQuery = Annotated[int | None, Query(ge=0, le=255, description="Expense category")]
 FundQuery = Annotated[int | None, Query(ge=0, le=1, description="0 fee income, 1 public income")]
+AnyFundQuery = Annotated[int | None, Query(ge=0, le=2, description="0 fee income, 1 public income, 2 maintenance fund")]
 SourceQuery = Annotated[int | None, Query(ge=1, le=5, description="1 parking … 5 other")]
 YearQuery = Annotated[int | None, Query(ge=0, le=MAX_MONTH // 12, description="Calendar year")]
 
@@ -181,19 +199,30 @@ def fee_config(ctx: CommunityDep, session: SessionDep):
     settings = _settings(session, ctx.community)
     segments = _segments(session, ctx.community)
     rate, contract_id = rate_at(segments, current)
+    # The assembly: the latest account given the registry's ASSEMBLY_ROLE that still holds it.
     governance = session.execute(
-        select(GovernanceChange.governance).where(GovernanceChange.community == ctx.community)
-        .order_by(GovernanceChange.block_number.desc(), GovernanceChange.log_index.desc()).limit(1)
+        select(RoleMember.account).where(RoleMember.community == ctx.community, RoleMember.role == ASSEMBLY_ROLE)
+        .order_by(RoleMember.granted_block.desc(), RoleMember.account).limit(1)
     ).scalar()
+    module = session.execute(
+        select(TreasuryModuleSet.treasury).where(TreasuryModuleSet.community == ctx.community)
+        .order_by(TreasuryModuleSet.block_number.desc(), TreasuryModuleSet.log_index.desc()).limit(1)
+    ).scalar()
+    terms = session.execute(
+        select(ServiceContractProposal.mode, ServiceContractProposal.commission_bps)
+        .where(ServiceContractProposal.community == ctx.community, ServiceContractProposal.contract_id == contract_id)
+    ).first() if contract_id else None
     late = settings.get("late_fee", (0, 0))
     return {
         "fees_contract": address, "billing_start_month": settings.get("billing_start", (0,))[0],
         "late_fee_bps": late[0], "late_fee_cap_bps": late[1] or 0,
         "prepay_limit_months": settings.get("prepay_limit", (0,))[0],
         "maintenance_share_bps": settings.get("maintenance_share", (0,))[0],
-        "points_rate": settings.get("points_rate", (0,))[0], "governance": governance,
+        "points_rate": settings.get("points_rate", (0,))[0], "governance": governance, "treasury_module": module,
         "current_month": current, "current_month_label": month_label(current),
-        "rate_in_force": rate, "contract_in_force": contract_id, **ctx.position(),
+        "rate_in_force": rate, "contract_in_force": contract_id,
+        "fee_income_mode": MODES.get(terms[0]) if terms and terms[0] is not None else None,
+        "commission_bps": terms[1] if terms else None, **ctx.position(),
     }
 
 
@@ -213,6 +242,7 @@ def _service_contracts(session: Session, community: str, *conditions, limit: int
         "proposed_by": p.proposed_by, "proposed_block": p.block_number, "approved": a is not None,
         "approved_by": a.approved_by if a else None, "approved_block": a.block_number if a else None,
         "segment": a.segment if a else None,
+        "mode": MODES.get(p.mode) if p.mode is not None else None, "commission_bps": p.commission_bps,
     } for p, a in session.execute(query).all()]
 
 
@@ -376,20 +406,45 @@ def treasury(ctx: CommunityDep, session: SessionDep):
     public = sum(public_by_source.values())
     spent = {int(f): int(a) for f, a in session.execute(
         select(Expense.fund, func.sum(Expense.amount)).where(Expense.community == c).group_by(Expense.fund)).all()}
+    # Every payout leaves PropertyFees through one Disbursed event, whatever decided it.
+    paid_out = {int(f): int(a) for f, a in session.execute(
+        select(FeeDisbursement.fund, func.sum(FeeDisbursement.amount)).where(FeeDisbursement.community == c)
+        .group_by(FeeDisbursement.fund)).all()}
     deposits = _sum(session, MaintenanceDeposit.amount, MaintenanceDeposit.community == c)
-    paid_out = _sum(session, MilestoneRelease.amount, MilestoneRelease.community == c)
-    reserved = _sum(session, MaintenanceProject.total, MaintenanceProject.community == c) - paid_out
+    milestones = _sum(session, MilestoneRelease.amount, MilestoneRelease.community == c)
+    unreserved = _sum(session, MaintenanceProjectClosure.unreserved, MaintenanceProjectClosure.community == c)
+    reserved = _sum(session, MaintenanceProject.total, MaintenanceProject.community == c) - milestones - unreserved
     return {
-        "balances": {"fee_income": fees_collected - to_fund - spent.get(0, 0),
-                     "public_income": public - spent.get(1, 0),
-                     "maintenance_fund": to_fund + deposits - paid_out, "maintenance_reserved": reserved},
+        "balances": {"fee_income": fees_collected - to_fund - paid_out.get(0, 0),
+                     "public_income": public - paid_out.get(1, 0),
+                     "maintenance_fund": to_fund + deposits - paid_out.get(2, 0), "maintenance_reserved": reserved},
         "fees_collected": fees_collected,
         "dues_collected": _sum(session, FeePayment.dues, FeePayment.community == c),
         "late_fees_collected": _sum(session, FeePayment.late_fee, FeePayment.community == c),
         "to_maintenance": to_fund, "public_income_received": public, "public_income_by_source": public_by_source,
         "maintenance_deposits": deposits, "expenses_from_fee_income": spent.get(0, 0),
-        "expenses_from_public_income": spent.get(1, 0), "maintenance_paid_out": paid_out, **ctx.position(),
+        "expenses_from_public_income": spent.get(1, 0), "maintenance_paid_out": paid_out.get(2, 0),
+        "milestones_paid_out": milestones, "emergency": _emergency_use(session, ctx),
+        "commission_accrued": _sum(session, Expense.commission, Expense.community == c),
+        "commission_paid": _sum(session, CommissionPayment.amount, CommissionPayment.community == c),
+        "lump_sum_paid": _sum(session, LumpSumPayment.amount, LumpSumPayment.community == c),
+        "decision_payouts": _sum(session, DecisionPayout.amount, DecisionPayout.community == c), **ctx.position(),
     }
+
+
+def _emergency_use(session: Session, ctx: CommunityContext) -> dict:
+    c = ctx.community
+    caps = session.execute(
+        select(EmergencyCapsChange.per_use, EmergencyCapsChange.per_year).where(EmergencyCapsChange.community == c)
+        .order_by(EmergencyCapsChange.block_number.desc(), EmergencyCapsChange.log_index.desc()).limit(1)
+    ).first()
+    year = month_of(head_timestamp(session, ctx)) // 12
+    return {"cap_per_use": int(caps[0]) if caps else 0, "cap_per_year": int(caps[1]) if caps else 0, "year": year,
+            "paid_this_year": _sum(session, EmergencyRepair.amount, EmergencyRepair.community == c,
+                                   EmergencyRepair.year == year),
+            "paid_out": _sum(session, EmergencyRepair.amount, EmergencyRepair.community == c),
+            "repairs": int(session.execute(select(func.count()).select_from(EmergencyRepair)
+                                           .where(EmergencyRepair.community == c)).scalar() or 0)}
 
 
 def _month_column(session: Session, table) -> object:
@@ -449,6 +504,22 @@ def treasury_monthly(ctx: CommunityDep, session: SessionDep, from_month: MonthQu
         .where(MilestoneRelease.community == c).group_by(month)
     ).all():
         add(m, "expense", "maintenance_fund", "milestone", None, amount, count)
+    # Emergency repairs stand apart from projects; the company's commission and lump sum
+    # and the assembly's direct payouts apart from budgeted expenses.
+    for model, fund, kind in ((EmergencyRepair, "maintenance_fund", "emergency_repair"),
+                              (CommissionPayment, "fee_income", "commission"),
+                              (LumpSumPayment, "fee_income", "lump_sum")):
+        month = _month_column(session, model.__table__)
+        for m, amount, count in session.execute(
+            select(month, func.sum(model.amount), func.count()).where(model.community == c).group_by(month)
+        ).all():
+            add(m, "expense", fund, kind, None, amount, count)
+    month = _month_column(session, DecisionPayout.__table__)
+    for m, fund, amount, count in session.execute(
+        select(month, DecisionPayout.fund, func.sum(DecisionPayout.amount), func.count())
+        .where(DecisionPayout.community == c).group_by(month, DecisionPayout.fund)
+    ).all():
+        add(m, "expense", FUNDS.get(int(fund), str(fund)), "decision", None, amount, count)
     flows.sort(key=lambda f: (f["month"], f["flow"] != "income", f["fund"], f["kind"], f["category"] or 0))
     return {"items": flows, **ctx.position()}
 
@@ -458,7 +529,9 @@ def _expense(row) -> dict:
             "payee": row["payee"], "amount": int(row["amount"]), "invoice_hash": row["invoice_hash"],
             "period": int(row["period"]), "period_label": month_label(int(row["period"])),
             "fund": FUNDS.get(row["fund"], str(row["fund"])), "budget_spent": int(row["budget_spent"]),
-            "recorded_by": row["recorded_by"]}
+            "recorded_by": row["recorded_by"],
+            "commission": None if row["commission"] is None else int(row["commission"]),
+            "contract_id": row["contract_id"]}
 
 
 def _expense_filters(table, category, fund, payee, from_period, to_period) -> list:
@@ -537,29 +610,61 @@ def public_income(ctx: CommunityDep, session: SessionDep, limit: LimitDep, sourc
 
 
 @router.get("/communities/{community}/treasury/budgets", response_model=BudgetsOut,
-            summary="Budgets per year and category with spent and remaining")
+            summary="The assembly's annual budgets per year and fund, and the committee's category budgets "
+                    "with spent and remaining")
 def budgets(ctx: CommunityDep, session: SessionDep, year: YearQuery = None):
     require_contract(ctx, FEES)
     c = ctx.community
+    # Expenses count against the budget of their period's calendar year and their fund.
+    spent: dict[tuple[int, int, int], int] = defaultdict(int)
+    for period, fund, category, amount in session.execute(
+        select(Expense.period, Expense.fund, Expense.category, func.sum(Expense.amount)).where(Expense.community == c)
+        .group_by(Expense.period, Expense.fund, Expense.category)
+    ).all():
+        spent[(int(period) // 12, int(fund), int(category))] += int(amount)
+
     query = select(BudgetApproval).where(BudgetApproval.community == c)
     if year is not None:
         query = query.where(BudgetApproval.year == year)
-    approved: dict[tuple[int, int], dict] = {}
+    approved: dict[tuple[int, int | None, int], dict] = {}
     for row in session.execute(query.order_by(BudgetApproval.block_number, BudgetApproval.log_index)).scalars():
-        key = (int(row.year), row.category)
+        key = (int(row.year), row.fund, row.category)
         entry = approved.setdefault(key, {"approvals": 0})
         entry.update(budget=int(row.amount), approved_block=row.block_number)
         entry["approvals"] += 1
-    spent: dict[tuple[int, int], int] = defaultdict(int)
-    for period, category, amount in session.execute(
-        select(Expense.period, Expense.category, func.sum(Expense.amount)).where(Expense.community == c)
-        .group_by(Expense.period, Expense.category)
-    ).all():
-        spent[(int(period) // 12, int(category))] += int(amount)
-    items = [{"year": y, "category": cat, "budget": e["budget"], "spent": spent[(y, cat)],
-              "remaining": e["budget"] - spent[(y, cat)], "approvals": e["approvals"],
-              "approved_block": e["approved_block"]} for (y, cat), e in sorted(approved.items())]
-    return {"items": items, **ctx.position()}
+
+    def spent_of(y: int, fund: int | None, category: int) -> int:
+        # A budget from before the funds were budgeted apart counts both funds.
+        if fund is None:
+            return sum(spent[(y, f, category)] for f in FUNDS)
+        return spent[(y, fund, category)]
+
+    items = [{"year": y, "fund": FUNDS.get(f) if f is not None else None, "category": cat, "budget": e["budget"],
+              "spent": spent_of(y, f, cat), "remaining": e["budget"] - spent_of(y, f, cat), "approvals": e["approvals"],
+              "approved_block": e["approved_block"]}
+             for (y, f, cat), e in sorted(approved.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2]))]
+
+    query = select(AnnualBudget).where(AnnualBudget.community == c)
+    if year is not None:
+        query = query.where(AnnualBudget.year == year)
+    annual: dict[tuple[int, int], dict] = {}
+    for row in session.execute(query.order_by(AnnualBudget.block_number, AnnualBudget.log_index)).scalars():
+        entry = annual.setdefault((int(row.year), row.fund), {"approvals": 0})
+        entry.update(amount=int(row.amount), doc_hash=row.doc_hash, approved_block=row.block_number,
+                     approved_by=row.approved_by)
+        entry["approvals"] += 1
+    allocated: dict[tuple[int, int], int] = defaultdict(int)
+    for (y, f, _cat), e in approved.items():
+        if f is not None:
+            allocated[(y, f)] += e["budget"]
+    annual_items = []
+    for (y, f), e in sorted(annual.items()):
+        used = sum(amount for (sy, sf, _), amount in spent.items() if (sy, sf) == (y, f))
+        annual_items.append({"year": y, "fund": FUNDS.get(f, str(f)), "amount": e["amount"],
+                             "allocated": allocated[(y, f)], "spent": used, "remaining": e["amount"] - used,
+                             "doc_hash": e["doc_hash"], "approvals": e["approvals"],
+                             "approved_block": e["approved_block"], "approved_by": e["approved_by"]})
+    return {"items": items, "annual": annual_items, **ctx.position()}
 
 
 # ---------------------------------------------------------------- maintenance fund
@@ -582,6 +687,11 @@ def _projects(session: Session, community: str, *conditions, limit: int | None =
         releases[r.project_id].append({"block_number": r.block_number, "log_index": r.log_index, "tx_hash": r.tx_hash,
                                        "block_timestamp": r.block_timestamp, "index": r.milestone_index,
                                        "amount": int(r.amount), "remaining": int(r.remaining)})
+    closed = set(session.execute(
+        select(MaintenanceProjectClosure.project_id).where(
+            MaintenanceProjectClosure.community == community,
+            MaintenanceProjectClosure.project_id.in_([p.project_id for p in projects]))
+    ).scalars())
     out = []
     for p in projects:
         paid = sum(r["amount"] for r in releases[p.project_id])
@@ -589,7 +699,7 @@ def _projects(session: Session, community: str, *conditions, limit: int | None =
                     "milestones": [int(m) for m in p.milestones or []], "doc_hash": p.doc_hash,
                     "approved_block": p.block_number, "approved_tx": p.tx_hash,
                     "released": len(releases[p.project_id]), "paid": paid, "remaining": int(p.total) - paid,
-                    "releases": releases[p.project_id]})
+                    "closed": p.project_id in closed, "releases": releases[p.project_id]})
     return out
 
 
@@ -613,6 +723,40 @@ def maintenance_project(ctx: CommunityDep, session: SessionDep, project_id: IdPa
     if not items:
         raise HTTPException(status_code=404, detail=f"maintenance project {project_id} is not known")
     return {**items[0], **ctx.position()}
+
+
+@router.get("/communities/{community}/treasury/emergency-repairs", response_model=Page[EmergencyRepairOut],
+            summary="Emergency repairs paid from the maintenance fund by the committee without a vote "
+                    "(民法典 第二百八十一条), each with the housing authority's approval hash")
+def emergency_repairs(ctx: CommunityDep, session: SessionDep, limit: LimitDep, payee: AddressQuery = None,
+                      cursor: CursorQuery = None, order: OrderQuery = "asc"):
+    require_contract(ctx, FEES)
+    table = EmergencyRepair.__table__
+    filters = [table.c.payee == payee.lower()] if payee is not None else []
+    return event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit,
+                      to_item=lambda r: {**event_position(r), "repair_id": r["repair_id"],
+                                         "kind": EMERGENCIES.get(r["kind"], "other_danger"), "kind_code": r["kind"],
+                                         "payee": r["payee"], "amount": int(r["amount"]),
+                                         "approval_hash": r["approval_hash"], "year": int(r["year"]),
+                                         "paid_this_year": int(r["paid_this_year"]), "paid_by": r["paid_by"]})
+
+
+@router.get("/communities/{community}/treasury/disbursements", response_model=Page[DisbursementOut],
+            summary="Every payout out of PropertyFees (expenses, commission, lump sum, decisions, milestones, "
+                    "emergency repairs), by fund")
+def disbursements(ctx: CommunityDep, session: SessionDep, limit: LimitDep, fund: AnyFundQuery = None,
+                  payee: AddressQuery = None, cursor: CursorQuery = None, order: OrderQuery = "asc"):
+    require_contract(ctx, FEES)
+    table = FeeDisbursement.__table__
+    filters = []
+    if fund is not None:
+        filters.append(table.c.fund == fund)
+    if payee is not None:
+        filters.append(table.c.payee == payee.lower())
+    return event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit,
+                      to_item=lambda r: {**event_position(r), "fund": FUNDS.get(r["fund"], str(r["fund"])),
+                                         "payee": r["payee"], "amount": int(r["amount"]),
+                                         "balance_after": int(r["balance_after"])})
 
 
 # ---------------------------------------------------------------- satisfaction

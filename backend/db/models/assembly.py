@@ -181,15 +181,38 @@ class VotingRulesChange(EventRow, Base):
     min_voting_period: Mapped[int] = mapped_column(BigInteger, nullable=False)
     max_voting_period: Mapped[int] = mapped_column(BigInteger, nullable=False)
     objection_window: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # Seconds after the objection window to queue a passed proposal (None before it existed).
+    queue_window: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
-class MajorCallChange(EventRow, Base):
-    __tablename__ = "major_call_changes"
-    __table_args__ = (by_position("major_call_changes"),)
+class ProposalClass(EventRow, Base):
+    """ProposalClassified: whether the written matter or the calls made it major, and
+    the first call that did."""
+
+    __tablename__ = "proposal_classes"
+    __table_args__ = (by_position("proposal_classes"), _by_proposal("proposal_classes"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    nonce: Mapped[int] = mapped_column(Uint256, nullable=False)
+    matter_major: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    calls_major: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    major_target: Mapped[str] = Address(nullable=False)
+    major_selector: Mapped[str] = mapped_column(String(10), nullable=False)
+    queue_window: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class CallClassChange(EventRow, Base):
+    """Constitution.CallClassSet: an entry of the table of what each call needs."""
+
+    __tablename__ = "call_class_changes"
+    __table_args__ = (by_position("call_class_changes"),)
 
     target: Mapped[str] = Address(nullable=False)
     selector: Mapped[str] = mapped_column(String(10), nullable=False)
-    major: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    by_arg: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    arg: Mapped[str] = Hash32(nullable=False)
+    call_class: Mapped[int] = mapped_column(Integer, nullable=False)
+    set_by: Mapped[str] = Address(nullable=False)
 
 
 # --------------------------------------------------------------------- AssemblyTimelock

@@ -1,4 +1,4 @@
-"""PropertyFees event tables."""
+"""PropertyFees and CommunityTreasury event tables."""
 
 from __future__ import annotations
 
@@ -72,8 +72,36 @@ class MaintenanceDeposit(EventRow, Base):
     source: Mapped[str] = Hash32(nullable=False)
 
 
+class FeeDisbursement(EventRow, Base):
+    """Disbursed (PropertyFees): money leaving a fund (0 fee income, 1 public income,
+    2 maintenance fund) at the treasury module's call; every payout has one."""
+
+    __tablename__ = "fee_disbursements"
+    __table_args__ = (
+        by_position("fee_disbursements"),
+        Index("ix_fee_disbursements_fund", "community", "fund"),
+    )
+
+    fund: Mapped[int] = mapped_column(Integer, nullable=False)
+    payee: Mapped[str] = Address(nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    balance_after: Mapped[int] = mapped_column(Uint256, nullable=False)
+    treasury: Mapped[str] = Address(nullable=False)
+
+
+class TreasuryModuleSet(EventRow, Base):
+    """TreasurySet (PropertyFees): the treasury module named, once."""
+
+    __tablename__ = "fee_treasury_modules"
+    __table_args__ = (by_position("fee_treasury_modules"),)
+
+    treasury: Mapped[str] = Address(nullable=False)
+    set_by: Mapped[str] = Address(nullable=False)
+
+
 class Expense(EventRow, Base):
-    """ExpenseRecorded: money leaving fee income (fund 0) or public income (fund 1)."""
+    """ExpenseRecorded (CommunityTreasury): money leaving fee income (fund 0, under
+    酬金制, accruing the company's commission) or public income (fund 1)."""
 
     __tablename__ = "expenses"
     __table_args__ = (
@@ -91,9 +119,32 @@ class Expense(EventRow, Base):
     fund: Mapped[int] = mapped_column(Integer, nullable=False)
     budget_spent: Mapped[int] = mapped_column(Uint256, nullable=False)
     recorded_by: Mapped[str] = Address(nullable=False)
+    # The commission the expense accrued (酬金制) and the service contract it accrued under.
+    commission: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+    contract_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AnnualBudget(EventRow, Base):
+    """AnnualBudgetApproved: what the assembly lets a fund spend in a calendar year."""
+
+    __tablename__ = "annual_budgets"
+    __table_args__ = (
+        by_position("annual_budgets"),
+        Index("ix_annual_budgets_year", "community", "year", "fund"),
+    )
+
+    year: Mapped[int] = mapped_column(Uint256, nullable=False)
+    fund: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    allocated: Mapped[int] = mapped_column(Uint256, nullable=False)
+    doc_hash: Mapped[str] = Hash32(nullable=False)
+    approved_by: Mapped[str] = Address(nullable=False)
 
 
 class BudgetApproval(EventRow, Base):
+    """BudgetAllocated: a category's budget within the assembly's annual budget of a
+    year and fund, set by the committee."""
+
     __tablename__ = "budget_approvals"
     __table_args__ = (
         by_position("budget_approvals"),
@@ -105,6 +156,48 @@ class BudgetApproval(EventRow, Base):
     amount: Mapped[int] = mapped_column(Uint256, nullable=False)
     spent: Mapped[int] = mapped_column(Uint256, nullable=False)
     approved_by: Mapped[str] = Address(nullable=False)
+    # Rows from before the annual budgets have no fund nor allocation total.
+    fund: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    allocated: Mapped[int | None] = mapped_column(Uint256, nullable=True)
+
+
+class CommissionPayment(EventRow, Base):
+    """CommissionPaid: the company's commission under 酬金制, paid from fee income."""
+
+    __tablename__ = "commission_payments"
+    __table_args__ = (by_position("commission_payments"),)
+
+    contract_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    company: Mapped[str] = Address(nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    owed_after: Mapped[int] = mapped_column(Uint256, nullable=False)
+    paid_by: Mapped[str] = Address(nullable=False)
+
+
+class LumpSumPayment(EventRow, Base):
+    """LumpSumPaid: fee income paid to the company under 包干制 (its revenue)."""
+
+    __tablename__ = "lump_sum_payments"
+    __table_args__ = (by_position("lump_sum_payments"),)
+
+    contract_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    company: Mapped[str] = Address(nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    paid_by: Mapped[str] = Address(nullable=False)
+
+
+class DecisionPayout(EventRow, Base):
+    """DecisionPayout: fee or public income paid by an assembly decision, outside budgets."""
+
+    __tablename__ = "decision_payouts"
+    __table_args__ = (by_position("decision_payouts"),)
+
+    payout_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    fund: Mapped[int] = mapped_column(Integer, nullable=False)
+    payee: Mapped[str] = Address(nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    doc_hash: Mapped[str] = Hash32(nullable=False)
+    paid_by: Mapped[str] = Address(nullable=False)
 
 
 class ServiceContractProposal(EventRow, Base):
@@ -124,6 +217,11 @@ class ServiceContractProposal(EventRow, Base):
     rate: Mapped[int] = mapped_column(Uint256, nullable=False)
     service_items: Mapped[list | None] = mapped_column(JSON, nullable=True)
     proposed_by: Mapped[str] = Address(nullable=False)
+
+
+    # How fee income is used: 1 包干制 (lump sum), 2 酬金制 (commission, in bps).
+    mode: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    commission_bps: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ServiceContractApproval(EventRow, Base):
@@ -162,15 +260,6 @@ class UnitBillingStart(EventRow, Base):
     month: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
-class GovernanceChange(EventRow, Base):
-    __tablename__ = "fee_governance_changes"
-    __table_args__ = (by_position("fee_governance_changes"),)
-
-    previous: Mapped[str] = Address(nullable=False)
-    governance: Mapped[str] = Address(nullable=False)
-    set_by: Mapped[str] = Address(nullable=False)
-
-
 class MaintenanceProject(EventRow, Base):
     """MaintenanceProjectApproved: a repair paid from the fund in milestones (首款, 尾款 …)."""
 
@@ -200,6 +289,50 @@ class MilestoneRelease(EventRow, Base):
     milestone_index: Mapped[int] = mapped_column(Integer, nullable=False)
     amount: Mapped[int] = mapped_column(Uint256, nullable=False)
     remaining: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+class MaintenanceProjectClosure(EventRow, Base):
+    """MaintenanceProjectClosed: a project closed before its last milestone; its unpaid
+    reserve freed."""
+
+    __tablename__ = "maintenance_project_closures"
+    __table_args__ = (by_position("maintenance_project_closures"),)
+
+    project_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    unreserved: Mapped[int] = mapped_column(Uint256, nullable=False)
+    reserved_after: Mapped[int] = mapped_column(Uint256, nullable=False)
+    closed_by: Mapped[str] = Address(nullable=False)
+
+
+class EmergencyCapsChange(EventRow, Base):
+    """EmergencyCapsSet: what the committee may pay for urgent repairs without a vote."""
+
+    __tablename__ = "emergency_caps"
+    __table_args__ = (by_position("emergency_caps"),)
+
+    per_use: Mapped[int] = mapped_column(Uint256, nullable=False)
+    per_year: Mapped[int] = mapped_column(Uint256, nullable=False)
+    set_by: Mapped[str] = Address(nullable=False)
+
+
+class EmergencyRepair(EventRow, Base):
+    """EmergencyRepairPaid (民法典 第二百八十一条第二款): an urgent repair paid from the
+    maintenance fund by the committee, with the housing authority's approval hash."""
+
+    __tablename__ = "emergency_repairs"
+    __table_args__ = (
+        by_position("emergency_repairs"),
+        Index("ix_emergency_repairs_id", "community", "repair_id"),
+    )
+
+    repair_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    kind: Mapped[int] = mapped_column(Integer, nullable=False)
+    payee: Mapped[str] = Address(nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    approval_hash: Mapped[str] = Hash32(nullable=False)
+    year: Mapped[int] = mapped_column(Uint256, nullable=False)
+    paid_this_year: Mapped[int] = mapped_column(Uint256, nullable=False)
+    paid_by: Mapped[str] = Address(nullable=False)
 
 
 class ServiceRating(EventRow, Base):

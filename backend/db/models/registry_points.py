@@ -179,6 +179,30 @@ class PointsCapChange(EventRow, Base):
     set_by: Mapped[str] = Address(nullable=False)
 
 
+class GrantAllowanceChange(EventRow, Base):
+    """GrantAllowanceSet: the most points the committee may grant per year (the assembly's)."""
+
+    __tablename__ = "grant_allowance_changes"
+    __table_args__ = (by_position("grant_allowance_changes"),)
+
+    previous: Mapped[int] = mapped_column(Uint256, nullable=False)
+    allowance: Mapped[int] = mapped_column(Uint256, nullable=False)
+    set_by: Mapped[str] = Address(nullable=False)
+
+
+class CommitteeGrant(EventRow, Base):
+    """CommitteeGranted: a committee grant (reason 1) counted against its yearly allowance."""
+
+    __tablename__ = "committee_grants"
+    __table_args__ = (by_position("committee_grants"),)
+
+    recipient: Mapped[str] = Address(nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    year: Mapped[int] = mapped_column(Uint256, nullable=False)
+    granted_this_year: Mapped[int] = mapped_column(Uint256, nullable=False)
+    allowance: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
 class PointsClip(EventRow, Base):
     """MintClipped: a participation mint cut down by the household cap (`minted` may be 0).
 

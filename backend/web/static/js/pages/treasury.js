@@ -41,9 +41,14 @@ function categoryName(category) {
   return text === key ? t("treasury.categoryN", { n: category }) : text;
 }
 
-// The maintenance fund's one-off deposits and milestone payments (hundreds of thousands)
-// would flatten the months' running income and spending: they have their own card.
-const OPERATING = (item) => !(item.fund === "maintenance_fund" && (item.kind === "deposit" || item.kind === "milestone"));
+// The maintenance fund's one-off deposits, milestone payments and emergency repairs
+// (hundreds of thousands) would flatten the months' running income and spending: they
+// have their own cards.
+const ONE_OFF = new Set(["deposit", "milestone", "emergency_repair"]);
+const OPERATING = (item) => !(item.fund === "maintenance_fund" && ONE_OFF.has(item.kind));
+// Expense kinds that are not a budget category (the company's pay, assembly decisions, the fund).
+const KIND_NAMES = { milestone: "treasury.milestones", emergency_repair: "treasury.emergencyRepairs",
+  commission: "treasury.commission", lump_sum: "treasury.lumpSum", decision: "treasury.decisionPayouts" };
 
 function monthlyChart(Chart, canvas, allItems) {
   const items = allItems.filter(OPERATING);
@@ -100,7 +105,7 @@ function satisfactionChart(Chart, canvas, items) {
 function categoryChart(Chart, canvas, items) {
   const totals = new Map();
   for (const item of items.filter((i) => i.flow === "expense")) {
-    const name = item.kind === "milestone" ? t("treasury.milestones") : categoryName(item.category);
+    const name = KIND_NAMES[item.kind] ? t(KIND_NAMES[item.kind]) : categoryName(item.category);
     totals.set(name, (totals.get(name) ?? 0) + item.amount);
   }
   const labels = [...totals.keys()];
@@ -131,13 +136,29 @@ function projectsCard(projects) {
       <td class="num">${yuan(p.remaining)}</td></tr>`).join("")}</tbody></table></div></section>`;
 }
 
+// Emergency repairs (民法典 第二百八十一条): paid by the committee without a vote, within the
+// assembly's caps, each with the housing authority's approval; shown apart, at once.
+function emergencyCard(emergency, repairs) {
+  if (!emergency.cap_per_use && !repairs.length) return "";
+  return `<section class="card" data-testid="emergency-repairs"><h2>${esc(t("treasury.emergencyRepairs"))}</h2>
+    <p class="muted small">${esc(t("treasury.emergencyNote", { perUse: yuan(emergency.cap_per_use), perYear: yuan(emergency.cap_per_year),
+      paid: yuan(emergency.paid_this_year) }))}</p>
+    ${repairs.length ? `<div class="table-wrap"><table><thead><tr><th>${esc(t("treasury.date"))}</th><th>${esc(t("treasury.emergencyKind"))}</th>
+      <th>${esc(t("treasury.payee"))}</th><th class="num">${esc(t("treasury.amount"))}</th><th>${esc(t("treasury.approval"))}</th></tr></thead><tbody>
+    ${repairs.map((r) => `<tr data-testid="emergency-repair"><td>${date(r.block_timestamp)}</td><td>${esc(t(`treasury.emergency.${r.kind}`))}</td>
+      <td><code title="${esc(r.payee)}">${esc(shortAddress(r.payee))}</code></td><td class="num">${yuan(r.amount)}</td>
+      <td><code class="hash" title="${esc(r.approval_hash)}">${esc(shortHash(r.approval_hash))}</code></td></tr>`).join("")}</tbody></table></div>` : ""}
+  </section>`;
+}
+
 export async function render(ctx, view, params, current) {
   html(view, `<h1>${esc(t("treasury.title"))}</h1>`);
   const Chart = charting(); // fetched while the figures load
-  const [treasury, monthly, budgets, expenses, satisfaction, projects] = await Promise.all([
+  const [treasury, monthly, budgets, expenses, satisfaction, projects, repairs] = await Promise.all([
     ctx.api.get("/treasury"), ctx.api.get("/treasury/monthly"), ctx.api.get("/treasury/budgets"),
     ctx.api.get("/treasury/expenses", { order: "desc", limit: 50 }), ctx.api.get("/satisfaction"),
     ctx.api.get("/treasury/maintenance-projects", { limit: 20 }),
+    ctx.api.get("/treasury/emergency-repairs", { order: "desc", limit: 20 }),
   ]);
   if (!current()) return;
   const b = treasury.balances;
@@ -153,6 +174,7 @@ export async function render(ctx, view, params, current) {
       <div class="card" data-testid="satisfaction"><h2>${esc(t("treasury.satisfaction"))}</h2>
         ${satisfaction.items.length ? `<div class="chart"><canvas data-testid="chart-satisfaction"></canvas></div>` : ""}${satisfactionSummary(satisfaction.items)}</div>
       ${projectsCard(projects.items)}
+      ${emergencyCard(treasury.emergency, repairs.items)}
     </section>`);
   if (monthly.items.length || satisfaction.items.length) {
     const chart = await Chart;
@@ -165,9 +187,9 @@ export async function render(ctx, view, params, current) {
   }
 
   html(view, `<section class="card"><h2>${esc(t("treasury.budgets"))}</h2>
-    ${budgets.items.length ? `<div class="table-wrap"><table data-testid="budgets"><thead><tr><th>${esc(t("treasury.year"))}</th><th>${esc(t("treasury.category"))}</th>
+    ${budgets.items.length ? `<div class="table-wrap"><table data-testid="budgets"><thead><tr><th>${esc(t("treasury.year"))}</th><th>${esc(t("treasury.fund"))}</th><th>${esc(t("treasury.category"))}</th>
       <th class="num">${esc(t("treasury.budget"))}</th><th class="num">${esc(t("treasury.spent"))}</th><th>${esc(t("treasury.use"))}</th></tr></thead><tbody>
-      ${budgets.items.map((row) => `<tr><td>${row.year}</td><td>${esc(categoryName(row.category))}</td><td class="num">${yuan(row.budget)}</td>
+      ${budgets.items.map((row) => `<tr><td>${row.year}</td><td>${row.fund ? esc(t(`fund.${row.fund}`)) : ""}</td><td>${esc(categoryName(row.category))}</td><td class="num">${yuan(row.budget)}</td>
         <td class="num">${yuan(row.spent)}</td><td><div class="meter" title="${percent(row.spent, row.budget)}"><span style="width:${Math.min(100, 100 * row.spent / (row.budget || 1))}%"></span></div>
         <span class="small muted">${percent(row.spent, row.budget)}</span></td></tr>`).join("")}</tbody></table></div>` : empty(t("treasury.noBudgets"))}
     </section>`);
