@@ -53,6 +53,7 @@ def community_activity(chain, registry, points, committee, owner_a, owner_b, own
     points.transfer(merchant, 10, sender=tenant)
     points.transfer(owner_a, 5, sender=merchant)  # a refund
     points.redeem(20, b"\x11" * 32, sender=merchant)
+    points.set_suggestion_cap(30, sender=committee)
     registry.set_unit_area(4, 11_200, sender=committee)
     # Unit 4 is sold by owner_c to a new owner (the attacker's wallet, as a plain buyer).
     registry.request_transfer(4, attacker, commitment_for("buyer"), sender=committee)
