@@ -32,13 +32,12 @@ NOT_CALLED = {
         "CANCELLER_ROLE", "EXECUTOR_ROLE", "IERC1155_TOKENRECEIVER_BATCH_SELECTOR",
         "IERC1155_TOKENRECEIVER_SINGLE_SELECTOR", "IERC721_TOKENRECEIVER_SELECTOR", "PROPOSER_ROLE",
         "get_operation_state", "get_timestamp", "hash_operation_batch", "is_operation", "is_operation_ready",
-        "onERC1155BatchReceived", "onERC1155Received", "onERC721Received", "renounceRole", "schedule",
-        "set_role_admin",
+        "onERC1155BatchReceived", "onERC1155Received", "onERC721Received", "set_role_admin",
     },
     "CommunityActivities": {"CHECK_IN_TYPEHASH", "STATUS_CANCELLED", "STATUS_OPEN", "STATUS_PROPOSED"},
     "CommunityPoints": {
         "DOMAIN_SEPARATOR", "MAX_HOUSEHOLD_CAP", "REASON_COMMITTEE_GRANT", "REASON_ON_TIME_PAYMENT",
-        "REASON_SERVICE_RATING", "REASON_VOTE", "WALLET_HOUSEHOLD", "transfer_ownership",
+        "REASON_SERVICE_RATING", "REASON_VOTE", "WALLET_HOUSEHOLD",
     },
     "CultureWorks": {
         "KIND_CALLIGRAPHY", "KIND_IDEA", "KIND_OTHER", "KIND_PAINTING", "KIND_PHOTOGRAPH", "KIND_STORY",
@@ -46,18 +45,18 @@ NOT_CALLED = {
     },
     "HouseholdRegistry": {
         "AUDITOR_ROLE", "COMMITTEE_ROLE", "MANAGER_ROLE", "MERCHANT_ROLE", "PROVIDER_ROLE", "community_name",
-        "identity_commitment", "identity_wallet", "pending_recovery", "pending_transfer", "renounceRole",
+        "identity_commitment", "identity_wallet",
         "unit_label",
     },
     "PropertyFees": {
-        "FUND_FEE_INCOME", "FUND_PUBLIC_INCOME", "SATISFACTION_WINDOW", "SOURCE_ADVERTISING", "SOURCE_OTHER",
+        "SATISFACTION_WINDOW", "SOURCE_ADVERTISING", "SOURCE_OTHER",
         "SOURCE_PARKING", "SOURCE_SERVICE_FEE",
     },
     "ServiceMarket": {
         "MAX_RATING_POINTS", "STATUS_ACCEPTED", "STATUS_CANCELLED", "STATUS_CONFIRMED", "STATUS_DISPUTED",
         "STATUS_DONE", "STATUS_OPEN", "STATUS_RECLAIMED", "STATUS_RELEASED", "STATUS_RESOLVED",
     },
-    "SettlementToken": {"DOMAIN_SEPARATOR", "burn", "burn_from", "renounce_ownership", "transfer_ownership"},
+    "SettlementToken": {"DOMAIN_SEPARATOR", "burn", "burn_from", "renounce_ownership"},
     "SuggestionBox": {"MAX_REWARD_RATE", "STATUS_ACCEPTED", "STATUS_DONE", "STATUS_IN_PROGRESS", "STATUS_RECEIVED"},
 }
 

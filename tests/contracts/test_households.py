@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ape
 import pytest
+from eth_utils import keccak
 
 from tests.conftest import CHANGE_DELAY
 from tests.utils.households import link_resident
@@ -157,3 +158,39 @@ def test_a_buyers_new_household_earns_its_own_points(capped, registry, committee
     assert points.mint(tenant, 6, LIKE, sender=committee).return_value == 6
     assert points.mint(buyer, 6, LIKE, sender=committee).return_value == 4
     assert points.cap_remaining(owner_b) == 0
+
+
+def test_a_wallet_acts_for_its_identity_only_while_no_recovery_is_pending(populated, registry, committee, owner_a,
+                                                                          tenant, accounts):
+    """active_identity (what delegation asks): the identity of an owner wallet, refused for
+    a wallet bound to none and for one whose recovery is pending."""
+    assert registry.active_identity(owner_a) == registry.identity_of(owner_a)[1] == 0
+    with ape.reverts("registry: not an owner wallet"):
+        registry.active_identity(tenant)
+    phone = accounts.generate_test_account()
+    registry.request_recovery(owner_a, phone, commitment_for("evidence"), sender=committee)
+    with ape.reverts("registry: recovery pending"):
+        registry.active_identity(owner_a)
+    # The roles' names as the deploy scripts and the constitution hash them.
+    assert registry.ASSEMBLY_ROLE() == keccak(text="linli.role.assembly")
+    assert registry.CASHIER_ROLE() == keccak(text="linli.role.cashier")
+
+
+def test_the_committees_grants_stay_within_the_assemblys_yearly_allowance(populated, registry, points, committee,
+                                                                          owner_a, roles, accounts, chain):
+    """A committee member grants (reason 1) up to the allowance the assembly set for the
+    year; the assembly's own grants are not counted."""
+    member = accounts.generate_test_account()
+    chain.set_balance(member.address, 10**20)
+    registry.grantRole(roles["committee"], member, sender=committee)
+    with ape.reverts("points: assembly only"):
+        points.set_grant_allowance(100, sender=member)
+    points.set_grant_allowance(100, sender=committee)  # the deployer holds the assembly's place before the hand-over
+    assert points.grant_allowance() == 100
+    points.mint(owner_a, 60, 1, sender=member)
+    assert points.granted_this_year() == 60
+    with ape.reverts("points: over the committee's yearly grant allowance"):
+        points.mint(owner_a, 41, 1, sender=member)
+    points.mint(owner_a, 40, 1, sender=member)
+    points.mint(owner_a, 500, 1, sender=committee)
+    assert points.granted_this_year() == 100
