@@ -20,7 +20,9 @@
           `CheckIn(uint256 activityId,address attendee,uint256 deadline)` in this
           contract's domain. Only signed-up residents, only from `start -
           CHECK_IN_GRACE` to `end + CHECK_IN_GRACE`. The first check-in mints the
-          activity's points once (CommunityPoints reason 5, REASON_ACTIVITY).
+          activity's points once (CommunityPoints reason 5, REASON_ACTIVITY),
+          except to the organiser and its household (registry `household_key`,
+          decided at sign-up): nobody earns points at an activity of their own.
         - After the end, each attendee leaves feedback once: a score 1-5 and a
           text hash; count and sum are public, every score is an event.
         - The organiser or the committee cancels an activity (or a proposal)
@@ -97,6 +99,8 @@ SHIFT_FB_SUM: constant(uint256) = 192
 SEAT_SIGNED: constant(uint256) = 1
 SEAT_ATTENDED: constant(uint256) = 2
 SEAT_FEEDBACK: constant(uint256) = 4
+# Signed up from the organiser's own household: checked in, but earns no points.
+SEAT_NO_POINTS: constant(uint256) = 8
 SHIFT_SCORE: constant(uint256) = 8
 
 
@@ -307,13 +311,18 @@ def sign_up(activity_id: uint256):
     word: uint256 = self._open_word(activity_id)
     assert block.timestamp < word & MASK40, "activities: sign-up closed"
     assert self._seat[activity_id][msg.sender] & SEAT_SIGNED == 0, "activities: already signed up"
-    assert staticcall IHouseholdRegistry(registry).is_member(msg.sender), "activities: residents only"
+    household: uint256 = staticcall IHouseholdRegistry(registry).household_of(msg.sender)
+    assert household != 0, "activities: residents only"
     signed: uint256 = (word >> SHIFT_SIGNED) & MASK32
     assert signed < (word >> SHIFT_CAPACITY) & MASK32, "activities: full"
     # signed < capacity <= 2**32 - 1, so the count stays inside its 32 bits.
     signed = unsafe_add(signed, 1)
     self._activity[activity_id] = (word & ~(MASK32 << SHIFT_SIGNED)) | (signed << SHIFT_SIGNED)
-    self._seat[activity_id][msg.sender] = SEAT_SIGNED
+    seat: uint256 = SEAT_SIGNED
+    organiser: address = convert(self._organiser[activity_id] & MASK160, address)
+    if msg.sender == organiser or household == staticcall IHouseholdRegistry(registry).household_key(organiser):
+        seat = SEAT_SIGNED | SEAT_NO_POINTS
+    self._seat[activity_id][msg.sender] = seat
     log SignedUp(activity_id=activity_id, resident=msg.sender, signed_up=signed)
 
 
@@ -351,15 +360,16 @@ def check_in(activity_id: uint256, attendees: DynArray[address, MAX_BATCH]):
     word: uint256 = self._check_in_word(activity_id)
     assert msg.sender == convert(self._organiser[activity_id] & MASK160, address), "activities: organiser only"
     amount: uint256 = (word >> SHIFT_POINTS) & MASK32
+    earned: DynArray[uint256, MAX_BATCH] = []
     for attendee: address in attendees:
-        self._mark_attended(activity_id, attendee)
+        earned.append(self._mark_attended(activity_id, attendee, amount))
     # Each attendee holds one of at most `capacity` seats, so the count stays inside 32 bits.
     attended: uint256 = unsafe_add((word >> SHIFT_ATTENDED) & MASK32, len(attendees))
     self._activity[activity_id] = (word & ~(MASK32 << SHIFT_ATTENDED)) | (attended << SHIFT_ATTENDED)
-    for attendee: address in attendees:
-        if amount != 0:
-            extcall ICommunityPoints(points).mint(attendee, amount, REASON_ACTIVITY)
-        log CheckedIn(activity_id=activity_id, attendee=attendee, checked_in_by=msg.sender, points=amount, by_code=False)
+    for i: uint256 in range(len(attendees), bound=MAX_BATCH):
+        if earned[i] != 0:
+            extcall ICommunityPoints(points).mint(attendees[i], earned[i], REASON_ACTIVITY)
+        log CheckedIn(activity_id=activity_id, attendee=attendees[i], checked_in_by=msg.sender, points=earned[i], by_code=False)
 
 
 @external
@@ -378,11 +388,10 @@ def check_in_with_code(activity_id: uint256, attendee: address, deadline: uint25
     organiser: address = convert(self._organiser[activity_id] & MASK160, address)
     digest: bytes32 = self._check_in_digest(activity_id, attendee, deadline)
     assert ecdsa._recover_sig(digest, signature) == organiser, "activities: invalid code"
-    self._mark_attended(activity_id, attendee)
+    amount: uint256 = self._mark_attended(activity_id, attendee, (word >> SHIFT_POINTS) & MASK32)
     # One more attendee holding one of at most `capacity` seats: stays inside 32 bits.
     attended: uint256 = unsafe_add((word >> SHIFT_ATTENDED) & MASK32, 1)
     self._activity[activity_id] = (word & ~(MASK32 << SHIFT_ATTENDED)) | (attended << SHIFT_ATTENDED)
-    amount: uint256 = (word >> SHIFT_POINTS) & MASK32
     if amount != 0:
         extcall ICommunityPoints(points).mint(attendee, amount, REASON_ACTIVITY)
     log CheckedIn(activity_id=activity_id, attendee=attendee, checked_in_by=msg.sender, points=amount, by_code=True)
@@ -575,16 +584,21 @@ def _check_in_word(activity_id: uint256) -> uint256:
 
 
 @internal
-def _mark_attended(activity_id: uint256, attendee: address):
+def _mark_attended(activity_id: uint256, attendee: address, amount: uint256) -> uint256:
     """
     @dev Set the attended bit of a signed-up resident who is not checked in yet.
     @param activity_id The activity.
     @param attendee The resident.
+    @param amount The activity's points per attendee.
+    @return The points this attendee earns: `amount`, or 0 from the organiser's household.
     """
     seat: uint256 = self._seat[activity_id][attendee]
     assert seat & SEAT_SIGNED != 0, "activities: not signed up"
     assert seat & SEAT_ATTENDED == 0, "activities: already checked in"
     self._seat[activity_id][attendee] = seat | SEAT_ATTENDED
+    if seat & SEAT_NO_POINTS != 0:
+        return 0
+    return amount
 
 
 @internal

@@ -16,8 +16,9 @@
           the committee's grant allowance, and switches free transfer.
         - Points are not a tradeable currency: while `free_transfer` is off, a holder
           can send points only to a registered merchant (spending), and a merchant
-          can send them back (refund) or redeem them (burn, with a settlement
-          reference). The assembly can switch free transfer on.
+          can refund a wallet only what that wallet paid it (`refundable`), or
+          redeem points (burn, with a settlement reference). The assembly can
+          switch free transfer on.
         - The merchant set is the registry's MERCHANT_ROLE, mirrored here so the
           spend path reads one local slot instead of calling the registry.
         - Yearly cap per household: the assembly may set `household_cap`, the most
@@ -28,11 +29,14 @@
           (possibly 0) and `MintClipped` says why. Committee grants (reason 1) are
           outside the cap: neither counted nor clipped. Cap 0 (the default) means
           no cap, and then nothing is counted.
-        - The household is the registry's `household_of(recipient)` at mint time: an
-          owner's identity (all their units and wallets), or the residents linked
-          to one unit. A recipient in no household (a merchant, a provider, a
-          former resident) is a household of its own, keyed
-          `WALLET_HOUSEHOLD | wallet`, and has its own cap.
+        - The household is the registry's `household_key(recipient)` at mint time:
+          an owner identity together with the residents linked to its units, kept
+          by a wallet after it leaves (an unlinked resident, an owner who sold, a
+          wallet replaced by a recovery), so leaving never starts a fresh count. A
+          recipient never in a household (a merchant, a provider) is a household
+          of its own, keyed `WALLET_HOUSEHOLD | wallet`, and has its own cap.
+        - Suggestion points (reason 7) have a yearly cap of their own per household
+          (`suggestion_cap`, the assembly's), within the household cap.
 @custom:security The owner (the assembly) is a minter by snekmate's design and can
                  appoint minters; a compromised minter can inflate the supply, which
                  `PointsMinted` makes visible. Only the owner and the committee may
@@ -42,11 +46,11 @@
                  role is revoked keeps its balance but can no longer receive, refund
                  or redeem until the role is given back. `sync_merchant` is
                  permissionless: it only copies the registry's answer.
-                 The cap trusts the registry's `household_of`, households as the
-                 registry defines them: each unit's linked residents are a household
-                 apart from its owner's, and a wallet that changes household (a tenant
-                 unlinked, an owner who sells their last unit) starts a fresh count
-                 under its new key. Points minted while the cap is 0 are not
+                 The cap trusts the registry's `household_key`, households as the
+                 registry defines them: a wallet that joins another household (a
+                 tenant who moves to another owner's unit) counts under that one
+                 from then on; no wallet ever leaves for a household of its own.
+                 Points minted while the cap is 0 are not
                  counted, so a cap switched on mid-year counts from then on. The
                  count is by the year of the mint, not of the act: fee points accrued
                  in one year and claimed in the next count in the next. A lowered cap
@@ -115,6 +119,13 @@ household_cap: public(uint256)
 # household key -> (Beijing year << SHIFT_YEAR) | participation points counted that year.
 # One word, so the mint path reads and writes one slot per household.
 _household_year: HashMap[uint256, uint256]
+# Most suggestion points (reason 7) per household per Beijing year; 0: none beyond
+# the household cap. Counted in `_suggestion_year`, as `_household_year`.
+suggestion_cap: public(uint256)
+_suggestion_year: HashMap[uint256, uint256]
+# merchant -> wallet -> points the wallet paid the merchant and was not refunded:
+# the most the merchant may send back to it while free transfer is off.
+refundable: public(HashMap[address, HashMap[address, uint256]])
 # Most points the committee may grant (reason 1) per Beijing year; set by the assembly.
 grant_allowance: public(uint256)
 # (Beijing year << SHIFT_YEAR) | points the committee granted that year.
@@ -144,6 +155,11 @@ event HouseholdCapSet:
     cap: uint256
     set_by: indexed(address)
 
+event SuggestionCapSet:
+    previous: uint256
+    cap: uint256
+    set_by: indexed(address)
+
 event GrantAllowanceSet:
     previous: uint256
     allowance: uint256
@@ -156,7 +172,8 @@ event CommitteeGranted:
     granted_this_year: uint256
     allowance: uint256
 
-# A participation mint cut down by the yearly household cap (minted may be 0;
+# A participation mint cut down by the yearly household cap, or a suggestion mint
+# by the suggestion cap (`cap` is the one that bound; minted may be 0;
 # PointsMinted follows only when minted > 0).
 event MintClipped:
     household: indexed(uint256)
@@ -199,7 +216,7 @@ def transfer(to: address, amount: uint256) -> bool:
     @param amount The number of points.
     @return True.
     """
-    self._check_policy(msg.sender, to)
+    self._check_policy(msg.sender, to, amount)
     erc20._transfer(msg.sender, to, amount)
     return True
 
@@ -213,7 +230,7 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
     @param amount The number of points.
     @return True.
     """
-    self._check_policy(owner, to)
+    self._check_policy(owner, to, amount)
     erc20._spend_allowance(owner, msg.sender, amount)
     erc20._transfer(owner, to, amount)
     return True
@@ -246,7 +263,7 @@ def mint(to: address, amount: uint256, reason: uint16) -> uint256:
         assert amount > 0, "points: zero amount"
         assert reason != 0, "points: reason required"
         cap: uint256 = self.household_cap
-        if cap != 0:
+        if cap != 0 or reason == REASON_SUGGESTION_ACCEPTED:
             minted = self._clip(to, amount, reason, cap)
             if minted == 0:
                 return 0
@@ -309,6 +326,21 @@ def set_household_cap(cap: uint256):
 
 
 @external
+def set_suggestion_cap(cap: uint256):
+    """
+    @notice Set the most suggestion points (reason 7) one household receives per
+            Beijing calendar year (the assembly); within the household cap, and
+            applied to what it received this year; 0: no cap of its own.
+    @param cap Points per household per year, at most MAX_HOUSEHOLD_CAP.
+    """
+    assert msg.sender == ownable.owner, "points: assembly only"
+    assert cap <= MAX_HOUSEHOLD_CAP, "points: cap out of range"
+    previous: uint256 = self.suggestion_cap
+    self.suggestion_cap = cap
+    log SuggestionCapSet(previous=previous, cap=cap, set_by=msg.sender)
+
+
+@external
 def set_grant_allowance(allowance: uint256):
     """
     @notice Set the most points the committee may grant (reason 1) per Beijing
@@ -338,8 +370,8 @@ def cap_household_of(wallet: address) -> uint256:
     """
     @notice The household key the yearly cap counts `wallet` under now.
     @param wallet Any wallet.
-    @return The registry's `household_of(wallet)`, or `WALLET_HOUSEHOLD | wallet`
-            for a wallet in no household.
+    @return The registry's `household_key(wallet)`, or `WALLET_HOUSEHOLD | wallet`
+            for a wallet never in a household.
     """
     return self._cap_household(wallet)
 
@@ -355,6 +387,19 @@ def household_points(household: uint256) -> (uint256, uint256):
             means nothing is counted yet this year.
     """
     word: uint256 = self._household_year[household]
+    return (word >> SHIFT_YEAR, word & MASK128)
+
+
+@external
+@view
+def suggestion_points(household: uint256) -> (uint256, uint256):
+    """
+    @notice The suggestion points counted for a household in the latest Beijing year
+            it received any under the suggestion cap.
+    @param household A household key (see `cap_household_of`).
+    @return (year, points); (0, 0) if never counted.
+    """
+    word: uint256 = self._suggestion_year[household]
     return (word >> SHIFT_YEAR, word & MASK128)
 
 
@@ -390,25 +435,50 @@ def current_year() -> uint256:
 @internal
 def _clip(to: address, amount: uint256, reason: uint16, cap: uint256) -> uint256:
     """
-    @dev Count a participation mint against the household's yearly cap and return
-         what may be minted; logs MintClipped when that is less than `amount`.
+    @dev Count a participation mint against the household's yearly cap (and a
+         suggestion mint against the suggestion cap too) and return what may be
+         minted; logs MintClipped when that is less than `amount`.
     @param to The recipient.
     @param amount The points asked for (> 0).
     @param reason The reason code (>= 2).
-    @param cap The cap in force (> 0).
+    @param cap The household cap in force (0: none).
     @return The points to mint (0..amount).
     """
+    suggestion_cap: uint256 = 0
+    if reason == REASON_SUGGESTION_ACCEPTED:
+        suggestion_cap = self.suggestion_cap
+        if suggestion_cap == 0 and cap == 0:
+            return amount
     household: uint256 = self._cap_household(to)
     year: uint256 = self._year()
-    counted: uint256 = self._counted(self._household_year[household], year)
-    minted: uint256 = 0
-    if counted < cap:
-        # counted < cap here, so the subtraction cannot underflow.
-        minted = min(amount, unsafe_sub(cap, counted))
-        # counted + minted <= cap <= MASK128: fits its 128 bits.
-        self._household_year[household] = (year << SHIFT_YEAR) | unsafe_add(counted, minted)
+    minted: uint256 = amount
+    bound_by: uint256 = 0
+    suggested: uint256 = 0
+    if suggestion_cap != 0:
+        suggested = self._counted(self._suggestion_year[household], year)
+        # Below the cap, the subtraction cannot underflow; at or above it nothing is left.
+        left: uint256 = 0
+        if suggested < suggestion_cap:
+            left = unsafe_sub(suggestion_cap, suggested)
+        if left < minted:
+            minted = left
+            bound_by = suggestion_cap
+    if cap != 0:
+        counted: uint256 = self._counted(self._household_year[household], year)
+        left: uint256 = 0
+        if counted < cap:
+            left = unsafe_sub(cap, counted)
+        if left < minted:
+            minted = left
+            bound_by = cap
+        if minted != 0:
+            # counted + minted <= cap <= MASK128: fits its 128 bits.
+            self._household_year[household] = (year << SHIFT_YEAR) | unsafe_add(counted, minted)
+    if suggestion_cap != 0 and minted != 0:
+        # suggested + minted <= suggestion_cap <= MASK128.
+        self._suggestion_year[household] = (year << SHIFT_YEAR) | unsafe_add(suggested, minted)
     if minted != amount:
-        log MintClipped(household=household, to=to, reason=reason, year=year, requested=amount, minted=minted, cap=cap)
+        log MintClipped(household=household, to=to, reason=reason, year=year, requested=amount, minted=minted, cap=bound_by)
     return minted
 
 
@@ -437,7 +507,7 @@ def _cap_household(wallet: address) -> uint256:
     @param wallet Any wallet.
     @return The household key (never 0).
     """
-    household: uint256 = staticcall IHouseholdRegistry(registry).household_of(wallet)
+    household: uint256 = staticcall IHouseholdRegistry(registry).household_key(wallet)
     if household == 0:
         return WALLET_HOUSEHOLD | convert(wallet, uint256)
     return household
@@ -470,11 +540,16 @@ def _counted(word: uint256, year: uint256) -> uint256:
 
 
 @internal
-@view
-def _check_policy(sender: address, to: address):
-    # Spending at a merchant is the hot path: one local read decides it.
+def _check_policy(sender: address, to: address, amount: uint256):
+    # Spending at a merchant is the hot path: one local read decides it, and the
+    # payment is what the merchant may later refund to this wallet.
     if self.is_merchant[to]:
+        self.refundable[to][sender] += amount
         return
     if self.free_transfer:
         return
     assert self.is_merchant[sender], "points: transfers only to registered merchants"
+    paid: uint256 = self.refundable[sender][to]
+    assert paid >= amount, "points: a refund goes only to who paid, up to what it paid"
+    # paid >= amount: no underflow.
+    self.refundable[sender][to] = unsafe_sub(paid, amount)

@@ -43,8 +43,10 @@
                  `onERC721Received` on a contract receiver after all effects. The
                  registry and the points contract are trusted. A household's like
                  is checked against the creator's household at like time
-                 (`household_of`), so a creator who moved into the liker's
-                 household cannot be liked by it. Token ids are sha256 values:
+                 (`household_key`: the household the creator last belonged to,
+                 kept after it leaves), so neither a creator who moved into the
+                 liker's household nor one who merely left it can be liked by it;
+                 a household's alt wallets are its residents, so they are it. Token ids are sha256 values:
                  they look random but are what a wallet needs to prove a file.
                  tokenURI stays readable for hidden works (the token remains);
                  community pages filter on `is_hidden`. A CID is checked for its
@@ -419,7 +421,9 @@ def like(token_id: uint256) -> uint256:
     assert word != 0, "culture: unknown work"
     assert word & HIDDEN_FLAG == 0, "culture: work is hidden"
     creator: address = self._creator(token_id, word)
-    assert staticcall IHouseholdRegistry(registry).household_of(creator) != household, "culture: cannot like own household's work"
+    # The creator's household for good: one who left this household (or was replaced
+    # by a recovery) is still its own.
+    assert staticcall IHouseholdRegistry(registry).household_key(creator) != household, "culture: cannot like own household's work"
     assert not self.liked[household][token_id], "culture: household already liked this work"
     self.liked[household][token_id] = True
 

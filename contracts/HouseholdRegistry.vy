@@ -19,20 +19,32 @@
           nothing changed since B, and by binary search over the history otherwise
           (as OpenZeppelin's Votes does). Totals (area, heads) are checkpointed the
           same way.
-        - Residents who are not owners (family, tenants) are linked to a unit: they
-          are members (earn and spend points, request services) but do not vote.
+        - A household is an owner identity together with the residents linked to
+          its units (family, tenants): they are members (earn and spend points,
+          request services) but do not vote. A link needs both sides: the unit's
+          owner invites a wallet and the wallet accepts in its own transaction. A
+          sale of the unit ends the links made under the seller. A wallet keeps
+          the household it last belonged to (`household_key`) after it leaves, so
+          leaving never starts a fresh points count.
+        - One commitment, one person: an owner identity's commitment is never a
+          resident's, and a resident commitment belongs to one linked wallet.
         - A sale of a unit and the recovery of a lost wallet are requested by the
-          committee and take effect after `change_delay`, during which the current
-          owner (or the committee) can cancel.
+          committee (a recovery with the hash of its identity evidence) and take
+          effect after `change_delay`, which only the assembly sets. The owner may
+          object once, which adds another `change_delay`; only the committee may
+          withdraw its request. While a recovery is pending the identity's wallet
+          has no vote (`voting_weight` refuses it), and a wallet bound to an
+          identity after a proposal's snapshot has no vote on that proposal.
         - Roles follow the Civil Code's order of power (arts. 278-282): the owners'
           assembly (ASSEMBLY_ROLE, held by its timelock) is the root and the admin
           of itself, of the committee, of the property manager and of auditors;
           the committee (a Safe multisig) administers the operational roles it
           grants (cashier, merchant, provider). The deployer holds ASSEMBLY_ROLE
           only while it wires the deployment, then hands it to the timelock.
-@custom:security The committee is trusted to register units truthfully; the chain
-                 only makes each registration public and delayed changes
-                 cancellable by the owner. Weights read for a block in the past are
+@custom:security The committee is trusted to register units truthfully and to
+                 request recoveries on evidence (its hash is on the record); the
+                 chain makes each registration public and each sale or recovery
+                 delayed, objectionable once, and not vetoable by a stolen key. Weights read for a block in the past are
                  final; reads for the current or a future block revert, so a vote
                  can never be weighted by state that may still change.
                  ASSEMBLY_ROLE can never be left without a holder, and a committee
@@ -90,12 +102,25 @@ SHIFT_AREA: constant(uint256) = 128
 
 # Checkpoint key of the community totals, above any identity index.
 TOTALS_KEY: constant(uint256) = 2**32
-# `household_of` keys: an owner household is its identity index + 1 (<= 2**32);
-# the residents linked to a unit form the household RESIDENT_HOUSEHOLD | unit_id.
-RESIDENT_HOUSEHOLD: public(constant(uint256)) = 2**128
+# Household keys (`household_of`, `household_key`): an owner identity's index + 1
+# (1..2**32), shared by the residents linked to its units; 0: no household.
 
-# Packed unit word: bits 0..31 identity index, bits 32..95 area in 0.01 m².
+# Packed unit word: bits 0..31 identity index, bits 32..95 area in 0.01 m²,
+# bits 96..127 sales so far (a resident's link names the sale it was made under).
 SHIFT_UNIT_AREA: constant(uint256) = 32
+SHIFT_SALES: constant(uint256) = 96
+
+# Wallet word (`_identity_by_wallet`): bits 0..31 identity index + 1 (0: not an
+# owner wallet), bits 32..95 the block it was bound in, bit 96 a recovery of its
+# identity is pending. One read tells the assembly all three.
+SHIFT_BOUND: constant(uint256) = 32
+RECOVERY_PENDING: constant(uint256) = 2**96
+
+# Resident word (`_resident`): bits 0..63 unit id (0: not linked), bits 64..95 the
+# unit's sale count when linked (the link ends with the next sale), bits 96..127
+# the household (identity + 1) it joined, kept after the link ends.
+SHIFT_LINK_SALE: constant(uint256) = 64
+SHIFT_HOUSEHOLD: constant(uint256) = 96
 
 
 struct NewUnit:
@@ -109,11 +134,14 @@ struct PendingTransfer:
     new_owner: address
     commitment: bytes32
     eta: uint256
+    objected: bool
 
 
 struct PendingRecovery:
     new_wallet: address
     eta: uint256
+    evidence_hash: bytes32
+    objected: bool
 
 
 community_name: public(String[64])
@@ -136,16 +164,21 @@ identity_count: public(uint256)
 _identity_by_commitment: HashMap[bytes32, uint256]
 identity_commitment: public(HashMap[uint256, bytes32])
 identity_wallet: public(HashMap[uint256, address])
-# wallet -> index + 1 (0: not an owner wallet)
+# wallet -> wallet word (see SHIFT_BOUND): identity index + 1, bound block, recovery flag
 _identity_by_wallet: HashMap[address, uint256]
 
 # Checkpoints keyed by identity index; the community totals live under TOTALS_KEY.
 _latest: HashMap[uint256, uint256]
 _history: HashMap[uint256, HashMap[uint256, uint256]]
 
-# Residents who are not owners: wallet -> unit id, and their identity commitment.
-resident_unit: public(HashMap[address, uint256])
+# Residents who are not owners: wallet -> resident word (see SHIFT_LINK_SALE), the
+# commitment of its latest link, and commitment -> the wallet it was last linked with.
+_resident: HashMap[address, uint256]
 resident_commitment: public(HashMap[address, bytes32])
+_resident_by_commitment: HashMap[bytes32, address]
+# unit -> invited wallet -> keccak256(commitment, the unit's sale count): the owner's
+# side of a link, waiting for the wallet's acceptance.
+_invitation: HashMap[uint256, HashMap[address, bytes32]]
 
 pending_transfer: public(HashMap[uint256, PendingTransfer])
 pending_recovery: public(HashMap[uint256, PendingRecovery])
@@ -187,6 +220,12 @@ event TransferRequested:
     commitment: bytes32
     eta: uint256
 
+event TransferObjected:
+    unit_id: indexed(uint256)
+    owner: indexed(address)
+    reason_hash: bytes32
+    eta: uint256
+
 event TransferCancelled:
     unit_id: indexed(uint256)
     cancelled_by: indexed(address)
@@ -206,6 +245,13 @@ event RecoveryRequested:
     identity: indexed(uint256)
     current_wallet: indexed(address)
     new_wallet: indexed(address)
+    evidence_hash: bytes32
+    eta: uint256
+
+event RecoveryObjected:
+    identity: indexed(uint256)
+    wallet: indexed(address)
+    reason_hash: bytes32
     eta: uint256
 
 event RecoveryCancelled:
@@ -219,11 +265,18 @@ event WalletRecovered:
     commitment: bytes32
     block_number: uint256
 
+event ResidentInvited:
+    unit_id: indexed(uint256)
+    wallet: indexed(address)
+    commitment: bytes32
+    invited_by: indexed(address)
+
 event ResidentLinked:
     unit_id: indexed(uint256)
     wallet: indexed(address)
     commitment: bytes32
     linked_by: address
+    household: uint256
 
 event ResidentUnlinked:
     unit_id: indexed(uint256)
@@ -418,7 +471,7 @@ def set_unit_area(unit_id: uint256, new_area: uint256):
     assert new_area > 0 and new_area <= MAX_AREA, "registry: area out of range"
     idx: uint256 = word & MASK32
     old_area: uint256 = (word >> SHIFT_UNIT_AREA) & MASK64
-    self._unit_word[unit_id] = (new_area << SHIFT_UNIT_AREA) | idx
+    self._unit_word[unit_id] = (word & ~(MASK64 << SHIFT_UNIT_AREA)) | (new_area << SHIFT_UNIT_AREA)
     weight: uint256 = self._latest[idx]
     self._write_weight(idx, self._area_of(weight) + new_area - old_area, self._count_of(weight))
     totals: uint256 = self._latest[TOTALS_KEY]
@@ -433,8 +486,8 @@ def set_unit_area(unit_id: uint256, new_area: uint256):
 def request_transfer(unit_id: uint256, new_owner: address, commitment: bytes32):
     """
     @notice Start the transfer of a unit to a new owner (a sale, an inheritance).
-            It can take effect after `change_delay`; until then the current owner
-            or the committee can cancel it.
+            It can take effect after `change_delay`; the current owner may object
+            once (another `change_delay`), and only the committee may withdraw it.
     @param unit_id The unit.
     @param new_owner The new owner's wallet.
     @param commitment The new owner's identity commitment.
@@ -448,21 +501,40 @@ def request_transfer(unit_id: uint256, new_owner: address, commitment: bytes32):
     assert self.identity_commitment[current_idx] != commitment, "registry: already the owner"
     self._check_binding(new_owner, commitment)
     eta: uint256 = block.timestamp + self.change_delay
-    self.pending_transfer[unit_id] = PendingTransfer(new_owner=new_owner, commitment=commitment, eta=eta)
+    self.pending_transfer[unit_id] = PendingTransfer(new_owner=new_owner, commitment=commitment, eta=eta, objected=False)
     log TransferRequested(
         unit_id=unit_id, current_owner=self.identity_wallet[current_idx], new_owner=new_owner, commitment=commitment, eta=eta
     )
 
 
 @external
+def object_transfer(unit_id: uint256, reason_hash: bytes32):
+    """
+    @notice The unit's owner objects to a pending transfer, once: it can take
+            effect `change_delay` later than it would have. An objection cannot
+            cancel it: the committee answers it, and may withdraw its request.
+    @param unit_id The unit.
+    @param reason_hash Hash of the owner's reasons, kept off chain (may be zero).
+    """
+    pending: PendingTransfer = self.pending_transfer[unit_id]
+    assert pending.eta != 0, "registry: no pending transfer"
+    assert msg.sender == self.identity_wallet[self._unit_word[unit_id] & MASK32], "registry: only the unit's owner"
+    assert not pending.objected, "registry: already objected"
+    eta: uint256 = pending.eta + self.change_delay
+    self.pending_transfer[unit_id] = PendingTransfer(
+        new_owner=pending.new_owner, commitment=pending.commitment, eta=eta, objected=True
+    )
+    log TransferObjected(unit_id=unit_id, owner=msg.sender, reason_hash=reason_hash, eta=eta)
+
+
+@external
 def cancel_transfer(unit_id: uint256):
     """
-    @notice Cancel a pending transfer; the unit's current owner or the committee may.
+    @notice The committee withdraws its pending transfer request.
     @param unit_id The unit.
     """
+    self._only_committee()
     assert self.pending_transfer[unit_id].eta != 0, "registry: no pending transfer"
-    current_owner: address = self.identity_wallet[self._unit_word[unit_id] & MASK32]
-    assert msg.sender == current_owner or self._is_committee(msg.sender), "registry: only the owner or the committee"
     self.pending_transfer[unit_id] = empty(PendingTransfer)
     log TransferCancelled(unit_id=unit_id, cancelled_by=msg.sender)
 
@@ -470,7 +542,8 @@ def cancel_transfer(unit_id: uint256):
 @external
 def execute_transfer(unit_id: uint256):
     """
-    @notice Complete a transfer whose delay has passed; anyone may call.
+    @notice Complete a transfer whose delay has passed; anyone may call. The links
+            of the unit's residents, made under the seller, end with it.
     @param unit_id The unit.
     """
     pending: PendingTransfer = self.pending_transfer[unit_id]
@@ -484,7 +557,10 @@ def execute_transfer(unit_id: uint256):
     old_idx: uint256 = word & MASK32
     area: uint256 = (word >> SHIFT_UNIT_AREA) & MASK64
     new_idx: uint256 = self._identity_for(pending.commitment, pending.new_owner)
-    self._unit_word[unit_id] = (area << SHIFT_UNIT_AREA) | new_idx
+    # One more sale: every link that names the previous count has ended. 2**32 sales
+    # of one unit cannot happen (each waits at least MIN_CHANGE_DELAY).
+    sales: uint256 = unsafe_add((word >> SHIFT_SALES) & MASK32, 1)
+    self._unit_word[unit_id] = (sales << SHIFT_SALES) | (area << SHIFT_UNIT_AREA) | new_idx
 
     totals: uint256 = self._latest[TOTALS_KEY]
     heads: uint256 = self._count_of(totals)
@@ -517,39 +593,73 @@ def execute_transfer(unit_id: uint256):
 
 
 @external
-def request_recovery(current_wallet: address, new_wallet: address):
+def request_recovery(current_wallet: address, new_wallet: address, evidence_hash: bytes32):
     """
-    @notice Start moving an owner identity to a new wallet (lost key). It can take
-            effect after `change_delay`; until then the current wallet or the
-            committee can cancel it.
+    @notice Start moving an owner identity to a new wallet (lost or stolen key), on
+            the committee's identity evidence (the vault's check of the ID number
+            against the commitment), whose hash goes on the record. It can take
+            effect after `change_delay`. Until it completes or the committee
+            withdraws it, `current_wallet` has no vote and cannot delegate.
     @param current_wallet The identity's wallet today.
     @param new_wallet The wallet that will replace it.
+    @param evidence_hash Hash of the committee's evidence, kept off chain.
     """
     self._only_committee()
-    slot: uint256 = self._identity_by_wallet[current_wallet]
-    assert slot != 0, "registry: not an owner wallet"
+    assert evidence_hash != empty(bytes32), "registry: empty evidence hash"
+    word: uint256 = self._identity_by_wallet[current_wallet]
+    assert word != 0, "registry: not an owner wallet"
+    identity: uint256 = (word & MASK32) - 1
+    assert word & RECOVERY_PENDING == 0, "registry: recovery already pending"
     self._check_free_wallet(new_wallet)
     eta: uint256 = block.timestamp + self.change_delay
-    self.pending_recovery[slot - 1] = PendingRecovery(new_wallet=new_wallet, eta=eta)
-    log RecoveryRequested(identity=slot - 1, current_wallet=current_wallet, new_wallet=new_wallet, eta=eta)
+    self.pending_recovery[identity] = PendingRecovery(new_wallet=new_wallet, eta=eta, evidence_hash=evidence_hash, objected=False)
+    self._identity_by_wallet[current_wallet] = word | RECOVERY_PENDING
+    log RecoveryRequested(
+        identity=identity, current_wallet=current_wallet, new_wallet=new_wallet, evidence_hash=evidence_hash, eta=eta
+    )
+
+
+@external
+def object_recovery(identity: uint256, reason_hash: bytes32):
+    """
+    @notice The identity's wallet objects to a pending recovery, once: it can take
+            effect `change_delay` later than it would have. An objection cannot
+            cancel it, and the wallet stays without a vote meanwhile.
+    @param identity The owner identity index.
+    @param reason_hash Hash of the owner's reasons, kept off chain (may be zero).
+    """
+    pending: PendingRecovery = self.pending_recovery[identity]
+    assert pending.eta != 0, "registry: no pending recovery"
+    assert msg.sender == self.identity_wallet[identity], "registry: only the identity's wallet"
+    assert not pending.objected, "registry: already objected"
+    eta: uint256 = pending.eta + self.change_delay
+    self.pending_recovery[identity] = PendingRecovery(
+        new_wallet=pending.new_wallet, eta=eta, evidence_hash=pending.evidence_hash, objected=True
+    )
+    log RecoveryObjected(identity=identity, wallet=msg.sender, reason_hash=reason_hash, eta=eta)
 
 
 @external
 def cancel_recovery(identity: uint256):
     """
-    @notice Cancel a pending recovery; the identity's current wallet or the committee may.
+    @notice The committee withdraws its pending recovery request; the identity's
+            wallet has its vote again.
     @param identity The owner identity index.
     """
+    self._only_committee()
     assert self.pending_recovery[identity].eta != 0, "registry: no pending recovery"
-    assert msg.sender == self.identity_wallet[identity] or self._is_committee(msg.sender), "registry: only the owner or the committee"
     self.pending_recovery[identity] = empty(PendingRecovery)
+    wallet: address = self.identity_wallet[identity]
+    self._identity_by_wallet[wallet] = self._identity_by_wallet[wallet] & ~RECOVERY_PENDING
     log RecoveryCancelled(identity=identity, cancelled_by=msg.sender)
 
 
 @external
 def execute_recovery(identity: uint256):
     """
-    @notice Complete a recovery whose delay has passed; anyone may call.
+    @notice Complete a recovery whose delay has passed; anyone may call. The new
+            wallet votes from the next proposal made; the old wallet keeps the
+            identity's household for points, and its delegations end with it.
     @param identity The owner identity index.
     """
     pending: PendingRecovery = self.pending_recovery[identity]
@@ -559,7 +669,9 @@ def execute_recovery(identity: uint256):
     self.pending_recovery[identity] = empty(PendingRecovery)
     old_wallet: address = self.identity_wallet[identity]
     self._identity_by_wallet[old_wallet] = 0
-    self._identity_by_wallet[pending.new_wallet] = identity + 1
+    # The old wallet stays counted under this household, never a fresh one.
+    self._resident[old_wallet] = (identity + 1) << SHIFT_HOUSEHOLD
+    self._identity_by_wallet[pending.new_wallet] = (identity + 1) | (block.number << SHIFT_BOUND)
     self.identity_wallet[identity] = pending.new_wallet
     log WalletRecovered(
         identity=identity,
@@ -574,37 +686,68 @@ def execute_recovery(identity: uint256):
 
 
 @external
-def link_resident(unit_id: uint256, wallet: address, commitment: bytes32):
+def invite_resident(unit_id: uint256, wallet: address, commitment: bytes32):
     """
-    @notice Link a resident who is not an owner (family, tenant) to a unit. The unit's
-            owner or the committee may.
+    @notice The unit's owner invites a resident who is not an owner (family,
+            tenant); the link takes effect when that wallet accepts
+            (`accept_residence`). A new invitation of the same wallet replaces it.
     @param unit_id The unit the resident lives in.
     @param wallet The resident's wallet.
     @param commitment The resident's identity commitment (salted hash made off chain).
     """
     word: uint256 = self._unit_word[unit_id]
     assert word != 0, "registry: unit not registered"
-    assert msg.sender == self.identity_wallet[word & MASK32] or self._is_committee(msg.sender), "registry: only the owner or the committee"
-    assert commitment != empty(bytes32), "registry: empty commitment"
+    assert msg.sender == self.identity_wallet[word & MASK32], "registry: only the unit's owner"
+    assert self._identity_by_wallet[msg.sender] & RECOVERY_PENDING == 0, "registry: recovery pending"
     self._check_free_wallet(wallet)
-    self.resident_unit[wallet] = unit_id
-    self.resident_commitment[wallet] = commitment
-    log ResidentLinked(unit_id=unit_id, wallet=wallet, commitment=commitment, linked_by=msg.sender)
+    self._check_resident_commitment(commitment, wallet)
+    self._invitation[unit_id][wallet] = keccak256(abi_encode(commitment, (word >> SHIFT_SALES) & MASK32))
+    log ResidentInvited(unit_id=unit_id, wallet=wallet, commitment=commitment, invited_by=msg.sender)
+
+
+@external
+def accept_residence(unit_id: uint256, commitment: bytes32):
+    """
+    @notice Accept the unit owner's invitation: the caller becomes a resident of the
+            unit, in its owner's household.
+    @param unit_id The unit named in the invitation.
+    @param commitment The commitment named in the invitation.
+    """
+    word: uint256 = self._unit_word[unit_id]
+    assert word != 0, "registry: unit not registered"
+    sales: uint256 = (word >> SHIFT_SALES) & MASK32
+    invitation: bytes32 = self._invitation[unit_id][msg.sender]
+    assert invitation != empty(bytes32) and invitation == keccak256(abi_encode(commitment, sales)), "registry: no such invitation"
+    self._invitation[unit_id][msg.sender] = empty(bytes32)
+    # Checked again: the wallet or the commitment may have been taken since.
+    self._check_free_wallet(msg.sender)
+    self._check_resident_commitment(commitment, msg.sender)
+    household: uint256 = (word & MASK32) + 1
+    # unit ids < 2**64, sales < 2**32, households <= 2**32: each fits its field.
+    self._resident[msg.sender] = unit_id | (sales << SHIFT_LINK_SALE) | (household << SHIFT_HOUSEHOLD)
+    self.resident_commitment[msg.sender] = commitment
+    self._resident_by_commitment[commitment] = msg.sender
+    log ResidentLinked(
+        unit_id=unit_id, wallet=msg.sender, commitment=commitment, linked_by=self.identity_wallet[word & MASK32], household=household
+    )
 
 
 @external
 def unlink_resident(wallet: address):
     """
     @notice Remove a resident from their unit: the resident, the unit's owner or the
-            committee may.
+            committee may. The wallet stays counted under the household for points.
     @param wallet The resident's wallet.
     """
-    unit_id: uint256 = self.resident_unit[wallet]
+    unit_id: uint256 = self._live_unit(wallet)
     assert unit_id != 0, "registry: not a linked resident"
     owner: address = self.identity_wallet[self._unit_word[unit_id] & MASK32]
     assert msg.sender == wallet or msg.sender == owner or self._is_committee(msg.sender), "registry: only the resident, the owner or the committee"
-    self.resident_unit[wallet] = 0
+    self._resident[wallet] = self._resident[wallet] & ~(2**SHIFT_HOUSEHOLD - 1)
+    commitment: bytes32 = self.resident_commitment[wallet]
     self.resident_commitment[wallet] = empty(bytes32)
+    if self._resident_by_commitment[commitment] == wallet:
+        self._resident_by_commitment[commitment] = empty(address)
     log ResidentUnlinked(unit_id=unit_id, wallet=wallet, unlinked_by=msg.sender)
 
 
@@ -672,10 +815,43 @@ def identity_of(wallet: address) -> (bool, uint256):
     @notice Whether `wallet` is bound to an owner identity, and its index.
     @param wallet Any wallet.
     """
-    slot: uint256 = self._identity_by_wallet[wallet]
+    slot: uint256 = self._identity_by_wallet[wallet] & MASK32
     if slot == 0:
         return (False, 0)
     return (True, slot - 1)
+
+
+@external
+@view
+def wallet_status(wallet: address) -> (bool, uint256, uint256, bool):
+    """
+    @notice What the pages say about an owner wallet: whether it is bound to an
+            identity, the identity, the block it was bound in (it has no vote on a
+            proposal whose snapshot is earlier) and whether a recovery of its
+            identity is pending (it has no vote until that ends).
+    @param wallet Any wallet.
+    @return bound, identity index, bound block, recovery pending
+    """
+    word: uint256 = self._identity_by_wallet[wallet]
+    slot: uint256 = word & MASK32
+    if slot == 0:
+        return (False, 0, 0, False)
+    return (True, slot - 1, (word >> SHIFT_BOUND) & MASK64, word & RECOVERY_PENDING != 0)
+
+
+@external
+@view
+def active_identity(wallet: address) -> uint256:
+    """
+    @notice The identity `wallet` may act for (delegate its vote): reverts for a
+            wallet bound to none, or whose identity has a recovery pending.
+    @param wallet Any wallet.
+    @return The identity index.
+    """
+    word: uint256 = self._identity_by_wallet[wallet]
+    assert word != 0, "registry: not an owner wallet"
+    assert word & RECOVERY_PENDING == 0, "registry: recovery pending"
+    return (word & MASK32) - 1
 
 
 @external
@@ -698,7 +874,7 @@ def is_owner(wallet: address) -> bool:
     @notice True if `wallet` is the wallet of an identity that owns at least one unit now.
     @param wallet Any wallet.
     """
-    slot: uint256 = self._identity_by_wallet[wallet]
+    slot: uint256 = self._identity_by_wallet[wallet] & MASK32
     return slot != 0 and self._count_of(self._latest[slot - 1]) > 0
 
 
@@ -710,33 +886,77 @@ def is_member(wallet: address) -> bool:
             points and request services.
     @param wallet Any wallet.
     """
-    if self.resident_unit[wallet] != 0:
-        return True
-    slot: uint256 = self._identity_by_wallet[wallet]
-    return slot != 0 and self._count_of(self._latest[slot - 1]) > 0
+    return self._household_of(wallet) != 0
+
+
+@external
+@view
+def resident_unit(wallet: address) -> uint256:
+    """
+    @notice The unit `wallet` lives in as a linked resident, or 0 (never linked,
+            unlinked, or its link ended with a sale of the unit).
+    @param wallet Any wallet.
+    """
+    return self._live_unit(wallet)
+
+
+@external
+@view
+def resident_by_commitment(commitment: bytes32) -> address:
+    """
+    @notice The wallet a resident commitment was last linked with (zero if none);
+            a commitment is one linked wallet's at a time.
+    @param commitment A resident's identity commitment.
+    """
+    return self._resident_by_commitment[commitment]
+
+
+@external
+@view
+def invitation(unit_id: uint256, wallet: address, commitment: bytes32) -> bool:
+    """
+    @notice Whether the unit's owner has invited `wallet` under `commitment`, since
+            the unit's last sale, and the wallet has not accepted yet.
+    @param unit_id The unit.
+    @param wallet The invited wallet.
+    @param commitment The commitment named in the invitation.
+    """
+    sales: uint256 = (self._unit_word[unit_id] >> SHIFT_SALES) & MASK32
+    invitation: bytes32 = self._invitation[unit_id][wallet]
+    return invitation != empty(bytes32) and invitation == keccak256(abi_encode(commitment, sales))
 
 
 @external
 @view
 def household_of(wallet: address) -> uint256:
     """
-    @notice The household a member wallet belongs to, for one-per-household rules
-            (likes, points caps). An owner's household is their identity, so all
-            their units and their recovered wallets count as one; the residents
-            linked to a unit (tenants, family) form that unit's household.
-    @dev Owner households are `identity + 1` (never above 2**32); resident
-         households are `RESIDENT_HOUSEHOLD | unit_id`; 0 means not a member.
+    @notice The household a member wallet belongs to now, for one-per-household
+            rules (likes). A household is an owner identity (all its units and its
+            recovered wallets) and the residents linked to its units.
+    @dev Households are `identity + 1` (1..2**32); 0 means not a member now.
     @param wallet Any wallet.
     @return The household key, or 0 for a wallet that is neither an owner nor a
             linked resident.
     """
-    slot: uint256 = self._identity_by_wallet[wallet]
-    if slot != 0 and self._count_of(self._latest[slot - 1]) > 0:
+    return self._household_of(wallet)
+
+
+@external
+@view
+def household_key(wallet: address) -> uint256:
+    """
+    @notice The household `wallet` counts under for good (the points cap, "not
+            your own household"): its identity's if it is or was an owner wallet,
+            else the household it last joined as a resident, even after it left.
+            Leaving, moving out or being replaced by a recovery never gives a
+            wallet a household of its own.
+    @param wallet Any wallet.
+    @return The household key (identity + 1), or 0 for a wallet never in one.
+    """
+    slot: uint256 = self._identity_by_wallet[wallet] & MASK32
+    if slot != 0:
         return slot
-    unit_id: uint256 = self.resident_unit[wallet]
-    if unit_id != 0:
-        return RESIDENT_HOUSEHOLD | unit_id
-    return 0
+    return (self._resident[wallet] >> SHIFT_HOUSEHOLD) & MASK32
 
 
 @external
@@ -771,14 +991,20 @@ def voting_weight(wallet: address, block_number: uint256) -> (uint256, uint256):
             now and its exclusive area at the end of `block_number` (0 if it owned
             nothing then, so it has no vote). One storage read for the binding and
             one for the weight when it has not changed since the snapshot.
+            Refused for a wallet whose identity has a recovery pending, and for a
+            wallet bound to its identity after `block_number` (a recovered wallet
+            votes from the next proposal; its identity's earlier ballot stands).
     @param wallet The voter's wallet.
     @param block_number The proposal's snapshot block (in the past).
     @return identity index, area in 0.01 m² at the snapshot
     """
     assert block_number < block.number, "registry: block not yet mined"
-    slot: uint256 = self._identity_by_wallet[wallet]
-    assert slot != 0, "registry: not an owner wallet"
-    return (slot - 1, self._area_of(self._checkpoint_at(slot - 1, block_number)))
+    word: uint256 = self._identity_by_wallet[wallet]
+    assert word != 0, "registry: not an owner wallet"
+    assert word & RECOVERY_PENDING == 0, "registry: recovery pending"
+    assert (word >> SHIFT_BOUND) & MASK64 <= block_number, "registry: wallet bound after the snapshot"
+    identity: uint256 = (word & MASK32) - 1
+    return (identity, self._area_of(self._checkpoint_at(identity, block_number)))
 
 
 @external
@@ -872,10 +1098,57 @@ def _sync_merchant(role: bytes32, account: address):
 
 @internal
 @view
+def _live_unit(wallet: address) -> uint256:
+    """
+    @dev The unit `wallet` is linked to, if the link was made since the unit's last
+         sale; 0 otherwise.
+    """
+    word: uint256 = self._resident[wallet]
+    unit_id: uint256 = word & MASK64
+    if unit_id == 0:
+        return 0
+    if (self._unit_word[unit_id] >> SHIFT_SALES) & MASK32 != (word >> SHIFT_LINK_SALE) & MASK32:
+        return 0
+    return unit_id
+
+
+@internal
+@view
+def _household_of(wallet: address) -> uint256:
+    """
+    @dev A current owner's identity + 1, else a linked resident's unit owner's, else 0.
+    """
+    slot: uint256 = self._identity_by_wallet[wallet] & MASK32
+    if slot != 0:
+        if self._count_of(self._latest[slot - 1]) > 0:
+            return slot
+        # An owner wallet that sold everything is in no household (and never a resident).
+        return 0
+    # A live link's household is the one stored with it: the unit's owner then and now
+    # (a sale would have ended the link).
+    word: uint256 = self._resident[wallet]
+    unit_id: uint256 = word & MASK64
+    if unit_id != 0 and (self._unit_word[unit_id] >> SHIFT_SALES) & MASK32 == (word >> SHIFT_LINK_SALE) & MASK32:
+        return (word >> SHIFT_HOUSEHOLD) & MASK32
+    return 0
+
+
+@internal
+@view
 def _check_free_wallet(wallet: address):
     assert wallet != empty(address), "registry: wallet is the zero address"
     assert self._identity_by_wallet[wallet] == 0, "registry: wallet is an owner"
-    assert self.resident_unit[wallet] == 0, "registry: wallet is a linked resident"
+    assert self._live_unit(wallet) == 0, "registry: wallet is a linked resident"
+
+
+@internal
+@view
+def _check_resident_commitment(commitment: bytes32, wallet: address):
+    # One commitment, one person: never an owner identity's, and one linked wallet's.
+    assert commitment != empty(bytes32), "registry: empty commitment"
+    assert self._identity_by_commitment[commitment] == 0, "registry: commitment is an owner's"
+    holder: address = self._resident_by_commitment[commitment]
+    assert holder == empty(address) or holder == wallet or self._live_unit(holder) == 0, "registry: commitment is another resident's"
 
 
 @internal
@@ -885,6 +1158,8 @@ def _check_binding(wallet: address, commitment: bytes32):
     slot: uint256 = self._identity_by_commitment[commitment]
     if slot == 0:
         self._check_free_wallet(wallet)
+        holder: address = self._resident_by_commitment[commitment]
+        assert holder == empty(address) or self._live_unit(holder) == 0, "registry: commitment is a linked resident's"
     else:
         assert self.identity_wallet[slot - 1] == wallet, "registry: commitment bound to another wallet"
 
@@ -898,7 +1173,7 @@ def _identity_for(commitment: bytes32, wallet: address) -> uint256:
     assert idx < MASK32, "registry: too many identities"
     self.identity_count = idx + 1
     self._identity_by_commitment[commitment] = idx + 1
-    self._identity_by_wallet[wallet] = idx + 1
+    self._identity_by_wallet[wallet] = (idx + 1) | (block.number << SHIFT_BOUND)
     self.identity_commitment[idx] = commitment
     self.identity_wallet[idx] = wallet
     return idx

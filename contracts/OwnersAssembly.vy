@@ -30,7 +30,13 @@
           signed ballots, so there is no nonce.
         - Delegation (委托投票) per proposal or standing until revoked; the
           per-proposal delegate wins over the standing one; whoever votes first
-          for the identity (the owner in person or the delegate) counts.
+          for the identity (the owner in person or the delegate) counts. A
+          delegation is the delegating wallet's: when a recovery moves the
+          identity to a new wallet, the old wallet's delegations end with it.
+        - The registry refuses the vote of a wallet whose identity has a recovery
+          pending, and of a wallet bound to its identity after the proposal's
+          snapshot (its identity's earlier ballot stands); those reasons reach
+          the voter as the registry gives them.
         - After voting ends anyone can compute (and `finalize`) the result; a
           passed proposal is announced for the objection window, then anyone may
           queue it in the timelock within the queue window (else it expires), and
@@ -183,9 +189,10 @@ _voted: HashMap[uint256, HashMap[uint256, uint256]]
 # proposal -> identity // 256 -> bitmap of identities that co-signed
 _cosigned: HashMap[uint256, HashMap[uint256, uint256]]
 
-# identity -> standing delegate; proposal -> identity -> delegate for that proposal
-_standing_delegate: HashMap[uint256, address]
-_proposal_delegate: HashMap[uint256, HashMap[uint256, address]]
+# owner wallet -> standing delegate; proposal -> owner wallet -> delegate for that
+# proposal. Keyed by the wallet, so a recovery to a new wallet ends them all.
+_standing_delegate: HashMap[address, address]
+_proposal_delegate: HashMap[uint256, HashMap[address, address]]
 
 
 event ProposalCreated:
@@ -589,8 +596,8 @@ def castVoteAsDelegate(proposalId: uint256, owners: DynArray[address, MAX_DELEGA
     for owner: address in owners:
         identity: uint256 = 0
         area: uint256 = 0
+        assert self._delegate_of(owner, proposalId) == msg.sender, "assembly: not the owner's delegate"
         identity, area = self._vote_weight(owner, snapshot)
-        assert self._delegate_of(identity, proposalId) == msg.sender, "assembly: not the owner's delegate"
         self._count(proposalId, identity, area, support, owner)
         log DelegateVoteCast(proposalId=proposalId, delegate=msg.sender, owner=owner, identity=identity)
         total += area
@@ -609,16 +616,17 @@ def set_delegate(delegatee: address, proposal_id: uint256):
     @param delegatee The wallet that may vote for you (need not be an owner).
     @param proposal_id The proposal, or 0 for a standing delegation.
     """
-    identity: uint256 = self._identity(msg.sender)
+    # Refused while a recovery of the caller's identity is pending.
+    identity: uint256 = staticcall registry.active_identity(msg.sender)
     assert delegatee != empty(address) and delegatee != msg.sender, "assembly: invalid delegate"
     previous: address = empty(address)
     if proposal_id == 0:
-        previous = self._standing_delegate[identity]
-        self._standing_delegate[identity] = delegatee
+        previous = self._standing_delegate[msg.sender]
+        self._standing_delegate[msg.sender] = delegatee
     else:
         self._check_not_over(proposal_id)
-        previous = self._proposal_delegate[proposal_id][identity]
-        self._proposal_delegate[proposal_id][identity] = delegatee
+        previous = self._proposal_delegate[proposal_id][msg.sender]
+        self._proposal_delegate[proposal_id][msg.sender] = delegatee
     log DelegationSet(owner=msg.sender, delegate=delegatee, proposalId=proposal_id, identity=identity, previous=previous)
 
 
@@ -631,11 +639,11 @@ def revoke_delegation(proposal_id: uint256):
     identity: uint256 = self._identity(msg.sender)
     previous: address = empty(address)
     if proposal_id == 0:
-        previous = self._standing_delegate[identity]
-        self._standing_delegate[identity] = empty(address)
+        previous = self._standing_delegate[msg.sender]
+        self._standing_delegate[msg.sender] = empty(address)
     else:
-        previous = self._proposal_delegate[proposal_id][identity]
-        self._proposal_delegate[proposal_id][identity] = empty(address)
+        previous = self._proposal_delegate[proposal_id][msg.sender]
+        self._proposal_delegate[proposal_id][msg.sender] = empty(address)
     assert previous != empty(address), "assembly: no delegation"
     log DelegationRevoked(owner=msg.sender, delegate=previous, proposalId=proposal_id, identity=identity)
 
@@ -1056,16 +1064,14 @@ def delegate_of(owner: address, proposal_id: uint256) -> address:
             the standing one (proposal_id 0: the standing one only).
     @param owner An owner wallet.
     @param proposal_id The proposal, or 0.
-    @return The delegate, or the zero address.
+    @return The delegate, or the zero address (also for a wallet no longer bound to
+            an identity: its delegations ended with it).
     """
-    bound: bool = False
-    identity: uint256 = 0
-    bound, identity = staticcall registry.identity_of(owner)
-    if not bound:
+    if not (staticcall registry.identity_of(owner))[0]:
         return empty(address)
     if proposal_id == 0:
-        return self._standing_delegate[identity]
-    return self._delegate_of(identity, proposal_id)
+        return self._standing_delegate[owner]
+    return self._delegate_of(owner, proposal_id)
 
 
 @external
@@ -1292,16 +1298,16 @@ def _try_weight(wallet: address, snapshot: uint256) -> (bool, uint256, uint256):
 @view
 def _vote_weight(wallet: address, snapshot: uint256) -> (uint256, uint256):
     """
-    @dev The identity and snapshot area of a wallet that has a vote; reverts otherwise.
+    @dev The identity and snapshot area of a wallet that has a vote; reverts otherwise
+         (the registry's own reasons: not an owner wallet, recovery pending, wallet
+         bound after the snapshot).
     @param wallet The wallet.
     @param snapshot The snapshot block.
     @return identity index, area at the snapshot (> 0)
     """
-    ok: bool = False
     identity: uint256 = 0
     area: uint256 = 0
-    ok, identity, area = self._try_weight(wallet, snapshot)
-    assert ok, "assembly: not an owner wallet"
+    identity, area = staticcall registry.voting_weight(wallet, snapshot)
     assert area != 0, "assembly: no vote at the snapshot"
     return (identity, area)
 
@@ -1323,16 +1329,16 @@ def _identity(wallet: address) -> uint256:
 
 @internal
 @view
-def _delegate_of(identity: uint256, proposal_id: uint256) -> address:
+def _delegate_of(owner: address, proposal_id: uint256) -> address:
     """
-    @dev The per-proposal delegate of an identity, else its standing delegate.
-    @param identity The identity index.
+    @dev The per-proposal delegate of an owner wallet, else its standing delegate.
+    @param owner The owner wallet.
     @param proposal_id The proposal.
     @return The delegate (zero if none).
     """
-    d: address = self._proposal_delegate[proposal_id][identity]
+    d: address = self._proposal_delegate[proposal_id][owner]
     if d == empty(address):
-        d = self._standing_delegate[identity]
+        d = self._standing_delegate[owner]
     return d
 
 

@@ -26,10 +26,13 @@
           permit in the same transaction. The exact amount is charged; `max_amount`
           protects the payer against a change of schedule before inclusion. The
           months of a payment that are not overdue (the current month and later)
-          earn community points for the unit's household: they accrue in the unit's
-          payment word (no extra storage write, no call to the points contract) and
-          the unit's owner or a resident linked to it claims them, several units at
-          once, with `claim_points`, which mints them through the minter role.
+          earn community points for whoever paid: they accrue in the unit's
+          payment word beside the payer (no extra storage write, no call to the
+          points contract) and the payer claims them, several units at once, with
+          `claim_points`, which mints them through the minter role. When another
+          wallet pays the unit, the points the previous payer had not claimed are
+          minted to it then: a unit's points are never the next payer's, nor its
+          owner's or residents' unless they paid.
         - Balances are kept apart: fee income, public income and the maintenance
           fund. A share (bps) of every fee payment goes to the fund. Money leaves
           only through `disburse`, called by the treasury module (CommunityTreasury)
@@ -112,10 +115,13 @@ MASK64: constant(uint256) = 2**64 - 1
 MASK128: constant(uint256) = 2**128 - 1
 
 # Unit word: bits 0..31 first unpaid month, bit 32 set once the unit has paid,
-# bits 64..127 points earned by on-time payments and not yet claimed.
+# bits 33..95 points earned by on-time payments and not yet claimed, bits 96..255
+# the wallet that paid them (the latest payer), whose points they are.
 # A zero word is a unit never paid and without its own start: it owes from billing_start.
 PAID_FLAG: constant(uint256) = 2**32
-SHIFT_ACCRUED: constant(uint256) = 64
+SHIFT_ACCRUED: constant(uint256) = 33
+MASK63: constant(uint256) = 2**63 - 1
+SHIFT_PAYER: constant(uint256) = 96
 
 # The state word, everything a payment reads or writes besides the unit's word:
 #   bits   0..19  billing start month          bits  20..33  late fee (bps per month)
@@ -204,6 +210,8 @@ event FeePaid:
     to_maintenance: uint256
     points: uint256
 
+# A unit's accrued points minted to their payer: by its claim, or when another wallet
+# paid the unit (`claimant` is the payer either way).
 event PointsClaimed:
     unit_id: indexed(uint256)
     claimant: indexed(address)
@@ -359,24 +367,21 @@ def pay_with_permit(
 @external
 def claim_points(unit_ids: DynArray[uint256, MAX_CLAIM_UNITS]) -> uint256:
     """
-    @notice Claim the community points a unit's on-time payments earned: they are
-            minted to the caller, who must be the unit's owner or a resident linked
-            to it. Several units (an owner's flat and parking space) in one call,
-            one mint.
+    @notice Claim the community points your on-time payments of units earned: they
+            are minted to the caller, who must be the wallet that paid them (not
+            the unit's owner or residents as such: points belong to whoever paid).
+            Several units (an owner's flat and parking space) in one call, one mint.
     @param unit_ids The units, each at most once.
     @return The points minted.
     """
     total: uint256 = 0
     for unit_id: uint256 in unit_ids:
-        assert (
-            staticcall IHouseholdRegistry(registry).unit_owner(unit_id) == msg.sender
-            or staticcall IHouseholdRegistry(registry).resident_unit(msg.sender) == unit_id
-        ), "fees: not the unit's owner or resident"
         word: uint256 = self._unit_word[unit_id]
-        accrued: uint256 = word >> SHIFT_ACCRUED
+        assert word >> SHIFT_PAYER == convert(msg.sender, uint256), "fees: not the unit's payer"
+        accrued: uint256 = (word >> SHIFT_ACCRUED) & MASK63
         if accrued == 0:
             continue
-        self._unit_word[unit_id] = word & ~(MASK64 << SHIFT_ACCRUED)
+        self._unit_word[unit_id] = word & ~(MASK63 << SHIFT_ACCRUED)
         # Each unit's accrued points are < 2**64 and there are at most 32 units.
         total = unsafe_add(total, accrued)
         log PointsClaimed(unit_id=unit_id, claimant=msg.sender, amount=accrued)
@@ -758,10 +763,20 @@ def first_unpaid_month(unit_id: uint256) -> uint256:
 @view
 def claimable_points(unit_id: uint256) -> uint256:
     """
-    @notice Points a unit's on-time payments earned that nobody has claimed yet.
+    @notice Points a unit's on-time payments earned that their payer has not claimed yet.
     @param unit_id The unit.
     """
-    return self._unit_word[unit_id] >> SHIFT_ACCRUED
+    return (self._unit_word[unit_id] >> SHIFT_ACCRUED) & MASK63
+
+
+@external
+@view
+def points_payer(unit_id: uint256) -> address:
+    """
+    @notice The wallet a unit's unclaimed points belong to: the unit's latest payer.
+    @param unit_id The unit.
+    """
+    return convert(convert(self._unit_word[unit_id] >> SHIFT_PAYER, uint160), address)
 
 
 @external
@@ -987,12 +1002,22 @@ def _pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
     fund_balance: uint256 = (state >> SHIFT_FUND) + to_fund
     assert fee_balance <= MASK47 and fund_balance <= MASK48, "fees: balance overflow"
     self._state = (state & (2**SHIFT_FEE - 1)) | (fee_balance << SHIFT_FEE) | (fund_balance << SHIFT_FUND)
-    # The months of the payment that are not overdue earn points; they accrue to the unit.
+    # The months of the payment that are not overdue earn points for the payer; they
+    # accrue in the unit's word beside it.
     earned: uint256 = on_time * ((state >> SHIFT_POINTS) & MASK32) // POINTS_DIVISOR
-    accrued: uint256 = (word >> SHIFT_ACCRUED) + earned
-    assert accrued <= MASK64, "fees: points overflow"
+    accrued: uint256 = (word >> SHIFT_ACCRUED) & MASK63
+    previous_payer: uint256 = word >> SHIFT_PAYER
+    payer: uint256 = convert(msg.sender, uint256)
+    owed: uint256 = 0
+    if previous_payer != payer:
+        # Another wallet paid before: what it earned and left unclaimed is minted to it
+        # below, never carried over to this payer.
+        owed = accrued
+        accrued = 0
+    accrued += earned
+    assert accrued <= MASK63, "fees: points overflow"
     # end < 2**32: months beyond MAX_MONTH are unreachable since first <= current + 37.
-    self._unit_word[unit_id] = end | PAID_FLAG | (accrued << SHIFT_ACCRUED)
+    self._unit_word[unit_id] = end | PAID_FLAG | (accrued << SHIFT_ACCRUED) | (payer << SHIFT_PAYER)
 
     assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, amount, default_return_value=True), "fees: transfer failed"
 
@@ -1007,6 +1032,10 @@ def _pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
         to_maintenance=to_fund,
         points=earned,
     )
+    if owed != 0:
+        previous: address = convert(convert(previous_payer, uint160), address)
+        log PointsClaimed(unit_id=unit_id, claimant=previous, amount=owed)
+        extcall ICommunityPoints(points).mint(previous, owed, REASON_ON_TIME_PAYMENT)
     return amount
 
 

@@ -38,8 +38,11 @@
         - After a confirmed, released or resolved job the resident rates the provider
           1-5 once. Per-provider aggregates (jobs completed, jobs disputed, rating
           count and sum, amount earned) are one storage word, read by the API's
-          matching. A rating mints `rating_points` points to the rater (reason 6),
-          when the committee set a rate.
+          matching. A household rates a provider at most once per Beijing month,
+          and never a provider of its own household. A rating mints
+          `rating_points` points to the rater (reason 6) when the job paid a
+          platform fee of at least `min_rated_fee` (and of at least 1 fen: a job
+          that paid no fee earns no points), both set by the assembly.
         - A request is two storage words (resident, status, category, deadline,
           release time | provider, fee bps, escrow); an offer and a provider's
           aggregates are one word each, so each step reads each slot once.
@@ -52,15 +55,17 @@
                  within its cap. PropertyFees holds an unlimited allowance from this
                  contract to pull fees: it only ever pulls from its caller, so only this
                  contract's own calls move these tokens. A disputed request waits for
-                 the committee: there is no timeout on arbitration. Ratings points can be
-                 farmed by a resident colluding with a provider at the cost of the fee;
-                 the committee sets the rate knowing that.
+                 the committee: there is no timeout on arbitration. Rating points can be
+                 farmed by a household colluding with a provider at the cost of the
+                 fee, once a month per provider; the assembly sets the rate and the
+                 minimum fee knowing that.
 """
 
 from ethereum.ercs import IERC20
 from interfaces import IHouseholdRegistry
 from interfaces import ICommunityPoints
 from interfaces import IPropertyFees
+import fees_calendar
 
 
 COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
@@ -104,7 +109,8 @@ SHIFT_DEADLINE: constant(uint256) = 176
 SHIFT_RELEASE: constant(uint256) = 216
 
 # Request deal word: bits 0..159 provider (0 until accepted), 160..175 fee bps fixed
-# at acceptance, 176..255 escrow (the budget while open, the price once accepted).
+# at acceptance, 176..255 escrow (the budget while open, the price once accepted;
+# once closed, the platform fee the job paid).
 SHIFT_FEE: constant(uint256) = 160
 SHIFT_ESCROW: constant(uint256) = 176
 
@@ -119,9 +125,11 @@ SHIFT_RATING_COUNT: constant(uint256) = 64
 SHIFT_RATING_SUM: constant(uint256) = 96
 SHIFT_EARNED: constant(uint256) = 128
 
-# Configuration word: bits 0..15 fee bps, 16..55 release delay (s), 56..119 rating points.
+# Configuration word: bits 0..15 fee bps, 16..55 release delay (s), 56..119 rating
+# points, 120..199 the least platform fee (fen) a job pays for its rating to earn points.
 SHIFT_DELAY: constant(uint256) = 16
 SHIFT_POINTS: constant(uint256) = 56
+SHIFT_MIN_FEE: constant(uint256) = 120
 
 DEFAULT_RELEASE_DELAY: constant(uint256) = 7 * 86_400
 
@@ -164,6 +172,8 @@ _deal: HashMap[uint256, uint256]
 # request id -> provider -> offer word
 _offer: HashMap[uint256, HashMap[address, uint256]]
 _provider: HashMap[address, uint256]
+# keccak256(rater's household, provider) -> Beijing month index + 1 of its last rating
+_rated_month: HashMap[bytes32, uint256]
 
 
 event RequestPosted:
@@ -244,6 +254,10 @@ event ReleaseDelaySet:
 
 event RatingPointsSet:
     amount: uint256
+    set_by: indexed(address)
+
+event MinRatedFeeSet:
+    fee: uint256
     set_by: indexed(address)
 
 
@@ -403,7 +417,7 @@ def cancel_request(request_id: uint256):
     assert (head >> SHIFT_STATUS) & STATUS_MASK == STATUS_OPEN, "services: request not open"
     deal: uint256 = self._deal[request_id]
     escrow: uint256 = deal >> SHIFT_ESCROW
-    self._close(request_id, head, deal, STATUS_CANCELLED)
+    self._close(request_id, head, deal, STATUS_CANCELLED, 0)
     self._pay(msg.sender, escrow)
     log RequestClosed(
         request_id=request_id,
@@ -518,7 +532,7 @@ def resolve(request_id: uint256, provider_share: uint256, decision_hash: bytes32
     # fee <= provider_share (fee bps <= MAX_FEE_BPS < BPS) and provider_share <= escrow.
     to_provider: uint256 = unsafe_sub(provider_share, fee)
     to_resident: uint256 = unsafe_sub(escrow, provider_share)
-    self._close(request_id, head, deal, STATUS_RESOLVED)
+    self._close(request_id, head, deal, STATUS_RESOLVED, fee)
     stats: uint256 = self._provider[provider]
     assert (stats >> SHIFT_DISPUTED) & MASK32 < MASK32, "services: counter overflow"
     # The disputed count was just checked below 2**32 - 1; earned is 128 bits of fen.
@@ -556,7 +570,7 @@ def reclaim(request_id: uint256):
     assert block.timestamp > (head >> SHIFT_DEADLINE) & MASK40, "services: deadline not passed"
     deal: uint256 = self._deal[request_id]
     escrow: uint256 = deal >> SHIFT_ESCROW
-    self._close(request_id, head, deal, STATUS_RECLAIMED)
+    self._close(request_id, head, deal, STATUS_RECLAIMED, 0)
     self._pay(msg.sender, escrow)
     log RequestClosed(
         request_id=request_id,
@@ -576,7 +590,10 @@ def reclaim(request_id: uint256):
 def rate(request_id: uint256, score: uint256):
     """
     @notice The resident rates the provider of a confirmed, released or resolved job,
-            once; mints `rating_points` points to the resident when set.
+            once; a household rates one provider at most once per Beijing month,
+            and never a provider of its own household. Mints `rating_points`
+            points to the resident when the job paid a platform fee of at least
+            `min_rated_fee` (and at least 1 fen).
     @param request_id The request.
     @param score 1..5.
     """
@@ -587,7 +604,15 @@ def rate(request_id: uint256, score: uint256):
     assert head & RATED_FLAG == 0, "services: already rated"
     assert score >= 1 and score <= 5, "services: score out of range"
     self._head[request_id] = head | RATED_FLAG
-    provider: address = convert(self._deal[request_id] & MASK160, address)
+    deal: uint256 = self._deal[request_id]
+    provider: address = convert(deal & MASK160, address)
+    household: uint256 = staticcall IHouseholdRegistry(registry).household_key(msg.sender)
+    assert household != staticcall IHouseholdRegistry(registry).household_key(provider), "services: cannot rate own household's provider"
+    pair: bytes32 = keccak256(abi_encode(household, provider))
+    # A month index + 1 is never 0, the value of a pair never rated.
+    month: uint256 = unsafe_add(fees_calendar._month_of(block.timestamp), 1)
+    assert self._rated_month[pair] != month, "services: provider already rated by the household this month"
+    self._rated_month[pair] = month
     stats: uint256 = self._provider[provider]
     count: uint256 = ((stats >> SHIFT_RATING_COUNT) & MASK32) + 1
     total: uint256 = ((stats >> SHIFT_RATING_SUM) & MASK32) + score
@@ -596,7 +621,11 @@ def rate(request_id: uint256, score: uint256):
     self._provider[provider] = (stats & ~((MASK32 << SHIFT_RATING_COUNT) | (MASK32 << SHIFT_RATING_SUM))) | (
         count << SHIFT_RATING_COUNT
     ) | (total << SHIFT_RATING_SUM)
-    amount: uint256 = (self._config >> SHIFT_POINTS) & MASK64
+    config: uint256 = self._config
+    amount: uint256 = 0
+    fee: uint256 = deal >> SHIFT_ESCROW
+    if fee != 0 and fee >= (config >> SHIFT_MIN_FEE) & MASK80:
+        amount = (config >> SHIFT_POINTS) & MASK64
     if amount > 0:
         extcall ICommunityPoints(points).mint(msg.sender, amount, REASON_SERVICE_RATING)
     log ProviderRated(
@@ -645,6 +674,19 @@ def set_rating_points(amount: uint256):
     log RatingPointsSet(amount=amount, set_by=msg.sender)
 
 
+@external
+def set_min_rated_fee(fee: uint256):
+    """
+    @notice Set the least platform fee (fen) a job must have paid for its rating to
+            earn points (a job that paid no fee never earns them).
+    @param fee Fen, below 2**80.
+    """
+    self._only_assembly()
+    assert fee <= MASK80, "services: fee out of range"
+    self._config = (self._config & ~(MASK80 << SHIFT_MIN_FEE)) | (fee << SHIFT_MIN_FEE)
+    log MinRatedFeeSet(fee=fee, set_by=msg.sender)
+
+
 # ---------------------------------------------------------------- views
 
 
@@ -660,7 +702,9 @@ def request(request_id: uint256) -> ServiceRequest:
     head: uint256 = self._head[request_id]
     deal: uint256 = self._deal[request_id]
     status: uint256 = (head >> SHIFT_STATUS) & STATUS_MASK
-    escrow: uint256 = deal >> SHIFT_ESCROW
+    escrow: uint256 = 0
+    if status < STATUS_CONFIRMED:
+        escrow = deal >> SHIFT_ESCROW
     return ServiceRequest(
         resident=convert(head & MASK160, address),
         status=status,
@@ -736,6 +780,43 @@ def rating_points() -> uint256:
     return (self._config >> SHIFT_POINTS) & MASK64
 
 
+@view
+@external
+def min_rated_fee() -> uint256:
+    """
+    @notice The least platform fee (fen) a job pays for its rating to earn points.
+    @return The fee in fen.
+    """
+    return (self._config >> SHIFT_MIN_FEE) & MASK80
+
+
+@view
+@external
+def fee_paid(request_id: uint256) -> uint256:
+    """
+    @notice The platform fee a closed job paid (0 while open, cancelled or reclaimed).
+    @param request_id The request.
+    @return The fee in fen.
+    """
+    if (self._head[request_id] >> SHIFT_STATUS) & STATUS_MASK < STATUS_CONFIRMED:
+        return 0
+    return self._deal[request_id] >> SHIFT_ESCROW
+
+
+@view
+@external
+def rated_this_month(rater: address, provider: address) -> bool:
+    """
+    @notice Whether `rater`'s household already rated `provider` this Beijing month.
+    @param rater A resident wallet.
+    @param provider A provider.
+    @return True if a rating now would be refused for that reason.
+    """
+    household: uint256 = staticcall IHouseholdRegistry(registry).household_key(rater)
+    month: uint256 = unsafe_add(fees_calendar._month_of(block.timestamp), 1)
+    return self._rated_month[keccak256(abi_encode(household, provider))] == month
+
+
 # ---------------------------------------------------------------- internal
 
 
@@ -753,7 +834,7 @@ def _settle(request_id: uint256, head: uint256, status: uint256):
     fee: uint256 = escrow * ((deal >> SHIFT_FEE) & MASK16) // BPS
     # fee bps <= MAX_FEE_BPS < BPS, so fee <= escrow.
     to_provider: uint256 = unsafe_sub(escrow, fee)
-    self._close(request_id, head, deal, status)
+    self._close(request_id, head, deal, status, fee)
     stats: uint256 = self._provider[provider]
     assert stats & MASK32 < MASK32, "services: counter overflow"
     # The completed count was just checked below 2**32 - 1; earned is 128 bits of fen
@@ -777,16 +858,18 @@ def _settle(request_id: uint256, head: uint256, status: uint256):
 
 
 @internal
-def _close(request_id: uint256, head: uint256, deal: uint256, status: uint256):
+def _close(request_id: uint256, head: uint256, deal: uint256, status: uint256, fee: uint256):
     """
-    @notice Move a request to a closed status and zero its escrow (kept: provider, fee).
+    @notice Move a request to a closed status; its escrow field keeps the platform
+            fee the job paid (kept: provider, fee bps).
     @param request_id The request.
     @param head The request's head word as read by the caller.
     @param deal The request's deal word as read by the caller.
     @param status The closed status.
+    @param fee The platform fee paid (at most the escrow: fits its 80 bits).
     """
     self._head[request_id] = (head & ~(STATUS_MASK << SHIFT_STATUS)) | (status << SHIFT_STATUS)
-    self._deal[request_id] = deal & ~(MASK80 << SHIFT_ESCROW)
+    self._deal[request_id] = (deal & ~(MASK80 << SHIFT_ESCROW)) | (fee << SHIFT_ESCROW)
 
 
 @internal

@@ -24,13 +24,16 @@
           public.
         - Accepting a suggestion mints `reward_rate` points to its submitter
           (reason REASON_SUGGESTION_ACCEPTED). ACCEPTED can be entered only once,
-          so a suggestion earns points at most once.
+          so a suggestion earns points at most once, and CommunityPoints clips
+          what one household receives for suggestions in a year to the
+          assembly's `suggestion_cap` (MintClipped says so).
         - One storage word per suggestion holds submitter, status, category and both
           timestamps; the text hash and the latest response hash take a word each.
 @custom:security The committee and the manager are trusted to answer honestly; the
                  chain only makes every answer public and final. A compromised
                  answerer can accept suggestions to mint `reward_rate` points per
-                 suggestion, bounded by MAX_REWARD_RATE and visible in the events.
+                 suggestion, bounded by MAX_REWARD_RATE, by the suggestion cap per
+                 household and year, and visible in the events.
                  Members can submit without limit (spam is handled off chain by
                  declining). This contract must be a points minter for acceptances
                  to pay; a points contract that refuses the mint blocks acceptance.
@@ -203,7 +206,8 @@ def answer(suggestion_id: uint256, status: uint8, response_hash: bytes32):
     if status == STATUS_ACCEPTED:
         reward = self.reward_rate
         if reward != 0:
-            extcall ICommunityPoints(points).mint(submitter, reward, REASON_SUGGESTION_ACCEPTED)
+            # What was minted: the household's suggestion cap may clip it.
+            reward = extcall ICommunityPoints(points).mint(submitter, reward, REASON_SUGGESTION_ACCEPTED)
 
     log SuggestionAnswered(
         suggestion_id=suggestion_id,

@@ -58,8 +58,13 @@ def cli(cli_ctx, network, manifest_file):
     registry.set_developer(demo["developer"].commitment, sender=committee)
 
     # Tenants and family members live in owners' flats; they earn points but do not vote.
+    # A link takes the owner's invitation and the resident's own acceptance (the registry
+    # refuses the committee's): anvil impersonates both, each given gas money first.
     for n, tenant in enumerate(demo["tenants"]):
-        registry.link_resident(2 + n * 11, tenant.address, tenant.commitment, sender=committee)
+        unit_id = 2 + n * 11
+        owner, resident = (_local_sender(a) for a in (registry.unit_owner(unit_id), tenant.address))
+        registry.invite_resident(unit_id, tenant.address, tenant.commitment, sender=owner)
+        registry.accept_residence(unit_id, tenant.commitment, sender=resident)
     registry.grantRole(role_id("manager"), demo["manager"].address, sender=committee)
     for merchant in demo["merchants"]:
         registry.grantRole(role_id("merchant"), merchant.address, sender=committee)
@@ -71,6 +76,13 @@ def cli(cli_ctx, network, manifest_file):
     points.mint(demo["tenants"][0].address, WELCOME_POINTS, 1, sender=committee)
     _activity(manifest, committee, registry, points, demo, sorted(named | {demo["tenants"][0].address}))
     _summary(registry, points, demo)
+
+
+def _local_sender(address):
+    """`address` as a sender on the local chain (impersonated), with gas money."""
+    if chain.provider.get_balance(address) < 10**18:
+        chain.set_balance(address, 10**19)
+    return accounts.test_accounts.impersonate_account(address)
 
 
 def _activity(manifest, committee, registry, points, demo, payers):

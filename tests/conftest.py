@@ -22,6 +22,7 @@ from backend.chain.deployment import deploy_community, role_id
 from tests.utils import timing
 from tests.utils.inprocess import InProcessEVM
 from tests.utils.identity import commitment_for
+from tests.utils.households import link_resident
 
 # Hypothesis profiles: "dev" is quick for local runs, "ci" (what .ci/run selects) searches
 # deeper. These settings serve the @given tests; the state machines' depth for each profile
@@ -217,7 +218,7 @@ def populated(community, registry, points, committee, manager, owner_a, owner_b,
         sender=committee,
     )
     registry.set_developer(commitment_for("developer"), sender=committee)
-    registry.link_resident(3, tenant.address, commitment_for("tenant"), sender=owner_b)
+    link_resident(registry, 3, tenant, commitment_for("tenant"), owner_b)
     registry.grantRole(roles["manager"], manager.address, sender=committee)
     registry.grantRole(roles["merchant"], merchant.address, sender=committee)
     registry.grantRole(roles["provider"], provider.address, sender=committee)

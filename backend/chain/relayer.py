@@ -187,9 +187,18 @@ class BallotRelayer:
             raw = self._call(registry, _call_data("voting_weight(address,uint256)", ["address", "uint256"],
                                                   [voter, snapshot]))
         except RpcError as exc:
-            if _revert_reason(exc) == "registry: not an owner wallet":
+            reason = _revert_reason(exc)
+            if reason == "registry: not an owner wallet":
                 raise BallotRefused("no_weight", 403, f"{voter} is not an owner's wallet: it has no vote",
-                                    "assembly: not an owner wallet") from exc
+                                    reason) from exc
+            if reason == "registry: recovery pending":
+                raise BallotRefused("recovery_pending", 403,
+                                    f"a recovery of {voter}'s identity is pending: the wallet has no vote until it ends",
+                                    reason) from exc
+            if reason == "registry: wallet bound after the snapshot":
+                raise BallotRefused("bound_after_snapshot", 403,
+                                    f"{voter} became the owner's wallet after proposal {proposal_id} was made: "
+                                    "it has no vote on it", reason) from exc
             raise
         return decode(["uint256", "uint256"], raw)[1]
 

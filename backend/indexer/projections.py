@@ -68,6 +68,11 @@ def _apply_state_event(conn: Connection, community: str, table: str, row: dict[s
         units = T["units"]
         conn.execute(update(units).where(and_(units.c.community == community, units.c.unit_id == row["unit_id"]))
                      .values(identity=row["new_identity"], updated_block=block))
+        # A sale ends the links its residents made under the seller (the registry ends
+        # them without an event each).
+        residents = T["residents"]
+        conn.execute(delete(residents).where(and_(residents.c.community == community,
+                                                  residents.c.unit_id == row["unit_id"])))
     elif table == "owner_weight_changes":
         upsert(conn, T["owners"], [{
             "community": community, "identity": row["identity"], "commitment": row["commitment"],

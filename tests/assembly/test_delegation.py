@@ -108,7 +108,7 @@ def test_redelegation_reports_previous(assembly, populated, owner_a, tenant, mer
 
 
 def test_delegation_refusals(assembly, populated, committee, owner_a, attacker, tenant, chain):
-    with ape.reverts("assembly: not an owner wallet"):
+    with ape.reverts("registry: not an owner wallet"):
         assembly.set_delegate(tenant.address, 0, sender=attacker)
     with ape.reverts("assembly: not an owner wallet"):
         assembly.revoke_delegation(0, sender=attacker)
@@ -132,7 +132,7 @@ def test_delegate_vote_refusals(assembly, populated, committee, owner_a, tenant,
     open_voting(chain, p)
     with ape.reverts("assembly: no owners given"):
         assembly.castVoteAsDelegate(p.id, [], FOR, sender=tenant)
-    with ape.reverts("assembly: not an owner wallet"):
+    with ape.reverts("assembly: not the owner's delegate"):
         assembly.castVoteAsDelegate(p.id, [attacker.address], FOR, sender=tenant)
     with ape.reverts("assembly: not the owner's delegate"):
         assembly.castVoteAsDelegate(p.id, [owner_a.address], FOR, sender=attacker)

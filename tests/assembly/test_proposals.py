@@ -247,7 +247,7 @@ def test_cosigning_reaches_one_fifth(assembly, ten, chain, attacker):
     p = propose(assembly, o[0].account, chain)
     with ape.reverts("assembly: already co-signed"):
         assembly.cosign(p.id, sender=o[0].account)
-    with ape.reverts("assembly: not an owner wallet"):
+    with ape.reverts("registry: not an owner wallet"):
         assembly.cosign(p.id, sender=attacker)
     tx = assembly.cosign(p.id, sender=o[1].account)
     [log] = tx.decode_logs(assembly.ProposalCosigned)
@@ -263,7 +263,7 @@ def test_cosigning_reaches_one_fifth(assembly, ten, chain, attacker):
 def test_cosign_refused_to_owner_without_weight_at_snapshot(assembly, registry, committee, ten, voters, chain):
     p = propose(assembly, ten.owners[0].account, chain)
     register(registry, committee, voters[10:11], [[10_000]], prefix="late")
-    with ape.reverts("assembly: no vote at the snapshot"):
+    with ape.reverts("registry: wallet bound after the snapshot"):
         assembly.cosign(p.id, sender=voters[10])
 
 

@@ -130,5 +130,5 @@ def test_signed_ballot_window_and_ownership(assembly, populated, committee, owne
         assembly.castVoteBySig(p.id, FOR, owner_a.address, sig, sender=attacker)
     open_voting(chain, p)
     own = sign_ballot(assembly, chain, attacker, p.id, FOR)
-    with ape.reverts("assembly: not an owner wallet"):  # a valid signature without a vote
+    with ape.reverts("registry: not an owner wallet"):  # a valid signature without a vote
         assembly.castVoteBySig(p.id, FOR, attacker.address, own, sender=attacker)

@@ -94,7 +94,7 @@ def test_tallies_match_weights(assembly, registry, committee, voters, chain, ten
             wallet = late[self.late_count]
             register(registry, committee, [wallet], [[area]], prefix=f"fsm-late-{self.late_count}")
             self.late_count += 1
-            with ape.reverts("assembly: no vote at the snapshot"):
+            with ape.reverts("registry: wallet bound after the snapshot"):
                 assembly.castVote(self.p.id, FOR, sender=wallet)
 
         @invariant()

@@ -12,6 +12,9 @@ from tests.utils.identity import commitment_for
 A_AREA, B_AREA, C_AREA, DEV_AREA = 20_950, 9_000, 11_050, 20_000  # the `populated` community
 
 
+EVIDENCE = commitment_for("evidence")
+
+
 def test_ballots_are_tallied_by_area_and_head(assembly, populated, committee, owner_a, owner_b, owner_c, developer, chain):
     p = propose(assembly, committee, chain)
     open_voting(chain, p)
@@ -78,7 +81,7 @@ def test_invalid_ballots(assembly, populated, committee, owner_a, tenant, attack
     with ape.reverts("assembly: unknown proposal"):
         assembly.castVote(p.id + 1, FOR, sender=owner_a)
     for who in (tenant, attacker):  # a linked resident and a stranger have no vote
-        with ape.reverts("assembly: not an owner wallet"):
+        with ape.reverts("registry: not an owner wallet"):
             assembly.castVote(p.id, FOR, sender=who)
 
 
@@ -103,7 +106,7 @@ def test_owner_registered_after_snapshot_has_no_vote(assembly, registry, populat
     p = propose(assembly, committee, chain)
     register(registry, committee, voters[:1], [[50_000]], prefix="late")
     open_voting(chain, p)
-    with ape.reverts("assembly: no vote at the snapshot"):
+    with ape.reverts("registry: wallet bound after the snapshot"):
         assembly.castVote(p.id, FOR, sender=voters[0])
     assert tuple(assembly.outcome(p.id))[2:] == (61_000, 4)
 
@@ -123,7 +126,7 @@ def test_unit_sold_mid_vote_to_new_owner(assembly, registry, populated, committe
     buyer = voters[0]
     p = sell_after_snapshot(assembly, registry, committee, chain, 3, buyer, commitment_for("buyer"))
     assert registry.unit_owner(3) == buyer.address
-    with ape.reverts("assembly: no vote at the snapshot"):
+    with ape.reverts("registry: wallet bound after the snapshot"):
         assembly.castVote(p.id, FOR, sender=buyer)
     tx = assembly.castVote(p.id, FOR, sender=owner_b)  # the seller owned it at the snapshot
     assert tx.decode_logs(assembly.VoteCast)[0].weight == B_AREA
@@ -143,30 +146,45 @@ def test_unit_sold_mid_vote_to_existing_owner_counts_once(assembly, registry, po
 
 
 def test_wallet_recovered_mid_vote_cannot_vote_twice(assembly, registry, populated, committee, owner_b, voters, chain):
+    # owner_b votes, then its wallet is recovered (a three-day delay inside a 7-day vote).
     new_wallet = voters[0]
-    registry.request_recovery(owner_b.address, new_wallet.address, sender=committee)
-    chain.pending_timestamp += 3 * DAY + 1
-    chain.mine()
     p = propose(assembly, committee, chain)
     open_voting(chain, p)
     assembly.castVote(p.id, FOR, sender=owner_b)
+    registry.request_recovery(owner_b.address, new_wallet.address, EVIDENCE, sender=committee)
+    chain.pending_timestamp += 3 * DAY + 1
     registry.execute_recovery(registry.identity_of(owner_b.address)[1], sender=committee)
-    with ape.reverts("assembly: already voted"):
+    # The new wallet was bound while the proposal was open: it casts no ballot on it,
+    # and the identity's earlier ballot stands.
+    with ape.reverts("registry: wallet bound after the snapshot"):
         assembly.castVote(p.id, AGAINST, sender=new_wallet)
-    with ape.reverts("assembly: not an owner wallet"):
+    with ape.reverts("registry: not an owner wallet"):
         assembly.castVote(p.id, AGAINST, sender=owner_b)
     assert assembly.hasVoted(p.id, new_wallet.address)
+    assert tuple(assembly.tally(p.id, FOR)) == (B_AREA, 1)
 
 
-def test_recovered_wallet_votes_with_snapshot_weight(assembly, registry, populated, committee, owner_b, voters, chain):
+def test_recovered_wallet_votes_on_the_next_proposal(assembly, registry, populated, committee, owner_b, voters, chain):
     new_wallet = voters[0]
-    registry.request_recovery(owner_b.address, new_wallet.address, sender=committee)
+    registry.request_recovery(owner_b.address, new_wallet.address, EVIDENCE, sender=committee)
     chain.pending_timestamp += 3 * DAY + 1
+    registry.execute_recovery(registry.identity_of(owner_b.address)[1], sender=committee)
     chain.mine()
     p = propose(assembly, committee, chain)
-    registry.execute_recovery(registry.identity_of(owner_b.address)[1], sender=committee)
     open_voting(chain, p)
     tx = assembly.castVote(p.id, FOR, sender=new_wallet)
+    assert tx.decode_logs(assembly.VoteCast)[0].weight == B_AREA
+
+
+def test_a_pending_recovery_takes_the_wallets_vote_until_withdrawn(assembly, registry, populated, committee, owner_b,
+                                                                   voters, chain):
+    p = propose(assembly, committee, chain)
+    open_voting(chain, p)
+    registry.request_recovery(owner_b.address, voters[0].address, EVIDENCE, sender=committee)
+    with ape.reverts("registry: recovery pending"):
+        assembly.castVote(p.id, FOR, sender=owner_b)
+    registry.cancel_recovery(registry.identity_of(owner_b.address)[1], sender=committee)
+    tx = assembly.castVote(p.id, FOR, sender=owner_b)
     assert tx.decode_logs(assembly.VoteCast)[0].weight == B_AREA
 
 

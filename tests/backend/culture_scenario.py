@@ -81,12 +81,12 @@ def culture_activities_scenario(project, chain, populated, committee, owner_a, o
     couplets, lake, story, garden = (int.from_bytes(sha(t), "big") for t in ("couplets", "lake", "story", "garden"))
     culture.like(couplets, sender=owner_b)    # 3 points to owner_a
     culture.like(couplets, sender=owner_c)    # 2: the cap of 5 reached
-    culture.like(couplets, sender=tenant)     # 0 (a resident household: 2**128 | unit)
     culture.like(story, sender=owner_a)       # 3 to owner_b
     culture.like(story, sender=owner_c)       # 2 to owner_b
     culture.gift(owner_c, lake, sender=owner_a)
-    culture.like(lake, sender=owner_b)        # rewards the creator, still capped: 0
+    culture.like(lake, sender=developer)      # rewards the creator, still capped: 0
     culture.set_like_reward(4, 10, sender=committee)
+    # The tenant likes in its unit's owner's (owner_b's) household, which has not liked lake.
     culture.like(lake, sender=tenant)         # 4 more to owner_a today (cap now 10)
     culture.like(garden, sender=developer)    # 4 to the tenant
     culture.hide_work(story, keccak(text="广告"), sender=committee)

@@ -53,15 +53,21 @@ def community_activity(chain, registry, points, committee, owner_a, owner_b, own
     points.transfer(merchant, 10, sender=tenant)
     points.transfer(owner_a, 5, sender=merchant)  # a refund
     points.redeem(20, b"\x11" * 32, sender=merchant)
+    points.set_suggestion_cap(30, sender=committee)
     registry.set_unit_area(4, 11_200, sender=committee)
     # Unit 4 is sold by owner_c to a new owner (the attacker's wallet, as a plain buyer).
     registry.request_transfer(4, attacker, commitment_for("buyer"), sender=committee)
     registry.request_transfer(3, owner_c, commitment_for("owner_c"), sender=committee)
-    registry.cancel_transfer(3, sender=owner_b)
-    # owner_b loses a key: one recovery cancelled, the second executed (to provider's wallet).
-    registry.request_recovery(owner_b, provider, sender=committee)
-    registry.cancel_recovery(1, sender=owner_b)
-    registry.request_recovery(owner_b, provider, sender=committee)
+    registry.object_transfer(3, commitment_for("not selling"), sender=owner_b)
+    registry.cancel_transfer(3, sender=committee)
+    # owner_b loses a key: one recovery objected to and withdrawn, the second executed
+    # (to provider's wallet).
+    registry.request_recovery(owner_b, provider, commitment_for("evidence-1"), sender=committee)
+    registry.object_recovery(1, commitment_for("still mine"), sender=owner_b)
+    registry.cancel_recovery(1, sender=committee)
+    registry.request_recovery(owner_b, provider, commitment_for("evidence-2"), sender=committee)
+    # owner_a invites the merchant's wallet to unit 1; it has not accepted.
+    registry.invite_resident(1, merchant, commitment_for("merchant-at-home"), sender=owner_a)
     chain.pending_timestamp += CHANGE_DELAY + 1
     registry.execute_transfer(4, sender=committee)
     registry.execute_recovery(1, sender=committee)

@@ -66,6 +66,7 @@ def market_activity(world, chain, committee, owner_a, owner_b, owner_c, tenant, 
     market.set_fee(500, sender=committee)
     market.set_release_delay(2 * HOUR, sender=committee)
     market.set_rating_points(3, sender=committee)
+    market.set_min_rated_fee(100, sender=committee)
     ids = {}
     # Confirmed with a 5% fee; the plumber revised its offer; rated 5.
     ids["confirmed"] = r = post(market, chain, owner_a, 3, 50_000, "kitchen tap")

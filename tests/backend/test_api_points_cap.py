@@ -12,7 +12,7 @@ ON_TIME_PAYMENT = 2
 GRANT = 1
 
 
-def test_cap_and_clipped_mints_equal_the_contract(populated, points, committee, owner_a, tenant, merchant,
+def test_cap_and_clipped_mints_equal_the_contract(populated, points, committee, owner_a, owner_b, tenant, merchant,
                                                   make_indexer, settings):
     base = f"/api/v1/communities/{populated.registry.address.lower()}/points"
     points.set_household_cap(150, sender=committee)
@@ -20,7 +20,7 @@ def test_cap_and_clipped_mints_equal_the_contract(populated, points, committee, 
     points.mint(owner_a, 100, ON_TIME_PAYMENT, sender=committee)  # 50 left of the cap
     points.mint(owner_a, 10, ON_TIME_PAYMENT, sender=committee)  # nothing left: clipped to 0
     points.mint(owner_a, 500, GRANT, sender=committee)  # grants are neither counted nor clipped
-    points.mint(tenant, 200, ON_TIME_PAYMENT, sender=committee)  # the tenant's household: 2**128 | unit
+    points.mint(tenant, 200, ON_TIME_PAYMENT, sender=committee)  # the tenant's household: its unit's owner's (owner_b's)
     points.mint(merchant, 160, ON_TIME_PAYMENT, sender=committee)  # no household: 2**160 | wallet
     make_indexer(manifest_dict(populated, "local")).sync()
     client = TestClient(create_app(settings))
@@ -38,7 +38,9 @@ def test_cap_and_clipped_mints_equal_the_contract(populated, points, committee, 
         household = points.cap_household_of(who)
         assert clip["household"] == str(household)
         assert points.household_points(household)[1] == 150
-    assert int(clips[2]["household"]) > 2**128 and int(clips[3]["household"]) > 2**160
+    # A resident counts under its unit's owner's household (issue 16); a wallet in none is 2**160 | wallet.
+    assert clips[2]["household"] == str(points.cap_household_of(owner_b)) == str(populated.registry.household_key(owner_b))
+    assert int(clips[3]["household"]) == 2**160 | int(merchant.address, 16)
     # Filters by recipient and by household key.
     mine = client.get(f"{base}/clips", params={"recipient": owner_a.address}).json()["items"]
     assert [c["minted"] for c in mine] == [50, 0]

@@ -103,6 +103,26 @@ def refusal(reply, status: int, code: str) -> dict:
     return detail
 
 
+def test_a_wallet_under_recovery_or_bound_mid_vote_is_refused(voting, chain, settings, registry, committee, owner_a,
+                                                               accounts):
+    """Issue 16: while a recovery of its identity is pending a wallet signs no ballot the
+    relayer sends, and a wallet recovered mid-vote has no vote on the open proposal."""
+    assembly, proposal = voting["assembly"], voting["proposal"]
+    client = client_for(settings, relayer_limit_per_voter=100)
+    nonce = chain.provider.get_nonce(voting["relayer"])
+    phone = accounts.generate_test_account()
+    registry.request_recovery(owner_a, phone, b"\x01" * 32, sender=committee)
+    detail = refusal(client.post(voting["url"], json=ballot(assembly, chain, owner_a, proposal.id)), 403,
+                     "recovery_pending")
+    assert detail["reason"] == "registry: recovery pending"
+    chain.pending_timestamp += 3 * 86400 + 1
+    registry.execute_recovery(0, sender=committee)
+    detail = refusal(client.post(voting["url"], json=ballot(assembly, chain, phone, proposal.id)), 403,
+                     "bound_after_snapshot")
+    assert detail["reason"] == "registry: wallet bound after the snapshot"
+    assert chain.provider.get_nonce(voting["relayer"]) == nonce
+
+
 def test_each_refusal_is_a_clear_4xx_and_sends_nothing(voting, chain, settings, owner_a, owner_b, tenant):
     assembly, proposal, later = voting["assembly"], voting["proposal"], voting["later"]
     client = client_for(settings, relayer_limit_per_voter=100)  # every request counts, refusals too

@@ -22,6 +22,7 @@ from backend.db.models import IndexerStatus
 from tests.backend.helpers import community_activity, dump, wait_for
 from tests.backend.nodeproxy import NodeProxy, lagging, refuse, rewrite, syncing, truncate
 from tests.backend.test_reorg_and_faults import fresh_index
+from tests.utils.households import link_resident
 from tests.utils.identity import commitment_for
 
 
@@ -40,7 +41,7 @@ def odd_replies_community(project, chain, committee, manager, owner_a, owner_b, 
         ("1-1-301", 10_000, developer.address, commitment_for("developer")),
     ], sender=committee)
     registry.set_developer(commitment_for("developer"), sender=committee)
-    registry.link_resident(3, tenant.address, commitment_for("tenant"), sender=owner_b)
+    link_resident(registry, 3, tenant, commitment_for("tenant"), owner_b)
     for role in ("manager", "merchant", "provider"):
         registry.grantRole(roles[role], {"manager": manager, "merchant": merchant, "provider": provider}[role].address,
                            sender=committee)

@@ -45,7 +45,8 @@ NOT_CALLED = {
     },
     "HouseholdRegistry": {
         "AUDITOR_ROLE", "COMMITTEE_ROLE", "MANAGER_ROLE", "MERCHANT_ROLE", "PROVIDER_ROLE", "community_name",
-        "identity_commitment", "identity_wallet", "pending_recovery", "pending_transfer", "unit_label",
+        "identity_commitment", "identity_wallet",
+        "unit_label",
     },
     "PropertyFees": {
         "SATISFACTION_WINDOW", "SOURCE_ADVERTISING", "SOURCE_OTHER",

@@ -61,6 +61,28 @@ def test_spend_at_a_merchant_and_refund(funded, points, owner_a, merchant):
     assert points.balanceOf(merchant) == 250
 
 
+def test_a_merchant_is_no_transfer_hub(funded, points, owner_a, owner_b, tenant, merchant):
+    """Issue 16, attack 5: a merchant's "refund" went to any address, so a merchant moved
+    points between residents. Now it refunds only the wallet that paid it, at most what
+    that wallet paid (and not yet got back)."""
+    points.transfer(merchant, 300, sender=owner_a)
+    assert points.refundable(merchant, owner_a) == 300
+    for other in (owner_b, tenant):
+        with ape.reverts("points: a refund goes only to who paid, up to what it paid"):
+            points.transfer(other, 1, sender=merchant)
+    with ape.reverts("points: a refund goes only to who paid, up to what it paid"):
+        points.transfer(owner_a, 301, sender=merchant)
+    points.transfer(owner_a, 200, sender=merchant)
+    points.transfer(owner_a, 100, sender=merchant)
+    with ape.reverts("points: a refund goes only to who paid, up to what it paid"):
+        points.transfer(owner_a, 1, sender=merchant)
+    assert points.refundable(merchant, owner_a) == 0
+    # A payment pulled with an allowance counts as the holder's payment too.
+    points.approve(merchant, 40, sender=owner_b)
+    points.transferFrom(owner_b, merchant, 40, sender=merchant)
+    assert points.refundable(merchant, owner_b) == 40
+
+
 def test_residents_cannot_trade_points(funded, points, owner_a, owner_b, tenant):
     with ape.reverts("points: transfers only to registered merchants"):
         points.transfer(owner_b, 1, sender=owner_a)

@@ -12,6 +12,7 @@ import ape
 import pytest
 
 from tests.utils.identity import commitment_for
+from tests.utils.households import link_resident
 
 GRANT = 1
 PARTICIPATION = (2, 3, 4, 5, 6, 7)
@@ -46,11 +47,11 @@ def called_addresses(chain, tx) -> set[str]:
 
 
 @pytest.fixture
-def housemate(registry, committee, accounts, chain):
+def housemate(registry, owner_b, accounts, chain):
     """A second resident linked to owner_b's unit 3: the tenant's household."""
     wallet = accounts.generate_test_account()
     chain.set_balance(wallet, 10**20)
-    registry.link_resident(3, wallet.address, commitment_for("housemate"), sender=committee)
+    link_resident(registry, 3, wallet, commitment_for("housemate"), owner_b)
     return wallet
 
 
@@ -208,8 +209,9 @@ def test_members_of_one_household_share_the_cap(capped, registry, committee, own
     assert tx.return_value == 30
     assert tx.decode_logs(points.MintClipped)[0].household == household
     assert points.cap_remaining(tenant) == points.cap_remaining(housemate) == 0
-    # The unit's owner is a household of their own.
-    assert points.mint(owner_b, 100, LIKE, sender=committee).return_value == 100
+    # The unit's owner is the same household: its residents' points are its points.
+    assert registry.household_of(owner_b) == household
+    assert points.mint(owner_b, 100, LIKE, sender=committee).return_value == 0
 
 
 def test_an_owner_counts_once_across_units(capped, registry, committee, owner_a):

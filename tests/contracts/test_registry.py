@@ -4,7 +4,10 @@ import ape
 import pytest
 
 from tests.conftest import CHANGE_DELAY
+from tests.utils.households import link_resident
 from tests.utils.identity import commitment_for
+
+ZERO = "0x" + "00" * 20
 
 A = commitment_for("owner_a")
 B = commitment_for("owner_b")
@@ -173,6 +176,7 @@ def test_sale_waits_for_the_delay_and_moves_weight(populated, registry, committe
     tx = registry.request_transfer(4, buyer, commitment_for("buyer"), sender=committee)
     [event] = tx.decode_logs(registry.TransferRequested)
     assert event.current_owner == owner_c.address and event.new_owner == buyer.address
+    assert registry.pending_transfer(4) == (buyer.address, commitment_for("buyer"), event.eta, False)
     with ape.reverts("registry: transfer delay not over"):
         registry.execute_transfer(4, sender=buyer)
     chain.pending_timestamp += CHANGE_DELAY
@@ -185,9 +189,11 @@ def test_sale_waits_for_the_delay_and_moves_weight(populated, registry, committe
     assert registry.is_owner(buyer)
     assert registry.totals()[1] == 4
     chain.mine()
-    # The seller keeps their weight at the earlier snapshot; the buyer had none then.
+    # The seller keeps their weight at the earlier snapshot; the buyer's wallet was not
+    # bound then, so it has no vote on a proposal made before the sale.
     assert registry.voting_weight(owner_c, snapshot)[1] == 11_050
-    assert registry.voting_weight(buyer, snapshot)[1] == 0
+    with ape.reverts("registry: wallet bound after the snapshot"):
+        registry.voting_weight(buyer, snapshot)
     assert registry.voting_weight(buyer, chain.blocks.head.number - 1)[1] == 11_050
 
 
@@ -199,19 +205,40 @@ def test_sale_to_an_existing_owner_merges_heads(populated, registry, committee, 
     assert registry.owner_weight(0)[:2] == (20_950 + 11_050, 3)
 
 
-def test_owner_or_committee_can_cancel_a_sale(populated, registry, committee, owner_c, attacker, chain):
-    registry.request_transfer(4, attacker, commitment_for("buyer"), sender=committee)
-    with ape.reverts("registry: only the owner or the committee"):
-        registry.cancel_transfer(4, sender=attacker)
-    tx = registry.cancel_transfer(4, sender=owner_c)
-    assert tx.decode_logs(registry.TransferCancelled)[0].cancelled_by == owner_c.address
+def test_only_the_committee_withdraws_a_sale_and_the_owner_objects_once(populated, registry, committee, owner_c,
+                                                                         attacker, chain):
+    tx = registry.request_transfer(4, attacker, commitment_for("buyer"), sender=committee)
+    eta = tx.decode_logs(registry.TransferRequested)[0].eta
+    # The owner (or a thief with the owner's key) cannot cancel it: it may object, once.
+    with ape.reverts("registry: committee only"):
+        registry.cancel_transfer(4, sender=owner_c)
+    with ape.reverts("registry: only the unit's owner"):
+        registry.object_transfer(4, b"\x00" * 32, sender=attacker)
+    tx = registry.object_transfer(4, commitment_for("reasons"), sender=owner_c)
+    [objected] = tx.decode_logs(registry.TransferObjected)
+    assert (objected.unit_id, objected.owner, objected.eta) == (4, owner_c.address, eta + CHANGE_DELAY)
+    assert registry.pending_transfer(4)[2:] == (eta + CHANGE_DELAY, True)
+    with ape.reverts("registry: already objected"):
+        registry.object_transfer(4, b"\x00" * 32, sender=owner_c)
     chain.pending_timestamp += CHANGE_DELAY
-    with ape.reverts("registry: no pending transfer"):
+    with ape.reverts("registry: transfer delay not over"):
         registry.execute_transfer(4, sender=attacker)
-    registry.request_transfer(4, attacker, commitment_for("buyer"), sender=committee)
-    registry.cancel_transfer(4, sender=committee)
+    # The committee answers the objection; it may withdraw its request.
+    tx = registry.cancel_transfer(4, sender=committee)
+    assert tx.decode_logs(registry.TransferCancelled)[0].cancelled_by == committee.address
     with ape.reverts("registry: no pending transfer"):
         registry.cancel_transfer(4, sender=committee)
+    with ape.reverts("registry: no pending transfer"):
+        registry.object_transfer(4, b"\x00" * 32, sender=owner_c)
+
+
+def test_an_objected_sale_still_completes_after_the_longer_delay(populated, registry, committee, owner_c, attacker,
+                                                                 chain):
+    registry.request_transfer(4, attacker, commitment_for("buyer"), sender=committee)
+    registry.object_transfer(4, b"\x00" * 32, sender=owner_c)
+    chain.pending_timestamp += 2 * CHANGE_DELAY
+    registry.execute_transfer(4, sender=attacker)
+    assert registry.unit_owner(4) == attacker.address
 
 
 def test_sale_refusals(populated, registry, committee, owner_a, owner_b, tenant):
@@ -231,10 +258,10 @@ def owner_c_wallet(registry, unit_id):
     return registry.unit_owner(unit_id)
 
 
-def test_sale_rechecks_binding_at_execution(populated, registry, committee, attacker, chain):
+def test_sale_rechecks_binding_at_execution(populated, registry, committee, owner_a, attacker, chain):
     registry.request_transfer(4, attacker, commitment_for("buyer"), sender=committee)
     # Meanwhile the buyer's wallet becomes a tenant somewhere: the sale must not bind it twice.
-    registry.link_resident(1, attacker, commitment_for("buyer"), sender=committee)
+    link_resident(registry, 1, attacker, commitment_for("buyer-as-tenant"), owner_a)
     chain.pending_timestamp += CHANGE_DELAY
     with ape.reverts("registry: wallet is a linked resident"):
         registry.execute_transfer(4, sender=committee)
@@ -243,11 +270,17 @@ def test_sale_rechecks_binding_at_execution(populated, registry, committee, atta
 # ------------------------------------------------------------------ lost wallet
 
 
+EVIDENCE = commitment_for("evidence")
+
+
 def test_recovery_moves_the_identity_after_the_delay(populated, registry, committee, owner_b, attacker, chain, accounts):
     new_wallet = accounts.generate_test_account()
-    tx = registry.request_recovery(owner_b, new_wallet, sender=committee)
+    tx = registry.request_recovery(owner_b, new_wallet, EVIDENCE, sender=committee)
     [event] = tx.decode_logs(registry.RecoveryRequested)
-    assert (event.identity, event.current_wallet, event.new_wallet) == (1, owner_b.address, new_wallet.address)
+    assert (event.identity, event.current_wallet, event.new_wallet, event.evidence_hash) == (
+        1, owner_b.address, new_wallet.address, EVIDENCE)
+    assert registry.pending_recovery(1) == (new_wallet.address, event.eta, EVIDENCE, False)
+    assert registry.wallet_status(owner_b)[3]  # recovery pending
     with ape.reverts("registry: recovery delay not over"):
         registry.execute_recovery(1, sender=attacker)
     chain.pending_timestamp += CHANGE_DELAY
@@ -256,31 +289,55 @@ def test_recovery_moves_the_identity_after_the_delay(populated, registry, commit
     assert (done.previous_wallet, done.new_wallet, done.commitment) == (owner_b.address, new_wallet.address, B)
     assert registry.identity_of(owner_b) == (False, 0)
     assert registry.identity_of(new_wallet) == (True, 1)
+    assert registry.wallet_status(new_wallet) == (True, 1, tx.block_number, False)
     assert registry.unit_owner(3) == new_wallet.address
     assert registry.totals()[1] == 4
+    # The old wallet stays counted under the identity's household for points.
+    assert registry.household_key(owner_b) == 2
+    assert registry.household_of(owner_b) == 0
 
 
-def test_current_wallet_can_cancel_a_recovery(populated, registry, committee, owner_b, attacker, chain, accounts):
+def test_the_identitys_wallet_objects_once_and_only_the_committee_withdraws(populated, registry, committee, owner_b,
+                                                                           attacker, chain, accounts):
     new_wallet = accounts.generate_test_account()
-    registry.request_recovery(owner_b, new_wallet, sender=committee)
-    with ape.reverts("registry: only the owner or the committee"):
-        registry.cancel_recovery(1, sender=attacker)
-    registry.cancel_recovery(1, sender=owner_b)
+    eta = registry.request_recovery(owner_b, new_wallet, EVIDENCE, sender=committee).decode_logs(
+        registry.RecoveryRequested)[0].eta
+    with ape.reverts("registry: committee only"):
+        registry.cancel_recovery(1, sender=owner_b)
+    with ape.reverts("registry: only the identity's wallet"):
+        registry.object_recovery(1, b"\x00" * 32, sender=attacker)
+    tx = registry.object_recovery(1, commitment_for("it is my phone"), sender=owner_b)
+    [objected] = tx.decode_logs(registry.RecoveryObjected)
+    assert (objected.identity, objected.wallet, objected.eta) == (1, owner_b.address, eta + CHANGE_DELAY)
+    with ape.reverts("registry: already objected"):
+        registry.object_recovery(1, b"\x00" * 32, sender=owner_b)
     chain.pending_timestamp += CHANGE_DELAY
+    with ape.reverts("registry: recovery delay not over"):
+        registry.execute_recovery(1, sender=attacker)
+    tx = registry.cancel_recovery(1, sender=committee)
+    assert tx.decode_logs(registry.RecoveryCancelled)[0].cancelled_by == committee.address
+    assert not registry.wallet_status(owner_b)[3]
     with ape.reverts("registry: no pending recovery"):
         registry.execute_recovery(1, sender=committee)
     assert registry.identity_of(owner_b) == (True, 1)
 
 
-def test_recovery_refusals(populated, registry, committee, owner_a, tenant, attacker):
+def test_recovery_refusals(populated, registry, committee, owner_a, owner_b, tenant, attacker, accounts):
     with ape.reverts("registry: not an owner wallet"):
-        registry.request_recovery(attacker, committee, sender=committee)
+        registry.request_recovery(attacker, committee, EVIDENCE, sender=committee)
     with ape.reverts("registry: wallet is an owner"):
-        registry.request_recovery(owner_a, registry.unit_owner(3), sender=committee)
+        registry.request_recovery(owner_a, registry.unit_owner(3), EVIDENCE, sender=committee)
     with ape.reverts("registry: wallet is a linked resident"):
-        registry.request_recovery(owner_a, tenant, sender=committee)
+        registry.request_recovery(owner_a, tenant, EVIDENCE, sender=committee)
+    with ape.reverts("registry: empty evidence hash"):
+        registry.request_recovery(owner_a, attacker, b"\x00" * 32, sender=committee)
     with ape.reverts("registry: no pending recovery"):
         registry.cancel_recovery(0, sender=committee)
+    with ape.reverts("registry: no pending recovery"):
+        registry.object_recovery(0, b"\x00" * 32, sender=owner_a)
+    registry.request_recovery(owner_a, attacker, EVIDENCE, sender=committee)
+    with ape.reverts("registry: recovery already pending"):
+        registry.request_recovery(owner_a, accounts.generate_test_account(), EVIDENCE, sender=committee)
 
 
 # ------------------------------------------------------------------ residents
@@ -291,38 +348,69 @@ def test_owner_links_and_unlinks_a_tenant(populated, registry, owner_b, tenant, 
     assert registry.is_member(tenant)
     assert not registry.is_owner(tenant)
     assert registry.resident_commitment(tenant) == commitment_for("tenant")
+    assert registry.resident_by_commitment(commitment_for("tenant")) == tenant.address
     with ape.reverts("registry: only the resident, the owner or the committee"):
         registry.unlink_resident(tenant, sender=attacker)
     tx = registry.unlink_resident(tenant, sender=owner_b)
     assert tx.decode_logs(registry.ResidentUnlinked)[0].unit_id == 3
     assert not registry.is_member(tenant)
+    assert registry.resident_by_commitment(commitment_for("tenant")) == ZERO
     with ape.reverts("registry: not a linked resident"):
         registry.unlink_resident(tenant, sender=owner_b)
 
 
-def test_resident_can_leave_and_committee_can_link(populated, registry, committee, tenant, attacker):
-    registry.unlink_resident(tenant, sender=tenant)
-    tx = registry.link_resident(2, attacker, commitment_for("family"), sender=committee)
+def test_a_link_needs_the_invitation_and_the_wallets_acceptance(populated, registry, owner_a, tenant, attacker):
+    family = commitment_for("family")
+    tx = registry.invite_resident(2, attacker, family, sender=owner_a)
+    [invited] = tx.decode_logs(registry.ResidentInvited)
+    assert (invited.unit_id, invited.wallet, invited.commitment, invited.invited_by) == (
+        2, attacker.address, family, owner_a.address)
+    # Invited, not linked: the wallet has not agreed yet.
+    assert registry.invitation(2, attacker, family)
+    assert registry.resident_unit(attacker) == 0 and not registry.is_member(attacker)
+    with ape.reverts("registry: no such invitation"):
+        registry.accept_residence(2, commitment_for("another"), sender=attacker)
+    with ape.reverts("registry: no such invitation"):
+        registry.accept_residence(1, family, sender=attacker)
+    with ape.reverts("registry: no such invitation"):
+        registry.accept_residence(2, family, sender=tenant)
+    tx = registry.accept_residence(2, family, sender=attacker)
     [event] = tx.decode_logs(registry.ResidentLinked)
-    assert (event.unit_id, event.wallet, event.linked_by) == (2, attacker.address, committee.address)
+    assert (event.unit_id, event.wallet, event.commitment, event.linked_by, event.household) == (
+        2, attacker.address, family, owner_a.address, 1)
+    assert registry.resident_unit(attacker) == 2
+    assert registry.household_of(attacker) == registry.household_of(owner_a) == 1
+    assert not registry.invitation(2, attacker, family)
+    with ape.reverts("registry: no such invitation"):
+        registry.accept_residence(2, family, sender=attacker)
 
 
-def test_link_resident_refusals(populated, registry, owner_a, owner_b, tenant, attacker):
-    with ape.reverts("registry: only the owner or the committee"):
-        registry.link_resident(1, attacker, commitment_for("x"), sender=owner_b)
+def test_invite_resident_refusals(populated, registry, committee, owner_a, owner_b, tenant, attacker):
+    with ape.reverts("registry: only the unit's owner"):
+        registry.invite_resident(1, attacker, commitment_for("x"), sender=owner_b)
+    # The committee is not a unit's owner: it links nobody, itself least of all.
+    with ape.reverts("registry: only the unit's owner"):
+        registry.invite_resident(1, committee, commitment_for("x"), sender=committee)
     with ape.reverts("registry: unit not registered"):
-        registry.link_resident(99, attacker, commitment_for("x"), sender=owner_a)
+        registry.invite_resident(99, attacker, commitment_for("x"), sender=owner_a)
     with ape.reverts("registry: wallet is an owner"):
-        registry.link_resident(1, owner_b, commitment_for("x"), sender=owner_a)
+        registry.invite_resident(1, owner_b, commitment_for("x"), sender=owner_a)
     with ape.reverts("registry: wallet is a linked resident"):
-        registry.link_resident(1, tenant, commitment_for("x"), sender=owner_a)
+        registry.invite_resident(1, tenant, commitment_for("x"), sender=owner_a)
     with ape.reverts("registry: empty commitment"):
-        registry.link_resident(1, attacker, b"\x00" * 32, sender=owner_a)
+        registry.invite_resident(1, attacker, b"\x00" * 32, sender=owner_a)
+    with ape.reverts("registry: commitment is an owner's"):
+        registry.invite_resident(1, attacker, B, sender=owner_a)
+    with ape.reverts("registry: commitment is another resident's"):
+        registry.invite_resident(1, attacker, commitment_for("tenant"), sender=owner_a)
 
 
-def test_a_tenant_cannot_be_registered_as_owner_without_leaving(populated, registry, committee, tenant):
+def test_a_tenant_cannot_be_registered_as_owner_without_leaving(populated, registry, committee, tenant, attacker):
     with ape.reverts("registry: wallet is a linked resident"):
         registry.register_unit("9-9", 100, tenant, commitment_for("tenant"), sender=committee)
+    # Nor can another wallet take the linked tenant's commitment as an owner identity.
+    with ape.reverts("registry: commitment is a linked resident's"):
+        registry.register_unit("9-9", 100, attacker, commitment_for("tenant"), sender=committee)
 
 
 # ------------------------------------------------------------------ roles and settings
@@ -397,7 +485,9 @@ ASSEMBLY_CALLS = [
         lambda r, a: r.register_units([("x-1", 100, a, commitment_for("x"))], sender=a),
         lambda r, a: r.set_unit_area(1, 100, sender=a),
         lambda r, a: r.request_transfer(1, a, commitment_for("x"), sender=a),
-        lambda r, a: r.request_recovery(r.unit_owner(1), a, sender=a),
+        lambda r, a: r.request_recovery(r.unit_owner(1), a, commitment_for("evidence"), sender=a),
+        lambda r, a: r.cancel_recovery(0, sender=a),
+        lambda r, a: r.cancel_transfer(1, sender=a),
         *ASSEMBLY_CALLS,
         lambda r, a: r.set_developer(commitment_for("x"), sender=a),
     ],
@@ -407,6 +497,8 @@ ASSEMBLY_CALLS = [
         "set_unit_area",
         "request_transfer",
         "request_recovery",
+        "cancel_recovery",
+        "cancel_transfer",
         "set_points",
         "set_change_delay",
         "set_developer",
@@ -427,12 +519,15 @@ def test_roles_refuse_non_admin(populated, registry, attacker, manager, roles, f
         getattr(registry, fn)(roles["merchant"], attacker, sender=manager)
 
 
-def test_household_of_groups_an_owners_units_and_a_units_residents(populated, registry, owner_a, owner_b, tenant, attacker):
+def test_a_household_is_an_owner_identity_and_its_units_residents(populated, registry, owner_a, owner_b, tenant,
+                                                                    attacker):
     household_a = registry.household_of(owner_a)
     assert household_a == registry.identity_of(owner_a)[1] + 1
     assert household_a != registry.household_of(owner_b)
-    # A tenant is the household of the unit they live in, not their landlord's.
-    assert registry.household_of(tenant) == registry.RESIDENT_HOUSEHOLD() | 3
-    assert registry.household_of(attacker) == 0
+    # A tenant is in the household of the owner of the unit they live in.
+    assert registry.household_of(tenant) == registry.household_of(owner_b) == registry.household_key(tenant)
+    assert registry.household_of(attacker) == registry.household_key(attacker) == 0
     registry.unlink_resident(tenant, sender=owner_b)
+    # Gone from the household now, but counted under it for good (no fresh points cap).
     assert registry.household_of(tenant) == 0
+    assert registry.household_key(tenant) == registry.household_of(owner_b)

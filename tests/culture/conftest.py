@@ -12,6 +12,7 @@ import pytest
 
 from backend.chain.deploy_culture import deploy_culture
 from tests.utils.identity import commitment_for
+from tests.utils.households import link_resident
 
 HOUR = 3600
 DAY = 86400
@@ -112,10 +113,19 @@ def mint_cid(culture):
 
 
 @pytest.fixture
-def housemate(registry, committee, provider):
+def housemate(registry, owner_b, provider):
     """A second resident linked to owner_b's unit 3: same household as the tenant."""
-    registry.link_resident(3, provider.address, commitment_for("provider-housemate"), sender=committee)
+    link_resident(registry, 3, provider, commitment_for("provider-housemate"), owner_b)
     return provider
+
+
+@pytest.fixture
+def neighbour(registry, committee, accounts, chain):
+    """The owner of a fifth household (a new unit): one more household to like works."""
+    wallet = accounts.generate_test_account()
+    chain.set_balance(wallet.address, 10**20)
+    registry.register_unit("2-1-101", 9_000, wallet.address, commitment_for("neighbour"), sender=committee)
+    return wallet
 
 
 @pytest.fixture(scope="session")
@@ -126,10 +136,13 @@ def attacker_container():
 
 
 @pytest.fixture
-def receiver(attacker_container, culture, registry, committee, attacker):
+def receiver(attacker_container, culture, registry, owner_c, attacker):
     """A contract resident (linked to owner_c's unit 4) that re-enters from onERC721Received."""
     contract = attacker.deploy(attacker_container, culture.address)
-    registry.link_resident(4, contract.address, commitment_for("receiver-contract"), sender=committee)
+    # The contract accepts the invitation itself, as any wallet must.
+    registry.invite_resident(4, contract.address, commitment_for("receiver-contract"), sender=owner_c)
+    contract.call_any(registry.address, registry.accept_residence.encode_input(4, commitment_for("receiver-contract")),
+                      sender=attacker)
     return contract
 
 

@@ -7,8 +7,6 @@ import pytest
 
 from tests.culture.conftest import URI, ZERO, assert_registered, sha
 
-RESIDENT_HOUSEHOLD = 2**128
-
 
 # ---------------------------------------------------------------- deploy
 
@@ -62,10 +60,10 @@ def test_mint_registers_the_work(culture, registry, owner_a, chain):
     assert registry.household_of(owner_a) == 1
 
 
-def test_linked_resident_mints_with_the_unit_household(culture, tenant):
+def test_linked_resident_mints_with_the_unit_owners_household(culture, registry, owner_b, tenant):
     tx = culture.mint_work("楼道的猫", 2, sha("photo"), URI, sender=tenant)
     [event] = tx.decode_logs(culture.WorkMinted)
-    assert event.household == RESIDENT_HOUSEHOLD | 3
+    assert event.household == registry.household_of(owner_b)
     assert culture.balanceOf(tenant) == 1
 
 

@@ -36,6 +36,7 @@ from backend.db.migrate import upgrade
 from backend.indexer.core import Indexer
 from backend.indexer.rpc import RpcClient
 from tests.utils.identity import commitment_for
+from tests.utils.households import link_resident
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -93,7 +94,7 @@ def site(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c
         ("1-1-202", 11_050, owner_c.address, commitment_for("owner_c")),
         ("1-1-301", 10_000, developer.address, commitment_for("developer")),
     ], sender=committee)
-    registry.link_resident(3, tenant.address, commitment_for("tenant"), sender=owner_b)
+    link_resident(registry, 3, tenant, commitment_for("tenant"), owner_b)
     registry.grantRole(role_id("manager"), manager.address, sender=committee)
     registry.grantRole(role_id("merchant"), merchant.address, sender=committee)
     registry.grantRole(role_id("provider"), provider.address, sender=committee)

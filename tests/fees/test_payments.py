@@ -205,12 +205,13 @@ def test_points_rate(in_force, committee, owner_a, owner_b, points):
 # ------------------------------------------------------------------ claiming points
 
 
-def test_owner_claims_the_points_of_both_units_in_one_mint(in_force, owner_a, tenant, points):
+def test_owner_claims_the_points_of_both_units_in_one_mint(in_force, owner_a, points):
     fees = in_force
-    fees.pay(1, 2, 10**9, sender=tenant)  # anyone may pay; the points stay with the unit
+    fees.pay(1, 2, 10**9, sender=owner_a)
     fees.pay(2, 1, 10**9, sender=owner_a)
     earned_1, earned_2 = fees.claimable_points(1), fees.claimable_points(2)
     assert earned_1 > 0 and earned_2 > 0
+    assert fees.points_payer(1) == fees.points_payer(2) == owner_a.address
     tx = fees.claim_points([1, 2], sender=owner_a)
     assert tx.return_value == earned_1 + earned_2
     claims = tx.decode_logs(fees.PointsClaimed)
@@ -227,10 +228,14 @@ def test_owner_claims_the_points_of_both_units_in_one_mint(in_force, owner_a, te
     assert fees.first_unpaid_month(1) == fees.current_month() + 2
 
 
-def test_a_linked_resident_claims_their_units_points(in_force, owner_b, tenant, points):
+def test_whoever_paid_claims_the_points(in_force, owner_a, owner_b, tenant, points):
+    """A tenant who pays its landlord's unit earns the points, not the landlord."""
     fees = in_force
-    fees.pay(3, 1, 10**9, sender=owner_b)
+    fees.pay(3, 1, 10**9, sender=tenant)
     earned = fees.claimable_points(3)
+    assert fees.points_payer(3) == tenant.address
+    with ape.reverts("fees: not the unit's payer"):
+        fees.claim_points([3], sender=owner_b)
     fees.claim_points([3], sender=tenant)
     assert points.balanceOf(tenant) == earned and points.balanceOf(owner_b) == 0
 
@@ -244,14 +249,29 @@ def test_points_accrue_across_payments_until_claimed(in_force, owner_c):
     assert fees.claim_points([4, 4], sender=owner_c).return_value == 3 * first  # a repeated unit adds nothing
 
 
-def test_only_the_units_household_claims(in_force, owner_a, owner_b, tenant, attacker):
+def test_another_payer_never_takes_the_previous_payers_points(in_force, owner_a, tenant, points):
+    """The previous payer's unclaimed points are minted to it when another wallet pays."""
+    fees = in_force
+    fees.pay(1, 1, 10**9, sender=owner_a)
+    owed = fees.claimable_points(1)
+    tx = fees.pay(1, 1, 10**9, sender=tenant)
+    [paid_out] = tx.decode_logs(fees.PointsClaimed)
+    assert (paid_out.unit_id, paid_out.claimant, paid_out.amount) == (1, owner_a.address, owed)
+    assert points.balanceOf(owner_a) == owed
+    assert fees.points_payer(1) == tenant.address
+    assert fees.claimable_points(1) == tx.decode_logs(fees.FeePaid)[0].points
+    with ape.reverts("fees: not the unit's payer"):
+        fees.claim_points([1], sender=owner_a)
+
+
+def test_only_the_payer_claims(in_force, owner_a, owner_b, tenant, attacker):
     fees = in_force
     fees.pay(1, 1, 10**9, sender=owner_a)
     for outsider in (attacker, owner_b, tenant):
-        with ape.reverts("fees: not the unit's owner or resident"):
+        with ape.reverts("fees: not the unit's payer"):
             fees.claim_points([1], sender=outsider)
-    with ape.reverts("fees: not the unit's owner or resident"):
-        fees.claim_points([2, 3], sender=owner_a)  # unit 3 is B's: nothing is claimed
+    with ape.reverts("fees: not the unit's payer"):
+        fees.claim_points([1, 3], sender=owner_a)  # nobody paid unit 3: nothing is claimed
     assert fees.claimable_points(1) > 0
     with ape.reverts("fees: no points to claim"):
         fees.claim_points([], sender=owner_a)

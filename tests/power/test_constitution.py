@@ -153,3 +153,18 @@ def test_each_role_the_table_does_not_name_is_refused(town, chain, role_actors, 
             assert refusal is None, f"{role} refused {power.contract}.{power.signature}: {refusal}"
         else:
             assert refusal is not None, f"{role} was not refused {power.contract}.{power.signature}"
+
+
+def test_class_of_a_call_is_the_tables_and_an_unlisted_call_is_major(town):
+    """What the assembly asks for each call a proposal makes: the entry for its first
+    argument if there is one, else for its selector; a call the table lists not, major."""
+    constitution = town.constitution
+    assert (constitution.CLASS_UNLISTED(), constitution.CLASS_ORDINARY(), constitution.CLASS_MAJOR(),
+            constitution.CLASS_FORBIDDEN()) == (0, 1, 2, 3)
+    for power in POWERS:
+        if power.vote is None or power.contract in FIXED:
+            continue
+        target = town.contracts[power.contract]
+        assert constitution.class_of(target.address, calldata(target, power)) == power.vote, power
+    fees = town.contracts["PropertyFees"].address
+    assert constitution.class_of(fees, b"\xde\xad\xbe\xef") == constitution.CLASS_MAJOR()

@@ -334,3 +334,17 @@ def test_a_passed_proposal_expires_when_not_queued_in_time(town, chain, owner_a,
         town.assembly.queue(*p.calls, sender=owner_a)
     # Its result can still be recorded: it passed, it just was not carried out in time.
     assert town.assembly.finalize(p.id, sender=owner_a).decode_logs(town.assembly.ProposalTallied)[0].passed
+
+
+def test_the_safe_setup_gives_the_assembly_its_module_and_the_guard_and_nothing_else(town, project, chain,
+                                                                                     committee):
+    """CommitteeSafeSetup.enable_assembly, delegate-called by the Safe at its setup, made
+    the timelock its module and the CommitteeGuard (bound to Safe's MultiSendCallOnly) its
+    guard; called directly it enables nothing (it is no Safe)."""
+    guard = town.contracts["CommitteeGuard"]
+    assert guard.multi_send_call_only() == town.contracts["MultiSendCallOnly"].address
+    status = committee_safe_status(chain, town.contracts["CommitteeSafe"], town.timelock)
+    assert status["module_enabled"] and status["guard"] == guard.address.lower()
+    setup = committee.deploy(project.CommitteeSafeSetup)
+    with pytest.raises(ContractLogicError):
+        setup.enable_assembly(town.timelock.address, guard.address, sender=committee)

@@ -8,6 +8,7 @@ REASON_SERVICE_RATING = 6
 
 def test_rating_succeeds_when_the_rater_is_at_the_cap(market, points, flow, owner_a, provider, committee):
     market.set_rating_points(5, sender=committee)
+    market.set_fee(500, sender=committee)  # rating points need a job that paid a fee
     rid = flow.done(owner_a)
     market.confirm(rid, sender=owner_a)
     points.set_household_cap(5, sender=committee)

@@ -123,6 +123,7 @@ def test_rating_points_need_the_minter_role(project, chain, populated, fees, tok
     """A market deployed by someone who does not own the points cannot mint: a rating
     with points fails loudly until the committee appoints the market a minter."""
     market = deploy_services(project, chain, manager, populated, fees)["ServiceMarket"]
+    market.set_fee(500, sender=committee)  # rating points need a job that paid a fee
     token.approve(market, 2**256 - 1, sender=owner_a)
     deadline = chain.pending_timestamp + 10 * DAY
     rid = market.post_request(1, h("job"), 1_000, deadline, sender=owner_a).decode_logs(market.RequestPosted)[0].request_id

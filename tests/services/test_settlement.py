@@ -251,6 +251,7 @@ def test_reclaim_refusals(market, flow, owner_a, owner_b, attacker, chain):
 
 def test_rate_after_confirmation_mints_points(market, points, flow, owner_a, provider, committee):
     market.set_rating_points(5, sender=committee)
+    market.set_fee(500, sender=committee)
     rid = flow.done(owner_a)
     market.confirm(rid, sender=owner_a)
     tx = market.rate(rid, 4, sender=owner_a)
@@ -261,23 +262,24 @@ def test_rate_after_confirmation_mints_points(market, points, flow, owner_a, pro
     assert (minted.to, minted.amount, minted.reason, minted.minter) == (owner_a.address, 5, REASON_SERVICE_RATING, market.address)
     assert points.balanceOf(owner_a) == 5
     assert market.request(rid).rated
-    assert market.provider_stats(provider) == (1, 0, 1, 4, PRICE)
+    assert market.provider_stats(provider) == (1, 0, 1, 4, PRICE - PRICE * 500 // 10_000)
+    assert market.fee_paid(rid) == PRICE * 500 // 10_000
     with ape.reverts("services: already rated"):
         market.rate(rid, 5, sender=owner_a)
 
 
-def test_ratings_aggregate_per_provider(market, points, flow, owner_a, owner_b, provider, attacker, chain):
+def test_ratings_aggregate_per_provider(market, points, flow, owner_a, owner_b, owner_c, provider, attacker, chain):
     released = flow.done(owner_b)
     confirmed = flow.done(owner_a)
     market.confirm(confirmed, sender=owner_a)
     chain.pending_timestamp = market.request(released).release_at
     market.release(released, sender=attacker)
-    disputed = flow.accepted(owner_a)
-    market.dispute(disputed, h("late"), sender=owner_a)
+    disputed = flow.accepted(owner_c)
+    market.dispute(disputed, h("late"), sender=owner_c)
     market.resolve(disputed, PRICE // 2, h("d"), sender=ape.accounts.test_accounts[0])
     market.rate(confirmed, 5, sender=owner_a)
     market.rate(released, 2, sender=owner_b)
-    tx = market.rate(disputed, 1, sender=owner_a)
+    tx = market.rate(disputed, 1, sender=owner_c)
     assert tx.decode_logs(market.ProviderRated)[0].points == 0
     assert not tx.decode_logs(points.PointsMinted)
     assert market.provider_stats(provider) == (2, 1, 3, 8, 2 * PRICE + PRICE // 2)

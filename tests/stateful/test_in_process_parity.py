@@ -81,7 +81,7 @@ def scenario(project, chain, accounts, base: int) -> list:
     # Fees: a payment mints points in another contract; both decoded by type.
     registry.grantRole(role_id("manager"), manager, sender=committee)
     registry.grantRole(role_id("provider"), provider, sender=committee)
-    fees.propose_service_contract(keccak(text="contract"), manager, fees.current_month(), fees.current_month() + 12, 250, [], sender=manager)
+    fees.propose_service_contract(keccak(text="contract"), manager, fees.current_month(), fees.current_month() + 12, 250, [], 1, 0, sender=manager)
     fees.approve_service_contract(1, sender=committee)
     fees.set_points_rate(10_000, sender=committee)
     token.mint(owner_a, 10**9, sender=committee)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backend.identity import identity_commitment, new_salt
+from tests.utils.households import link_resident
 
 ID_NUMBER = "31010919850615002X"
 
@@ -48,7 +49,7 @@ def test_match_mismatch_no_data(client, base, signed_in, committee, newcomer):
 def test_linked_resident_and_unregistered(client, base, signed_in, committee, registry, owner_b, accounts):
     tenant = accounts.generate_test_account()
     salt = new_salt()
-    registry.link_resident(3, tenant.address, identity_commitment("G12345678", salt), sender=owner_b)
+    link_resident(registry, 3, tenant, identity_commitment("G12345678", salt), owner_b)
     client.put(f"{base}/profile", json={"id_number": "G12345678", "identity_salt": "0x" + salt.hex()},
                headers=signed_in(tenant))
     headers = signed_in(committee)

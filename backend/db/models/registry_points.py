@@ -65,6 +65,19 @@ class TransferRequest(EventRow, Base):
     eta: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
+class TransferObjection(EventRow, Base):
+    """TransferObjected: the unit's owner objected once to a pending sale; `eta` is the
+    later moment it can now take effect (an objection never cancels it)."""
+
+    __tablename__ = "unit_transfer_objections"
+    __table_args__ = (by_position("unit_transfer_objections"),)
+
+    unit_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    owner: Mapped[str] = Address(nullable=False)
+    reason_hash: Mapped[str] = Hash32(nullable=False)
+    eta: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
 class TransferCancellation(EventRow, Base):
     __tablename__ = "unit_transfer_cancellations"
     __table_args__ = (by_position("unit_transfer_cancellations"),)
@@ -88,12 +101,30 @@ class UnitTransfer(EventRow, Base):
 
 
 class RecoveryRequest(EventRow, Base):
+    """RecoveryRequested: the committee's request, with the hash of its identity
+    evidence (the vault's check of the ID number against the commitment)."""
+
     __tablename__ = "recovery_requests"
     __table_args__ = (by_position("recovery_requests"),)
 
     identity: Mapped[int] = mapped_column(BigInteger, nullable=False)
     current_wallet: Mapped[str] = Address(nullable=False)
     new_wallet: Mapped[str] = Address(nullable=False)
+    # Null for rows indexed before the evidence was part of the event.
+    evidence_hash: Mapped[str | None] = Hash32(nullable=True)
+    eta: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class RecoveryObjection(EventRow, Base):
+    """RecoveryObjected: the identity's wallet objected once; `eta` is the later moment
+    the recovery can now take effect (an objection never cancels it)."""
+
+    __tablename__ = "recovery_objections"
+    __table_args__ = (by_position("recovery_objections"),)
+
+    identity: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    wallet: Mapped[str] = Address(nullable=False)
+    reason_hash: Mapped[str] = Hash32(nullable=False)
     eta: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
@@ -115,8 +146,23 @@ class WalletRecovery(EventRow, Base):
     commitment: Mapped[str] = Hash32(nullable=False)
 
 
+class ResidentInvitation(EventRow, Base):
+    """ResidentInvited: a unit's owner invited a wallet; it is a resident once the
+    wallet accepts (ResidentLinked)."""
+
+    __tablename__ = "resident_invitations"
+    __table_args__ = (by_position("resident_invitations"),)
+
+    unit_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    wallet: Mapped[str] = Address(nullable=False)
+    commitment: Mapped[str] = Hash32(nullable=False)
+    invited_by: Mapped[str] = Address(nullable=False)
+
+
 class ResidentChange(EventRow, Base):
-    """ResidentLinked (linked = true) and ResidentUnlinked (linked = false)."""
+    """ResidentLinked (linked = true) and ResidentUnlinked (linked = false). A linked
+    row names the household the resident joined (its unit's owner identity + 1); a
+    sale of the unit ends the link without an event of its own (UnitTransferred)."""
 
     __tablename__ = "resident_changes"
     __table_args__ = (by_position("resident_changes"),)
@@ -126,6 +172,7 @@ class ResidentChange(EventRow, Base):
     linked: Mapped[bool] = mapped_column(Boolean, nullable=False)
     commitment: Mapped[str | None] = Hash32(nullable=True)
     changed_by: Mapped[str] = Address(nullable=False)
+    household: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class RoleChange(EventRow, Base):
@@ -179,6 +226,17 @@ class PointsCapChange(EventRow, Base):
     set_by: Mapped[str] = Address(nullable=False)
 
 
+class SuggestionCapChange(EventRow, Base):
+    """SuggestionCapSet: the yearly cap on each household's suggestion points (0: none)."""
+
+    __tablename__ = "suggestion_cap_changes"
+    __table_args__ = (by_position("suggestion_cap_changes"),)
+
+    previous: Mapped[int] = mapped_column(Uint256, nullable=False)
+    cap: Mapped[int] = mapped_column(Uint256, nullable=False)
+    set_by: Mapped[str] = Address(nullable=False)
+
+
 class GrantAllowanceChange(EventRow, Base):
     """GrantAllowanceSet: the most points the committee may grant per year (the assembly's)."""
 
@@ -204,10 +262,12 @@ class CommitteeGrant(EventRow, Base):
 
 
 class PointsClip(EventRow, Base):
-    """MintClipped: a participation mint cut down by the household cap (`minted` may be 0).
+    """MintClipped: a participation mint cut down by the household cap, or a suggestion
+    mint by the suggestion cap (`cap` is the one that bound; `minted` may be 0).
 
-    `household` is the registry's key (an owner's identity + 1, 2**128 | unit for a
-    unit's residents) or 2**160 | wallet for a wallet in no household: a decimal string.
+    `household` is the registry's `household_key` (an owner identity + 1, shared with the
+    residents of its units and kept by a wallet that left) or 2**160 | wallet for a
+    wallet never in a household: a decimal string.
     """
 
     __tablename__ = "points_clips"

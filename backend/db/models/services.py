@@ -192,6 +192,16 @@ class ServiceRatingPointsSet(EventRow, Base):
     set_by: Mapped[str] = Address(nullable=False)
 
 
+class ServiceMinRatedFeeSet(EventRow, Base):
+    """MinRatedFeeSet: the least platform fee (fen) a job pays for its rating to earn points."""
+
+    __tablename__ = "service_min_rated_fee_changes"
+    __table_args__ = (by_position("service_min_rated_fee_changes"),)
+
+    fee: Mapped[int] = mapped_column(Uint256, nullable=False)
+    set_by: Mapped[str] = Address(nullable=False)
+
+
 # --------------------------------------------------------------------- providers (projection)
 
 

@@ -54,6 +54,16 @@ def call_culture(data: Bytes[640]):
 
 
 @external
+def call_any(target: address, data: Bytes[640]):
+    """
+    @notice Call any contract as this contract (to accept a residence); reverts bubble up.
+    @param target The contract.
+    @param data The calldata.
+    """
+    raw_call(target, data)
+
+
+@external
 def onERC721Received(operator: address, owner: address, token_id: uint256, data: Bytes[1_024]) -> bytes4:
     """
     @notice The ERC-721 receive hook: try the prepared re-entry, record the outcome.

@@ -265,13 +265,18 @@ async function renderDetail(ctx, view, id, current) {
 
 /** This wallet's vote on `p`: its area at the snapshot, or why it has none (a wallet bound
  * to no owner identity: committee, manager, tenant, merchant; an owner who had no area
- * then). The contract refuses the same ballots; this says so before anyone clicks. */
+ * then; a wallet whose recovery is pending, or bound to its owner after the snapshot). The contract refuses the same ballots; this says so before anyone clicks. */
 async function myWeight(ctx, p) {
   try {
     const [, weight] = await ctx.wallet.reader("HouseholdRegistry").voting_weight(ctx.account, BigInt(p.snapshot_block));
     return weight > 0n ? { area: weight } : { none: "assembly.noAreaAtSnapshot" };
   } catch (error) {
-    if (revertReason(error) === "registry: not an owner wallet") return { none: "assembly.notAnOwner" };
+    const reason = revertReason(error);
+    if (reason === "registry: not an owner wallet") return { none: "assembly.notAnOwner" };
+    // A recovery of this owner's wallet is in flight, or this wallet became the owner's
+    // after the proposal was made (a recovered wallet votes from the next proposal).
+    if (reason === "registry: recovery pending") return { none: "assembly.recoveryPending" };
+    if (reason === "registry: wallet bound after the snapshot") return { none: "assembly.boundAfterSnapshot" };
     throw error;
   }
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 // My home: each unit's statement, paying N months (one permit signature where the token
-// supports EIP-2612, else approve + pay), receipts, and claiming on-time points.
+// supports EIP-2612, else approve + pay), receipts, claiming on-time points (they are the
+// payer's), what the household may still earn this year, and a pending recovery of this
+// wallet (with the owner's one objection).
 
 import { Signature } from "ethers";
 import { t } from "../i18n.js";
-import { area, date, esc, monthLabel, number, shortHash, stars, yuan } from "../format.js";
+import { area, date, dateTime, duration, esc, monthLabel, number, shortAddress, shortHash, stars, yuan } from "../format.js";
 import { explain, runTx } from "../tx.js";
 import { busy, empty, html, requireAccount } from "../ui.js";
 
@@ -117,28 +119,64 @@ async function ratingCard(ctx, view, last, rated) {
   });
 }
 
+/** A recovery of this wallet's owner identity requested by the committee: until it takes
+ * effect (or the committee withdraws it) the wallet has no vote. The owner may object
+ * once, which adds the change delay; an objection cannot cancel it. */
+async function recoveryCard(ctx, view, identity) {
+  const registry = ctx.wallet.reader("HouseholdRegistry");
+  const [[newWallet, eta, evidence, objected], delay] = await Promise.all([
+    registry.pending_recovery(identity), registry.change_delay()]);
+  const card = html(view, `<section class="card notice warning" data-testid="recovery-pending">
+    <h2>${esc(t("home.recoveryTitle"))}</h2>
+    <p>${esc(t("home.recoveryText", { wallet: shortAddress(newWallet), when: dateTime(Number(eta)) }))}</p>
+    <p class="small muted">${esc(t("home.recoveryEvidence"))} <code title="${esc(evidence)}">${esc(shortHash(evidence))}</code></p>
+    <p class="small">${esc(t(objected ? "home.recoveryObjected" : "home.recoveryObjectNote", { delay: duration(Number(delay)) }))}</p>
+    <div class="actions"></div></section>`);
+  if (objected) return;
+  const object = document.createElement("button");
+  object.type = "button";
+  object.dataset.testid = "object-recovery";
+  object.textContent = t("home.recoveryObject");
+  object.addEventListener("click", () => busy(card, async () => {
+    const writer = await ctx.wallet.contract("HouseholdRegistry");
+    await runTx(ctx, t("home.recoveryObjectTx"), () => writer.object_recovery(identity, "0x" + "00".repeat(32)));
+    ctx.rerender();
+  }));
+  card.querySelector(".actions").append(object);
+}
+
 export async function render(ctx, view) {
   html(view, `<h1>${esc(t("home.title"))}</h1>`);
   if (!requireAccount(ctx, view)) return;
   // Two rounds of requests, each side by side (every round costs a phone on 4G ~170 ms).
-  const [me, feeConfig, balance] = await Promise.all([ctx.api.get(`/accounts/${ctx.account}`), ctx.api.get("/fees/config"),
-    ctx.wallet.reader("SettlementToken").balanceOf(ctx.account).catch(() => null)]);
+  const points = ctx.wallet.reader("CommunityPoints");
+  const [me, feeConfig, balance, status, cap, capLeft] = await Promise.all([ctx.api.get(`/accounts/${ctx.account}`),
+    ctx.api.get("/fees/config"), ctx.wallet.reader("SettlementToken").balanceOf(ctx.account).catch(() => null),
+    ctx.wallet.reader("HouseholdRegistry").wallet_status(ctx.account).catch(() => null),
+    points.household_cap().catch(() => null), points.cap_remaining(ctx.account).catch(() => null)]);
+  if (status && status[3]) await recoveryCard(ctx, view, status[1]);
   if (!me.units.length) {
     html(view, `<section class="card notice"><p>${esc(t("home.noUnits"))}</p></section>`);
     return;
   }
   // The month just closed, by the index's clock (the chain's), which the contract rates by.
   const lastMonth = feeConfig.current_month - 1;
-  const [statements, rated] = await Promise.all([
+  const [statements, rated, payers] = await Promise.all([
     Promise.all(me.units.map((u) => ctx.api.get(`/units/${u.unit_id}/statement`))),
     me.identity === null ? null : ctx.wallet.reader("PropertyFees").has_rated(lastMonth, me.identity).catch(() => null),
+    // A unit's unclaimed points are its latest payer's: only those this wallet paid are its to claim.
+    Promise.all(me.units.map((u) => ctx.wallet.reader("PropertyFees").points_payer(u.unit_id).catch(() => null))),
   ]);
+  const mine = (i) => payers[i] !== null && payers[i].toLowerCase() === ctx.account.toLowerCase();
   const summary = html(view, `<section class="card summary"><dl class="facts">
       <dt>${esc(t("home.balance"))}</dt><dd data-testid="token-balance">${balance === null ? "—" : yuan(balance)}</dd>
       <dt>${esc(t("home.rate"))}</dt><dd>${esc(t("home.rateValue", { rate: yuan(feeConfig.rate_in_force) }))}</dd>
-      <dt>${esc(t("home.claimable"))}</dt><dd data-testid="claimable">…</dd></dl>
+      <dt>${esc(t("home.claimable"))}</dt><dd data-testid="claimable">…</dd>
+      ${cap !== null && cap > 0n && capLeft !== null ? `<dt>${esc(t("home.capLeft"))}</dt>
+        <dd data-testid="cap-left">${esc(t("home.capLeftValue", { left: number(capLeft), cap: number(cap) }))}</dd>` : ""}</dl>
+      ${cap !== null && cap > 0n ? `<p class="small muted">${esc(t("home.capNote"))}</p>` : ""}
       <div class="actions"></div></section>`);
-  const claimable = statements.reduce((sum, s) => sum + s.claimable_points, 0);
+  const claimable = statements.reduce((sum, s, i) => sum + (mine(i) ? s.claimable_points : 0), 0);
   summary.querySelector("[data-testid=claimable]").textContent = number(claimable);
   if (claimable > 0) {
     const claim = document.createElement("button");
@@ -146,7 +184,7 @@ export async function render(ctx, view) {
     claim.className = "primary";
     claim.dataset.testid = "claim-points";
     claim.textContent = t("home.claim", { points: claimable });
-    const units = me.units.filter((u, i) => statements[i].claimable_points > 0).map((u) => u.unit_id);
+    const units = me.units.filter((u, i) => mine(i) && statements[i].claimable_points > 0).map((u) => u.unit_id);
     claim.addEventListener("click", () => busy(summary, async () => {
       const fees = await ctx.wallet.contract("PropertyFees");
       await runTx(ctx, t("home.claimTitle"), () => fees.claim_points(units));
