@@ -80,7 +80,10 @@ MERCHANT_ROLE: public(constant(bytes32)) = keccak256("linli.role.merchant")
 PROVIDER_ROLE: public(constant(bytes32)) = keccak256("linli.role.provider")
 AUDITOR_ROLE: public(constant(bytes32)) = keccak256("linli.role.auditor")
 
-MAX_BATCH: constant(uint256) = 100
+# Units per register_units call: a unit with a new owner and a full 32-character label
+# costs ~240k gas, so 60 stay under the 16,777,216 gas a transaction may use (EIP-7825,
+# Osaka); 100 (~21.6M) did not.
+MAX_BATCH: constant(uint256) = 60
 MAX_LABEL: constant(uint256) = 32
 # Room for 2**32 checkpoints per identity: binary search needs at most 32 steps.
 SEARCH_STEPS: constant(uint256) = 32
@@ -436,7 +439,7 @@ def register_unit(label: String[MAX_LABEL], area: uint256, owner: address, commi
 @external
 def register_units(units: DynArray[NewUnit, MAX_BATCH]) -> uint256:
     """
-    @notice Register up to 100 units in one transaction (the CSV import uses this).
+    @notice Register up to 60 units in one transaction (the CSV import uses this).
     @param units The units; every one is checked, and one bad unit reverts all.
     @return The id of the first unit registered.
     """

@@ -22,8 +22,9 @@
           fee of an overdue month is `monthly amount × min(late_rate × months
           overdue, late_cap) / 10_000`.
         - Any wallet pays a unit for N months (oldest first), prepaying at most
-          `max_prepay_months` after the current one, with `approve` or an EIP-2612
-          permit in the same transaction. The exact amount is charged; `max_amount`
+          `max_prepay_months` after the current one, with `approve`, an EIP-2612
+          permit in the same transaction, or (cheapest, what the pages send) the
+          settlement token's ERC-1363 `transferAndCall` of exactly the amount due. The exact amount is charged; `max_amount`
           protects the payer against a change of schedule before inclusion. The
           months of a payment that are not overdue (the current month and later)
           earn community points for whoever paid: they accrue in the unit's
@@ -333,7 +334,7 @@ def pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
     @param max_amount The most the caller accepts to pay (dues + late fee).
     @return The amount charged in fen.
     """
-    return self._pay(unit_id, months, max_amount)
+    return self._pay(msg.sender, unit_id, months, max_amount, True)
 
 
 @external
@@ -361,7 +362,32 @@ def pay_with_permit(
         abi_encode(msg.sender, self, max_amount, deadline, v, r, s, method_id=method_id("permit(address,address,uint256,uint256,uint8,bytes32,bytes32)")),
         revert_on_failure=False,
     )
-    return self._pay(unit_id, months, max_amount)
+    return self._pay(msg.sender, unit_id, months, max_amount, True)
+
+
+@external
+def onTransferReceived(operator: address, sender: address, amount: uint256, data: Bytes[1_024]) -> bytes4:
+    """
+    @notice Pay a unit's fees with the settlement token's ERC-1363 `transferAndCall`:
+            `data` is `abi.encode(unit_id, months)` and the amount transferred must
+            be exactly what `quote` says is due (dues + late fee). One transaction,
+            no signature and no allowance: the cheapest way a resident pays.
+    @dev Called by the settlement token after it moved `amount` from `sender` to
+         this contract; anything else calling it is refused, or a caller could say
+         it paid without paying. The points go to `sender`, whose money it was.
+    @param operator The wallet that called the token (the payer, or a spender of its allowance).
+    @param sender The wallet the money came from: the payer.
+    @param amount The amount received in fen.
+    @param data abi.encode(unit_id, months).
+    @return The ERC-1363 receiver selector.
+    """
+    assert msg.sender == settlement_token, "fees: only the settlement token pays in"
+    assert len(data) == 64, "fees: payment data is not (unit, months)"
+    unit_id: uint256 = 0
+    months: uint256 = 0
+    unit_id, months = abi_decode(data, (uint256, uint256))
+    self._pay(sender, unit_id, months, amount, False)
+    return method_id("onTransferReceived(address,address,uint256,bytes)", output_type=bytes4)
 
 
 @external
@@ -979,7 +1005,7 @@ def has_rated(period: uint256, identity: uint256) -> bool:
 
 
 @internal
-def _pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
+def _pay(payer_: address, unit_id: uint256, months: uint256, max_amount: uint256, pull: bool) -> uint256:
     assert months > 0, "fees: zero months"
     area: uint256 = self._area_of(unit_id)
     state: uint256 = self._state
@@ -994,7 +1020,11 @@ def _pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
     on_time: uint256 = 0
     dues, late, on_time = self._charge(area, first, end, current, state)
     amount: uint256 = dues + late
-    assert amount <= max_amount, "fees: amount above max_amount"
+    if pull:
+        assert amount <= max_amount, "fees: amount above max_amount"
+    else:
+        # Paid by ERC-1363 transferAndCall: the token has moved `max_amount` already.
+        assert amount == max_amount, "fees: payment differs from the amount due"
 
     to_fund: uint256 = amount * ((state >> SHIFT_SHARE) & MASK14) // BPS
     # to_fund <= amount, so amount - to_fund cannot underflow.
@@ -1007,7 +1037,7 @@ def _pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
     earned: uint256 = on_time * ((state >> SHIFT_POINTS) & MASK32) // POINTS_DIVISOR
     accrued: uint256 = (word >> SHIFT_ACCRUED) & MASK63
     previous_payer: uint256 = word >> SHIFT_PAYER
-    payer: uint256 = convert(msg.sender, uint256)
+    payer: uint256 = convert(payer_, uint256)
     owed: uint256 = 0
     if previous_payer != payer:
         # Another wallet paid before: what it earned and left unclaimed is minted to it
@@ -1019,11 +1049,12 @@ def _pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
     # end < 2**32: months beyond MAX_MONTH are unreachable since first <= current + 37.
     self._unit_word[unit_id] = end | PAID_FLAG | (accrued << SHIFT_ACCRUED) | (payer << SHIFT_PAYER)
 
-    assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, amount, default_return_value=True), "fees: transfer failed"
+    if pull:
+        assert extcall IERC20(settlement_token).transferFrom(payer_, self, amount, default_return_value=True), "fees: transfer failed"
 
     log FeePaid(
         unit_id=unit_id,
-        payer=msg.sender,
+        payer=payer_,
         from_month=first,
         to_month=end - 1,
         dues=dues,

@@ -15,7 +15,7 @@ from backend.chain.accounts import deployer_account
 from backend.chain.committee_safe import committee_caller
 from backend.chain.safe import SafeError
 from backend.chain.deployment import manifest_path, read_manifest
-from backend.chain.units_csv import UnitsCsvError, apply_units, check_against_chain, parse_units_csv
+from backend.chain.units_csv import UNITS_PER_TX, UnitsCsvError, apply_units, check_against_chain, parse_units_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,7 @@ def cli():
 @cli.command("import", cls=ConnectedProviderCommand)
 @ape_cli_context()
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--batch-size", type=click.IntRange(1, 100), default=100, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, UNITS_PER_TX), default=UNITS_PER_TX, show_default=True)
 @click.option("--dry-run", is_flag=True, help="Validate only, against the file and the chain.")
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), default=None)
 def import_units(cli_ctx, network, csv_file, batch_size, dry_run, manifest_file):

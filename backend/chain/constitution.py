@@ -130,6 +130,8 @@ POWERS: tuple[Power, ...] = (
     # ------------------------------------------------------------ PropertyFees
     Power("PropertyFees", "pay(uint256,uint256,uint256)", ANYONE, why="for any unit"),
     Power("PropertyFees", "pay_with_permit(uint256,uint256,uint256,uint256,uint8,bytes32,bytes32)", ANYONE),
+    Power("PropertyFees", "onTransferReceived(address,address,uint256,bytes)", ("the settlement token",),
+          why="a payment by the token's ERC-1363 transferAndCall, of exactly the amount due"),
     Power("PropertyFees", "claim_points(uint256[])", ("the units' payer",), why="points belong to whoever paid"),
     Power("PropertyFees", "receive_public_income(address,uint256,uint8)", ANYONE),
     Power("PropertyFees", "deposit_maintenance(uint256,bytes32)", ANYONE),

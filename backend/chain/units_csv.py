@@ -160,13 +160,18 @@ def check_against_chain(units: list[UnitRow], registry) -> list[LineError]:
     return errors
 
 
+# HouseholdRegistry.MAX_BATCH: the most units one transaction registers within the
+# 16,777,216 gas a transaction may use (EIP-7825).
+UNITS_PER_TX = 60
+
+
 def batches(units: list[UnitRow], size: int) -> list[list[UnitRow]]:
-    if not 1 <= size <= 100:
-        raise ValueError("batch size must be between 1 and 100 (the contract's limit)")
+    if not 1 <= size <= UNITS_PER_TX:
+        raise ValueError(f"batch size must be between 1 and {UNITS_PER_TX} (the contract's limit)")
     return [units[i : i + size] for i in range(0, len(units), size)]
 
 
-def apply_units(registry, sender, units: list[UnitRow], batch_size: int = 100, echo=print) -> list:
+def apply_units(registry, sender, units: list[UnitRow], batch_size: int = UNITS_PER_TX, echo=print) -> list:
     """Register validated units in batches; returns the receipts.
 
     `sender` is an account holding the committee role, or a `send(method, *args)`

@@ -166,8 +166,8 @@ def register(registry, committee, accounts_: list, areas: list[list[int]], prefi
         for j, area in enumerate(unit_areas):
             units.append((f"{prefix}-{i}-{j}", area, account.address, commitment_for(tag)))
         owners.append(Owner(account, list(unit_areas), tag))
-    for k in range(0, len(units), 100):
-        registry.register_units(units[k : k + 100], sender=committee)
+    for k in range(0, len(units), 60):  # the registry's batch limit
+        registry.register_units(units[k : k + 60], sender=committee)
     for owner in owners:
         bound, idx = registry.identity_of(owner.address)
         assert bound

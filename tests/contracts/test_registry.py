@@ -84,6 +84,25 @@ def test_identity_binding_is_one_wallet_one_commitment(registry, committee, owne
         registry.register_unit("1-3", 100, owner_a, B, sender=committee)
 
 
+TX_GAS_CAP = 16_777_216  # EIP-7825 (Osaka): the most gas one transaction may use
+
+
+def test_a_full_batch_of_the_costliest_units_fits_in_one_transaction(registry, committee):
+    """60 units, each with a new owner and a 32-character label (the costliest unit to
+    register), stay under the per-transaction gas cap; batches of 100 took ~21.6M and would
+    be refused by an Osaka chain. One more unit is refused before any is registered."""
+    units = [
+        (f"{n:04d}-" + "x" * 27, 8_000 + n, "0x" + commitment_for(f"wallet {n}").hex()[-40:], commitment_for(f"unit {n}"))
+        for n in range(61)
+    ]
+    assert all(len(label) == 32 for label, *_ in units)
+    tx = registry.register_units(units[:60], sender=committee)
+    assert registry.unit_count() == 60
+    assert tx.gas_used < TX_GAS_CAP, f"{tx.gas_used:,} gas for 60 units"
+    with ape.reverts():
+        registry.register_units(units[:61], sender=committee)
+
+
 def test_empty_batch_refused(registry, committee):
     with ape.reverts("registry: empty batch"):
         registry.register_units([], sender=committee)

@@ -43,7 +43,9 @@ def test_connect_shows_units_role_and_points(open_page, owner_a, merchant):
     expect(shop.get_by_test_id("my-units")).to_have_count(0)
 
 
-def test_pay_dues_with_one_permit_signature(open_page, site, owner_a):
+def test_pay_dues_in_one_transaction_without_a_signature(open_page, site, owner_a):
+    """The settlement token speaks ERC-1363: one transferAndCall of exactly the amount due,
+    no permit to sign and no approve (issue 17 #23: the cheapest payment)."""
     fees = site["contracts"]["PropertyFees"]
     due = fees.statement(1).months_due
     assert due > 0
@@ -61,8 +63,8 @@ def test_pay_dues_with_one_permit_signature(open_page, site, owner_a):
     expect(unit.get_by_test_id("receipt")).to_have_count(1)
     assert fees.statement(1).months_due == 0
     calls = page.evaluate("window.__walletLog")
-    # One permit signature and one transaction: no separate approve.
-    assert calls.count("eth_signTypedData_v4") == 1 and calls.count("eth_sendTransaction") == 1
+    # One transaction and nothing to sign: no permit, no separate approve.
+    assert calls.count("eth_signTypedData_v4") == 0 and calls.count("eth_sendTransaction") == 1
     # The other unit is untouched.
     expect(page.get_by_test_id("unit-2").get_by_test_id("months-due")).to_contain_text(str(due))
 
@@ -187,17 +189,17 @@ def test_screenshots_of_every_page(open_page, site, owner_a, committee):
 # ---------------------------------------------------------------- what residents ran into (issue 17)
 
 
-def test_a_declined_permit_and_a_silent_node_are_said_in_words(open_page, site, owner_a):
-    """Declining the permit signature, and paying while the node is down, each leave a toast
-    in words (they left only a console error), and nothing is sent."""
+def test_a_declined_payment_and_a_silent_node_are_said_in_words(open_page, site, owner_a):
+    """Declining the payment in the wallet, and paying while the node is down, each leave a
+    toast in words (they left only a console error), and nothing is paid."""
     fees = site["contracts"]["PropertyFees"]
     due = fees.statement(1).months_due
-    page = open_page(owner_a, "#/home", wallet={"reject": ["eth_signTypedData_v4"]})
+    page = open_page(owner_a, "#/home", wallet={"reject": ["eth_sendTransaction"]})
     page.get_by_test_id("unit-1").get_by_test_id("pay").click()
     toast = done(page)
     expect(toast).to_have_attribute("data-state", "failed")
     expect(toast).to_contain_text("您在钱包中取消了操作")
-    assert "eth_sendTransaction" not in page.evaluate("window.__walletLog")
+    assert fees.statement(1).months_due == due
 
     # The node goes away: the quote says so rather than guessing at the prepayment limit,
     # and paying says so too.

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-// My home: each unit's statement, paying N months (one permit signature where the token
-// supports EIP-2612, else approve + pay), receipts, claiming on-time points (they are the
-// payer's), what the household may still earn this year, and a pending recovery of this
-// wallet (with the owner's one objection).
+// My home: each unit's statement, paying N months (one transaction, no signature, where the
+// token speaks ERC-1363; one permit signature where it supports EIP-2612; else approve +
+// pay), receipts, claiming on-time points (they are the payer's), what the household may
+// still earn this year, and a pending recovery of this wallet (with the owner's one objection).
 
-import { Signature } from "ethers";
+import { AbiCoder, Signature } from "ethers";
 import { t } from "../i18n.js";
 import { area, date, dateTime, duration, esc, monthLabel, number, shortAddress, shortHash, stars, yuan } from "../format.js";
 import { explain, runTx } from "../tx.js";
@@ -28,6 +28,17 @@ async function permitDomain(ctx, token) {
   }
 }
 
+const ERC1363_ID = "0xb0202a11";
+
+/** Whether the token takes a payment and its purpose in one call (ERC-1363 transferAndCall). */
+async function speaksErc1363(token) {
+  try {
+    return await token.supportsInterface(ERC1363_ID);
+  } catch {
+    return false;
+  }
+}
+
 async function pay(ctx, unit, months) {
   const title = t("home.payTitle", { label: unit.label, months });
   let approval = null;
@@ -38,6 +49,12 @@ async function pay(ctx, unit, months) {
     const token = await ctx.wallet.contract("SettlementToken");
     const feesAddress = await fees.getAddress();
     const [, , , , total] = await fees.quote(unit.unit_id, months);
+    if (await speaksErc1363(token)) {
+      // The cheapest payment (no signature, no allowance): exactly the quoted amount,
+      // the unit and the months in the call's data.
+      const data = AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [unit.unit_id, months]);
+      return token["transferAndCall(address,uint256,bytes)"](feesAddress, total, data);
+    }
     const domain = await permitDomain(ctx, token);
     if (domain) {
       // One signature (the permit) and one transaction; the deadline follows the chain's clock.
