@@ -1,0 +1,150 @@
+"""Reminders of votes about to close and of dues, produced from the index (a real anvil,
+the indexer) for exactly the residents who should get them, delivered through a real
+SMTP server (aiosmtpd) and a real HTTP receiver, once however often a round runs.
+
+Who is who (all chose their channels in My data, except where said):
+- owner_a (1-101): e-mail; has not voted; owes two months  -> a vote and a dues reminder;
+- owner_b (1-102): e-mail and webhook, but no dues reminders; voted; owes -> nothing;
+- owner_c (2-101): webhook; has not voted; paid through this month -> a vote reminder;
+- developer (2-102): a row with no channel; has not voted; owes -> nothing;
+- tenant (a resident of 1-101, no owner): e-mail -> nothing (neither votes nor owes).
+Of three proposals only one is about to close: one closes in more than two days and one
+was canceled."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+from email import message_from_string
+from email.policy import default
+from http.server import ThreadingHTTPServer
+
+import pytest
+from eth_utils import keccak
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from backend.chain.deployment import deploy_full_community, manifest_dict, role_id
+from backend.notify.models import outbox as outbox_table
+from backend.notify.reminders import index_time, produce
+from backend.notify.sender import Sender, write_choices
+from backend.vault import store as vault_store
+from backend.vault.crypto import load_keyring
+from backend.vault.db import make_vault_engine, upgrade
+from tests.assembly.helpers import FOR, propose
+from tests.notify.test_outbox import Gateway, free_port, start_smtp
+from tests.utils.identity import commitment_for
+
+DAY = 86400
+ON = {"votes": True, "dues": True, "notices": True}
+
+
+@pytest.fixture(scope="module")
+def reminder_world(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c, developer, tenant):
+    """One deployment for the module: units, a fee schedule with two months overdue, three
+    proposals (one closing within the reminders' two days) and owner_b's ballot."""
+    community = deploy_full_community(project, chain, committee, name="提醒测试小区", hand_over_powers=False,
+                                      assembly_params={"min_notice": DAY, "min_voting_period": DAY,
+                                                       "max_voting_period": 30 * DAY})
+    contracts = community.contracts()
+    registry, assembly = community.registry, contracts["OwnersAssembly"]
+    fees, token = contracts["PropertyFees"], contracts["SettlementToken"]
+    registry.register_units([
+        ("1-101", 9_000, owner_a.address, commitment_for("owner_a")),
+        ("1-102", 9_500, owner_b.address, commitment_for("owner_b")),
+        ("2-101", 11_000, owner_c.address, commitment_for("owner_c")),
+        ("2-102", 10_000, developer.address, commitment_for("developer")),
+    ], sender=committee)
+    registry.link_resident(1, tenant.address, commitment_for("tenant"), sender=owner_a)
+    closing = propose(assembly, committee, chain, title="更换门禁", notice=DAY, length=3 * DAY)
+    later = propose(assembly, committee, chain, title="增设充电桩", notice=DAY, length=10 * DAY)
+    withdrawn = propose(assembly, committee, chain, title="撤回的议案", notice=DAY, length=3 * DAY)
+    assembly.cancel(withdrawn.id, sender=committee)
+    # Into the vote: 36 hours before `closing` closes.
+    chain.pending_timestamp = closing.end - 36 * 3600
+    chain.mine()
+    assembly.castVote(closing.id, FOR, sender=owner_b)
+    # Dues from two months ago at a rate from then on; owner_c pays through this month.
+    current = fees.current_month()
+    fees.set_billing_start(current - 2, sender=committee)
+    registry.grantRole(role_id("manager"), manager, sender=committee)
+    fees.propose_service_contract(keccak(text="物业服务合同"), manager, current - 2, current + 24, 250, [], 2, 800,
+                                  sender=manager)
+    fees.approve_service_contract(1, sender=committee)
+    token.mint(owner_c, 10**9, sender=committee)
+    token.approve(fees, 2**256 - 1, sender=owner_c)
+    fees.pay(3, 3, 10**9, sender=owner_c)
+    assert [fees.statement(unit).months_overdue for unit in (1, 2, 3, 4)] == [2, 2, 0, 2]
+    return {"community": community, "closing": closing, "later": later, "withdrawn": withdrawn, "current": current}
+
+
+def _vault(settings, community: str, people: dict) -> object:
+    """The residents' addresses in the vault and their choices (None: no row at all)."""
+    upgrade(settings.vault_database_url)
+    vault = make_vault_engine(settings.vault_database_url)
+    keys = load_keyring(settings)
+    for account, (email, phone, choice) in people.items():
+        resident = account.address.lower()
+        with vault.begin() as conn:
+            vault_store.put_fields(conn, keys, community, resident, {"email": email, "phone": phone}, 1)
+        if choice is not None:
+            write_choices(vault, community, resident, choice, 1)
+    return vault
+
+
+def test_votes_closing_and_dues_reach_exactly_who_should_get_them_once(reminder_world, make_indexer, engine, settings,
+                                                                      chain, owner_a, owner_b, owner_c, developer,
+                                                                      tenant):
+    world = reminder_world
+    community = world["community"].registry.address.lower()
+    make_indexer(manifest_dict(world["community"], "local")).sync()
+    config = settings.model_copy(update={"vault_key": SecretStr(base64.b64encode(secrets.token_bytes(32)).decode())})
+    vault = _vault(config, community, {
+        owner_a: ("a@example.org", "+86 139 0000 0001", {"email": True, "webhook": False} | ON),
+        owner_b: ("b@example.org", "+86 139 0000 0002", {"email": True, "webhook": True} | ON | {"dues": False}),
+        owner_c: ("c@example.org", "+86 139 0000 0003", {"email": False, "webhook": True} | ON),
+        developer: ("d@example.org", "+86 139 0000 0004", {"email": False, "webhook": False} | ON),
+        tenant: ("t@example.org", "+86 139 0000 0005", {"email": True, "webhook": False} | ON),
+    })
+    now = index_time(engine, community)
+    assert now == chain.blocks.head.timestamp
+
+    assert produce(engine, vault, community, now) == 3
+    assert produce(engine, vault, community, now) == 0  # a round that runs again adds nothing
+    with vault.connect() as conn:
+        rows = conn.execute(select(outbox_table)).mappings().all()
+    closing, current = int(world["closing"].id), world["current"]
+    a, c = owner_a.address.lower(), owner_c.address.lower()
+    assert {row["dedup_key"] for row in rows} == {
+        f"vote:{community}:{closing}:{a}:email",
+        f"vote:{community}:{closing}:{c}:webhook",
+        f"dues:{community}:{current}:1:{a}:email",
+    }
+    by_topic = {(row["topic"], row["resident"]): row for row in rows}
+    assert "36 h" in by_topic["vote", a]["subject"] and "更换门禁" in by_topic["vote", a]["body"]
+    assert "1-101" in by_topic["dues", a]["subject"] and "2 month(s)" in by_topic["dues", a]["body"]
+
+    Gateway.received, Gateway.fail_first = [], 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    smtp_port = free_port()
+    controller, inbox = start_smtp(smtp_port)
+    sender = Sender(config.model_copy(update={
+        "notify_smtp_host": "127.0.0.1", "notify_smtp_port": smtp_port, "notify_timeout_s": 3,
+        "notify_webhook_url": f"http://127.0.0.1:{server.server_port}/sms"}), clock=lambda: now)
+    try:
+        assert sender.deliver_due() == {"sent": 3, "retry": 0, "dead": 0}
+        assert produce(engine, vault, community, now) == 0
+        assert sender.deliver_due() == {"sent": 0, "retry": 0, "dead": 0}
+        assert [to for to, _ in inbox.messages] == [["a@example.org"], ["a@example.org"]]
+        mails = [message_from_string(message, policy=default) for _, message in inbox.messages]
+        assert sorted(mail["Subject"].split(" · ")[1] for mail in mails) == ["Dues for 1-101", "Vote closes in 36 h"]
+        assert all("a@example.org" == mail["To"] and mail.get_content().strip() for mail in mails)
+        [(headers, body)] = Gateway.received
+        assert b"+86 139 0000 0003" in body and headers["Idempotency-Key"] == f"vote:{community}:{closing}:{c}:webhook"
+    finally:
+        controller.stop()
+        server.shutdown()
+        sender.close()
+        vault.dispose()
