@@ -7,17 +7,18 @@ round that runs again adds nothing:
 - notice: a notice published within the last `notice_window_s`, for its audience
           (the owners; everyone; a building's residents and owners by unit label);
 - dues:   a unit overdue this month (as PropertyFees counts it: the month after the last
-          paid one, or the billing start), once per owner and month.
+          paid one, or the billing start; months before the first fee standard cost
+          nothing and are not counted), once per owner and month.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from backend.db.models import (FeePayment, FeeSetting, IndexedBlock, NoticePublication, Owner, ProposalAction, ProposalCreation,
-                               Resident, Unit, UnitBillingStart, Vote)
+                               Resident, ServiceContractApproval, Unit, UnitBillingStart, Vote)
 from backend.notify import outbox
 from backend.notify.models import preferences
 
@@ -96,11 +97,15 @@ def produce(index_engine: Engine, vault_engine: Engine, community: str, now: int
         start = conn.execute(select(FeeSetting.value).where(FeeSetting.community == community,
                                                             FeeSetting.setting == "billing_start")
                              .order_by(FeeSetting.block_number.desc(), FeeSetting.log_index.desc()).limit(1)).scalar()
-        if start is not None:
+        # Months before the first fee standard (an approved service contract) cost nothing
+        # (PropertyFees charges no rate for them): before one exists nobody owes dues.
+        rated_from = conn.execute(select(func.min(ServiceContractApproval.start_month)).where(
+            ServiceContractApproval.community == community)).scalar()
+        if start is not None and rated_from is not None:
             for unit_id, label, wallet in conn.execute(select(Unit.unit_id, Unit.label, Owner.wallet).join(
                     Owner, (Owner.community == Unit.community) & (Owner.identity == Unit.identity))
                     .where(Unit.community == community)):
-                first = _first_unpaid(conn, community, unit_id, int(start))
+                first = max(_first_unpaid(conn, community, unit_id, int(start)), int(rated_from))
                 if first < current:
                     due.append((f"dues:{community}:{current}:{unit_id}:{wallet}", wallet, "dues",
                                 f"物业费待缴 · Dues for {label}",
