@@ -5,11 +5,13 @@ SMTP server (aiosmtpd) and a real HTTP receiver, once however often a round runs
 Who is who (all chose their channels in My data, except where said):
 - owner_a (1-101): e-mail; has not voted; owes two months  -> a vote and a dues reminder;
 - owner_b (1-102): e-mail and webhook, but no dues reminders; voted; owes -> nothing;
-- owner_c (2-101): webhook; has not voted; paid through this month -> a vote reminder;
+- owner_c (2-101): webhook; has not voted; paid through last month (this month is due,
+  not overdue) -> a vote reminder;
 - developer (2-102): a row with no channel; has not voted; owes -> nothing;
 - tenant (a resident of 1-101, no owner): e-mail -> nothing (neither votes nor owes).
 Of three proposals only one is about to close: one closes in more than two days and one
-was canceled."""
+was canceled. Before any fee standard (an approved service contract) nobody owes dues,
+whatever the billing start says."""
 
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ def reminder_world(project, chain, accounts, committee, manager, owner_a, owner_
     chain.pending_timestamp = closing.end - 36 * 3600
     chain.mine()
     assembly.castVote(closing.id, FOR, sender=owner_b)
-    # Dues from two months ago at a rate from then on; owner_c pays through this month.
+    # Dues from two months ago at a rate from then on; owner_c pays through last month.
     current = fees.current_month()
     fees.set_billing_start(current - 2, sender=committee)
     registry.grantRole(role_id("manager"), manager, sender=committee)
@@ -74,7 +76,7 @@ def reminder_world(project, chain, accounts, committee, manager, owner_a, owner_
     fees.approve_service_contract(1, sender=committee)
     token.mint(owner_c, 10**9, sender=committee)
     token.approve(fees, 2**256 - 1, sender=owner_c)
-    fees.pay(3, 3, 10**9, sender=owner_c)
+    fees.pay(3, 2, 10**9, sender=owner_c)
     assert [fees.statement(unit).months_overdue for unit in (1, 2, 3, 4)] == [2, 2, 0, 2]
     return {"community": community, "closing": closing, "later": later, "withdrawn": withdrawn, "current": current}
 
@@ -122,7 +124,9 @@ def test_votes_closing_and_dues_reach_exactly_who_should_get_them_once(reminder_
         f"dues:{community}:{current}:1:{a}:email",
     }
     by_topic = {(row["topic"], row["resident"]): row for row in rows}
-    assert "36 h" in by_topic["vote", a]["subject"] and "更换门禁" in by_topic["vote", a]["body"]
+    hours = (world["closing"].end - now) // 3600  # the blocks after the vote took a few seconds of the 36 hours
+    assert hours in (35, 36) and f"closes in {hours} h" in by_topic["vote", a]["subject"] and \
+        f"closes within {hours} hours" in by_topic["vote", a]["body"] and "更换门禁" in by_topic["vote", a]["body"]
     assert "1-101" in by_topic["dues", a]["subject"] and "2 month(s)" in by_topic["dues", a]["body"]
 
     Gateway.received, Gateway.fail_first = [], 0
@@ -139,7 +143,8 @@ def test_votes_closing_and_dues_reach_exactly_who_should_get_them_once(reminder_
         assert sender.deliver_due() == {"sent": 0, "retry": 0, "dead": 0}
         assert [to for to, _ in inbox.messages] == [["a@example.org"], ["a@example.org"]]
         mails = [message_from_string(message, policy=default) for _, message in inbox.messages]
-        assert sorted(mail["Subject"].split(" · ")[1] for mail in mails) == ["Dues for 1-101", "Vote closes in 36 h"]
+        assert sorted(mail["Subject"].split(" · ")[1] for mail in mails) == ["Dues for 1-101",
+                                                                              f"Vote closes in {hours} h"]
         assert all("a@example.org" == mail["To"] and mail.get_content().strip() for mail in mails)
         [(headers, body)] = Gateway.received
         assert b"+86 139 0000 0003" in body and headers["Idempotency-Key"] == f"vote:{community}:{closing}:{c}:webhook"
@@ -147,4 +152,37 @@ def test_votes_closing_and_dues_reach_exactly_who_should_get_them_once(reminder_
         controller.stop()
         server.shutdown()
         sender.close()
+        vault.dispose()
+
+
+def test_no_dues_reminder_for_months_without_a_fee_standard(project, chain, committee, manager, owner_a, make_indexer,
+                                                           engine, settings):
+    """PropertyFees charges nothing for a month before the first approved service contract:
+    a billing start alone (the deployment month by default) makes nothing overdue."""
+    community = deploy_full_community(project, chain, committee, name="未定标准小区", hand_over_powers=False)
+    fees = community.contracts()["PropertyFees"]
+    community.registry.register_units([("1-101", 9_000, owner_a.address, commitment_for("owner_a"))], sender=committee)
+    current = fees.current_month()
+    fees.set_billing_start(current - 2, sender=committee)
+    address = community.registry.address.lower()
+    config = settings.model_copy(update={"vault_key": SecretStr(base64.b64encode(secrets.token_bytes(32)).decode())})
+    vault = _vault(config, address, {owner_a: ("a@example.org", None, {"email": True, "webhook": False} | ON)})
+    try:
+        statement = fees.statement(1)
+        assert (statement.months_overdue, statement.total) == (2, 0)  # counted by the contract, but owed nothing
+        make_indexer(manifest_dict(community, "local")).sync()
+        assert produce(engine, vault, address, index_time(engine, address)) == 0
+        # A standard from last month on: one month costs something, and the reminder says one.
+        community.registry.grantRole(role_id("manager"), manager, sender=committee)
+        fees.propose_service_contract(keccak(text="物业服务合同"), manager, current - 1, current + 24, 250, [], 2, 800,
+                                      sender=manager)
+        fees.approve_service_contract(1, sender=committee)
+        assert fees.statement(1).dues == 2 * fees.statement(1).monthly_amount  # last month and this one
+        make_indexer(manifest_dict(community, "local")).sync()
+        assert produce(engine, vault, address, index_time(engine, address)) == 1
+        with vault.connect() as conn:
+            [row] = conn.execute(select(outbox_table)).mappings().all()
+        assert row["dedup_key"] == f"dues:{address}:{current}:1:{owner_a.address.lower()}:email"
+        assert "1 month(s)" in row["body"]
+    finally:
         vault.dispose()
