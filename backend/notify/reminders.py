@@ -3,7 +3,8 @@
 a channel (My data). Each reminder's key names what it is about and for whom, so a
 round that runs again adds nothing:
 
-- vote:   a vote that closes within `vote_window_s`, for each owner who has not voted;
+- vote:   a vote that closes within `vote_window_s`, for each owner who may vote in it (area
+          at its snapshot, as the assembly counts) and has not voted;
 - notice: a notice published within the last `notice_window_s`, for its audience
           (the owners; everyone; a building's residents and owners by unit label);
 - dues:   a unit overdue this month (as PropertyFees counts it: the month after the last
@@ -17,8 +18,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, func, select
 
-from backend.db.models import (FeePayment, FeeSetting, IndexedBlock, NoticePublication, Owner, ProposalAction, ProposalCreation,
-                               Resident, ServiceContractApproval, Unit, UnitBillingStart, Vote)
+from backend.db.models import (FeePayment, FeeSetting, IndexedBlock, NoticePublication, Owner, OwnerWeightChange,
+                               ProposalAction, ProposalCreation, ProposalDetail, Resident, ServiceContractApproval,
+                               Unit, UnitBillingStart, Vote, WalletRecovery)
 from backend.notify import outbox
 from backend.notify.models import preferences
 
@@ -59,20 +61,29 @@ def produce(index_engine: Engine, vault_engine: Engine, community: str, now: int
         return 0
     due: list[tuple[str, str, str, str, str]] = []  # (key, resident, topic, subject, body)
     with index_engine.connect() as conn:
-        owners = {w for (w,) in conn.execute(select(Owner.wallet).where(Owner.community == community, Owner.units > 0))}
+        current_owners = dict(conn.execute(select(Owner.identity, Owner.wallet).where(Owner.community == community,
+                                                                                     Owner.units > 0)).all())
+        owners = set(current_owners.values())
         # Votes about to close.
         closed = {p for (p,) in conn.execute(select(ProposalAction.proposal_id).where(
             ProposalAction.community == community, ProposalAction.action == "canceled"))}
-        for pid, title, end in conn.execute(select(ProposalCreation.proposal_id, ProposalCreation.title,
-                                                   ProposalCreation.vote_end).where(
+        closing = conn.execute(select(ProposalCreation.proposal_id, ProposalCreation.title, ProposalCreation.vote_end,
+                                      ProposalDetail.snapshot_block).outerjoin(ProposalDetail, (
+            ProposalDetail.community == ProposalCreation.community) & (
+            ProposalDetail.proposal_id == ProposalCreation.proposal_id)).where(
                 ProposalCreation.community == community, ProposalCreation.vote_start <= now,
-                ProposalCreation.vote_end > now, ProposalCreation.vote_end <= now + vote_window_s)):
+                ProposalCreation.vote_end > now, ProposalCreation.vote_end <= now + vote_window_s)).all()
+        identities = _identities(conn, community) if closing else {}
+        for pid, title, end, snapshot in closing:
             if pid in closed:
                 continue
-            voted = {v for (v,) in conn.execute(select(Vote.voter).where(Vote.community == community,
-                                                                          Vote.proposal_id == pid))}
+            # A ballot counts for the identity (the assembly keeps one bit per identity), under
+            # the wallet it had then; who may vote is whoever had area at the snapshot.
+            voted = {identities.get(v) for (v,) in conn.execute(select(Vote.voter).where(
+                Vote.community == community, Vote.proposal_id == pid))}
+            voters = current_owners if snapshot is None else _voters_at(conn, community, int(snapshot))
             hours = max(1, (end - now) // 3600)
-            for owner in owners - voted:
+            for owner in {wallet for identity, wallet in voters.items() if identity not in voted}:
                 due.append((f"vote:{community}:{pid}:{owner}", owner, "vote", f"投票即将截止 · Vote closes in {hours} h",
                             f"《{title}》的投票将在 {hours} 小时内截止，您尚未投票。\n"
                             f"The vote on “{title}” closes within {hours} hours and you have not voted."))
@@ -121,6 +132,29 @@ def produce(index_engine: Engine, vault_engine: Engine, community: str, now: int
                 added += outbox.enqueue(conn, dedup_key=f"{key}:{channel}", community=community, resident=resident,
                                         channel=channel, topic=topic, subject=subject, body=body, now=now)
     return added
+
+
+def _identities(conn, community: str) -> dict[str, int]:
+    """Every wallet an identity was ever bound to, to its identity (a recovered wallet's ballot
+    is still that identity's)."""
+    found = {w: i for w, i in conn.execute(select(OwnerWeightChange.wallet, OwnerWeightChange.identity).where(
+        OwnerWeightChange.community == community))}
+    for old, new, identity in conn.execute(select(WalletRecovery.previous_wallet, WalletRecovery.new_wallet,
+                                                  WalletRecovery.identity).where(WalletRecovery.community == community)):
+        found[old], found[new] = identity, identity
+    return found
+
+
+def _voters_at(conn, community: str, snapshot: int) -> dict[int, str]:
+    """The identities with area at the end of block `snapshot` (the registry's voting_weight),
+    each with the wallet bound to it now: those the assembly lets vote."""
+    area: dict[int, int] = {}
+    for identity, value in conn.execute(select(OwnerWeightChange.identity, OwnerWeightChange.area).where(
+            OwnerWeightChange.community == community, OwnerWeightChange.block_number <= snapshot)
+            .order_by(OwnerWeightChange.block_number, OwnerWeightChange.log_index)):
+        area[identity] = int(value)
+    wallets = dict(conn.execute(select(Owner.identity, Owner.wallet).where(Owner.community == community)).all())
+    return {identity: wallets[identity] for identity, value in area.items() if value > 0 and identity in wallets}
 
 
 def _building_members(conn, community: str, building: str) -> set[str]:

@@ -8,7 +8,9 @@ Who is who (all chose their channels in My data, except where said):
 - owner_c (2-101): webhook; has not voted; paid through last month (this month is due,
   not overdue) -> a vote reminder;
 - developer (2-102): a row with no channel; has not voted; owes -> nothing;
-- tenant (a resident of 1-101, no owner): e-mail -> nothing (neither votes nor owes).
+- tenant (a resident of 1-101, no owner): e-mail -> nothing (neither votes nor owes);
+- merchant (2-103, bought after the proposals were filed, so no vote at their snapshot):
+  e-mail, no dues reminders -> nothing (the assembly would refuse its ballot).
 Of three proposals only one is about to close: one closes in more than two days and one
 was canceled. Before any fee standard (an approved service contract) nobody owes dues,
 whatever the billing start says."""
@@ -27,6 +29,8 @@ from eth_utils import keccak
 from pydantic import SecretStr
 from sqlalchemy import select
 
+import ape
+
 from backend.chain.deployment import deploy_full_community, manifest_dict, role_id
 from backend.notify.models import outbox as outbox_table
 from backend.notify.reminders import index_time, produce
@@ -43,7 +47,8 @@ ON = {"votes": True, "dues": True, "notices": True}
 
 
 @pytest.fixture(scope="module")
-def reminder_world(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c, developer, tenant):
+def reminder_world(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c, developer, tenant,
+                   merchant):
     """One deployment for the module: units, a fee schedule with two months overdue, three
     proposals (one closing within the reminders' two days) and owner_b's ballot."""
     community = deploy_full_community(project, chain, committee, name="提醒测试小区", hand_over_powers=False,
@@ -63,10 +68,13 @@ def reminder_world(project, chain, accounts, committee, manager, owner_a, owner_
     later = propose(assembly, committee, chain, title="增设充电桩", notice=DAY, length=10 * DAY)
     withdrawn = propose(assembly, committee, chain, title="撤回的议案", notice=DAY, length=3 * DAY)
     assembly.cancel(withdrawn.id, sender=committee)
+    registry.register_units([("2-103", 8_000, merchant.address, commitment_for("merchant"))], sender=committee)
     # Into the vote: 36 hours before `closing` closes.
     chain.pending_timestamp = closing.end - 36 * 3600
     chain.mine()
     assembly.castVote(closing.id, FOR, sender=owner_b)
+    with ape.reverts("assembly: no vote at the snapshot"):
+        assembly.castVote(closing.id, FOR, sender=merchant)
     # Dues from two months ago at a rate from then on; owner_c pays through last month.
     current = fees.current_month()
     fees.set_billing_start(current - 2, sender=committee)
@@ -77,7 +85,7 @@ def reminder_world(project, chain, accounts, committee, manager, owner_a, owner_
     token.mint(owner_c, 10**9, sender=committee)
     token.approve(fees, 2**256 - 1, sender=owner_c)
     fees.pay(3, 2, 10**9, sender=owner_c)
-    assert [fees.statement(unit).months_overdue for unit in (1, 2, 3, 4)] == [2, 2, 0, 2]
+    assert [fees.statement(unit).months_overdue for unit in (1, 2, 3, 4, 5)] == [2, 2, 0, 2, 2]
     return {"community": community, "closing": closing, "later": later, "withdrawn": withdrawn, "current": current}
 
 
@@ -97,7 +105,7 @@ def _vault(settings, community: str, people: dict) -> object:
 
 def test_votes_closing_and_dues_reach_exactly_who_should_get_them_once(reminder_world, make_indexer, engine, settings,
                                                                       chain, owner_a, owner_b, owner_c, developer,
-                                                                      tenant):
+                                                                      tenant, merchant):
     world = reminder_world
     community = world["community"].registry.address.lower()
     make_indexer(manifest_dict(world["community"], "local")).sync()
@@ -108,6 +116,7 @@ def test_votes_closing_and_dues_reach_exactly_who_should_get_them_once(reminder_
         owner_c: ("c@example.org", "+86 139 0000 0003", {"email": False, "webhook": True} | ON),
         developer: ("d@example.org", "+86 139 0000 0004", {"email": False, "webhook": False} | ON),
         tenant: ("t@example.org", "+86 139 0000 0005", {"email": True, "webhook": False} | ON),
+        merchant: ("m@example.org", "+86 139 0000 0006", {"email": True, "webhook": False} | ON | {"dues": False}),
     })
     now = index_time(engine, community)
     assert now == chain.blocks.head.timestamp
