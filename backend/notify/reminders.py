@@ -52,9 +52,12 @@ def _channels(choice: dict) -> list[str]:
     return [name for name in outbox.CHANNELS if choice.get(name)]
 
 
-def produce(index_engine: Engine, vault_engine: Engine, community: str, now: int, *, vote_window_s: int = 2 * 86400,
-            notice_window_s: int = 7 * 86400) -> int:
-    """Enqueue what is due now; how many reminders were added."""
+def produce(index_engine: Engine, vault_engine: Engine, community: str, now: int, *, send_at: int | None = None,
+            vote_window_s: int = 2 * 86400, notice_window_s: int = 7 * 86400) -> int:
+    """Enqueue what is due at `now` (the index's time); how many reminders were added. They are
+    due for sending at `send_at`, the sender's clock (default `now`): a demo chain's clock
+    runs days ahead of the wall's, and the sender would otherwise wait for it."""
+    send_at = now if send_at is None else send_at
     community = community.lower()
     choices = _choices(vault_engine, community)
     if not choices:
@@ -130,7 +133,7 @@ def produce(index_engine: Engine, vault_engine: Engine, community: str, now: int
                 continue
             for channel in _channels(choice):
                 added += outbox.enqueue(conn, dedup_key=f"{key}:{channel}", community=community, resident=resident,
-                                        channel=channel, topic=topic, subject=subject, body=body, now=now)
+                                        channel=channel, topic=topic, subject=subject, body=body, now=send_at)
     return added
 
 

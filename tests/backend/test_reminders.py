@@ -18,11 +18,17 @@ whatever the billing start says."""
 from __future__ import annotations
 
 import base64
+import json
+import os
 import secrets
+import subprocess
+import sys
 import threading
+import time
 from email import message_from_string
 from email.policy import default
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from eth_utils import keccak
@@ -31,7 +37,7 @@ from sqlalchemy import select
 
 import ape
 
-from backend.chain.deployment import deploy_full_community, manifest_dict, role_id
+from backend.chain.deployment import deploy_full_community, manifest_dict, role_id, write_manifest
 from backend.notify.models import outbox as outbox_table
 from backend.notify.reminders import index_time, produce
 from backend.notify.sender import Sender, write_choices
@@ -42,6 +48,7 @@ from tests.assembly.helpers import FOR, propose
 from tests.notify.test_outbox import Gateway, free_port, start_smtp
 from tests.utils.identity import commitment_for
 
+ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400
 ON = {"votes": True, "dues": True, "notices": True}
 
@@ -195,3 +202,43 @@ def test_no_dues_reminder_for_months_without_a_fee_standard(project, chain, comm
         assert "1 month(s)" in row["body"]
     finally:
         vault.dispose()
+
+
+def test_the_reminders_command_produces_from_the_index_and_delivers_at_once(reminder_world, make_indexer, engine,
+                                                                            settings, chain, owner_a, owner_c,
+                                                                            tmp_path):
+    """`python -m backend.notify run --produce`, as an operator runs it, one round: what the
+    index says is due goes out in that round, though this chain's clock runs days ahead of
+    the wall's (the reminders are judged by the index's time, sent by the sender's)."""
+    world = reminder_world
+    community = world["community"].registry.address.lower()
+    manifest = tmp_path / "manifest.json"
+    write_manifest(manifest_dict(world["community"], "local"), manifest)
+    make_indexer(manifest_dict(world["community"], "local")).sync()
+    assert index_time(engine, community) > time.time() + DAY  # the demo chain is ahead
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
+    config = settings.model_copy(update={"vault_key": SecretStr(key)})
+    _vault(config, community, {
+        owner_a: ("a@example.org", None, {"email": True, "webhook": False} | ON),
+        owner_c: (None, "+86 139 0000 0003", {"email": False, "webhook": True} | ON),
+    }).dispose()
+    Gateway.received, Gateway.fail_first = [], 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    smtp_port = free_port()
+    controller, inbox = start_smtp(smtp_port)
+    env = {**os.environ, "LINLI_ENVIRONMENT": "test", "LINLI_DATABASE_URL": settings.database_url,
+           "LINLI_VAULT_DATABASE_URL": settings.vault_database_url, "LINLI_VAULT_KEY": key,
+           "LINLI_VAULT_KEY_FILE": str(tmp_path / "unused.key"), "LINLI_MANIFEST": str(manifest),
+           "LINLI_NOTIFY_SMTP_HOST": "127.0.0.1", "LINLI_NOTIFY_SMTP_PORT": str(smtp_port),
+           "LINLI_NOTIFY_TIMEOUT_S": "3", "LINLI_NOTIFY_WEBHOOK_URL": f"http://127.0.0.1:{server.server_port}/sms"}
+    try:
+        for _ in range(2):  # the second round finds everything sent: nothing goes out twice
+            ran = subprocess.run([sys.executable, "-m", "backend.notify", "run", "--produce"], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, timeout=60)
+            assert ran.returncode == 0, ran.stderr
+        assert [to for to, _ in inbox.messages] == [["a@example.org"], ["a@example.org"]]
+        assert [json.loads(body)["phone"] for _, body in Gateway.received] == ["+86 139 0000 0003"]
+    finally:
+        controller.stop()
+        server.shutdown()
