@@ -45,7 +45,7 @@ def main() -> int:
                 for community in communities:
                     now = index_time(index, community)
                     if now is not None:  # nothing indexed yet: nothing can be due
-                        produce(index, sender.engine, community, now)
+                        produce(index, sender.engine, community, now, send_at=int(sender.clock()))
             counts = sender.deliver_due()
             if any(counts.values()):
                 logging.getLogger("linli.notify").info("round: %s", counts)

@@ -3,21 +3,24 @@
 a channel (My data). Each reminder's key names what it is about and for whom, so a
 round that runs again adds nothing:
 
-- vote:   a vote that closes within `vote_window_s`, for each owner who has not voted;
+- vote:   a vote that closes within `vote_window_s`, for each owner who may vote in it (area
+          at its snapshot, as the assembly counts) and has not voted;
 - notice: a notice published within the last `notice_window_s`, for its audience
           (the owners; everyone; a building's residents and owners by unit label);
 - dues:   a unit overdue this month (as PropertyFees counts it: the month after the last
-          paid one, or the billing start), once per owner and month.
+          paid one, or the billing start; months before the first fee standard cost
+          nothing and are not counted), once per owner and month.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
-from backend.db.models import (FeePayment, FeeSetting, IndexedBlock, NoticePublication, Owner, ProposalAction, ProposalCreation,
-                               Resident, Unit, UnitBillingStart, Vote)
+from backend.db.models import (FeePayment, FeeSetting, IndexedBlock, NoticePublication, Owner, OwnerWeightChange,
+                               ProposalAction, ProposalCreation, ProposalDetail, Resident, ServiceContractApproval,
+                               Unit, UnitBillingStart, Vote, WalletRecovery)
 from backend.notify import outbox
 from backend.notify.models import preferences
 
@@ -49,29 +52,41 @@ def _channels(choice: dict) -> list[str]:
     return [name for name in outbox.CHANNELS if choice.get(name)]
 
 
-def produce(index_engine: Engine, vault_engine: Engine, community: str, now: int, *, vote_window_s: int = 2 * 86400,
-            notice_window_s: int = 7 * 86400) -> int:
-    """Enqueue what is due now; how many reminders were added."""
+def produce(index_engine: Engine, vault_engine: Engine, community: str, now: int, *, send_at: int | None = None,
+            vote_window_s: int = 2 * 86400, notice_window_s: int = 7 * 86400) -> int:
+    """Enqueue what is due at `now` (the index's time); how many reminders were added. They are
+    due for sending at `send_at`, the sender's clock (default `now`): a demo chain's clock
+    runs days ahead of the wall's, and the sender would otherwise wait for it."""
+    send_at = now if send_at is None else send_at
     community = community.lower()
     choices = _choices(vault_engine, community)
     if not choices:
         return 0
     due: list[tuple[str, str, str, str, str]] = []  # (key, resident, topic, subject, body)
     with index_engine.connect() as conn:
-        owners = {w for (w,) in conn.execute(select(Owner.wallet).where(Owner.community == community, Owner.units > 0))}
+        current_owners = dict(conn.execute(select(Owner.identity, Owner.wallet).where(Owner.community == community,
+                                                                                     Owner.units > 0)).all())
+        owners = set(current_owners.values())
         # Votes about to close.
         closed = {p for (p,) in conn.execute(select(ProposalAction.proposal_id).where(
             ProposalAction.community == community, ProposalAction.action == "canceled"))}
-        for pid, title, end in conn.execute(select(ProposalCreation.proposal_id, ProposalCreation.title,
-                                                   ProposalCreation.vote_end).where(
+        closing = conn.execute(select(ProposalCreation.proposal_id, ProposalCreation.title, ProposalCreation.vote_end,
+                                      ProposalDetail.snapshot_block).outerjoin(ProposalDetail, (
+            ProposalDetail.community == ProposalCreation.community) & (
+            ProposalDetail.proposal_id == ProposalCreation.proposal_id)).where(
                 ProposalCreation.community == community, ProposalCreation.vote_start <= now,
-                ProposalCreation.vote_end > now, ProposalCreation.vote_end <= now + vote_window_s)):
+                ProposalCreation.vote_end > now, ProposalCreation.vote_end <= now + vote_window_s)).all()
+        identities = _identities(conn, community) if closing else {}
+        for pid, title, end, snapshot in closing:
             if pid in closed:
                 continue
-            voted = {v for (v,) in conn.execute(select(Vote.voter).where(Vote.community == community,
-                                                                          Vote.proposal_id == pid))}
+            # A ballot counts for the identity (the assembly keeps one bit per identity), under
+            # the wallet it had then; who may vote is whoever had area at the snapshot.
+            voted = {identities.get(v) for (v,) in conn.execute(select(Vote.voter).where(
+                Vote.community == community, Vote.proposal_id == pid))}
+            voters = current_owners if snapshot is None else _voters_at(conn, community, int(snapshot))
             hours = max(1, (end - now) // 3600)
-            for owner in owners - voted:
+            for owner in {wallet for identity, wallet in voters.items() if identity not in voted}:
                 due.append((f"vote:{community}:{pid}:{owner}", owner, "vote", f"投票即将截止 · Vote closes in {hours} h",
                             f"《{title}》的投票将在 {hours} 小时内截止，您尚未投票。\n"
                             f"The vote on “{title}” closes within {hours} hours and you have not voted."))
@@ -96,11 +111,15 @@ def produce(index_engine: Engine, vault_engine: Engine, community: str, now: int
         start = conn.execute(select(FeeSetting.value).where(FeeSetting.community == community,
                                                             FeeSetting.setting == "billing_start")
                              .order_by(FeeSetting.block_number.desc(), FeeSetting.log_index.desc()).limit(1)).scalar()
-        if start is not None:
+        # Months before the first fee standard (an approved service contract) cost nothing
+        # (PropertyFees charges no rate for them): before one exists nobody owes dues.
+        rated_from = conn.execute(select(func.min(ServiceContractApproval.start_month)).where(
+            ServiceContractApproval.community == community)).scalar()
+        if start is not None and rated_from is not None:
             for unit_id, label, wallet in conn.execute(select(Unit.unit_id, Unit.label, Owner.wallet).join(
                     Owner, (Owner.community == Unit.community) & (Owner.identity == Unit.identity))
                     .where(Unit.community == community)):
-                first = _first_unpaid(conn, community, unit_id, int(start))
+                first = max(_first_unpaid(conn, community, unit_id, int(start)), int(rated_from))
                 if first < current:
                     due.append((f"dues:{community}:{current}:{unit_id}:{wallet}", wallet, "dues",
                                 f"物业费待缴 · Dues for {label}",
@@ -114,8 +133,31 @@ def produce(index_engine: Engine, vault_engine: Engine, community: str, now: int
                 continue
             for channel in _channels(choice):
                 added += outbox.enqueue(conn, dedup_key=f"{key}:{channel}", community=community, resident=resident,
-                                        channel=channel, topic=topic, subject=subject, body=body, now=now)
+                                        channel=channel, topic=topic, subject=subject, body=body, now=send_at)
     return added
+
+
+def _identities(conn, community: str) -> dict[str, int]:
+    """Every wallet an identity was ever bound to, to its identity (a recovered wallet's ballot
+    is still that identity's)."""
+    found = {w: i for w, i in conn.execute(select(OwnerWeightChange.wallet, OwnerWeightChange.identity).where(
+        OwnerWeightChange.community == community))}
+    for old, new, identity in conn.execute(select(WalletRecovery.previous_wallet, WalletRecovery.new_wallet,
+                                                  WalletRecovery.identity).where(WalletRecovery.community == community)):
+        found[old], found[new] = identity, identity
+    return found
+
+
+def _voters_at(conn, community: str, snapshot: int) -> dict[int, str]:
+    """The identities with area at the end of block `snapshot` (the registry's voting_weight),
+    each with the wallet bound to it now: those the assembly lets vote."""
+    area: dict[int, int] = {}
+    for identity, value in conn.execute(select(OwnerWeightChange.identity, OwnerWeightChange.area).where(
+            OwnerWeightChange.community == community, OwnerWeightChange.block_number <= snapshot)
+            .order_by(OwnerWeightChange.block_number, OwnerWeightChange.log_index)):
+        area[identity] = int(value)
+    wallets = dict(conn.execute(select(Owner.identity, Owner.wallet).where(Owner.community == community)).all())
+    return {identity: wallets[identity] for identity, value in area.items() if value > 0 and identity in wallets}
 
 
 def _building_members(conn, community: str, building: str) -> set[str]:

@@ -2,7 +2,7 @@
 full text fetched and checked against its hash in the browser (a tampered copy shown as
 not matching), the proposal explained (statute item, calls decoded, why its majority),
 its notice acknowledged by a signature, the served count rising, the service list
-downloaded, and the notice board with the library."""
+downloaded, the notice board with the library, and reminders' channels chosen in My data."""
 
 from __future__ import annotations
 
@@ -14,9 +14,12 @@ from playwright.sync_api import expect
 
 from backend.chain.deployment import role_id
 from backend.documents import store as documents
+from backend.notify.models import outbox
+from backend.notify.reminders import index_time, produce
 from backend.texts import store as texts
 from backend.vault.db import make_vault_engine, upgrade
 from tests.e2e.conftest import DAY, DESKTOP, PHONE, screenshot, wait_indexed
+from tests.e2e.test_community_pages import done, reopen, vault, vault_token
 
 TIMEOUT = 20_000
 FULL_TEXT = ("# 关于聘请审计机构的议案\n\n一、聘请第三方审计机构，审计 2026 年度公共收益。\n"
@@ -137,6 +140,59 @@ def test_an_owner_acknowledges_the_notice_and_the_service_list_shows_it(open_pag
         "data-served", str(before + 1))
     assert not page.problems
 
+
+def test_an_owner_chooses_reminder_channels_in_my_data_and_they_are_kept(open_page, site, chain, notice_stage,
+                                                                         owner_b):
+    """Nothing chosen at first (no reminder goes out); e-mail and SMS chosen with new notices
+    turned off, saved in the vault and shown again after a reload; then notices on and SMS
+    off. The producer honours each: owner_b, who owes nothing and has no vote closing, gets
+    no reminder, then the owners' notice by e-mail only."""
+    community = site["community"].registry.address.lower()
+    page = open_page(owner_b, "#/mydata")
+    expect(page.get_by_test_id("reminders")).to_have_count(0)  # the choices live in the vault: sign in first
+    page.get_by_test_id("siwe-sign-in").click()
+    form = page.get_by_test_id("reminders")
+    expect(form.get_by_test_id("reminders-saved")).to_have_text("尚未选择：不会发送提醒。", timeout=TIMEOUT)
+    box = {name: form.locator(f"input[name={name}]") for name in ("email", "webhook", "votes", "dues", "notices")}
+    for name, checked in (("email", False), ("webhook", False), ("votes", True), ("dues", True), ("notices", True)):
+        expect(box[name]).to_be_checked(checked=checked)
+    box["email"].check()
+    box["webhook"].check()
+    box["notices"].uncheck()
+    form.get_by_test_id("save-reminders").click()
+    done(page, says="已保存")
+    expect(page.get_by_test_id("reminders").get_by_test_id("reminders-saved")).to_contain_text("最后保存于",
+                                                                                              timeout=TIMEOUT)
+    chosen = {"email": True, "webhook": True, "votes": True, "dues": True, "notices": False}
+    reopen(page)  # the session lasts the tab; the choices come back from the vault
+    form = page.get_by_test_id("reminders")
+    for name, checked in chosen.items():
+        expect(form.locator(f"input[name={name}]")).to_be_checked(checked=checked, timeout=TIMEOUT)
+    stored = vault(site, "GET", f"/communities/{community}/reminders", vault_token(site, owner_b)).json()
+    assert {name: stored[name] for name in chosen} == chosen and stored["updated_at"]
+    wait_indexed(site, chain)
+    assert reminders_for(site, community, owner_b) == set()
+
+    form.locator("input[name=notices]").check()
+    form.locator("input[name=webhook]").uncheck()
+    form.get_by_test_id("save-reminders").click()
+    done(page, says="已保存")
+    stored = vault(site, "GET", f"/communities/{community}/reminders", vault_token(site, owner_b)).json()
+    assert (stored["email"], stored["webhook"], stored["notices"]) == (True, False, True)
+    assert reminders_for(site, community, owner_b) == {("notice", "email")}
+    assert not page.problems
+
+
+def reminders_for(site, community: str, account) -> set[tuple[str, str]]:
+    """Run the producer on the site's index and vault; the (topic, channel) of `account`'s reminders."""
+    engine = make_vault_engine(site["settings"].vault_database_url)
+    try:
+        produce(site["engine"], engine, community, index_time(site["engine"], community))
+        with engine.connect() as conn:
+            rows = conn.execute(outbox.select().where(outbox.c.resident == account.address.lower())).mappings().all()
+    finally:
+        engine.dispose()
+    return {(row["topic"], row["channel"]) for row in rows}
 
 def test_screenshots_of_the_notice_pages(open_page, site, chain, notice_stage, owner_a):
     wait_indexed(site, chain)
