@@ -30,6 +30,7 @@ from backend.notices import receipts as rc
 from backend.notices.service import Notices
 from backend.notify.reminders import index_time, produce
 from backend.vault.db import make_vault_engine
+from tests.utils.households import link_resident
 from tests.utils.identity import commitment_for
 from tests.vault.conftest import sign_in
 
@@ -59,7 +60,7 @@ def notice_world(project, chain, accounts, committee, owner_a, owner_b, owner_c,
         ("2-101", 11_000, owner_c.address, commitment_for("owner_c")),
         ("2-102", 10_000, smart.address, commitment_for("smart account")),
     ], sender=committee)
-    registry.link_resident(1, tenant.address, commitment_for("tenant"), sender=owner_a)
+    link_resident(registry, 1, tenant, commitment_for("tenant"), owner=owner_a)
     path = tmp_path / "manifest.json"
     write_manifest(manifest_dict(community, "local"), path)
     config = settings.model_copy(update={"manifest": path, "vault_manifests": [path],

@@ -45,6 +45,7 @@ from backend.vault import store as vault_store
 from backend.vault.crypto import load_keyring
 from backend.vault.db import make_vault_engine, upgrade
 from tests.assembly.helpers import FOR, propose
+from tests.utils.households import link_resident
 from tests.notify.test_outbox import Gateway, free_port, start_smtp
 from tests.utils.identity import commitment_for
 
@@ -70,7 +71,7 @@ def reminder_world(project, chain, accounts, committee, manager, owner_a, owner_
         ("2-101", 11_000, owner_c.address, commitment_for("owner_c")),
         ("2-102", 10_000, developer.address, commitment_for("developer")),
     ], sender=committee)
-    registry.link_resident(1, tenant.address, commitment_for("tenant"), sender=owner_a)
+    link_resident(registry, 1, tenant, commitment_for("tenant"), owner=owner_a)
     closing = propose(assembly, committee, chain, title="更换门禁", notice=DAY, length=3 * DAY)
     later = propose(assembly, committee, chain, title="增设充电桩", notice=DAY, length=10 * DAY)
     withdrawn = propose(assembly, committee, chain, title="撤回的议案", notice=DAY, length=3 * DAY)
@@ -80,7 +81,7 @@ def reminder_world(project, chain, accounts, committee, manager, owner_a, owner_
     chain.pending_timestamp = closing.end - 36 * 3600
     chain.mine()
     assembly.castVote(closing.id, FOR, sender=owner_b)
-    with ape.reverts("assembly: no vote at the snapshot"):
+    with ape.reverts("registry: wallet bound after the snapshot"):
         assembly.castVote(closing.id, FOR, sender=merchant)
     # Dues from two months ago at a rate from then on; owner_c pays through last month.
     current = fees.current_month()

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from backend.chain.deployment import deploy_full_community
+from tests.utils.households import link_resident
 from tests.utils.identity import commitment_for
 
 DAY = 86400
@@ -32,7 +33,7 @@ def board_town(project, chain, committee, owner_a, owner_b, owner_c, tenant, dev
         ("2-1-101", 11_050, owner_c.address, commitment_for("owner_c")),
         ("2-1-102", 10_000, developer.address, commitment_for("developer")),
     ], sender=committee)
-    registry.link_resident(2, tenant.address, commitment_for("tenant"), sender=owner_b)
+    link_resident(registry, 2, tenant, commitment_for("tenant"), owner=owner_b)
     contracts = community.contracts()
     return SimpleNamespace(community=community, registry=registry, board=contracts["NoticeBoard"],
                            assembly=contracts["OwnersAssembly"], contracts=contracts)
