@@ -96,8 +96,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def context(browser, account: str | None, viewport=None):
+    # bypass_csp: the bench's own probes (wait_for_function) are evaluated as strings, which
+    # the pages' policy (no 'unsafe-eval') refuses; the pages themselves run as served.
     ctx = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, locale="zh-CN",
-                              timezone_id="Asia/Shanghai")
+                              timezone_id="Asia/Shanghai", bypass_csp=True)
     config = {"rpc": RPC, "account": account, "connected": account is not None}
     ctx.add_init_script(f"window.__walletConfig = {json.dumps(config)};\n{PROVIDER_JS}")
     return ctx
