@@ -32,6 +32,7 @@ from backend.chain.deploy_assembly import deploy_assembly
 from backend.chain.deploy_consent import deploy_suggestions_and_consent
 from backend.chain.deploy_culture import deploy_culture
 from backend.chain.deploy_fees import deploy_fees
+from backend.chain.deploy_notices import deploy_notices
 from backend.chain.deploy_services import deploy_services
 from backend.chain.deployment import deploy_community, role_id
 from tests.utils.identity import commitment_for
@@ -76,10 +77,12 @@ def test_no_account_has_more_power_than_the_assembly_gave(project, chain, accoun
     fees = fees_stack["PropertyFees"]
     contracts = {"HouseholdRegistry": registry, "CommunityPoints": points, **fees_stack}
     contracts.update(deploy_assembly(project, chain, assembly_actor, community))
+    community.extra.update(contracts)
     contracts.update(deploy_culture(project, chain, assembly_actor, community))
     contracts.update(deploy_activities(project, chain, assembly_actor, community, fees))
     contracts.update(deploy_services(project, chain, assembly_actor, community, fees))
     contracts.update(deploy_suggestions_and_consent(project, chain, assembly_actor, community))
+    contracts.update(deploy_notices(project, assembly_actor, community))
     timelock = contracts["AssemblyTimelock"]
     actors = {"assembly": assembly_actor, "committee": board, "manager": manager, "merchant": merchant,
               "provider": provider, "owner": owner_a, "neighbour": owner_b, "outsider": attacker}
