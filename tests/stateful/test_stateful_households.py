@@ -67,7 +67,7 @@ REACHED_IN_CI = {
     "previous payer paid out", "no points at own activity", "ballot", "delegated ballot",
     "ballot of a recovered identity", "ballot of a wallet bound since deployment", "replaced wallet refused",
     "registry: wallet bound after the snapshot", "registry: recovery pending",
-    "delegation of a replaced wallet refused",
+    "delegation of a replaced wallet refused", "owner without units at the snapshot refused",
 }
 FIRST_UNITS = [(0, 10_000), (1, 9_000), (2, 11_050), (0, 8_000)]  # (wallet, area)
 
@@ -292,6 +292,26 @@ class Households(RuleBasedStateMachine):
         unit["identity"] = self.bind(pending[0], pending[1], tx.block_number)
         unit["sales"] += 1  # every link made under the seller ends
         self.seen["sale completed"] += 1
+
+    @rule(n=U, k=W, new_proposal=st.booleans(), support=CHOICES)
+    def sale_and_vote(self, n, k, new_proposal, support):
+        """A sale in one step: requested, completed after the delay; then the buyer
+        and the seller try the open proposal, and a proposal made since."""
+        u = self.unit(n)
+        seller = self.identities[self.units[u]["identity"]]["wallet"]
+        self.request_sale(n, k)
+        if u not in self.transfer:
+            return
+        self.chain.pending_timestamp = max(self.now(), self.transfer[u][2])
+        self.complete_sale(n, k)
+        if u in self.transfer:
+            return  # the buyer's wallet was taken meanwhile: refused, as the model said
+        buyer = self.identities[self.units[u]["identity"]]["wallet"]
+        if new_proposal and len(self.proposals) < MAX_PROPOSALS:
+            self.open_proposal()
+        for proposal in self.proposals[-1:]:
+            self.cast(proposal, buyer, support)
+            self.cast(proposal, seller, support)
 
     # ------------------------------------------------------------------ residents
 
@@ -594,8 +614,9 @@ class Households(RuleBasedStateMachine):
         tx = self.activities.check_in(activity, list(seats), sender=organiser)
         self.minted(tx, {w: a for w, a in seats.items() if a})
 
-    @rule(k=W, n=U)
-    def pay(self, k, n):
+    @rule(k=W, n=U, then_claim=st.booleans())
+    def pay(self, k, n, then_claim):
+        """Wallet k pays a month of unit n (and then claims what it accrued)."""
         u = self.unit(n)
         wallet = self.addr[k]
         current = self.fees.current_month()
@@ -615,6 +636,8 @@ class Households(RuleBasedStateMachine):
         else:
             self.accrued[u] = [wallet, paid.points]
         self.minted(tx, asked)
+        if then_claim:
+            self.claim(k, [n])
 
     @rule(k=st.one_of(st.none(), W), units=st.lists(U, min_size=1, max_size=3))
     def claim(self, k, units):
@@ -715,13 +738,18 @@ class Households(RuleBasedStateMachine):
             self.seen[reason] += 1
         elif reason == "registry: not an owner wallet" and wallet in self.previous_wallets:
             self.seen["replaced wallet refused"] += 1
+        elif reason == "assembly: no vote at the snapshot":
+            self.seen["owner without units at the snapshot refused"] += 1
         tx = refused(reason, lambda: self.assembly.castVote(proposal["id"], support, sender=wallet))
         if tx is not None:
             self.record_ballots(proposal, tx, delegated=False)
 
     @precondition(lambda self: self.proposals)
-    @rule(k=st.one_of(st.integers(0, 5).map(lambda i: -1 - i), W), d=W, n=PROPOSAL, standing=st.booleans())
-    def delegate(self, k, d, n, standing):
+    @rule(k=st.one_of(st.integers(0, 5).map(lambda i: -1 - i), W), d=W, n=PROPOSAL, standing=st.booleans(),
+          then_vote=st.booleans(), support=CHOICES)
+    def delegate(self, k, d, n, standing, then_vote=False, support=0):
+        """Wallet k names delegate d, for proposal n or (standing) for every one; then
+        (then_vote) d votes for it on proposal n."""
         wallet = self.identities[(-1 - k) % len(self.identities)]["wallet"] if k < 0 else self.addr[k]
         delegatee = self.addr[d]
         pid = 0 if standing else self.proposal(n)["id"]
@@ -743,6 +771,8 @@ class Households(RuleBasedStateMachine):
             self.standing_delegate[wallet] = delegatee
         else:
             self.proposal_delegate[(pid, wallet)] = delegatee
+        if then_vote and self.proposals:
+            self.cast_as_delegate(self.proposal(n), delegatee, [wallet], support)
 
     @precondition(lambda self: self.proposals)
     @rule(d=st.one_of(st.none(), W), owners=st.one_of(st.none(), st.lists(W, min_size=1, max_size=3, unique=True)),
