@@ -36,7 +36,7 @@ from backend.chain.deploy_assembly import deploy_assembly
 from backend.chain.deploy_culture import deploy_culture
 from backend.chain.deploy_fees import deploy_fees
 from backend.chain.deployment import deploy_community, role_id
-from tests.assembly.helpers import DAY, FOR, open_voting, propose
+from tests.assembly.helpers import DAY, open_voting, propose
 from tests.utils.identity import commitment_for
 from tests.utils.stateful import profile, run_machine
 
@@ -67,7 +67,8 @@ REACHED_IN_CI = {
     "previous payer paid out", "no points at own activity", "ballot", "delegated ballot",
     "ballot of a recovered identity", "ballot of a wallet bound since deployment", "replaced wallet refused",
     "registry: wallet bound after the snapshot", "registry: recovery pending",
-    "delegation of a replaced wallet refused", "owner without units at the snapshot refused",
+    "delegation of a replaced wallet refused", "owner without units at the snapshot refused", "liked",
+    "like of own household's work refused",
 }
 FIRST_UNITS = [(0, 10_000), (1, 9_000), (2, 11_050), (0, 8_000)]  # (wallet, area)
 
@@ -128,7 +129,7 @@ class Households(RuleBasedStateMachine):
         self.paid_end = defaultdict(lambda: e["billing_start"])  # unit -> first unpaid month
         self.accrued = {}  # unit -> [payer, points]
         # Proposals
-        self.proposals = []  # dicts: id, start, end, snapshot, areas, heads, ballots
+        self.proposals = []  # dicts: id, start, end, snapshot, areas, totals, ballots
         self.proposal_delegate = {}  # (proposal id, wallet) -> delegate
         self.standing_delegate = {}  # wallet -> delegate
         self.latest_delegate = None
@@ -382,10 +383,10 @@ class Households(RuleBasedStateMachine):
             self.seen["moved out"] += 1
 
     @precondition(lambda self: self.resident)
-    @rule(o=st.integers(0, WALLETS - 1), n=U)
-    def move(self, o, n):
+    @rule(o=st.integers(0, WALLETS - 1), n=U, home=st.booleans())
+    def move(self, o, n, home):
         """A resident (linked now, or before) moves out and into unit n, whose owner
-        invites it: into another household, or back into its own."""
+        invites it: into another household, or (home) back into a unit of its own."""
         wallets = sorted(self.resident)
         wallet = wallets[o % len(wallets)]
         if self.live_unit(wallet):
@@ -394,6 +395,9 @@ class Households(RuleBasedStateMachine):
             self.seen["moved out"] += 1
         if wallet in self.wallet_identity:
             return  # a wallet a recovery replaced, since bound again as an owner
+        own = [u for u, unit in self.units.items() if unit["identity"] + 1 == self.household_key(wallet)]
+        if home and own:
+            n = own[n % len(own)] - 1
         u = self.unit(n)
         owner = self.identities[self.units[u]["identity"]]["wallet"]
         k = self.addr.index(wallet)
@@ -577,9 +581,12 @@ class Households(RuleBasedStateMachine):
             reason = "culture: household already liked this work"
         else:
             reason = None
+        if reason == "culture: cannot like own household's work":
+            self.seen["like of own household's work refused"] += 1
         tx = refused(reason, lambda: self.culture.like(token, sender=wallet))
         if tx is None:
             return
+        self.seen["liked"] += 1
         self.liked.add((household, token))
         day = beijing_day(tx.timestamp)
         earned = self.creator_day[creator][1] if self.creator_day.get(creator, (None,))[0] == day else 0
@@ -676,7 +683,7 @@ class Households(RuleBasedStateMachine):
             areas[unit["identity"]] += unit["area"]
         self.proposals.append({"id": p.id, "start": p.start, "end": p.end, "snapshot": snapshot,
                                "areas": dict(areas), "totals": (sum(areas.values()), len(areas)),
-                               "ballots": [], "bound": dict(self.bound)})
+                               "ballots": []})
         open_voting(self.chain, p)
 
     def proposal(self, n):
