@@ -558,14 +558,18 @@ class Households(RuleBasedStateMachine):
             if self.cap and self.counted[key]:
                 assert self.points.household_points(key[0]) == (year, self.counted[key])
 
-    @rule(k=W)
-    def create_work(self, k):
+    @rule(k=W, likers=st.lists(W, max_size=3))
+    def create_work(self, k, likers):
+        """Wallet k registers a work, and the likers like it."""
         wallet = self.addr[k]
         content = keccak(text=f"work {len(self.works)} {self.now()}")
         reason = None if self.household_of(wallet) else "culture: members only"
         tx = refused(reason, lambda: self.culture.mint_work("作品", 1, content, "ipfs://work", sender=wallet))
-        if tx is not None:
-            self.works.append((int.from_bytes(content, "big"), wallet))
+        if tx is None:
+            return
+        self.works.append((int.from_bytes(content, "big"), wallet))
+        for liker in likers:
+            self.like(liker, len(self.works) - 1)
 
     @precondition(lambda self: self.works)
     @rule(k=W, n=st.integers(0, 20))
