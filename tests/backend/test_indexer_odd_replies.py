@@ -176,7 +176,13 @@ def test_a_log_node_behind_the_head_node_is_waited_for(odd_replies_fresh, make_i
     manifest, fresh, head = odd_replies_fresh
     behind = lagging(blocks=2, times=5, when=lambda p: int(p[0]["toBlock"], 16) >= head - 1)
     proxy.inject(behind)
-    indexer = make_indexer(manifest, rpc_url=proxy.url, max_block_range=3)
+    # Ranges of r blocks from the deploy block: the one reaching block head-1 must start at
+    # or below head-2 (the lagging node's head) for its answer to be cut short, and the
+    # next then starts above it and is refused. Which r does that depends on how many
+    # blocks the deployment took, so choose it rather than assume it.
+    start = int(manifest["deploy_block"])
+    r = next(r for r in range(3, 10) if (head - 1 - start) % r != 0)
+    indexer = make_indexer(manifest, rpc_url=proxy.url, max_block_range=r)
     follow_through(indexer, [behind], head, settings)
     assert behind.cut and behind.refused, "both ways a node behind answers happened"
     assert dump(engine) == fresh
