@@ -81,6 +81,9 @@ PRIVILEGED = [
     # PropertyFees: the treasury module's only.
     Privileged("fees.disburse", (), "fees: treasury module only",
                lambda s, who: s.fees.disburse(PUBLIC_INCOME, who, 1, sender=who)),
+    # PropertyFees: the settlement token's only (a payment by ERC-1363 transferAndCall).
+    Privileged("fees.onTransferReceived", (), "fees: only the settlement token pays in",
+               lambda s, who: s.fees.onTransferReceived(who, who, 1, b"\x00" * 64, sender=who)),
     # CommunityTreasury: the assembly's.
     Privileged("treasury.approve_annual_budget", ("assembly",), "treasury: assembly only",
                lambda s, who: s.treasury.approve_annual_budget(s.year, PUBLIC_INCOME, 1, h("b"), sender=who)),
