@@ -48,6 +48,7 @@ def test_match_mismatch_no_data(client, base, signed_in, committee, newcomer):
 
 def test_linked_resident_and_unregistered(client, base, signed_in, committee, registry, owner_b, accounts):
     tenant = accounts.generate_test_account()
+    committee.transfer(tenant, 10**17)  # the resident accepts the link in a transaction of its own
     salt = new_salt()
     link_resident(registry, 3, tenant, identity_commitment("G12345678", salt), owner_b)
     client.put(f"{base}/profile", json={"id_number": "G12345678", "identity_salt": "0x" + salt.hex()},
