@@ -16,8 +16,9 @@ like rule in tests/culture/test_households.py.
 from __future__ import annotations
 
 import ape
+
+from backend.chain.deployment import role_id
 import pytest
-from eth_utils import keccak
 
 from tests.conftest import CHANGE_DELAY
 from tests.utils.households import link_resident
@@ -172,8 +173,8 @@ def test_a_wallet_acts_for_its_identity_only_while_no_recovery_is_pending(popula
     with ape.reverts("registry: recovery pending"):
         registry.active_identity(owner_a)
     # The roles' names as the deploy scripts and the constitution hash them.
-    assert registry.ASSEMBLY_ROLE() == keccak(text="linli.role.assembly")
-    assert registry.CASHIER_ROLE() == keccak(text="linli.role.cashier")
+    assert registry.ASSEMBLY_ROLE() == role_id("assembly")
+    assert registry.CASHIER_ROLE() == role_id("cashier")
 
 
 def test_the_committees_grants_stay_within_the_assemblys_yearly_allowance(populated, registry, points, committee,
