@@ -12,7 +12,7 @@ ANVIL_HOST ?= 127.0.0.1
 export PATH := $(BIN):$(PATH):$(CURDIR)/node_modules/.bin
 export APE_DATA_FOLDER := $(CURDIR)/.ape
 
-.PHONY: install demo stop test test-fast bench clean
+.PHONY: install demo stop test test-fast fuzz bench clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -53,6 +53,13 @@ test: install
 test-fast: install
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-dev} ape test --network ethereum:local:foundry --durations=10 \
 		$(or $(TEST_TARGETS),$(PART_contracts)) $(PYTEST_ARGS)
+
+# The CI depth with fresh random draws (CI's own runs are derandomized): the state machines
+# and the property tests, as often as you like; a failure prints the case to reproduce.
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz ape test --network ethereum:local:foundry -m in_process tests $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=fuzz ape test --network ethereum:local:foundry -m "not in_process" \
+		tests/fees/test_calendar.py tests/culture/test_works_cid.py $(PYTEST_ARGS)
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

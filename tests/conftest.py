@@ -25,10 +25,16 @@ from tests.utils.identity import commitment_for
 from tests.utils.households import link_resident
 
 # Hypothesis profiles: "dev" is quick for local runs, "ci" (what .ci/run selects) searches
-# deeper. These settings serve the @given tests; the state machines' depth for each profile
-# is MACHINE_DEPTH in tests/utils/stateful.py.
+# deeper, "fuzz" (`make fuzz`) as deep as "ci" with fresh random draws on every run.
+# These settings serve the @given tests; the state machines' depth for each profile is
+# MACHINE_DEPTH in tests/utils/stateful.py.
+# The gate is derandomized: the same code explores the same examples on every run, so a
+# verdict of CI is the code's and not the draw's (a random run once found a model slip
+# in CI that the run before it had not). New random ground is `make fuzz`'s job.
 settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=list(HealthCheck),
+                          derandomize=True)
+settings.register_profile("fuzz", max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 DAY = 86400

@@ -26,6 +26,7 @@ from hypothesis.stateful import invariant, run_state_machine_as_test
 MACHINE_DEPTH = {
     "dev": (25, 20),
     "ci": (200, 50),
+    "fuzz": (200, 50),
 }
 # In CI every invariant is checked at least this often: hypothesis ends some examples
 # early (a run of large draws fills its buffer), so a machine that falls short runs more
@@ -75,7 +76,7 @@ def run_machine(machine_class, *, steps_at_least: int = 0) -> MachineRun:
             super().teardown()
 
     Counted.__name__ = Counted.__qualname__ = machine_class.__name__
-    minimum = CI_MIN_CHECKS if profile() == "ci" else 0
+    minimum = CI_MIN_CHECKS if profile() in ("ci", "fuzz") else 0
     checks_before, examples_before = run.checks, run.examples
     start = time.perf_counter()
     try:
