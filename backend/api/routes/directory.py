@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from backend.api.admission import retry_after
 from backend.api.deps import ADDRESS_PATTERN
-from backend.api.errors import errors
+from backend.api.errors import ErrorOut, errors
 from backend.api.routes.vault import SessionDep, _client_ip
 from backend.directory import entries as en
 from backend.directory.service import Directory, NotFound, Refused, TooMany
@@ -37,6 +37,9 @@ _build_lock = threading.Lock()
 CommunityPath = Annotated[str, Path(pattern=ADDRESS_PATTERN, description="The community (registry address)")]
 AddressPath = Annotated[str, Path(pattern=ADDRESS_PATTERN, description="The organisation's wallet")]
 Category = Literal[en.CATEGORIES]
+# A refusal of the words or the signature is a sentence; a body FastAPI cannot read, its list.
+REFUSED_422 = {422: {"model": ErrorOut, "description": "The words (too long, personal data, an unknown category) or "
+                     "a signature that does not verify for this community and chain; or an unreadable body"}}
 
 
 def get_directory(request: Request) -> Directory:
@@ -136,8 +139,8 @@ def directory_entry(directory: DirectoryDep, community: CommunityPath, address: 
 
 
 @router.post("/communities/{community}/directory", response_model=EntryOut, status_code=201,
-             responses={200: {"model": EntryOut, "description": "The same entry again"}} | errors(
-                 403, 409, 413, 429, e403="The signer is neither the organisation nor the committee",
+             responses={200: {"model": EntryOut, "description": "The same entry again"}} | REFUSED_422 | errors(
+                 400, 403, 409, 413, 429, e403="The signer is neither the organisation nor the committee",
                  e409="An entry issued at the same time or later is kept"),
              summary="An entry signed by the organisation's wallet or the committee's (no session: the signature is "
                      "the word)")
@@ -152,7 +155,8 @@ def publish(request: Request, response: Response, directory: DirectoryDep, commu
 
 
 @router.put("/communities/{community}/directory/{address}", response_model=EntryOut,
-            responses=errors(401, 403, 413, 429, e403="The signed-in wallet is not on the owners' committee"),
+            responses=REFUSED_422 | errors(400, 401, 403, 413, 429,
+                                           e403="The signed-in wallet is not on the owners' committee"),
             summary="A committee member, signed in to the vault, sets an organisation's entry (dated now)")
 def set_entry(request: Request, session: SessionDep, directory: DirectoryDep, community: CommunityPath,
               address: AddressPath, body: MemberEntryIn):
