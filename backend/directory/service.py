@@ -159,7 +159,7 @@ class Directory:
         contracts = self.community(community)
         self._limit(client, organisation)
         now = int(self.clock())
-        entry = en.Entry(to_checksum_address(organisation), name, category, contact, now)
+        entry = en.Entry(to_checksum_address(organisation), en.normalise(name), category, en.normalise(contact), now)
         self._check_words(entry)
         if not self.registry.is_committee(contracts, member):
             raise Refused("only a member of the owners' committee can set another wallet's entry", 403)

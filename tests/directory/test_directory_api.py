@@ -198,3 +198,9 @@ def test_a_signed_in_committee_member_sets_an_entry(directory_town, directory_cl
     assert answer.status_code == 200, answer.text
     assert answer.json()["set_by"] == "committee" and answer.json()["signature"] is None
     assert client.get(f"{town_base}/{payee}").json()["name"] == "城东保洁队"
+    # What a member types is kept in NFC without the spaces around it; a person's number still is not.
+    spaced = client.put(f"{town_base}/{payee}", json={**words, "name": " 城东保洁队 "}, headers=sign_in(client, committee))
+    assert spaced.status_code == 200 and spaced.json()["name"] == "城东保洁队"
+    mobile = client.put(f"{town_base}/{payee}", json={**words, "contact": "13812345678"},
+                        headers=sign_in(client, committee))
+    assert mobile.status_code == 422 and "mobile" in mobile.json()["detail"]
