@@ -2,7 +2,8 @@
 directory page (EIP-712 in the browser's wallet, no gas), the provider's entry is signed
 outside the pages; then the points page shows the merchant and the treasury the payee
 by name, the full address on hover and a link to the entry, while an address no one
-named still reads as a short address. A resident's wallet is refused, in words."""
+named still reads as a short address. A committee member signed in to the vault names the
+property company; naming an owner is refused, in words, and an owner is offered no entry."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def done(page):
 
 
 def test_organisations_read_by_name_and_people_stay_addresses(open_page, site, chain, owner_a, owner_b, merchant,
-                                                             provider):
+                                                             provider, committee, manager):
     registry = site["community"].registry.address
     base = f"{site['url']}/api/v1/communities/{registry.lower()}/directory"
     # Before anyone is named: owner_b's payment to the merchant reads as a short address, as before.
@@ -89,12 +90,28 @@ def test_organisations_read_by_name_and_people_stay_addresses(open_page, site, c
     expect(english.get_by_test_id("directory-entry")).to_contain_text("Service provider", timeout=TIMEOUT)
     screenshot(open_page(None, "#/directory", viewport=PHONE), "directory-phone")
 
-    # A person cannot be named: the owner's own attempt is refused, in words, and nothing is listed.
+    # A person is offered no entry of their own; the committee, signed in to the vault, names
+    # the property company's wallet, and its attempt to name an owner is refused in words.
     own = open_page(owner_a, "#/directory", viewport=DESKTOP)
-    form = own.get_by_test_id("directory-form")
+    expect(own.get_by_test_id("directory-entry").first).to_be_visible(timeout=TIMEOUT)
+    expect(own.get_by_test_id("directory-form")).to_have_count(0)
+    board = open_page(committee, f"#/directory/{manager.address}", viewport=DESKTOP)
+    form = board.get_by_test_id("committee-directory-form")
+    expect(form.locator("input[name=organisation]")).to_have_value(manager.address, timeout=TIMEOUT)
+    form.locator("input[name=name]").fill("绿城物业服务有限公司")
+    form.locator("select[name=category]").select_option("property")
+    form.locator("input[name=contact]").fill("0571-8888-6666")
+    form.get_by_role("button").click()
+    expect(done(board)).to_have_attribute("data-state", "confirmed")
+    entry = board.get_by_test_id("directory-entry")
+    expect(entry).to_contain_text("绿城物业服务有限公司", timeout=TIMEOUT)
+    expect(entry).to_contain_text("业委会")
+    board.evaluate("document.querySelectorAll('.toast').forEach((toast) => toast.remove())")
+    form = board.get_by_test_id("committee-directory-form")
+    form.locator("input[name=organisation]").fill(owner_a.address)
     form.locator("input[name=name]").fill("张三的小店")
     form.get_by_role("button").click()
-    toast = done(own)
+    toast = done(board)
     expect(toast).to_have_attribute("data-state", "failed")
     expect(toast).to_contain_text("名录只收录机构，不登记个人")
     assert httpx.get(f"{base}/{owner_a.address}").status_code == 404

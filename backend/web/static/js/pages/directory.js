@@ -9,7 +9,8 @@ import { dateTime, esc } from "../format.js";
 import { forgetNames, loadNames } from "../names.js";
 import { ApiError } from "../api.js";
 import { runStep } from "../tx.js";
-import { busy, empty, html } from "../ui.js";
+import { busy, empty, html, whoAmI } from "../ui.js";
+import { session, sessionRequest, signIn } from "../vault.js";
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -50,7 +51,50 @@ export async function render(ctx, view, params, current) {
   };
   filter.querySelector("select").addEventListener("change", (event) => draw(event.target.value));
   draw("");
-  if (ctx.account) ownEntry(ctx, view, directory);
+  if (!ctx.account) return;
+  const me = await whoAmI(ctx).catch(() => null);
+  if (!current()) return;
+  // A person's wallet cannot be listed: the form is for organisations (and the committee).
+  if (!me?.member) ownEntry(ctx, view, directory);
+  if (me?.has("committee")) committeeEntry(ctx, view, directory, params[0]);
+}
+
+function wordsFields(directory, entry) {
+  return `<label>${esc(t("directory.name"))}<input name="name" required maxlength="60" value="${esc(entry?.name ?? "")}"></label>
+    <label>${esc(t("directory.category"))}<select name="category">${directory.categories.map((c) =>
+      `<option value="${esc(c)}"${entry?.category === c ? " selected" : ""}>${esc(t(`directory.category.${c}`))}</option>`).join("")}</select></label>
+    <label>${esc(t("directory.contact"))}<input name="contact" maxlength="120" value="${esc(entry?.contact ?? "")}"
+      placeholder="${esc(t("directory.contactHint"))}"></label>
+    <p class="small muted">${esc(t("directory.contactRule"))}</p>`;
+}
+
+/** A committee member names another wallet (a payee, the property company) under the
+ * vault's session: the backend checks the committee role in the registry. The Safe's own
+ * signature (EIP-1271) is for tools that collect its members' signatures. */
+function committeeEntry(ctx, view, directory, address) {
+  const form = html(view, `<form class="card" data-testid="committee-directory-form">
+    <h2>${esc(t("directory.committeeTitle"))}</h2><p class="muted small">${esc(t("directory.committeeIntro"))}</p>
+    <label>${esc(t("directory.wallet"))}<input name="organisation" required pattern="0x[0-9a-fA-F]{40}" value="${esc(ADDRESS.test(address ?? "") ? address : "")}"></label>
+    ${wordsFields(directory, null)}
+    <div class="actions"><button type="submit" class="primary">${esc(t("directory.committeeSave"))}</button></div></form>`);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(form, () => runStep(t("directory.signTitle"), async (progress) => {
+      const saved = session(ctx.account) ?? await signIn(ctx);
+      progress(t("directory.sending"));
+      try {
+        await sessionRequest("PUT", `${ctx.api.base}/directory/${form.organisation.value.trim()}`, {
+          token: saved.token,
+          body: { name: form.name.value.normalize("NFC").trim(), category: form.category.value,
+                  contact: form.contact.value.normalize("NFC").trim() },
+        });
+      } catch (error) {
+        throw error instanceof ApiError ? refusal(error) : error;
+      }
+      forgetNames();
+      ctx.rerender();
+    }, t("directory.published")));
+  });
 }
 
 // The backend's refusals of an entry, in the resident's words (its own sentence kept for the rest).
@@ -73,12 +117,7 @@ function ownEntry(ctx, view, directory) {
   const mine = directory.items.find((e) => e.organisation.toLowerCase() === ctx.account.toLowerCase());
   const form = html(view, `<form class="card" data-testid="directory-form">
     <h2>${esc(t("directory.formTitle"))}</h2><p class="muted small">${esc(t("directory.formIntro"))}</p>
-    <label>${esc(t("directory.name"))}<input name="name" required maxlength="60" value="${esc(mine?.name ?? "")}"></label>
-    <label>${esc(t("directory.category"))}<select name="category">${directory.categories.map((c) =>
-      `<option value="${esc(c)}"${mine?.category === c ? " selected" : ""}>${esc(t(`directory.category.${c}`))}</option>`).join("")}</select></label>
-    <label>${esc(t("directory.contact"))}<input name="contact" maxlength="120" value="${esc(mine?.contact ?? "")}"
-      placeholder="${esc(t("directory.contactHint"))}"></label>
-    <p class="small muted">${esc(t("directory.contactRule"))}</p>
+    ${wordsFields(directory, mine)}
     <div class="actions"><button type="submit" class="primary">${esc(t("directory.sign"))}</button></div></form>`);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
