@@ -107,12 +107,11 @@ class Directory:
 
     # ------------------------------------------------------------ writes
 
-    def _limit(self, client: str, organisation: str) -> None:
-        for limit, key, who in ((self.per_client, client, "from this client"),
-                                (self.per_organisation, organisation.lower(), "for this organisation")):
-            wait = limit.hit(key)
-            if wait is not None:
-                raise TooMany(f"too many directory entries {who} in a minute: wait and try again", wait)
+    @staticmethod
+    def _limit(limit: SlidingWindowLimit, key: str, who: str) -> None:
+        wait = limit.hit(key)
+        if wait is not None:
+            raise TooMany(f"too many directory entries {who} in a minute: wait and try again", wait)
 
     def _check_words(self, entry: en.Entry) -> None:
         found = en.words_refusal(entry.name, entry.category, entry.contact)
@@ -129,7 +128,7 @@ class Directory:
                 ) -> tuple[dict, bool]:
         """Check and keep a signed entry; (the entry kept, whether it changed)."""
         contracts = self.community(community)
-        self._limit(client, entry.organisation)
+        self._limit(self.per_client, client, "from this client")
         self._check_words(entry)
         now = int(self.clock())
         if entry.issued_at > now + self.settings.receipt_clock_skew_s:
@@ -150,6 +149,9 @@ class Directory:
             set_by = "committee"
         else:
             raise Refused("only the organisation's own wallet or the owners' committee can name a wallet", 403)
+        # Counted only once the signer may speak for the wallet: forged entries cannot use up
+        # an organisation's allowance and lock it out.
+        self._limit(self.per_organisation, entry.organisation.lower(), "for this organisation")
         self._check_not_a_person(contracts, entry.organisation)
         return self._keep(contracts, entry, signer, set_by, "0x" + signature.hex(), now)
 
@@ -157,12 +159,13 @@ class Directory:
                       member: str, client: str) -> tuple[dict, bool]:
         """An entry set by a committee member signed in to the vault (a SIWE session), dated now."""
         contracts = self.community(community)
-        self._limit(client, organisation)
+        self._limit(self.per_client, client, "from this client")
         now = int(self.clock())
         entry = en.Entry(to_checksum_address(organisation), en.normalise(name), category, en.normalise(contact), now)
         self._check_words(entry)
         if not self.registry.is_committee(contracts, member):
             raise Refused("only a member of the owners' committee can set another wallet's entry", 403)
+        self._limit(self.per_organisation, entry.organisation.lower(), "for this organisation")
         self._check_not_a_person(contracts, entry.organisation)
         return self._keep(contracts, entry, to_checksum_address(member), "committee", None, now)
 

@@ -204,3 +204,26 @@ def test_a_signed_in_committee_member_sets_an_entry(directory_town, directory_cl
     mobile = client.put(f"{town_base}/{payee}", json={**words, "contact": "13812345678"},
                         headers=sign_in(client, committee))
     assert mobile.status_code == 422 and "mobile" in mobile.json()["detail"]
+
+
+def test_forged_entries_cannot_use_up_an_organisations_allowance(directory_town, directory_settings, merchant,
+                                                                 attacker):
+    from fastapi.testclient import TestClient
+
+    from backend.api.main import create_app
+
+    town = directory_town
+    app = create_app(directory_settings.model_copy(update={"directory_entries_per_minute_per_organisation": 2}))
+    base = f"/api/v1/communities/{town.registry.address.lower()}/directory"
+    with TestClient(app) as client:
+        now = int(time.time())
+        for at in range(5):  # the attacker floods the merchant's wallet with entries it cannot sign
+            forged = entry_of(merchant.address, "冒名商店", issued_at=now - 10 + at)
+            assert _publish(client, base, town, merchant, forged, key=attacker.private_key).status_code == 422
+        for at in range(2):
+            real = entry_of(merchant.address, "邻里便利店", issued_at=now + at)
+            assert _publish(client, base, town, merchant, real).status_code == 201
+        third = _publish(client, base, town, merchant, entry_of(merchant.address, "邻里便利店", issued_at=now + 2))
+        assert third.status_code == 429 and int(third.headers["Retry-After"]) >= 1
+    app.state.directory.close()
+    app.state.engine.dispose()
