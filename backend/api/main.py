@@ -34,6 +34,7 @@ from backend.api.routes import (
     community,
     consent,
     culture,
+    directory,
     documents,
     events,
     fees,
@@ -209,6 +210,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            max_body_size=settings.documents_max_bytes)
         # Reminder choices, beside the addresses.
         app.include_router(notify.router, prefix=API_PREFIX, responses=errors(503), max_body_size=body_bound)
+        # The directory of organisations (backend/directory): names for wallets, signed; same database.
+        app.include_router(directory.router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
     # /health always; /metrics only when the settings serve it (off in production by default).
     operations = APIRouter()
     operations.routes.extend(route for route in health.router.routes

@@ -163,6 +163,11 @@ class Settings(BaseSettings):
     receipts_per_minute_per_client: int = Field(default=6000, ge=1, le=1_000_000)
     receipt_clock_skew_s: int = Field(default=600, ge=10, le=86_400)
 
+    # Directory (backend/directory): signed entries accepted per minute per client and per
+    # organisation named; an entry's signed time may run ahead by receipt_clock_skew_s.
+    directory_entries_per_minute_per_client: int = Field(default=120, ge=1, le=100_000)
+    directory_entries_per_minute_per_organisation: int = Field(default=10, ge=1, le=10_000)
+
     # Reminders (backend/notify): SMTP for e-mail, an operator's HTTP gateway for SMS or
     # WeChat; retries back off from notify_backoff_s doubling up to notify_backoff_max_s.
     notify_smtp_host: str = "127.0.0.1"

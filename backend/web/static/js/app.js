@@ -21,6 +21,7 @@ export const PAGES = [
   { id: "services", module: "./pages/services.js", ready: true },
   { id: "points", module: "./pages/points.js", ready: true },
   { id: "suggestions", module: "./pages/suggestions.js", ready: true },
+  { id: "directory", module: "./pages/directory.js", ready: true },
   { id: "mydata", module: "./pages/mydata.js", ready: true },
 ];
 

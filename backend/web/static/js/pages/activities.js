@@ -8,6 +8,7 @@
 
 import { t } from "../i18n.js";
 import { dateTime, esc, number, shortAddress, shortHash, stars } from "../format.js";
+import { loadNames, party } from "../names.js";
 import { fetchTexts, publishText } from "../texts.js";
 import { runStep, runTx } from "../tx.js";
 import { busy, chainNow, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
@@ -46,7 +47,7 @@ function phaseTag(a) {
 function facts(a) {
   return `<dl class="facts">
     <dt>${esc(t("activities.when"))}</dt><dd>${esc(dateTime(a.starts_at))} – ${esc(dateTime(a.ends_at))}</dd>
-    <dt>${esc(t("activities.organiser"))}</dt><dd><code title="${esc(a.organiser)}">${esc(shortAddress(a.organiser))}</code></dd>
+    <dt>${esc(t("activities.organiser"))}</dt><dd data-testid="organiser">${party(a.organiser)}</dd>
     <dt>${esc(t("activities.places"))}</dt><dd data-testid="places">${number(a.signed_up)} / ${number(a.capacity)}</dd>
     <dt>${esc(t("activities.points"))}</dt><dd>${esc(t("activities.pointsEach", { points: a.points }))}</dd>
     ${a.phase === "past" ? `<dt>${esc(t("activities.attended"))}</dt><dd>${number(a.checked_in)}</dd>
@@ -147,7 +148,7 @@ async function renderList(ctx, view, current) {
   const [open, proposed, mine, me, now] = await Promise.all([
     ctx.api.get("/activities", { status: "open", order: "desc", limit: 100 }),
     ctx.api.get("/activities", { status: "proposed", order: "desc", limit: 20 }),
-    myActivities(ctx), whoAmI(ctx), chainNow(ctx),
+    myActivities(ctx), whoAmI(ctx), chainNow(ctx), loadNames(ctx),
   ]);
   if (!current()) return;
   html(view, `<p class="muted">${esc(t("activities.intro"))}</p>`);
@@ -253,6 +254,7 @@ async function renderDetail(ctx, view, id, current, scanned = null) {
   const [a, signUps, feedback, mine, me, now] = await Promise.all([
     ctx.api.get(`/activities/${id}`), ctx.api.get(`/activities/${id}/sign-ups`, { limit: 500 }),
     ctx.api.get(`/activities/${id}/feedback`, { order: "desc", limit: 100 }), myActivities(ctx), whoAmI(ctx), chainNow(ctx),
+    loadNames(ctx),
   ]);
   const texts = await fetchTexts([a.description_hash, a.cancellation_reason_hash, ...feedback.items.map((f) => f.text_hash)]);
   if (!current()) return;

@@ -8,7 +8,8 @@
 
 import { id as keccakText, zeroPadValue, toBeHex } from "ethers";
 import { t } from "../i18n.js";
-import { date, dateTime, esc, shortAddress, shortHash } from "../format.js";
+import { date, dateTime, esc, shortHash } from "../format.js";
+import { loadNames, nameOf, party } from "../names.js";
 import { explain, runStep, runTx } from "../tx.js";
 import { busy, chainNow, empty, html, named, requireAccount, roleName, whoAmI } from "../ui.js";
 import { session, signIn, signOut, vaultRequest } from "../vault.js";
@@ -166,7 +167,7 @@ function grantForm(ctx, view, scopeList, roles, grants) {
   const form = html(view, `<form class="card" data-testid="grant-form"><h2>${esc(t("mydata.grantTitle"))}</h2>
     <p class="muted small">${esc(t("mydata.grantNote"))}</p>
     ${grantees.length ? `<label>${esc(t("mydata.grantee"))} <select name="grantee" data-testid="grantee">${grantees.map((r) =>
-      `<option value="${esc(r.account)}">${esc(roleName(r.role))} · ${esc(shortAddress(r.account))}</option>`).join("")}</select></label>
+      `<option value="${esc(r.account)}" title="${esc(r.account)}">${esc(roleName(r.role))} · ${esc(nameOf(r.account))}</option>`).join("")}</select></label>
     <label>${esc(t("mydata.scope"))} <select name="scope" data-testid="scope">${scopeList.map((s) =>
       `<option value="${esc(s.scope)}">${esc(scopeLabel(s))}</option>`).join("")}</select></label>
     <label>${esc(t("mydata.days"))} <input type="number" name="days" min="1" max="${MAX_GRANT_DAYS}" value="30" required data-testid="grant-days"></label>
@@ -192,14 +193,14 @@ function grantForm(ctx, view, scopeList, roles, grants) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const live = liveGrant();
-    if (live && !window.confirm(t("mydata.replaceConfirm", { scope: scopeName(form.scope.value), who: shortAddress(live.grantee), expiry: dateTime(live.expiry) }))) return;
+    if (live && !window.confirm(t("mydata.replaceConfirm", { scope: scopeName(form.scope.value), who: nameOf(live.grantee), expiry: dateTime(live.expiry) }))) return;
     busy(form, async () => {
       const scope = scopeList.find((s) => s.scope === form.scope.value);
       // Expiry by the chain's clock, which the contract compares with.
       const expiry = BigInt(await chainNow(ctx) + Number(form.days.value) * DAY);
       const reference = form.request.value ? zeroPadValue(toBeHex(BigInt(form.request.value)), 32) : ZERO_HASH;
       const consent = await ctx.wallet.contract("DataConsent");
-      await runTx(ctx, t("mydata.grantTx", { scope: scopeName(scope.scope), who: shortAddress(form.grantee.value) }),
+      await runTx(ctx, t("mydata.grantTx", { scope: scopeName(scope.scope), who: nameOf(form.grantee.value) }),
         () => consent.grant(form.grantee.value, scope.scope_id, expiry, reference));
       ctx.rerender();
     });
@@ -211,7 +212,7 @@ function grantsCard(ctx, view, grants, scopeById) {
     ${grants.length ? `<div class="table-wrap"><table><thead><tr><th>${esc(t("mydata.grantee"))}</th><th>${esc(t("mydata.scope"))}</th>
       <th>${esc(t("mydata.stateHead"))}</th><th>${esc(t("mydata.granted"))}</th><th>${esc(t("mydata.expires"))}</th><th>${esc(t("mydata.reads"))}</th><th></th></tr></thead><tbody>
       ${grants.map((g) => `<tr data-testid="grant-row" data-grantee="${esc(g.grantee)}" data-scope="${esc(scopeById.get(g.scope) ?? g.scope)}">
-        <td><code title="${esc(g.grantee)}">${esc(shortAddress(g.grantee))}</code> <span class="muted small">${esc(roleName(g.grantee_role))}</span></td>
+        <td>${party(g.grantee)} <span class="muted small">${esc(roleName(g.grantee_role))}</span></td>
         <td>${esc(scopeById.has(g.scope) ? scopeName(scopeById.get(g.scope)) : shortHash(g.scope))}</td><td>${stateTag(g.state)}</td>
         <td>${esc(date(g.granted_at))}</td><td>${esc(dateTime(g.expiry))}</td><td>${g.accesses}</td>
         <td>${g.live ? `<button type="button" data-revoke="${esc(g.grantee)}" data-scope-id="${esc(g.scope)}" data-testid="revoke">${esc(t("mydata.revoke"))}</button>` : ""}</td></tr>`).join("")}
@@ -219,7 +220,7 @@ function grantsCard(ctx, view, grants, scopeById) {
   card.querySelectorAll("[data-revoke]").forEach((button) => button.addEventListener("click", () => busy(card, async () => {
     const consent = await ctx.wallet.contract("DataConsent");
     const scope = scopeById.get(button.dataset.scopeId);
-    await runTx(ctx, t("mydata.revokeTx", { scope: scope ? scopeName(scope) : shortHash(button.dataset.scopeId), who: shortAddress(button.dataset.revoke) }),
+    await runTx(ctx, t("mydata.revokeTx", { scope: scope ? scopeName(scope) : shortHash(button.dataset.scopeId), who: nameOf(button.dataset.revoke) }),
       () => consent.revoke(button.dataset.revoke, button.dataset.scopeId));
     ctx.rerender();
   })));
@@ -241,7 +242,7 @@ function accessLog(view, chainAccesses, vaultReads, scopeById, signedIn) {
       ${chainAccesses.map((a) => {
         const record = byTx.get(a.tx_hash.toLowerCase());
         return `<tr data-testid="access" data-grantee="${esc(a.grantee)}"><td>${esc(dateTime(a.accessed_at))}</td>
-          <td><code title="${esc(a.grantee)}">${esc(shortAddress(a.grantee))}</code></td>
+          <td>${party(a.grantee)}</td>
           <td>${esc(scopeById.has(a.scope) ? scopeName(scopeById.get(a.scope)) : shortHash(a.scope))}${record ? ` <span class="muted small">(${esc(record.fields.map(fieldName).join("、"))})</span>` : ""}</td>
           <td data-testid="purpose">${record?.purpose ? esc(record.purpose) : `<code class="small" title="${esc(a.purpose_hash)}">${esc(shortHash(a.purpose_hash))}</code>`}
             ${record?.purpose && keccakText(record.purpose) !== a.purpose_hash ? `<span class="warning-text small">${esc(t("mydata.purposeMismatch"))}</span>` : ""}</td>
@@ -258,7 +259,7 @@ export async function render(ctx, view, params, current) {
   const [me, scopeList, roles, grants, accesses] = await Promise.all([
     whoAmI(ctx), scopes(), ctx.api.get("/roles"),
     ctx.api.get(`/consent/residents/${ctx.account}/grants`, { order: "desc", limit: 100 }),
-    ctx.api.get(`/consent/residents/${ctx.account}/accesses`, { order: "desc", limit: 100 }),
+    ctx.api.get(`/consent/residents/${ctx.account}/accesses`, { order: "desc", limit: 100 }), loadNames(ctx),
   ]);
   let profile = null;
   let vaultProblem = null;

@@ -3,6 +3,7 @@
 
 import { t } from "../i18n.js";
 import { dateTime, esc, number, shortAddress, shortHash } from "../format.js";
+import { loadNames, nameOf, sentence } from "../names.js";
 import { runTx } from "../tx.js";
 import { busy, empty, html, requireAccount } from "../ui.js";
 
@@ -19,6 +20,7 @@ export async function render(ctx, view, params, current) {
   const [account, movements, mints, merchants] = await Promise.all([
     ctx.api.get(`/accounts/${me}`), ctx.api.get("/points/movements", { holder: me, order: "desc", limit: 50 }),
     ctx.api.get("/points/mints", { recipient: me, order: "desc", limit: 200 }), ctx.api.get("/merchants"),
+    loadNames(ctx),
   ]);
   if (!current()) return;
   const reasonByTx = new Map(mints.items.map((m) => [`${m.tx_hash}`, m.reason]));
@@ -27,7 +29,7 @@ export async function render(ctx, view, params, current) {
       <div class="card stat"><span class="muted">${esc(t("points.balance"))}</span><strong class="big" data-testid="points-balance">${number(account.points)}</strong></div>
       <form class="card" data-testid="pay-merchant"><h2>${esc(t("points.payMerchant"))}</h2>
         ${merchants.length ? `<label>${esc(t("points.merchant"))} <select name="merchant">${merchants.map((m) =>
-          `<option value="${esc(m.account)}">${esc(shortAddress(m.account))}</option>`).join("")}</select></label>
+          `<option value="${esc(m.account)}" title="${esc(m.account)}" data-testid="merchant-option">${esc(nameOf(m.account) === shortAddress(m.account) ? shortAddress(m.account) : `${nameOf(m.account)} (${shortAddress(m.account)})`)}</option>`).join("")}</select></label>
         <label>${esc(t("points.amount"))} <input type="number" name="amount" min="1" max="${account.points}" value="1" required></label>
         <button type="submit" class="primary">${esc(t("points.pay"))}</button>` : empty(t("points.noMerchants"))}
         <p class="muted small">${esc(t("points.policy"))}</p></form>
@@ -37,7 +39,7 @@ export async function render(ctx, view, params, current) {
     busy(pay, async () => {
       const points = await ctx.wallet.contract("CommunityPoints");
       const amount = BigInt(pay.amount.value);
-      await runTx(ctx, t("points.payTitle", { amount: number(amount), merchant: shortAddress(pay.merchant.value) }),
+      await runTx(ctx, t("points.payTitle", { amount: number(amount), merchant: nameOf(pay.merchant.value) }),
         () => points.transfer(pay.merchant.value, amount));
       ctx.rerender();
     });
@@ -45,9 +47,9 @@ export async function render(ctx, view, params, current) {
 
   const rows = movements.items.map((m) => {
     const incoming = m.receiver === me;
-    const what = m.kind === "mint" ? reasonName(reasonByTx.get(m.tx_hash) ?? 0)
-      : t(incoming ? "points.from" : "points.to", { who: shortAddress(incoming ? m.sender : m.receiver) });
-    return `<tr data-testid="movement"><td>${dateTime(m.block_timestamp)}</td><td>${esc(what)}</td>
+    const what = m.kind === "mint" ? esc(reasonName(reasonByTx.get(m.tx_hash) ?? 0))
+      : sentence(incoming ? "points.from" : "points.to", {}, { who: incoming ? m.sender : m.receiver });
+    return `<tr data-testid="movement"><td>${dateTime(m.block_timestamp)}</td><td>${what}</td>
       <td class="num ${incoming ? "plus" : "minus"}">${incoming ? "+" : "−"}${number(m.amount)}</td>
       <td><code title="${esc(m.tx_hash)}">${esc(shortHash(m.tx_hash))}</code></td></tr>`;
   });

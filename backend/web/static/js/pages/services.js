@@ -9,6 +9,7 @@
 
 import { t } from "../i18n.js";
 import { dateTime, esc, fenFromYuan, number, shortAddress, shortHash, stars, duration, yuan } from "../format.js";
+import { loadNames, nameOf, party, sentence } from "../names.js";
 import { fetchTexts, publishText } from "../texts.js";
 import { runTx } from "../tx.js";
 import { busy, chainNow, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
@@ -129,7 +130,7 @@ function recommendations(view, recs) {
   html(view, `<section class="card" data-testid="recommendations"><h2>${esc(t("services.recommended"))}</h2>
     <p class="muted small">${esc(t("services.formula"))}</p>
     ${recs.items.length ? recs.items.map((rec) => `<details class="recommendation" data-testid="recommendation" data-provider="${esc(rec.provider)}" ${rec.rank === 1 ? "open" : ""}>
-      <summary><strong>${rec.rank}.</strong> <code>${esc(shortAddress(rec.provider))}</code>
+      <summary><strong>${rec.rank}.</strong> ${party(rec.provider)}
         <span class="score" data-testid="score">${esc(t("services.score", { score: (rec.score * 100).toFixed(1) }))}</span>
         ${rec.offered ? `<span class="tag">${esc(t("services.hasOffered", { price: yuan(rec.offer_price) }))}</span>` : ""}
         ${rec.expected_price !== null ? `<span class="muted small">${esc(t("services.expected", { price: yuan(rec.expected_price) }))}</span>` : ""}</summary>
@@ -150,7 +151,8 @@ function reasonLine(texts, hash, testid) {
 
 function timeline(r, texts) {
   const rows = [[t("services.posted"), dateTime(r.posted_at)]];
-  if (r.acceptance) rows.push([t("services.accepted"), t("services.acceptedValue", { who: shortAddress(r.acceptance.provider), price: yuan(r.acceptance.price), refund: yuan(r.acceptance.refund), fee: (r.acceptance.fee_bps / 100).toFixed(2) })]);
+  // The provider's name is markup (a link to the directory): in the row's markup slot, not its text.
+  if (r.acceptance) rows.push([t("services.accepted"), "", sentence("services.acceptedValue", { price: yuan(r.acceptance.price), refund: yuan(r.acceptance.refund), fee: (r.acceptance.fee_bps / 100).toFixed(2) }, { who: r.acceptance.provider })]);
   // The automatic release is only a prospect while the escrow holds the price undisputed.
   if (r.completion) rows.push([t("services.done"), r.closure || r.dispute
     ? dateTime(r.completion.done_at)
@@ -168,7 +170,8 @@ function closureText(r, texts) {
 }
 
 async function renderRequest(ctx, view, id, current) {
-  const [r, me, now] = await Promise.all([ctx.api.get(`/services/requests/${id}`), whoAmI(ctx), chainNow(ctx)]);
+  const [r, me, now] = await Promise.all([ctx.api.get(`/services/requests/${id}`), whoAmI(ctx), chainNow(ctx),
+    loadNames(ctx)]);
   const [recs, texts] = await Promise.all([
     r.status === "open" ? ctx.api.get(`/services/requests/${id}/recommendations`, { limit: 10 }) : null,
     fetchTexts([r.description_hash, r.dispute?.reason_hash, r.closure?.decision_hash]),
@@ -188,7 +191,7 @@ async function renderRequest(ctx, view, id, current) {
       <dt>${esc(t("services.budget"))}</dt><dd>${yuan(r.budget)}</dd>
       <dt>${esc(t("services.deadline"))}</dt><dd>${esc(dateTime(r.deadline))}</dd>
       <dt>${esc(t("services.escrow"))}</dt><dd data-testid="escrow">${yuan(r.escrow)}</dd>
-      ${r.provider ? `<dt>${esc(t("services.provider"))}</dt><dd><code data-testid="provider">${esc(shortAddress(r.provider))}</code> · ${yuan(r.price)}</dd>` : ""}
+      ${r.provider ? `<dt>${esc(t("services.provider"))}</dt><dd>${party(r.provider, ' data-testid="provider"')} · ${yuan(r.price)}</dd>` : ""}
       ${timeline(r, texts)}</dl>${closureText(r, texts)}<div class="actions"></div></section>`);
   const actions = card.querySelector(".actions");
   const tx = (scope, title, send) => busy(scope, async () => {
@@ -274,7 +277,7 @@ async function renderRequest(ctx, view, id, current) {
   const offers = html(view, `<section class="card" data-testid="offers"><h2>${esc(t("services.offers", { n: standing.length }))}</h2>
     ${r.offers.length ? `<div class="table-wrap"><table><thead><tr><th>${esc(t("services.provider"))}</th><th class="num">${esc(t("services.price"))}</th>
       <th>${esc(t("services.completionBy"))}</th><th>${esc(t("services.respondedIn"))}</th><th></th></tr></thead><tbody>
-      ${r.offers.map((o) => `<tr data-testid="offer-row" data-provider="${esc(o.provider)}"><td><code>${esc(shortAddress(o.provider))}</code></td>
+      ${r.offers.map((o) => `<tr data-testid="offer-row" data-provider="${esc(o.provider)}"><td>${party(o.provider)}</td>
         <td class="num">${o.withdrawn ? esc(t("services.withdrawn")) : yuan(o.price)}</td><td>${o.withdrawn ? "—" : esc(dateTime(o.completion_by))}</td>
         <td>${esc(duration(o.response_seconds))}</td>
         <td>${o.accepted ? `<span class="tag">${esc(t("services.acceptedTag"))}</span>` : isResident && r.status === "open" && !o.withdrawn
@@ -283,7 +286,7 @@ async function renderRequest(ctx, view, id, current) {
     ${isResident && r.status === "open" ? `<p class="muted small">${esc(t("services.acceptNote"))}</p>` : ""}</section>`);
   offers.querySelectorAll("[data-accept]").forEach((b) => b.addEventListener("click", () => {
     const offer = r.offers.find((o) => o.provider === b.dataset.accept);
-    tx(offers, t("services.acceptTx", { id, who: shortAddress(offer.provider), price: yuan(offer.price) }),
+    tx(offers, t("services.acceptTx", { id, who: nameOf(offer.provider), price: yuan(offer.price) }),
       (m) => m.accept_offer(id, offer.provider, offer.price, offer.completion_by));
   }));
   if (recs) recommendations(view, recs);

@@ -9,6 +9,7 @@
 import { t } from "../i18n.js";
 import { dateTime, duration, esc, number, shortAddress, shortHash } from "../format.js";
 import { sha256Text } from "../hash.js";
+import { loadNames, sentence } from "../names.js";
 import { fetchTexts, publishText, removeText } from "../texts.js";
 import { runTx } from "../tx.js";
 import { busy, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
@@ -138,7 +139,7 @@ function verifyBox(view, s) {
 }
 
 async function renderDetail(ctx, view, id, current) {
-  const [s, me] = await Promise.all([ctx.api.get(`/suggestions/${id}`), whoAmI(ctx)]);
+  const [s, me] = await Promise.all([ctx.api.get(`/suggestions/${id}`), whoAmI(ctx), loadNames(ctx)]);
   const texts = await fetchTexts([s.text_hash, s.response_hash, ...s.history.map((h) => h.response_hash)]);
   if (!current()) return;
   html(view, `<p><a href="#/suggestions">← ${esc(t("suggestions.back"))}</a></p>`);
@@ -147,7 +148,7 @@ async function renderDetail(ctx, view, id, current) {
     <dt>${esc(t("suggestions.age"))}</dt><dd>${esc(duration(s.age))}</dd></dl>`);
   html(view, `<section class="card" data-testid="history"><h2>${esc(t("suggestions.history"))}</h2>${s.history.length
     ? `<ol class="history">${s.history.map((h) => `<li data-testid="answer"><strong>${esc(named("suggestions.status.", h.status, h.status))}</strong>
-      <span class="muted small">${esc(t("suggestions.answeredBy", { who: shortAddress(h.answered_by), when: dateTime(h.answered_at), after: duration(h.elapsed) }))}</span>
+      <span class="muted small">${sentence("suggestions.answeredBy", { when: dateTime(h.answered_at), after: duration(h.elapsed) }, { who: h.answered_by })}</span>
       ${h.response_hash ? `<br>${textOf(texts, h.response_hash, "answer-text")} <code title="${esc(h.response_hash)}">${esc(shortHash(h.response_hash))}</code>` : ""}
       ${h.points ? ` <span class="tag">${esc(t("suggestions.points", { points: h.points }))}</span>` : ""}</li>`).join("")}</ol>`
     : empty(t("suggestions.unanswered"))}</section>`);

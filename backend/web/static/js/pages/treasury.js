@@ -5,7 +5,8 @@
 // its invoice hash, and the CSV download. Chart.js (400 KB) is loaded by this page only.
 
 import { t } from "../i18n.js";
-import { date, esc, number, percent, shortAddress, shortHash, yuan } from "../format.js";
+import { date, esc, number, percent, shortHash, yuan } from "../format.js";
+import { loadNames, party } from "../names.js";
 import { empty, html } from "../ui.js";
 
 let chartModule = null;
@@ -130,7 +131,7 @@ function projectsCard(projects) {
     <div class="table-wrap"><table><thead><tr><th>${esc(t("treasury.project"))}</th><th>${esc(t("treasury.payee"))}</th>
       <th class="num">${esc(t("treasury.projectTotal"))}</th><th>${esc(t("treasury.milestonesPaid"))}</th><th class="num">${esc(t("treasury.projectRemaining"))}</th></tr></thead><tbody>
     ${projects.map((p) => `<tr data-testid="project"><td>#${p.project_id} <code class="small" title="${esc(p.doc_hash)}">${esc(shortHash(p.doc_hash))}</code></td>
-      <td><code title="${esc(p.payee)}">${esc(shortAddress(p.payee))}</code></td><td class="num">${yuan(p.total)}</td>
+      <td>${party(p.payee)}</td><td class="num">${yuan(p.total)}</td>
       <td><div class="meter" title="${percent(p.paid, p.total)}"><span style="width:${Math.min(100, 100 * p.paid / (p.total || 1))}%"></span></div>
         <span class="small muted">${esc(t("treasury.milestonesOf", { released: p.released, total: p.milestones.length, paid: yuan(p.paid) }))}</span></td>
       <td class="num">${yuan(p.remaining)}</td></tr>`).join("")}</tbody></table></div></section>`;
@@ -146,7 +147,7 @@ function emergencyCard(emergency, repairs) {
     ${repairs.length ? `<div class="table-wrap"><table><thead><tr><th>${esc(t("treasury.date"))}</th><th>${esc(t("treasury.emergencyKind"))}</th>
       <th>${esc(t("treasury.payee"))}</th><th class="num">${esc(t("treasury.amount"))}</th><th>${esc(t("treasury.approval"))}</th></tr></thead><tbody>
     ${repairs.map((r) => `<tr data-testid="emergency-repair"><td>${date(r.block_timestamp)}</td><td>${esc(t(`treasury.emergency.${r.kind}`))}</td>
-      <td><code title="${esc(r.payee)}">${esc(shortAddress(r.payee))}</code></td><td class="num">${yuan(r.amount)}</td>
+      <td>${party(r.payee)}</td><td class="num">${yuan(r.amount)}</td>
       <td><code class="hash" title="${esc(r.approval_hash)}">${esc(shortHash(r.approval_hash))}</code></td></tr>`).join("")}</tbody></table></div>` : ""}
   </section>`;
 }
@@ -158,7 +159,7 @@ export async function render(ctx, view, params, current) {
     ctx.api.get("/treasury"), ctx.api.get("/treasury/monthly"), ctx.api.get("/treasury/budgets"),
     ctx.api.get("/treasury/expenses", { order: "desc", limit: 50 }), ctx.api.get("/satisfaction"),
     ctx.api.get("/treasury/maintenance-projects", { limit: 20 }),
-    ctx.api.get("/treasury/emergency-repairs", { order: "desc", limit: 20 }),
+    ctx.api.get("/treasury/emergency-repairs", { order: "desc", limit: 20 }), loadNames(ctx),
   ]);
   if (!current()) return;
   const b = treasury.balances;
@@ -199,7 +200,7 @@ export async function render(ctx, view, params, current) {
     ${expenses.items.length ? `<div class="table-wrap"><table data-testid="expenses"><thead><tr><th>${esc(t("treasury.date"))}</th><th>${esc(t("treasury.period"))}</th>
       <th>${esc(t("treasury.category"))}</th><th>${esc(t("treasury.fund"))}</th><th>${esc(t("treasury.payee"))}</th><th class="num">${esc(t("treasury.amount"))}</th><th>${esc(t("treasury.invoice"))}</th></tr></thead><tbody>
       ${expenses.items.map((e) => `<tr data-testid="expense"><td>${date(e.block_timestamp)}</td><td>${esc(e.period_label)}</td><td>${esc(categoryName(e.category))}</td>
-        <td>${esc(t(`fund.${e.fund}`))}</td><td><code title="${esc(e.payee)}">${esc(shortAddress(e.payee))}</code></td><td class="num">${yuan(e.amount)}</td>
+        <td>${esc(t(`fund.${e.fund}`))}</td><td data-testid="payee">${party(e.payee)}</td><td class="num">${yuan(e.amount)}</td>
         <td><code class="hash" title="${esc(e.invoice_hash)}" data-testid="invoice-hash">${esc(shortHash(e.invoice_hash))}</code></td></tr>`).join("")}</tbody></table></div>` : empty(t("treasury.noExpenses"))}
     <p class="muted small">${esc(t("treasury.invoiceNote"))}</p></section>`);
 }
