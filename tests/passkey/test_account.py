@@ -13,7 +13,7 @@ import ape
 import pytest
 
 from tests.passkey.helpers import sign_call
-from tests.utils.webauthn import FLAG_UP, FLAG_UV, call_hash
+from tests.utils.webauthn import FLAG_UP, FLAG_UV, call_hash, domain_separator
 
 GIFT = 10**15
 
@@ -43,6 +43,8 @@ def test_a_signed_call_is_executed_by_whoever_relays_it(funded, phone, chain, re
 def test_the_contract_computes_the_challenge_the_page_computes(funded, chain, tenant):
     data = b"\x12\x34"
     assert funded.call_hash(tenant, 5, data, 7) == call_hash(funded.address, chain.chain_id, tenant.address, 5, data, 7)
+    # The domain names the proxy (the resident's account), not the shared implementation.
+    assert funded.domain_separator() == domain_separator(funded.address, chain.chain_id)
 
 
 def test_replayed_signature_refused(funded, phone, chain, relayer, tenant):

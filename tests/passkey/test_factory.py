@@ -70,3 +70,10 @@ def test_the_account_is_a_45_byte_proxy_to_the_implementation(passkey_account, p
     code = bytes(chain.provider.get_code(passkey_account.address))
     assert len(code) == 45
     assert bytes.fromhex(passkey_stack["PasskeyAccount"].address[2:]) in code
+
+
+def test_the_factory_names_its_implementation_and_proxy_code(passkey_factory, passkey_stack):
+    implementation = passkey_stack["PasskeyAccount"].address
+    assert passkey_factory.IMPLEMENTATION() == implementation
+    init_code = PROXY_PREFIX + bytes.fromhex(implementation[2:]) + PROXY_SUFFIX
+    assert passkey_factory.PROXY_INIT_CODE_HASH() == keccak(init_code)
