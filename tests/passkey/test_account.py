@@ -13,7 +13,7 @@ import ape
 import pytest
 
 from tests.passkey.helpers import sign_call
-from tests.utils.webauthn import FLAG_UP, FLAG_UV, call_hash, domain_separator
+from tests.utils.webauthn import FLAG_UP, FLAG_UV, call_hash, domain_separator, message_hash
 
 GIFT = 10**15
 
@@ -185,3 +185,25 @@ def test_malformed_payload_is_a_clear_revert(funded, phone, chain, relayer, tena
     }[case]
     with ape.reverts(reason):
         funded.execute(target, value, data, nonce, (*malformed, *rest), sender=relayer)
+
+
+def test_a_signed_call_cannot_reenter_the_account(funded, phone, chain, relayer, tenant):
+    """A call that calls back into `execute` (here, a second signed call nested in the
+    first) meets the reentrancy lock; the whole transaction reverts, no nonce is spent."""
+    inner = sign_call(funded, phone, chain.chain_id, tenant, value=GIFT, nonce=1)
+    outer = sign_call(funded, phone, chain.chain_id, funded, data=funded.execute.encode_input(*inner), nonce=0)
+    before = tenant.balance
+    with ape.reverts():
+        funded.execute(*outer, sender=relayer)
+    assert funded.next_nonce() == 0 and tenant.balance == before
+
+
+def test_an_eip1271_signature_is_never_a_call_and_a_call_never_an_eip1271_signature(funded, phone, chain, relayer, tenant):
+    target, value, data, nonce, _ = sign_call(funded, phone, chain.chain_id, tenant, value=GIFT)
+    challenge = call_hash(funded.address, chain.chain_id, target, value, data, nonce)
+    as_message = phone.assert_challenge(message_hash(funded.address, chain.chain_id, challenge))
+    with ape.reverts("passkey: wrong challenge"):
+        funded.execute(target, value, data, nonce, as_message.as_tuple(), sender=relayer)
+    as_call = phone.assert_challenge(challenge)
+    with ape.reverts("passkey: wrong challenge"):
+        funded.isValidSignature(challenge, as_call.encoded())
