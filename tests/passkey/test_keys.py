@@ -4,6 +4,8 @@ passkey signed; the last key stays; EIP-1271 answers for the account's keys only
 from __future__ import annotations
 
 import ape
+from hypothesis import given
+from hypothesis import strategies as st
 from eth_utils import keccak
 
 from tests.passkey.helpers import sign_call
@@ -109,3 +111,12 @@ def test_eip1271_malformed_signature_reverts(passkey_account, phone, chain):
                                                           good.authenticator_data[33:]).encoded())
     with ape.reverts():
         passkey_account.isValidSignature(digest, b"\x00" * 65)  # an EOA's 65 bytes: not an assertion
+
+
+@given(digest=st.one_of(st.binary(min_size=32, max_size=32),
+                        st.sampled_from([b"\x00" * 32, b"\xff" * 32, bytes.fromhex("fbefbe" * 10 + "fbef")])))
+def test_eip1271_accepts_any_digest_its_passkey_signed(passkey_account, phone, chain, digest):
+    """Random challenges: the contract's base64url (word-at-a-time) matches the browser's
+    on every character class, '-' and '_' included."""
+    assertion = phone.assert_challenge(message_hash(passkey_account.address, chain.chain_id, digest))
+    assert passkey_account.isValidSignature(digest, assertion.encoded()) == MAGIC
