@@ -72,8 +72,9 @@ def test_reordered_calls_refused(funded, phone, chain, relayer, tenant):
     assert funded.next_nonce() == 2
 
 
-def test_a_call_that_reverts_reverts_with_its_reason_and_spends_no_nonce(funded, phone, chain, relayer, passkey_factory):
-    # The factory has no payable function: sending it ETH reverts.
+def test_a_call_that_reverts_reverts_with_its_reason_and_spends_no_nonce(funded, phone, chain, relayer):
+    # The called contract's own reason reaches the relayer (here the account refusing
+    # to remove its last key), so the relayer can tell the resident what went wrong.
     args = sign_call(funded, phone, chain.chain_id, funded, data=funded.remove_passkey.encode_input(*phone.public_key))
     with ape.reverts("passkey: cannot remove the last key"):
         funded.execute(*args, sender=relayer)

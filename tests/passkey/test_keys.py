@@ -4,10 +4,12 @@ passkey signed; the last key stays; EIP-1271 answers for the account's keys only
 from __future__ import annotations
 
 import ape
+from eth_utils import keccak
 from hypothesis import given
 from hypothesis import strategies as st
-from eth_utils import keccak
 
+from backend.notices import receipts
+from backend.notices.chain import BoardChain
 from tests.passkey.helpers import sign_call
 from tests.utils.webauthn import message_hash
 
@@ -120,3 +122,16 @@ def test_eip1271_accepts_any_digest_its_passkey_signed(passkey_account, phone, c
     on every character class, '-' and '_' included."""
     assertion = phone.assert_challenge(message_hash(passkey_account.address, chain.chain_id, digest))
     assert passkey_account.isValidSignature(digest, assertion.encoded()) == MAGIC
+
+
+def test_the_notice_service_accepts_a_passkey_accounts_acknowledgement(passkey_account, phone, stranger_phone, chain):
+    """Issue 19's receipts check an account contract through EIP-1271: the backend's own
+    check (backend/notices/chain.py) against a passkey account, a real Acknowledgement digest."""
+    board = BoardChain(chain.provider.uri, None, timeout_s=30, receipt_timeout_s=30)
+    ack = receipts.digest(chain.chain_id, "0x" + "ab" * 20, 4, keccak(text="停水通知"), passkey_account.address, 1_780_000_000)
+    challenge = message_hash(passkey_account.address, chain.chain_id, ack)
+    signature = phone.assert_challenge(challenge).encoded()
+    assert len(signature) <= 2048  # what the receipts table stores
+    assert board.eip1271_valid(passkey_account.address, ack, signature)
+    assert not board.eip1271_valid(passkey_account.address, ack, stranger_phone.assert_challenge(challenge).encoded())
+    assert not board.eip1271_valid(passkey_account.address, ack, phone.assert_challenge(ack).encoded())
