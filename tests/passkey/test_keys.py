@@ -51,7 +51,8 @@ def test_a_key_that_is_not_a_curve_point_or_already_there_refused(passkey_accoun
                                     sender=relayer)
 
 
-def test_a_removed_key_signs_nothing_and_the_last_key_stays(passkey_account, phone, new_phone, chain, relayer, tenant):
+def test_a_removed_key_signs_nothing_and_the_last_key_stays(passkey_account, passkey_factory, phone, new_phone, chain,
+                                                            relayer, tenant, attacker):
     add_key(passkey_account, phone, new_phone, chain, relayer)
     remove = passkey_account.remove_passkey.encode_input(*phone.public_key)
     tx = passkey_account.execute(*sign_call(passkey_account, new_phone, chain.chain_id, passkey_account, data=remove),
@@ -61,6 +62,10 @@ def test_a_removed_key_signs_nothing_and_the_last_key_stays(passkey_account, pho
     assert passkey_account.passkey_count() == 1
     with ape.reverts("passkey: unknown key"):
         passkey_account.execute(*sign_call(passkey_account, phone, chain.chain_id, tenant), sender=relayer)
+    # The address still derives from the removed key: creating "its" account again
+    # (someone holding the lost phone) gives back the same account, the key still out.
+    assert passkey_factory.create_account(*phone.public_key, sender=attacker).return_value == passkey_account.address
+    assert not passkey_account.is_passkey(*phone.public_key) and passkey_account.passkey_count() == 1
     last = passkey_account.remove_passkey.encode_input(*new_phone.public_key)
     with ape.reverts("passkey: cannot remove the last key"):
         passkey_account.execute(*sign_call(passkey_account, new_phone, chain.chain_id, passkey_account, data=last),
