@@ -16,6 +16,14 @@ classes (民法典 第二百七十八条) are the floor: a proposal is counted b
 of its written matter and its calls. Beyond the statute, every call that changes who
 governs (roles that govern, governance addresses, the committee's members), a delay
 or a limit is major: such a call changes what every later vote and payment means.
+
+Not in the table: PasskeyAccount and PasskeyAccountFactory. They are residents'
+wallets, deployed once per chain, not a community's contracts: no role and no vote
+governs them. An account acts only on what one of its own passkeys signed (`execute`,
+and through it `add_passkey` and `remove_passkey`); `initialize` is the factory's, in
+the transaction that creates the account; anyone may call `create_account`. A proposal
+that called an account would be an unlisted call (major) that could do nothing: the
+assembly's timelock holds no passkey.
 """
 
 from __future__ import annotations

@@ -1,0 +1,120 @@
+"""Gas of passkey accounts (issue 18): creating a resident's account, and a ballot the
+resident signed with a passkey, relayed through the account's `execute`, on a chain with
+the P256VERIFY precompile (anvil --hardfork osaka) and on one without (prague: snekmate's
+pure-EVM p256 verifies).
+
+    python bench/gas_passkey.py
+
+Same community, assembly and factory as the tests deploy (deploy_community,
+deploy_assembly, deploy_passkeys), once per hardfork; whole-transaction gas, medians over
+OWNERS residents. Anchors: a castVoteBySig relayed today (an EOA's ECDSA ballot) 54,277,
+and OpenZeppelin Governor's castVoteBySig 97,766. No transaction may use more than
+16,777,216 gas (EIP-7825): the fallback's ballot is checked against it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ape import accounts, chain, networks, project  # noqa: E402
+from ape.logging import logger  # noqa: E402
+
+from backend.chain.deploy_assembly import deploy_assembly  # noqa: E402
+from backend.chain.deploy_passkeys import deploy_passkeys  # noqa: E402
+from backend.chain.deployment import deploy_community  # noqa: E402
+from tests.assembly.helpers import sign_ballot  # noqa: E402
+from tests.passkey.helpers import sign_call  # noqa: E402
+from tests.utils.identity import commitment_for  # noqa: E402
+from tests.utils.webauthn import Passkey  # noqa: E402
+
+DAY = 86400
+PARAMS = {"timelock_delay": 2 * DAY, "min_notice": DAY, "min_voting_period": DAY, "max_voting_period": 30 * DAY,
+          "objection_window": 3 * DAY}
+OWNERS = 12  # passkey owners, and as many wallet owners voting by signature
+FOR = 1
+TODAY_BY_SIG = 54_277
+OZ_BY_SIG = 97_766
+TRANSACTION_GAS_CAP = 16_777_216
+
+
+def measure(hardfork: str) -> dict:
+    """Deploy everything on a fresh anvil with `hardfork`; the gas of each operation."""
+    with networks.parse_network_choice("ethereum:local:foundry", provider_settings={"evm_version": hardfork}):
+        deployer, relayer = accounts.test_accounts[0], accounts.test_accounts[1]
+        community = deploy_community(project, chain, deployer, name="bench")
+        assembly = deploy_assembly(project, chain, deployer, community, **PARAMS)["OwnersAssembly"]
+        stack = deploy_passkeys(project, chain, deployer)
+        factory = stack["PasskeyAccountFactory"]
+        keys = [Passkey(seed=1_000 + n) for n in range(OWNERS)]
+        wallets = [accounts.test_accounts.generate_test_account() for _ in range(OWNERS)]
+        # The accounts' addresses are known before they exist: register them first.
+        units = [(f"P-{n}", 9_000 + n, factory.account_address(*key.public_key), commitment_for(f"passkey-{n}"))
+                 for n, key in enumerate(keys)]
+        units += [(f"W-{n}", 9_000 + n, wallet.address, commitment_for(f"wallet-{n}")) for n, wallet in enumerate(wallets)]
+        community.registry.register_units(units, sender=deployer)
+        creations = [factory.create_account(*key.public_key, sender=relayer).gas_used for key in keys]
+        residents = [project.PasskeyAccount.at(factory.account_address(*key.public_key)) for key in keys]
+
+        start = chain.pending_timestamp + DAY + 60
+        created = assembly.propose([], [], [], 9, "更换门禁", b"\x11" * 32, start, start + 7 * DAY, sender=deployer)
+        pid = created.decode_logs(assembly.ProposalCreated)[0].proposalId
+        chain.pending_timestamp = start
+        chain.mine()
+        ballot = assembly.castVote.encode_input(pid, FOR)
+        by_passkey = [account.execute(*sign_call(account, key, chain.chain_id, assembly, data=ballot), sender=relayer).gas_used
+                      for account, key in zip(residents, keys)]
+        by_sig = [assembly.castVoteBySig(pid, FOR, w.address, sign_ballot(assembly, chain, w, pid, FOR), sender=relayer).gas_used
+                  for w in wallets]
+        assert all(assembly.hasVoted(pid, account.address) for account in residents)
+        # A second ballot: the account's nonce slot is no longer zero (the first ballot
+        # paid 20,000 more to write it), the steady state of a resident's later votes.
+        start = chain.pending_timestamp + DAY + 60
+        created = assembly.propose([], [], [], 9, "增设充电桩", b"\x22" * 32, start, start + 7 * DAY, sender=deployer)
+        second = created.decode_logs(assembly.ProposalCreated)[0].proposalId
+        chain.pending_timestamp = start
+        chain.mine()
+        ballot = assembly.castVote.encode_input(second, FOR)
+        later = [account.execute(*sign_call(account, key, chain.chain_id, assembly, data=ballot), sender=relayer).gas_used
+                 for account, key in zip(residents, keys)]
+        return {
+            "precompile": stack["PasskeyAccount"].HAS_PRECOMPILE(),
+            "create": int(statistics.median(creations)),
+            "vote": int(statistics.median(by_passkey)),
+            "later": int(statistics.median(later)),
+            "vote_max": max(by_passkey + later),
+            "by_sig": int(statistics.median(by_sig)),
+        }
+
+
+def row(name: str, gas: int | str, anchor: str = "", note: str = "") -> None:
+    figure = f"{gas:,}" if isinstance(gas, int) else gas
+    print(f"| {name:<62} | {figure:>9} | {anchor:>26} | {note:<24} |")
+
+
+def main() -> None:
+    logger.set_level("WARNING")
+    osaka, prague = measure("osaka"), measure("prague")
+    assert osaka["precompile"] and not prague["precompile"], (osaka, prague)
+    assert prague["vote_max"] < TRANSACTION_GAS_CAP, prague
+    print()
+    print(f"Passkey accounts on anvil (whole-transaction gas, medians over {OWNERS} residents)")
+    row("operation", "gas", "anchor", "note")
+    print(f"| {'-' * 62} | {'-' * 9} | {'-' * 26} | {'-' * 24} |")
+    row("create a resident's account (factory, minimal proxy)", osaka["create"], "", "once per resident")
+    for name, figures in (("precompile, osaka", osaka), ("snekmate p256, prague", prague)):
+        for which, vote in (("first", figures["vote"]), ("later", figures["later"])):
+            row(f"passkey castVote relayed, {which} ballot ({name})", vote,
+                f"today {TODAY_BY_SIG:,} / OZ {OZ_BY_SIG:,}",
+                f"{vote / TODAY_BY_SIG:.2f}x today, {vote / OZ_BY_SIG:.2f}x OZ")
+    row("castVoteBySig relayed, measured here (osaka)", osaka["by_sig"], f"today {TODAY_BY_SIG:,}")
+    row("fallback ballot, largest", prague["vote_max"], f"cap {TRANSACTION_GAS_CAP:,}",
+        f"{prague['vote_max'] / TRANSACTION_GAS_CAP:.1%} of the cap")
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Fixtures of the passkey accounts' tests: the implementation and the factory deployed
+once for the session (they belong to the chain, not to a community), a resident's
+passkey and the account it controls, and a relayer that pays the gas."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.chain.deploy_passkeys import deploy_passkeys
+from tests.utils.webauthn import Passkey
+
+
+@pytest.fixture(scope="session")
+def passkey_stack(project, chain, committee):
+    return deploy_passkeys(project, chain, committee)
+
+
+@pytest.fixture(scope="session")
+def passkey_factory(passkey_stack):
+    return passkey_stack["PasskeyAccountFactory"]
+
+
+@pytest.fixture(scope="session")
+def phone():
+    """The resident's first passkey (deterministic, so failures reproduce)."""
+    return Passkey(seed=0x1A2B3C)
+
+
+@pytest.fixture(scope="session")
+def new_phone():
+    return Passkey(seed=0x4D5E6F)
+
+
+@pytest.fixture(scope="session")
+def stranger_phone():
+    return Passkey(seed=0x777)
+
+
+@pytest.fixture(scope="session")
+def relayer(accounts):
+    """Pays the gas of what residents' accounts signed (the backend's relayer key)."""
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def passkey_account(project, passkey_factory, phone, relayer):
+    passkey_factory.create_account(*phone.public_key, sender=relayer)
+    return project.PasskeyAccount.at(passkey_factory.account_address(*phone.public_key))
+
