@@ -114,8 +114,11 @@ class BallotRelayer:
     """Verifies and relays signed ballots for one chain with one key (thread-safe)."""
 
     def __init__(self, rpc: RpcClient, private_key: str, *, receipt_timeout_s: float = 30.0,
-                 poll_s: float = 0.1):
+                 poll_s: float = 0.1, priority_fee_wei: int | None = None):
         self.rpc = rpc
+        # None: the node's suggestion; 0 on a chain that charges nothing (the fee is then
+        # the base fee alone: nothing where the base fee is 0).
+        self.priority_fee_wei = priority_fee_wei
         self.account = Account.from_key(private_key)
         self.receipt_timeout_s = receipt_timeout_s
         self.poll_s = poll_s
@@ -278,8 +281,12 @@ class BallotRelayer:
                                       "chainId": int(chain_id, 16)}
                 base_fee = block.get("baseFeePerGas")
                 if base_fee is not None:
-                    tip = int(self.rpc.call("eth_maxPriorityFeePerGas", []), 16)
+                    tip = self.priority_fee_wei
+                    if tip is None:
+                        tip = int(self.rpc.call("eth_maxPriorityFeePerGas", []), 16)
                     tx.update(maxPriorityFeePerGas=tip, maxFeePerGas=2 * int(base_fee, 16) + tip)
+                elif self.priority_fee_wei is not None:
+                    tx["gasPrice"] = self.priority_fee_wei
                 else:
                     tx["gasPrice"] = int(self.rpc.call("eth_gasPrice", []), 16)
                 signed = self.account.sign_transaction(tx)

@@ -196,6 +196,10 @@ class Settings(BaseSettings):
     relayer_enabled: bool = True
     relayer_key: SecretStr | None = None
     relayer_receipt_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    # The tip per gas the relayer offers, in wei; unset: what the node suggests
+    # (eth_maxPriorityFeePerGas). 0 on a private chain that charges nothing for gas (QBFT
+    # with a zero base fee and a zero minimum gas price): the relayer then needs no ether.
+    relayer_priority_fee_wei: int | None = Field(default=None, ge=0, le=10**15)
     # Requests per window, per voter address and per client address (a whole building
     # may share one address behind the community's Wi-Fi).
     relayer_limit_per_voter: int = Field(default=5, ge=1, le=10_000)

@@ -96,7 +96,8 @@ def _make_relayer(state, settings: Settings) -> None:
     except UnsafeDefault as exc:
         rpc.close()
         _refuse(503, "relayer_unconfigured", f"{exc}; vote directly from the wallet")
-    state.relayer = BallotRelayer(rpc, key, receipt_timeout_s=settings.relayer_receipt_timeout_s)
+    state.relayer = BallotRelayer(rpc, key, receipt_timeout_s=settings.relayer_receipt_timeout_s,
+                                  priority_fee_wei=settings.relayer_priority_fee_wei)
     state.relayer_limits = (
         SlidingWindowLimit(settings.relayer_limit_per_voter, settings.relayer_limit_window_s),
         SlidingWindowLimit(settings.relayer_limit_per_client, settings.relayer_limit_window_s),
