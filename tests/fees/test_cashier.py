@@ -293,3 +293,16 @@ def test_a_dispute_is_answered_by_the_committee_or_the_manager_only(desk, owner_
         with ape.reverts("fees: committee or manager only"):
             s.fees.answer_dispute(h("ans"), True, h("x"), sender=who)
     s.fees.answer_dispute(h("ans"), False, h("x"), sender=s.committee)
+
+
+def test_the_channels_and_limits_are_public(desk):
+    s = desk
+    channels = (s.fees.CHANNEL_TOKEN(), s.fees.CHANNEL_WECHAT(), s.fees.CHANNEL_ALIPAY(), s.fees.CHANNEL_BANK(),
+                s.fees.CHANNEL_CASH())
+    assert channels == (0, WECHAT, ALIPAY, BANK, CASH)
+    assert s.fees.DISPUTE_PERIOD() == DISPUTE_PERIOD
+    assert s.fees.MAX_RECORD_BATCH() == 100
+    quote = s.fees.quote(1, 1)
+    too_many = [(1, quote[0], 1, quote[4], BANK, h(f"many-{i}")) for i in range(101)]
+    with ape.reverts():
+        s.fees.record_payments(too_many, sender=s.cashier)
