@@ -250,6 +250,16 @@ class PaymentOut(EventPosition):
     void: bool = Field(False, description="An upheld dispute voided the record: its months are unpaid again")
 
 
+class RecordDisputeOut(EventPosition):
+    reference: str = Field(description="The disputed record's reference hash")
+    unit_id: int
+    owner: str
+    reason: str = Field(description="Hash of the owner's reason (the text is kept off chain)")
+    state: str = Field(description="open, upheld (the record is void) or rejected")
+    answered_by: str | None = None
+    answer: str | None = Field(None, description="Hash of the answer")
+
+
 class CashierDayOut(BaseModel):
     cashier: str
     day: int = Field(description="Beijing day index: days since 1970-01-01 in UTC+8")

@@ -106,3 +106,12 @@ def test_each_cashier_event_lands_in_its_table_whole(cashier_api, engine):
             assert conn.scalar(select(func.count()).select_from(table)) == raw > 0, spec.event
             for column in spec.columns:
                 assert conn.scalar(select(func.count()).select_from(table).where(table.c[column].is_(None))) == 0
+
+
+def test_disputes_and_their_answers_are_listed(cashier_api, owner_a, owner_b, manager):
+    client, base, fees, token, cashier, _ = cashier_api
+    items = client.get(f"{base}/fees/disputes").json()["items"]
+    assert [(d["unit_id"], d["owner"], d["state"], d["answered_by"]) for d in items] == \
+        [(3, owner_b.address.lower(), "upheld", manager.address.lower()), (2, owner_a.address.lower(), "open", None)]
+    assert items[0]["reason"] == "0x" + h("not my payment").hex() and items[0]["answer"] == "0x" + h("wrong unit").hex()
+    assert [d["unit_id"] for d in client.get(f"{base}/fees/disputes", params={"unit_id": 2}).json()["items"]] == [2]

@@ -48,6 +48,7 @@ from backend.api.schemas import (
     PaymentOut,
     PublicIncomeOut,
     RateHistoryOut,
+    RecordDisputeOut,
     SatisfactionListOut,
     ServiceContractOut,
     StatementOut,
@@ -440,6 +441,29 @@ def payments_csv(ctx: CommunityDep, session: SessionDep, unit_id: UnitQuery = No
          month_label(r["from_month"]), month_label(r["to_month"]), int(r["dues"]), int(r["late_fee"]),
          int(r["amount"]), int(r["to_maintenance"]), int(r["points"]), item["channel_name"],
          item["recorded_by"] or "", item["reference"] or "", item["dispute"] or ""] for r, item in zip(rows, items)))
+
+
+@router.get("/communities/{community}/fees/disputes", response_model=Page[RecordDisputeOut],
+            summary="Owners' disputes of cashiers' records and their answers")
+def disputes(ctx: CommunityDep, session: SessionDep, limit: LimitDep, unit_id: UnitQuery = None,
+             cursor: CursorQuery = None, order: OrderQuery = "asc"):
+    require_contract(ctx, FEES)
+    table = FeeRecordDispute.__table__
+    filters = [] if unit_id is None else [table.c.unit_id == unit_id]
+    page = event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit,
+                      to_item=lambda row: {**event_position(row), "reference": row["reference"],
+                                           "unit_id": row["unit_id"], "owner": row["owner"], "reason": row["reason"],
+                                           "state": "open", "answered_by": None, "answer": None})
+    references = {item["reference"] for item in page["items"]}
+    answers = {} if not references else {a.reference: a for a in session.execute(
+        select(FeeDisputeAnswer).where(FeeDisputeAnswer.community == ctx.community,
+                                       FeeDisputeAnswer.reference.in_(references))).scalars()}
+    for item in page["items"]:
+        answer = answers.get(item["reference"])
+        if answer is not None:
+            item.update(state="upheld" if answer.upheld else "rejected", answered_by=answer.answered_by,
+                        answer=answer.answer)
+    return page
 
 
 @router.get("/communities/{community}/fees/cashier-days", response_model=list[CashierDayOut],
