@@ -85,6 +85,8 @@ def test_the_treasury_holds_only_token_payments(cashier_api):
     assert token.balanceOf(fees) == fees.fee_income() + fees.maintenance_fund()
     assert treasury["fees_recorded_off_chain"] == wechat + bank
     assert treasury["fees_collected"] == token.balanceOf(fees) + wechat + bank
+    # The voided record's dues and late fee are not collected either.
+    assert treasury["dues_collected"] + treasury["late_fees_collected"] == treasury["fees_collected"]
 
 
 def test_the_cashiers_daily_total_is_the_contracts(cashier_api, owner_a):

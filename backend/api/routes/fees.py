@@ -503,8 +503,15 @@ def treasury(ctx: CommunityDep, session: SessionDep):
     c = ctx.community
     # Payments a cashier recorded count as collected (less those an upheld dispute voided)
     # but were received off chain: they are not held here.
-    voided = _sum(session, FeeRecord.amount, FeeRecord.community == c, FeeRecord.reference.in_(
-        select(FeeDisputeAnswer.reference).where(FeeDisputeAnswer.community == c, FeeDisputeAnswer.upheld.is_(True))))
+    upheld = select(FeeDisputeAnswer.reference).where(FeeDisputeAnswer.community == c, FeeDisputeAnswer.upheld.is_(True))
+    voided = _sum(session, FeeRecord.amount, FeeRecord.community == c, FeeRecord.reference.in_(upheld))
+    # The receipts (FeePaid) of the voided records: the same transaction, unit and first month.
+    voided_receipts = select(FeePayment.dues, FeePayment.late_fee).join(FeeRecord, and_(
+        FeeRecord.community == FeePayment.community, FeeRecord.tx_hash == FeePayment.tx_hash,
+        FeeRecord.unit_id == FeePayment.unit_id, FeeRecord.from_month == FeePayment.from_month,
+    )).where(FeePayment.community == c, FeeRecord.reference.in_(upheld)).subquery()
+    voided_dues = _sum(session, voided_receipts.c.dues)
+    voided_late = _sum(session, voided_receipts.c.late_fee)
     recorded = _sum(session, FeeRecord.amount, FeeRecord.community == c) - voided
     fees_collected = _sum(session, FeePayment.amount, FeePayment.community == c) - voided
     to_fund = _sum(session, FeePayment.to_maintenance, FeePayment.community == c)
@@ -527,8 +534,8 @@ def treasury(ctx: CommunityDep, session: SessionDep):
                      "public_income": public - paid_out.get(1, 0),
                      "maintenance_fund": to_fund + deposits - paid_out.get(2, 0), "maintenance_reserved": reserved},
         "fees_collected": fees_collected, "fees_recorded_off_chain": recorded,
-        "dues_collected": _sum(session, FeePayment.dues, FeePayment.community == c),
-        "late_fees_collected": _sum(session, FeePayment.late_fee, FeePayment.community == c),
+        "dues_collected": _sum(session, FeePayment.dues, FeePayment.community == c) - voided_dues,
+        "late_fees_collected": _sum(session, FeePayment.late_fee, FeePayment.community == c) - voided_late,
         "to_maintenance": to_fund, "public_income_received": public, "public_income_by_source": public_by_source,
         "maintenance_deposits": deposits, "expenses_from_fee_income": spent.get(0, 0),
         "expenses_from_public_income": spent.get(1, 0), "maintenance_paid_out": paid_out.get(2, 0),
