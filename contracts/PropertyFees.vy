@@ -73,6 +73,7 @@ implements: IPropertyFees
 ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
 COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
 MANAGER_ROLE: constant(bytes32) = keccak256("linli.role.manager")
+CASHIER_ROLE: constant(bytes32) = keccak256("linli.role.cashier")
 
 BPS: constant(uint256) = 10_000
 # Points are minted per yuan (100 fen) at `points_rate` / BPS.
@@ -88,6 +89,37 @@ MAX_RATE: constant(uint256) = 2**32 - 1
 MAX_POINTS_RATE: constant(uint256) = 2**32 - 1
 MAX_CLAIM_UNITS: constant(uint256) = 32
 SATISFACTION_WINDOW: public(constant(uint256)) = 3
+
+# How a payment reached the community: the settlement token (0), or money the property
+# company received off chain and a cashier recorded.
+CHANNEL_TOKEN: public(constant(uint8)) = 0
+CHANNEL_WECHAT: public(constant(uint8)) = 1
+CHANNEL_ALIPAY: public(constant(uint8)) = 2
+CHANNEL_BANK: public(constant(uint8)) = 3
+CHANNEL_CASH: public(constant(uint8)) = 4
+# Records per `record_payments` call: a batch of 100 stays far below 16,777,216 gas (bench/cashier_bench.py).
+MAX_RECORD_BATCH: public(constant(uint256)) = 100
+# How long the unit's owner may dispute a cashier's record (seconds).
+DISPUTE_PERIOD: public(constant(uint256)) = 30 * 86_400
+# Beijing days (UTC+8) for the cashiers' daily totals.
+BEIJING_OFFSET: constant(uint256) = 8 * 3_600
+
+# How `_pay` is paid: pulled with transferFrom, pushed by ERC-1363, or recorded by a cashier.
+PULLED: constant(uint8) = 0
+PUSHED: constant(uint8) = 1
+RECORDED: constant(uint8) = 2
+
+# A cashier's record, keyed by its reference: bits 0..63 unit, 64..95 first month,
+# 96..127 months, 128..191 time recorded, 192..193 status, 194..255 points accrued.
+RECORD_SHIFT_FIRST: constant(uint256) = 64
+RECORD_SHIFT_MONTHS: constant(uint256) = 96
+RECORD_SHIFT_TIME: constant(uint256) = 128
+RECORD_SHIFT_STATUS: constant(uint256) = 192
+RECORD_SHIFT_POINTS: constant(uint256) = 194
+RECORD_STANDING: constant(uint256) = 0
+RECORD_DISPUTED: constant(uint256) = 1
+RECORD_VOIDED: constant(uint256) = 2
+RECORD_UPHELD: constant(uint256) = 3  # the dispute was rejected: the record stands for good
 
 # The community's money, kept apart.
 FUND_FEE_INCOME: public(constant(uint8)) = 0
@@ -165,6 +197,15 @@ struct ServiceContract:
     approved: bool
 
 
+struct CashPayment:
+    unit_id: uint256
+    from_month: uint256
+    months: uint256
+    amount: uint256
+    channel: uint8
+    reference: bytes32
+
+
 struct Statement:
     first_unpaid_month: uint256
     current_month: uint256
@@ -194,6 +235,11 @@ service_contracts: public(HashMap[uint256, ServiceContract])
 # contract id -> terms word (company, fee income mode, commission): what the treasury reads per expense.
 _terms: HashMap[uint256, uint256]
 
+# reference (hash of the receipt or bank reference) -> record word; non-zero once used.
+_records: HashMap[bytes32, uint256]
+# cashier -> Beijing day -> total recorded that day (fen)
+cashier_total: public(HashMap[address, HashMap[uint256, uint256]])
+
 # month -> count << 128 | sum of scores
 _satisfaction: HashMap[uint256, uint256]
 # month -> identity // 256 -> bitmap of identities that rated
@@ -210,6 +256,35 @@ event FeePaid:
     amount: uint256
     to_maintenance: uint256
     points: uint256
+
+# A payment received off chain (WeChat, Alipay, bank, cash), recorded by a cashier; the
+# FeePaid of the same months precedes it. `day_total` is the cashier's total that day.
+event FeeRecorded:
+    unit_id: indexed(uint256)
+    cashier: indexed(address)
+    reference: indexed(bytes32)
+    channel: uint8
+    from_month: uint256
+    to_month: uint256
+    amount: uint256
+    day: uint256
+    day_total: uint256
+
+event RecordDisputed:
+    reference: indexed(bytes32)
+    unit_id: indexed(uint256)
+    owner: indexed(address)
+    reason: bytes32
+
+# An upheld dispute voids the record: the unit's paid months go back by the record's months.
+event DisputeAnswered:
+    reference: indexed(bytes32)
+    unit_id: indexed(uint256)
+    answered_by: indexed(address)
+    upheld: bool
+    answer: bytes32
+    first_unpaid_month: uint256
+    points_taken_back: uint256
 
 # A unit's accrued points minted to their payer: by its claim, or when another wallet
 # paid the unit (`claimant` is the payer either way).
@@ -334,7 +409,7 @@ def pay(unit_id: uint256, months: uint256, max_amount: uint256) -> uint256:
     @param max_amount The most the caller accepts to pay (dues + late fee).
     @return The amount charged in fen.
     """
-    return self._pay(msg.sender, unit_id, months, max_amount, True)
+    return self._pay(msg.sender, unit_id, months, max_amount, PULLED)[0]
 
 
 @external
@@ -362,7 +437,7 @@ def pay_with_permit(
         abi_encode(msg.sender, self, max_amount, deadline, v, r, s, method_id=method_id("permit(address,address,uint256,uint256,uint8,bytes32,bytes32)")),
         revert_on_failure=False,
     )
-    return self._pay(msg.sender, unit_id, months, max_amount, True)
+    return self._pay(msg.sender, unit_id, months, max_amount, PULLED)[0]
 
 
 @external
@@ -386,7 +461,7 @@ def onTransferReceived(operator: address, sender: address, amount: uint256, data
     unit_id: uint256 = 0
     months: uint256 = 0
     unit_id, months = abi_decode(data, (uint256, uint256))
-    self._pay(sender, unit_id, months, amount, False)
+    self._pay(sender, unit_id, months, amount, PUSHED)
     return method_id("onTransferReceived(address,address,uint256,bytes)", output_type=bytes4)
 
 
@@ -453,6 +528,123 @@ def deposit_maintenance(amount: uint256, source: bytes32):
     self._state = (state & ~(MASK48 << SHIFT_FUND)) | (balance << SHIFT_FUND)
     assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, amount, default_return_value=True), "fees: transfer failed"
     log MaintenanceDeposited(depositor=msg.sender, amount=amount, source=source)
+
+
+# ---------------------------------------------------------------- payments received off chain
+
+
+@external
+def record_payment(unit_id: uint256, from_month: uint256, months: uint256, amount: uint256, channel: uint8, reference: bytes32):
+    """
+    @notice Record a fee payment the property company received off chain (WeChat,
+            Alipay, bank transfer, cash): it counts exactly like a token payment of
+            the same months (statement, receipt, late fee, points), but no token
+            moves and the balances held here do not change (the money is in the
+            company's account). The points go to the unit's owner.
+    @dev `from_month` is the unit's first unpaid month the cashier saw: a second
+         record of the same months (another receipt of the same payment) is refused.
+    @param unit_id The unit.
+    @param from_month The unit's first unpaid month (the first month paid).
+    @param months The number of months paid (> 0).
+    @param amount The amount received in fen: exactly the dues and late fee of those months.
+    @param channel CHANNEL_WECHAT (1), CHANNEL_ALIPAY (2), CHANNEL_BANK (3) or CHANNEL_CASH (4).
+    @param reference Hash of the receipt or bank reference (no personal data), once only.
+    """
+    assert self._has_role(CASHIER_ROLE, msg.sender), "fees: cashier only"
+    day: uint256 = (block.timestamp + BEIJING_OFFSET) // 86_400
+    total: uint256 = self._record(CashPayment(
+        unit_id=unit_id, from_month=from_month, months=months, amount=amount, channel=channel, reference=reference
+    ), day, self.cashier_total[msg.sender][day])
+    self.cashier_total[msg.sender][day] = total
+
+
+@external
+def record_payments(payments: DynArray[CashPayment, MAX_RECORD_BATCH]):
+    """
+    @notice Record several off-chain payments at once, as `record_payment` each
+            (a bank statement's lines); all or none.
+    @param payments The payments (up to MAX_RECORD_BATCH).
+    """
+    assert self._has_role(CASHIER_ROLE, msg.sender), "fees: cashier only"
+    day: uint256 = (block.timestamp + BEIJING_OFFSET) // 86_400
+    total: uint256 = self.cashier_total[msg.sender][day]
+    for payment: CashPayment in payments:
+        total = self._record(payment, day, total)
+    self.cashier_total[msg.sender][day] = total
+
+
+@external
+def dispute_record(reference: bytes32, reason: bytes32):
+    """
+    @notice Dispute a cashier's record of your unit within DISPUTE_PERIOD of it,
+            once; the committee or the manager answers.
+    @param reference The record's reference.
+    @param reason Hash of the reason (the text is kept off chain).
+    """
+    record: uint256 = self._records[reference]
+    assert record != 0, "fees: no such record"
+    unit_id: uint256 = record & MASK64
+    assert staticcall IHouseholdRegistry(registry).unit_owner(unit_id) == msg.sender, "fees: not the unit's owner"
+    assert (record >> RECORD_SHIFT_STATUS) & 3 == RECORD_STANDING, "fees: already disputed"
+    assert block.timestamp <= ((record >> RECORD_SHIFT_TIME) & MASK64) + DISPUTE_PERIOD, "fees: dispute period over"
+    self._records[reference] = record | (RECORD_DISPUTED << RECORD_SHIFT_STATUS)
+    log RecordDisputed(reference=reference, unit_id=unit_id, owner=msg.sender, reason=reason)
+
+
+@external
+def answer_dispute(reference: bytes32, upheld: bool, answer: bytes32):
+    """
+    @notice Answer an open dispute. Upheld, the record is void: the unit's first
+            unpaid month goes back by the record's months (later payments keep
+            their count of months) and the points it earned are taken back from
+            the unit's unclaimed points while they are still the owner's.
+            Rejected, the record stands and cannot be disputed again.
+    @param reference The record's reference.
+    @param upheld Whether the owner is right.
+    @param answer Hash of the answer (the text is kept off chain).
+    """
+    assert self._is_manager(msg.sender) or self._has_role(COMMITTEE_ROLE, msg.sender), "fees: committee or manager only"
+    record: uint256 = self._records[reference]
+    assert (record >> RECORD_SHIFT_STATUS) & 3 == RECORD_DISPUTED, "fees: no open dispute"
+    unit_id: uint256 = record & MASK64
+    word: uint256 = self._unit_word[unit_id]
+    taken: uint256 = 0
+    status: uint256 = RECORD_UPHELD
+    if upheld:
+        status = RECORD_VOIDED
+        # The unit paid through at least the record's months: first unpaid >= its end.
+        first: uint256 = (word & MASK32) - ((record >> RECORD_SHIFT_MONTHS) & MASK32)
+        accrued: uint256 = (word >> SHIFT_ACCRUED) & MASK63
+        owner: uint256 = convert(staticcall IHouseholdRegistry(registry).unit_owner(unit_id), uint256)
+        if word >> SHIFT_PAYER == owner:
+            taken = min(accrued, record >> RECORD_SHIFT_POINTS)
+        word = (word & ~(MASK32 | (MASK63 << SHIFT_ACCRUED))) | first | ((accrued - taken) << SHIFT_ACCRUED)
+        self._unit_word[unit_id] = word
+    self._records[reference] = (record & ~(3 << RECORD_SHIFT_STATUS)) | (status << RECORD_SHIFT_STATUS)
+    log DisputeAnswered(
+        reference=reference, unit_id=unit_id, answered_by=msg.sender, upheld=upheld, answer=answer,
+        first_unpaid_month=word & MASK32, points_taken_back=taken,
+    )
+
+
+@external
+@view
+def payment_record(reference: bytes32) -> (uint256, uint256, uint256, uint256, uint256, uint256):
+    """
+    @notice A cashier's record.
+    @param reference The record's reference.
+    @return unit (0: no such record), first month, months, time recorded,
+            status (0 standing, 1 disputed, 2 voided, 3 dispute rejected), points earned.
+    """
+    record: uint256 = self._records[reference]
+    return (
+        record & MASK64,
+        (record >> RECORD_SHIFT_FIRST) & MASK32,
+        (record >> RECORD_SHIFT_MONTHS) & MASK32,
+        (record >> RECORD_SHIFT_TIME) & MASK64,
+        (record >> RECORD_SHIFT_STATUS) & 3,
+        record >> RECORD_SHIFT_POINTS,
+    )
 
 
 # ---------------------------------------------------------------- disbursements
@@ -1005,9 +1197,14 @@ def has_rated(period: uint256, identity: uint256) -> bool:
 
 
 @internal
-def _pay(payer_: address, unit_id: uint256, months: uint256, max_amount: uint256, pull: bool) -> uint256:
+def _pay(payer_: address, unit_id: uint256, months: uint256, max_amount: uint256, how: uint8) -> (uint256, uint256):
+    # The one path of every fee payment; returns the amount and the points earned.
     assert months > 0, "fees: zero months"
     area: uint256 = self._area_of(unit_id)
+    payer_wallet: address = payer_
+    if how == RECORDED:
+        # The points of a payment received off chain are the owner's: the money was theirs.
+        payer_wallet = staticcall IHouseholdRegistry(registry).unit_owner(unit_id)
     state: uint256 = self._state
     word: uint256 = self._unit_word[unit_id]
     first: uint256 = self._first_unpaid(word, state)
@@ -1020,24 +1217,28 @@ def _pay(payer_: address, unit_id: uint256, months: uint256, max_amount: uint256
     on_time: uint256 = 0
     dues, late, on_time = self._charge(area, first, end, current, state)
     amount: uint256 = dues + late
-    if pull:
+    if how == PULLED:
         assert amount <= max_amount, "fees: amount above max_amount"
     else:
-        # Paid by ERC-1363 transferAndCall: the token has moved `max_amount` already.
+        # Paid by ERC-1363 transferAndCall (the token has moved `max_amount` already), or
+        # received off chain: exactly what is due.
         assert amount == max_amount, "fees: payment differs from the amount due"
 
-    to_fund: uint256 = amount * ((state >> SHIFT_SHARE) & MASK14) // BPS
-    # to_fund <= amount, so amount - to_fund cannot underflow.
-    fee_balance: uint256 = ((state >> SHIFT_FEE) & MASK47) + unsafe_sub(amount, to_fund)
-    fund_balance: uint256 = (state >> SHIFT_FUND) + to_fund
-    assert fee_balance <= MASK47 and fund_balance <= MASK48, "fees: balance overflow"
-    self._state = (state & (2**SHIFT_FEE - 1)) | (fee_balance << SHIFT_FEE) | (fund_balance << SHIFT_FUND)
+    to_fund: uint256 = 0
+    if how != RECORDED:
+        # Money received off chain is in the company's account, not held here.
+        to_fund = amount * ((state >> SHIFT_SHARE) & MASK14) // BPS
+        # to_fund <= amount, so amount - to_fund cannot underflow.
+        fee_balance: uint256 = ((state >> SHIFT_FEE) & MASK47) + unsafe_sub(amount, to_fund)
+        fund_balance: uint256 = (state >> SHIFT_FUND) + to_fund
+        assert fee_balance <= MASK47 and fund_balance <= MASK48, "fees: balance overflow"
+        self._state = (state & (2**SHIFT_FEE - 1)) | (fee_balance << SHIFT_FEE) | (fund_balance << SHIFT_FUND)
     # The months of the payment that are not overdue earn points for the payer; they
     # accrue in the unit's word beside it.
     earned: uint256 = on_time * ((state >> SHIFT_POINTS) & MASK32) // POINTS_DIVISOR
     accrued: uint256 = (word >> SHIFT_ACCRUED) & MASK63
     previous_payer: uint256 = word >> SHIFT_PAYER
-    payer: uint256 = convert(payer_, uint256)
+    payer: uint256 = convert(payer_wallet, uint256)
     owed: uint256 = 0
     if previous_payer != payer:
         # Another wallet paid before: what it earned and left unclaimed is minted to it
@@ -1049,12 +1250,12 @@ def _pay(payer_: address, unit_id: uint256, months: uint256, max_amount: uint256
     # end < 2**32: months beyond MAX_MONTH are unreachable since first <= current + 37.
     self._unit_word[unit_id] = end | PAID_FLAG | (accrued << SHIFT_ACCRUED) | (payer << SHIFT_PAYER)
 
-    if pull:
-        assert extcall IERC20(settlement_token).transferFrom(payer_, self, amount, default_return_value=True), "fees: transfer failed"
+    if how == PULLED:
+        assert extcall IERC20(settlement_token).transferFrom(payer_wallet, self, amount, default_return_value=True), "fees: transfer failed"
 
     log FeePaid(
         unit_id=unit_id,
-        payer=payer_,
+        payer=payer_wallet,
         from_month=first,
         to_month=end - 1,
         dues=dues,
@@ -1067,7 +1268,33 @@ def _pay(payer_: address, unit_id: uint256, months: uint256, max_amount: uint256
         previous: address = convert(convert(previous_payer, uint160), address)
         log PointsClaimed(unit_id=unit_id, claimant=previous, amount=owed)
         extcall ICommunityPoints(points).mint(previous, owed, REASON_ON_TIME_PAYMENT)
-    return amount
+    return (amount, earned)
+
+
+@internal
+def _record(payment: CashPayment, day: uint256, day_total: uint256) -> uint256:
+    # One cashier's record; returns the cashier's new total of the day.
+    assert payment.channel >= CHANNEL_WECHAT and payment.channel <= CHANNEL_CASH, "fees: unknown payment channel"
+    assert payment.reference != empty(bytes32), "fees: empty reference"
+    assert self._records[payment.reference] == 0, "fees: reference already recorded"
+    assert payment.unit_id <= MASK64, "fees: unit not registered"
+    # The months paid are the unit's next unpaid ones: a second record of the same months
+    # (the same money under another reference) finds them paid and is refused.
+    if self._first_unpaid(self._unit_word[payment.unit_id], self._state) != payment.from_month:
+        self._area_of(payment.unit_id)
+        raise "fees: months already recorded"
+    earned: uint256 = self._pay(empty(address), payment.unit_id, payment.months, payment.amount, RECORDED)[1]
+    self._records[payment.reference] = (
+        payment.unit_id | (payment.from_month << RECORD_SHIFT_FIRST) | (payment.months << RECORD_SHIFT_MONTHS)
+        | (block.timestamp << RECORD_SHIFT_TIME) | (earned << RECORD_SHIFT_POINTS)
+    )
+    total: uint256 = day_total + payment.amount
+    log FeeRecorded(
+        unit_id=payment.unit_id, cashier=msg.sender, reference=payment.reference, channel=payment.channel,
+        from_month=payment.from_month, to_month=payment.from_month + payment.months - 1, amount=payment.amount,
+        day=day, day_total=total,
+    )
+    return total
 
 
 @internal

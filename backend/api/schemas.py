@@ -242,6 +242,30 @@ class PaymentOut(EventPosition):
     amount: int
     to_maintenance: int
     points: int = Field(description="Points earned (accrued to the unit until claimed)")
+    channel: int = Field(0, description="0 settlement token, 1 WeChat, 2 Alipay, 3 bank transfer, 4 cash")
+    channel_name: str = Field("token", description="token, wechat, alipay, bank or cash")
+    recorded_by: str | None = Field(None, description="The cashier who recorded a payment received off chain")
+    reference: str | None = Field(None, description="Hash of the receipt or bank reference of a recorded payment")
+    dispute: str | None = Field(None, description="The owner's dispute of a record: open, upheld (void) or rejected")
+    void: bool = Field(False, description="An upheld dispute voided the record: its months are unpaid again")
+
+
+class RecordDisputeOut(EventPosition):
+    reference: str = Field(description="The disputed record's reference hash")
+    unit_id: int
+    owner: str
+    reason: str = Field(description="Hash of the owner's reason (the text is kept off chain)")
+    state: str = Field(description="open, upheld (the record is void) or rejected")
+    answered_by: str | None = None
+    answer: str | None = Field(None, description="Hash of the answer")
+
+
+class CashierDayOut(BaseModel):
+    cashier: str
+    day: int = Field(description="Beijing day index: days since 1970-01-01 in UTC+8")
+    date: str = Field(description="The Beijing date, YYYY-MM-DD")
+    total: int = Field(description="What the cashier recorded that day, fen, as the contract published it")
+    records: int
 
 
 class PointsClaimOut(EventPosition):
@@ -299,6 +323,8 @@ class EmergencyUseOut(BaseModel):
 class TreasuryOut(IndexPosition):
     balances: FundBalances
     fees_collected: int
+    fees_recorded_off_chain: int = Field(0, description="Part of fees_collected received off chain (WeChat, Alipay, "
+                                         "bank, cash) and recorded by a cashier: in the company's account, not held")
     dues_collected: int
     late_fees_collected: int
     to_maintenance: int

@@ -338,3 +338,30 @@ def test_chart_js_loads_only_where_charts_are_drawn_and_files_go_out_compressed(
     again = httpx.get(site["url"] + "/static/js/app.js", headers={"accept-encoding": "gzip", "if-none-match": etag},
                       timeout=10)
     assert again.status_code == 304 and again.content == b"" and again.headers["cache-control"] == "no-cache"
+
+
+def test_a_cashiers_record_shows_how_and_by_whom_and_the_owner_disputes_it(open_page, site, chain, accounts,
+                                                                          committee, owner_a):
+    """A payment received by WeChat and recorded by the cashier: My home shows the channel
+    and the cashier, and the owner disputes it (the reason stays in the browser)."""
+    from eth_utils import keccak
+
+    contracts = site["contracts"]
+    fees, registry = contracts["PropertyFees"], contracts["HouseholdRegistry"]
+    cashier = accounts.generate_test_account()
+    committee.transfer(cashier, 10**19)
+    registry.grantRole(keccak(text="linli.role.cashier"), cashier, sender=committee)
+    quote = fees.quote(2, 1)
+    fees.record_payment(2, quote[0], 1, quote[4], 1, keccak(text="wx-e2e-1"), sender=cashier)
+    wait_indexed(site, chain)
+    page = open_page(owner_a, "#/home")
+    page.on("dialog", lambda dialog: dialog.accept("不是我付的"))
+    unit = page.get_by_test_id("unit-2")
+    expect(unit.get_by_test_id("channel")).to_have_text("微信支付", timeout=TIMEOUT)
+    expect(unit.get_by_test_id("recorded-by")).to_contain_text(cashier.address.lower()[:6])
+    unit.get_by_test_id("dispute").click()
+    expect(done(page)).to_have_attribute("data-state", "confirmed")
+    assert fees.payment_record(keccak(text="wx-e2e-1"))[4] == 1  # disputed
+    settled(page)
+    expect(page.get_by_test_id("unit-2").get_by_test_id("dispute-state")).to_have_text("已提出异议，等待答复",
+                                                                                    timeout=TIMEOUT)

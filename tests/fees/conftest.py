@@ -133,6 +133,10 @@ def split(project, chain, accounts, committee, manager, owner_a, owner_b, provid
         sender=board,
     )
     registry.grantRole(role_id("manager"), manager, sender=assembly)
+    # The property company's cashier: records payments received off chain.
+    cashier = accounts.generate_test_account()
+    assembly.transfer(cashier, 10**19)
+    registry.grantRole(role_id("cashier"), cashier, sender=board)
     stack = deploy_fees(project, chain, assembly, community)
     fees, treasury, token = stack["PropertyFees"], stack["CommunityTreasury"], stack["SettlementToken"]
     start = fees.current_month()
@@ -146,6 +150,6 @@ def split(project, chain, accounts, committee, manager, owner_a, owner_b, provid
     fees.receive_public_income(provider, 500_000, 1, sender=provider)
     fees.deposit_maintenance(2_000_000, h("首期维修资金"), sender=owner_b)
     return SimpleNamespace(
-        assembly=assembly, committee=board, manager=manager, registry=registry, points=community.points,
+        assembly=assembly, committee=board, manager=manager, cashier=cashier, registry=registry, points=community.points,
         fees=fees, treasury=treasury, token=token, year=start // 12, month=start,
     )

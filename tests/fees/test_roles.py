@@ -12,7 +12,7 @@ import pytest
 from tests.fees.conftest import FEE_INCOME, PUBLIC_INCOME, h
 from tests.utils.identity import commitment_for
 
-ROLES = ("assembly", "committee", "manager", "owner", "stranger")
+ROLES = ("assembly", "committee", "manager", "cashier", "owner", "stranger")
 CLEANING = 1
 
 
@@ -50,6 +50,24 @@ def _unit(s, provider):
     s.registry.register_unit("2-1-201", 8_000, provider.address, commitment_for("provider"), sender=s.committee)
 
 
+def _cash(s, unit_id, reference):
+    # Units 1 and 2 are prepaid 12 months in `split`: one more month is within the limit.
+    quote = s.fees.quote(unit_id, 1)
+    return (unit_id, quote[0], 1, quote[4], 1, h(reference))
+
+
+def _recorded(s, provider):
+    s.fees.record_payment(*_cash(s, 1, "wx-1"), sender=s.cashier)
+
+
+def _disputed(s, provider):
+    # One open dispute for each role that may answer (unit 1 is owner_a's, unit 2 owner_b's).
+    s.fees.record_payment(*_cash(s, 1, "wx-1"), sender=s.cashier)
+    s.fees.record_payment(*_cash(s, 2, "wx-2"), sender=s.cashier)
+    s.fees.dispute_record(h("wx-1"), h("why"), sender=s.owner_a)
+    s.fees.dispute_record(h("wx-2"), h("why"), sender=s.owner_b)
+
+
 def _caps(s, provider):
     s.treasury.set_emergency_caps(10_000, 20_000, sender=s.assembly)
 
@@ -78,6 +96,17 @@ PRIVILEGED = [
                "fees: manager, committee or assembly only",
                lambda s, who: s.fees.propose_service_contract(h("c"), s.manager, s.month + 1, s.month + 2, 1, [], 1, 0,
                                                               sender=who)),
+    # PropertyFees: the cashier's (a paid role the committee cannot hold).
+    Privileged("fees.record_payment", ("cashier",), "fees: cashier only",
+               lambda s, who: s.fees.record_payment(*_cash(s, 1, "wx-1"), sender=who)),
+    Privileged("fees.record_payments", ("cashier",), "fees: cashier only",
+               lambda s, who: s.fees.record_payments([_cash(s, 1, "wx-1")], sender=who)),
+    # PropertyFees: the unit's owner disputes a record; the committee or the manager answers.
+    Privileged("fees.dispute_record", ("owner",), "fees: not the unit's owner",
+               lambda s, who: s.fees.dispute_record(h("wx-1"), h("why"), sender=who), setup=_recorded),
+    Privileged("fees.answer_dispute", ("committee", "manager"), "fees: committee or manager only",
+               lambda s, who: s.fees.answer_dispute(h("wx-2") if who.address == s.manager.address else h("wx-1"), True, h("answer"),
+                                                    sender=who), setup=_disputed),
     # PropertyFees: the treasury module's only.
     Privileged("fees.disburse", (), "fees: treasury module only",
                lambda s, who: s.fees.disburse(PUBLIC_INCOME, who, 1, sender=who)),
@@ -116,11 +145,12 @@ PRIVILEGED = [
 
 
 @pytest.mark.parametrize("entry", PRIVILEGED, ids=[entry.name for entry in PRIVILEGED])
-def test_each_wrong_role_is_refused(split, owner_a, attacker, provider, entry):
+def test_each_wrong_role_is_refused(split, owner_a, owner_b, attacker, provider, entry):
     s = split
     s.extra_payee = provider
-    actors = {"assembly": s.assembly, "committee": s.committee, "manager": s.manager, "owner": owner_a,
-              "stranger": attacker}
+    s.owner_a, s.owner_b = owner_a, owner_b
+    actors = {"assembly": s.assembly, "committee": s.committee, "manager": s.manager, "cashier": s.cashier,
+              "owner": owner_a, "stranger": attacker}
     if entry.setup is not None:
         entry.setup(s, provider)
     for role in ROLES:

@@ -5,7 +5,9 @@ CommunityTreasury (every payout), after every step:
   maintenance share, less every `Disbursed` from it; public income likewise; the
   maintenance fund = the shares and deposits, less its payouts;
 - the settlement tokens PropertyFees holds equal the three funds, which equal
-  everything paid in minus every payout;
+  everything paid in minus every payout; payments a cashier records (received off
+  chain) move no token and no balance, yet pay the unit's months like a token payment;
+  an upheld dispute of a record gives its months back;
 - the reserve of the maintenance fund never exceeds the fund; the commission owed is
   the model's; each category's spending stays within its budget, each year's
   categories within the assembly's annual budget, and this year's emergency repairs
@@ -22,7 +24,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from tests.fees.conftest import COMMISSION_BPS, h
+from tests.fees.conftest import COMMISSION_BPS, h, role_id
 from tests.utils.stateful import depth, run_machine
 
 pytestmark = pytest.mark.in_process
@@ -36,9 +38,12 @@ PER_USE, PER_YEAR = 10**6, 3 * 10**6
 
 
 def test_treasury_invariant(in_force, treasury, token, chain, clock, committee, manager, owner_a, owner_b, merchant,
-                            provider):
+                            provider, registry, tenant, owner_c, developer):
     fees = in_force
     contract_id = fees.contract_in_force()
+    cashier = tenant
+    registry.grantRole(role_id("cashier"), cashier, sender=committee)
+    owners = {who.address: who for who in (owner_a, owner_b, owner_c, developer)}
 
     class Treasury(RuleBasedStateMachine):
         def __init__(self):
@@ -53,6 +58,8 @@ def test_treasury_invariant(in_force, treasury, token, chain, clock, committee, 
             self.commission = 0
             self.spent: dict[tuple[int, int], int] = defaultdict(int)  # (year, fund) -> spent in CATEGORY
             self.emergency: dict[int, int] = defaultdict(int)  # year -> paid
+            self.records: list[tuple[bytes, int, int]] = []  # standing records: (reference, unit, months)
+            self.recorded = 0  # what cashiers recorded, received off chain
 
         @initialize()
         def budgets(self):
@@ -90,6 +97,35 @@ def test_treasury_invariant(in_force, treasury, token, chain, clock, committee, 
             self.paid_in += log.amount
             self.received[FEE_INCOME] += log.amount - share
             self.received[MAINTENANCE] += share
+
+        @rule(unit_id=st.integers(1, 6), months=st.integers(1, 4), channel=st.integers(1, 4))
+        def record(self, unit_id, months, channel):
+            try:
+                quote = fees.quote(unit_id, months)
+            except ape.exceptions.ContractLogicError as refusal:
+                assert "fees: over the prepayment limit" in str(refusal)
+                return
+            reference = h(f"record-{len(self.records)}-{self.recorded}-{unit_id}")
+            tx = fees.record_payment(unit_id, quote[0], months, quote[4], channel, reference, sender=cashier)
+            [log] = tx.decode_logs(fees.FeePaid)
+            # The same receipt as a token payment of these months, without a token or a share moving.
+            assert (log.from_month, log.to_month, log.amount, log.to_maintenance) == (quote[0], quote[1], quote[4], 0)
+            assert fees.first_unpaid_month(unit_id) == quote[1] + 1
+            self.recorded += quote[4]
+            self.records.append((reference, unit_id, months))
+
+        @precondition(lambda self: self.records)
+        @rule(data=st.data(), upheld=st.booleans())
+        def dispute(self, data, upheld):
+            reference, unit_id, months = self.records.pop(data.draw(st.integers(0, len(self.records) - 1)))
+            if fees.payment_record(reference)[3] + fees.DISPUTE_PERIOD() < chain.pending_timestamp:
+                with ape.reverts("fees: dispute period over"):
+                    fees.dispute_record(reference, h("why"), sender=owners[registry.unit_owner(unit_id)])
+                return
+            before = fees.first_unpaid_month(unit_id)
+            fees.dispute_record(reference, h("why"), sender=owners[registry.unit_owner(unit_id)])
+            fees.answer_dispute(reference, upheld, h("answer"), sender=manager)
+            assert fees.first_unpaid_month(unit_id) == before - (months if upheld else 0)
 
         @rule(amount=st.integers(1, 10**6), source=st.integers(1, 5))
         def public_income_in(self, amount, source):

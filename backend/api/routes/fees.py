@@ -35,6 +35,7 @@ from backend.api.deps import (
 from backend.api.listing import csv_response, event_page, event_position, head_timestamp, require_contract
 from backend.api.schemas import (
     BudgetsOut,
+    CashierDayOut,
     DisbursementOut,
     EmergencyRepairOut,
     ExpenseDetail,
@@ -47,6 +48,7 @@ from backend.api.schemas import (
     PaymentOut,
     PublicIncomeOut,
     RateHistoryOut,
+    RecordDisputeOut,
     SatisfactionListOut,
     ServiceContractOut,
     StatementOut,
@@ -61,8 +63,11 @@ from backend.db.models import (
     EmergencyRepair,
     Expense,
     FeeDisbursement,
+    FeeDisputeAnswer,
     FeePayment,
     FeePointsClaim,
+    FeeRecord,
+    FeeRecordDispute,
     FeeSetting,
     LumpSumPayment,
     MaintenanceDeposit,
@@ -306,11 +311,19 @@ def statement(ctx: CommunityDep, session: SessionDep, unit_id: UnitIdPath, month
         .where(UnitBillingStart.community == ctx.community, UnitBillingStart.unit_id == unit_id)
         .order_by(UnitBillingStart.block_number.desc(), UnitBillingStart.log_index.desc()).limit(1)
     ).first()
+    # An upheld dispute moved the unit's months back (PropertyFees.answer_dispute).
+    voided = session.execute(
+        select(FeeDisputeAnswer.block_number, FeeDisputeAnswer.log_index, FeeDisputeAnswer.first_unpaid_month)
+        .where(FeeDisputeAnswer.community == ctx.community, FeeDisputeAnswer.unit_id == unit_id,
+               FeeDisputeAnswer.upheld.is_(True))
+        .order_by(FeeDisputeAnswer.block_number.desc(), FeeDisputeAnswer.log_index.desc()).limit(1)
+    ).first()
     first = settings.get("billing_start", (0,))[0]
-    if own_start is not None:
-        first = int(own_start[2])
-    if last_paid is not None and (own_start is None or (last_paid[0], last_paid[1]) > (own_start[0], own_start[1])):
-        first = int(last_paid[2]) + 1
+    latest = None
+    for position, month in ((own_start, 0), (last_paid, 1), (voided, 0)):
+        if position is not None and (latest is None or (position[0], position[1]) > latest):
+            latest = (position[0], position[1])
+            first = int(position[2]) + month
     area = int(unit.area)
     late_rate, late_cap = settings.get("late_fee", (0, 0))
     months_due = months_overdue = dues = late = 0
@@ -322,6 +335,8 @@ def statement(ctx: CommunityDep, session: SessionDep, unit_id: UnitIdPath, month
     earned = _sum(session, FeePayment.points, *paid)
     claimed = _sum(session, FeePointsClaim.amount, FeePointsClaim.community == ctx.community,
                    FeePointsClaim.unit_id == unit_id)
+    claimed += _sum(session, FeeDisputeAnswer.points_taken_back, FeeDisputeAnswer.community == ctx.community,
+                    FeeDisputeAnswer.unit_id == unit_id)
     payments = session.execute(select(func.count()).select_from(FeePayment).where(*paid)).scalar()
     return {
         "unit_id": unit_id, "area": area, "current_month": current, "current_month_label": month_label(current),
@@ -338,6 +353,43 @@ def _payment(row) -> dict:
             "from_month_label": month_label(row["from_month"]), "to_month_label": month_label(row["to_month"]),
             "dues": int(row["dues"]), "late_fee": int(row["late_fee"]), "amount": int(row["amount"]),
             "to_maintenance": int(row["to_maintenance"]), "points": int(row["points"])}
+
+
+CHANNELS = {0: "token", 1: "wechat", 2: "alipay", 3: "bank", 4: "cash"}
+
+
+def _with_records(session: Session, community: str, items: list[dict]) -> list[dict]:
+    """Each payment with how it was paid: a cashier's record of the same transaction,
+    unit and months gives its channel, recorder, reference and dispute."""
+    hashes = {item["tx_hash"] for item in items}
+    if not hashes:
+        return items
+    records = {(r.tx_hash, r.unit_id, r.from_month): r for r in session.execute(
+        select(FeeRecord).where(FeeRecord.community == community, FeeRecord.tx_hash.in_(hashes))).scalars()}
+    references = {r.reference for r in records.values()}
+    disputes = _dispute_states(session, community, references)
+    for item in items:
+        record = records.get((item["tx_hash"], item["unit_id"], item["from_month"]))
+        channel = record.channel if record is not None else 0
+        state = disputes.get(record.reference) if record is not None else None
+        item.update(channel=channel, channel_name=CHANNELS.get(channel, str(channel)),
+                    recorded_by=record.cashier if record is not None else None,
+                    reference=record.reference if record is not None else None,
+                    dispute=state, void=state == "upheld")
+    return items
+
+
+def _dispute_states(session: Session, community: str, references: set[str]) -> dict[str, str]:
+    if not references:
+        return {}
+    states = {ref: "open" for ref in session.execute(
+        select(FeeRecordDispute.reference).where(FeeRecordDispute.community == community,
+                                                 FeeRecordDispute.reference.in_(references))).scalars()}
+    for ref, upheld in session.execute(
+            select(FeeDisputeAnswer.reference, FeeDisputeAnswer.upheld)
+            .where(FeeDisputeAnswer.community == community, FeeDisputeAnswer.reference.in_(references))).all():
+        states[ref] = "upheld" if upheld else "rejected"
+    return states
 
 
 def _payment_filters(table, unit_id, payer, from_month, to_month) -> list:
@@ -362,9 +414,11 @@ def payments(ctx: CommunityDep, session: SessionDep, limit: LimitDep, unit_id: U
              order: OrderQuery = "asc"):
     require_contract(ctx, FEES)
     table = FeePayment.__table__
-    return event_page(session, table, ctx, filters=_payment_filters(table, unit_id, payer, from_month, to_month),
+    page = event_page(session, table, ctx, filters=_payment_filters(table, unit_id, payer, from_month, to_month),
                       from_block=from_block, to_block=to_block, cursor=cursor, order=order, limit=limit,
                       to_item=_payment)
+    page["items"] = _with_records(session, ctx.community, page["items"])
+    return page
 
 
 @router.get("/communities/{community}/fees/payments.csv", summary="Fee payments as CSV (same filters)",
@@ -379,11 +433,60 @@ def payments_csv(ctx: CommunityDep, session: SessionDep, unit_id: UnitQuery = No
         .order_by(table.c.block_number, table.c.log_index)
     ).mappings().all()
     header = ["block_number", "block_time_utc", "tx_hash", "unit_id", "payer", "from_month", "to_month", "dues_fen",
-              "late_fee_fen", "amount_fen", "to_maintenance_fen", "points"]
+              "late_fee_fen", "amount_fen", "to_maintenance_fen", "points", "channel", "recorded_by", "reference",
+              "dispute"]
+    items = _with_records(session, ctx.community, [_payment(r) for r in rows])
     return csv_response(f"payments-{ctx.community}.csv", header, (
         [r["block_number"], _utc(r["block_timestamp"]), r["tx_hash"], r["unit_id"], r["payer"],
          month_label(r["from_month"]), month_label(r["to_month"]), int(r["dues"]), int(r["late_fee"]),
-         int(r["amount"]), int(r["to_maintenance"]), int(r["points"])] for r in rows))
+         int(r["amount"]), int(r["to_maintenance"]), int(r["points"]), item["channel_name"],
+         item["recorded_by"] or "", item["reference"] or "", item["dispute"] or ""] for r, item in zip(rows, items)))
+
+
+@router.get("/communities/{community}/fees/disputes", response_model=Page[RecordDisputeOut],
+            summary="Owners' disputes of cashiers' records and their answers")
+def disputes(ctx: CommunityDep, session: SessionDep, limit: LimitDep, unit_id: UnitQuery = None,
+             cursor: CursorQuery = None, order: OrderQuery = "asc"):
+    require_contract(ctx, FEES)
+    table = FeeRecordDispute.__table__
+    filters = [] if unit_id is None else [table.c.unit_id == unit_id]
+    page = event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit,
+                      to_item=lambda row: {**event_position(row), "reference": row["reference"],
+                                           "unit_id": row["unit_id"], "owner": row["owner"], "reason": row["reason"],
+                                           "state": "open", "answered_by": None, "answer": None})
+    references = {item["reference"] for item in page["items"]}
+    answers = {} if not references else {a.reference: a for a in session.execute(
+        select(FeeDisputeAnswer).where(FeeDisputeAnswer.community == ctx.community,
+                                       FeeDisputeAnswer.reference.in_(references))).scalars()}
+    for item in page["items"]:
+        answer = answers.get(item["reference"])
+        if answer is not None:
+            item.update(state="upheld" if answer.upheld else "rejected", answered_by=answer.answered_by,
+                        answer=answer.answer)
+    return page
+
+
+@router.get("/communities/{community}/fees/cashier-days", response_model=list[CashierDayOut],
+            summary="Each cashier's daily total of payments received off chain, as the contract published it")
+def cashier_days(ctx: CommunityDep, session: SessionDep, cashier: AddressQuery = None,
+                 from_day: Annotated[int | None, Query(ge=0, le=10**7)] = None,
+                 to_day: Annotated[int | None, Query(ge=0, le=10**7)] = None):
+    require_contract(ctx, FEES)
+    conditions = [FeeRecord.community == ctx.community]
+    if cashier is not None:
+        conditions.append(FeeRecord.cashier == cashier.lower())
+    if from_day is not None:
+        conditions.append(FeeRecord.day >= from_day)
+    if to_day is not None:
+        conditions.append(FeeRecord.day <= to_day)
+    rows = session.execute(
+        select(FeeRecord.cashier, FeeRecord.day, func.max(FeeRecord.day_total), func.count())
+        .where(*conditions).group_by(FeeRecord.cashier, FeeRecord.day)
+        .order_by(FeeRecord.day, FeeRecord.cashier).limit(1_000)
+    ).all()
+    epoch = datetime(1970, 1, 1)
+    return [{"cashier": c, "day": int(d), "date": (epoch + timedelta(days=int(d))).strftime("%Y-%m-%d"),
+             "total": int(total), "records": int(n)} for c, d, total, n in rows]
 
 
 def _utc(timestamp: int) -> str:
@@ -398,7 +501,19 @@ def _utc(timestamp: int) -> str:
 def treasury(ctx: CommunityDep, session: SessionDep):
     require_contract(ctx, FEES)
     c = ctx.community
-    fees_collected = _sum(session, FeePayment.amount, FeePayment.community == c)
+    # Payments a cashier recorded count as collected (less those an upheld dispute voided)
+    # but were received off chain: they are not held here.
+    upheld = select(FeeDisputeAnswer.reference).where(FeeDisputeAnswer.community == c, FeeDisputeAnswer.upheld.is_(True))
+    voided = _sum(session, FeeRecord.amount, FeeRecord.community == c, FeeRecord.reference.in_(upheld))
+    # The receipts (FeePaid) of the voided records: the same transaction, unit and first month.
+    voided_receipts = select(FeePayment.dues, FeePayment.late_fee).join(FeeRecord, and_(
+        FeeRecord.community == FeePayment.community, FeeRecord.tx_hash == FeePayment.tx_hash,
+        FeeRecord.unit_id == FeePayment.unit_id, FeeRecord.from_month == FeePayment.from_month,
+    )).where(FeePayment.community == c, FeeRecord.reference.in_(upheld)).subquery()
+    voided_dues = _sum(session, voided_receipts.c.dues)
+    voided_late = _sum(session, voided_receipts.c.late_fee)
+    recorded = _sum(session, FeeRecord.amount, FeeRecord.community == c) - voided
+    fees_collected = _sum(session, FeePayment.amount, FeePayment.community == c) - voided
     to_fund = _sum(session, FeePayment.to_maintenance, FeePayment.community == c)
     public_by_source = {SOURCES.get(int(s), str(s)): int(a) for s, a in session.execute(
         select(PublicIncome.source, func.sum(PublicIncome.amount)).where(PublicIncome.community == c)
@@ -415,12 +530,12 @@ def treasury(ctx: CommunityDep, session: SessionDep):
     unreserved = _sum(session, MaintenanceProjectClosure.unreserved, MaintenanceProjectClosure.community == c)
     reserved = _sum(session, MaintenanceProject.total, MaintenanceProject.community == c) - milestones - unreserved
     return {
-        "balances": {"fee_income": fees_collected - to_fund - paid_out.get(0, 0),
+        "balances": {"fee_income": fees_collected - recorded - to_fund - paid_out.get(0, 0),
                      "public_income": public - paid_out.get(1, 0),
                      "maintenance_fund": to_fund + deposits - paid_out.get(2, 0), "maintenance_reserved": reserved},
-        "fees_collected": fees_collected,
-        "dues_collected": _sum(session, FeePayment.dues, FeePayment.community == c),
-        "late_fees_collected": _sum(session, FeePayment.late_fee, FeePayment.community == c),
+        "fees_collected": fees_collected, "fees_recorded_off_chain": recorded,
+        "dues_collected": _sum(session, FeePayment.dues, FeePayment.community == c) - voided_dues,
+        "late_fees_collected": _sum(session, FeePayment.late_fee, FeePayment.community == c) - voided_late,
         "to_maintenance": to_fund, "public_income_received": public, "public_income_by_source": public_by_source,
         "maintenance_deposits": deposits, "expenses_from_fee_income": spent.get(0, 0),
         "expenses_from_public_income": spent.get(1, 0), "maintenance_paid_out": paid_out.get(2, 0),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.models.base import Address, Base, EventRow, Hash32, Uint256, by_position
@@ -35,6 +35,65 @@ class FeePayment(EventRow, Base):
     to_maintenance: Mapped[int] = mapped_column(Uint256, nullable=False)
     # Points earned by an on-time payment, accrued to the unit until claimed.
     points: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+class FeeRecord(EventRow, Base):
+    """FeeRecorded: a payment received off chain (WeChat, Alipay, bank, cash) that a
+    cashier recorded; the FeePaid of the same transaction and unit is its receipt."""
+
+    __tablename__ = "fee_records"
+    __table_args__ = (
+        by_position("fee_records"),
+        Index("ix_fee_records_unit", "community", "unit_id", "from_month"),
+        Index("ix_fee_records_cashier_day", "community", "cashier", "day"),
+        Index("ix_fee_records_reference", "community", "reference"),
+    )
+
+    unit_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    cashier: Mapped[str] = Address(nullable=False)
+    reference: Mapped[str] = Hash32(nullable=False)
+    channel: Mapped[int] = mapped_column(Integer, nullable=False)
+    from_month: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    to_month: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    amount: Mapped[int] = mapped_column(Uint256, nullable=False)
+    # Beijing day index (days since 1970-01-01 in UTC+8) and the cashier's total that day.
+    day: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    day_total: Mapped[int] = mapped_column(Uint256, nullable=False)
+
+
+class FeeRecordDispute(EventRow, Base):
+    """RecordDisputed: the unit's owner disputes a cashier's record."""
+
+    __tablename__ = "fee_record_disputes"
+    __table_args__ = (
+        by_position("fee_record_disputes"),
+        Index("ix_fee_record_disputes_reference", "community", "reference"),
+    )
+
+    reference: Mapped[str] = Hash32(nullable=False)
+    unit_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    owner: Mapped[str] = Address(nullable=False)
+    reason: Mapped[str] = Hash32(nullable=False)
+
+
+class FeeDisputeAnswer(EventRow, Base):
+    """DisputeAnswered: upheld, the record is void and the unit's first unpaid month
+    goes back to `first_unpaid_month`."""
+
+    __tablename__ = "fee_dispute_answers"
+    __table_args__ = (
+        by_position("fee_dispute_answers"),
+        Index("ix_fee_dispute_answers_reference", "community", "reference"),
+        Index("ix_fee_dispute_answers_unit", "community", "unit_id", "block_number", "log_index"),
+    )
+
+    reference: Mapped[str] = Hash32(nullable=False)
+    unit_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    answered_by: Mapped[str] = Address(nullable=False)
+    upheld: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    answer: Mapped[str] = Hash32(nullable=False)
+    first_unpaid_month: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    points_taken_back: Mapped[int] = mapped_column(Uint256, nullable=False)
 
 
 class FeePointsClaim(EventRow, Base):

@@ -7,6 +7,7 @@
 import { AbiCoder, Signature } from "ethers";
 import { t } from "../i18n.js";
 import { area, date, dateTime, duration, esc, monthLabel, number, shortAddress, shortHash, stars, yuan } from "../format.js";
+import { keepText, sha256Text } from "../hash.js";
 import { explain, runTx } from "../tx.js";
 import { busy, empty, html, requireAccount } from "../ui.js";
 
@@ -100,13 +101,48 @@ function statementCard(unit, s, config) {
   </section>`;
 }
 
-function receiptsTable(items) {
+// PropertyFees.DISPUTE_PERIOD: how long the owner may dispute a cashier's record.
+const DISPUTE_PERIOD_S = 30 * 86400;
+const CHANNELS = ["token", "wechat", "alipay", "bank", "cash"];
+
+/** How a payment was made and, for one a cashier recorded, who recorded it and its dispute:
+ * the owner may dispute a record within the period, once. */
+function paidBy(p, owner, now) {
+  const channel = esc(t(`home.channel.${CHANNELS[p.channel] ?? "token"}`));
+  if (!p.recorded_by) return `<td data-testid="channel">${channel}</td><td>—</td><td></td>`;
+  const recorder = `<td data-testid="recorded-by"><code title="${esc(p.recorded_by)}">${esc(shortAddress(p.recorded_by))}</code></td>`;
+  let state = "";
+  if (p.dispute) state = esc(t(`home.dispute.${p.dispute}`));
+  else if (owner && now - p.block_timestamp <= DISPUTE_PERIOD_S) {
+    state = `<button type="button" data-testid="dispute" data-reference="${esc(p.reference)}">${esc(t("home.disputeButton"))}</button>`;
+  }
+  return `<td data-testid="channel">${channel}</td>${recorder}<td data-testid="dispute-state">${state}</td>`;
+}
+
+function receiptsTable(items, owner = false, now = Date.now() / 1000) {
   if (!items.length) return empty(t("home.noReceipts"));
   return `<div class="table-wrap"><table><thead><tr><th>${esc(t("home.paidOn"))}</th><th>${esc(t("home.covers"))}</th>
-    <th class="num">${esc(t("home.amount"))}</th><th class="num">${esc(t("home.lateFee"))}</th><th class="num">${esc(t("home.points"))}</th><th>${esc(t("common.tx"))}</th></tr></thead>
+    <th class="num">${esc(t("home.amount"))}</th><th class="num">${esc(t("home.lateFee"))}</th><th class="num">${esc(t("home.points"))}</th>
+    <th>${esc(t("home.paidBy"))}</th><th>${esc(t("home.recordedBy"))}</th><th>${esc(t("home.disputeColumn"))}</th><th>${esc(t("common.tx"))}</th></tr></thead>
     <tbody>${items.map((p) => `<tr data-testid="receipt"><td>${date(p.block_timestamp)}</td><td>${esc(p.from_month_label)} – ${esc(p.to_month_label)}</td>
       <td class="num">${yuan(p.amount)}</td><td class="num">${yuan(p.late_fee)}</td><td class="num">${number(p.points)}</td>
+      ${paidBy(p, owner, now)}
       <td><code title="${esc(p.tx_hash)}">${esc(shortHash(p.tx_hash))}</code></td></tr>`).join("")}</tbody></table></div>`;
+}
+
+/** The owner disputes a cashier's record: the reason stays on this device, its hash goes on chain. */
+function wireDisputes(ctx, box) {
+  for (const button of box.querySelectorAll("[data-testid=dispute]")) {
+    button.addEventListener("click", () => busy(box, async () => {
+      const reason = (window.prompt(t("home.disputeReason")) ?? "").trim();
+      if (!reason) return;
+      const hash = await sha256Text(reason);
+      keepText(hash, reason);
+      const fees = await ctx.wallet.contract("PropertyFees");
+      await runTx(ctx, t("home.disputeTx"), () => fees.dispute_record(button.dataset.reference, hash));
+      ctx.rerender();
+    }));
+  }
 }
 
 /** 满意度即时反馈: an owner rates the property service of each closed month once (per owner
@@ -247,7 +283,10 @@ export async function render(ctx, view) {
         ctx.rerender();
       });
     });
-    ctx.api.get("/fees/payments", { unit_id: unit.unit_id, order: "desc", limit: 12 })
-      .then((page) => (card.querySelector(".receipts").innerHTML = receiptsTable(page.items)));
+    ctx.api.get("/fees/payments", { unit_id: unit.unit_id, order: "desc", limit: 12 }).then((page) => {
+      const box = card.querySelector(".receipts");
+      box.innerHTML = receiptsTable(page.items, unit.relation === "owner", page.head_timestamp ?? Date.now() / 1000);
+      wireDisputes(ctx, box);
+    });
   }
 }
