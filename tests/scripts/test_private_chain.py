@@ -46,7 +46,7 @@ def rpc(url: str, method: str, params: list) -> object:
 
 
 @pytest.fixture(scope="module")
-def private_chain(tmp_path_factory):
+def qbft_chain(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("private-chain") / "anvil.log"
     with log.open("w") as out:
@@ -78,8 +78,8 @@ def run(url: str, args: list[str], **extra_env: str) -> subprocess.CompletedProc
     return done
 
 
-def test_deploy_import_and_a_relayed_vote_on_a_private_chain(private_chain, accounts, tmp_path):
-    url = private_chain
+def test_deploy_import_and_a_relayed_vote_on_a_private_chain(qbft_chain, accounts, tmp_path):
+    url = qbft_chain
     assert int(rpc(url, "eth_chainId", []), 16) == CHAIN_ID
     deployer, members, owner = accounts[0], [accounts[2], accounts[3], accounts[4]], accounts[5]
     keys = {"LINLI_DEPLOYER_KEY": deployer.private_key}

@@ -67,7 +67,7 @@ def test_amounts_channels_and_batches():
 
 
 @pytest.fixture
-def desk(project, chain, accounts, committee, manager, populated):
+def statement_desk(project, chain, accounts, committee, manager, populated):
     stack = deploy_fees(project, chain, committee, populated)
     fees = stack["PropertyFees"]
     start = fees.config()[0]
@@ -79,8 +79,8 @@ def desk(project, chain, accounts, committee, manager, populated):
     return populated, stack, fees, cashier
 
 
-def test_lines_match_units_and_months_and_are_recorded(desk, registry):
-    community, stack, fees, cashier = desk
+def test_lines_match_units_and_months_and_are_recorded(statement_desk, registry):
+    community, stack, fees, cashier = statement_desk
     one, three = fees.quote(1, 1)[4], fees.quote(3, 3)[4]
     two_more = fees.quote(1, 3)[4] - one  # the file's second line for unit 1 pays its next two months
     text = csv_of(f"2026-12-01,1-1-101,{yuan(one)},wechat,wx-1", f"2026-12-01,1-1-201,{yuan(three)},bank,b-1",
@@ -99,8 +99,8 @@ def test_lines_match_units_and_months_and_are_recorded(desk, registry):
     assert "already recorded on chain" in str(info.value)
 
 
-def test_lines_that_do_not_match_are_all_reported_and_nothing_is_sent(desk, registry):
-    community, stack, fees, cashier = desk
+def test_lines_that_do_not_match_are_all_reported_and_nothing_is_sent(statement_desk, registry):
+    community, stack, fees, cashier = statement_desk
     one = fees.quote(1, 1)[4]
     text = csv_of(f"2026-12-01,1-1-101,{yuan(one)},wechat,ok-1", f"2026-12-01,9-9-999,{yuan(one)},wechat,no-unit",
                   f"2026-12-01,1-1-102,{yuan(one + 1)},bank,odd-amount",
@@ -112,8 +112,8 @@ def test_lines_that_do_not_match_are_all_reported_and_nothing_is_sent(desk, regi
     assert "is not the amount due for any number of its next unpaid months" in str(info.value)
 
 
-def test_the_command_refuses_a_bad_file_then_records_a_good_one(desk, chain, tmp_path):
-    community, stack, fees, cashier = desk
+def test_the_command_refuses_a_bad_file_then_records_a_good_one(statement_desk, chain, tmp_path):
+    community, stack, fees, cashier = statement_desk
     manifest = tmp_path / "m.json"
     write_manifest(manifest_dict(replace(community, extra=stack), "local"), manifest)
     one = fees.quote(2, 1)[4]
