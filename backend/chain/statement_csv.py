@@ -23,9 +23,10 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from eth_utils import keccak
+
+from backend.chain.units_csv import LineError, parse_hundredths
 
 HEADER = ("date", "unit", "amount_yuan", "channel", "reference")
 CHANNELS = {"wechat": 1, "微信": 1, "alipay": 2, "支付宝": 2, "bank": 3, "银行": 3, "cash": 4, "现金": 4}
@@ -67,15 +68,6 @@ class MatchedPayment:
         return (self.unit_id, self.from_month, self.months, self.amount, self.channel, self.reference_hash)
 
 
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
-
-
 class StatementError(ValueError):
     """Raised with every line that does not match; nothing may be recorded."""
 
@@ -86,16 +78,7 @@ class StatementError(ValueError):
 
 def parse_yuan(text: str) -> int:
     """'671.25' -> 67125 fen. Raises ValueError on anything else."""
-    try:
-        value = Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        raise ValueError(f"amount {text!r} is not a number") from None
-    if not value.is_finite() or value <= 0:
-        raise ValueError(f"amount {text!r} must be greater than 0")
-    fen = value * 100
-    if fen != fen.to_integral_value():
-        raise ValueError(f"amount {text!r} has more than two decimals")
-    return int(fen)
+    return parse_hundredths(text, "amount", text.replace(",", ""))
 
 
 def parse_statement_csv(text: str) -> list[StatementLine]:

@@ -56,20 +56,28 @@ class UnitsCsvError(ValueError):
         super().__init__("\n".join(str(e) for e in errors))
 
 
+def parse_hundredths(text: str, what: str, number: str | None = None) -> int:
+    """A positive decimal with at most two decimals, in hundredths: '89.5' -> 8950.
+    `number` is `text` as Decimal should read it (say, without thousands separators);
+    messages quote `text`. Raises ValueError naming `what` on anything else."""
+    try:
+        value = Decimal((text if number is None else number).strip())
+    except InvalidOperation:
+        raise ValueError(f"{what} {text!r} is not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise ValueError(f"{what} {text!r} must be greater than 0")
+    hundredths = value * 100
+    if hundredths != hundredths.to_integral_value():
+        raise ValueError(f"{what} {text!r} has more than two decimals")
+    return int(hundredths)
+
+
 def parse_area(text: str) -> int:
     """'89.5' -> 8950 (0.01 m²). Raises ValueError on anything else."""
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ValueError(f"area {text!r} is not a number") from None
-    if not value.is_finite() or value <= 0:
-        raise ValueError(f"area {text!r} must be greater than 0")
-    centi = value * 100
-    if centi != centi.to_integral_value():
-        raise ValueError(f"area {text!r} has more than two decimals")
+    centi = parse_hundredths(text, "area")
     if centi > MAX_AREA_CENTI:
         raise ValueError(f"area {text!r} is too large")
-    return int(centi)
+    return centi
 
 
 def parse_units_csv(text: str) -> list[UnitRow]:
