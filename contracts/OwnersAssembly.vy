@@ -1,4 +1,5 @@
 # pragma version 0.4.3
+# pragma optimize codesize
 """
 @title OwnersAssembly
 @custom:contract-name OwnersAssembly
@@ -23,16 +24,26 @@
           starts (otherwise it expires). Only its proposer may withdraw a
           proposal, and only before voting starts: the committee cannot cancel
           an owners' motion.
-        - A ballot (0 against, 1 for, 2 abstain) costs O(1): a has-voted bit per
-          identity (256 identities per storage word, keyed by the registry's
-          dense identity index) and one packed tally word per choice
-          (area << 32 | heads). The has-voted bit is also the replay guard of
+        - A ballot (0 against, 1 for, 2 abstain) costs O(1): a four-bit record per
+          identity (its choice and channel; 64 identities per storage word, keyed
+          by the registry's dense identity index) and one packed tally word per
+          choice (area << 32 | heads). The record is also the replay guard of
           signed ballots, so there is no nonce.
+        - Channels: 0 the owner's wallet in its own transaction, 1 a delegate,
+          2 a paper ballot (entered and confirmed by two tellers in PaperBallots,
+          the only caller of `castPaperBallot`), 3 the owner's signature relayed
+          by anyone. An owner may change their ballot from their wallet until
+          the close, and their own ballot (any channel but a delegate's) replaces
+          one their delegate cast: the old ballot's area and head come off its
+          tally, the new one goes on (VoteChanged says which). A signed ballot
+          carries no nonce, so it never replaces the owner's own ballot (a replay
+          would undo a change). A delegate's ballot never replaces one; an online
+          ballot never replaces a paper one (the tellers' record) and a paper
+          ballot never replaces the owner's online one: an identity counts once.
         - Delegation (委托投票) per proposal or standing until revoked; the
-          per-proposal delegate wins over the standing one; whoever votes first
-          for the identity (the owner in person or the delegate) counts. A
-          delegation is the delegating wallet's: when a recovery moves the
-          identity to a new wallet, the old wallet's delegations end with it.
+          per-proposal delegate wins over the standing one. A delegation is the
+          delegating wallet's: when a recovery moves the identity to a new
+          wallet, the old wallet's delegations end with it.
         - The registry refuses the vote of a wallet whose identity has a recovery
           pending, and of a wallet bound to its identity after the proposal's
           snapshot (its identity's earlier ballot stands); those reasons reach
@@ -125,6 +136,12 @@ MASK48: constant(uint256) = 2**48 - 1
 MASK64: constant(uint256) = 2**64 - 1
 MASK160: constant(uint256) = 2**160 - 1
 
+# Ballot channels, in each identity's four-bit record (bits 0..1 choice + 1, 2..3 channel).
+CHANNEL_OWN: constant(uint256) = 0  # the owner's wallet, in its own transaction
+CHANNEL_DELEGATE: constant(uint256) = 1
+CHANNEL_PAPER: constant(uint256) = 2
+CHANNEL_SIGNED: constant(uint256) = 3  # the owner's signature, relayed by anyone
+
 # Packed proposal word (one storage read per ballot):
 #   bits   0..39  voting starts (timestamp, inclusive)
 #   bits  40..79  voting ends (timestamp, exclusive)
@@ -169,6 +186,9 @@ interface IConstitution:
 registry: public(immutable(IHouseholdRegistry))
 timelock: public(immutable(IAssemblyTimelock))
 constitution: public(immutable(IConstitution))
+# The PaperBallots contract, the only caller of `castPaperBallot` (its tellers are
+# appointed by the assembly there); fixed at deployment.
+paper_ballots: public(immutable(address))
 
 # Voting rules, read together by `propose` so packed in one word (see SHIFT_RULE_*);
 # changed only by a passed proposal (through the timelock).
@@ -184,8 +204,8 @@ _origin: HashMap[uint256, uint256]
 _core: HashMap[uint256, uint256]
 # proposal -> choice -> area << 32 | heads
 _tally: HashMap[uint256, HashMap[uint256, uint256]]
-# proposal -> identity // 256 -> bitmap of identities that voted
-_voted: HashMap[uint256, HashMap[uint256, uint256]]
+# proposal -> identity // 64 -> four bits per identity: choice + 1 (0: no ballot), channel << 2
+_ballots: HashMap[uint256, HashMap[uint256, uint256]]
 # proposal -> identity // 256 -> bitmap of identities that co-signed
 _cosigned: HashMap[uint256, HashMap[uint256, uint256]]
 
@@ -193,6 +213,7 @@ _cosigned: HashMap[uint256, HashMap[uint256, uint256]]
 # proposal. Keyed by the wallet, so a recovery to a new wallet ends them all.
 _standing_delegate: HashMap[address, address]
 _proposal_delegate: HashMap[uint256, HashMap[address, address]]
+
 
 
 event ProposalCreated:
@@ -238,6 +259,15 @@ event VoteTallied:
     support: uint8
     area: uint256
     heads: uint256
+
+event VoteChanged:
+    proposalId: indexed(uint256)
+    voter: indexed(address)
+    identity: uint256
+    previous_support: uint8
+    previous_channel: uint8
+    support: uint8
+    channel: uint8
 
 event DelegateVoteCast:
     proposalId: indexed(uint256)
@@ -318,6 +348,7 @@ def __init__(
     objection_window_: uint256,
     queue_window_: uint256,
     constitution_: IConstitution,
+    paper_ballots_: address,
 ):
     """
     @notice Create the assembly of the community whose registry is `registry_`.
@@ -332,6 +363,7 @@ def __init__(
     @param queue_window_ Seconds after the objection window within which a passed
            proposal must be queued, else it expires (whole days, 1..255).
     @param constitution_ The Constitution: the class of each call a proposal makes.
+    @param paper_ballots_ The PaperBallots contract whose confirmed ballots count.
     """
     assert registry_.address != empty(address), "assembly: registry is the zero address"
     assert timelock_.address != empty(address), "assembly: timelock is the zero address"
@@ -340,6 +372,8 @@ def __init__(
     timelock = timelock_
     assert constitution_.address != empty(address), "assembly: constitution is the zero address"
     constitution = constitution_
+    assert paper_ballots_ != empty(address), "assembly: paper ballots is the zero address"
+    paper_ballots = paper_ballots_
     self._set_rules(min_notice_, min_voting_period_, max_voting_period_, objection_window_, queue_window_)
 
 
@@ -544,7 +578,9 @@ def cancel(proposal_id: uint256):
 @external
 def castVote(proposalId: uint256, support: uint8) -> uint256:
     """
-    @notice Vote for your own owner identity: 0 against, 1 for, 2 abstain.
+    @notice Vote for your own owner identity: 0 against, 1 for, 2 abstain. Voting
+            again before the close changes your ballot; your ballot replaces the
+            one your delegate cast for you.
     @param proposalId The proposal.
     @param support 0 against, 1 for, 2 abstain.
     @return The area (0.01 m²) counted.
@@ -553,7 +589,7 @@ def castVote(proposalId: uint256, support: uint8) -> uint256:
     identity: uint256 = 0
     area: uint256 = 0
     identity, area = self._vote_weight(msg.sender, snapshot)
-    self._count(proposalId, identity, area, support, msg.sender)
+    self._count(proposalId, identity, area, support, msg.sender, CHANNEL_OWN)
     return area
 
 
@@ -562,7 +598,8 @@ def castVoteBySig(proposalId: uint256, support: uint8, voter: address, signature
     """
     @notice Count a ballot the owner signed (EIP-712 `Ballot(uint256 proposalId,
             uint8 support,address voter)` in this contract's domain); anyone may
-            relay it and pay the gas. The identity's has-voted bit stops replay.
+            relay it and pay the gas. It counts only where the owner has no ballot
+            of their own (a delegate's it replaces), which stops replay.
     @param proposalId The proposal.
     @param support 0 against, 1 for, 2 abstain.
     @param voter The owner wallet that signed.
@@ -575,7 +612,7 @@ def castVoteBySig(proposalId: uint256, support: uint8, voter: address, signature
     identity: uint256 = 0
     area: uint256 = 0
     identity, area = self._vote_weight(voter, snapshot)
-    self._count(proposalId, identity, area, support, voter)
+    self._count(proposalId, identity, area, support, voter, CHANNEL_SIGNED)
     return area
 
 
@@ -583,8 +620,8 @@ def castVoteBySig(proposalId: uint256, support: uint8, voter: address, signature
 def castVoteAsDelegate(proposalId: uint256, owners: DynArray[address, MAX_DELEGATED], support: uint8) -> uint256:
     """
     @notice Vote as the delegate of several owners at once (委托投票). An owner who
-            already voted in person keeps their own ballot, and the whole call is
-            refused so the delegate can see it.
+            already has a ballot (their own, or this delegate's) keeps it, and the
+            whole call is refused so the delegate can see it.
     @param proposalId The proposal.
     @param owners Wallets of the owners who delegated this proposal to the caller.
     @param support 0 against, 1 for, 2 abstain.
@@ -598,10 +635,29 @@ def castVoteAsDelegate(proposalId: uint256, owners: DynArray[address, MAX_DELEGA
         area: uint256 = 0
         assert self._delegate_of(owner, proposalId) == msg.sender, "assembly: not the owner's delegate"
         identity, area = self._vote_weight(owner, snapshot)
-        self._count(proposalId, identity, area, support, owner)
+        self._count(proposalId, identity, area, support, owner, CHANNEL_DELEGATE)
         log DelegateVoteCast(proposalId=proposalId, delegate=msg.sender, owner=owner, identity=identity)
         total += area
     return total
+
+
+@external
+def castPaperBallot(proposalId: uint256, identity: uint256, area: uint256, voter: address, support: uint8):
+    """
+    @notice Count a paper ballot two tellers confirmed; PaperBallots only, which
+            reads the identity's area at the snapshot and its wallet from the
+            registry (kept there so the assembly stays under EIP-170). It is the
+            owner's own vote: it replaces a delegate's ballot and is refused when
+            the owner voted online themselves.
+    @param proposalId The proposal.
+    @param identity The owner identity the ballot names (the registry's index).
+    @param area The identity's area at the proposal's snapshot (> 0).
+    @param voter The identity's wallet, logged as the voter.
+    @param support 0 against, 1 for, 2 abstain.
+    """
+    assert msg.sender == paper_ballots, "assembly: paper ballots only"
+    self._open_snapshot(proposalId, support)
+    self._count(proposalId, identity, area, support, voter, CHANNEL_PAPER)
 
 
 # ---------------------------------------------------------------- delegation
@@ -799,6 +855,8 @@ def set_voting_rules(
     self._set_rules(min_notice_, min_voting_period_, max_voting_period_, objection_window_, queue_window_)
 
 
+
+
 # ---------------------------------------------------------------- views
 
 
@@ -893,28 +951,6 @@ def state(proposalId: uint256) -> uint8:
     return self._state(proposalId, core)
 
 
-@external
-@pure
-def hashProposal(
-    targets: DynArray[address, MAX_CALLS],
-    values: DynArray[uint256, MAX_CALLS],
-    calldatas: DynArray[Bytes[MAX_CALLDATA], MAX_CALLS],
-    doc_hash: bytes32,
-    proposer_: address,
-    nonce: uint256,
-) -> uint256:
-    """
-    @notice The id of a proposal: its calls and document, its proposer and the
-            proposer's nonce at the time (`proposal_nonce`).
-    @param targets The proposal's targets.
-    @param values The proposal's values.
-    @param calldatas The proposal's calldata.
-    @param doc_hash The proposal's document hash.
-    @param proposer_ Who proposes it.
-    @param nonce The proposer's nonce when proposing.
-    @return The proposal id.
-    """
-    return self._proposal_id(self._hash_calls(targets, values, calldatas, doc_hash), proposer_, nonce)
 
 
 @external
@@ -1036,7 +1072,20 @@ def hasVoted(proposalId: uint256, account: address) -> bool:
     bound, identity = staticcall registry.identity_of(account)
     if not bound:
         return False
-    return self._voted[proposalId][identity >> 8] & (1 << (identity & 255)) != 0
+    return (self._ballots[proposalId][identity >> 6] >> ((identity & 63) << 2)) & 15 != 0
+
+
+@external
+@view
+def ballot_of(proposal_id: uint256, identity: uint256) -> uint256:
+    """
+    @notice The ballot standing for an owner identity.
+    @param proposal_id The proposal.
+    @param identity The owner identity (the registry's index).
+    @return 0 for none, else (support + 1) | channel << 2 (channel 0 the owner's
+            wallet, 1 a delegate, 2 paper, 3 a relayed signature).
+    """
+    return (self._ballots[proposal_id][identity >> 6] >> ((identity & 63) << 2)) & 15
 
 
 @external
@@ -1074,17 +1123,6 @@ def delegate_of(owner: address, proposal_id: uint256) -> address:
     return self._delegate_of(owner, proposal_id)
 
 
-@external
-@pure
-def timelock_salt(proposal_id: uint256, index: uint256) -> bytes32:
-    """
-    @notice The timelock salt of a proposal's call number `index` (its operation id
-            is the timelock's `hash_operation(target, value, calldata, 0x0, salt)`).
-    @param proposal_id The proposal.
-    @param index The call's position in the proposal (0-based).
-    @return The salt.
-    """
-    return self._salt(proposal_id, index)
 
 
 @external
@@ -1378,25 +1416,51 @@ def _open_snapshot(proposal_id: uint256, support: uint8) -> uint256:
 
 
 @internal
-def _count(proposal_id: uint256, identity: uint256, area: uint256, support: uint8, voter: address):
+def _count(proposal_id: uint256, identity: uint256, area: uint256, support: uint8, voter: address, channel: uint256):
     """
-    @dev Count one identity's ballot: set its has-voted bit (256 identities per
+    @dev Count one identity's ballot: write its four-bit record (64 identities per
          word, also the replay guard of signed ballots) and add area and one head
-         to the choice's packed tally word; log VoteCast and VoteTallied.
+         to the choice's packed tally word; a ballot it replaces comes off its
+         own choice's word first. Logs VoteCast and VoteTallied (and, for a
+         replaced ballot, VoteChanged and the old choice's VoteTallied).
     @param proposal_id The proposal.
     @param identity The voter's identity index.
-    @param area The identity's area at the snapshot.
+    @param area The identity's area at the snapshot (the same for every ballot of it).
     @param support The choice.
     @param voter The owner wallet logged as voter.
+    @param channel CHANNEL_OWN, CHANNEL_DELEGATE, CHANNEL_PAPER or CHANNEL_SIGNED.
     """
-    key: uint256 = identity >> 8
-    bit: uint256 = 1 << (identity & 255)
-    word: uint256 = self._voted[proposal_id][key]
-    assert word & bit == 0, "assembly: already voted"
-    self._voted[proposal_id][key] = word | bit
+    key: uint256 = identity >> 6
+    offset: uint256 = (identity & 63) << 2
+    word: uint256 = self._ballots[proposal_id][key]
+    standing: uint256 = (word >> offset) & 15
+    weight: uint256 = (area << SHIFT_TALLY_AREA) | 1
+    if standing != 0:
+        previous_channel: uint256 = standing >> 2
+        # Only the owner's own ballot replaces one: theirs from their wallet, or
+        # their delegate's; a signature (no nonce) replaces a delegate's only.
+        assert channel != CHANNEL_DELEGATE and (channel != CHANNEL_SIGNED or previous_channel == CHANNEL_DELEGATE), "assembly: already voted"
+        assert previous_channel != CHANNEL_PAPER, "assembly: voted on paper"
+        assert channel == CHANNEL_OWN or previous_channel == CHANNEL_DELEGATE, "assembly: owner voted online"
+        # standing is 1..15, so its choice is 0..2 (written below as support + 1).
+        previous: uint256 = unsafe_sub(standing & 3, 1)
+        # The standing ballot's weight is in its tally word: no underflow.
+        old_tally: uint256 = unsafe_sub(self._tally[proposal_id][previous], weight)
+        self._tally[proposal_id][previous] = old_tally
+        log VoteTallied(proposalId=proposal_id, support=convert(previous, uint8), area=old_tally >> SHIFT_TALLY_AREA, heads=old_tally & MASK32)
+        log VoteChanged(
+            proposalId=proposal_id,
+            voter=voter,
+            identity=identity,
+            previous_support=convert(previous, uint8),
+            previous_channel=convert(previous_channel, uint8),
+            support=support,
+            channel=convert(channel, uint8),
+        )
     choice: uint256 = convert(support, uint256)
+    self._ballots[proposal_id][key] = (word & ~(15 << offset)) | ((choice + 1 | channel << 2) << offset)
     # One word per choice: area above bit 32, one more head below it.
-    tally: uint256 = self._tally[proposal_id][choice] + ((area << SHIFT_TALLY_AREA) | 1)
+    tally: uint256 = self._tally[proposal_id][choice] + weight
     self._tally[proposal_id][choice] = tally
     log VoteCast(voter=voter, proposalId=proposal_id, support=support, weight=area, reason="")
     log VoteTallied(proposalId=proposal_id, support=support, area=tally >> SHIFT_TALLY_AREA, heads=tally & MASK32)

@@ -19,6 +19,8 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
+from backend.chain.deploy_assembly import proposal_id
+
 DEMO_RATE = 250  # fen per m² per month (2.50 yuan)
 DEMO_DEPOSIT = 10_000_00  # 10,000.00 yuan in fen per demo wallet
 EXPENSE_CATEGORY = 1  # cleaning (README, "Expense categories")
@@ -588,7 +590,7 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
         doc = full_text_hash(title)
         vote_start = created + notice + 2 * GROUP_S  # the proposal may be mined up to an hour late
         vote_end = vote_start + length
-        pid = int(assembly_c.hashProposal(targets, [0] * len(calls), datas, doc, committee, nonce[0]))
+        pid = proposal_id(targets, [0] * len(calls), datas, doc, getattr(committee, "address", committee), nonce[0])
         nonce[0] += 1
         proposals[state] = pid
         signature = "propose(address[],uint256[],bytes[],uint8,string,bytes32,uint256,uint256)"

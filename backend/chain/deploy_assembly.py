@@ -9,8 +9,10 @@ benchmark all call, so what is tested is what an operator deploys:
 2. Constitution: the table of what each call a proposal makes needs (ordinary,
    major, forbidden), written by `deployment.write_constitution` once every
    contract exists;
-3. OwnersAssembly, reading weights from the community's registry, classes from the
-   constitution, and running passed proposals through the timelock;
+3. PaperBallots (tellers' paper ballots), then OwnersAssembly, reading weights from
+   the community's registry, classes from the constitution, paper ballots from
+   PaperBallots only, and running passed proposals through the timelock; the
+   deployer (holding the assembly's role) names the assembly in PaperBallots, once;
 4. the assembly becomes the timelock's proposer, canceller and executor, and the
    deployer renounces the timelock's admin role: from then on only a passed
    proposal changes the timelock;
@@ -45,6 +47,27 @@ DEFAULT_ADMIN_ROLE = b"\x00" * 32
 ASSEMBLY_ROLE = keccak(text="linli.role.assembly")
 
 
+def proposal_id(targets: list, values: list, calldatas: list, doc_hash: bytes, proposer: str, nonce: int) -> int:
+    """A proposal's id as OwnersAssembly computes it: its calls and document (OpenZeppelin
+    Governor's hashProposal layout, the document hash as description hash), its proposer
+    and the proposer's nonce (`proposal_nonce`) when proposing. Computed here, not by a
+    view of the contract, which has no byte to spare under EIP-170."""
+    from eth_abi import encode
+
+    targets = [getattr(t, "address", t) for t in targets]
+    calls = keccak(encode(["address[]", "uint256[]", "bytes[]", "bytes32"],
+                          [targets, list(values), [bytes(c) for c in calldatas], bytes(doc_hash)]))
+    return int.from_bytes(keccak(encode(["bytes32", "address", "uint256"], [calls, proposer, nonce])), "big")
+
+
+def timelock_salt(proposal: int, index: int) -> bytes:
+    """The timelock salt of a proposal's call number `index` (0-based): its operation is
+    the timelock's hash_operation(target, value, calldata, 0x0, salt)."""
+    from eth_abi import encode
+
+    return keccak(encode(["uint256", "uint256"], [proposal, index]))
+
+
 def selector(signature: str) -> bytes:
     """The 4-byte selector of a function signature, e.g. "set_maintenance_share(uint256)"."""
     return keccak(text=signature)[:4]
@@ -64,7 +87,7 @@ def deploy_assembly(
     queue_window (seconds). The deployer must hold the registry's ASSEMBLY_ROLE.
 
     Returns {"AssemblyTimelock": timelock, "Constitution": constitution,
-    "OwnersAssembly": assembly}.
+    "PaperBallots": paper_ballots, "OwnersAssembly": assembly}.
     """
     del chain  # same signature as the other deploy helpers; nothing chain-specific here
     unknown = set(params) - set(DEFAULT_ASSEMBLY_PARAMS)
@@ -75,6 +98,7 @@ def deploy_assembly(
 
     timelock = deployer.deploy(project.AssemblyTimelock, settings["timelock_delay"], [], [], deployer.address)
     constitution = deployer.deploy(project.Constitution, registry.address)
+    paper_ballots = deployer.deploy(project.PaperBallots, registry.address)
     assembly = deployer.deploy(
         project.OwnersAssembly,
         registry.address,
@@ -85,11 +109,14 @@ def deploy_assembly(
         settings["objection_window"],
         settings["queue_window"],
         constitution.address,
+        paper_ballots.address,
     )
+    paper_ballots.set_assembly(assembly.address, sender=deployer)
 
     for role in (PROPOSER_ROLE, CANCELLER_ROLE, EXECUTOR_ROLE):
         timelock.grantRole(role, assembly.address, sender=deployer)
     timelock.renounceRole(DEFAULT_ADMIN_ROLE, deployer.address, sender=deployer)
     registry.grantRole(ASSEMBLY_ROLE, timelock.address, sender=deployer)
 
-    return {"AssemblyTimelock": timelock, "Constitution": constitution, "OwnersAssembly": assembly}
+    return {"AssemblyTimelock": timelock, "Constitution": constitution, "PaperBallots": paper_ballots,
+            "OwnersAssembly": assembly}

@@ -47,3 +47,9 @@ def assembly(gov):
 @pytest.fixture
 def timelock(gov):
     return gov["AssemblyTimelock"]
+
+
+@pytest.fixture
+def paper(gov):
+    """The assembly's PaperBallots (tellers' paper ballots)."""
+    return gov["PaperBallots"]

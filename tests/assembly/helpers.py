@@ -10,6 +10,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
+from backend.chain.deploy_assembly import proposal_id
 from tests.utils.identity import commitment_for
 
 DAY = 86400
@@ -87,7 +88,7 @@ def propose(
     end = start + length
     nonce = assembly.proposal_nonce(sender)
     tx = assembly.propose(targets, values, calldatas, matter, title, doc_hash, start, end, sender=sender)
-    pid = assembly.hashProposal(targets, values, calldatas, doc_hash, sender, nonce)
+    pid = proposal_id(targets, values, calldatas, doc_hash, sender.address, nonce)
     assert tx.decode_logs(assembly.ProposalCreated)[0].proposalId == pid
     return Proposal(pid, targets, values, calldatas, doc_hash, start, end, tx)
 

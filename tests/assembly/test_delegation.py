@@ -1,14 +1,15 @@
-"""Delegation (委托投票): per proposal or standing, one delegate for many owners,
-the owner voting in person first keeps their vote."""
+"""Delegation (委托投票): per proposal or standing, one delegate for many owners;
+the owner's own ballot stands against the delegate and replaces the delegate's."""
 
 from __future__ import annotations
 
 import ape
 
-from tests.assembly.helpers import AGAINST, FOR, close_voting, open_voting, propose
+from tests.assembly.helpers import ABSTAIN, AGAINST, FOR, close_voting, open_voting, propose, sign_ballot
 
 A_AREA, B_AREA = 20_950, 9_000
 ZERO = "0x" + "00" * 20
+OWN, DELEGATE, SIGNED = 0, 1, 3  # OwnersAssembly's ballot channels
 
 
 def test_standing_delegation(assembly, registry, populated, committee, owner_a, tenant, chain):
@@ -69,13 +70,33 @@ def test_owner_in_person_before_delegate_wins(assembly, populated, committee, ow
     assert tuple(assembly.tally(p.id, FOR)) == (0, 0)
 
 
-def test_delegate_first_then_owner_is_refused(assembly, populated, committee, owner_a, tenant, chain):
+def test_owner_in_person_overrides_the_delegate(assembly, registry, populated, committee, owner_a, owner_b, tenant,
+                                                chain):
     assembly.set_delegate(tenant.address, 0, sender=owner_a)
+    assembly.set_delegate(tenant.address, 0, sender=owner_b)
     p = propose(assembly, committee, chain)
     open_voting(chain, p)
-    assembly.castVoteAsDelegate(p.id, [owner_a.address], FOR, sender=tenant)
+    assembly.castVoteAsDelegate(p.id, [owner_a.address, owner_b.address], FOR, sender=tenant)
+    assert tuple(assembly.tally(p.id, FOR)) == (A_AREA + B_AREA, 2)
+    tx = assembly.castVote(p.id, AGAINST, sender=owner_a)
+    [changed] = tx.decode_logs(assembly.VoteChanged)
+    identity = registry.identity_of(owner_a.address)[1]
+    assert (changed.identity, changed.previous_support, changed.previous_channel, changed.support, changed.channel) == (
+        identity, FOR, DELEGATE, AGAINST, OWN)
+    assert tuple(assembly.tally(p.id, FOR)) == (B_AREA, 1)
+    assert tuple(assembly.tally(p.id, AGAINST)) == (A_AREA, 1)
+    # The delegate cannot take it back, for this owner or again for the other.
     with ape.reverts("assembly: already voted"):
-        assembly.castVote(p.id, AGAINST, sender=owner_a)
+        assembly.castVoteAsDelegate(p.id, [owner_a.address], FOR, sender=tenant)
+    with ape.reverts("assembly: already voted"):
+        assembly.castVoteAsDelegate(p.id, [owner_b.address], AGAINST, sender=tenant)
+    # A relayed signature overrides a delegate's ballot too (owner_b's own choice).
+    sig = sign_ballot(assembly, chain, owner_b, p.id, ABSTAIN)
+    tx = assembly.castVoteBySig(p.id, ABSTAIN, owner_b.address, sig, sender=tenant)
+    [changed] = tx.decode_logs(assembly.VoteChanged)
+    assert (changed.previous_channel, changed.channel) == (DELEGATE, SIGNED)
+    assert tuple(assembly.tally(p.id, FOR)) == (0, 0)
+    assert tuple(assembly.tally(p.id, ABSTAIN)) == (B_AREA, 1)
 
 
 def test_revoked_delegate_cannot_vote(assembly, populated, committee, owner_a, tenant, chain):

@@ -15,6 +15,7 @@ from backend.chain.deploy_assembly import (
     EXECUTOR_ROLE,
     PROPOSER_ROLE,
     deploy_assembly,
+    timelock_salt,
 )
 from tests.assembly.conftest import ASSEMBLY_PARAMS
 from tests.assembly.helpers import (
@@ -78,7 +79,7 @@ def test_full_path_through_the_timelock(assembly, timelock, rules_proposal, comm
     [scheduled] = tx.decode_logs(timelock.CallScheduled)
     assert (scheduled.target, scheduled.delay) == (assembly.address, DELAY)
     salt = keccak(encode(["uint256", "uint256"], [p.id, 0]))
-    assert assembly.timelock_salt(p.id, 0) == salt
+    assert timelock_salt(p.id, 0) == salt  # the backend's helper
     op = timelock.hash_operation(p.targets[0], p.values[0], p.calldatas[0], b"\x00" * 32, salt)
     assert scheduled.id == op
     assert timelock.is_operation_pending(op)
@@ -373,6 +374,7 @@ def creation_call(project, chain, sender, *args) -> bytes:
         ("registry", (DAY, DAY, DAY, 0, DAY), "assembly: registry is the zero address"),
         ("timelock", (DAY, DAY, DAY, 0, DAY), "assembly: timelock is the zero address"),
         ("constitution", (DAY, DAY, DAY, 0, DAY), "assembly: constitution is the zero address"),
+        ("paper", (DAY, DAY, DAY, 0, DAY), "assembly: paper ballots is the zero address"),
         (None, (DAY, 3599, DAY, 0, DAY), "assembly: voting period too short"),
         (None, (DAY, 2 * DAY, DAY, 0, DAY), "assembly: voting period too long"),
         (None, (366 * DAY, DAY, DAY, 0, DAY), "assembly: notice too long"),
@@ -386,13 +388,14 @@ def test_constructor_refusals(project, chain, committee, registry, zero, rules, 
     # Through eth_call: Ape's deploy-revert reporting trips over this constructor's arguments.
     from web3.exceptions import ContractLogicError
 
-    addresses = {"registry": registry.address, "timelock": committee.address, "constitution": committee.address}
+    addresses = {"registry": registry.address, "timelock": committee.address, "constitution": committee.address,
+                 "paper": committee.address}
     if zero:
         addresses[zero] = "0x" + "00" * 20
     with pytest.raises(ContractLogicError, match=reason):
         creation_call(project, chain, committee, addresses["registry"], addresses["timelock"], *rules,
-                      addresses["constitution"])
+                      addresses["constitution"], addresses["paper"])
     # The same call with sound arguments returns the runtime code.
     sound = creation_call(project, chain, committee, registry.address, committee.address, DAY, DAY, DAY, 0, DAY,
-                          committee.address)
+                          committee.address, committee.address)
     assert len(sound) > 1000

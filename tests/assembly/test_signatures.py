@@ -28,8 +28,12 @@ def test_relayed_ballot_counts_for_the_signer(assembly, populated, committee, ow
     assert owner_a.balance == owner_balance  # the owner paid nothing
     with ape.reverts("assembly: already voted"):  # the same ballot again
         assembly.castVoteBySig(p.id, FOR, owner_a.address, sig, sender=attacker)
-    with ape.reverts("assembly: already voted"):  # nor in person afterwards
-        assembly.castVote(p.id, AGAINST, sender=owner_a)
+    # The owner changes their mind from their wallet; the old signature cannot undo it.
+    assembly.castVote(p.id, AGAINST, sender=owner_a)
+    with ape.reverts("assembly: already voted"):
+        assembly.castVoteBySig(p.id, FOR, owner_a.address, sig, sender=attacker)
+    assert tuple(assembly.tally(p.id, AGAINST)) == (20_950, 1)
+    assert tuple(assembly.tally(p.id, FOR)) == (0, 0)
 
 
 def test_digest_matches_eip712(assembly, populated, committee, owner_a, chain):

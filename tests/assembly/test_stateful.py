@@ -1,10 +1,15 @@
 """Stateful invariants of the tallies (hypothesis RuleBasedStateMachine).
 
-Owners vote in person, by relayed signature and through delegates, in random
-order, while the committee changes areas and registers new owners mid-vote.
-After every step: each choice's tally (area, heads) equals the sum of the
-snapshot weights of the identities that chose it, every identity is counted at
-most once, and the tallies never exceed the snapshot totals."""
+Owners vote in person, by relayed signature, through delegates and on paper
+(entered by one teller, confirmed by another), change their votes, in random
+order, while the committee changes areas and registers new owners mid-vote. A
+model applies the rules of replacement (the owner's own ballot replaces their
+delegate's and their own earlier one; a signature or a delegate never replaces
+the owner's own; paper and online never replace each other). After every step:
+each choice's tally (area, heads) equals the sum of the snapshot weights of the
+standing ballots that chose it, every identity is counted at most once, the
+tallies never exceed the snapshot totals, and each identity's record on chain
+is the model's."""
 
 from __future__ import annotations
 
@@ -23,7 +28,10 @@ AREAS = [[8_950, 12_000], [9_000], [11_050], [10_000, 10_000, 10_000], [7_500], 
 CHOICES = st.sampled_from([AGAINST, FOR, ABSTAIN])
 
 
-def test_tallies_match_weights(assembly, registry, committee, voters, chain, tenant, attacker):
+OWN, DELEGATE, PAPER, SIGNED = 0, 1, 2, 3  # OwnersAssembly's ballot channels
+
+
+def test_tallies_match_weights(assembly, paper, registry, committee, voters, chain, tenant, attacker):
     wallets = voters[:OWNERS]
     late = voters[OWNERS:OWNERS + 10]
     delegate = tenant
@@ -37,7 +45,10 @@ def test_tallies_match_weights(assembly, registry, committee, voters, chain, ten
             self.snapshot_block = assembly.proposalSnapshot(self.p.id)
             self.totals = tuple(registry.totals_at(self.snapshot_block))
             self.weight = {o.identity: o.area for o in self.town.owners}
-            self.voted: dict[int, int] = {}  # identity -> choice
+            self.ballot: dict[int, tuple[int, int]] = {}  # identity -> (choice, channel)
+            self.paper_entered: set[int] = set()
+            self.tellers = (self.town.owners[0].account, self.town.owners[1].account)
+            paper.appoint_tellers(self.p.id, [t.address for t in self.tellers], sender=committee)
             self.delegated: set[int] = set()
             self.late_count = 0
             self.unit_ids = list(range(1, sum(len(a) for a in AREAS) + 1))
@@ -47,24 +58,32 @@ def test_tallies_match_weights(assembly, registry, committee, voters, chain, ten
             if hasattr(self, "snap"):
                 chain.restore(self.snap)
 
-        def _expect(self, owner, choice, send):
-            if owner.identity in self.voted:
-                with ape.reverts("assembly: already voted"):
+        def _expect(self, owner, choice, channel, send):
+            standing = self.ballot.get(owner.identity, (None, None))[1]
+            refusal = None
+            if standing is not None:
+                if channel == DELEGATE or (channel == SIGNED and standing != DELEGATE):
+                    refusal = "assembly: already voted"
+                elif standing == PAPER:
+                    refusal = "assembly: voted on paper"
+            if refusal:
+                with ape.reverts(refusal):
                     send()
             else:
                 send()
-                self.voted[owner.identity] = choice
+                self.ballot[owner.identity] = (choice, channel)
 
         @rule(i=st.integers(0, OWNERS - 1), choice=CHOICES)
         def vote_in_person(self, i, choice):
             owner = self.town.owners[i]
-            self._expect(owner, choice, lambda: assembly.castVote(self.p.id, choice, sender=owner.account))
+            self._expect(owner, choice, OWN, lambda: assembly.castVote(self.p.id, choice, sender=owner.account))
 
         @rule(i=st.integers(0, OWNERS - 1), choice=CHOICES)
         def vote_by_signature(self, i, choice):
             owner = self.town.owners[i]
             sig = sign_ballot(assembly, chain, owner.account, self.p.id, choice)
-            self._expect(owner, choice, lambda: assembly.castVoteBySig(self.p.id, choice, owner.address, sig, sender=attacker))
+            self._expect(owner, choice, SIGNED,
+                         lambda: assembly.castVoteBySig(self.p.id, choice, owner.address, sig, sender=attacker))
 
         @rule(i=st.integers(0, OWNERS - 1))
         def delegate_to_tenant(self, i):
@@ -80,7 +99,28 @@ def test_tallies_match_weights(assembly, registry, committee, voters, chain, ten
                 with ape.reverts("assembly: not the owner's delegate"):
                     send()
             else:
-                self._expect(owner, choice, send)
+                self._expect(owner, choice, DELEGATE, send)
+
+        @rule(i=st.integers(0, OWNERS - 1), choice=CHOICES, scan=st.binary(min_size=32, max_size=32))
+        def vote_on_paper(self, i, choice, scan):
+            owner = self.town.owners[i]
+            first, second = self.tellers if i % 2 else self.tellers[::-1]
+            enter = lambda: paper.enter_ballot(self.p.id, owner.identity, choice, scan, sender=first)  # noqa: E731
+            standing = self.ballot.get(owner.identity, (None, None))[1]
+            if owner.identity in self.paper_entered or scan == bytes(32):
+                with ape.reverts():
+                    enter()
+                return
+            if standing in (OWN, SIGNED):
+                with ape.reverts("ballots: owner voted online"):
+                    enter()
+                return
+            enter()
+            self.paper_entered.add(owner.identity)
+            with ape.reverts("ballots: a teller cannot confirm their own entry"):
+                paper.confirm_ballot(self.p.id, owner.identity, choice, scan, sender=first)
+            paper.confirm_ballot(self.p.id, owner.identity, choice, scan, sender=second)
+            self.ballot[owner.identity] = (choice, PAPER)
 
         @rule(k=st.integers(0, 100), area=st.integers(1, 50_000))
         def committee_changes_an_area(self, k, area):
@@ -103,11 +143,14 @@ def test_tallies_match_weights(assembly, registry, committee, voters, chain, ten
                 return
             total_area, total_heads = 0, 0
             for choice in (AGAINST, FOR, ABSTAIN):
-                ids = [i for i, c in self.voted.items() if c == choice]
+                ids = [i for i, (c, _) in self.ballot.items() if c == choice]
                 area, heads = assembly.tally(self.p.id, choice)
                 assert (area, heads) == (sum(self.weight[i] for i in ids), len(ids))
                 total_area += area
                 total_heads += heads
+            for identity, (choice, channel) in self.ballot.items():
+                assert assembly.ballot_of(self.p.id, identity) == (choice + 1) | channel << 2
+            assert paper.confirmed(self.p.id) == paper.entered(self.p.id) == len(self.paper_entered)
             assert total_area <= self.totals[0]
             assert total_heads <= self.totals[1]
             # The totals at the snapshot never move, whatever happened since.

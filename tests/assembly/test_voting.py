@@ -1,5 +1,5 @@
-"""Ballots in person: tallies by area and head, the voting window, double votes,
-and weights frozen at the snapshot (area changes, sales and wallet recoveries
+"""Ballots in person: tallies by area and head, the voting window, changing one's
+vote before the close, and weights frozen at the snapshot (area changes, sales and wallet recoveries
 during the vote)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from tests.assembly.helpers import ABSTAIN, ACTIVE, AGAINST, DAY, FOR, at, close
 from tests.utils.identity import commitment_for
 
 A_AREA, B_AREA, C_AREA, DEV_AREA = 20_950, 9_000, 11_050, 20_000  # the `populated` community
+OWN = 0  # OwnersAssembly's channel of a ballot from the owner's own wallet
 
 
 EVIDENCE = commitment_for("evidence")
@@ -48,15 +49,30 @@ def test_has_voted_is_false_before_and_for_strangers(assembly, populated, commit
     assert not assembly.hasVoted(p.id, attacker.address)
 
 
-def test_double_vote_refused(assembly, populated, committee, owner_a, chain):
+def test_ballot_changed_before_the_close_and_refused_after(assembly, populated, committee, owner_a, owner_b, chain):
     p = propose(assembly, committee, chain)
     open_voting(chain, p)
     assembly.castVote(p.id, FOR, sender=owner_a)
-    for support in (FOR, AGAINST):
-        with ape.reverts("assembly: already voted"):
-            assembly.castVote(p.id, support, sender=owner_a)
-    assert tuple(assembly.tally(p.id, FOR)) == (A_AREA, 1)
-    assert tuple(assembly.tally(p.id, AGAINST)) == (0, 0)
+    assembly.castVote(p.id, FOR, sender=owner_b)
+    tx = assembly.castVote(p.id, AGAINST, sender=owner_a)
+    # The old ballot's area and head came off FOR, the new one went on AGAINST.
+    assert [(t.support, t.area, t.heads) for t in tx.decode_logs(assembly.VoteTallied)] == [
+        (FOR, B_AREA, 1), (AGAINST, A_AREA, 1)]
+    [changed] = tx.decode_logs(assembly.VoteChanged)
+    identity = changed.identity
+    assert (changed.proposalId, changed.voter, changed.previous_support, changed.previous_channel, changed.support,
+            changed.channel) == (p.id, owner_a.address, FOR, OWN, AGAINST, OWN)
+    assert assembly.ballot_of(p.id, identity) == (AGAINST + 1) | OWN << 2
+    assert tuple(assembly.tally(p.id, FOR)) == (B_AREA, 1)
+    assert tuple(assembly.tally(p.id, AGAINST)) == (A_AREA, 1)
+    # The same choice again changes nothing in the tallies.
+    assembly.castVote(p.id, AGAINST, sender=owner_a)
+    assert tuple(assembly.tally(p.id, AGAINST)) == (A_AREA, 1)
+    close_voting(chain, p)
+    with ape.reverts("assembly: voting closed"):
+        assembly.castVote(p.id, FOR, sender=owner_a)
+    assert tuple(assembly.tally(p.id, FOR)) == (B_AREA, 1)
+    assert tuple(assembly.tally(p.id, AGAINST)) == (A_AREA, 1)
 
 
 def test_voting_window(assembly, populated, committee, owner_a, owner_b, owner_c, chain):

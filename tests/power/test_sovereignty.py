@@ -10,7 +10,7 @@ from ape.exceptions import ContractLogicError
 from eth_utils import keccak
 
 from backend.chain.committee_safe import committee_safe_status, create_committee_safe
-from backend.chain.deploy_assembly import EXECUTOR_ROLE, PROPOSER_ROLE
+from backend.chain.deploy_assembly import EXECUTOR_ROLE, PROPOSER_ROLE, proposal_id
 from backend.chain.deployment import ASSEMBLY_ROLE, role_id
 from backend.chain.safe import SafeCallReverted, SafeCommittee, SafeError, module_call_data
 from tests.assembly.helpers import (
@@ -313,7 +313,7 @@ def test_a_squatted_proposal_does_not_block_the_committees(town, chain, owner_a,
     receipt = town.safe.call(town.assembly.propose, *args, signers=[owner_a, owner_b])
     [created] = receipt.decode_logs(town.assembly.ProposalCreated)
     assert created.proposalId != squat.id
-    assert created.proposalId == town.assembly.hashProposal(*args[:3], keccak(text="改规则"), town.safe.address, nonce)
+    assert created.proposalId == proposal_id(*args[:3], keccak(text="改规则"), town.safe.address, nonce)
     assert town.assembly.proposer(created.proposalId) == town.safe.address
     assert town.assembly.state(created.proposalId) == 0
 

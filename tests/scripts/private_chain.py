@@ -55,7 +55,9 @@ def _vote(chain, project, deployer, manifest_file: Path, owner_key: str, relayer
     safe = contracts["CommitteeSafe"]["address"]
     nonce = assembly.proposal_nonce(safe)
     send(assembly.propose, [], [], [], OTHER_COMMON, title, doc_hash, start, end)
-    proposal_id = assembly.hashProposal([], [], [], doc_hash, safe, nonce)
+    from backend.chain.deploy_assembly import proposal_id as hash_proposal
+
+    proposal_id = hash_proposal([], [], [], doc_hash, safe, nonce)
     # The notice period passes (anvil's clock; a real chain waits the 15 days).
     chain.provider.make_request("evm_setNextBlockTimestamp", [start])
     chain.provider.make_request("evm_mine", [])

@@ -83,7 +83,7 @@ def test_full_deployment_wires_every_module_and_hands_over(project, chain, commi
     assert set(contracts) == {
         "HouseholdRegistry", "CommunityPoints", "SettlementToken", "PropertyFees", "CommunityTreasury", "OwnersAssembly",
         "AssemblyTimelock", "Constitution", "CultureWorks", "CommunityActivities", "MerchantPromotions", "ServiceMarket",
-        "SuggestionBox", "DataConsent", "NoticeBoard",
+        "SuggestionBox", "DataConsent", "NoticeBoard", "PaperBallots",
     }
     fees, timelock, registry = contracts["PropertyFees"], contracts["AssemblyTimelock"], community.registry
     for name in POINTS_MINTERS:
@@ -107,6 +107,9 @@ def test_full_deployment_wires_every_module_and_hands_over(project, chain, commi
     # The vault's account anchors owners' receipts of notices; the board reads this assembly.
     assert contracts["NoticeBoard"].is_anchorer(attacker)
     assert contracts["NoticeBoard"].assembly() == contracts["OwnersAssembly"].address
+    # Paper ballots count in this assembly only, and it takes them from these alone.
+    assert contracts["PaperBallots"].assembly() == contracts["OwnersAssembly"].address
+    assert contracts["OwnersAssembly"].paper_ballots() == contracts["PaperBallots"].address
     manifest = manifest_dict(community, "local")
     assert set(manifest["contracts"]) == set(contracts)
 

@@ -1,0 +1,304 @@
+# pragma version 0.4.3
+"""
+@title PaperBallots
+@custom:contract-name PaperBallots
+@license GNU Affero General Public License v3.0 only
+@notice Paper and in-person ballots of the owners' assembly (线上线下相结合),
+        entered by tellers (监票人, 计票人) and counted by the OwnersAssembly.
+
+        - For each proposal the committee (or the assembly itself) appoints at
+          least two tellers, each an owner wallet, before the vote closes.
+        - A teller enters a paper ballot: the owner identity it names (the
+          registry's index, never a name), the choice and the sha256 of the
+          ballot's scan. It counts only when a second, different teller confirms
+          it by naming the same choice and scan: then this contract hands it to
+          the assembly (`castPaperBallot`) with the identity's area at the
+          proposal's snapshot, read here from the registry.
+        - One identity, one ballot across channels. A paper ballot is the owner's
+          own vote: it replaces a ballot their delegate cast, and it is refused
+          when the owner voted online themselves ("ballots: owner voted online";
+          the assembly refuses it too if that happens between entry and
+          confirmation). An identity is entered once per proposal.
+        - Ballots are entered and confirmed while the vote is open, so the
+          tallies at the close are final. The tellers declare how many paper
+          ballots were collected (one declares, another confirms the same
+          number); `reconciled` is true only when the confirmed ballots equal
+          the confirmed declaration.
+@custom:security Two tellers are needed for every counted ballot and for the
+                 declared count; a teller can never confirm their own entry. The
+                 assembly accepts paper ballots only from this contract, which it
+                 names at deployment, and this contract talks only to the assembly
+                 named once by the deployer while it holds the assembly's role.
+                 The scan itself stays off chain under its sha256. Calls go to the
+                 registry (static) and the assembly (trusted, fixed), so no
+                 reentrancy lock is needed.
+"""
+
+from interfaces import IHouseholdRegistry
+
+
+interface IOwnersAssembly:
+    def proposal(proposal_id: uint256) -> (uint256, uint256, uint256, uint8, uint256, uint256, uint256, uint256): view
+    def ballot_of(proposal_id: uint256, identity: uint256) -> uint256: view
+    def castPaperBallot(proposalId: uint256, identity: uint256, area: uint256, voter: address, support: uint8): nonpayable
+
+
+COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
+ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
+
+MAX_TELLERS: public(constant(uint256)) = 16
+MIN_TELLERS: public(constant(uint256)) = 2
+VOTE_ABSTAIN: constant(uint8) = 2
+# The assembly's four-bit record of a ballot: bits 2..3 its channel, 1 a delegate's.
+CHANNEL_SHIFT: constant(uint256) = 2
+CHANNEL_DELEGATE: constant(uint256) = 1
+
+
+struct Entry:
+    teller: address  # who entered it (zero: no entry)
+    support: uint8
+    confirmed_by: address  # zero until a second teller confirms it
+    scan_hash: bytes32
+
+
+registry: public(immutable(IHouseholdRegistry))
+# The OwnersAssembly: named once, by the deployer while it holds the assembly's role.
+assembly: public(IOwnersAssembly)
+
+# proposal -> wallet -> appointed teller
+is_teller: public(HashMap[uint256, HashMap[address, bool]])
+teller_count: public(HashMap[uint256, uint256])
+# proposal -> identity -> its paper ballot
+_entries: HashMap[uint256, HashMap[uint256, Entry]]
+entered: public(HashMap[uint256, uint256])
+confirmed: public(HashMap[uint256, uint256])
+# proposal -> the number of paper ballots collected, as declared by one teller and
+# confirmed by another
+declared: public(HashMap[uint256, uint256])
+declared_by: public(HashMap[uint256, address])
+declaration_confirmed: public(HashMap[uint256, bool])
+
+
+event AssemblySet:
+    assembly: address
+    set_by: address
+
+event TellersAppointed:
+    proposal_id: indexed(uint256)
+    tellers: DynArray[address, MAX_TELLERS]
+    appointed_by: indexed(address)
+
+event PaperBallotEntered:
+    proposal_id: indexed(uint256)
+    identity: indexed(uint256)
+    support: uint8
+    scan_hash: bytes32
+    teller: indexed(address)
+
+event PaperBallotConfirmed:
+    proposal_id: indexed(uint256)
+    identity: indexed(uint256)
+    support: uint8
+    scan_hash: bytes32
+    entered_by: address
+    confirmed_by: indexed(address)
+    area: uint256
+    # The channel of the ballot it replaced (1: a delegate's), 255 when none stood.
+    replaced_channel: uint8
+
+event CollectedDeclared:
+    proposal_id: indexed(uint256)
+    collected: uint256
+    teller: indexed(address)
+
+event CollectedConfirmed:
+    proposal_id: indexed(uint256)
+    collected: uint256
+    declared_by: address
+    confirmed_by: indexed(address)
+
+
+@deploy
+def __init__(registry_: IHouseholdRegistry):
+    """
+    @notice Create the paper ballots of the community whose registry is `registry_`.
+    @param registry_ The HouseholdRegistry (roles, owners, weights).
+    """
+    assert registry_.address != empty(address), "ballots: registry is the zero address"
+    registry = registry_
+
+
+@external
+def set_assembly(assembly_: IOwnersAssembly):
+    """
+    @notice Name the OwnersAssembly these ballots count in. Once: the deployer names
+            it while it holds the assembly's role; nobody can change it afterwards.
+    @param assembly_ The community's OwnersAssembly.
+    """
+    assert staticcall registry.hasRole(ASSEMBLY_ROLE, msg.sender), "ballots: assembly only"
+    assert self.assembly.address == empty(address), "ballots: assembly already set"
+    assert assembly_.address != empty(address), "ballots: assembly is the zero address"
+    self.assembly = assembly_
+    log AssemblySet(assembly=assembly_.address, set_by=msg.sender)
+
+
+@external
+def appoint_tellers(proposal_id: uint256, tellers: DynArray[address, MAX_TELLERS]):
+    """
+    @notice Appoint a proposal's tellers (at least two owners), once, before its
+            vote closes; the committee or the assembly.
+    @param proposal_id The proposal.
+    @param tellers Their owner wallets, each once.
+    """
+    assert staticcall registry.hasRole(COMMITTEE_ROLE, msg.sender) or staticcall registry.hasRole(
+        ASSEMBLY_ROLE, msg.sender
+    ), "ballots: committee or assembly only"
+    self._check_open(proposal_id, False)
+    assert self.teller_count[proposal_id] == 0, "ballots: tellers already appointed"
+    assert len(tellers) >= MIN_TELLERS, "ballots: at least two tellers"
+    for teller: address in tellers:
+        assert staticcall registry.is_owner(teller), "ballots: a teller must be an owner"
+        assert not self.is_teller[proposal_id][teller], "ballots: teller named twice"
+        self.is_teller[proposal_id][teller] = True
+    self.teller_count[proposal_id] = len(tellers)
+    log TellersAppointed(proposal_id=proposal_id, tellers=tellers, appointed_by=msg.sender)
+
+
+@external
+def enter_ballot(proposal_id: uint256, identity: uint256, support: uint8, scan_hash: bytes32):
+    """
+    @notice Enter a paper ballot (a teller); it counts once another teller confirms it.
+    @param proposal_id The proposal.
+    @param identity The owner identity the ballot names (the registry's index).
+    @param support 0 against, 1 for, 2 abstain.
+    @param scan_hash The sha256 of the ballot's scan.
+    """
+    assert self.is_teller[proposal_id][msg.sender], "ballots: not a teller"
+    snapshot: uint256 = self._check_open(proposal_id, True)
+    assert support <= VOTE_ABSTAIN, "ballots: invalid vote type"
+    assert scan_hash != empty(bytes32), "ballots: empty scan hash"
+    assert self._entries[proposal_id][identity].teller == empty(address), "ballots: identity already entered"
+    assert staticcall registry.identity_area_at(identity, snapshot) != 0, "ballots: no vote at the snapshot"
+    standing: uint256 = staticcall self.assembly.ballot_of(proposal_id, identity)
+    assert standing == 0 or standing >> CHANNEL_SHIFT == CHANNEL_DELEGATE, "ballots: owner voted online"
+    self._entries[proposal_id][identity] = Entry(
+        teller=msg.sender, support=support, confirmed_by=empty(address), scan_hash=scan_hash
+    )
+    self.entered[proposal_id] += 1
+    log PaperBallotEntered(proposal_id=proposal_id, identity=identity, support=support, scan_hash=scan_hash, teller=msg.sender)
+
+
+@external
+def confirm_ballot(proposal_id: uint256, identity: uint256, support: uint8, scan_hash: bytes32):
+    """
+    @notice Confirm another teller's entry by naming the same choice and scan; the
+            ballot then counts in the assembly.
+    @param proposal_id The proposal.
+    @param identity The owner identity the ballot names.
+    @param support The choice read from the paper (must match the entry).
+    @param scan_hash The sha256 of the scan (must match the entry).
+    """
+    assert self.is_teller[proposal_id][msg.sender], "ballots: not a teller"
+    snapshot: uint256 = self._check_open(proposal_id, True)
+    entry: Entry = self._entries[proposal_id][identity]
+    assert entry.teller != empty(address), "ballots: no such entry"
+    assert entry.teller != msg.sender, "ballots: a teller cannot confirm their own entry"
+    assert entry.confirmed_by == empty(address), "ballots: already confirmed"
+    assert entry.support == support and entry.scan_hash == scan_hash, "ballots: entry differs"
+    self._entries[proposal_id][identity].confirmed_by = msg.sender
+    self.confirmed[proposal_id] += 1
+    area: uint256 = staticcall registry.identity_area_at(identity, snapshot)
+    standing: uint256 = staticcall self.assembly.ballot_of(proposal_id, identity)
+    replaced: uint8 = max_value(uint8)
+    if standing != 0:
+        replaced = convert(standing >> CHANNEL_SHIFT, uint8)
+    extcall self.assembly.castPaperBallot(proposal_id, identity, area, staticcall registry.identity_wallet(identity), support)
+    log PaperBallotConfirmed(
+        proposal_id=proposal_id,
+        identity=identity,
+        support=support,
+        scan_hash=scan_hash,
+        entered_by=entry.teller,
+        confirmed_by=msg.sender,
+        area=area,
+        replaced_channel=replaced,
+    )
+
+
+@external
+def declare_collected(proposal_id: uint256, collected: uint256):
+    """
+    @notice Declare how many paper ballots were collected (a teller); another
+            teller confirms it. A new declaration replaces an unconfirmed one.
+    @param proposal_id The proposal.
+    @param collected The number of paper ballots collected.
+    """
+    assert self.is_teller[proposal_id][msg.sender], "ballots: not a teller"
+    assert not self.declaration_confirmed[proposal_id], "ballots: count already confirmed"
+    self.declared[proposal_id] = collected
+    self.declared_by[proposal_id] = msg.sender
+    log CollectedDeclared(proposal_id=proposal_id, collected=collected, teller=msg.sender)
+
+
+@external
+def confirm_collected(proposal_id: uint256, collected: uint256):
+    """
+    @notice Confirm another teller's declared count by naming the same number.
+    @param proposal_id The proposal.
+    @param collected The number of paper ballots collected (must match).
+    """
+    assert self.is_teller[proposal_id][msg.sender], "ballots: not a teller"
+    declarer: address = self.declared_by[proposal_id]
+    assert declarer != empty(address), "ballots: nothing declared"
+    assert declarer != msg.sender, "ballots: a teller cannot confirm their own entry"
+    assert not self.declaration_confirmed[proposal_id], "ballots: count already confirmed"
+    assert self.declared[proposal_id] == collected, "ballots: entry differs"
+    self.declaration_confirmed[proposal_id] = True
+    log CollectedConfirmed(proposal_id=proposal_id, collected=collected, declared_by=declarer, confirmed_by=msg.sender)
+
+
+@external
+@view
+def reconciled(proposal_id: uint256) -> bool:
+    """
+    @notice Whether the paper count adds up: a confirmed declaration of the ballots
+            collected, equal to the ballots entered and to those confirmed.
+    @param proposal_id The proposal.
+    @return True when every declared paper ballot was entered and confirmed.
+    """
+    n: uint256 = self.declared[proposal_id]
+    return self.declaration_confirmed[proposal_id] and self.entered[proposal_id] == n and self.confirmed[proposal_id] == n
+
+
+@external
+@view
+def entry(proposal_id: uint256, identity: uint256) -> Entry:
+    """
+    @notice An identity's paper ballot on a proposal (teller zero: none).
+    @param proposal_id The proposal.
+    @param identity The owner identity.
+    @return The entry.
+    """
+    return self._entries[proposal_id][identity]
+
+
+@internal
+@view
+def _check_open(proposal_id: uint256, started: bool) -> uint256:
+    """
+    @dev Revert unless the assembly is named, the proposal exists (the assembly
+         says so) and its vote has not closed (nor, when `started`, not opened).
+    @param proposal_id The proposal.
+    @param started Whether the vote must have opened.
+    @return The proposal's snapshot block.
+    """
+    assert self.assembly.address != empty(address), "ballots: assembly not set"
+    start: uint256 = 0
+    end: uint256 = 0
+    snapshot: uint256 = 0
+    matter: uint8 = 0
+    rest: uint256[4] = empty(uint256[4])
+    start, end, snapshot, matter, rest[0], rest[1], rest[2], rest[3] = staticcall self.assembly.proposal(proposal_id)
+    assert block.timestamp < end, "ballots: voting closed"
+    assert not started or block.timestamp >= start, "ballots: voting not started"
+    return snapshot
