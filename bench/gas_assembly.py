@@ -8,7 +8,9 @@ It starts anvil through Ape, deploys through the same helpers as the tests
 (deploy_community, deploy_fees, deploy_assembly), registers owners, and prints a
 table of whole-transaction gas (21,000 base and calldata included): propose (one
 call), castVote (median over many voters), castVoteBySig relayed by another
-account (median), set_delegate, castVoteAsDelegate, queue, execute.
+account (median), set_delegate, castVoteAsDelegate, a vote changed (median), a
+paper ballot entered by one teller and confirmed by another (medians), queue,
+execute; and the assembly's deployed code size against EIP-170's 24,576 bytes.
 
 Anchors from the issue, measured on anvil 1.7.1 as whole-transaction gas:
 OpenZeppelin Governor 5.7 (GovernorCountingSimple, one weight and one tally)
@@ -41,6 +43,8 @@ DAY = 86400
 VOTERS = 120  # in person
 SIGNERS = 120  # by relayed signature
 DELEGATORS = 20
+CHANGERS = 20  # in-person voters who change their vote before the close
+PAPER = 40  # owners who vote on paper, entered and confirmed by two tellers
 RAISE_FUND = 6
 AGAINST, FOR, ABSTAIN = 0, 1, 2
 
@@ -92,18 +96,21 @@ def main() -> None:
         assembly = gov["OwnersAssembly"]
         gov["Constitution"].set_call_class(constitution_entries({"PropertyFees": fees}), sender=committee)
 
-        owners = [accounts.test_accounts.generate_test_account() for _ in range(VOTERS + SIGNERS + DELEGATORS)]
+        owners = [accounts.test_accounts.generate_test_account() for _ in range(VOTERS + SIGNERS + DELEGATORS + PAPER)]
         units = [
             (f"9-{i // 100}-{i % 100:02d}", 8_000 + (i * 37) % 5_000, owner.address, keccak(text=f"bench-assembly-{i}"))
             for i, owner in enumerate(owners)
         ]
         for k in range(0, len(units), 60):  # the registry's batch limit
             registry.register_units(units[k : k + 60], sender=committee)
-        for owner in owners[:VOTERS] + owners[VOTERS + SIGNERS :]:
+        for owner in owners[:VOTERS] + owners[VOTERS + SIGNERS : VOTERS + SIGNERS + DELEGATORS]:
             chain.set_balance(owner.address, 10**19)
         in_person = owners[:VOTERS]
         signers = owners[VOTERS : VOTERS + SIGNERS]
-        delegators = owners[VOTERS + SIGNERS :]
+        delegators = owners[VOTERS + SIGNERS : VOTERS + SIGNERS + DELEGATORS]
+        on_paper = owners[VOTERS + SIGNERS + DELEGATORS :]
+        paper = gov["PaperBallots"]
+        tellers = in_person[:2]
 
         # propose: one call (raise the maintenance fund's share, a major matter)
         targets, values = [fees.address], [0]
@@ -117,6 +124,7 @@ def main() -> None:
         pid = created.proposalId
 
         delegate_gas = [assembly.set_delegate(delegate.address, 0, sender=o).gas_used for o in delegators]
+        paper.appoint_tellers(pid, [t.address for t in tellers], sender=committee)
 
         chain.pending_timestamp = start
         chain.mine()
@@ -128,6 +136,18 @@ def main() -> None:
         one_by_delegate = assembly.castVoteAsDelegate(pid, [delegators[0].address], FOR, sender=delegate).gas_used
         batch = [o.address for o in delegators[1:]]
         batch_gas = assembly.castVoteAsDelegate(pid, batch, FOR, sender=delegate).gas_used
+        # Changing one's mind: the old ballot off its tally word, the new one on.
+        change_gas = [assembly.castVote(pid, AGAINST if choice(i) != AGAINST else FOR, sender=o).gas_used
+                      for i, o in enumerate(in_person[:CHANGERS])]
+        enter_gas, confirm_gas = [], []
+        for i, owner in enumerate(on_paper):
+            identity = registry.identity_of(owner.address)[1]
+            scan = keccak(text=f"bench paper ballot {i}")
+            enter_gas.append(paper.enter_ballot(pid, identity, choice(i), scan, sender=tellers[0]).gas_used)
+            confirm_gas.append(paper.confirm_ballot(pid, identity, choice(i), scan, sender=tellers[1]).gas_used)
+        paper.declare_collected(pid, PAPER, sender=tellers[0])
+        paper.confirm_collected(pid, PAPER, sender=tellers[1])
+        assert paper.reconciled(pid)
 
         chain.pending_timestamp = end + PARAMS["objection_window"]
         chain.mine()
@@ -137,6 +157,7 @@ def main() -> None:
         execute_tx = assembly.execute(pid, targets, values, calldatas, doc_hash, sender=relayer)
         assert fees.maintenance_share() == 2_000
 
+        code_size = len(chain.provider.get_code(assembly.address))
         median_vote = int(statistics.median(vote_gas))
         median_sig = int(statistics.median(sig_gas))
         print()
@@ -145,13 +166,18 @@ def main() -> None:
         print(row("-" * 42, "-" * 10, "-" * 28, "-" * 14))
         print(row("propose (one call, classified)", propose_gas, "68,646"))
         print(row("castVote, median", median_vote, "66,155 / SX 43k call gas", "<= 50,000 " + ("ok" if median_vote <= 50_000 else "MISSED")))
-        print(row("castVote, first (new bitmap + tally word)", vote_gas[0], "paid once per 256 owners"))
+        print(row("castVote, first (new record word + tally)", vote_gas[0], "paid once per 64 owners"))
         print(row("castVoteBySig relayed, median", median_sig, "97,766 / SX 50k call gas", "<= 58,000 " + ("ok" if median_sig <= 58_000 else "MISSED")))
         print(row("set_delegate (standing), median", int(statistics.median(delegate_gas)), "n/a (OZ: token delegation)"))
         print(row("castVoteAsDelegate, 1 owner", one_by_delegate, ""))
         print(row(f"castVoteAsDelegate, per owner of {len(batch)}", batch_gas // len(batch), ""))
+        print(row("castVote changing one's vote, median", int(statistics.median(change_gas)), "n/a (OZ: one ballot)"))
+        print(row("paper ballot entered (teller), median", int(statistics.median(enter_gas)), ""))
+        print(row("paper ballot confirmed (2nd teller), median", int(statistics.median(confirm_gas)), "counts it in the assembly"))
         print(row("queue (one call)", queue_tx.gas_used, "144,709"))
         print(row("execute (one call)", execute_tx.gas_used, "108,778"))
+        print(f"OwnersAssembly deployed code: {code_size:,} bytes (EIP-170 limit 24,576; "
+              f"{24_576 - code_size:,} to spare)")
         print()
 
 

@@ -1,5 +1,7 @@
 # pragma version 0.4.3
 # pragma optimize codesize
+# (codesize: with vote changes and paper ballots the gas-optimised runtime no longer
+# fits EIP-170's 24,576 bytes; it costs castVote about 260 gas, bench/gas_assembly.py)
 """
 @title OwnersAssembly
 @custom:contract-name OwnersAssembly
@@ -12,7 +14,8 @@
           (`assembly_statute`), a title, the hash of its full text (kept off
           chain), its voting window (timestamps) and the calls to run if it
           passes. Its id hashes the calls, the document, the proposer and the
-          proposer's nonce (`hashProposal`), so nobody can file another's
+          proposer's nonce (`proposal_id` in backend/chain/deploy_assembly.py
+          computes it off chain), so nobody can file another's
           proposal first and block it.
         - Weights are read from the HouseholdRegistry at the snapshot block: the
           last block mined before the proposal was created, so strictly before
@@ -403,7 +406,8 @@ def propose(
     @param doc_hash Hash of the full text of the proposal.
     @param vote_start Timestamp voting opens (≥ now + min_notice).
     @param vote_end Timestamp voting closes (exclusive).
-    @return The proposal id (OpenZeppelin hashProposal with doc_hash).
+    @return The proposal id (OpenZeppelin hashProposal with doc_hash, then the
+            proposer and its nonce; deploy_assembly.proposal_id off chain).
     """
     assert statute._is_matter(matter), "assembly: unknown matter"
     n: uint256 = len(targets)
