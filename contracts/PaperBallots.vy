@@ -49,6 +49,9 @@ ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
 MAX_TELLERS: public(constant(uint256)) = 16
 MIN_TELLERS: public(constant(uint256)) = 2
 VOTE_ABSTAIN: constant(uint8) = 2
+SHIFT_SUPPORT: constant(uint256) = 160
+CONFIRMED: constant(uint256) = 2**168
+MASK160: constant(uint256) = 2**160 - 1
 # The assembly's four-bit record of a ballot: bits 2..3 its channel, 1 a delegate's.
 CHANNEL_SHIFT: constant(uint256) = 2
 CHANNEL_DELEGATE: constant(uint256) = 1
@@ -57,7 +60,7 @@ CHANNEL_DELEGATE: constant(uint256) = 1
 struct Entry:
     teller: address  # who entered it (zero: no entry)
     support: uint8
-    confirmed_by: address  # zero until a second teller confirms it
+    confirmed: bool  # by a second teller (PaperBallotConfirmed names them)
     scan_hash: bytes32
 
 
@@ -68,8 +71,11 @@ assembly: public(IOwnersAssembly)
 # proposal -> wallet -> appointed teller
 is_teller: public(HashMap[uint256, HashMap[address, bool]])
 teller_count: public(HashMap[uint256, uint256])
-# proposal -> identity -> its paper ballot
-_entries: HashMap[uint256, HashMap[uint256, Entry]]
+# proposal -> identity -> its paper ballot, packed in one word (one storage write to
+# enter, one to confirm): bits 0..159 the teller who entered it (0: none), 160..167
+# the choice, bit 168 confirmed; and the sha256 of its scan.
+_entries: HashMap[uint256, HashMap[uint256, uint256]]
+_scans: HashMap[uint256, HashMap[uint256, bytes32]]
 entered: public(HashMap[uint256, uint256])
 confirmed: public(HashMap[uint256, uint256])
 # proposal -> the number of paper ballots collected, as declared by one teller and
@@ -177,13 +183,12 @@ def enter_ballot(proposal_id: uint256, identity: uint256, support: uint8, scan_h
     snapshot: uint256 = self._check_open(proposal_id, True)
     assert support <= VOTE_ABSTAIN, "ballots: invalid vote type"
     assert scan_hash != empty(bytes32), "ballots: empty scan hash"
-    assert self._entries[proposal_id][identity].teller == empty(address), "ballots: identity already entered"
+    assert self._entries[proposal_id][identity] == 0, "ballots: identity already entered"
     assert staticcall registry.identity_area_at(identity, snapshot) != 0, "ballots: no vote at the snapshot"
     standing: uint256 = staticcall self.assembly.ballot_of(proposal_id, identity)
     assert standing == 0 or standing >> CHANNEL_SHIFT == CHANNEL_DELEGATE, "ballots: owner voted online"
-    self._entries[proposal_id][identity] = Entry(
-        teller=msg.sender, support=support, confirmed_by=empty(address), scan_hash=scan_hash
-    )
+    self._entries[proposal_id][identity] = convert(msg.sender, uint256) | (convert(support, uint256) << SHIFT_SUPPORT)
+    self._scans[proposal_id][identity] = scan_hash
     self.entered[proposal_id] += 1
     log PaperBallotEntered(proposal_id=proposal_id, identity=identity, support=support, scan_hash=scan_hash, teller=msg.sender)
 
@@ -200,12 +205,13 @@ def confirm_ballot(proposal_id: uint256, identity: uint256, support: uint8, scan
     """
     assert self.is_teller[proposal_id][msg.sender], "ballots: not a teller"
     snapshot: uint256 = self._check_open(proposal_id, True)
-    entry: Entry = self._entries[proposal_id][identity]
-    assert entry.teller != empty(address), "ballots: no such entry"
-    assert entry.teller != msg.sender, "ballots: a teller cannot confirm their own entry"
-    assert entry.confirmed_by == empty(address), "ballots: already confirmed"
-    assert entry.support == support and entry.scan_hash == scan_hash, "ballots: entry differs"
-    self._entries[proposal_id][identity].confirmed_by = msg.sender
+    word: uint256 = self._entries[proposal_id][identity]
+    teller: address = convert(word & MASK160, address)
+    assert teller != empty(address), "ballots: no such entry"
+    assert teller != msg.sender, "ballots: a teller cannot confirm their own entry"
+    assert word & CONFIRMED == 0, "ballots: already confirmed"
+    assert (word >> SHIFT_SUPPORT) & 255 == convert(support, uint256) and self._scans[proposal_id][identity] == scan_hash, "ballots: entry differs"
+    self._entries[proposal_id][identity] = word | CONFIRMED
     self.confirmed[proposal_id] += 1
     area: uint256 = staticcall registry.identity_area_at(identity, snapshot)
     standing: uint256 = staticcall self.assembly.ballot_of(proposal_id, identity)
@@ -218,7 +224,7 @@ def confirm_ballot(proposal_id: uint256, identity: uint256, support: uint8, scan
         identity=identity,
         support=support,
         scan_hash=scan_hash,
-        entered_by=entry.teller,
+        entered_by=teller,
         confirmed_by=msg.sender,
         area=area,
         replaced_channel=replaced,
@@ -279,7 +285,13 @@ def entry(proposal_id: uint256, identity: uint256) -> Entry:
     @param identity The owner identity.
     @return The entry.
     """
-    return self._entries[proposal_id][identity]
+    word: uint256 = self._entries[proposal_id][identity]
+    return Entry(
+        teller=convert(word & MASK160, address),
+        support=convert((word >> SHIFT_SUPPORT) & 255, uint8),
+        confirmed=word & CONFIRMED != 0,
+        scan_hash=self._scans[proposal_id][identity],
+    )
 
 
 @internal

@@ -3,8 +3,8 @@ gas of `OwnersAssembly.castVoteBySig` with the relayer's own key.
 
 Every check reads the chain, not the index, so a ballot is judged on the state it will
 meet: the EIP-712 domain comes from the contract (`eip712Domain()`, ERC-5267), the
-proposal must be active, the voter's identity must not have voted and must have area
-at the proposal's snapshot. A last `eth_estimateGas` of the very call catches what
+proposal must be active, the voter's identity must have no ballot of its own (a
+delegate's it may replace) and must have area at the proposal's snapshot. A last `eth_estimateGas` of the very call catches what
 changed in between. Refusals raise `BallotRefused` with a stable code the page
 translates; node trouble raises `RelayerUnavailable`.
 """
@@ -27,6 +27,7 @@ from backend.indexer.rpc import RpcClient, RpcError, RpcUnavailable
 STATE_NAMES = ("pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed",
                "announced", "gathering")
 STATE_ACTIVE = 1
+CHANNEL_DELEGATE = 1  # OwnersAssembly.ballot_of: (support + 1) | channel << 2
 BALLOT_TYPES = {
     "Ballot": [
         {"name": "proposalId", "type": "uint256"},
@@ -183,7 +184,7 @@ class BallotRelayer:
             raise
         return decode(["uint8"], raw)[0]
 
-    def _weight(self, assembly: str, registry: str, proposal_id: int, voter: str) -> int:
+    def _weight(self, assembly: str, registry: str, proposal_id: int, voter: str) -> tuple[int, int]:
         snapshot = decode(["uint256"], self._call(
             assembly, _call_data("proposalSnapshot(uint256)", ["uint256"], [proposal_id])))[0]
         try:
@@ -203,7 +204,7 @@ class BallotRelayer:
                                     f"{voter} became the owner's wallet after proposal {proposal_id} was made: "
                                     "it has no vote on it", reason) from exc
             raise
-        return decode(["uint256", "uint256"], raw)[1]
+        return decode(["uint256", "uint256"], raw)
 
     # ------------------------------------------------------------------ the relay
 
@@ -220,12 +221,13 @@ class BallotRelayer:
             name = STATE_NAMES[state] if state < len(STATE_NAMES) else str(state)
             raise BallotRefused("proposal_closed", 409, f"proposal {proposal_id} is not open for voting ({name})",
                                 "assembly: voting closed" if state not in (0, 9) else "assembly: voting not started")
-        voted = decode(["bool"], self._call(
-            assembly, _call_data("hasVoted(uint256,address)", ["uint256", "address"], [proposal_id, voter])))[0]
-        if voted:
+        identity, area = self._weight(assembly, registry, proposal_id, voter)
+        # The contract's rule: a signed ballot (no nonce) replaces only a delegate's ballot.
+        standing = decode(["uint256"], self._call(
+            assembly, _call_data("ballot_of(uint256,uint256)", ["uint256", "uint256"], [proposal_id, identity])))[0]
+        if standing and standing >> 2 != CHANNEL_DELEGATE:
             raise BallotRefused("already_voted", 409, f"{voter} has already voted on proposal {proposal_id}",
                                 "assembly: already voted")
-        area = self._weight(assembly, registry, proposal_id, voter)
         if area == 0:
             raise BallotRefused("no_weight", 403, f"{voter} owned no area at the proposal's snapshot",
                                 "assembly: no vote at the snapshot")

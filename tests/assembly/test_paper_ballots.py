@@ -76,6 +76,7 @@ def test_an_entry_counts_only_once_a_second_teller_confirms_it(assembly, paper, 
     assert tuple(assembly.tally(p.id, AGAINST)) == (0, 0)
     assert not assembly.hasVoted(p.id, owner_a.address)
     assert (paper.entered(p.id), paper.confirmed(p.id)) == (1, 0)
+    assert not paper.entry(p.id, who).confirmed
     # The teller who entered it cannot confirm it.
     with ape.reverts("ballots: a teller cannot confirm their own entry"):
         paper.confirm_ballot(p.id, who, AGAINST, scan("a"), sender=owner_b)
@@ -96,8 +97,7 @@ def test_an_entry_counts_only_once_a_second_teller_confirms_it(assembly, paper, 
         paper.confirm_ballot(p.id, who, AGAINST, scan("a"), sender=developer)
     assert tuple(assembly.tally(p.id, AGAINST)) == (A_AREA, 1)
     entry = paper.entry(p.id, who)
-    assert (entry.teller, entry.support, entry.confirmed_by, entry.scan_hash) == (
-        owner_b.address, AGAINST, owner_c.address, scan("a"))
+    assert (entry.teller, entry.support, entry.confirmed, entry.scan_hash) == (owner_b.address, AGAINST, True, scan("a"))
     # The same identity cannot be entered again.
     with ape.reverts("ballots: identity already entered"):
         paper.enter_ballot(p.id, who, FOR, scan("a again"), sender=developer)

@@ -78,6 +78,22 @@ def test_relayed_ballot_counts_on_chain(voting, chain, settings, owner_a):
     assert owner_a.nonce == nonce_before
 
 
+def test_a_relayed_ballot_replaces_the_delegates_and_nothing_else(voting, chain, settings, owner_a, tenant):
+    """The relayer follows the assembly: an owner's signed ballot replaces the one their
+    delegate cast; once the owner has a ballot of their own, a signature is refused
+    (it has no nonce: relaying an old one would undo a change)."""
+    assembly, proposal = voting["assembly"], voting["proposal"]
+    assembly.set_delegate(tenant.address, proposal.id, sender=owner_a)
+    assembly.castVoteAsDelegate(proposal.id, [owner_a.address], AGAINST, sender=tenant)
+    client = client_for(settings)
+    assert client.post(voting["url"], json=ballot(assembly, chain, owner_a, proposal.id, FOR)).status_code == 200
+    assert assembly.tally(proposal.id, FOR) == (AREA_A, 1)
+    assert assembly.tally(proposal.id, AGAINST) == (0, 0)
+    refusal(client.post(voting["url"], json=ballot(assembly, chain, owner_a, proposal.id, AGAINST)), 409,
+            "already_voted")
+    assert assembly.tally(proposal.id, FOR) == (AREA_A, 1)
+
+
 def test_relayer_reads_the_domain_from_the_contract(voting, chain, settings, owner_a):
     """The digest the relayer verifies is the one the contract checks (ballot_digest)."""
     from eth_account.messages import _hash_eip191_message, encode_typed_data

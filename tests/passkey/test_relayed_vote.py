@@ -10,7 +10,7 @@ import pytest
 
 from backend.chain.deploy_assembly import deploy_assembly
 from tests.assembly.conftest import ASSEMBLY_PARAMS
-from tests.assembly.helpers import FOR, open_voting, propose
+from tests.assembly.helpers import AGAINST, FOR, open_voting, propose
 from tests.passkey.helpers import sign_call
 from tests.utils.identity import commitment_for
 from tests.utils.webauthn import Passkey
@@ -50,12 +50,16 @@ def test_a_passkey_owner_votes_through_the_relayer(passkey_owner, passkey_gov, c
     assert tuple(assembly.tally(proposal.id, FOR)) == (AREA, 1)
     assert account.balance == 0
     assert relayer.balance == relayer_before - tx.total_fees_paid
-    # The same ballot again: refused by the account (replay) and, freshly signed, by the assembly.
+    # The same ballot again: refused by the account (replay); freshly signed, the owner
+    # changes their vote (the account's nonce, not the assembly, stops replays).
     with ape.reverts("passkey: wrong nonce"):
         account.execute(*args, sender=relayer)
-    again = sign_call(account, key, chain.chain_id, assembly, data=assembly.castVote.encode_input(proposal.id, FOR))
-    with ape.reverts("assembly: already voted"):
-        account.execute(*again, sender=relayer)
+    again = sign_call(account, key, chain.chain_id, assembly, data=assembly.castVote.encode_input(proposal.id, AGAINST))
+    tx = account.execute(*again, sender=relayer)
+    [changed] = tx.decode_logs(assembly.VoteChanged)
+    assert (changed.voter, changed.previous_support, changed.support) == (account.address, FOR, AGAINST)
+    assert tuple(assembly.tally(proposal.id, FOR)) == (0, 0)
+    assert tuple(assembly.tally(proposal.id, AGAINST)) == (AREA, 1)
 
 
 def test_a_relayer_cannot_vote_otherwise_with_the_residents_signature(passkey_owner, passkey_gov, committee, relayer, chain):

@@ -702,7 +702,7 @@ class Households(RuleBasedStateMachine):
             return "assembly: voting closed"
         return None
 
-    def weight_refusal(self, proposal, wallet):
+    def weight_refusal(self, proposal, wallet, by_delegate: bool = True):
         identity = self.wallet_identity.get(wallet)
         if identity is None:
             return "registry: not an owner wallet"
@@ -712,7 +712,8 @@ class Households(RuleBasedStateMachine):
             return "registry: wallet bound after the snapshot"
         if not proposal["areas"].get(identity):
             return "assembly: no vote at the snapshot"
-        if identity in {b[1] for b in proposal["ballots"]}:
+        # The owner's own ballot replaces theirs or their delegate's; a delegate's replaces none.
+        if by_delegate and identity in {b[1] for b in proposal["ballots"]}:
             return "assembly: already voted"
         return None
 
@@ -722,6 +723,11 @@ class Households(RuleBasedStateMachine):
         for cast in casts:
             assert cast.proposalId == proposal["id"]
             identity = by_delegate[cast.voter] if delegated else self.wallet_identity[cast.voter]
+            replaced = [b for b in proposal["ballots"] if b[1] == identity]
+            if replaced:
+                assert not delegated, "a delegate replaced a ballot"
+                self.seen["ballot changed or a delegate's overridden"] += 1
+                proposal["ballots"].remove(replaced[0])
             proposal["ballots"].append((cast.voter, identity, cast.support, cast.weight))
             self.seen["delegated ballot" if delegated else "ballot"] += 1
             if not delegated:
@@ -744,7 +750,7 @@ class Households(RuleBasedStateMachine):
         self.cast(proposal, wallet, support)
 
     def cast(self, proposal, wallet, support):
-        reason = self.ballot_refusal(proposal, wallet) or self.weight_refusal(proposal, wallet)
+        reason = self.ballot_refusal(proposal, wallet) or self.weight_refusal(proposal, wallet, by_delegate=False)
         if reason in ("registry: wallet bound after the snapshot", "registry: recovery pending"):
             self.seen[reason] += 1
         elif reason == "registry: not an owner wallet" and wallet in self.previous_wallets:
