@@ -206,6 +206,7 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
     assembly.castVoteAsDelegate(repair.id, [developer.address], FOR, sender=merchant)
     assembly.castVote(share.id, FOR, sender=owner_a)
     assembly.castVote(share.id, AGAINST, sender=owner_c)
+    assembly.castVote(share.id, FOR, sender=owner_c)  # owner_c changes their mind: its AGAINST comes off
     assembly.comment(share.id, keccak(text="意见"), True, sender=owner_c)
     close_voting(chain, repair)
     at(chain, repair.end + ASSEMBLY_PARAMS["objection_window"])

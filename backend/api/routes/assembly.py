@@ -52,6 +52,7 @@ from backend.db.models import (
     TimelockDelayChange,
     TimelockSalt,
     Vote,
+    VoteTally,
     VotingRulesChange,
 )
 
@@ -133,10 +134,18 @@ def _state(now: int, details, creation, cosigners: int, actions: dict[str, Any],
 
 
 def _tallies(session: Session, community: str, ids: list[str]) -> dict[str, dict[int, tuple[int, int]]]:
+    """Each choice's tally as the contract last logged it (VoteTallied): a changed or
+    overridden ballot leaves its old VoteCast row behind, so summing those would count
+    it twice."""
     found: dict[str, dict[int, tuple[int, int]]] = {pid: {AGAINST: (0, 0), FOR: (0, 0), ABSTAIN: (0, 0)} for pid in ids}
+    latest = func.row_number().over(
+        partition_by=(VoteTally.proposal_id, VoteTally.support),
+        order_by=(VoteTally.block_number.desc(), VoteTally.log_index.desc()),
+    ).label("latest")
+    ranked = (select(VoteTally.proposal_id, VoteTally.support, VoteTally.area, VoteTally.heads, latest)
+              .where(VoteTally.community == community, VoteTally.proposal_id.in_(ids)).subquery())
     for pid, support, area, heads in session.execute(
-        select(Vote.proposal_id, Vote.support, func.sum(Vote.weight), func.count())
-        .where(Vote.community == community, Vote.proposal_id.in_(ids)).group_by(Vote.proposal_id, Vote.support)
+        select(ranked.c.proposal_id, ranked.c.support, ranked.c.area, ranked.c.heads).where(ranked.c.latest == 1)
     ).all():
         found[pid][int(support)] = (int(area), int(heads))
     return found
