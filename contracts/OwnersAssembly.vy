@@ -72,8 +72,11 @@
                  registry. Proposal ids include the proposer and its nonce, so
                  the same calls may be proposed again (a re-vote) and nobody can
                  squat another's id. Signatures: ecrecover malleability
-                 is harmless because replay is stopped by the identity's
-                 has-voted bit, not by the signature. The committee is trusted
+                 is harmless because replay is stopped by the identity's ballot
+                 record (a signed ballot never replaces the owner's own), not by
+                 the signature. Paper ballots are trusted to PaperBallots, fixed
+                 at deployment, which reads their area from the registry and
+                 needs two tellers for each. The committee is trusted
                  to register owners truthfully (see HouseholdRegistry).
 """
 
