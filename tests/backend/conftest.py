@@ -11,15 +11,15 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import text
 
 from backend.chain.deployment import deploy_community, manifest_dict
 from backend.core.config import Settings
 from backend.core.db import make_engine
-from backend.db.migrate import upgrade
+from backend.db.migrate import alembic_config, upgrade
 from backend.indexer.core import Indexer
 from backend.indexer.rpc import RpcClient
 from tests.backend.helpers import community_activity
+from tests.utils.databases import fresh_postgresql, fresh_sqlite
 
 PG_URL = os.environ.get("LINLI_TEST_DATABASE_URL")
 
@@ -34,18 +34,10 @@ DATABASES = [
 
 
 def fresh_database_url(kind: str, tmp_path) -> str:
-    """An empty database migrated to the newest schema."""
+    """An empty database migrated to the newest schema (tests/utils/databases.py)."""
     if kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'index.db'}"
-    else:
-        url = PG_URL
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
-    return url
+        return fresh_sqlite(tmp_path / "index.db", upgrade)
+    return fresh_postgresql(PG_URL, "alembic_version", alembic_config, upgrade)
 
 
 @pytest.fixture(params=DATABASES)
