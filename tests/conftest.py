@@ -207,11 +207,19 @@ def roles():
 
 
 # Function scope: a session-scoped fixture's transactions would leak into every later
-# test that asks only for the empty community.
+# test that asks only for the empty community. (tests/backend builds the same community
+# once per module, as `populated_module`, under its module-scoped scenes.)
 @pytest.fixture
-def populated(community, registry, points, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider, developer, roles):
+def populated(community, registry, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider, developer,
+              roles):
     """A small community: A owns two units, B and C one each, the developer holds two
     unsold units, a tenant lives in B's unit; manager, merchant and provider roles given."""
+    populate(registry, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider, developer, roles)
+    return community
+
+
+def populate(registry, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider, developer, roles):
+    """What `populated` does to the community's registry."""
     registry.register_units(
         [
             ("1-1-101", 8_950, owner_a.address, commitment_for("owner_a")),
@@ -228,7 +236,6 @@ def populated(community, registry, points, committee, manager, owner_a, owner_b,
     registry.grantRole(roles["manager"], manager.address, sender=committee)
     registry.grantRole(roles["merchant"], merchant.address, sender=committee)
     registry.grantRole(roles["provider"], provider.address, sender=committee)
-    return community
 
 
 # PropertyFees on the populated community, for every module that settles in its token
