@@ -12,9 +12,12 @@ state machines.
 
 from __future__ import annotations
 
+import functools
 import os
 
+import ape_vyper.compiler.api as ape_vyper_api
 import pytest
+from ape.exceptions import TransactionError
 from hypothesis import HealthCheck, settings
 
 from backend.chain.deploy_fees import deploy_fees
@@ -39,6 +42,41 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 DAY = 86400
 CHANGE_DELAY = 3 * DAY
+
+
+def _without_source_traceback(init):
+    """Ape builds, for every refused transaction, a Python traceback that points into the
+    Vyper source: it walks the contract's AST line by line, 0.9 s for each refusal of
+    PropertyFees (the suite refuses some thousands of calls on purpose). The revert
+    message, the call trace Ape prints and `err.source_traceback` (computed when asked
+    for) stay; only the rewritten traceback of a failing test goes."""
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        kwargs["set_ape_traceback"] = False
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+TransactionError.__init__ = _without_source_traceback(TransactionError.__init__)
+
+
+def _enrich_only_without_message(enrich):
+    """ape-vyper reads every refusal's source traceback (the same AST walk) to recognise
+    the compiler's own checks, which revert without a message (overflow, bounds, …); a
+    refusal that carries its reason ("fees: unit not registered") is left as it is."""
+
+    @functools.wraps(enrich)
+    def enrich_error(err):
+        if err.message and err.message != TransactionError.DEFAULT_MESSAGE:
+            return err
+        return enrich(err)
+
+    return enrich_error
+
+
+ape_vyper_api.enrich_error = _enrich_only_without_message(ape_vyper_api.enrich_error)
 
 
 def pytest_collection_finish(session):
