@@ -224,3 +224,30 @@ def test_relay_limits_calls_per_account_with_retry_after(site, project, chain, c
     _refused(reply, 429, "rate_limited")
     assert 1 <= int(reply.headers["retry-after"]) <= 601
     assert not assembly.hasVoted(second.id, account.address)
+
+
+def test_relay_simulates_first_and_answers_the_contracts_reason(site, project, chain):
+    # A passkey account that owns nothing votes: the assembly would refuse, so nothing is sent
+    # and the answer carries the contract's reason (the page translates it from reverts.json).
+    key = Passkey(seed=0xF0E6)
+    account = project.PasskeyAccount.at(_register(site, key))
+    assembly = site["contracts"]["OwnersAssembly"]
+    args = sign_call(account, key, chain.chain_id, assembly, data=assembly.castVote.encode_input(site["proposal"].id, FOR))
+    before = _relayer_nonce(chain, site)
+    detail = _refused(_relay(site, _body(account.address, *args)), 409, "would_revert")
+    assert detail["reason"] == "registry: not an owner wallet"
+    assert _relayer_nonce(chain, site) == before and account.next_nonce() == 0
+
+
+def test_register_refuses_a_key_off_the_curve_and_creates_an_account_once(site):
+    reply = httpx.post(f"{_api(site)}/passkeys", json={"x": "0x1", "y": "0x2"}, timeout=30)
+    assert _refused(reply, 400, "bad_key")["reason"] == "passkey: not a P-256 point"
+    key = Passkey(seed=0xF0E7)
+    first = httpx.post(f"{_api(site)}/passkeys", json={"x": hex(key.x), "y": hex(key.y)}, timeout=30).json()
+    again = httpx.post(f"{_api(site)}/passkeys", json={"x": hex(key.x), "y": hex(key.y)}, timeout=30).json()
+    assert first["created"] and first["tx_hash"] and first["next_nonce"] == 0
+    assert (again["account"], again["created"], again["tx_hash"]) == (first["account"], False, None)
+    state = httpx.get(f"{_api(site)}/passkeys/{first['account']}", timeout=30).json()
+    assert (state["passkey_account"], state["next_nonce"]) == (True, 0)
+    stranger = httpx.get(f"{_api(site)}/passkeys/{site['community'].registry.address}", timeout=30).json()
+    assert (stranger["passkey_account"], stranger["next_nonce"]) == (False, None)
