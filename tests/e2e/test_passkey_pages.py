@@ -105,6 +105,19 @@ def test_a_resident_without_a_wallet_creates_a_passkey_and_votes(phone_page, sit
     assert receipt.sender.lower() == call["relayer"] and receipt.gas_used == call["gas_used"]
     print(f"\nrelayed passkey castVote (browser assertion, precompile): {call['gas_used']:,} gas")
     assert chain.provider.get_balance(account) == 0
+
+    # A vote the contract would refuse (the vote closed while the page was open) is refused
+    # by the relay's simulation, and the page says why in the resident's words.
+    later = demo_activity.open_proposal(assembly, committee, chain, title="关于修缮屋顶的议案", length=DAY)
+    wait_indexed(site, chain)
+    page.evaluate(f"location.hash = '#/assembly/{later.id}'")
+    page.wait_for_selector("[data-testid=vote-passkey]")
+    chain.pending_timestamp = later.end + 1
+    chain.mine()
+    page.click("[data-testid=vote-passkey]")
+    failed = page.wait_for_selector(".toast[data-state=failed]", timeout=30_000)
+    assert "投票已经截止。" in failed.inner_text()
+    assert not assembly.hasVoted(later.id, account)
     assert not problems, problems
 
 
