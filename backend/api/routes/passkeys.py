@@ -12,6 +12,7 @@ reverted, 429 rate_limited (Retry-After); 503 when relaying is off or the node i
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Path, Request, Response
@@ -28,6 +29,8 @@ from backend.indexer.rpc import RpcError
 from backend.relayer.passkeys import Assertion, PasskeyRefused, PasskeyRelayer
 
 router = APIRouter(tags=["passkeys"])
+# One passkey relayer and one per-account limit per app (two would each count half the calls).
+_making_relayer = threading.Lock()
 
 UINT256_HEX = r"^0x[0-9a-fA-F]{1,64}$"
 DECIMAL = r"^[0-9]{1,78}$"
@@ -140,10 +143,11 @@ def _passkey_relaying(request: Request, settings: Settings) -> tuple[PasskeyRela
         _refuse(503, "relayer_off", "this community does not relay: use a wallet")
     sender, _, per_client = _relaying(request, settings)  # one key, one nonce lock for both relayers
     state = request.app.state
-    if getattr(state, "passkey_relayer", None) is None or state.passkey_relayer.sender is not sender:
-        state.passkey_relayer = PasskeyRelayer(sender)
-        state.passkey_limit = SlidingWindowLimit(settings.relayer_limit_per_passkey_account,
-                                                 settings.relayer_limit_window_s)
+    with _making_relayer:
+        if getattr(state, "passkey_relayer", None) is None or state.passkey_relayer.sender is not sender:
+            state.passkey_relayer = PasskeyRelayer(sender)
+            state.passkey_limit = SlidingWindowLimit(settings.relayer_limit_per_passkey_account,
+                                                     settings.relayer_limit_window_s)
     return state.passkey_relayer, state.passkey_limit, per_client
 
 
