@@ -22,7 +22,7 @@ from eth_utils import to_checksum_address
 from backend.chain import demo_activity
 from backend.chain.deploy_passkeys import deploy_passkeys
 from backend.chain.deployment import deploy_community
-from tests.e2e.conftest import DAY, PHONE, fetch_json, wait_indexed
+from tests.e2e.conftest import DAY, PHONE, fetch_json, screenshot, wait_indexed
 from tests.passkey.helpers import sign_call
 from tests.utils.identity import commitment_for
 from tests.utils.webauthn import Passkey
@@ -74,8 +74,10 @@ def test_a_resident_without_a_wallet_creates_a_passkey_and_votes(phone_page, sit
     factory, assembly, registry = (contracts["PasskeyAccountFactory"], contracts["OwnersAssembly"],
                                    site["community"].registry)
     assert page.evaluate("window.ethereum === undefined")
+    screenshot(page, "passkey-connect")
     page.click("[data-testid=passkey-create]")
     account = to_checksum_address(page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip())
+    screenshot(page, "passkey-account")
     # The account is the one the factory derives from the key the authenticator made, and it
     # exists: the relayer created it.
     assert account == factory.account_address(*_key_of(cdp, authenticator))
@@ -92,6 +94,7 @@ def test_a_resident_without_a_wallet_creates_a_passkey_and_votes(phone_page, sit
     page.on("response", lambda r: relayed.append(r.json()) if r.url.endswith("/passkeys/calls") and r.ok else None)
     page.evaluate(f"location.hash = '#/assembly/{proposal.id}'")
     page.wait_for_selector("[data-testid=vote-passkey]")
+    screenshot(page, "passkey-vote")
     page.click("[data-testid=vote-passkey]")
     page.wait_for_selector("[data-testid=voted]", timeout=30_000)
 
