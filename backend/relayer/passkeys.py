@@ -21,6 +21,7 @@ Refusals raise `PasskeyRefused` with a stable code the page translates.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,6 +104,11 @@ class PasskeyRelayer:
     def __init__(self, sender: BallotRelayer):
         self.sender = sender
         self.rpc = sender.rpc
+        # Accounts with a call being relayed now: one at a time per account, so the same
+        # signed call posted twice at once is sent once (the second would revert on chain
+        # at the relayer's expense: both pass the simulation before either is mined).
+        self._in_flight: set[str] = set()
+        self._in_flight_lock = threading.Lock()
 
     @property
     def address(self) -> str:
@@ -183,6 +189,19 @@ class PasskeyRelayer:
         """Policy, simulation, the per-account `admit(account)`, then send and wait."""
         account, target = to_checksum_address(account), to_checksum_address(target)
         self.check_policy(contracts, account, target, value, data)
+        with self._in_flight_lock:
+            if account in self._in_flight:
+                raise PasskeyRefused("in_flight", 409, f"a call of {account} is being relayed now; wait for it",
+                                     "relayer: call in flight")
+            self._in_flight.add(account)
+        try:
+            return self._simulate_and_send(account, target, value, data, nonce, assertion, admit)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(account)
+
+    def _simulate_and_send(self, account: str, target: str, value: int, data: bytes, nonce: int,
+                           assertion: Assertion, admit: Callable[[str], None] | None) -> Relayed:
         call = selector(EXECUTE) + encode(["address", "uint256", "bytes", "uint256", ASSERTION_TYPE],
                                           [target, value, data, nonce, assertion.as_tuple()])
         try:

@@ -13,6 +13,7 @@ relying party's id, and localhost is a secure context like 127.0.0.1."""
 from __future__ import annotations
 
 import base64
+import threading
 
 import httpx
 import pytest
@@ -22,6 +23,9 @@ from eth_utils import to_checksum_address
 from backend.chain import demo_activity
 from backend.chain.deploy_passkeys import deploy_passkeys
 from backend.chain.deployment import deploy_community
+from backend.chain.relayer import BallotRelayer
+from backend.indexer.rpc import RpcClient
+from backend.relayer.passkeys import Assertion, PasskeyRefused, PasskeyRelayer
 from tests.e2e.conftest import DAY, PHONE, fetch_json, screenshot, wait_indexed
 from tests.passkey.helpers import sign_call
 from tests.utils.identity import commitment_for
@@ -267,3 +271,38 @@ def test_register_refuses_a_key_off_the_curve_and_creates_an_account_once(site):
     assert (state["passkey_account"], state["next_nonce"]) == (True, 0)
     stranger = httpx.get(f"{_api(site)}/passkeys/{site['community'].registry.address}", timeout=30).json()
     assert (stranger["passkey_account"], stranger["next_nonce"]) == (False, None)
+
+
+def test_the_same_signed_call_posted_at_once_is_sent_once(site, project, chain, committee):
+    # No per-account limit here (the relayer itself, as a route with a larger limit uses it):
+    # three threads relay the same signed ballot at the same moment; one is sent, the others
+    # are refused before sending, so the relayer pays for one transaction, not three.
+    account, key = _owner_account(site, project, committee, 0xF0E8, "2-1-401")
+    assembly = site["contracts"]["OwnersAssembly"]
+    proposal = demo_activity.open_proposal(assembly, committee, chain, title="关于清洗外墙的议案", length=20 * DAY)
+    target, value, data, nonce, assertion = sign_call(account, key, chain.chain_id, assembly,
+                                                      data=assembly.castVote.encode_input(proposal.id, FOR))
+    contracts = {name: c.address for name, c in site["community"].contracts().items()}
+    rpc = RpcClient(site["settings"].rpc_url, timeout_s=10)
+    relayer = PasskeyRelayer(BallotRelayer(rpc, site["settings"].relayer_private_key(chain.chain_id)))
+    before = chain.provider.get_nonce(relayer.address)
+    start, outcomes = threading.Barrier(3), []
+
+    def relay():
+        start.wait()
+        try:
+            outcomes.append(relayer.execute(contracts, account.address, target, value, data, nonce,
+                                            Assertion(*assertion)).status)
+        except PasskeyRefused as refusal:
+            outcomes.append(refusal.code)
+
+    threads = [threading.Thread(target=relay) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    rpc.close()
+    assert sorted(outcomes)[0] == "confirmed" and outcomes.count("confirmed") == 1, outcomes
+    assert set(outcomes) - {"confirmed"} <= {"in_flight", "replayed"}, outcomes
+    assert chain.provider.get_nonce(relayer.address) == before + 1
+    assert assembly.hasVoted(proposal.id, account.address)

@@ -6,8 +6,8 @@ backend/relayer/passkeys.py.
 
 Refusals are 4xx with a stable `code` the page translates and the namespaced `reason`:
 400 bad_key / bad_assertion, 403 not_a_passkey_account / foreign_contract /
-call_not_allowed / value_not_allowed, 404 no_passkeys, 409 replayed / would_revert /
-reverted, 429 rate_limited (Retry-After); 503 when relaying is off or the node is down.
+call_not_allowed / value_not_allowed, 404 no_passkeys, 409 replayed / in_flight /
+would_revert / reverted, 429 rate_limited (Retry-After); 503 when relaying is off or the node is down.
 """
 
 from __future__ import annotations
@@ -118,7 +118,8 @@ REFUSALS = errors(
     e400="bad_key (not a P-256 point), bad_assertion (the account refuses the signature)",
     e403="not_a_passkey_account, foreign_contract, call_not_allowed, value_not_allowed: outside the relayer's policy",
     e404="no_passkeys: the community's deployment names no passkey factory",
-    e409="replayed (the nonce was used), would_revert (the simulation failed: reason given), reverted",
+    e409="replayed (the nonce was used), in_flight (a call of the account is being relayed), "
+         "would_revert (the simulation failed: reason given), reverted",
     e429="rate_limited: too many requests from this client, or too many calls relayed for this account",
     e503="relayer_off, relayer_unconfigured, relayer_unavailable",
 )
