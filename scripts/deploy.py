@@ -52,10 +52,12 @@ ROOT = Path(__file__).resolve().parent.parent
     default=None,
     help="The personal-data vault's account, appointed DataConsent logger (default on a local chain: anvil account 8).",
 )
+@click.option("--passkey-factory", envvar="LINLI_PASSKEY_FACTORY", default=None,
+              help="The chain's PasskeyAccountFactory when another community deployed it (default: deploy one).")
 @click.option("--new-community", is_flag=True, help="Deploy another community even if this chain has one.")
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), default=None, help="Manifest path (default: deployments/<network>-<chain id>.json).")
 def cli(cli_ctx, network, name, committee, committee_members, committee_threshold, keep_powers, change_delay,
-        settlement_token, vault_logger, new_community, manifest_file):
+        settlement_token, vault_logger, passkey_factory, new_community, manifest_file):
     chain_id = chain.chain_id
     network_name = network.name if hasattr(network, "name") else str(network)
     path = manifest_file or manifest_path(ROOT, network_name, chain_id)
@@ -95,6 +97,7 @@ def cli(cli_ctx, network, name, committee, committee_members, committee_threshol
             settlement_token=settlement_token,
             vault_logger=vault_logger,
             hand_over_powers=not keep_powers,
+            passkey_factory=passkey_factory,
         )
     except SafeError as exc:
         raise click.ClickException(str(exc)) from exc

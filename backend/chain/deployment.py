@@ -104,6 +104,7 @@ def deploy_full_community(
     vault_logger: Any | None = None,
     founding: Callable[[Community], None] | None = None,
     hand_over_powers: bool = True,
+    passkey_factory: Any | None = None,
 ) -> Community:
     """Everything a community runs on, in dependency order:
 
@@ -116,6 +117,9 @@ def deploy_full_community(
        platform fee to public income); SuggestionBox and DataConsent, with
        `vault_logger` (the backend vault's account) appointed DataConsent logger;
        NoticeBoard (documents, notices, receipts), `vault_logger` its anchorer;
+       the passkey accounts' implementation and factory (once per chain: pass
+       `passkey_factory` to name the chain's existing one), so the relayer knows
+       which accounts are residents' passkey accounts;
     5. the committee: `committee` (an existing Safe's address; any address on a local
        chain) or a new Safe of `committee_members` with `committee_threshold`, born
        with the timelock as its module and CommitteeGuard as its guard;
@@ -144,6 +148,7 @@ def deploy_full_community(
     community.extra.update(deploy_services(project, chain, deployer, community, fees["PropertyFees"]))
     community.extra.update(deploy_suggestions_and_consent(project, chain, deployer, community, vault_logger=vault_logger))
     community.extra.update(deploy_notices(project, deployer, community, anchorer=vault_logger))
+    community.extra.update(_passkeys(project, chain, deployer, passkey_factory))
     committee_address = _committee(project, chain, deployer, community, committee, committee_members,
                                    committee_threshold)
     community.committee = committee_address
@@ -155,6 +160,17 @@ def deploy_full_community(
     if hand_over_powers:
         hand_over(community, deployer)
     return community
+
+
+def _passkeys(project: Any, chain: Any, deployer: Any, factory: Any | None) -> dict[str, Any]:
+    """The chain's passkey factory and implementation: `factory` when the chain has one,
+    else both deployed now."""
+    if factory is None:
+        from backend.chain.deploy_passkeys import deploy_passkeys
+
+        return deploy_passkeys(project, chain, deployer)
+    factory = project.PasskeyAccountFactory.at(getattr(factory, "address", factory))
+    return {"PasskeyAccount": project.PasskeyAccount.at(factory.IMPLEMENTATION()), "PasskeyAccountFactory": factory}
 
 
 def _committee(project: Any, chain: Any, deployer: Any, community: Community, committee: Any,
