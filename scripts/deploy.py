@@ -34,6 +34,7 @@ from backend.chain.district import (
     check_name_free,
     district_at,
     register_community,
+    shared_safe_infrastructure,
     street_office_caller,
 )
 from backend.chain.safe import SafeError
@@ -120,6 +121,8 @@ def cli(cli_ctx, network, name, committee, committee_members, committee_threshol
             settlement_token=settlement_token,
             vault_logger=vault_logger,
             hand_over_powers=not keep_powers,
+            # A district's communities share Safe's infrastructure (deployed once per chain).
+            safe_infrastructure=shared_safe_infrastructure(district) if district is not None else None,
         )
     except SafeError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -94,6 +94,22 @@ def street_office_caller(chain: Any, district: Any, sender: Any, member_keys: li
     return lambda method, *args: office.call(method, *args, signers=signers, sender=sender)
 
 
+def shared_safe_infrastructure(district: Any) -> dict[str, str] | None:
+    """Safe's infrastructure the district's latest listed community uses (SafeL2,
+    SafeProxyFactory, …), for the next community's committee Safe: deployed once per
+    chain, not once per community. `deploy_safe_infrastructure` checks each address's
+    code is Safe's before it is used. None when no listed community has it."""
+    from backend.chain.safe import INFRASTRUCTURE
+
+    for community_id in range(district.community_count(), 0, -1):
+        if district.community(community_id).retired:
+            continue
+        listed = {entry.name: entry.at for entry in district.contracts_of(community_id)}
+        if all(name in listed for name in INFRASTRUCTURE):
+            return {name: listed[name] for name in INFRASTRUCTURE}
+    return None
+
+
 def check_name_free(district: Any, name: str) -> None:
     """Refuse, before anything is deployed, a name the district already lists."""
     if district.community_id(name):

@@ -82,3 +82,30 @@ def test_the_street_office_keys_must_be_its_members_and_enough(district, chain, 
         street_office_caller(chain, district.registry, committee, member_keys=[attacker.private_key])
     with pytest.raises(SafeError, match="needs 2 members' signatures"):
         street_office_caller(chain, district.registry, committee, member_keys=[owner_a.private_key])
+
+
+def test_the_next_community_shares_the_safe_infrastructure(listed_town, project, chain, committee, owner_a,
+                                                            owner_b, district):
+    """A district's second community makes its committee Safe on the Safe infrastructure
+    its first one listed: four contracts (and their gas) not deployed again."""
+    from backend.chain.district import shared_safe_infrastructure
+    from backend.chain.safe import INFRASTRUCTURE
+
+    shared = shared_safe_infrastructure(district.registry)
+    first = {name: listed_town.community.contracts()[name].address for name in INFRASTRUCTURE}
+    assert shared == first
+    start = chain.blocks.head.number + 1
+    second = deploy_full_community(project, chain, committee, name="大柏树小区", committee_members=[owner_a, owner_b],
+                                   committee_threshold=2, safe_infrastructure=shared)
+    used = gas_used_since(chain, start)
+    assert {name: second.contracts()[name].address for name in INFRASTRUCTURE} == first
+    assert len(used) == len(listed_town.deployed) - len(INFRASTRUCTURE)
+    print(f"\nsecond community: {len(used)} transactions, {sum(g for _, g in used):,} gas "
+          f"(first {sum(g for _, g in listed_town.deployed):,})")
+    # Its Safe works: the committee acts through it.
+    from backend.chain.safe import SafeCommittee, safe_infrastructure_at
+
+    safe = SafeCommittee(second.contracts()["CommitteeSafe"], chain, safe_infrastructure_at(chain, shared))
+    assert not safe.call(second.registry.register_units, [("1-1-101", 8_000, owner_a.address, b"\x01" * 32)],
+                         signers=[owner_a, owner_b]).failed
+    assert second.registry.unit_count() == 1

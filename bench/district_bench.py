@@ -1,0 +1,122 @@
+"""Deploying a district's communities on one chain, and listing each in the district's
+registry (whole-transaction gas and wall time on anvil).
+
+    python bench/district_bench.py                  10 communities
+    python bench/district_bench.py --communities 50
+
+Anchor: one community deployed alone, the way `ape run deploy` deploys a single
+community (every contract, a 2-of-3 committee Safe, the constitution, the hand-over).
+Each district community is the same deploy followed by its listing, a Safe transaction
+of the street office (2-of-3); from the second on, its committee Safe is made on the Safe
+infrastructure (SafeL2, SafeProxyFactory, …) the district's previous community listed,
+as `ape run deploy --district` does, instead of deploying it again. Every transaction is checked against Osaka's cap
+(16,777,216 gas, EIP-7825); the largest is printed. Wall time is anvil's, a block per
+transaction: a chain sealing a block every 2 seconds takes about two seconds for each
+of the transactions printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ape import accounts, chain, networks, project  # noqa: E402
+from ape.logging import logger  # noqa: E402
+
+from backend.chain.deployment import deploy_full_community  # noqa: E402
+from backend.chain.district import (  # noqa: E402
+    deploy_district,
+    register_community,
+    shared_safe_infrastructure,
+    street_office_caller,
+)
+
+TX_GAS_CAP = 16_777_216
+
+
+def transactions_since(first_block: int) -> list[dict]:
+    """The receipts of every transaction from `first_block` to the head."""
+    web3 = chain.provider.web3
+    receipts = []
+    for number in range(first_block, chain.blocks.head.number + 1):
+        for tx_hash in web3.eth.get_block(number)["transactions"]:
+            receipts.append(web3.eth.get_transaction_receipt(tx_hash))
+    return receipts
+
+
+def deploy(name: str, deployer, members, district=None) -> tuple:
+    first = chain.blocks.head.number + 1
+    started = time.perf_counter()
+    # As `ape run deploy --district` does: Safe's infrastructure of the district's last community.
+    shared = shared_safe_infrastructure(district) if district is not None else None
+    community = deploy_full_community(project, chain, deployer, name=name, committee_members=members,
+                                      committee_threshold=2, safe_infrastructure=shared)
+    return community, transactions_since(first), time.perf_counter() - started
+
+
+def what(receipt, names: dict[str, str]) -> str:
+    created = receipt.get("contractAddress")
+    if created:
+        return f"create {names.get(created.lower(), created)}"
+    return f"call {names.get(receipt['to'].lower(), receipt['to'])}"
+
+
+def main(count: int) -> None:
+    logger.set_level("WARNING")
+    deployer = accounts.test_accounts[0]
+    members = [accounts.test_accounts[i] for i in (2, 3, 4)]
+    staff = [accounts.test_accounts[i] for i in (5, 6, 7)]
+
+    anchor, receipts, anchor_wall = deploy("基准小区", deployer, members)
+    gas = [r["gasUsed"] for r in receipts]
+    anchor_gas = sum(gas)
+    names = {c.address.lower(): n for n, c in anchor.contracts().items()}
+    print(f"anchor: one community alone: {len(gas)} transactions, {sum(gas):,} gas, "
+          f"largest {max(gas):,} ({max(gas) / TX_GAS_CAP:.0%} of the cap), {anchor_wall:.1f} s")
+    print("  its five largest transactions:")
+    for receipt in sorted(receipts, key=lambda r: -r["gasUsed"])[:5]:
+        print(f"    {receipt['gasUsed']:>12,}  {what(receipt, names)}")
+
+    started = time.perf_counter()
+    district, office = deploy_district(project, chain, deployer, members=staff, threshold=2)
+    send = street_office_caller(chain, district, deployer, member_keys=[s.private_key for s in staff[:2]])
+    print(f"district registry and the street office's Safe: {time.perf_counter() - started:.1f} s "
+          f"(registry {district.address}, office {office})")
+
+    per_community, listing, walls, largest = [], [], [], 0
+    for index in range(count):
+        community, receipts, wall = deploy(f"小区{index + 1:03d}", deployer, members, district)
+        first = chain.blocks.head.number + 1
+        listed_at = time.perf_counter()
+        register_community(district, community, "嘉兴路街道", send)
+        walls.append(wall + time.perf_counter() - listed_at)
+        listed = transactions_since(first)
+        gas = [r["gasUsed"] for r in receipts + listed]
+        assert max(gas) <= TX_GAS_CAP, (community.name, max(gas))
+        largest = max(largest, max(gas))
+        per_community.append(sum(r["gasUsed"] for r in receipts))
+        listing.append(sum(r["gasUsed"] for r in listed))
+    assert district.community_count() == count
+
+    print(f"{count} communities deployed and listed:")
+    print(f"  {'':<36} {'median':>12} {'max':>12}   anchor")
+    print(f"  {'deploy gas per community':<36} {statistics.median(per_community):>12,.0f} {max(per_community):>12,}"
+          f"   {anchor_gas:,}")
+    print(f"  {'listing gas (street office Safe tx)':<36} {statistics.median(listing):>12,.0f} {max(listing):>12,}")
+    print(f"  {'wall time per community (s)':<36} {statistics.median(walls):>12.1f} {max(walls):>12.1f}"
+          f"   {anchor_wall:.1f}")
+    print(f"  largest transaction {largest:,} gas ({largest / TX_GAS_CAP:.0%} of the 16,777,216 cap); "
+          f"total wall {sum(walls):.1f} s")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--communities", type=int, default=10, help="communities to deploy and list (default 10)")
+    args = parser.parse_args()
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        main(args.communities)
