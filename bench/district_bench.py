@@ -13,6 +13,19 @@ as `ape run deploy --district` does, instead of deploying it again. Every transa
 (16,777,216 gas, EIP-7825); the largest is printed. Wall time is anvil's, a block per
 transaction: a chain sealing a block every 2 seconds takes about two seconds for each
 of the transactions printed.
+
+Why no factory deploying from blueprints (yet): measured here, no transaction of a
+community's deploy comes near the cap (the largest, OwnersAssembly's creation, is 32 %
+of it), so nothing needs splitting. A factory would not save much gas either: a contract
+made from a blueprint still pays its code deposit (200 gas a byte) and its constructor;
+only the initcode's calldata is saved. What it would save is transactions — 43M gas fits
+in three or four of at most 16.7M instead of 35 — and so time on a 2-second chain (about
+a minute per community today). The price is a second deploy path: the factory would
+hold the assembly's powers while it wires the community (roles, the constitution table,
+the committee Safe with its module and guard) and hand them over, all of which
+`deploy_full_community` does today in Python and the tests exercise. Sending the
+independent creations without waiting for each receipt would win most of the time back
+without it.
 """
 
 from __future__ import annotations
