@@ -16,6 +16,7 @@ finality depth), so a listing that a reorganisation removes is never followed.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from backend.core.config import Settings
 from backend.indexer.core import BatchStats, Indexer
-from backend.indexer.rpc import RpcClient, RpcError
+from backend.indexer.rpc import RpcClient, RpcError, RpcUnavailable
 
 log = logging.getLogger("linli.indexer.district")
 
@@ -136,3 +137,35 @@ class DistrictIndexer:
             if not batches:
                 return events
             events += sum(stats.events for stats in batches)
+
+    def follow(self, stop: threading.Event | None = None, *, until_head: bool = False) -> bool:
+        """Discover and index until `stop` is set, or (`until_head`) until every community
+        is at the head; returns whether it got there. A node that does not answer or
+        refuses is asked again with backoff, as the per-community `Indexer.follow` does;
+        what needs an operator (a deep reorg, a number SQLite cannot hold) raises."""
+        stop = stop or threading.Event()
+        wait = self.settings.poll_interval_s
+        while not stop.is_set():
+            try:
+                batches = self.step()
+            except RpcUnavailable as exc:
+                log.warning("the node gives no usable answer: %s; asking again in %.1fs", exc, wait)
+                for indexer in self.communities.values():
+                    indexer.record_status(reachable=False, error=str(exc))
+                stop.wait(wait)
+                wait = min(self.settings.rpc_backoff_max_s, wait * 2)
+                continue
+            except RpcError as exc:
+                wait = self.settings.rpc_backoff_max_s
+                log.error("the node at %s refuses %s: %s; asking again in %.1fs", self.rpc.url,
+                          exc.method or "a request", exc, wait)
+                stop.wait(wait)
+                continue
+            for indexer in self.communities.values():
+                indexer.record_status(reachable=True)
+            wait = self.settings.poll_interval_s
+            if not batches:
+                if until_head:
+                    return True
+                stop.wait(wait)
+        return False

@@ -58,3 +58,45 @@ def test_a_community_listed_mid_follow_is_discovered_and_backfilled(populated, p
     assert set(follower.communities) == {first}
     assert [dict(row)["label"] for row in dump(engine, other.registry.address)["units"]] == ["2-1-101"]
     rpc.close()
+
+
+def test_a_listing_removed_by_a_reorganisation_is_never_followed(populated, project, chain, committee, engine,
+                                                                  settings, rpc_url):
+    district = committee.deploy(project.DistrictRegistry, committee.address)
+    first_block = chain.blocks.head.number
+    rpc = RpcClient(rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
+    follower = DistrictIndexer(district.address, first_block, abis_of(manifest_dict(populated, "local")), engine,
+                               rpc, settings)
+    before = chain.snapshot()
+    list_in(district, populated, committee)
+    follower.sync()
+    assert not follower.communities  # not final: not followed
+    chain.restore(before)  # the block holding the listing is replaced
+    chain.mine(ANVIL_FINALITY + 1)
+    follower.sync()
+    assert not follower.communities and not dump(engine, populated.registry.address)["units"]
+    rpc.close()
+
+
+def test_a_restarted_district_indexer_resumes_each_community(populated, project, chain, committee, engine, settings,
+                                                              rpc_url, tmp_path):
+    from backend.chain.deployment import write_manifest
+    from backend.indexer.__main__ import main
+
+    district = committee.deploy(project.DistrictRegistry, committee.address)
+    first_block = chain.blocks.head.number
+    list_in(district, populated, committee)
+    chain.mine(ANVIL_FINALITY)
+    manifest = tmp_path / "abis.json"
+    write_manifest(manifest_dict(populated, "local"), manifest)
+    command = ["--district", district.address, "--district-block", str(first_block), "--manifest", str(manifest),
+               "--rpc-url", rpc_url, "--database-url", settings.database_url, "--until-head", "--quiet"]
+    assert main(command) == 0
+    assert len(dump(engine, populated.registry.address)["units"]) == 6
+    # After a crash or a restart: the same communities, each from its own checkpoint, nothing twice.
+    rpc = RpcClient(rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
+    again = DistrictIndexer(district.address, first_block, abis_of(manifest_dict(populated, "local")), engine, rpc,
+                            settings)
+    assert again.sync() == 0 and set(again.communities) == {populated.registry.address.lower()}
+    assert len(dump(engine, populated.registry.address)["units"]) == 6
+    rpc.close()
