@@ -57,6 +57,13 @@ def test_no_transaction_of_a_community_deploy_exceeds_the_cap(listed_town):
     assert len(listing) == 1  # one Safe transaction of the street office
 
 
+def test_a_whole_community_fits_in_an_entry(listed_town, district):
+    """Room to spare for the contracts a community will gain (a paper ballot's, …)."""
+    listed = district.registry.contracts_of(listed_town.id)
+    assert len(listed) == len(listed_town.community.contracts())
+    assert len(listed) + 8 <= district.registry.MAX_CONTRACTS()
+
+
 def test_the_manifest_read_back_by_name_is_the_deployed_one(listed_town, project, chain, district):
     written = manifest_dict(listed_town.community, "local")
     read = manifest_from_district(project, chain, district.registry, " 曲阳小区 ", "local")
