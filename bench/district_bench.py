@@ -14,6 +14,13 @@ as `ape run deploy --district` does, instead of deploying it again. Every transa
 transaction: a chain sealing a block every 2 seconds takes about two seconds for each
 of the transactions printed.
 
+Then one district indexer (backend/indexer/district.py) discovers the N communities from
+the registry's events and backfills them all into a fresh SQLite database, beside the
+anchor of the per-community indexer backfilling the single community alone: events a
+second. The communities hold only what their deploy wrote (roles, the constitution
+table, the hand-over), so this is discovery and per-community overhead, not a year of
+activity.
+
 Why no factory deploying from blueprints (yet): measured here, no transaction of a
 community's deploy comes near the cap (the largest, OwnersAssembly's creation, is 32 %
 of it), so nothing needs splitting. A factory would not save much gas either: a contract
@@ -33,6 +40,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ape import accounts, chain, networks, project  # noqa: E402
 from ape.logging import logger  # noqa: E402
 
-from backend.chain.deployment import deploy_full_community  # noqa: E402
+from backend.chain.deployment import deploy_full_community, manifest_dict  # noqa: E402
 from backend.chain.district import (  # noqa: E402
     deploy_district,
     register_community,
@@ -50,6 +58,8 @@ from backend.chain.district import (  # noqa: E402
 )
 
 TX_GAS_CAP = 16_777_216
+# anvil answers the "finalized" tag with the head less 64 blocks.
+ANVIL_FINALITY = 64
 
 
 def transactions_since(first_block: int) -> list[dict]:
@@ -96,6 +106,7 @@ def main(count: int) -> None:
         print(f"    {receipt['gasUsed']:>12,}  {what(receipt, names)}")
 
     started = time.perf_counter()
+    district_block = chain.blocks.head.number + 1
     district, office = deploy_district(project, chain, deployer, members=staff, threshold=2)
     send = street_office_caller(chain, district, deployer, member_keys=[s.private_key for s in staff[:2]])
     print(f"district registry and the street office's Safe: {time.perf_counter() - started:.1f} s "
@@ -125,6 +136,51 @@ def main(count: int) -> None:
           f"   {anchor_wall:.1f}")
     print(f"  largest transaction {largest:,} gas ({largest / TX_GAS_CAP:.0%} of the 16,777,216 cap); "
           f"total wall {sum(walls):.1f} s")
+
+    chain.mine(ANVIL_FINALITY + 1)
+    manifest = manifest_dict(anchor, "local")
+    single_events, single_s = backfill(lambda engine, rpc, settings: _single(manifest, engine, rpc, settings))
+    district_events, district_s = backfill(
+        lambda engine, rpc, settings: _district(district.address, district_block, manifest, engine, rpc, settings))
+    print("backfill into SQLite:")
+    print(f"  district indexer, {count} communities: {district_events:,} events in {district_s:.2f} s, "
+          f"{district_events / district_s:,.0f} events/s   anchor: one community alone {single_events:,} events in "
+          f"{single_s:.2f} s, {single_events / single_s:,.0f} events/s")
+
+
+def backfill(run) -> tuple[int, float]:
+    """(events written, seconds) of `run(engine, rpc, settings)` into a fresh SQLite database."""
+    from backend.core.config import Settings
+    from backend.core.db import make_engine
+    from backend.db.migrate import upgrade
+    from backend.indexer.rpc import RpcClient
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/index.db"
+        upgrade(url)
+        engine = make_engine(url)
+        rpc = RpcClient(chain.provider.uri, timeout_s=120)
+        settings = Settings(database_url=url, rpc_url=chain.provider.uri)
+        started = time.perf_counter()
+        events = run(engine, rpc, settings)
+        elapsed = time.perf_counter() - started
+        rpc.close()
+        engine.dispose()
+    return events, elapsed
+
+
+def _single(manifest, engine, rpc, settings) -> int:
+    from backend.indexer.core import Indexer
+
+    indexer = Indexer(manifest, engine, rpc, settings)
+    indexer.prepare()
+    return indexer.sync()
+
+
+def _district(address, first_block, manifest, engine, rpc, settings) -> int:
+    from backend.indexer.district import DistrictIndexer, abis_of
+
+    return DistrictIndexer(address, first_block, abis_of(manifest), engine, rpc, settings).sync()
 
 
 if __name__ == "__main__":
