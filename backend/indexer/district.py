@@ -99,10 +99,14 @@ class DistrictIndexer:
         final = self._final_block()
         if final <= self.scanned:
             return []
-        logs = self.rpc.call("eth_getLogs", [{
-            "address": self.district, "fromBlock": hex(self.scanned + 1), "toBlock": hex(final),
-            "topics": [[COMMUNITY_ADDED, COMMUNITY_RETIRED]],
-        }])
+        logs = []
+        # In ranges the node accepts (a registry's events are few; its history may be long).
+        span = max(self.settings.max_block_range, 1)
+        for start in range(self.scanned + 1, final + 1, span):
+            logs += self.rpc.call("eth_getLogs", [{
+                "address": self.district, "fromBlock": hex(start), "toBlock": hex(min(start + span - 1, final)),
+                "topics": [[COMMUNITY_ADDED, COMMUNITY_RETIRED]],
+            }])
         added = []
         for entry in sorted(logs, key=lambda e: (int(e["blockNumber"], 16), int(e["logIndex"], 16))):
             registry = to_checksum_address("0x" + entry["topics"][2][-40:]).lower()

@@ -29,6 +29,8 @@ def test_a_community_listed_mid_follow_is_discovered_and_backfilled(populated, p
     list_in(district, populated, committee)
     chain.mine(ANVIL_FINALITY)
     rpc = RpcClient(rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
+    # Small ranges: the listings are read in several requests, as a long history is on a real node.
+    settings = settings.model_copy(update={"max_block_range": 16})
     follower = DistrictIndexer(district.address, first_block, abis_of(manifest_dict(populated, "local")), engine,
                                rpc, settings)
     follower.sync()
