@@ -17,9 +17,10 @@ STREET = "嘉兴路街道"
 
 
 @pytest.fixture(scope="module")
-def district(project, chain, committee, owner_a, owner_b, owner_c):
+def district(project, chain, committee, owner_a, owner_b, owner_c, attacker):
     """{registry, office (the street office's SafeCommittee), staff, send (as the street
     office), jiaxing and liangcheng (deployed communities), entry(community)}."""
+    # `attacker` too: a session fixture first set up inside a test would break Ape's isolation.
     staff = [owner_a, owner_b, owner_c]
     registry, owner = deploy_district(project, chain, committee, members=staff, threshold=2)
     office = SafeCommittee.at(chain, owner)
