@@ -38,7 +38,7 @@ stop:
 # The parts of the suite, for `make test PART=…` (several: PART="fees services"):
 # a folder under tests/ by its name, or one of these groups.
 PART ?=
-PART_contracts := tests/contracts tests/stateful tests/fees tests/assembly tests/culture tests/activities tests/services tests/suggestions tests/consent tests/scripts
+PART_contracts := tests/contracts tests/stateful tests/fees tests/assembly tests/culture tests/activities tests/services tests/suggestions tests/consent tests/scripts tests/district
 PART_backend := tests/backend tests/vault tests/web
 PART_machines := -m in_process tests
 TEST_TARGETS = $(foreach part,$(PART),$(or $(PART_$(part)),tests/$(part)))

@@ -105,6 +105,7 @@ def deploy_full_community(
     founding: Callable[[Community], None] | None = None,
     hand_over_powers: bool = True,
     passkey_factory: Any | None = None,
+    safe_infrastructure: dict[str, str] | None = None,
 ) -> Community:
     """Everything a community runs on, in dependency order:
 
@@ -122,7 +123,9 @@ def deploy_full_community(
        which accounts are residents' passkey accounts;
     5. the committee: `committee` (an existing Safe's address; any address on a local
        chain) or a new Safe of `committee_members` with `committee_threshold`, born
-       with the timelock as its module and CommitteeGuard as its guard;
+       with the timelock as its module and CommitteeGuard as its guard (on Safe's
+       infrastructure at `safe_infrastructure`'s addresses when given: a district's
+       communities share one);
     6. the constitution table, then `founding(community)`: what the community decided
        before it came on chain (its property service contract, this year's budget),
        recorded by the deployer while it still holds the assembly's powers;
@@ -150,7 +153,7 @@ def deploy_full_community(
     community.extra.update(deploy_notices(project, deployer, community, anchorer=vault_logger))
     community.extra.update(_passkeys(project, chain, deployer, passkey_factory))
     committee_address = _committee(project, chain, deployer, community, committee, committee_members,
-                                   committee_threshold)
+                                   committee_threshold, safe_infrastructure)
     community.committee = committee_address
     write_constitution(community, deployer)
     if committee_address != deployer.address:
@@ -174,13 +177,15 @@ def _passkeys(project: Any, chain: Any, deployer: Any, factory: Any | None) -> d
 
 
 def _committee(project: Any, chain: Any, deployer: Any, community: Community, committee: Any,
-               members: list[Any] | None, threshold: int | None) -> str:
+               members: list[Any] | None, threshold: int | None,
+               safe_infrastructure: dict[str, str] | None = None) -> str:
     """The committee's address: a new Safe of `members`, an existing Safe, or (a
     local chain's tests) any address; the deployer when none is named."""
     if members:
         from backend.chain.committee_safe import create_committee_safe
 
-        safe = create_committee_safe(project, chain, deployer, community, members, threshold or len(members) // 2 + 1)
+        safe = create_committee_safe(project, chain, deployer, community, members, threshold or len(members) // 2 + 1,
+                                     safe_infrastructure)
         community.extra["CommitteeSafe"] = safe
         return safe.address
     address = getattr(committee, "address", committee)
