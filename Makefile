@@ -38,15 +38,25 @@ stop:
 # The parts of the suite, for `make test PART=…` (several: PART="fees services"):
 # a folder under tests/ by its name, or one of these groups.
 PART ?=
-PART_contracts := tests/contracts tests/stateful tests/fees tests/assembly tests/culture tests/activities tests/services tests/suggestions tests/consent tests/scripts
+PART_contracts := tests/contracts tests/stateful tests/fees tests/assembly tests/culture tests/activities tests/services tests/suggestions tests/consent tests/scripts tests/district
 PART_backend := tests/backend tests/vault tests/web
 PART_machines := -m in_process tests
 TEST_TARGETS = $(foreach part,$(PART),$(or $(PART_$(part)),tests/$(part)))
 
-# Every test (what CI runs, with HYPOTHESIS_PROFILE=ci for the deep state machines), or
-# the PART named; the end of the output gives the slowest tests and the time per folder.
+# Every test (what CI runs, with HYPOTHESIS_PROFILE=ci for the deep state machines) in two
+# shards at once, one per core, each with its own anvil and database (scripts/test_shards.sh);
+# or the PART named, in one session. The end of the output gives the slowest tests and the
+# time per folder. The shards are balanced by that table: shard 1 takes the API, vault and
+# service folders, shard 2 every other folder (a new folder lands there by itself).
+SHARD_1 := tests/backend tests/vault tests/directory tests/web tests/notices tests/notify tests/safe \
+	tests/consent tests/suggestions
+SHARD_2 := $(filter-out $(SHARD_1) tests/utils tests/__pycache__,$(patsubst %/,%,$(wildcard tests/*/)))
 test: install
+ifeq ($(strip $(PART)),)
+	scripts/test_shards.sh "$(SHARD_1)" "$(SHARD_2)" $(PYTEST_ARGS)
+else
 	ape test --network ethereum:local:foundry --durations=25 $(TEST_TARGETS) $(PYTEST_ARGS)
+endif
 
 # The quick local loop: the local hypothesis depth, the contract tests unless PART names
 # others (make test-fast PART=backend).

@@ -10,6 +10,14 @@ one (with the assembly's timelock as its module and CommitteeGuard as its guard)
 `--committee <address>` names an existing Safe 1.4.1. At the end the deployer hands
 the assembly's powers to the timelock and keeps nothing; on a local chain
 `--keep-powers` defers that to `ape run committee hand-over` (the demo seeds first).
+
+On a district's shared chain, `--district <registry> --street <街道>` (or LINLI_DISTRICT,
+LINLI_STREET) lists the new community in the district's registry (`ape run district
+deploy` deploys one) as the street office: directly if the deployer owns the registry,
+else as a Safe transaction signed with LINLI_STREET_OFFICE_KEYS. A name the district
+already lists is refused before anything is sent; the manifest then defaults to
+deployments/<network>-<chain id>-<HouseholdRegistry>.json, and the units command finds
+the community by name (`--district … --community <name>`) without it.
 """
 
 from pathlib import Path
@@ -19,6 +27,16 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, ape_cli_context
 
 from backend.chain.accounts import LOCAL_CHAIN_IDS, deployer_account, local_service_account
+from backend.chain.district import (
+    DISTRICT_ENV,
+    DistrictError,
+    check_name,
+    check_name_free,
+    district_at,
+    register_community,
+    shared_safe_infrastructure,
+    street_office_caller,
+)
 from backend.chain.safe import SafeError
 from backend.chain.deployment import (
     DEFAULT_CHANGE_DELAY,
@@ -52,14 +70,24 @@ ROOT = Path(__file__).resolve().parent.parent
     default=None,
     help="The personal-data vault's account, appointed DataConsent logger (default on a local chain: anvil account 8).",
 )
+@click.option("--passkey-factory", envvar="LINLI_PASSKEY_FACTORY", default=None,
+              help="The chain's PasskeyAccountFactory when another community deployed it (default: deploy one).")
 @click.option("--new-community", is_flag=True, help="Deploy another community even if this chain has one.")
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), default=None, help="Manifest path (default: deployments/<network>-<chain id>.json).")
+@click.option("--district", "district_address", envvar=DISTRICT_ENV, default=None,
+              help="List the community in this district registry (a shared chain's).")
+@click.option("--street", envvar="LINLI_STREET", default=None, help="The community's street (街道), with --district.")
 def cli(cli_ctx, network, name, committee, committee_members, committee_threshold, keep_powers, change_delay,
-        settlement_token, vault_logger, new_community, manifest_file):
+        settlement_token, vault_logger, passkey_factory, new_community, manifest_file, district_address, street):
     chain_id = chain.chain_id
     network_name = network.name if hasattr(network, "name") else str(network)
     path = manifest_file or manifest_path(ROOT, network_name, chain_id)
-    if path.exists() and not new_community:
+    district = None
+    if district_address:
+        district, name, street, list_as_street_office = _district(district_address, name, street, chain_id)
+    elif street:
+        raise click.ClickException("--street lists the community in a district: name the district too (--district)")
+    if path.exists() and not new_community and district is None:
         try:
             existing = read_manifest(path)
         except ManifestError as exc:
@@ -95,13 +123,25 @@ def cli(cli_ctx, network, name, committee, committee_members, committee_threshol
             settlement_token=settlement_token,
             vault_logger=vault_logger,
             hand_over_powers=not keep_powers,
+            passkey_factory=passkey_factory,
+            # A district's communities share Safe's infrastructure (deployed once per chain).
+            safe_infrastructure=shared_safe_infrastructure(district) if district is not None else None,
         )
     except SafeError as exc:
         raise click.ClickException(str(exc)) from exc
     manifest = manifest_dict(community, network_name)
-    if new_community and path.exists() and manifest_file is None:
+    if manifest_file is None and (district is not None or (new_community and path.exists())):
         path = path.with_name(f"{path.stem}-{community.registry.address[:10]}.json")
+    # Written before the listing, so a refused listing loses no deployment.
     write_manifest(manifest, path)
+    if district is not None:
+        try:
+            community_id = register_community(district, community, street, list_as_street_office)
+        except Exception as exc:
+            raise click.ClickException(f"the community is deployed ({path}) but not listed in the district: {exc}") from exc
+        manifest.update(street=street, district=district.address, district_id=community_id)
+        write_manifest(manifest, path)
+        click.echo(f"Listed as community {community_id} of district {district.address} ({street})")
     click.echo(f"Deployed community {name!r} on chain {chain_id} (block {community.deploy_block})")
     for contract_name, instance in community.contracts().items():
         click.echo(f"  {contract_name:<20} {instance.address}")
@@ -129,3 +169,18 @@ def _members(committee, committee_members, chain_id):
 
         return [accounts.test_accounts[i].address for i in (2, 3, 4)]
     raise click.ClickException("name the owners' committee: --committee <Safe> or --committee-members a,b,c")
+
+
+def _district(address, name, street, chain_id):
+    """The district registry, the stripped name and street, and how to act as the street
+    office, all checked before anything is deployed."""
+    if not chain.provider.get_code(address):
+        raise click.ClickException(f"--district {address} has no code on chain {chain_id}")
+    district = district_at(project, address)
+    try:
+        name, street = check_name("name", name), check_name("street", street or "")
+        check_name_free(district, name)
+        send = street_office_caller(chain, district, deployer_account(chain_id))
+    except (DistrictError, SafeError) as exc:
+        raise click.ClickException(f"{exc}; nothing deployed") from exc
+    return district, name, street, send

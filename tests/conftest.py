@@ -12,9 +12,12 @@ state machines.
 
 from __future__ import annotations
 
+import functools
 import os
 
+import ape_vyper.compiler.api as ape_vyper_api
 import pytest
+from ape.exceptions import TransactionError
 from hypothesis import HealthCheck, settings
 
 from backend.chain.deploy_fees import deploy_fees
@@ -39,6 +42,41 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 DAY = 86400
 CHANGE_DELAY = 3 * DAY
+
+
+def _without_source_traceback(init):
+    """Ape builds, for every refused transaction, a Python traceback that points into the
+    Vyper source: it walks the contract's AST line by line, 0.9 s for each refusal of
+    PropertyFees (the suite refuses some thousands of calls on purpose). The revert
+    message, the call trace Ape prints and `err.source_traceback` (computed when asked
+    for) stay; only the rewritten traceback of a failing test goes."""
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        kwargs["set_ape_traceback"] = False
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+TransactionError.__init__ = _without_source_traceback(TransactionError.__init__)
+
+
+def _enrich_only_without_message(enrich):
+    """ape-vyper reads every refusal's source traceback (the same AST walk) to recognise
+    the compiler's own checks, which revert without a message (overflow, bounds, …); a
+    refusal that carries its reason ("fees: unit not registered") is left as it is."""
+
+    @functools.wraps(enrich)
+    def enrich_error(err):
+        if err.message and err.message != TransactionError.DEFAULT_MESSAGE:
+            return err
+        return enrich(err)
+
+    return enrich_error
+
+
+ape_vyper_api.enrich_error = _enrich_only_without_message(ape_vyper_api.enrich_error)
 
 
 def pytest_collection_finish(session):
@@ -207,11 +245,19 @@ def roles():
 
 
 # Function scope: a session-scoped fixture's transactions would leak into every later
-# test that asks only for the empty community.
+# test that asks only for the empty community. (tests/backend builds the same community
+# once per module, as `populated_module`, under its module-scoped scenes.)
 @pytest.fixture
-def populated(community, registry, points, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider, developer, roles):
+def populated(community, registry, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider, developer,
+              roles):
     """A small community: A owns two units, B and C one each, the developer holds two
     unsold units, a tenant lives in B's unit; manager, merchant and provider roles given."""
+    populate(registry, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider, developer, roles)
+    return community
+
+
+def populate(registry, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider, developer, roles):
+    """What `populated` does to the community's registry."""
     registry.register_units(
         [
             ("1-1-101", 8_950, owner_a.address, commitment_for("owner_a")),
@@ -228,7 +274,6 @@ def populated(community, registry, points, committee, manager, owner_a, owner_b,
     registry.grantRole(roles["manager"], manager.address, sender=committee)
     registry.grantRole(roles["merchant"], merchant.address, sender=committee)
     registry.grantRole(roles["provider"], provider.address, sender=committee)
-    return community
 
 
 # PropertyFees on the populated community, for every module that settles in its token

@@ -41,6 +41,7 @@ from backend.api.routes import (
     health,
     notices,
     notify,
+    passkeys,
     points,
     promotions,
     services,
@@ -195,7 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # community not indexed or an item not known. Routes declare their other answers.
     for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router,
                    culture.router, activities.router, promotions.router, services.router, suggestions.router,
-                   consent.router, notices.router, accounts.router, ballots.router):
+                   consent.router, notices.router, accounts.router, ballots.router, passkeys.router):
         app.include_router(router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
     # The vault (backend/vault): SIWE sessions, writes, logged reads; its own database, built on first use.
     app.state.vault = None

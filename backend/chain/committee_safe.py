@@ -30,11 +30,13 @@ GUARD_STORAGE_SLOT = 0x4A204F620C8C5CCDCA3FD54D003BADD85BA500436A431F0CBDA4F558C
 
 
 def create_committee_safe(project: Any, chain: Any, deployer: Any, community: Any, members: list[Any],
-                          threshold: int) -> Any:
+                          threshold: int, known_infrastructure: dict[str, str] | None = None) -> Any:
     """A new committee Safe of `members` and `threshold` with the community's timelock
     as module and a CommitteeGuard as guard. Records the Safe, its guard and Safe's
-    infrastructure in `community.extra` (they go into the manifest)."""
-    infrastructure = deploy_safe_infrastructure(chain, deployer)
+    infrastructure in `community.extra` (they go into the manifest). Safe's
+    infrastructure already on the chain (`known_infrastructure`, e.g. another community
+    of the district's) is used, not deployed again."""
+    infrastructure = deploy_safe_infrastructure(chain, deployer, known_infrastructure)
     guard = deployer.deploy(project.CommitteeGuard, infrastructure.multi_send.address)
     setup = deployer.deploy(project.CommitteeSafeSetup)
     timelock = community.extra["AssemblyTimelock"]

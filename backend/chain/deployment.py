@@ -104,6 +104,8 @@ def deploy_full_community(
     vault_logger: Any | None = None,
     founding: Callable[[Community], None] | None = None,
     hand_over_powers: bool = True,
+    passkey_factory: Any | None = None,
+    safe_infrastructure: dict[str, str] | None = None,
 ) -> Community:
     """Everything a community runs on, in dependency order:
 
@@ -116,9 +118,14 @@ def deploy_full_community(
        platform fee to public income); SuggestionBox and DataConsent, with
        `vault_logger` (the backend vault's account) appointed DataConsent logger;
        NoticeBoard (documents, notices, receipts), `vault_logger` its anchorer;
+       the passkey accounts' implementation and factory (once per chain: pass
+       `passkey_factory` to name the chain's existing one), so the relayer knows
+       which accounts are residents' passkey accounts;
     5. the committee: `committee` (an existing Safe's address; any address on a local
        chain) or a new Safe of `committee_members` with `committee_threshold`, born
-       with the timelock as its module and CommitteeGuard as its guard;
+       with the timelock as its module and CommitteeGuard as its guard (on Safe's
+       infrastructure at `safe_infrastructure`'s addresses when given: a district's
+       communities share one);
     6. the constitution table, then `founding(community)`: what the community decided
        before it came on chain (its property service contract, this year's budget),
        recorded by the deployer while it still holds the assembly's powers;
@@ -144,8 +151,9 @@ def deploy_full_community(
     community.extra.update(deploy_services(project, chain, deployer, community, fees["PropertyFees"]))
     community.extra.update(deploy_suggestions_and_consent(project, chain, deployer, community, vault_logger=vault_logger))
     community.extra.update(deploy_notices(project, deployer, community, anchorer=vault_logger))
+    community.extra.update(_passkeys(project, chain, deployer, passkey_factory))
     committee_address = _committee(project, chain, deployer, community, committee, committee_members,
-                                   committee_threshold)
+                                   committee_threshold, safe_infrastructure)
     community.committee = committee_address
     write_constitution(community, deployer)
     if committee_address != deployer.address:
@@ -157,14 +165,27 @@ def deploy_full_community(
     return community
 
 
+def _passkeys(project: Any, chain: Any, deployer: Any, factory: Any | None) -> dict[str, Any]:
+    """The chain's passkey factory and implementation: `factory` when the chain has one,
+    else both deployed now."""
+    if factory is None:
+        from backend.chain.deploy_passkeys import deploy_passkeys
+
+        return deploy_passkeys(project, chain, deployer)
+    factory = project.PasskeyAccountFactory.at(getattr(factory, "address", factory))
+    return {"PasskeyAccount": project.PasskeyAccount.at(factory.IMPLEMENTATION()), "PasskeyAccountFactory": factory}
+
+
 def _committee(project: Any, chain: Any, deployer: Any, community: Community, committee: Any,
-               members: list[Any] | None, threshold: int | None) -> str:
+               members: list[Any] | None, threshold: int | None,
+               safe_infrastructure: dict[str, str] | None = None) -> str:
     """The committee's address: a new Safe of `members`, an existing Safe, or (a
     local chain's tests) any address; the deployer when none is named."""
     if members:
         from backend.chain.committee_safe import create_committee_safe
 
-        safe = create_committee_safe(project, chain, deployer, community, members, threshold or len(members) // 2 + 1)
+        safe = create_committee_safe(project, chain, deployer, community, members, threshold or len(members) // 2 + 1,
+                                     safe_infrastructure)
         community.extra["CommitteeSafe"] = safe
         return safe.address
     address = getattr(committee, "address", committee)

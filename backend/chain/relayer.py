@@ -259,6 +259,11 @@ class BallotRelayer:
             with self._in_flight_lock:
                 self._in_flight.discard(key)
 
+    def send(self, to: str, data: str) -> str:
+        """Send `data` to `to` with the relayer's key, gas from the estimate (shared with the
+        passkey relayer: one key, one nonce lock)."""
+        return self._send(to, data)
+
     def _send(self, to: str, data: str) -> str:
         request = {"from": self.address, "to": to, "data": data}
         try:

@@ -205,6 +205,9 @@ class Settings(BaseSettings):
     relayer_limit_per_voter: int = Field(default=5, ge=1, le=10_000)
     relayer_limit_per_client: int = Field(default=120, ge=1, le=100_000)
     relayer_limit_window_s: float = Field(default=600.0, gt=0, le=86_400)
+    # Passkey accounts' calls relayed per account in the same window (counted only for
+    # calls the account's passkey really signed, i.e. that pass the simulation).
+    relayer_limit_per_passkey_account: int = Field(default=10, ge=1, le=10_000)
 
     @field_validator("relayer_key")
     @classmethod

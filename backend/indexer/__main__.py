@@ -57,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from-block", type=int, help="re-index from this block (drops what follows it)")
     parser.add_argument("--until-head", action="store_true", help="stop once the head is reached")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--district", help="follow every community this district registry lists "
+                        "(the manifest then only lends its ABIs; see backend/indexer/district.py)")
+    parser.add_argument("--district-block", type=int, default=0,
+                        help="the block the district registry was deployed at (default 0)")
     args = parser.parse_args(argv)
 
     overrides = {k: v for k, v in {"rpc_url": args.rpc_url, "database_url": args.database_url,
@@ -74,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     upgrade(settings.database_url)
+    if args.district:
+        return _follow_district(settings, args)
     progress = Progress(TextColumn("[bold]indexing[/bold] blocks"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console,
                         disable=args.quiet or not console.is_terminal)
@@ -129,6 +135,35 @@ def main(argv: list[str] | None = None) -> int:
         return 3 if isinstance(exc, DeepReorgError) else 4
     cursor, _ = indexer.checkpoint()
     log.info("indexed %s to block %d: %s events this run", indexer.community, cursor, f"{totals['events']:,}")
+    return 0
+
+
+def _follow_district(settings: Settings, args: argparse.Namespace) -> int:
+    """`--district`: one process for every community of the district."""
+    from backend.indexer.district import DistrictIndexer, abis_of
+
+    try:
+        abis = abis_of(read_manifest(settings.manifest))
+    except ManifestError as exc:
+        log.error("%s", exc)
+        return 2
+    engine = make_engine(settings.database_url, echo=settings.database_echo)
+    rpc = RpcClient(settings.rpc_url, timeout_s=settings.rpc_timeout_s, max_retries=settings.rpc_max_retries,
+                    backoff_s=settings.rpc_backoff_s, backoff_max_s=settings.rpc_backoff_max_s,
+                    batch_size=settings.rpc_batch_size)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        district = DistrictIndexer(args.district, args.district_block, abis, engine, rpc, settings)
+        district.follow(stop, until_head=args.until_head)
+    except (DeepReorgError, ValueTooLarge) as exc:
+        log.critical("HALTED: %s", exc)
+        return 3 if isinstance(exc, DeepReorgError) else 4
+    except (RpcUnavailable, RpcError) as exc:
+        log.error("the node gives no usable answer: %s", exc)
+        return 1
+    log.info("district %s: following %d communities", args.district, len(district.communities))
     return 0
 
 

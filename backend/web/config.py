@@ -60,6 +60,11 @@ def page_config(settings: Settings) -> dict[str, Any]:
         if key is not None:
             relayer = {"address": Account.from_key(key).address.lower(),
                        "path": f"/api/v1/communities/{community}/assembly/ballots"}
+    # Residents without a wallet: a passkey account, created and relayed by the relayer.
+    passkeys = None
+    if relayer is not None and "PasskeyAccountFactory" in manifest["contracts"]:
+        passkeys = {"register": f"/api/v1/communities/{community}/passkeys",
+                    "calls": f"/api/v1/communities/{community}/passkeys/calls"}
     return {
         "community": community,
         "name": name,
@@ -78,6 +83,7 @@ def page_config(settings: Settings) -> dict[str, Any]:
             for contract, entry in manifest["contracts"].items()
         },
         "relayer": relayer,
+        "passkeys": passkeys,
     }
 
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import text
 
 from backend.chain.deployment import deploy_community, manifest_dict
 from backend.core.config import Settings
 from backend.core.db import make_engine
-from backend.db.migrate import upgrade
+from backend.db.migrate import alembic_config, upgrade
 from backend.indexer.core import Indexer
 from backend.indexer.rpc import RpcClient
 from tests.backend.helpers import community_activity
+from tests.conftest import populate
+from tests.utils.databases import fresh_postgresql, fresh_sqlite
 
 PG_URL = os.environ.get("LINLI_TEST_DATABASE_URL")
 
@@ -34,18 +35,10 @@ DATABASES = [
 
 
 def fresh_database_url(kind: str, tmp_path) -> str:
-    """An empty database migrated to the newest schema."""
+    """An empty database migrated to the newest schema (tests/utils/databases.py)."""
     if kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'index.db'}"
-    else:
-        url = PG_URL
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
-    return url
+        return fresh_sqlite(tmp_path / "index.db", upgrade)
+    return fresh_postgresql(PG_URL, "alembic_version", alembic_config, upgrade)
 
 
 @pytest.fixture(params=DATABASES)
@@ -112,16 +105,30 @@ def deploy_other(project, chain, committee):
     return _deploy
 
 
-@pytest.fixture
-def active(populated, chain, registry, points, committee, owner_a, owner_b, owner_c, tenant, merchant, provider,
+# The scenes below are built once per module (a few seconds to a minute of transactions
+# each) and Ape restores the chain to them before every test: a test's own transactions
+# are gone at its end, and each test indexes the scene into its own fresh database. A
+# module that uses one of them does not also ask for the function-scoped `populated`
+# (which would register the same units again); the cheap per-test community is for the
+# modules that need it alone (test_api_absent.py, test_indexer_sales.py, …).
+@pytest.fixture(scope="module")
+def populated_module(community, registry, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider,
+                     developer, roles):
+    """What `populated` builds, once per module."""
+    populate(registry, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider, developer, roles)
+    return community
+
+
+@pytest.fixture(scope="module")
+def active(populated_module, chain, registry, points, committee, owner_a, owner_b, owner_c, tenant, merchant, provider,
            attacker, roles):
     community_activity(chain, registry, points, committee, owner_a, owner_b, owner_c, tenant, merchant, provider,
                        attacker, roles)
-    return populated
+    return populated_module
 
 
-@pytest.fixture
-def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_b, owner_c, developer, tenant,
+@pytest.fixture(scope="module")
+def fees_assembly(populated_module, project, chain, committee, manager, owner_a, owner_b, owner_c, developer, tenant,
                   merchant, provider):
     """PropertyFees, CommunityTreasury and OwnersAssembly on the populated community, with
     everything they record: payments (late, on time, prepaid), a points claim, public
@@ -144,6 +151,7 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
         sign_ballot  # noqa: I001
     from tests.fees.model import month_start
 
+    populated = populated_module
     day = 86400
     stack = deploy_fees(project, chain, committee, populated)
     fees, token, treasury = stack["PropertyFees"], stack["SettlementToken"], stack["CommunityTreasury"]
@@ -222,12 +230,12 @@ def fees_assembly(populated, project, chain, committee, manager, owner_a, owner_
                                                                "withdrawn": withdrawn, "owners": owners}}
 
 
-@pytest.fixture
-def culture_scene(populated, project, chain, committee, owner_a, owner_b, owner_c, tenant, developer, merchant,
+@pytest.fixture(scope="module")
+def culture_scene(populated_module, project, chain, committee, owner_a, owner_b, owner_c, tenant, developer, merchant,
                   provider, roles):
     """CultureWorks, CommunityActivities and MerchantPromotions on the populated community,
     with everything they record (tests/backend/culture_scenario.py)."""
     from tests.backend.culture_scenario import culture_activities_scenario
 
-    return culture_activities_scenario(project, chain, populated, committee, owner_a, owner_b, owner_c, tenant,
+    return culture_activities_scenario(project, chain, populated_module, committee, owner_a, owner_b, owner_c, tenant,
                                        developer, merchant, provider, roles)

@@ -214,14 +214,14 @@ def service_accounts(accounts):
     return {name: accounts.generate_test_account() for name in ("plumber", "newcomer_1", "newcomer_2", "vault")}
 
 
-@pytest.fixture
-def services_world(populated, project, chain, registry, roles, committee, manager, owner_a, owner_b, owner_c, tenant,
+@pytest.fixture(scope="module")
+def services_world(populated_module, project, chain, registry, roles, committee, manager, owner_a, owner_b, owner_c, tenant,
                    merchant, provider, attacker, developer, service_accounts):
     plumber, vault = service_accounts["plumber"], service_accounts["vault"]
     for account in (plumber, vault):
         committee.transfer(account, 10**19)
     registry.grantRole(roles["provider"], plumber.address, sender=committee)
-    world = deploy_world(project, chain, committee, populated, vault,
+    world = deploy_world(project, chain, committee, populated_module, vault,
                          (owner_a, owner_b, owner_c, tenant, attacker, developer))
     world["requests"] = market_activity(world, chain, committee, owner_a, owner_b, owner_c, tenant, attacker,
                                         provider, plumber)

@@ -200,13 +200,3 @@ def test_unknown_ids_are_404_and_bad_input_422_naming_the_field(activities_api):
         assert field in [entry["loc"][-1] for entry in answer.json()["detail"]], path
 
 
-def test_a_community_without_them_is_404_and_counts_zero(populated, make_indexer, settings):
-    make_indexer(manifest_dict(populated, "local")).sync()
-    client = TestClient(create_app(settings))
-    base = f"/api/v1/communities/{populated.registry.address.lower()}"
-    for path in ("/culture", "/culture/works", "/culture/exhibitions/1", "/activities", "/activities/summary",
-                 "/activities/1", f"/residents/{ZERO}/activities", "/promotions", "/promotions/prices"):
-        answer = client.get(base + path)
-        assert answer.status_code == 404 and "has no" in answer.json()["detail"], path
-    summary = client.get(base).json()
-    assert (summary["works"], summary["activities"], summary["promotions"]) == (0, 0, 0)

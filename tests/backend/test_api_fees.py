@@ -169,15 +169,6 @@ def test_unknown_ids_are_404_and_bad_input_422_naming_the_field(fees_api):
         assert field in [entry["loc"][-1] for entry in answer.json()["detail"]], path
 
 
-def test_a_community_without_fees_is_404(active, make_indexer, settings):
-    make_indexer(manifest_dict(active, "local")).sync()
-    client = TestClient(create_app(settings))
-    base = f"/api/v1/communities/{active.registry.address.lower()}"
-    for path in ("/treasury", "/fees/payments", "/assembly/proposals"):
-        answer = client.get(base + path)
-        assert answer.status_code == 404 and "has no" in answer.json()["detail"], path
-
-
 def test_fuzzed_fees_and_assembly_routes_give_no_server_error(fees_api, settings):
     """Schemathesis over the fees, treasury, satisfaction and assembly routes of an
     indexed community that has them (test_api_fuzz.py fuzzes a community without

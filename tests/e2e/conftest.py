@@ -75,9 +75,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def site(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider,
-          developer, tmp_path_factory):
+          developer, tmp_path_factory, request):
     """A full community with what the demo shows, indexed, behind a live backend (API, pages,
-    relayer, and the vault with its own database and Sign-In with Ethereum bound to this server)."""
+    relayer, and the vault with its own database and Sign-In with Ethereum bound to this server).
+    A module's SITE_SETTINGS (a dict) changes the backend's settings, e.g. a limit to meet."""
     # The vault's DataConsent logger is anvil's account 8, as `ape run deploy` appoints on a local chain.
     vault_logger = accounts[8]
     # The deployer keeps the assembly's powers: the pages' tests act as the assembly directly.
@@ -126,7 +127,8 @@ def site(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c
                         vault_key=base64.b64encode(secrets.token_bytes(32)).decode(),
                         vault_key_file=folder / "unused-vault.key", vault_logger_key=vault_logger.private_key,
                         vault_manifests=[folder / "manifest.json"], vault_siwe_domain=f"127.0.0.1:{port}",
-                        vault_siwe_uri=origin, vault_login_rate_per_minute=1000, vault_receipt_timeout_s=20)
+                        vault_siwe_uri=origin, vault_login_rate_per_minute=1000, vault_receipt_timeout_s=20,
+                        **getattr(request.module, "SITE_SETTINGS", {}))
     engine = make_engine(database_url)
     rpc = RpcClient(settings.rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
     indexer = Indexer(manifest, engine, rpc, settings)

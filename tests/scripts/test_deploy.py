@@ -83,8 +83,11 @@ def test_full_deployment_wires_every_module_and_hands_over(project, chain, commi
     assert set(contracts) == {
         "HouseholdRegistry", "CommunityPoints", "SettlementToken", "PropertyFees", "CommunityTreasury", "OwnersAssembly",
         "AssemblyTimelock", "Constitution", "CultureWorks", "CommunityActivities", "MerchantPromotions", "ServiceMarket",
-        "SuggestionBox", "DataConsent", "NoticeBoard", "PaperBallots",
+        "SuggestionBox", "DataConsent", "NoticeBoard", "PaperBallots", "PasskeyAccount", "PasskeyAccountFactory",
     }
+    # The passkey factory runs the implementation named beside it (the relayer checks
+    # accounts against that implementation's proxy code).
+    assert contracts["PasskeyAccountFactory"].IMPLEMENTATION() == contracts["PasskeyAccount"].address
     fees, timelock, registry = contracts["PropertyFees"], contracts["AssemblyTimelock"], community.registry
     for name in POINTS_MINTERS:
         assert community.points.is_minter(contracts[name]), name
@@ -133,3 +136,15 @@ def test_an_existing_safe_is_accepted_and_an_ordinary_account_refused(project, c
         from backend.chain.committee_safe import check_committee_safe
 
         check_committee_safe(project, chain, owner_a.address)
+
+
+def test_a_second_community_reuses_the_chains_passkey_factory(project, chain, committee):
+    from backend.chain.deploy_passkeys import deploy_passkeys
+    from backend.chain.deployment import deploy_full_community
+
+    chain_wide = deploy_passkeys(project, chain, committee)
+    community = deploy_full_community(project, chain, committee, name="第二个小区",
+                                      passkey_factory=chain_wide["PasskeyAccountFactory"].address)
+    contracts = community.contracts()
+    assert contracts["PasskeyAccountFactory"].address == chain_wide["PasskeyAccountFactory"].address
+    assert contracts["PasskeyAccount"].address == chain_wide["PasskeyAccount"].address

@@ -1,8 +1,9 @@
-"""A chain that is not anvil's defaults (issue 22): the whole deploy, a units import and a
-relayed vote, as an operator runs them, on an anvil that behaves like a private QBFT
-chain — the Osaka hardfork, its own chain id, a block every 2 seconds (interval mining,
-not a block per transaction), no base fee and a zero gas price — and no transaction any
-of them sends asks for more than Osaka's per-transaction cap (EIP-7825).
+"""A chain that is not anvil's defaults (issue 22): the district's registry, the whole
+deploy of a community listed in it, a units import by the community's name and a relayed
+vote, as an operator runs them, on an anvil that behaves like a private QBFT chain — the
+Osaka hardfork, its own chain id, a block every 2 seconds (interval mining, not a block
+per transaction), no base fee and a zero gas price — and no transaction any of them
+sends asks for more than Osaka's per-transaction cap (EIP-7825).
 
 Ape reaches it as it reaches any node, by its URL (`--network http://…`, Ape's generic
 node provider): not through the anvil plugin, which assumes a block per transaction.
@@ -71,7 +72,7 @@ def qbft_chain(tmp_path_factory):
 
 def run(url: str, args: list[str], **extra_env: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items()
-           if key not in ("LINLI_COMMITTEE_KEYS", "LINLI_DEPLOYER_KEY")}
+           if key not in ("LINLI_COMMITTEE_KEYS", "LINLI_DEPLOYER_KEY", "LINLI_DISTRICT", "LINLI_STREET_OFFICE_KEYS")}
     env.update(LINLI_PRIVATE_CHAIN_URL=url, **extra_env)
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -87,19 +88,29 @@ def test_deploy_import_and_a_relayed_vote_on_a_private_chain(qbft_chain, account
 
     token = json.loads(run(url, [sys.executable, "-m", "tests.scripts.private_chain", "token"], **keys)
                        .stdout.strip().splitlines()[-1])["token"]
+    # The street office's registry of the district, owned by a 2-of-3 Safe of its staff.
+    staff = [accounts[6], accounts[7], accounts[8]]
+    office = run(url, [APE, "run", "district", "deploy", "--network", url,
+                       "--street-office-members", ",".join(s.address for s in staff),
+                       "--street-office-threshold", "2"], **keys)
+    district = office.stdout.split("District registry ", 1)[1].split()[0]
+    office_keys = {"LINLI_DISTRICT": district,
+                   "LINLI_STREET_OFFICE_KEYS": ",".join(s.private_key for s in staff[:2])}
+
     manifest = tmp_path / "district-1.json"
     deployed = run(url, [APE, "run", "deploy", "--network", url, "--manifest", str(manifest),
-                         "--name", "私链小区", "--settlement-token", token,
+                         "--name", "私链小区", "--street", "嘉兴路街道", "--settlement-token", token,
                          "--committee-members", ",".join(m.address for m in members), "--committee-threshold", "2"],
-                   **keys)
-    assert "keeps none" in deployed.stdout
+                   **keys, **office_keys)
+    assert "keeps none" in deployed.stdout and "Listed as community 1" in deployed.stdout
     assert json.loads(manifest.read_text())["chain_id"] == CHAIN_ID
 
+    # The units import finds the community by its name in the district.
     units = tmp_path / "units.csv"
     units.write_text("label,area_m2,owner,commitment\n"
                      f"1-1-101,89.50,{owner.address},0x{'ab' * 32}\n", encoding="utf-8")
     run(url, [APE, "run", "units", "import", str(units), "--network", url,
-              "--manifest", str(manifest)], LINLI_COMMITTEE_KEYS=committee_keys, **keys)
+              "--community", "私链小区"], LINLI_COMMITTEE_KEYS=committee_keys, LINLI_DISTRICT=district, **keys)
 
     relayer = Account.create()
     vote = run(url, [sys.executable, "-m", "tests.scripts.private_chain", "vote", str(manifest),
@@ -122,6 +133,6 @@ def test_deploy_import_and_a_relayed_vote_on_a_private_chain(qbft_chain, account
             assert int(tx["gas"], 16) <= TX_GAS_CAP, (number, tx["hash"], int(tx["gas"], 16))
             assert int(tx["chainId"], 16) == CHAIN_ID
         assert int(block["baseFeePerGas"], 16) == 0
-    assert sent >= 30, sent  # the whole community: its contracts, the Safe, the wiring, the units, the vote
+    assert sent >= 30, sent  # the district, the whole community: its contracts, the Safe, the wiring, the listing, the units, the vote
     receipt = rpc(url, "eth_getTransactionReceipt", [ballot["tx_hash"]])
     assert int(receipt["status"], 16) == 1

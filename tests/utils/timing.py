@@ -5,6 +5,8 @@ it does. Hooked in by tests/conftest.py."""
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections import defaultdict
 
@@ -40,6 +42,10 @@ def summary(terminalreporter) -> None:
     terminalreporter.write_line(
         f"{total:9.1f}s in tests, {time.monotonic() - _started:.1f}s since the session started"
     )
+    if path := os.environ.get("LINLI_TIMING_FILE"):
+        # scripts/test_shards.sh adds the shards' figures up into one table.
+        with open(path, "w") as out:
+            json.dump({folder: [seconds, len(_tests[folder])] for folder, seconds in _seconds.items()}, out)
     if RUNS:
         terminalreporter.section(f"state machines (hypothesis profile {profile()!r})")
         for name, run in sorted(RUNS.items(), key=lambda item: -item[1].seconds):

@@ -20,15 +20,17 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from backend.api.main import create_app
 from backend.chain.deploy_consent import deploy_suggestions_and_consent
 from backend.chain.deployment import manifest_dict
 from backend.core.config import Settings
-from backend.core.db import make_engine
+from backend.vault.db import VERSION_TABLE
+from backend.vault.db import alembic_config as vault_alembic_config
+from backend.vault.db import upgrade as vault_db_upgrade
 from backend.vault.fields import scope_id
 from backend.vault.service import Vault
+from tests.utils.databases import fresh_postgresql, fresh_sqlite
 
 PG_URL = os.environ.get("LINLI_TEST_DATABASE_URL")
 DAY = 86400
@@ -56,14 +58,10 @@ class Clock:
 
 
 def fresh_vault_url(kind: str, tmp_path) -> str:
+    """An empty vault database at the newest schema (tests/utils/databases.py)."""
     if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'vault' / 'vault.db'}"
-    engine = make_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return PG_URL
+        return fresh_sqlite(tmp_path / "vault" / "vault.db", vault_db_upgrade)
+    return fresh_postgresql(PG_URL, VERSION_TABLE, vault_alembic_config, vault_db_upgrade)
 
 
 @pytest.fixture(params=DATABASES)

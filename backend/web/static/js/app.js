@@ -7,6 +7,7 @@ import { Api } from "./api.js";
 import { currentLang, loadI18n, setLang, t } from "./i18n.js";
 import { esc, shortAddress } from "./format.js";
 import { explain } from "./tx.js";
+import { storedPasskey } from "./passkey.js";
 import { Wallet } from "./wallet.js";
 
 // A `ready: false` page is kept out of the navigation (one whose API has not landed).
@@ -25,7 +26,7 @@ export const PAGES = [
   { id: "mydata", module: "./pages/mydata.js", ready: true },
 ];
 
-const ctx = { config: null, api: null, wallet: null, account: null, rerender: () => route() };
+const ctx = { config: null, api: null, wallet: null, account: null, passkey: null, rerender: () => route() };
 let renderSeq = 0;
 
 function parseHash() {
@@ -43,6 +44,9 @@ function renderChrome() {
   const wallet = ctx.wallet;
   if (wallet?.account && wallet.onCommunityChain) {
     button.textContent = shortAddress(wallet.account);
+    button.classList.add("connected");
+  } else if (ctx.passkey) {
+    button.textContent = `${t("passkey.short")} ${shortAddress(ctx.passkey.account)}`;
     button.classList.add("connected");
   } else {
     button.textContent = wallet?.account ? t("connect.switchChain") : t("connect.button");
@@ -62,7 +66,9 @@ function renderChrome() {
 
 async function route() {
   const seq = ++renderSeq;
-  ctx.account = ctx.wallet?.ready ? ctx.wallet.account : null;
+  // A connected wallet first; otherwise this phone's passkey account, if it has one.
+  ctx.passkey = ctx.wallet?.ready || !ctx.config?.passkeys ? null : storedPasskey(ctx.config);
+  ctx.account = ctx.wallet?.ready ? ctx.wallet.account : ctx.passkey?.account ?? null;
   renderChrome();
   const { page, params } = parseHash();
   const view = document.getElementById("view");
@@ -115,7 +121,7 @@ async function start() {
     route();
   });
   document.getElementById("account-button").addEventListener("click", async () => {
-    if (ctx.wallet.ready) {
+    if (ctx.wallet.ready || ctx.passkey || !ctx.wallet.available) {
       location.hash = "#/connect";
       return;
     }

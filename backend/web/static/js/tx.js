@@ -80,7 +80,13 @@ export function explain(error) {
   if (rejectedByUser(error)) return t("tx.rejected");
   if (error?.i18nKey) return t(error.i18nKey, error.i18nVars);
   const detail = error?.detail;
+  // A passkey prompt the resident closed, or that timed out (WebAuthn says both the same way).
+  if (error?.name === "NotAllowedError") return t("passkey.cancelled");
   if (detail && typeof detail === "object" && !Array.isArray(detail) && detail.code) {
+    // A relayed call the contract would refuse: the contract's own reason, translated.
+    const contractText = ["would_revert", "bad_assertion"].includes(detail.code) && detail.reason
+      ? revertText(detail.reason) : null;
+    if (contractText) return contractText;
     const key = `relay.${detail.code}`;
     const text = t(key);
     return text === key ? apiText(error) : text;

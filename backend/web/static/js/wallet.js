@@ -2,7 +2,7 @@
 // The resident's wallet through EIP-1193 (window.ethereum: MetaMask or any injected wallet):
 // connect, put it on the community's chain, and contracts bound to its signer.
 
-import { BrowserProvider, Contract } from "ethers";
+import { BrowserProvider, Contract, JsonRpcProvider } from "ethers";
 
 export class Wallet extends EventTarget {
   constructor(config) {
@@ -96,6 +96,11 @@ export class Wallet extends EventTarget {
   }
 
   provider() {
+    if (!this._provider && !window.ethereum) {
+      // No wallet (a resident with a passkey): the pages read through the community's node.
+      this._provider = new JsonRpcProvider(this.config.chain.rpcUrls[0], this.config.chain_id, { staticNetwork: true });
+      this._provider.pollingInterval = 250;
+    }
     if (!this._provider) {
       this._provider = new BrowserProvider(window.ethereum, "any");
       // ethers polls every 4 s by default; a resident waits for each of those polls.

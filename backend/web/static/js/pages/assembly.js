@@ -10,6 +10,7 @@ import { revertReason, runStep, runTx } from "../tx.js";
 import { busy, empty, html, named, roleName } from "../ui.js";
 import { documentCard, hydrateDocuments, noticeCard, wireNotices } from "../documents.js";
 import { fillNoticeTexts } from "./notices.js";
+import { relayCall } from "../passkey.js";
 
 const CHOICES = [["for", 1], ["against", 0], ["abstain", 2]];
 const BALLOT_TYPES = {
@@ -111,6 +112,20 @@ async function signAndRelay(ctx, p, support) {
     }
     return relayed;
   }, t("assembly.relayed"));
+}
+
+/** Vote with this phone's passkey: castVote made by the passkey account, sent by the relayer. */
+async function passkeyVote(ctx, p, support) {
+  await runStep(t("passkey.voteTitle"), async (progress) => {
+    const assembly = ctx.config.contracts.OwnersAssembly;
+    const data = new Interface(assembly.abi).encodeFunctionData("castVote", [BigInt(p.proposal_id), support]);
+    const relayed = await relayCall(ctx, ctx.passkey, assembly.address, data, (key) => progress(t(key)));
+    if (relayed.block_number !== null) {
+      progress(t("tx.indexing"));
+      await ctx.api.waitIndexed(relayed.block_number);
+    }
+    return relayed;
+  }, t("passkey.voted"));
 }
 
 function timeline(p, rules) {
@@ -314,9 +329,11 @@ async function renderMyPart(ctx, view, p, current) {
         <p class="muted small">${esc(t("assembly.yourWeight", { area: area(weight.area) }))}</p>
         <fieldset><legend>${esc(t("assembly.yourChoice"))}</legend>${CHOICES.map(([name, support], i) =>
           `<label class="choice"><input type="radio" name="support" value="${support}" ${i === 0 ? "checked" : ""}> ${esc(t(`assembly.choice.${name}`))}</label>`).join("")}</fieldset>
-        <div class="actions"><button type="submit" class="primary" data-testid="vote-direct">${esc(t("assembly.voteDirect"))}</button>
+        ${ctx.passkey ? `<div class="actions"><button type="button" class="primary" data-testid="vote-passkey">${esc(t("passkey.vote"))}</button></div>
+        <p class="muted small">${esc(t("passkey.voteNote"))}</p></form>`
+    : `<div class="actions"><button type="submit" class="primary" data-testid="vote-direct">${esc(t("assembly.voteDirect"))}</button>
         ${ctx.config.relayer ? `<button type="button" data-testid="vote-signed">${esc(t("assembly.voteSigned"))}</button>` : ""}</div>
-        <p class="muted small">${esc(t("assembly.signedNote"))}</p></form>`);
+        <p class="muted small">${esc(t("assembly.signedNote"))}</p></form>`}`);
     const support = () => Number(form.querySelector("input[name=support]:checked").value);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -326,6 +343,10 @@ async function renderMyPart(ctx, view, p, current) {
         ctx.rerender();
       });
     });
+    form.querySelector("[data-testid=vote-passkey]")?.addEventListener("click", () => busy(form, async () => {
+      await passkeyVote(ctx, p, support());
+      ctx.rerender();
+    }));
     form.querySelector("[data-testid=vote-signed]")?.addEventListener("click", () => busy(form, async () => {
       await signAndRelay(ctx, p, support());
       ctx.rerender();

@@ -3,12 +3,48 @@
 
 import { t } from "../i18n.js";
 import { area, esc, number } from "../format.js";
-import { explain } from "../tx.js";
+import { explain, runStep } from "../tx.js";
 import { html, roleName } from "../ui.js";
+import { createPasskey, supported } from "../passkey.js";
+
+/** First choice: a passkey on this phone (no wallet, no seed phrase); the relayer pays. */
+function passkeyCard(ctx, view) {
+  const { config } = ctx;
+  if (!config.passkeys) return;
+  const key = ctx.passkey;
+  const card = html(view, `<section class="card" data-testid="passkey-card"><h2>${esc(t("passkey.title"))}</h2>
+      <p>${esc(t(key ? "passkey.ready" : "passkey.intro"))}</p>
+      ${key ? `<dl class="facts"><dt>${esc(t("passkey.account"))}</dt><dd><code data-testid="passkey-account">${esc(key.account)}</code></dd></dl>`
+    : supported() ? `<div class="actions"><button type="button" class="primary" data-testid="passkey-create">${esc(t("passkey.create"))}</button></div>`
+      : `<p class="muted" data-testid="passkey-unsupported">${esc(t("passkey.unsupported"))}</p>`}
+      <p class="error-text" hidden></p></section>`);
+  const button = card.querySelector("[data-testid=passkey-create]");
+  const problem = card.querySelector(".error-text");
+  button?.addEventListener("click", async () => {
+    button.disabled = true;
+    problem.hidden = true;
+    try {
+      await runStep(t("passkey.creating"), async (progress) => {
+        const { answer } = await createPasskey(ctx);
+        if (answer.block_number !== null) {
+          progress(t("tx.indexing"));
+          await ctx.api.waitIndexed(answer.block_number);
+        }
+      }, t("passkey.created"));
+      ctx.rerender();
+    } catch (error) {
+      problem.textContent = explain(error);
+      problem.hidden = false;
+      button.disabled = false;
+    }
+  });
+}
 
 export async function render(ctx, view) {
   const { wallet, config } = ctx;
   html(view, `<h1>${esc(t("connect.title"))}</h1>`);
+  passkeyCard(ctx, view);
+  if (ctx.passkey) return renderMe(ctx, view, ctx.passkey.account);
   if (!wallet.available) {
     html(view, `<section class="card notice" data-testid="no-wallet"><h2>${esc(t("connect.noWalletTitle"))}</h2>
       <p>${esc(t("connect.noWallet"))}</p></section>`);
@@ -50,7 +86,12 @@ export async function render(ctx, view) {
     return;
   }
 
-  const me = await ctx.api.get(`/accounts/${wallet.account}`);
+  return renderMe(ctx, view, wallet.account);
+}
+
+/** Who `account` is here: units, roles, points. */
+async function renderMe(ctx, view, account) {
+  const me = await ctx.api.get(`/accounts/${account}`);
   const units = me.units.length
     ? `<ul class="unit-list" data-testid="my-units">${me.units.map((u) => `<li><strong>${esc(u.label)}</strong>
         <span>${area(u.area)}</span><span class="tag">${esc(t(`unit.${u.relation}`))}</span></li>`).join("")}</ul>`

@@ -1,0 +1,175 @@
+"""One indexer for a district: the communities come from the district registry's events.
+
+`DistrictIndexer` reads `CommunityAdded` and `CommunityRetired` of a DistrictRegistry
+(contracts/DistrictRegistry.vy) up to the final block, builds each listed community's
+manifest from the event (its contracts by name, its deploy block) and the ABIs by
+contract name, and follows each community with the ordinary per-community `Indexer`:
+the same tables, checkpoints, reorg and fault handling. A community listed while the
+district is followed is picked up at the next step and backfilled from its deploy
+block; no restart, no manifest file. A retired entry is no longer followed (what was
+indexed of it stays).
+
+Discovery reads only final blocks (the node's "finalized" block, else head minus the
+finality depth), so a listing that a reorganisation removes is never followed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_utils import keccak, to_checksum_address
+from sqlalchemy.engine import Engine
+
+from backend.core.config import Settings
+from backend.indexer.core import BatchStats, Indexer
+from backend.indexer.rpc import RpcClient, RpcError, RpcUnavailable
+
+log = logging.getLogger("linli.indexer.district")
+
+COMMUNITY_ADDED = "0x" + keccak(text="CommunityAdded(uint256,address,string,string,uint256,(string,address)[])").hex()
+COMMUNITY_RETIRED = "0x" + keccak(text="CommunityRetired(uint256,address,string,bytes32)").hex()
+MANIFEST_VERSION = 1
+
+
+def abis_of(manifest: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The ABIs by contract name of any community's manifest (they are the project's)."""
+    return {name: contract["abi"] for name, contract in manifest["contracts"].items()}
+
+
+def manifest_of_listing(log_entry: Mapping[str, Any], abis: Mapping[str, list], chain_id: int,
+                        district: str) -> dict[str, Any]:
+    """A community's manifest from its `CommunityAdded` log."""
+    community_id = int(log_entry["topics"][1], 16)
+    registry = to_checksum_address("0x" + log_entry["topics"][2][-40:])
+    name, street, deploy_block, contracts = abi_decode(
+        ["string", "string", "uint256", "(string,address)[]"], bytes.fromhex(log_entry["data"][2:]))
+    unknown = [contract for contract, _ in contracts if contract not in abis]
+    if unknown:
+        log.warning("community %s lists contracts without a known ABI, not indexed: %s", name, unknown)
+    return {
+        "version": MANIFEST_VERSION,
+        "name": name,
+        "street": street,
+        "network": "",
+        "chain_id": chain_id,
+        "deploy_block": deploy_block,
+        "community": registry,
+        "district": district,
+        "district_id": community_id,
+        "contracts": {contract: {"address": to_checksum_address(address), "abi": abis[contract]}
+                      for contract, address in contracts if contract in abis},
+    }
+
+
+class DistrictIndexer:
+    """Follows every community a district registry lists (see the module's docstring)."""
+
+    def __init__(self, district: str, deploy_block: int, abis: Mapping[str, list], engine: Engine, rpc: RpcClient,
+                 settings: Settings, *, make_indexer: Callable[[dict[str, Any]], Indexer] | None = None):
+        self.district = to_checksum_address(district)
+        self.abis = dict(abis)
+        self.engine, self.rpc, self.settings = engine, rpc, settings
+        self.chain_id = rpc.chain_id()
+        # The last block whose listings were read.
+        self.scanned = deploy_block - 1
+        self.communities: dict[str, Indexer] = {}
+        self._make = make_indexer or self._indexer
+
+    def _indexer(self, manifest: dict[str, Any]) -> Indexer:
+        indexer = Indexer(manifest, self.engine, self.rpc, self.settings)
+        indexer.prepare()
+        return indexer
+
+    def _final_block(self) -> int:
+        try:
+            final = self.rpc.call("eth_getBlockByNumber", ["finalized", False], retry_errors=False)
+        except RpcError:
+            final = None
+        head = int(self.rpc.call("eth_blockNumber", []), 16)
+        depth_final = head - self.settings.finality_depth
+        return min(int(final["number"], 16), head) if final else depth_final
+
+    def discover(self) -> list[str]:
+        """Read the listings up to the final block; start following each new community,
+        stop following each retired one. Returns the communities added."""
+        final = self._final_block()
+        if final <= self.scanned:
+            return []
+        logs = []
+        # In ranges the node accepts (a registry's events are few; its history may be long).
+        span = max(self.settings.max_block_range, 1)
+        for start in range(self.scanned + 1, final + 1, span):
+            logs += self.rpc.call("eth_getLogs", [{
+                "address": self.district, "fromBlock": hex(start), "toBlock": hex(min(start + span - 1, final)),
+                "topics": [[COMMUNITY_ADDED, COMMUNITY_RETIRED]],
+            }])
+        added = []
+        for entry in sorted(logs, key=lambda e: (int(e["blockNumber"], 16), int(e["logIndex"], 16))):
+            registry = to_checksum_address("0x" + entry["topics"][2][-40:]).lower()
+            if entry["topics"][0] == COMMUNITY_ADDED:
+                manifest = manifest_of_listing(entry, self.abis, self.chain_id, self.district)
+                self.communities[registry] = self._make(manifest)
+                added.append(registry)
+                log.info("district %s: following community %s (%s) from block %d", self.district,
+                         manifest["name"], registry, manifest["deploy_block"])
+            elif self.communities.pop(registry, None) is not None:
+                if registry in added:
+                    added.remove(registry)
+                log.info("district %s: community %s retired, no longer followed", self.district, registry)
+        self.scanned = final
+        return added
+
+    def step(self) -> list[BatchStats]:
+        """Discover, then one batch of each community that is behind."""
+        self.discover()
+        batches = []
+        for indexer in list(self.communities.values()):
+            stats = indexer.step()
+            if stats is not None:
+                batches.append(stats)
+        return batches
+
+    def sync(self) -> int:
+        """Discover and catch every community up to the head; returns the events written."""
+        events = 0
+        while True:
+            batches = self.step()
+            if not batches:
+                return events
+            events += sum(stats.events for stats in batches)
+
+    def follow(self, stop: threading.Event | None = None, *, until_head: bool = False) -> bool:
+        """Discover and index until `stop` is set, or (`until_head`) until every community
+        is at the head; returns whether it got there. A node that does not answer or
+        refuses is asked again with backoff, as the per-community `Indexer.follow` does;
+        what needs an operator (a deep reorg, a number SQLite cannot hold) raises."""
+        stop = stop or threading.Event()
+        wait = self.settings.poll_interval_s
+        while not stop.is_set():
+            try:
+                batches = self.step()
+            except RpcUnavailable as exc:
+                log.warning("the node gives no usable answer: %s; asking again in %.1fs", exc, wait)
+                for indexer in self.communities.values():
+                    indexer.record_status(reachable=False, error=str(exc))
+                stop.wait(wait)
+                wait = min(self.settings.rpc_backoff_max_s, wait * 2)
+                continue
+            except RpcError as exc:
+                wait = self.settings.rpc_backoff_max_s
+                log.error("the node at %s refuses %s: %s; asking again in %.1fs", self.rpc.url,
+                          exc.method or "a request", exc, wait)
+                stop.wait(wait)
+                continue
+            for indexer in self.communities.values():
+                indexer.record_status(reachable=True)
+            wait = self.settings.poll_interval_s
+            if not batches:
+                if until_head:
+                    return True
+                stop.wait(wait)
+        return False

@@ -1,0 +1,243 @@
+"""The passkey relayer: creates residents' passkey accounts and submits the calls their
+passkeys signed (`PasskeyAccount.execute`), paying the gas with the relayer's key.
+
+The relayer pays for what it sends, so it sends only what its policy allows:
+
+- the account is one of the factory's proxies (its code is exactly the EIP-1167 proxy to
+  the community's PasskeyAccount implementation): nothing else can spend its gas;
+- the inner call goes to one of this community's own contracts, to a function on the
+  allow-list below, and moves no ether;
+- the whole `execute` is simulated (`eth_call`) first: a call that would revert (a
+  replayed or forged assertion, a ballot already cast) is refused with the contract's
+  namespaced reason and nothing is sent;
+- the gas is the node's estimate (the snekmate fallback verifier needs ~650k, the
+  precompile ~100k), with the ballot relayer's headroom;
+- a limit per account, counted only for calls that passed the simulation, so nobody can
+  use up a resident's allowance with forged or replayed assertions.
+
+Sending shares the ballot relayer's key and nonce lock (backend/chain/relayer.py).
+Refusals raise `PasskeyRefused` with a stable code the page translates.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from eth_abi import decode, encode
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+
+from backend.chain.relayer import BallotRefused, BallotRelayer, RelayerUnavailable, _revert_reason
+from backend.indexer.rpc import RpcError, RpcUnavailable
+
+# EIP-1167 runtime code around the implementation's address (Vyper's create_minimal_proxy_to).
+PROXY_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
+PROXY_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
+
+ASSERTION_TYPE = "(bytes,bytes,uint256,uint256,uint256,uint256,uint256,uint256)"
+EXECUTE = f"execute(address,uint256,bytes,uint256,{ASSERTION_TYPE})"
+
+# What a passkey account may have relayed, by the community contract it calls. Each entry
+# is a resident's own act that the contract checks itself (who may vote, who was invited).
+ALLOWED_CALLS: dict[str, tuple[str, ...]] = {
+    "OwnersAssembly": ("castVote(uint256,uint8)",),
+    "HouseholdRegistry": ("accept_residence(uint256,bytes32)",),
+}
+# The passkey contracts are the chain's, not a community's business: never a relayed target.
+NOT_TARGETS = {"PasskeyAccount", "PasskeyAccountFactory"}
+
+
+def selector(signature: str) -> bytes:
+    return function_signature_to_4byte_selector(signature)
+
+
+ALLOWED_SELECTORS = {name: {selector(sig): sig for sig in sigs} for name, sigs in ALLOWED_CALLS.items()}
+
+
+class PasskeyRefused(Exception):
+    """The call is not relayed; `code` is stable, `status` the HTTP status, `reason` the
+    namespaced rule ("relayer: …" for the policy, the contract's own for a revert)."""
+
+    def __init__(self, code: str, status: int, message: str, reason: str | None = None,
+                 retry_after: str | None = None):
+        super().__init__(message)
+        self.code, self.status, self.message, self.reason = code, status, message, reason
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """A WebAuthn assertion as `navigator.credentials.get` returned it, taken apart."""
+
+    authenticator_data: bytes
+    client_data_json: bytes
+    challenge_index: int
+    type_index: int
+    r: int
+    s: int
+    x: int
+    y: int
+
+    def as_tuple(self) -> tuple:
+        return (self.authenticator_data, self.client_data_json, self.challenge_index, self.type_index,
+                self.r, self.s, self.x, self.y)
+
+
+@dataclass
+class Relayed:
+    tx_hash: str
+    status: str  # "confirmed" or "pending" (no receipt within the timeout)
+    block_number: int | None
+    gas_used: int | None
+
+
+def proxy_code(implementation: str) -> bytes:
+    """The runtime code of every proxy the factory creates for `implementation`."""
+    return PROXY_PREFIX + bytes.fromhex(implementation[2:]) + PROXY_SUFFIX
+
+
+class PasskeyRelayer:
+    """Creates passkey accounts and relays their signed calls with `sender`'s key."""
+
+    def __init__(self, sender: BallotRelayer):
+        self.sender = sender
+        self.rpc = sender.rpc
+        # Accounts with a call being relayed now: one at a time per account, so the same
+        # signed call posted twice at once is sent once (the second would revert on chain
+        # at the relayer's expense: both pass the simulation before either is mined).
+        self._in_flight: set[str] = set()
+        self._in_flight_lock = threading.Lock()
+
+    @property
+    def address(self) -> str:
+        return self.sender.address
+
+    # ------------------------------------------------------------------ reads
+
+    def _call(self, to: str, data: bytes) -> bytes:
+        try:
+            answer = self.rpc.call("eth_call", [{"from": self.address, "to": to, "data": "0x" + data.hex()}, "latest"])
+        except RpcUnavailable as exc:
+            raise RelayerUnavailable(f"the chain's node does not answer: {exc}") from exc
+        return bytes.fromhex(answer[2:])
+
+    def account_address(self, factory: str, x: int, y: int) -> str:
+        raw = self._call(factory, selector("account_address(uint256,uint256)") + encode(["uint256", "uint256"], [x, y]))
+        return to_checksum_address(decode(["address"], raw)[0])
+
+    def code(self, address: str) -> bytes:
+        try:
+            return bytes.fromhex(self.rpc.call("eth_getCode", [address, "latest"])[2:])
+        except RpcUnavailable as exc:
+            raise RelayerUnavailable(f"the chain's node does not answer: {exc}") from exc
+
+    def is_account(self, address: str, implementation: str) -> bool:
+        return self.code(address) == proxy_code(implementation.lower())
+
+    def next_nonce(self, account: str) -> int:
+        return decode(["uint256"], self._call(account, selector("next_nonce()")))[0]
+
+    # ------------------------------------------------------------------ account creation
+
+    def create(self, factory: str, x: int, y: int, admit: Callable[[], None] | None = None
+               ) -> tuple[str, Relayed | None]:
+        """The account of key (x, y), created by the factory if it has no code yet."""
+        data = selector("create_account(uint256,uint256)") + encode(["uint256", "uint256"], [x, y])
+        try:
+            account = to_checksum_address(decode(["address"], self._call(factory, data))[0])
+        except RpcError as exc:
+            reason = _revert_reason(exc)
+            raise PasskeyRefused("bad_key", 400, f"the factory refuses this key: {reason or exc}", reason) from exc
+        if self.code(account):
+            return account, None
+        if admit is not None:
+            admit()
+        return account, self._send(factory, data)
+
+    # ------------------------------------------------------------------ signed calls
+
+    def check_policy(self, contracts: dict[str, str], account: str, target: str, value: int, data: bytes) -> str:
+        """Refuse what the relayer does not pay for; returns the inner call's signature."""
+        implementation = contracts.get("PasskeyAccount")
+        if implementation is None:
+            raise PasskeyRefused("no_passkeys", 404, "this community's deployment names no passkey accounts")
+        if not self.is_account(account, implementation):
+            raise PasskeyRefused("not_a_passkey_account", 403,
+                                 f"{account} is not a passkey account of this community's factory",
+                                 "relayer: not a passkey account")
+        if value != 0:
+            raise PasskeyRefused("value_not_allowed", 403, "the relayer sends calls that move no ether",
+                                 "relayer: value not allowed")
+        names = {address.lower(): name for name, address in contracts.items() if name not in NOT_TARGETS}
+        name = names.get(target.lower())
+        if name is None:
+            raise PasskeyRefused("foreign_contract", 403,
+                                 f"{target} is not one of this community's contracts: the relayer does not call it",
+                                 "relayer: contract outside the community")
+        signature = ALLOWED_SELECTORS.get(name, {}).get(bytes(data[:4]))
+        if signature is None:
+            allowed = ", ".join(ALLOWED_CALLS.get(name, ())) or "nothing"
+            raise PasskeyRefused("call_not_allowed", 403,
+                                 f"the relayer does not pay for this call to {name} (allowed: {allowed})",
+                                 "relayer: call not allowed")
+        return signature
+
+    def execute(self, contracts: dict[str, str], account: str, target: str, value: int, data: bytes, nonce: int,
+                assertion: Assertion, admit: Callable[[str], None] | None = None) -> Relayed:
+        """Policy, simulation, the per-account `admit(account)`, then send and wait."""
+        account, target = to_checksum_address(account), to_checksum_address(target)
+        self.check_policy(contracts, account, target, value, data)
+        with self._in_flight_lock:
+            if account in self._in_flight:
+                raise PasskeyRefused("in_flight", 409, f"a call of {account} is being relayed now; wait for it",
+                                     "relayer: call in flight")
+            self._in_flight.add(account)
+        try:
+            return self._simulate_and_send(account, target, value, data, nonce, assertion, admit)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(account)
+
+    def _simulate_and_send(self, account: str, target: str, value: int, data: bytes, nonce: int,
+                           assertion: Assertion, admit: Callable[[str], None] | None) -> Relayed:
+        call = selector(EXECUTE) + encode(["address", "uint256", "bytes", "uint256", ASSERTION_TYPE],
+                                          [target, value, data, nonce, assertion.as_tuple()])
+        try:
+            self._call(account, call)
+        except RpcError as exc:
+            reason = _revert_reason(exc)
+            if reason == "passkey: wrong nonce":
+                raise PasskeyRefused("replayed", 409,
+                                     f"nonce {nonce} is not the account's next one: this signature was used already "
+                                     "or belongs to another call", reason) from exc
+            if reason and reason.startswith("passkey: "):
+                raise PasskeyRefused("bad_assertion", 400, f"the account refuses the passkey's signature: {reason}",
+                                     reason) from exc
+            raise PasskeyRefused("would_revert", 409, f"the call would fail: {reason or exc}", reason) from exc
+        if admit is not None:
+            admit(account)
+        return self._send(account, call)
+
+    # ------------------------------------------------------------------ sending
+
+    def _send(self, to: str, data: bytes) -> Relayed:
+        try:
+            tx_hash = self.sender.send(to, "0x" + data.hex())
+        except BallotRefused as refusal:  # the estimate failed: the chain moved since the simulation
+            raise PasskeyRefused("would_revert", 409, refusal.message, refusal.reason) from refusal
+        deadline = time.monotonic() + self.sender.receipt_timeout_s
+        while True:
+            try:
+                receipt = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
+            except RpcUnavailable:
+                receipt = None
+            if receipt is not None:
+                if int(receipt["status"], 16) != 1:
+                    raise PasskeyRefused("reverted", 409, f"the transaction {tx_hash} failed on chain (the chain "
+                                         "changed between the simulation and the block)")
+                return Relayed(tx_hash, "confirmed", int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16))
+            if time.monotonic() >= deadline:
+                return Relayed(tx_hash, "pending", None, None)
+            time.sleep(self.sender.poll_s)

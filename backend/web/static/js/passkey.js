@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// A passkey on this phone as the resident's wallet (issue 18): the passkey (WebAuthn,
+// ES256 = P-256) controls a PasskeyAccount the factory derives from its public key; the
+// relayer creates the account and sends every call the passkey signs. The WebAuthn
+// challenge is the EIP-712 hash of Call(target, value, data, nonce) in the account's own
+// domain, computed here with ethers' TypedDataEncoder (the same encoder signTypedData
+// uses for the ballots), so it is the hash PasskeyAccount.call_hash computes.
+// Only the credential's id and public key are kept in this browser, nothing personal.
+
+import { TypedDataEncoder, getBytes, hexlify } from "ethers";
+
+const STORE = "linli.passkey";
+// The secp256r1 group order: the account takes only the low s of a signature's pair.
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const CALL_TYPES = {
+  Call: [
+    { name: "target", type: "address" }, { name: "value", type: "uint256" },
+    { name: "data", type: "bytes" }, { name: "nonce", type: "uint256" },
+  ],
+};
+const ES256 = -7;
+
+export function supported() {
+  return Boolean(window.PublicKeyCredential && navigator.credentials?.create && window.isSecureContext);
+}
+
+function kept() {
+  try {
+    return JSON.parse(localStorage.getItem(STORE) ?? "{}") ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** This browser's passkey for the community's chain, or null. */
+export function storedPasskey(config) {
+  const key = kept()[config.chain_id];
+  return key?.account ? key : null;
+}
+
+function b64url(bytes) {
+  return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromB64url(text) {
+  const plain = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(plain, (c) => c.charCodeAt(0));
+}
+
+function failure(i18nKey) {
+  return Object.assign(new Error(i18nKey), { i18nKey });
+}
+
+/** Create a passkey (ES256, kept on the device, user verification), register its key
+ * with the backend, which answers the account and has the relayer create it. */
+export async function createPasskey(ctx) {
+  const { config, api } = ctx;
+  const credential = await navigator.credentials.create({
+    publicKey: {
+      rp: { name: `${config.name} · Linli` },
+      // A random handle, no name of the person: the passkey lists under the community's name.
+      user: { id: crypto.getRandomValues(new Uint8Array(16)), name: config.name, displayName: config.name },
+      challenge: crypto.getRandomValues(new Uint8Array(32)), // no attestation is checked
+      pubKeyCredParams: [{ type: "public-key", alg: ES256 }],
+      authenticatorSelection: { residentKey: "required", userVerification: "required" },
+      attestation: "none",
+    },
+  });
+  if (credential.response.getPublicKeyAlgorithm?.() !== ES256) throw failure("passkey.notP256");
+  // The SubjectPublicKeyInfo of a P-256 key ends with the uncompressed point 04 ‖ x ‖ y.
+  const spki = new Uint8Array(credential.response.getPublicKey());
+  const point = spki.slice(spki.length - 65);
+  if (point[0] !== 4) throw failure("passkey.notP256");
+  const x = hexlify(point.slice(1, 33));
+  const y = hexlify(point.slice(33));
+  const answer = await api.post(config.passkeys.register, { x, y });
+  const key = { id: b64url(credential.rawId), x, y, account: answer.account };
+  localStorage.setItem(STORE, JSON.stringify({ ...kept(), [config.chain_id]: key }));
+  return { key, answer };
+}
+
+/** r and s of a DER ECDSA signature (SEQUENCE of two INTEGERs). */
+function derSignature(der) {
+  let at = 2 + (der[1] & 0x80 ? der[1] & 0x7f : 0);
+  const integer = () => {
+    if (der[at] !== 0x02) throw failure("passkey.badSignature");
+    const length = der[at + 1];
+    const value = BigInt(hexlify(der.slice(at + 2, at + 2 + length)));
+    at += 2 + length;
+    return value;
+  };
+  return [integer(), integer()];
+}
+
+function indexOf(bytes, text) {
+  const needle = new TextEncoder().encode(text);
+  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  throw failure("passkey.badSignature");
+}
+
+const hex256 = (value) => "0x" + value.toString(16);
+
+/** The challenge of `execute(target, 0, data, nonce)` on `account` (PasskeyAccount.call_hash). */
+export function callHash(chainId, account, target, data, nonce) {
+  return TypedDataEncoder.hash({ name: "Linli PasskeyAccount", version: "1", chainId, verifyingContract: account },
+    CALL_TYPES, { target, value: 0n, data, nonce });
+}
+
+/** Sign the call to `target` with this phone's passkey and have the relayer send it. */
+export async function relayCall(ctx, key, target, data, progress = () => {}) {
+  const { config, api } = ctx;
+  const { next_nonce: nonce } = await api.get(`/passkeys/${key.account}`);
+  const challenge = callHash(config.chain_id, key.account, target, data, BigInt(nonce));
+  progress("passkey.signing");
+  const credential = await navigator.credentials.get({
+    publicKey: {
+      challenge: getBytes(challenge),
+      allowCredentials: [{ type: "public-key", id: fromB64url(key.id) }],
+      userVerification: "required",
+    },
+  });
+  const response = credential.response;
+  const clientData = new Uint8Array(response.clientDataJSON);
+  const [r, s] = derSignature(new Uint8Array(response.signature));
+  progress("passkey.relaying");
+  return api.post(config.passkeys.calls, {
+    account: key.account, target, value: "0", data, nonce: String(nonce),
+    assertion: {
+      authenticator_data: hexlify(new Uint8Array(response.authenticatorData)),
+      client_data_json: hexlify(clientData),
+      challenge_index: indexOf(clientData, '"challenge":"'),
+      type_index: indexOf(clientData, '"type":"'),
+      r: hex256(r), s: hex256(s > N / 2n ? N - s : s), x: key.x, y: key.y,
+    },
+  });
+}

@@ -1,0 +1,64 @@
+"""A community is one command on a shared chain, as an operator runs it (subprocesses
+against the test chain): `ape run district deploy` with a street office Safe, `ape run
+deploy --district … --street …` deploys a whole community and lists it, the units import
+finds it by name, a name already listed is refused before anything is sent, and the
+street office retires a mistaken entry."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from backend.chain.district import district_at
+from tests.scripts.test_deploy_cli import ape_run
+
+
+def test_deploy_list_import_by_name_and_retire(project, chain, tmp_path, committee, owner_a, owner_b, owner_c,
+                                               merchant, provider, tenant):
+    staff = ",".join(a.address for a in (merchant, provider, tenant))
+    office_keys = f"{merchant.private_key},{provider.private_key}"
+    done = ape_run(chain, "district", "deploy", "--street-office-members", staff, "--street-office-threshold", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    address = re.search(r"District registry (0x[0-9a-fA-F]{40})", done.stdout).group(1)
+    district = district_at(project, address)
+    env = {"LINLI_DISTRICT": address, "LINLI_STREET_OFFICE_KEYS": office_keys}
+
+    members = ",".join(a.address for a in (owner_a, owner_b, owner_c))
+    manifest = tmp_path / "m.json"
+    done = ape_run(chain, "deploy", "--manifest", str(manifest), "--name", " 广中小区 ", "--street", "广中路街道",
+                   "--committee-members", members, "--committee-threshold", "2", **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Listed as community 1" in done.stdout
+    written = json.loads(manifest.read_text())
+    assert (written["name"], written["street"], written["district_id"]) == ("广中小区", "广中路街道", 1)
+    assert district.community(1).registry == written["community"]
+
+    # The same name again: refused before the deployer sends anything.
+    nonce = committee.nonce
+    again = ape_run(chain, "deploy", "--manifest", str(tmp_path / "again.json"), "--name", "广中小区",
+                    "--street", "广中路街道", "--committee-members", members, **env)
+    assert again.returncode != 0 and "already lists a community named '广中小区'" in again.stdout + again.stderr
+    assert committee.nonce == nonce and not (tmp_path / "again.json").exists()
+
+    # The units import by the community's name: no manifest file.
+    csv = tmp_path / "units.csv"
+    csv.write_text("label,area_m2,owner,commitment\n"
+                   f"1-1-101,89.50,{owner_a.address},0x{'ab' * 32}\n", encoding="utf-8")
+    done = ape_run(chain, "units", "import", str(csv), "--community", "广中小区",
+                   LINLI_COMMITTEE_KEYS=f"{owner_a.private_key},{owner_b.private_key}", **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    registry = project.HouseholdRegistry.at(written["community"])
+    assert registry.unit_count() == 1 and registry.unit_owner(1) == owner_a.address
+    unknown = ape_run(chain, "units", "list", "--community", "曲阳小区", **env)
+    assert unknown.returncode != 0 and "lists no community named '曲阳小区'" in unknown.stdout + unknown.stderr
+
+    listed = ape_run(chain, "district", "list", **env)
+    assert listed.returncode == 0 and f"广中小区  广中路街道  {written['community']}" in listed.stdout
+
+    # A street office member's key alone does not retire; the Safe's threshold does.
+    one = ape_run(chain, "district", "retire", "广中小区", "--note", "名称有误", LINLI_DISTRICT=address,
+                  LINLI_STREET_OFFICE_KEYS=merchant.private_key)
+    assert one.returncode != 0 and "needs 2 members' signatures" in one.stdout + one.stderr
+    done = ape_run(chain, "district", "retire", "广中小区", "--note", "名称有误", **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert district.community(1).retired and district.community_id("广中小区") == 0
