@@ -12,7 +12,7 @@
   first; one bad line and nothing is sent. The sender is the deployer account
   (LINLI_DEPLOYER_KEY; anvil's account 0 on a local chain): if it holds the committee
   role it sends one transaction per line, else the lines go as ONE transaction of the
-  committee's Safe (MultiSendCallOnly, up to 100 lines each) signed by the members
+  committee's Safe (MultiSendCallOnly, up to 250 lines each) signed by the members
   named with `--signer` (an `ape accounts` alias, `TEST::n` on a local chain) or
   LINLI_COMMITTEE_KEYS.
 """

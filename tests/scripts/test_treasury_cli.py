@@ -200,12 +200,16 @@ def test_files_with_bad_lines_are_refused_whole_and_nothing_is_sent(chain, books
     assert nonces(chain, manager) == before and treasury.expense_count() == 0
 
 
-def test_the_wrong_role_is_refused_before_sending(chain, books, committee, manager, owner_a, provider):
+def test_the_wrong_role_is_refused_before_sending(chain, books, committee, manager, owner_a, tenant, provider):
     treasury, year = books.treasury, books.year
     budget = budget_csv(books, "budget.csv", "1,1,100")
-    as_manager = ape_run(chain, books, "committee", "budget", "--csv", budget, LINLI_DEPLOYER_KEY=manager.private_key)
-    out = as_manager.stdout + as_manager.stderr
-    assert as_manager.returncode != 0 and "needs 2 members' signatures" in out and "nothing sent" in out
+    before = nonces(chain, manager, tenant)
+    for who in (manager, tenant):  # the manager, a resident
+        refused = ape_run(chain, books, "committee", "budget", "--csv", budget, LINLI_DEPLOYER_KEY=who.private_key)
+        out = refused.stdout + refused.stderr
+        assert refused.returncode != 0 and f"{who.address} does not hold the committee role" in out
+        assert "needs 2 members' signatures" in out and "nothing sent" in out
+    assert nonces(chain, manager, tenant) == before and treasury.annual_budget(year, PUBLIC_INCOME)[1] == 0
     treasury.allocate_budget(year, PUBLIC_INCOME, 1, 100_000, sender=committee)
     expenses = expense_csv(books, "expenses.csv", f"1,{provider.address},10,{'ab' * 32},1")
     before = nonces(chain, committee, owner_a)
@@ -237,3 +241,17 @@ def test_the_committee_safe_allocates_in_one_transaction_at_its_threshold(chain,
     assert treasury.annual_budget(year, PUBLIC_INCOME) == (ANNUAL, 2_000_050)
     assert treasury.budget(year, PUBLIC_INCOME, 3) == (200_050, 0)
     assert owner_a.address in done.stdout
+
+
+def test_a_long_budget_is_split_into_safe_transactions_under_the_gas_cap(chain, books, owner_c):
+    treasury, year = books.treasury, books.year
+    budget = budget_csv(books, "long.csv", *(f"1,{category},1.00" for category in range(1, 256)))
+    done = ape_run(chain, books, "committee", "budget", "--csv", budget, "--signer", "TEST::2", "--signer", "TEST::3",
+                   LINLI_DEPLOYER_KEY=owner_c.private_key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "lines 2-251: one Safe transaction" in done.stdout and "lines 252-256: one Safe transaction" in done.stdout
+    hashes = list(dict.fromkeys(word for word in done.stdout.split() if word.startswith("0x") and len(word) == 66))
+    gas = [chain.provider.get_receipt(tx).gas_used for tx in hashes]
+    assert len(gas) == 2 and max(gas) < 16_777_216
+    assert treasury.annual_budget(year, PUBLIC_INCOME) == (ANNUAL, 25_500)
+    print(f"250 allocations in one SafeTx: {gas[0]:,} gas")
