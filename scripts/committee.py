@@ -138,7 +138,22 @@ def budget_cmd(cli_ctx, network, csv_file, year, signer_aliases, dry_run, manife
     for line in lines:
         click.echo(f"line {line.line}: {year} {FUND_NAMES[line.fund]}, {category_name(line.category)}: "
                    f"budget {yuan(line.amount)}")
+
+    def calls(group):
+        return [(treasury.allocate_budget, (year, line.fund, line.category, line.amount)) for line in group]
+
     if dry_run:
+        try:
+            # A Safe's batch is also run from the Safe's address (nothing kept): what its
+            # members would sign, and that it would pass.
+            groups = batches(lines, LINES_PER_SAFE_TX) if send.safe is not None else []
+            for number, group in enumerate(groups):
+                tx = send.safe.propose_batch(calls(group), nonce=send.safe.nonce() + number)
+                send.safe.simulate(tx)
+                click.echo(f"lines {group[0].line}-{group[-1].line}: one Safe transaction, safeTxHash "
+                           f"0x{tx.hash.hex()}, simulated")
+        except SafeError as exc:
+            raise click.ClickException(f"{exc}; nothing sent") from exc
         click.echo(f"dry run: {len(lines)} allocation(s) valid, would be sent by {who}; nothing sent")
         return
     try:
@@ -148,8 +163,7 @@ def budget_cmd(cli_ctx, network, csv_file, year, signer_aliases, dry_run, manife
                 click.echo(f"line {line.line}: sent, tx {receipt.txn_hash}")
         else:
             for group in batches(lines, LINES_PER_SAFE_TX):
-                [receipt] = send.batch([(treasury.allocate_budget, (year, line.fund, line.category, line.amount))
-                                        for line in group])
+                [receipt] = send.batch(calls(group))
                 click.echo(f"lines {group[0].line}-{group[-1].line}: one Safe transaction, {receipt.gas_used:,} gas, "
                            f"tx {receipt.txn_hash}")
     except SafeError as exc:

@@ -233,6 +233,11 @@ def test_the_committee_safe_allocates_in_one_transaction_at_its_threshold(chain,
                        "--signer", "TEST::8", **key)
     assert stranger.returncode != 0 and "non-members" in stranger.stdout + stranger.stderr
     assert nonces(chain, owner_c) == before and books.safe.call_view_method("nonce") == safe_nonce
+    signers = ("--signer", "TEST::2", "--signer", "TEST::3")
+    dry = ape_run(chain, books, "committee", "budget", "--csv", budget, "--dry-run", *signers, **key)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "lines 2-4: one Safe transaction, safeTxHash 0x" in dry.stdout and "simulated" in dry.stdout
+    assert nonces(chain, owner_c) == before and treasury.annual_budget(year, PUBLIC_INCOME)[1] == 0
     done = ape_run(chain, books, "committee", "budget", "--csv", budget, "--signer", "TEST::2", "--signer", "TEST::3",
                    **key)
     assert done.returncode == 0, done.stdout + done.stderr
