@@ -103,7 +103,7 @@ def _treasury_manifest(network, manifest_file) -> dict:
 @click.option("--dry-run", is_flag=True, help="Check against the file and the chain, print what would be sent.")
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), default=None)
 def budget_cmd(cli_ctx, network, csv_file, year, signer_aliases, dry_run, manifest_file):
-    """Allocate the annual budget of YEAR to categories, as the committee."""
+    """Allocate the annual budgets of --year to the --csv file's categories, as the committee."""
     from backend.chain.committee_safe import committee_caller
     from backend.chain.safe import SafeError
     from backend.chain.treasury_csv import COMMITTEE_ROLE, FUND_NAMES, LINES_PER_SAFE_TX, TreasuryCsvError, \

@@ -65,7 +65,7 @@ def cli():
 @click.option("--dry-run", is_flag=True, help="Check against the file and the chain, print what would be sent.")
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), default=None)
 def expenses(cli_ctx, network, csv_file, dry_run, manifest_file):
-    """Record and pay the expenses of CSV_FILE against this year's category budgets."""
+    """Record and pay the expenses of the --csv file against this year's category budgets."""
     manifest = _manifest(network, manifest_file)
     contracts = manifest["contracts"]
     registry = project.HouseholdRegistry.at(manifest["community"])
