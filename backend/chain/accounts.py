@@ -43,3 +43,21 @@ def local_service_account():
     from ape import accounts
 
     return accounts.test_accounts[LOCAL_SERVICE_ACCOUNT_INDEX]
+
+
+def account_by_alias(alias: str, chain_id: int):
+    """An account named as Ape names it: an alias of `ape accounts` (its passphrase is
+    asked for when it signs), or on a local chain `TEST::n`, anvil's test account n."""
+    from ape import accounts
+
+    if alias.upper().startswith("TEST::"):
+        if chain_id not in LOCAL_CHAIN_IDS:
+            raise DeployerError(f"{alias}: test accounts exist only on a local chain")
+        index = alias[len("TEST::"):]
+        if not index.isdigit() or int(index) >= len(accounts.test_accounts):
+            raise DeployerError(f"{alias}: no such test account")
+        return accounts.test_accounts[int(index)]
+    try:
+        return accounts.load(alias)
+    except Exception as exc:  # Ape's IndexError/AccountsError for an unknown alias
+        raise DeployerError(f"no account with the alias {alias!r} (see `ape accounts list`)") from exc

@@ -76,14 +76,35 @@ def committee_safe_status(chain: Any, safe: Any, timelock: Any) -> dict[str, Any
 COMMITTEE_KEYS_ENV = "LINLI_COMMITTEE_KEYS"
 
 
+class CommitteeSender:
+    """`send(method, *args) -> receipt` as the committee (see `committee_caller`), and
+    `send.batch([(method, args), …]) -> [receipt]`: with a Safe, the calls go as ONE
+    SafeTx (MultiSendCallOnly, all or none); with an EOA committee, one transaction
+    each. `safe` is the SafeCommittee or None, `signers` its members signing."""
+
+    def __init__(self, sender: Any, safe: Any = None, signers: list[Any] | None = None):
+        self.sender, self.safe, self.signers = sender, safe, signers or []
+
+    def __call__(self, method: Any, *args: Any) -> Any:
+        if self.safe is None:
+            return method(*args, sender=self.sender)
+        return self.safe.call(method, *args, signers=self.signers, sender=self.sender)
+
+    def batch(self, calls: list[tuple[Any, tuple]]) -> list[Any]:
+        if self.safe is None:
+            return [method(*args, sender=self.sender) for method, args in calls]
+        return [self.safe.batch(calls, signers=self.signers, sender=self.sender)]
+
+
 def committee_caller(chain: Any, registry: Any, manifest: dict[str, Any], sender: Any,
-                     member_keys: list[str] | None = None):
+                     member_keys: list[str] | None = None, member_signers: list[Any] | None = None):
     """How a script acts as the committee: directly when `sender` holds the committee
     role (a test's or a local demo's deployer before its hand-over), else as a SafeTx of
-    the committee's Safe signed with `member_keys` (LINLI_COMMITTEE_KEYS: members'
-    private keys, at least the threshold) and sent by `sender`.
+    the committee's Safe signed by `member_signers` (accounts, e.g. `--signer` aliases)
+    or with `member_keys` (LINLI_COMMITTEE_KEYS: members' private keys), at least the
+    threshold, and sent by `sender`.
 
-    Returns `send(method, *args) -> receipt`."""
+    Returns a CommitteeSender: `send(method, *args) -> receipt`, `send.batch(calls)`."""
     import os
 
     from eth_utils import keccak
@@ -91,7 +112,7 @@ def committee_caller(chain: Any, registry: Any, manifest: dict[str, Any], sender
     from backend.chain.safe import SafeCommittee, SafeError, safe_infrastructure_at
 
     if registry.hasRole(keccak(text="linli.role.committee"), sender.address):
-        return lambda method, *args: method(*args, sender=sender)
+        return CommitteeSender(sender)
     contracts = manifest["contracts"]
     if "CommitteeSafe" not in contracts:
         raise SafeError(f"{sender.address} is not the committee and the manifest names no committee Safe")
@@ -103,12 +124,14 @@ def committee_caller(chain: Any, registry: Any, manifest: dict[str, Any], sender
     committee = SafeCommittee.at(chain, contracts["CommitteeSafe"]["address"], infra)
     from ape_accounts.accounts import ApeSigner
 
-    signers = [ApeSigner(private_key=k if k.startswith("0x") else "0x" + k) for k in keys]
+    signers = list(member_signers) if member_signers else [
+        ApeSigner(private_key=k if k.startswith("0x") else "0x" + k) for k in keys]
+    where = "the signers given" if member_signers else COMMITTEE_KEYS_ENV
     members = set(committee.owners())
     strangers = [s.address for s in signers if s.address not in members]
     if strangers:
-        raise SafeError(f"{COMMITTEE_KEYS_ENV} holds keys of non-members: {', '.join(strangers)}")
-    if len(signers) < committee.threshold():
+        raise SafeError(f"{where} include non-members of the committee's Safe: {', '.join(strangers)}")
+    if len({s.address for s in signers}) < committee.threshold():
         raise SafeError(f"the committee's Safe needs {committee.threshold()} members' signatures; "
-                        f"{COMMITTEE_KEYS_ENV} gives {len(signers)}")
-    return lambda method, *args: committee.call(method, *args, signers=signers, sender=sender)
+                        f"{where} give {len({s.address for s in signers})}")
+    return CommitteeSender(sender, committee, signers)
