@@ -79,3 +79,71 @@ def test_ballots_and_paper_equal_the_contract_views(api, ballots_scene, owner_a,
     # No names anywhere: identities, wallets, hashes.
     assert "name" not in str(found)
     assert client.get(f"{base}/proposals/12345/paper").status_code == 404
+
+
+def test_announcement_pdf_carries_the_chain_figures_and_the_same_bytes(api, ballots_scene, engine, monkeypatch):
+    import io
+    import re
+
+    from pypdf import PdfReader
+    from sqlalchemy import func, select
+
+    from backend.db.models import Base, RawEvent
+    from backend.indexer.specs import EVENT_SPECS
+    from backend.notices import export
+
+    client, base = api
+    assembly, paper, p, ids = (ballots_scene[k] for k in ("assembly", "paper", "proposal", "identities"))
+    # Every PaperBallots event and VoteChanged landed in its typed table.
+    with engine.connect() as conn:
+        for spec in EVENT_SPECS:
+            if spec.contract == "PaperBallots" or spec.event == "VoteChanged":
+                raw = conn.scalar(select(func.count()).select_from(RawEvent).where(
+                    RawEvent.contract == spec.contract, RawEvent.event == spec.event))
+                typed = conn.scalar(select(func.count()).select_from(Base.metadata.tables[spec.table]))
+                assert typed == raw > 0, spec.event
+
+    url = f"{base}/proposals/{p.id}/announcement.pdf"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["content-type"] == "application/pdf"
+    again = client.get(url)
+    assert again.content == first.content  # the same index, the same bytes
+    reader = PdfReader(io.BytesIO(first.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    # The creation date is the indexed head block's, not the clock's.
+    head = client.get(f"{base}/proposals/{p.id}").json()["indexed_block"]
+    from ape import chain
+    stamp = chain.blocks[head].timestamp
+    assert reader.metadata.creation_date.timestamp() == stamp
+    # The CJK font is embedded (a font file in the PDF, not a reference to the reader's).
+    assert b"/FontFile2" in first.content
+    assert "业主大会决议公告" in text and "关于更换小区门禁系统的议案" in text and str(p.id) in text
+    assert "0x" + p.doc_hash.hex() in text
+    _, passed, total_area, total_heads = assembly.outcome(p.id)
+    assert f"({total_area})" in text and f"total heads: {total_heads}" in text
+    for name, support in (("for", 1), ("against", 0), ("abstain", 2)):
+        area, heads = assembly.tally(p.id, support)
+        assert re.search(rf"{name}: area {area} / heads {heads}\b", text), name
+    assert ("通过 passed" in text) == passed and passed
+    statute = client.get(f"{base}/proposals/{p.id}").json()["statute"]
+    assert (f"turnout required: area {statute['turnout_area_required']} / heads "
+            f"{statute['turnout_heads_required']}") in text
+    # Every standing ballot by identity, with its channel and transaction; no names, no wallets.
+    ballots = client.get(f"{base}/proposals/{p.id}/votes").json()["items"]
+    assert f"Ballots ({len(ballots)})" in text
+    for v in ballots:
+        assert re.search(rf"\n{v['identity']} .*{v['channel']}.* {v['area']} {v['tx_hash']}", text), v
+        assert v["voter"] not in text
+    rec = client.get(f"{base}/proposals/{p.id}/paper").json()["reconciliation"]
+    assert (f"entered: {paper.entered(p.id)}; 复核确认 confirmed: {paper.confirmed(p.id)}; "
+            f"核对一致 reconciled: {'是 yes' if paper.reconciled(p.id) else '否 no'}") in text
+    assert f"declared: {rec['declared']}" in text
+    for who, scan in ballots_scene["scans"].items():
+        assert "0x" + scan.hex() in text and f"\n{ids[who]} " in text
+
+    assert client.get(f"{base}/proposals/12345/announcement.pdf").status_code == 404
+    # No CJK font on the machine: 503 with the reason, as the notices' PDF.
+    monkeypatch.setattr(export, "FONT_CANDIDATES", ())
+    monkeypatch.delenv("LINLI_PDF_FONT", raising=False)
+    answer = client.get(url)
+    assert answer.status_code == 503 and "CJK font" in answer.json()["detail"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,8 @@ from backend.api.schemas import (
     TimelockCallOut,
     VoteOut,
 )
+from backend.notices import announcement as announcement_pdf
+from backend.notices.export import NoFont
 from backend.db.models import (
     DelegateVote,
     DelegationChange,
@@ -415,6 +417,26 @@ def paper(ctx: CommunityDep, session: SessionDep, proposal_id: ProposalIdPath):
     pid = _one_proposal(session, ctx, proposal_id).proposal_id
     address = require_contract(ctx, PAPER)
     return {**paper_ballots(session, ctx.community, pid), "paper_contract": address, **ctx.position()}
+
+
+@router.get("/communities/{community}/assembly/proposals/{proposal_id}/announcement.pdf",
+            summary="The resolution announcement (决议公告) as PDF: matter, thresholds, the roll's totals, tallies by "
+                    "area and heads, every ballot by owner identity with its channel and transaction, the paper "
+                    "ballots' reconciliation; the same bytes for the same index",
+            responses={200: {"content": {"application/pdf": {}}}})
+def announcement(ctx: CommunityDep, session: SessionDep, proposal_id: ProposalIdPath):
+    details = _one_proposal(session, ctx, proposal_id)
+    [item] = _proposals(session, ctx, [details])
+    pid = details.proposal_id
+    paper_record = (paper_ballots(session, ctx.community, pid)
+                    if (ctx.record.contracts or {}).get(PAPER) else None)
+    try:
+        pdf = announcement_pdf.to_pdf(ctx.record.name, item, standing_ballots(session, ctx.community, pid),
+                                      paper_record, ctx.indexed_block, head_timestamp(session, ctx))
+    except NoFont as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from None
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="proposal-{pid}-announcement.pdf"'})
 
 
 @router.get("/communities/{community}/assembly/delegations", response_model=Page[DelegationOut],
