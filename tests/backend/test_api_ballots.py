@@ -147,3 +147,32 @@ def test_announcement_pdf_carries_the_chain_figures_and_the_same_bytes(api, ball
     monkeypatch.delenv("LINLI_PDF_FONT", raising=False)
     answer = client.get(url)
     assert answer.status_code == 503 and "CJK font" in answer.json()["detail"]
+
+
+def test_roll_csv_is_the_registry_at_the_snapshot_with_each_ballot(api, ballots_scene, chain):
+    import csv
+    import io
+
+    client, base = api
+    assembly, p = ballots_scene["assembly"], ballots_scene["proposal"]
+    registry = ballots_scene["community"].registry
+    url = f"{base}/proposals/{p.id}/roll.csv"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["content-type"].startswith("text/csv")
+    assert client.get(url).content == first.content
+    rows = list(csv.DictReader(io.StringIO(first.content.decode("utf-8-sig"))))
+    snapshot = assembly.proposal(p.id)[2]
+    total_area, total_heads = registry.totals_at(snapshot)
+    assert len(rows) == total_heads and sum(int(r["area_at_snapshot"]) for r in rows) == total_area
+    assert [int(r["identity"]) for r in rows] == sorted(ballots_scene["identities"].values())
+    for row in rows:
+        identity = int(row["identity"])
+        assert int(row["area_at_snapshot"]) == registry.identity_area_at(identity, snapshot)
+        standing = assembly.ballot_of(p.id, identity)
+        if standing == 0:
+            assert (row["channel"], row["choice"], row["tx_hash"]) == ("none", "", "")
+        else:
+            assert row["channel"] == CHANNELS[standing >> 2]
+            assert row["choice"] == ("against", "for", "abstain")[(standing & 3) - 1]
+    assert [r["channel"] for r in rows].count("none") == 1
+    assert client.get(f"{base}/proposals/12345/roll.csv").status_code == 404

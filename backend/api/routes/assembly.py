@@ -25,7 +25,14 @@ from backend.api.deps import (
     OrderQuery,
     SessionDep,
 )
-from backend.api.listing import computed_page, event_page, event_position, head_timestamp, require_contract
+from backend.api.listing import (
+    computed_page,
+    csv_response,
+    event_page,
+    event_position,
+    head_timestamp,
+    require_contract,
+)
 from backend.api.schemas import (
     AssemblyRulesOut,
     DelegationOut,
@@ -55,6 +62,7 @@ from backend.db.models import (
     TimelockDelayChange,
     TimelockSalt,
     Owner,
+    OwnerWeightChange,
     PaperBallotConfirmation,
     PaperBallotEntry,
     PaperCountConfirmation,
@@ -437,6 +445,36 @@ def announcement(ctx: CommunityDep, session: SessionDep, proposal_id: ProposalId
         raise HTTPException(status_code=503, detail=str(exc)) from None
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="proposal-{pid}-announcement.pdf"'})
+
+
+def roll_at(session: Session, community: str, snapshot: int) -> dict[int, int]:
+    """Each owner identity's area at the end of block `snapshot` (the registry's
+    identity_area_at), for those with area: the proposal's voter roll."""
+    area: dict[int, int] = {}
+    for identity, value in session.execute(select(OwnerWeightChange.identity, OwnerWeightChange.area).where(
+            OwnerWeightChange.community == community, OwnerWeightChange.block_number <= snapshot)
+            .order_by(OwnerWeightChange.block_number, OwnerWeightChange.log_index)):
+        area[int(identity)] = int(value)
+    return {identity: value for identity, value in sorted(area.items()) if value > 0}
+
+
+ROLL_COLUMNS = ("identity", "area_at_snapshot", "choice", "channel", "replaced", "tx_hash")
+
+
+@router.get("/communities/{community}/assembly/proposals/{proposal_id}/roll.csv",
+            summary="The voter roll (表决名册) as CSV: each owner identity with its area at the snapshot (0.01 m²) "
+                    "and its standing ballot's choice and channel, or none; by identity, the same bytes for the "
+                    "same index", responses={200: {"content": {"text/csv": {}}}})
+def roll_csv(ctx: CommunityDep, session: SessionDep, proposal_id: ProposalIdPath):
+    details = _one_proposal(session, ctx, proposal_id)
+    pid = details.proposal_id
+    ballots = {v["identity"]: v for v in standing_ballots(session, ctx.community, pid)}
+    rows = []
+    for identity, area in roll_at(session, ctx.community, details.snapshot_block).items():
+        v = ballots.get(identity)
+        rows.append((identity, area, v["choice"] if v else "", v["channel"] if v else "none",
+                     ("yes" if v["replaced"] else "no") if v else "", v["tx_hash"] if v else ""))
+    return csv_response(f"proposal-{pid}-roll.csv", ROLL_COLUMNS, rows)
 
 
 @router.get("/communities/{community}/assembly/delegations", response_model=Page[DelegationOut],
