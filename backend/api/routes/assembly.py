@@ -43,8 +43,6 @@ from backend.api.schemas import (
     TimelockCallOut,
     VoteOut,
 )
-from backend.notices import announcement as announcement_pdf
-from backend.notices.export import NoFont
 from backend.db.models import (
     DelegateVote,
     DelegationChange,
@@ -61,7 +59,6 @@ from backend.db.models import (
     TimelockCancellation,
     TimelockDelayChange,
     TimelockSalt,
-    Owner,
     OwnerWeightChange,
     PaperBallotConfirmation,
     PaperBallotEntry,
@@ -72,7 +69,10 @@ from backend.db.models import (
     VoteChange,
     VoteTally,
     VotingRulesChange,
+    WalletRecovery,
 )
+from backend.notices import announcement as announcement_pdf
+from backend.notices.export import NoFont
 
 router = APIRouter(tags=["assembly"])
 
@@ -304,6 +304,21 @@ def _standing_filter(table):
     ).exists()
 
 
+def _identities_of(session: Session, community: str, wallets: set[str]) -> dict[str, int]:
+    """The owner identity each wallet was bound to (OwnerWeightChanged, the last binding
+    winning; a recovered wallet keeps its identity): a VoteCast names the wallet only."""
+    found: dict[str, int] = {}
+    for wallet, identity in session.execute(
+            select(OwnerWeightChange.wallet, OwnerWeightChange.identity)
+            .where(OwnerWeightChange.community == community, OwnerWeightChange.wallet.in_(wallets))
+            .order_by(OwnerWeightChange.block_number, OwnerWeightChange.log_index)):
+        found[wallet] = int(identity)
+    for wallet, identity in session.execute(select(WalletRecovery.previous_wallet, WalletRecovery.identity).where(
+            WalletRecovery.community == community, WalletRecovery.previous_wallet.in_(wallets))):
+        found.setdefault(wallet, int(identity))
+    return found
+
+
 def _ballot_channels(session: Session, community: str, pid: str, items: list[dict[str, Any]]) -> None:
     """Fill each VoteCast item's identity, channel and replacement from the events of its
     transaction: DelegateVoteCast (a delegate's), PaperBallotConfirmed (paper) and
@@ -321,8 +336,7 @@ def _ballot_channels(session: Session, community: str, pid: str, items: list[dic
     changes = {(c.tx_hash, c.voter): c for c in session.execute(
         select(VoteChange).where(VoteChange.community == community, VoteChange.proposal_id == pid,
                                  VoteChange.tx_hash.in_(txs))).scalars()}
-    owners = dict(session.execute(select(Owner.wallet, Owner.identity).where(
-        Owner.community == community, Owner.wallet.in_({v["voter"] for v in items}))).all())
+    owners = _identities_of(session, community, {v["voter"] for v in items})
     for item in items:
         delegate = delegated.get((item["tx_hash"], item["voter"]))
         paper = papers.get(item["tx_hash"])
