@@ -29,7 +29,7 @@ MATTERS = {
 }
 CHANNEL_NAMES = {"own": "本人 own", "delegate": "委托 delegate", "paper": "纸质 paper", "signed": "签名 signed",
                  "own_or_signed": "本人或签名 own/signed"}
-CHOICE_NAMES = {"for": "赞成 for", "against": "反对 against", "abstain": "弃权 abstain"}
+CHOICE_NAMES = {"for": "同意 for", "against": "反对 against", "abstain": "弃权 abstain"}
 
 
 def _m2(area: int) -> str:
