@@ -565,6 +565,48 @@ class VoteOut(EventPosition):
     choice: str
     area: int = Field(description="The voter identity's area at the snapshot, 0.01 m²")
     delegate: str | None = Field(description="Who cast it, when cast by a delegate")
+    identity: int | None = Field(description="The owner identity (the registry's index) the ballot counts for")
+    channel: str = Field(description="own (the owner's wallet), delegate, paper (two tellers), signed (a relayed "
+                                     "signature), or own_or_signed: a first ballot from the wallet or by signature "
+                                     "(the events do not tell these two apart)")
+    replaced: bool = Field(description="This ballot replaced the identity's earlier one (VoteChanged)")
+    replaced_channel: str | None = Field(description="The channel of the ballot it replaced")
+
+
+class PaperEntryOut(BaseModel):
+    identity: int = Field(description="The owner identity the paper ballot names (the registry's index)")
+    support: int = Field(description="0 against, 1 for, 2 abstain")
+    choice: str
+    scan_hash: str = Field(description="sha256 of the ballot's scan (the scan stays off chain)")
+    entered_by: str
+    entered_tx: str
+    entered_block: int
+    confirmed: bool
+    confirmed_by: str | None
+    confirmed_tx: str | None
+    area: int | None = Field(description="The identity's area at the snapshot, counted on confirmation (0.01 m²)")
+    replaced_channel: str | None = Field(description="The ballot the paper one replaced (a delegate's), if any")
+
+
+class PaperReconciliationOut(BaseModel):
+    declared: int = Field(description="The last number of paper ballots collected a teller declared (0: none)")
+    declared_by: str | None
+    declaration_confirmed: bool
+    confirmed_declaration: int | None = Field(description="The count a second teller confirmed")
+    declaration_confirmed_by: str | None
+    entered: int
+    confirmed: int
+    reconciled: bool = Field(description="Confirmed declaration = entered = confirmed (PaperBallots.reconciled)")
+
+
+class PaperBallotsOut(IndexPosition):
+    proposal_id: str
+    paper_contract: str
+    tellers: list[str]
+    appointed_by: str | None
+    appointed_tx: str | None
+    entries: list[PaperEntryOut]
+    reconciliation: PaperReconciliationOut
 
 
 class DelegationOut(EventPosition):

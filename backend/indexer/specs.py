@@ -79,6 +79,7 @@ SERVICES = "ServiceMarket"
 SUGGESTIONS = "SuggestionBox"
 CONSENT = "DataConsent"
 NOTICES = "NoticeBoard"
+PAPER = "PaperBallots"
 
 
 def setting(name: str) -> Mapping[str, Any]:
@@ -92,6 +93,7 @@ def action(name: str) -> Mapping[str, Any]:
 # Converters of the culture rows: a work's uint256 token id is its file's sha256.
 HEX_WORK: Mapping[str, str] = MappingProxyType({"work_id": "hex32"})
 DECIMAL_HOUSEHOLD: Mapping[str, str] = MappingProxyType({"household": "decimal"})
+PROPOSAL_DECIMAL: Mapping[str, str] = MappingProxyType({"proposal_id": "decimal"})
 
 
 def proposal(spec: EventSpec) -> EventSpec:
@@ -213,6 +215,8 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
                        same("owner", "identity", "cosigners", "required", "supported"))),
     proposal(EventSpec(ASSEMBLY, "VoteCast", "votes", same("voter", "support", "weight"))),
     proposal(EventSpec(ASSEMBLY, "VoteTallied", "vote_tallies", same("support", "area", "heads"))),
+    proposal(EventSpec(ASSEMBLY, "VoteChanged", "vote_changes",
+                       same("voter", "identity", "previous_support", "previous_channel", "support", "channel"))),
     proposal(EventSpec(ASSEMBLY, "DelegateVoteCast", "delegate_votes", same("delegate", "owner", "identity"))),
     proposal(EventSpec(ASSEMBLY, "DelegationSet", "delegation_changes",
                        same("owner", "delegate", "identity", "previous"),
@@ -232,6 +236,19 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     proposal(EventSpec(ASSEMBLY, "ProposalClassified", "proposal_classes",
                        same("nonce", "matter_major", "calls_major", "major_target", "major_selector",
                             "queue_window"))),
+    # PaperBallots: tellers, paper ballots entered and confirmed, the declared count.
+    # Its events call the proposal `proposal_id` (a uint256, as a decimal string).
+    EventSpec(PAPER, "TellersAppointed", "paper_tellers", same("proposal_id", "tellers", "appointed_by"),
+              convert=PROPOSAL_DECIMAL),
+    EventSpec(PAPER, "PaperBallotEntered", "paper_ballot_entries",
+              same("proposal_id", "identity", "support", "scan_hash", "teller"), convert=PROPOSAL_DECIMAL),
+    EventSpec(PAPER, "PaperBallotConfirmed", "paper_ballot_confirmations",
+              same("proposal_id", "identity", "support", "scan_hash", "entered_by", "confirmed_by", "area",
+                   "replaced_channel"), convert=PROPOSAL_DECIMAL),
+    EventSpec(PAPER, "CollectedDeclared", "paper_count_declarations", same("proposal_id", "collected", "teller"),
+              convert=PROPOSAL_DECIMAL),
+    EventSpec(PAPER, "CollectedConfirmed", "paper_count_confirmations",
+              same("proposal_id", "collected", "declared_by", "confirmed_by"), convert=PROPOSAL_DECIMAL),
     # Constitution: what each call a proposal makes needs.
     EventSpec(CONSTITUTION, "CallClassSet", "call_class_changes",
               same("target", "selector", "by_arg", "arg", "call_class", "set_by")),

@@ -239,3 +239,50 @@ def culture_scene(populated_module, project, chain, committee, owner_a, owner_b,
 
     return culture_activities_scenario(project, chain, populated_module, committee, owner_a, owner_b, owner_c, tenant,
                                        developer, merchant, provider, roles)
+
+
+@pytest.fixture(scope="module")
+def ballots_scene(populated_module, project, chain, committee, owner_a, owner_b, owner_c, developer, tenant, merchant):
+    """The assembly and its paper ballots on the populated community, with every way a
+    ballot stands (issue 20): owner_a votes against, then changes to for; developer's
+    delegate (merchant) votes against, then developer's paper ballot (for) replaces it,
+    entered by one teller and confirmed by another; owner_c's delegate (tenant) votes
+    against and owner_c's relayed signature (for) replaces it; owner_b's paper ballot
+    is entered but never confirmed; the tellers declare two paper ballots collected and
+    confirm that count (so it does not reconcile: one was confirmed). Then the vote
+    closes and the proposal is finalized."""
+    from dataclasses import replace
+
+    from eth_utils import keccak
+
+    from backend.chain.deploy_assembly import deploy_assembly
+    from tests.assembly.conftest import ASSEMBLY_PARAMS
+    from tests.assembly.helpers import AGAINST, FOR, close_voting, open_voting, propose, sign_ballot
+
+    registry = populated_module.registry
+    gov = deploy_assembly(project, chain, committee, populated_module, **ASSEMBLY_PARAMS)
+    assembly, paper = gov["OwnersAssembly"], gov["PaperBallots"]
+    ids = {who: registry.identity_of(who.address)[1] for who in (owner_a, owner_b, owner_c, developer)}
+    p = propose(assembly, committee, chain, title="关于更换小区门禁系统的议案")
+    paper.appoint_tellers(p.id, [owner_a.address, owner_c.address], sender=committee)
+    assembly.set_delegate(merchant, p.id, sender=developer)
+    assembly.set_delegate(tenant, p.id, sender=owner_c)
+    open_voting(chain, p)
+    assembly.castVote(p.id, AGAINST, sender=owner_a)
+    assembly.castVote(p.id, FOR, sender=owner_a)
+    assembly.castVoteAsDelegate(p.id, [developer.address], AGAINST, sender=merchant)
+    assembly.castVoteAsDelegate(p.id, [owner_c.address], AGAINST, sender=tenant)
+    assembly.castVoteBySig(p.id, FOR, owner_c.address, sign_ballot(assembly, chain, owner_c, p.id, FOR),
+                           sender=committee)
+    scans = {who: keccak(text=f"纸质表决票 {who.address}") for who in (developer, owner_b)}
+    paper.enter_ballot(p.id, ids[developer], FOR, scans[developer], sender=owner_a)
+    paper.confirm_ballot(p.id, ids[developer], FOR, scans[developer], sender=owner_c)
+    paper.enter_ballot(p.id, ids[owner_b], AGAINST, scans[owner_b], sender=owner_c)
+    paper.declare_collected(p.id, 2, sender=owner_a)
+    paper.confirm_collected(p.id, 2, sender=owner_c)
+    close_voting(chain, p)
+    assembly.finalize(p.id, sender=committee)
+    chain.mine()
+    community = replace(populated_module, extra={**gov})
+    return {"community": community, "assembly": assembly, "paper": paper, "proposal": p, "identities": ids,
+            "scans": scans}

@@ -83,6 +83,12 @@ def test_vote_directly_moves_the_tally(open_page, site, owner_a):
     expect(page.get_by_test_id("tally-heads").first).to_have_attribute("data-for", "1")
     expect(page.get_by_test_id("ballot")).to_have_count(2)
     assert assembly.tally(proposal.id, FOR) == (20_950, 1)
+    # A first ballot from the wallet logs what a relayed signature logs: the page says either.
+    expect(page.get_by_test_id("ballot-channel").first).to_have_text("本人钱包或签名")
+    for link, kind in (("announcement-pdf", "application/pdf"), ("roll-csv", "text/csv")):
+        href = page.get_by_test_id(link).evaluate("a => a.href")  # absolute
+        answer = page.request.get(href)
+        assert answer.status == 200 and answer.headers["content-type"].startswith(kind), (link, answer.status)
     # The bar's green part is the area for, out of the total area at the snapshot.
     width = page.locator("[data-testid=tally-area] .seg.for").first.evaluate("e => e.style.width")
     assert width.startswith("41.")  # 20,950 of 51,000

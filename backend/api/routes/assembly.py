@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
@@ -25,11 +25,19 @@ from backend.api.deps import (
     OrderQuery,
     SessionDep,
 )
-from backend.api.listing import computed_page, event_page, event_position, head_timestamp, require_contract
+from backend.api.listing import (
+    computed_page,
+    csv_response,
+    event_page,
+    event_position,
+    head_timestamp,
+    require_contract,
+)
 from backend.api.schemas import (
     AssemblyRulesOut,
     DelegationOut,
     Page,
+    PaperBallotsOut,
     ProposalDetailOut,
     ProposalOut,
     TimelockCallOut,
@@ -51,16 +59,32 @@ from backend.db.models import (
     TimelockCancellation,
     TimelockDelayChange,
     TimelockSalt,
+    OwnerWeightChange,
+    PaperBallotConfirmation,
+    PaperBallotEntry,
+    PaperCountConfirmation,
+    PaperCountDeclaration,
+    PaperTellers,
     Vote,
+    VoteChange,
     VoteTally,
     VotingRulesChange,
+    WalletRecovery,
 )
+from backend.notices import announcement as announcement_pdf
+from backend.notices.export import NoFont
 
 router = APIRouter(tags=["assembly"])
 
 ASSEMBLY = "OwnersAssembly"
 TIMELOCK = "AssemblyTimelock"
 CONSTITUTION = "Constitution"
+PAPER = "PaperBallots"
+# OwnersAssembly's ballot channels (ballot_of: bits 2..3).
+CHANNELS = {0: "own", 1: "delegate", 2: "paper", 3: "signed"}
+# A first ballot from the owner's wallet and one relayed by signature log the same
+# events (VoteCast, VoteTallied): only ballot_of on chain tells them apart.
+OWN_OR_SIGNED = "own_or_signed"
 AGAINST, FOR, ABSTAIN = 0, 1, 2
 CHOICES = {AGAINST: "against", FOR: "for", ABSTAIN: "abstain"}
 STATES = ("pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed", "announced",
@@ -268,29 +292,203 @@ def proposal(ctx: CommunityDep, session: SessionDep, proposal_id: ProposalIdPath
     }
 
 
+def _standing_filter(table):
+    """A VoteCast row that stands: no later VoteCast of the same voter on the same
+    proposal (a changed ballot shows once, with its latest choice)."""
+    later = Vote.__table__.alias("later_vote")
+    return ~select(later.c.log_index).where(
+        later.c.community == table.c.community, later.c.proposal_id == table.c.proposal_id,
+        later.c.voter == table.c.voter,
+        (later.c.block_number > table.c.block_number)
+        | and_(later.c.block_number == table.c.block_number, later.c.log_index > table.c.log_index),
+    ).exists()
+
+
+def _identities_of(session: Session, community: str, wallets: set[str]) -> dict[str, int]:
+    """The owner identity each wallet was bound to (OwnerWeightChanged, the last binding
+    winning; a recovered wallet keeps its identity): a VoteCast names the wallet only."""
+    found: dict[str, int] = {}
+    for wallet, identity in session.execute(
+            select(OwnerWeightChange.wallet, OwnerWeightChange.identity)
+            .where(OwnerWeightChange.community == community, OwnerWeightChange.wallet.in_(wallets))
+            .order_by(OwnerWeightChange.block_number, OwnerWeightChange.log_index)):
+        found[wallet] = int(identity)
+    for wallet, identity in session.execute(select(WalletRecovery.previous_wallet, WalletRecovery.identity).where(
+            WalletRecovery.community == community, WalletRecovery.previous_wallet.in_(wallets))):
+        found.setdefault(wallet, int(identity))
+    return found
+
+
+def _ballot_channels(session: Session, community: str, pid: str, items: list[dict[str, Any]]) -> None:
+    """Fill each VoteCast item's identity, channel and replacement from the events of its
+    transaction: DelegateVoteCast (a delegate's), PaperBallotConfirmed (paper) and
+    VoteChanged (it replaced a ballot, and says its own channel)."""
+    if not items:
+        return
+    txs = {v["tx_hash"] for v in items}
+    delegated = {(d.tx_hash, d.owner): d for d in session.execute(
+        select(DelegateVote).where(DelegateVote.community == community, DelegateVote.proposal_id == pid,
+                                   DelegateVote.tx_hash.in_(txs))).scalars()}
+    papers = {p.tx_hash: p for p in session.execute(
+        select(PaperBallotConfirmation).where(PaperBallotConfirmation.community == community,
+                                              PaperBallotConfirmation.proposal_id == pid,
+                                              PaperBallotConfirmation.tx_hash.in_(txs))).scalars()}
+    changes = {(c.tx_hash, c.voter): c for c in session.execute(
+        select(VoteChange).where(VoteChange.community == community, VoteChange.proposal_id == pid,
+                                 VoteChange.tx_hash.in_(txs))).scalars()}
+    owners = _identities_of(session, community, {v["voter"] for v in items})
+    for item in items:
+        delegate = delegated.get((item["tx_hash"], item["voter"]))
+        paper = papers.get(item["tx_hash"])
+        change = changes.get((item["tx_hash"], item["voter"]))
+        if change is not None:
+            channel = CHANNELS.get(change.channel, "?")
+        elif paper is not None:
+            channel = "paper"
+        elif delegate is not None:
+            channel = "delegate"
+        else:
+            channel = OWN_OR_SIGNED
+        identity = next((int(r.identity) for r in (change, paper, delegate) if r is not None),
+                        owners.get(item["voter"]))
+        item.update({"delegate": delegate.delegate if delegate is not None else None,
+                     "identity": None if identity is None else int(identity), "channel": channel,
+                     "replaced": change is not None,
+                     "replaced_channel": CHANNELS.get(change.previous_channel, "?") if change is not None else None})
+
+
+def _vote_item(r) -> dict[str, Any]:
+    return {**event_position(r), "proposal_id": r["proposal_id"], "voter": r["voter"], "support": r["support"],
+            "choice": CHOICES.get(r["support"], "?"), "area": int(r["weight"]), "delegate": None}
+
+
+def standing_ballots(session: Session, community: str, pid: str) -> list[dict[str, Any]]:
+    """Every ballot standing on a proposal, in chain order, with its channel."""
+    table = Vote.__table__
+    rows = session.execute(select(table).where(table.c.community == community, table.c.proposal_id == pid,
+                                               _standing_filter(table))
+                           .order_by(table.c.block_number, table.c.log_index)).mappings().all()
+    items = [_vote_item(r) for r in rows]
+    _ballot_channels(session, community, pid, items)
+    return items
+
+
 @router.get("/communities/{community}/assembly/proposals/{proposal_id}/votes", response_model=Page[VoteOut],
-            summary="Ballots of a proposal (in person, by signature or by a delegate)")
+            summary="Standing ballots of a proposal, each with its channel (own wallet, delegate, paper, signature) "
+                    "and whether it replaced another; a changed ballot shows once, with its latest choice")
 def votes(ctx: CommunityDep, session: SessionDep, proposal_id: ProposalIdPath, limit: LimitDep,
           support: SupportQuery = None, voter: AddressQuery = None, cursor: CursorQuery = None,
           order: OrderQuery = "asc"):
     pid = _one_proposal(session, ctx, proposal_id).proposal_id
     table = Vote.__table__
-    filters = [table.c.proposal_id == pid]
+    filters = [table.c.proposal_id == pid, _standing_filter(table)]
     if support is not None:
         filters.append(table.c.support == support)
     if voter is not None:
         filters.append(table.c.voter == voter.lower())
     page = event_page(session, table, ctx, filters=filters, cursor=cursor, order=order, limit=limit,
-                      to_item=lambda r: {**event_position(r), "proposal_id": r["proposal_id"], "voter": r["voter"],
-                                         "support": r["support"], "choice": CHOICES.get(r["support"], "?"),
-                                         "area": int(r["weight"]), "delegate": None})
-    if page["items"]:
-        delegated = {(d.tx_hash, d.owner): d.delegate for d in session.execute(
-            select(DelegateVote).where(DelegateVote.community == ctx.community, DelegateVote.proposal_id == pid,
-                                       DelegateVote.tx_hash.in_({v["tx_hash"] for v in page["items"]}))).scalars()}
-        for item in page["items"]:
-            item["delegate"] = delegated.get((item["tx_hash"], item["voter"]))
+                      to_item=_vote_item)
+    _ballot_channels(session, ctx.community, pid, page["items"])
     return page
+
+
+def paper_ballots(session: Session, community: str, pid: str) -> dict[str, Any]:
+    """The proposal's tellers, paper entries (with their confirmations) and the tellers'
+    count, as PaperBallots records them; `reconciliation` mirrors its views (declared,
+    declaration_confirmed, entered, confirmed, reconciled)."""
+    def rows(model):
+        return session.execute(select(model).where(model.community == community, model.proposal_id == pid)
+                               .order_by(model.block_number, model.log_index)).scalars().all()
+
+    appointed = rows(PaperTellers)
+    confirmations = {int(c.identity): c for c in rows(PaperBallotConfirmation)}
+    entries = []
+    for e in rows(PaperBallotEntry):
+        c = confirmations.get(int(e.identity))
+        entries.append({"identity": int(e.identity), "support": e.support, "choice": CHOICES.get(e.support, "?"),
+                        "scan_hash": e.scan_hash, "entered_by": e.teller, "entered_tx": e.tx_hash,
+                        "entered_block": e.block_number, "confirmed": c is not None,
+                        "confirmed_by": c.confirmed_by if c else None, "confirmed_tx": c.tx_hash if c else None,
+                        "area": int(c.area) if c else None,
+                        "replaced_channel": CHANNELS.get(c.replaced_channel) if c else None})
+    declarations = rows(PaperCountDeclaration)
+    confirmed_count = next(iter(rows(PaperCountConfirmation)), None)
+    declared = int(declarations[-1].collected) if declarations else 0
+    n_entered, n_confirmed = len(entries), sum(1 for e in entries if e["confirmed"])
+    return {
+        "proposal_id": pid,
+        "tellers": list(appointed[0].tellers) if appointed else [],
+        "appointed_by": appointed[0].appointed_by if appointed else None,
+        "appointed_tx": appointed[0].tx_hash if appointed else None,
+        "entries": entries,
+        "reconciliation": {
+            "declared": declared, "declared_by": declarations[-1].teller if declarations else None,
+            "declaration_confirmed": confirmed_count is not None,
+            "confirmed_declaration": int(confirmed_count.collected) if confirmed_count else None,
+            "declaration_confirmed_by": confirmed_count.confirmed_by if confirmed_count else None,
+            "entered": n_entered, "confirmed": n_confirmed,
+            "reconciled": confirmed_count is not None and n_entered == declared and n_confirmed == declared,
+        },
+    }
+
+
+@router.get("/communities/{community}/assembly/proposals/{proposal_id}/paper", response_model=PaperBallotsOut,
+            summary="Paper ballots (线上线下相结合): the tellers, each entry by owner identity with its scan's sha256, "
+                    "who entered and who confirmed it, and the reconciliation of the tellers' declared count")
+def paper(ctx: CommunityDep, session: SessionDep, proposal_id: ProposalIdPath):
+    pid = _one_proposal(session, ctx, proposal_id).proposal_id
+    address = require_contract(ctx, PAPER)
+    return {**paper_ballots(session, ctx.community, pid), "paper_contract": address, **ctx.position()}
+
+
+@router.get("/communities/{community}/assembly/proposals/{proposal_id}/announcement.pdf",
+            summary="The resolution announcement (决议公告) as PDF: matter, thresholds, the roll's totals, tallies by "
+                    "area and heads, every ballot by owner identity with its channel and transaction, the paper "
+                    "ballots' reconciliation; the same bytes for the same index",
+            responses={200: {"content": {"application/pdf": {}}}})
+def announcement(ctx: CommunityDep, session: SessionDep, proposal_id: ProposalIdPath):
+    details = _one_proposal(session, ctx, proposal_id)
+    [item] = _proposals(session, ctx, [details])
+    pid = details.proposal_id
+    paper_record = (paper_ballots(session, ctx.community, pid)
+                    if (ctx.record.contracts or {}).get(PAPER) else None)
+    try:
+        pdf = announcement_pdf.to_pdf(ctx.record.name, item, standing_ballots(session, ctx.community, pid),
+                                      paper_record, ctx.indexed_block, head_timestamp(session, ctx))
+    except NoFont as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from None
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="proposal-{pid}-announcement.pdf"'})
+
+
+def roll_at(session: Session, community: str, snapshot: int) -> dict[int, int]:
+    """Each owner identity's area at the end of block `snapshot` (the registry's
+    identity_area_at), for those with area: the proposal's voter roll."""
+    area: dict[int, int] = {}
+    for identity, value in session.execute(select(OwnerWeightChange.identity, OwnerWeightChange.area).where(
+            OwnerWeightChange.community == community, OwnerWeightChange.block_number <= snapshot)
+            .order_by(OwnerWeightChange.block_number, OwnerWeightChange.log_index)):
+        area[int(identity)] = int(value)
+    return {identity: value for identity, value in sorted(area.items()) if value > 0}
+
+
+ROLL_COLUMNS = ("identity", "area_at_snapshot", "choice", "channel", "replaced", "tx_hash")
+
+
+@router.get("/communities/{community}/assembly/proposals/{proposal_id}/roll.csv",
+            summary="The voter roll (表决名册) as CSV: each owner identity with its area at the snapshot (0.01 m²) "
+                    "and its standing ballot's choice and channel, or none; by identity, the same bytes for the "
+                    "same index", responses={200: {"content": {"text/csv": {}}}})
+def roll_csv(ctx: CommunityDep, session: SessionDep, proposal_id: ProposalIdPath):
+    details = _one_proposal(session, ctx, proposal_id)
+    pid = details.proposal_id
+    ballots = {v["identity"]: v for v in standing_ballots(session, ctx.community, pid)}
+    rows = []
+    for identity, area in roll_at(session, ctx.community, details.snapshot_block).items():
+        v = ballots.get(identity)
+        rows.append((identity, area, v["choice"] if v else "", v["channel"] if v else "none",
+                     ("yes" if v["replaced"] else "no") if v else "", v["tx_hash"] if v else ""))
+    return csv_response(f"proposal-{pid}-roll.csv", ROLL_COLUMNS, rows)
 
 
 @router.get("/communities/{community}/assembly/delegations", response_model=Page[DelegationOut],

@@ -130,6 +130,23 @@ class DelegationChange(EventRow, Base):
     previous: Mapped[str | None] = Address(nullable=True)
 
 
+class VoteChange(EventRow, Base):
+    """VoteChanged: an identity's standing ballot replaced (its owner changed their
+    vote, or their own ballot replaced their delegate's). Channels: 0 own wallet,
+    1 delegate, 2 paper, 3 relayed signature."""
+
+    __tablename__ = "vote_changes"
+    __table_args__ = (by_position("vote_changes"), _by_proposal("vote_changes"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    voter: Mapped[str] = Address(nullable=False)
+    identity: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    previous_support: Mapped[int] = mapped_column(Integer, nullable=False)
+    previous_channel: Mapped[int] = mapped_column(Integer, nullable=False)
+    support: Mapped[int] = mapped_column(Integer, nullable=False)
+    channel: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class ProposalComment(EventRow, Base):
     __tablename__ = "proposal_comments"
     __table_args__ = (by_position("proposal_comments"), _by_proposal("proposal_comments"))
@@ -213,6 +230,77 @@ class CallClassChange(EventRow, Base):
     arg: Mapped[str] = Hash32(nullable=False)
     call_class: Mapped[int] = mapped_column(Integer, nullable=False)
     set_by: Mapped[str] = Address(nullable=False)
+
+
+# --------------------------------------------------------------------- PaperBallots
+#
+# Tellers (监票人, 计票人) per proposal; each paper ballot entered by one teller and
+# counted once a second confirms it; the declared number of ballots collected. Rows
+# name owner identities (the registry's index) and tellers' wallets, never names.
+
+
+class PaperTellers(EventRow, Base):
+    """TellersAppointed: a proposal's tellers (once per proposal)."""
+
+    __tablename__ = "paper_tellers"
+    __table_args__ = (by_position("paper_tellers"), _by_proposal("paper_tellers"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    tellers: Mapped[list] = mapped_column(JSON, nullable=False)
+    appointed_by: Mapped[str] = Address(nullable=False)
+
+
+class PaperBallotEntry(EventRow, Base):
+    """PaperBallotEntered: a teller entered an identity's paper ballot (not yet counted)."""
+
+    __tablename__ = "paper_ballot_entries"
+    __table_args__ = (by_position("paper_ballot_entries"), _by_proposal("paper_ballot_entries"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    identity: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    support: Mapped[int] = mapped_column(Integer, nullable=False)
+    scan_hash: Mapped[str] = Hash32(nullable=False)
+    teller: Mapped[str] = Address(nullable=False)
+
+
+class PaperBallotConfirmation(EventRow, Base):
+    """PaperBallotConfirmed: a second teller confirmed an entry; the assembly counted it."""
+
+    __tablename__ = "paper_ballot_confirmations"
+    __table_args__ = (by_position("paper_ballot_confirmations"), _by_proposal("paper_ballot_confirmations"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    identity: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    support: Mapped[int] = mapped_column(Integer, nullable=False)
+    scan_hash: Mapped[str] = Hash32(nullable=False)
+    entered_by: Mapped[str] = Address(nullable=False)
+    confirmed_by: Mapped[str] = Address(nullable=False)
+    area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    # The channel of the ballot it replaced (1: a delegate's), 255 when none stood.
+    replaced_channel: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class PaperCountDeclaration(EventRow, Base):
+    """CollectedDeclared: a teller's count of the paper ballots collected (a later one replaces it)."""
+
+    __tablename__ = "paper_count_declarations"
+    __table_args__ = (by_position("paper_count_declarations"), _by_proposal("paper_count_declarations"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    collected: Mapped[int] = mapped_column(Uint256, nullable=False)
+    teller: Mapped[str] = Address(nullable=False)
+
+
+class PaperCountConfirmation(EventRow, Base):
+    """CollectedConfirmed: a second teller confirmed the declared count (final)."""
+
+    __tablename__ = "paper_count_confirmations"
+    __table_args__ = (by_position("paper_count_confirmations"), _by_proposal("paper_count_confirmations"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    collected: Mapped[int] = mapped_column(Uint256, nullable=False)
+    declared_by: Mapped[str] = Address(nullable=False)
+    confirmed_by: Mapped[str] = Address(nullable=False)
 
 
 # --------------------------------------------------------------------- AssemblyTimelock

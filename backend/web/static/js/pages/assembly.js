@@ -272,10 +272,14 @@ async function renderDetail(ctx, view, id, current) {
 
   html(view, `<section class="card"><h2>${esc(t("assembly.ballots"))}</h2>${votes.items.length
     ? `<div class="table-wrap"><table data-testid="ballots"><thead><tr><th>${esc(t("assembly.voter"))}</th><th>${esc(t("assembly.choice"))}</th>
-      <th class="num">${esc(t("assembly.area"))}</th><th>${esc(t("assembly.when"))}</th></tr></thead><tbody>
+      <th>${esc(t("assembly.channel"))}</th><th class="num">${esc(t("assembly.area"))}</th><th>${esc(t("assembly.when"))}</th></tr></thead><tbody>
       ${votes.items.map((v) => `<tr data-testid="ballot"><td><code>${esc(shortAddress(v.voter))}</code>${v.delegate ? ` <span class="small muted">${esc(t("assembly.viaDelegate", { who: shortAddress(v.delegate) }))}</span>` : ""}</td>
-        <td>${esc(t(`assembly.choice.${v.choice}`))}</td><td class="num">${area(v.area)}</td><td>${dateTime(v.block_timestamp)}</td></tr>`).join("")}
-      </tbody></table></div>` : empty(t("assembly.noBallots"))}</section>`);
+        <td>${esc(t(`assembly.choice.${v.choice}`))}</td>
+        <td data-testid="ballot-channel">${esc(t(`assembly.channel.${v.channel}`))}${v.replaced ? ` <span class="small muted" title="${esc(t("assembly.replaced"))}">*</span>` : ""}</td>
+        <td class="num">${area(v.area)}</td><td>${dateTime(v.block_timestamp)}</td></tr>`).join("")}
+      </tbody></table></div>` : empty(t("assembly.noBallots"))}
+      <div class="actions"><a class="button" data-testid="announcement-pdf" href="${esc(`${ctx.api.base}/assembly/proposals/${p.proposal_id}/announcement.pdf`)}">${esc(t("assembly.announcementPdf"))}</a>
+      <a class="button" data-testid="roll-csv" href="${esc(`${ctx.api.base}/assembly/proposals/${p.proposal_id}/roll.csv`)}">${esc(t("assembly.rollCsv"))}</a></div></section>`);
 }
 
 /** This wallet's vote on `p`: its area at the snapshot, or why it has none (a wallet bound

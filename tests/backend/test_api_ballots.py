@@ -1,0 +1,201 @@
+"""Ballots the law accepts (issue 20) through the index and the API, against a real
+anvil: every standing ballot with its channel (own wallet, delegate, paper, relayed
+signature) and whether it replaced another, a changed ballot once with its latest
+choice; the tellers, the paper entries and the reconciliation equal PaperBallots'
+own views; the resolution announcement (决议公告) PDF carries the chain's figures and
+is the same bytes every time; the voter roll CSV. One scene (`ballots_scene`)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.api.main import create_app
+from backend.chain.deployment import manifest_dict
+from tests.assembly.helpers import AGAINST, FOR
+
+CHANNELS = {0: "own", 1: "delegate", 2: "paper", 3: "signed"}
+
+
+@pytest.fixture
+def api(ballots_scene, make_indexer, settings):
+    make_indexer(manifest_dict(ballots_scene["community"], "local")).sync()
+    client = TestClient(create_app(settings))
+    base = f"/api/v1/communities/{ballots_scene['community'].registry.address.lower()}/assembly"
+    return client, base
+
+
+def test_ballots_and_paper_equal_the_contract_views(api, ballots_scene, owner_a, owner_b, owner_c, developer,
+                                                     tenant, merchant):
+    client, base = api
+    assembly, paper, p, ids = (ballots_scene[k] for k in ("assembly", "paper", "proposal", "identities"))
+
+    ballots = client.get(f"{base}/proposals/{p.id}/votes").json()["items"]
+    # One standing ballot per identity, in chain order; owner_a's first (against) is gone.
+    assert [(v["voter"], v["identity"], v["choice"], v["channel"], v["replaced"], v["replaced_channel"])
+            for v in ballots] == [
+        (owner_a.address.lower(), ids[owner_a], "for", "own", True, "own"),
+        (owner_c.address.lower(), ids[owner_c], "for", "signed", True, "delegate"),
+        (developer.address.lower(), ids[developer], "for", "paper", True, "delegate")]
+    for v in ballots:
+        standing = assembly.ballot_of(p.id, v["identity"])
+        assert (standing & 3) - 1 == v["support"] and CHANNELS[standing >> 2] == v["channel"]
+        assert v["delegate"] is None
+    assert assembly.ballot_of(p.id, ids[owner_b]) == 0
+    assert sum(v["area"] for v in ballots) == assembly.tally(p.id, FOR)[0]
+    assert tuple(assembly.tally(p.id, AGAINST)) == (0, 0)
+    # Paging and filters see only standing ballots: owner_a's changed one is not "against".
+    first = client.get(f"{base}/proposals/{p.id}/votes", params={"limit": 2}).json()
+    rest = client.get(f"{base}/proposals/{p.id}/votes", params={"cursor": first["next_cursor"]}).json()
+    assert [v["voter"] for v in first["items"] + rest["items"]] == [v["voter"] for v in ballots]
+    assert client.get(f"{base}/proposals/{p.id}/votes", params={"support": AGAINST}).json()["items"] == []
+    proposal = client.get(f"{base}/proposals/{p.id}").json()
+    for name, support in (("for", FOR), ("against", AGAINST)):
+        assert (proposal["tallies"][name]["area"], proposal["tallies"][name]["heads"]) == assembly.tally(p.id, support)
+
+    found = client.get(f"{base}/proposals/{p.id}/paper").json()
+    assert found["paper_contract"] == paper.address.lower()
+    assert found["tellers"] == [owner_a.address.lower(), owner_c.address.lower()]
+    entries = {e["identity"]: e for e in found["entries"]}
+    assert list(entries) == [ids[developer], ids[owner_b]]
+    for who, entry in ((developer, entries[ids[developer]]), (owner_b, entries[ids[owner_b]])):
+        on_chain = paper.entry(p.id, ids[who])
+        assert (entry["entered_by"], entry["support"], entry["confirmed"], entry["scan_hash"]) == (
+            on_chain.teller.lower(), on_chain.support, on_chain.confirmed, "0x" + bytes(on_chain.scan_hash).hex())
+        assert entry["scan_hash"] == "0x" + ballots_scene["scans"][who].hex()
+    dev = entries[ids[developer]]
+    assert (dev["confirmed_by"], dev["replaced_channel"], dev["area"]) == (
+        owner_c.address.lower(), "delegate", [v["area"] for v in ballots if v["channel"] == "paper"][0])
+    assert dev["confirmed_tx"] == [v["tx_hash"] for v in ballots if v["channel"] == "paper"][0]
+    b = entries[ids[owner_b]]
+    assert (b["confirmed"], b["confirmed_by"], b["confirmed_tx"], b["choice"]) == (False, None, None, "against")
+    rec = found["reconciliation"]
+    assert (rec["declared"], rec["declaration_confirmed"], rec["entered"], rec["confirmed"], rec["reconciled"]) == (
+        paper.declared(p.id), paper.declaration_confirmed(p.id), paper.entered(p.id), paper.confirmed(p.id),
+        paper.reconciled(p.id))
+    assert (rec["declared"], rec["confirmed_declaration"], rec["entered"], rec["confirmed"], rec["reconciled"]) == (
+        2, 2, 2, 1, False)
+    assert (rec["declared_by"], rec["declaration_confirmed_by"]) == (owner_a.address.lower(), owner_c.address.lower())
+    # No names anywhere: identities, wallets, hashes.
+    assert "name" not in str(found)
+    assert client.get(f"{base}/proposals/12345/paper").status_code == 404
+
+
+def test_announcement_pdf_carries_the_chain_figures_and_the_same_bytes(api, ballots_scene, engine, monkeypatch):
+    import io
+    import re
+
+    from pypdf import PdfReader
+    from sqlalchemy import func, select
+
+    from backend.db.models import Base, RawEvent
+    from backend.indexer.specs import EVENT_SPECS
+    from backend.notices import export
+
+    client, base = api
+    assembly, paper, p, ids = (ballots_scene[k] for k in ("assembly", "paper", "proposal", "identities"))
+    # Every PaperBallots event and VoteChanged landed in its typed table.
+    with engine.connect() as conn:
+        for spec in EVENT_SPECS:
+            if spec.contract == "PaperBallots" or spec.event == "VoteChanged":
+                raw = conn.scalar(select(func.count()).select_from(RawEvent).where(
+                    RawEvent.contract == spec.contract, RawEvent.event == spec.event))
+                typed = conn.scalar(select(func.count()).select_from(Base.metadata.tables[spec.table]))
+                assert typed == raw > 0, spec.event
+
+    url = f"{base}/proposals/{p.id}/announcement.pdf"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["content-type"] == "application/pdf"
+    again = client.get(url)
+    assert again.content == first.content  # the same index, the same bytes
+    reader = PdfReader(io.BytesIO(first.content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    # The creation date is the indexed head block's, not the clock's.
+    head = client.get(f"{base}/proposals/{p.id}").json()["indexed_block"]
+    from ape import chain
+    stamp = chain.blocks[head].timestamp
+    assert reader.metadata.creation_date.timestamp() == stamp
+    # The CJK font is embedded (a font file in the PDF, not a reference to the reader's).
+    assert b"/FontFile2" in first.content
+    assert "业主大会决议公告" in text and "关于更换小区门禁系统的议案" in text and str(p.id) in text
+    assert "0x" + p.doc_hash.hex() in text
+    _, passed, total_area, total_heads = assembly.outcome(p.id)
+    assert f"({total_area})" in text and f"total heads: {total_heads}" in text
+    for name, support in (("for", 1), ("against", 0), ("abstain", 2)):
+        area, heads = assembly.tally(p.id, support)
+        assert re.search(rf"{name}: area {area} / heads {heads}\b", text), name
+    assert ("通过 passed" in text) == passed and passed
+    statute = client.get(f"{base}/proposals/{p.id}").json()["statute"]
+    assert (f"turnout required: area {statute['turnout_area_required']} / heads "
+            f"{statute['turnout_heads_required']}") in text
+    # Every standing ballot by identity, with its channel and transaction; no names, no wallets.
+    ballots = client.get(f"{base}/proposals/{p.id}/votes").json()["items"]
+    assert f"Ballots ({len(ballots)})" in text
+    for v in ballots:
+        assert re.search(rf"\n{v['identity']} .*{v['channel']}.* {v['area']} {v['tx_hash']}", text), v
+        assert v["voter"] not in text
+    rec = client.get(f"{base}/proposals/{p.id}/paper").json()["reconciliation"]
+    assert (f"entered: {paper.entered(p.id)}; 复核确认 confirmed: {paper.confirmed(p.id)}; "
+            f"核对一致 reconciled: {'是 yes' if paper.reconciled(p.id) else '否 no'}") in text
+    assert f"declared: {rec['declared']}" in text
+    for who, scan in ballots_scene["scans"].items():
+        assert "0x" + scan.hex() in text and f"\n{ids[who]} " in text
+
+    assert client.get(f"{base}/proposals/12345/announcement.pdf").status_code == 404
+    # No CJK font on the machine: 503 with the reason, as the notices' PDF.
+    monkeypatch.setattr(export, "FONT_CANDIDATES", ())
+    monkeypatch.delenv("LINLI_PDF_FONT", raising=False)
+    answer = client.get(url)
+    assert answer.status_code == 503 and "CJK font" in answer.json()["detail"]
+
+
+def test_roll_csv_is_the_registry_at_the_snapshot_with_each_ballot(api, ballots_scene, chain):
+    import csv
+    import io
+
+    client, base = api
+    assembly, p = ballots_scene["assembly"], ballots_scene["proposal"]
+    registry = ballots_scene["community"].registry
+    url = f"{base}/proposals/{p.id}/roll.csv"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["content-type"].startswith("text/csv")
+    assert client.get(url).content == first.content
+    rows = list(csv.DictReader(io.StringIO(first.content.decode("utf-8-sig"))))
+    snapshot = assembly.proposal(p.id)[2]
+    total_area, total_heads = registry.totals_at(snapshot)
+    assert len(rows) == total_heads and sum(int(r["area_at_snapshot"]) for r in rows) == total_area
+    assert [int(r["identity"]) for r in rows] == sorted(ballots_scene["identities"].values())
+    for row in rows:
+        identity = int(row["identity"])
+        assert int(row["area_at_snapshot"]) == registry.identity_area_at(identity, snapshot)
+        standing = assembly.ballot_of(p.id, identity)
+        if standing == 0:
+            assert (row["channel"], row["choice"], row["tx_hash"]) == ("none", "", "")
+        else:
+            assert row["channel"] == CHANNELS[standing >> 2]
+            assert row["choice"] == ("against", "for", "abstain")[(standing & 3) - 1]
+    assert [r["channel"] for r in rows].count("none") == 1
+    assert client.get(f"{base}/proposals/12345/roll.csv").status_code == 404
+
+
+def test_rolling_back_and_replaying_gives_the_same_answers_and_bytes(ballots_scene, make_indexer, settings,
+                                                                     developer):
+    """The new tables are forgotten by position (a reorg, or a re-index) like every event
+    table, and replaying the blocks gives the same ballots, paper record and PDF."""
+    indexer = make_indexer(manifest_dict(ballots_scene["community"], "local"))
+    indexer.sync()
+    client = TestClient(create_app(settings))
+    base = f"/api/v1/communities/{ballots_scene['community'].registry.address.lower()}/assembly"
+    p, ids = ballots_scene["proposal"], ballots_scene["identities"]
+    paths = [f"{base}/proposals/{p.id}/{tail}" for tail in ("votes", "paper", "announcement.pdf", "roll.csv")]
+    before = [client.get(path).content for path in paths]
+    entry = client.get(paths[1]).json()["entries"][0]
+    assert entry["identity"] == ids[developer] and entry["confirmed"]
+    confirmed_in = client.get(paths[0]).json()["items"][-1]["block_number"]
+    indexer.rollback_to(confirmed_in - 1)
+    # Before the second teller confirmed it: the delegate's ballot stands, the entry waits.
+    votes = {v["identity"]: v for v in client.get(paths[0]).json()["items"]}
+    assert (votes[ids[developer]]["channel"], votes[ids[developer]]["choice"]) == ("delegate", "against")
+    assert [e["confirmed"] for e in client.get(paths[1]).json()["entries"]] == [False]
+    indexer.sync()
+    assert [client.get(path).content for path in paths] == before
