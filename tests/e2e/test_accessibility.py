@@ -37,6 +37,8 @@ CONFIGURATIONS = [
     ("zh-phone", PHONE, "zh", True, False),
     ("zh-desktop-not-connected", DESKTOP, "zh", False, False),
     ("en-phone", PHONE, "en", True, False),
+    ("zh-desktop-large", DESKTOP, "zh", True, True),
+    ("zh-phone-large", PHONE, "zh", True, True),
 ]
 
 
@@ -121,3 +123,56 @@ def test_every_page_passes_axe(browser, site, chain, owner_a, axe_source, name, 
     assert not problems, "axe found serious or critical violations:\n" + "\n".join(problems)
     assert errors == []
 
+
+def test_large_text_is_remembered_enlarges_and_stays_clean(browser, site, chain, owner_a, axe_source):
+    """The header's 大字 button: pressed, the text grows and the palette turns high-contrast;
+    after a reload it is still on from the first paint (the class is on <html> before any
+    module runs); tap targets are at least 44 px; screenshots of two pages at both sizes."""
+    context = new_context(browser, chain, owner_a, DESKTOP, "zh", True, False, axe_source)
+    page = context.new_page()
+    try:
+        visit(page, site, "#/home")
+        toggle = page.locator("#text-toggle")
+        expect(toggle).to_have_text("大字")
+        expect(toggle).to_have_attribute("aria-pressed", "false")
+        normal = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        body_normal = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#view p, #view li, #view dd')).fontSize)")
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-pressed", "true")
+        assert page.evaluate(f"localStorage.getItem('{LARGE_KEY}')") == "1"
+        # Before any script of the page: the class an inline script in <head> sets from storage.
+        # When the class arrives: while <head> is parsed (no <body> yet, so nothing painted), or later.
+        page.add_init_script("""new MutationObserver(() => {
+            if (document.documentElement?.classList.contains("large") && !("__largeBeforeBody" in window))
+              window.__largeBeforeBody = document.body === null;
+          }).observe(document, {subtree: true, attributes: true, attributeFilter: ["class"]});""")
+        page.reload()
+        wait_drawn(page, "#/home")
+        assert page.evaluate("window.__largeBeforeBody") is True
+        expect(page.locator("#text-toggle")).to_have_attribute("aria-pressed", "true")
+        large = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        body_large = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#view p, #view li, #view dd')).fontSize)")
+        assert large >= normal * 1.25 and body_large >= body_normal * 1.25, (normal, large, body_normal, body_large)
+        small_targets = page.evaluate("""() => [...document.querySelectorAll(
+              ".topbar button, .nav a, #view button:not([disabled]), #view .button, #view select, #view input:not([type=checkbox]):not([type=radio]):not([type=file])")]
+            .filter((e) => e.offsetParent !== null)
+            .map((e) => [e.id || e.dataset.testid || e.textContent.trim().slice(0, 20), e.getBoundingClientRect().height])
+            .filter(([, h]) => h < 44)""")
+        assert small_targets == [], small_targets
+        assert axe_problems(page, "large #/home") == []
+        for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(viewport)
+            for page_id in ("home", "assembly"):
+                path = f"#/{page_id}" if page_id == "home" else f"#/assembly/{site['proposal'].id}"
+                visit(page, site, path)
+                page.wait_for_timeout(200)
+                screenshot(page, f"large-{page_id}-{size}")
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= viewport["width"], f"{path} is {width}px wide on a {viewport['width']}px screen"
+        # Off again: back to the normal size, remembered too.
+        page.locator("#text-toggle").click()
+        expect(page.locator("#text-toggle")).to_have_attribute("aria-pressed", "false")
+        assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") == normal
+        assert page.evaluate(f"localStorage.getItem('{LARGE_KEY}')") == "0"
+    finally:
+        context.close()
