@@ -118,6 +118,10 @@ def test_every_page_passes_axe(browser, site, chain, owner_a, axe_source, name, 
             assert page.evaluate("document.documentElement.lang") == ("zh-CN" if lang == "zh" else "en")
             assert page.evaluate(f"document.documentElement.classList.contains('large')") is large
             problems += axe_problems(page, f"{name} {path}")
+            # Large type must not push a page sideways on a phone (reflow, WCAG 1.4.10).
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > viewport["width"]:
+                problems.append(f"{name} {path}: {width}px wide on a {viewport['width']}px screen")
     finally:
         context.close()
     assert not problems, "axe found serious or critical violations:\n" + "\n".join(problems)
