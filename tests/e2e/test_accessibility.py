@@ -39,6 +39,7 @@ CONFIGURATIONS = [
     ("en-phone", PHONE, "en", True, False),
     ("zh-desktop-large", DESKTOP, "zh", True, True),
     ("zh-phone-large", PHONE, "zh", True, True),
+    ("en-phone-large", PHONE, "en", True, True),  # English words are longer: the likeliest to overflow
 ]
 
 
@@ -173,6 +174,9 @@ def test_large_text_is_remembered_enlarges_and_stays_clean(browser, site, chain,
                 screenshot(page, f"large-{page_id}-{size}")
                 width = page.evaluate("document.documentElement.scrollWidth")
                 assert width <= viewport["width"], f"{path} is {width}px wide on a {viewport['width']}px screen"
+        # The treasury's charts write their words at the page's size (canvas text does not follow CSS).
+        visit(page, site, "#/treasury")
+        assert page.evaluate("import('chart.js').then(({Chart}) => Chart.defaults.font.size)") >= 15
         # Off again: back to the normal size, remembered too.
         page.locator("#text-toggle").click()
         expect(page.locator("#text-toggle")).to_have_attribute("aria-pressed", "false")

@@ -132,6 +132,8 @@ async function start() {
   document.getElementById("text-toggle").addEventListener("click", () => {
     setLargeText(!largeText());
     renderTextToggle();
+    // Canvas charts do not follow CSS: the page draws them again at the new size.
+    if (ctx.config && document.querySelector("#view canvas")) route();
   });
   await loadI18n();
   renderTextToggle();

@@ -180,6 +180,10 @@ export async function render(ctx, view, params, current) {
   if (monthly.items.length || satisfaction.items.length) {
     const chart = await Chart;
     if (!current()) return;
+    // The charts' words follow the page's type (larger in the 大字 mode) and its muted ink.
+    const root = getComputedStyle(document.documentElement);
+    chart.defaults.font.size = Math.round(parseFloat(root.fontSize) * 0.75);
+    chart.defaults.color = root.getPropertyValue("--muted").trim() || chart.defaults.color;
     if (monthly.items.length) {
       monthlyChart(chart, charts.querySelector("[data-testid=chart-monthly]"), monthly.items);
       categoryChart(chart, charts.querySelector("[data-testid=chart-category]"), monthly.items);
