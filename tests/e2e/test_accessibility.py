@@ -36,6 +36,7 @@ CONFIGURATIONS = [
     ("zh-desktop", DESKTOP, "zh", True, False),
     ("zh-phone", PHONE, "zh", True, False),
     ("zh-desktop-not-connected", DESKTOP, "zh", False, False),
+    ("en-desktop", DESKTOP, "en", True, False),
     ("en-phone", PHONE, "en", True, False),
     ("zh-desktop-large", DESKTOP, "zh", True, True),
     ("zh-phone-large", PHONE, "zh", True, True),
