@@ -30,6 +30,15 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa"]
 BLOCKING = {"serious", "critical"}
 LARGE_KEY = "linli.large"
+# The root's font size and a paragraph's of the page in view, in px.
+FONT_SIZES = """[document.documentElement, document.querySelector("#view p, #view li, #view dd")]
+  .map((e) => parseFloat(getComputedStyle(e).fontSize))"""
+# Controls in sight shorter than 44 px (a finger's width), as [name, height].
+SMALL_TARGETS = """[...document.querySelectorAll(`.topbar button, .nav a, #view button:not([disabled]), #view .button,
+    #view select, #view input:not([type=checkbox]):not([type=radio]):not([type=file])`)]
+  .filter((e) => e.offsetParent !== null)
+  .map((e) => [e.id || e.dataset.testid || e.textContent.trim().slice(0, 20), e.getBoundingClientRect().height])
+  .filter(([, h]) => h < 44)"""
 
 # (name, viewport, language, connected, large text)
 CONFIGURATIONS = [
@@ -118,7 +127,7 @@ def test_every_page_passes_axe(browser, site, chain, owner_a, axe_source, name, 
         for path in page_paths(site):
             visit(page, site, path)
             assert page.evaluate("document.documentElement.lang") == ("zh-CN" if lang == "zh" else "en")
-            assert page.evaluate(f"document.documentElement.classList.contains('large')") is large
+            assert page.evaluate("document.documentElement.classList.contains('large')") is large
             problems += axe_problems(page, f"{name} {path}")
             # Large type must not push a page sideways on a phone (reflow, WCAG 1.4.10).
             width = page.evaluate("document.documentElement.scrollWidth")
@@ -141,12 +150,10 @@ def test_large_text_is_remembered_enlarges_and_stays_clean(browser, site, chain,
         toggle = page.locator("#text-toggle")
         expect(toggle).to_have_text("大字")
         expect(toggle).to_have_attribute("aria-pressed", "false")
-        normal = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
-        body_normal = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#view p, #view li, #view dd')).fontSize)")
+        normal, body_normal = page.evaluate(FONT_SIZES)
         toggle.click()
         expect(toggle).to_have_attribute("aria-pressed", "true")
         assert page.evaluate(f"localStorage.getItem('{LARGE_KEY}')") == "1"
-        # Before any script of the page: the class an inline script in <head> sets from storage.
         # When the class arrives: while <head> is parsed (no <body> yet, so nothing painted), or later.
         page.add_init_script("""new MutationObserver(() => {
             if (document.documentElement?.classList.contains("large") && !("__largeBeforeBody" in window))
@@ -156,14 +163,9 @@ def test_large_text_is_remembered_enlarges_and_stays_clean(browser, site, chain,
         wait_drawn(page, "#/home")
         assert page.evaluate("window.__largeBeforeBody") is True
         expect(page.locator("#text-toggle")).to_have_attribute("aria-pressed", "true")
-        large = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
-        body_large = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#view p, #view li, #view dd')).fontSize)")
+        large, body_large = page.evaluate(FONT_SIZES)
         assert large >= normal * 1.25 and body_large >= body_normal * 1.25, (normal, large, body_normal, body_large)
-        small_targets = page.evaluate("""() => [...document.querySelectorAll(
-              ".topbar button, .nav a, #view button:not([disabled]), #view .button, #view select, #view input:not([type=checkbox]):not([type=radio]):not([type=file])")]
-            .filter((e) => e.offsetParent !== null)
-            .map((e) => [e.id || e.dataset.testid || e.textContent.trim().slice(0, 20), e.getBoundingClientRect().height])
-            .filter(([, h]) => h < 44)""")
+        small_targets = page.evaluate(SMALL_TARGETS)
         assert small_targets == [], small_targets
         assert axe_problems(page, "large #/home") == []
         for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
@@ -181,7 +183,7 @@ def test_large_text_is_remembered_enlarges_and_stays_clean(browser, site, chain,
         # Off again: back to the normal size, remembered too.
         page.locator("#text-toggle").click()
         expect(page.locator("#text-toggle")).to_have_attribute("aria-pressed", "false")
-        assert page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)") == normal
+        assert page.evaluate(FONT_SIZES)[0] == normal
         assert page.evaluate(f"localStorage.getItem('{LARGE_KEY}')") == "0"
     finally:
         context.close()
