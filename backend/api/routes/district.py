@@ -8,10 +8,11 @@ the per-community indexer does for its own.
 
 Each figure is the one the community's own route gives, computed by the same function:
 
-- fees: `fees.statement` of every registered unit (a unit is paid up when it has no
-  overdue month; the collection rate is the share of units paid up; the arrears are the
-  statements' totals of the units that are not) and `fees.treasury` (fees collected,
-  public income received; paid out = received less the public-income balance);
+- fees: `fees.unit_statements` (what the unit statement route answers) of every
+  registered unit: a unit is paid up when it has no overdue month; the collection rate
+  is the share of units paid up; the arrears are the statements' totals of the units
+  that are not; and `fees.treasury` (fees collected, public income received; paid out =
+  received less the public-income balance);
 - suggestions: `suggestions.suggestion_stats` (received; answered = with at least one
   answer; median time to the first answer);
 - activities: `activities.activities_summary` (activities, sign-ups, check-ins);
@@ -109,9 +110,7 @@ def _fee_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
     if not _has(ctx, fee_routes.FEES):
         return dict.fromkeys(("units_paid_up", "fee_collection_rate", "units_in_arrears", "arrears", "fees_collected",
                               "public_income_received", "public_income_paid_out"))
-    unit_ids = session.execute(select(Unit.unit_id).where(Unit.community == ctx.community)
-                               .order_by(Unit.unit_id)).scalars().all()
-    statements = [fee_routes.statement(ctx, session, unit_id) for unit_id in unit_ids]
+    statements = list(fee_routes.unit_statements(session, ctx).values())
     behind = [s for s in statements if s["months_overdue"] > 0]
     book = fee_routes.treasury(ctx, session)
     received = book["public_income_received"]
