@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from backend.api.main import create_app
 from backend.core.db import make_engine
@@ -32,6 +32,7 @@ from backend.db.models import (
     SuggestionSubmitted,
     Unit,
 )
+from tests.backend.helpers import fuzz_routes
 
 BEIJING = timezone(timedelta(hours=8))
 NOW = int(datetime(2026, 6, 15, 12, 0, tzinfo=BEIJING).timestamp())
@@ -202,3 +203,25 @@ def test_bad_input_is_a_422_naming_the_field(client, path, params, field):
     answer = client.get(path, params=params)
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"][-1] == field
+
+
+def test_the_table_follows_the_index(client, database_url):
+    """The table is kept for the index positions it was built at; a write of any
+    community's checkpoint (new blocks, a rollback) builds it again."""
+    assert client.get("/api/v1/district/communities").json()["district"]["units"] == 16
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(insert(Unit.__table__), [{"community": D, "unit_id": 5, "label": "1-5", "area": AREA,
+                                               "identity": 5, "registered_block": HEAD + 1,
+                                               "updated_block": HEAD + 1}])
+        conn.execute(update(Checkpoint.__table__).where(Checkpoint.community == D)
+                     .values(block_number=HEAD + 1, updated_at=2.0))
+    engine.dispose()
+    table = client.get("/api/v1/district/communities").json()
+    d = next(item for item in table["items"] if item["community"] == D)
+    assert (d["units"], d["units_in_arrears"], d["arrears"], d["indexed_block"]) == (5, 4, 4 * 3 * MONTHLY, HEAD + 1)
+    assert (table["district"]["units"], table["district"]["fee_collection_rate"]) == (17, round(100 * 12 / 17, 2))
+
+
+def test_fuzzed_input_gives_only_declared_answers(client):
+    assert fuzz_routes(client.app, A, "^district$", 25) == 3
