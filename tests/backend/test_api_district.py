@@ -225,3 +225,13 @@ def test_the_table_follows_the_index(client, database_url):
 
 def test_fuzzed_input_gives_only_declared_answers(client):
     assert fuzz_routes(client.app, A, "^district$", 25) == 3
+
+
+def test_an_empty_index_gives_an_empty_table_and_no_flags(database_url, settings):
+    client = TestClient(create_app(settings))
+    table = client.get("/api/v1/district/communities").json()
+    assert table["items"] == [] and table["district"]["communities"] == 0
+    assert table["district"]["units"] == 0 and table["district"]["fee_collection_rate"] is None
+    assert client.get("/api/v1/district/flags").json()["items"] == []
+    rows = client.get("/api/v1/district/communities.csv").text.lstrip("\ufeff").splitlines()
+    assert len(rows) == 2 and rows[1].startswith("district,0 communities")

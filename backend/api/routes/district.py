@@ -85,6 +85,7 @@ FIGURES = ["units", "units_paid_up", "fee_collection_rate", "units_in_arrears", 
            "suggestions_median_time_to_first_answer", "assemblies_held", "assemblies_passed", "assembly_turnout_area",
            "assembly_turnout_heads", "activities", "activity_sign_ups", "activity_check_ins", "points_issued",
            "points_redeemed"]
+ALWAYS = ("units", "points_issued", "points_redeemed")  # need no contract beyond the registry and points
 # Figures the district's total sums (the rates and medians are recomputed from the pooled figures).
 SUMMED = [name for name in FIGURES if name not in ("fee_collection_rate", "suggestions_median_time_to_first_answer",
                                                    "assembly_turnout_area", "assembly_turnout_heads")]
@@ -204,7 +205,9 @@ def district_table(request: Request, session: Session) -> dict[str, Any]:
     total: dict[str, Any] = {"communities": len(items)}
     for name in SUMMED:
         values = [item[name] for item in items if item[name] is not None]
-        total[name] = sum(values) if values else None
+        # A figure every community has sums to 0 over none; one that needs a contract is
+        # null when no community has the contract.
+        total[name] = sum(values) if values or name in ALWAYS else None
     billed = sum(item["units"] for item in items if item["units_paid_up"] is not None)
     total["fee_collection_rate"] = _percent(total["units_paid_up"] or 0, billed)
     times = _first_answer_times(session) if total["suggestions_received"] is not None else []
