@@ -25,7 +25,9 @@ the street office did not ask), service-market and culture figures (no agreed me
 of "activity" there yet), and a per-month history of these figures (the index keeps the
 events; a month filter on each reused route is the next step). Collection per amount
 rather than per unit needs the statement of every unit at every month, which no route
-computes yet.
+computes yet. A community the registry retired stays in the table: the district indexer
+stops following it but records no retirement in the index (that needs a table and a
+migration), and the street's name is not kept either.
 """
 
 from __future__ import annotations
@@ -234,6 +236,18 @@ def _csv(table: dict[str, Any]) -> Response:
 @router.get("/district/communities", response_model=DistrictCommunitiesOut, responses=CSV_RESPONSE,
             summary="Every community in the index with its figures, and the district's total; ?format=csv for CSV")
 def district_communities(request: Request, session: SessionDep, answer_format: FormatQuery = "json"):
+    """Per community, by address: units; fee collection rate (units with no overdue month,
+    percent) and arrears (what the units behind owe) from the unit statements; fees
+    collected and public income received and paid out as its treasury counts them;
+    suggestions received and answered and the median time to a first answer; assemblies
+    held (tallied by the contract) and passed, turnout by area and by heads; activities,
+    sign-ups and check-ins; points issued and redeemed. A figure is null where the
+    community has no contract recording it. The district's row sums the communities'
+    figures and computes its rates, turnouts and median from the pooled figures.
+
+    Not yet here: maintenance-fund, service-market and culture figures, a month-by-month
+    history, and whether the registry has retired a community (the district indexer keeps
+    what it indexed of a retired community and records no retirement in the index)."""
     table = district_table(request, session)
     return _csv(table) if answer_format == "csv" else table
 
