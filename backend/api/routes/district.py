@@ -129,7 +129,8 @@ def _suggestion_figures(session: Session, ctx: CommunityContext) -> dict[str, An
         return dict.fromkeys(("suggestions_received", "suggestions_answered",
                               "suggestions_median_time_to_first_answer"))
     stats = suggestion_routes.suggestion_stats(ctx, session)
-    return {"suggestions_received": stats["submitted"], "suggestions_answered": stats["submitted"] - stats["unanswered"],
+    return {"suggestions_received": stats["submitted"],
+            "suggestions_answered": stats["submitted"] - stats["unanswered"],
             "suggestions_median_time_to_first_answer": stats["time_to_first_answer"]["median"]}
 
 
