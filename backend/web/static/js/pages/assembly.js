@@ -11,6 +11,7 @@ import { busy, empty, html, named, roleName } from "../ui.js";
 import { documentCard, hydrateDocuments, noticeCard, wireNotices } from "../documents.js";
 import { fillNoticeTexts } from "./notices.js";
 import { relayCall } from "../passkey.js";
+import { renderTellers } from "./tellers.js";
 
 const CHOICES = [["for", 1], ["against", 0], ["abstain", 2]];
 const BALLOT_TYPES = {
@@ -267,8 +268,12 @@ async function renderDetail(ctx, view, id, current) {
   await renderExplained(ctx, view, p, rules, current);
   if (!current()) return;
 
-  if (ctx.account) await renderMyPart(ctx, view, p, current);
-  else html(view, `<section class="card notice"><p>${esc(t("assembly.connectToVote"))}</p><a class="button" href="#/connect">${esc(t("connect.button"))}</a></section>`);
+  if (ctx.account) {
+    await renderMyPart(ctx, view, p, current);
+    if (!current()) return;
+    await renderTellers(ctx, view, p, current);
+    if (!current()) return;
+  } else html(view, `<section class="card notice"><p>${esc(t("assembly.connectToVote"))}</p><a class="button" href="#/connect">${esc(t("connect.button"))}</a></section>`);
 
   html(view, `<section class="card"><h2>${esc(t("assembly.ballots"))}</h2>${votes.items.length
     ? `<div class="table-wrap"><table data-testid="ballots"><thead><tr><th>${esc(t("assembly.voter"))}</th><th>${esc(t("assembly.choice"))}</th>

@@ -1,0 +1,149 @@
+"""The tellers' panel and a changed vote through the real pages (issue 20, ballots the law
+accepts): two tellers in two browser contexts enter and confirm a paper ballot from a
+scan hashed in the browser, declare and confirm the number collected; an owner votes
+again before the close and the tally moves; the announcement PDF downloads.
+
+One stack for the module (the `site` fixture); the tellers are appointed once here by
+the seeded committee, so the shared scene of the other modules is untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import PHONE, screenshot
+
+FOR, AGAINST = 1, 0
+TIMEOUT = 20_000
+DEV_AREA, C_AREA = 10_000, 11_050  # the developer's unit 1-1-301, owner C's 1-1-202
+PAPER_CHANNEL = "纸质票（两名监票人）"
+
+
+def done(page):
+    """The newest transaction toast reached a final state; returns it."""
+    toast = page.locator(".toast").first
+    expect(toast).to_have_attribute("data-state", re.compile("confirmed|failed"), timeout=TIMEOUT)
+    return toast
+
+
+def settled(page):
+    page.wait_for_selector("#view[aria-busy=false]")
+
+
+@pytest.fixture(scope="module")
+def tellers(site, committee, owner_a, owner_b):
+    """Owners A and B are the tellers of the seeded proposal (appointed by the committee)."""
+    paper = site["contracts"]["PaperBallots"]
+    paper.appoint_tellers(site["proposal"].id, [owner_a.address, owner_b.address], sender=committee)
+    return paper
+
+
+def test_two_tellers_count_a_paper_ballot_and_reconcile(open_page, site, chain, tellers, owner_a, owner_b, owner_c,
+                                                         developer, tmp_path):
+    paper, assembly, proposal = tellers, site["contracts"]["OwnersAssembly"], site["proposal"]
+    bound, identity = site["community"].registry.identity_of(developer.address)
+    assert bound
+    scan = tmp_path / "ballot-1-1-301.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n the developer's paper ballot, ticked for")
+    scan_hash = "0x" + hashlib.sha256(scan.read_bytes()).hexdigest()
+    other = tmp_path / "another-scan.png"
+    other.write_bytes(b"\x89PNG\r\n\x1a\n some other sheet")
+    url = f"#/assembly/{proposal.id}"
+
+    # An owner who is not a teller sees no panel.
+    outsider = open_page(owner_c, url)
+    expect(outsider.get_by_test_id("my-ballot")).to_be_visible(timeout=TIMEOUT)
+    expect(outsider.get_by_test_id("tellers-panel")).to_have_count(0)
+
+    # Teller A enters the ballot: the scan is hashed in the browser, only its sha256 is sent.
+    a = open_page(owner_a, url)
+    panel = a.get_by_test_id("tellers-panel")
+    expect(panel).to_be_visible(timeout=TIMEOUT)
+    form = panel.get_by_test_id("enter-ballot")
+    form.get_by_test_id("enter-identity").fill(str(identity))
+    form.get_by_test_id("enter-choice").select_option(str(FOR))
+    form.get_by_test_id("enter-scan").set_input_files(str(scan))
+    expect(form.locator("[data-scan-hash]")).to_have_attribute("data-hash", scan_hash, timeout=TIMEOUT)
+    form.get_by_test_id("enter").click()
+    expect(done(a)).to_have_attribute("data-state", "confirmed")
+    settled(a)
+    entry = a.get_by_test_id("awaiting-entry")
+    expect(entry).to_have_attribute("data-identity", str(identity), timeout=TIMEOUT)
+    # A cannot confirm their own entry: no Confirm button, the page says why.
+    expect(entry.get_by_test_id("own-entry")).to_be_visible()
+    expect(entry.get_by_test_id("confirm")).to_have_count(0)
+    assert a.evaluate("window.__walletLog").count("eth_sendTransaction") == 1
+    stored = paper.entry(proposal.id, identity)
+    assert (stored.teller, stored.support, stored.confirmed, "0x" + bytes(stored.scan_hash).hex()) == (
+        owner_a.address, FOR, False, scan_hash)
+    # Entered by one teller only: nothing counted yet.
+    expect(a.get_by_test_id("tally-area").first).to_have_attribute("data-for", "0")
+    screenshot(a, "tellers-entered-desktop")
+
+    # Teller B reads another choice from the paper: the contract's refusal, in words.
+    b = open_page(owner_b, url)
+    entry = b.get_by_test_id("awaiting-entry")
+    expect(entry).to_have_attribute("data-identity", str(identity), timeout=TIMEOUT)
+    entry.get_by_test_id("confirm-choice").select_option(str(AGAINST))
+    entry.get_by_test_id("confirm-scan").set_input_files(str(scan))
+    expect(entry.locator("[data-scan-hash]")).to_have_attribute("data-hash", scan_hash, timeout=TIMEOUT)
+    screenshot(b, "tellers-confirm-desktop")
+    entry.get_by_test_id("confirm").click()
+    toast = done(b)
+    expect(toast).to_have_attribute("data-state", "failed")
+    expect(toast).to_contain_text("与录入不一致")
+    # Another scan with the right choice: refused the same way.
+    entry.get_by_test_id("confirm-choice").select_option(str(FOR))
+    entry.get_by_test_id("confirm-scan").set_input_files(str(other))
+    expect(entry.locator("[data-scan-hash]")).not_to_have_attribute("data-hash", scan_hash, timeout=TIMEOUT)
+    entry.get_by_test_id("confirm").click()
+    expect(b.locator(".toast[data-state=failed]")).to_have_count(2, timeout=TIMEOUT)
+    assert not paper.entry(proposal.id, identity).confirmed
+    # The same choice and the same scan: it counts.
+    entry.get_by_test_id("confirm-scan").set_input_files(str(scan))
+    expect(entry.locator("[data-scan-hash]")).to_have_attribute("data-hash", scan_hash, timeout=TIMEOUT)
+    entry.get_by_test_id("confirm").click()
+    expect(done(b)).to_have_attribute("data-state", "confirmed")
+    settled(b)
+    expect(b.get_by_test_id("tally-area").first).to_have_attribute("data-for", str(DEV_AREA), timeout=TIMEOUT)
+    expect(b.get_by_test_id("tally-heads").first).to_have_attribute("data-for", "1")
+    expect(b.get_by_test_id("awaiting-entry")).to_have_count(0)
+    expect(b.get_by_test_id("counted-entry")).to_have_attribute("data-identity", str(identity))
+    expect(b.get_by_test_id("ballot-channel").filter(has_text=PAPER_CHANNEL)).to_have_count(1)
+    assert tuple(assembly.tally(proposal.id, FOR)) == (DEV_AREA, 1)
+    assert assembly.hasVoted(proposal.id, developer.address)
+
+    # The count: B declares one ballot collected, A confirms it; then it adds up.
+    b.get_by_test_id("declare-count").fill("1")
+    b.get_by_test_id("declare").click()
+    expect(done(b)).to_have_attribute("data-state", "confirmed")
+    settled(b)
+    expect(b.get_by_test_id("own-declaration")).to_be_visible(timeout=TIMEOUT)
+    expect(b.get_by_test_id("confirm-collected")).to_have_count(0)
+    a = open_page(owner_a, url)
+    a.get_by_test_id("confirm-count").fill("1")
+    a.get_by_test_id("confirm-collected").click()
+    expect(done(a)).to_have_attribute("data-state", "confirmed")
+    settled(a)
+    expect(a.get_by_test_id("reconciliation")).to_have_attribute("data-reconciled", "true", timeout=TIMEOUT)
+    expect(a.get_by_test_id("declare-form")).to_have_count(0)
+    assert paper.reconciled(proposal.id)
+    screenshot(a, "tellers-reconciled-desktop")
+    phone = open_page(owner_a, url, viewport=PHONE)
+    expect(phone.get_by_test_id("reconciled")).to_be_visible(timeout=TIMEOUT)
+    screenshot(phone, "tellers-reconciled-phone")
+    english = open_page(owner_b, url, viewport=PHONE, lang="en")
+    expect(english.get_by_test_id("reconciled")).to_have_text(re.compile("^Reconciled"), timeout=TIMEOUT)
+    screenshot(english, "tellers-reconciled-phone-en")
+
+    # The announcement names the paper ballot; its link downloads a PDF.
+    href = a.get_by_test_id("announcement-pdf").evaluate("a => a.href")
+    answer = a.request.get(href)
+    assert answer.status == 200 and answer.headers["content-type"].startswith("application/pdf")
+    assert answer.body()[:4] == b"%PDF"
+    for page in (outsider, a, b, phone, english):
+        assert page.problems == []
+
