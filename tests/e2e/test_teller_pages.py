@@ -147,3 +147,32 @@ def test_two_tellers_count_a_paper_ballot_and_reconcile(open_page, site, chain, 
     for page in (outsider, a, b, phone, english):
         assert page.problems == []
 
+
+def test_an_owner_changes_their_vote_and_the_tally_moves(open_page, site, tellers, owner_c):
+    assembly, proposal = site["contracts"]["OwnersAssembly"], site["proposal"]
+    page = open_page(owner_c, f"#/assembly/{proposal.id}")
+    # The seed: owner C voted against from their wallet.
+    expect(page.get_by_test_id("voted")).to_contain_text("反对", timeout=TIMEOUT)
+    expect(page.get_by_test_id("changed")).to_have_count(0)
+    expect(page.get_by_test_id("tally-area").first).to_have_attribute("data-against", str(C_AREA))
+    expect(page.get_by_test_id("tally-area").first).to_have_attribute("data-for", "0")
+    change = page.get_by_test_id("change-vote")
+    expect(change.locator("input[name=support]:checked")).to_have_value(str(AGAINST))
+    screenshot(page, "vote-change-desktop")
+    change.locator(f"input[name=support][value='{FOR}']").check()
+    change.get_by_test_id("vote-change").click()
+    expect(done(page)).to_have_attribute("data-state", "confirmed")
+    settled(page)
+    expect(page.get_by_test_id("voted")).to_contain_text("同意", timeout=TIMEOUT)
+    expect(page.get_by_test_id("changed")).to_be_visible()
+    expect(page.get_by_test_id("tally-area").first).to_have_attribute("data-for", str(C_AREA))
+    expect(page.get_by_test_id("tally-area").first).to_have_attribute("data-against", "0")
+    expect(page.get_by_test_id("tally-heads").first).to_have_attribute("data-for", "1")
+    expect(page.get_by_test_id("tally-heads").first).to_have_attribute("data-against", "0")
+    expect(page.get_by_test_id("ballot")).to_have_count(1)
+    assert tuple(assembly.tally(proposal.id, FOR)) == (C_AREA, 1)
+    assert tuple(assembly.tally(proposal.id, AGAINST)) == (0, 0)
+    phone = open_page(owner_c, f"#/assembly/{proposal.id}", viewport=PHONE)
+    expect(phone.get_by_test_id("changed")).to_be_visible(timeout=TIMEOUT)
+    screenshot(phone, "vote-change-phone")
+    assert page.problems == [] and phone.problems == []

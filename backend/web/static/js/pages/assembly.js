@@ -305,6 +305,26 @@ async function myWeight(ctx, p) {
   }
 }
 
+/** Vote again before the close: the current choice preselected, the others offered. */
+function changeForm(ctx, card, p, ballot) {
+  const form = html(card, `<form class="vote-form" data-testid="change-vote"><fieldset><legend>${esc(t("assembly.changeChoice"))}</legend>${CHOICES.map(([name, support]) =>
+    `<label class="choice"><input type="radio" name="support" value="${support}" ${name === ballot.choice ? "checked" : ""}> ${esc(t(`assembly.choice.${name}`))}</label>`).join("")}</fieldset>
+    <div class="actions"><button type="submit" data-testid="vote-change">${esc(t("assembly.changeVote"))}</button></div>
+    <p class="muted small">${esc(t("assembly.changeNote"))}</p></form>`);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const support = Number(form.querySelector("input[name=support]:checked").value);
+    busy(form, async () => {
+      if (ctx.passkey) await passkeyVote(ctx, p, support);
+      else {
+        const writer = await ctx.wallet.contract("OwnersAssembly");
+        await runTx(ctx, t("assembly.changeTitle"), () => writer.castVote(p.proposal_id, support));
+      }
+      ctx.rerender();
+    });
+  });
+}
+
 async function renderMyPart(ctx, view, p, current) {
   const me = ctx.account;
   const assembly = ctx.wallet.reader("OwnersAssembly");
@@ -328,7 +348,11 @@ async function renderMyPart(ctx, view, p, current) {
   const card = html(view, `<section class="card" data-testid="my-ballot"><h2>${esc(t("assembly.myBallot"))}</h2></section>`);
   if (voted) {
     const ballot = mine.items[0];
-    html(card, `<p data-testid="voted">${esc(t("assembly.youVoted", { choice: ballot ? t(`assembly.choice.${ballot.choice}`) : "✓" }))}</p>`);
+    html(card, `<p data-testid="voted" data-choice="${esc(ballot?.choice ?? "")}">${esc(t("assembly.youVoted", { choice: ballot ? t(`assembly.choice.${ballot.choice}`) : "✓" }))}</p>`);
+    if (ballot?.replaced) html(card, `<p class="muted small" data-testid="changed">${esc(t("assembly.changed"))}</p>`);
+    // Until the close an owner may vote again from their own wallet: the new ballot replaces
+    // theirs (and their delegate's). A paper ballot stands: the contract refuses an online one after it.
+    if (active && ballot && ballot.channel !== "paper" && !weight.none) changeForm(ctx, card, p, ballot);
   } else if (weight.none) {
     html(card, `<p class="muted" data-testid="no-vote">${esc(t(weight.none, { block: p.snapshot_block }))}</p>`);
   } else if (!active) {
