@@ -33,6 +33,13 @@ def settled(page):
     page.wait_for_selector("#view[aria-busy=false]")
 
 
+def phone_screenshot(page, name):
+    """Saved like the other pages' screenshots; on a phone nothing is wider than the screen."""
+    screenshot(page, name)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name} is {width}px wide on a {PHONE['width']}px phone"
+
+
 @pytest.fixture(scope="module")
 def tellers(site, committee, owner_a, owner_b):
     """Owners A and B are the tellers of the seeded proposal (appointed by the committee)."""
@@ -91,6 +98,11 @@ def test_two_tellers_count_a_paper_ballot_and_reconcile(open_page, site, chain, 
     entry.get_by_test_id("confirm-scan").set_input_files(str(scan))
     expect(entry.locator("[data-scan-hash]")).to_have_attribute("data-hash", scan_hash, timeout=TIMEOUT)
     screenshot(b, "tellers-confirm-desktop")
+    b_phone = open_page(owner_b, url, viewport=PHONE)
+    b_phone.get_by_test_id("confirm-scan").set_input_files(str(scan))
+    expect(b_phone.locator("[data-testid=awaiting-entry] [data-scan-hash]")).to_have_attribute("data-hash", scan_hash,
+                                                                                              timeout=TIMEOUT)
+    phone_screenshot(b_phone, "tellers-confirm-phone")
     entry.get_by_test_id("confirm").click()
     toast = done(b)
     expect(toast).to_have_attribute("data-state", "failed")
@@ -134,17 +146,17 @@ def test_two_tellers_count_a_paper_ballot_and_reconcile(open_page, site, chain, 
     screenshot(a, "tellers-reconciled-desktop")
     phone = open_page(owner_a, url, viewport=PHONE)
     expect(phone.get_by_test_id("reconciled")).to_be_visible(timeout=TIMEOUT)
-    screenshot(phone, "tellers-reconciled-phone")
+    phone_screenshot(phone, "tellers-reconciled-phone")
     english = open_page(owner_b, url, viewport=PHONE, lang="en")
     expect(english.get_by_test_id("reconciled")).to_have_text(re.compile("^Reconciled"), timeout=TIMEOUT)
-    screenshot(english, "tellers-reconciled-phone-en")
+    phone_screenshot(english, "tellers-reconciled-en-phone")
 
     # The announcement names the paper ballot; its link downloads a PDF.
     href = a.get_by_test_id("announcement-pdf").evaluate("a => a.href")
     answer = a.request.get(href)
     assert answer.status == 200 and answer.headers["content-type"].startswith("application/pdf")
     assert answer.body()[:4] == b"%PDF"
-    for page in (outsider, a, b, phone, english):
+    for page in (outsider, a, b, b_phone, phone, english):
         assert page.problems == []
 
 
@@ -174,5 +186,5 @@ def test_an_owner_changes_their_vote_and_the_tally_moves(open_page, site, teller
     assert tuple(assembly.tally(proposal.id, AGAINST)) == (0, 0)
     phone = open_page(owner_c, f"#/assembly/{proposal.id}", viewport=PHONE)
     expect(phone.get_by_test_id("changed")).to_be_visible(timeout=TIMEOUT)
-    screenshot(phone, "vote-change-phone")
+    phone_screenshot(phone, "vote-change-phone")
     assert page.problems == [] and phone.problems == []
