@@ -70,6 +70,16 @@ def test_two_tellers_count_a_paper_ballot_and_reconcile(open_page, site, chain, 
     panel = a.get_by_test_id("tellers-panel")
     expect(panel).to_be_visible(timeout=TIMEOUT)
     form = panel.get_by_test_id("enter-ballot")
+    # Owner C voted online (the seed): a paper ballot for them is refused, said in words.
+    voted_online = site["community"].registry.identity_of(owner_c.address)[1]
+    form.get_by_test_id("enter-identity").fill(str(voted_online))
+    form.get_by_test_id("enter-choice").select_option(str(FOR))
+    form.get_by_test_id("enter-scan").set_input_files(str(other))
+    form.get_by_test_id("enter").click()
+    toast = done(a)
+    expect(toast).to_have_attribute("data-state", "failed")
+    expect(toast).to_contain_text("该业主本人已在线投票")
+    assert paper.entered(proposal.id) == 0
     form.get_by_test_id("enter-identity").fill(str(identity))
     form.get_by_test_id("enter-choice").select_option(str(FOR))
     form.get_by_test_id("enter-scan").set_input_files(str(scan))
