@@ -67,6 +67,8 @@ def test_two_tellers_count_a_paper_ballot_and_reconcile(open_page, site, chain, 
 
     # Teller A enters the ballot: the scan is hashed in the browser, only its sha256 is sent.
     a = open_page(owner_a, url)
+    sent = []  # every request body the page sends from here on (to the API and to the node)
+    a.on("request", lambda request: sent.append(request.post_data_buffer or b""))
     panel = a.get_by_test_id("tellers-panel")
     expect(panel).to_be_visible(timeout=TIMEOUT)
     form = panel.get_by_test_id("enter-ballot")
@@ -93,6 +95,9 @@ def test_two_tellers_count_a_paper_ballot_and_reconcile(open_page, site, chain, 
     expect(entry.get_by_test_id("own-entry")).to_be_visible()
     expect(entry.get_by_test_id("confirm")).to_have_count(0)
     assert a.evaluate("window.__walletLog").count("eth_sendTransaction") == 1
+    # The scan never left the browser: no request carried its bytes, one carried its hash.
+    assert sent and not any(b"paper ballot, ticked" in body or b"some other sheet" in body for body in sent)
+    assert any(scan_hash[2:].encode() in body for body in sent)
     stored = paper.entry(proposal.id, identity)
     assert (stored.teller, stored.support, stored.confirmed, "0x" + bytes(stored.scan_hash).hex()) == (
         owner_a.address, FOR, False, scan_hash)
