@@ -74,7 +74,10 @@ def test_two_tellers_count_a_paper_ballot_and_reconcile(open_page, site, chain, 
     form = panel.get_by_test_id("enter-ballot")
     # Owner C voted online (the seed): a paper ballot for them is refused, said in words.
     voted_online = site["community"].registry.identity_of(owner_c.address)[1]
+    form.get_by_test_id("enter-identity").fill("999")
+    expect(form.get_by_test_id("identity-units")).to_have_text("没有这个业主编号。", timeout=TIMEOUT)
     form.get_by_test_id("enter-identity").fill(str(voted_online))
+    expect(form.get_by_test_id("identity-units")).to_contain_text("1-1-202", timeout=TIMEOUT)
     form.get_by_test_id("enter-choice").select_option(str(FOR))
     form.get_by_test_id("enter-scan").set_input_files(str(other))
     form.get_by_test_id("enter").click()
@@ -83,6 +86,8 @@ def test_two_tellers_count_a_paper_ballot_and_reconcile(open_page, site, chain, 
     expect(toast).to_contain_text("该业主本人已在线投票")
     assert paper.entered(proposal.id) == 0
     form.get_by_test_id("enter-identity").fill(str(identity))
+    # The number is checked against the unit on the paper: the page names the units it holds.
+    expect(form.get_by_test_id("identity-units")).to_contain_text("1-1-301", timeout=TIMEOUT)
     form.get_by_test_id("enter-choice").select_option(str(FOR))
     form.get_by_test_id("enter-scan").set_input_files(str(scan))
     expect(form.locator("[data-scan-hash]")).to_have_attribute("data-hash", scan_hash, timeout=TIMEOUT)
@@ -109,6 +114,7 @@ def test_two_tellers_count_a_paper_ballot_and_reconcile(open_page, site, chain, 
     b = open_page(owner_b, url)
     entry = b.get_by_test_id("awaiting-entry")
     expect(entry).to_have_attribute("data-identity", str(identity), timeout=TIMEOUT)
+    expect(entry.get_by_test_id("entry-units")).to_contain_text("1-1-301")
     entry.get_by_test_id("confirm-choice").select_option(str(AGAINST))
     entry.get_by_test_id("confirm-scan").set_input_files(str(scan))
     expect(entry.locator("[data-scan-hash]")).to_have_attribute("data-hash", scan_hash, timeout=TIMEOUT)

@@ -40,6 +40,17 @@ function scanInput(form, name) {
   };
 }
 
+/** The units an owner identity holds now (so a teller checks the number against the
+ * unit printed on the paper), or null for an identity the index does not know. */
+async function unitsOf(ctx, identity) {
+  try {
+    const found = await ctx.api.maybe(`/owners/${identity}`);
+    return found ? found.units.map((u) => u.label).join(t("tellers.sep")) || null : null;
+  } catch {
+    return null;
+  }
+}
+
 function scanField(name, testid) {
   return `<label class="block">${esc(t("tellers.scan"))} <input type="file" name="${name}" data-testid="${testid}" required></label>
     <p class="small muted hash-line" data-scan-hash="${name}" hidden></p>`;
@@ -69,18 +80,39 @@ export async function renderTellers(ctx, view, p, current) {
   const rec = paper.reconciliation;
   const waiting = paper.entries.filter((e) => !e.confirmed);
   const counted = paper.entries.filter((e) => e.confirmed);
+  const units = new Map(await Promise.all(waiting.map(async (e) => [e.identity, await unitsOf(ctx, e.identity)])));
+  if (!current()) return;
   const panel = html(view, `<section class="card" data-testid="tellers-panel"><h2>${esc(t("tellers.title"))}</h2>
     <p class="muted small">${esc(t("tellers.intro", { tellers: paper.tellers.map(shortAddress).join(t("tellers.sep")) }))}</p></section>`);
 
   // Enter a paper ballot.
   const enter = html(panel, `<form class="stack-form" data-testid="enter-ballot" novalidate><h3>${esc(t("tellers.enterTitle"))}</h3>
     <label>${esc(t("tellers.identity"))} <input name="identity" type="number" min="0" step="1" inputmode="numeric" required data-testid="enter-identity"></label>
+    <p class="small" data-testid="identity-units" hidden></p>
     <p class="muted small">${esc(t("tellers.identityNote"))}</p>
     <label>${esc(t("tellers.choice"))} <select name="support" data-testid="enter-choice">${choiceOptions(true)}</select></label>
     ${scanField("scan", "enter-scan")}
     <p class="muted small">${esc(t("tellers.scanNote"))}</p>
     <div class="actions"><button type="submit" class="primary" data-testid="enter">${esc(t("tellers.enter"))}</button></div></form>`);
   const enterHash = scanInput(enter, "scan");
+  const unitsLine = enter.querySelector("[data-testid=identity-units]");
+  let lookup = 0;
+  enter.identity.addEventListener("input", () => {
+    const asked = ++lookup;
+    const identity = enter.identity.value.trim();
+    if (!/^(0|[1-9][0-9]{0,9})$/.test(identity)) {
+      unitsLine.hidden = true;
+      return;
+    }
+    setTimeout(async () => {
+      if (asked !== lookup) return;
+      const held = await unitsOf(ctx, identity);
+      if (asked !== lookup) return;
+      unitsLine.hidden = false;
+      unitsLine.className = held ? "small" : "small warning-text";
+      unitsLine.textContent = held ? t("tellers.holds", { units: held }) : t("tellers.unknownIdentity");
+    }, 250);
+  });
   enter.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(enter, async () => {
@@ -101,7 +133,8 @@ export async function renderTellers(ctx, view, p, current) {
     const mine = e.entered_by.toLowerCase() === me;
     const item = html(list, `<div class="entry" data-testid="awaiting-entry" data-identity="${e.identity}">
       <p>${esc(t("tellers.entryLine", { identity: e.identity, who: shortAddress(e.entered_by) }))}
-        <code class="small" title="${esc(e.scan_hash)}">${esc(shortHash(e.scan_hash))}</code></p></div>`);
+        <code class="small" title="${esc(e.scan_hash)}">${esc(shortHash(e.scan_hash))}</code></p>
+      ${units.get(e.identity) ? `<p class="muted small" data-testid="entry-units">${esc(t("tellers.holds", { units: units.get(e.identity) }))}</p>` : ""}</div>`);
     if (mine) {
       html(item, `<p class="muted small" data-testid="own-entry">${esc(t("tellers.ownEntry"))}</p>`);
       continue;
