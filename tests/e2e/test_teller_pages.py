@@ -14,11 +14,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.conftest import PHONE, screenshot, wait_indexed
 
 FOR, AGAINST = 1, 0
 TIMEOUT = 20_000
-DEV_AREA, C_AREA = 10_000, 11_050  # the developer's unit 1-1-301, owner C's 1-1-202
+DEV_AREA, C_AREA, A_AREA = 10_000, 11_050, 20_950  # the developer's 1-1-301, owner C's 1-1-202, A's two units
 PAPER_CHANNEL = "纸质票（两名监票人）"
 
 
@@ -209,3 +209,22 @@ def test_an_owner_changes_their_vote_and_the_tally_moves(open_page, site, teller
     expect(phone.get_by_test_id("changed")).to_be_visible(timeout=TIMEOUT)
     phone_screenshot(phone, "vote-change-phone")
     assert page.problems == [] and phone.problems == []
+
+
+def test_an_owner_replaces_their_delegates_ballot(open_page, site, chain, tellers, owner_a, owner_b):
+    assembly, proposal = site["contracts"]["OwnersAssembly"], site["proposal"]
+    assembly.set_delegate(owner_b.address, proposal.id, sender=owner_a)
+    assembly.castVoteAsDelegate(proposal.id, [owner_a.address], AGAINST, sender=owner_b)
+    wait_indexed(site, chain)
+    page = open_page(owner_a, f"#/assembly/{proposal.id}")
+    expect(page.get_by_test_id("voted")).to_contain_text("反对", timeout=TIMEOUT)
+    change = page.get_by_test_id("change-vote")
+    change.locator(f"input[name=support][value='{FOR}']").check()
+    change.get_by_test_id("vote-change").click()
+    expect(done(page)).to_have_attribute("data-state", "confirmed")
+    settled(page)
+    expect(page.get_by_test_id("voted")).to_contain_text("同意", timeout=TIMEOUT)
+    expect(page.get_by_test_id("changed")).to_have_text("这一票取代了受托人为您代投的一票。")
+    expect(page.get_by_test_id("tally-area").first).to_have_attribute("data-for", str(A_AREA))
+    assert tuple(assembly.tally(proposal.id, FOR)) == (A_AREA, 1)
+    assert page.problems == []

@@ -349,7 +349,9 @@ async function renderMyPart(ctx, view, p, current) {
   if (voted) {
     const ballot = mine.items[0];
     html(card, `<p data-testid="voted" data-choice="${esc(ballot?.choice ?? "")}">${esc(t("assembly.youVoted", { choice: ballot ? t(`assembly.choice.${ballot.choice}`) : "✓" }))}</p>`);
-    if (ballot?.replaced) html(card, `<p class="muted small" data-testid="changed">${esc(t("assembly.changed"))}</p>`);
+    if (ballot?.replaced) {
+      html(card, `<p class="muted small" data-testid="changed">${esc(t(ballot.replaced_channel === "delegate" ? "assembly.changedDelegate" : "assembly.changed"))}</p>`);
+    }
     // Until the close an owner may vote again from their own wallet: the new ballot replaces
     // theirs (and their delegate's). A paper ballot stands: the contract refuses an online one after it.
     if (active && ballot && ballot.channel !== "paper" && !weight.none) changeForm(ctx, card, p, ballot);
