@@ -35,6 +35,7 @@ from backend.api.routes import (
     consent,
     culture,
     directory,
+    district,
     documents,
     events,
     fees,
@@ -198,6 +199,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    culture.router, activities.router, promotions.router, services.router, suggestions.router,
                    consent.router, notices.router, accounts.router, ballots.router, passkeys.router):
         app.include_router(router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
+    # The street office's view over every community in the index (no community in the path).
+    app.include_router(district.router, prefix=API_PREFIX, responses=errors(503), max_body_size=body_bound)
     # The vault (backend/vault): SIWE sessions, writes, logged reads; its own database, built on first use.
     app.state.vault = None
     app.state.texts = None

@@ -139,6 +139,8 @@ def test_appointing_tellers(assembly, paper, populated, committee, manager, owne
     for wrong in (manager, owner_a, tenant, attacker):
         with ape.reverts("ballots: committee or assembly only"):
             paper.appoint_tellers(p.id, tellers, sender=wrong)
+    # The bounds the pages read: at least MIN_TELLERS (监票人 and 计票人), at most MAX_TELLERS.
+    assert (paper.MIN_TELLERS(), paper.MAX_TELLERS()) == (2, 16)
     with ape.reverts("ballots: at least two tellers"):
         paper.appoint_tellers(p.id, [owner_b.address], sender=committee)
     with ape.reverts("ballots: a teller must be an owner"):

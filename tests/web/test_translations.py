@@ -57,7 +57,7 @@ def test_every_key_the_pages_use_is_in_the_dictionaries():
     for path in (STATIC / "js").rglob("*.js"):
         used |= set(re.findall(r'\bt\("([a-zA-Z0-9_.]+)"', path.read_text(encoding="utf-8")))
         used |= set(re.findall(r'"((?:assembly|home|connect|treasury|points|tx|relay|app|culture|activities|services|'
-                               r'suggestions|mydata|texts|time|common)\.[a-zA-Z0-9_.]+)"',
+                               r'suggestions|mydata|texts|time|common|tellers)\.[a-zA-Z0-9_.]+)"',
                                path.read_text(encoding="utf-8")))
     # A key ending in "." is a prefix the page completes (named("culture.kind.", kind)).
     missing = sorted(k for k in used if k not in zh and not k.endswith("."))

@@ -290,61 +290,85 @@ def rate_history(ctx: CommunityDep, session: SessionDep):
 # ---------------------------------------------------------------- statements and payments
 
 
-@router.get("/communities/{community}/units/{unit_id}/statement", response_model=StatementOut,
-            summary="A unit's statement: months due, dues, late fee, total (as the contract computes them)")
-def statement(ctx: CommunityDep, session: SessionDep, unit_id: UnitIdPath, month: MonthQuery = None):
+def _latest_by_unit(session: Session, model, value, community: str, unit_ids: list[int] | None,
+                    *conditions) -> dict[int, tuple[int, int, int]]:
+    """Each unit's latest row of `model` (by chain position): (block, log index, `value`)."""
+    rank = func.row_number().over(partition_by=model.unit_id,
+                                  order_by=(model.block_number.desc(), model.log_index.desc())).label("rank")
+    query = select(model.unit_id, model.block_number, model.log_index, value.label("value"), rank) \
+        .where(model.community == community, *conditions)
+    if unit_ids is not None:
+        query = query.where(model.unit_id.in_(unit_ids))
+    ranked = query.subquery()
+    return {int(u): (int(b), int(i), int(v)) for u, b, i, v in session.execute(
+        select(ranked.c.unit_id, ranked.c.block_number, ranked.c.log_index, ranked.c.value).where(ranked.c.rank == 1))}
+
+
+def _by_unit(session: Session, model, aggregate, community: str, unit_ids: list[int] | None) -> dict[int, int]:
+    query = select(model.unit_id, aggregate).where(model.community == community)
+    if unit_ids is not None:
+        query = query.where(model.unit_id.in_(unit_ids))
+    return {int(u): int(v or 0) for u, v in session.execute(query.group_by(model.unit_id))}
+
+
+def unit_statements(session: Session, ctx: CommunityContext, unit_ids: list[int] | None = None,
+                    month: int | None = None) -> dict[int, dict]:
+    """The statements of `unit_ids` (every registered unit: None) at `month` (the index's
+    current month: None), by unit id, in a fixed number of queries whatever the units:
+    the unit route and the district's table (routes/district.py) read the same figures."""
     _, current = _fees_context(session, ctx)
     if month is not None:
         current = month
-    unit = session.get(Unit, (ctx.community, unit_id))
-    if unit is None:
-        raise HTTPException(status_code=404, detail=f"unit {unit_id} is not registered")
-    settings = _settings(session, ctx.community)
-    segments = _segments(session, ctx.community)
-    last_paid = session.execute(
-        select(FeePayment.block_number, FeePayment.log_index, FeePayment.to_month)
-        .where(FeePayment.community == ctx.community, FeePayment.unit_id == unit_id)
-        .order_by(FeePayment.block_number.desc(), FeePayment.log_index.desc()).limit(1)
-    ).first()
-    own_start = session.execute(
-        select(UnitBillingStart.block_number, UnitBillingStart.log_index, UnitBillingStart.month)
-        .where(UnitBillingStart.community == ctx.community, UnitBillingStart.unit_id == unit_id)
-        .order_by(UnitBillingStart.block_number.desc(), UnitBillingStart.log_index.desc()).limit(1)
-    ).first()
+    c = ctx.community
+    query = select(Unit.unit_id, Unit.area).where(Unit.community == c)
+    if unit_ids is not None:
+        query = query.where(Unit.unit_id.in_(unit_ids))
+    areas = {int(u): int(a) for u, a in session.execute(query.order_by(Unit.unit_id))}
+    if not areas:
+        return {}
+    settings = _settings(session, c)
+    segments = _segments(session, c)
+    last_paid = _latest_by_unit(session, FeePayment, FeePayment.to_month, c, unit_ids)
+    own_start = _latest_by_unit(session, UnitBillingStart, UnitBillingStart.month, c, unit_ids)
     # An upheld dispute moved the unit's months back (PropertyFees.answer_dispute).
-    voided = session.execute(
-        select(FeeDisputeAnswer.block_number, FeeDisputeAnswer.log_index, FeeDisputeAnswer.first_unpaid_month)
-        .where(FeeDisputeAnswer.community == ctx.community, FeeDisputeAnswer.unit_id == unit_id,
-               FeeDisputeAnswer.upheld.is_(True))
-        .order_by(FeeDisputeAnswer.block_number.desc(), FeeDisputeAnswer.log_index.desc()).limit(1)
-    ).first()
-    first = settings.get("billing_start", (0,))[0]
-    latest = None
-    for position, month in ((own_start, 0), (last_paid, 1), (voided, 0)):
-        if position is not None and (latest is None or (position[0], position[1]) > latest):
-            latest = (position[0], position[1])
-            first = int(position[2]) + month
-    area = int(unit.area)
+    voided = _latest_by_unit(session, FeeDisputeAnswer, FeeDisputeAnswer.first_unpaid_month, c, unit_ids,
+                             FeeDisputeAnswer.upheld.is_(True))
+    earned = _by_unit(session, FeePayment, func.sum(FeePayment.points), c, unit_ids)
+    claimed = _by_unit(session, FeePointsClaim, func.sum(FeePointsClaim.amount), c, unit_ids)
+    taken_back = _by_unit(session, FeeDisputeAnswer, func.sum(FeeDisputeAnswer.points_taken_back), c, unit_ids)
+    payments = _by_unit(session, FeePayment, func.count(), c, unit_ids)
     late_rate, late_cap = settings.get("late_fee", (0, 0))
-    months_due = months_overdue = dues = late = 0
-    if first <= current:
-        months_due, months_overdue = current + 1 - first, current - first
-        if segments:
-            dues, late = charge(area, first, current + 1, current, late_rate, late_cap or 0, segments)
-    paid = [FeePayment.community == ctx.community, FeePayment.unit_id == unit_id]
-    earned = _sum(session, FeePayment.points, *paid)
-    claimed = _sum(session, FeePointsClaim.amount, FeePointsClaim.community == ctx.community,
-                   FeePointsClaim.unit_id == unit_id)
-    claimed += _sum(session, FeeDisputeAnswer.points_taken_back, FeeDisputeAnswer.community == ctx.community,
-                    FeeDisputeAnswer.unit_id == unit_id)
-    payments = session.execute(select(func.count()).select_from(FeePayment).where(*paid)).scalar()
-    return {
-        "unit_id": unit_id, "area": area, "current_month": current, "current_month_label": month_label(current),
-        "first_unpaid_month": first, "first_unpaid_month_label": month_label(first), "months_due": months_due,
-        "months_overdue": months_overdue, "monthly_amount": monthly_amount(area, rate_at(segments, current)[0]),
-        "dues": dues, "late_fee": late, "total": dues + late, "claimable_points": earned - claimed,
-        "payments": payments, "computed_from": "index", **ctx.position(),
-    }
+    statements = {}
+    for unit_id, area in areas.items():
+        first = settings.get("billing_start", (0,))[0]
+        latest = None
+        for position, after in ((own_start.get(unit_id), 0), (last_paid.get(unit_id), 1), (voided.get(unit_id), 0)):
+            if position is not None and (latest is None or (position[0], position[1]) > latest):
+                latest = (position[0], position[1])
+                first = position[2] + after
+        months_due = months_overdue = dues = late = 0
+        if first <= current:
+            months_due, months_overdue = current + 1 - first, current - first
+            if segments:
+                dues, late = charge(area, first, current + 1, current, late_rate, late_cap or 0, segments)
+        statements[unit_id] = {
+            "unit_id": unit_id, "area": area, "current_month": current, "current_month_label": month_label(current),
+            "first_unpaid_month": first, "first_unpaid_month_label": month_label(first), "months_due": months_due,
+            "months_overdue": months_overdue, "monthly_amount": monthly_amount(area, rate_at(segments, current)[0]),
+            "dues": dues, "late_fee": late, "total": dues + late,
+            "claimable_points": earned.get(unit_id, 0) - claimed.get(unit_id, 0) - taken_back.get(unit_id, 0),
+            "payments": payments.get(unit_id, 0), "computed_from": "index", **ctx.position(),
+        }
+    return statements
+
+
+@router.get("/communities/{community}/units/{unit_id}/statement", response_model=StatementOut,
+            summary="A unit's statement: months due, dues, late fee, total (as the contract computes them)")
+def statement(ctx: CommunityDep, session: SessionDep, unit_id: UnitIdPath, month: MonthQuery = None):
+    found = unit_statements(session, ctx, [unit_id], month).get(unit_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"unit {unit_id} is not registered")
+    return found
 
 
 def _payment(row) -> dict:

@@ -11,6 +11,7 @@ import { busy, empty, html, named, roleName } from "../ui.js";
 import { documentCard, hydrateDocuments, noticeCard, wireNotices } from "../documents.js";
 import { fillNoticeTexts } from "./notices.js";
 import { relayCall } from "../passkey.js";
+import { renderTellers } from "./tellers.js";
 
 const CHOICES = [["for", 1], ["against", 0], ["abstain", 2]];
 const BALLOT_TYPES = {
@@ -267,8 +268,12 @@ async function renderDetail(ctx, view, id, current) {
   await renderExplained(ctx, view, p, rules, current);
   if (!current()) return;
 
-  if (ctx.account) await renderMyPart(ctx, view, p, current);
-  else html(view, `<section class="card notice"><p>${esc(t("assembly.connectToVote"))}</p><a class="button" href="#/connect">${esc(t("connect.button"))}</a></section>`);
+  if (ctx.account) {
+    await renderMyPart(ctx, view, p, current);
+    if (!current()) return;
+    await renderTellers(ctx, view, p, current);
+    if (!current()) return;
+  } else html(view, `<section class="card notice"><p>${esc(t("assembly.connectToVote"))}</p><a class="button" href="#/connect">${esc(t("connect.button"))}</a></section>`);
 
   html(view, `<section class="card"><h2>${esc(t("assembly.ballots"))}</h2>${votes.items.length
     ? `<div class="table-wrap" tabindex="0"><table data-testid="ballots"><thead><tr><th>${esc(t("assembly.voter"))}</th><th>${esc(t("assembly.choice"))}</th>
@@ -300,6 +305,26 @@ async function myWeight(ctx, p) {
   }
 }
 
+/** Vote again before the close: the current choice preselected, the others offered. */
+function changeForm(ctx, card, p, ballot) {
+  const form = html(card, `<form class="vote-form" data-testid="change-vote"><fieldset><legend>${esc(t("assembly.changeChoice"))}</legend>${CHOICES.map(([name, support]) =>
+    `<label class="choice"><input type="radio" name="support" value="${support}" ${name === ballot.choice ? "checked" : ""}> ${esc(t(`assembly.choice.${name}`))}</label>`).join("")}</fieldset>
+    <div class="actions"><button type="submit" data-testid="vote-change">${esc(t("assembly.changeVote"))}</button></div>
+    <p class="muted small">${esc(t("assembly.changeNote"))}</p></form>`);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const support = Number(form.querySelector("input[name=support]:checked").value);
+    busy(form, async () => {
+      if (ctx.passkey) await passkeyVote(ctx, p, support);
+      else {
+        const writer = await ctx.wallet.contract("OwnersAssembly");
+        await runTx(ctx, t("assembly.changeTitle"), () => writer.castVote(p.proposal_id, support));
+      }
+      ctx.rerender();
+    });
+  });
+}
+
 async function renderMyPart(ctx, view, p, current) {
   const me = ctx.account;
   const assembly = ctx.wallet.reader("OwnersAssembly");
@@ -323,7 +348,13 @@ async function renderMyPart(ctx, view, p, current) {
   const card = html(view, `<section class="card" data-testid="my-ballot"><h2>${esc(t("assembly.myBallot"))}</h2></section>`);
   if (voted) {
     const ballot = mine.items[0];
-    html(card, `<p data-testid="voted">${esc(t("assembly.youVoted", { choice: ballot ? t(`assembly.choice.${ballot.choice}`) : "✓" }))}</p>`);
+    html(card, `<p data-testid="voted" data-choice="${esc(ballot?.choice ?? "")}">${esc(t("assembly.youVoted", { choice: ballot ? t(`assembly.choice.${ballot.choice}`) : "✓" }))}</p>`);
+    if (ballot?.replaced) {
+      html(card, `<p class="muted small" data-testid="changed">${esc(t(ballot.replaced_channel === "delegate" ? "assembly.changedDelegate" : "assembly.changed"))}</p>`);
+    }
+    // Until the close an owner may vote again from their own wallet: the new ballot replaces
+    // theirs (and their delegate's). A paper ballot stands: the contract refuses an online one after it.
+    if (active && ballot && ballot.channel !== "paper" && !weight.none) changeForm(ctx, card, p, ballot);
   } else if (weight.none) {
     html(card, `<p class="muted" data-testid="no-vote">${esc(t(weight.none, { block: p.snapshot_block }))}</p>`);
   } else if (!active) {

@@ -1,0 +1,356 @@
+"""The street office's view (issue 22): every community the index holds, side by side,
+with the district's total, and the flags where a community departs from its own history
+or from the district.
+
+The communities are the index's `communities` table: the district indexer
+(backend/indexer/district.py) writes one row for each community the registry lists, as
+the per-community indexer does for its own.
+
+Each figure is the one the community's own route gives, computed by the same function:
+
+- fees: `fees.unit_statements` (what the unit statement route answers) of every
+  registered unit: a unit is paid up when it has no overdue month; the collection rate
+  is the share of units paid up; the arrears are the statements' totals of the units
+  that are not; and `fees.treasury` (fees collected, public income received; paid out =
+  received less the public-income balance);
+- suggestions: `suggestions.suggestion_stats` (received; answered = with at least one
+  answer; median time to the first answer);
+- activities: `activities.activities_summary` (activities, sign-ups, check-ins);
+- assemblies: the contract's own final tallies (ProposalTallied), summed in SQL: held,
+  passed, and turnout by area and by heads pooled over the proposals;
+- points: issued (PointsMinted) and redeemed at merchants (PointsRedeemed), summed in SQL.
+
+Left for later, and why: the maintenance fund's figures (the treasury route has them,
+the street office did not ask), service-market and culture figures (no agreed measure
+of "activity" there yet), and a per-month history of these figures (the index keeps the
+events; a month filter on each reused route is the next step). Collection per amount
+rather than per unit needs the statement of every unit at every month, which no route
+computes yet. A community the registry retired stays in the table: the district indexer
+stops following it but records no retirement in the index (that needs a table and a
+migration), and the street's name is not kept either.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import and_, case, func, not_, select
+from sqlalchemy.orm import Session
+
+from backend.api.deps import CommunityContext, SessionDep, community_context
+from backend.api.listing import csv_response, head_timestamp
+from backend.api.routes import activities as activity_routes
+from backend.api.routes import fees as fee_routes
+from backend.api.routes import suggestions as suggestion_routes
+from backend.api.schemas_district import DistrictCommunitiesOut, DistrictFlagsOut
+from backend.db.models import (
+    CommunityRecord,
+    Expense,
+    PointsMint,
+    PointsRedemption,
+    ProposalResult,
+    SuggestionAnswered,
+    SuggestionSubmitted,
+    Unit,
+)
+
+router = APIRouter(tags=["district"])
+
+ASSEMBLY = "OwnersAssembly"
+CSV_RESPONSE = {200: {"content": {"text/csv": {}, "application/json": {}},
+                      "description": "The table (JSON), or CSV with a header row and the district's total last"}}
+
+# ---------------------------------------------------------------- flag thresholds
+# An expense category's spending in a month above this many times the median of its
+# spending in the EXPENSE_TRAILING_MONTHS before (months without spending count as 0;
+# a median of 0 has nothing to compare with and raises no flag).
+EXPENSE_SPIKE_FACTOR = 3
+EXPENSE_TRAILING_MONTHS = 6
+# A fee collection rate more than this many percentage points below the district's
+# median rate (the median over the communities that bill fees).
+COLLECTION_GAP_POINTS = 20
+# Suggestions with no answer at all, submitted more than BACKLOG_AGE_DAYS before the
+# index's "now": a flag when there are more than BACKLOG_MAX of them.
+BACKLOG_AGE_DAYS = 30
+BACKLOG_MAX = 2
+DAY = 86_400
+
+FormatQuery = Annotated[str, Query(alias="format", pattern="^(json|csv)$", description="json (default) or csv")]
+MonthQuery = Annotated[int | None, Query(ge=EXPENSE_TRAILING_MONTHS, le=fee_routes.MAX_MONTH,
+                                         description="Month index (year * 12 + month - 1) the expense flags look at; "
+                                                     "default each community's current month")]
+
+FIGURES = ["units", "units_paid_up", "fee_collection_rate", "units_in_arrears", "arrears", "fees_collected",
+           "public_income_received", "public_income_paid_out", "suggestions_received", "suggestions_answered",
+           "suggestions_median_time_to_first_answer", "assemblies_held", "assemblies_passed", "assembly_turnout_area",
+           "assembly_turnout_heads", "activities", "activity_sign_ups", "activity_check_ins", "points_issued",
+           "points_redeemed"]
+ALWAYS = ("units", "points_issued", "points_redeemed")  # need no contract beyond the registry and points
+# Figures the district's total sums (the rates and medians are recomputed from the pooled figures).
+SUMMED = [name for name in FIGURES if name not in ("fee_collection_rate", "suggestions_median_time_to_first_answer",
+                                                   "assembly_turnout_area", "assembly_turnout_heads")]
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 2) if whole else None
+
+
+def _has(ctx: CommunityContext, contract: str) -> bool:
+    return bool((ctx.record.contracts or {}).get(contract))
+
+
+def _contexts(request: Request, session: Session) -> list[CommunityContext]:
+    keys = session.execute(select(CommunityRecord.community).order_by(CommunityRecord.community)).scalars().all()
+    return [community_context(session, key, request.app.state.community_records) for key in keys]
+
+
+# ---------------------------------------------------------------- one community's figures
+
+
+def _fee_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
+    if not _has(ctx, fee_routes.FEES):
+        return dict.fromkeys(("units_paid_up", "fee_collection_rate", "units_in_arrears", "arrears", "fees_collected",
+                              "public_income_received", "public_income_paid_out"))
+    statements = list(fee_routes.unit_statements(session, ctx).values())
+    behind = [s for s in statements if s["months_overdue"] > 0]
+    book = fee_routes.treasury(ctx, session)
+    received = book["public_income_received"]
+    return {"units_paid_up": len(statements) - len(behind),
+            "fee_collection_rate": _percent(len(statements) - len(behind), len(statements)),
+            "units_in_arrears": len(behind), "arrears": sum(s["total"] for s in behind),
+            "fees_collected": book["fees_collected"], "public_income_received": received,
+            "public_income_paid_out": received - book["balances"]["public_income"]}
+
+
+def _suggestion_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
+    if not _has(ctx, suggestion_routes.BOX):
+        return dict.fromkeys(("suggestions_received", "suggestions_answered",
+                              "suggestions_median_time_to_first_answer"))
+    stats = suggestion_routes.suggestion_stats(ctx, session)
+    return {"suggestions_received": stats["submitted"],
+            "suggestions_answered": stats["submitted"] - stats["unanswered"],
+            "suggestions_median_time_to_first_answer": stats["time_to_first_answer"]["median"]}
+
+
+def _activity_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
+    if not _has(ctx, activity_routes.ACTIVITIES):
+        return dict.fromkeys(("activities", "activity_sign_ups", "activity_check_ins"))
+    summary = activity_routes.activities_summary(ctx, session)
+    return {"activities": summary["activities"], "activity_sign_ups": summary["sign_ups"],
+            "activity_check_ins": summary["check_ins"]}
+
+
+def _assembly_sums(session: Session) -> dict[str, dict[str, int]]:
+    """Per community: the proposals the contract tallied (its latest tally of each), passed,
+    and the area and heads that took part against the totals."""
+    latest = func.row_number().over(
+        partition_by=(ProposalResult.community, ProposalResult.proposal_id),
+        order_by=(ProposalResult.block_number.desc(), ProposalResult.log_index.desc())).label("latest")
+    ranked = select(ProposalResult, latest).subquery()
+    r = ranked.c
+    rows = session.execute(
+        select(r.community, func.count(), func.sum(case((r.passed, 1), else_=0)),
+               func.sum(r.for_area + r.against_area + r.abstain_area), func.sum(r.total_area),
+               func.sum(r.for_heads + r.against_heads + r.abstain_heads), func.sum(r.total_heads))
+        .where(r.latest == 1).group_by(r.community)
+    ).all()
+    return {c: {"held": int(n), "passed": int(p or 0), "area": int(a or 0), "total_area": int(ta or 0),
+                "heads": int(h or 0), "total_heads": int(th or 0)} for c, n, p, a, ta, h, th in rows}
+
+
+def _sums_by_community(session: Session, column) -> dict[str, int]:
+    table = column.table
+    return {c: int(total or 0) for c, total in session.execute(
+        select(table.c.community, func.sum(column)).group_by(table.c.community)).all()}
+
+
+def _assembly_figures(ctx: CommunityContext, sums: dict[str, int] | None) -> dict[str, Any]:
+    if not _has(ctx, ASSEMBLY):
+        return dict.fromkeys(("assemblies_held", "assemblies_passed", "assembly_turnout_area",
+                              "assembly_turnout_heads"))
+    sums = sums or {"held": 0, "passed": 0, "area": 0, "total_area": 0, "heads": 0, "total_heads": 0}
+    return {"assemblies_held": sums["held"], "assemblies_passed": sums["passed"],
+            "assembly_turnout_area": _percent(sums["area"], sums["total_area"]),
+            "assembly_turnout_heads": _percent(sums["heads"], sums["total_heads"])}
+
+
+def _first_answer_times(session: Session) -> list[int]:
+    """Every suggestion's time to its first answer, in every community (the district's median)."""
+    first = func.row_number().over(
+        partition_by=(SuggestionAnswered.community, SuggestionAnswered.suggestion_id),
+        order_by=(SuggestionAnswered.block_number, SuggestionAnswered.log_index)).label("first")
+    ranked = select(SuggestionAnswered.elapsed, first).subquery()
+    return [int(e) for e in session.execute(select(ranked.c.elapsed).where(ranked.c.first == 1)).scalars()]
+
+
+def district_table(request: Request, session: Session) -> dict[str, Any]:
+    """Each community's figures and the district's total (cached until any index moves)."""
+    contexts = _contexts(request, session)
+    cache = request.app.state.summary_cache
+    version = ("district", tuple((ctx.community, ctx.version()) for ctx in contexts))
+    cached = cache.get("district:communities")
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    assemblies = _assembly_sums(session)
+    issued = _sums_by_community(session, PointsMint.__table__.c.amount)
+    redeemed = _sums_by_community(session, PointsRedemption.__table__.c.amount)
+    items = []
+    for ctx in contexts:
+        units = session.scalar(select(func.count()).select_from(Unit).where(Unit.community == ctx.community))
+        items.append({
+            "community": ctx.community, "name": ctx.record.name, "chain_id": ctx.record.chain_id, **ctx.position(),
+            "units": int(units or 0), **_fee_figures(session, ctx), **_suggestion_figures(session, ctx),
+            **_assembly_figures(ctx, assemblies.get(ctx.community)), **_activity_figures(session, ctx),
+            "points_issued": issued.get(ctx.community, 0), "points_redeemed": redeemed.get(ctx.community, 0),
+        })
+    total: dict[str, Any] = {"communities": len(items)}
+    for name in SUMMED:
+        values = [item[name] for item in items if item[name] is not None]
+        # A figure every community has sums to 0 over none; one that needs a contract is
+        # null when no community has the contract.
+        total[name] = sum(values) if values or name in ALWAYS else None
+    billed = sum(item["units"] for item in items if item["units_paid_up"] is not None)
+    total["fee_collection_rate"] = _percent(total["units_paid_up"] or 0, billed)
+    times = _first_answer_times(session) if total["suggestions_received"] is not None else []
+    total["suggestions_median_time_to_first_answer"] = float(statistics.median(times)) if times else None
+    pooled = [assemblies[ctx.community] for ctx in contexts if _has(ctx, ASSEMBLY) and ctx.community in assemblies]
+    total["assembly_turnout_area"] = _percent(sum(s["area"] for s in pooled), sum(s["total_area"] for s in pooled))
+    total["assembly_turnout_heads"] = _percent(sum(s["heads"] for s in pooled), sum(s["total_heads"] for s in pooled))
+    table = {"items": items, "district": total}
+    cache["district:communities"] = (version, table)
+    return table
+
+
+def _csv(table: dict[str, Any]) -> Response:
+    header = ["community", "name", "indexed_block", *FIGURES]
+    rows = [[item["community"], item["name"], item["indexed_block"], *("" if item[n] is None else item[n]
+                                                                         for n in FIGURES)]
+            for item in table["items"]]
+    total = table["district"]
+    rows.append(["district", f"{total['communities']} communities", "",
+                 *("" if total[n] is None else total[n] for n in FIGURES)])
+    return csv_response("district-communities.csv", header, rows)
+
+
+@router.get("/district/communities", response_model=DistrictCommunitiesOut, responses=CSV_RESPONSE,
+            summary="Every community in the index with its figures, and the district's total; ?format=csv for CSV")
+def district_communities(request: Request, session: SessionDep, answer_format: FormatQuery = "json"):
+    """Per community, by address: units; fee collection rate (units with no overdue month,
+    percent) and arrears (what the units behind owe) from the unit statements; fees
+    collected and public income received and paid out as its treasury counts them;
+    suggestions received and answered and the median time to a first answer; assemblies
+    held (tallied by the contract) and passed, turnout by area and by heads; activities,
+    sign-ups and check-ins; points issued and redeemed. A figure is null where the
+    community has no contract recording it. The district's row sums the communities'
+    figures and computes its rates, turnouts and median from the pooled figures.
+
+    Not yet here: maintenance-fund, service-market and culture figures, a month-by-month
+    history, and whether the registry has retired a community (the district indexer keeps
+    what it indexed of a retired community and records no retirement in the index)."""
+    table = district_table(request, session)
+    return _csv(table) if answer_format == "csv" else table
+
+
+@router.get("/district/communities.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "CSV with a header row, the district last"}},
+            summary="The district's table as CSV (by community address, the district's total last)")
+def district_communities_csv(request: Request, session: SessionDep):
+    return _csv(district_table(request, session))
+
+
+# ---------------------------------------------------------------- flags
+
+
+def _expense_flags(session: Session, contexts: list[CommunityContext], month: int | None) -> list[dict[str, Any]]:
+    flags = []
+    for ctx in contexts:
+        if not _has(ctx, fee_routes.FEES):
+            continue
+        current = month if month is not None else fee_routes.month_of(head_timestamp(session, ctx))
+        spent: dict[int, dict[int, int]] = {}
+        for category, period, amount in session.execute(
+            select(Expense.category, Expense.period, func.sum(Expense.amount))
+            .where(Expense.community == ctx.community, Expense.period >= current - EXPENSE_TRAILING_MONTHS,
+                   Expense.period <= current)
+            .group_by(Expense.category, Expense.period)
+        ).all():
+            spent.setdefault(int(category), {})[int(period)] = int(amount)
+        for category, by_month in sorted(spent.items()):
+            now = by_month.get(current, 0)
+            trailing = [by_month.get(m, 0) for m in range(current - EXPENSE_TRAILING_MONTHS, current)]
+            median = statistics.median(trailing)
+            if median > 0 and now > EXPENSE_SPIKE_FACTOR * median:
+                flags.append({"community": ctx.community, "name": ctx.record.name, "kind": "expense_spike",
+                              "message": f"expense category {category} spent {now} fen in "
+                                         f"{fee_routes.month_label(current)}, {round(now / median, 2)}× the median "
+                                         f"{median} of the {EXPENSE_TRAILING_MONTHS} months before",
+                              "figures": {"category": category, "month": current, "amount": now,
+                                          "trailing_median": median, "ratio": round(now / median, 2)}})
+    return flags
+
+
+def _collection_flags(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rates = [item["fee_collection_rate"] for item in items if item["fee_collection_rate"] is not None]
+    if not rates:
+        return []
+    median = statistics.median(rates)
+    flags = []
+    for item in items:
+        rate = item["fee_collection_rate"]
+        if rate is not None and rate < median - COLLECTION_GAP_POINTS:
+            flags.append({"community": item["community"], "name": item["name"], "kind": "collection_rate_low",
+                          "message": f"fee collection rate {rate}% is {round(median - rate, 2)} points below the "
+                                     f"district's median {median}%",
+                          "figures": {"collection_rate": rate, "district_median": median,
+                                      "gap_points": round(median - rate, 2),
+                                      "units_in_arrears": item["units_in_arrears"], "arrears": item["arrears"]}})
+    return flags
+
+
+def _backlog_flags(session: Session, contexts: list[CommunityContext]) -> list[dict[str, Any]]:
+    flags = []
+    s, a = SuggestionSubmitted, SuggestionAnswered
+    for ctx in contexts:
+        if not _has(ctx, suggestion_routes.BOX):
+            continue
+        now = head_timestamp(session, ctx)
+        answered = select(a.suggestion_id).where(a.community == ctx.community, a.suggestion_id == s.suggestion_id) \
+            .correlate(s).exists()
+        count, oldest = session.execute(
+            select(func.count(), func.min(s.submitted_at))
+            .where(and_(s.community == ctx.community, s.submitted_at <= now - BACKLOG_AGE_DAYS * DAY, not_(answered)))
+        ).one()
+        if count > BACKLOG_MAX:
+            oldest_days = (now - int(oldest)) // DAY
+            flags.append({"community": ctx.community, "name": ctx.record.name, "kind": "suggestion_backlog",
+                          "message": f"{count} suggestions unanswered for more than {BACKLOG_AGE_DAYS} days "
+                                     f"(the oldest {oldest_days} days)",
+                          "figures": {"unanswered_over_age": int(count), "age_days": BACKLOG_AGE_DAYS,
+                                      "oldest_age_days": oldest_days, "threshold": BACKLOG_MAX}})
+    return flags
+
+
+@router.get("/district/flags", response_model=DistrictFlagsOut,
+            summary="Where a community departs from its own history or from the district, with the numbers")
+def district_flags(request: Request, session: SessionDep, month: MonthQuery = None):
+    """Three kinds of flag, each with the figures that raised it:
+
+    - `expense_spike`: an expense category's spending in the month (each community's
+      current month, or `month`) above EXPENSE_SPIKE_FACTOR (3) times the median of its
+      EXPENSE_TRAILING_MONTHS (6) months before;
+    - `collection_rate_low`: a fee collection rate (as /district/communities gives it)
+      more than COLLECTION_GAP_POINTS (20) percentage points below the district's median;
+    - `suggestion_backlog`: more than BACKLOG_MAX (2) suggestions without any answer
+      submitted more than BACKLOG_AGE_DAYS (30) days before the index's "now".
+    """
+    contexts = _contexts(request, session)
+    table = district_table(request, session)
+    flags = (_expense_flags(session, contexts, month) + _collection_flags(table["items"])
+             + _backlog_flags(session, contexts))
+    flags.sort(key=lambda f: (f["community"], f["kind"], f["figures"].get("category") or 0))
+    return {"items": flags, "thresholds": {
+        "expense_spike_factor": EXPENSE_SPIKE_FACTOR, "expense_trailing_months": EXPENSE_TRAILING_MONTHS,
+        "collection_gap_points": COLLECTION_GAP_POINTS, "backlog_age_days": BACKLOG_AGE_DAYS,
+        "backlog_max": BACKLOG_MAX}}

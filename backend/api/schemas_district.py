@@ -1,0 +1,64 @@
+"""Response models of the district routes (backend/api/routes/district.py): each
+community's figures side by side, the district's total, and the flags.
+
+Amounts in fen; rates and turnouts in percent (0-100); durations in seconds. A figure
+is null when the community has no contract that records it.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class DistrictFigures(BaseModel):
+    units: int
+    units_paid_up: int | None = Field(description="Units with no overdue month at the index's current month")
+    fee_collection_rate: float | None = Field(description="units_paid_up / units, percent")
+    units_in_arrears: int | None
+    arrears: int | None = Field(description="What the units in arrears owe (their statements' totals), fen")
+    fees_collected: int | None = Field(description="As the community's treasury route counts it, fen")
+    public_income_received: int | None
+    public_income_paid_out: int | None
+    suggestions_received: int | None
+    suggestions_answered: int | None = Field(description="Suggestions with at least one answer")
+    suggestions_median_time_to_first_answer: float | None = Field(description="Seconds")
+    assemblies_held: int | None = Field(description="Proposals finalized (tallied by the contract)")
+    assemblies_passed: int | None
+    assembly_turnout_area: float | None = Field(description="Area that took part / total area, pooled, percent")
+    assembly_turnout_heads: float | None = Field(description="Heads that took part / total heads, pooled, percent")
+    activities: int | None
+    activity_sign_ups: int | None
+    activity_check_ins: int | None
+    points_issued: int
+    points_redeemed: int
+
+
+class DistrictCommunityOut(DistrictFigures):
+    community: str
+    name: str
+    chain_id: int
+    indexed_block: int
+    finalized_block: int
+
+
+class DistrictTotalOut(DistrictFigures):
+    communities: int
+
+
+class DistrictCommunitiesOut(BaseModel):
+    items: list[DistrictCommunityOut] = Field(description="By community address")
+    district: DistrictTotalOut = Field(description="Sums over the communities; rates and medians over the pooled "
+                                                   "figures, not averages of the communities' rates")
+
+
+class DistrictFlagOut(BaseModel):
+    community: str
+    name: str
+    kind: str = Field(description="expense_spike, collection_rate_low or suggestion_backlog")
+    message: str
+    figures: dict[str, int | float | None] = Field(description="The numbers that raised the flag")
+
+
+class DistrictFlagsOut(BaseModel):
+    items: list[DistrictFlagOut] = Field(description="By community, kind, then category")
+    thresholds: dict[str, int | float]
