@@ -2,9 +2,10 @@
 """Response headers that keep the pages and the API from being framed, sniffed or made
 to run someone else's script.
 
-The pages are plain ES modules from /static and /vendor with one inline script, the
-import map in index.html, allowed by its SHA-256 (computed from the file at start, so
-an edited map stays allowed). Pages set widths of bars with style attributes
+The pages are plain ES modules from /static and /vendor with a few inline scripts in
+index.html (the large-text class before the first paint, the import map, the page
+module's preload), each allowed by its SHA-256 (computed from the file at start, so an
+edited script stays allowed). Pages set widths of bars with style attributes
 (`style="width:…"`), hence `style-src-attr 'unsafe-inline'`; style elements and sheets
 come only from /static. The browser talks to the API (same origin) and may read the
 chain's node itself (the public RPC URL). /docs and /redoc load Swagger UI and ReDoc

@@ -54,11 +54,12 @@ def test_every_answer_carries_the_headers(settings):
 
 
 def test_the_inline_scripts_are_allowed_by_their_hashes(settings):
-    """index.html has two inline scripts, the import map and the preload of the page's own
-    module; the policy allows exactly those two and no other inline script."""
+    """index.html has three inline scripts, the large-text class set before the first paint,
+    the import map and the preload of the page's own module; the policy allows exactly those
+    three and no other inline script."""
     html = (STATIC / "index.html").read_text(encoding="utf-8")
     inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, re.DOTALL)
-    assert len(inline) == 2 and '"imports"' in inline[0] and "modulepreload" in inline[1]
+    assert len(inline) == 3 and "linli.large" in inline[0] and '"imports"' in inline[1] and "modulepreload" in inline[2]
     digests = [base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() for text in inline]
     directives = policy(TestClient(create_app(settings)).get("/"))
     assert directives["script-src"] == ["'self'", *(f"'sha256-{d}'" for d in digests)]

@@ -26,6 +26,21 @@ export const PAGES = [
   { id: "mydata", module: "./pages/mydata.js", ready: true },
 ];
 
+// Large text and high contrast: a class on <html> (css/app.css), set before the first paint
+// by index.html's inline script from the same storage key.
+const LARGE_KEY = "linli.large";
+
+function largeText() {
+  return document.documentElement.classList.contains("large");
+}
+
+function setLargeText(on) {
+  document.documentElement.classList.toggle("large", on);
+  try {
+    localStorage.setItem(LARGE_KEY, on ? "1" : "0");
+  } catch { /* storage off: the choice lasts until the page is closed */ }
+}
+
 const ctx = { config: null, api: null, wallet: null, account: null, passkey: null, rerender: () => route() };
 let renderSeq = 0;
 
@@ -35,11 +50,21 @@ function parseHash() {
   return { page, params };
 }
 
+function renderTextToggle() {
+  const toggle = document.getElementById("text-toggle");
+  toggle.textContent = t("app.largeText");
+  toggle.title = t("app.largeTextTitle");
+  toggle.setAttribute("aria-pressed", String(largeText()));
+}
+
 function renderChrome() {
   document.title = `${t("app.title")} · ${ctx.config?.name ?? ""}`;
   document.getElementById("community-name").textContent = ctx.config?.name ?? "";
-  document.getElementById("lang-toggle").textContent = currentLang() === "zh" ? "EN" : "中文";
-  document.getElementById("lang-toggle").title = t("app.language");
+  const langToggle = document.getElementById("lang-toggle");
+  langToggle.textContent = currentLang() === "zh" ? "EN" : "中文";
+  langToggle.lang = currentLang() === "zh" ? "en" : "zh-CN"; // read out in the language it names
+  langToggle.title = t("app.language");
+  renderTextToggle();
   const button = document.getElementById("account-button");
   const wallet = ctx.wallet;
   if (wallet?.account && wallet.onCommunityChain) {
@@ -103,7 +128,15 @@ async function start() {
   import(parseHash().page.module).catch(() => null);
   // What the wallet already allowed this site, asked while the rest loads.
   const allowed = Wallet.allowed();
+  // Works before the community's configuration arrives (and when it never does).
+  document.getElementById("text-toggle").addEventListener("click", () => {
+    setLargeText(!largeText());
+    renderTextToggle();
+    // Canvas charts do not follow CSS: the page draws them again at the new size.
+    if (ctx.config && document.querySelector("#view canvas")) route();
+  });
   await loadI18n();
+  renderTextToggle();
   const { response, body } = await configured;
   if (!response?.ok) {
     document.getElementById("view").innerHTML =

@@ -179,7 +179,7 @@ async function organiserTools(ctx, view, a, signUps, now) {
   const open = a.status === "open" && now >= a.starts_at - CHECK_IN_GRACE && now <= a.ends_at + CHECK_IN_GRACE;
   const card = html(view, `<section class="card" data-testid="organiser"><h2>${esc(t("activities.organiserTools"))}</h2>
     <p class="muted small">${esc(t(open ? "activities.organiserNote" : "activities.checkInClosed", { from: dateTime(a.starts_at - CHECK_IN_GRACE), to: dateTime(a.ends_at + CHECK_IN_GRACE) }))}</p>
-    ${signUps.length ? `<div class="table-wrap"><table><thead><tr><th>${esc(t("activities.resident"))}</th><th>${esc(t("activities.state"))}</th><th></th></tr></thead><tbody>
+    ${signUps.length ? `<div class="table-wrap" tabindex="0"><table><thead><tr><th>${esc(t("activities.resident"))}</th><th>${esc(t("activities.state"))}</th><th></th></tr></thead><tbody>
       ${signUps.map((s) => `<tr data-testid="sign-up-row" data-resident="${esc(s.resident)}"><td><code title="${esc(s.resident)}">${esc(shortAddress(s.resident))}</code></td>
         <td>${esc(t(s.checked_in ? "activities.checkedIn" : "activities.notYet"))}</td>
         <td>${open && !s.checked_in ? `<button type="button" data-check="${esc(s.resident)}">${esc(t("activities.checkInNow"))}</button>

@@ -238,7 +238,7 @@ async function renderRules(ctx, view, current) {
   const book = addressBook(ctx);
   html(view, `<p><a href="#/assembly">← ${esc(t("assembly.back"))}</a></p><section class="card" data-testid="constitution">
     <h2>${esc(t("assembly.rulesTitle"))}</h2><p class="muted small">${esc(t("assembly.rulesIntro"))}</p>
-    <div class="table-wrap"><table><thead><tr><th>${esc(t("assembly.rulesContract"))}</th><th>${esc(t("assembly.rulesFunction"))}</th><th>${esc(t("assembly.rulesClass"))}</th></tr></thead><tbody>
+    <div class="table-wrap" tabindex="0"><table><thead><tr><th>${esc(t("assembly.rulesContract"))}</th><th>${esc(t("assembly.rulesFunction"))}</th><th>${esc(t("assembly.rulesClass"))}</th></tr></thead><tbody>
     ${rules.call_classes.map((c) => {
       const name = Object.entries(ctx.config.contracts).find(([, e]) => e.address.toLowerCase() === c.target.toLowerCase())?.[0];
       let fn = c.selector;
@@ -276,7 +276,7 @@ async function renderDetail(ctx, view, id, current) {
   } else html(view, `<section class="card notice"><p>${esc(t("assembly.connectToVote"))}</p><a class="button" href="#/connect">${esc(t("connect.button"))}</a></section>`);
 
   html(view, `<section class="card"><h2>${esc(t("assembly.ballots"))}</h2>${votes.items.length
-    ? `<div class="table-wrap"><table data-testid="ballots"><thead><tr><th>${esc(t("assembly.voter"))}</th><th>${esc(t("assembly.choice"))}</th>
+    ? `<div class="table-wrap" tabindex="0"><table data-testid="ballots"><thead><tr><th>${esc(t("assembly.voter"))}</th><th>${esc(t("assembly.choice"))}</th>
       <th>${esc(t("assembly.channel"))}</th><th class="num">${esc(t("assembly.area"))}</th><th>${esc(t("assembly.when"))}</th></tr></thead><tbody>
       ${votes.items.map((v) => `<tr data-testid="ballot"><td><code>${esc(shortAddress(v.voter))}</code>${v.delegate ? ` <span class="small muted">${esc(t("assembly.viaDelegate", { who: shortAddress(v.delegate) }))}</span>` : ""}</td>
         <td>${esc(t(`assembly.choice.${v.choice}`))}</td>
@@ -393,7 +393,7 @@ async function renderMyPart(ctx, view, p, current) {
   }
   if (active && pending.length) {
     const form = html(card, `<form class="inline" data-testid="delegate-vote"><p>${esc(t("assembly.asDelegate", { count: pending.length }))}</p>
-      <select name="support">${CHOICES.map(([name, support]) => `<option value="${support}">${esc(t(`assembly.choice.${name}`))}</option>`).join("")}</select>
+      <label>${esc(t("assembly.choice"))} <select name="support">${CHOICES.map(([name, support]) => `<option value="${support}">${esc(t(`assembly.choice.${name}`))}</option>`).join("")}</select></label>
       <button type="submit">${esc(t("assembly.voteAsDelegate"))}</button></form>`);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -417,7 +417,7 @@ async function renderMyPart(ctx, view, p, current) {
     ${relevant.length ? `<ul class="plain">${relevant.map((d) => `<li data-testid="my-delegation">${esc(t(d.proposal_id === "0" ? "assembly.standingTo" : "assembly.thisTo", { who: d.delegate }))}
       <button type="button" data-revoke="${esc(d.proposal_id)}">${esc(t("assembly.revoke"))}</button></li>`).join("")}</ul>` : `<p class="muted">${esc(t("assembly.noDelegation"))}</p>`}
     <form class="inline"><label>${esc(t("assembly.delegateTo"))} <input name="delegate" placeholder="0x…" pattern="^0x[0-9a-fA-F]{40}$" required></label>
-      <select name="scope"><option value="${esc(p.proposal_id)}" ${open ? "" : "disabled"}>${esc(t("assembly.scopeThis"))}</option><option value="0" ${open ? "" : "selected"}>${esc(t("assembly.scopeStanding"))}</option></select>
+      <label>${esc(t("assembly.scope"))} <select name="scope"><option value="${esc(p.proposal_id)}" ${open ? "" : "disabled"}>${esc(t("assembly.scopeThis"))}</option><option value="0" ${open ? "" : "selected"}>${esc(t("assembly.scopeStanding"))}</option></select></label>
       <button type="submit" data-testid="delegate">${esc(t("assembly.delegate"))}</button></form></section>`);
   delegation.querySelectorAll("[data-revoke]").forEach((button) => button.addEventListener("click", () => busy(delegation, async () => {
     const writer = await ctx.wallet.contract("OwnersAssembly");

@@ -213,7 +213,7 @@ async function renderWork(ctx, view, workId, current) {
     ctx.rerender();
   }));
   html(view, `<section class="card"><h2>${esc(t("culture.likesTitle"))}</h2>${likes.items.length
-    ? `<div class="table-wrap"><table data-testid="like-list"><thead><tr><th>${esc(t("culture.when"))}</th><th>${esc(t("culture.liker"))}</th>
+    ? `<div class="table-wrap" tabindex="0"><table data-testid="like-list"><thead><tr><th>${esc(t("culture.when"))}</th><th>${esc(t("culture.liker"))}</th>
       <th class="num">${esc(t("culture.pointsToCreator"))}</th></tr></thead><tbody>${likes.items.map((l) => `<tr><td>${dateTime(l.block_timestamp)}</td>
       <td><code>${esc(shortAddress(l.liker))}</code></td><td class="num">${number(l.points_minted)}</td></tr>`).join("")}</tbody></table></div>
       <p class="muted small">${esc(t("culture.capNote"))}</p>` : empty(t("culture.noLikes"))}</section>`);

@@ -121,7 +121,7 @@ function paidBy(p, owner, now) {
 
 function receiptsTable(items, owner = false, now = Date.now() / 1000) {
   if (!items.length) return empty(t("home.noReceipts"));
-  return `<div class="table-wrap"><table><thead><tr><th>${esc(t("home.paidOn"))}</th><th>${esc(t("home.covers"))}</th>
+  return `<div class="table-wrap" tabindex="0"><table><thead><tr><th>${esc(t("home.paidOn"))}</th><th>${esc(t("home.covers"))}</th>
     <th class="num">${esc(t("home.amount"))}</th><th class="num">${esc(t("home.lateFee"))}</th><th class="num">${esc(t("home.points"))}</th>
     <th>${esc(t("home.paidBy"))}</th><th>${esc(t("home.recordedBy"))}</th><th>${esc(t("home.disputeColumn"))}</th><th>${esc(t("common.tx"))}</th></tr></thead>
     <tbody>${items.map((p) => `<tr data-testid="receipt"><td>${date(p.block_timestamp)}</td><td>${esc(p.from_month_label)} – ${esc(p.to_month_label)}</td>

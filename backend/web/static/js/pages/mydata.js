@@ -209,7 +209,7 @@ function grantForm(ctx, view, scopeList, roles, grants) {
 
 function grantsCard(ctx, view, grants, scopeById) {
   const card = html(view, `<section class="card" data-testid="grants"><h2>${esc(t("mydata.grantsTitle"))}</h2>
-    ${grants.length ? `<div class="table-wrap"><table><thead><tr><th>${esc(t("mydata.grantee"))}</th><th>${esc(t("mydata.scope"))}</th>
+    ${grants.length ? `<div class="table-wrap" tabindex="0"><table><thead><tr><th>${esc(t("mydata.grantee"))}</th><th>${esc(t("mydata.scope"))}</th>
       <th>${esc(t("mydata.stateHead"))}</th><th>${esc(t("mydata.granted"))}</th><th>${esc(t("mydata.expires"))}</th><th>${esc(t("mydata.reads"))}</th><th></th></tr></thead><tbody>
       ${grants.map((g) => `<tr data-testid="grant-row" data-grantee="${esc(g.grantee)}" data-scope="${esc(scopeById.get(g.scope) ?? g.scope)}">
         <td>${party(g.grantee)} <span class="muted small">${esc(roleName(g.grantee_role))}</span></td>
@@ -237,7 +237,7 @@ function accessLog(view, chainAccesses, vaultReads, scopeById, signedIn) {
   chainAccesses = [...vaultOnly, ...chainAccesses];
   html(view, `<section class="card" data-testid="access-log"><h2>${esc(t("mydata.accessTitle"))}</h2>
     <p class="muted small">${esc(t(signedIn ? "mydata.accessNote" : "mydata.accessNoteSignIn"))}</p>
-    ${chainAccesses.length ? `<div class="table-wrap"><table><thead><tr><th>${esc(t("mydata.when"))}</th><th>${esc(t("mydata.who"))}</th>
+    ${chainAccesses.length ? `<div class="table-wrap" tabindex="0"><table><thead><tr><th>${esc(t("mydata.when"))}</th><th>${esc(t("mydata.who"))}</th>
       <th>${esc(t("mydata.scope"))}</th><th>${esc(t("mydata.purpose"))}</th><th>${esc(t("common.tx"))}</th></tr></thead><tbody>
       ${chainAccesses.map((a) => {
         const record = byTx.get(a.tx_hash.toLowerCase());

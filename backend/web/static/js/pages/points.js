@@ -54,7 +54,7 @@ export async function render(ctx, view, params, current) {
       <td><code title="${esc(m.tx_hash)}">${esc(shortHash(m.tx_hash))}</code></td></tr>`;
   });
   html(view, `<section class="card"><h2>${esc(t("points.history"))}</h2>
-    ${rows.length ? `<div class="table-wrap"><table><thead><tr><th>${esc(t("points.when"))}</th><th>${esc(t("points.what"))}</th>
+    ${rows.length ? `<div class="table-wrap" tabindex="0"><table><thead><tr><th>${esc(t("points.when"))}</th><th>${esc(t("points.what"))}</th>
       <th class="num">${esc(t("points.amount"))}</th><th>${esc(t("common.tx"))}</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>` : empty(t("points.noHistory"))}
     </section>`);
 }

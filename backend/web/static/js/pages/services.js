@@ -33,7 +33,7 @@ function requestRow(r) {
 
 function requestTable(items, testid, none) {
   if (!items.length) return empty(none);
-  return `<div class="table-wrap"><table data-testid="${testid}"><thead><tr><th>${esc(t("services.request"))}</th><th>${esc(t("services.category"))}</th>
+  return `<div class="table-wrap" tabindex="0"><table data-testid="${testid}"><thead><tr><th>${esc(t("services.request"))}</th><th>${esc(t("services.category"))}</th>
     <th class="num">${esc(t("services.budget"))}</th><th>${esc(t("services.statusHead"))}</th><th>${esc(t("services.deadline"))}</th>
     <th class="num">${esc(t("services.escrow"))}</th></tr></thead><tbody>${items.map(requestRow).join("")}</tbody></table></div>`;
 }
@@ -275,7 +275,7 @@ async function renderRequest(ctx, view, id, current) {
   // Offers as they stand (accept: the price and time the resident saw must still hold).
   const standing = r.offers.filter((o) => !o.withdrawn);
   const offers = html(view, `<section class="card" data-testid="offers"><h2>${esc(t("services.offers", { n: standing.length }))}</h2>
-    ${r.offers.length ? `<div class="table-wrap"><table><thead><tr><th>${esc(t("services.provider"))}</th><th class="num">${esc(t("services.price"))}</th>
+    ${r.offers.length ? `<div class="table-wrap" tabindex="0"><table><thead><tr><th>${esc(t("services.provider"))}</th><th class="num">${esc(t("services.price"))}</th>
       <th>${esc(t("services.completionBy"))}</th><th>${esc(t("services.respondedIn"))}</th><th></th></tr></thead><tbody>
       ${r.offers.map((o) => `<tr data-testid="offer-row" data-provider="${esc(o.provider)}"><td>${party(o.provider)}</td>
         <td class="num">${o.withdrawn ? esc(t("services.withdrawn")) : yuan(o.price)}</td><td>${o.withdrawn ? "—" : esc(dateTime(o.completion_by))}</td>

@@ -128,7 +128,7 @@ function projectsCard(projects) {
   if (!projects.length) return "";
   return `<section class="card" data-testid="maintenance-projects"><h2>${esc(t("treasury.projects"))}</h2>
     <p class="muted small">${esc(t("treasury.projectsNote"))}</p>
-    <div class="table-wrap"><table><thead><tr><th>${esc(t("treasury.project"))}</th><th>${esc(t("treasury.payee"))}</th>
+    <div class="table-wrap" tabindex="0"><table><thead><tr><th>${esc(t("treasury.project"))}</th><th>${esc(t("treasury.payee"))}</th>
       <th class="num">${esc(t("treasury.projectTotal"))}</th><th>${esc(t("treasury.milestonesPaid"))}</th><th class="num">${esc(t("treasury.projectRemaining"))}</th></tr></thead><tbody>
     ${projects.map((p) => `<tr data-testid="project"><td>#${p.project_id} <code class="small" title="${esc(p.doc_hash)}">${esc(shortHash(p.doc_hash))}</code></td>
       <td>${party(p.payee)}</td><td class="num">${yuan(p.total)}</td>
@@ -144,7 +144,7 @@ function emergencyCard(emergency, repairs) {
   return `<section class="card" data-testid="emergency-repairs"><h2>${esc(t("treasury.emergencyRepairs"))}</h2>
     <p class="muted small">${esc(t("treasury.emergencyNote", { perUse: yuan(emergency.cap_per_use), perYear: yuan(emergency.cap_per_year),
       paid: yuan(emergency.paid_this_year) }))}</p>
-    ${repairs.length ? `<div class="table-wrap"><table><thead><tr><th>${esc(t("treasury.date"))}</th><th>${esc(t("treasury.emergencyKind"))}</th>
+    ${repairs.length ? `<div class="table-wrap" tabindex="0"><table><thead><tr><th>${esc(t("treasury.date"))}</th><th>${esc(t("treasury.emergencyKind"))}</th>
       <th>${esc(t("treasury.payee"))}</th><th class="num">${esc(t("treasury.amount"))}</th><th>${esc(t("treasury.approval"))}</th></tr></thead><tbody>
     ${repairs.map((r) => `<tr data-testid="emergency-repair"><td>${date(r.block_timestamp)}</td><td>${esc(t(`treasury.emergency.${r.kind}`))}</td>
       <td>${party(r.payee)}</td><td class="num">${yuan(r.amount)}</td>
@@ -180,6 +180,10 @@ export async function render(ctx, view, params, current) {
   if (monthly.items.length || satisfaction.items.length) {
     const chart = await Chart;
     if (!current()) return;
+    // The charts' words follow the page's type (larger in the 大字 mode) and its muted ink.
+    const root = getComputedStyle(document.documentElement);
+    chart.defaults.font.size = Math.round(parseFloat(root.fontSize) * 0.75);
+    chart.defaults.color = root.getPropertyValue("--muted").trim() || chart.defaults.color;
     if (monthly.items.length) {
       monthlyChart(chart, charts.querySelector("[data-testid=chart-monthly]"), monthly.items);
       categoryChart(chart, charts.querySelector("[data-testid=chart-category]"), monthly.items);
@@ -188,7 +192,7 @@ export async function render(ctx, view, params, current) {
   }
 
   html(view, `<section class="card"><h2>${esc(t("treasury.budgets"))}</h2>
-    ${budgets.items.length ? `<div class="table-wrap"><table data-testid="budgets"><thead><tr><th>${esc(t("treasury.year"))}</th><th>${esc(t("treasury.fund"))}</th><th>${esc(t("treasury.category"))}</th>
+    ${budgets.items.length ? `<div class="table-wrap" tabindex="0"><table data-testid="budgets"><thead><tr><th>${esc(t("treasury.year"))}</th><th>${esc(t("treasury.fund"))}</th><th>${esc(t("treasury.category"))}</th>
       <th class="num">${esc(t("treasury.budget"))}</th><th class="num">${esc(t("treasury.spent"))}</th><th>${esc(t("treasury.use"))}</th></tr></thead><tbody>
       ${budgets.items.map((row) => `<tr><td>${row.year}</td><td>${row.fund ? esc(t(`fund.${row.fund}`)) : ""}</td><td>${esc(categoryName(row.category))}</td><td class="num">${yuan(row.budget)}</td>
         <td class="num">${yuan(row.spent)}</td><td><div class="meter" title="${percent(row.spent, row.budget)}"><span style="width:${Math.min(100, 100 * row.spent / (row.budget || 1))}%"></span></div>
@@ -197,7 +201,7 @@ export async function render(ctx, view, params, current) {
 
   html(view, `<section class="card"><header class="card-head"><h2>${esc(t("treasury.expenses"))}</h2>
       <a class="button" href="${ctx.api.url("/treasury/expenses.csv")}" download data-testid="csv">${esc(t("treasury.csv"))}</a></header>
-    ${expenses.items.length ? `<div class="table-wrap"><table data-testid="expenses"><thead><tr><th>${esc(t("treasury.date"))}</th><th>${esc(t("treasury.period"))}</th>
+    ${expenses.items.length ? `<div class="table-wrap" tabindex="0"><table data-testid="expenses"><thead><tr><th>${esc(t("treasury.date"))}</th><th>${esc(t("treasury.period"))}</th>
       <th>${esc(t("treasury.category"))}</th><th>${esc(t("treasury.fund"))}</th><th>${esc(t("treasury.payee"))}</th><th class="num">${esc(t("treasury.amount"))}</th><th>${esc(t("treasury.invoice"))}</th></tr></thead><tbody>
       ${expenses.items.map((e) => `<tr data-testid="expense"><td>${date(e.block_timestamp)}</td><td>${esc(e.period_label)}</td><td>${esc(categoryName(e.category))}</td>
         <td>${esc(t(`fund.${e.fund}`))}</td><td data-testid="payee">${party(e.payee)}</td><td class="num">${yuan(e.amount)}</td>
