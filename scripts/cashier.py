@@ -9,15 +9,14 @@ chain, anvil's test account 7 when unset); the account must hold the cashier rol
 which the committee grants.
 """
 
-import os
 from pathlib import Path
 
 import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, ape_cli_context
 
-from backend.chain.accounts import LOCAL_CHAIN_IDS
-from backend.chain.deployment import manifest_path, read_manifest
+from backend.chain.accounts import DeployerError, key_account
+from backend.chain.deployment import ManifestError, manifest_path, manifest_with
 from backend.chain.statement_csv import RECORDS_PER_TX, StatementError, match_statement, parse_statement_csv, \
     record_payments, yuan
 
@@ -28,27 +27,17 @@ LOCAL_CASHIER_INDEX = 7
 
 def _manifest(network, manifest_file):
     path = manifest_file or manifest_path(ROOT, network.name, chain.chain_id)
-    manifest = read_manifest(path)
-    if manifest["chain_id"] != chain.chain_id:
-        raise click.ClickException(f"{path} is for chain {manifest['chain_id']}, connected to {chain.chain_id}")
-    if "PropertyFees" not in manifest.get("contracts", {}):
-        raise click.ClickException(f"{path} has no PropertyFees: deploy the fees first")
-    return manifest
+    try:
+        return manifest_with(path, chain.chain_id, "PropertyFees", "deploy the fees first")
+    except ManifestError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _cashier_account():
-    from ape import accounts
-    from ape_accounts.accounts import ApeSigner
-
-    key = os.environ.get(CASHIER_KEY_ENV, "").strip()
-    if key:
-        try:
-            return ApeSigner(private_key=key if key.startswith("0x") else "0x" + key)
-        except Exception as exc:  # pydantic validation of the hex key
-            raise click.ClickException(f"{CASHIER_KEY_ENV} is not a valid private key (64 hex digits)") from exc
-    if chain.chain_id in LOCAL_CHAIN_IDS:
-        return accounts.test_accounts[LOCAL_CASHIER_INDEX]
-    raise click.ClickException(f"set {CASHIER_KEY_ENV} to the cashier's key on chain {chain.chain_id}")
+    try:
+        return key_account(CASHIER_KEY_ENV, chain.chain_id, LOCAL_CASHIER_INDEX, "the cashier's")
+    except DeployerError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group(short_help="Record fee payments received off chain")

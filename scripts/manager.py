@@ -11,15 +11,14 @@ comes from LINLI_MANAGER_KEY (on a local chain, anvil's test account 1 when unse
 the account must hold the manager role, which the committee grants.
 """
 
-import os
 from pathlib import Path
 
 import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, ape_cli_context
 
-from backend.chain.accounts import LOCAL_CHAIN_IDS
-from backend.chain.deployment import manifest_path, read_manifest
+from backend.chain.accounts import DeployerError, key_account
+from backend.chain.deployment import ManifestError, manifest_path, manifest_with
 from backend.chain.treasury_csv import FUND_NAMES, MANAGER_ROLE, TreasuryCsvError, all_problems, category_name, \
     check_expenses_against_chain, current_year, read_expense_csv, yuan
 
@@ -30,27 +29,17 @@ LOCAL_MANAGER_INDEX = 1
 
 def _manifest(network, manifest_file):
     path = manifest_file or manifest_path(ROOT, network.name, chain.chain_id)
-    manifest = read_manifest(path)
-    if manifest["chain_id"] != chain.chain_id:
-        raise click.ClickException(f"{path} is for chain {manifest['chain_id']}, connected to {chain.chain_id}")
-    if "CommunityTreasury" not in manifest.get("contracts", {}):
-        raise click.ClickException(f"{path} has no CommunityTreasury: deploy the fees first")
-    return manifest
+    try:
+        return manifest_with(path, chain.chain_id, "CommunityTreasury", "deploy the fees first")
+    except ManifestError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _manager_account():
-    from ape import accounts
-    from ape_accounts.accounts import ApeSigner
-
-    key = os.environ.get(MANAGER_KEY_ENV, "").strip()
-    if key:
-        try:
-            return ApeSigner(private_key=key if key.startswith("0x") else "0x" + key)
-        except Exception as exc:  # pydantic validation of the hex key
-            raise click.ClickException(f"{MANAGER_KEY_ENV} is not a valid private key (64 hex digits)") from exc
-    if chain.chain_id in LOCAL_CHAIN_IDS:
-        return accounts.test_accounts[LOCAL_MANAGER_INDEX]
-    raise click.ClickException(f"set {MANAGER_KEY_ENV} to the manager's key on chain {chain.chain_id}")
+    try:
+        return key_account(MANAGER_KEY_ENV, chain.chain_id, LOCAL_MANAGER_INDEX, "the manager's")
+    except DeployerError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group(short_help="The property manager's commands")

@@ -20,22 +20,27 @@ class DeployerError(RuntimeError):
     """No usable deployer account for this network."""
 
 
-def deployer_account(chain_id: int):
-    """The signing account: LINLI_DEPLOYER_KEY if set, else anvil's account 0 on a local chain."""
+def key_account(env: str, chain_id: int, local_index: int, who: str):
+    """The account whose private key is in the environment variable `env`; without it, on
+    a local chain, anvil's test account `local_index`. `who` names the key in the error
+    raised elsewhere ("the manager's")."""
     from ape import accounts
     from ape_accounts.accounts import ApeSigner
 
-    key = os.environ.get(DEPLOYER_KEY_ENV, "").strip()
+    key = os.environ.get(env, "").strip()
     if key:
         try:
             return ApeSigner(private_key=key if key.startswith("0x") else "0x" + key)
         except Exception as exc:  # pydantic validation of the hex key
-            raise DeployerError(f"{DEPLOYER_KEY_ENV} is not a valid private key (64 hex digits)") from exc
+            raise DeployerError(f"{env} is not a valid private key (64 hex digits)") from exc
     if chain_id in LOCAL_CHAIN_IDS:
-        return accounts.test_accounts[0]
-    raise DeployerError(
-        f"chain {chain_id} is not a local chain: set {DEPLOYER_KEY_ENV} to the committee's deployer key"
-    )
+        return accounts.test_accounts[local_index]
+    raise DeployerError(f"chain {chain_id} is not a local chain: set {env} to {who} key")
+
+
+def deployer_account(chain_id: int):
+    """The signing account: LINLI_DEPLOYER_KEY if set, else anvil's account 0 on a local chain."""
+    return key_account(DEPLOYER_KEY_ENV, chain_id, 0, "the committee's deployer")
 
 
 def local_service_account():

@@ -286,6 +286,17 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
+def manifest_with(path: Path, chain_id: int, contract: str, missing: str) -> dict[str, Any]:
+    """The manifest at `path`, checked to be for the chain `chain_id` and to name
+    `contract` (ManifestError otherwise; `missing` says what to deploy first)."""
+    manifest = read_manifest(path)
+    if manifest["chain_id"] != chain_id:
+        raise ManifestError(f"{path} is for chain {manifest['chain_id']}, connected to {chain_id}")
+    if contract not in manifest["contracts"]:
+        raise ManifestError(f"{path} has no {contract}: {missing}")
+    return manifest
+
+
 def manifest_path(root: Path, network: str, chain_id: int) -> Path:
     """Where the manifest of a network lives: deployments/<network>-<chain id>.json."""
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in network)
