@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
+from backend.relayer.passkeys import Assertion as RelayedAssertion
+
 # The secp256r1 group order.
 N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
@@ -36,22 +38,8 @@ def b64url(data: bytes) -> str:
 
 
 @dataclass(frozen=True)
-class Assertion:
-    """What the page sends to the relayer: the browser's assertion and the key that made it."""
-
-    authenticator_data: bytes
-    client_data_json: bytes
-    challenge_index: int
-    type_index: int
-    r: int
-    s: int
-    x: int
-    y: int
-
-    def as_tuple(self) -> tuple:
-        """The WebAuthnAssertion struct as the contract's ABI takes it."""
-        return (self.authenticator_data, self.client_data_json, self.challenge_index, self.type_index,
-                self.r, self.s, self.x, self.y)
+class Assertion(RelayedAssertion):
+    """What the page sends to the relayer (the relayer's own Assertion), and its EIP-1271 form."""
 
     def encoded(self) -> bytes:
         """The EIP-1271 signature: the ABI-encoded struct."""
