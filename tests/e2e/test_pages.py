@@ -371,3 +371,22 @@ def test_a_cashiers_record_shows_how_and_by_whom_and_the_owner_disputes_it(open_
     settled(page)
     expect(page.get_by_test_id("unit-2").get_by_test_id("dispute-state")).to_have_text("已提出异议，等待答复",
                                                                                     timeout=TIMEOUT)
+
+
+def test_a_refusal_of_the_api_says_what_was_wrong(open_page, owner_a):
+    """A 400/422 of the backend keeps its reason in the page's sentence (the field and what
+    was wrong with it), where it used to say only that the request was not right."""
+    page = open_page(owner_a, "#/home")
+    settled(page)
+    said = page.evaluate("""async () => {
+        const { explain } = await import('/static/js/tx.js');
+        const { ApiError } = await import('/static/js/api.js');
+        return [
+            explain(new ApiError(422, [{ loc: ['body', 'amount'], msg: 'Input should be greater than 0', type: 'x' }])),
+            explain(new ApiError(400, 'line 3: unit 9-9-999 is not registered')),
+            explain(new ApiError(422, [])),
+        ];
+    }""")
+    assert said[0] == "请求的内容不对（amount: Input should be greater than 0），请检查后再试。"
+    assert said[1] == "请求的内容不对（line 3: unit 9-9-999 is not registered），请检查后再试。"
+    assert said[2] == "请求的内容不对，请检查后再试。"

@@ -61,13 +61,34 @@ function nodeUnreachable(error) {
   return /failed to fetch|networkerror|network error|load failed|ECONNREFUSED|could not coalesce|fetch failed/i.test(texts);
 }
 
+/** The server's explanation of a refusal as one line: a string, FastAPI's list of
+ * field errors ("amount: Input should be greater than 0"), or a {reason|message} object. */
+function detailText(detail) {
+  if (typeof detail === "string") return detail.trim() || null;
+  if (Array.isArray(detail)) {
+    const parts = detail.map((d) => {
+      if (typeof d !== "object" || d === null) return String(d);
+      const where = Array.isArray(d.loc) ? d.loc.filter((l) => l !== "body" && l !== "query").join(".") : "";
+      return where ? `${where}: ${d.msg ?? ""}` : String(d.msg ?? "");
+    }).filter(Boolean);
+    return parts.length ? parts.slice(0, 3).join("; ") : null;
+  }
+  if (detail && typeof detail === "object") return detail.reason ?? detail.message ?? null;
+  return null;
+}
+
 /** The read API's refusals in the resident's words: the server's own (English) detail is
  * for operators, the status says what happened. */
 function apiText(error) {
   const status = error.status;
   if (status === 404) return t("api.notFound");
   if (status === 409 || status === 410) return t("api.gone");
-  if (status === 422 || status === 400) return t("api.badRequest");
+  if (status === 422 || status === 400) {
+    // What was wrong matters to whoever typed it (a field, a file's line): the server's
+    // own words go along, in the page's sentence.
+    const reason = detailText(error.detail);
+    return reason ? t("api.badRequestWhy", { reason }) : t("api.badRequest");
+  }
   if (status === 429) return t("api.tooMany");
   if (status === 503 || status === 502 || status === 504) return t("api.unavailable");
   if (status >= 500) return t("api.serverError");
