@@ -352,6 +352,8 @@ class MonthlyFlowOut(BaseModel):
     category: int | None = Field(description="Expense category (expenses only)")
     amount: int
     count: int
+    channel: str | None = Field(default=None, description="How fee income was paid: token, wechat, alipay, bank or "
+                                "cash (a cashier's record); fee income only")
 
 
 class MonthlyFlowsOut(IndexPosition):

@@ -89,6 +89,23 @@ def test_the_treasury_holds_only_token_payments(cashier_api):
     assert treasury["dues_collected"] + treasury["late_fees_collected"] == treasury["fees_collected"]
 
 
+def test_the_months_income_is_split_by_channel_without_the_voided_record(cashier_api):
+    """The treasury's monthly flows say how fee income came in, and agree with its totals:
+    the voided bank record (an upheld dispute) is not income in any month."""
+    client, base, fees, token, cashier, (wechat, voided, bank) = cashier_api
+    treasury = client.get(f"{base}/treasury").json()
+    monthly = client.get(f"{base}/treasury/monthly").json()["items"]
+    fee_rows = [f for f in monthly if f["kind"] in ("property_fee", "maintenance_share")]
+    by_channel: dict[str, int] = {}
+    for row in fee_rows:
+        by_channel[row["channel"]] = by_channel.get(row["channel"], 0) + row["amount"]
+    assert by_channel == {"token": token.balanceOf(fees), "wechat": wechat, "bank": bank}
+    assert sum(by_channel.values()) == treasury["fees_collected"]
+    counts = {(f["channel"], f["kind"]): f["count"] for f in fee_rows}
+    assert counts[("wechat", "property_fee")] == 1 and counts[("bank", "property_fee")] == 1
+    assert all(f["channel"] is None for f in monthly if f["kind"] not in ("property_fee", "maintenance_share"))
+
+
 def test_the_cashiers_daily_total_is_the_contracts(cashier_api, owner_a):
     client, base, fees, token, cashier, (wechat, voided, bank) = cashier_api
     [day] = client.get(f"{base}/fees/cashier-days", params={"cashier": cashier.address}).json()

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from backend.api.deps import (
@@ -606,19 +606,31 @@ def treasury_monthly(ctx: CommunityDep, session: SessionDep, from_month: MonthQu
     c = ctx.community
     flows: list[dict] = []
 
-    def add(month, flow, fund, kind, category, amount, count):
+    def add(month, flow, fund, kind, category, amount, count, channel=None):
         if (from_month is None or month >= from_month) and (to_month is None or month <= to_month):
             flows.append({"month": int(month), "month_label": month_label(int(month)), "flow": flow, "fund": fund,
-                          "kind": kind, "category": category, "amount": int(amount), "count": int(count)})
+                          "kind": kind, "category": category, "amount": int(amount), "count": int(count),
+                          "channel": channel})
 
-    # Income on a cash basis: the month the money arrived.
+    # Income on a cash basis: the month the money arrived, by the way it was paid (tokens, or
+    # a cashier's record of WeChat, Alipay, bank or cash). A record an upheld dispute voided
+    # was never received: its receipt is left out, as the treasury's totals leave it out.
     month = _month_column(session, FeePayment.__table__)
-    for m, amount, share, count in session.execute(
-        select(month, func.sum(FeePayment.amount), func.sum(FeePayment.to_maintenance), func.count())
-        .where(FeePayment.community == c).group_by(month)
+    upheld = select(FeeDisputeAnswer.reference).where(FeeDisputeAnswer.community == c,
+                                                      FeeDisputeAnswer.upheld.is_(True))
+    channel = func.coalesce(FeeRecord.channel, 0)
+    for m, ch, amount, share, count in session.execute(
+        select(month, channel, func.sum(FeePayment.amount), func.sum(FeePayment.to_maintenance), func.count())
+        .select_from(FeePayment).outerjoin(FeeRecord, and_(
+            FeeRecord.community == FeePayment.community, FeeRecord.tx_hash == FeePayment.tx_hash,
+            FeeRecord.unit_id == FeePayment.unit_id, FeeRecord.from_month == FeePayment.from_month))
+        .where(FeePayment.community == c, or_(FeeRecord.reference.is_(None), FeeRecord.reference.not_in(upheld)))
+        .group_by(month, channel)
     ).all():
-        add(m, "income", "fee_income", "property_fee", None, int(amount) - int(share), count)
-        add(m, "income", "maintenance_fund", "maintenance_share", None, share, count)
+        name = CHANNELS.get(int(ch), str(ch))
+        add(m, "income", "fee_income", "property_fee", None, int(amount) - int(share), count, name)
+        if int(share):
+            add(m, "income", "maintenance_fund", "maintenance_share", None, share, count, name)
     month = _month_column(session, PublicIncome.__table__)
     for m, source, amount, count in session.execute(
         select(month, PublicIncome.source, func.sum(PublicIncome.amount), func.count())
@@ -659,7 +671,8 @@ def treasury_monthly(ctx: CommunityDep, session: SessionDep, from_month: MonthQu
         .where(DecisionPayout.community == c).group_by(month, DecisionPayout.fund)
     ).all():
         add(m, "expense", FUNDS.get(int(fund), str(fund)), "decision", None, amount, count)
-    flows.sort(key=lambda f: (f["month"], f["flow"] != "income", f["fund"], f["kind"], f["category"] or 0))
+    flows.sort(key=lambda f: (f["month"], f["flow"] != "income", f["fund"], f["kind"], f["category"] or 0,
+                              f["channel"] or ""))
     return {"items": flows, **ctx.position()}
 
 
