@@ -142,6 +142,23 @@ def test_every_page_passes_axe(browser, site, chain, owner_a, axe_source, name, 
     assert errors == []
 
 
+@pytest.mark.parametrize("viewport,lang", [(DESKTOP, "zh"), (PHONE, "en")], ids=["zh-desktop", "en-phone"])
+def test_the_merchant_console_passes_axe(browser, site, chain, merchant, axe_source, viewport, lang):
+    """The console a merchant's wallet sees on the points page (issue 21), which the
+    resident's visit above does not show."""
+    context = new_context(browser, chain, merchant, viewport, lang, True, False, axe_source)
+    page = context.new_page()
+    try:
+        visit(page, site, "#/points")
+        expect(page.get_by_test_id("merchant-console")).to_be_visible()
+        problems = axe_problems(page, f"merchant {lang} #/points")
+        width = page.evaluate("document.documentElement.scrollWidth")
+    finally:
+        context.close()
+    assert not problems, "axe found serious or critical violations:\n" + "\n".join(problems)
+    assert width <= viewport["width"]
+
+
 def test_large_text_is_remembered_enlarges_and_stays_clean(browser, site, chain, owner_a, axe_source):
     """The header's 大字 button: pressed, the text grows and the palette turns high-contrast;
     after a reload it is still on from the first paint (the class is on <html> before any

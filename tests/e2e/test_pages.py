@@ -3,6 +3,7 @@ browser as a resident would, then checks what the page shows and what the chain 
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import httpx
@@ -390,3 +391,89 @@ def test_a_refusal_of_the_api_says_what_was_wrong(open_page, owner_a):
     assert said[0] == "请求的内容不对（amount: Input should be greater than 0），请检查后再试。"
     assert said[1] == "请求的内容不对（line 3: unit 9-9-999 is not registered），请检查后再试。"
     assert said[2] == "请求的内容不对，请检查后再试。"
+
+
+def toast(page, title: str):
+    """The toast of the action titled `title` (the newest toast may still be an earlier one's)."""
+    return page.locator(".toast", has=page.locator("strong", has_text=title)).first
+
+
+def test_a_merchant_refunds_redeems_against_a_sheet_and_buys_a_promotion_slot(open_page, site, chain, committee,
+                                                                               merchant, owner_a, owner_b,
+                                                                               tmp_path):
+    """The merchant's console (issue 21): the points residents paid it, a refund to the resident
+    who paid, a redemption whose settlement reference is the sheet's SHA-256 (the file stays in
+    the browser), and a promotion slot bought for next month, its price in public income."""
+    contracts = site["contracts"]
+    points, token, promotions = contracts["CommunityPoints"], contracts["SettlementToken"], contracts["MerchantPromotions"]
+    fees = contracts["PropertyFees"]
+    promotions.set_price(1, 500_00, sender=committee)  # the deployer holds the assembly's powers here
+    token.mint(merchant, 2_000_00, sender=committee)
+    points.transfer(merchant, 10, sender=owner_a)
+    chain.mine()
+    wait_indexed(site, chain)
+    a_before, merchant_before = points.balanceOf(owner_a), points.balanceOf(merchant)
+    assert merchant_before == 30
+
+    # A resident sees no console; the merchant does, with both payments.
+    assert open_page(owner_a, "#/points").get_by_test_id("merchant-console").count() == 0
+    page = open_page(merchant, "#/points")
+    console = page.get_by_test_id("merchant-console")
+    expect(console.get_by_test_id("merchant-received")).to_contain_text("30", timeout=TIMEOUT)
+    expect(console.get_by_test_id("merchant-payment")).to_have_count(2)
+
+    # The newest payment (owner_a's 10) goes back to owner_a.
+    console.get_by_test_id("merchant-payment").first.get_by_test_id("refund").click()
+    expect(toast(page, "退回 10 积分")).to_have_attribute("data-state", "confirmed", timeout=TIMEOUT)
+    settled(page)
+    assert points.balanceOf(owner_a) == a_before + 10
+    console = page.get_by_test_id("merchant-console")
+    expect(console.get_by_test_id("refunded")).to_have_count(1, timeout=TIMEOUT)
+    expect(console.get_by_test_id("refund")).to_have_count(1)
+
+    # Redeeming asks for the sheet first; then the sheet's SHA-256 is the reference on chain.
+    form = console.get_by_test_id("redeem-form")
+    form.get_by_test_id("redeem-amount").fill("15")
+    form.get_by_test_id("redeem").click()
+    expect(form.get_by_test_id("redeem-problem")).to_have_text("请选择结算单文件，或填写结算单编号。")
+    sheet = tmp_path / "结算单-2026-12.csv"
+    sheet.write_bytes("日期,积分\n2026-12-05,15\n".encode())
+    requests = []
+    page.on("request", lambda r: requests.append(r.post_data_buffer or b""))
+    form.get_by_test_id("redeem-sheet").set_input_files(str(sheet))
+    form.get_by_test_id("redeem").click()
+    expect(toast(page, "兑付 15 积分")).to_have_attribute("data-state", "confirmed", timeout=TIMEOUT)
+    settled(page)
+    assert not any(sheet.read_bytes() in body for body in requests), "the sheet left the browser"
+    assert points.balanceOf(merchant) == merchant_before - 10 - 15
+    [redeemed] = points.PointsRedeemed.query("*", start_block=chain.blocks.head.number - 5)["event_arguments"]
+    assert redeemed["amount"] == 15
+    assert "0x" + bytes(redeemed["settlement_ref"]).hex() == "0x" + hashlib.sha256(sheet.read_bytes()).hexdigest()
+    expect(page.get_by_test_id("redemption")).to_have_count(1)
+    expect(page.get_by_test_id("movement").first).to_contain_text("兑付结算（积分销毁）")
+    # A merchant pays other merchants, never itself.
+    expect(page.get_by_test_id("merchant-option")).to_have_count(0)
+    expect(page.get_by_test_id("pay-merchant")).to_contain_text("没有其他登记的商户。")
+
+    # A promotion slot for next month: free, bought, then shown as sold.
+    period = promotions.current_period() + 1
+    income_before, token_before = fees.public_income(), token.balanceOf(merchant)
+    promotion = page.get_by_test_id("promotion-form")
+    promotion.get_by_test_id("period").select_option(str(period))
+    expect(promotion.get_by_test_id("slot-state")).to_contain_text("可以购买")
+    promotion.get_by_test_id("buy-slot").click()
+    expect(toast(page, "购买推广位")).to_have_attribute("data-state", "confirmed", timeout=TIMEOUT)
+    settled(page)
+    assert promotions.slot(1, period)[0] == merchant.address
+    assert token.balanceOf(merchant) == token_before - 500_00
+    assert fees.public_income() == income_before + 500_00
+    expect(page.get_by_test_id("my-slot")).to_have_count(1)
+    promotion = page.get_by_test_id("promotion-form")
+    promotion.get_by_test_id("period").select_option(str(period))
+    expect(promotion.get_by_test_id("slot-state")).to_have_text("这个月的这个位置已经售出。")
+    expect(promotion.get_by_test_id("buy-slot")).to_be_disabled()
+    screenshot(page, "merchant-console-desktop")
+    phone = open_page(merchant, "#/points", viewport=PHONE, lang="en")
+    expect(phone.get_by_test_id("merchant-console")).to_contain_text("Merchant console")
+    screenshot(phone, "merchant-console-phone")
+    assert page.problems == [] and phone.problems == []

@@ -4,30 +4,13 @@
 // pay), receipts, claiming on-time points (they are the payer's), what the household may
 // still earn this year, and a pending recovery of this wallet (with the owner's one objection).
 
-import { AbiCoder, Signature } from "ethers";
+import { AbiCoder } from "ethers";
 import { t } from "../i18n.js";
 import { area, date, dateTime, duration, esc, monthLabel, number, shortAddress, shortHash, stars, yuan } from "../format.js";
 import { keepText, sha256Text } from "../hash.js";
+import { permitDomain, signPermit } from "../permit.js";
 import { explain, runTx } from "../tx.js";
 import { busy, empty, html, requireAccount } from "../ui.js";
-
-const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" }, { name: "spender", type: "address" }, { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" },
-  ],
-};
-
-/** The token's EIP-712 domain if it supports permit (ERC-5267 + nonces), else null. */
-async function permitDomain(ctx, token) {
-  try {
-    const [, name, version, chainId, verifyingContract] = await token.eip712Domain();
-    await token.nonces(ctx.account);
-    return { name, version, chainId, verifyingContract };
-  } catch {
-    return null;
-  }
-}
 
 const ERC1363_ID = "0xb0202a11";
 
@@ -59,14 +42,8 @@ async function pay(ctx, unit, months) {
     const domain = await permitDomain(ctx, token);
     if (domain) {
       // One signature (the permit) and one transaction; the deadline follows the chain's clock.
-      const latest = await ctx.wallet.provider().getBlock("latest");
-      const deadline = BigInt(latest.timestamp + 3600);
-      const nonce = await token.nonces(ctx.account);
-      const signer = await ctx.wallet.signer();
-      const signature = Signature.from(await signer.signTypedData(domain, PERMIT_TYPES, {
-        owner: ctx.account, spender: feesAddress, value: total, nonce, deadline,
-      }));
-      return fees.pay_with_permit(unit.unit_id, months, total, deadline, signature.v, signature.r, signature.s);
+      const p = await signPermit(ctx, token, domain, feesAddress, total);
+      return fees.pay_with_permit(unit.unit_id, months, total, p.deadline, p.v, p.r, p.s);
     }
     // A token without permit: approve first, in a transaction of its own (below).
     if ((await token.allowance(ctx.account, feesAddress)) >= total) return fees.pay(unit.unit_id, months, total);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-// Points: balance, where they came from and went, and paying a registered merchant.
+// Points: balance, where they came from and went, and paying a registered merchant; for a
+// merchant, its console (merchant.js).
 
 import { t } from "../i18n.js";
 import { dateTime, esc, number, shortAddress, shortHash } from "../format.js";
 import { loadNames, nameOf, sentence } from "../names.js";
 import { runTx } from "../tx.js";
 import { busy, empty, html, requireAccount } from "../ui.js";
+import { renderMerchant } from "./merchant.js";
 
 function reasonName(reason) {
   const key = `points.reason.${reason}`;
@@ -23,15 +25,17 @@ export async function render(ctx, view, params, current) {
     loadNames(ctx),
   ]);
   if (!current()) return;
+  // A merchant pays other merchants, never itself.
+  const payees = merchants.filter((m) => m.account !== me);
   const reasonByTx = new Map(mints.items.map((m) => [`${m.tx_hash}`, m.reason]));
 
   const pay = html(view, `<section class="grid two">
       <div class="card stat"><span class="muted">${esc(t("points.balance"))}</span><strong class="big" data-testid="points-balance">${number(account.points)}</strong></div>
       <form class="card" data-testid="pay-merchant"><h2>${esc(t("points.payMerchant"))}</h2>
-        ${merchants.length ? `<label>${esc(t("points.merchant"))} <select name="merchant">${merchants.map((m) =>
+        ${payees.length ? `<label>${esc(t("points.merchant"))} <select name="merchant">${payees.map((m) =>
           `<option value="${esc(m.account)}" title="${esc(m.account)}" data-testid="merchant-option">${esc(nameOf(m.account) === shortAddress(m.account) ? shortAddress(m.account) : `${nameOf(m.account)} (${shortAddress(m.account)})`)}</option>`).join("")}</select></label>
         <label>${esc(t("points.amount"))} <input type="number" name="amount" min="1" max="${account.points}" value="1" required></label>
-        <button type="submit" class="primary">${esc(t("points.pay"))}</button>` : empty(t("points.noMerchants"))}
+        <button type="submit" class="primary">${esc(t("points.pay"))}</button>` : empty(t(merchants.length ? "points.noOtherMerchants" : "points.noMerchants"))}
         <p class="muted small">${esc(t("points.policy"))}</p></form>
     </section>`).querySelector("form");
   pay.addEventListener("submit", (event) => {
@@ -45,9 +49,15 @@ export async function render(ctx, view, params, current) {
     });
   });
 
+  if (account.roles.includes("merchant")) {
+    await renderMerchant(ctx, view, account.points);
+    if (!current()) return;
+  }
+
   const rows = movements.items.map((m) => {
     const incoming = m.receiver === me;
     const what = m.kind === "mint" ? esc(reasonName(reasonByTx.get(m.tx_hash) ?? 0))
+      : m.kind === "redemption" ? esc(t("points.redemption"))
       : sentence(incoming ? "points.from" : "points.to", {}, { who: incoming ? m.sender : m.receiver });
     return `<tr data-testid="movement"><td>${dateTime(m.block_timestamp)}</td><td>${what}</td>
       <td class="num ${incoming ? "plus" : "minus"}">${incoming ? "+" : "−"}${number(m.amount)}</td>
