@@ -423,6 +423,49 @@ def test_a_suggestion_and_its_answer_are_public(open_page, site, life, chain, ow
     assert page.problems == [] and neighbour.problems == [] and desk.problems == []
 
 
+def test_the_manager_answers_the_oldest_unanswered_suggestion_first(open_page, site, life, chain, owner_a, owner_b,
+                                                                     manager):
+    """The handlers' inbox (issue 21): unanswered suggestions oldest first with how long each
+    has waited, then those being handled; the manager answers the oldest and it moves from
+    one list to the other. A resident has no inbox."""
+    box = site["contracts"]["SuggestionBox"]
+    for author, words in ((owner_a, "三号楼电梯异响"), (owner_b, "垃圾分类点太远")):
+        chain.pending_timestamp += 3600
+        box.submit(2, sha256(words.encode()).digest(), sender=author)
+    wait_indexed(site, chain)
+    waiting = fetch_json(site, f"/api/v1/communities/{site['community'].registry.address.lower()}/suggestions",
+                         status="submitted", order="asc")["items"]
+    assert len(waiting) >= 3
+    oldest = min(waiting, key=lambda s: (s["submitted_at"], s["suggestion_id"]))["suggestion_id"]
+
+    assert open_page(owner_a, "#/suggestions").get_by_test_id("inbox").count() == 0
+    page = open_page(manager, "#/suggestions")
+    rows = page.get_by_test_id("inbox-waiting")
+    expect(rows).to_have_count(len(waiting), timeout=TIMEOUT)
+    shown = [int(r.get_attribute("data-suggestion")) for r in rows.all()]
+    assert shown == [s["suggestion_id"] for s in sorted(waiting, key=lambda s: (s["submitted_at"], s["block_number"]))]
+    assert shown[0] == oldest
+    # The newest waited an hour less than the one before it (the chain's clock).
+    assert rows.nth(len(shown) - 1).get_by_test_id("waiting-for").text_content() != \
+        rows.nth(len(shown) - 2).get_by_test_id("waiting-for").text_content()
+
+    rows.first.get_by_role("link").click()
+    settled(page)
+    form = page.get_by_test_id("answer-form")
+    form.locator("select[name=status]").select_option("2")  # received
+    form.get_by_test_id("answer-submit").click()
+    done(page)
+    assert box.status_of(oldest) == 2
+    wait_indexed(site, chain)
+    page.goto(f"{site['url']}/#/suggestions")
+    settled(page)
+    expect(page.get_by_test_id("inbox-waiting")).to_have_count(len(waiting) - 1, timeout=TIMEOUT)
+    expect(page.locator(f'[data-testid=inbox-handling][data-suggestion="{oldest}"]')).to_have_count(1)
+    expect(page.locator(f'[data-testid=inbox-waiting][data-suggestion="{oldest}"]')).to_have_count(0)
+    screenshot(page, "suggestions-inbox-desktop")
+    assert page.problems == []
+
+
 def test_its_author_withdraws_a_suggestions_text(open_page, site, life, chain, owner_a, owner_b, committee):
     """A resident typed a phone number into a suggestion: from its page they take the words
     back out of the public store. Neighbours then read that it was withdrawn; the hash and

@@ -12,7 +12,7 @@ import { sha256Text } from "../hash.js";
 import { loadNames, sentence } from "../names.js";
 import { fetchTexts, publishText, removeText } from "../texts.js";
 import { runTx } from "../tx.js";
-import { busy, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
+import { busy, chainNow, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
 
 const CATEGORIES = [1, 2, 3, 4, 5, 6, 7, 8]; // numbered off chain; names in the dictionaries
 const STATUS_CODES = { submitted: 1, received: 2, accepted: 3, in_progress: 4, done: 5, declined: 6 };
@@ -73,12 +73,47 @@ function submitForm(ctx, view) {
   });
 }
 
+// The handlers' inbox: what waits for a first answer, oldest first, then what is being
+// handled (received, accepted, in progress), the longest untouched first.
+const HANDLING = ["received", "accepted", "in_progress"];
+
+async function inboxData(ctx) {
+  const [waiting, ...moving] = await Promise.all([
+    ctx.api.get("/suggestions", { status: "submitted", order: "asc", limit: 50 }),
+    ...HANDLING.map((status) => ctx.api.get("/suggestions", { status, order: "asc", limit: 50 })),
+  ]);
+  const handling = moving.flatMap((page) => page.items).sort((a, b) => a.updated_at - b.updated_at);
+  return { waiting: waiting.items, handling, now: await chainNow(ctx) };
+}
+
+function inbox(view, { waiting, handling, now }, texts) {
+  const row = (s, since, testid) => `<tr data-testid="${testid}" data-suggestion="${s.suggestion_id}">
+      <td><a href="#/suggestions/${s.suggestion_id}">#${s.suggestion_id}</a></td><td>${esc(categoryName(s.category))}</td>
+      <td>${textOf(texts, s.text_hash, "inbox-text")}</td><td>${statusTag(s.status)}</td>
+      <td class="num" data-testid="waiting-for">${esc(duration(Math.max(0, now - since)))}</td></tr>`;
+  const table = (items, since, testid, head) => items.length ? `<div class="table-wrap" tabindex="0"><table>
+      <thead><tr><th>#</th><th>${esc(t("suggestions.category"))}</th><th>${esc(t("suggestions.textHead"))}</th>
+      <th>${esc(t("suggestions.statusHead"))}</th><th class="num">${esc(head)}</th></tr></thead>
+      <tbody>${items.map((s) => row(s, since(s), testid)).join("")}</tbody></table></div>` : "";
+  html(view, `<section class="card" data-testid="inbox"><h2>${esc(t("suggestions.inbox"))}</h2>
+    <p class="muted small">${esc(t("suggestions.inboxNote"))}</p>
+    <h3>${esc(t("suggestions.inboxWaiting", { n: number(waiting.length) }))}</h3>
+    ${waiting.length ? table(waiting, (s) => s.submitted_at, "inbox-waiting", t("suggestions.waitingFor")) : empty(t("suggestions.inboxEmpty"))}
+    <h3>${esc(t("suggestions.inboxHandling", { n: number(handling.length) }))}</h3>
+    ${table(handling, (s) => s.updated_at, "inbox-handling", t("suggestions.untouchedFor"))}
+  </section>`);
+}
+
 async function renderList(ctx, view, current) {
   const [stats, all, me] = await Promise.all([
     ctx.api.get("/suggestions/stats"), ctx.api.get("/suggestions", { order: "desc", limit: 50 }), whoAmI(ctx),
   ]);
-  const mine = me ? await ctx.api.get("/suggestions", { submitter: ctx.account, order: "desc", limit: 50 }) : null;
-  const shown = [...all.items, ...(mine?.items ?? [])];
+  const handler = Boolean(me && (me.has("committee") || me.has("manager")));
+  const [mine, box] = await Promise.all([
+    me ? ctx.api.get("/suggestions", { submitter: ctx.account, order: "desc", limit: 50 }) : null,
+    handler ? inboxData(ctx) : null,
+  ]);
+  const shown = [...all.items, ...(mine?.items ?? []), ...(box ? [...box.waiting, ...box.handling] : [])];
   const texts = await fetchTexts(shown.flatMap((s) => [s.text_hash, s.response_hash]));
   if (!current()) return;
   html(view, `<p class="muted">${esc(t("suggestions.intro", { points: stats.reward_rate }))}</p>`);
@@ -90,6 +125,7 @@ async function renderList(ctx, view, current) {
     <div class="card stat"><span class="muted">${esc(t("suggestions.medianFirst"))}</span><strong>${median === null ? "—" : esc(duration(median))}</strong></div>
     <div class="card stat"><span class="muted">${esc(t("suggestions.acceptance"))}</span><strong>${stats.acceptance_rate === null ? "—" : `${(stats.acceptance_rate * 100).toFixed(0)}%`}</strong></div>
   </section>`);
+  if (box) inbox(view, box, texts);
   if (me?.member) submitForm(ctx, view);
   if (mine) {
     html(view, `<section data-testid="my-suggestions"><h2>${esc(t("suggestions.mine"))}</h2>
