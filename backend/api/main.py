@@ -31,6 +31,7 @@ from backend.api.routes import (
     activities,
     assembly,
     ballots,
+    cashier,
     community,
     consent,
     culture,
@@ -199,6 +200,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    culture.router, activities.router, promotions.router, services.router, suggestions.router,
                    consent.router, notices.router, accounts.router, ballots.router, passkeys.router):
         app.include_router(router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
+    # A cashier's bank statement checked before recording: a file of up to MAX_STATEMENT_CHARS.
+    app.include_router(cashier.router, prefix=API_PREFIX, responses=errors(404, 503),
+                       max_body_size=max(body_bound, 4 * cashier.MAX_STATEMENT_CHARS))
     # The street office's view over every community in the index (no community in the path).
     app.include_router(district.router, prefix=API_PREFIX, responses=errors(503), max_body_size=body_bound)
     # The vault (backend/vault): SIWE sessions, writes, logged reads; its own database, built on first use.

@@ -222,3 +222,37 @@ def record_payments(fees, cashier, payments: list[MatchedPayment], batch_size: i
         echo(f"batch {number}/{len(groups)}: lines {group[0].line}-{group[-1].line}, {receipt.gas_used:,} gas, "
              f"tx {receipt.txn_hash}")
     return receipts
+
+
+# ---------------------------------------------------------------- over JSON-RPC (the API)
+#
+# `match_statement` reads four views. The CLI passes Ape's contracts; the API (a cashier
+# checking a file from the pages) passes these, which make the same calls with eth_call
+# through the backend's RpcClient, so both match a file by one rule.
+
+class _Views:
+    def __init__(self, rpc, address: str):
+        self.rpc = rpc
+        self.address = address
+
+    def _call(self, signature: str, types: list[str], args: list, out: list[str]) -> tuple:
+        from eth_abi import decode, encode
+        data = keccak(text=signature)[:4] + encode(types, args)
+        raw = self.rpc.call("eth_call", [{"to": self.address, "data": "0x" + data.hex()}, "latest"])
+        return decode(out, bytes.fromhex(raw[2:]))
+
+
+class RegistryViews(_Views):
+    def unit_id_of(self, label: str) -> int:
+        return self._call("unit_id_of(string)", ["string"], [label], ["uint256"])[0]
+
+
+class FeesViews(_Views):
+    def payment_record(self, reference: bytes) -> tuple:
+        return self._call("payment_record(bytes32)", ["bytes32"], [reference], ["uint256"] * 6)
+
+    def first_unpaid_month(self, unit_id: int) -> int:
+        return self._call("first_unpaid_month(uint256)", ["uint256"], [unit_id], ["uint256"])[0]
+
+    def quote(self, unit_id: int, months: int) -> tuple:
+        return self._call("quote(uint256,uint256)", ["uint256", "uint256"], [unit_id, months], ["uint256"] * 5)

@@ -134,3 +134,48 @@ def test_disputes_and_their_answers_are_listed(cashier_api, owner_a, owner_b, ma
         [(3, owner_b.address.lower(), "upheld", manager.address.lower()), (2, owner_a.address.lower(), "open", None)]
     assert items[0]["reason"] == "0x" + h("not my payment").hex() and items[0]["answer"] == "0x" + h("wrong unit").hex()
     assert [d["unit_id"] for d in client.get(f"{base}/fees/disputes", params={"unit_id": 2}).json()["items"]] == [2]
+
+
+def test_a_statement_is_checked_line_by_line_and_what_matches_records_as_is(cashier_api, registry):
+    """The cashier desk's check (the pages send a bank statement before any transaction): a
+    good file comes back as the records to send, whose arguments the contract accepts as they
+    are; a bad one comes back with every bad line by number and nothing else."""
+    client, base, fees, token, cashier, _ = cashier_api
+    label = {u: registry.unit(u)[0] for u in (1, 2)}
+    one, two = fees.quote(1, 1)[4], fees.quote(1, 2)[4] - fees.quote(1, 1)[4]
+    good = ("date,unit,amount_yuan,channel,reference\n"
+            f"2026-12-01,{label[1]},{one / 100:.2f},wechat,wx-check-1\n"
+            f"2026-12-02,{label[1]},{two / 100:.2f},银行,bank-check-2\n")
+    answer = client.post(f"{base}/fees/statement-check", json={"csv": good})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    first = fees.first_unpaid_month(1)
+    assert [(p["line"], p["unit_label"], p["from_month"], p["months"], p["amount"], p["channel"])
+            for p in body["payments"]] == [(2, label[1], first, 1, one, WECHAT), (3, label[1], first + 1, 1, two, BANK)]
+    assert body["payments"][0]["reference_hash"] == "0x" + h("wx-check-1").hex()
+    assert body["total"] == one + two and body["batches"] == [[0, 1]]
+    fees.record_payments([(p["unit_id"], p["from_month"], p["months"], p["amount"], p["channel"], p["reference_hash"])
+                          for p in body["payments"]], sender=cashier)
+    assert fees.first_unpaid_month(1) == first + 2
+
+    # Now: one reference is on chain, one unit unknown, one amount that is no number of months.
+    bad = ("date,unit,amount_yuan,channel,reference\n"
+           f"2026-12-03,{label[2]},1.00,cash,cash-3\n"
+           "2026-12-03,9-9-999,10.00,cash,cash-4\n"
+           f"2026-12-03,{label[1]},{one / 100:.2f},wechat,wx-check-1\n"
+           "2026-13-01,,x,paypal,\n")
+    answer = client.post(f"{base}/fees/statement-check", json={"csv": bad})
+    assert answer.status_code == 422
+    detail = answer.json()["detail"]
+    assert detail["code"] == "bad_lines"
+    # The file's own faults first (all of line 5's), before anything is read from the chain.
+    assert sorted({e["line"] for e in detail["errors"]}) == [5]
+    bad = bad.rsplit("\n", 2)[0] + "\n"
+    detail = client.post(f"{base}/fees/statement-check", json={"csv": bad}).json()["detail"]
+    assert [e["line"] for e in detail["errors"]] == [2, 3, 4]
+    assert "not the amount due" in detail["errors"][0]["message"]
+    assert "not registered" in detail["errors"][1]["message"]
+    assert "already recorded" in detail["errors"][2]["message"]
+    assert client.post(f"{base}/fees/statement-check", json={"csv": "unit,amount\n"}).status_code == 422
+    too_long = "date,unit,amount_yuan,channel,reference\n" + "\n" * 2_001
+    assert client.post(f"{base}/fees/statement-check", json={"csv": too_long}).status_code == 422
