@@ -36,18 +36,24 @@ class DistrictFigures(BaseModel):
 class DistrictCommunityOut(DistrictFigures):
     community: str
     name: str
+    street: str | None = Field(description="The street its district registry entry names; null when no registry "
+                                           "lists it")
+    retired: bool = Field(description="Every registry entry of it is retired: shown, but in no total, flag or ranking")
+    retired_block: int | None
+    retired_reason_hash: str | None = Field(description="sha256 of the street office's note (kept off chain)")
     chain_id: int
     indexed_block: int
     finalized_block: int
 
 
 class DistrictTotalOut(DistrictFigures):
-    communities: int
+    communities: int = Field(description="Communities counted: those not retired")
+    retired: int = Field(description="Retired communities in the table, counted in no figure here")
 
 
 class DistrictCommunitiesOut(BaseModel):
     items: list[DistrictCommunityOut] = Field(description="By community address")
-    district: DistrictTotalOut = Field(description="Sums over the communities; rates and medians over the pooled "
+    district: DistrictTotalOut = Field(description="Sums over the communities not retired; rates and medians over the pooled "
                                                    "figures, not averages of the communities' rates")
 
 
@@ -62,3 +68,34 @@ class DistrictFlagOut(BaseModel):
 class DistrictFlagsOut(BaseModel):
     items: list[DistrictFlagOut] = Field(description="By community, kind, then category")
     thresholds: dict[str, int | float]
+
+
+class DistrictRankingPartOut(BaseModel):
+    part: str = Field(description="fee_collection, suggestions_answered, suggestion_answer_time, assembly_turnout "
+                                  "or activity_participation")
+    figures: list[str] = Field(description="The table's figures the part is computed from")
+    raw: float | None = Field(description="The part's figure (in `unit`); null when the community has none")
+    unit: str
+    weight: float
+    counted: bool = Field(description="False when the community has no figure for the part: left out of the mean")
+    normalised: float | None = Field(description="0 (worst) to 1 (best)")
+    contribution: float | None = Field(description="Points of the score this part gives; they add up to the score")
+
+
+class DistrictRankedOut(BaseModel):
+    rank: int | None = Field(description="1 is the highest score; null when the community has no part to score")
+    community: str
+    name: str
+    street: str | None
+    score: float | None = Field(description="0-100: the weighted mean of the counted parts' normalised values")
+    counted_weight: float = Field(description="The sum of the counted parts' weights (the mean's divisor)")
+    parts: list[DistrictRankingPartOut]
+
+
+class DistrictRankingOut(BaseModel):
+    items: list[DistrictRankedOut] = Field(description="Highest score first (ties by address); retired communities "
+                                                       "are not ranked")
+    weights: dict[str, float]
+    answer_time_good: int = Field(description="Seconds: a median first answer this fast or faster scores 1")
+    answer_time_poor: int = Field(description="Seconds: this slow or slower scores 0")
+    check_ins_per_unit_full: float

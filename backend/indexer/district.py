@@ -9,8 +9,22 @@ district is followed is picked up at the next step and backfilled from its deplo
 block; no restart, no manifest file. A retired entry is no longer followed (what was
 indexed of it stays).
 
+Each entry is recorded in the index's `district_listings` (id, registry, name, street,
+the block and its hash), and its retirement in the same row (block, hash, the hash of
+the street office's note): the district routes leave a retired community out of the
+totals, flags and ranking. A community is retired when every entry of it is (a mistaken
+retirement is mended by listing it again, under a new id).
+
 Discovery reads only final blocks (the node's "finalized" block, else head minus the
-finality depth), so a listing that a reorganisation removes is never followed.
+finality depth), so a listing or retirement that a reorganisation removes before it is
+final is never recorded. A reorganisation deeper than that (a misbehaving node, or the
+depth set too small) is caught too: before each discovery the hash of the last block
+read is compared with the node's; when it changed, the registry's history is read again
+from its deploy block and the recorded entries made to match it: a retirement the new
+chain does not hold is undone (the community is followed again, from its own
+checkpoint, whose indexer then rolls back what the reorganisation replaced), a listing
+it does not hold is removed and no longer followed. A restart reads the history again
+the same way, so rows a crash or a reorganisation left behind are reconciled too.
 """
 
 from __future__ import annotations
@@ -22,9 +36,11 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
+from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
 
 from backend.core.config import Settings
+from backend.db.models import DistrictListing
 from backend.indexer.core import BatchStats, Indexer
 from backend.indexer.rpc import RpcClient, RpcError, RpcUnavailable
 
@@ -74,8 +90,12 @@ class DistrictIndexer:
         self.abis = dict(abis)
         self.engine, self.rpc, self.settings = engine, rpc, settings
         self.chain_id = rpc.chain_id()
-        # The last block whose listings were read.
+        self.start = deploy_block
+        # The last block whose listings were read, and its hash (None: read from the start).
         self.scanned = deploy_block - 1
+        self.scanned_hash: str | None = None
+        # The registry's entries by id, as the blocks read so far hold them.
+        self.listings: dict[int, dict[str, Any]] = {}
         self.communities: dict[str, Indexer] = {}
         self._make = make_indexer or self._indexer
 
@@ -84,21 +104,42 @@ class DistrictIndexer:
         indexer.prepare()
         return indexer
 
-    def _final_block(self) -> int:
+    def _final_block(self) -> tuple[int, str | None]:
+        """The final block's number and hash (the hash None when the node lacks the block)."""
         try:
             final = self.rpc.call("eth_getBlockByNumber", ["finalized", False], retry_errors=False)
         except RpcError:
             final = None
         head = int(self.rpc.call("eth_blockNumber", []), 16)
-        depth_final = head - self.settings.finality_depth
-        return min(int(final["number"], 16), head) if final else depth_final
+        if final and int(final["number"], 16) <= head:
+            return int(final["number"], 16), final["hash"]
+        number = min(int(final["number"], 16), head) if final else head - self.settings.finality_depth
+        return number, self._hash_of(number)
+
+    def _hash_of(self, number: int) -> str | None:
+        if number < 0:
+            return None
+        header = self.rpc.call("eth_getBlockByNumber", [hex(number), False])
+        return header["hash"] if header else None
+
+    def _still_on_chain(self) -> bool:
+        """Whether the last block read is still the node's block of that number."""
+        return self.scanned_hash is None or self._hash_of(self.scanned) == self.scanned_hash
 
     def discover(self) -> list[str]:
-        """Read the listings up to the final block; start following each new community,
-        stop following each retired one. Returns the communities added."""
-        final = self._final_block()
+        """Read the listings up to the final block; record them, start following each new
+        community, stop following each retired one. Returns the communities added."""
+        if self.scanned >= self.start and not self._still_on_chain():
+            log.warning("district %s: block %d, read as final, was replaced (a reorganisation deeper than the "
+                        "finality the node or the depth gives); reading the registry's history again",
+                        self.district, self.scanned)
+            self.scanned, self.scanned_hash = self.start - 1, None
+        final, final_hash = self._final_block()
         if final <= self.scanned:
             return []
+        fresh = self.scanned < self.start  # the whole history: the recorded rows are made to match it
+        if fresh:
+            self.listings = {}
         logs = []
         # In ranges the node accepts (a registry's events are few; its history may be long).
         span = max(self.settings.max_block_range, 1)
@@ -107,20 +148,62 @@ class DistrictIndexer:
                 "address": self.district, "fromBlock": hex(start), "toBlock": hex(min(start + span - 1, final)),
                 "topics": [[COMMUNITY_ADDED, COMMUNITY_RETIRED]],
             }])
-        added = []
+        touched = set()
         for entry in sorted(logs, key=lambda e: (int(e["blockNumber"], 16), int(e["logIndex"], 16))):
+            district_id = int(entry["topics"][1], 16)
             registry = to_checksum_address("0x" + entry["topics"][2][-40:]).lower()
+            block, block_hash = int(entry["blockNumber"], 16), entry["blockHash"].lower()
             if entry["topics"][0] == COMMUNITY_ADDED:
                 manifest = manifest_of_listing(entry, self.abis, self.chain_id, self.district)
+                self.listings[district_id] = {
+                    "manifest": manifest, "row": {
+                        "chain_id": self.chain_id, "district": self.district.lower(), "district_id": district_id,
+                        "community": registry, "name": manifest["name"], "street": manifest["street"],
+                        "block_number": block, "block_hash": block_hash, "retired_block": None,
+                        "retired_block_hash": None, "retired_reason_hash": None}}
+            elif district_id in self.listings:
+                (reason,) = abi_decode(["string", "bytes32"], bytes.fromhex(entry["data"][2:]))[1:]
+                self.listings[district_id]["row"].update(
+                    retired_block=block, retired_block_hash=block_hash, retired_reason_hash="0x" + reason.hex())
+            else:
+                continue  # the registry retires only what it listed
+            touched.add(district_id)
+        self._record(touched, fresh)
+        added = self._follow_listed()
+        self.scanned, self.scanned_hash = final, final_hash
+        return added
+
+    def _record(self, touched: set[int], fresh: bool) -> None:
+        """Write the entries read (and, after reading the whole history, remove the rows of
+        entries it no longer holds) in one transaction."""
+        table = DistrictListing.__table__
+        mine = (table.c.chain_id == self.chain_id) & (table.c.district == self.district.lower())
+        with self.engine.begin() as conn:
+            if fresh:
+                conn.execute(delete(table).where(mine))
+            elif touched:
+                conn.execute(delete(table).where(mine, table.c.district_id.in_(sorted(touched))))
+            rows = [self.listings[i]["row"] for i in sorted(self.listings if fresh else touched)]
+            if rows:
+                conn.execute(insert(table), rows)
+
+    def _follow_listed(self) -> list[str]:
+        """Follow every community with an entry not retired, and no other one."""
+        listed: dict[str, dict[str, Any]] = {}
+        for district_id in sorted(self.listings):
+            listing = self.listings[district_id]
+            if listing["row"]["retired_block"] is None:
+                listed[listing["row"]["community"]] = listing["manifest"]
+        added = []
+        for registry, manifest in listed.items():
+            if registry not in self.communities:
                 self.communities[registry] = self._make(manifest)
                 added.append(registry)
                 log.info("district %s: following community %s (%s) from block %d", self.district,
                          manifest["name"], registry, manifest["deploy_block"])
-            elif self.communities.pop(registry, None) is not None:
-                if registry in added:
-                    added.remove(registry)
-                log.info("district %s: community %s retired, no longer followed", self.district, registry)
-        self.scanned = final
+        for registry in [r for r in self.communities if r not in listed]:
+            del self.communities[registry]
+            log.info("district %s: community %s retired, no longer followed", self.district, registry)
         return added
 
     def step(self) -> list[BatchStats]:

@@ -1,135 +1,48 @@
-"""The district API (backend/api/routes/district.py) on synthetic index rows: four
-communities written straight into the index tables (no chain), one anomaly of each kind
-planted among normal figures, on SQLite and PostgreSQL. The flags are exactly the
-planted ones with their numbers; the table's figures and the district's total are the
-ones the rows make; the CSV is the same table; bad input is a 422."""
+"""The district API (backend/api/routes/district.py) on synthetic index rows
+(tests/backend/district_synthetic.py): communities written straight into the index tables
+(no chain), one anomaly of each kind planted among normal figures, and a retired
+community whose figures would move everything if counted, on SQLite and PostgreSQL. The
+flags are exactly the planted ones with their numbers; the table's figures and the
+district's total are the ones the rows make, the retired community shown but in no
+total; the ranking's order and parts are the weights' arithmetic on those figures; the
+CSV is the same table; bad input is a 422."""
 
 from __future__ import annotations
 
 import csv
 import io
-import itertools
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, update
 
 from backend.api.main import create_app
+from backend.api.routes import district as district_routes
 from backend.core.db import make_engine
-from backend.db.models import (
-    Checkpoint,
-    CommunityRecord,
-    Expense,
-    FeePayment,
-    FeeSetting,
-    IndexedBlock,
-    PointsMint,
-    PointsRedemption,
-    ProposalResult,
-    ServiceContractApproval,
-    SuggestionAnswered,
-    SuggestionSubmitted,
-    Unit,
+from backend.db.models import Checkpoint, DistrictListing, Unit
+from tests.backend.district_synthetic import (
+    A,
+    AREA,
+    B,
+    C,
+    D,
+    DAY,
+    E,
+    E_REASON,
+    E_RETIRED_BLOCK,
+    HEAD,
+    MONTH,
+    MONTHLY,
+    STREET,
+    write_district,
 )
 from tests.backend.helpers import fuzz_routes
-
-BEIJING = timezone(timedelta(hours=8))
-NOW = int(datetime(2026, 6, 15, 12, 0, tzinfo=BEIJING).timestamp())
-MONTH = 2026 * 12 + 5  # June 2026, the index's current month
-DAY = 86_400
-CHAIN = 31337
-HEAD = 10_000
-AREA, RATE = 10_000, 200  # 100 m² at 2.00 yuan/m²: 200 yuan (20 000 fen) a month
-MONTHLY = AREA * RATE // 100
-CONTRACTS = {name: "0x" + f"{i:02x}" * 20 for i, name in enumerate(
-    ("PropertyFees", "SuggestionBox", "OwnersAssembly", "CommunityActivities", "CommunityPoints"), start=1)}
-
-A, B, C, D = ("0x" + digit * 40 for digit in "abcd")
-NAMES = {A: "和平小区", B: "凉城小区", C: "曲阳小区", D: "广中小区"}
-PAID_UP = {A: 4, B: 4, C: 3, D: 1}  # of 4 units: 100, 100, 75, 25 percent
-# Category 1 each month, oldest first: the six months before MONTH, then MONTH.
-EXPENSES = {
-    A: {1: [1_000] * 6 + [2_500], 2: [0] * 6 + [9_000]},  # 2.5×: normal; a first spend has no median: normal
-    B: {1: [1_000, 1_000, 1_200, 800, 1_000, 1_000, 3_500]},  # 3.5× the median 1 000: planted
-    C: {1: [500] * 7},
-    D: {1: [700] * 6 + [2_100]},  # exactly 3×: not above
-}
-# Suggestions: (days before NOW submitted, seconds to the first answer or None).
-SUGGESTIONS = {
-    A: [(40, None), (45, None), (20, 3_600), (10, 7_200)],  # two old unanswered: at the threshold, not above
-    B: [(60, 1_800)],
-    C: [(35, None), (40, None), (50, None), (5, None), (31, 86_400)],  # three older than 30 days: planted
-    D: [],
-}
-
-
-def _write(engine) -> None:
-    position = itertools.count(1)
-
-    def event(community, **columns):
-        n = next(position)
-        return {"chain_id": CHAIN, "tx_hash": "0x" + f"{n:064x}", "log_index": 0, "community": community,
-                "block_number": 10 + n, "block_timestamp": NOW - DAY, **columns}
-
-    zero = "0x" + "00" * 32
-    rows: dict = {model: [] for model in (CommunityRecord, Checkpoint, IndexedBlock, Unit, FeeSetting,
-                                          ServiceContractApproval, FeePayment, Expense, SuggestionSubmitted,
-                                          SuggestionAnswered, ProposalResult, PointsMint, PointsRedemption)}
-    for community, name in NAMES.items():
-        rows[CommunityRecord].append({"community": community, "chain_id": CHAIN, "name": name, "network": "local",
-                                      "deploy_block": 1, "contracts": CONTRACTS})
-        rows[Checkpoint].append({"chain_id": CHAIN, "community": community, "block_number": HEAD, "block_hash": zero,
-                                 "chain_head": HEAD, "finalized_block": HEAD - 8, "updated_at": 1.0})
-        rows[IndexedBlock].append({"chain_id": CHAIN, "community": community, "block_number": HEAD,
-                                   "block_hash": zero, "parent_hash": zero, "timestamp": NOW})
-        rows[FeeSetting].append(event(community, setting="billing_start", value=MONTH - 2, value2=None, set_by=None))
-        rows[ServiceContractApproval].append(event(community, contract_id=1, company=CONTRACTS["PropertyFees"],
-                                                   start_month=MONTH - 2, rate=RATE, segment=0,
-                                                   approved_by=CONTRACTS["OwnersAssembly"]))
-        for unit_id in range(1, 5):
-            rows[Unit].append({"community": community, "unit_id": unit_id, "label": f"1-{unit_id}", "area": AREA,
-                               "identity": unit_id, "registered_block": 2, "updated_block": 2})
-            if unit_id <= PAID_UP[community]:  # paid through last month: nothing overdue
-                rows[FeePayment].append(event(community, unit_id=unit_id, payer=zero[:42], from_month=MONTH - 2,
-                                              to_month=MONTH - 1, dues=2 * MONTHLY, late_fee=0, amount=2 * MONTHLY,
-                                              to_maintenance=0, points=0))
-        expense_id = itertools.count(1)
-        for category, amounts in EXPENSES[community].items():
-            for month, amount in zip(range(MONTH - 6, MONTH + 1), amounts):
-                if amount:
-                    rows[Expense].append(event(community, expense_id=next(expense_id), category=category,
-                                               payee=zero[:42], amount=amount, invoice_hash=zero, period=month, fund=0,
-                                               budget_spent=0, recorded_by=zero[:42], commission=None,
-                                               contract_id=None))
-        for suggestion_id, (days, first_answer) in enumerate(SUGGESTIONS[community], start=1):
-            submitted = NOW - days * DAY
-            rows[SuggestionSubmitted].append(event(community, suggestion_id=suggestion_id, submitter=zero[:42],
-                                                   category=1, text_hash=zero, submitted_at=submitted))
-            if first_answer is not None:
-                for status, elapsed in ((2, first_answer), (5, first_answer + DAY)):
-                    rows[SuggestionAnswered].append(event(
-                        community, suggestion_id=suggestion_id, submitter=zero[:42], answered_by=zero[:42],
-                        category=1, previous_status=status - 1, status=status, response_hash=zero,
-                        submitted_at=submitted, answered_at=submitted + elapsed, elapsed=elapsed, points=0))
-        rows[PointsMint].append(event(community, recipient=zero[:42], amount=100, reason=1, minter=zero[:42]))
-    rows[PointsRedemption].append(event(A, merchant=zero[:42], amount=40, settlement_ref=zero))
-    # Community A's assembly: two proposals tallied, one passed; one tallied twice (queued, then again).
-    for proposal_id, passed, part in (("1", True, (6_000, 3)), ("2", False, (2_000, 1)), ("2", False, (3_000, 2))):
-        rows[ProposalResult].append(event(A, proposal_id=proposal_id, passed=passed, turnout_met=passed,
-                                          for_area=part[0], for_heads=part[1], against_area=0, against_heads=0,
-                                          abstain_area=0, abstain_heads=0, total_area=8_000, total_heads=4,
-                                          objection_ends=NOW))
-    with engine.begin() as conn:
-        for model, values in rows.items():
-            if values:
-                conn.execute(insert(model.__table__), values)
 
 
 @pytest.fixture
 def client(database_url, settings):
     engine = make_engine(database_url)
-    _write(engine)
+    write_district(engine)
     engine.dispose()
     return TestClient(create_app(settings))
 
@@ -158,7 +71,12 @@ def test_the_table_holds_each_community_and_the_district(client):
     assert answer.status_code == 200, answer.text
     table = answer.json()
     items = {item["community"]: item for item in table["items"]}
-    assert list(items) == [A, B, C, D]
+    assert list(items) == [A, B, C, D, E]
+    # E is shown, marked retired with its retirement; D, retired by mistake and listed again, is not.
+    assert [(i["retired"], i["retired_block"]) for i in items.values()] == [(False, None)] * 4 + [
+        (True, E_RETIRED_BLOCK)]
+    assert items[E]["retired_reason_hash"] == E_REASON and items[D]["retired_reason_hash"] is None
+    assert {i["street"] for i in items.values()} == {STREET}
     d = items[D]
     # Unpaid units owe three months (billing started two months ago) and nothing is late-fee'd.
     assert (d["units"], d["units_paid_up"], d["fee_collection_rate"], d["units_in_arrears"], d["arrears"]) == \
@@ -172,14 +90,18 @@ def test_the_table_holds_each_community_and_the_district(client):
         == (2, 1, 56.25, 62.5)
     assert (a["points_issued"], a["points_redeemed"], a["activities"]) == (100, 40, 0)
     assert items[B]["assemblies_held"] == 0 and items[B]["assembly_turnout_area"] is None
+    # E's own figures are still its own...
+    assert (items[E]["units_in_arrears"], items[E]["assembly_turnout_area"]) == (4, 100.0)
+    # ...but the district's total is of A-D only.
     total = table["district"]
-    assert (total["communities"], total["units"], total["units_paid_up"], total["fee_collection_rate"]) == \
-        (4, 16, 12, 75.0)
+    assert (total["communities"], total["retired"], total["units"], total["units_paid_up"],
+            total["fee_collection_rate"]) == (4, 1, 16, 12, 75.0)
     assert total["arrears"] == (0 + 0 + 1 + 3) * 3 * MONTHLY
     assert (total["suggestions_received"], total["suggestions_answered"]) == (10, 4)
     # The median over every answered suggestion of the district: 1 800, 3 600, 7 200, 86 400.
     assert total["suggestions_median_time_to_first_answer"] == 5_400.0
     assert (total["points_issued"], total["points_redeemed"]) == (400, 40)
+    assert (total["assemblies_held"], total["assembly_turnout_area"]) == (2, 56.25)
 
     # The same table as CSV, by either route; the district's total last.
     for path, params in (("/api/v1/district/communities", {"format": "csv"}), ("/api/v1/district/communities.csv",
@@ -187,9 +109,11 @@ def test_the_table_holds_each_community_and_the_district(client):
         answer = client.get(path, params=params)
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(answer.text.lstrip("\ufeff"))))
-        assert [r["community"] for r in rows] == [A, B, C, D, "district"]
+        assert [r["community"] for r in rows] == [A, B, C, D, E, "district"]
         assert rows[3]["fee_collection_rate"] == "25.0" and rows[3]["arrears"] == str(3 * 3 * MONTHLY)
-        assert rows[4]["units_paid_up"] == "12" and rows[1]["assembly_turnout_area"] == ""
+        assert (rows[4]["retired_block"], rows[3]["retired_block"], rows[0]["street"]) == (str(E_RETIRED_BLOCK), "",
+                                                                                           STREET)
+        assert rows[5]["units_paid_up"] == "12" and rows[1]["assembly_turnout_area"] == ""
     assert client.get("/api/v1/district/communities.csv").content == answer.content
 
 
@@ -221,10 +145,20 @@ def test_the_table_follows_the_index(client, database_url):
     d = next(item for item in table["items"] if item["community"] == D)
     assert (d["units"], d["units_in_arrears"], d["arrears"], d["indexed_block"]) == (5, 4, 4 * 3 * MONTHLY, HEAD + 1)
     assert (table["district"]["units"], table["district"]["fee_collection_rate"]) == (17, round(100 * 12 / 17, 2))
+    # A retirement written (the district indexer's rows do not move a checkpoint) is seen too.
+    with engine.begin() as conn:
+        conn.execute(update(DistrictListing.__table__).where(DistrictListing.community == D)
+                     .values(retired_block=HEAD, retired_block_hash="0x" + "00" * 32))
+    engine.dispose()
+    table = client.get("/api/v1/district/communities").json()
+    assert [i["community"] for i in table["items"] if i["retired"]] == [D, E]
+    assert (table["district"]["communities"], table["district"]["units"]) == (3, 12)
+    assert [r["community"] for r in client.get("/api/v1/district/ranking").json()["items"]] == [B, A, C]
+    assert D not in {f["community"] for f in client.get("/api/v1/district/flags").json()["items"]}
 
 
 def test_fuzzed_input_gives_only_declared_answers(client):
-    assert fuzz_routes(client.app, A, "^district$", 25) == 3
+    assert fuzz_routes(client.app, A, "^district$", 25) == 4
 
 
 def test_an_empty_index_gives_an_empty_table_and_no_flags(database_url, settings):
@@ -233,5 +167,58 @@ def test_an_empty_index_gives_an_empty_table_and_no_flags(database_url, settings
     assert table["items"] == [] and table["district"]["communities"] == 0
     assert table["district"]["units"] == 0 and table["district"]["fee_collection_rate"] is None
     assert client.get("/api/v1/district/flags").json()["items"] == []
+    assert client.get("/api/v1/district/ranking").json()["items"] == []
     rows = client.get("/api/v1/district/communities.csv").text.lstrip("\ufeff").splitlines()
     assert len(rows) == 2 and rows[1].startswith("district,0 communities")
+
+
+def test_the_ranking_orders_by_the_explained_score(client):
+    """B, A, C, D: each part's raw figure is the table's, its contribution the weight's
+    share of the counted weights times its normalised value; a part without a figure is
+    left out, not counted as 0; the retired E (the best figures of all) is not ranked."""
+    answer = client.get("/api/v1/district/ranking")
+    assert answer.status_code == 200, answer.text
+    ranking = answer.json()
+    assert [(r["rank"], r["community"]) for r in ranking["items"]] == [(1, B), (2, A), (3, C), (4, D)]
+    by = {r["community"]: r for r in ranking["items"]}
+    assert [r["score"] for r in ranking["items"]] == [80.0, 66.56, 54.0, 16.67]
+    a = {p["part"]: p for p in by[A]["parts"]}
+    # A: collection 100 %, 2 of 4 suggestions answered, first answers in 1.5 h (a day or less
+    # scores 1), turnout 56.25 % of the area, no activity check-in: every part counted.
+    assert [(p["raw"], p["normalised"], p["contribution"]) for p in a.values()] == [
+        (100.0, 1.0, 30.0), (50.0, 0.5, 7.5), (5_400.0, 1.0, 15.0), (56.25, 0.5625, 14.06), (0.0, 0.0, 0.0)]
+    assert by[A]["counted_weight"] == 1.0
+    # B tallied no proposal: turnout has no figure, and the other parts' weights (0.75) share the score.
+    b = {p["part"]: p for p in by[B]["parts"]}
+    assert (b["assembly_turnout"]["counted"], b["assembly_turnout"]["contribution"]) == (False, None)
+    assert by[B]["counted_weight"] == 0.75 and b["fee_collection"]["contribution"] == 40.0
+    assert b["fee_collection"]["figures"] == ["fee_collection_rate"]
+    assert sum(p["contribution"] or 0 for p in by[C]["parts"]) == pytest.approx(by[C]["score"], abs=0.02)
+    # D received no suggestion: only collection (25 %) and participation count.
+    d = {p["part"]: p for p in by[D]["parts"]}
+    assert [p["part"] for p in d.values() if p["counted"]] == ["fee_collection", "activity_participation"]
+    assert (d["fee_collection"]["raw"], d["fee_collection"]["contribution"]) == (25.0, 16.67)
+    assert ranking["weights"] == {"fee_collection": 0.3, "suggestions_answered": 0.15, "suggestion_answer_time": 0.15,
+                                  "assembly_turnout": 0.25, "activity_participation": 0.15}
+
+
+@pytest.mark.parametrize("seconds, score", [(0, 1.0), (DAY, 1.0), (15.5 * DAY, 0.5), (30 * DAY, 0.0),
+                                            (90 * DAY, 0.0)])
+def test_the_answer_time_scores_in_proportion_between_a_day_and_thirty(seconds, score):
+    row = {"community": A, "name": "x", "street": None, "units": 4, "fee_collection_rate": None,
+           "suggestions_answered": 1, "suggestions_received": 1, "suggestions_median_time_to_first_answer": seconds,
+           "assembly_turnout_area": None, "activity_check_ins": None}
+    parts = {p["part"]: p for p in district_routes.ranking_of(row)["parts"]}
+    assert parts["suggestion_answer_time"]["normalised"] == score
+    assert parts["activity_participation"]["counted"] is False
+
+
+def test_participation_is_check_ins_per_unit_up_to_one():
+    row = {"community": A, "name": "x", "street": None, "units": 4, "fee_collection_rate": None,
+           "suggestions_answered": None, "suggestions_received": None,
+           "suggestions_median_time_to_first_answer": None, "assembly_turnout_area": None, "activity_check_ins": 3}
+    ranked = district_routes.ranking_of(row)
+    part = next(p for p in ranked["parts"] if p["part"] == "activity_participation")
+    assert (part["raw"], part["normalised"], part["contribution"], ranked["score"]) == (0.75, 0.75, 75.0, 75.0)
+    row["activity_check_ins"] = 9
+    assert district_routes.ranking_of(row)["score"] == 100.0

@@ -2,12 +2,17 @@
 the district registry's `CommunityAdded` events, a community listed mid-follow is
 discovered at the next step and backfilled from its deploy block (no restart, no
 manifest file), a listing is followed only once final, and a retired entry is no longer
-followed."""
+followed; each entry and its retirement are recorded in the index (district_listings),
+and a retirement a reorganisation removes, even one deeper than the finality the node
+gives, is undone: the community is followed again."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from backend.chain.deployment import manifest_dict
 from backend.chain.district import community_entries
+from backend.db.models import DistrictListing
 from backend.indexer.district import DistrictIndexer, abis_of
 from backend.indexer.rpc import RpcClient
 from tests.backend.helpers import dump
@@ -15,6 +20,15 @@ from tests.utils.identity import commitment_for
 
 # anvil answers the "finalized" tag with the head less 64 blocks.
 ANVIL_FINALITY = 64
+
+
+def listings(engine) -> list[tuple]:
+    """The recorded entries: (id, registry, name, street, retired block, retired note hash)."""
+    t = DistrictListing.__table__
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(select(
+            t.c.district_id, t.c.community, t.c.name, t.c.street, t.c.retired_block, t.c.retired_reason_hash)
+            .order_by(t.c.district_id))]
 
 
 def list_in(district, community, committee):
@@ -52,13 +66,59 @@ def test_a_community_listed_mid_follow_is_discovered_and_backfilled(populated, p
     assert [dict(row)["label"] for row in units] == ["2-1-101"]  # backfilled from its deploy block
     assert len(dump(engine, populated.registry.address)["units"]) == 6  # the rows do not mix
 
-    # A retired entry is no longer followed; what was indexed of it stays.
-    district.retire_community(2, b"\x01" * 32, sender=committee)
+    assert [row[:5] for row in listings(engine)] == [(1, first, populated.name, "嘉兴路街道", None),
+                                                     (2, second, "凉城小区", "嘉兴路街道", None)]
+
+    # A retired entry is no longer followed; what was indexed of it stays, and the index
+    # records the retirement (once final) with the note's hash.
+    receipt = district.retire_community(2, b"\x01" * 32, sender=committee)
+    follower.sync()
+    assert listings(engine)[1][4] is None  # not final yet: not recorded
     chain.mine(ANVIL_FINALITY)
     other.registry.register_unit("2-1-102", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
     follower.sync()
     assert set(follower.communities) == {first}
     assert [dict(row)["label"] for row in dump(engine, other.registry.address)["units"]] == ["2-1-101"]
+    assert listings(engine)[1][4:] == (receipt.block_number, "0x" + "01" * 32)
+    # A restarted indexer reads the same history and records the same rows, once.
+    rpc2 = RpcClient(rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
+    again = DistrictIndexer(district.address, first_block, abis_of(manifest_dict(populated, "local")), engine, rpc2,
+                            settings)
+    again.discover()
+    assert set(again.communities) == {first} and len(listings(engine)) == 2
+    assert listings(engine)[1][4] == receipt.block_number
+    rpc2.close()
+    rpc.close()
+
+
+def test_a_retirement_a_reorganisation_removes_is_undone(populated, project, chain, committee, owner_a, engine,
+                                                         settings, rpc_url):
+    """Even one recorded as final: the node's finality is only as good as the node (here
+    anvil's "finalized", head less 64, replaced by a snapshot's restore)."""
+    district = committee.deploy(project.DistrictRegistry, committee.address)
+    first_block = chain.blocks.head.number
+    list_in(district, populated, committee)
+    chain.mine(ANVIL_FINALITY)
+    rpc = RpcClient(rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
+    follower = DistrictIndexer(district.address, first_block, abis_of(manifest_dict(populated, "local")), engine,
+                               rpc, settings)
+    follower.sync()
+    registry = populated.registry.address.lower()
+    before = chain.snapshot()
+    district.retire_community(1, b"\x02" * 32, sender=committee)
+    chain.mine(ANVIL_FINALITY)
+    follower.sync()
+    assert follower.communities == {} and listings(engine)[0][4] is not None
+
+    chain.restore(before)  # the blocks holding the retirement are replaced by others without it
+    committee.transfer(owner_a, 1)  # so the replacing block differs from the replaced one
+    populated.registry.register_unit("9-9-909", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+    chain.mine(ANVIL_FINALITY + 1)
+    follower.sync()
+    assert set(follower.communities) == {registry}
+    assert listings(engine) == [(1, registry, populated.name, "嘉兴路街道", None, None)]
+    # Followed again from its own checkpoint: what the new chain holds is indexed.
+    assert "9-9-909" in [dict(row)["label"] for row in dump(engine, populated.registry.address)["units"]]
     rpc.close()
 
 

@@ -25,9 +25,20 @@ the street office did not ask), service-market and culture figures (no agreed me
 of "activity" there yet), and a per-month history of these figures (the index keeps the
 events; a month filter on each reused route is the next step). Collection per amount
 rather than per unit needs the statement of every unit at every month, which no route
-computes yet. A community the registry retired stays in the table: the district indexer
-stops following it but records no retirement in the index (that needs a table and a
-migration), and the street's name is not kept either.
+computes yet.
+
+A community the registry retired (the district indexer records the retirement in
+`district_listings`, from final blocks, undone if a reorganisation removes it) stays in
+the table, marked `retired` with the block, because the street office should still see
+what it had and that it was retired; but it counts in no total, raises no flag and is not
+ranked: the district today is the communities listed now. A community is retired when
+every registry entry of it is (one listed again under a new id is not). Each row carries
+the street its entry names; a community no district registry lists (indexed from its own
+manifest) has no street and is never retired.
+
+The ranking (`/district/ranking`) scores each community listed now from the table's own
+figures (the same function, `district_table`): see RANKING_PARTS for the parts, their
+weights and how each figure is normalised.
 """
 
 from __future__ import annotations
@@ -44,9 +55,10 @@ from backend.api.listing import csv_response, head_timestamp
 from backend.api.routes import activities as activity_routes
 from backend.api.routes import fees as fee_routes
 from backend.api.routes import suggestions as suggestion_routes
-from backend.api.schemas_district import DistrictCommunitiesOut, DistrictFlagsOut
+from backend.api.schemas_district import DistrictCommunitiesOut, DistrictFlagsOut, DistrictRankingOut
 from backend.db.models import (
     CommunityRecord,
+    DistrictListing,
     Expense,
     PointsMint,
     PointsRedemption,
@@ -104,6 +116,30 @@ def _has(ctx: CommunityContext, contract: str) -> bool:
 def _contexts(request: Request, session: Session) -> list[CommunityContext]:
     keys = session.execute(select(CommunityRecord.community).order_by(CommunityRecord.community)).scalars().all()
     return [community_context(session, key, request.app.state.community_records) for key in keys]
+
+
+def _listings(session: Session) -> dict[str, dict[str, Any]]:
+    """Per community a district registry lists: its street (the newest entry's) and, when
+    every entry of it is retired, the newest retirement's block and note hash."""
+    listed: dict[str, dict[str, Any]] = {}
+    for row in session.execute(select(DistrictListing).order_by(
+            DistrictListing.block_number, DistrictListing.chain_id, DistrictListing.district,
+            DistrictListing.district_id)).scalars():
+        entry = listed.setdefault(row.community, {"street": row.street, "active": False, "retired_block": None,
+                                                  "retired_reason_hash": None})
+        entry["street"] = row.street
+        if row.retired_block is None:
+            entry["active"] = True
+        elif entry["retired_block"] is None or row.retired_block >= entry["retired_block"]:
+            entry["retired_block"], entry["retired_reason_hash"] = row.retired_block, row.retired_reason_hash
+    return listed
+
+
+def _retirement(listing: dict[str, Any] | None) -> dict[str, Any]:
+    retired = listing is not None and not listing["active"]
+    return {"street": listing["street"] if listing else None, "retired": retired,
+            "retired_block": listing["retired_block"] if retired else None,
+            "retired_reason_hash": listing["retired_reason_hash"] if retired else None}
 
 
 # ---------------------------------------------------------------- one community's figures
@@ -176,20 +212,22 @@ def _assembly_figures(ctx: CommunityContext, sums: dict[str, int] | None) -> dic
             "assembly_turnout_heads": _percent(sums["heads"], sums["total_heads"])}
 
 
-def _first_answer_times(session: Session) -> list[int]:
-    """Every suggestion's time to its first answer, in every community (the district's median)."""
+def _first_answer_times(session: Session, communities: list[str]) -> list[int]:
+    """Every suggestion's time to its first answer in these communities (the district's median)."""
     first = func.row_number().over(
         partition_by=(SuggestionAnswered.community, SuggestionAnswered.suggestion_id),
         order_by=(SuggestionAnswered.block_number, SuggestionAnswered.log_index)).label("first")
-    ranked = select(SuggestionAnswered.elapsed, first).subquery()
+    ranked = select(SuggestionAnswered.elapsed, first).where(SuggestionAnswered.community.in_(communities)).subquery()
     return [int(e) for e in session.execute(select(ranked.c.elapsed).where(ranked.c.first == 1)).scalars()]
 
 
 def district_table(request: Request, session: Session) -> dict[str, Any]:
     """Each community's figures and the district's total (cached until any index moves)."""
     contexts = _contexts(request, session)
+    listings = _listings(session)
     cache = request.app.state.summary_cache
-    version = ("district", tuple((ctx.community, ctx.version()) for ctx in contexts))
+    version = ("district", tuple((ctx.community, ctx.version()) for ctx in contexts),
+               tuple(sorted((c, tuple(sorted(entry.items()))) for c, entry in listings.items())))
     cached = cache.get("district:communities")
     if cached is not None and cached[0] == version:
         return cached[1]
@@ -201,11 +239,23 @@ def district_table(request: Request, session: Session) -> dict[str, Any]:
         units = session.scalar(select(func.count()).select_from(Unit).where(Unit.community == ctx.community))
         items.append({
             "community": ctx.community, "name": ctx.record.name, "chain_id": ctx.record.chain_id, **ctx.position(),
+            **_retirement(listings.get(ctx.community)),
             "units": int(units or 0), **_fee_figures(session, ctx), **_suggestion_figures(session, ctx),
             **_assembly_figures(ctx, assemblies.get(ctx.community)), **_activity_figures(session, ctx),
             "points_issued": issued.get(ctx.community, 0), "points_redeemed": redeemed.get(ctx.community, 0),
         })
-    total: dict[str, Any] = {"communities": len(items)}
+    table = {"items": items, "district": _total(session, contexts, assemblies, items)}
+    cache["district:communities"] = (version, table)
+    return table
+
+
+def _total(session: Session, contexts: list[CommunityContext], assemblies: dict[str, dict[str, int]],
+           all_items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The district's figures: the communities listed now (a retired one counts in none)."""
+    items = [item for item in all_items if not item["retired"]]
+    counted = {item["community"] for item in items}
+    contexts = [ctx for ctx in contexts if ctx.community in counted]
+    total: dict[str, Any] = {"communities": len(items), "retired": len(all_items) - len(items)}
     for name in SUMMED:
         values = [item[name] for item in items if item[name] is not None]
         # A figure every community has sums to 0 over none; one that needs a contract is
@@ -213,23 +263,21 @@ def district_table(request: Request, session: Session) -> dict[str, Any]:
         total[name] = sum(values) if values or name in ALWAYS else None
     billed = sum(item["units"] for item in items if item["units_paid_up"] is not None)
     total["fee_collection_rate"] = _percent(total["units_paid_up"] or 0, billed)
-    times = _first_answer_times(session) if total["suggestions_received"] is not None else []
+    times = _first_answer_times(session, sorted(counted)) if total["suggestions_received"] is not None else []
     total["suggestions_median_time_to_first_answer"] = float(statistics.median(times)) if times else None
     pooled = [assemblies[ctx.community] for ctx in contexts if _has(ctx, ASSEMBLY) and ctx.community in assemblies]
     total["assembly_turnout_area"] = _percent(sum(s["area"] for s in pooled), sum(s["total_area"] for s in pooled))
     total["assembly_turnout_heads"] = _percent(sum(s["heads"] for s in pooled), sum(s["total_heads"] for s in pooled))
-    table = {"items": items, "district": total}
-    cache["district:communities"] = (version, table)
-    return table
+    return total
 
 
 def _csv(table: dict[str, Any]) -> Response:
-    header = ["community", "name", "indexed_block", *FIGURES]
-    rows = [[item["community"], item["name"], item["indexed_block"], *("" if item[n] is None else item[n]
-                                                                         for n in FIGURES)]
+    header = ["community", "name", "street", "retired_block", "indexed_block", *FIGURES]
+    rows = [[item["community"], item["name"], item["street"] or "", item["retired_block"] or "", item["indexed_block"],
+             *("" if item[n] is None else item[n] for n in FIGURES)]
             for item in table["items"]]
     total = table["district"]
-    rows.append(["district", f"{total['communities']} communities", "",
+    rows.append(["district", f"{total['communities']} communities", "", "", "",
                  *("" if total[n] is None else total[n] for n in FIGURES)])
     return csv_response("district-communities.csv", header, rows)
 
@@ -243,12 +291,14 @@ def district_communities(request: Request, session: SessionDep, answer_format: F
     suggestions received and answered and the median time to a first answer; assemblies
     held (tallied by the contract) and passed, turnout by area and by heads; activities,
     sign-ups and check-ins; points issued and redeemed. A figure is null where the
-    community has no contract recording it. The district's row sums the communities'
-    figures and computes its rates, turnouts and median from the pooled figures.
+    community has no contract recording it. The district's row sums the figures of the
+    communities listed now and computes its rates, turnouts and median from their pooled
+    figures; a community the registry retired is listed with `retired` true and its
+    retirement's block, and counts in no total. The CSV has the same columns (a retired
+    community's row has its retirement block; the district's row is last).
 
     Not yet here: maintenance-fund, service-market and culture figures, a month-by-month
-    history, and whether the registry has retired a community (the district indexer keeps
-    what it indexed of a retired community and records no retirement in the index)."""
+    history."""
     table = district_table(request, session)
     return _csv(table) if answer_format == "csv" else table
 
@@ -335,7 +385,8 @@ def _backlog_flags(session: Session, contexts: list[CommunityContext]) -> list[d
 @router.get("/district/flags", response_model=DistrictFlagsOut,
             summary="Where a community departs from its own history or from the district, with the numbers")
 def district_flags(request: Request, session: SessionDep, month: MonthQuery = None):
-    """Three kinds of flag, each with the figures that raised it:
+    """Three kinds of flag, each with the figures that raised it, for the communities
+    listed now (a retired community raises none and is not in the district's median):
 
     - `expense_spike`: an expense category's spending in the month (each community's
       current month, or `month`) above EXPENSE_SPIKE_FACTOR (3) times the median of its
@@ -345,12 +396,101 @@ def district_flags(request: Request, session: SessionDep, month: MonthQuery = No
     - `suggestion_backlog`: more than BACKLOG_MAX (2) suggestions without any answer
       submitted more than BACKLOG_AGE_DAYS (30) days before the index's "now".
     """
-    contexts = _contexts(request, session)
     table = district_table(request, session)
-    flags = (_expense_flags(session, contexts, month) + _collection_flags(table["items"])
+    listed = {item["community"] for item in table["items"] if not item["retired"]}
+    contexts = [ctx for ctx in _contexts(request, session) if ctx.community in listed]
+    items = [item for item in table["items"] if item["community"] in listed]
+    flags = (_expense_flags(session, contexts, month) + _collection_flags(items)
              + _backlog_flags(session, contexts))
     flags.sort(key=lambda f: (f["community"], f["kind"], f["figures"].get("category") or 0))
     return {"items": flags, "thresholds": {
         "expense_spike_factor": EXPENSE_SPIKE_FACTOR, "expense_trailing_months": EXPENSE_TRAILING_MONTHS,
         "collection_gap_points": COLLECTION_GAP_POINTS, "backlog_age_days": BACKLOG_AGE_DAYS,
         "backlog_max": BACKLOG_MAX}}
+
+
+# ---------------------------------------------------------------- ranking
+# A community's score (0-100) is the weighted mean of its parts, each a figure of the
+# table normalised to 0-1 (1 best). The weights (they sum to 1):
+WEIGHT_COLLECTION = 0.30  # fee collection rate: the share of units paid up
+WEIGHT_ANSWERED = 0.15  # the share of suggestions answered at all
+WEIGHT_ANSWER_TIME = 0.15  # the median time to a suggestion's first answer
+WEIGHT_TURNOUT = 0.25  # assembly turnout by area, pooled over the tallied proposals
+WEIGHT_PARTICIPATION = 0.15  # activity check-ins per unit
+# The time to a first answer scores 1 at ANSWER_TIME_GOOD or less, 0 at ANSWER_TIME_POOR or
+# more, and in between in proportion.
+ANSWER_TIME_GOOD = DAY
+ANSWER_TIME_POOR = 30 * DAY
+# Check-ins per unit that score 1 (more scores 1 too).
+CHECK_INS_PER_UNIT_FULL = 1.0
+
+
+def _share(part: int | None, whole: int | None) -> float | None:
+    return None if part is None or not whole else part / whole
+
+
+def _answer_time_score(seconds: float) -> float:
+    return min(1.0, max(0.0, (ANSWER_TIME_POOR - seconds) / (ANSWER_TIME_POOR - ANSWER_TIME_GOOD)))
+
+
+# (part, weight, the table's figures it reads, raw figure from a row, unit, normalise raw -> 0-1)
+RANKING_PARTS: list[tuple[str, float, tuple[str, ...], Any, str, Any]] = [
+    ("fee_collection", WEIGHT_COLLECTION, ("fee_collection_rate",),
+     lambda i: i["fee_collection_rate"], "percent", lambda raw: raw / 100),
+    ("suggestions_answered", WEIGHT_ANSWERED, ("suggestions_answered", "suggestions_received"),
+     lambda i: _percent(i["suggestions_answered"], i["suggestions_received"] or 0)
+     if i["suggestions_answered"] is not None else None, "percent", lambda raw: raw / 100),
+    ("suggestion_answer_time", WEIGHT_ANSWER_TIME, ("suggestions_median_time_to_first_answer",),
+     lambda i: i["suggestions_median_time_to_first_answer"], "seconds", _answer_time_score),
+    ("assembly_turnout", WEIGHT_TURNOUT, ("assembly_turnout_area",),
+     lambda i: i["assembly_turnout_area"], "percent", lambda raw: raw / 100),
+    ("activity_participation", WEIGHT_PARTICIPATION, ("activity_check_ins", "units"),
+     lambda i: None if (s := _share(i["activity_check_ins"], i["units"])) is None else round(s, 4),
+     "check-ins per unit", lambda raw: min(1.0, raw / CHECK_INS_PER_UNIT_FULL)),
+]
+
+
+def ranking_of(item: dict[str, Any]) -> dict[str, Any]:
+    """One community's score and its parts, from its row of the district table. A part
+    whose figure the community lacks (no contract, no suggestion received, no assembly
+    tallied) is left out, not counted as 0: the score is the weighted mean over the parts
+    with a figure, and each counted part's contribution is its share of that score (the
+    contributions add up to the score)."""
+    parts, exact = [], []
+    for part, weight, figures, raw_of, unit, normalise in RANKING_PARTS:
+        raw = raw_of(item)
+        value = None if raw is None else normalise(raw)
+        exact.append(value)
+        parts.append({"part": part, "figures": list(figures), "raw": raw, "unit": unit, "weight": weight,
+                      "counted": raw is not None, "normalised": None if value is None else round(value, 4)})
+    weights = sum(p["weight"] for p in parts if p["counted"])
+    score = 0.0
+    for p, value in zip(parts, exact):
+        contribution = None if value is None else 100 * p["weight"] * value / weights
+        p["contribution"] = None if contribution is None else round(contribution, 2)
+        score += contribution or 0.0
+    return {"community": item["community"], "name": item["name"], "street": item["street"],
+            "score": round(score, 2) if weights else None, "counted_weight": round(weights, 4), "parts": parts}
+
+
+@router.get("/district/ranking", response_model=DistrictRankingOut,
+            summary="The communities listed now, ranked by a score whose every part is explained")
+def district_ranking(request: Request, session: SessionDep):
+    """Each community's score (0-100) from its row of /district/communities: the weighted
+    mean of fee collection (WEIGHT_COLLECTION 0.30, the collection rate), suggestions
+    answered (WEIGHT_ANSWERED 0.15, the share answered), the time to a first answer
+    (WEIGHT_ANSWER_TIME 0.15: 1 at a day or less, 0 at 30 days or more, linear between),
+    assembly turnout by area (WEIGHT_TURNOUT 0.25) and activity participation
+    (WEIGHT_PARTICIPATION 0.15, check-ins per unit, 1 or more scores full). Each part gives
+    its raw figure, its normalised value (0-1) and its contribution to the score; a part
+    the community has no figure for is not counted and the others' weights are scaled up.
+    Highest score first, ties by community address; a community with no part at all has
+    no score and comes last. A retired community is not ranked."""
+    table = district_table(request, session)
+    ranked = [ranking_of(item) for item in table["items"] if not item["retired"]]
+    ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["community"]))
+    for position, entry in enumerate(ranked, start=1):
+        entry["rank"] = position if entry["score"] is not None else None
+    return {"items": ranked, "weights": {part: weight for part, weight, *_ in RANKING_PARTS},
+            "answer_time_good": ANSWER_TIME_GOOD, "answer_time_poor": ANSWER_TIME_POOR,
+            "check_ins_per_unit_full": CHECK_INS_PER_UNIT_FULL}

@@ -52,6 +52,31 @@ class IndexerStatus(Base):
     updated_at: Mapped[float] = mapped_column(nullable=False, default=0.0)
 
 
+class DistrictListing(Base):
+    """A district registry's entry (CommunityAdded), and its retirement (CommunityRetired)
+    when the street office retired it: written by the district indexer
+    (backend/indexer/district.py) from final blocks only, with each event's block hash so
+    that a listing or retirement a reorganisation removed is found and undone. A
+    community is retired when it has entries and every one of them is retired (an entry
+    retired by mistake can be listed again under a new id)."""
+
+    __tablename__ = "district_listings"
+    __table_args__ = (Index("ix_district_listings_community", "community"),)
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    district: Mapped[str] = Address(primary_key=True)
+    district_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    community: Mapped[str] = Address(nullable=False)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    street: Mapped[str] = mapped_column(String(128), nullable=False)
+    block_number: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    block_hash: Mapped[str] = Hash32(nullable=False)
+    retired_block: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    retired_block_hash: Mapped[str | None] = Hash32(nullable=True)
+    # sha256 of the street office's note saying why (the note itself is kept off chain).
+    retired_reason_hash: Mapped[str | None] = Hash32(nullable=True)
+
+
 class IndexedBlock(Base):
     """Recent block hashes (the unfinalized window) for reorg detection."""
 

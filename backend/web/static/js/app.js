@@ -23,6 +23,7 @@ export const PAGES = [
   { id: "points", module: "./pages/points.js", ready: true },
   { id: "suggestions", module: "./pages/suggestions.js", ready: true },
   { id: "directory", module: "./pages/directory.js", ready: true },
+  { id: "district", module: "./pages/district.js", ready: true },
   { id: "mydata", module: "./pages/mydata.js", ready: true },
 ];
 
