@@ -6,9 +6,12 @@ from __future__ import annotations
 import hashlib
 import re
 
+from eth_utils import keccak
+
 import httpx
 from playwright.sync_api import expect
 
+from backend.chain.deployment import role_id
 from tests.e2e.conftest import DESKTOP, PHONE, screenshot, wait_indexed
 
 FOR, AGAINST = 1, 0
@@ -477,3 +480,84 @@ def test_a_merchant_refunds_redeems_against_a_sheet_and_buys_a_promotion_slot(op
     expect(phone.get_by_test_id("merchant-console")).to_contain_text("Merchant console")
     screenshot(phone, "merchant-console-phone")
     assert page.problems == [] and phone.problems == []
+
+
+def test_the_cashier_records_a_payment_and_a_checked_statement(open_page, site, chain, committee, developer,
+                                                               owner_a, tmp_path):
+    """The cashier's desk (issues 18 and 21): one payment received by WeChat recorded for a
+    unit at exactly the quoted amount; the same receipt refused in words; a statement with a
+    bad line refused line by line with nothing sent; the good statement recorded in one batch;
+    the day's total is the contract's. Only the cashier sees the desk in the navigation."""
+    contracts = site["contracts"]
+    registry, fees = site["community"].registry, contracts["PropertyFees"]
+    cashier = developer  # the property company's staff member (a wallet anvil signs for)
+    registry.grantRole(role_id("cashier"), cashier, sender=committee)
+    chain.mine()
+    wait_indexed(site, chain)
+
+    resident = open_page(owner_a, "#/cashier")
+    expect(resident.get_by_test_id("not-cashier")).to_be_visible()
+    expect(resident.locator("#nav a[data-page=cashier]")).to_have_count(0)
+
+    page = open_page(cashier, "#/cashier")
+    expect(page.locator("#nav a[data-page=cashier]")).to_have_count(1, timeout=TIMEOUT)
+    form = page.get_by_test_id("record-form")
+    form.get_by_test_id("record-unit").fill("1-1-202")
+    form.get_by_test_id("record-months").fill("2")
+    form.get_by_test_id("record-months").dispatch_event("change")
+    first = fees.first_unpaid_month(4)
+    total = fees.quote(4, 2)[4]
+    expect(form.get_by_test_id("record-quote")).to_contain_text(f"¥{total / 100:,.2f}", timeout=TIMEOUT)
+    form.get_by_test_id("record-channel").select_option("1")
+    form.get_by_test_id("record-reference").fill("WX-20261205-0001")
+    form.get_by_test_id("record").click()
+    expect(toast(page, "登记收款")).to_have_attribute("data-state", "confirmed", timeout=TIMEOUT)
+    settled(page)
+    assert fees.first_unpaid_month(4) == first + 2
+    assert fees.payment_record(keccak(text="WX-20261205-0001"))[0] == 4
+
+    # The same receipt again: the contract refuses, and the page says why.
+    form = page.get_by_test_id("record-form")
+    form.get_by_test_id("record-unit").fill("1-1-202")
+    form.get_by_test_id("record-reference").fill("WX-20261205-0001")
+    form.get_by_test_id("record").click()
+    refused = toast(page, "登记收款")
+    expect(refused).to_have_attribute("data-state", "failed", timeout=TIMEOUT)
+    expect(refused).to_contain_text("已经登记")
+    assert fees.first_unpaid_month(4) == first + 2
+
+    # A statement with a line that matches no number of months: every bad line, nothing sent.
+    one, two = fees.quote(2, 1)[4], fees.quote(3, 1)[4]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,unit,amount_yuan,channel,reference\n"
+                   f"2026-12-05,1-1-102,{one / 100:.2f},银行,B-1\n"
+                   "2026-12-05,1-1-201,0.01,bank,B-2\n"
+                   "2026-12-05,9-9-999,1.00,cash,C-3\n", encoding="utf-8")
+    sent = lambda: page.evaluate("window.__walletLog").count("eth_sendTransaction")  # noqa: E731
+    before = sent()
+    page.get_by_test_id("statement-file").set_input_files(str(bad))
+    errors = page.get_by_test_id("statement-error")
+    expect(errors).to_have_count(2, timeout=TIMEOUT)
+    assert [e.get_attribute("data-line") for e in errors.all()] == ["3", "4"]
+    expect(errors.first).to_contain_text("第 3 行")
+    assert sent() == before
+
+    good = tmp_path / "good.csv"
+    good.write_text("date,unit,amount_yuan,channel,reference\n"
+                    f"2026-12-05,1-1-102,{one / 100:.2f},银行,B-1\n"
+                    f"2026-12-05,1-1-201,{two / 100:.2f},alipay,ALI-2\n", encoding="utf-8")
+    page.get_by_test_id("statement-file").set_input_files(str(good))
+    expect(page.get_by_test_id("statement-row")).to_have_count(2, timeout=TIMEOUT)
+    screenshot(page, "cashier-desk-desktop")
+    page.get_by_test_id("statement-record").click()
+    expect(toast(page, "登记流水")).to_have_attribute("data-state", "confirmed", timeout=TIMEOUT)
+    settled(page)
+    assert fees.payment_record(keccak(text="B-1"))[0] == 2 and fees.payment_record(keccak(text="ALI-2"))[0] == 3
+    day = (chain.blocks.head.timestamp + 8 * 3600) // 86_400
+    expect(page.get_by_test_id("day-total").first).to_have_text(
+        f"¥{fees.cashier_total(cashier, day) / 100:,.2f}", timeout=TIMEOUT)
+    assert fees.cashier_total(cashier, day) == total + one + two
+    phone = open_page(cashier, "#/cashier", viewport=PHONE, lang="en")
+    expect(phone.get_by_test_id("record-form")).to_contain_text("Record one payment")
+    screenshot(phone, "cashier-desk-phone")
+    assert page.problems == [] and phone.problems == [] and resident.problems == []

@@ -10,7 +10,8 @@ import { explain } from "./tx.js";
 import { storedPasskey } from "./passkey.js";
 import { Wallet } from "./wallet.js";
 
-// A `ready: false` page is kept out of the navigation (one whose API has not landed).
+// A `ready: false` page is kept out of the navigation (one whose API has not landed); a page
+// with a `role` is in it only for a wallet that holds the role (the page itself says so to others).
 export const PAGES = [
   { id: "connect", module: "./pages/connect.js", ready: true },
   { id: "home", module: "./pages/home.js", ready: true },
@@ -25,6 +26,7 @@ export const PAGES = [
   { id: "directory", module: "./pages/directory.js", ready: true },
   { id: "district", module: "./pages/district.js", ready: true },
   { id: "mydata", module: "./pages/mydata.js", ready: true },
+  { id: "cashier", module: "./pages/cashier.js", ready: true, role: "cashier" },
 ];
 
 // Large text and high contrast: a class on <html> (css/app.css), set before the first paint
@@ -42,7 +44,23 @@ function setLargeText(on) {
   } catch { /* storage off: the choice lasts until the page is closed */ }
 }
 
-const ctx = { config: null, api: null, wallet: null, account: null, passkey: null, rerender: () => route() };
+const ctx = { config: null, api: null, wallet: null, account: null, passkey: null, roles: [], rerender: () => route() };
+
+// The roles of the account in view, for the navigation: asked once per account, beside the page.
+let rolesOf = null;
+
+function loadRoles() {
+  const account = ctx.account;
+  if (!ctx.api || account === rolesOf) return;
+  rolesOf = account;
+  ctx.roles = [];
+  if (!account) return;
+  ctx.api.get(`/accounts/${account}`).then((me) => {
+    if (ctx.account !== account) return;
+    ctx.roles = me.roles ?? [];
+    if (PAGES.some((p) => p.role && ctx.roles.includes(p.role))) renderChrome();
+  }).catch(() => { rolesOf = null; /* asked again with the next page */ });
+}
 let renderSeq = 0;
 
 function parseHash() {
@@ -80,7 +98,7 @@ function renderChrome() {
   }
   const { page } = parseHash();
   const nav = document.getElementById("nav");
-  nav.innerHTML = PAGES.filter((p) => p.ready)
+  nav.innerHTML = PAGES.filter((p) => p.ready && (!p.role || ctx.roles.includes(p.role)))
     .map((p) => `<a href="#/${p.id}" data-page="${p.id}" class="${p.id === page.id ? "active" : ""}"${p.id === page.id ? ' aria-current="page"' : ""}>${esc(t(`nav.${p.id}`))}</a>`)
     .join("");
   // On a phone the tabs scroll sideways: bring the current one into sight (the nav only, not the page).
@@ -95,6 +113,7 @@ async function route() {
   // A connected wallet first; otherwise this phone's passkey account, if it has one.
   ctx.passkey = ctx.wallet?.ready || !ctx.config?.passkeys ? null : storedPasskey(ctx.config);
   ctx.account = ctx.wallet?.ready ? ctx.wallet.account : ctx.passkey?.account ?? null;
+  loadRoles();
   renderChrome();
   const { page, params } = parseHash();
   const view = document.getElementById("view");
