@@ -31,6 +31,7 @@ from backend.api.routes import (
     activities,
     assembly,
     ballots,
+    committee,
     community,
     consent,
     culture,
@@ -199,6 +200,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    culture.router, activities.router, promotions.router, services.router, suggestions.router,
                    consent.router, notices.router, accounts.router, ballots.router, passkeys.router):
         app.include_router(router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
+    # The committee's proposed Safe transactions and their members' signatures (backend/committee).
+    app.include_router(committee.router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
     # The street office's view over every community in the index (no community in the path).
     app.include_router(district.router, prefix=API_PREFIX, responses=errors(503), max_body_size=body_bound)
     # The vault (backend/vault): SIWE sessions, writes, logged reads; its own database, built on first use.

@@ -10,7 +10,8 @@ import { explain } from "./tx.js";
 import { storedPasskey } from "./passkey.js";
 import { Wallet } from "./wallet.js";
 
-// A `ready: false` page is kept out of the navigation (one whose API has not landed).
+// A `ready: false` page is kept out of the navigation (one whose API has not landed); a
+// `gate` page is in it only for wallets that hold that role (the page itself says so to others).
 export const PAGES = [
   { id: "connect", module: "./pages/connect.js", ready: true },
   { id: "home", module: "./pages/home.js", ready: true },
@@ -24,7 +25,24 @@ export const PAGES = [
   { id: "suggestions", module: "./pages/suggestions.js", ready: true },
   { id: "directory", module: "./pages/directory.js", ready: true },
   { id: "mydata", module: "./pages/mydata.js", ready: true },
+  { id: "committee", module: "./pages/committee.js", ready: true, gate: "committee" },
 ];
+
+// Roles that open a gated page, asked of the chain once per wallet: "committee" is a
+// member (owner) of the committee's Safe.
+const gates = new Map();
+
+async function gatesOf(account) {
+  if (!account || !ctx.config?.contracts?.CommitteeSafe) return {};
+  const key = account.toLowerCase();
+  if (!gates.has(key)) {
+    gates.set(key, import("./pages/committee.js")
+      .then(({ isCommitteeMember }) => isCommitteeMember(ctx, account))
+      .then((committee) => ({ committee }))
+      .catch(() => ({})));
+  }
+  return gates.get(key);
+}
 
 // Large text and high contrast: a class on <html> (css/app.css), set before the first paint
 // by index.html's inline script from the same storage key.
@@ -41,7 +59,7 @@ function setLargeText(on) {
   } catch { /* storage off: the choice lasts until the page is closed */ }
 }
 
-const ctx = { config: null, api: null, wallet: null, account: null, passkey: null, rerender: () => route() };
+const ctx = { config: null, api: null, wallet: null, account: null, passkey: null, gates: {}, rerender: () => route() };
 let renderSeq = 0;
 
 function parseHash() {
@@ -79,7 +97,7 @@ function renderChrome() {
   }
   const { page } = parseHash();
   const nav = document.getElementById("nav");
-  nav.innerHTML = PAGES.filter((p) => p.ready)
+  nav.innerHTML = PAGES.filter((p) => p.ready && (!p.gate || ctx.gates[p.gate]))
     .map((p) => `<a href="#/${p.id}" data-page="${p.id}" class="${p.id === page.id ? "active" : ""}"${p.id === page.id ? ' aria-current="page"' : ""}>${esc(t(`nav.${p.id}`))}</a>`)
     .join("");
   // On a phone the tabs scroll sideways: bring the current one into sight (the nav only, not the page).
@@ -94,6 +112,8 @@ async function route() {
   // A connected wallet first; otherwise this phone's passkey account, if it has one.
   ctx.passkey = ctx.wallet?.ready || !ctx.config?.passkeys ? null : storedPasskey(ctx.config);
   ctx.account = ctx.wallet?.ready ? ctx.wallet.account : ctx.passkey?.account ?? null;
+  ctx.gates = ctx.wallet?.ready ? await gatesOf(ctx.account) : {};
+  if (seq !== renderSeq) return;
   renderChrome();
   const { page, params } = parseHash();
   const view = document.getElementById("view");
