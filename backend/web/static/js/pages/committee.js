@@ -160,7 +160,7 @@ export async function render(ctx, view, _params, current = () => true) {
   html(view, `<section class="card" data-testid="committee-safe">
       <p>${esc(t("committee.intro", { threshold: overview.threshold, members: overview.owners.length }))}</p>
       <p class="small muted">${esc(t("committee.safe"))} <code title="${esc(safe)}">${esc(shortAddress(safe))}</code> · ${esc(t("committee.members"))}:
-        ${overview.owners.map((o) => party(o)).join("、")}</p>
+        ${overview.owners.map((o) => party(o)).join(t("committee.memberSep"))}</p>
     </section>`);
 
   const pending = html(view, `<section class="card" data-testid="committee-pending"><h2>${esc(t("committee.pending"))}</h2>
