@@ -220,3 +220,16 @@ def test_a_removed_members_signature_is_refused_and_no_longer_counts(client, tow
     assert refused.status_code == 403 and "not a member" in refused.json()["detail"]
     assert add(client, town, tx, owner_c).status_code == 403  # no longer a member, whatever they signed before
     assert add(client, town, tx, owner_a).json()["confirmations"] == 1
+
+
+def test_writes_are_limited_per_client(client, town, owner_a):
+    """A flood of bogus proposals is cut off at the limit (429 with Retry-After), before any
+    check; a member's real proposal from that client then waits too."""
+    from backend.api.routes.committee import WRITES_PER_MINUTE
+
+    bogus = replace(allocation(town), to="0x" + "cd" * 20)
+    for _ in range(WRITES_PER_MINUTE):
+        assert propose(client, town, bogus, owner_a).status_code == 422
+    flooded = propose(client, town, allocation(town), owner_a)
+    assert flooded.status_code == 429 and int(flooded.headers["retry-after"]) >= 1
+    assert client.get(base(town)).json()["pending"] == []

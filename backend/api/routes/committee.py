@@ -12,6 +12,8 @@
 - `POST /communities/{c}/committee/transactions/{safeTxHash}/signatures`: another
   member's signature. 201; 403, 404 (no such proposal), 409 (signed already, no longer
   pending), 422 as above.
+Writes are limited per client (WRITES_PER_MINUTE, 429 with Retry-After beyond), counted
+before any check, so a flood of bogus signatures costs the node no more than that.
 No session: the signature is the word (backend/committee/store.py checks it against the
 Safe's owners on chain). Executing is the members' own transaction (execTransaction).
 """
@@ -25,13 +27,19 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 
+from backend.api.admission import retry_after
 from backend.api.deps import ADDRESS_PATTERN, HASH_PATTERN
-from backend.api.errors import errors
+from backend.api.ratelimit import SlidingWindowLimit
+from backend.api.errors import ErrorOut, errors
 from backend.chain.deployment import ManifestError, read_manifest
 from backend.committee.chain import ChainUnavailable, SafeReader
 from backend.committee.store import CommitteeStore, NotFound, Refused
 
 router = APIRouter(tags=["committee"])
+REFUSED_422 = {422: {"model": ErrorOut, "description": "A SafeTx the console does not offer (function, contract, "
+                     "ether, gas refunds, delegate call, nonce too far ahead), a signature that is not the signer's "
+                     "of this SafeTx for this Safe and chain; or an unreadable body"}}
+WRITES_PER_MINUTE = 60  # a committee of a few members signs a few things a day
 _build_lock = threading.Lock()
 CommunityPath = Annotated[str, Path(pattern=ADDRESS_PATTERN, description="The community (registry address)")]
 HashPath = Annotated[str, Path(pattern=HASH_PATTERN, description="The SafeTx's safeTxHash")]
@@ -57,7 +65,16 @@ def get_store(request: Request) -> CommitteeStore:
                 store = CommitteeStore(request.app.state.engine, manifest,
                                        SafeReader(settings.rpc_url, timeout_s=settings.rpc_timeout_s))
                 request.app.state.committee_store = store
+                request.app.state.committee_writes = SlidingWindowLimit(WRITES_PER_MINUTE, 60.0)
     return store
+
+
+def _limit(request: Request) -> None:
+    client = request.client.host if request.client else "unknown"
+    wait = request.app.state.committee_writes.hit(client)
+    if wait is not None:
+        raise HTTPException(status_code=429, detail="too many committee proposals or signatures from this client "
+                            "in a minute: wait and try again", headers={"Retry-After": retry_after(wait)})
 
 
 StoreDep = Annotated[CommitteeStore, Depends(get_store)]
@@ -108,13 +125,16 @@ def committee_overview(community: CommunityPath, store: StoreDep) -> dict:
 
 
 @router.post("/communities/{community}/committee/transactions", status_code=201,
-             responses=errors(403, 404, 409, 503))
-def propose(community: CommunityPath, body: ProposalIn, store: StoreDep) -> dict:
+             responses={**errors(403, 404, 409, 413, 429, 503), **REFUSED_422})
+def propose(community: CommunityPath, body: ProposalIn, store: StoreDep, request: Request) -> dict:
+    _limit(request)
     fields = body.model_dump(exclude={"signer", "signature"})
     return _answer(store.propose, community, fields, body.signer, bytes.fromhex(body.signature[2:]))
 
 
 @router.post("/communities/{community}/committee/transactions/{safe_tx_hash}/signatures", status_code=201,
-             responses=errors(403, 404, 409, 503))
-def add_signature(community: CommunityPath, safe_tx_hash: HashPath, body: SignatureIn, store: StoreDep) -> dict:
+             responses={**errors(403, 404, 409, 413, 429, 503), **REFUSED_422})
+def add_signature(community: CommunityPath, safe_tx_hash: HashPath, body: SignatureIn, store: StoreDep,
+                  request: Request) -> dict:
+    _limit(request)
     return _answer(store.sign, community, safe_tx_hash, body.signer, bytes.fromhex(body.signature[2:]))
