@@ -253,12 +253,16 @@ def test_a_non_member_sees_no_console_and_their_signature_is_refused(open_page, 
     for other in (replace(tx, nonce=tx.nonce + 1), replace(tx, safe=scene.treasury.address)):
         refused = httpx.post(signatures, json=signed(owner_b, other), timeout=10)
         assert refused.status_code == 422 and "is not" in refused.json()["detail"]
-    # The member's own page shows it waiting with the one good signature, and a second
-    # proposal of the same SafeTx is refused in the member's words.
+    # The member's own page shows it waiting with the one good signature; when B's wallet
+    # signed it elsewhere meanwhile (Safe's own tools, another tab), B's click here is
+    # refused by the store, in B's words.
     page_b = open_console(open_page, owner_b)
     card = proposal_card(page_b, tx.nonce)
     expect(card.locator("[data-testid=confirmations]")).to_have_text(
         ZH["committee.confirmations"].format(count=1, threshold=2))
+    assert httpx.post(signatures, json=signed(owner_b), timeout=10).status_code == 201
+    state, text = act(page_b, card.locator("[data-action=sign]"))
+    assert state == "failed" and ZH["committee.refused.alreadySigned"] in text
 
 
 def test_the_console_passes_axe_for_a_member(browser, site, chain, owner_a):
