@@ -22,6 +22,7 @@ table once the package is imported (Alembic's env imports it).
 from backend.db.models.assembly import *
 from backend.db.models.base import *
 from backend.db.models.bookkeeping import *
+from backend.db.models.committee import *
 from backend.db.models.culture import *
 from backend.db.models.fees import *
 from backend.db.models.notices import *

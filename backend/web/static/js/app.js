@@ -11,7 +11,9 @@ import { storedPasskey } from "./passkey.js";
 import { Wallet } from "./wallet.js";
 
 // A `ready: false` page is kept out of the navigation (one whose API has not landed); a page
-// with a `role` is in it only for a wallet that holds the role (the page itself says so to others).
+// with a `role` is in it only for a wallet that holds that registry role, a `gate` page only
+// for wallets the chain admits (the committee: a member of its Safe); each page itself says
+// so to others.
 export const PAGES = [
   { id: "connect", module: "./pages/connect.js", ready: true },
   { id: "home", module: "./pages/home.js", ready: true },
@@ -27,7 +29,24 @@ export const PAGES = [
   { id: "district", module: "./pages/district.js", ready: true },
   { id: "mydata", module: "./pages/mydata.js", ready: true },
   { id: "cashier", module: "./pages/cashier.js", ready: true, role: "cashier" },
+  { id: "committee", module: "./pages/committee.js", ready: true, gate: "committee" },
 ];
+
+// Roles that open a gated page, asked of the chain once per wallet: "committee" is a
+// member (owner) of the committee's Safe.
+const gates = new Map();
+
+async function gatesOf(account) {
+  if (!account || !ctx.config?.contracts?.CommitteeSafe) return {};
+  const key = account.toLowerCase();
+  if (!gates.has(key)) {
+    gates.set(key, import("./pages/committee.js")
+      .then(({ isCommitteeMember }) => isCommitteeMember(ctx, account))
+      .then((committee) => ({ committee }))
+      .catch(() => ({})));
+  }
+  return gates.get(key);
+}
 
 // Large text and high contrast: a class on <html> (css/app.css), set before the first paint
 // by index.html's inline script from the same storage key.
@@ -44,7 +63,7 @@ function setLargeText(on) {
   } catch { /* storage off: the choice lasts until the page is closed */ }
 }
 
-const ctx = { config: null, api: null, wallet: null, account: null, passkey: null, roles: [], rerender: () => route() };
+const ctx = { config: null, api: null, wallet: null, account: null, passkey: null, roles: [], gates: {}, rerender: () => route() };
 
 // The roles of the account in view, for the navigation: asked once per account, beside the page.
 let rolesOf = null;
@@ -98,7 +117,7 @@ function renderChrome() {
   }
   const { page } = parseHash();
   const nav = document.getElementById("nav");
-  nav.innerHTML = PAGES.filter((p) => p.ready && (!p.role || ctx.roles.includes(p.role)))
+  nav.innerHTML = PAGES.filter((p) => p.ready && (!p.role || ctx.roles.includes(p.role)) && (!p.gate || ctx.gates[p.gate]))
     .map((p) => `<a href="#/${p.id}" data-page="${p.id}" class="${p.id === page.id ? "active" : ""}"${p.id === page.id ? ' aria-current="page"' : ""}>${esc(t(`nav.${p.id}`))}</a>`)
     .join("");
   // On a phone the tabs scroll sideways: bring the current one into sight (the nav only, not the page).
@@ -114,6 +133,8 @@ async function route() {
   ctx.passkey = ctx.wallet?.ready || !ctx.config?.passkeys ? null : storedPasskey(ctx.config);
   ctx.account = ctx.wallet?.ready ? ctx.wallet.account : ctx.passkey?.account ?? null;
   loadRoles();
+  ctx.gates = ctx.wallet?.ready ? await gatesOf(ctx.account) : {};
+  if (seq !== renderSeq) return;
   renderChrome();
   const { page, params } = parseHash();
   const view = document.getElementById("view");

@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: AGPL-3.0-only
+"""What the committee's console offers, and a SafeTx's call read back as that action.
+
+The console proposes only calls on this list, to the community's own contracts (the
+deployment manifest's addresses), one at a time or as a batch through Safe's
+MultiSendCallOnly (what `ape run committee budget` sends). Anything else a member
+proposes through the backend is refused, with the reason; a member still can sign
+anything with Safe's own tools, but not through our store.
+
+Each action is shown decoded from the manifest's ABIs (contract, function, named
+arguments), never as raw calldata only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils import keccak, to_checksum_address
+
+from backend.chain.safe import CALL, DELEGATECALL, SafeError, decode_multisend
+
+# (contract, function) the committee's console offers: the CommunityTreasury functions
+# only the committee may call (CommunityTreasury.vy: _only_committee).
+OFFERED = (
+    ("CommunityTreasury", "allocate_budget"),  # divide the assembly's annual budget among categories
+    ("CommunityTreasury", "pay_emergency_repair"),  # an expense: an emergency repair with its document's hash
+)
+MAX_BATCH = 250  # as LINES_PER_SAFE_TX of the budget command
+
+
+class ActionRefused(ValueError):
+    """The SafeTx is not a call the console offers (422)."""
+
+
+def _selector(entry: Mapping[str, Any]) -> bytes:
+    return keccak(text=f"{entry['name']}({','.join(i['type'] for i in entry['inputs'])})")[:4]
+
+
+def _plain(value: Any, kind: str) -> Any:
+    """A decoded argument as JSON: integers as decimal text (safe in JavaScript), bytes as
+    0x-hex, addresses checksummed."""
+    if kind == "address":
+        return to_checksum_address(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, kind.removesuffix("[]")) for item in value]
+    return value
+
+
+class Actions:
+    """The offered functions of a community's contracts, by address and selector."""
+
+    def __init__(self, contracts: Mapping[str, Mapping[str, Any]], multi_send: str | None):
+        self.names = {entry["address"].lower(): name for name, entry in contracts.items()}
+        self.multi_send = multi_send.lower() if multi_send else None
+        self.functions: dict[tuple[str, bytes], tuple[str, dict]] = {}
+        for name, function in OFFERED:
+            entry = contracts.get(name)
+            if entry is None:
+                continue
+            for item in entry.get("abi", []):
+                if item.get("type") == "function" and item.get("name") == function:
+                    self.functions[(entry["address"].lower(), _selector(item))] = (name, item)
+
+    def call(self, to: str, data: bytes, value: int = 0) -> dict[str, Any]:
+        """One call, decoded: {contract, address, function, args}; ActionRefused when it is
+        not an offered function of the community's contracts."""
+        address = to.lower()
+        if address not in self.names:
+            raise ActionRefused(f"{to_checksum_address(to)} is not one of this community's contracts")
+        if value:
+            raise ActionRefused("the console's actions send no ether (value must be 0)")
+        found = self.functions.get((address, bytes(data[:4])))
+        if found is None:
+            offered = ", ".join(f"{c}.{f}" for c, f in OFFERED)
+            raise ActionRefused(f"this call to {self.names[address]} is not an action the console offers "
+                                f"(it offers {offered})")
+        contract, item = found
+        types = [i["type"] for i in item["inputs"]]
+        try:
+            values = abi_decode(types, bytes(data[4:]), strict=True)
+            # Only the canonical encoding: no bytes missing, none extra, what a member reads is all there is.
+            canonical = abi_encode(types, values) == bytes(data[4:])
+        except Exception as exc:  # eth_abi raises several kinds for malformed data
+            raise ActionRefused(f"the arguments of {contract}.{item['name']} cannot be decoded: {exc}") from None
+        if not canonical:
+            raise ActionRefused(f"the arguments of {contract}.{item['name']} cannot be decoded: not their ABI "
+                                "encoding (bytes missing or extra)")
+        return {"contract": contract, "address": to_checksum_address(to), "function": item["name"],
+                "args": [{"name": i["name"], "type": i["type"], "value": _plain(v, i["type"])}
+                         for i, v in zip(item["inputs"], values)]}
+
+    def decode(self, to: str, data: bytes, value: int, operation: int) -> dict[str, Any]:
+        """The action of a SafeTx: {"calls": [call, …], "batch": bool}."""
+        if operation == CALL:
+            return {"batch": False, "calls": [self.call(to, data, value)]}
+        if operation != DELEGATECALL:
+            raise ActionRefused(f"unknown operation {operation} (0 call, 1 delegate call)")
+        if self.multi_send is None or to.lower() != self.multi_send:
+            raise ActionRefused("a delegate call goes only to Safe's MultiSendCallOnly of this community")
+        if value:
+            raise ActionRefused("the console's actions send no ether (value must be 0)")
+        try:
+            calls = decode_multisend(data)
+        except (SafeError, Exception) as exc:
+            raise ActionRefused(f"the batch cannot be read: {exc}") from None
+        if not calls or len(calls) > MAX_BATCH:
+            raise ActionRefused(f"a batch holds 1 to {MAX_BATCH} calls, not {len(calls)}")
+        return {"batch": True, "calls": [self.call(t, d, v) for t, v, d in calls]}

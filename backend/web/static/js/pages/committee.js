@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: AGPL-3.0-only
+// The committee's console, for members (owners) of the committee's Safe only. The committee
+// is a Safe: one member proposes an action, signed in their wallet (EIP-712 SafeTx); the
+// backend keeps it (backend/committee) and the others see it waiting and sign in their own
+// browsers; once enough have signed, any member executes it (execTransaction, the
+// signatures sorted by owner address) from their wallet. Offered: a budget line of the
+// year's budget the assembly approved (CommunityTreasury.allocate_budget), and an expense
+// the committee itself may pay, an emergency repair from the maintenance fund with its
+// document hashed here (pay_emergency_repair): the file never leaves this browser.
+
+import { Interface } from "ethers";
+import { t } from "../i18n.js";
+import { esc, fenFromYuan, shortAddress, shortHash, yuan } from "../format.js";
+import { sha256File } from "../hash.js";
+import { party } from "../names.js";
+import { ApiError } from "../api.js";
+import { runStep, runTx } from "../tx.js";
+import { busy, empty, html, named, requireAccount } from "../ui.js";
+
+const ZERO = "0x0000000000000000000000000000000000000000";
+const FUNDS = [[1, "public_income"], [0, "fee_income"]];
+const CATEGORIES = [1, 2, 3, 4, 5, 6];
+const EMERGENCIES = [[1, "elevator"], [2, "roof_leak"], [3, "fire_system"], [4, "water_supply"], [5, "facade"],
+  [6, "other_danger"]];
+const SAFE_TX_TYPES = {
+  EIP712Domain: [{ name: "chainId", type: "uint256" }, { name: "verifyingContract", type: "address" }],
+  SafeTx: [
+    { name: "to", type: "address" }, { name: "value", type: "uint256" }, { name: "data", type: "bytes" },
+    { name: "operation", type: "uint8" }, { name: "safeTxGas", type: "uint256" }, { name: "baseGas", type: "uint256" },
+    { name: "gasPrice", type: "uint256" }, { name: "gasToken", type: "address" },
+    { name: "refundReceiver", type: "address" }, { name: "nonce", type: "uint256" },
+  ],
+};
+
+/** Is `account` a member of the committee's Safe? (The navigation asks; false on any doubt.) */
+export async function isCommitteeMember(ctx, account) {
+  if (!account || !ctx.config?.contracts?.CommitteeSafe) return false;
+  try {
+    return Boolean(await ctx.wallet.reader("CommitteeSafe").isOwner(account));
+  } catch {
+    return false;
+  }
+}
+
+function categoryName(category) {
+  return named("treasury.category.", category, t("treasury.categoryN", { n: category }));
+}
+
+/** The SafeTx message as a wallet signs it (uints as decimal strings, as Safe's own tools send). */
+function message(tx) {
+  return { to: tx.to, value: String(tx.value), data: tx.data, operation: Number(tx.operation),
+    safeTxGas: String(tx.safeTxGas), baseGas: String(tx.baseGas), gasPrice: String(tx.gasPrice),
+    gasToken: tx.gasToken, refundReceiver: tx.refundReceiver, nonce: String(tx.nonce) };
+}
+
+async function signSafeTx(ctx, safe, tx) {
+  const typed = { types: SAFE_TX_TYPES, primaryType: "SafeTx",
+    domain: { chainId: ctx.config.chain_id, verifyingContract: safe }, message: message(tx) };
+  return ctx.wallet.provider().send("eth_signTypedData_v4", [ctx.account.toLowerCase(), JSON.stringify(typed)]);
+}
+
+// The store's refusals (backend/committee/store.py), by what its detail says, in the members' words.
+const REFUSALS = [
+  [/already proposed/, "committee.refused.alreadyProposed"], [/already signed/, "committee.refused.alreadySigned"],
+  [/not a member/, "committee.refused.notMember"], [/nonce \d+ is used/, "committee.refused.nonceUsed"],
+  [/no longer pending/, "committee.refused.notPending"], [/signature/, "committee.refused.badSignature"],
+  [/not an action|not one of this community|delegate call|no ether|gas refunds/, "committee.refused.notOffered"],
+];
+
+async function postToStore(ctx, path, body) {
+  try {
+    return await ctx.api.post(ctx.api.url(path), body);
+  } catch (error) {
+    const detail = error instanceof ApiError && typeof error.detail === "string" ? error.detail : "";
+    const found = REFUSALS.find(([pattern]) => pattern.test(detail));
+    if (found) throw Object.assign(error, { i18nKey: found[1] });
+    throw error;
+  }
+}
+
+/** The call a SafeTx makes, run from the Safe's address (nothing kept): a call the
+ * contract would refuse is refused here, with its own reason, before anyone signs. */
+async function simulate(ctx, safe, to, data) {
+  await ctx.wallet.provider().call({ from: safe, to, data });
+}
+
+/** An action in the members' words: what it does, with its arguments by name. */
+function describeCall(call) {
+  const a = Object.fromEntries(call.args.map((arg) => [arg.name, arg.value]));
+  if (call.function === "allocate_budget") {
+    return t("committee.describe.budget", { year: a.year, fund: t(`fund.${FUNDS.find(([n]) => String(n) === a.fund)?.[1] ?? "public_income"}`),
+      category: categoryName(a.category), amount: yuan(Number(a.amount)) });
+  }
+  if (call.function === "pay_emergency_repair") {
+    const kind = EMERGENCIES.find(([n]) => String(n) === a.kind)?.[1];
+    return t("committee.describe.repair", { kind: kind ? t(`treasury.emergency.${kind}`) : a.kind,
+      amount: yuan(Number(a.amount)), payee: shortAddress(a.payee), hash: shortHash(a.approval_hash) });
+  }
+  return `${call.contract}.${call.function}`;
+}
+
+function actionText(proposal) {
+  const { action } = proposal;
+  if (action.refused) return t("committee.notOffered");
+  return action.calls.map(describeCall).join(t("committee.sep"));
+}
+
+function argsList(proposal) {
+  return proposal.action.calls.map((call) => `<details class="small"><summary>${esc(`${call.contract}.${call.function}`)}</summary>
+      <dl class="facts">${call.args.map((arg) => `<dt>${esc(arg.name)}</dt><dd><code>${esc(arg.value)}</code></dd>`).join("")}</dl></details>`).join("");
+}
+
+function proposalCard(ctx, proposal, overview) {
+  const me = ctx.account.toLowerCase();
+  const signedByMe = proposal.signatures.some((s) => s.signer.toLowerCase() === me);
+  const signers = proposal.signatures.map((s) => `<li data-signer="${esc(s.signer.toLowerCase())}">${party(s.signer)}${s.counts ? "" : ` <span class="muted">(${esc(t("committee.noLongerMember"))})</span>`}</li>`).join("");
+  const waitsFor = proposal.nonce > overview.nonce ? `<p class="small muted">${esc(t("committee.waitsFor", { nonce: overview.nonce }))}</p>` : "";
+  return `<article class="card proposal" data-testid="safe-proposal" data-hash="${esc(proposal.safeTxHash)}" data-nonce="${proposal.nonce}">
+      <h3>${esc(actionText(proposal))}</h3>
+      <p class="small muted">${esc(t("committee.proposedBy"))} ${party(proposal.proposer)} · ${esc(t("committee.nonce", { nonce: proposal.nonce }))} · <code title="${esc(proposal.safeTxHash)}">${esc(shortHash(proposal.safeTxHash))}</code></p>
+      ${argsList(proposal)}
+      <p data-testid="confirmations">${esc(t("committee.confirmations", { count: proposal.confirmations, threshold: proposal.threshold }))}</p>
+      <ul class="signers">${signers}</ul>${waitsFor}
+      <div class="actions">
+        ${signedByMe ? `<span class="muted small" data-testid="signed-by-me">${esc(t("committee.signedByMe"))}</span>` : `<button type="button" class="primary" data-action="sign">${esc(t("committee.sign"))}</button>`}
+        ${proposal.executable ? `<button type="button" class="primary" data-action="execute">${esc(t("committee.execute"))}</button>` : ""}
+      </div>
+    </article>`;
+}
+
+function doneCard(proposal) {
+  return `<li data-testid="safe-done" data-hash="${esc(proposal.safeTxHash)}" data-status="${esc(proposal.status)}">
+      ${esc(actionText(proposal))} — <strong>${esc(t(`committee.status.${proposal.status}`))}</strong>
+      ${proposal.tx_hash ? `<code title="${esc(proposal.tx_hash)}">${esc(shortHash(proposal.tx_hash))}</code>` : ""}</li>`;
+}
+
+function options(items) {
+  return items.map(([value, label]) => `<option value="${esc(value)}">${esc(label)}</option>`).join("");
+}
+
+export async function render(ctx, view, _params, current = () => true) {
+  html(view, `<h1>${esc(t("committee.title"))}</h1>`);
+  if (!ctx.config.contracts.CommitteeSafe) {
+    html(view, `<section class="card notice" data-testid="committee-no-safe"><p>${esc(t("committee.noSafe"))}</p></section>`);
+    return;
+  }
+  if (!requireAccount(ctx, view)) return;
+  const overview = await ctx.api.get("/committee");
+  if (!current()) return;
+  const me = ctx.account.toLowerCase();
+  if (!overview.owners.some((o) => o.toLowerCase() === me)) {
+    html(view, `<section class="card notice" data-testid="committee-not-member"><p>${esc(t("committee.notMember"))}</p></section>`);
+    return;
+  }
+  const safe = overview.safe;
+  const treasury = ctx.config.contracts.CommunityTreasury;
+  const calls = new Interface(treasury.abi);
+  const year = new Intl.DateTimeFormat("en", { timeZone: "Asia/Shanghai", year: "numeric" }).format(new Date());
+
+  html(view, `<section class="card" data-testid="committee-safe">
+      <p>${esc(t("committee.intro", { threshold: overview.threshold, members: overview.owners.length }))}</p>
+      <p class="small muted">${esc(t("committee.safe"))} <code title="${esc(safe)}">${esc(shortAddress(safe))}</code> · ${esc(t("committee.members"))}:
+        ${overview.owners.map((o) => party(o)).join(t("committee.memberSep"))}</p>
+    </section>`);
+
+  const pending = html(view, `<section class="card" data-testid="committee-pending"><h2>${esc(t("committee.pending"))}</h2>
+      ${overview.pending.length ? overview.pending.map((p) => proposalCard(ctx, p, overview)).join("") : empty(t("committee.nonePending"))}</section>`);
+
+  const budget = html(view, `<section class="card"><h2>${esc(t("committee.budgetTitle"))}</h2>
+      <p class="small muted">${esc(t("committee.budgetHelp"))}</p>
+      <form data-testid="budget-form" class="stack">
+        <label class="block">${esc(t("committee.year"))} <input name="year" type="number" min="2000" max="9999" value="${esc(year)}" required></label>
+        <label class="block">${esc(t("committee.fund"))} <select name="fund">${options(FUNDS.map(([n, f]) => [n, t(`fund.${f}`)]))}</select></label>
+        <label class="block">${esc(t("committee.category"))} <select name="category">${options(CATEGORIES.map((c) => [c, categoryName(c)]))}</select></label>
+        <label class="block">${esc(t("committee.amountYuan"))} <input name="amount" inputmode="decimal" autocomplete="off" required></label>
+        <button type="submit" class="primary">${esc(t("committee.propose"))}</button>
+      </form></section>`);
+
+  const expense = html(view, `<section class="card"><h2>${esc(t("committee.expenseTitle"))}</h2>
+      <p class="small muted">${esc(t("committee.expenseHelp"))}</p>
+      <form data-testid="expense-form" class="stack">
+        <label class="block">${esc(t("committee.kind"))} <select name="kind">${options(EMERGENCIES.map(([n, k]) => [n, t(`treasury.emergency.${k}`)]))}</select></label>
+        <label class="block">${esc(t("committee.payee"))} <input name="payee" autocomplete="off" spellcheck="false" placeholder="0x…" required></label>
+        <label class="block">${esc(t("committee.amountYuan"))} <input name="amount" inputmode="decimal" autocomplete="off" required></label>
+        <label class="block">${esc(t("committee.invoice"))} <input type="file" name="invoice" data-testid="invoice-file" required></label>
+        <p class="small muted hash-line" data-testid="invoice-hash" hidden></p>
+        <button type="submit" class="primary">${esc(t("committee.propose"))}</button>
+      </form></section>`);
+
+  if (overview.done.length) {
+    html(view, `<section class="card" data-testid="committee-done"><h2>${esc(t("committee.done"))}</h2>
+        <ul>${overview.done.map(doneCard).join("")}</ul></section>`);
+  }
+
+  const nextNonce = () => Math.max(overview.nonce, ...overview.pending.map((p) => p.nonce + 1));
+
+  async function propose(data, title) {
+    const tx = { to: treasury.address, value: "0", data, operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0",
+      gasToken: ZERO, refundReceiver: ZERO, nonce: nextNonce() };
+    await runStep(title, async (progress) => {
+      await simulate(ctx, safe, tx.to, tx.data);
+      progress(t("committee.signing"));
+      const signature = await signSafeTx(ctx, safe, tx);
+      progress(t("committee.saving"));
+      await postToStore(ctx, "/committee/transactions", { ...tx, safe, chainId: ctx.config.chain_id,
+        signer: ctx.account, signature });
+    }, t("committee.proposed"));
+    ctx.rerender();
+  }
+
+  const amountOf = (form) => {
+    const fen = fenFromYuan(form.amount.value);
+    if (fen === null || fen <= 0n) throw Object.assign(new Error("amount"), { i18nKey: "committee.badAmount" });
+    return fen;
+  };
+
+  const budgetForm = budget.querySelector("form");
+  budgetForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(budgetForm, async () => {
+      const amount = amountOf(budgetForm);
+      const data = calls.encodeFunctionData("allocate_budget", [BigInt(budgetForm.year.value), Number(budgetForm.fund.value),
+        Number(budgetForm.category.value), amount]);
+      await propose(data, t("committee.proposeBudget"));
+    });
+  });
+
+  const expenseForm = expense.querySelector("form");
+  const hashLine = expense.querySelector("[data-testid=invoice-hash]");
+  expenseForm.invoice.addEventListener("change", async () => {
+    const file = expenseForm.invoice.files[0];
+    hashLine.hidden = !file;
+    if (!file) return;
+    const hash = await sha256File(file);
+    hashLine.textContent = t("committee.invoiceHash", { hash });
+    hashLine.dataset.hash = hash;
+  });
+  expenseForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(expenseForm, async () => {
+      const amount = amountOf(expenseForm);
+      const payee = expenseForm.payee.value.trim();
+      if (!/^0x[0-9a-fA-F]{40}$/.test(payee)) throw Object.assign(new Error("payee"), { i18nKey: "committee.badPayee" });
+      const file = expenseForm.invoice.files[0];
+      if (!file || file.size === 0) throw Object.assign(new Error("invoice"), { i18nKey: "committee.chooseInvoice" });
+      // Hashed again now: the file chosen at this moment, not an earlier one.
+      const hash = await sha256File(file);
+      const data = calls.encodeFunctionData("pay_emergency_repair", [Number(expenseForm.kind.value), payee, amount, hash]);
+      await propose(data, t("committee.proposeExpense"));
+    });
+  });
+
+  for (const card of pending.querySelectorAll("[data-testid=safe-proposal]")) {
+    const proposal = overview.pending.find((p) => p.safeTxHash === card.dataset.hash);
+    card.querySelector("[data-action=sign]")?.addEventListener("click", () => busy(card, async () => {
+      await runStep(t("committee.signTitle"), async (progress) => {
+        progress(t("committee.signing"));
+        const signature = await signSafeTx(ctx, safe, proposal);
+        progress(t("committee.saving"));
+        await postToStore(ctx, `/committee/transactions/${proposal.safeTxHash}/signatures`,
+          { signer: ctx.account, signature });
+      }, t("committee.signed"));
+      ctx.rerender();
+    }));
+    card.querySelector("[data-action=execute]")?.addEventListener("click", () => busy(card, async () => {
+      // Safe reads the first `threshold` signatures, in ascending owner address.
+      const counted = proposal.signatures.filter((s) => s.counts)
+        .sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1)).slice(0, proposal.threshold);
+      const packed = "0x" + counted.map((s) => s.signature.slice(2)).join("");
+      const contract = await ctx.wallet.contract("CommitteeSafe");
+      await runTx(ctx, t("committee.executeTitle"), async () => {
+        if (Number(proposal.operation) === 0) await simulate(ctx, safe, proposal.to, proposal.data);
+        return contract.execTransaction(proposal.to, proposal.value, proposal.data, proposal.operation,
+          proposal.safeTxGas, proposal.baseGas, proposal.gasPrice, proposal.gasToken, proposal.refundReceiver, packed);
+      });
+      ctx.rerender();
+    }));
+  }
+}

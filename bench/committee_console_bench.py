@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: AGPL-3.0-only
+"""The committee's console: gas of what its members execute, and the store's time per request.
+
+    python bench/committee_console_bench.py
+
+Gas (whole transaction, anvil): each console action executed by a 2-of-3 committee Safe
+(execTransaction with two EIP-712 signatures, sent by a member), against the same call
+made directly by an account holding the committee role (the deployer, before a
+hand-over). Time: the store's routes (backend/committee) in process over SQLite, the
+node being the same anvil: propose (a signature recovered, the Safe's owners and nonce
+read), sign, and the overview a member's page loads. Figures printed, nothing asserted.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from hashlib import sha256
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ape import accounts, chain, networks, project  # noqa: E402
+from ape.logging import logger  # noqa: E402
+
+from backend.chain.safe import sign_safe_tx  # noqa: E402
+from tests.safe.console_scene import PUBLIC_INCOME, console_community  # noqa: E402
+
+ROUNDS = 30
+
+
+def main() -> None:
+    logger.set_level("WARNING")
+    deployer, member_a, member_b, member_c, payee = (accounts.test_accounts[i] for i in (0, 2, 3, 4, 7))
+    scene = console_community(project, chain, deployer, [member_a, member_b, member_c])
+    treasury, safe = scene.treasury, scene.safe
+    doc = sha256(b"approval").digest()
+    print(f"{'action':<44} {'2-of-3 Safe':>12} {'direct':>10} {'extra':>9}")
+    for name, method, args in (
+            ("allocate_budget (a category's first budget)", treasury.allocate_budget,
+             (scene.year, PUBLIC_INCOME, 1, 1_000_00)),
+            ("allocate_budget (revised)", treasury.allocate_budget, (scene.year, PUBLIC_INCOME, 1, 2_000_00)),
+            ("pay_emergency_repair", treasury.pay_emergency_repair, (2, payee.address, 1_000_00, doc))):
+        snapshot = chain.snapshot()
+        direct = method(*args, sender=deployer).gas_used
+        chain.restore(snapshot)
+        tx = safe.propose_call(method, *args)
+        receipt = safe.execute(tx, {m.address: sign_safe_tx(tx, m) for m in (member_a, member_b)}, sender=member_b)
+        print(f"{name:<44} {receipt.gas_used:>12,} {direct:>10,} {receipt.gas_used - direct:>+9,}")
+
+    from fastapi.testclient import TestClient
+
+    from backend.api.main import create_app
+    from backend.core.config import Settings
+    from backend.db.migrate import upgrade
+
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        (folder / "manifest.json").write_text(json.dumps(scene.manifest), encoding="utf-8")
+        upgrade(f"sqlite:///{folder / 'index.db'}")
+        settings = Settings(environment="test", database_url=f"sqlite:///{folder / 'index.db'}",
+                            rpc_url=chain.provider.uri, manifest=folder / "manifest.json",
+                            vault_database_url=f"sqlite:///{folder / 'vault.db'}",
+                            vault_key=base64.b64encode(secrets.token_bytes(32)).decode(),
+                            vault_key_file=folder / "vault.key")
+        base = f"/api/v1/communities/{scene.community.registry.address.lower()}/committee"
+        times = {"propose": [], "sign": [], "overview (with the pending ones)": []}
+        with TestClient(create_app(settings)) as client:
+            client.get(base)
+            for n in range(ROUNDS):
+                tx = safe.propose_call(treasury.allocate_budget, scene.year, PUBLIC_INCOME, 1 + n % 6, 1_00 + n,
+                                       nonce=safe.nonce() + n % 20)
+                fields = {k: v for k, v in tx.to_json().items() if k not in ("safeTxHash", "note")}
+                start = time.perf_counter()
+                answer = client.post(f"{base}/transactions", json={
+                    **fields, "signer": member_a.address, "signature": "0x" + sign_safe_tx(tx, member_a).hex()})
+                times["propose"].append(time.perf_counter() - start)
+                assert answer.status_code == 201, answer.text
+                start = time.perf_counter()
+                answer = client.post(f"{base}/transactions/0x{tx.hash.hex()}/signatures", json={
+                    "signer": member_b.address, "signature": "0x" + sign_safe_tx(tx, member_b).hex()})
+                times["sign"].append(time.perf_counter() - start)
+                assert answer.status_code == 201, answer.text
+                start = time.perf_counter()
+                client.get(base).raise_for_status()
+                times["overview (with the pending ones)"].append(time.perf_counter() - start)
+        print(f"\nstore, {ROUNDS} rounds, SQLite, anvil on this machine (up to {ROUNDS} pending at the end):")
+        for name, values in times.items():
+            print(f"  {name:<36} median {statistics.median(values) * 1000:6.1f} ms   max {max(values) * 1000:6.1f} ms")
+
+
+if __name__ == "__main__":
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        main()

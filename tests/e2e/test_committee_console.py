@@ -1,0 +1,294 @@
+# SPDX-License-Identifier: AGPL-3.0-only
+"""The committee's console in Chromium (issue 21): a committee of three whose role is a
+2-of-3 Safe approves a budget line and records an expense end to end, each member in a
+browser context of their own with their own wallet.
+
+Member A proposes a budget allocation (signed in A's wallet, EIP-712 SafeTx); member B
+sees it waiting, signs it and executes it from B's wallet; the chain then holds the
+budget. A proposes an emergency repair with its document hashed in the browser (the
+file is never sent anywhere), C signs and executes, the chain holds the payment with the
+file's hash. A resident who is no member sees no console, and the backend refuses their
+signature, and signatures made for another nonce or another Safe. A proposal the
+treasury would refuse is refused in the page, in the member's words, before anyone signs.
+
+This module has its own `site`: the shared one's committee is the deployer's account,
+this one's is a Safe (tests/safe/console_scene.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from backend.api.main import create_app
+from backend.chain.deployment import write_manifest
+from backend.chain.safe import sign_safe_tx
+from backend.core.config import Settings
+from backend.core.db import make_engine
+from backend.db.migrate import upgrade
+from backend.indexer.core import Indexer
+from backend.indexer.rpc import RpcClient
+from tests.e2e.conftest import DESKTOP, PHONE, PROVIDER_JS, ROOT, _free_port, screenshot
+from tests.safe.console_scene import PUBLIC_INCOME, console_community
+
+CATEGORY = 3  # greening
+INVOICE = b"%PDF-1.4\n% roof leak repair, building 1, approval of the housing authority\n"
+REVERTS = json.loads((ROOT / "backend/web/static/i18n/reverts.json").read_text(encoding="utf-8"))
+ZH = json.loads((ROOT / "backend/web/static/i18n/zh.json").read_text(encoding="utf-8"))
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def site(project, chain, accounts, committee, owner_a, owner_b, owner_c, tmp_path_factory):
+    """A community whose committee is a 2-of-3 Safe of owner_a, owner_b and owner_c, indexed,
+    behind a live backend (API, pages, the committee's store)."""
+    vault_logger = accounts[8]
+    scene = console_community(project, chain, committee, [owner_a, owner_b, owner_c], vault_logger=vault_logger)
+    chain.mine()
+    folder = tmp_path_factory.mktemp("e2e-committee")
+    write_manifest(scene.manifest, folder / "manifest.json")
+    database_url = f"sqlite:///{folder / 'index.db'}"
+    upgrade(database_url)
+    port = _free_port()
+    origin = f"http://127.0.0.1:{port}"
+    settings = Settings(environment="test", database_url=database_url, rpc_url=chain.provider.uri,
+                        manifest=folder / "manifest.json", poll_interval_s=0.1, rpc_max_retries=2,
+                        rpc_backoff_s=0.05, rpc_backoff_max_s=0.2, relayer_receipt_timeout_s=20,
+                        vault_database_url=f"sqlite:///{folder / 'vault.db'}",
+                        vault_key=base64.b64encode(secrets.token_bytes(32)).decode(),
+                        vault_key_file=folder / "unused-vault.key", vault_logger_key=vault_logger.private_key,
+                        vault_manifests=[folder / "manifest.json"], vault_siwe_domain=f"127.0.0.1:{port}",
+                        vault_siwe_uri=origin)
+    engine = make_engine(database_url)
+    rpc = RpcClient(settings.rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
+    indexer = Indexer(scene.manifest, engine, rpc, settings)
+    indexer.prepare()
+    indexer.sync()
+    stop = threading.Event()
+    follower = threading.Thread(target=indexer.run, args=(stop,), name="e2e-committee-indexer", daemon=True)
+    follower.start()
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    serving = threading.Thread(target=server.run, name="e2e-committee-api", daemon=True)
+    serving.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield {"url": origin, "scene": scene, "community": scene.community, "contracts": scene.contracts,
+           "indexer": indexer, "engine": engine, "rpc": rpc, "settings": settings}
+    server.should_exit = True
+    serving.join(timeout=10)
+    stop.set()
+    follower.join(timeout=10)
+    rpc.close()
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def empty_store(site):
+    """Ape reverts the chain after each test (the Safe's nonce back at 0), not the store's
+    table: each test starts with no proposal, as the chain has none executed."""
+    from sqlalchemy import delete
+
+    from backend.db.models.committee import SafeProposal, SafeSignature
+
+    with site["engine"].begin() as conn:
+        conn.execute(delete(SafeSignature.__table__))
+        conn.execute(delete(SafeProposal.__table__))
+
+
+def store_url(site) -> str:
+    return f"{site['url']}/api/v1/communities/{site['community'].registry.address.lower()}/committee"
+
+
+NEWEST_TOAST = "() => Math.max(0, ...[...document.querySelectorAll('#toasts .toast')].map((n) => Number(n.id.split('-')[1])))"
+SETTLED_AFTER = """(before) => {
+  const node = [...document.querySelectorAll('#toasts .toast')]
+    .find((n) => Number(n.id.split('-')[1]) > before && n.dataset.state && n.dataset.state !== 'pending');
+  return node ? [node.dataset.state, node.innerText] : null;
+}"""
+
+
+def act(page, control, timeout=30_000):
+    """Click `control` and wait for the toast it starts to leave pending: (state, text)."""
+    before = page.evaluate(NEWEST_TOAST)
+    control.click()
+    state, text = page.wait_for_function(SETTLED_AFTER, arg=before, timeout=timeout).json_value()
+    return state, text
+
+
+def confirmed(page, control) -> None:
+    state, text = act(page, control)
+    assert state == "confirmed", text
+
+
+def proposal_card(page, nonce: int):
+    return page.locator(f"[data-testid=safe-proposal][data-nonce='{nonce}']")
+
+
+def open_console(open_page, member, viewport=DESKTOP, lang=None):
+    page = open_page(member, "#/committee", viewport=viewport, lang=lang)
+    expect(page.locator("[data-testid=committee-safe]")).to_be_visible()
+    return page
+
+
+def test_two_of_three_members_allocate_a_budget_and_pay_a_repair_from_their_own_browsers(
+        open_page, site, chain, owner_a, owner_b, owner_c, provider):
+    scene = site["scene"]
+    treasury = scene.treasury
+
+    # A proposes: 12,000 yuan of this year's public income to greening.
+    page_a = open_console(open_page, owner_a)
+    expect(page_a.locator("#nav a[data-page=committee]")).to_have_count(1)
+    form = page_a.locator("[data-testid=budget-form]")
+    form.locator("select[name=fund]").select_option(str(PUBLIC_INCOME))
+    form.locator("select[name=category]").select_option(str(CATEGORY))
+    form.locator("input[name=amount]").fill("12000")
+    confirmed(page_a, form.locator("button[type=submit]"))
+    card = proposal_card(page_a, 0)
+    expect(card.locator("[data-testid=confirmations]")).to_have_text(
+        ZH["committee.confirmations"].format(count=1, threshold=2))
+    expect(card.locator("h3")).to_contain_text("12,000.00")
+    expect(card.locator("[data-action=execute]")).to_have_count(0)
+    screenshot(page_a, "committee-console-desktop")
+
+    # B, in another browser with B's wallet, sees it waiting, signs, and executes.
+    page_b = open_console(open_page, owner_b, viewport=PHONE)
+    card_b = proposal_card(page_b, 0)
+    expect(card_b.locator(f"[data-signer='{owner_a.address.lower()}']")).to_have_count(1)
+    screenshot(page_b, "committee-console-phone")
+    confirmed(page_b, card_b.locator("[data-action=sign]"))
+    card_b = proposal_card(page_b, 0)
+    expect(card_b.locator("[data-testid=confirmations]")).to_have_text(
+        ZH["committee.confirmations"].format(count=2, threshold=2))
+    assert treasury.budget(scene.year, PUBLIC_INCOME, CATEGORY)[0] == 0
+    confirmed(page_b, card_b.locator("[data-action=execute]"))
+    assert treasury.budget(scene.year, PUBLIC_INCOME, CATEGORY)[0] == 12_000_00
+    expect(page_b.locator("[data-testid=safe-done][data-status=executed]")).to_have_count(1)
+    expect(page_b.locator("[data-testid=safe-proposal]")).to_have_count(0)
+    # Signed by A and B in their wallets, executed by B: the Safe's log names the Safe as the caller.
+    assert scene.safe.nonce() == 1
+
+    # A records an emergency repair: the document is hashed in A's browser, never sent.
+    sent = []
+    page_a.on("request", lambda request: sent.append(request.post_data_buffer or b""))
+    page_a.reload()
+    page_a.wait_for_selector("[data-testid=expense-form]")
+    expense = page_a.locator("[data-testid=expense-form]")
+    expense.locator("select[name=kind]").select_option("2")  # roof leak
+    expense.locator("input[name=payee]").fill(provider.address)
+    expense.locator("input[name=amount]").fill("5000")
+    expense.locator("[data-testid=invoice-file]").set_input_files(
+        {"name": "approval.pdf", "mimeType": "application/pdf", "buffer": INVOICE})
+    digest = "0x" + hashlib.sha256(INVOICE).hexdigest()
+    expect(page_a.locator("[data-testid=invoice-hash]")).to_have_attribute("data-hash", digest)
+    confirmed(page_a, expense.locator("button[type=submit]"))
+    assert not any(INVOICE[:40] in body for body in sent), "the invoice left the browser"
+    assert any(digest[2:].encode() in body for body in sent), "the proposal carries the file's hash"
+    expect(proposal_card(page_a, 1).locator("h3")).to_contain_text("5,000.00")
+
+    # C signs and executes in a third browser.
+    page_c = open_console(open_page, owner_c, lang="en")
+    card_c = proposal_card(page_c, 1)
+    expect(card_c.locator("h3")).to_contain_text("Roof leak")
+    screenshot(page_c, "committee-console-en-desktop")
+    confirmed(page_c, card_c.locator("[data-action=sign]"))
+    paid_before = scene.token.balanceOf(provider.address)
+    confirmed(page_c, proposal_card(page_c, 1).locator("[data-action=execute]"))
+    assert treasury.emergency_repair_count() == 1
+    assert scene.token.balanceOf(provider.address) - paid_before == 5_000_00
+    [paid] = treasury.EmergencyRepairPaid.query("*", start_block=chain.blocks.head.number).itertuples()
+    assert "0x" + bytes(paid.event_arguments["approval_hash"]).hex() == digest
+    assert page_a.problems == page_b.problems == page_c.problems == []
+
+
+def test_a_proposal_the_treasury_would_refuse_is_refused_in_the_members_words(open_page, site, owner_a):
+    page = open_console(open_page, owner_a)
+    form = page.locator("[data-testid=budget-form]")
+    form.locator("input[name=amount]").fill("60000")  # the assembly approved 50,000
+    state, text = act(page, form.locator("button[type=submit]"))
+    assert state == "failed"
+    assert REVERTS["treasury: over the annual budget"]["zh"] in text
+    assert httpx.get(store_url(site), timeout=10).json()["pending"] == []
+    # A malformed amount is refused before the wallet is asked.
+    form.locator("input[name=amount]").fill("12.345")
+    state, text = act(page, form.locator("button[type=submit]"))
+    assert state == "failed" and ZH["committee.badAmount"] in text
+
+
+def test_a_non_member_sees_no_console_and_their_signature_is_refused(open_page, site, owner_a, owner_b, tenant):
+    page = open_page(tenant, "#/home")
+    expect(page.locator("#nav a[data-page=home]")).to_have_count(1)
+    expect(page.locator("#nav a[data-page=committee]")).to_have_count(0)
+    page = open_page(tenant, "#/committee")
+    expect(page.locator("[data-testid=committee-not-member]")).to_be_visible()
+    expect(page.locator("[data-testid=budget-form]")).to_have_count(0)
+
+    scene = site["scene"]
+    tx = scene.safe.propose_call(scene.treasury.allocate_budget, scene.year, PUBLIC_INCOME, CATEGORY, 1_000_00)
+    fields = {k: v for k, v in tx.to_json().items() if k not in ("safeTxHash", "note")}
+
+    def signed(member, made_for=tx):
+        return {"signer": member.address, "signature": "0x" + sign_safe_tx(made_for, member).hex()}
+
+    refused = httpx.post(f"{store_url(site)}/transactions", json={**fields, **signed(tenant)}, timeout=10)
+    assert refused.status_code == 403 and "not a member" in refused.json()["detail"]
+    assert httpx.post(f"{store_url(site)}/transactions", json={**fields, **signed(owner_a)},
+                      timeout=10).status_code == 201
+    signatures = f"{store_url(site)}/transactions/0x{tx.hash.hex()}/signatures"
+    assert httpx.post(signatures, json=signed(tenant), timeout=10).status_code == 403
+    # A member's signature, but of another nonce or for another Safe: not this SafeTx's.
+    for other in (replace(tx, nonce=tx.nonce + 1), replace(tx, safe=scene.treasury.address)):
+        refused = httpx.post(signatures, json=signed(owner_b, other), timeout=10)
+        assert refused.status_code == 422 and "is not" in refused.json()["detail"]
+    # The member's own page shows it waiting with the one good signature; when B's wallet
+    # signed it elsewhere meanwhile (Safe's own tools, another tab), B's click here is
+    # refused by the store, in B's words.
+    page_b = open_console(open_page, owner_b)
+    card = proposal_card(page_b, tx.nonce)
+    expect(card.locator("[data-testid=confirmations]")).to_have_text(
+        ZH["committee.confirmations"].format(count=1, threshold=2))
+    assert httpx.post(signatures, json=signed(owner_b), timeout=10).status_code == 201
+    state, text = act(page_b, card.locator("[data-action=sign]"))
+    assert state == "failed" and ZH["committee.refused.alreadySigned"] in text
+
+
+def test_the_console_passes_axe_for_a_member(browser, site, chain, owner_a):
+    """The owner's view of the console (the shared site's tests see only the card for a
+    community whose committee is no Safe): axe-core's WCAG 2 A/AA, both sizes, zh and en."""
+    from tests.e2e.test_accessibility import axe_problems, new_context, visit
+
+    if not AXE_JS.exists():
+        pytest.fail("node_modules/axe-core is missing: npm ci (package.json has it)")
+    axe_source = AXE_JS.read_text(encoding="utf-8")
+    scene = site["scene"]
+    tx = scene.safe.propose_call(scene.treasury.allocate_budget, scene.year, PUBLIC_INCOME, CATEGORY, 2_000_00)
+    fields = {k: v for k, v in tx.to_json().items() if k not in ("safeTxHash", "note")}
+    httpx.post(f"{store_url(site)}/transactions", timeout=10, json={
+        **fields, "signer": owner_a.address, "signature": "0x" + sign_safe_tx(tx, owner_a).hex()}).raise_for_status()
+    problems = []
+    for name, viewport, lang in (("zh-desktop", DESKTOP, "zh"), ("en-phone", PHONE, "en")):
+        context = new_context(browser, chain, owner_a, viewport, lang, True, False, axe_source)
+        page = context.new_page()
+        try:
+            visit(page, site, "#/committee")
+            page.wait_for_selector("[data-testid=safe-proposal]")
+            problems += axe_problems(page, f"{name} #/committee")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > viewport["width"]:
+                problems.append(f"{name}: {width}px wide on a {viewport['width']}px screen")
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)

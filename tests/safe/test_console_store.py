@@ -1,0 +1,235 @@
+# SPDX-License-Identifier: AGPL-3.0-only
+"""The committee's store of proposed SafeTx (backend/committee) through its routes, on
+SQLite and PostgreSQL, against a 2-of-3 committee Safe on anvil: what it keeps, what it
+refuses and why (each with its 4xx), and how an executed SafeTx leaves the pending list.
+
+Signatures are made as a member's wallet makes them (EIP-712 SafeTx, r ‖ s ‖ v)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from dataclasses import replace
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.api.main import create_app
+from backend.chain.safe import DELEGATECALL, SafeTx, encode_multisend, module_call_data, sign_safe_tx
+from backend.core.config import Settings
+from tests.backend.conftest import DATABASES, fresh_database_url
+from tests.safe.console_scene import PUBLIC_INCOME, console_community
+
+CATEGORY = 3
+
+
+@pytest.fixture(scope="module")
+def town(project, chain, committee, owner_a, owner_b, owner_c):
+    return console_community(project, chain, committee, [owner_a, owner_b, owner_c])
+
+
+@pytest.fixture(params=DATABASES)
+def client(request, town, chain, tmp_path):
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(town.manifest), encoding="utf-8")
+    settings = Settings(environment="test", database_url=fresh_database_url(request.param, tmp_path),
+                        rpc_url=chain.provider.uri, manifest=manifest,
+                        vault_database_url=f"sqlite:///{tmp_path / 'vault.db'}", vault_key_file=tmp_path / "vault.key",
+                        vault_key=base64.b64encode(secrets.token_bytes(32)).decode())
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def base(town) -> str:
+    return f"/api/v1/communities/{town.community.registry.address.lower()}/committee"
+
+
+def allocation(town, amount=12_000_00, nonce=None) -> SafeTx:
+    return town.safe.propose_call(town.treasury.allocate_budget, town.year, PUBLIC_INCOME, CATEGORY, amount,
+                                  nonce=nonce)
+
+
+def body(tx: SafeTx, member, signature: bytes | None = None) -> dict:
+    fields = tx.to_json()
+    for key in ("safeTxHash", "note"):
+        fields.pop(key)
+    return {**fields, "signer": member.address, "signature": "0x" + (signature or sign_safe_tx(tx, member)).hex()}
+
+
+def sign_body(tx: SafeTx, member, signature: bytes | None = None) -> dict:
+    return {"signer": member.address, "signature": "0x" + (signature or sign_safe_tx(tx, member)).hex()}
+
+
+def propose(client, town, tx, member, signature=None):
+    return client.post(f"{base(town)}/transactions", json=body(tx, member, signature))
+
+
+def add(client, town, tx, member, signature=None, safe_tx_hash=None):
+    return client.post(f"{base(town)}/transactions/{safe_tx_hash or '0x' + tx.hash.hex()}/signatures",
+                       json=sign_body(tx, member, signature))
+
+
+def test_a_proposal_signed_to_the_threshold_executes_and_leaves_the_pending_list(client, town, chain, owner_a,
+                                                                                  owner_b):
+    tx = allocation(town)
+    answer = propose(client, town, tx, owner_a)
+    assert answer.status_code == 201, answer.text
+    proposal = answer.json()
+    assert proposal["safeTxHash"] == "0x" + tx.hash.hex()
+    [call] = proposal["action"]["calls"]
+    assert (call["contract"], call["function"]) == ("CommunityTreasury", "allocate_budget")
+    assert {a["name"]: a["value"] for a in call["args"]} == {
+        "year": str(town.year), "fund": str(PUBLIC_INCOME), "category": str(CATEGORY), "amount": str(12_000_00)}
+    assert (proposal["confirmations"], proposal["threshold"], proposal["executable"]) == (1, 2, False)
+
+    signed = add(client, town, tx, owner_b)
+    assert signed.status_code == 201, signed.text
+    assert signed.json()["executable"] is True
+    overview = client.get(base(town)).json()
+    [pending] = overview["pending"]
+    assert [s["signer"] for s in pending["signatures"]] == [owner_a.address, owner_b.address]
+
+    # Executed with the stored signatures, as a page does (sorted by owner inside pack).
+    town.safe.execute(tx, {s["signer"]: bytes.fromhex(s["signature"][2:]) for s in pending["signatures"]},
+                      sender=owner_b)
+    assert town.treasury.budget(town.year, PUBLIC_INCOME, CATEGORY)[0] == 12_000_00
+    overview = client.get(base(town)).json()
+    assert overview["pending"] == [] and overview["nonce"] == 1
+    [done] = overview["done"]
+    assert done["safeTxHash"] == "0x" + tx.hash.hex() and done["status"] == "executed" and done["tx_hash"]
+    # No further signature for a SafeTx that ran, and its nonce is used for a new one.
+    late = add(client, town, tx, owner_a)
+    assert late.status_code == 409 and "no longer pending" in late.json()["detail"]
+    stale = propose(client, town, allocation(town, 1_00, nonce=0), owner_a)
+    assert stale.status_code == 409 and "nonce 0 is used" in stale.json()["detail"]
+
+
+def test_a_batch_through_multisend_is_decoded_call_by_call(client, town, owner_c):
+    tx = town.safe.propose_batch([(town.treasury.allocate_budget, (town.year, PUBLIC_INCOME, c, 1_000_00))
+                                  for c in (1, 2)])
+    answer = propose(client, town, tx, owner_c)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["action"]["batch"] is True
+    assert [c["args"][2]["value"] for c in answer.json()["action"]["calls"]] == ["1", "2"]
+
+
+def test_duplicates_are_refused(client, town, owner_a, owner_b):
+    tx = allocation(town)
+    assert propose(client, town, tx, owner_a).status_code == 201
+    again = propose(client, town, tx, owner_b)
+    assert again.status_code == 409 and "already proposed" in again.json()["detail"]
+    assert add(client, town, tx, owner_b).status_code == 201
+    twice = add(client, town, tx, owner_b)
+    assert twice.status_code == 409 and "already signed" in twice.json()["detail"]
+    assert client.get(base(town)).json()["pending"][0]["confirmations"] == 2
+
+
+def test_a_non_members_signature_is_refused(client, town, owner_a, tenant, committee):
+    tx = allocation(town)
+    for stranger in (tenant, committee):  # a resident; the deployer, who holds the assembly's powers
+        refused = propose(client, town, tx, stranger)
+        assert refused.status_code == 403 and "not a member" in refused.json()["detail"]
+    assert propose(client, town, tx, owner_a).status_code == 201
+    refused = add(client, town, tx, tenant)
+    assert refused.status_code == 403
+    assert client.get(base(town)).json()["pending"][0]["confirmations"] == 1
+
+
+def test_forged_signatures_are_refused(client, town, owner_a, owner_b, tenant):
+    tx = allocation(town)
+    # A stranger's signature filed under a member's name; bytes that recover to nobody in particular.
+    for signature in (sign_safe_tx(tx, tenant), sign_safe_tx(tx, owner_a)[:64] + b"\x1c",
+                      bytes(64) + b"\x1b", secrets.token_bytes(64) + b"\x1b"):
+        refused = propose(client, town, tx, owner_b, signature)
+        assert refused.status_code == 422, refused.text
+    # A signature type Safe reads differently (v = 1, "approved"): not what a member's wallet gives.
+    approved = bytes(12) + bytes.fromhex(owner_b.address[2:]) + bytes(32) + b"\x01"
+    assert propose(client, town, tx, owner_b, approved).status_code == 422
+    assert client.get(base(town)).json()["pending"] == []
+
+
+def test_a_signature_for_another_safe_chain_or_nonce_is_refused(client, town, owner_a, owner_b, owner_c):
+    tx = allocation(town)
+    assert propose(client, town, tx, owner_a).status_code == 201
+    for other in (replace(tx, safe=town.contracts["CommunityTreasury"].address), replace(tx, chain_id=tx.chain_id + 1),
+                  replace(tx, nonce=tx.nonce + 1)):
+        refused = add(client, town, tx, owner_b, sign_safe_tx(other, owner_b))
+        assert refused.status_code == 422 and "is not" in refused.json()["detail"], refused.text
+    # A proposal naming another Safe or chain is refused before any signature is read.
+    named = body(tx, owner_c)
+    for field, value in (("safe", town.contracts["CommunityTreasury"].address), ("chainId", tx.chain_id + 1)):
+        refused = client.post(f"{base(town)}/transactions", json={**named, field: value})
+        assert refused.status_code == 422 and "this SafeTx is for" in refused.json()["detail"]
+
+
+def test_calls_the_console_does_not_offer_are_refused(client, town, owner_a):
+    treasury, registry = town.treasury, town.community.registry
+    multi_send = town.safe.infrastructure.multi_send.address
+    not_offered = "is not an action the console offers"
+    cases = [
+        # A contract of the community, but a function the console does not offer (the assembly's).
+        (not_offered, town.safe.propose_call(treasury.approve_annual_budget, town.year, PUBLIC_INCOME, 10**9,
+                                             bytes(32))),
+        (not_offered, town.safe.propose_call(registry.grantRole, bytes(32), owner_a.address)),
+        # The Safe itself (its members: the assembly's business), and an address outside the community.
+        (not_offered, town.safe.propose_add_member("0x" + "ab" * 20)),
+        ("is not one of this community's contracts", replace(allocation(town), to="0x" + "cd" * 20)),
+        ("send no ether", replace(allocation(town), value=1)),
+        ("pay no gas refunds", replace(allocation(town), gas_price=1)),
+        ("only to Safe's MultiSendCallOnly", replace(allocation(town), operation=DELEGATECALL)),
+        # A batch with one call the console does not offer.
+        (not_offered, town.safe.propose(multi_send, encode_multisend([
+            (treasury.address, 0, treasury.allocate_budget.encode_input(town.year, PUBLIC_INCOME, 1, 1)),
+            (registry.address, 0, registry.grantRole.encode_input(bytes(32), owner_a.address))]),
+            operation=DELEGATECALL)),
+        ("cannot be decoded", replace(allocation(town), data=allocation(town).data[:40])),
+        ("cannot be decoded", replace(allocation(town), data=allocation(town).data + bytes(32))),
+    ]
+    for reason, tx in cases:
+        refused = propose(client, town, tx, owner_a)
+        assert refused.status_code == 422 and reason in refused.json()["detail"], (reason, refused.text)
+    assert client.get(base(town)).json()["pending"] == []
+
+
+def test_a_nonce_far_ahead_is_refused_and_an_unknown_proposal_is_404(client, town, owner_a):
+    refused = propose(client, town, allocation(town, nonce=21), owner_a)
+    assert refused.status_code == 422 and "ahead" in refused.json()["detail"]
+    assert propose(client, town, allocation(town, nonce=20), owner_a).status_code == 201
+    tx = allocation(town, 5_00)
+    assert add(client, town, tx, owner_a).status_code == 404
+
+
+def test_a_removed_members_signature_is_refused_and_no_longer_counts(client, town, chain, accounts, owner_a,
+                                                                     owner_b, owner_c):
+    tx = allocation(town)
+    assert propose(client, town, tx, owner_c).status_code == 201
+    # The assembly's timelock (the Safe's module) removes owner_c; anvil lets the test act as it.
+    timelock = town.contracts["AssemblyTimelock"]
+    chain.set_balance(timelock.address, 10**18)
+    assembly = accounts[timelock.address]
+    safe = town.safe.safe
+    remove = safe.removeOwner.encode_input(owner_b.address, owner_c.address, 2)
+    assembly.transfer(safe, 0, data=module_call_data(safe, remove))
+    assert owner_c.address not in town.safe.owners()
+
+    [pending] = client.get(base(town)).json()["pending"]
+    assert pending["signatures"][0]["counts"] is False and pending["confirmations"] == 0
+    late = allocation(town, 7_00)
+    refused = propose(client, town, late, owner_c)
+    assert refused.status_code == 403 and "not a member" in refused.json()["detail"]
+    assert add(client, town, tx, owner_c).status_code == 403  # no longer a member, whatever they signed before
+    assert add(client, town, tx, owner_a).json()["confirmations"] == 1
+
+
+def test_writes_are_limited_per_client(client, town, owner_a):
+    """A flood of bogus proposals is cut off at the limit (429 with Retry-After), before any
+    check; a member's real proposal from that client then waits too."""
+    from backend.api.routes.committee import WRITES_PER_MINUTE
+
+    bogus = replace(allocation(town), to="0x" + "cd" * 20)
+    for _ in range(WRITES_PER_MINUTE):
+        assert propose(client, town, bogus, owner_a).status_code == 422
+    flooded = propose(client, town, allocation(town), owner_a)
+    assert flooded.status_code == 429 and int(flooded.headers["retry-after"]) >= 1
+    assert client.get(base(town)).json()["pending"] == []
