@@ -46,7 +46,6 @@ NOT_CALLED = {
     "HouseholdRegistry": {
         "AUDITOR_ROLE", "COMMITTEE_ROLE", "MANAGER_ROLE", "MERCHANT_ROLE", "PROVIDER_ROLE", "community_name",
         "identity_commitment", "identity_wallet",
-        "unit_label",
     },
     # The bound of appoint_tellers' list, enforced by the ABI decoder (a 17th teller is a
     # calldata the contract cannot decode); the community has fewer owners to name.
