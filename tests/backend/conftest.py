@@ -217,7 +217,7 @@ def fees_assembly(populated_module, project, chain, committee, manager, owner_a,
     assembly.castVote(share.id, FOR, sender=owner_c)  # owner_c changes their mind: its AGAINST comes off
     assembly.comment(share.id, keccak(text="意见"), True, sender=owner_c)
     close_voting(chain, repair)
-    at(chain, repair.end + ASSEMBLY_PARAMS["objection_window"])
+    publish_result(assembly, chain, repair, sender=owner_a)
     tx = assembly.queue(*repair.calls, sender=owner_a)
     at(chain, tx.timestamp + ASSEMBLY_PARAMS["timelock_delay"])
     assembly.execute(*repair.calls, sender=owner_a)
