@@ -612,7 +612,8 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
                 committee, assembly, "queue(uint256,address[],uint256[],bytes[],bytes32)", pid, targets,
                 [0] * len(calls), datas, doc, gas=1_500_000))
         if "execute" in then:
-            at(final + delay + GROUP_S, lambda: node.send(
+            # The queue may be mined up to an hour after its moment: its eta with it.
+            at(final + delay + 2 * GROUP_S + 120, lambda: node.send(
                 committee, assembly, "execute(uint256,address[],uint256[],bytes[],bytes32)", pid, targets,
                 [0] * len(calls), datas, doc, gas=2_000_000))
 

@@ -73,7 +73,7 @@ def test_preliminary_objections_final_each_an_event_and_a_state(assembly, paper,
     assert (pre.paper_ballots, pre.objection_ends, pre.published_by) == (1, tx.timestamp + WINDOW, attacker.address)
     assert (paper.published_at(p.id), paper.objection_ends(p.id)) == (tx.timestamp, tx.timestamp + WINDOW)
     assert (assembly.state(p.id), paper.result_state(p.id)) == (ANNOUNCED, PRELIMINARY)
-    assert not tx.decode_logs(assembly.ProposalTallied)  # not final yet
+    assert not tx.decode_logs(assembly.ProposalTallied) and not paper.final_published(p.id)  # not final yet
 
     # Objections: one per owner identity, counted on chain.
     first = paper.object_result(p.id, keccak(text="计票有误"), sender=owner_b)
@@ -105,7 +105,7 @@ def test_preliminary_objections_final_each_an_event_and_a_state(assembly, paper,
     [tallied] = final.decode_logs(assembly.ProposalTallied)  # recorded in the assembly
     assert (tallied.passed, tallied.for_heads, tallied.objection_ends) == (True, 4, tx.timestamp + WINDOW)
     assert (assembly.state(p.id), paper.result_state(p.id)) == (SUCCEEDED, FINAL)
-    assert assembly.proposal(p.id)[4] & 16
+    assert assembly.proposal(p.id)[4] & 16 and paper.final_published(p.id)
 
     # Twice: refused, by anyone, at every step.
     with ape.reverts("ballots: final result already published"):
