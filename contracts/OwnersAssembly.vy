@@ -62,9 +62,9 @@
           window (counted from the close plus the window, else it expires), and
           after the timelock's delay anyone may execute it. Owners may record
           comments and objections (text hashes) during voting and while it is
-          announced. (Why there: this contract has no bytes to spare under
-          EIP-170; the checks it needs are one flag, set only by PaperBallots,
-          and `queue` refusing before it.)
+          announced. (Why there: this contract had 64 bytes to spare under
+          EIP-170, and a result step of its own cost ~900; what it keeps is one
+          flag, set only by PaperBallots, and `queue` refusing before it.)
         - A proposal's majority follows from what its calls do, whatever matter
           number was written on it: every (target, selector) — refined by the
           first argument where that decides, as the role of `grantRole` — has a
