@@ -235,7 +235,8 @@ def test_the_result_goes_preliminary_objection_final(open_page, site, chain, tel
     """After the close: no result while the paper count does not add up (said in words);
     an owner publishes the preliminary result from the page, another objects during the
     objection period, a resident who owns nothing is refused; after the period the final
-    result, zh and en. Runs last in the module: it closes the seeded vote."""
+    result, zh and en. (Each test starts from the module's chain: the tellers are
+    appointed, their count is not declared.)"""
     paper, assembly, proposal = tellers, site["contracts"]["OwnersAssembly"], site["proposal"]
     url = f"#/assembly/{proposal.id}"
     chain.pending_timestamp = proposal.end + 60
@@ -244,16 +245,19 @@ def test_the_result_goes_preliminary_objection_final(open_page, site, chain, tel
     a = open_page(owner_a, url)
     card = a.get_by_test_id("result")
     expect(card).to_have_attribute("data-phase", "none", timeout=TIMEOUT)
-    if not paper.reconciled(proposal.id):  # this test alone: the tellers never declared their count
-        expect(card.get_by_test_id("result-unreconciled")).to_contain_text("纸质表决票未核对一致")
-        card.get_by_test_id("publish-preliminary").click()
-        toast = done(a)
-        expect(toast).to_have_attribute("data-state", "failed")
-        expect(toast).to_contain_text("纸质表决票未核对一致")
-        paper.declare_collected(proposal.id, paper.confirmed(proposal.id), sender=owner_a)
-        paper.confirm_collected(proposal.id, paper.confirmed(proposal.id), sender=owner_b)
-        a = open_page(owner_a, url)
-        card = a.get_by_test_id("result")
+    assert not paper.reconciled(proposal.id)
+    expect(card.get_by_test_id("result-unreconciled")).to_contain_text("纸质表决票未核对一致")
+    card.get_by_test_id("publish-preliminary").click()
+    toast = done(a)
+    expect(toast).to_have_attribute("data-state", "failed")
+    expect(toast).to_contain_text("纸质表决票未核对一致")
+    assert paper.published_at(proposal.id) == 0
+    # The tellers declare and confirm the count (no paper ballot here: zero); now it adds up.
+    paper.declare_collected(proposal.id, paper.confirmed(proposal.id), sender=owner_a)
+    paper.confirm_collected(proposal.id, paper.confirmed(proposal.id), sender=owner_b)
+    wait_indexed(site, chain)
+    a = open_page(owner_a, url)
+    card = a.get_by_test_id("result")
     expect(card.get_by_test_id("result-unreconciled")).to_have_count(0, timeout=TIMEOUT)
     card.get_by_test_id("publish-preliminary").click()
     expect(done(a)).to_have_attribute("data-state", "confirmed")
