@@ -9,8 +9,10 @@ It starts anvil through Ape, deploys through the same helpers as the tests
 table of whole-transaction gas (21,000 base and calldata included): propose (one
 call), castVote (median over many voters), castVoteBySig relayed by another
 account (median), set_delegate, castVoteAsDelegate, a vote changed (median), a
-paper ballot entered by one teller and confirmed by another (medians), queue,
-execute; and the assembly's deployed code size against EIP-170's 24,576 bytes.
+paper ballot entered by one teller and confirmed by another (medians), the result
+(the preliminary result with the tellers' count reconciled, an objection, the final
+result recorded in the assembly), queue, execute; and the assembly's deployed code
+size against EIP-170's 24,576 bytes.
 
 Anchors from the issue, measured on anvil 1.7.1 as whole-transaction gas:
 OpenZeppelin Governor 5.7 (GovernorCountingSimple, one weight and one tally)
@@ -149,8 +151,14 @@ def main() -> None:
         paper.confirm_collected(pid, PAPER, sender=tellers[1])
         assert paper.reconciled(pid)
 
-        chain.pending_timestamp = end + PARAMS["objection_window"]
+        # The result the legal way: preliminary, an objection, the final result.
+        chain.pending_timestamp = end
         chain.mine()
+        preliminary_tx = paper.publish_preliminary(pid, sender=relayer)
+        objection_tx = paper.object_result(pid, keccak(text="异议"), sender=in_person[5])
+        chain.pending_timestamp = paper.objection_ends(pid)
+        chain.mine()
+        final_tx = paper.publish_final(pid, sender=relayer)
         queue_tx = assembly.queue(pid, targets, values, calldatas, doc_hash, sender=relayer)
         chain.pending_timestamp = queue_tx.timestamp + PARAMS["timelock_delay"]
         chain.mine()
@@ -174,6 +182,9 @@ def main() -> None:
         print(row("castVote changing one's vote, median", int(statistics.median(change_gas)), "n/a (OZ: one ballot)"))
         print(row("paper ballot entered (teller), median", int(statistics.median(enter_gas)), ""))
         print(row("paper ballot confirmed (2nd teller), median", int(statistics.median(confirm_gas)), "counts it in the assembly"))
+        print(row("preliminary result (paper count checked)", preliminary_tx.gas_used, ""))
+        print(row("objection to the preliminary result", objection_tx.gas_used, ""))
+        print(row("final result (recorded in the assembly)", final_tx.gas_used, "OZ: none (state only)"))
         print(row("queue (one call)", queue_tx.gas_used, "144,709"))
         print(row("execute (one call)", execute_tx.gas_used, "108,778"))
         print(f"OwnersAssembly deployed code: {code_size:,} bytes (EIP-170 limit 24,576; "

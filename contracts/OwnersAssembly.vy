@@ -51,12 +51,20 @@
           pending, and of a wallet bound to its identity after the proposal's
           snapshot (its identity's earlier ballot stands); those reasons reach
           the voter as the registry gives them.
-        - After voting ends anyone can compute (and `finalize`) the result; a
-          passed proposal is announced for the objection window, then anyone may
-          queue it in the timelock within the queue window (else it expires), and
+        - After voting ends the result goes the legal way, in PaperBallots (the
+          count's contract, which this one already trusts): a preliminary result
+          (初步统计结果), refused while the tellers' paper count does not add up;
+          an objection period of the proposal's objection window from its
+          publication; then the final result, which PaperBallots records here
+          through `finalize` (its only caller; ProposalTallied). A passed
+          proposal is announced (state 8) until its final result, then
+          succeeded (4): anyone may queue it in the timelock within the queue
+          window (counted from the close plus the window, else it expires), and
           after the timelock's delay anyone may execute it. Owners may record
-          comments and objections (text hashes) during voting and the objection
-          window.
+          comments and objections (text hashes) during voting and while it is
+          announced. (Why there: this contract had 64 bytes to spare under
+          EIP-170, and a result step of its own cost ~900; what it keeps is one
+          flag, set only by PaperBallots, and `queue` refusing before it.)
         - A proposal's majority follows from what its calls do, whatever matter
           number was written on it: every (target, selector) — refined by the
           first argument where that decides, as the role of `grantRole` — has a
@@ -111,11 +119,11 @@ STATE_PENDING: constant(uint8) = 0
 STATE_ACTIVE: constant(uint8) = 1
 STATE_CANCELED: constant(uint8) = 2
 STATE_DEFEATED: constant(uint8) = 3
-STATE_SUCCEEDED: constant(uint8) = 4  # passed and the objection window is over: may be queued
+STATE_SUCCEEDED: constant(uint8) = 4  # passed and the final result published: may be queued
 STATE_QUEUED: constant(uint8) = 5
 STATE_EXPIRED: constant(uint8) = 6  # an owners' proposal not co-signed by 1/5 of heads in time
 STATE_EXECUTED: constant(uint8) = 7
-STATE_ANNOUNCED: constant(uint8) = 8  # passed, objection window (公示) running
+STATE_ANNOUNCED: constant(uint8) = 8  # passed, final result not yet published (公示)
 STATE_GATHERING: constant(uint8) = 9  # an owners' proposal collecting co-signers
 
 COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
@@ -171,7 +179,7 @@ F_CANCELED: constant(uint256) = 1
 F_QUEUED: constant(uint256) = 2
 F_EXECUTED: constant(uint256) = 4
 F_GATHERING: constant(uint256) = 8
-F_FINALIZED: constant(uint256) = 16
+F_FINALIZED: constant(uint256) = 16  # the final result (set by PaperBallots only)
 F_MAJOR: constant(uint256) = 32  # counted by the 3/4 rule (its matter or its calls)
 
 # Voting rules word: five 40-bit fields (seconds): min notice, min voting period,
@@ -718,7 +726,7 @@ def revoke_delegation(proposal_id: uint256):
 def comment(proposal_id: uint256, text_hash: bytes32, objection: bool):
     """
     @notice Put a comment or an objection on the record of a proposal, during
-            voting or its objection window (公示). Only the hash of the text goes
+            voting or while it is announced (公示). Only the hash of the text goes
             on chain; the text itself is kept off chain.
     @param proposal_id The proposal.
     @param text_hash Hash of the comment's text.
@@ -743,22 +751,21 @@ def comment(proposal_id: uint256, text_hash: bytes32, objection: bool):
 
 
 @external
-def finalize(proposal_id: uint256) -> bool:
+def finalize(proposal_id: uint256, objection_ends: uint256) -> bool:
     """
-    @notice Record the final result of a proposal whose vote has ended; anyone may,
-            once. A passed proposal is then announced until the objection window ends.
+    @notice Record the final result of a proposal whose vote has ended, once:
+            PaperBallots only (`publish_final`, anyone may call it), after the
+            preliminary result and its objection period, which it keeps. A passed
+            proposal may then be queued.
     @param proposal_id The proposal.
+    @param objection_ends When the preliminary result's objection period ended.
     @return Whether it passed.
     """
+    assert msg.sender == paper_ballots, "assembly: paper ballots only"
     core: uint256 = self._core[proposal_id]
-    assert core != 0, "assembly: unknown proposal"
-    state: uint8 = self._state(proposal_id, core)
-    never_voted: bool = state == STATE_EXPIRED and (core >> SHIFT_FLAGS) & F_GATHERING != 0
-    assert state != STATE_CANCELED and not never_voted, "assembly: proposal never went to the vote"
-    assert state != STATE_PENDING and state != STATE_GATHERING and state != STATE_ACTIVE, "assembly: voting not over"
     assert (core >> SHIFT_FLAGS) & F_FINALIZED == 0, "assembly: already finalized"
     self._core[proposal_id] = core | (F_FINALIZED << SHIFT_FLAGS)
-    return self._log_result(proposal_id, core)
+    return self._log_result(proposal_id, core, objection_ends)
 
 
 @external
@@ -771,8 +778,8 @@ def queue(
     doc_hash: bytes32,
 ) -> uint256:
     """
-    @notice Schedule a passed proposal's calls in the timelock once its objection
-            window is over and before its queue window closes; anyone may. Call i
+    @notice Schedule a passed proposal's calls in the timelock once its final
+            result is published and before its queue window closes; anyone may. Call i
             is the timelock operation
             `hash_operation(target, value, calldata, 0x0, keccak256(abi_encode(proposalId, i)))`.
     @param proposal_id The proposal.
@@ -786,16 +793,14 @@ def queue(
     state: uint8 = self._state(proposal_id, core)
     assert state != STATE_QUEUED and state != STATE_EXECUTED, "assembly: already queued"
     assert state != STATE_PENDING and state != STATE_GATHERING and state != STATE_ACTIVE, "assembly: voting not over"
-    assert state != STATE_ANNOUNCED, "assembly: objection window not over"
+    assert state != STATE_ANNOUNCED, "assembly: no final result"
     assert state != STATE_EXPIRED or (core >> SHIFT_FLAGS) & F_GATHERING != 0, "assembly: queue window closed"
     assert state == STATE_SUCCEEDED, "assembly: proposal not passed"
     assert len(targets) > 0, "assembly: nothing to execute"
     delay: uint256 = staticcall timelock.get_minimum_delay()
     eta: uint256 = block.timestamp + delay
     assert eta <= MASK40, "assembly: time out of range"
-    if (core >> SHIFT_FLAGS) & F_FINALIZED == 0:
-        self._log_result(proposal_id, core)
-    self._core[proposal_id] = core | ((F_QUEUED | F_FINALIZED) << SHIFT_FLAGS) | (eta << SHIFT_ETA)
+    self._core[proposal_id] = core | (F_QUEUED << SHIFT_FLAGS) | (eta << SHIFT_ETA)
     # One single-call operation per call: snekmate's batch functions copy 255-slot
     # arrays of Bytes[1024] into memory (~1.6M gas); atomicity comes from `execute`,
     # which runs every call of the proposal in one transaction.
@@ -947,9 +952,10 @@ def proposer(proposal_id: uint256) -> address:
 def state(proposalId: uint256) -> uint8:
     """
     @notice The proposal's state: 0 pending, 1 active, 2 canceled, 3 defeated,
-            4 succeeded (may be queued), 5 queued, 6 expired (not co-signed in
-            time), 7 executed, 8 announced (passed, objection window running),
-            9 gathering co-signers.
+            4 succeeded (final result published; may be queued), 5 queued,
+            6 expired (not co-signed in time, or not queued in time), 7 executed,
+            8 announced (passed; preliminary result and objection period, until
+            the final result), 9 gathering co-signers.
     @param proposalId The proposal.
     @return The state number.
     """
@@ -967,7 +973,7 @@ def proposal(proposal_id: uint256) -> (uint256, uint256, uint256, uint8, uint256
     @notice A proposal's stored fields.
     @param proposal_id The proposal.
     @return vote start, vote end (exclusive), snapshot block, matter, flags
-            (1 canceled, 2 queued, 4 executed, 8 gathering, 16 finalized),
+            (1 canceled, 2 queued, 4 executed, 8 gathering, 16 final result),
             co-signers, objection window (s), timelock eta (0 until queued).
     """
     core: uint256 = self._core[proposal_id]
@@ -1503,11 +1509,12 @@ def _state(proposal_id: uint256, core: uint256) -> uint8:
     total_area, total_heads = staticcall registry.totals_at((core >> SHIFT_SNAPSHOT) & MASK48)
     if not self._outcome(proposal_id, core, total_area, total_heads)[1]:
         return STATE_DEFEATED
-    announced_until: uint256 = vote_end + ((core >> SHIFT_WINDOW) & MASK32)
-    if block.timestamp < announced_until:
-        return STATE_ANNOUNCED
-    if block.timestamp >= announced_until + (core >> SHIFT_QUEUE) * DAY:
+    # Passed: announced until PaperBallots publishes the final result, which
+    # follows the preliminary result and its objection period (≥ the window).
+    if block.timestamp >= vote_end + ((core >> SHIFT_WINDOW) & MASK32) + (core >> SHIFT_QUEUE) * DAY:
         return STATE_EXPIRED
+    if flags & F_FINALIZED == 0:
+        return STATE_ANNOUNCED
     return STATE_SUCCEEDED
 
 
@@ -1539,11 +1546,12 @@ def _outcome(proposal_id: uint256, core: uint256, total_area: uint256, total_hea
 
 
 @internal
-def _log_result(proposal_id: uint256, core: uint256) -> bool:
+def _log_result(proposal_id: uint256, core: uint256, objection_ends: uint256) -> bool:
     """
     @dev Log the final tallies and result (ProposalTallied).
     @param proposal_id The proposal.
     @param core The proposal's packed word.
+    @param objection_ends When the objection period ended.
     @return Whether the proposal passed.
     """
     total_area: uint256 = 0
@@ -1555,9 +1563,6 @@ def _log_result(proposal_id: uint256, core: uint256) -> bool:
     t_for: uint256 = self._tally[proposal_id][convert(VOTE_FOR, uint256)]
     t_against: uint256 = self._tally[proposal_id][convert(VOTE_AGAINST, uint256)]
     t_abstain: uint256 = self._tally[proposal_id][convert(VOTE_ABSTAIN, uint256)]
-    objection_ends: uint256 = 0
-    if passed:
-        objection_ends = ((core >> SHIFT_END) & MASK40) + ((core >> SHIFT_WINDOW) & MASK32)
     log ProposalTallied(
         proposalId=proposal_id,
         passed=passed,

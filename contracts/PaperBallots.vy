@@ -4,7 +4,8 @@
 @custom:contract-name PaperBallots
 @license GNU Affero General Public License v3.0 only
 @notice Paper and in-person ballots of the owners' assembly (线上线下相结合),
-        entered by tellers (监票人, 计票人) and counted by the OwnersAssembly.
+        entered by tellers (监票人, 计票人) and counted by the OwnersAssembly;
+        and the published result of each vote (the count's contract).
 
         - For each proposal the committee (or the assembly itself) appoints at
           least two tellers, each an owner wallet, before the vote closes.
@@ -24,6 +25,30 @@
           ballots were collected (one declares, another confirms the same
           number); `reconciled` is true only when the confirmed ballots equal
           the confirmed declaration.
+        - The result goes the legal way, each step an event and a state
+          (`result_state`), for a passed and a defeated proposal alike:
+          1. after the close anyone publishes the preliminary result (初步统计
+             结果, PreliminaryResult with the tallies); refused while the paper
+             count does not add up ("ballots: paper ballots not reconciled") for
+             a proposal with tellers appointed, even with no paper ballot (they
+             then declare and confirm zero); no requirement without tellers.
+             A count that never adds up leaves the vote without a result: it
+             must be held again.
+          2. the objection period (询异): the proposal's objection window from
+             that publication; each owner identity may object once
+             (`object_result`, the hash of the text), counted on chain.
+          3. after it anyone publishes the final result (FinalResult with the
+             tallies and the objections), which this contract records in the
+             assembly (`finalize`, callable by this contract only): the flag
+             `queue` needs. The tallies cannot change after the close (ballots
+             are entered and confirmed while the vote is open), so the final
+             result restates the preliminary one; what an objection changes is
+             settled off chain (the committee's answer, a court, a new vote).
+          Why here and not in the assembly: the assembly had 64 bytes to spare
+          under EIP-170 (a `publish_final` of its own alone took ~900); this
+          contract already is the one it trusts with the count, so the assembly
+          only lost its own result logic: `finalize` answers this contract
+          only, and `queue` needs the flag it sets (no new address, no new call).
 @custom:security Two tellers are needed for every counted ballot and for the
                  declared count; a teller can never confirm their own entry. The
                  assembly accepts paper ballots only from this contract, which it
@@ -41,6 +66,9 @@ interface IOwnersAssembly:
     def proposal(proposal_id: uint256) -> (uint256, uint256, uint256, uint8, uint256, uint256, uint256, uint256): view
     def ballot_of(proposal_id: uint256, identity: uint256) -> uint256: view
     def castPaperBallot(proposalId: uint256, identity: uint256, area: uint256, voter: address, support: uint8): nonpayable
+    def tally(proposal_id: uint256, support: uint8) -> (uint256, uint256): view
+    def outcome(proposal_id: uint256) -> (bool, bool, uint256, uint256): view
+    def finalize(proposal_id: uint256, objection_ends: uint256) -> bool: nonpayable
 
 
 COMMITTEE_ROLE: constant(bytes32) = keccak256("linli.role.committee")
@@ -48,7 +76,17 @@ ASSEMBLY_ROLE: constant(bytes32) = keccak256("linli.role.assembly")
 
 MAX_TELLERS: public(constant(uint256)) = 16
 MIN_TELLERS: public(constant(uint256)) = 2
+VOTE_AGAINST: constant(uint8) = 0
+VOTE_FOR: constant(uint8) = 1
 VOTE_ABSTAIN: constant(uint8) = 2
+# The assembly's proposal flags: withdrawn, still (or never) co-signed.
+F_CANCELED: constant(uint256) = 1
+F_GATHERING: constant(uint256) = 8
+# result_state
+RESULT_NONE: constant(uint8) = 0
+RESULT_PRELIMINARY: constant(uint8) = 1  # objection period running
+RESULT_OBJECTIONS_CLOSED: constant(uint8) = 2  # the final result may be published
+RESULT_FINAL: constant(uint8) = 3
 SHIFT_SUPPORT: constant(uint256) = 160
 CONFIRMED: constant(uint256) = 2**168
 MASK160: constant(uint256) = 2**160 - 1
@@ -83,6 +121,14 @@ confirmed: public(HashMap[uint256, uint256])
 declared: public(HashMap[uint256, uint256])
 declared_by: public(HashMap[uint256, address])
 declaration_confirmed: public(HashMap[uint256, bool])
+# proposal -> when its preliminary result was published (0: not yet), when its
+# objection period ends, the objections filed in it, whether the final result is out
+published_at: public(HashMap[uint256, uint256])
+objection_ends: public(HashMap[uint256, uint256])
+objections: public(HashMap[uint256, uint256])
+final_published: public(HashMap[uint256, bool])
+# proposal -> identity -> objected to its preliminary result
+objected: public(HashMap[uint256, HashMap[uint256, bool]])
 
 
 event AssemblySet:
@@ -122,6 +168,43 @@ event CollectedConfirmed:
     collected: uint256
     declared_by: address
     confirmed_by: indexed(address)
+
+
+event PreliminaryResult:
+    proposal_id: indexed(uint256)
+    passed: bool
+    turnout_met: bool
+    for_area: uint256
+    for_heads: uint256
+    against_area: uint256
+    against_heads: uint256
+    abstain_area: uint256
+    abstain_heads: uint256
+    total_area: uint256
+    total_heads: uint256
+    paper_ballots: uint256
+    objection_ends: uint256
+    published_by: indexed(address)
+
+event ResultObjected:
+    proposal_id: indexed(uint256)
+    identity: indexed(uint256)
+    text_hash: bytes32
+    objections: uint256
+    owner: indexed(address)
+
+event FinalResult:
+    proposal_id: indexed(uint256)
+    passed: bool
+    for_area: uint256
+    for_heads: uint256
+    against_area: uint256
+    against_heads: uint256
+    abstain_area: uint256
+    abstain_heads: uint256
+    objections: uint256
+    objection_ends: uint256
+    published_by: indexed(address)
 
 
 @deploy
@@ -272,8 +355,144 @@ def reconciled(proposal_id: uint256) -> bool:
     @param proposal_id The proposal.
     @return True when every declared paper ballot was entered and confirmed.
     """
-    n: uint256 = self.declared[proposal_id]
-    return self.declaration_confirmed[proposal_id] and self.entered[proposal_id] == n and self.confirmed[proposal_id] == n
+    return self._reconciled(proposal_id)
+
+
+@external
+@view
+def settled(proposal_id: uint256) -> bool:
+    """
+    @notice Whether the preliminary result may be published as far as paper
+            ballots go: no tellers appointed (no paper ballot possible), or the
+            paper count reconciled.
+    @param proposal_id The proposal.
+    @return True when nothing about paper ballots stands in the way.
+    """
+    return self._settled(proposal_id)
+
+
+@external
+def publish_preliminary(proposal_id: uint256) -> bool:
+    """
+    @notice Publish the preliminary result of a vote that has closed; anyone may,
+            once. Refused while the paper count does not add up. The objection
+            period starts now and lasts the proposal's objection window.
+    @param proposal_id The proposal.
+    @return Whether it passed.
+    """
+    assert self.assembly.address != empty(address), "ballots: assembly not set"
+    end: uint256 = 0
+    flags: uint256 = 0
+    window: uint256 = 0
+    rest: uint256[4] = empty(uint256[4])
+    matter: uint8 = 0
+    rest[0], end, rest[1], matter, flags, rest[2], window, rest[3] = staticcall self.assembly.proposal(proposal_id)
+    assert block.timestamp >= end, "ballots: voting not over"
+    assert flags & (F_CANCELED | F_GATHERING) == 0, "ballots: proposal never went to the vote"
+    assert self.published_at[proposal_id] == 0, "ballots: preliminary result already published"
+    assert self._settled(proposal_id), "ballots: paper ballots not reconciled"
+    turnout: bool = False
+    passed: bool = False
+    total_area: uint256 = 0
+    total_heads: uint256 = 0
+    turnout, passed, total_area, total_heads = staticcall self.assembly.outcome(proposal_id)
+    t: uint256[6] = self._tallies(proposal_id)
+    ends: uint256 = block.timestamp + window
+    self.published_at[proposal_id] = block.timestamp
+    self.objection_ends[proposal_id] = ends
+    log PreliminaryResult(
+        proposal_id=proposal_id,
+        passed=passed,
+        turnout_met=turnout,
+        for_area=t[0],
+        for_heads=t[1],
+        against_area=t[2],
+        against_heads=t[3],
+        abstain_area=t[4],
+        abstain_heads=t[5],
+        total_area=total_area,
+        total_heads=total_heads,
+        paper_ballots=self.confirmed[proposal_id],
+        objection_ends=ends,
+        published_by=msg.sender,
+    )
+    return passed
+
+
+@external
+def object_result(proposal_id: uint256, text_hash: bytes32):
+    """
+    @notice Object to a preliminary result during its objection period (询异);
+            owners only, once per owner identity. Only the hash of the text goes
+            on chain; the committee answers it off chain.
+    @param proposal_id The proposal.
+    @param text_hash Hash of the objection's text.
+    """
+    assert text_hash != empty(bytes32), "ballots: empty text hash"
+    ends: uint256 = self.objection_ends[proposal_id]
+    assert ends != 0, "ballots: no preliminary result"
+    assert block.timestamp < ends, "ballots: objection period over"
+    assert staticcall registry.is_owner(msg.sender), "ballots: owners only"
+    bound: bool = False
+    identity: uint256 = 0
+    bound, identity = staticcall registry.identity_of(msg.sender)
+    assert not self.objected[proposal_id][identity], "ballots: already objected"
+    self.objected[proposal_id][identity] = True
+    n: uint256 = self.objections[proposal_id] + 1
+    self.objections[proposal_id] = n
+    log ResultObjected(proposal_id=proposal_id, identity=identity, text_hash=text_hash, objections=n, owner=msg.sender)
+
+
+@external
+def publish_final(proposal_id: uint256) -> bool:
+    """
+    @notice Publish the final result once the objection period is over; anyone
+            may, once. It is recorded in the assembly, where a passed proposal may
+            then be queued.
+    @param proposal_id The proposal.
+    @return Whether it passed.
+    """
+    ends: uint256 = self.objection_ends[proposal_id]
+    assert ends != 0, "ballots: no preliminary result"
+    assert block.timestamp >= ends, "ballots: objection period not over"
+    assert not self.final_published[proposal_id], "ballots: final result already published"
+    self.final_published[proposal_id] = True
+    passed: bool = extcall self.assembly.finalize(proposal_id, ends)
+    t: uint256[6] = self._tallies(proposal_id)
+    log FinalResult(
+        proposal_id=proposal_id,
+        passed=passed,
+        for_area=t[0],
+        for_heads=t[1],
+        against_area=t[2],
+        against_heads=t[3],
+        abstain_area=t[4],
+        abstain_heads=t[5],
+        objections=self.objections[proposal_id],
+        objection_ends=ends,
+        published_by=msg.sender,
+    )
+    return passed
+
+
+@external
+@view
+def result_state(proposal_id: uint256) -> uint8:
+    """
+    @notice Where a vote's result stands: 0 not published, 1 preliminary result
+            (objection period running), 2 objection period over (the final
+            result may be published), 3 final result.
+    @param proposal_id The proposal.
+    @return The result state.
+    """
+    if self.final_published[proposal_id]:
+        return RESULT_FINAL
+    ends: uint256 = self.objection_ends[proposal_id]
+    if ends == 0:
+        return RESULT_NONE
+    if block.timestamp < ends:
+        return RESULT_PRELIMINARY
+    return RESULT_OBJECTIONS_CLOSED
 
 
 @external
@@ -292,6 +511,44 @@ def entry(proposal_id: uint256, identity: uint256) -> Entry:
         confirmed=word & CONFIRMED != 0,
         scan_hash=self._scans[proposal_id][identity],
     )
+
+
+@internal
+@view
+def _reconciled(proposal_id: uint256) -> bool:
+    """
+    @dev A confirmed declaration equal to the ballots entered and to those confirmed.
+    @param proposal_id The proposal.
+    @return Whether the paper count adds up.
+    """
+    n: uint256 = self.declared[proposal_id]
+    return self.declaration_confirmed[proposal_id] and self.entered[proposal_id] == n and self.confirmed[proposal_id] == n
+
+
+@internal
+@view
+def _settled(proposal_id: uint256) -> bool:
+    """
+    @dev No tellers (so no paper ballot), or the paper count reconciled.
+    @param proposal_id The proposal.
+    @return Whether paper ballots allow the result.
+    """
+    return (self.teller_count[proposal_id] == 0 and self.entered[proposal_id] == 0) or self._reconciled(proposal_id)
+
+
+@internal
+@view
+def _tallies(proposal_id: uint256) -> uint256[6]:
+    """
+    @dev The assembly's tallies: area and heads for, against, abstaining.
+    @param proposal_id The proposal.
+    @return for area, for heads, against area, against heads, abstain area, abstain heads
+    """
+    t: uint256[6] = empty(uint256[6])
+    t[0], t[1] = staticcall self.assembly.tally(proposal_id, VOTE_FOR)
+    t[2], t[3] = staticcall self.assembly.tally(proposal_id, VOTE_AGAINST)
+    t[4], t[5] = staticcall self.assembly.tally(proposal_id, VOTE_ABSTAIN)
+    return t
 
 
 @internal

@@ -141,7 +141,8 @@ def _year(contracts, committee, manager, registry, demo, keep_unpaid):
         return
     started = time.perf_counter()
     deployed = {name: getattr(project, name).at(contracts[name]["address"])
-                for name in ("PropertyFees", "CommunityTreasury", "SettlementToken", "OwnersAssembly", "AssemblyTimelock")}
+                for name in ("PropertyFees", "CommunityTreasury", "SettlementToken", "OwnersAssembly", "AssemblyTimelock",
+                             "PaperBallots")}
     # Units are registered in the CSV's order: unit ids 1, 2, … (checked on the first and last).
     units = [(n + 1, person.address) for n, (_, _, person) in enumerate(demo["units"])]
     for unit_id, (label, _, _) in ((1, demo["units"][0]), (len(units), demo["units"][-1])):

@@ -512,6 +512,24 @@ class CallOut(BaseModel):
     calldata: str
 
 
+class ResultOut(BaseModel):
+    """Where a vote's result stands (PaperBallots.result_state at the indexed head's time)."""
+
+    phase: Literal["none", "preliminary", "objections_closed", "final"] = Field(
+        description="none: no result published yet; preliminary: the preliminary result is out and its objection "
+                    "period runs; objections_closed: the period is over, the final result may be published; final")
+    paper_reconciled: bool | None = Field(
+        description="The tellers' paper count adds up (None: no tellers were appointed, nothing to reconcile); "
+                    "without it no result can be published")
+    passed: bool | None = Field(description="As the latest published result says")
+    preliminary_at: int | None = Field(description="When the preliminary result was published (block time)")
+    preliminary_tx: str | None
+    objection_ends: int | None = Field(description="End of the objection period (preliminary_at + the window)")
+    objections: int = Field(description="Owners' objections to the preliminary result (one per owner identity)")
+    final_at: int | None = Field(description="When the final result was published (block time)")
+    final_tx: str | None
+
+
 class ProposalOut(EventPosition):
     proposal_id: str
     proposer: str
@@ -538,6 +556,7 @@ class ProposalOut(EventPosition):
     major_target: str | None = Field(description="The first call that made it major: its contract")
     major_selector: str | None = Field(description="… and its function selector")
     queue_window: int | None = Field(description="Seconds after the objection window to queue it once passed")
+    result: ResultOut
 
 
 class CommentOut(EventPosition):

@@ -497,8 +497,8 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
     (executed), turns down advertising on the walls (defeated), releases the project's
     second milestone (queued at the end) and renews the property company (announced at the
     end, once the demo's last steps moved the clock ~15 days on)."""
-    fees, token, assembly, treasury = (contracts[n].address for n in ("PropertyFees", "SettlementToken",
-                                                                       "OwnersAssembly", "CommunityTreasury"))
+    fees, token, assembly, treasury, paper = (contracts[n].address for n in (
+        "PropertyFees", "SettlementToken", "OwnersAssembly", "CommunityTreasury", "PaperBallots"))
     fees_c, assembly_c, treasury_c = contracts["PropertyFees"], contracts["OwnersAssembly"], contracts["CommunityTreasury"]
     # Who approves the year's budgets: the committee account while it still holds the
     # assembly's role (it deployed), else the assembly's timelock (anvil impersonates it:
@@ -600,23 +600,32 @@ def seed_year(node: NodeBatch, contracts: dict[str, Any], committee: str, manage
         for j, voter in enumerate(voters):
             support = 1 if j < n_for else (0 if j % 4 else 2)
             at(vote_start + day + j, lambda v=voter, s=support: node.send(v, assembly, "castVote(uint256,uint8)", pid, s))
+        # The result the legal way (PaperBallots): the preliminary result after the close,
+        # its objection period from when it was mined (up to an hour late), the final one.
+        final = vote_end + 60 + objection + 2 * GROUP_S
+        if "preliminary" in then:
+            at(vote_end + 60, lambda: node.send(committee, paper, "publish_preliminary(uint256)", pid, gas=400_000))
+        if "final" in then:
+            at(final, lambda: node.send(committee, paper, "publish_final(uint256)", pid, gas=400_000))
         if "queue" in then:
-            at(vote_end + objection + 60, lambda: node.send(
+            at(final + 60, lambda: node.send(
                 committee, assembly, "queue(uint256,address[],uint256[],bytes[],bytes32)", pid, targets,
                 [0] * len(calls), datas, doc, gas=1_500_000))
         if "execute" in then:
-            at(vote_end + objection + delay + 120, lambda: node.send(
+            # The queue may be mined up to an hour after its moment: its eta with it.
+            at(final + delay + 2 * GROUP_S + 120, lambda: node.send(
                 committee, assembly, "execute(uint256,address[],uint256[],bytes[],bytes32)", pid, targets,
                 [0] * len(calls), datas, doc, gas=2_000_000))
 
     proposal("executed", start(first + 1) + 2 * day, 10 * day, USE_MAINTENANCE_FUND, "关于使用维修资金更换3号楼电梯的议案",
-             maintenance_project_calls(treasury, payee, project_id), 0.85, ["queue", "execute"])
+             maintenance_project_calls(treasury, payee, project_id), 0.85,
+             ["preliminary", "final", "queue", "execute"])
     proposal("defeated", start(first + 5) + 4 * day, 10 * day, COMMON_PARTS_USE, "关于在外墙设置商业广告位的议案",
-             [], 0.55, [])
+             [], 0.55, ["preliminary", "final"])
     proposal("queued", year_end - 35 * day, 11 * day, USE_MAINTENANCE_FUND, "关于支付电梯工程第二期款项的议案",
-             release_milestone_calls(treasury, project_id), 0.8, ["queue"])
+             release_milestone_calls(treasury, project_id), 0.8, ["preliminary", "final", "queue"])
     proposal("announced", year_end - 17 * day, 12 * day, PROPERTY_COMPANY, "关于续聘物业服务企业的议案",
-             [], 0.75, [])
+             [], 0.75, ["preliminary"])
 
     # What falls within an hour is mined together, at the hour's last moment (never before
     # any of its transactions' times: a queue must come after the objection window).

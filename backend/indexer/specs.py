@@ -249,6 +249,16 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
               convert=PROPOSAL_DECIMAL),
     EventSpec(PAPER, "CollectedConfirmed", "paper_count_confirmations",
               same("proposal_id", "collected", "declared_by", "confirmed_by"), convert=PROPOSAL_DECIMAL),
+    # PaperBallots: the result the legal way (preliminary, objections, final).
+    EventSpec(PAPER, "PreliminaryResult", "preliminary_results",
+              same("proposal_id", "passed", "turnout_met", "for_area", "for_heads", "against_area", "against_heads",
+                   "abstain_area", "abstain_heads", "total_area", "total_heads", "paper_ballots", "objection_ends",
+                   "published_by"), convert=PROPOSAL_DECIMAL),
+    EventSpec(PAPER, "ResultObjected", "result_objections",
+              same("proposal_id", "identity", "text_hash", "objections", "owner"), convert=PROPOSAL_DECIMAL),
+    EventSpec(PAPER, "FinalResult", "final_results",
+              same("proposal_id", "passed", "for_area", "for_heads", "against_area", "against_heads", "abstain_area",
+                   "abstain_heads", "objections", "objection_ends", "published_by"), convert=PROPOSAL_DECIMAL),
     # Constitution: what each call a proposal makes needs.
     EventSpec(CONSTITUTION, "CallClassSet", "call_class_changes",
               same("target", "selector", "by_arg", "arg", "call_class", "set_by")),

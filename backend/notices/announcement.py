@@ -4,7 +4,8 @@
 Everything in it comes from the index: the proposal, the roll's totals at its
 snapshot, the tallies by area and heads against the statute's thresholds, every
 standing ballot by owner identity (never a name) with its channel and transaction,
-and the paper ballots' reconciliation. The same index gives the same bytes: the
+the paper ballots' reconciliation, and where the result stands the legal way
+(preliminary result, objection period with its objections, final result). The same index gives the same bytes: the
 creation date is the indexed head block's timestamp (no clock), fpdf2's file id is a
 hash of the content, and the embedded CJK font is the one export.font_path finds.
 """
@@ -30,6 +31,8 @@ MATTERS = {
 CHANNEL_NAMES = {"own": "本人 own", "delegate": "委托 delegate", "paper": "纸质 paper", "signed": "签名 signed",
                  "own_or_signed": "本人或签名 own/signed"}
 CHOICE_NAMES = {"for": "同意 for", "against": "反对 against", "abstain": "弃权 abstain"}
+PHASE_NAMES = {"none": "未公布结果 no result published", "preliminary": "初步统计结果公示中 preliminary result, objection period",
+               "objections_closed": "异议期已满 objection period over", "final": "最终结果 final result"}
 
 
 def _m2(area: int) -> str:
@@ -88,6 +91,21 @@ def to_pdf(community_name: str, item: dict[str, Any], ballots: list[dict[str, An
     line(f"同意门槛 approval required: area {rule['approval_area_required']} / heads "
          f"{rule['approval_heads_required']} — 达到 met: {_yes(rule['approved'])}")
     line(f"决议 Resolution: {'通过 passed' if rule['passed'] else '未通过 not passed'}", 11, 7)
+    pdf.ln(2)
+    result = item["result"]
+    line(f"结果公示 Result: {PHASE_NAMES[result['phase']]}", 11, 7)
+    if result["paper_reconciled"] is False:
+        line("纸质表决票未核对一致，不得公布结果 paper ballots not reconciled: no result may be published")
+    if result["preliminary_at"] is not None:
+        line(f"初步统计结果 preliminary result: {_when(result['preliminary_at'])}; tx {result['preliminary_tx']}")
+        line(f"异议期至 objection period ends: {_when(result['objection_ends'])}; "
+             f"异议 objections: {result['objections']}")
+    else:
+        line("初步统计结果 preliminary result: 未公布 not published")
+    if result["final_at"] is not None:
+        line(f"最终结果 final result: {_when(result['final_at'])}; tx {result['final_tx']}")
+    else:
+        line("最终结果 final result: 未公布 not published")
     pdf.ln(2)
     line(f"表决票 Ballots ({len(ballots)}): 按业主身份编号 by owner identity, 不含姓名 no names", 11, 7)
     pdf.set_font("cjk", size=7)

@@ -108,6 +108,23 @@ def close_voting(chain, proposal: Proposal) -> None:
     chain.mine()
 
 
+def publish_result(assembly, chain, proposal: Proposal, sender=None):
+    """After the close, the result the legal way (PaperBallots): the preliminary
+    result now, its objection period waited out, then the final result, which
+    `queue` needs. Returns publish_final's receipt."""
+    from ape import accounts, project
+
+    paper = project.PaperBallots.at(assembly.paper_ballots())
+    sender = sender or accounts.test_accounts[0]
+    if chain.blocks.head.timestamp < proposal.end:
+        at(chain, proposal.end)
+    paper.publish_preliminary(proposal.id, sender=sender)
+    ends = paper.objection_ends(proposal.id)
+    if ends > chain.blocks.head.timestamp:
+        at(chain, ends)
+    return paper.publish_final(proposal.id, sender=sender)
+
+
 def sign_ballot(assembly, chain, account, proposal_id: int, support: int, voter: str | None = None) -> bytes:
     """An EIP-712 Ballot signed with `account`'s key, built independently of the contract."""
     message = {

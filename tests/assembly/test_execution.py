@@ -1,4 +1,5 @@
-"""After the vote: result, objection window (公示) with comments and objections,
+"""After the vote: result (preliminary, objection period, final: PaperBallots),
+comments and objections (公示),
 queueing in the timelock, execution after its delay; governance of the assembly's
 own rules; deploy wiring of the timelock."""
 
@@ -35,6 +36,7 @@ from tests.assembly.helpers import (
     close_voting,
     open_voting,
     propose,
+    publish_result,
 )
 
 WINDOW = ASSEMBLY_PARAMS["objection_window"]
@@ -65,17 +67,24 @@ def rules_proposal(assembly, committee, chain, everyone):
 def test_full_path_through_the_timelock(assembly, timelock, rules_proposal, committee, attacker, chain):
     p = rules_proposal
     assert assembly.state(p.id) == ANNOUNCED
-    with ape.reverts("assembly: objection window not over"):
+    with ape.reverts("assembly: no final result"):
         assembly.queue(*p.calls, sender=attacker)
+    # The objection window from the close is over, but no result was published:
+    # still announced, still refused.
     at(chain, p.end + WINDOW)
     chain.mine()
+    assert assembly.state(p.id) == ANNOUNCED
+    with ape.reverts("assembly: no final result"):
+        assembly.queue(*p.calls, sender=attacker)
+    final = publish_result(assembly, chain, p, sender=attacker)
+    [tallied] = final.decode_logs(assembly.ProposalTallied)  # the final result, recorded in the assembly
+    assert tallied.passed and tallied.for_heads == 4
     assert assembly.state(p.id) == SUCCEEDED
 
     tx = assembly.queue(*p.calls, sender=attacker)  # anyone may queue
     eta = tx.timestamp + DELAY
     assert [(log.proposalId, log.etaSeconds) for log in tx.decode_logs(assembly.ProposalQueued)] == [(p.id, eta)]
-    [tallied] = tx.decode_logs(assembly.ProposalTallied)  # finalized on the way
-    assert tallied.passed and tallied.for_heads == 4
+    assert not tx.decode_logs(assembly.ProposalTallied)
     [scheduled] = tx.decode_logs(timelock.CallScheduled)
     assert (scheduled.target, scheduled.delay) == (assembly.address, DELAY)
     salt = keccak(encode(["uint256", "uint256"], [p.id, 0]))
@@ -132,6 +141,9 @@ def test_failed_vote_cannot_be_queued_or_executed(assembly, committee, chain, ow
     at(chain, p.end + WINDOW + 1)
     chain.mine()
     assert assembly.state(p.id) == DEFEATED
+    # A defeated result goes the same way; its final result does not make it queueable.
+    assert not publish_result(assembly, chain, p).decode_logs(assembly.ProposalTallied)[0].passed
+    assert assembly.state(p.id) == DEFEATED
     with ape.reverts("assembly: proposal not passed"):
         assembly.queue(*p.calls, sender=committee)
     with ape.reverts("assembly: proposal not queued"):
@@ -152,8 +164,7 @@ def test_unknown_calls_refused(assembly, rules_proposal, committee):
 def test_resolution_without_calls_is_not_queued(assembly, committee, chain, everyone):
     p = propose(assembly, committee, chain, matter=OTHER_COMMON)
     pass_vote(assembly, chain, p, everyone)
-    at(chain, p.end + WINDOW)
-    chain.mine()
+    publish_result(assembly, chain, p)
     assert assembly.state(p.id) == SUCCEEDED
     with ape.reverts("assembly: nothing to execute"):
         assembly.queue(*p.calls, sender=committee)
@@ -164,7 +175,7 @@ def test_timelock_pays_value_only_after_the_delay(assembly, timelock, committee,
     committee.transfer(timelock.address, 10**18)
     p = propose(assembly, committee, chain, matter=USE_FUND, calls=[(payee.address, 10**17, b"")])
     pass_vote(assembly, chain, p, everyone)
-    at(chain, p.end + WINDOW)
+    publish_result(assembly, chain, p)
     tx = assembly.queue(*p.calls, sender=committee)
     before = payee.balance
     at(chain, tx.timestamp + DELAY)
@@ -178,7 +189,7 @@ def test_proposal_changes_timelock_delay(assembly, timelock, committee, chain, e
     data = timelock.update_delay.encode_input(5 * DAY)
     p = propose(assembly, committee, chain, matter=RULES_OF_PROCEDURE, calls=[(timelock, 0, data)])
     pass_vote(assembly, chain, p, everyone)
-    at(chain, p.end + WINDOW)
+    publish_result(assembly, chain, p)
     tx = assembly.queue(*p.calls, sender=committee)
     at(chain, tx.timestamp + DELAY)
     assembly.execute(*p.calls, sender=committee)
@@ -196,7 +207,8 @@ def test_calls_run_in_order_and_atomically(assembly, timelock, committee, chain,
         for who in everyone:
             assembly.castVote(p.id, FOR, sender=who)
     close_voting(chain, broken)
-    at(chain, broken.end + WINDOW)
+    publish_result(assembly, chain, ok)
+    publish_result(assembly, chain, broken)
     tx = assembly.queue(*ok.calls, sender=committee)
     assert len(tx.decode_logs(timelock.CallScheduled)) == 2
     queued_broken = assembly.queue(*broken.calls, sender=committee)
@@ -214,7 +226,7 @@ def test_failing_call_reverts_execution(assembly, committee, chain, everyone):
     bad = assembly.set_voting_rules.encode_input(DAY, 60, DAY, 0, 30 * DAY)  # period below one hour
     p = propose(assembly, committee, chain, matter=RULES_OF_PROCEDURE, calls=[(assembly, 0, bad)])
     pass_vote(assembly, chain, p, everyone)
-    at(chain, p.end + WINDOW)
+    publish_result(assembly, chain, p)
     tx = assembly.queue(*p.calls, sender=committee)
     at(chain, tx.timestamp + DELAY)
     with ape.reverts("assembly: voting period too short"):
@@ -225,29 +237,25 @@ def test_failing_call_reverts_execution(assembly, committee, chain, everyone):
 # ---------------------------------------------------------------- result
 
 
-def test_finalize(assembly, committee, chain, attacker, everyone):
+def test_final_result_recorded_by_paper_ballots_only(assembly, paper, committee, chain, attacker, everyone):
     p = propose(assembly, committee, chain)
-    with ape.reverts("assembly: voting not over"):
-        assembly.finalize(p.id, sender=attacker)
     pass_vote(assembly, chain, p, everyone)
-    tx = assembly.finalize(p.id, sender=attacker)  # anyone
+    # Nobody but PaperBallots records the final result: not a stranger, the
+    # committee, the timelock (the assembly's own role), nor an owner.
+    for who in (attacker, committee, everyone[0]):
+        with ape.reverts("assembly: paper ballots only"):
+            assembly.finalize(p.id, p.end, sender=who)
+    # The timelock (the assembly's own role) could only call it through a proposal,
+    # and no proposal may call it.
+    with ape.reverts("assembly: no vote may make this call"):
+        propose(assembly, committee, chain, calls=[(assembly, 0, assembly.finalize.encode_input(p.id, p.end))], text="自封")
+    tx = publish_result(assembly, chain, p, sender=attacker)  # anyone
     [log] = tx.decode_logs(assembly.ProposalTallied)
     assert (log.passed, log.turnout_met, log.for_area, log.for_heads, log.total_area, log.total_heads) == (True, True, 61_000, 4, 61_000, 4)
-    assert log.objection_ends == p.end + WINDOW
+    assert log.objection_ends == paper.objection_ends(p.id) == paper.published_at(p.id) + WINDOW
     assert assembly.proposal(p.id)[4] & 16
-    with ape.reverts("assembly: already finalized"):
-        assembly.finalize(p.id, sender=attacker)
-
-
-def test_finalize_refusals(assembly, committee, chain, populated):
-    p = propose(assembly, committee, chain)
-    assembly.cancel(p.id, sender=committee)
-    close_voting(chain, p)
-    assert assembly.state(p.id) == CANCELED
-    with ape.reverts("assembly: proposal never went to the vote"):
-        assembly.finalize(p.id, sender=committee)
-    with ape.reverts("assembly: unknown proposal"):
-        assembly.finalize(5, sender=committee)
+    with ape.reverts("ballots: final result already published"):
+        paper.publish_final(p.id, sender=attacker)
 
 
 # ---------------------------------------------------------------- comments and objections
@@ -274,7 +282,7 @@ def test_comments_and_objections(assembly, registry, committee, chain, owner_b, 
     assert assembly.state(p.id) == ANNOUNCED
     tx = assembly.comment(p.id, keccak(text="异议：未公示报价单"), True, sender=owner_c)  # during 公示
     assert tx.decode_logs(assembly.ProposalCommented)[0].objection
-    at(chain, p.end + WINDOW)
+    publish_result(assembly, chain, p)
     with ape.reverts("assembly: not open for comments"):
         assembly.comment(p.id, text, True, sender=owner_c)
 
@@ -320,7 +328,7 @@ def test_the_table_changed_by_a_major_proposal(project, assembly, committee, cha
     p = propose(assembly, committee, chain, matter=OTHER_COMMON, calls=[(constitution, 0, data)])
     assert p.tx.decode_logs(assembly.ProposalDetails)[0].major  # changing the table is always major
     pass_vote(assembly, chain, p, everyone)
-    at(chain, p.end + WINDOW)
+    publish_result(assembly, chain, p)
     tx = assembly.queue(*p.calls, sender=committee)
     at(chain, tx.timestamp + DELAY)
     tx = assembly.execute(*p.calls, sender=committee)

@@ -64,7 +64,9 @@ def test_a_vote_reaches_two_thirds_only_with_paper_ballots(assembly, paper, regi
     paper.confirm_collected(p.id, 3, sender=second)
     assert paper.reconciled(p.id)
     close_voting(chain, p)
-    assert assembly.finalize(p.id, sender=committee).decode_logs(assembly.ProposalTallied)[0].passed
+    assert paper.publish_preliminary(p.id, sender=committee).decode_logs(paper.PreliminaryResult)[0].passed
+    chain.pending_timestamp = paper.objection_ends(p.id)
+    assert paper.publish_final(p.id, sender=committee).decode_logs(assembly.ProposalTallied)[0].passed
 
 
 def test_an_entry_counts_only_once_a_second_teller_confirms_it(assembly, paper, registry, populated, committee,

@@ -25,6 +25,7 @@ from tests.assembly.helpers import (
     close_voting,
     open_voting,
     propose,
+    publish_result,
     register,
     statute,
 )
@@ -127,11 +128,11 @@ def test_statute_by_vote(case, assembly, registry, committee, voters, developer,
 
     assert tuple(assembly.outcome(p.id)) == (turnout, passed, town.total_area, town.heads)
     assert assembly.state(p.id) == (ANNOUNCED if passed else DEFEATED)
-    tx = assembly.finalize(p.id, sender=committee)
+    tx = publish_result(assembly, chain, p, sender=committee)
     [log] = tx.decode_logs(assembly.ProposalTallied)
     assert (log.passed, log.turnout_met) == (passed, turnout)
     assert (log.total_area, log.total_heads) == (town.total_area, town.heads)
     assert log.for_area == sum(a for a, b in cast if b == FOR)
     assert log.for_heads == sum(1 for _, b in cast if b == FOR)
     assert log.abstain_heads == sum(1 for _, b in cast if b == ABSTAIN)
-    assert log.objection_ends == (p.end + 3 * 86400 if passed else 0)
+    assert log.objection_ends == tx.timestamp  # the final result, right as the objection period ended

@@ -148,7 +148,7 @@ def fees_assembly(populated_module, project, chain, committee, manager, owner_a,
     from backend.chain.deploy_fees import deploy_fees
     from tests.assembly.conftest import ASSEMBLY_PARAMS
     from tests.assembly.helpers import AGAINST, FOR, RAISE_FUND, USE_FUND, at, close_voting, open_voting, propose, \
-        sign_ballot  # noqa: I001
+        publish_result, sign_ballot  # noqa: I001
     from tests.fees.model import month_start
 
     populated = populated_module
@@ -217,7 +217,7 @@ def fees_assembly(populated_module, project, chain, committee, manager, owner_a,
     assembly.castVote(share.id, FOR, sender=owner_c)  # owner_c changes their mind: its AGAINST comes off
     assembly.comment(share.id, keccak(text="意见"), True, sender=owner_c)
     close_voting(chain, repair)
-    at(chain, repair.end + ASSEMBLY_PARAMS["objection_window"])
+    publish_result(assembly, chain, repair, sender=owner_a)
     tx = assembly.queue(*repair.calls, sender=owner_a)
     at(chain, tx.timestamp + ASSEMBLY_PARAMS["timelock_delay"])
     assembly.execute(*repair.calls, sender=owner_a)
@@ -250,9 +250,13 @@ def ballots_scene(populated_module, project, chain, committee, owner_a, owner_b,
     against and owner_c's relayed signature (for) replaces it; owner_b's paper ballot
     is entered but never confirmed; the tellers declare two paper ballots collected and
     confirm that count (so it does not reconcile: one was confirmed). Then the vote
-    closes and the proposal is finalized."""
+    closes and its preliminary result is refused. A second proposal (`settled`), voted
+    in the same window, reconciles (one paper ballot, owner_b's, declared and
+    confirmed): its preliminary result is published, owner_a objects, and after the
+    objection period its final result is published."""
     from dataclasses import replace
 
+    import ape
     from eth_utils import keccak
 
     from backend.chain.deploy_assembly import deploy_assembly
@@ -264,10 +268,12 @@ def ballots_scene(populated_module, project, chain, committee, owner_a, owner_b,
     assembly, paper = gov["OwnersAssembly"], gov["PaperBallots"]
     ids = {who: registry.identity_of(who.address)[1] for who in (owner_a, owner_b, owner_c, developer)}
     p = propose(assembly, committee, chain, title="关于更换小区门禁系统的议案")
+    settled = propose(assembly, committee, chain, title="关于增设电动车充电桩的议案")
     paper.appoint_tellers(p.id, [owner_a.address, owner_c.address], sender=committee)
+    paper.appoint_tellers(settled.id, [owner_a.address, owner_c.address], sender=committee)
     assembly.set_delegate(merchant, p.id, sender=developer)
     assembly.set_delegate(tenant, p.id, sender=owner_c)
-    open_voting(chain, p)
+    open_voting(chain, settled)  # proposed just after p: opens both
     assembly.castVote(p.id, AGAINST, sender=owner_a)
     assembly.castVote(p.id, FOR, sender=owner_a)
     assembly.castVoteAsDelegate(p.id, [developer.address], AGAINST, sender=merchant)
@@ -280,9 +286,21 @@ def ballots_scene(populated_module, project, chain, committee, owner_a, owner_b,
     paper.enter_ballot(p.id, ids[owner_b], AGAINST, scans[owner_b], sender=owner_c)
     paper.declare_collected(p.id, 2, sender=owner_a)
     paper.confirm_collected(p.id, 2, sender=owner_c)
-    close_voting(chain, p)
-    assembly.finalize(p.id, sender=committee)
+    for who in (owner_a, owner_c, developer):
+        assembly.castVote(settled.id, FOR, sender=who)
+    settled_scan = keccak(text="纸质表决票 充电桩")
+    paper.enter_ballot(settled.id, ids[owner_b], AGAINST, settled_scan, sender=owner_c)
+    paper.confirm_ballot(settled.id, ids[owner_b], AGAINST, settled_scan, sender=owner_a)
+    paper.declare_collected(settled.id, 1, sender=owner_c)
+    paper.confirm_collected(settled.id, 1, sender=owner_a)
+    close_voting(chain, settled)
+    with ape.reverts("ballots: paper ballots not reconciled"):
+        paper.publish_preliminary(p.id, sender=committee)
+    preliminary = paper.publish_preliminary(settled.id, sender=committee)
+    paper.object_result(settled.id, keccak(text="异议：请公开纸质票扫描件"), sender=owner_a)
+    chain.pending_timestamp = paper.objection_ends(settled.id)
+    final = paper.publish_final(settled.id, sender=committee)
     chain.mine()
     community = replace(populated_module, extra={**gov})
     return {"community": community, "assembly": assembly, "paper": paper, "proposal": p, "identities": ids,
-            "scans": scans}
+            "scans": scans, "settled": settled, "preliminary_tx": preliminary, "final_tx": final}

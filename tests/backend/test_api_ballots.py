@@ -3,7 +3,9 @@ anvil: every standing ballot with its channel (own wallet, delegate, paper, rela
 signature) and whether it replaced another, a changed ballot once with its latest
 choice; the tellers, the paper entries and the reconciliation equal PaperBallots'
 own views; the resolution announcement (决议公告) PDF carries the chain's figures and
-is the same bytes every time; the voter roll CSV. One scene (`ballots_scene`)."""
+is the same bytes every time; the voter roll CSV; where each result stands the legal
+way (preliminary, objection period with its objections, final) equal to PaperBallots'
+views, and no result while the paper count does not add up. One scene (`ballots_scene`)."""
 
 from __future__ import annotations
 
@@ -78,7 +80,45 @@ def test_ballots_and_paper_equal_the_contract_views(api, ballots_scene, owner_a,
     assert (rec["declared_by"], rec["declaration_confirmed_by"]) == (owner_a.address.lower(), owner_c.address.lower())
     # No names anywhere: identities, wallets, hashes.
     assert "name" not in str(found)
+    # Not reconciled: no result was published, and none can be (the scene's attempt was refused).
+    assert proposal["result"] == {"phase": "none", "paper_reconciled": False, "passed": None, "preliminary_at": None,
+                                  "preliminary_tx": None, "objection_ends": None, "objections": 0, "final_at": None,
+                                  "final_tx": None}
+    assert (proposal["state"], proposal["state_code"], proposal["finalized"]) == ("announced", assembly.state(p.id),
+                                                                                  False)
+    assert paper.result_state(p.id) == 0
     assert client.get(f"{base}/proposals/12345/paper").status_code == 404
+
+
+def test_result_steps_equal_the_contract_views(api, ballots_scene, make_indexer, settings, owner_a):
+    """The settled proposal: its preliminary result, the objection period with its one
+    objection, the final result; the listing says the same; rolled back to the
+    preliminary result, the objection period runs again with no objection yet."""
+    client, base = api
+    assembly, paper, settled = ballots_scene["assembly"], ballots_scene["paper"], ballots_scene["settled"]
+    pre_tx, final_tx = ballots_scene["preliminary_tx"], ballots_scene["final_tx"]
+    got = client.get(f"{base}/proposals/{settled.id}").json()
+    assert got["result"] == {
+        "phase": "final", "paper_reconciled": True, "passed": True, "preliminary_at": pre_tx.timestamp,
+        "preliminary_tx": str(pre_tx.txn_hash).lower(), "objection_ends": paper.objection_ends(settled.id),
+        "objections": paper.objections(settled.id), "final_at": final_tx.timestamp,
+        "final_tx": str(final_tx.txn_hash).lower()}
+    assert got["result"]["objections"] == 1 and paper.result_state(settled.id) == 3
+    assert got["result"]["objection_ends"] == pre_tx.timestamp + assembly.proposal(settled.id)[6]
+    assert (got["state"], got["state_code"], got["finalized"]) == ("succeeded", assembly.state(settled.id), True)
+    listed = {p["proposal_id"]: p for p in client.get(f"{base}/proposals").json()["items"]}
+    assert listed[str(settled.id)]["result"] == got["result"]
+
+    indexer = make_indexer(manifest_dict(ballots_scene["community"], "local"))
+    indexer.sync()
+    indexer.rollback_to(pre_tx.block_number)
+    client = TestClient(create_app(settings))
+    back = client.get(f"{base}/proposals/{settled.id}").json()
+    assert (back["result"]["phase"], back["result"]["objections"], back["result"]["final_tx"]) == (
+        "preliminary", 0, None)
+    assert (back["state"], back["finalized"]) == ("announced", False)
+    indexer.sync()
+    assert client.get(f"{base}/proposals/{settled.id}").json()["result"] == got["result"]
 
 
 def test_announcement_pdf_carries_the_chain_figures_and_the_same_bytes(api, ballots_scene, engine, monkeypatch):
@@ -140,6 +180,21 @@ def test_announcement_pdf_carries_the_chain_figures_and_the_same_bytes(api, ball
     assert f"declared: {rec['declared']}" in text
     for who, scan in ballots_scene["scans"].items():
         assert "0x" + scan.hex() in text and f"\n{ids[who]} " in text
+    # No result for a count that does not add up.
+    assert "paper ballots not reconciled" in text and "no result published" in text
+    assert "preliminary result: 未公布 not published" in text
+
+    # The settled proposal: preliminary, objection period with its objection, final; the same bytes again.
+    settled = ballots_scene["settled"]
+    url_settled = f"{base}/proposals/{settled.id}/announcement.pdf"
+    pdf = client.get(url_settled).content
+    assert client.get(url_settled).content == pdf
+    settled_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    result = client.get(f"{base}/proposals/{settled.id}").json()["result"]
+    assert "最终结果 final result" in settled_text and "not reconciled" not in settled_text
+    assert f"异议 objections: {paper.objections(settled.id)}" in settled_text
+    assert result["preliminary_tx"] in settled_text.replace("\n", "") and result["final_tx"] in settled_text.replace(
+        "\n", "")
 
     assert client.get(f"{base}/proposals/12345/announcement.pdf").status_code == 404
     # No CJK font on the machine: 503 with the reason, as the notices' PDF.

@@ -228,3 +228,86 @@ def test_an_owner_replaces_their_delegates_ballot(open_page, site, chain, teller
     expect(page.get_by_test_id("tally-area").first).to_have_attribute("data-for", str(A_AREA))
     assert tuple(assembly.tally(proposal.id, FOR)) == (A_AREA, 1)
     assert page.problems == []
+
+
+def test_the_result_goes_preliminary_objection_final(open_page, site, chain, tellers, owner_a, owner_b, owner_c,
+                                                     tenant):
+    """After the close: no result while the paper count does not add up (said in words);
+    an owner publishes the preliminary result from the page, another objects during the
+    objection period, a resident who owns nothing is refused; after the period the final
+    result, zh and en. (Each test starts from the module's chain: the tellers are
+    appointed, their count is not declared.)"""
+    paper, assembly, proposal = tellers, site["contracts"]["OwnersAssembly"], site["proposal"]
+    url = f"#/assembly/{proposal.id}"
+    chain.pending_timestamp = proposal.end + 60
+    chain.mine()
+    wait_indexed(site, chain)
+    a = open_page(owner_a, url)
+    card = a.get_by_test_id("result")
+    expect(card).to_have_attribute("data-phase", "none", timeout=TIMEOUT)
+    assert not paper.reconciled(proposal.id)
+    expect(card.get_by_test_id("result-unreconciled")).to_contain_text("纸质表决票未核对一致")
+    card.get_by_test_id("publish-preliminary").click()
+    toast = done(a)
+    expect(toast).to_have_attribute("data-state", "failed")
+    expect(toast).to_contain_text("纸质表决票未核对一致")
+    assert paper.published_at(proposal.id) == 0
+    # The tellers declare and confirm the count (no paper ballot here: zero); now it adds up.
+    paper.declare_collected(proposal.id, paper.confirmed(proposal.id), sender=owner_a)
+    paper.confirm_collected(proposal.id, paper.confirmed(proposal.id), sender=owner_b)
+    wait_indexed(site, chain)
+    a = open_page(owner_a, url)
+    card = a.get_by_test_id("result")
+    expect(card.get_by_test_id("result-unreconciled")).to_have_count(0, timeout=TIMEOUT)
+    card.get_by_test_id("publish-preliminary").click()
+    expect(done(a)).to_have_attribute("data-state", "confirmed")
+    settled(a)
+    card = a.get_by_test_id("result")
+    expect(card).to_have_attribute("data-phase", "preliminary", timeout=TIMEOUT)
+    ends = paper.objection_ends(proposal.id)
+    expect(card.get_by_test_id("result-objections")).to_have_attribute("data-ends", str(ends))
+    expect(card.get_by_test_id("result-objections")).to_have_attribute("data-objections", "0")
+    expect(card.get_by_test_id("result-preliminary")).to_contain_text("初步统计结果已于")
+
+    # A resident who owns nothing objects: refused, in words. Owner C objects: counted.
+    t = open_page(tenant, url)
+    t.get_by_test_id("objection-text").fill("我也有意见")
+    t.get_by_test_id("object").click()
+    toast = done(t)
+    expect(toast).to_have_attribute("data-state", "failed")
+    expect(toast).to_contain_text("只有业主可以提出异议")
+    c = open_page(owner_c, url)
+    c.get_by_test_id("objection-text").fill("纸质票扫描件未公示，请复核。")
+    c.get_by_test_id("object").click()
+    expect(done(c)).to_have_attribute("data-state", "confirmed")
+    settled(c)
+    expect(c.get_by_test_id("result-objections")).to_have_attribute("data-objections", "1", timeout=TIMEOUT)
+    expect(c.get_by_test_id("result-objections")).to_contain_text("已收到异议 1 件")
+    assert paper.objections(proposal.id) == 1
+    screenshot(c, "result-objection-period-desktop")
+    english = open_page(owner_c, url, viewport=PHONE, lang="en")
+    expect(english.get_by_test_id("result-objections")).to_contain_text("objections so far: 1", timeout=TIMEOUT)
+    phone_screenshot(english, "result-objection-period-en-phone")
+    # Too early for the final result: no button for it yet.
+    expect(c.get_by_test_id("publish-final")).to_have_count(0)
+
+    chain.pending_timestamp = ends
+    chain.mine()
+    wait_indexed(site, chain)
+    a = open_page(owner_a, url)
+    card = a.get_by_test_id("result")
+    expect(card).to_have_attribute("data-phase", "objections_closed", timeout=TIMEOUT)
+    card.get_by_test_id("publish-final").click()
+    expect(done(a)).to_have_attribute("data-state", "confirmed")
+    settled(a)
+    card = a.get_by_test_id("result")
+    expect(card).to_have_attribute("data-phase", "final", timeout=TIMEOUT)
+    expect(card.get_by_test_id("result-final")).to_contain_text("最终结果已于")
+    expect(card.get_by_test_id("object-form")).to_have_count(0)
+    assert paper.result_state(proposal.id) == 3 and assembly.proposal(proposal.id)[4] & 16
+    screenshot(a, "result-final-desktop")
+    phone = open_page(owner_a, url, viewport=PHONE, lang="en")
+    expect(phone.get_by_test_id("result-final")).to_contain_text("Final result published", timeout=TIMEOUT)
+    phone_screenshot(phone, "result-final-en-phone")
+    for page in (a, c, english, phone):
+        assert page.problems == []

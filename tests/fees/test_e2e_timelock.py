@@ -15,7 +15,7 @@ import pytest
 
 from backend.chain.deploy_assembly import deploy_assembly
 from tests.assembly.conftest import ASSEMBLY_PARAMS
-from tests.assembly.helpers import AGAINST, FOR, QUEUED, USE_FUND, at, close_voting, open_voting, propose
+from tests.assembly.helpers import AGAINST, FOR, QUEUED, USE_FUND, at, close_voting, open_voting, propose, publish_result
 from tests.fees.conftest import MAINTENANCE, PUBLIC_INCOME, Clock, h, role_id
 
 WINDOW = ASSEMBLY_PARAMS["objection_window"]
@@ -44,12 +44,13 @@ def handed_over(project, chain, committee, populated, in_force, treasury, owner_
 
 
 def decide(assembly, chain, p, ballots):
-    """Vote, wait out the objection window, queue; returns the timelock's eta."""
+    """Vote, publish the result (preliminary, objection period, final), queue; returns
+    the timelock's eta."""
     open_voting(chain, p)
     for who, support in ballots:
         assembly.castVote(p.id, support, sender=who)
     close_voting(chain, p)
-    at(chain, p.end + WINDOW)
+    publish_result(assembly, chain, p, sender=ballots[0][0])
     tx = assembly.queue(*p.calls, sender=ballots[0][0])  # anyone may queue
     assert assembly.state(p.id) == QUEUED
     return tx.timestamp + DELAY
@@ -145,7 +146,7 @@ def test_a_failed_vote_moves_nothing(handed_over, chain, committee, owner_a, own
     assembly.castVote(p.id, AGAINST, sender=owner_b)
     assembly.castVote(p.id, AGAINST, sender=owner_c)
     close_voting(chain, p)
-    at(chain, p.end + WINDOW)
+    publish_result(assembly, chain, p, sender=owner_a)
     with ape.reverts("assembly: proposal not passed"):
         assembly.queue(*p.calls, sender=owner_a)
     assert treasury.maintenance_project_count() == 0

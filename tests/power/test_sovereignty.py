@@ -27,6 +27,7 @@ from tests.assembly.helpers import (
     close_voting,
     open_voting,
     propose,
+    publish_result,
 )
 from tests.power.conftest import POWER_ASSEMBLY
 from tests.utils.identity import commitment_for
@@ -47,8 +48,9 @@ def vote(town, chain, p, yes, no=()):
 
 
 def enact(town, chain, p, by):
-    """Queue after the objection window and execute after the timelock's delay."""
-    at(chain, p.end + WINDOW)
+    """Publish the result (preliminary, objection period, final), queue, and
+    execute after the timelock's delay."""
+    publish_result(town.assembly, chain, p, sender=by)
     tx = town.assembly.queue(*p.calls, sender=by)
     at(chain, tx.timestamp + DELAY)
     return town.assembly.execute(*p.calls, sender=by)
@@ -324,6 +326,7 @@ def test_a_passed_proposal_expires_when_not_queued_in_time(town, chain, owner_a,
     p = propose(town.assembly, owner_a, chain, matter=RULES_OF_PROCEDURE,
                 calls=[(registry, 0, registry.set_change_delay.encode_input(7 * 86400))])
     vote(town, chain, p, yes=[owner_a, owner_b, owner_c, developer])
+    publish_result(town.assembly, chain, p, sender=owner_a)
     at(chain, p.end + WINDOW + POWER_ASSEMBLY["queue_window"] - 1)
     chain.mine()
     assert town.assembly.state(p.id) == SUCCEEDED
@@ -332,8 +335,8 @@ def test_a_passed_proposal_expires_when_not_queued_in_time(town, chain, owner_a,
     assert town.assembly.state(p.id) == EXPIRED
     with ape.reverts("assembly: queue window closed"):
         town.assembly.queue(*p.calls, sender=owner_a)
-    # Its result can still be recorded: it passed, it just was not carried out in time.
-    assert town.assembly.finalize(p.id, sender=owner_a).decode_logs(town.assembly.ProposalTallied)[0].passed
+    # Its result stays on the record: it passed, it just was not carried out in time.
+    assert town.assembly.outcome(p.id)[1]
 
 
 def test_the_safe_setup_gives_the_assembly_its_module_and_the_guard_and_nothing_else(town, project, chain,

@@ -1,6 +1,10 @@
 """The owners' assembly (OwnersAssembly): proposals with live tallies and the
 statutory thresholds, ballots, delegations and the voting rules.
 
+Each proposal's `result` is where its result stands the legal way (PaperBallots:
+preliminary result, objection period with the objections counted, final result),
+with whether the tellers' paper count adds up, without which there is no result.
+
 States and outcomes are computed from the indexed events as the contract computes
 them (assembly_statute.vy: turnout ≥ 2/3 of area AND heads; then ordinary > 1/2,
 major ≥ 3/4 of the participating area AND heads; integer cross-multiplication), at
@@ -46,6 +50,9 @@ from backend.api.schemas import (
 from backend.db.models import (
     DelegateVote,
     DelegationChange,
+    FinalResultRow,
+    PreliminaryResultRow,
+    ResultObjection,
     CallClassChange,
     ProposalAction,
     ProposalComment,
@@ -129,9 +136,9 @@ def statute(major: bool, total_area: int, total_heads: int, tallies: dict[int, t
 
 
 def _state(now: int, details, creation, cosigners: int, actions: dict[str, Any], passed: bool,
-           queue_window: int | None) -> int:
+           queue_window: int | None, finalized: bool) -> int:
     """OwnersAssembly._state at time `now` (`queue_window`: None for a proposal made
-    before proposals expired unqueued)."""
+    before proposals expired unqueued; `finalized`: its final result is published)."""
     if "executed" in actions:
         return 7
     if "canceled" in actions:
@@ -147,10 +154,10 @@ def _state(now: int, details, creation, cosigners: int, actions: dict[str, Any],
         return 1
     if not passed:
         return 3
-    if now < creation.vote_end + details.objection_window:
-        return 8
     if queue_window is not None and now >= creation.vote_end + details.objection_window + queue_window:
         return 6
+    if not finalized:
+        return 8  # announced until the final result (PaperBallots)
     return 4
 
 
@@ -202,13 +209,14 @@ def _proposals(session: Session, ctx: CommunityContext, details_rows: list) -> l
         select(ProposalClass).where(ProposalClass.community == c, ProposalClass.proposal_id.in_(ids))).scalars()}
     tallies = _tallies(session, c, ids)
     now = head_timestamp(session, ctx)
+    results = _results(session, c, ids, now)
     items = []
     for d in details_rows:
         creation = creations[d.proposal_id]
         klass = classes.get(d.proposal_id)
         rule = statute(d.major, int(d.total_area), int(d.total_heads), tallies[d.proposal_id])
         code = _state(now, d, creation, cosigners[d.proposal_id], actions[d.proposal_id], rule["passed"],
-                      klass.queue_window if klass else None)
+                      klass.queue_window if klass else None, d.proposal_id in finalized)
         items.append({
             "block_number": d.block_number, "log_index": d.log_index, "tx_hash": d.tx_hash,
             "block_timestamp": d.block_timestamp, "proposal_id": d.proposal_id, "proposer": d.proposer,
@@ -223,8 +231,45 @@ def _proposals(session: Session, ctx: CommunityContext, details_rows: list) -> l
             "major_target": klass.major_target if klass and klass.calls_major else None,
             "major_selector": klass.major_selector if klass and klass.calls_major else None,
             "queue_window": klass.queue_window if klass else None,
+            "result": results[d.proposal_id],
         })
     return items
+
+
+def _results(session: Session, community: str, ids: list[str], now: int) -> dict[str, dict[str, Any]]:
+    """Where each proposal's result stands (PaperBallots.result_state at `now`), with
+    its objections and whether its paper count adds up."""
+    def latest(model):
+        return {r.proposal_id: r for r in session.execute(
+            select(model).where(model.community == community, model.proposal_id.in_(ids))
+            .order_by(model.block_number, model.log_index)).scalars()}
+
+    preliminary, final = latest(PreliminaryResultRow), latest(FinalResultRow)
+    objections = dict(session.execute(
+        select(ResultObjection.proposal_id, func.count()).where(ResultObjection.community == community,
+                                                                ResultObjection.proposal_id.in_(ids))
+        .group_by(ResultObjection.proposal_id)).all())
+    with_tellers = set(session.execute(select(PaperTellers.proposal_id).where(
+        PaperTellers.community == community, PaperTellers.proposal_id.in_(ids))).scalars())
+    found = {}
+    for pid in ids:
+        pre, fin = preliminary.get(pid), final.get(pid)
+        if fin is not None:
+            phase = "final"
+        elif pre is not None:
+            phase = "preliminary" if now < pre.objection_ends else "objections_closed"
+        else:
+            phase = "none"
+        found[pid] = {
+            "phase": phase,
+            "paper_reconciled": (paper_ballots(session, community, pid)["reconciliation"]["reconciled"]
+                                 if pid in with_tellers else None),
+            "passed": fin.passed if fin is not None else pre.passed if pre is not None else None,
+            "preliminary_at": pre.block_timestamp if pre else None, "preliminary_tx": pre.tx_hash if pre else None,
+            "objection_ends": pre.objection_ends if pre else None, "objections": int(objections.get(pid, 0)),
+            "final_at": fin.block_timestamp if fin else None, "final_tx": fin.tx_hash if fin else None,
+        }
+    return found
 
 
 @router.get("/communities/{community}/assembly/proposals", response_model=Page[ProposalOut],

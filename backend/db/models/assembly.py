@@ -303,6 +303,64 @@ class PaperCountConfirmation(EventRow, Base):
     confirmed_by: Mapped[str] = Address(nullable=False)
 
 
+class PreliminaryResultRow(EventRow, Base):
+    """PreliminaryResult (PaperBallots): the preliminary result (初步统计结果) published
+    after the close, once the paper count added up; its objection period ends at
+    `objection_ends`."""
+
+    __tablename__ = "preliminary_results"
+    __table_args__ = (by_position("preliminary_results"), _by_proposal("preliminary_results"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    passed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    turnout_met: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    for_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    for_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    against_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    against_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    abstain_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    abstain_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    total_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    total_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    paper_ballots: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    objection_ends: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    published_by: Mapped[str] = Address(nullable=False)
+
+
+class ResultObjection(EventRow, Base):
+    """ResultObjected (PaperBallots): an owner identity's objection to a preliminary
+    result (询异), the hash of its text; `objections` is the count after it."""
+
+    __tablename__ = "result_objections"
+    __table_args__ = (by_position("result_objections"), _by_proposal("result_objections"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    identity: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    text_hash: Mapped[str] = Hash32(nullable=False)
+    objections: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    owner: Mapped[str] = Address(nullable=False)
+
+
+class FinalResultRow(EventRow, Base):
+    """FinalResult (PaperBallots): the final result after the objection period, with
+    the objections it had (the assembly's ProposalTallied comes in the same transaction)."""
+
+    __tablename__ = "final_results"
+    __table_args__ = (by_position("final_results"), _by_proposal("final_results"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    passed: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    for_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    for_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    against_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    against_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    abstain_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    abstain_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    objections: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    objection_ends: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    published_by: Mapped[str] = Address(nullable=False)
+
+
 # --------------------------------------------------------------------- AssemblyTimelock
 #
 # snekmate's timelock_controller: the assembly schedules one operation per call of a

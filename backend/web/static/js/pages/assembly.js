@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 // Owners' assembly: proposals with live tallies by area and by heads against the statute
 // (民法典 第二百七十八条: 2/3 turnout, then > 1/2 or ≥ 3/4 of those taking part), voting
-// directly or by a signed ballot the relayer sends, delegation, objection window, timelock.
+// directly or by a signed ballot the relayer sends, delegation, the result the legal way
+// (preliminary result, objection period with the owners' objections, final result:
+// PaperBallots, refused while the tellers' paper count does not add up), timelock.
 
 import { Interface, id as keccakText } from "ethers";
 import { t } from "../i18n.js";
@@ -130,12 +132,14 @@ async function passkeyVote(ctx, p, support) {
 }
 
 function timeline(p, rules) {
-  const objectionEnds = p.vote_end + p.objection_window;
+  const objectionEnds = p.result.objection_ends;
   const rows = [
     [t("assembly.snapshot"), `#${p.snapshot_block}`],
     [t("assembly.voteStart"), dateTime(p.vote_start)],
     [t("assembly.voteEnd"), dateTime(p.vote_end)],
-    [t("assembly.objection"), t("assembly.objectionValue", { days: days(p.objection_window), end: dateTime(objectionEnds) })],
+    [t("assembly.objection"), objectionEnds
+      ? t("assembly.objectionValue", { days: days(p.objection_window), end: dateTime(objectionEnds) })
+      : t("assembly.objectionFromPreliminary", { days: days(p.objection_window) })],
     [t("assembly.timelock"), p.eta ? t("assembly.eta", { eta: dateTime(p.eta) }) : t("assembly.timelockPending")],
   ];
   if (p.executed) rows.push([t("assembly.executed"), "✓"]);
@@ -265,6 +269,7 @@ async function renderDetail(ctx, view, id, current) {
       ${outcomeLine(p)}
       ${timeline(p, rules)}
     </section>`);
+  if (VOTE_OVER.includes(p.state) || p.result.phase !== "none") resultCard(ctx, view, p);
   await renderExplained(ctx, view, p, rules, current);
   if (!current()) return;
 
@@ -285,6 +290,57 @@ async function renderDetail(ctx, view, id, current) {
       </tbody></table></div>` : empty(t("assembly.noBallots"))}
       <div class="actions"><a class="button" data-testid="announcement-pdf" href="${esc(`${ctx.api.base}/assembly/proposals/${p.proposal_id}/announcement.pdf`)}">${esc(t("assembly.announcementPdf"))}</a>
       <a class="button" data-testid="roll-csv" href="${esc(`${ctx.api.base}/assembly/proposals/${p.proposal_id}/roll.csv`)}">${esc(t("assembly.rollCsv"))}</a></div></section>`);
+}
+
+/** The result the legal way: the preliminary result (初步统计结果), its objection period
+ * with the owners' objections, then the final result; each a transaction anyone may send
+ * (PaperBallots), an objection an owner's. No result while the paper count does not add up. */
+function resultCard(ctx, view, p) {
+  const r = p.result;
+  const verdict = r.passed === null ? "" : t(r.passed ? "assembly.result.passed" : "assembly.result.notPassed");
+  const lines = [];
+  if (r.paper_reconciled === false && r.phase === "none") {
+    lines.push(`<p class="warning-text" data-testid="result-unreconciled">${esc(t("assembly.result.unreconciled"))}</p>`);
+  }
+  if (r.phase === "none") lines.push(`<p data-testid="result-none">${esc(t("assembly.result.none"))}</p>`);
+  if (r.preliminary_at) {
+    lines.push(`<p data-testid="result-preliminary">${esc(t("assembly.result.preliminary", { when: dateTime(r.preliminary_at), verdict }))}</p>`);
+    lines.push(`<p data-testid="result-objections" data-objections="${r.objections}" data-ends="${r.objection_ends}">${esc(t(
+      r.phase === "preliminary" ? "assembly.result.objectionRunning" : "assembly.result.objectionOver",
+      { end: dateTime(r.objection_ends), count: number(r.objections) }))}</p>`);
+  }
+  if (r.phase === "final") lines.push(`<p class="${r.passed ? "passed" : "failed"}" data-testid="result-final">${esc(t("assembly.result.final", { when: dateTime(r.final_at), verdict }))}</p>`);
+  const card = html(view, `<section class="card" data-testid="result" data-phase="${esc(r.phase)}"><h2>${esc(t("assembly.result.title"))}</h2>
+    ${lines.join("")}<div class="actions" data-testid="result-actions"></div></section>`);
+  if (!ctx.account || !ctx.config.contracts.PaperBallots) return;
+  const actions = card.querySelector("[data-testid=result-actions]");
+  const send = (button, title, call) => button.addEventListener("click", () => busy(actions, async () => {
+    const paper = await ctx.wallet.contract("PaperBallots");
+    await runTx(ctx, title, () => call(paper));
+    ctx.rerender();
+  }));
+  if (r.phase === "none") {
+    const button = html(actions, `<button type="button" data-testid="publish-preliminary">${esc(t("assembly.result.publishPreliminary"))}</button>`);
+    send(button, t("assembly.result.publishPreliminary"), (paper) => paper.publish_preliminary(p.proposal_id));
+  } else if (r.phase === "objections_closed") {
+    const button = html(actions, `<button type="button" data-testid="publish-final">${esc(t("assembly.result.publishFinal"))}</button>`);
+    send(button, t("assembly.result.publishFinal"), (paper) => paper.publish_final(p.proposal_id));
+  } else if (r.phase === "preliminary") {
+    const form = html(actions, `<form class="stack" data-testid="object-form"><label class="block">${esc(t("assembly.result.objectionText"))}
+      <textarea name="text" rows="3" required data-testid="objection-text"></textarea></label>
+      <p class="muted small">${esc(t("assembly.result.objectionNote"))}</p>
+      <div class="actions"><button type="submit" data-testid="object">${esc(t("assembly.result.object"))}</button></div></form>`);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = form.querySelector("textarea").value.trim();
+      if (!text) return;
+      busy(form, async () => {
+        const paper = await ctx.wallet.contract("PaperBallots");
+        await runTx(ctx, t("assembly.result.object"), () => paper.object_result(p.proposal_id, keccakText(text)));
+        ctx.rerender();
+      });
+    });
+  }
 }
 
 /** This wallet's vote on `p`: its area at the snapshot, or why it has none (a wallet bound
