@@ -23,7 +23,8 @@
           identity = one head with the identity's exclusive area.
         - The committee (registry COMMITTEE_ROLE) proposes directly; any owner
           may propose, and the proposal goes to the vote once owners holding
-          ≥ 1/5 of the heads at the snapshot have co-signed it before voting
+          the co-signer threshold (1/5 of the heads at the snapshot unless the
+          assembly's rules lower it) have co-signed it before voting
           starts (otherwise it expires). Only its proposer may withdraw a
           proposal, and only before voting starts: the committee cannot cancel
           an owners' motion.
@@ -121,7 +122,7 @@ STATE_CANCELED: constant(uint8) = 2
 STATE_DEFEATED: constant(uint8) = 3
 STATE_SUCCEEDED: constant(uint8) = 4  # passed and the final result published: may be queued
 STATE_QUEUED: constant(uint8) = 5
-STATE_EXPIRED: constant(uint8) = 6  # an owners' proposal not co-signed by 1/5 of heads in time
+STATE_EXPIRED: constant(uint8) = 6  # an owners' proposal not co-signed by the threshold in time
 STATE_EXECUTED: constant(uint8) = 7
 STATE_ANNOUNCED: constant(uint8) = 8  # passed, final result not yet published (公示)
 STATE_GATHERING: constant(uint8) = 9  # an owners' proposal collecting co-signers
@@ -189,6 +190,9 @@ SHIFT_RULE_MAX_VOTING: constant(uint256) = 80
 SHIFT_RULE_OBJECTION: constant(uint256) = 120
 SHIFT_RULE_QUEUE: constant(uint256) = 160
 
+# The co-signer threshold's ceiling: 1/5 of the heads, in basis points.
+MAX_COSIGN_BPS: constant(uint256) = 2_000
+
 # Packed tally word per choice: area (0.01 m²) above bit 32, heads below.
 SHIFT_TALLY_AREA: constant(uint256) = 32
 
@@ -207,6 +211,13 @@ paper_ballots: public(immutable(address))
 # Voting rules, read together by `propose` so packed in one word (see SHIFT_RULE_*);
 # changed only by a passed proposal (through the timelock).
 _rules: uint256
+
+# The share of heads (basis points) whose co-signatures send an owners' proposal to the
+# vote: 1/5 unless the assembly's rules (议事规则) lower it; never above 1/5, the share of
+# owners whose motion the committee must put to a meeting (物业管理条例 第十三条).
+cosign_threshold_bps: public(uint256)
+# owners' proposal -> co-signers it needs, fixed when it was made
+_cosign_required: HashMap[uint256, uint256]
 
 # proposer -> proposals made so far (part of the next proposal's id)
 proposal_nonce: public(HashMap[address, uint256])
@@ -340,6 +351,9 @@ event VotingRulesSet:
     objection_window: uint256
     queue_window: uint256
 
+event CosignThresholdSet:
+    bps: uint256
+
 event ProposalClassified:
     proposalId: indexed(uint256)
     nonce: uint256
@@ -389,6 +403,8 @@ def __init__(
     assert paper_ballots_ != empty(address), "assembly: paper ballots is the zero address"
     paper_ballots = paper_ballots_
     self._set_rules(min_notice_, min_voting_period_, max_voting_period_, objection_window_, queue_window_)
+    self.cosign_threshold_bps = MAX_COSIGN_BPS
+    log CosignThresholdSet(bps=MAX_COSIGN_BPS)
 
 
 # ---------------------------------------------------------------- proposals
@@ -407,8 +423,8 @@ def propose(
 ) -> uint256:
     """
     @notice Put a matter to the assembly. The committee's proposals go to the vote
-            as they are; an owner's proposal needs co-signers holding ≥ 1/5 of the
-            heads (the proposer counts) before `vote_start`.
+            as they are; an owner's proposal needs co-signers holding the co-signer
+            threshold of the heads (1/5 unless lowered; the proposer counts) before `vote_start`.
     @param targets Contracts to call if the proposal passes (may be empty).
     @param values Native value of each call, paid by the timelock.
     @param calldatas ABI-encoded call of each target.
@@ -467,8 +483,9 @@ def propose(
         area: uint256 = 0
         ok, identity, area = self._try_weight(msg.sender, snapshot)
         assert ok and area != 0, "assembly: committee or owners only"
-        # ceil(heads / 5): heads < 2**32, no overflow.
-        required = unsafe_div(unsafe_add(total_heads, 4), 5)
+        # ceil(heads × bps / 10,000): heads < 2**32 and bps <= 2,000, no overflow.
+        required = unsafe_div(unsafe_add(unsafe_mul(total_heads, self.cosign_threshold_bps), 9_999), 10_000)
+        self._cosign_required[proposal_id] = required
         cosigners = 1
         self._cosigned[proposal_id][identity >> 8] = 1 << (identity & 255)
         if cosigners < required:
@@ -539,7 +556,7 @@ def propose(
 def cosign(proposal_id: uint256):
     """
     @notice Co-sign an owner's proposal; it goes to the vote once owners holding
-            ≥ 1/5 of the heads at the snapshot have co-signed, before voting starts.
+            the threshold fixed at its creation have co-signed, before voting starts.
     @param proposal_id The proposal.
     """
     core: uint256 = self._core[proposal_id]
@@ -553,9 +570,7 @@ def cosign(proposal_id: uint256):
     assert word & bit == 0, "assembly: already co-signed"
     self._cosigned[proposal_id][key] = word | bit
 
-    heads: uint256 = (staticcall registry.totals_at(snapshot))[1]
-    # ceil(heads / 5): heads < 2**32, no overflow.
-    required: uint256 = unsafe_div(unsafe_add(heads, 4), 5)
+    required: uint256 = self._cosign_required[proposal_id]
     cosigners: uint256 = ((core >> SHIFT_COSIGNERS) & MASK32) + 1
     core = (core & ~(MASK32 << SHIFT_COSIGNERS)) | (cosigners << SHIFT_COSIGNERS)
     if cosigners >= required:
@@ -865,6 +880,20 @@ def set_voting_rules(
     """
     self._only_assembly()
     self._set_rules(min_notice_, min_voting_period_, max_voting_period_, objection_window_, queue_window_)
+
+
+@external
+def set_cosign_threshold(bps: uint256):
+    """
+    @notice Set the share of heads whose co-signatures send an owners' proposal to
+            the vote, for proposals made from now on; only the assembly (a rule of
+            its procedure, 议事规则). It may lower the default 1/5, never raise it.
+    @param bps Basis points of the heads at the proposal's snapshot (1..2,000).
+    """
+    self._only_assembly()
+    assert bps >= 1 and bps <= MAX_COSIGN_BPS, "assembly: co-signer threshold out of range"
+    self.cosign_threshold_bps = bps
+    log CosignThresholdSet(bps=bps)
 
 
 
@@ -1198,7 +1227,8 @@ def _class_of(target: address, calldata_: Bytes[MAX_CALLDATA]) -> uint8:
     """
     @dev The class of one call. The assembly's, the constitution's and the
          timelock's own functions are fixed here, not in the table: only the voting
-         rules and the table may be changed (major), and the timelock's roles and
+         rules and the table may be changed (major), the co-signer threshold
+         lowered (ordinary), and the timelock's roles and
          queue never by a proposal. Every other call: the Constitution's table.
     @param target The call's target.
     @param calldata_ The call's calldata.
@@ -1210,6 +1240,9 @@ def _class_of(target: address, calldata_: Bytes[MAX_CALLDATA]) -> uint8:
     if target == self:
         if selector == method_id("set_voting_rules(uint256,uint256,uint256,uint256,uint256)", output_type=bytes4):
             return CLASS_MAJOR
+        # A rule of procedure that can only lower the bar for owners' motions.
+        if selector == method_id("set_cosign_threshold(uint256)", output_type=bytes4):
+            return CLASS_ORDINARY
         return CLASS_FORBIDDEN
     if target == constitution.address:
         if selector == method_id("set_call_class((address,bytes4,bool,bytes32,uint8)[])", output_type=bytes4):

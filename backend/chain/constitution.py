@@ -188,7 +188,7 @@ POWERS: tuple[Power, ...] = (
           why="an urgent repair, with the housing authority's approval (art. 281(2))"),
     # ------------------------------------------------------------ OwnersAssembly
     Power("OwnersAssembly", "propose(address[],uint256[],bytes[],uint8,string,bytes32,uint256,uint256)",
-          (C, "owner"), why="an owner's motion needs 1/5 of the heads as co-signers"),
+          (C, "owner"), why="an owner's motion needs the co-signer threshold (1/5 of the heads unless the assembly lowered it)"),
     Power("OwnersAssembly", "cosign(uint256)", ("owner",)),
     Power("OwnersAssembly", "cancel(uint256)", ("the proposer",), why="before voting starts"),
     Power("OwnersAssembly", "castVote(uint256,uint8)", ("owner",)),
@@ -207,6 +207,9 @@ POWERS: tuple[Power, ...] = (
           why="after the timelock's delay"),
     Power("OwnersAssembly", "set_voting_rules(uint256,uint256,uint256,uint256,uint256)", (A,), MAJOR,
           why="delays and windows (fixed in the assembly)"),
+    Power("OwnersAssembly", "set_cosign_threshold(uint256)", (A,), ORDINARY,
+          why="a rule of the assembly's procedure (议事规则, 民法典 第二百七十八条 (一)); it can only "
+              "lower the 1/5 of the heads owners' motions need"),
     # ------------------------------------------------------------ PaperBallots
     Power("PaperBallots", "set_assembly(address)", (A,), FORBIDDEN,
           why="named once at deploy: whoever could change it could count ballots elsewhere"),

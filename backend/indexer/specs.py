@@ -233,6 +233,7 @@ EVENT_SPECS: tuple[EventSpec, ...] = (
     proposal(EventSpec(ASSEMBLY, "ProposalCanceled", "proposal_actions", cols(), action("canceled"))),
     EventSpec(ASSEMBLY, "VotingRulesSet", "voting_rules_changes",
               same("min_notice", "min_voting_period", "max_voting_period", "objection_window", "queue_window")),
+    EventSpec(ASSEMBLY, "CosignThresholdSet", "cosign_threshold_changes", same("bps")),
     proposal(EventSpec(ASSEMBLY, "ProposalClassified", "proposal_classes",
                        same("nonce", "matter_major", "calls_major", "major_target", "major_selector",
                             "queue_window"))),

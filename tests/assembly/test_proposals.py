@@ -20,11 +20,14 @@ from tests.assembly.helpers import (
     RULES_OF_PROCEDURE,
     USE_FUND,
     at,
+    close_voting,
     doc,
     open_voting,
     propose,
+    publish_result,
     register,
 )
+from tests.assembly.conftest import ASSEMBLY_PARAMS
 
 
 def rules_call(assembly, notice=DAY):
@@ -258,6 +261,59 @@ def test_cosigning_reaches_one_fifth(assembly, ten, chain, attacker):
         assembly.cosign(p.id, sender=o[2].account)
     open_voting(chain, p)
     assembly.castVote(p.id, FOR, sender=o[3].account)
+
+
+def _carry(assembly, committee, chain, owners, calls):
+    """The committee proposes `calls`, every owner votes for, the result is published; the
+    receipt of `execute` (which reverts when a call does)."""
+    p = propose(assembly, committee, chain, matter=RULES_OF_PROCEDURE, calls=calls)
+    open_voting(chain, p)
+    for owner in owners:
+        assembly.castVote(p.id, FOR, sender=owner.account)
+    close_voting(chain, p)
+    publish_result(assembly, chain, p)
+    tx = assembly.queue(*p.calls, sender=committee)
+    at(chain, tx.timestamp + ASSEMBLY_PARAMS["timelock_delay"])
+    return p
+
+
+def test_the_assembly_lowers_the_cosigner_threshold_for_later_proposals(assembly, ten, committee, chain):
+    """The assembly's rules (议事规则) may lower the 1/5 of heads an owners' motion needs; a
+    motion keeps the threshold of the day it was made."""
+    o = ten.owners
+    assert assembly.cosign_threshold_bps() == 2_000
+    before = propose(assembly, o[0].account, chain, notice=60 * DAY)
+    assert before.tx.decode_logs(assembly.ProposalDetails)[0].cosigners_required == 2  # ceil(10 / 5)
+    change = _carry(assembly, committee, chain, o, [(assembly, 0, assembly.set_cosign_threshold.encode_input(1_000))])
+    tx = assembly.execute(*change.calls, sender=committee)
+    assert [log.bps for log in tx.decode_logs(assembly.CosignThresholdSet)] == [1_000]
+    assert assembly.cosign_threshold_bps() == 1_000
+
+    after = propose(assembly, o[1].account, chain)
+    assert after.tx.decode_logs(assembly.ProposalDetails)[0].cosigners_required == 1  # ceil(10 × 10 %)
+    assert assembly.state(after.id) == PENDING  # its proposer alone is enough now
+    assert assembly.state(before.id) == GATHERING  # the earlier motion still needs its second
+    [log] = assembly.cosign(before.id, sender=o[2].account).decode_logs(assembly.ProposalCosigned)
+    assert (log.cosigners, log.required, log.supported) == (2, 2, True)
+
+
+def test_the_cosigner_threshold_is_the_assemblys_and_never_above_one_fifth(assembly, registry, ten, committee,
+                                                                           attacker):
+    """Only the assembly sets it (here the deployer, which holds the assembly's role while it
+    wires), and not even the assembly raises it above 1/5 (the share of owners whose motion
+    must be put to a meeting, 物业管理条例 第十三条) or to nothing."""
+    from backend.chain.deployment import role_id
+
+    registry.grantRole(role_id("committee"), attacker.address, sender=committee)
+    for who in (attacker, ten.owners[0].account):
+        with ape.reverts("assembly: assembly only"):
+            assembly.set_cosign_threshold(1_000, sender=who)
+    for bps in (0, 2_001, 10_000):
+        with ape.reverts("assembly: co-signer threshold out of range"):
+            assembly.set_cosign_threshold(bps, sender=committee)
+    assert assembly.cosign_threshold_bps() == 2_000
+    assembly.set_cosign_threshold(2_000, sender=committee)  # the ceiling itself is allowed
+    assert assembly.call_class(assembly.address, assembly.set_cosign_threshold.encode_input(1)) == 1
 
 
 def test_cosign_refused_to_owner_without_weight_at_snapshot(assembly, registry, committee, ten, voters, chain):

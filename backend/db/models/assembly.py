@@ -202,6 +202,16 @@ class VotingRulesChange(EventRow, Base):
     queue_window: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class CosignThresholdChange(EventRow, Base):
+    """CosignThresholdSet: the share of heads (basis points) owners' motions made from then
+    on need as co-signers."""
+
+    __tablename__ = "cosign_threshold_changes"
+    __table_args__ = (by_position("cosign_threshold_changes"),)
+
+    bps: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class ProposalClass(EventRow, Base):
     """ProposalClassified: whether the written matter or the calls made it major, and
     the first call that did."""
