@@ -45,6 +45,7 @@ from backend.api.routes import (
     passkeys,
     points,
     promotions,
+    relayer,
     services,
     suggestions,
     texts,
@@ -197,7 +198,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # community not indexed or an item not known. Routes declare their other answers.
     for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router,
                    culture.router, activities.router, promotions.router, services.router, suggestions.router,
-                   consent.router, notices.router, accounts.router, ballots.router, passkeys.router):
+                   consent.router, notices.router, accounts.router, ballots.router, passkeys.router,
+                   relayer.router):
         app.include_router(router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
     # The street office's view over every community in the index (no community in the path).
     app.include_router(district.router, prefix=API_PREFIX, responses=errors(503), max_body_size=body_bound)

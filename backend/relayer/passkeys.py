@@ -22,7 +22,6 @@ Refusals raise `PasskeyRefused` with a stable code the page translates.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,6 +30,7 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from backend.chain.relayer import BallotRefused, BallotRelayer, RelayerUnavailable, _revert_reason
 from backend.indexer.rpc import RpcError, RpcUnavailable
+from backend.relayer.budget import Spending
 
 # EIP-1167 runtime code around the implementation's address (Vyper's create_minimal_proxy_to).
 PROXY_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
@@ -141,8 +141,8 @@ class PasskeyRelayer:
 
     # ------------------------------------------------------------------ account creation
 
-    def create(self, factory: str, x: int, y: int, admit: Callable[[], None] | None = None
-               ) -> tuple[str, Relayed | None]:
+    def create(self, factory: str, x: int, y: int, admit: Callable[[], None] | None = None,
+               spending: Spending | None = None) -> tuple[str, Relayed | None]:
         """The account of key (x, y), created by the factory if it has no code yet."""
         data = selector("create_account(uint256,uint256)") + encode(["uint256", "uint256"], [x, y])
         try:
@@ -154,7 +154,7 @@ class PasskeyRelayer:
             return account, None
         if admit is not None:
             admit()
-        return account, self._send(factory, data)
+        return account, self._send(factory, data, spending)
 
     # ------------------------------------------------------------------ signed calls
 
@@ -185,7 +185,8 @@ class PasskeyRelayer:
         return signature
 
     def execute(self, contracts: dict[str, str], account: str, target: str, value: int, data: bytes, nonce: int,
-                assertion: Assertion, admit: Callable[[str], None] | None = None) -> Relayed:
+                assertion: Assertion, admit: Callable[[str], None] | None = None,
+                spending: Spending | None = None) -> Relayed:
         """Policy, simulation, the per-account `admit(account)`, then send and wait."""
         account, target = to_checksum_address(account), to_checksum_address(target)
         self.check_policy(contracts, account, target, value, data)
@@ -195,13 +196,14 @@ class PasskeyRelayer:
                                      "relayer: call in flight")
             self._in_flight.add(account)
         try:
-            return self._simulate_and_send(account, target, value, data, nonce, assertion, admit)
+            return self._simulate_and_send(account, target, value, data, nonce, assertion, admit, spending)
         finally:
             with self._in_flight_lock:
                 self._in_flight.discard(account)
 
     def _simulate_and_send(self, account: str, target: str, value: int, data: bytes, nonce: int,
-                           assertion: Assertion, admit: Callable[[str], None] | None) -> Relayed:
+                           assertion: Assertion, admit: Callable[[str], None] | None,
+                           spending: Spending | None = None) -> Relayed:
         call = selector(EXECUTE) + encode(["address", "uint256", "bytes", "uint256", ASSERTION_TYPE],
                                           [target, value, data, nonce, assertion.as_tuple()])
         try:
@@ -218,26 +220,19 @@ class PasskeyRelayer:
             raise PasskeyRefused("would_revert", 409, f"the call would fail: {reason or exc}", reason) from exc
         if admit is not None:
             admit(account)
-        return self._send(account, call)
+        return self._send(account, call, spending)
 
     # ------------------------------------------------------------------ sending
 
-    def _send(self, to: str, data: bytes) -> Relayed:
+    def _send(self, to: str, data: bytes, spending: Spending | None = None) -> Relayed:
         try:
-            tx_hash = self.sender.send(to, "0x" + data.hex())
+            tx_hash = self.sender.send(to, "0x" + data.hex(), spending)
         except BallotRefused as refusal:  # the estimate failed: the chain moved since the simulation
             raise PasskeyRefused("would_revert", 409, refusal.message, refusal.reason) from refusal
-        deadline = time.monotonic() + self.sender.receipt_timeout_s
-        while True:
-            try:
-                receipt = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
-            except RpcUnavailable:
-                receipt = None
-            if receipt is not None:
-                if int(receipt["status"], 16) != 1:
-                    raise PasskeyRefused("reverted", 409, f"the transaction {tx_hash} failed on chain (the chain "
-                                         "changed between the simulation and the block)")
-                return Relayed(tx_hash, "confirmed", int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16))
-            if time.monotonic() >= deadline:
-                return Relayed(tx_hash, "pending", None, None)
-            time.sleep(self.sender.poll_s)
+        receipt = self.sender.wait_receipt(tx_hash, spending)
+        if receipt is None:
+            return Relayed(tx_hash, "pending", None, None)
+        if int(receipt["status"], 16) != 1:
+            raise PasskeyRefused("reverted", 409, f"the transaction {tx_hash} failed on chain (the chain "
+                                 "changed between the simulation and the block)")
+        return Relayed(tx_hash, "confirmed", int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16))
