@@ -40,10 +40,19 @@ ASSERTION_TYPE = "(bytes,bytes,uint256,uint256,uint256,uint256,uint256,uint256)"
 EXECUTE = f"execute(address,uint256,bytes,uint256,{ASSERTION_TYPE})"
 
 # What a passkey account may have relayed, by the community contract it calls. Each entry
-# is a resident's own act that the contract checks itself (who may vote, who was invited).
+# is a resident's own act that the contract checks itself (who may vote, who was invited,
+# who is a member, whose household made the work, whether a place is left). Nothing that
+# needs a role (hiding a work, approving or cancelling an activity, checking others in,
+# answering a suggestion), moves tokens or points, or mints is on the list: the relayer
+# does not pay for it even when the account holds the role — that stays a wallet's act.
 ALLOWED_CALLS: dict[str, tuple[str, ...]] = {
     "OwnersAssembly": ("castVote(uint256,uint8)",),
     "HouseholdRegistry": ("accept_residence(uint256,bytes32)",),
+    "CultureWorks": ("like(uint256)",),
+    # A check-in by the organiser's signed code: anyone may send it, the code is the proof.
+    "CommunityActivities": ("sign_up(uint256)", "cancel_sign_up(uint256)",
+                            "check_in_with_code(uint256,address,uint256,bytes)"),
+    "SuggestionBox": ("submit(uint8,bytes32)",),
 }
 # The passkey contracts are the chain's, not a community's business: never a relayed target.
 NOT_TARGETS = {"PasskeyAccount", "PasskeyAccountFactory"}

@@ -7,7 +7,9 @@
 // uses for the ballots), so it is the hash PasskeyAccount.call_hash computes.
 // Only the credential's id and public key are kept in this browser, nothing personal.
 
-import { TypedDataEncoder, getBytes, hexlify } from "ethers";
+import { Interface, TypedDataEncoder, getBytes, hexlify } from "ethers";
+import { t } from "./i18n.js";
+import { runStep, runTx } from "./tx.js";
 
 const STORE = "linli.passkey";
 // The secp256r1 group order: the account takes only the low s of a signature's pair.
@@ -136,4 +138,29 @@ export async function relayCall(ctx, key, target, data, progress = () => {}) {
       r: hex256(r), s: hex256(s > N / 2n ? N - s : s), x: key.x, y: key.y,
     },
   });
+}
+
+/** A resident's transaction, signed by this phone's passkey and sent by the relayer, with
+ * the toasts of a wallet's transaction: pending (signing, relaying, indexing), then
+ * confirmed or failed with the reason in the resident's words. `method(args)` on the
+ * community's contract `name`; resolves with the relay's answer once indexed. */
+export async function relayTx(ctx, title, name, method, args, doneText = t("tx.confirmed")) {
+  const entry = ctx.config.contracts[name];
+  if (!entry) throw new Error(`this community has no ${name}`);
+  const data = new Interface(entry.abi).encodeFunctionData(method, args);
+  return runStep(title, async (progress) => {
+    const relayed = await relayCall(ctx, ctx.passkey, entry.address, data, (key) => progress(t(key)));
+    if (relayed.block_number !== null) {
+      progress(t("tx.indexing"));
+      await ctx.api.waitIndexed(relayed.block_number);
+    }
+    return relayed;
+  }, doneText);
+}
+
+/** The same act by wallet (runTx) or, for a resident signed in by passkey, through the relayer. */
+export async function act(ctx, title, name, method, args) {
+  if (ctx.passkey) return relayTx(ctx, title, name, method, args);
+  const contract = await ctx.wallet.contract(name);
+  return runTx(ctx, title, () => contract[method](...args));
 }
