@@ -56,6 +56,10 @@ ALLOWED_CALLS: dict[str, tuple[str, ...]] = {
 }
 # The passkey contracts are the chain's, not a community's business: never a relayed target.
 NOT_TARGETS = {"PasskeyAccount", "PasskeyAccountFactory"}
+# What an account may have relayed to itself: a new phone's passkey added by one it has,
+# a lost phone's removed (the account checks msg.sender == self; the passkey signed it).
+# Only ever to the signing account itself: another account is not a target.
+SELF_CALLS = ("add_passkey(uint256,uint256)", "remove_passkey(uint256,uint256)")
 
 
 def selector(signature: str) -> bytes:
@@ -63,6 +67,7 @@ def selector(signature: str) -> bytes:
 
 
 ALLOWED_SELECTORS = {name: {selector(sig): sig for sig in sigs} for name, sigs in ALLOWED_CALLS.items()}
+SELF_SELECTORS = {selector(sig): sig for sig in SELF_CALLS}
 
 
 class PasskeyRefused(Exception):
@@ -148,6 +153,11 @@ class PasskeyRelayer:
     def next_nonce(self, account: str) -> int:
         return decode(["uint256"], self._call(account, selector("next_nonce()")))[0]
 
+    def is_passkey(self, account: str, x: int, y: int) -> bool:
+        """Whether the key (x, y) signs for the account (a new phone waiting to be added)."""
+        raw = self._call(account, selector("is_passkey(uint256,uint256)") + encode(["uint256", "uint256"], [x, y]))
+        return decode(["bool"], raw)[0]
+
     # ------------------------------------------------------------------ account creation
 
     def create(self, factory: str, x: int, y: int, admit: Callable[[], None] | None = None,
@@ -179,6 +189,13 @@ class PasskeyRelayer:
         if value != 0:
             raise PasskeyRefused("value_not_allowed", 403, "the relayer sends calls that move no ether",
                                  "relayer: value not allowed")
+        if target.lower() == account.lower():
+            signature = SELF_SELECTORS.get(bytes(data[:4]))
+            if signature is None:
+                raise PasskeyRefused("call_not_allowed", 403,
+                                     f"the relayer pays for no call of an account to itself but {', '.join(SELF_CALLS)}",
+                                     "relayer: call not allowed")
+            return signature
         names = {address.lower(): name for name, address in contracts.items() if name not in NOT_TARGETS}
         name = names.get(target.lower())
         if name is None:

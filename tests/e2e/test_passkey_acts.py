@@ -16,6 +16,18 @@ from tests.e2e.test_passkey_pages import AREA, phone_page  # noqa: F401  (the fi
 from tests.utils.identity import commitment_for
 
 
+def _settled(page, click) -> None:
+    """Click, then wait for the toast that click made (toasts are numbered as they come)
+    to settle: confirmed, or the test fails with the toast's text."""
+    newest = page.evaluate("Math.max(0, ...[...document.querySelectorAll('.toast')].map((t) => +t.id.slice(6)))")
+    click()
+    handle = page.wait_for_function(
+        """n => { const t = [...document.querySelectorAll('.toast')].find((t) => +t.id.slice(6) > n
+                   && t.dataset.state !== 'pending'); return t ? [t.dataset.state, t.innerText] : null; }""",
+        arg=newest, timeout=30_000)
+    state, text = handle.json_value()
+    assert state == "confirmed", text
+
 def test_a_passkey_resident_likes_a_work_and_signs_up_through_the_relayer(phone_page, site, chain, committee,
                                                                           owner_a):
     """The culture and activities pages use the passkey path for a resident signed in by
@@ -40,8 +52,7 @@ def test_a_passkey_resident_likes_a_work_and_signs_up_through_the_relayer(phone_
     page.on("response", lambda r: relayed.append(r.json()) if r.url.endswith("/passkeys/calls") and r.ok else None)
     page.evaluate("location.hash = '#/culture'")
     card = page.locator(f'[data-testid=gallery] [data-testid=work][data-hash="0x{content.hex()}"]')
-    card.get_by_test_id("like").click(timeout=30_000)
-    page.wait_for_selector(".toast[data-state=confirmed]", timeout=30_000)
+    _settled(page, lambda: card.get_by_test_id("like").click(timeout=30_000))
     household = registry.household_of(account)
     assert culture.liked(household, work_id)
     card = page.locator(f'[data-testid=gallery] [data-testid=work][data-hash="0x{content.hex()}"]')
@@ -49,9 +60,72 @@ def test_a_passkey_resident_likes_a_work_and_signs_up_through_the_relayer(phone_
     screenshot(page, "passkey-like")
 
     page.evaluate(f"location.hash = '#/activities/{activity_id}'")
-    page.locator("[data-testid=sign-up]").click(timeout=30_000)
+    _settled(page, lambda: page.locator("[data-testid=sign-up]").click(timeout=30_000))
     page.wait_for_selector("[data-testid=my-state]", timeout=30_000)
     assert activities.seat(activity_id, account)[0]
     assert [call["target"] for call in relayed] == [culture.address.lower(), activities.address.lower()]
     assert chain.provider.get_balance(account) == 0
+    assert not problems, problems
+
+
+def _second_phone(browser, site):
+    from tests.e2e.conftest import PHONE
+
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True}})
+    page.goto(f"{site['url'].replace('127.0.0.1', 'localhost')}/#/connect")
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("#view[aria-busy=false]")
+    return context, page, problems
+
+
+def test_a_new_phone_is_added_by_the_first_and_then_signs(phone_page, browser, site, project, chain, committee,
+                                                          owner_a):
+    """The new phone makes a passkey for the existing account and shows its key as a code;
+    the first phone's passkey signs add_passkey (the account calling itself), the relayer
+    sends it; then the new phone signs a like of its own."""
+    page, _, _, problems = phone_page
+    page.click("[data-testid=passkey-create]")
+    account = to_checksum_address(page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip())
+    passkey_account = project.PasskeyAccount.at(account)
+    registry, culture = site["community"].registry, site["contracts"]["CultureWorks"]
+    registry.register_units([("2-2-201", AREA, account, commitment_for("passkey-two-phones"))], sender=committee)
+    content = sha256(b"second-phone-like").digest()
+    culture.mint_work("楼下的银杏", 2, content, f"sha256:{content.hex()}", sender=owner_a)
+
+    context, new_page, new_problems = _second_phone(browser, site)
+    try:
+        new_page.fill("[data-testid=new-phone-account]", account)
+        new_page.click("[data-testid=new-phone-start]")
+        code = new_page.wait_for_selector("[data-testid=new-phone-code]").inner_text().strip()
+        _, x, y = code.split(":")
+        assert not passkey_account.is_passkey(int(x, 16), int(y, 16))
+        # Not added yet: the new phone says so and stays signed out.
+        new_page.click("[data-testid=new-phone-check]")
+        new_page.wait_for_selector("[data-testid=new-phone-waiting]", state="visible")
+        screenshot(new_page, "passkey-new-phone-code")
+
+        page.fill("[data-testid=new-phone-code-input]", code)
+        _settled(page, lambda: page.click("[data-testid=add-phone]"))
+        assert passkey_account.is_passkey(int(x, 16), int(y, 16)) and passkey_account.passkey_count() == 2
+        assert chain.provider.get_balance(account) == 0
+
+        new_page.click("[data-testid=new-phone-check]")
+        assert to_checksum_address(new_page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip()) \
+            == account
+        wait_indexed(site, chain)
+        new_page.evaluate("location.hash = '#/culture'")
+        card = new_page.locator(f'[data-testid=gallery] [data-testid=work][data-hash="0x{content.hex()}"]')
+        _settled(new_page, lambda: card.get_by_test_id("like").click(timeout=30_000))
+        assert culture.liked(registry.household_of(account), int.from_bytes(content, "big"))
+        assert not new_problems, new_problems
+    finally:
+        context.close()
     assert not problems, problems

@@ -348,3 +348,25 @@ def test_relay_refuses_privileged_functions_of_the_allowed_contracts(site, proje
         args = sign_call(account, key, chain.chain_id, target, value=1, data=data)
         _refused(_relay(site, _body(account.address, *args)), 403, "value_not_allowed")
     assert _relayer_nonce(chain, site) == before and account.next_nonce() == 0
+
+
+def test_relay_refuses_key_changes_of_another_account_and_other_calls_to_itself(site, project, chain):
+    """An account may have only its own add_passkey / remove_passkey relayed to itself (a new
+    phone, test_passkey_acts.py); adding a key to another account, or any other call to
+    itself, is refused before anything is sent."""
+    key, other_key, thief = Passkey(seed=0xF0EB), Passkey(seed=0xF0EC), Passkey(seed=0xF0ED)
+    account = project.PasskeyAccount.at(_register(site, key))
+    other = project.PasskeyAccount.at(_register(site, other_key))
+    before = _relayer_nonce(chain, site)
+    args = sign_call(account, key, chain.chain_id, other, data=other.add_passkey.encode_input(*thief.public_key))
+    _refused(_relay(site, _body(account.address, *args)), 403, "foreign_contract")
+    for data in (account.initialize.encode_input(*thief.public_key),
+                 account.execute.encode_input(other.address, 0, b"", 0, args[4])):
+        args = sign_call(account, key, chain.chain_id, account, data=data)
+        detail = _refused(_relay(site, _body(account.address, *args)), 403, "call_not_allowed")
+        assert detail["reason"] == "relayer: call not allowed"
+    args = sign_call(account, key, chain.chain_id, account, value=1,
+                     data=account.add_passkey.encode_input(*thief.public_key))
+    _refused(_relay(site, _body(account.address, *args)), 403, "value_not_allowed")
+    assert _relayer_nonce(chain, site) == before
+    assert not account.is_passkey(*thief.public_key) and not other.is_passkey(*thief.public_key)

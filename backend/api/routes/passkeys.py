@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.api.deps import ADDRESS_PATTERN, CommunityDep, SettingsDep
@@ -62,6 +62,8 @@ class AccountStateOut(BaseModel):
     account: str
     passkey_account: bool = Field(description="Whether the address holds one of the factory's accounts")
     next_nonce: int | None
+    has_key: bool | None = Field(default=None, description="With ?x=&y=: whether that passkey signs for the "
+                                                           "account (a new phone, once the first one added it)")
 
 
 class AssertionIn(BaseModel):
@@ -199,15 +201,20 @@ def register_passkey(ctx: CommunityDep, settings: SettingsDep, request: Request,
 @router.get("/communities/{community}/passkeys/{account}", response_model=AccountStateOut, responses=REFUSALS,
             summary="Whether an address is a passkey account, and the nonce its next call must sign")
 def passkey_account(ctx: CommunityDep, settings: SettingsDep, request: Request,
-                    account: Annotated[str, Path(pattern=ADDRESS_PATTERN)]):
+                    account: Annotated[str, Path(pattern=ADDRESS_PATTERN)],
+                    x: Annotated[str | None, Query(pattern=UINT256_HEX)] = None,
+                    y: Annotated[str | None, Query(pattern=UINT256_HEX)] = None):
     contracts = _contracts(ctx)
     relayer, _, _ = _passkey_relaying(request, settings)
+    if (x is None) != (y is None):
+        _refuse(400, "bad_key", "give both coordinates of the key, x and y, or neither")
     try:
         is_account = relayer.is_account(account, contracts["PasskeyAccount"])
         nonce = relayer.next_nonce(account) if is_account else None
+        has_key = relayer.is_passkey(account, int(x, 16), int(y, 16)) if is_account and x is not None else None
     except RelayerUnavailable as exc:
         _refuse(503, "relayer_unavailable", str(exc))
-    return {"account": account.lower(), "passkey_account": is_account, "next_nonce": nonce}
+    return {"account": account.lower(), "passkey_account": is_account, "next_nonce": nonce, "has_key": has_key}
 
 
 @router.post("/communities/{community}/passkeys/calls", response_model=PasskeyCallOut,
