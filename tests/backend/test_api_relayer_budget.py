@@ -243,4 +243,12 @@ def test_on_a_zero_price_chain_the_budget_counts_transactions(database_url):
     assert budget.spent(community).in_flight == 1
     spending.release()
     assert budget.spent(community).in_flight == 0
+    # A transaction whose receipt did not come in time counts at its worst case (gas limit × fee cap).
+    priced = DailyBudget(engine, budget_wei=10**18, budget_transactions=10, clock=clock)
+    spending = priced.spending(community, 31337, "ballot")
+    spending.reserve(100_000, 7)
+    spending.sent("0x" + "ee" * 32)
+    spending.settle(None)
+    spent = priced.spent(community)
+    assert (spent.wei, spent.transactions, spent.in_flight) == (700_000, 1, 0)
     engine.dispose()

@@ -64,6 +64,9 @@ def test_a_passkey_resident_likes_a_work_and_signs_up_through_the_relayer(phone_
     page.wait_for_selector("[data-testid=my-state]", timeout=30_000)
     assert activities.seat(activity_id, account)[0]
     assert [call["target"] for call in relayed] == [culture.address.lower(), activities.address.lower()]
+    like, sign_up = relayed
+    print(f"\nrelayed passkey like {like['gas_used']:,} gas, sign_up {sign_up['gas_used']:,} gas (browser assertion, "
+          "precompile, whole transaction)")
     assert chain.provider.get_balance(account) == 0
     assert not problems, problems
 

@@ -39,7 +39,7 @@ function passkeyCard(ctx, view) {
     }
   });
   if (key) addPhoneCard(ctx, view);
-  else if (supported()) newPhoneCard(ctx, view);
+  else if (supported() && !ctx.wallet?.ready) newPhoneCard(ctx, view);
 }
 
 /** A button's work with its failure said under the form, in the resident's words. */
