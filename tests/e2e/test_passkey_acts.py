@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from hashlib import sha256
 
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_utils import to_checksum_address
 
 from tests.e2e.conftest import DAY, screenshot, wait_indexed
-from tests.e2e.test_passkey_pages import AREA, phone_page  # noqa: F401  (the fixture)
+from tests.e2e.test_passkey_pages import AREA, _body, _refused, _register, _relay, phone_page  # noqa: F401
+from tests.passkey.helpers import sign_call
 from tests.utils.identity import commitment_for
+from tests.utils.webauthn import Passkey
 
 
 def _settled(page, click) -> None:
@@ -132,3 +136,43 @@ def test_a_new_phone_is_added_by_the_first_and_then_signs(phone_page, browser, s
     finally:
         context.close()
     assert not problems, problems
+
+
+def _check_in_code(activities, chain_id: int, organiser, activity_id: int, attendee: str, deadline: int) -> bytes:
+    """The organiser's EIP-712 check-in code (what the organiser's page signs)."""
+    message = {
+        "domain": {"name": "Linli CommunityActivities", "version": "1", "chainId": chain_id,
+                   "verifyingContract": activities.address},
+        "types": {"CheckIn": [{"name": "activityId", "type": "uint256"}, {"name": "attendee", "type": "address"},
+                              {"name": "deadline", "type": "uint256"}]},
+        "primaryType": "CheckIn",
+        "message": {"activityId": activity_id, "attendee": attendee, "deadline": deadline},
+    }
+    return bytes(Account.sign_message(encode_typed_data(full_message=message), organiser.private_key).signature)
+
+
+def test_a_passkey_resident_checks_in_with_the_organisers_code(site, project, chain, committee, attacker):
+    """check_in_with_code through the relay: the organiser's signature is the proof (the
+    contract checks it), so a forged code is refused by the simulation and nothing is sent."""
+    key = Passkey(seed=0xACE1)
+    account = project.PasskeyAccount.at(_register(site, key))
+    registry, activities = site["community"].registry, site["contracts"]["CommunityActivities"]
+    registry.register_units([("2-2-301", AREA, account.address, commitment_for("passkey-check-in"))], sender=committee)
+    start = chain.pending_timestamp + 600
+    activities.create_activity("插花课", b"\x06" * 32, start, start + 3600, 10, 0, committee.address, sender=committee)
+    activity_id = activities.activity_count()
+    signed = sign_call(account, key, chain.chain_id, activities, data=activities.sign_up.encode_input(activity_id))
+    assert _relay(site, _body(account.address, *signed)).status_code == 200
+    chain.pending_timestamp = start + 60
+    chain.mine()
+    deadline = start + 3600
+    forged = _check_in_code(activities, chain.chain_id, attacker, activity_id, account.address, deadline)
+    call = activities.check_in_with_code.encode_input(activity_id, account.address, deadline, forged)
+    detail = _refused(_relay(site, _body(account.address, *sign_call(account, key, chain.chain_id, activities,
+                                                                       data=call))), 409, "would_revert")
+    assert detail["reason"] == "activities: invalid code"
+    code = _check_in_code(activities, chain.chain_id, committee, activity_id, account.address, deadline)
+    call = activities.check_in_with_code.encode_input(activity_id, account.address, deadline, code)
+    reply = _relay(site, _body(account.address, *sign_call(account, key, chain.chain_id, activities, data=call)))
+    assert reply.status_code == 200, reply.text
+    assert activities.seat(activity_id, account.address)[:2] == (True, True)
