@@ -47,6 +47,7 @@ from backend.api.routes import (
     passkeys,
     points,
     promotions,
+    relayer,
     services,
     suggestions,
     texts,
@@ -199,7 +200,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # community not indexed or an item not known. Routes declare their other answers.
     for router in (community.router, units.router, points.router, events.router, fees.router, assembly.router,
                    culture.router, activities.router, promotions.router, services.router, suggestions.router,
-                   consent.router, notices.router, accounts.router, ballots.router, passkeys.router):
+                   consent.router, notices.router, accounts.router, ballots.router, passkeys.router,
+                   relayer.router):
         app.include_router(router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
     # A cashier's bank statement checked before recording: a file of up to MAX_STATEMENT_CHARS.
     app.include_router(cashier.router, prefix=API_PREFIX, responses=errors(404, 503),

@@ -23,6 +23,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from backend.indexer.rpc import RpcClient, RpcError, RpcUnavailable
+from backend.relayer.budget import Spending
 
 STATE_NAMES = ("pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed",
                "announced", "gathering")
@@ -234,12 +235,14 @@ class BallotRelayer:
         return area
 
     def relay(self, assembly: str, registry: str, proposal_id: int, support: int, voter: str,
-              signature: bytes, admit: Callable[[str], None] | None = None) -> RelayedBallot:
+              signature: bytes, admit: Callable[[str], None] | None = None,
+              spending: Spending | None = None) -> RelayedBallot:
         """Check, send castVoteBySig and wait for its receipt (up to the timeout).
 
         `admit(voter)` runs once every check has passed, just before sending: the place for
         a limit per voter, which only a ballot the voter really signed may count (raise
-        BallotRefused there to refuse it)."""
+        BallotRefused there to refuse it). `spending` is the community's daily budget
+        (backend/relayer/budget.py): reserved before signing, settled with the receipt."""
         voter = to_checksum_address(voter)
         key = (assembly.lower(), proposal_id, voter.lower())
         with self._in_flight_lock:
@@ -253,18 +256,18 @@ class BallotRelayer:
                 admit(voter)
             data = _call_data("castVoteBySig(uint256,uint8,address,bytes)", ["uint256", "uint8", "address", "bytes"],
                               [proposal_id, support, voter, signature])
-            tx_hash = self._send(assembly, data)
-            return self._wait(tx_hash, area)
+            tx_hash = self._send(assembly, data, spending)
+            return self._wait(tx_hash, area, spending)
         finally:
             with self._in_flight_lock:
                 self._in_flight.discard(key)
 
-    def send(self, to: str, data: str) -> str:
+    def send(self, to: str, data: str, spending: Spending | None = None) -> str:
         """Send `data` to `to` with the relayer's key, gas from the estimate (shared with the
-        passkey relayer: one key, one nonce lock)."""
-        return self._send(to, data)
+        passkey relayer: one key, one nonce lock, one budget)."""
+        return self._send(to, data, spending)
 
-    def _send(self, to: str, data: str) -> str:
+    def _send(self, to: str, data: str, spending: Spending | None = None) -> str:
         request = {"from": self.address, "to": to, "data": data}
         try:
             gas = int(self.rpc.call("eth_estimateGas", [request]), 16)
@@ -296,8 +299,19 @@ class BallotRelayer:
                     tx["gasPrice"] = self.priority_fee_wei
                 else:
                     tx["gasPrice"] = int(self.rpc.call("eth_gasPrice", []), 16)
-                signed = self.account.sign_transaction(tx)
-                return self.rpc.call("eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()])
+                if spending is not None:
+                    # Under the send lock: what is reserved here is what the next request sees.
+                    spending.reserve(tx["gas"], tx.get("maxFeePerGas", tx.get("gasPrice", 0)))
+                try:
+                    signed = self.account.sign_transaction(tx)
+                    tx_hash = self.rpc.call("eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()])
+                except BaseException:
+                    if spending is not None:
+                        spending.release()  # nothing was sent: the reservation goes back
+                    raise
+                if spending is not None:
+                    spending.sent(tx_hash)
+                return tx_hash
             except RpcUnavailable as exc:
                 raise RelayerUnavailable(f"the chain's node does not answer: {exc}") from exc
             except RpcError as exc:
@@ -305,19 +319,30 @@ class BallotRelayer:
                     raise RelayerUnavailable("the relayer has no gas money left; tell the committee") from exc
                 raise RelayerUnavailable(f"the node did not take the transaction: {exc}") from exc
 
-    def _wait(self, tx_hash: str, area: int) -> RelayedBallot:
+    def wait_receipt(self, tx_hash: str, spending: Spending | None = None) -> dict | None:
+        """The transaction's receipt, or None when it did not come within the timeout; either
+        way what it cost goes to the budget (a reverted transaction's gas too)."""
         deadline = time.monotonic() + self.receipt_timeout_s
-        while True:
-            try:
-                receipt = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
-            except RpcUnavailable:
-                receipt = None
-            if receipt is not None:
-                if int(receipt["status"], 16) != 1:
-                    raise BallotRefused("reverted", 409,
-                                        f"the ballot's transaction {tx_hash} failed on chain (another ballot or "
-                                        "the end of voting came first)")
-                return RelayedBallot(tx_hash, "confirmed", int(receipt["blockNumber"], 16), area)
-            if time.monotonic() >= deadline:
-                return RelayedBallot(tx_hash, "pending", None, area)
-            time.sleep(self.poll_s)
+        receipt = None
+        try:
+            while True:
+                try:
+                    receipt = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
+                except RpcUnavailable:
+                    receipt = None
+                if receipt is not None or time.monotonic() >= deadline:
+                    return receipt
+                time.sleep(self.poll_s)
+        finally:
+            if spending is not None:
+                spending.settle(receipt)
+
+    def _wait(self, tx_hash: str, area: int, spending: Spending | None = None) -> RelayedBallot:
+        receipt = self.wait_receipt(tx_hash, spending)
+        if receipt is None:
+            return RelayedBallot(tx_hash, "pending", None, area)
+        if int(receipt["status"], 16) != 1:
+            raise BallotRefused("reverted", 409,
+                                f"the ballot's transaction {tx_hash} failed on chain (another ballot or "
+                                "the end of voting came first)")
+        return RelayedBallot(tx_hash, "confirmed", int(receipt["blockNumber"], 16), area)

@@ -208,6 +208,12 @@ class Settings(BaseSettings):
     # Passkey accounts' calls relayed per account in the same window (counted only for
     # calls the account's passkey really signed, i.e. that pass the simulation).
     relayer_limit_per_passkey_account: int = Field(default=10, ge=1, le=10_000)
+    # What the relayer may spend per community per Beijing day, for every route together
+    # (ballots, passkey calls, passkey accounts' creation): wei (gas used × effective gas
+    # price) and transactions. A zero-price chain spends no wei, so there the count is the
+    # budget. Beyond either: 503 budget_exhausted with Retry-After to the next midnight.
+    relayer_daily_budget_wei: int = Field(default=10**18, ge=0, le=10**30)
+    relayer_daily_budget_transactions: int = Field(default=2_000, ge=0, le=10_000_000)
 
     @field_validator("relayer_key")
     @classmethod

@@ -22,7 +22,6 @@ Refusals raise `PasskeyRefused` with a stable code the page translates.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,6 +30,7 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from backend.chain.relayer import BallotRefused, BallotRelayer, RelayerUnavailable, _revert_reason
 from backend.indexer.rpc import RpcError, RpcUnavailable
+from backend.relayer.budget import Spending
 
 # EIP-1167 runtime code around the implementation's address (Vyper's create_minimal_proxy_to).
 PROXY_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
@@ -40,13 +40,26 @@ ASSERTION_TYPE = "(bytes,bytes,uint256,uint256,uint256,uint256,uint256,uint256)"
 EXECUTE = f"execute(address,uint256,bytes,uint256,{ASSERTION_TYPE})"
 
 # What a passkey account may have relayed, by the community contract it calls. Each entry
-# is a resident's own act that the contract checks itself (who may vote, who was invited).
+# is a resident's own act that the contract checks itself (who may vote, who was invited,
+# who is a member, whose household made the work, whether a place is left). Nothing that
+# needs a role (hiding a work, approving or cancelling an activity, checking others in,
+# answering a suggestion), moves tokens or points, or mints is on the list: the relayer
+# does not pay for it even when the account holds the role — that stays a wallet's act.
 ALLOWED_CALLS: dict[str, tuple[str, ...]] = {
     "OwnersAssembly": ("castVote(uint256,uint8)",),
     "HouseholdRegistry": ("accept_residence(uint256,bytes32)",),
+    "CultureWorks": ("like(uint256)",),
+    # A check-in by the organiser's signed code: anyone may send it, the code is the proof.
+    "CommunityActivities": ("sign_up(uint256)", "cancel_sign_up(uint256)",
+                            "check_in_with_code(uint256,address,uint256,bytes)"),
+    "SuggestionBox": ("submit(uint8,bytes32)",),
 }
 # The passkey contracts are the chain's, not a community's business: never a relayed target.
 NOT_TARGETS = {"PasskeyAccount", "PasskeyAccountFactory"}
+# What an account may have relayed to itself: a new phone's passkey added by one it has,
+# a lost phone's removed (the account checks msg.sender == self; the passkey signed it).
+# Only ever to the signing account itself: another account is not a target.
+SELF_CALLS = ("add_passkey(uint256,uint256)", "remove_passkey(uint256,uint256)")
 
 
 def selector(signature: str) -> bytes:
@@ -54,6 +67,7 @@ def selector(signature: str) -> bytes:
 
 
 ALLOWED_SELECTORS = {name: {selector(sig): sig for sig in sigs} for name, sigs in ALLOWED_CALLS.items()}
+SELF_SELECTORS = {selector(sig): sig for sig in SELF_CALLS}
 
 
 class PasskeyRefused(Exception):
@@ -139,10 +153,15 @@ class PasskeyRelayer:
     def next_nonce(self, account: str) -> int:
         return decode(["uint256"], self._call(account, selector("next_nonce()")))[0]
 
+    def is_passkey(self, account: str, x: int, y: int) -> bool:
+        """Whether the key (x, y) signs for the account (a new phone waiting to be added)."""
+        raw = self._call(account, selector("is_passkey(uint256,uint256)") + encode(["uint256", "uint256"], [x, y]))
+        return decode(["bool"], raw)[0]
+
     # ------------------------------------------------------------------ account creation
 
-    def create(self, factory: str, x: int, y: int, admit: Callable[[], None] | None = None
-               ) -> tuple[str, Relayed | None]:
+    def create(self, factory: str, x: int, y: int, admit: Callable[[], None] | None = None,
+               spending: Spending | None = None) -> tuple[str, Relayed | None]:
         """The account of key (x, y), created by the factory if it has no code yet."""
         data = selector("create_account(uint256,uint256)") + encode(["uint256", "uint256"], [x, y])
         try:
@@ -154,7 +173,7 @@ class PasskeyRelayer:
             return account, None
         if admit is not None:
             admit()
-        return account, self._send(factory, data)
+        return account, self._send(factory, data, spending)
 
     # ------------------------------------------------------------------ signed calls
 
@@ -170,6 +189,13 @@ class PasskeyRelayer:
         if value != 0:
             raise PasskeyRefused("value_not_allowed", 403, "the relayer sends calls that move no ether",
                                  "relayer: value not allowed")
+        if target.lower() == account.lower():
+            signature = SELF_SELECTORS.get(bytes(data[:4]))
+            if signature is None:
+                raise PasskeyRefused("call_not_allowed", 403,
+                                     f"the relayer pays for no call of an account to itself but {', '.join(SELF_CALLS)}",
+                                     "relayer: call not allowed")
+            return signature
         names = {address.lower(): name for name, address in contracts.items() if name not in NOT_TARGETS}
         name = names.get(target.lower())
         if name is None:
@@ -185,7 +211,8 @@ class PasskeyRelayer:
         return signature
 
     def execute(self, contracts: dict[str, str], account: str, target: str, value: int, data: bytes, nonce: int,
-                assertion: Assertion, admit: Callable[[str], None] | None = None) -> Relayed:
+                assertion: Assertion, admit: Callable[[str], None] | None = None,
+                spending: Spending | None = None) -> Relayed:
         """Policy, simulation, the per-account `admit(account)`, then send and wait."""
         account, target = to_checksum_address(account), to_checksum_address(target)
         self.check_policy(contracts, account, target, value, data)
@@ -195,13 +222,14 @@ class PasskeyRelayer:
                                      "relayer: call in flight")
             self._in_flight.add(account)
         try:
-            return self._simulate_and_send(account, target, value, data, nonce, assertion, admit)
+            return self._simulate_and_send(account, target, value, data, nonce, assertion, admit, spending)
         finally:
             with self._in_flight_lock:
                 self._in_flight.discard(account)
 
     def _simulate_and_send(self, account: str, target: str, value: int, data: bytes, nonce: int,
-                           assertion: Assertion, admit: Callable[[str], None] | None) -> Relayed:
+                           assertion: Assertion, admit: Callable[[str], None] | None,
+                           spending: Spending | None = None) -> Relayed:
         call = selector(EXECUTE) + encode(["address", "uint256", "bytes", "uint256", ASSERTION_TYPE],
                                           [target, value, data, nonce, assertion.as_tuple()])
         try:
@@ -218,26 +246,19 @@ class PasskeyRelayer:
             raise PasskeyRefused("would_revert", 409, f"the call would fail: {reason or exc}", reason) from exc
         if admit is not None:
             admit(account)
-        return self._send(account, call)
+        return self._send(account, call, spending)
 
     # ------------------------------------------------------------------ sending
 
-    def _send(self, to: str, data: bytes) -> Relayed:
+    def _send(self, to: str, data: bytes, spending: Spending | None = None) -> Relayed:
         try:
-            tx_hash = self.sender.send(to, "0x" + data.hex())
+            tx_hash = self.sender.send(to, "0x" + data.hex(), spending)
         except BallotRefused as refusal:  # the estimate failed: the chain moved since the simulation
             raise PasskeyRefused("would_revert", 409, refusal.message, refusal.reason) from refusal
-        deadline = time.monotonic() + self.sender.receipt_timeout_s
-        while True:
-            try:
-                receipt = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
-            except RpcUnavailable:
-                receipt = None
-            if receipt is not None:
-                if int(receipt["status"], 16) != 1:
-                    raise PasskeyRefused("reverted", 409, f"the transaction {tx_hash} failed on chain (the chain "
-                                         "changed between the simulation and the block)")
-                return Relayed(tx_hash, "confirmed", int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16))
-            if time.monotonic() >= deadline:
-                return Relayed(tx_hash, "pending", None, None)
-            time.sleep(self.sender.poll_s)
+        receipt = self.sender.wait_receipt(tx_hash, spending)
+        if receipt is None:
+            return Relayed(tx_hash, "pending", None, None)
+        if int(receipt["status"], 16) != 1:
+            raise PasskeyRefused("reverted", 409, f"the transaction {tx_hash} failed on chain (the chain "
+                                 "changed between the simulation and the block)")
+        return Relayed(tx_hash, "confirmed", int(receipt["blockNumber"], 16), int(receipt["gasUsed"], 16))

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import load_der_private_key
 from eth_utils import to_checksum_address
 
 from backend.chain import demo_activity
+from backend.chain.deploy_culture import deploy_culture
 from backend.chain.deploy_passkeys import deploy_passkeys
 from backend.chain.deployment import deploy_community
 from backend.chain.relayer import BallotRelayer
@@ -306,3 +307,66 @@ def test_the_same_signed_call_posted_at_once_is_sent_once(site, project, chain, 
     assert set(outcomes) - {"confirmed"} <= {"in_flight", "replayed"}, outcomes
     assert chain.provider.get_nonce(relayer.address) == before + 1
     assert assembly.hasVoted(proposal.id, account.address)
+
+
+# ---------------------------------------------------------------------- more of a resident's acts, attacked
+
+def test_relay_refuses_a_like_for_another_communitys_works(site, project, chain, committee, owner_a):
+    account, key = _owner_account(site, project, committee, 0xF0E9, "2-1-501")
+    elsewhere = deploy_community(project, chain, committee, name="别的小区")
+    foreign = deploy_culture(project, chain, committee, elsewhere)["CultureWorks"]
+    args = sign_call(account, key, chain.chain_id, foreign, data=foreign.like.encode_input(1))
+    before = _relayer_nonce(chain, site)
+    detail = _refused(_relay(site, _body(account.address, *args)), 403, "foreign_contract")
+    assert detail["reason"] == "relayer: contract outside the community"
+    assert _relayer_nonce(chain, site) == before and account.next_nonce() == 0
+
+
+def test_relay_refuses_privileged_functions_of_the_allowed_contracts(site, project, chain, committee):
+    """The policy refuses them itself (403 call_not_allowed), before any simulation: not
+    because the account lacks the role (that would be the contract's 409 would_revert)."""
+    account, key = _owner_account(site, project, committee, 0xF0EA, "2-1-601")
+    culture, activities = site["contracts"]["CultureWorks"], site["contracts"]["CommunityActivities"]
+    fees = site["contracts"]["PropertyFees"]
+    privileged = [
+        (culture, culture.hide_work.encode_input(1, b"\3" * 32)),
+        (culture, culture.set_like_reward.encode_input(100, 1000)),
+        (culture, culture.gift.encode_input(committee.address, 1)),
+        (activities, activities.approve_activity.encode_input(1)),
+        (activities, activities.cancel_activity.encode_input(1, b"\4" * 32)),
+        (activities, activities.check_in.encode_input(1, [account.address])),
+        (fees, fees.record_payment.encode_input(1, 0, 1, 100, 0, b"\5" * 32)),
+        (fees, fees.disburse.encode_input(0, account.address, 1)),
+    ]
+    before = _relayer_nonce(chain, site)
+    for target, data in privileged:
+        args = sign_call(account, key, chain.chain_id, target, data=data)
+        detail = _refused(_relay(site, _body(account.address, *args)), 403, "call_not_allowed")
+        assert detail["reason"] == "relayer: call not allowed"
+    # Allowed functions with ether attached: still refused.
+    for target, data in ((culture, culture.like.encode_input(1)), (activities, activities.sign_up.encode_input(1))):
+        args = sign_call(account, key, chain.chain_id, target, value=1, data=data)
+        _refused(_relay(site, _body(account.address, *args)), 403, "value_not_allowed")
+    assert _relayer_nonce(chain, site) == before and account.next_nonce() == 0
+
+
+def test_relay_refuses_key_changes_of_another_account_and_other_calls_to_itself(site, project, chain):
+    """An account may have only its own add_passkey / remove_passkey relayed to itself (a new
+    phone, test_passkey_acts.py); adding a key to another account, or any other call to
+    itself, is refused before anything is sent."""
+    key, other_key, thief = Passkey(seed=0xF0EB), Passkey(seed=0xF0EC), Passkey(seed=0xF0ED)
+    account = project.PasskeyAccount.at(_register(site, key))
+    other = project.PasskeyAccount.at(_register(site, other_key))
+    before = _relayer_nonce(chain, site)
+    args = sign_call(account, key, chain.chain_id, other, data=other.add_passkey.encode_input(*thief.public_key))
+    _refused(_relay(site, _body(account.address, *args)), 403, "foreign_contract")
+    for data in (account.initialize.encode_input(*thief.public_key),
+                 account.execute.encode_input(other.address, 0, b"", 0, args[4])):
+        args = sign_call(account, key, chain.chain_id, account, data=data)
+        detail = _refused(_relay(site, _body(account.address, *args)), 403, "call_not_allowed")
+        assert detail["reason"] == "relayer: call not allowed"
+    args = sign_call(account, key, chain.chain_id, account, value=1,
+                     data=account.add_passkey.encode_input(*thief.public_key))
+    _refused(_relay(site, _body(account.address, *args)), 403, "value_not_allowed")
+    assert _relayer_nonce(chain, site) == before
+    assert not account.is_passkey(*thief.public_key) and not other.is_passkey(*thief.public_key)

@@ -1,6 +1,12 @@
-"""Fixtures of the passkey accounts' tests: the implementation and the factory deployed
-once for the session (they belong to the chain, not to a community), a resident's
-passkey and the account it controls, and a relayer that pays the gas."""
+"""Fixtures of the passkey accounts' tests: the implementation and the factory (they
+belong to the chain, not to a community), a resident's passkey and the account it
+controls, and a relayer that pays the gas.
+
+The contracts are deployed once per module, not per session: a session fixture first set
+up inside another folder's module snapshot (tests/assembly before tests/passkey) was
+reverted with that snapshot while pytest kept its cached contracts, and every later test
+met an address with no code. A module fixture is set up inside its own module's snapshot
+and lives exactly as long."""
 
 from __future__ import annotations
 
@@ -10,12 +16,12 @@ from backend.chain.deploy_passkeys import deploy_passkeys
 from tests.utils.webauthn import Passkey
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def passkey_stack(project, chain, committee):
     return deploy_passkeys(project, chain, committee)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def passkey_factory(passkey_stack):
     return passkey_stack["PasskeyAccountFactory"]
 
@@ -42,7 +48,7 @@ def relayer(accounts):
     return accounts[8]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def passkey_account(project, passkey_factory, phone, relayer):
     passkey_factory.create_account(*phone.public_key, sender=relayer)
     return project.PasskeyAccount.at(passkey_factory.account_address(*phone.public_key))

@@ -4,12 +4,14 @@ and pays for `castVoteBySig` with the relayer key (backend/chain/relayer.py).
 
 Refusals are 4xx with a stable `code` the page translates: 400 bad_signature,
 403 no_weight, 404 unknown_proposal, 409 proposal_closed / already_voted / reverted,
-429 rate_limited; 503 when relaying is off or the node cannot be reached.
+429 rate_limited; 503 when relaying is off, the node cannot be reached, or the
+community's relaying budget of the day is spent (budget_exhausted, Retry-After).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Request, Response
@@ -22,6 +24,7 @@ from backend.api.ratelimit import SlidingWindowLimit
 from backend.chain.relayer import BallotRefused, BallotRelayer, RelayerUnavailable
 from backend.core.config import Settings, UnsafeDefault
 from backend.indexer.rpc import RpcClient, RpcError, RpcUnavailable
+from backend.relayer.budget import BudgetExhausted, DailyBudget, Spending
 
 router = APIRouter(tags=["assembly"])
 # One relayer per app: its lock is what keeps two ballots from taking the same nonce.
@@ -70,7 +73,9 @@ REFUSALS = {
         e429="rate_limited: too many requests from this client, or too many ballots relayed for this voter (only "
              "ballots the voter signed and the relayer sends count)",
         e503="relayer_off; relayer_unconfigured (no LINLI_RELAYER_KEY on a chain that is not local); "
-             "relayer_unavailable (the node cannot be reached, or the relayer has no gas money); or busy",
+             "relayer_unavailable (the node cannot be reached, or the relayer has no gas money); "
+             "budget_exhausted (the community's relaying budget of the day is spent: Retry-After to the next "
+             "midnight, Beijing time); or busy",
     ),
 }
 
@@ -104,6 +109,30 @@ def _make_relayer(state, settings: Settings) -> None:
     )
 
 
+def relay_budget(request: Request, settings: Settings) -> DailyBudget:
+    """The app's one daily budget, shared by every route that spends the relayer's gas
+    (backend/relayer/budget.py); `app.state.relayer_clock` (tests) replaces the clock."""
+    state = request.app.state
+    with _making_relayer:
+        if getattr(state, "relayer_budget", None) is None:
+            state.relayer_budget = DailyBudget(state.engine, settings.relayer_daily_budget_wei,
+                                               settings.relayer_daily_budget_transactions,
+                                               clock=lambda: getattr(state, "relayer_clock", time.time)())
+    return state.relayer_budget
+
+
+def spending_for(request: Request, settings: Settings, ctx, route: str) -> Spending:
+    """This request's way through the community's budget; refused at once (503) if the day's
+    budget is spent already."""
+    spending = relay_budget(request, settings).spending(ctx.community, ctx.record.chain_id, route)
+    spending.check()
+    return spending
+
+
+def budget_refusal(exhausted: BudgetExhausted):
+    _refuse(503, exhausted.code, exhausted.message, exhausted.reason, headers={"Retry-After": exhausted.retry_after})
+
+
 def _count(limit: SlidingWindowLimit, key: str, who: str) -> None:
     wait = limit.hit(key)
     if wait is not None:
@@ -135,8 +164,12 @@ def relay_ballot(ctx: CommunityDep, settings: SettingsDep, request: Request, res
     try:
         # Every request counts against the address it came from (backend/api/clients.py)...
         _count(per_client, client, "this client")
+        # ...and every transaction against the community's daily budget, with the other routes'.
+        spending = spending_for(request, settings, ctx, "ballot")
         relayed = relayer.relay(assembly, registry, int(ballot.proposal_id), ballot.support, ballot.voter,
-                                bytes.fromhex(ballot.signature[2:]), admit=admit)
+                                bytes.fromhex(ballot.signature[2:]), admit=admit, spending=spending)
+    except BudgetExhausted as exhausted:
+        budget_refusal(exhausted)
     except BallotRefused as refusal:
         _refuse(refusal.status, refusal.code, refusal.message, refusal.reason,
                 headers={"Retry-After": refusal.retry_after} if refusal.retry_after else None)

@@ -7,7 +7,9 @@ backend/relayer/passkeys.py.
 Refusals are 4xx with a stable `code` the page translates and the namespaced `reason`:
 400 bad_key / bad_assertion, 403 not_a_passkey_account / foreign_contract /
 call_not_allowed / value_not_allowed, 404 no_passkeys, 409 replayed / in_flight /
-would_revert / reverted, 429 rate_limited (Retry-After); 503 when relaying is off or the node is down.
+would_revert / reverted, 429 rate_limited (Retry-After); 503 when relaying is off or the node is down, or
+budget_exhausted (Retry-After) when the community's relaying budget of the day is spent
+(one budget with the ballot relay: backend/relayer/budget.py).
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.api.deps import ADDRESS_PATTERN, CommunityDep, SettingsDep
 from backend.api.errors import errors
 from backend.api.listing import require_contract
 from backend.api.ratelimit import SlidingWindowLimit
-from backend.api.routes.ballots import _relaying
+from backend.api.routes.ballots import _relaying, budget_refusal, relay_budget, spending_for
 from backend.chain.relayer import RelayerUnavailable
 from backend.core.config import Settings
 from backend.indexer.rpc import RpcError
+from backend.relayer.budget import BudgetExhausted
 from backend.relayer.passkeys import Assertion, PasskeyRefused, PasskeyRelayer
 
 router = APIRouter(tags=["passkeys"])
@@ -59,6 +62,8 @@ class AccountStateOut(BaseModel):
     account: str
     passkey_account: bool = Field(description="Whether the address holds one of the factory's accounts")
     next_nonce: int | None
+    has_key: bool | None = Field(default=None, description="With ?x=&y=: whether that passkey signs for the "
+                                                           "account (a new phone, once the first one added it)")
 
 
 class AssertionIn(BaseModel):
@@ -121,7 +126,8 @@ REFUSALS = errors(
     e409="replayed (the nonce was used), in_flight (a call of the account is being relayed), "
          "would_revert (the simulation failed: reason given), reverted",
     e429="rate_limited: too many requests from this client, or too many calls relayed for this account",
-    e503="relayer_off, relayer_unconfigured, relayer_unavailable",
+    e503="relayer_off, relayer_unconfigured, relayer_unavailable, budget_exhausted (the community's budget of "
+         "the day is spent; Retry-After: seconds to the next midnight, Beijing time)",
 )
 
 
@@ -167,10 +173,19 @@ def register_passkey(ctx: CommunityDep, settings: SettingsDep, request: Request,
                      key: Annotated[PasskeyKeyIn, Body()]):
     contracts = _contracts(ctx)
     relayer, _, per_client = _passkey_relaying(request, settings)
+    budget = relay_budget(request, settings)
+    spending = budget.spending(ctx.community, ctx.record.chain_id, "account")
+
+    def admit() -> None:
+        _count(per_client, _client(request), "this client")
+        spending.check()
+
     try:
         account, created = relayer.create(contracts["PasskeyAccountFactory"], int(key.x, 16), int(key.y, 16),
-                                          admit=lambda: _count(per_client, _client(request), "this client"))
+                                          admit=admit, spending=spending)
         nonce = relayer.next_nonce(account)
+    except BudgetExhausted as exhausted:
+        budget_refusal(exhausted)
     except PasskeyRefused as refusal:
         _refuse(refusal.status, refusal.code, refusal.message, refusal.reason,
                 headers={"Retry-After": refusal.retry_after} if refusal.retry_after else None)
@@ -186,15 +201,20 @@ def register_passkey(ctx: CommunityDep, settings: SettingsDep, request: Request,
 @router.get("/communities/{community}/passkeys/{account}", response_model=AccountStateOut, responses=REFUSALS,
             summary="Whether an address is a passkey account, and the nonce its next call must sign")
 def passkey_account(ctx: CommunityDep, settings: SettingsDep, request: Request,
-                    account: Annotated[str, Path(pattern=ADDRESS_PATTERN)]):
+                    account: Annotated[str, Path(pattern=ADDRESS_PATTERN)],
+                    x: Annotated[str | None, Query(pattern=UINT256_HEX)] = None,
+                    y: Annotated[str | None, Query(pattern=UINT256_HEX)] = None):
     contracts = _contracts(ctx)
     relayer, _, _ = _passkey_relaying(request, settings)
+    if (x is None) != (y is None):
+        _refuse(400, "bad_key", "give both coordinates of the key, x and y, or neither")
     try:
         is_account = relayer.is_account(account, contracts["PasskeyAccount"])
         nonce = relayer.next_nonce(account) if is_account else None
+        has_key = relayer.is_passkey(account, int(x, 16), int(y, 16)) if is_account and x is not None else None
     except RelayerUnavailable as exc:
         _refuse(503, "relayer_unavailable", str(exc))
-    return {"account": account.lower(), "passkey_account": is_account, "next_nonce": nonce}
+    return {"account": account.lower(), "passkey_account": is_account, "next_nonce": nonce, "has_key": has_key}
 
 
 @router.post("/communities/{community}/passkeys/calls", response_model=PasskeyCallOut,
@@ -207,9 +227,13 @@ def relay_passkey_call(ctx: CommunityDep, settings: SettingsDep, request: Reques
     relayer, per_account, per_client = _passkey_relaying(request, settings)
     try:
         _count(per_client, _client(request), "this client")
+        spending = spending_for(request, settings, ctx, "passkey")
         relayed = relayer.execute(contracts, call.account, call.target, int(call.value), bytes.fromhex(call.data[2:]),
                                   int(call.nonce), call.assertion.parsed(),
-                                  admit=lambda account: _count(per_account, account.lower(), "this account"))
+                                  admit=lambda account: _count(per_account, account.lower(), "this account"),
+                                  spending=spending)
+    except BudgetExhausted as exhausted:
+        budget_refusal(exhausted)
     except PasskeyRefused as refusal:
         _refuse(refusal.status, refusal.code, refusal.message, refusal.reason,
                 headers={"Retry-After": refusal.retry_after} if refusal.retry_after else None)

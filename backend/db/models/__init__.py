@@ -27,4 +27,5 @@ from backend.db.models.culture import *
 from backend.db.models.fees import *
 from backend.db.models.notices import *
 from backend.db.models.registry_points import *
+from backend.db.models.relayer import *
 from backend.db.models.services import *

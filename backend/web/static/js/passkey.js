@@ -7,7 +7,9 @@
 // uses for the ballots), so it is the hash PasskeyAccount.call_hash computes.
 // Only the credential's id and public key are kept in this browser, nothing personal.
 
-import { TypedDataEncoder, getBytes, hexlify } from "ethers";
+import { Interface, TypedDataEncoder, getBytes, hexlify } from "ethers";
+import { t } from "./i18n.js";
+import { runStep, runTx } from "./tx.js";
 
 const STORE = "linli.passkey";
 // The secp256r1 group order: the account takes only the low s of a signature's pair.
@@ -51,10 +53,9 @@ function failure(i18nKey) {
   return Object.assign(new Error(i18nKey), { i18nKey });
 }
 
-/** Create a passkey (ES256, kept on the device, user verification), register its key
- * with the backend, which answers the account and has the relayer create it. */
-export async function createPasskey(ctx) {
-  const { config, api } = ctx;
+/** A new passkey on this device (ES256, kept on the device, user verification): its
+ * credential id and public key (x, y). */
+async function makeCredential(config) {
   const credential = await navigator.credentials.create({
     publicKey: {
       rp: { name: `${config.name} · Linli` },
@@ -71,12 +72,71 @@ export async function createPasskey(ctx) {
   const spki = new Uint8Array(credential.response.getPublicKey());
   const point = spki.slice(spki.length - 65);
   if (point[0] !== 4) throw failure("passkey.notP256");
-  const x = hexlify(point.slice(1, 33));
-  const y = hexlify(point.slice(33));
+  return { id: b64url(credential.rawId), x: hexlify(point.slice(1, 33)), y: hexlify(point.slice(33)) };
+}
+
+/** Create a passkey, register its key with the backend, which answers the account and
+ * has the relayer create it. */
+export async function createPasskey(ctx) {
+  const { config, api } = ctx;
+  const { id, x, y } = await makeCredential(config);
   const answer = await api.post(config.passkeys.register, { x, y });
-  const key = { id: b64url(credential.rawId), x, y, account: answer.account };
+  const key = { id, x, y, account: answer.account };
   localStorage.setItem(STORE, JSON.stringify({ ...kept(), [config.chain_id]: key }));
   return { key, answer };
+}
+
+// ------------------------------------------------------------------ a second phone
+
+const PENDING = "linli.passkey.pending";
+const CODE = /^linli-passkey:(0x[0-9a-fA-F]{1,64}):(0x[0-9a-fA-F]{1,64})$/;
+
+/** The new phone's passkey waiting to be added to `account` by a phone the account has. */
+export function pendingPhone(config) {
+  try {
+    return JSON.parse(localStorage.getItem(PENDING) ?? "{}")?.[config.chain_id] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** On the new phone: a passkey for the existing `account` (no account is created: the
+ * first phone adds this key to its account). Returns the code the first phone reads. */
+export async function startNewPhone(ctx, account) {
+  const key = { ...(await makeCredential(ctx.config)), account: account.toLowerCase() };
+  localStorage.setItem(PENDING, JSON.stringify({ [ctx.config.chain_id]: key }));
+  return phoneCode(key);
+}
+
+export const phoneCode = (key) => `linli-passkey:${key.x}:${key.y}`;
+
+/** On the new phone: has the first phone added it yet? Then it becomes this phone's key. */
+export async function checkNewPhone(ctx) {
+  const key = pendingPhone(ctx.config);
+  if (!key) return false;
+  const state = await ctx.api.get(`/passkeys/${key.account}`, { x: key.x, y: key.y });
+  if (!state.has_key) return false;
+  localStorage.setItem(STORE, JSON.stringify({ ...kept(), [ctx.config.chain_id]: key }));
+  localStorage.removeItem(PENDING);
+  return true;
+}
+
+/** On a phone the account has: add the new phone's key (its code), signed by this phone's
+ * passkey and relayed (the account calls its own add_passkey). */
+export async function addPhone(ctx, code) {
+  const match = CODE.exec(code.trim());
+  if (!match) throw failure("passkey.badCode");
+  const account = ctx.passkey.account;
+  const entry = ctx.config.contracts.PasskeyAccount;
+  const data = new Interface(entry.abi).encodeFunctionData("add_passkey", [BigInt(match[1]), BigInt(match[2])]);
+  return runStep(t("passkey.addingPhone"), async (progress) => {
+    const relayed = await relayCall(ctx, ctx.passkey, account, data, (key) => progress(t(key)));
+    if (relayed.block_number !== null) {
+      progress(t("tx.indexing"));
+      await ctx.api.waitIndexed(relayed.block_number);
+    }
+    return relayed;
+  }, t("passkey.phoneAdded"));
 }
 
 /** r and s of a DER ECDSA signature (SEQUENCE of two INTEGERs). */
@@ -136,4 +196,29 @@ export async function relayCall(ctx, key, target, data, progress = () => {}) {
       r: hex256(r), s: hex256(s > N / 2n ? N - s : s), x: key.x, y: key.y,
     },
   });
+}
+
+/** A resident's transaction, signed by this phone's passkey and sent by the relayer, with
+ * the toasts of a wallet's transaction: pending (signing, relaying, indexing), then
+ * confirmed or failed with the reason in the resident's words. `method(args)` on the
+ * community's contract `name`; resolves with the relay's answer once indexed. */
+export async function relayTx(ctx, title, name, method, args, doneText = t("tx.confirmed")) {
+  const entry = ctx.config.contracts[name];
+  if (!entry) throw new Error(`this community has no ${name}`);
+  const data = new Interface(entry.abi).encodeFunctionData(method, args);
+  return runStep(title, async (progress) => {
+    const relayed = await relayCall(ctx, ctx.passkey, entry.address, data, (key) => progress(t(key)));
+    if (relayed.block_number !== null) {
+      progress(t("tx.indexing"));
+      await ctx.api.waitIndexed(relayed.block_number);
+    }
+    return relayed;
+  }, doneText);
+}
+
+/** The same act by wallet (runTx) or, for a resident signed in by passkey, through the relayer. */
+export async function act(ctx, title, name, method, args) {
+  if (ctx.passkey) return relayTx(ctx, title, name, method, args);
+  const contract = await ctx.wallet.contract(name);
+  return runTx(ctx, title, () => contract[method](...args));
 }

@@ -10,6 +10,7 @@ import { t } from "../i18n.js";
 import { dateTime, esc, number, shortAddress, shortHash, stars } from "../format.js";
 import { loadNames, party } from "../names.js";
 import { fetchTexts, publishText } from "../texts.js";
+import { act } from "../passkey.js";
 import { runStep, runTx } from "../tx.js";
 import { busy, chainNow, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
 
@@ -69,18 +70,18 @@ function myActions(ctx, card, a, mine, now, me, scanned = null) {
   const box = card.querySelector(".actions");
   const signed = Boolean(mine?.signed_up);
   const attended = Boolean(mine?.checked_in);
-  const tx = (title, send) => busy(card, async () => {
-    const writer = await ctx.wallet.contract("CommunityActivities");
-    await runTx(ctx, title, () => send(writer));
+  // By wallet, or for a resident signed in by passkey through the relayer (same toasts).
+  const tx = (title, method, args) => busy(card, async () => {
+    await act(ctx, title, "CommunityActivities", method, args);
     ctx.rerender();
   });
   if (now < a.starts_at && !signed && a.signed_up < a.capacity) {
     box.insertAdjacentHTML("beforeend", `<button type="button" class="primary" data-testid="sign-up">${esc(t("activities.signUp"))}</button>`);
-    box.querySelector("[data-testid=sign-up]").addEventListener("click", () => tx(t("activities.signUpTitle", { title: a.title }), (w) => w.sign_up(a.activity_id)));
+    box.querySelector("[data-testid=sign-up]").addEventListener("click", () => tx(t("activities.signUpTitle", { title: a.title }), "sign_up", [a.activity_id]));
   }
   if (now < a.starts_at && signed && !attended) {
     box.insertAdjacentHTML("beforeend", `<button type="button" data-testid="cancel-sign-up">${esc(t("activities.cancel"))}</button>`);
-    box.querySelector("[data-testid=cancel-sign-up]").addEventListener("click", () => tx(t("activities.cancelTitle", { title: a.title }), (w) => w.cancel_sign_up(a.activity_id)));
+    box.querySelector("[data-testid=cancel-sign-up]").addEventListener("click", () => tx(t("activities.cancelTitle", { title: a.title }), "cancel_sign_up", [a.activity_id]));
   }
   const checkInOpen = now >= a.starts_at - CHECK_IN_GRACE && now <= a.ends_at + CHECK_IN_GRACE;
   let checkIn = null;
@@ -104,7 +105,8 @@ function myActions(ctx, card, a, mine, now, me, scanned = null) {
       problem.hidden = !wrong;
       problem.textContent = wrong ?? "";
       if (wrong) return;
-      tx(t("activities.checkInTitle", { title: a.title }), (w) => w.check_in_with_code(a.activity_id, ctx.account, code.deadline, code.signature));
+      tx(t("activities.checkInTitle", { title: a.title }), "check_in_with_code",
+        [a.activity_id, ctx.account, code.deadline, code.signature]);
     });
   }
   if (a.phase === "past" && now >= a.ends_at && attended && !mine.feedback_score) {

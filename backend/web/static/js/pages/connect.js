@@ -5,7 +5,7 @@ import { t } from "../i18n.js";
 import { area, esc, number } from "../format.js";
 import { explain, runStep } from "../tx.js";
 import { html, roleName } from "../ui.js";
-import { createPasskey, supported } from "../passkey.js";
+import { addPhone, checkNewPhone, createPasskey, pendingPhone, phoneCode, startNewPhone, supported } from "../passkey.js";
 
 /** First choice: a passkey on this phone (no wallet, no seed phrase); the relayer pays. */
 function passkeyCard(ctx, view) {
@@ -37,6 +37,69 @@ function passkeyCard(ctx, view) {
       problem.hidden = false;
       button.disabled = false;
     }
+  });
+  if (key) addPhoneCard(ctx, view);
+  else if (supported() && !ctx.wallet?.ready) newPhoneCard(ctx, view);
+}
+
+/** A button's work with its failure said under the form, in the resident's words. */
+function guarded(card, button, work) {
+  const problem = card.querySelector(".error-text");
+  button.addEventListener("click", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    problem.hidden = true;
+    try {
+      await work();
+    } catch (error) {
+      problem.textContent = explain(error);
+      problem.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+/** On a phone the account has: add a new phone by the code it shows. */
+function addPhoneCard(ctx, view) {
+  const card = html(view, `<section class="card" data-testid="add-phone-card"><h2>${esc(t("passkey.addPhoneTitle"))}</h2>
+      <p>${esc(t("passkey.addPhoneNote"))}</p>
+      <form class="inline"><label>${esc(t("passkey.codeLabel"))}
+        <input name="code" autocomplete="off" spellcheck="false" data-testid="new-phone-code-input"></label>
+        <button type="submit" class="primary" data-testid="add-phone">${esc(t("passkey.addPhone"))}</button></form>
+      <p class="error-text" hidden></p></section>`);
+  const form = card.querySelector("form");
+  guarded(card, form.querySelector("button"), async () => {
+    await addPhone(ctx, form.code.value);
+    form.code.value = "";
+  });
+}
+
+/** On a new phone: a passkey for an account an earlier phone holds, added by that phone. */
+function newPhoneCard(ctx, view) {
+  const pending = pendingPhone(ctx.config);
+  const card = html(view, `<section class="card" data-testid="new-phone-card"><h2>${esc(t("passkey.newPhoneTitle"))}</h2>
+      ${pending ? `<p>${esc(t("passkey.newPhoneCode"))}</p><p><code data-testid="new-phone-code">${esc(phoneCode(pending))}</code></p>
+        <p class="muted small" data-testid="new-phone-waiting" hidden>${esc(t("passkey.newPhoneWaiting"))}</p>
+        <div class="actions"><button type="button" class="primary" data-testid="new-phone-check">${esc(t("passkey.newPhoneCheck"))}</button></div>`
+    : `<p>${esc(t("passkey.newPhoneNote"))}</p>
+        <form class="inline"><label>${esc(t("passkey.newPhoneAccount"))}
+          <input name="account" autocomplete="off" spellcheck="false" pattern="0x[0-9a-fA-F]{40}" required data-testid="new-phone-account"></label>
+          <button type="submit" data-testid="new-phone-start">${esc(t("passkey.newPhoneStart"))}</button></form>`}
+      <p class="error-text" hidden></p></section>`);
+  if (pending) {
+    const check = card.querySelector("[data-testid=new-phone-check]");
+    guarded(card, check, async () => {
+      if (await checkNewPhone(ctx)) ctx.rerender();
+      else card.querySelector("[data-testid=new-phone-waiting]").hidden = false;
+    });
+    return;
+  }
+  const form = card.querySelector("form");
+  guarded(card, form.querySelector("button"), async () => {
+    if (!form.reportValidity()) return;
+    await startNewPhone(ctx, form.account.value.trim());
+    ctx.rerender();
   });
 }
 

@@ -8,6 +8,7 @@ import { t } from "../i18n.js";
 import { date, dateTime, esc, number, shortAddress, shortHash } from "../format.js";
 import { sha256File, utf8Length } from "../hash.js";
 import { fetchTexts } from "../texts.js";
+import { act } from "../passkey.js";
 import { runTx } from "../tx.js";
 import { busy, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
 
@@ -70,9 +71,8 @@ async function gallery(ctx, view, me, works, title, testid = "gallery") {
     ${works.length ? `<div class="grid works">${works.map((w) => workCard(w, states.get(w.work_id))).join("")}</div>` : empty(t("culture.noWorks"))}
   </section>`);
   section.querySelectorAll("[data-like]").forEach((button) => button.addEventListener("click", () => busy(button.closest(".work"), async () => {
-    const culture = await ctx.wallet.contract("CultureWorks");
     const work = works.find((w) => w.work_id === button.dataset.like);
-    await runTx(ctx, t("culture.likeTitle", { title: work.title }), () => culture.like(BigInt(work.work_id)));
+    await act(ctx, t("culture.likeTitle", { title: work.title }), "CultureWorks", "like", [BigInt(work.work_id)]);
     ctx.rerender();
   })));
 }
@@ -208,8 +208,7 @@ async function renderWork(ctx, view, workId, current) {
     </dl>${work.hidden ? `<p class="warning-text" data-testid="hidden-note">${esc(t("culture.hiddenNote"))}${reason
       ? `<br><span class="public-text" data-testid="hidden-reason">${esc(t("culture.hiddenBecause", { reason }))}</span>` : ""}</p>` : ""}`);
   card.querySelector("[data-like]")?.addEventListener("click", (event) => busy(card, async () => {
-    const culture = await ctx.wallet.contract("CultureWorks");
-    await runTx(ctx, t("culture.likeTitle", { title: work.title }), () => culture.like(BigInt(event.target.dataset.like)));
+    await act(ctx, t("culture.likeTitle", { title: work.title }), "CultureWorks", "like", [BigInt(event.target.dataset.like)]);
     ctx.rerender();
   }));
   html(view, `<section class="card"><h2>${esc(t("culture.likesTitle"))}</h2>${likes.items.length

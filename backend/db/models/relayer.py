@@ -1,0 +1,34 @@
+"""What the relayer spent: one row per transaction it paid for (backend/relayer/budget.py).
+
+Not an event table: the API writes it, when the relayer's transaction has its receipt
+(or the wait for it ran out). Insert-only, so several API workers never overwrite each
+other's counts; a day's spend is the sum of its rows. No personal data: the route
+(ballot, passkey call, account creation), the transaction's hash (public on chain
+anyway), the gas and its price.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db.models.base import Base
+
+__all__ = ["RelayerSpend"]
+
+
+class RelayerSpend(Base):
+    __tablename__ = "relayer_spend"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tx_hash: Mapped[str] = mapped_column(String(66), primary_key=True)
+    community: Mapped[str] = mapped_column(String(42))
+    day: Mapped[str] = mapped_column(String(10))  # the Beijing date, YYYY-MM-DD
+    route: Mapped[str] = mapped_column(String(16))  # ballot, passkey, account
+    status: Mapped[str] = mapped_column(String(10))  # confirmed, reverted, pending (the estimate's cost)
+    gas_used: Mapped[int] = mapped_column(BigInteger)
+    gas_price_wei: Mapped[str] = mapped_column(String(78))  # decimal: any uint256 on any database
+    cost_wei: Mapped[str] = mapped_column(String(78))
+    sent_at: Mapped[int] = mapped_column(BigInteger)  # unix seconds, the relayer's clock
+
+    __table_args__ = (Index("ix_relayer_spend_day", "community", "day"),)

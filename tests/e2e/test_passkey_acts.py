@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: AGPL-3.0-only
+"""A resident signed in by passkey likes a work and signs up for an activity from the
+pages (issue 18): the culture and activities pages take the passkey path (the passkey
+signs, the relayer sends and pays), with the toasts of a wallet's transaction. A module
+of its own: the passkey pages' module allows one relayed call per account, these are two.
+The attacks on these calls are in test_passkey_pages.py."""
+
+from __future__ import annotations
+
+from hashlib import sha256
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import to_checksum_address
+
+from tests.e2e.conftest import DAY, screenshot, wait_indexed
+from tests.e2e.test_passkey_pages import AREA, _body, _refused, _register, _relay, phone_page  # noqa: F401
+from tests.passkey.helpers import sign_call
+from tests.utils.identity import commitment_for
+from tests.utils.webauthn import Passkey
+
+
+def _settled(page, click) -> None:
+    """Click, then wait for the toast that click made (toasts are numbered as they come)
+    to settle: confirmed, or the test fails with the toast's text."""
+    newest = page.evaluate("Math.max(0, ...[...document.querySelectorAll('.toast')].map((t) => +t.id.slice(6)))")
+    click()
+    handle = page.wait_for_function(
+        """n => { const t = [...document.querySelectorAll('.toast')].find((t) => +t.id.slice(6) > n
+                   && t.dataset.state !== 'pending'); return t ? [t.dataset.state, t.innerText] : null; }""",
+        arg=newest, timeout=30_000)
+    state, text = handle.json_value()
+    assert state == "confirmed", text
+
+def test_a_passkey_resident_likes_a_work_and_signs_up_through_the_relayer(phone_page, site, chain, committee,
+                                                                          owner_a):
+    """The culture and activities pages use the passkey path for a resident signed in by
+    passkey: the same toasts (pending, then confirmed), the relayer pays, the account holds
+    no ether."""
+    page, cdp, authenticator, problems = phone_page
+    contracts = site["contracts"]
+    culture, activities, registry = contracts["CultureWorks"], contracts["CommunityActivities"], site["community"].registry
+    page.click("[data-testid=passkey-create]")
+    account = to_checksum_address(page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip())
+    registry.register_units([("2-2-101", AREA, account, commitment_for("passkey-culture"))], sender=committee)
+    content = sha256(b"passkey-like").digest()
+    culture.mint_work("阳台上的月季", 2, content, f"sha256:{content.hex()}", sender=owner_a)
+    work_id = int.from_bytes(content, "big")
+    now = chain.pending_timestamp
+    activities.create_activity("楼道读书会", b"\x05" * 32, now + 3 * DAY, now + 3 * DAY + 3600, 20, 0,
+                               committee.address, sender=committee)
+    activity_id = activities.activity_count()
+    wait_indexed(site, chain)
+
+    relayed = []
+    page.on("response", lambda r: relayed.append(r.json()) if r.url.endswith("/passkeys/calls") and r.ok else None)
+    page.evaluate("location.hash = '#/culture'")
+    card = page.locator(f'[data-testid=gallery] [data-testid=work][data-hash="0x{content.hex()}"]')
+    _settled(page, lambda: card.get_by_test_id("like").click(timeout=30_000))
+    household = registry.household_of(account)
+    assert culture.liked(household, work_id)
+    card = page.locator(f'[data-testid=gallery] [data-testid=work][data-hash="0x{content.hex()}"]')
+    card.get_by_test_id("liked").wait_for(timeout=30_000)
+    screenshot(page, "passkey-like")
+
+    page.evaluate(f"location.hash = '#/activities/{activity_id}'")
+    _settled(page, lambda: page.locator("[data-testid=sign-up]").click(timeout=30_000))
+    page.wait_for_selector("[data-testid=my-state]", timeout=30_000)
+    assert activities.seat(activity_id, account)[0]
+    assert [call["target"] for call in relayed] == [culture.address.lower(), activities.address.lower()]
+    like, sign_up = relayed
+    print(f"\nrelayed passkey like {like['gas_used']:,} gas, sign_up {sign_up['gas_used']:,} gas (browser assertion, "
+          "precompile, whole transaction)")
+    assert chain.provider.get_balance(account) == 0
+    assert not problems, problems
+
+
+def _second_phone(browser, site):
+    from tests.e2e.conftest import PHONE
+
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True}})
+    page.goto(f"{site['url'].replace('127.0.0.1', 'localhost')}/#/connect")
+    page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("#view[aria-busy=false]")
+    return context, page, problems
+
+
+def test_a_new_phone_is_added_by_the_first_and_then_signs(phone_page, browser, site, project, chain, committee,
+                                                          owner_a):
+    """The new phone makes a passkey for the existing account and shows its key as a code;
+    the first phone's passkey signs add_passkey (the account calling itself), the relayer
+    sends it; then the new phone signs a like of its own."""
+    page, _, _, problems = phone_page
+    page.click("[data-testid=passkey-create]")
+    account = to_checksum_address(page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip())
+    passkey_account = project.PasskeyAccount.at(account)
+    registry, culture = site["community"].registry, site["contracts"]["CultureWorks"]
+    registry.register_units([("2-2-201", AREA, account, commitment_for("passkey-two-phones"))], sender=committee)
+    content = sha256(b"second-phone-like").digest()
+    culture.mint_work("楼下的银杏", 2, content, f"sha256:{content.hex()}", sender=owner_a)
+
+    context, new_page, new_problems = _second_phone(browser, site)
+    try:
+        new_page.fill("[data-testid=new-phone-account]", account)
+        new_page.click("[data-testid=new-phone-start]")
+        code = new_page.wait_for_selector("[data-testid=new-phone-code]").inner_text().strip()
+        _, x, y = code.split(":")
+        assert not passkey_account.is_passkey(int(x, 16), int(y, 16))
+        # Not added yet: the new phone says so and stays signed out.
+        new_page.click("[data-testid=new-phone-check]")
+        new_page.wait_for_selector("[data-testid=new-phone-waiting]", state="visible")
+        screenshot(new_page, "passkey-new-phone-code")
+
+        page.fill("[data-testid=new-phone-code-input]", code)
+        _settled(page, lambda: page.click("[data-testid=add-phone]"))
+        assert passkey_account.is_passkey(int(x, 16), int(y, 16)) and passkey_account.passkey_count() == 2
+        assert chain.provider.get_balance(account) == 0
+
+        new_page.click("[data-testid=new-phone-check]")
+        assert to_checksum_address(new_page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip()) \
+            == account
+        wait_indexed(site, chain)
+        new_page.evaluate("location.hash = '#/culture'")
+        card = new_page.locator(f'[data-testid=gallery] [data-testid=work][data-hash="0x{content.hex()}"]')
+        _settled(new_page, lambda: card.get_by_test_id("like").click(timeout=30_000))
+        assert culture.liked(registry.household_of(account), int.from_bytes(content, "big"))
+        assert not new_problems, new_problems
+    finally:
+        context.close()
+    assert not problems, problems
+
+
+def _check_in_code(activities, chain_id: int, organiser, activity_id: int, attendee: str, deadline: int) -> bytes:
+    """The organiser's EIP-712 check-in code (what the organiser's page signs)."""
+    message = {
+        "domain": {"name": "Linli CommunityActivities", "version": "1", "chainId": chain_id,
+                   "verifyingContract": activities.address},
+        "types": {"CheckIn": [{"name": "activityId", "type": "uint256"}, {"name": "attendee", "type": "address"},
+                              {"name": "deadline", "type": "uint256"}]},
+        "primaryType": "CheckIn",
+        "message": {"activityId": activity_id, "attendee": attendee, "deadline": deadline},
+    }
+    return bytes(Account.sign_message(encode_typed_data(full_message=message), organiser.private_key).signature)
+
+
+def test_a_passkey_resident_checks_in_with_the_organisers_code(site, project, chain, committee, attacker):
+    """check_in_with_code through the relay: the organiser's signature is the proof (the
+    contract checks it), so a forged code is refused by the simulation and nothing is sent."""
+    key = Passkey(seed=0xACE1)
+    account = project.PasskeyAccount.at(_register(site, key))
+    registry, activities = site["community"].registry, site["contracts"]["CommunityActivities"]
+    registry.register_units([("2-2-301", AREA, account.address, commitment_for("passkey-check-in"))], sender=committee)
+    start = chain.pending_timestamp + 600
+    activities.create_activity("插花课", b"\x06" * 32, start, start + 3600, 10, 0, committee.address, sender=committee)
+    activity_id = activities.activity_count()
+    signed = sign_call(account, key, chain.chain_id, activities, data=activities.sign_up.encode_input(activity_id))
+    assert _relay(site, _body(account.address, *signed)).status_code == 200
+    chain.pending_timestamp = start + 60
+    chain.mine()
+    deadline = start + 3600
+    forged = _check_in_code(activities, chain.chain_id, attacker, activity_id, account.address, deadline)
+    call = activities.check_in_with_code.encode_input(activity_id, account.address, deadline, forged)
+    detail = _refused(_relay(site, _body(account.address, *sign_call(account, key, chain.chain_id, activities,
+                                                                       data=call))), 409, "would_revert")
+    assert detail["reason"] == "activities: invalid code"
+    code = _check_in_code(activities, chain.chain_id, committee, activity_id, account.address, deadline)
+    call = activities.check_in_with_code.encode_input(activity_id, account.address, deadline, code)
+    reply = _relay(site, _body(account.address, *sign_call(account, key, chain.chain_id, activities, data=call)))
+    assert reply.status_code == 200, reply.text
+    assert activities.seat(activity_id, account.address)[:2] == (True, True)
