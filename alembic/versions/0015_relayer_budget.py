@@ -1,7 +1,7 @@
 """relayer's spend per transaction, for the daily budget per community (issue 18)
 
 Revision ID: 0015_relayer_budget
-Revises: 0012_paper_ballots
+Revises: 0018_cosign_threshold
 Create Date: 2026-12-05 12:45:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0015_relayer_budget'
-down_revision = '0012_paper_ballots'
+down_revision = '0018_cosign_threshold'
 branch_labels = None
 depends_on = None
 
