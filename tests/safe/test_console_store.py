@@ -16,10 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
+from backend.chain.deployment import role_id
 from backend.chain.safe import DELEGATECALL, SafeTx, encode_multisend, module_call_data, sign_safe_tx
 from backend.core.config import Settings
 from tests.backend.conftest import DATABASES, fresh_database_url
-from tests.safe.console_scene import PUBLIC_INCOME, console_community
+from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community
 
 CATEGORY = 3
 
@@ -171,17 +172,17 @@ def test_calls_the_console_does_not_offer_are_refused(client, town, owner_a):
         # A contract of the community, but a function the console does not offer (the assembly's).
         (not_offered, town.safe.propose_call(treasury.approve_annual_budget, town.year, PUBLIC_INCOME, 10**9,
                                              bytes(32))),
-        (not_offered, town.safe.propose_call(registry.grantRole, bytes(32), owner_a.address)),
+        (not_offered, town.safe.propose_call(town.community.points.set_household_cap, 10)),
         # The Safe itself (its members: the assembly's business), and an address outside the community.
         (not_offered, town.safe.propose_add_member("0x" + "ab" * 20)),
         ("is not one of this community's contracts", replace(allocation(town), to="0x" + "cd" * 20)),
         ("send no ether", replace(allocation(town), value=1)),
         ("pay no gas refunds", replace(allocation(town), gas_price=1)),
         ("only to Safe's MultiSendCallOnly", replace(allocation(town), operation=DELEGATECALL)),
-        # A batch with one call the console does not offer.
-        (not_offered, town.safe.propose(multi_send, encode_multisend([
+        # A batch with one call the console does not offer (the assembly's role to grant).
+        ("not offered with these arguments", town.safe.propose(multi_send, encode_multisend([
             (treasury.address, 0, treasury.allocate_budget.encode_input(town.year, PUBLIC_INCOME, 1, 1)),
-            (registry.address, 0, registry.grantRole.encode_input(bytes(32), owner_a.address))]),
+            (registry.address, 0, registry.grantRole.encode_input(role_id("committee"), owner_a.address))]),
             operation=DELEGATECALL)),
         ("cannot be decoded", replace(allocation(town), data=allocation(town).data[:40])),
         ("cannot be decoded", replace(allocation(town), data=allocation(town).data + bytes(32))),
@@ -233,3 +234,117 @@ def test_writes_are_limited_per_client(client, town, owner_a):
     flooded = propose(client, town, allocation(town), owner_a)
     assert flooded.status_code == 429 and int(flooded.headers["retry-after"]) >= 1
     assert client.get(base(town)).json()["pending"] == []
+
+
+def execute_with(town, client, tx, members):
+    """Sign `tx` by `members` through the store and execute it as a page does."""
+    assert propose(client, town, tx, members[0]).status_code == 201
+    for member in members[1:]:
+        assert add(client, town, tx, member).status_code == 201
+    [pending] = [p for p in client.get(base(town)).json()["pending"] if p["safeTxHash"] == "0x" + tx.hash.hex()]
+    town.safe.execute(tx, {s["signer"]: bytes.fromhex(s["signature"][2:]) for s in pending["signatures"]},
+                      sender=members[-1])
+    return pending
+
+
+def refusal_on_chain(chain, safe_address, tx) -> str:
+    """What the contract says to this call made by the committee's Safe (eth_call, nothing kept)."""
+    from web3.exceptions import ContractLogicError
+
+    try:
+        chain.provider.web3.eth.call({"from": safe_address, "to": tx.to, "data": "0x" + tx.data.hex()})
+    except ContractLogicError as exc:
+        return str(exc)
+    return ""
+
+
+def test_the_committee_grants_and_revokes_the_roles_it_administers(client, town, chain, owner_a, owner_b, tenant):
+    registry = town.community.registry
+    merchant = role_id("merchant")
+    tx = town.safe.propose_call(registry.grantRole, merchant, tenant.address)
+    pending = execute_with(town, client, tx, [owner_a, owner_b])
+    [call] = pending["action"]["calls"]
+    assert call["function"] == "grantRole" and call["args"][0]["label"] == "merchant"
+    assert registry.hasRole(merchant, tenant.address)
+    assert town.community.points.is_merchant(tenant.address)  # the registry told the points
+    revoke = town.safe.propose_call(registry.revokeRole, merchant, tenant.address)
+    execute_with(town, client, revoke, [owner_b, owner_a])
+    assert not registry.hasRole(merchant, tenant.address)
+
+
+def test_a_role_the_committee_cannot_grant_is_refused_by_the_store_and_by_the_registry(client, town, chain,
+                                                                                       owner_a, tenant):
+    registry, safe = town.community.registry, town.safe.safe.address
+    for name in ("assembly", "committee", "manager", "auditor"):
+        for function in (registry.grantRole, registry.revokeRole):
+            tx = town.safe.propose_call(function, role_id(name), tenant.address)
+            refused = propose(client, town, tx, owner_a)
+            assert refused.status_code == 422, refused.text
+            assert f"the {name} role is not one the committee may grant" in refused.json()["detail"]
+            # Had a member sent it with Safe's own tools: the registry refuses the Safe.
+            assert "registry: caller is not the role's admin" in refusal_on_chain(chain, safe, tx)
+    # An unknown role id, the zero address, the Safe itself (which may hold no paid role).
+    cases = [(town.safe.propose_call(registry.grantRole, bytes(32), tenant.address), "role is not one", None),
+             (town.safe.propose_call(registry.grantRole, role_id("cashier"), "0x" + "00" * 20),
+              "a role for the zero address", "registry: role for the zero address"),
+             (town.safe.propose_call(registry.grantRole, role_id("provider"), safe), "own Safe holds no paid role",
+              "registry: the committee cannot hold a paid role")]
+    for tx, reason, on_chain in cases:
+        refused = propose(client, town, tx, owner_a)
+        assert refused.status_code == 422 and reason in refused.json()["detail"], refused.text
+        if on_chain:
+            assert on_chain in refusal_on_chain(chain, safe, tx)
+    assert client.get(base(town)).json()["pending"] == []
+
+
+def test_points_are_granted_within_the_allowance_and_only_as_a_grant(client, town, chain, owner_a, owner_c, tenant):
+    points = town.community.points
+    before = points.balanceOf(tenant.address)
+    tx = town.safe.propose_call(points.mint, tenant.address, 300, 1)
+    execute_with(town, client, tx, [owner_c, owner_a])
+    assert points.balanceOf(tenant.address) - before == 300
+    safe = town.safe.safe.address
+    # Beyond the allowance: the store keeps it (it reads no balance), the contract refuses it.
+    over = town.safe.propose_call(points.mint, tenant.address, GRANT_ALLOWANCE, 1)
+    assert "points: over the committee's yearly grant allowance" in refusal_on_chain(chain, safe, over)
+    # Siblings: another reason (a participation mint: minters only), the zero address, zero
+    # points, and the household cap and allowance (the assembly's limits).
+    cases = [(town.safe.propose_call(points.mint, tenant.address, 10, reason), "reason") for reason in (0, 2, 5, 7)]
+    cases += [(town.safe.propose_call(points.mint, "0x" + "00" * 20, 10, 1), "the zero address"),
+              (town.safe.propose_call(points.mint, tenant.address, 0, 1), "zero points"),
+              (town.safe.propose_call(points.set_household_cap, 10**6), "not an action the console offers"),
+              (town.safe.propose_call(points.set_grant_allowance, 10**6), "not an action the console offers"),
+              (town.safe.propose_call(points.set_minter, safe, True), "not an action the console offers")]
+    for tx, reason in cases:
+        refused = propose(client, town, tx, owner_a)
+        assert refused.status_code == 422 and reason in refused.json()["detail"], refused.text
+    assert "points: minter only" in refusal_on_chain(chain, safe, cases[1][0])
+    assert client.get(base(town)).json()["pending"] == []
+
+
+def test_culture_activities_and_disputes_are_offered_and_the_assemblys_limits_are_not(client, town, owner_a):
+    culture, activities, market = (town.contracts[name] for name in
+                                   ("CultureWorks", "CommunityActivities", "ServiceMarket"))
+    reason = bytes.fromhex("11" * 32)
+    offered = [town.safe.propose_call(culture.hide_work, 7, reason, nonce=0),
+               town.safe.propose_call(culture.unhide_work, 7, reason, nonce=1),
+               town.safe.propose_call(culture.create_exhibition, "春节", nonce=2),
+               town.safe.propose_call(culture.add_to_exhibition, 1, 7, nonce=3),
+               town.safe.propose_call(culture.remove_from_exhibition, 1, 7, nonce=4),
+               town.safe.propose_call(activities.approve_activity, 3, nonce=5),
+               town.safe.propose_call(activities.cancel_activity, 3, reason, nonce=6),
+               town.safe.propose_call(market.resolve, 9, 150_00, reason, nonce=7)]
+    for tx in offered:
+        answer = propose(client, town, tx, owner_a)
+        assert answer.status_code == 201, answer.text
+    decoded = [(p["action"]["calls"][0]["function"], p["action"]["calls"][0]["args"][0]["value"])
+               for p in client.get(base(town)).json()["pending"]]
+    assert decoded == [("hide_work", "7"), ("unhide_work", "7"), ("create_exhibition", "春节"),
+                       ("add_to_exhibition", "1"), ("remove_from_exhibition", "1"), ("approve_activity", "3"),
+                       ("cancel_activity", "3"), ("resolve", "9")]
+    for tx in (town.safe.propose_call(culture.set_like_reward, 1, 10**6),
+               town.safe.propose_call(activities.set_max_points, 10**6),
+               town.safe.propose_call(market.set_fee, 0),
+               town.safe.propose_call(market.set_release_delay, 0)):
+        refused = propose(client, town, tx, owner_a)
+        assert refused.status_code == 422 and "not an action the console offers" in refused.json()["detail"]
