@@ -348,3 +348,31 @@ def test_culture_activities_and_disputes_are_offered_and_the_assemblys_limits_ar
                town.safe.propose_call(market.set_release_delay, 0)):
         refused = propose(client, town, tx, owner_a)
         assert refused.status_code == 422 and "not an action the console offers" in refused.json()["detail"]
+
+
+def test_a_work_is_hidden_and_an_activity_approved_in_one_batch_through_the_safe(client, town, chain, accounts,
+                                                                                 owner_a, owner_b, tenant):
+    """A resident's work and proposed activity, then the committee hides the one and approves
+    the other in one SafeTx (MultiSendCallOnly), decoded call by call."""
+    from hashlib import sha256
+
+    culture, activities = town.contracts["CultureWorks"], town.contracts["CommunityActivities"]
+    registry = town.community.registry
+    # The committee (its Safe, impersonated on anvil) registers the resident's unit.
+    chain.set_balance(town.safe.safe.address, 10**18)
+    registry.register_unit("9-9-909", 80_00, tenant.address, sha256(b"salted identity").digest(),
+                           sender=accounts[town.safe.safe.address])
+    content = sha256(b"couplet").digest()
+    culture.mint_work("春联", 0, content, "ipfs://work", sender=tenant)
+    work_id = int.from_bytes(content, "big")  # a work's id is its content hash
+    start = chain.pending_timestamp + 7 * 86400
+    activities.propose_activity("包饺子", sha256(b"dumplings").digest(), start, start + 3600, 20, 0, sender=tenant)
+    activity_id = activities.activity_count()
+    assert activities.activity(activity_id).status == 1  # proposed
+    reason = sha256("违反社区规约第三条".encode()).digest()
+    tx = town.safe.propose_batch([(culture.hide_work, (work_id, reason)),
+                                  (activities.approve_activity, (activity_id,))])
+    pending = execute_with(town, client, tx, [owner_a, owner_b])
+    assert [c["function"] for c in pending["action"]["calls"]] == ["hide_work", "approve_activity"]
+    assert culture.is_hidden(work_id)
+    assert activities.activity(activity_id).status == 2  # open for sign-up
