@@ -271,6 +271,42 @@ def test_members_grant_a_merchant_role_and_points_through_the_safe(open_page, si
     assert page_a.problems == page_b.problems == page_c.problems == []
 
 
+def test_members_hide_a_work_by_the_id_its_page_shows(open_page, site, chain, accounts, owner_a, owner_b, tenant):
+    """A resident's work, hidden by the committee: A enters the work's Token ID and the
+    written reason (only its hash is sent), B signs and executes."""
+    scene = site["scene"]
+    culture = scene.contracts["CultureWorks"]
+    committee_safe = accounts[scene.safe.safe.address]  # anvil lets the test act as the Safe for the set-up
+    chain.set_balance(committee_safe.address, 10**18)
+    scene.community.registry.register_unit("7-7-707", 70_00, tenant.address,
+                                           hashlib.sha256(b"salted identity 7").digest(), sender=committee_safe)
+    content = hashlib.sha256(b"a poster that breaks the rules").digest()
+    culture.mint_work("海报", 1, content, "ipfs://poster", sender=tenant)
+    token_id = int.from_bytes(content, "big")
+    reason = "违反管理规约第十二条：商业广告"
+
+    sent = []
+    page_a = open_console(open_page, owner_a)
+    page_a.on("request", lambda request: sent.append(request.post_data_buffer or b""))
+    hide = page_a.locator("[data-testid=hide-form]")
+    hide.locator("input[name=work]").fill("12")  # no such work: the contract's words, before signing
+    hide.locator("textarea[name=reason]").fill(reason)
+    state, text = act(page_a, hide.locator("button[type=submit]"))
+    assert state == "failed" and REVERTS["culture: unknown work"]["zh"] in text
+    hide.locator("input[name=work]").fill(str(token_id))
+    confirmed(page_a, hide.locator("button[type=submit]"))
+    assert not any(reason.encode() in body for body in sent), "the reason left the browser"
+    expect(proposal_card(page_a, 0).locator("h3")).to_contain_text(ZH["committee.describe.hideWork"].split("{")[0])
+
+    page_b = open_console(open_page, owner_b)
+    confirmed(page_b, proposal_card(page_b, 0).locator("[data-action=sign]"))
+    confirmed(page_b, proposal_card(page_b, 0).locator("[data-action=execute]"))
+    assert culture.is_hidden(token_id)
+    [hidden] = culture.WorkHidden.query("*", start_block=chain.blocks.head.number).itertuples()
+    assert bytes(hidden.event_arguments["reason_hash"]) == hashlib.sha256(reason.encode()).digest()
+    assert page_a.problems == page_b.problems == []
+
+
 def test_a_proposal_the_treasury_would_refuse_is_refused_in_the_members_words(open_page, site, owner_a):
     page = open_console(open_page, owner_a)
     form = page.locator("[data-testid=budget-form]")

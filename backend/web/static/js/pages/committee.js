@@ -113,15 +113,20 @@ function describeCall(call) {
   if (call.function === "mint") return t("committee.describe.points", { amount: a.amount, to: shortAddress(a.to) });
   if (call.function === "approve_activity") return t("committee.describe.approveActivity", { id: a.activity_id });
   if (call.function === "cancel_activity") return t("committee.describe.cancelActivity", { id: a.activity_id });
-  if (call.function === "hide_work") return t("committee.describe.hideWork", { id: a.token_id, hash: shortHash(a.reason_hash) });
-  if (call.function === "unhide_work") return t("committee.describe.unhideWork", { id: a.token_id });
+  if (call.function === "hide_work") return t("committee.describe.hideWork", { id: workLabel(a.token_id), hash: shortHash(a.reason_hash) });
+  if (call.function === "unhide_work") return t("committee.describe.unhideWork", { id: workLabel(a.token_id) });
   if (call.function === "create_exhibition") return t("committee.describe.createExhibition", { title: a.title });
-  if (call.function === "add_to_exhibition") return t("committee.describe.addToExhibition", { id: a.token_id, exhibition: a.exhibition_id });
-  if (call.function === "remove_from_exhibition") return t("committee.describe.removeFromExhibition", { id: a.token_id, exhibition: a.exhibition_id });
+  if (call.function === "add_to_exhibition") return t("committee.describe.addToExhibition", { id: workLabel(a.token_id), exhibition: a.exhibition_id });
+  if (call.function === "remove_from_exhibition") return t("committee.describe.removeFromExhibition", { id: workLabel(a.token_id), exhibition: a.exhibition_id });
   if (call.function === "resolve") {
     return t("committee.describe.resolve", { id: a.request_id, share: yuan(Number(a.provider_share)), hash: shortHash(a.decision_hash) });
   }
   return `${call.contract}.${call.function}`;
+}
+
+/** A work's id (its content hash as a number) as its page shows it, shortened. */
+function workLabel(tokenId) {
+  return shortHash("0x" + BigInt(tokenId).toString(16).padStart(64, "0"));
 }
 
 function actionText(proposal) {
@@ -242,13 +247,13 @@ export async function render(ctx, view, _params, current = () => true) {
         ${addressInput("to", "committee.recipient")}
         ${input("amount", "committee.pointsAmount", 'type="number" min="1" step="1"')}`);
   const activity = has("CommunityActivities") && sectionOf("activity", "activity", idInput("activity", "committee.activityId"));
-  const hide = has("CultureWorks") && sectionOf("hide", "hide", `${idInput("work", "committee.workId")}
+  const hide = has("CultureWorks") && sectionOf("hide", "hide", `${input("work", "committee.workId")}
         ${reasonInput("reason", "committee.reason")}`);
   const exhibition = has("CultureWorks") && sectionOf("exhibition", "exhibition", `
         <label class="block">${esc(t("committee.exhibitionAction"))} <select name="action">${options([["create_exhibition", t("committee.createExhibition")], ["add_to_exhibition", t("committee.addToExhibition")], ["remove_from_exhibition", t("committee.removeFromExhibition")]])}</select></label>
         <label class="block">${esc(t("committee.exhibitionName"))} <input name="title" maxlength="64" autocomplete="off"></label>
         <label class="block">${esc(t("committee.exhibitionId"))} <input name="exhibition" type="number" min="1" step="1"></label>
-        <label class="block">${esc(t("committee.workId"))} <input name="work" type="number" min="1" step="1"></label>`);
+        <label class="block">${esc(t("committee.workId"))} <input name="work" autocomplete="off" spellcheck="false"></label>`);
   const dispute = has("ServiceMarket") && sectionOf("dispute", "dispute", `${idInput("request", "committee.requestId")}
         ${input("share", "committee.providerShare", 'inputmode="decimal"')}
         ${reasonInput("decision", "committee.decision")}`);
@@ -326,6 +331,13 @@ export async function render(ctx, view, _params, current = () => true) {
     if (!/^[1-9][0-9]{0,18}$/.test(field.value.trim())) refuse("badId");
     return BigInt(field.value.trim());
   };
+  // A work's id as its page shows it: the token id (decimal) or the content hash (0x + 64 hex).
+  const workOf = (field) => {
+    const value = field.value.trim();
+    if (/^0x[0-9a-fA-F]{64}$/.test(value) && BigInt(value) > 0n) return BigInt(value);
+    if (/^[1-9][0-9]{0,77}$/.test(value) && BigInt(value) < 2n ** 256n) return BigInt(value);
+    return refuse("badWork");
+  };
   const hashOf = async (field) => {
     const text = field.value.trim();
     if (!text) refuse("needReason");
@@ -353,7 +365,7 @@ export async function render(ctx, view, _params, current = () => true) {
       "committee.proposePoints"];
   });
   onSubmit(activity, (form) => ["CommunityActivities", "approve_activity", [idOf(form.activity)], "committee.proposeActivity"]);
-  onSubmit(hide, async (form) => ["CultureWorks", "hide_work", [idOf(form.work), await hashOf(form.reason)], "committee.proposeHide"]);
+  onSubmit(hide, async (form) => ["CultureWorks", "hide_work", [workOf(form.work), await hashOf(form.reason)], "committee.proposeHide"]);
   onSubmit(exhibition, (form) => {
     const fn = form.action.value;
     if (fn === "create_exhibition") {
@@ -361,7 +373,7 @@ export async function render(ctx, view, _params, current = () => true) {
       if (!title || new TextEncoder().encode(title).length > 64) refuse("badTitle");
       return ["CultureWorks", fn, [title], "committee.proposeExhibition"];
     }
-    return ["CultureWorks", fn, [idOf(form.exhibition), idOf(form.work)], "committee.proposeExhibition"];
+    return ["CultureWorks", fn, [idOf(form.exhibition), workOf(form.work)], "committee.proposeExhibition"];
   });
   onSubmit(dispute, async (form) => {
     const share = fenFromYuan(form.share.value);
