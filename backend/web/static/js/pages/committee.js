@@ -16,7 +16,7 @@
 import { Interface, id as keccakText } from "ethers";
 import { t } from "../i18n.js";
 import { esc, fenFromYuan, shortAddress, shortHash, yuan } from "../format.js";
-import { sha256File, sha256Text } from "../hash.js";
+import { keepText, sha256File, sha256Text } from "../hash.js";
 import { party } from "../names.js";
 import { ApiError } from "../api.js";
 import { runStep, runTx } from "../tx.js";
@@ -341,7 +341,10 @@ export async function render(ctx, view, _params, current = () => true) {
   const hashOf = async (field) => {
     const text = field.value.trim();
     if (!text) refuse("needReason");
-    return sha256Text(text);
+    // Kept in this browser (its pages show the words behind the hash); not published.
+    const hash = await sha256Text(text);
+    keepText(hash, text);
+    return hash;
   };
   /** A form whose submit proposes `build(form)` = [contract name, function, args, title key]. */
   const onSubmit = (section, build) => {
