@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ape import accounts, chain, networks, project  # noqa: E402
 from ape.logging import logger  # noqa: E402
 
+from backend.chain.deployment import role_id  # noqa: E402
 from backend.chain.safe import sign_safe_tx  # noqa: E402
 from tests.safe.console_scene import PUBLIC_INCOME, console_community  # noqa: E402
 
@@ -39,13 +40,17 @@ def main() -> None:
     deployer, member_a, member_b, member_c, payee = (accounts.test_accounts[i] for i in (0, 2, 3, 4, 7))
     scene = console_community(project, chain, deployer, [member_a, member_b, member_c])
     treasury, safe = scene.treasury, scene.safe
+    registry, points = scene.community.registry, scene.community.points
     doc = sha256(b"approval").digest()
     print(f"{'action':<44} {'2-of-3 Safe':>12} {'direct':>10} {'extra':>9}")
     for name, method, args in (
             ("allocate_budget (a category's first budget)", treasury.allocate_budget,
              (scene.year, PUBLIC_INCOME, 1, 1_000_00)),
             ("allocate_budget (revised)", treasury.allocate_budget, (scene.year, PUBLIC_INCOME, 1, 2_000_00)),
-            ("pay_emergency_repair", treasury.pay_emergency_repair, (2, payee.address, 1_000_00, doc))):
+            ("pay_emergency_repair", treasury.pay_emergency_repair, (2, payee.address, 1_000_00, doc)),
+            ("grantRole (merchant)", registry.grantRole, (role_id("merchant"), payee.address)),
+            # Direct: the deployer as the points' owner (no allowance counted), the Safe counts it.
+            ("mint (a points grant, reason 1)", points.mint, (payee.address, 100, 1))):
         snapshot = chain.snapshot()
         direct = method(*args, sender=deployer).gas_used
         chain.restore(snapshot)

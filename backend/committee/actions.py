@@ -8,7 +8,12 @@ proposes through the backend is refused, with the reason; a member still can sig
 anything with Safe's own tools, but not through our store.
 
 Each action is shown decoded from the manifest's ABIs (contract, function, named
-arguments), never as raw calldata only.
+arguments), never as raw calldata only. Some offered functions take an argument that
+decides whose power they use; for those, RULES narrows the arguments to the committee's
+own (backend/chain/constitution.py): roles only the cashier, merchant and provider roles
+(the assembly grants the others), points only as a grant (reason 1, within the yearly
+allowance the contract counts). A refused sibling (the committee role, another reason) is
+refused here with the reason, not merely left to the contract to revert.
 """
 
 from __future__ import annotations
@@ -20,14 +25,67 @@ from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
+from backend.chain.constitution import POWERS
+from backend.chain.deployment import role_id
 from backend.chain.safe import CALL, DELEGATECALL, SafeError, decode_multisend
 
-# (contract, function) the committee's console offers: the CommunityTreasury functions
-# only the committee may call (CommunityTreasury.vy: _only_committee).
+# (contract, function) the committee's console offers, each a function the constitution
+# gives the committee (backend/chain/constitution.py, callers include "committee").
 OFFERED = (
     ("CommunityTreasury", "allocate_budget"),  # divide the assembly's annual budget among categories
     ("CommunityTreasury", "pay_emergency_repair"),  # an expense: an emergency repair with its document's hash
+    ("HouseholdRegistry", "grantRole"),  # cashier, merchant, provider only (RULES)
+    ("HouseholdRegistry", "revokeRole"),  # the same three
+    ("CommunityPoints", "mint"),  # a grant (reason 1) within the yearly allowance (RULES)
+    ("CommunityActivities", "approve_activity"),  # a resident's proposed activity opens for sign-up
+    ("CommunityActivities", "cancel_activity"),  # with the hash of the written reason
+    ("CultureWorks", "hide_work"),  # a work that breaks the rules, with the hash of the written reason
+    ("CultureWorks", "unhide_work"),
+    ("CultureWorks", "create_exhibition"),
+    ("CultureWorks", "add_to_exhibition"),
+    ("CultureWorks", "remove_from_exhibition"),
+    ("ServiceMarket", "resolve"),  # a disputed job: the provider's share of the escrow, the decision's hash
 )
+ZERO_ADDRESS = "0x" + "00" * 20
+# The roles the committee administers (the registry's role admin is COMMITTEE_ROLE), as
+# the constitution lists them: grantRole/revokeRole with arg_role and the committee as caller.
+COMMITTEE_ROLES = {role_id(power.arg_role): power.arg_role for power in POWERS
+                   if power.contract == "HouseholdRegistry" and power.name == "grantRole" and power.callers == ("committee",)}
+ROLE_LABELS = {role_id(name): name for name in ("assembly", "committee", "manager", "cashier", "merchant", "provider",
+                                                   "auditor")}
+REASON_COMMITTEE_GRANT = 1  # CommunityPoints.REASON_COMMITTEE_GRANT
+
+
+def _role_rule(args: Mapping[str, Any], safe: str | None) -> str | None:
+    role = bytes(args["role"])
+    if role not in COMMITTEE_ROLES:
+        name = ROLE_LABELS.get(role, "0x" + role.hex())
+        return (f"the {name} role is not one the committee may grant or revoke (only "
+                f"{', '.join(sorted(COMMITTEE_ROLES.values()))}; the assembly decides the others)")
+    if args["account"] == ZERO_ADDRESS:
+        return "a role for the zero address"
+    if safe is not None and args["account"] == safe:
+        return "the committee's own Safe holds no paid role (the registry refuses it too)"
+    return None
+
+
+def _mint_rule(args: Mapping[str, Any], safe: str | None) -> str | None:
+    if int(args["reason"]) != REASON_COMMITTEE_GRANT:
+        return (f"points reason {args['reason']} is not the committee's: the console grants points only with "
+                f"reason {REASON_COMMITTEE_GRANT} (a committee grant within the yearly allowance)")
+    if args["to"] == ZERO_ADDRESS:
+        return "points for the zero address"
+    if int(args["amount"]) == 0:
+        return "a grant of zero points"
+    return None
+
+
+# Checks on the decoded arguments (by name, addresses lower-case); a text is the refusal.
+RULES = {
+    ("HouseholdRegistry", "grantRole"): _role_rule,
+    ("HouseholdRegistry", "revokeRole"): _role_rule,
+    ("CommunityPoints", "mint"): _mint_rule,
+}
 MAX_BATCH = 250  # as LINES_PER_SAFE_TX of the budget command
 
 
@@ -61,6 +119,8 @@ class Actions:
     def __init__(self, contracts: Mapping[str, Mapping[str, Any]], multi_send: str | None):
         self.names = {entry["address"].lower(): name for name, entry in contracts.items()}
         self.multi_send = multi_send.lower() if multi_send else None
+        safe = contracts.get("CommitteeSafe")
+        self.safe = safe["address"].lower() if safe else None
         self.functions: dict[tuple[str, bytes], tuple[str, dict]] = {}
         for name, function in OFFERED:
             entry = contracts.get(name)
@@ -94,9 +154,19 @@ class Actions:
         if not canonical:
             raise ActionRefused(f"the arguments of {contract}.{item['name']} cannot be decoded: not their ABI "
                                 "encoding (bytes missing or extra)")
-        return {"contract": contract, "address": to_checksum_address(to), "function": item["name"],
-                "args": [{"name": i["name"], "type": i["type"], "value": _plain(v, i["type"])}
-                         for i, v in zip(item["inputs"], values)]}
+        rule = RULES.get((contract, item["name"]))
+        if rule is not None:
+            named = {i["name"]: (v.lower() if i["type"] == "address" else v) for i, v in zip(item["inputs"], values)}
+            refusal = rule(named, self.safe)
+            if refusal:
+                raise ActionRefused(f"{contract}.{item['name']} is not offered with these arguments: {refusal}")
+        args = []
+        for i, v in zip(item["inputs"], values):
+            arg = {"name": i["name"], "type": i["type"], "value": _plain(v, i["type"])}
+            if i["type"] == "bytes32" and i["name"] == "role":
+                arg["label"] = ROLE_LABELS.get(bytes(v))  # the role's name, for the members' words
+            args.append(arg)
+        return {"contract": contract, "address": to_checksum_address(to), "function": item["name"], "args": args}
 
     def decode(self, to: str, data: bytes, value: int, operation: int) -> dict[str, Any]:
         """The action of a SafeTx: {"calls": [call, …], "batch": bool}."""

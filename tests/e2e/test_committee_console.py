@@ -30,7 +30,7 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.api.main import create_app
-from backend.chain.deployment import write_manifest
+from backend.chain.deployment import role_id, write_manifest
 from backend.chain.safe import sign_safe_tx
 from backend.core.config import Settings
 from backend.core.db import make_engine
@@ -38,7 +38,7 @@ from backend.db.migrate import upgrade
 from backend.indexer.core import Indexer
 from backend.indexer.rpc import RpcClient
 from tests.e2e.conftest import DESKTOP, PHONE, PROVIDER_JS, ROOT, _free_port, screenshot
-from tests.safe.console_scene import PUBLIC_INCOME, console_community
+from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community
 
 CATEGORY = 3  # greening
 INVOICE = b"%PDF-1.4\n% roof leak repair, building 1, approval of the housing authority\n"
@@ -212,6 +212,99 @@ def test_two_of_three_members_allocate_a_budget_and_pay_a_repair_from_their_own_
     [paid] = treasury.EmergencyRepairPaid.query("*", start_block=chain.blocks.head.number).itertuples()
     assert "0x" + bytes(paid.event_arguments["approval_hash"]).hex() == digest
     assert page_a.problems == page_b.problems == page_c.problems == []
+
+
+def test_members_grant_a_merchant_role_and_points_through_the_safe(open_page, site, owner_a, owner_b, owner_c, tenant):
+    """Roles and points from the console: A proposes the merchant role for a wallet, B signs
+    and executes on a phone; B proposes a points grant, C signs and executes in English."""
+    scene = site["scene"]
+    registry, points = scene.community.registry, scene.community.points
+    merchant = role_id("merchant")
+    assert not registry.hasRole(merchant, tenant.address)
+
+    page_a = open_console(open_page, owner_a)
+    roles = page_a.locator("[data-testid=roles-form]")
+    # Only the roles the committee administers are offered.
+    assert roles.locator("select[name=role] option").evaluate_all("(os) => os.map((o) => o.value)") == [
+        "cashier", "merchant", "provider"]
+    roles.locator("select[name=role]").select_option("merchant")
+    roles.locator("input[name=account]").fill("0x" + "00" * 20)  # refused before the wallet is asked
+    state, text = act(page_a, roles.locator("button[type=submit]"))
+    assert state == "failed" and ZH["committee.badAddress"] in text
+    roles.locator("input[name=account]").fill(tenant.address)
+    confirmed(page_a, roles.locator("button[type=submit]"))
+    expect(proposal_card(page_a, 0).locator("h3")).to_have_text(
+        ZH["committee.describe.grantRole"].format(account=tenant.address[:6] + "…" + tenant.address[-4:],
+                                                  role=ZH["role.merchant"]))
+    page_a.locator("[data-testid=roles-section]").scroll_into_view_if_needed()
+    screenshot(page_a, "committee-roles-points-desktop")
+
+    page_b = open_console(open_page, owner_b, viewport=PHONE)
+    confirmed(page_b, proposal_card(page_b, 0).locator("[data-action=sign]"))
+    confirmed(page_b, proposal_card(page_b, 0).locator("[data-action=execute]"))
+    assert registry.hasRole(merchant, tenant.address)
+    assert points.is_merchant(tenant.address)
+
+    # B proposes 300 points for the wallet, within the assembly's allowance.
+    before = points.balanceOf(tenant.address)
+    page_b.reload()
+    grant = page_b.locator("[data-testid=points-form]")
+    expect(page_b.locator("[data-testid=points-allowance]")).to_have_attribute("data-left", str(GRANT_ALLOWANCE))
+    grant.locator("input[name=to]").fill(tenant.address)
+    grant.locator("input[name=amount]").fill(str(GRANT_ALLOWANCE + 1))  # beyond the allowance: the contract's words
+    state, text = act(page_b, grant.locator("button[type=submit]"))
+    assert state == "failed" and REVERTS["points: over the committee's yearly grant allowance"]["zh"] in text
+    grant.locator("input[name=amount]").fill("300")
+    confirmed(page_b, grant.locator("button[type=submit]"))
+    page_b.locator("[data-testid=points-section]").scroll_into_view_if_needed()
+    screenshot(page_b, "committee-roles-points-phone")
+
+    page_c = open_console(open_page, owner_c, lang="en")
+    card_c = proposal_card(page_c, 1)
+    expect(card_c.locator("h3")).to_contain_text("Grant 300 points")
+    confirmed(page_c, card_c.locator("[data-action=sign]"))
+    confirmed(page_c, proposal_card(page_c, 1).locator("[data-action=execute]"))
+    assert points.balanceOf(tenant.address) - before == 300
+    assert points.granted_this_year() == 300
+    page_c.reload()
+    expect(page_c.locator("[data-testid=points-allowance]")).to_have_attribute("data-left", str(GRANT_ALLOWANCE - 300))
+    assert page_a.problems == page_b.problems == page_c.problems == []
+
+
+def test_members_hide_a_work_by_the_id_its_page_shows(open_page, site, chain, accounts, owner_a, owner_b, tenant):
+    """A resident's work, hidden by the committee: A enters the work's Token ID and the
+    written reason (only its hash is sent), B signs and executes."""
+    scene = site["scene"]
+    culture = scene.contracts["CultureWorks"]
+    committee_safe = accounts[scene.safe.safe.address]  # anvil lets the test act as the Safe for the set-up
+    chain.set_balance(committee_safe.address, 10**18)
+    scene.community.registry.register_unit("7-7-707", 70_00, tenant.address,
+                                           hashlib.sha256(b"salted identity 7").digest(), sender=committee_safe)
+    content = hashlib.sha256(b"a poster that breaks the rules").digest()
+    culture.mint_work("海报", 1, content, "ipfs://poster", sender=tenant)
+    token_id = int.from_bytes(content, "big")
+    reason = "违反管理规约第十二条：商业广告"
+
+    sent = []
+    page_a = open_console(open_page, owner_a)
+    page_a.on("request", lambda request: sent.append(request.post_data_buffer or b""))
+    hide = page_a.locator("[data-testid=hide-form]")
+    hide.locator("input[name=work]").fill("12")  # no such work: the contract's words, before signing
+    hide.locator("textarea[name=reason]").fill(reason)
+    state, text = act(page_a, hide.locator("button[type=submit]"))
+    assert state == "failed" and REVERTS["culture: unknown work"]["zh"] in text
+    hide.locator("input[name=work]").fill(str(token_id))
+    confirmed(page_a, hide.locator("button[type=submit]"))
+    assert not any(reason.encode() in body for body in sent), "the reason left the browser"
+    expect(proposal_card(page_a, 0).locator("h3")).to_contain_text(ZH["committee.describe.hideWork"].split("{")[0])
+
+    page_b = open_console(open_page, owner_b)
+    confirmed(page_b, proposal_card(page_b, 0).locator("[data-action=sign]"))
+    confirmed(page_b, proposal_card(page_b, 0).locator("[data-action=execute]"))
+    assert culture.is_hidden(token_id)
+    [hidden] = culture.WorkHidden.query("*", start_block=chain.blocks.head.number).itertuples()
+    assert bytes(hidden.event_arguments["reason_hash"]) == hashlib.sha256(reason.encode()).digest()
+    assert page_a.problems == page_b.problems == []
 
 
 def test_a_proposal_the_treasury_would_refuse_is_refused_in_the_members_words(open_page, site, owner_a):

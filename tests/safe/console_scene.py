@@ -3,7 +3,7 @@
 CommitteeGuard as guard, as production deploys it), with what the committee's console
 acts on: this year's public-income budget the assembly approved (the deployer keeps the
 assembly's powers here, standing in for passed proposals), emergency caps, and money in
-the maintenance fund. Shared by the store's tests (tests/safe/test_console_store.py) and
+the maintenance fund, a yearly allowance of points grants. Shared by the store's tests (tests/safe/test_console_store.py) and
 the browser's (tests/e2e/test_committee_console.py)."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ PUBLIC_INCOME = 1
 ANNUAL_BUDGET = 50_000_00  # fen: 50,000 yuan of public income for the year
 EMERGENCY_PER_USE, EMERGENCY_PER_YEAR = 20_000_00, 60_000_00
 MAINTENANCE_DEPOSIT = 100_000_00
+GRANT_ALLOWANCE = 5_000  # points the committee may grant a year (the assembly's limit)
 DAY = 86400
 ASSEMBLY_PARAMS = {"timelock_delay": 2 * DAY, "min_notice": DAY, "min_voting_period": DAY,
                    "max_voting_period": 30 * DAY, "objection_window": 3 * DAY}
@@ -37,6 +38,7 @@ def console_community(project, chain, deployer, members, *, vault_logger=None, n
     token.mint(deployer, MAINTENANCE_DEPOSIT, sender=deployer)
     token.approve(fees.address, MAINTENANCE_DEPOSIT, sender=deployer)
     fees.deposit_maintenance(MAINTENANCE_DEPOSIT, sha256(b"initial deposits").digest(), sender=deployer)
+    community.points.set_grant_allowance(GRANT_ALLOWANCE, sender=deployer)
     infra = safe_infrastructure_at(chain, {name: contracts[name].address for name in INFRA})
     safe = SafeCommittee(contracts["CommitteeSafe"], chain, infra)
     return SimpleNamespace(community=community, contracts=contracts, safe=safe, treasury=treasury, fees=fees,

@@ -16,10 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
+from backend.chain.deployment import role_id
 from backend.chain.safe import DELEGATECALL, SafeTx, encode_multisend, module_call_data, sign_safe_tx
 from backend.core.config import Settings
 from tests.backend.conftest import DATABASES, fresh_database_url
-from tests.safe.console_scene import PUBLIC_INCOME, console_community
+from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community
 
 CATEGORY = 3
 
@@ -171,17 +172,17 @@ def test_calls_the_console_does_not_offer_are_refused(client, town, owner_a):
         # A contract of the community, but a function the console does not offer (the assembly's).
         (not_offered, town.safe.propose_call(treasury.approve_annual_budget, town.year, PUBLIC_INCOME, 10**9,
                                              bytes(32))),
-        (not_offered, town.safe.propose_call(registry.grantRole, bytes(32), owner_a.address)),
+        (not_offered, town.safe.propose_call(town.community.points.set_household_cap, 10)),
         # The Safe itself (its members: the assembly's business), and an address outside the community.
         (not_offered, town.safe.propose_add_member("0x" + "ab" * 20)),
         ("is not one of this community's contracts", replace(allocation(town), to="0x" + "cd" * 20)),
         ("send no ether", replace(allocation(town), value=1)),
         ("pay no gas refunds", replace(allocation(town), gas_price=1)),
         ("only to Safe's MultiSendCallOnly", replace(allocation(town), operation=DELEGATECALL)),
-        # A batch with one call the console does not offer.
-        (not_offered, town.safe.propose(multi_send, encode_multisend([
+        # A batch with one call the console does not offer (the assembly's role to grant).
+        ("not offered with these arguments", town.safe.propose(multi_send, encode_multisend([
             (treasury.address, 0, treasury.allocate_budget.encode_input(town.year, PUBLIC_INCOME, 1, 1)),
-            (registry.address, 0, registry.grantRole.encode_input(bytes(32), owner_a.address))]),
+            (registry.address, 0, registry.grantRole.encode_input(role_id("committee"), owner_a.address))]),
             operation=DELEGATECALL)),
         ("cannot be decoded", replace(allocation(town), data=allocation(town).data[:40])),
         ("cannot be decoded", replace(allocation(town), data=allocation(town).data + bytes(32))),
@@ -233,3 +234,180 @@ def test_writes_are_limited_per_client(client, town, owner_a):
     flooded = propose(client, town, allocation(town), owner_a)
     assert flooded.status_code == 429 and int(flooded.headers["retry-after"]) >= 1
     assert client.get(base(town)).json()["pending"] == []
+
+
+def execute_with(town, client, tx, members):
+    """Sign `tx` by `members` through the store and execute it as a page does."""
+    assert propose(client, town, tx, members[0]).status_code == 201
+    for member in members[1:]:
+        assert add(client, town, tx, member).status_code == 201
+    [pending] = [p for p in client.get(base(town)).json()["pending"] if p["safeTxHash"] == "0x" + tx.hash.hex()]
+    town.safe.execute(tx, {s["signer"]: bytes.fromhex(s["signature"][2:]) for s in pending["signatures"]},
+                      sender=members[-1])
+    return pending
+
+
+def refusal_on_chain(chain, safe_address, tx) -> str:
+    """What the contract says to this call made by the committee's Safe (eth_call, nothing kept)."""
+    from web3.exceptions import ContractLogicError
+
+    try:
+        chain.provider.web3.eth.call({"from": safe_address, "to": tx.to, "data": "0x" + tx.data.hex()})
+    except ContractLogicError as exc:
+        return str(exc)
+    return ""
+
+
+def test_the_committee_grants_and_revokes_the_roles_it_administers(client, town, chain, owner_a, owner_b, tenant):
+    registry = town.community.registry
+    merchant = role_id("merchant")
+    tx = town.safe.propose_call(registry.grantRole, merchant, tenant.address)
+    pending = execute_with(town, client, tx, [owner_a, owner_b])
+    [call] = pending["action"]["calls"]
+    assert call["function"] == "grantRole" and call["args"][0]["label"] == "merchant"
+    assert registry.hasRole(merchant, tenant.address)
+    assert town.community.points.is_merchant(tenant.address)  # the registry told the points
+    revoke = town.safe.propose_call(registry.revokeRole, merchant, tenant.address)
+    execute_with(town, client, revoke, [owner_b, owner_a])
+    assert not registry.hasRole(merchant, tenant.address)
+
+
+def test_a_role_the_committee_cannot_grant_is_refused_by_the_store_and_by_the_registry(client, town, chain,
+                                                                                       owner_a, tenant):
+    registry, safe = town.community.registry, town.safe.safe.address
+    for name in ("assembly", "committee", "manager", "auditor"):
+        for function in (registry.grantRole, registry.revokeRole):
+            tx = town.safe.propose_call(function, role_id(name), tenant.address)
+            refused = propose(client, town, tx, owner_a)
+            assert refused.status_code == 422, refused.text
+            assert f"the {name} role is not one the committee may grant" in refused.json()["detail"]
+            # Had a member sent it with Safe's own tools: the registry refuses the Safe.
+            assert "registry: caller is not the role's admin" in refusal_on_chain(chain, safe, tx)
+    # An unknown role id, the zero address, the Safe itself (which may hold no paid role).
+    cases = [(town.safe.propose_call(registry.grantRole, bytes(32), tenant.address), "role is not one", None),
+             (town.safe.propose_call(registry.grantRole, role_id("cashier"), "0x" + "00" * 20),
+              "a role for the zero address", "registry: role for the zero address"),
+             (town.safe.propose_call(registry.grantRole, role_id("provider"), safe), "own Safe holds no paid role",
+              "registry: the committee cannot hold a paid role")]
+    for tx, reason, on_chain in cases:
+        refused = propose(client, town, tx, owner_a)
+        assert refused.status_code == 422 and reason in refused.json()["detail"], refused.text
+        if on_chain:
+            assert on_chain in refusal_on_chain(chain, safe, tx)
+    assert client.get(base(town)).json()["pending"] == []
+
+
+def test_points_are_granted_within_the_allowance_and_only_as_a_grant(client, town, chain, owner_a, owner_c, tenant):
+    points = town.community.points
+    before = points.balanceOf(tenant.address)
+    tx = town.safe.propose_call(points.mint, tenant.address, 300, 1)
+    execute_with(town, client, tx, [owner_c, owner_a])
+    assert points.balanceOf(tenant.address) - before == 300
+    safe = town.safe.safe.address
+    # Beyond the allowance: the store keeps it (it reads no balance), the contract refuses it.
+    over = town.safe.propose_call(points.mint, tenant.address, GRANT_ALLOWANCE, 1)
+    assert "points: over the committee's yearly grant allowance" in refusal_on_chain(chain, safe, over)
+    # Siblings: another reason (a participation mint: minters only), the zero address, zero
+    # points, and the household cap and allowance (the assembly's limits).
+    cases = [(town.safe.propose_call(points.mint, tenant.address, 10, reason), "reason") for reason in (0, 2, 5, 7)]
+    cases += [(town.safe.propose_call(points.mint, "0x" + "00" * 20, 10, 1), "the zero address"),
+              (town.safe.propose_call(points.mint, tenant.address, 0, 1), "zero points"),
+              (town.safe.propose_call(points.set_household_cap, 10**6), "not an action the console offers"),
+              (town.safe.propose_call(points.set_grant_allowance, 10**6), "not an action the console offers"),
+              (town.safe.propose_call(points.set_minter, safe, True), "not an action the console offers")]
+    for tx, reason in cases:
+        refused = propose(client, town, tx, owner_a)
+        assert refused.status_code == 422 and reason in refused.json()["detail"], refused.text
+    assert "points: minter only" in refusal_on_chain(chain, safe, cases[1][0])
+    assert client.get(base(town)).json()["pending"] == []
+
+
+def test_culture_activities_and_disputes_are_offered_and_the_assemblys_limits_are_not(client, town, owner_a):
+    culture, activities, market = (town.contracts[name] for name in
+                                   ("CultureWorks", "CommunityActivities", "ServiceMarket"))
+    reason = bytes.fromhex("11" * 32)
+    offered = [town.safe.propose_call(culture.hide_work, 7, reason, nonce=0),
+               town.safe.propose_call(culture.unhide_work, 7, reason, nonce=1),
+               town.safe.propose_call(culture.create_exhibition, "春节", nonce=2),
+               town.safe.propose_call(culture.add_to_exhibition, 1, 7, nonce=3),
+               town.safe.propose_call(culture.remove_from_exhibition, 1, 7, nonce=4),
+               town.safe.propose_call(activities.approve_activity, 3, nonce=5),
+               town.safe.propose_call(activities.cancel_activity, 3, reason, nonce=6),
+               town.safe.propose_call(market.resolve, 9, 150_00, reason, nonce=7)]
+    for tx in offered:
+        answer = propose(client, town, tx, owner_a)
+        assert answer.status_code == 201, answer.text
+    decoded = [(p["action"]["calls"][0]["function"], p["action"]["calls"][0]["args"][0]["value"])
+               for p in client.get(base(town)).json()["pending"]]
+    assert decoded == [("hide_work", "7"), ("unhide_work", "7"), ("create_exhibition", "春节"),
+                       ("add_to_exhibition", "1"), ("remove_from_exhibition", "1"), ("approve_activity", "3"),
+                       ("cancel_activity", "3"), ("resolve", "9")]
+    for tx in (town.safe.propose_call(culture.set_like_reward, 1, 10**6),
+               town.safe.propose_call(activities.set_max_points, 10**6),
+               town.safe.propose_call(market.set_fee, 0),
+               town.safe.propose_call(market.set_release_delay, 0)):
+        refused = propose(client, town, tx, owner_a)
+        assert refused.status_code == 422 and "not an action the console offers" in refused.json()["detail"]
+
+
+def test_a_work_is_hidden_and_an_activity_approved_in_one_batch_through_the_safe(client, town, chain, accounts,
+                                                                                 owner_a, owner_b, tenant):
+    """A resident's work and proposed activity, then the committee hides the one and approves
+    the other in one SafeTx (MultiSendCallOnly), decoded call by call."""
+    from hashlib import sha256
+
+    culture, activities = town.contracts["CultureWorks"], town.contracts["CommunityActivities"]
+    registry = town.community.registry
+    # The committee (its Safe, impersonated on anvil) registers the resident's unit.
+    chain.set_balance(town.safe.safe.address, 10**18)
+    registry.register_unit("9-9-909", 80_00, tenant.address, sha256(b"salted identity").digest(),
+                           sender=accounts[town.safe.safe.address])
+    content = sha256(b"couplet").digest()
+    culture.mint_work("春联", 0, content, "ipfs://work", sender=tenant)
+    work_id = int.from_bytes(content, "big")  # a work's id is its content hash
+    start = chain.pending_timestamp + 7 * 86400
+    activities.propose_activity("包饺子", sha256(b"dumplings").digest(), start, start + 3600, 20, 0, sender=tenant)
+    activity_id = activities.activity_count()
+    assert activities.activity(activity_id).status == 1  # proposed
+    reason = sha256("违反社区规约第三条".encode()).digest()
+    tx = town.safe.propose_batch([(culture.hide_work, (work_id, reason)),
+                                  (activities.approve_activity, (activity_id,))])
+    pending = execute_with(town, client, tx, [owner_a, owner_b])
+    assert [c["function"] for c in pending["action"]["calls"]] == ["hide_work", "approve_activity"]
+    assert culture.is_hidden(work_id)
+    assert activities.activity(activity_id).status == 2  # open for sign-up
+
+
+def test_a_disputed_job_is_settled_through_the_safe(client, town, chain, accounts, owner_a, owner_c, tenant,
+                                                   provider):
+    """A resident disputes a job; the committee awards the provider part of the escrow
+    (ServiceMarket.resolve) and the rest goes back to the resident."""
+    from hashlib import sha256
+
+    market, registry, token = town.contracts["ServiceMarket"], town.community.registry, town.token
+    committee_safe = accounts[town.safe.safe.address]
+    chain.set_balance(committee_safe.address, 10**18)
+    registry.register_unit("8-8-808", 90_00, tenant.address, sha256(b"salted identity 8").digest(),
+                           sender=committee_safe)
+    registry.grantRole(role_id("provider"), provider.address, sender=committee_safe)
+    token.mint(tenant, 500_00, sender=town.deployer)
+    token.approve(market.address, 500_00, sender=tenant)
+    now = chain.pending_timestamp
+    market.post_request(1, sha256(b"fix the tap").digest(), 500_00, now + 30 * 86400, sender=tenant)
+    request_id = market.request_count()
+    market.make_offer(request_id, 400_00, now + 10 * 86400, sender=provider)
+    market.accept_offer(request_id, provider.address, 400_00, now + 10 * 86400, sender=tenant)
+    market.dispute(request_id, sha256(b"the tap still drips").digest(), sender=tenant)
+    paid_before, refunded_before = token.balanceOf(provider.address), token.balanceOf(tenant.address)
+
+    decision = sha256("业委会裁决：服务商得 100 元".encode()).digest()
+    # More than the escrow: the store keeps what decodes, the market refuses it before signing.
+    assert "services: share exceeds escrow" in refusal_on_chain(
+        chain, town.safe.safe.address, town.safe.propose_call(market.resolve, request_id, 10**9, decision))
+    tx = town.safe.propose_call(market.resolve, request_id, 100_00, decision)
+    pending = execute_with(town, client, tx, [owner_c, owner_a])
+    [call] = pending["action"]["calls"]
+    assert [a["value"] for a in call["args"]] == [str(request_id), str(100_00), "0x" + decision.hex()]
+    to_provider = token.balanceOf(provider.address) - paid_before
+    assert 0 < to_provider <= 100_00  # less the platform fee on the share, if any
+    assert token.balanceOf(tenant.address) - refunded_before == 300_00

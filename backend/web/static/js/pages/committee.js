@@ -6,22 +6,32 @@
 // signatures sorted by owner address) from their wallet. Offered: a budget line of the
 // year's budget the assembly approved (CommunityTreasury.allocate_budget), and an expense
 // the committee itself may pay, an emergency repair from the maintenance fund with its
-// document hashed here (pay_emergency_repair): the file never leaves this browser.
+// document hashed here (pay_emergency_repair): the file never leaves this browser; the
+// roles the committee administers (cashier, merchant, provider: HouseholdRegistry
+// grantRole/revokeRole); points granted within the assembly's yearly allowance
+// (CommunityPoints.mint, reason 1); approving a resident's activity; hiding a work and
+// curating an exhibition (CultureWorks); settling a disputed job (ServiceMarket.resolve).
+// A written reason or decision is hashed here (SHA-256 of its text) and only the hash is sent.
 
-import { Interface } from "ethers";
+import { Interface, id as keccakText } from "ethers";
 import { t } from "../i18n.js";
 import { esc, fenFromYuan, shortAddress, shortHash, yuan } from "../format.js";
-import { sha256File } from "../hash.js";
+import { keepText, sha256File, sha256Text } from "../hash.js";
 import { party } from "../names.js";
 import { ApiError } from "../api.js";
 import { runStep, runTx } from "../tx.js";
-import { busy, empty, html, named, requireAccount } from "../ui.js";
+import { busy, empty, html, named, requireAccount, roleName } from "../ui.js";
 
 const ZERO = "0x0000000000000000000000000000000000000000";
 const FUNDS = [[1, "public_income"], [0, "fee_income"]];
 const CATEGORIES = [1, 2, 3, 4, 5, 6];
 const EMERGENCIES = [[1, "elevator"], [2, "roof_leak"], [3, "fire_system"], [4, "water_supply"], [5, "facade"],
   [6, "other_danger"]];
+// The roles the committee grants and revokes (the registry's role admin for them is the
+// committee; the assembly grants the others, backend/chain/constitution.py).
+const ROLES = ["cashier", "merchant", "provider"];
+const ROLE_IDS = Object.fromEntries(ROLES.map((r) => [keccakText(`linli.role.${r}`), r]));
+const REASON_COMMITTEE_GRANT = 1;
 const SAFE_TX_TYPES = {
   EIP712Domain: [{ name: "chainId", type: "uint256" }, { name: "verifyingContract", type: "address" }],
   SafeTx: [
@@ -64,7 +74,7 @@ const REFUSALS = [
   [/already proposed/, "committee.refused.alreadyProposed"], [/already signed/, "committee.refused.alreadySigned"],
   [/not a member/, "committee.refused.notMember"], [/nonce \d+ is used/, "committee.refused.nonceUsed"],
   [/no longer pending/, "committee.refused.notPending"], [/signature/, "committee.refused.badSignature"],
-  [/not an action|not one of this community|delegate call|no ether|gas refunds/, "committee.refused.notOffered"],
+  [/not an action|not offered with these arguments|not one of this community|delegate call|no ether|gas refunds/, "committee.refused.notOffered"],
 ];
 
 async function postToStore(ctx, path, body) {
@@ -96,7 +106,27 @@ function describeCall(call) {
     return t("committee.describe.repair", { kind: kind ? t(`treasury.emergency.${kind}`) : a.kind,
       amount: yuan(Number(a.amount)), payee: shortAddress(a.payee), hash: shortHash(a.approval_hash) });
   }
+  if (call.function === "grantRole" || call.function === "revokeRole") {
+    const role = call.args[0].label ?? ROLE_IDS[a.role] ?? a.role;
+    return t(`committee.describe.${call.function}`, { role: roleName(role), account: shortAddress(a.account) });
+  }
+  if (call.function === "mint") return t("committee.describe.points", { amount: a.amount, to: shortAddress(a.to) });
+  if (call.function === "approve_activity") return t("committee.describe.approveActivity", { id: a.activity_id });
+  if (call.function === "cancel_activity") return t("committee.describe.cancelActivity", { id: a.activity_id });
+  if (call.function === "hide_work") return t("committee.describe.hideWork", { id: workLabel(a.token_id), hash: shortHash(a.reason_hash) });
+  if (call.function === "unhide_work") return t("committee.describe.unhideWork", { id: workLabel(a.token_id) });
+  if (call.function === "create_exhibition") return t("committee.describe.createExhibition", { title: a.title });
+  if (call.function === "add_to_exhibition") return t("committee.describe.addToExhibition", { id: workLabel(a.token_id), exhibition: a.exhibition_id });
+  if (call.function === "remove_from_exhibition") return t("committee.describe.removeFromExhibition", { id: workLabel(a.token_id), exhibition: a.exhibition_id });
+  if (call.function === "resolve") {
+    return t("committee.describe.resolve", { id: a.request_id, share: yuan(Number(a.provider_share)), hash: shortHash(a.decision_hash) });
+  }
   return `${call.contract}.${call.function}`;
+}
+
+/** A work's id (its content hash as a number) as its page shows it, shortened. */
+function workLabel(tokenId) {
+  return shortHash("0x" + BigInt(tokenId).toString(16).padStart(64, "0"));
 }
 
 function actionText(proposal) {
@@ -187,6 +217,47 @@ export async function render(ctx, view, _params, current = () => true) {
         <button type="submit" class="primary">${esc(t("committee.propose"))}</button>
       </form></section>`);
 
+  const sectionOf = (key, testid, fields) => html(view, `<section class="card" data-testid="${testid}-section"><h2>${esc(t(`committee.${key}Title`))}</h2>
+      <p class="small muted">${esc(t(`committee.${key}Help`))}</p>
+      <form data-testid="${testid}-form" class="stack">${fields}
+        <button type="submit" class="primary">${esc(t("committee.propose"))}</button>
+      </form></section>`);
+  const input = (name, label, extra = "") => `<label class="block">${esc(t(label))} <input name="${name}" autocomplete="off" spellcheck="false" ${extra} required></label>`;
+  const idInput = (name, label) => input(name, label, 'type="number" min="1" step="1"');
+  const addressInput = (name, label) => input(name, label, 'placeholder="0x…"');
+  const reasonInput = (name, label) => `<label class="block">${esc(t(label))} <textarea name="${name}" rows="2" maxlength="2000" required></textarea></label>`;
+
+  const has = (name) => Boolean(ctx.config.contracts[name]);
+  const roles = has("HouseholdRegistry") && sectionOf("roles", "roles", `
+        <label class="block">${esc(t("committee.roleAction"))} <select name="action">${options([["grantRole", t("committee.grant")], ["revokeRole", t("committee.revoke")]])}</select></label>
+        <label class="block">${esc(t("committee.role"))} <select name="role">${options(ROLES.map((r) => [r, roleName(r)]))}</select></label>
+        ${addressInput("account", "committee.account")}`);
+  let allowanceLine = "";
+  if (has("CommunityPoints")) {
+    try {
+      const points = ctx.wallet.reader("CommunityPoints");
+      const [allowance, granted] = await Promise.all([points.grant_allowance(), points.granted_this_year()]);
+      allowanceLine = `<p class="small" data-testid="points-allowance" data-left="${esc(allowance - granted)}">${esc(t("committee.allowance", { granted: String(granted), allowance: String(allowance) }))}</p>`;
+    } catch {
+      allowanceLine = "";
+    }
+  }
+  if (!current()) return;
+  const grant = has("CommunityPoints") && sectionOf("points", "points", `${allowanceLine}
+        ${addressInput("to", "committee.recipient")}
+        ${input("amount", "committee.pointsAmount", 'type="number" min="1" step="1"')}`);
+  const activity = has("CommunityActivities") && sectionOf("activity", "activity", idInput("activity", "committee.activityId"));
+  const hide = has("CultureWorks") && sectionOf("hide", "hide", `${input("work", "committee.workId")}
+        ${reasonInput("reason", "committee.reason")}`);
+  const exhibition = has("CultureWorks") && sectionOf("exhibition", "exhibition", `
+        <label class="block">${esc(t("committee.exhibitionAction"))} <select name="action">${options([["create_exhibition", t("committee.createExhibition")], ["add_to_exhibition", t("committee.addToExhibition")], ["remove_from_exhibition", t("committee.removeFromExhibition")]])}</select></label>
+        <label class="block">${esc(t("committee.exhibitionName"))} <input name="title" maxlength="64" autocomplete="off"></label>
+        <label class="block">${esc(t("committee.exhibitionId"))} <input name="exhibition" type="number" min="1" step="1"></label>
+        <label class="block">${esc(t("committee.workId"))} <input name="work" autocomplete="off" spellcheck="false"></label>`);
+  const dispute = has("ServiceMarket") && sectionOf("dispute", "dispute", `${idInput("request", "committee.requestId")}
+        ${input("share", "committee.providerShare", 'inputmode="decimal"')}
+        ${reasonInput("decision", "committee.decision")}`);
+
   if (overview.done.length) {
     html(view, `<section class="card" data-testid="committee-done"><h2>${esc(t("committee.done"))}</h2>
         <ul>${overview.done.map(doneCard).join("")}</ul></section>`);
@@ -194,8 +265,8 @@ export async function render(ctx, view, _params, current = () => true) {
 
   const nextNonce = () => Math.max(overview.nonce, ...overview.pending.map((p) => p.nonce + 1));
 
-  async function propose(data, title) {
-    const tx = { to: treasury.address, value: "0", data, operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0",
+  async function propose(data, title, to = treasury.address) {
+    const tx = { to, value: "0", data, operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0",
       gasToken: ZERO, refundReceiver: ZERO, nonce: nextNonce() };
     await runStep(title, async (progress) => {
       await simulate(ctx, safe, tx.to, tx.data);
@@ -248,6 +319,69 @@ export async function render(ctx, view, _params, current = () => true) {
       const data = calls.encodeFunctionData("pay_emergency_repair", [Number(expenseForm.kind.value), payee, amount, hash]);
       await propose(data, t("committee.proposeExpense"));
     });
+  });
+
+  const refuse = (key) => { throw Object.assign(new Error(key), { i18nKey: `committee.${key}` }); };
+  const addressOf = (field) => {
+    const value = field.value.trim();
+    if (!/^0x[0-9a-fA-F]{40}$/.test(value) || BigInt(value) === 0n) refuse("badAddress");
+    return value;
+  };
+  const idOf = (field) => {
+    if (!/^[1-9][0-9]{0,18}$/.test(field.value.trim())) refuse("badId");
+    return BigInt(field.value.trim());
+  };
+  // A work's id as its page shows it: the token id (decimal) or the content hash (0x + 64 hex).
+  const workOf = (field) => {
+    const value = field.value.trim();
+    if (/^0x[0-9a-fA-F]{64}$/.test(value) && BigInt(value) > 0n) return BigInt(value);
+    if (/^[1-9][0-9]{0,77}$/.test(value) && BigInt(value) < 2n ** 256n) return BigInt(value);
+    return refuse("badWork");
+  };
+  const hashOf = async (field) => {
+    const text = field.value.trim();
+    if (!text) refuse("needReason");
+    // Kept in this browser (its pages show the words behind the hash); not published.
+    const hash = await sha256Text(text);
+    keepText(hash, text);
+    return hash;
+  };
+  /** A form whose submit proposes `build(form)` = [contract name, function, args, title key]. */
+  const onSubmit = (section, build) => {
+    if (!section) return;
+    const form = section.querySelector("form");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(form, async () => {
+        const [name, fn, args, title] = await build(form);
+        const entry = ctx.config.contracts[name];
+        await propose(new Interface(entry.abi).encodeFunctionData(fn, args), t(title), entry.address);
+      });
+    });
+  };
+  onSubmit(roles, (form) => [
+    "HouseholdRegistry", form.action.value, [keccakText(`linli.role.${form.role.value}`), addressOf(form.account)],
+    form.action.value === "grantRole" ? "committee.proposeGrant" : "committee.proposeRevoke"]);
+  onSubmit(grant, (form) => {
+    if (!/^[1-9][0-9]{0,9}$/.test(form.amount.value.trim())) refuse("badPoints");
+    return ["CommunityPoints", "mint", [addressOf(form.to), BigInt(form.amount.value.trim()), REASON_COMMITTEE_GRANT],
+      "committee.proposePoints"];
+  });
+  onSubmit(activity, (form) => ["CommunityActivities", "approve_activity", [idOf(form.activity)], "committee.proposeActivity"]);
+  onSubmit(hide, async (form) => ["CultureWorks", "hide_work", [workOf(form.work), await hashOf(form.reason)], "committee.proposeHide"]);
+  onSubmit(exhibition, (form) => {
+    const fn = form.action.value;
+    if (fn === "create_exhibition") {
+      const title = form.title.value.trim();
+      if (!title || new TextEncoder().encode(title).length > 64) refuse("badTitle");
+      return ["CultureWorks", fn, [title], "committee.proposeExhibition"];
+    }
+    return ["CultureWorks", fn, [idOf(form.exhibition), workOf(form.work)], "committee.proposeExhibition"];
+  });
+  onSubmit(dispute, async (form) => {
+    const share = fenFromYuan(form.share.value);
+    if (share === null || share < 0n) refuse("badShare");
+    return ["ServiceMarket", "resolve", [idOf(form.request), share, await hashOf(form.decision)], "committee.proposeDispute"];
   });
 
   for (const card of pending.querySelectorAll("[data-testid=safe-proposal]")) {
