@@ -14,6 +14,7 @@ that before the next test reads the pages.
 from __future__ import annotations
 
 import base64
+from contextlib import contextmanager
 import json
 import os
 import secrets
@@ -73,6 +74,47 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextmanager
+def following(manifest: dict, settings: Settings, name: str):
+    """An indexer synced with the chain, then following it in a thread until the block ends;
+    yields (indexer, engine, rpc)."""
+    engine = make_engine(settings.database_url)
+    rpc = RpcClient(settings.rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
+    indexer = Indexer(manifest, engine, rpc, settings)
+    indexer.prepare()
+    indexer.sync()
+    stop = threading.Event()
+    follower = threading.Thread(target=indexer.run, args=(stop,), name=name, daemon=True)
+    follower.start()
+    try:
+        yield indexer, engine, rpc
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+        rpc.close()
+        engine.dispose()
+
+
+@contextmanager
+def serving(settings: Settings, port: int, name: str):
+    """The backend (API and pages) of `settings` on 127.0.0.1:`port` in a thread until the
+    block ends; yields its address."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def site(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider,
           developer, tmp_path_factory, request):
@@ -129,34 +171,13 @@ def site(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c
                         vault_manifests=[folder / "manifest.json"], vault_siwe_domain=f"127.0.0.1:{port}",
                         vault_siwe_uri=origin, vault_login_rate_per_minute=1000, vault_receipt_timeout_s=20,
                         **getattr(request.module, "SITE_SETTINGS", {}))
-    engine = make_engine(database_url)
-    rpc = RpcClient(settings.rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
-    indexer = Indexer(manifest, engine, rpc, settings)
-    indexer.prepare()
-    indexer.sync()
-    stop = threading.Event()
-    follower = threading.Thread(target=indexer.run, args=(stop,), name="e2e-indexer", daemon=True)
-    follower.start()
-
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    serving = threading.Thread(target=server.run, name="e2e-api", daemon=True)
-    serving.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield {
-        "url": origin, "community": community, "contracts": contracts, "proposal": proposal,
-        "invoice": invoice, "indexer": indexer, "engine": engine, "rpc": rpc, "settings": settings,
-    }
-    server.should_exit = True
-    serving.join(timeout=10)
-    stop.set()
-    follower.join(timeout=10)
-    rpc.close()
-    engine.dispose()
+    with following(manifest, settings, "e2e-indexer") as (indexer, engine, rpc), \
+            serving(settings, port, "e2e-api") as url:
+        assert url == origin
+        yield {
+            "url": origin, "community": community, "contracts": contracts, "proposal": proposal,
+            "invoice": invoice, "indexer": indexer, "engine": engine, "rpc": rpc, "settings": settings,
+        }
 
 
 @pytest.fixture(autouse=True)

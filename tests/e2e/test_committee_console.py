@@ -21,23 +21,17 @@ import base64
 import hashlib
 import json
 import secrets
-import threading
-import time
 from dataclasses import replace
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from backend.api.main import create_app
 from backend.chain.deployment import role_id, write_manifest
 from backend.chain.safe import sign_safe_tx
 from backend.core.config import Settings
-from backend.core.db import make_engine
 from backend.db.migrate import upgrade
-from backend.indexer.core import Indexer
-from backend.indexer.rpc import RpcClient
-from tests.e2e.conftest import DESKTOP, PHONE, PROVIDER_JS, ROOT, _free_port, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, ROOT, _free_port, following, screenshot, serving
 from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community
 
 CATEGORY = 3  # greening
@@ -68,32 +62,10 @@ def site(project, chain, accounts, committee, owner_a, owner_b, owner_c, tmp_pat
                         vault_key_file=folder / "unused-vault.key", vault_logger_key=vault_logger.private_key,
                         vault_manifests=[folder / "manifest.json"], vault_siwe_domain=f"127.0.0.1:{port}",
                         vault_siwe_uri=origin)
-    engine = make_engine(database_url)
-    rpc = RpcClient(settings.rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
-    indexer = Indexer(scene.manifest, engine, rpc, settings)
-    indexer.prepare()
-    indexer.sync()
-    stop = threading.Event()
-    follower = threading.Thread(target=indexer.run, args=(stop,), name="e2e-committee-indexer", daemon=True)
-    follower.start()
-
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    serving = threading.Thread(target=server.run, name="e2e-committee-api", daemon=True)
-    serving.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield {"url": origin, "scene": scene, "community": scene.community, "contracts": scene.contracts,
-           "indexer": indexer, "engine": engine, "rpc": rpc, "settings": settings}
-    server.should_exit = True
-    serving.join(timeout=10)
-    stop.set()
-    follower.join(timeout=10)
-    rpc.close()
-    engine.dispose()
+    with following(scene.manifest, settings, "e2e-committee-indexer") as (indexer, engine, rpc), \
+            serving(settings, port, "e2e-committee-api"):
+        yield {"url": origin, "scene": scene, "community": scene.community, "contracts": scene.contracts,
+               "indexer": indexer, "engine": engine, "rpc": rpc, "settings": settings}
 
 
 @pytest.fixture(autouse=True)

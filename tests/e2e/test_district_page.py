@@ -17,19 +17,16 @@ import csv
 import io
 import json
 import secrets
-import threading
-import time
 
 import httpx
 import pytest
 
-from backend.api.main import create_app
 from backend.chain.deployment import write_manifest
 from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.db.migrate import upgrade
 from tests.backend.district_synthetic import A, B, C, CHAIN, CONTRACTS, D, E, MONTHLY, write_district
-from tests.e2e.conftest import DESKTOP, PHONE, PROVIDER_JS, _free_port, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, PROVIDER_JS, _free_port, screenshot, serving
 from tests.e2e.test_accessibility import AXE_JS, axe_problems
 
 PATH = "#/district"
@@ -53,18 +50,8 @@ def district_site(chain, tmp_path_factory):
                         vault_database_url=f"sqlite:///{folder / 'vault.db'}",
                         vault_key=base64.b64encode(secrets.token_bytes(32)).decode(),
                         vault_key_file=folder / "unused-vault.key", vault_manifests=[folder / "manifest.json"])
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    serving = threading.Thread(target=server.run, name="district-page-api", daemon=True)
-    serving.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    serving.join(timeout=10)
+    with serving(settings, port, "district-page-api") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
