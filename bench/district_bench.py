@@ -469,6 +469,12 @@ def load(base: str, rate: int, seconds: float, timeout_s: float = 10.0) -> dict[
         client = httpx.Client(base_url=base, timeout=timeout_s)
         n = k
         while (due := started + n / rate) - started <= seconds + warmup:
+            if time.perf_counter() > started + seconds + warmup + timeout_s:
+                # Every worker is waiting on a slow answer: what is left of the schedule is not sent.
+                with lock:
+                    failed["not sent (every worker waiting)"] = failed.get("not sent (every worker waiting)", 0) + 1
+                n += workers
+                continue
             time.sleep(max(0.0, due - time.perf_counter()))
             # Route by the schedule's slot, not the worker: a slow route holds no worker of its own.
             route, path = API_ROUTES[(n // workers + n) % len(API_ROUTES)]
