@@ -1,8 +1,19 @@
-"""Deploying a district's communities on one chain, and listing each in the district's
-registry (whole-transaction gas and wall time on anvil).
+# SPDX-License-Identifier: AGPL-3.0-only
+"""A district on one chain: deploying its communities, a year of their activity, the
+district indexer's backfill and head lag, and the district page's API under load.
 
-    python bench/district_bench.py                  10 communities
-    python bench/district_bench.py --communities 50
+    python bench/district_bench.py                         10 communities × 200 units, a year
+    python bench/district_bench.py --communities 50 --profile
+    python bench/district_bench.py --quick                 3 × 20, four months, short loads
+    LINLI_TEST_DATABASE_URL=postgresql+psycopg://… python bench/district_bench.py   PostgreSQL too
+
+With a year of activity, run it on an anvil started with a large block gas limit and
+name it in APE_FOUNDRY_HOST: on the 30M-gas blocks Ape's anvil gets, the batched year
+(hundreds of transactions of up to 16M gas queued at once) made anvil grow past 20 GB
+and be killed by the kernel on the 23 GB machine:
+
+    anvil --port 55447 --hardfork osaka --gas-limit 1000000000 --balance 1000000 &
+    APE_FOUNDRY_HOST=http://127.0.0.1:55447 python bench/district_bench.py --communities 50
 
 Anchor: one community deployed alone, the way `ape run deploy` deploys a single
 community (every contract, a 2-of-3 committee Safe, the constitution, the hand-over).
@@ -14,12 +25,26 @@ as `ape run deploy --district` does, instead of deploying it again. Every transa
 transaction: a chain sealing a block every 2 seconds takes about two seconds for each
 of the transactions printed.
 
-Then one district indexer (backend/indexer/district.py) discovers the N communities from
-the registry's events and backfills them all into a fresh SQLite database, beside the
-anchor of the per-community indexer backfilling the single community alone: events a
-second. The communities hold only what their deploy wrote (roles, the constitution
-table, the hand-over), so this is discovery and per-community overhead, not a year of
-activity.
+A compact year (`activity_year`, sent in batches through demo_activity's NodeBatch with
+anvil impersonating the committee Safe, the timelock and the owners, every community in
+the same blocks): `--units` units registered in each community, a property service
+contract, fee payments for every unit (quarterly; one unit in seven monthly; one in
+twenty stops after the first quarter), a committee proposal with twenty owners' votes,
+three works and ten likes, a service request and three suggestions.
+
+Then the district indexer (backend/indexer/district.py) backfills every community into
+a fresh SQLite and (with LINLI_TEST_DATABASE_URL) PostgreSQL database: events a second,
+beside the anchor of the per-community indexer backfilling one of the same communities
+alone (goal: the district at that rate or better). Then, on each database: the API
+(uvicorn in its own process) at 50 requests a second, open loop from a third process
+(bench/api_bench.py --load), over /district/communities, /flags, /ranking and
+communities.csv, first with no indexer running ("still": the table is cached until a
+checkpoint moves), then `python -m backend.indexer --district` follows in its own
+process while a block a second is mined (`--per-block` payments in turn across the
+communities): head lag per block, from its mining to every community's checkpoint
+holding it (goal ≤ 2 s), and the API again ("moving": the table is rebuilt after each
+checkpoint). `--profile` times the route module's helpers over one uncached call of
+each route, in process.
 
 Why no factory deploying from blueprints (yet): measured here, no transaction of a
 community's deploy comes near the cap (the largest, OwnersAssembly's creation, is 32 %
@@ -38,18 +63,27 @@ without it.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+from hashlib import sha256
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from ape import accounts, chain, networks, project  # noqa: E402
 from ape.logging import logger  # noqa: E402
+from eth_utils import to_checksum_address  # noqa: E402
 
-from backend.chain.deployment import deploy_full_community, manifest_dict  # noqa: E402
+from backend.chain import demo_activity  # noqa: E402
+from backend.chain.deploy_assembly import proposal_id  # noqa: E402
+from backend.chain.deployment import deploy_full_community, manifest_dict, role_id  # noqa: E402
 from backend.chain.district import (  # noqa: E402
     deploy_district,
     register_community,
@@ -60,6 +94,13 @@ from backend.chain.district import (  # noqa: E402
 TX_GAS_CAP = 16_777_216
 # anvil answers the "finalized" tag with the head less 64 blocks.
 ANVIL_FINALITY = 64
+GOAL_LAG_S = 2.0
+GOAL_API_P99_MS = 50.0
+API_RATE = 50  # requests a second, open loop
+UNIT_BATCH = 60  # register_units: 60 units are ~13M gas, under the 16,777,216 cap
+DAY = 86_400
+API_ROUTES = [("communities", "/api/v1/district/communities"), ("flags", "/api/v1/district/flags"),
+              ("ranking", "/api/v1/district/ranking"), ("communities.csv", "/api/v1/district/communities.csv")]
 
 
 def transactions_since(first_block: int) -> list[dict]:
@@ -89,8 +130,20 @@ def what(receipt, names: dict[str, str]) -> str:
     return f"call {names.get(receipt['to'].lower(), receipt['to'])}"
 
 
-def main(count: int) -> None:
-    logger.set_level("WARNING")
+def owner(i: int) -> str:
+    """Unit i's owner (the same wallets in every community: each community has its own registry)."""
+    return to_checksum_address(f"0x{0xB0000 + i:040x}")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+# ---------------------------------------------------------------- deploy
+
+
+def deploy_all(count: int):
     deployer = accounts.test_accounts[0]
     members = [accounts.test_accounts[i] for i in (2, 3, 4)]
     staff = [accounts.test_accounts[i] for i in (5, 6, 7)]
@@ -112,7 +165,7 @@ def main(count: int) -> None:
     print(f"district registry and the street office's Safe: {time.perf_counter() - started:.1f} s "
           f"(registry {district.address}, office {office})")
 
-    per_community, listing, walls, largest = [], [], [], 0
+    communities, per_community, listing, walls, largest = [], [], [], [], 0
     for index in range(count):
         community, receipts, wall = deploy(f"小区{index + 1:03d}", deployer, members, district)
         first = chain.blocks.head.number + 1
@@ -125,6 +178,7 @@ def main(count: int) -> None:
         largest = max(largest, max(gas))
         per_community.append(sum(r["gasUsed"] for r in receipts))
         listing.append(sum(r["gasUsed"] for r in listed))
+        communities.append(community)
     assert district.community_count() == count
 
     print(f"{count} communities deployed and listed:")
@@ -134,39 +188,162 @@ def main(count: int) -> None:
     print(f"  {'listing gas (street office Safe tx)':<36} {statistics.median(listing):>12,.0f} {max(listing):>12,}")
     print(f"  {'wall time per community (s)':<36} {statistics.median(walls):>12.1f} {max(walls):>12.1f}"
           f"   {anchor_wall:.1f}")
+    tenth = max(1, count // 10)
+    print(f"  wall time of the first {tenth} / the last {tenth} communities, median: "
+          f"{statistics.median(walls[:tenth]):.1f} / {statistics.median(walls[-tenth:]):.1f} s (does it grow with the chain?)")
     print(f"  largest transaction {largest:,} gas ({largest / TX_GAS_CAP:.0%} of the 16,777,216 cap); "
           f"total wall {sum(walls):.1f} s")
-
-    chain.mine(ANVIL_FINALITY + 1)
-    manifest = manifest_dict(anchor, "local")
-    single_events, single_s = backfill(lambda engine, rpc, settings: _single(manifest, engine, rpc, settings))
-    district_events, district_s = backfill(
-        lambda engine, rpc, settings: _district(district.address, district_block, manifest, engine, rpc, settings))
-    print("backfill into SQLite:")
-    print(f"  district indexer, {count} communities: {district_events:,} events in {district_s:.2f} s, "
-          f"{district_events / district_s:,.0f} events/s   anchor: one community alone {single_events:,} events in "
-          f"{single_s:.2f} s, {single_events / single_s:,.0f} events/s")
+    return anchor, district, district_block, communities
 
 
-def backfill(run) -> tuple[int, float]:
-    """(events written, seconds) of `run(engine, rpc, settings)` into a fresh SQLite database."""
-    from backend.core.config import Settings
+# ---------------------------------------------------------------- a compact year
+
+
+def activity_year(communities: list, units: int, months: int) -> dict[str, int]:
+    """A compact synthetic year in every community at once, sent in batches (NodeBatch,
+    anvil impersonating the committee Safe, the assembly's timelock and the owners):
+    `units` units registered, a property service contract, fee payments for every unit
+    (a payer pays each unit quarterly; one unit in seven monthly; one in twenty stops
+    after the first quarter, so the district has arrears), one committee proposal with
+    votes of twenty owners, three works and ten likes, a service request, and three
+    suggestions. Returns counts of what was sent."""
+    manager = accounts.test_accounts[1].address
+    payer = owner(0)
+    any_fees = communities[0].contracts()["PropertyFees"]
+    any_assembly = communities[0].contracts()["OwnersAssembly"]
+    first = int(any_fees.current_month())
+    month_start = {m: int(any_fees.month_start(m)) for m in range(first, first + months + 1)}
+    notice = int(any_assembly.min_notice())
+    length = max(int(any_assembly.min_voting_period()), min(10 * DAY, int(any_assembly.max_voting_period())))
+    books = []
+    for community in communities:
+        c = community.contracts()
+        books.append({name: c[name].address for name in (
+            "HouseholdRegistry", "PropertyFees", "SettlementToken", "OwnersAssembly", "AssemblyTimelock",
+            "CultureWorks", "ServiceMarket", "SuggestionBox")} | {
+            "committee": community.committee, "nonce": int(c["OwnersAssembly"].proposal_nonce(community.committee))})
+    counts = {"transactions": 0, "payments": 0}
+    with demo_activity.NodeBatch(chain.provider.uri) as node:
+        node.fund([owner(i) for i in range(units)] + [manager] + [b["committee"] for b in books]
+                  + [b["AssemblyTimelock"] for b in books], 1_000 * 10**18)
+        for k, b in enumerate(books):
+            node.send(b["AssemblyTimelock"], b["HouseholdRegistry"], "grantRole(bytes32,address)", role_id("manager"),
+                      manager)
+            for lo in range(0, units, UNIT_BATCH):
+                batch = [(f"{i // 100 + 1}-{i % 100 + 1:03d}", 8_000 + (i % 40) * 100, owner(i),
+                          sha256(f"bench unit {k} {i}".encode()).digest()) for i in range(lo, min(units, lo + UNIT_BATCH))]
+                node.send(b["committee"], b["HouseholdRegistry"], "register_units((string,uint256,address,bytes32)[])",
+                          batch, gas=16_000_000)
+            node.send(b["committee"], b["PropertyFees"], "set_billing_start(uint256)", first)
+            # The local stand-in settlement token is minted by its deployer.
+            node.send(accounts.test_accounts[0].address, b["SettlementToken"], "mint(address,uint256)", payer, 10**15)
+            node.send(payer, b["SettlementToken"], "approve(address,uint256)", b["PropertyFees"], 2**256 - 1)
+            node.send(payer, b["SettlementToken"], "approve(address,uint256)", b["ServiceMarket"], 2**256 - 1)
+            if k % 5 == 4:  # anvil refuses a JSON-RPC batch of several MB (the unit batches are ~30 kB each)
+                node.mine(node.now() + 1)
+        node.mine(node.now() + 60)
+        items = [sha256(f"bench service level: {item}".encode()).digest() for item in ("cleaning", "security")]
+        for b in books:
+            node.send(manager, b["PropertyFees"],
+                      "propose_service_contract(bytes32,address,uint256,uint256,uint256,bytes32[],uint8,uint256)",
+                      sha256(b"bench property service contract").digest(), manager, first, first + 35,
+                      demo_activity.DEMO_RATE, items, demo_activity.COMMISSION_MODE, demo_activity.DEMO_COMMISSION_BPS,
+                      gas=600_000)
+        node.mine(node.now() + 60)
+        for b in books:
+            node.send(b["AssemblyTimelock"], b["PropertyFees"], "approve_service_contract(uint256)", 1)
+        node.mine(node.now() + 60)
+
+        title = "关于更换小区门禁系统的议案"
+        doc = demo_activity.full_text_hash(title)
+        vote_start = vote_end = 0
+        for m in range(months):
+            moment = max(month_start[first + m] + 3 * DAY, node.now() + 1)
+            for b in books:
+                for i in range(units):
+                    monthly = i % 7 == 3
+                    if i % 20 == 19 and m >= 3:
+                        continue  # stopped paying
+                    if monthly or m % 3 == 0:
+                        node.send(payer, b["PropertyFees"], "pay(uint256,uint256,uint256)", i + 1, 1 if monthly else 3,
+                                  2**255)
+                        counts["payments"] += 1
+                if len(node.queue) >= 2_000:
+                    node.mine(moment)
+            if m == 1:  # the committee proposes; twenty owners vote a day after the vote opens
+                vote_start = moment + notice + 3 * 3600
+                vote_end = vote_start + length
+                for b in books:
+                    node.send(b["committee"], b["OwnersAssembly"],
+                              "propose(address[],uint256[],bytes[],uint8,string,bytes32,uint256,uint256)",
+                              [], [], [], demo_activity.OTHER_COMMON, title, doc, vote_start, vote_end, gas=800_000)
+            if m == 2:  # three works, liked by ten other households
+                for k, b in enumerate(books):
+                    for j in (1, 2, 3):
+                        content = sha256(f"bench work {k} {j}".encode()).digest()
+                        node.send(owner(j), b["CultureWorks"], "mint_work(string,uint8,bytes32,string)",
+                                  f"作品{j}", j % 3, content, f"sha256:{content.hex()}", gas=400_000)
+            if m == 3:
+                for k, b in enumerate(books):
+                    for j in range(4, 14):
+                        work = int.from_bytes(sha256(f"bench work {k} {1 + j % 3}".encode()).digest(), "big")
+                        node.send(owner(j), b["CultureWorks"], "like(uint256)", work, gas=400_000)
+                    node.send(payer, b["ServiceMarket"], "post_request(uint8,bytes32,uint256,uint256)", 1,
+                              sha256(f"bench request {k}".encode()).digest(), 200_00, moment + 30 * DAY, gas=400_000)
+                    for j in (1, 2, 3):
+                        node.send(owner(j), b["SuggestionBox"], "submit(uint8,bytes32)", 1 + j % 3,
+                                  sha256(f"bench suggestion {k} {j}".encode()).digest(), gas=400_000)
+            node.mine(moment)
+            if m == 1:
+                for b in books:
+                    pid = proposal_id([], [], [], doc, b["committee"], b["nonce"])
+                    for j in range(1, min(21, units)):
+                        node.send(owner(j), b["OwnersAssembly"], "castVote(uint256,uint8)", pid, 1 if j % 5 else 0,
+                                  gas=400_000)
+                node.mine(max(vote_start + DAY, node.now() + 1))
+        counts["transactions"] = node.sent
+    return counts
+
+
+# ---------------------------------------------------------------- index, follow, serve
+
+
+def fresh_database(kind: str, folder: str) -> str | None:
+    from sqlalchemy import text
+
     from backend.core.db import make_engine
     from backend.db.migrate import upgrade
+
+    if kind == "sqlite":
+        url = f"sqlite:///{folder}/district-{time.monotonic_ns()}.db"
+    else:
+        url = os.environ.get("LINLI_TEST_DATABASE_URL")
+        if not url:
+            return None
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(url)
+    return url
+
+
+def backfill(url: str, run) -> tuple[int, float, float]:
+    """(events written, wall seconds, this process's CPU seconds) of `run(engine, rpc, settings)`."""
+    from backend.core.config import Settings
+    from backend.core.db import make_engine
     from backend.indexer.rpc import RpcClient
 
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/index.db"
-        upgrade(url)
-        engine = make_engine(url)
-        rpc = RpcClient(chain.provider.uri, timeout_s=120)
-        settings = Settings(database_url=url, rpc_url=chain.provider.uri)
-        started = time.perf_counter()
-        events = run(engine, rpc, settings)
-        elapsed = time.perf_counter() - started
-        rpc.close()
-        engine.dispose()
-    return events, elapsed
+    engine = make_engine(url)
+    rpc = RpcClient(chain.provider.uri, timeout_s=120)
+    settings = Settings(database_url=url, rpc_url=chain.provider.uri)
+    started, cpu = time.perf_counter(), time.process_time()
+    events = run(engine, rpc, settings)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    rpc.close()
+    engine.dispose()
+    return events, elapsed, cpu
 
 
 def _single(manifest, engine, rpc, settings) -> int:
@@ -174,7 +351,9 @@ def _single(manifest, engine, rpc, settings) -> int:
 
     indexer = Indexer(manifest, engine, rpc, settings)
     indexer.prepare()
-    return indexer.sync()
+    events = indexer.sync()
+    indexer.wait_for_maintenance()
+    return events
 
 
 def _district(address, first_block, manifest, engine, rpc, settings) -> int:
@@ -183,9 +362,306 @@ def _district(address, first_block, manifest, engine, rpc, settings) -> int:
     return DistrictIndexer(address, first_block, abis_of(manifest), engine, rpc, settings).sync()
 
 
-if __name__ == "__main__":
+class Miner:
+    """A block a second, each carrying a month's payment of one unit in `per_block`
+    communities in turn (the chain keeps moving while the indexer follows)."""
+
+    def __init__(self, communities: list, units: int, per_block: int):
+        self.fees = [c.contracts()["PropertyFees"].address for c in communities]
+        self.units, self.per_block = units, per_block
+        self.mined: dict[int, float] = {}  # block -> wall time it was mined
+        self.stop = threading.Event()
+        self.n = 0
+
+    def run(self) -> None:
+        from backend.indexer.rpc import RpcClient
+
+        rpc = RpcClient(chain.provider.uri)
+        with demo_activity.NodeBatch(chain.provider.uri) as node:
+            tick = time.perf_counter()
+            while not self.stop.is_set():
+                for _ in range(self.per_block):
+                    fees = self.fees[self.n % len(self.fees)]
+                    unit = 1 + (self.n // len(self.fees)) % self.units
+                    node.send(owner(0), fees, "pay(uint256,uint256,uint256)", unit, 1, 2**255)
+                    self.n += 1
+                node.mine(node.now() + 1)
+                self.mined[int(rpc.call("eth_blockNumber", []), 16)] = time.perf_counter()
+                tick += 1.0
+                self.stop.wait(max(0.0, tick - time.perf_counter()))
+        rpc.close()
+
+
+def start_follower(url: str, manifest_path: Path, district: str, district_block: int) -> subprocess.Popen:
+    """`python -m backend.indexer --district …` in its own process, as an operator runs it."""
+    env = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_RPC_URL": chain.provider.uri}
+    return subprocess.Popen([sys.executable, "-m", "backend.indexer", "--manifest", str(manifest_path),
+                             "--district", district, "--district-block", str(district_block), "--quiet"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def head_lag(url: str, miner: Miner, communities: list, seconds: float) -> list[float]:
+    """Per block mined while following: seconds from its mining to every community's
+    checkpoint holding it (polled every 20 ms)."""
+    from sqlalchemy import func, select
+
+    from backend.core.db import make_engine
+    from backend.db.models import Checkpoint
+
+    engine = make_engine(url)
+    keys = [c.registry.address.lower() for c in communities]
+    lags: dict[int, float] = {}
+    end = time.perf_counter() + seconds
+    first_block = max(miner.mined, default=0)
+    while time.perf_counter() < end:
+        with engine.connect() as conn:
+            indexed = conn.scalar(select(func.min(Checkpoint.block_number)).where(Checkpoint.community.in_(keys)))
+        now = time.perf_counter()
+        for block, mined in list(miner.mined.items()):
+            if block > first_block and block not in lags and indexed is not None and indexed >= block:
+                lags[block] = now - mined
+        time.sleep(0.02)
+    # Blocks mined in the period and never reached count at the time waited.
+    for block, mined in list(miner.mined.items()):
+        if block > first_block and block not in lags and mined < end - 0.5:
+            lags[block] = time.perf_counter() - mined
+    engine.dispose()
+    return [lags[b] for b in sorted(lags)]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_api(url: str) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_RPC_URL": chain.provider.uri}
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "backend.api.main:app", "--host", "127.0.0.1",
+                               "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(400):
+        try:
+            httpx.get(f"{base}/api/v1/communities", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    return server, base
+
+
+def load(base: str, rate: int, seconds: float, timeout_s: float = 10.0) -> dict[str, list[float]]:
+    """Open loop: a request every 1/rate s over API_ROUTES in turn, whatever the answers;
+    an answer later than `timeout_s` counts as a timeout (and the worker goes on)."""
+    import httpx
+
+    workers, warmup = 32, 2.0
+    results: dict[str, list[float]] = {}
+    failed: dict[str, int] = {}
+    lock = threading.Lock()
+    started = time.perf_counter() + 0.2
+
+    def worker(k: int) -> None:
+        client = httpx.Client(base_url=base, timeout=timeout_s)
+        n = k
+        while (due := started + n / rate) - started <= seconds + warmup:
+            if time.perf_counter() > started + seconds + warmup + timeout_s:
+                # Every worker is waiting on a slow answer: what is left of the schedule is not sent.
+                with lock:
+                    failed["not sent (every worker waiting)"] = failed.get("not sent (every worker waiting)", 0) + 1
+                n += workers
+                continue
+            time.sleep(max(0.0, due - time.perf_counter()))
+            # Route by the schedule's slot, not the worker: a slow route holds no worker of its own.
+            route, path = API_ROUTES[(n // workers + n) % len(API_ROUTES)]
+            t0 = time.perf_counter()
+            try:
+                status = client.get(path).status_code
+            except httpx.HTTPError:
+                status = "timeout"
+            elapsed = (time.perf_counter() - t0) * 1000
+            with lock:
+                if due - started >= warmup:
+                    results.setdefault(route, []).append(elapsed)
+                    if status != 200:
+                        failed[f"{route} {status}"] = failed.get(f"{route} {status}", 0) + 1
+            n += workers
+        client.close()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"times": results, "failed": failed}
+
+
+def api_load(base: str, seconds: float) -> dict:
+    """50 requests a second over the district routes, from another process (this file's --load)."""
+    loader = subprocess.run([sys.executable, __file__, "--load", base, str(API_RATE), str(seconds)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=seconds + 300)
+    if loader.returncode != 0:
+        raise RuntimeError(loader.stderr)
+    return json.loads(loader.stdout.splitlines()[-1])
+
+
+def print_api(kind: str, state: str, answer: dict) -> None:
+    times, failed = answer["times"], answer["failed"]
+    for route, _ in API_ROUTES:
+        spent = times.get(route, [])
+        p99 = pct(spent, 0.99)
+        print(f"  {kind:<10} {state:<8} {route:<16} n={len(spent):>4}  p50 {pct(spent, 0.5):7.1f} ms  "
+              f"p99 {p99:7.1f} ms   goal ≤ {GOAL_API_P99_MS:.0f} ms{'' if p99 <= GOAL_API_P99_MS else '  MISSED'}")
+    if failed:
+        print(f"  {kind:<10} {state:<8} not answered 200 (counted above at the time waited): "
+              + ", ".join(f"{what} ×{n}" for what, n in sorted(failed.items())))
+
+
+def table_profile(url: str) -> None:
+    """Where an uncached district table's time goes: wall time around each of the route
+    module's helpers (the queries) over one uncached call of each route, in process."""
+    from fastapi.testclient import TestClient
+
+    from backend.api.main import create_app
+    from backend.api.routes import district as routes
+    from backend.core.config import Settings
+
+    spent: dict[str, list[float]] = {}
+    helpers = ["_contexts", "_listings", "_assembly_sums", "_sums_by_community", "_fee_figures",
+               "_suggestion_figures", "_activity_figures", "_first_answer_times", "_expense_flags", "_backlog_flags"]
+    originals = {name: getattr(routes, name) for name in helpers if hasattr(routes, name)}
+
+    def timed(name, function):
+        def wrapper(*a, **k):
+            started = time.perf_counter()
+            try:
+                return function(*a, **k)
+            finally:
+                spent.setdefault(name, []).append(time.perf_counter() - started)
+        return wrapper
+
+    for name, function in originals.items():
+        setattr(routes, name, timed(name, function))
+    try:
+        with TestClient(create_app(Settings(database_url=url, rpc_url=chain.provider.uri))) as client:
+            walls = {}
+            for route, path in API_ROUTES[:3]:
+                client.app.state.summary_cache.clear()
+                spent.clear() if route == API_ROUTES[0][0] else None
+                started = time.perf_counter()
+                assert client.get(path).status_code == 200
+                walls[route] = (time.perf_counter() - started) * 1000
+    finally:
+        for name, function in originals.items():
+            setattr(routes, name, function)
+    print("  uncached, in process: " + ", ".join(f"{r} {ms:.0f} ms" for r, ms in walls.items())
+          + "; of which, summed over the three:")
+    for name, times in sorted(spent.items(), key=lambda item: -sum(item[1])):
+        print(f"    {name:<22} {sum(times) * 1000:8.1f} ms in {len(times)} calls")
+
+
+def follow_and_serve(kind: str, url: str, manifest_path: Path, district, district_block: int, communities: list,
+                     units: int, args) -> None:
+    server, base = start_api(url)
+    try:
+        api_load(base, 3)  # warm: the table is built once and cached
+        print_api(kind, "still", api_load(base, args.api_seconds))
+        follower = start_follower(url, manifest_path, district.address, district_block)
+        miner = Miner(communities, units, args.per_block)
+        mining = threading.Thread(target=miner.run, daemon=True)
+        try:
+            time.sleep(3)  # the follower's start: migrations, the registry's history, every community prepared
+            mining.start()
+            time.sleep(2)
+            lags = head_lag(url, miner, communities, args.follow_seconds)
+            if lags:
+                print(f"  {kind:<10} head lag over {len(lags)} blocks ({args.per_block} payments a block, a block a "
+                      f"second): p50 {pct(lags, 0.5):.2f} s, p99 {pct(lags, 0.99):.2f} s, max {max(lags):.2f} s   "
+                      f"goal ≤ {GOAL_LAG_S:.0f} s{'' if max(lags) <= GOAL_LAG_S else '  MISSED'}")
+            else:
+                print(f"  {kind:<10} head lag: no block reached every community in {args.follow_seconds:.0f} s")
+            print_api(kind, "moving", api_load(base, args.api_seconds))
+        finally:
+            miner.stop.set()
+            mining.join(timeout=10)
+            follower.terminate()
+            follower.wait(timeout=20)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main(args) -> None:
+    logger.set_level("WARNING")
+    count, units = args.communities, args.units
+    project.load_contracts()  # compiled before anything is timed
+    wall = time.perf_counter()
+    anchor, district, district_block, communities = deploy_all(count)
+
+    if args.activity:
+        started = time.perf_counter()
+        counts = activity_year(communities, units, args.months)
+        print(f"a year of activity in {count} communities × {units} units: {counts['transactions']:,} transactions "
+              f"({counts['payments']:,} fee payments) in {time.perf_counter() - started:.1f} s")
+    chain.mine(ANVIL_FINALITY + 1)
+
+    manifest = manifest_dict(communities[0], "local")
+    with tempfile.TemporaryDirectory() as folder:
+        manifest_path = Path(folder) / "manifest.json"
+        manifest_path.write_text(json.dumps(manifest))
+        print("backfill (events written, wall; this process's CPU):")
+        single_url = fresh_database("sqlite", folder)
+        s_events, s_wall, s_cpu = backfill(single_url, lambda e, r, st: _single(manifest, e, r, st))
+        print(f"  anchor: the per-community indexer, one of these communities alone (SQLite): {s_events:,} events in "
+              f"{s_wall:.2f} s, {s_events / s_wall:,.0f} events/s (CPU {s_cpu:.2f} s)")
+        urls = {}
+        for kind in ("sqlite", "postgresql"):  # both on the same chain, before anything more is mined
+            url = fresh_database(kind, folder)
+            if url is None:
+                print("  PostgreSQL: set LINLI_TEST_DATABASE_URL to measure it too")
+                continue
+            events, elapsed, cpu = backfill(
+                url, lambda e, r, st: _district(district.address, district_block, manifest, e, r, st))
+            rate = events / elapsed
+            print(f"  district indexer, {count} communities, {kind}: {events:,} events in {elapsed:.2f} s, "
+                  f"{rate:,.0f} events/s (CPU {cpu:.2f} s)   goal ≥ {s_events / s_wall:,.0f} (the anchor)"
+                  f"{'' if rate >= s_events / s_wall else '  MISSED'}")
+            urls[kind] = url
+        if args.profile:
+            for kind, url in urls.items():
+                print(f"  {kind}:")
+                table_profile(url)
+        if not args.no_follow:
+            print(f"API at {API_RATE} requests/s over {len(API_ROUTES)} routes for {args.api_seconds:.0f} s each; "
+                  "'still': no indexer running (the table cached), 'moving': the indexer following a block a second "
+                  "(the table rebuilt after each checkpoint); head lag: the district indexer in its own process")
+            for kind, url in urls.items():
+                follow_and_serve(kind, url, manifest_path, district, district_block, communities, units, args)
+    print(f"whole run {time.perf_counter() - wall:.0f} s")
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "--load":
+    print(json.dumps(load(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))))
+elif __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--communities", type=int, default=10, help="communities to deploy and list (default 10)")
+    parser.add_argument("--units", type=int, default=200, help="units in each community (default 200)")
+    parser.add_argument("--months", type=int, default=12, help="months of activity (default 12)")
+    parser.add_argument("--no-activity", dest="activity", action="store_false",
+                        help="communities as deployed, no year of activity")
+    parser.add_argument("--no-follow", action="store_true", help="backfill only: no head lag, no API load")
+    parser.add_argument("--follow-seconds", type=float, default=30, help="head lag measured over (default 30 s)")
+    parser.add_argument("--api-seconds", type=float, default=20, help="each API load (default 20 s)")
+    parser.add_argument("--per-block", type=int, default=10, help="payments in each block mined while following")
+    parser.add_argument("--profile", action="store_true", help="cProfile one uncached district table")
+    parser.add_argument("--quick", action="store_true", help="3 communities × 20 units, 3 months, short loads")
     args = parser.parse_args()
+    if args.quick:
+        args.communities, args.units, args.months = 3, 20, 4
+        args.follow_seconds, args.api_seconds = 10, 5
     with networks.parse_network_choice("ethereum:local:foundry"):
-        main(args.communities)
+        main(args)
