@@ -157,6 +157,27 @@ def test_the_table_follows_the_index(client, database_url):
     assert D not in {f["community"] for f in client.get("/api/v1/district/flags").json()["items"]}
 
 
+def test_only_the_community_whose_index_moved_is_read_again(client, database_url, monkeypatch):
+    """Each community's own figures are kept with its checkpoint: when one community's index
+    moves, the table reads that community's rows again and keeps the others'."""
+    first = client.get("/api/v1/district/communities").json()
+    read: list[str] = []
+    real = district_routes._own_figures
+
+    def counted(session, ctx):
+        read.append(ctx.community)
+        return real(session, ctx)
+
+    monkeypatch.setattr(district_routes, "_own_figures", counted)
+    assert client.get("/api/v1/district/communities").json() == first and read == []
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(update(Checkpoint.__table__).where(Checkpoint.community == B).values(updated_at=3.0))
+    engine.dispose()
+    assert client.get("/api/v1/district/communities").json() == first
+    assert read == [B]
+
+
 def test_fuzzed_input_gives_only_declared_answers(client):
     assert fuzz_routes(client.app, A, "^district$", 25) == 4
 
