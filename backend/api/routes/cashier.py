@@ -19,7 +19,7 @@ from fastapi import APIRouter, Body, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from backend.api.deps import CommunityDep, SettingsDep
-from backend.api.errors import errors
+from backend.api.errors import ErrorOut, errors
 from backend.api.listing import require_contract
 from backend.chain.statement_csv import (
     RECORDS_PER_TX,
@@ -76,8 +76,9 @@ def _reader(request: Request, settings: Settings) -> RpcClient:
 
 
 @router.post("/communities/{community}/fees/statement-check", response_model=StatementCheckOut,
-             responses=errors(413, e422="Lines that do not match, each with its number: "
-                                        "{code: bad_lines, errors: [{line, message}]}"),
+             responses={**errors(413), 422: {"model": ErrorOut, "description": (
+                 "Lines that do not match, each with its number: {code: bad_lines, errors: [{line, message}]}; "
+                 "or a body that is not {csv: text}")}},
              summary="Match a bank statement's lines to units and months (nothing is recorded)")
 def statement_check(ctx: CommunityDep, settings: SettingsDep, request: Request,
                     statement: Annotated[StatementIn, Body()]):
