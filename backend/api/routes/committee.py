@@ -56,8 +56,9 @@ def get_store(request: Request) -> CommitteeStore:
             if store is None:
                 settings = request.app.state.settings
                 if settings.manifest is None:
-                    raise HTTPException(status_code=503, detail="the backend was started without a deployment "
-                                                                "manifest: the committee's Safe is unknown")
+                    # Not a passing fault: this backend serves no committee (no manifest names its Safe).
+                    raise HTTPException(status_code=404, detail="this backend serves no committee: it was started "
+                                                                "without a deployment manifest naming the Safe")
                 try:
                     manifest = read_manifest(settings.manifest)
                 except ManifestError as exc:
