@@ -93,8 +93,10 @@ SETTLED_AFTER = """(before) => {
 }"""
 
 
-def act(page, control, timeout=30_000):
-    """Click `control` and wait for the toast it starts to leave pending: (state, text)."""
+def act(page, control, timeout=60_000):
+    """Click `control` and wait for the toast it starts to leave pending: (state, text). The
+    page itself waits up to 30 s for the index after the receipt (tx.js): the test allows
+    that and the transaction on a loaded machine (a CI run took longer than 30 s once)."""
     before = page.evaluate(NEWEST_TOAST)
     control.click()
     state, text = page.wait_for_function(SETTLED_AFTER, arg=before, timeout=timeout).json_value()
