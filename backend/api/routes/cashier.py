@@ -76,7 +76,7 @@ def _reader(request: Request, settings: Settings) -> RpcClient:
 
 
 @router.post("/communities/{community}/fees/statement-check", response_model=StatementCheckOut,
-             responses={**errors(413), 422: {"model": ErrorOut, "description": (
+             responses={**errors(400, 413), 422: {"model": ErrorOut, "description": (
                  "Lines that do not match, each with its number: {code: bad_lines, errors: [{line, message}]}; "
                  "or a body that is not {csv: text}")}},
              summary="Match a bank statement's lines to units and months (nothing is recorded)")

@@ -126,7 +126,7 @@ def committee_overview(community: CommunityPath, store: StoreDep) -> dict:
 
 
 @router.post("/communities/{community}/committee/transactions", status_code=201,
-             responses={**errors(403, 404, 409, 413, 429, 503), **REFUSED_422})
+             responses={**errors(400, 403, 404, 409, 413, 429, 503), **REFUSED_422})
 def propose(community: CommunityPath, body: ProposalIn, store: StoreDep, request: Request) -> dict:
     _limit(request)
     fields = body.model_dump(exclude={"signer", "signature"})
@@ -134,7 +134,7 @@ def propose(community: CommunityPath, body: ProposalIn, store: StoreDep, request
 
 
 @router.post("/communities/{community}/committee/transactions/{safe_tx_hash}/signatures", status_code=201,
-             responses={**errors(403, 404, 409, 413, 429, 503), **REFUSED_422})
+             responses={**errors(400, 403, 404, 409, 413, 429, 503), **REFUSED_422})
 def add_signature(community: CommunityPath, safe_tx_hash: HashPath, body: SignatureIn, store: StoreDep,
                   request: Request) -> dict:
     _limit(request)
