@@ -74,6 +74,27 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def site_settings(folder: Path, manifest: dict, chain, vault_logger, **extra) -> tuple[Settings, int, str]:
+    """The backend's settings for a test site in `folder`: its manifest written, its index
+    database migrated, the vault in its own database with Sign-In with Ethereum bound to the
+    address the browser opens; returns (settings, port, origin)."""
+    write_manifest(manifest, folder / "manifest.json")
+    database_url = f"sqlite:///{folder / 'index.db'}"
+    upgrade(database_url)
+    port = _free_port()
+    origin = f"http://127.0.0.1:{port}"
+    settings = Settings(environment="test", database_url=database_url, rpc_url=chain.provider.uri,
+                        manifest=folder / "manifest.json", poll_interval_s=0.1, rpc_max_retries=2,
+                        rpc_backoff_s=0.05, rpc_backoff_max_s=0.2, relayer_receipt_timeout_s=20,
+                        vault_database_url=f"sqlite:///{folder / 'vault.db'}",
+                        vault_key=base64.b64encode(secrets.token_bytes(32)).decode(),
+                        vault_key_file=folder / "unused-vault.key", vault_logger_key=vault_logger.private_key,
+                        vault_manifests=[folder / "manifest.json"], vault_siwe_domain=f"127.0.0.1:{port}",
+                        vault_siwe_uri=origin, vault_login_rate_per_minute=1000, vault_receipt_timeout_s=20,
+                        **extra)
+    return settings, port, origin
+
+
 @contextmanager
 def following(manifest: dict, settings: Settings, name: str):
     """An indexer synced with the chain, then following it in a thread until the block ends;
@@ -154,23 +175,9 @@ def site(project, chain, accounts, committee, manager, owner_a, owner_b, owner_c
     committee.transfer(demo_activity.relayer_address(relayer_key), demo_activity.RELAYER_GAS_MONEY)
     chain.mine()
 
-    folder = tmp_path_factory.mktemp("e2e")
     manifest = manifest_dict(community, "local")
-    write_manifest(manifest, folder / "manifest.json")
-    database_url = f"sqlite:///{folder / 'index.db'}"
-    upgrade(database_url)
-    port = _free_port()
-    origin = f"http://127.0.0.1:{port}"
-    # The vault in its own database; Sign-In with Ethereum names the address the browser opens.
-    settings = Settings(environment="test", database_url=database_url, rpc_url=chain.provider.uri,
-                        manifest=folder / "manifest.json", poll_interval_s=0.1, rpc_max_retries=2,
-                        rpc_backoff_s=0.05, rpc_backoff_max_s=0.2, relayer_receipt_timeout_s=20,
-                        vault_database_url=f"sqlite:///{folder / 'vault.db'}",
-                        vault_key=base64.b64encode(secrets.token_bytes(32)).decode(),
-                        vault_key_file=folder / "unused-vault.key", vault_logger_key=vault_logger.private_key,
-                        vault_manifests=[folder / "manifest.json"], vault_siwe_domain=f"127.0.0.1:{port}",
-                        vault_siwe_uri=origin, vault_login_rate_per_minute=1000, vault_receipt_timeout_s=20,
-                        **getattr(request.module, "SITE_SETTINGS", {}))
+    settings, port, origin = site_settings(tmp_path_factory.mktemp("e2e"), manifest, chain, vault_logger,
+                                           **getattr(request.module, "SITE_SETTINGS", {}))
     with following(manifest, settings, "e2e-indexer") as (indexer, engine, rpc), \
             serving(settings, port, "e2e-api") as url:
         assert url == origin

@@ -17,21 +17,17 @@ this one's is a Safe (tests/safe/console_scene.py).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import secrets
 from dataclasses import replace
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from backend.chain.deployment import role_id, write_manifest
+from backend.chain.deployment import role_id
 from backend.chain.safe import sign_safe_tx
-from backend.core.config import Settings
-from backend.db.migrate import upgrade
-from tests.e2e.conftest import DESKTOP, PHONE, ROOT, _free_port, following, screenshot, serving
+from tests.e2e.conftest import DESKTOP, PHONE, ROOT, following, screenshot, serving, site_settings
 from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community
 
 CATEGORY = 3  # greening
@@ -48,20 +44,8 @@ def site(project, chain, accounts, committee, owner_a, owner_b, owner_c, tmp_pat
     vault_logger = accounts[8]
     scene = console_community(project, chain, committee, [owner_a, owner_b, owner_c], vault_logger=vault_logger)
     chain.mine()
-    folder = tmp_path_factory.mktemp("e2e-committee")
-    write_manifest(scene.manifest, folder / "manifest.json")
-    database_url = f"sqlite:///{folder / 'index.db'}"
-    upgrade(database_url)
-    port = _free_port()
-    origin = f"http://127.0.0.1:{port}"
-    settings = Settings(environment="test", database_url=database_url, rpc_url=chain.provider.uri,
-                        manifest=folder / "manifest.json", poll_interval_s=0.1, rpc_max_retries=2,
-                        rpc_backoff_s=0.05, rpc_backoff_max_s=0.2, relayer_receipt_timeout_s=20,
-                        vault_database_url=f"sqlite:///{folder / 'vault.db'}",
-                        vault_key=base64.b64encode(secrets.token_bytes(32)).decode(),
-                        vault_key_file=folder / "unused-vault.key", vault_logger_key=vault_logger.private_key,
-                        vault_manifests=[folder / "manifest.json"], vault_siwe_domain=f"127.0.0.1:{port}",
-                        vault_siwe_uri=origin)
+    settings, port, origin = site_settings(tmp_path_factory.mktemp("e2e-committee"), scene.manifest, chain,
+                                           vault_logger)
     with following(scene.manifest, settings, "e2e-committee-indexer") as (indexer, engine, rpc), \
             serving(settings, port, "e2e-committee-api"):
         yield {"url": origin, "scene": scene, "community": scene.community, "contracts": scene.contracts,
