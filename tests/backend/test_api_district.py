@@ -178,6 +178,38 @@ def test_only_the_community_whose_index_moved_is_read_again(client, database_url
     assert read == [B]
 
 
+def test_flags_and_ranking_are_kept_until_an_index_moves(client, database_url, monkeypatch):
+    """A still index answers /flags and /ranking from memory as it does the table (the
+    per-community flag queries are not run again); a checkpoint's write makes them anew,
+    and a month asked for is kept apart from the current one."""
+    flags, ranking = client.get("/api/v1/district/flags").json(), client.get("/api/v1/district/ranking").json()
+    queried: list[str] = []
+    real_expense, real_ranking = district_routes._expense_flags, district_routes.ranking_of
+
+    def expense(session, contexts, month):
+        queried.append("flags")
+        return real_expense(session, contexts, month)
+
+    def rank(item):
+        queried.append("ranking")
+        return real_ranking(item)
+
+    monkeypatch.setattr(district_routes, "_expense_flags", expense)
+    monkeypatch.setattr(district_routes, "ranking_of", rank)
+    assert client.get("/api/v1/district/flags").json() == flags
+    assert client.get("/api/v1/district/ranking").json() == ranking
+    assert queried == []
+    assert client.get("/api/v1/district/flags", params={"month": MONTH - 1}).status_code == 200
+    assert queried == ["flags"]
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(update(Checkpoint.__table__).where(Checkpoint.community == A).values(updated_at=4.0))
+    engine.dispose()
+    assert client.get("/api/v1/district/flags").json() == flags
+    assert client.get("/api/v1/district/ranking").json() == ranking
+    assert queried.count("flags") == 2 and queried.count("ranking") >= 1
+
+
 def test_fuzzed_input_gives_only_declared_answers(client):
     assert fuzz_routes(client.app, A, "^district$", 25) == 4
 

@@ -58,6 +58,7 @@ from backend.api.routes import fees as fee_routes
 from backend.api.routes import suggestions as suggestion_routes
 from backend.api.schemas_district import DistrictCommunitiesOut, DistrictFlagsOut, DistrictRankingOut
 from backend.db.models import (
+    Checkpoint,
     CommunityRecord,
     DistrictListing,
     Expense,
@@ -115,8 +116,27 @@ def _has(ctx: CommunityContext, contract: str) -> bool:
 
 
 def _contexts(request: Request, session: Session) -> list[CommunityContext]:
-    keys = session.execute(select(CommunityRecord.community).order_by(CommunityRecord.community)).scalars().all()
-    return [community_context(session, key, request.app.state.community_records) for key in keys]
+    """Every community the index holds with its position, in one query (the records, which
+    never change, are kept per app as `community_context` keeps them): with 50 communities
+    a query each was most of what a cached table's answer cost."""
+    records = request.app.state.community_records
+    rows = session.execute(
+        select(CommunityRecord.community, Checkpoint.block_number, Checkpoint.finalized_block,
+               Checkpoint.updated_at)
+        .outerjoin(Checkpoint, and_(Checkpoint.community == CommunityRecord.community,
+                                    Checkpoint.chain_id == CommunityRecord.chain_id))
+        .order_by(CommunityRecord.community)
+    ).all()
+    contexts = []
+    for key, block, finalized, written_at in rows:
+        record = records.get(key)
+        if record is None:  # first seen: read (and keep) its record
+            contexts.append(community_context(session, key, records))
+        elif block is None:
+            contexts.append(CommunityContext(key, record, record.deploy_block - 1, 0))
+        else:
+            contexts.append(CommunityContext(key, record, block, finalized, written_at))
+    return contexts
 
 
 def _listings(session: Session) -> dict[str, dict[str, Any]]:
@@ -236,7 +256,13 @@ def _own_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
 
 
 def district_table(request: Request, session: Session) -> dict[str, Any]:
-    """Each community's figures and the district's total (cached until any index moves).
+    """Each community's figures and the district's total (cached until any index moves)."""
+    return _versioned_table(request, session)[1]
+
+
+def _versioned_table(request: Request, session: Session) -> tuple[tuple, dict[str, Any], list[CommunityContext]]:
+    """The district table with the index version it was built at (every community's
+    checkpoint and the listings), and the communities' contexts.
 
     Each community's own figures (its unit statements above all, most of the cost) are kept
     with its checkpoint's version: when one community's index moves, only its figures are
@@ -248,11 +274,11 @@ def district_table(request: Request, session: Session) -> dict[str, Any]:
                tuple(sorted((c, tuple(sorted(entry.items()))) for c, entry in listings.items())))
     cached = cache.get("district:communities")
     if cached is not None and cached[0] == version:
-        return cached[1]
+        return version, cached[1], contexts
     with _rebuilding:
         cached = cache.get("district:communities")
         if cached is not None and cached[0] == version:
-            return cached[1]
+            return version, cached[1], contexts
         rows: dict[str, tuple[Any, dict[str, Any]]] = cache.setdefault("district:rows", {})
         assemblies = _assembly_sums(session)
         issued = _sums_by_community(session, PointsMint.__table__.c.amount)
@@ -271,7 +297,19 @@ def district_table(request: Request, session: Session) -> dict[str, Any]:
             })
         table = {"items": items, "district": _total(session, contexts, assemblies, items)}
         cache["district:communities"] = (version, table)
-        return table
+        return version, table, contexts
+
+
+def _cached(request: Request, key: Any, version: tuple, build) -> Any:
+    """An answer derived from the district table, kept (per key) until the table's version
+    moves, so a still index answers /flags and /ranking from memory as it does the table."""
+    cache = request.app.state.summary_cache.setdefault("district:derived", {})
+    kept = cache.get(key)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    answer = build()
+    cache[key] = (version, answer)
+    return answer
 
 
 def _total(session: Session, contexts: list[CommunityContext], assemblies: dict[str, dict[str, int]],
@@ -421,17 +459,21 @@ def district_flags(request: Request, session: SessionDep, month: MonthQuery = No
     - `suggestion_backlog`: more than BACKLOG_MAX (2) suggestions without any answer
       submitted more than BACKLOG_AGE_DAYS (30) days before the index's "now".
     """
-    table = district_table(request, session)
-    listed = {item["community"] for item in table["items"] if not item["retired"]}
-    contexts = [ctx for ctx in _contexts(request, session) if ctx.community in listed]
-    items = [item for item in table["items"] if item["community"] in listed]
-    flags = (_expense_flags(session, contexts, month) + _collection_flags(items)
-             + _backlog_flags(session, contexts))
-    flags.sort(key=lambda f: (f["community"], f["kind"], f["figures"].get("category") or 0))
-    return {"items": flags, "thresholds": {
-        "expense_spike_factor": EXPENSE_SPIKE_FACTOR, "expense_trailing_months": EXPENSE_TRAILING_MONTHS,
-        "collection_gap_points": COLLECTION_GAP_POINTS, "backlog_age_days": BACKLOG_AGE_DAYS,
-        "backlog_max": BACKLOG_MAX}}
+    version, table, all_contexts = _versioned_table(request, session)
+
+    def build() -> dict[str, Any]:
+        listed = {item["community"] for item in table["items"] if not item["retired"]}
+        contexts = [ctx for ctx in all_contexts if ctx.community in listed]
+        items = [item for item in table["items"] if item["community"] in listed]
+        flags = (_expense_flags(session, contexts, month) + _collection_flags(items)
+                 + _backlog_flags(session, contexts))
+        flags.sort(key=lambda f: (f["community"], f["kind"], f["figures"].get("category") or 0))
+        return {"items": flags, "thresholds": {
+            "expense_spike_factor": EXPENSE_SPIKE_FACTOR, "expense_trailing_months": EXPENSE_TRAILING_MONTHS,
+            "collection_gap_points": COLLECTION_GAP_POINTS, "backlog_age_days": BACKLOG_AGE_DAYS,
+            "backlog_max": BACKLOG_MAX}}
+
+    return _cached(request, ("flags", month), version, build)
 
 
 # ---------------------------------------------------------------- ranking
@@ -511,11 +553,15 @@ def district_ranking(request: Request, session: SessionDep):
     the community has no figure for is not counted and the others' weights are scaled up.
     Highest score first, ties by community address; a community with no part at all has
     no score and comes last. A retired community is not ranked."""
-    table = district_table(request, session)
-    ranked = [ranking_of(item) for item in table["items"] if not item["retired"]]
-    ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["community"]))
-    for position, entry in enumerate(ranked, start=1):
-        entry["rank"] = position if entry["score"] is not None else None
-    return {"items": ranked, "weights": {part: weight for part, weight, *_ in RANKING_PARTS},
-            "answer_time_good": ANSWER_TIME_GOOD, "answer_time_poor": ANSWER_TIME_POOR,
-            "check_ins_per_unit_full": CHECK_INS_PER_UNIT_FULL}
+    version, table, _ = _versioned_table(request, session)
+
+    def build() -> dict[str, Any]:
+        ranked = [ranking_of(item) for item in table["items"] if not item["retired"]]
+        ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["community"]))
+        for position, entry in enumerate(ranked, start=1):
+            entry["rank"] = position if entry["score"] is not None else None
+        return {"items": ranked, "weights": {part: weight for part, weight, *_ in RANKING_PARTS},
+                "answer_time_good": ANSWER_TIME_GOOD, "answer_time_poor": ANSWER_TIME_POOR,
+                "check_ins_per_unit_full": CHECK_INS_PER_UNIT_FULL}
+
+    return _cached(request, "ranking", version, build)
