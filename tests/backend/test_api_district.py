@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -208,6 +210,30 @@ def test_flags_and_ranking_are_kept_until_an_index_moves(client, database_url, m
     assert client.get("/api/v1/district/flags").json() == flags
     assert client.get("/api/v1/district/ranking").json() == ranking
     assert queried.count("flags") == 2 and queried.count("ranking") >= 1
+
+
+def test_a_reader_does_not_wait_for_a_newer_answer_being_built():
+    """While one request builds the answer for a newer index, another answers at once with
+    the answer before (its rows carry their indexed block); the next reader after the build
+    gets the new one. With no answer yet, a reader waits for the first build."""
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(summary_cache={})))
+    assert district_routes._kept(request, "k", (1,), lambda: "one") == ((1,), "one")
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        assert release.wait(30)
+        return "two"
+
+    builder = threading.Thread(target=district_routes._kept, args=(request, "k", (2,), slow))
+    builder.start()
+    assert started.wait(30)
+    assert district_routes._kept(request, "k", (2,), lambda: "not built twice") == ((1,), "one")
+    release.set()
+    builder.join(30)
+    assert district_routes._kept(request, "k", (2,), lambda: "not built twice") == ((2,), "two")
+    # Another key has no answer yet: its reader builds (or waits for) the first.
+    assert district_routes._kept(request, "other", (2,), lambda: "first") == ((2,), "first")
 
 
 def test_fuzzed_input_gives_only_declared_answers(client):

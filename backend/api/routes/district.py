@@ -242,10 +242,34 @@ def _first_answer_times(session: Session, communities: list[str]) -> list[int]:
     return [int(e) for e in session.execute(select(ranked.c.elapsed).where(ranked.c.first == 1)).scalars()]
 
 
-# One rebuild of the table at a time: requests that arrive while it is being built wait for
-# it and take it, instead of each building it again (bench/district_bench.py: with the index
-# moving every second, concurrent rebuilds piled up and no request was answered in time).
-_rebuilding = threading.Lock()
+# One build of each answer at a time (a lock per answer, per app) (the table, the flags of a month, the ranking). A
+# request that finds the answer being built for a newer index answers with the one before,
+# whose rows each carry their `indexed_block`, instead of waiting: with the index moving
+# every second (bench/district_bench.py), waiting requests piled up behind rebuilds and
+# missed their time. A request that finds no answer at all waits for the first one; one
+# that finds nobody building builds, so a lone reader always gets the index as it is.
+_building_guard = threading.Lock()
+
+
+def _kept(request: Request, key: Any, version: tuple, build) -> tuple[tuple, Any]:
+    """The answer kept under `key` for `version`, built if need be; see `_building_guard`.
+    Returns the version the answer was built for, with the answer."""
+    cache = request.app.state.summary_cache.setdefault("district:kept", {})
+    kept = cache.get(key)
+    if kept is not None and kept[0] == version:
+        return kept
+    with _building_guard:
+        lock = request.app.state.summary_cache.setdefault("district:building", {}).setdefault(key, threading.Lock())
+    if not lock.acquire(blocking=kept is None):
+        return kept
+    try:
+        kept = cache.get(key)
+        if kept is None or kept[0] != version:
+            kept = (version, build())
+            cache[key] = kept
+        return kept
+    finally:
+        lock.release()
 
 
 def _own_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
@@ -272,13 +296,8 @@ def _versioned_table(request: Request, session: Session) -> tuple[tuple, dict[st
     cache = request.app.state.summary_cache
     version = ("district", tuple((ctx.community, ctx.version()) for ctx in contexts),
                tuple(sorted((c, tuple(sorted(entry.items()))) for c, entry in listings.items())))
-    cached = cache.get("district:communities")
-    if cached is not None and cached[0] == version:
-        return version, cached[1], contexts
-    with _rebuilding:
-        cached = cache.get("district:communities")
-        if cached is not None and cached[0] == version:
-            return version, cached[1], contexts
+
+    def build() -> dict[str, Any]:
         rows: dict[str, tuple[Any, dict[str, Any]]] = cache.setdefault("district:rows", {})
         assemblies = _assembly_sums(session)
         issued = _sums_by_community(session, PointsMint.__table__.c.amount)
@@ -295,21 +314,10 @@ def _versioned_table(request: Request, session: Session) -> tuple[tuple, dict[st
                 **_assembly_figures(ctx, assemblies.get(ctx.community)),
                 "points_issued": issued.get(ctx.community, 0), "points_redeemed": redeemed.get(ctx.community, 0),
             })
-        table = {"items": items, "district": _total(session, contexts, assemblies, items)}
-        cache["district:communities"] = (version, table)
-        return version, table, contexts
+        return {"items": items, "district": _total(session, contexts, assemblies, items)}
 
-
-def _cached(request: Request, key: Any, version: tuple, build) -> Any:
-    """An answer derived from the district table, kept (per key) until the table's version
-    moves, so a still index answers /flags and /ranking from memory as it does the table."""
-    cache = request.app.state.summary_cache.setdefault("district:derived", {})
-    kept = cache.get(key)
-    if kept is not None and kept[0] == version:
-        return kept[1]
-    answer = build()
-    cache[key] = (version, answer)
-    return answer
+    built_for, table = _kept(request, "communities", version, build)
+    return built_for, table, contexts
 
 
 def _total(session: Session, contexts: list[CommunityContext], assemblies: dict[str, dict[str, int]],
@@ -473,7 +481,7 @@ def district_flags(request: Request, session: SessionDep, month: MonthQuery = No
             "collection_gap_points": COLLECTION_GAP_POINTS, "backlog_age_days": BACKLOG_AGE_DAYS,
             "backlog_max": BACKLOG_MAX}}
 
-    return _cached(request, ("flags", month), version, build)
+    return _kept(request, ("flags", month), version, build)[1]
 
 
 # ---------------------------------------------------------------- ranking
@@ -564,4 +572,4 @@ def district_ranking(request: Request, session: SessionDep):
                 "answer_time_good": ANSWER_TIME_GOOD, "answer_time_poor": ANSWER_TIME_POOR,
                 "check_ins_per_unit_full": CHECK_INS_PER_UNIT_FULL}
 
-    return _cached(request, "ranking", version, build)
+    return _kept(request, "ranking", version, build)[1]
