@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ape
 import pytest
+from eth_abi import encode
 from eth_utils import keccak
 
 from backend.chain.deploy_assembly import deploy_assembly
@@ -180,6 +181,13 @@ def test_voters_on_every_channel_cannot_be_recorded_as_served(nv_assembly, nv_pa
         paper.record_service(p.id, [ident(registry, owner_c)], b"\x00" * 32, sender=owner_b)
     with ape.reverts("ballots: nobody named"):
         paper.record_service(p.id, [], EVIDENCE, sender=owner_b)
+    # More than MAX_SERVED in one call: refused by the contract's bounds (sent raw, past Ape's encoder).
+    too_many = [ident(registry, owner_c)] * (paper.MAX_SERVED() + 1)
+    data = keccak(text="record_service(uint256,uint256[],bytes32)")[:4] + encode(
+        ["uint256", "uint256[]", "bytes32"], [p.id, too_many, EVIDENCE])
+    with pytest.raises(Exception, match="revert") as refused:
+        chain.provider.web3.eth.call({"from": owner_b.address, "to": paper.address, "data": data})
+    assert "ballots:" not in str(refused.value)  # the bound, before any check of the list's owners
     assert paper.service_batches(p.id) == 0
 
 
