@@ -20,9 +20,23 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
+from backend.chain.constitution import constitution_entries
 from backend.chain.deploy_assembly import deploy_assembly
 from tests.assembly.conftest import ASSEMBLY_PARAMS
-from tests.assembly.helpers import AGAINST, ANNOUNCED, DAY, DEFEATED, FOR, SUCCEEDED, at, close_voting, open_voting, propose
+from tests.assembly.helpers import (
+    AGAINST,
+    ANNOUNCED,
+    DAY,
+    DEFEATED,
+    FOR,
+    RULES_OF_PROCEDURE,
+    SUCCEEDED,
+    at,
+    close_voting,
+    open_voting,
+    propose,
+    publish_result,
+)
 from tests.conftest import populate
 
 NO_SIDE = 255
@@ -37,7 +51,10 @@ def nv(project, chain, registry, committee, manager, owner_a, owner_b, owner_c, 
     test runs on a snapshot of it); `committee` (account 0) still holds the assembly's
     role, standing in for its timelock."""
     populate(registry, committee, manager, owner_a, owner_b, owner_c, tenant, merchant, provider, developer, roles)
-    return deploy_assembly(project, chain, committee, registry, **ASSEMBLY_PARAMS)
+    gov = deploy_assembly(project, chain, committee, registry, **ASSEMBLY_PARAMS)
+    # PaperBallots' classes in the constitution, as a full deployment writes them.
+    gov["Constitution"].set_call_class(constitution_entries({"PaperBallots": gov["PaperBallots"]}), sender=committee)
+    return gov
 
 
 @pytest.fixture
@@ -320,3 +337,28 @@ def test_every_wrong_role_is_refused(nv_assembly, nv_paper, registry, committee,
     make(assembly, paper, committee, chain, [owner_a, owner_c], "另一议案")
     with ape.reverts("ballots: not a teller"):
         paper.confirm_service(p.id, 0, [c], EVIDENCE, sender=owner_a)
+
+
+def test_the_assembly_turns_the_rule_on_by_an_ordinary_vote(nv_assembly, nv_paper, nv, committee, owner_a, owner_b,
+                                                            owner_c, developer, chain):
+    """The real path: a proposal of the rules of procedure calling set_nonvoter_rule is
+    ordinary (> 1/2), passes, and the timelock's execution turns the rule on for the
+    proposals made afterwards."""
+    assembly, paper, timelock = nv_assembly, nv_paper, nv["AssemblyTimelock"]
+    p = propose(assembly, committee, chain, matter=RULES_OF_PROCEDURE,
+                calls=[(paper, 0, paper.set_nonvoter_rule.encode_input(True))])
+    assert assembly.proposal(p.id)[4] & 32 == 0  # not counted by the 3/4 rule
+    open_voting(chain, p)
+    for who in (owner_a, owner_b, owner_c, developer):
+        assembly.castVote(p.id, FOR, sender=who)
+    close_voting(chain, p)
+    publish_result(assembly, chain, p)
+    queued = assembly.queue(*p.calls, sender=owner_a)
+    at(chain, queued.timestamp + ASSEMBLY_PARAMS["timelock_delay"])
+    assert not paper.nonvoter_rule()
+    tx = assembly.execute(*p.calls, sender=owner_a)
+    [log] = tx.decode_logs(paper.NonvoterRuleSet)
+    assert (log.on, log.set_by) == (True, timelock.address)
+    assert paper.nonvoter_rule() and not paper.nonvoter_rule_for(p.id)
+    later = propose(assembly, committee, chain, text="规则生效后的议案")
+    assert paper.nonvoter_rule_for(later.id)
