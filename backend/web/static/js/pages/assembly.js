@@ -219,6 +219,7 @@ async function renderExplained(ctx, view, p, rules, current) {
     <p data-testid="statute-item">${esc(t("assembly.filedUnder", { n: p.matter, matter: named("matter.", p.matter) }))}</p>
     <p data-testid="why-majority" class="${p.major ? "warning-text" : ""}">${esc(whyMajority(ctx, p))}
       <a class="small" href="#/assembly/rules">${esc(t("assembly.rulesLink"))}</a></p>
+    <p data-testid="nonvoter-rule" data-on="${p.nonvoter_rule ? "1" : "0"}">${esc(t(p.nonvoter_rule ? "assembly.nonvoter.on" : "assembly.nonvoter.off"))}</p>
     ${calls.length ? `<ol class="plain calls" data-testid="calls">${calls.join("")}</ol>` : `<p class="muted">${esc(t("assembly.noCalls"))}</p>`}
   </section>`);
   const docs = html(view, `<section class="card" data-testid="proposal-documents"><h2>${esc(t("assembly.documents"))}</h2>
@@ -308,6 +309,14 @@ function resultCard(ctx, view, p) {
     lines.push(`<p data-testid="result-objections" data-objections="${r.objections}" data-ends="${r.objection_ends}">${esc(t(
       r.phase === "preliminary" ? "assembly.result.objectionRunning" : "assembly.result.objectionOver",
       { end: dateTime(r.objection_ends), count: number(r.objections) }))}</p>`);
+  }
+  if (p.nonvoter_rule && (r.phase !== "none" || r.served_heads)) {
+    // The non-voter rule (指导规则 第二十六条第二款): the served non-voters two tellers confirmed, and where they went.
+    const d = r.deemed;
+    const key = !d ? "assembly.nonvoter.served" : d.side === "none" ? "assembly.nonvoter.noSide" : `assembly.nonvoter.added.${d.side}`;
+    lines.push(`<p data-testid="result-deemed" data-side="${esc(d ? d.side : "")}" data-heads="${d ? d.heads : r.served_heads}">${esc(t(key, {
+      area: area(d ? d.area : r.served_area), heads: number(d ? d.heads : r.served_heads),
+      served: number(r.served_heads), without: d ? t(d.passed_without ? "assembly.result.passed" : "assembly.result.notPassed") : "" }))}</p>`);
   }
   if (r.phase === "final") lines.push(`<p class="${r.passed ? "passed" : "failed"}" data-testid="result-final">${esc(t("assembly.result.final", { when: dateTime(r.final_at), verdict }))}</p>`);
   const card = html(view, `<section class="card" data-testid="result" data-phase="${esc(r.phase)}"><h2>${esc(t("assembly.result.title"))}</h2>
