@@ -391,3 +391,27 @@ def compose(contracts: dict[str, Any], request: ComposeIn, reader: ChainReader) 
         "turnout": "2/3",
         "approval": "3/4" if matter_major or calls_major else "1/2",
     }
+
+
+# Every function an action may call (the committee's Safe proposes only these, RULES in
+# backend/committee/actions.py: what the composer could have made, never raw calldata).
+COMPOSED_SIGNATURES = (
+    "set_voting_rules(uint256,uint256,uint256,uint256,uint256)", "set_cosign_threshold(uint256)",
+    "approve_service_contract(uint256)", "set_late_fee(uint256,uint256)", "set_maintenance_share(uint256)",
+    "execTransactionFromModule(address,uint256,bytes,uint8)", "grantRole(bytes32,address)",
+    "revokeRole(bytes32,address)", "pay_by_decision(uint8,address,uint256,bytes32)",
+    "approve_annual_budget(uint256,uint8,uint256,bytes32)",
+)
+COMPOSED_SELECTORS = {selector(s): s for s in COMPOSED_SIGNATURES}
+
+
+def proposal_refusal(args: dict[str, Any]) -> str | None:
+    """Why a `propose` call's arguments are not a composed proposal (None when they are):
+    each call one of the composer's functions, no ether. The chain checks the rest (the
+    class of each call, the matter, the window)."""
+    for i, (value, data) in enumerate(zip(args["values"], args["calldatas"])):
+        if int(value) != 0:
+            return f"call {i + 1} sends ether; composed proposals send none"
+        if bytes(data[:4]) not in COMPOSED_SELECTORS:
+            return f"call {i + 1} is not one the proposal composer makes (compose it from the menu of actions)"
+    return None

@@ -22,6 +22,7 @@ from backend.api.main import create_app
 from backend.chain.deployment import role_id
 from backend.chain.proposal_actions import DAY, SENTINEL, selector
 from backend.core.config import Settings
+from tests.backend.conftest import fresh_database_url
 from tests.safe.console_scene import console_community
 
 CLASSES = {1: "ordinary", 2: "major", 3: "forbidden"}
@@ -44,7 +45,8 @@ def composer_town(project, chain, committee, owner_a, owner_b, owner_c, manager)
 def composer_client(composer_town, chain, tmp_path):
     manifest = tmp_path / "manifest.json"
     manifest.write_text(json.dumps(composer_town.manifest), encoding="utf-8")
-    settings = Settings(environment="test", database_url=f"sqlite:///{tmp_path / 'index.db'}",
+    # SQLite only: the composer writes nothing; the console's store (one test) is tested on both in tests/safe.
+    settings = Settings(environment="test", database_url=fresh_database_url("sqlite", tmp_path),
                         rpc_url=chain.provider.uri, manifest=manifest,
                         vault_database_url=f"sqlite:///{tmp_path / 'vault.db'}", vault_key_file=tmp_path / "vault.key",
                         vault_key=base64.b64encode(secrets.token_bytes(32)).decode())
@@ -277,3 +279,37 @@ def test_a_dismissed_approval_is_not_offered_again(composer_client, composer_tow
     as_timelock(chain, town, out["calls"][0])
     answer = compose(composer_client, town, {"action": "approve_service_contract", "contract_id": contract_id})
     assert answer.status_code == 422 and "approved already" in answer.json()["detail"][0]["msg"]
+
+
+def test_the_committees_safe_proposes_a_composed_proposal_through_its_console_and_nothing_else(
+        composer_client, composer_town, chain, owner_a):
+    """The committee's console store (backend/committee) takes OwnersAssembly.propose only with
+    calls the composer makes: a composed proposal is kept for the members to sign, one with a
+    call no action makes (raw calldata) or ether is refused with the reason (422)."""
+    from backend.chain.safe import sign_safe_tx
+
+    town, assembly = composer_town, composer_town.contracts["OwnersAssembly"]
+    out = compose(composer_client, town, {"action": "set_cosign_threshold", "bps": 800}).json()
+    start = chain.pending_timestamp + assembly.min_notice() + DAY
+    end = start + assembly.min_voting_period()
+
+    def offer(targets, values, calldatas):
+        tx = town.safe.propose_call(assembly.propose, targets, values, calldatas, 1, "联署门槛", bytes.fromhex(DOC[2:]),
+                                    start, end)
+        fields = tx.to_json()
+        for key in ("safeTxHash", "note"):
+            fields.pop(key)
+        body = {**fields, "signer": owner_a.address, "signature": "0x" + sign_safe_tx(tx, owner_a).hex()}
+        return composer_client.post(f"/api/v1/communities/{town.community.registry.address.lower()}"
+                                    "/committee/transactions", json=body)
+
+    calldata = bytes.fromhex(out["calldatas"][0][2:])
+    kept = offer(out["targets"], [0], [calldata])
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["action"]["calls"][0]["function"] == "propose"
+    # A call the composer does not make (a points limit, major, typed as raw calldata): refused.
+    raw = town.contracts["CommunityPoints"].set_household_cap.encode_input(1)
+    refused = offer([town.contracts["CommunityPoints"].address], [0], [raw])
+    assert refused.status_code == 422 and "composer" in refused.json()["detail"]
+    refused = offer(out["targets"], [1], [calldata])
+    assert refused.status_code == 422 and "ether" in refused.json()["detail"]

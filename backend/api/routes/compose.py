@@ -8,7 +8,7 @@ spend public income, …) as typed fields and answers the targets, values and ca
 (`OwnersAssembly.call_class`), the statute matter (民法典 第二百七十八条) and what the
 proposal needs to pass. Nothing is sent: the proposer's wallet sends the proposal.
 422 names the field that is wrong (typed, or what the chain says of it); 404 a community
-this backend does not serve; 503 no manifest or no node.
+this backend does not serve (or no manifest at all); 503 an unreadable manifest or no node.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ REFUSED_422 = {422: {"model": ErrorOut, "description": "A field that is wrong: i
 def _manifest(request: Request) -> dict:
     settings = request.app.state.settings
     if settings.manifest is None:
-        raise HTTPException(status_code=503, detail="the backend was started without a deployment manifest")
+        # Not a passing fault: this backend serves no community's contracts (no manifest).
+        raise HTTPException(status_code=404, detail="this backend composes no proposals: it was started without "
+                                                    "a deployment manifest")
     try:
         return read_manifest(settings.manifest)
     except ManifestError as exc:

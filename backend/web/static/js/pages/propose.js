@@ -9,7 +9,7 @@
 // document library under its SHA-256 (the proposal's doc_hash); the proposer's wallet
 // sends OwnersAssembly.propose. An owner's motion then gathers co-signers on its page.
 
-import { id as keccakText } from "ethers";
+import { Interface, id as keccakText } from "ethers";
 import { t } from "../i18n.js";
 import { dateTime, esc, shortAddress, yuan } from "../format.js";
 import { keepText, sha256Text, utf8Length } from "../hash.js";
@@ -26,6 +26,41 @@ const ACTIONS = ["set_voting_rules", "set_cosign_threshold", "approve_service_co
   "set_maintenance_share", "add_committee_member", "remove_committee_member", "replace_committee_member",
   "pay_by_decision", "approve_annual_budget"];
 const ADDRESS = "^0x[0-9a-fA-F]{40}$";
+
+const ZERO = "0x" + "0".repeat(40);
+// Safe 1.4.1's EIP-712 SafeTx, as the committee's console signs it (pages/committee.js).
+const SAFE_TX_TYPES = {
+  EIP712Domain: [{ name: "chainId", type: "uint256" }, { name: "verifyingContract", type: "address" }],
+  SafeTx: [
+    { name: "to", type: "address" }, { name: "value", type: "uint256" }, { name: "data", type: "bytes" },
+    { name: "operation", type: "uint8" }, { name: "safeTxGas", type: "uint256" }, { name: "baseGas", type: "uint256" },
+    { name: "gasPrice", type: "uint256" }, { name: "gasToken", type: "address" },
+    { name: "refundReceiver", type: "address" }, { name: "nonce", type: "uint256" },
+  ],
+};
+
+/** The committee proposes through its Safe: a SafeTx calling OwnersAssembly.propose, run
+ * first from the Safe's address (a refusal shows before anyone signs), signed by this
+ * member and kept by the console's store for the others (#/committee). */
+async function proposeAsCommittee(ctx, args) {
+  const safe = ctx.config.contracts.CommitteeSafe.address;
+  const assembly = ctx.config.contracts.OwnersAssembly;
+  const data = new Interface(assembly.abi).encodeFunctionData("propose", args);
+  await runStep(t("propose.sendSafe"), async (progress) => {
+    await ctx.wallet.provider().call({ from: safe, to: assembly.address, data });
+    const overview = await ctx.api.get("/committee");
+    const nonce = Math.max(overview.nonce, ...overview.pending.map((p) => p.nonce + 1));
+    const tx = { to: assembly.address, value: "0", data, operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0",
+      gasToken: ZERO, refundReceiver: ZERO, nonce: String(nonce) };
+    progress(t("committee.signing"));
+    const typed = { types: SAFE_TX_TYPES, primaryType: "SafeTx", domain: { chainId: ctx.config.chain_id, verifyingContract: safe }, message: tx };
+    const signature = await ctx.wallet.provider().send("eth_signTypedData_v4", [ctx.account, JSON.stringify(typed)]);
+    progress(t("committee.saving"));
+    await ctx.api.post(ctx.api.url("/committee/transactions"), { ...tx, nonce, safe, chainId: ctx.config.chain_id,
+      signer: ctx.account, signature });
+  }, t("propose.safeProposed"));
+  location.hash = "#/committee";
+}
 
 /** Percent typed in the page (two decimals) as basis points, or null. */
 function bps(text) {
@@ -225,6 +260,7 @@ export async function render(ctx, view, params, current) {
   const [data, me] = await Promise.all([loadData(ctx), ctx.api.get(`/accounts/${ctx.account}`)]);
   if (!current()) return;
   const committee = data.safe ? false : (me.roles ?? []).includes("committee");
+  const safeMember = Boolean(data.safe?.members.some((m) => m.toLowerCase() === ctx.account));
   const owner = (me.units ?? []).some((u) => u.relation === "owner");
   html(view, `<p class="muted" data-testid="propose-intro">${esc(t(committee ? "propose.introCommittee" : "propose.introOwner", { percent: (data.cosignBps / 100).toFixed(2) }))}</p>`);
   if (data.safe) html(view, `<p class="muted small">${esc(t("propose.safeNote"))}</p>`);
@@ -248,15 +284,18 @@ export async function render(ctx, view, params, current) {
       `<option value="${m}">${esc(statuteItem(m))}</option>`).join("")}</select></label>
     <p class="error-text" data-testid="compose-error" aria-live="polite"></p>
     <div class="actions"><button type="button" data-testid="check">${esc(t("propose.check"))}</button>
-      <button type="submit" class="primary" data-testid="propose" style="display:none">${esc(t("propose.send"))}</button></div></form>`);
+      <button type="submit" class="primary" data-testid="propose" style="display:none">${esc(t("propose.send"))}</button>
+      ${safeMember ? `<button type="button" data-testid="propose-safe" style="display:none">${esc(t("propose.sendSafe"))}</button>` : ""}</div></form>`);
   const composedBox = form.querySelector("[data-testid=composed]");
   const matterBox = form.querySelector("[data-field=matter]");
   const errorLine = form.querySelector("[data-testid=compose-error]");
   const submit = form.querySelector("[data-testid=propose]");
+  const safeButton = form.querySelector("[data-testid=propose-safe]");
+  const ready = (shown) => [submit, safeButton].forEach((b) => { if (b) b.style.display = shown ? "" : "none"; });
   let composed = null;
   let matterChosen = null;
   // Shown only once the proposal as it stands was checked (busy() re-enables buttons, so not merely disabled).
-  const stale = () => { composed = null; submit.style.display = "none"; };
+  const stale = () => { composed = null; ready(false); };
 
   menu.querySelectorAll("[data-add]").forEach((button) => button.addEventListener("click", () => {
     if (list.children.length >= MAX_CALLS) return;
@@ -297,7 +336,7 @@ export async function render(ctx, view, params, current) {
       composed = await ctx.api.post(`${ctx.api.base}/assembly/compose`, body);
     } catch (error) {
       composed = null;
-      submit.style.display = "none";
+      ready(false);
       // The field the server named, marked in its card.
       const place = Array.isArray(error.detail) ? error.detail[0]?.loc ?? [] : [];
       const index = place[2];
@@ -312,33 +351,39 @@ export async function render(ctx, view, params, current) {
     composedBox.style.display = "";
     matterBox.style.display = "";
     form.matter.value = String(composed.matter);
-    submit.style.display = "";
+    ready(true);
     return composed;
   }
 
   form.querySelector("[data-testid=check]").addEventListener("click", () => busy(form, check));
+  /** The checked proposal, its full text stored, as propose's arguments; null when not ready. */
+  async function prepared() {
+    const title = form.title.value.trim();
+    const text = form.text.value.trim();
+    if (!title || !text) {
+      errorLine.textContent = t("propose.needText");
+      return null;
+    }
+    if (utf8Length(title) > 256) {
+      errorLine.textContent = t("propose.titleLong");
+      return null;
+    }
+    const checked = await check();
+    if (!checked) return null;
+    const start = Math.floor(new Date(form.start.value).getTime() / 1000);
+    const end = start + Number(form.voting_days.value) * DAY;
+    const hash = await sha256Text(form.text.value);
+    await storeFullText(ctx, title, form.text.value, hash);
+    return [checked.targets, checked.values.map(BigInt), checked.calldatas, checked.matter, title, hash, start, end];
+  }
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(form, async () => {
-      const title = form.title.value.trim();
-      const text = form.text.value.trim();
-      if (!title || !text) {
-        errorLine.textContent = t("propose.needText");
-        return;
-      }
-      if (utf8Length(title) > 256) {
-        errorLine.textContent = t("propose.titleLong");
-        return;
-      }
-      const checked = await check();
-      if (!checked) return;
-      const start = Math.floor(new Date(form.start.value).getTime() / 1000);
-      const end = start + Number(form.voting_days.value) * DAY;
-      const hash = await sha256Text(form.text.value);
-      await storeFullText(ctx, title, form.text.value, hash);
+      const args = await prepared();
+      if (!args) return;
       const assembly = await ctx.wallet.contract("OwnersAssembly");
-      const receipt = await runTx(ctx, t("propose.sending"), () => assembly.propose(checked.targets, checked.values.map(BigInt),
-        checked.calldatas, checked.matter, title, hash, start, end));
+      const receipt = await runTx(ctx, t("propose.sending"), () => assembly.propose(...args));
       // ProposalDetails carries the id as its first indexed topic (no decoding of the calls needed).
       // (The pages' ABIs carry functions only: the event's topic from its signature.)
       const topic = keccakText("ProposalDetails(uint256,address,uint8,bool,bytes32,uint256,uint256,uint256,uint256,uint256)");
@@ -346,6 +391,10 @@ export async function render(ctx, view, params, current) {
       location.hash = log ? `#/assembly/${BigInt(log.topics[1])}` : "#/assembly";
     });
   });
+  safeButton?.addEventListener("click", () => busy(form, async () => {
+    const args = await prepared();
+    if (args) await proposeAsCommittee(ctx, args);
+  }));
   // The notice (公告) the proposal needs before its vote: published on the notice board.
   html(view, `<p class="muted small" data-testid="notice-note">${esc(t("propose.noticeNote", { when: dateTime(data.now + data.rules.min_notice) }))}</p>`);
 }
