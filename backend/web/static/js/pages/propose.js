@@ -10,7 +10,7 @@
 // sends OwnersAssembly.propose. An owner's motion then gathers co-signers on its page.
 
 import { Interface, id as keccakText } from "ethers";
-import { t } from "../i18n.js";
+import { currentLang, t } from "../i18n.js";
 import { dateTime, esc, shortAddress, yuan } from "../format.js";
 import { keepText, sha256Text, utf8Length } from "../hash.js";
 import { ApiError } from "../api.js";
@@ -173,7 +173,8 @@ function actionValue(card, docHash) {
 }
 
 function statuteItem(matter) {
-  return t("propose.statuteItem", { numeral: NUMERALS[matter] ?? matter, n: matter, matter: named("matter.", matter) });
+  const item = currentLang() === "zh" ? NUMERALS[matter] ?? matter : matter;
+  return t("propose.statuteItem", { item, matter: named("matter.", matter) });
 }
 
 /** What the composed proposal needs, in words, from the chain's classes. */
