@@ -52,7 +52,7 @@ def _reader(request: Request) -> ChainReader:
     return reader
 
 
-@router.post("/communities/{community}/assembly/compose", responses={**errors(400, 404, 503), **REFUSED_422},
+@router.post("/communities/{community}/assembly/compose", responses={**errors(400, 404, 413, 503), **REFUSED_422},
              summary="The calls of a proposal composed from typed actions, with each call's class from the chain")
 def compose_proposal(community: CommunityPath, body: ComposeIn, request: Request):
     manifest = _manifest(request)
