@@ -313,3 +313,15 @@ def test_the_committees_safe_proposes_a_composed_proposal_through_its_console_an
     assert refused.status_code == 422 and "composer" in refused.json()["detail"]
     refused = offer(out["targets"], [1], [calldata])
     assert refused.status_code == 422 and "ether" in refused.json()["detail"]
+
+
+def test_a_node_that_does_not_answer_is_a_503_not_a_server_error(composer_town, tmp_path):
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(composer_town.manifest), encoding="utf-8")
+    settings = Settings(environment="test", database_url=fresh_database_url("sqlite", tmp_path),
+                        rpc_url="http://127.0.0.1:9", rpc_timeout_s=2, manifest=manifest,
+                        vault_database_url=f"sqlite:///{tmp_path / 'vault.db'}", vault_key_file=tmp_path / "vault.key",
+                        vault_key=base64.b64encode(secrets.token_bytes(32)).decode())
+    with TestClient(create_app(settings)) as client:
+        answer = compose(client, composer_town, {"action": "set_cosign_threshold", "bps": 100})
+    assert answer.status_code == 503 and "node" in answer.json()["detail"]

@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from web3.exceptions import Web3Exception
 
 from backend.api.deps import ADDRESS_PATTERN
 from backend.api.errors import ErrorOut, errors
@@ -63,7 +64,7 @@ def compose_proposal(community: CommunityPath, body: ComposeIn, request: Request
     except ComposeRefused as exc:
         return JSONResponse(status_code=422, content=jsonable_encoder(
             {"detail": [{"loc": exc.loc, "msg": exc.message, "type": "value_error"}]}))
-    except (ConnectionError, OSError, ValueError) as exc:
+    except (ConnectionError, OSError, ValueError, Web3Exception) as exc:
         # The node does not answer, or answers something that is not the contract's view.
         raise HTTPException(status_code=503, detail=f"the node cannot read the contracts: {type(exc).__name__}") \
             from None
