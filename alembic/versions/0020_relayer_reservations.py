@@ -1,7 +1,7 @@
 """relayer's reservations in the database, so API workers share one daily budget (issue 18)
 
 Revision ID: 0020_relayer_reservations
-Revises: 0015_relayer_budget
+Revises: 0019_nonvoter_rule
 Create Date: 2026-12-05 16:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0020_relayer_reservations'
-down_revision = '0015_relayer_budget'
+down_revision = '0019_nonvoter_rule'
 branch_labels = None
 depends_on = None
 
