@@ -28,7 +28,7 @@ from playwright.sync_api import expect
 from backend.chain.deployment import role_id
 from backend.chain.safe import sign_safe_tx
 from tests.e2e.conftest import DESKTOP, PHONE, ROOT, following, screenshot, serving, site_settings
-from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community
+from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community, units_csv
 
 CATEGORY = 3  # greening
 INVOICE = b"%PDF-1.4\n% roof leak repair, building 1, approval of the housing authority\n"
@@ -262,6 +262,55 @@ def test_members_hide_a_work_by_the_id_its_page_shows(open_page, site, chain, ac
     assert culture.is_hidden(token_id)
     [hidden] = culture.WorkHidden.query("*", start_block=chain.blocks.head.number).itertuples()
     assert bytes(hidden.event_arguments["reason_hash"]) == hashlib.sha256(reason.encode()).digest()
+    assert page_a.problems == page_b.problems == []
+
+
+def api_url(site, path: str) -> str:
+    return f"{site['url']}/api/v1/communities/{site['community'].registry.address.lower()}{path}"
+
+
+def test_members_import_units_from_a_csv_bad_lines_by_number_then_a_series_of_batches(
+        open_page, site, owner_a, owner_b):
+    """A bad CSV: every bad line listed by its number, nothing proposed. A good one of 61
+    units: two batches (60 + 1, the registry's batch within the gas cap) proposed as a
+    numbered series; B signs and executes both; the units are in the index."""
+    registry = site["community"].registry
+    good = units_csv(61, prefix="6-1-")
+    rows = good.splitlines()
+    bad = "\n".join([rows[0], rows[1], "6-1-900,0,0xnope,0x12", rows[1], rows[3].lower()]) + "\n"
+    page_a = open_console(open_page, owner_a)
+    form = page_a.locator("[data-testid=units-form]")
+    form.locator("[data-testid=units-file]").set_input_files(
+        {"name": "units.csv", "mimeType": "text/csv", "buffer": bad.encode()})
+    state, text = act(page_a, form.locator("button[type=submit]"))
+    assert state == "failed" and ZH["committee.unitsNothingProposed"] in text
+    listed = page_a.locator("[data-testid=units-errors] li")
+    assert sorted(set(listed.evaluate_all("(ls) => ls.map((l) => Number(l.dataset.line))"))) == [3, 4, 5]
+    expect(listed.first).to_contain_text(ZH["committee.unitsLine"].format(line=3))
+    assert httpx.get(store_url(site), timeout=10).json()["pending"] == []
+    page_a.locator("[data-testid=units-section]").scroll_into_view_if_needed()
+    screenshot(page_a, "committee-units-errors-desktop")
+
+    before = registry.unit_count()
+    form.locator("[data-testid=units-file]").set_input_files(
+        {"name": "units.csv", "mimeType": "text/csv", "buffer": good.encode()})
+    form.locator("button[type=submit]").click()
+    expect(page_a.locator("[data-testid=safe-proposal]")).to_have_count(2, timeout=60_000)
+    expect(proposal_card(page_a, 0).locator("h3")).to_have_text(
+        ZH["committee.describe.registerUnits"].format(count=60, first="6-1-001", last="6-1-060"))
+    expect(proposal_card(page_a, 1).locator("h3")).to_have_text(
+        ZH["committee.describe.registerUnits"].format(count=1, first="6-1-061", last="6-1-061"))
+
+    page_b = open_console(open_page, owner_b, viewport=PHONE, lang="en")
+    for nonce in (0, 1):
+        confirmed(page_b, proposal_card(page_b, nonce).locator("[data-action=sign]"))
+        confirmed(page_b, proposal_card(page_b, nonce).locator("[data-action=execute]"))
+    assert registry.unit_count() - before == 61
+    expect(page_b.locator("[data-testid=safe-done][data-status=executed]")).to_have_count(2)
+    # The index has them (the page waited for it after each receipt).
+    last = httpx.get(api_url(site, f"/units/{before + 61}"), timeout=10)
+    assert last.status_code == 200 and last.json()["unit"]["label"] == "6-1-061"
+    assert last.json()["owner"]["wallet"].lower() == rows[61].split(",")[2].lower()
     assert page_a.problems == page_b.problems == []
 
 

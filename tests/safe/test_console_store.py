@@ -20,7 +20,7 @@ from backend.chain.deployment import role_id
 from backend.chain.safe import DELEGATECALL, SafeTx, encode_multisend, module_call_data, sign_safe_tx
 from backend.core.config import Settings
 from tests.backend.conftest import DATABASES, fresh_database_url
-from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community
+from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community, units_csv
 
 CATEGORY = 3
 
@@ -414,19 +414,6 @@ def test_a_disputed_job_is_settled_through_the_safe(client, town, chain, account
 
 
 # ---------------------------------------------------------------- units from a CSV
-
-
-def units_csv(count: int, start: int = 1, prefix: str = "5-1-") -> str:
-    """A good units CSV of `count` units, each its own owner and commitment."""
-    from hashlib import sha256
-
-    from eth_utils import to_checksum_address
-
-    lines = ["label,area_m2,owner,commitment"]
-    for n in range(start, start + count):
-        owner = to_checksum_address(sha256(f"owner {prefix}{n}".encode()).digest()[:20])
-        lines.append(f"{prefix}{n:03d},{80 + n % 40}.50,{owner},0x{sha256(f'identity {prefix}{n}'.encode()).hexdigest()}")
-    return "\n".join(lines) + "\n"
 
 
 def check(client, town, text):

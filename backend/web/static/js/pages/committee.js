@@ -110,6 +110,11 @@ function describeCall(call) {
     const role = call.args[0].label ?? ROLE_IDS[a.role] ?? a.role;
     return t(`committee.describe.${call.function}`, { role: roleName(role), account: shortAddress(a.account) });
   }
+  if (call.function === "register_units") {
+    const units = call.args[0].value;
+    return t("committee.describe.registerUnits", { count: units.length, first: units[0]?.label ?? "",
+      last: units[units.length - 1]?.label ?? "" });
+  }
   if (call.function === "mint") return t("committee.describe.points", { amount: a.amount, to: shortAddress(a.to) });
   if (call.function === "approve_activity") return t("committee.describe.approveActivity", { id: a.activity_id });
   if (call.function === "cancel_activity") return t("committee.describe.cancelActivity", { id: a.activity_id });
@@ -232,6 +237,13 @@ export async function render(ctx, view, _params, current = () => true) {
         <label class="block">${esc(t("committee.roleAction"))} <select name="action">${options([["grantRole", t("committee.grant")], ["revokeRole", t("committee.revoke")]])}</select></label>
         <label class="block">${esc(t("committee.role"))} <select name="role">${options(ROLES.map((r) => [r, roleName(r)]))}</select></label>
         ${addressInput("account", "committee.account")}`);
+  const units = has("HouseholdRegistry") && html(view, `<section class="card" data-testid="units-section"><h2>${esc(t("committee.unitsTitle"))}</h2>
+      <p class="small muted">${esc(t("committee.unitsHelp"))}</p>
+      <form data-testid="units-form" class="stack">
+        <label class="block">${esc(t("committee.unitsFile"))} <input type="file" name="csv" accept=".csv,text/csv" data-testid="units-file" required></label>
+        <button type="submit" class="primary">${esc(t("committee.unitsPropose"))}</button>
+      </form>
+      <div data-testid="units-result" aria-live="polite"></div></section>`);
   let allowanceLine = "";
   if (has("CommunityPoints")) {
     try {
@@ -265,9 +277,10 @@ export async function render(ctx, view, _params, current = () => true) {
 
   const nextNonce = () => Math.max(overview.nonce, ...overview.pending.map((p) => p.nonce + 1));
 
-  async function propose(data, title, to = treasury.address) {
+  /** Propose one SafeTx at `nonce`: run from the Safe first, signed, kept by the store. */
+  async function proposeAt(data, title, to, nonce) {
     const tx = { to, value: "0", data, operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0",
-      gasToken: ZERO, refundReceiver: ZERO, nonce: nextNonce() };
+      gasToken: ZERO, refundReceiver: ZERO, nonce };
     await runStep(title, async (progress) => {
       await simulate(ctx, safe, tx.to, tx.data);
       progress(t("committee.signing"));
@@ -276,6 +289,10 @@ export async function render(ctx, view, _params, current = () => true) {
       await postToStore(ctx, "/committee/transactions", { ...tx, safe, chainId: ctx.config.chain_id,
         signer: ctx.account, signature });
     }, t("committee.proposed"));
+  }
+
+  async function propose(data, title, to = treasury.address) {
+    await proposeAt(data, title, to, nextNonce());
     ctx.rerender();
   }
 
@@ -383,6 +400,48 @@ export async function render(ctx, view, _params, current = () => true) {
     if (share === null || share < 0n) refuse("badShare");
     return ["ServiceMarket", "resolve", [idOf(form.request), share, await hashOf(form.decision)], "committee.proposeDispute"];
   });
+
+  if (units) {
+    // The file is checked by the backend with the CLI's own parser and chain checks
+    // (backend/committee/units.py): every bad line by its number, and nothing proposed
+    // unless all are good. A good file is proposed as a numbered series of SafeTx, one
+    // register_units batch (60 units, within the transaction gas cap) per nonce.
+    const unitsForm = units.querySelector("form");
+    const result = units.querySelector("[data-testid=units-result]");
+    const registry = ctx.config.contracts.HouseholdRegistry;
+    unitsForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(unitsForm, async () => {
+        const file = unitsForm.csv.files[0];
+        if (!file || file.size === 0) refuse("chooseUnitsFile");
+        result.replaceChildren();
+        let plan;
+        try {
+          plan = await ctx.api.post(ctx.api.url("/committee/units-check"), { csv: await file.text() });
+        } catch (error) {
+          const detail = error instanceof ApiError ? error.detail : null;
+          if (error instanceof ApiError && error.status === 422 && Array.isArray(detail?.errors)) {
+            result.innerHTML = `<p class="error">${esc(t("committee.unitsBad", { count: detail.errors.length }))}</p>
+              <ul data-testid="units-errors">${detail.errors.map((e) => `<li data-line="${esc(e.line)}">${esc(t("committee.unitsLine", { line: e.line }))} ${esc(e.message)}</li>`).join("")}</ul>`;
+            throw Object.assign(new Error("units"), { i18nKey: "committee.unitsNothingProposed" });
+          }
+          throw error;
+        }
+        const first = nextNonce();
+        const total = plan.batches.length;
+        result.innerHTML = `<p data-testid="units-valid">${esc(t("committee.unitsValid", { count: plan.units, batches: total }))}</p>
+          <ol data-testid="units-batches">${plan.batches.map((b) => `<li data-batch="${b.number}" data-nonce="${first + b.number - 1}">${esc(t("committee.unitsBatch", { number: b.number, total, from: b.first_line, to: b.last_line, count: b.units.length, nonce: first + b.number - 1 }))}</li>`).join("")}</ol>`;
+        const calls = new Interface(registry.abi);
+        for (const batch of plan.batches) {
+          const rows = batch.units.map((u) => [u.label, BigInt(u.area), u.owner, u.commitment]);
+          await proposeAt(calls.encodeFunctionData("register_units", [rows]),
+            t("committee.proposeUnits", { number: batch.number, total }), registry.address, first + batch.number - 1);
+          result.querySelector(`[data-batch="${batch.number}"]`).dataset.proposed = "true";
+        }
+        ctx.rerender();
+      });
+    });
+  }
 
   for (const card of pending.querySelectorAll("[data-testid=safe-proposal]")) {
     const proposal = overview.pending.find((p) => p.safeTxHash === card.dataset.hash);
