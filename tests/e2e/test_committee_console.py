@@ -314,6 +314,59 @@ def test_members_import_units_from_a_csv_bad_lines_by_number_then_a_series_of_ba
     assert page_a.problems == page_b.problems == []
 
 
+def test_members_follow_maintenance_projects_and_check_a_projects_document(open_page, site, owner_a, provider):
+    """The maintenance fund's projects are the assembly's (approve, release, close): the
+    console lists each with its milestones' states from the index, offers none of those
+    actions, and checks a project's document against its hash in the browser, without
+    uploading it."""
+    scene = site["scene"]
+    treasury, deployer = scene.treasury, scene.deployer  # the deployer holds the assembly's powers here
+    document = b"%PDF-1.4\n% elevator replacement, building 2, contract and assembly resolution\n"
+    treasury.approve_maintenance_project(provider.address, [30_000_00, 20_000_00, 5_000_00],
+                                         hashlib.sha256(document).digest(), sender=deployer)
+    elevator = treasury.maintenance_project_count()
+    treasury.release_milestone(elevator, sender=deployer)
+    treasury.approve_maintenance_project(provider.address, [8_000_00, 2_000_00], hashlib.sha256(b"roof").digest(),
+                                         sender=deployer)
+    roof = treasury.maintenance_project_count()
+    treasury.release_milestone(roof, sender=deployer)
+    treasury.close_maintenance_project(roof, sender=deployer)
+
+    sent = []
+    page = open_page(owner_a, "#/committee")
+    page.on("request", lambda request: sent.append(request.post_data_buffer or b""))
+    project = page.locator(f"[data-testid=committee-project][data-project='{elevator}']")
+    expect(project).to_be_visible(timeout=30_000)
+    states = lambda card: card.locator("[data-testid=milestone]").evaluate_all("(ls) => ls.map((l) => l.dataset.state)")
+    # The index may be a block behind the chain: the page shows what it has; reload until the release is in.
+    for _ in range(30):
+        if states(page.locator(f"[data-testid=committee-project][data-project='{roof}']")) == ["paid", "cancelled"]:
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+        page.wait_for_selector("[data-testid=committee-projects]")
+    assert states(project) == ["paid", "next", "later"]
+    closed = page.locator(f"[data-testid=committee-project][data-project='{roof}']")
+    assert states(closed) == ["paid", "cancelled"]
+    expect(project.locator("[data-testid=milestone][data-index='0']")).to_contain_text(
+        ZH["committee.milestoneState.paid"])
+    expect(closed).to_have_attribute("data-closed", "true")
+
+    result = project.locator("[data-testid=project-doc-result]")
+    project.locator("[data-testid=project-doc-file]").set_input_files(
+        {"name": "elevator.pdf", "mimeType": "application/pdf", "buffer": document})
+    expect(result).to_have_attribute("data-matches", "true")
+    project.locator("[data-testid=project-doc-file]").set_input_files(
+        {"name": "other.pdf", "mimeType": "application/pdf", "buffer": document + b" "})
+    expect(result).to_have_attribute("data-matches", "false")
+    assert not any(document[:40] in body for body in sent), "the project's document left the browser"
+    page.locator("[data-testid=committee-projects]").scroll_into_view_if_needed()
+    screenshot(page, "committee-projects-desktop")
+    # No form of the console makes a maintenance-project call.
+    assert "release_milestone" not in page.content() and "approve_maintenance_project" not in page.content()
+    assert page.problems == []
+
+
 def test_a_proposal_the_treasury_would_refuse_is_refused_in_the_members_words(open_page, site, owner_a):
     page = open_console(open_page, owner_a)
     form = page.locator("[data-testid=budget-form]")

@@ -494,3 +494,26 @@ def test_a_units_batch_the_registry_would_refuse_is_refused_by_the_store(client,
         assert refused.status_code == 422 and reason in refused.json()["detail"], (reason, refused.text)
     assert "registry: empty commitment" in refusal_on_chain(chain, safe, cases[5][0])
     assert client.get(base(town)).json()["pending"] == []
+
+
+def test_maintenance_projects_and_milestones_are_the_assemblys_and_not_offered(client, town, chain, owner_a,
+                                                                              provider):
+    """Each maintenance-project action (approve, release a milestone, close) is the assembly's
+    (CommunityTreasury._only_assembly, the constitution's table): the store refuses each from
+    the committee, and had a member sent it with Safe's own tools, the treasury refuses the Safe."""
+    from hashlib import sha256
+
+    treasury, safe = town.treasury, town.safe.safe.address
+    # A real project to release and close, approved with the assembly's powers (the deployer here).
+    treasury.approve_maintenance_project(provider.address, [3_000_00, 2_000_00], sha256(b"elevator").digest(),
+                                         sender=town.deployer)
+    project = treasury.maintenance_project_count()
+    for tx in (town.safe.propose_call(treasury.approve_maintenance_project, provider.address, [1_000_00],
+                                      sha256(b"roof").digest()),
+               town.safe.propose_call(treasury.release_milestone, project),
+               town.safe.propose_call(treasury.close_maintenance_project, project)):
+        refused = propose(client, town, tx, owner_a)
+        assert refused.status_code == 422 and "not an action the console offers" in refused.json()["detail"]
+        assert "treasury: assembly only" in refusal_on_chain(chain, safe, tx)
+    assert client.get(base(town)).json()["pending"] == []
+    assert treasury.maintenance_projects(project).released == 0

@@ -15,7 +15,7 @@
 
 import { Interface, id as keccakText } from "ethers";
 import { t } from "../i18n.js";
-import { esc, fenFromYuan, shortAddress, shortHash, yuan } from "../format.js";
+import { date, esc, fenFromYuan, shortAddress, shortHash, yuan } from "../format.js";
 import { keepText, sha256File, sha256Text } from "../hash.js";
 import { party } from "../names.js";
 import { ApiError } from "../api.js";
@@ -169,6 +169,35 @@ function doneCard(proposal) {
       ${proposal.tx_hash ? `<code title="${esc(proposal.tx_hash)}">${esc(shortHash(proposal.tx_hash))}</code>` : ""}</li>`;
 }
 
+/** A milestone's state: paid (with its release), next (the assembly's release is due), later, or
+ * not paid because the assembly closed the project first. */
+function milestoneState(project, index) {
+  if (index < project.released) return "paid";
+  if (project.closed) return "cancelled";
+  return index === project.released ? "next" : "later";
+}
+
+/** The maintenance fund's projects and their milestones, from the index. Approving a
+ * project, releasing a milestone and closing one are the assembly's decisions (ordinary
+ * vote, 民法典 第二百七十八条; CommunityTreasury's _only_assembly): read here, with the
+ * project document checked against its hash in this browser, proposed from the assembly's pages. */
+function projectsSection(projects) {
+  const rows = projects.map((p) => `<article class="card project" data-testid="committee-project" data-project="${p.project_id}" data-closed="${p.closed}">
+      <h3>${esc(t("committee.projectTitle", { id: p.project_id, total: yuan(p.total) }))}${p.closed ? ` <span class="muted">(${esc(t("committee.projectClosed"))})</span>` : ""}</h3>
+      <p class="small muted">${esc(t("treasury.payee"))} ${party(p.payee)} · ${esc(t("committee.projectDoc"))} <code title="${esc(p.doc_hash)}">${esc(shortHash(p.doc_hash))}</code></p>
+      <ol class="milestones">${p.milestones.map((amount, i) => {
+        const state = milestoneState(p, i);
+        const release = p.releases.find((r) => r.index === i);
+        return `<li data-testid="milestone" data-index="${i}" data-state="${state}">${esc(t("committee.milestone", { n: i + 1, amount: yuan(amount) }))} — <strong>${esc(t(`committee.milestoneState.${state}`))}</strong>${release ? ` <span class="small muted">${esc(date(release.block_timestamp))}</span> <code title="${esc(release.tx_hash)}">${esc(shortHash(release.tx_hash))}</code>` : ""}</li>`;
+      }).join("")}</ol>
+      <label class="block small">${esc(t("committee.projectCheck"))} <input type="file" data-testid="project-doc-file" data-hash="${esc(p.doc_hash)}"></label>
+      <p class="small" data-testid="project-doc-result" aria-live="polite" hidden></p>
+    </article>`).join("");
+  return `<section class="card" data-testid="committee-projects"><h2>${esc(t("committee.projectsTitle"))}</h2>
+      <p class="small muted">${esc(t("committee.projectsHelp"))} <a href="#/assembly">${esc(t("committee.projectsAssembly"))}</a></p>
+      ${projects.length ? rows : empty(t("committee.noProjects"))}</section>`;
+}
+
 function options(items) {
   return items.map(([value, label]) => `<option value="${esc(value)}">${esc(label)}</option>`).join("");
 }
@@ -221,6 +250,32 @@ export async function render(ctx, view, _params, current = () => true) {
         <p class="small muted hash-line" data-testid="invoice-hash" hidden></p>
         <button type="submit" class="primary">${esc(t("committee.propose"))}</button>
       </form></section>`);
+
+  if (ctx.config.contracts.PropertyFees) {
+    let projects = null;
+    try {
+      projects = (await ctx.api.get("/treasury/maintenance-projects", { limit: 50 })).items;
+    } catch {
+      projects = null; // the index does not answer: the console's actions stay usable
+    }
+    if (!current()) return;
+    if (projects) {
+      const section = html(view, projectsSection(projects));
+      for (const input of section.querySelectorAll("[data-testid=project-doc-file]")) {
+        input.addEventListener("change", async () => {
+          const out = input.closest("article").querySelector("[data-testid=project-doc-result]");
+          const file = input.files[0];
+          out.hidden = !file;
+          if (!file) return;
+          // Hashed here; the file is never uploaded.
+          const hash = await sha256File(file);
+          const same = hash.toLowerCase() === input.dataset.hash.toLowerCase();
+          out.dataset.matches = String(same);
+          out.textContent = t(same ? "committee.projectDocMatches" : "committee.projectDocDiffers", { hash });
+        });
+      }
+    }
+  }
 
   const sectionOf = (key, testid, fields) => html(view, `<section class="card" data-testid="${testid}-section"><h2>${esc(t(`committee.${key}Title`))}</h2>
       <p class="small muted">${esc(t(`committee.${key}Help`))}</p>
