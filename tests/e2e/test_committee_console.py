@@ -231,7 +231,8 @@ def test_members_grant_a_merchant_role_and_points_through_the_safe(open_page, si
 
 def test_members_hide_a_work_by_the_id_its_page_shows(open_page, site, chain, accounts, owner_a, owner_b, tenant):
     """A resident's work, hidden by the committee: A enters the work's Token ID and the
-    written reason (only its hash is sent), B signs and executes."""
+    written reason, which A publishes with A's own wallet (the Safe cannot sign in) under
+    the hash the proposal carries; B signs and executes, and anyone reads the reason."""
     scene = site["scene"]
     culture = scene.contracts["CultureWorks"]
     committee_safe = accounts[scene.safe.safe.address]  # anvil lets the test act as the Safe for the set-up
@@ -251,9 +252,19 @@ def test_members_hide_a_work_by_the_id_its_page_shows(open_page, site, chain, ac
     hide.locator("textarea[name=reason]").fill(reason)
     state, text = act(page_a, hide.locator("button[type=submit]"))
     assert state == "failed" and REVERTS["culture: unknown work"]["zh"] in text
+    # Refused by the contract before anything is published: the store has no text yet.
+    key = "0x" + hashlib.sha256(reason.encode()).hexdigest()
+    assert httpx.get(f"{site['url']}/api/v1/texts/{key}", timeout=10).status_code == 404
     hide.locator("input[name=work]").fill(str(token_id))
     confirmed(page_a, hide.locator("button[type=submit]"))
-    assert not any(reason.encode() in body for body in sent), "the reason left the browser"
+    # The reason is published by A (a member of the Safe, signed in with A's wallet) under the
+    # hash the proposal carries, and served to anyone.
+    assert any(reason.encode() in body for body in sent), "the reason was not published"
+    published = httpx.get(f"{site['url']}/api/v1/texts/{key}", timeout=10)
+    assert published.status_code == 200, published.text
+    assert published.json()["text"] == reason and published.json()["stored_by"] == owner_a.address.lower()
+    [hide_call] = httpx.get(store_url(site), timeout=10).json()["pending"][0]["action"]["calls"]
+    assert hide_call["args"][1]["value"] == key
     expect(proposal_card(page_a, 0).locator("h3")).to_contain_text(ZH["committee.describe.hideWork"].split("{")[0])
 
     page_b = open_console(open_page, owner_b)

@@ -11,12 +11,16 @@
 // grantRole/revokeRole); points granted within the assembly's yearly allowance
 // (CommunityPoints.mint, reason 1); approving a resident's activity; hiding a work and
 // curating an exhibition (CultureWorks); settling a disputed job (ServiceMarket.resolve).
-// A written reason or decision is hashed here (SHA-256 of its text) and only the hash is sent.
+// A written reason or decision (hiding a work, cancelling an activity, settling a dispute)
+// is published in the public text store under its SHA-256, signed in with the proposing
+// member's wallet (the store admits a current owner of the committee's Safe), and the
+// proposal carries that hash: anyone reads the words behind what the committee decided.
 
 import { Interface, id as keccakText } from "ethers";
 import { t } from "../i18n.js";
 import { date, esc, fenFromYuan, shortAddress, shortHash, yuan } from "../format.js";
-import { keepText, sha256File, sha256Text } from "../hash.js";
+import { sha256File, sha256Text } from "../hash.js";
+import { publishText } from "../texts.js";
 import { party } from "../names.js";
 import { ApiError } from "../api.js";
 import { runStep, runTx } from "../tx.js";
@@ -313,7 +317,10 @@ export async function render(ctx, view, _params, current = () => true) {
   const grant = has("CommunityPoints") && sectionOf("points", "points", `${allowanceLine}
         ${addressInput("to", "committee.recipient")}
         ${input("amount", "committee.pointsAmount", 'type="number" min="1" step="1"')}`);
-  const activity = has("CommunityActivities") && sectionOf("activity", "activity", idInput("activity", "committee.activityId"));
+  const activity = has("CommunityActivities") && sectionOf("activity", "activity", `
+        <label class="block">${esc(t("committee.activityAction"))} <select name="action">${options([["approve_activity", t("committee.approveActivity")], ["cancel_activity", t("committee.cancelActivity")]])}</select></label>
+        ${idInput("activity", "committee.activityId")}
+        <label class="block">${esc(t("committee.cancelReason"))} <textarea name="reason" rows="2" maxlength="2000"></textarea></label>`);
   const hide = has("CultureWorks") && sectionOf("hide", "hide", `${input("work", "committee.workId")}
         ${reasonInput("reason", "committee.reason")}`);
   const exhibition = has("CultureWorks") && sectionOf("exhibition", "exhibition", `
@@ -410,12 +417,15 @@ export async function render(ctx, view, _params, current = () => true) {
     if (/^[1-9][0-9]{0,77}$/.test(value) && BigInt(value) < 2n ** 256n) return BigInt(value);
     return refuse("badWork");
   };
-  const hashOf = async (field) => {
+  // The written reasons and decisions a submit carries by hash: published (the public text
+  // store, signed in with this member's wallet, a current owner of the Safe) once the call
+  // passes its run from the Safe, before anyone signs; the proposal carries their hashes.
+  let toPublish = [];
+  const hashOf = async (field, kind) => {
     const text = field.value.trim();
     if (!text) refuse("needReason");
-    // Kept in this browser (its pages show the words behind the hash); not published.
     const hash = await sha256Text(text);
-    keepText(hash, text);
+    toPublish.push({ text, kind });
     return hash;
   };
   /** A form whose submit proposes `build(form)` = [contract name, function, args, title key]. */
@@ -425,9 +435,17 @@ export async function render(ctx, view, _params, current = () => true) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       busy(form, async () => {
+        toPublish = [];
         const [name, fn, args, title] = await build(form);
         const entry = ctx.config.contracts[name];
-        await propose(new Interface(entry.abi).encodeFunctionData(fn, args), t(title), entry.address);
+        const data = new Interface(entry.abi).encodeFunctionData(fn, args);
+        const texts = toPublish;
+        if (texts.length) {
+          // A call the contract refuses publishes nothing.
+          await runStep(t(title), () => simulate(ctx, safe, entry.address, data), null, { beforeTx: true });
+          for (const item of texts) await publishText(ctx, item.text, item.kind);
+        }
+        await propose(data, t(title), entry.address);
       });
     });
   };
@@ -439,8 +457,10 @@ export async function render(ctx, view, _params, current = () => true) {
     return ["CommunityPoints", "mint", [addressOf(form.to), BigInt(form.amount.value.trim()), REASON_COMMITTEE_GRANT],
       "committee.proposePoints"];
   });
-  onSubmit(activity, (form) => ["CommunityActivities", "approve_activity", [idOf(form.activity)], "committee.proposeActivity"]);
-  onSubmit(hide, async (form) => ["CultureWorks", "hide_work", [workOf(form.work), await hashOf(form.reason)], "committee.proposeHide"]);
+  onSubmit(activity, async (form) => (form.action.value === "cancel_activity"
+    ? ["CommunityActivities", "cancel_activity", [idOf(form.activity), await hashOf(form.reason, "cancellation")], "committee.proposeCancel"]
+    : ["CommunityActivities", "approve_activity", [idOf(form.activity)], "committee.proposeActivity"]));
+  onSubmit(hide, async (form) => ["CultureWorks", "hide_work", [workOf(form.work), await hashOf(form.reason, "hide_reason")], "committee.proposeHide"]);
   onSubmit(exhibition, (form) => {
     const fn = form.action.value;
     if (fn === "create_exhibition") {
@@ -453,7 +473,7 @@ export async function render(ctx, view, _params, current = () => true) {
   onSubmit(dispute, async (form) => {
     const share = fenFromYuan(form.share.value);
     if (share === null || share < 0n) refuse("badShare");
-    return ["ServiceMarket", "resolve", [idOf(form.request), share, await hashOf(form.decision)], "committee.proposeDispute"];
+    return ["ServiceMarket", "resolve", [idOf(form.request), share, await hashOf(form.decision, "decision")], "committee.proposeDispute"];
   });
 
   if (units) {
