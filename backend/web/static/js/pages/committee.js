@@ -9,8 +9,11 @@
 // document hashed here (pay_emergency_repair): the file never leaves this browser; the
 // roles the committee administers (cashier, merchant, provider: HouseholdRegistry
 // grantRole/revokeRole); points granted within the assembly's yearly allowance
-// (CommunityPoints.mint, reason 1); approving a resident's activity; hiding a work and
-// curating an exhibition (CultureWorks); settling a disputed job (ServiceMarket.resolve).
+// (CommunityPoints.mint, reason 1); approving or cancelling a resident's activity; hiding
+// a work and curating an exhibition (CultureWorks); settling a disputed job
+// (ServiceMarket.resolve); units from an uploaded CSV, checked by the backend as the CLI
+// checks it and proposed as a numbered series of register_units batches. The maintenance
+// fund's projects and milestones are shown read only (they are the assembly's decisions).
 // A written reason or decision (hiding a work, cancelling an activity, settling a dispute)
 // is published in the public text store under its SHA-256, signed in with the proposing
 // member's wallet (the store admits a current owner of the committee's Safe), and the
