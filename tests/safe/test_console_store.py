@@ -456,11 +456,16 @@ def test_a_good_csv_comes_back_as_batches_that_execute_through_the_safe(client, 
         assert call["args"][0]["value"][0]["label"] == plan["batches"][txs.index(tx)]["units"][0]["label"]
     assert registry.unit_count() - before == 61
     assert registry.unit_id_of("5-1-061") == before + 61
-    # The same file again: every line is now on chain, each refused by its number.
+    # The same file again: every line is now on chain, each refused by its number; and a new
+    # label whose commitment the chain binds to another wallet (the registry's views, read in batches).
+    first = units_csv(1).splitlines()[1].split(",")
+    stolen = f"9-9-999,70.00,{owner_a.address},{first[3]}"
     again = check(client, town, units_csv(2))
     assert again.status_code == 422
-    assert [e["line"] for e in again.json()["detail"]["errors"]] == [2, 3]
-    assert "already registered" in again.json()["detail"]["errors"][0]["message"]
+    errors = again.json()["detail"]["errors"]
+    assert [e["line"] for e in errors] == [2, 3] and "already registered" in errors[0]["message"]
+    taken = check(client, town, "label,area_m2,owner,commitment\n" + stolen + "\n").json()["detail"]["errors"]
+    assert taken == [{"line": 2, "message": f"commitment is bound on chain to wallet {first[2]}"}]
 
 
 def test_a_units_batch_the_registry_would_refuse_is_refused_by_the_store(client, town, chain, owner_a):
