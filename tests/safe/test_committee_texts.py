@@ -21,6 +21,7 @@ from eth_account.messages import encode_defunct
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
+from backend.chain.deployment import role_id
 from backend.chain.safe import module_call_data
 from backend.core.config import Settings
 from backend.vault.db import VERSION_TABLE
@@ -78,7 +79,7 @@ def publish(client, account, text=REASON, kind="hide_reason"):
 def test_a_member_of_the_committees_safe_publishes_the_reason_its_proposal_carries(client, town, owner_a):
     registry = town.community.registry
     assert not registry.is_member(owner_a.address)  # a member of the Safe only: no unit, no role
-    assert not registry.hasRole(registry.COMMITTEE_ROLE(), owner_a.address)
+    assert not registry.hasRole(role_id("committee"), owner_a.address)
     key = "0x" + sha256(REASON.encode()).hexdigest()
     answer = publish(client, owner_a)
     assert answer.status_code == 201, answer.text
