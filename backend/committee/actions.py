@@ -99,7 +99,7 @@ def _units_rule(args: Mapping[str, Any], safe: str | None) -> str | None:
             return f"{where}: label {label!r} is also unit {seen[label]}"
         seen[label] = number
         if not 0 < int(area) <= MAX_AREA_CENTI:
-            return f"{where}: the area must be above 0"
+            return f"{where}: the area must be above 0 and at most {MAX_AREA_CENTI} (0.01 m²)"
         if owner.lower() == ZERO_ADDRESS:
             return f"{where}: the owner is the zero address"
         if safe is not None and owner.lower() == safe:
