@@ -11,7 +11,9 @@ call), castVote (median over many voters), castVoteBySig relayed by another
 account (median), set_delegate, castVoteAsDelegate, a vote changed (median), a
 paper ballot entered by one teller and confirmed by another (medians), the result
 (the preliminary result with the tellers' count reconciled, an objection, the final
-result recorded in the assembly), queue, execute; and the assembly's deployed code
+result recorded in the assembly), queue, execute; the non-voter rule (served
+non-voters recorded and confirmed per owner, the preliminary result that adds them);
+and the assembly's deployed code
 size against EIP-170's 24,576 bytes.
 
 Anchors from the issue, measured on anvil 1.7.1 as whole-transaction gas:
@@ -47,6 +49,8 @@ SIGNERS = 120  # by relayed signature
 DELEGATORS = 20
 CHANGERS = 20  # in-person voters who change their vote before the close
 PAPER = 40  # owners who vote on paper, entered and confirmed by two tellers
+SERVED_VOTERS = 80  # owners who vote on the proposal counted under the non-voter rule; the signers and
+# delegators (140) are its served non-voters, recorded and confirmed by the tellers
 RAISE_FUND = 6
 AGAINST, FOR, ABSTAIN = 0, 1, 2
 
@@ -127,6 +131,12 @@ def main() -> None:
 
         delegate_gas = [assembly.set_delegate(delegate.address, 0, sender=o).gas_used for o in delegators]
         paper.appoint_tellers(pid, [t.address for t in tellers], sender=committee)
+        # A second proposal counted under the non-voter rule (指导规则 第二十六条第二款),
+        # made after the assembly turned it on (the first one is not): same window.
+        rule_gas = paper.set_nonvoter_rule(True, sender=committee).gas_used
+        ruled = assembly.propose([], [], [], 9, "议事规则：未表决业主计入多数票", keccak(text="规则议案"), start, end,
+                                 sender=committee).decode_logs(assembly.ProposalCreated)[0].proposalId
+        paper.appoint_tellers(ruled, [t.address for t in tellers], sender=committee)
 
         chain.pending_timestamp = start
         chain.mine()
@@ -150,11 +160,30 @@ def main() -> None:
         paper.declare_collected(pid, PAPER, sender=tellers[0])
         paper.confirm_collected(pid, PAPER, sender=tellers[1])
         assert paper.reconciled(pid)
+        # On the ruled proposal a third of the owners vote for; nobody on paper.
+        for o in in_person[:SERVED_VOTERS]:
+            assembly.castVote(ruled, FOR, sender=o)
+        paper.declare_collected(ruled, 0, sender=tellers[0])
+        paper.confirm_collected(ruled, 0, sender=tellers[1])
 
         # The result the legal way: preliminary, an objection, the final result.
         chain.pending_timestamp = end
         chain.mine()
         preliminary_tx = paper.publish_preliminary(pid, sender=relayer)
+        # Served non-voters of the ruled proposal: recorded by one teller, confirmed by another, in full batches.
+        served = [registry.identity_of(o.address)[1] for o in signers + delegators]
+        evidence = keccak(text="送达回执")
+        record_gas, served_confirm_gas = [], []
+        batch_size = paper.MAX_SERVED()
+        for k in range(0, len(served), batch_size):
+            chunk = served[k : k + batch_size]
+            tx = paper.record_service(ruled, chunk, evidence, sender=tellers[0])
+            record_gas.append((tx.gas_used, len(chunk)))
+            tx = paper.confirm_service(ruled, k // batch_size, chunk, evidence, sender=tellers[1])
+            served_confirm_gas.append((tx.gas_used, len(chunk)))
+        ruled_tx = paper.publish_preliminary(ruled, sender=relayer)
+        [deemed] = ruled_tx.decode_logs(paper.DeemedVotes)
+        assert deemed.heads == len(served) and paper.deemed_pass(ruled), deemed
         objection_tx = paper.object_result(pid, keccak(text="异议"), sender=in_person[5])
         chain.pending_timestamp = paper.objection_ends(pid)
         chain.mine()
@@ -183,6 +212,12 @@ def main() -> None:
         print(row("paper ballot entered (teller), median", int(statistics.median(enter_gas)), ""))
         print(row("paper ballot confirmed (2nd teller), median", int(statistics.median(confirm_gas)), "counts it in the assembly"))
         print(row("preliminary result (paper count checked)", preliminary_tx.gas_used, ""))
+        print(row("set_nonvoter_rule", rule_gas, "once, by a passed proposal"))
+        full_record, full_n = record_gas[0]
+        full_confirm, _ = served_confirm_gas[0]
+        print(row(f"record_service, per owner ({full_n} a call)", full_record // full_n, f"{full_record:,} the call"))
+        print(row(f"confirm_service, per owner ({full_n} a call)", full_confirm // full_n, f"{full_confirm:,} the call"))
+        print(row("preliminary result with the rule (added)", ruled_tx.gas_used, "DeemedVotes"))
         print(row("objection to the preliminary result", objection_tx.gas_used, ""))
         print(row("final result (recorded in the assembly)", final_tx.gas_used, "OZ: none (state only)"))
         print(row("queue (one call)", queue_tx.gas_used, "144,709"))

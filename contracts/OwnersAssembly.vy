@@ -57,7 +57,10 @@
           (初步统计结果), refused while the tellers' paper count does not add up;
           an objection period of the proposal's objection window from its
           publication; then the final result, which PaperBallots records here
-          through `finalize` (its only caller; ProposalTallied). A passed
+          through `finalize` (its only caller; ProposalTallied). A proposal
+          the ballots defeat still passes when PaperBallots' preliminary result
+          passed it by the community's non-voter rule (`deemed_pass`, 指导规则
+          第二十六条第二款: served non-voters counted with the majority). A passed
           proposal is announced (state 8) until its final result, then
           succeeded (4): anyone may queue it in the timelock within the queue
           window (counted from the close plus the window, else it expires), and
@@ -199,6 +202,10 @@ SHIFT_TALLY_AREA: constant(uint256) = 32
 
 interface IConstitution:
     def class_of(target: address, calldata_: Bytes[MAX_CALLDATA]) -> uint8: view
+
+
+interface IPaperBallots:
+    def deemed_pass(proposal_id: uint256) -> bool: view
 
 
 registry: public(immutable(IHouseholdRegistry))
@@ -1562,6 +1569,10 @@ def _outcome(proposal_id: uint256, core: uint256, total_area: uint256, total_hea
     @param total_heads Owners at the snapshot.
     @return (turnout met, passed)
     """
+    # Passed by the non-voter rule (PaperBallots' preliminary result counted served
+    # non-voters with the majority of those who voted, 指导规则 第二十六条第二款).
+    if staticcall IPaperBallots(paper_ballots).deemed_pass(proposal_id):
+        return (True, True)
     t_for: uint256 = self._tally[proposal_id][convert(VOTE_FOR, uint256)]
     t_against: uint256 = self._tally[proposal_id][convert(VOTE_AGAINST, uint256)]
     t_abstain: uint256 = self._tally[proposal_id][convert(VOTE_ABSTAIN, uint256)]

@@ -44,6 +44,22 @@
              are entered and confirmed while the vote is open), so the final
              result restates the preliminary one; what an objection changes is
              settled off chain (the committee's answer, a court, a new vote).
+        - The non-voter rule (指导规则 第二十六条第二款: whether the votes of owners
+          who did not vote count with the majority of those who did, as the
+          rules of procedure say), off by default and set by the assembly
+          (`set_nonvoter_rule`, an ordinary matter). A proposal is counted under
+          the rule as it stood at its snapshot block (the block before it was
+          made), so a change never touches a proposal already made. When it
+          applies, after the close and before the preliminary result the
+          tellers record the owners whose service of the notice is proven
+          (`record_service`, with the hash of the evidence; counted once
+          another teller confirms the same list, `confirm_service`): owners on
+          the roll at the snapshot who voted on no channel, each once. The
+          preliminary result then adds their area and heads to the side that
+          has more than 1/2 of the participating area AND heads (for or
+          against; none: nothing is added), as votes cast for it, turnout
+          included (DeemedVotes); the assembly reads `deemed_pass` for a
+          proposal this alone made pass.
           Why here and not in the assembly: the assembly had 64 bytes to spare
           under EIP-170 (a `publish_final` of its own alone took ~900); this
           contract already is the one it trusts with the count, so the assembly
@@ -60,6 +76,7 @@
 """
 
 from interfaces import IHouseholdRegistry
+import assembly_statute as statute
 
 
 interface IOwnersAssembly:
@@ -93,6 +110,15 @@ MASK160: constant(uint256) = 2**160 - 1
 # The assembly's four-bit record of a ballot: bits 2..3 its channel, 1 a delegate's.
 CHANNEL_SHIFT: constant(uint256) = 2
 CHANNEL_DELEGATE: constant(uint256) = 1
+# The proposal flag of the 3/4 rule (its matter or its calls).
+F_MAJOR: constant(uint256) = 32
+# DeemedVotes.side when neither choice has the majority of those who voted.
+NO_SIDE: constant(uint8) = 255
+# Owners recorded as served in one call (each costs two registry reads).
+MAX_SERVED: public(constant(uint256)) = 100
+# service_state
+SERVICE_RECORDED: constant(uint8) = 1  # by one teller
+SERVICE_CONFIRMED: constant(uint8) = 2  # by a second: counts
 
 
 struct Entry:
@@ -129,6 +155,23 @@ objections: public(HashMap[uint256, uint256])
 final_published: public(HashMap[uint256, bool])
 # proposal -> identity -> objected to its preliminary result
 objected: public(HashMap[uint256, HashMap[uint256, bool]])
+
+# The non-voter rule's history: change i packed as (block number << 1) | on, in
+# block order (one entry per block, the last call of a block winning); none: off.
+nonvoter_rule_changes: public(uint256)
+_rule_history: HashMap[uint256, uint256]
+# proposal -> identity -> 1 service recorded by one teller, 2 confirmed by another
+service_state: public(HashMap[uint256, HashMap[uint256, uint8]])
+# proposal -> batch -> the recording teller and keccak256(abi_encode(identities, evidence))
+service_batches: public(HashMap[uint256, uint256])
+_batch_teller: HashMap[uint256, HashMap[uint256, address]]
+_batch_digest: HashMap[uint256, HashMap[uint256, bytes32]]
+_batch_confirmed: HashMap[uint256, HashMap[uint256, bool]]
+# proposal -> the confirmed served non-voters' area (0.01 m²) and heads
+served_area: public(HashMap[uint256, uint256])
+served_heads: public(HashMap[uint256, uint256])
+# proposal -> passed only because the rule counted served non-voters (read by the assembly)
+deemed_pass: public(HashMap[uint256, bool])
 
 
 event AssemblySet:
@@ -193,6 +236,43 @@ event ResultObjected:
     objections: uint256
     owner: indexed(address)
 
+event NonvoterRuleSet:
+    on: bool
+    # Proposals whose snapshot is at or after this block are counted under it.
+    from_block: uint256
+    set_by: indexed(address)
+
+event ServiceRecorded:
+    proposal_id: indexed(uint256)
+    batch: uint256
+    identities: DynArray[uint256, MAX_SERVED]
+    evidence_hash: bytes32
+    teller: indexed(address)
+
+event ServiceConfirmed:
+    proposal_id: indexed(uint256)
+    batch: uint256
+    identities: DynArray[uint256, MAX_SERVED]
+    evidence_hash: bytes32
+    area: uint256
+    heads: uint256
+    entered_by: address
+    confirmed_by: indexed(address)
+
+event DeemedVotes:
+    proposal_id: indexed(uint256)
+    # 1 for, 0 against, 255 none (no choice had more than 1/2 of the area and heads)
+    side: uint8
+    # added to that side (0 when none)
+    area: uint256
+    heads: uint256
+    # the confirmed served non-voters
+    served_area: uint256
+    served_heads: uint256
+    # the result without them
+    passed_without: bool
+    turnout_met_without: bool
+
 event FinalResult:
     proposal_id: indexed(uint256)
     passed: bool
@@ -215,6 +295,7 @@ def __init__(registry_: IHouseholdRegistry):
     """
     assert registry_.address != empty(address), "ballots: registry is the zero address"
     registry = registry_
+    log NonvoterRuleSet(on=False, from_block=block.number, set_by=msg.sender)
 
 
 @external
@@ -372,6 +453,152 @@ def settled(proposal_id: uint256) -> bool:
 
 
 @external
+def set_nonvoter_rule(on: bool):
+    """
+    @notice Set the non-voter rule (指导规则 第二十六条第二款): whether the votes of
+            owners who did not vote, their service of the notice proven, count with
+            the majority of those who voted; the assembly only (a passed
+            proposal, an ordinary matter of its rules of procedure). Proposals
+            made from the next block on are counted under it; those already made
+            keep the rule of their snapshot.
+    @param on Whether the rule is in force.
+    """
+    assert staticcall registry.hasRole(ASSEMBLY_ROLE, msg.sender), "ballots: assembly only"
+    n: uint256 = self.nonvoter_rule_changes
+    word: uint256 = (block.number << 1) | convert(on, uint256)
+    if n != 0 and self._rule_history[n - 1] >> 1 == block.number:
+        self._rule_history[n - 1] = word
+    else:
+        self._rule_history[n] = word
+        self.nonvoter_rule_changes = n + 1
+    log NonvoterRuleSet(on=on, from_block=block.number, set_by=msg.sender)
+
+
+@external
+@view
+def nonvoter_rule() -> bool:
+    """
+    @notice Whether the non-voter rule is in force for proposals made from now on.
+    @return The rule.
+    """
+    n: uint256 = self.nonvoter_rule_changes
+    return n != 0 and self._rule_history[n - 1] & 1 == 1
+
+
+@external
+@view
+def nonvoter_rule_change(index: uint256) -> (uint256, bool):
+    """
+    @notice One change of the non-voter rule.
+    @param index 0 .. nonvoter_rule_changes - 1.
+    @return the first snapshot block it governs, whether the rule is on
+    """
+    assert index < self.nonvoter_rule_changes, "ballots: no such change"
+    word: uint256 = self._rule_history[index]
+    return (word >> 1, word & 1 == 1)
+
+
+@external
+@view
+def nonvoter_rule_for(proposal_id: uint256) -> bool:
+    """
+    @notice Whether a proposal is counted under the non-voter rule: the rule as it
+            stood at the proposal's snapshot block, fixed before anyone voted.
+    @param proposal_id The proposal (the assembly reverts for an unknown one).
+    @return The rule the proposal is counted under.
+    """
+    assert self.assembly.address != empty(address), "ballots: assembly not set"
+    rest: uint256[7] = empty(uint256[7])
+    snapshot: uint256 = 0
+    matter: uint8 = 0
+    rest[0], rest[1], snapshot, matter, rest[2], rest[3], rest[4], rest[5] = staticcall self.assembly.proposal(proposal_id)
+    return self._rule_at(snapshot)
+
+
+@external
+def record_service(proposal_id: uint256, identities: DynArray[uint256, MAX_SERVED], evidence_hash: bytes32) -> uint256:
+    """
+    @notice Record owners whose service of the proposal's notice is proven and who
+            did not vote (a teller), after the close and before the preliminary
+            result, for a proposal counted under the non-voter rule; they count
+            once another teller confirms the same list (`confirm_service`).
+    @param proposal_id The proposal.
+    @param identities The owner identities (the registry's indexes), each on the
+           roll at the snapshot, none that voted, none already recorded.
+    @param evidence_hash The hash of the evidence of service (the signed receipts,
+           the service list, 送达回执).
+    @return The batch number, for `confirm_service`.
+    """
+    assert self.is_teller[proposal_id][msg.sender], "ballots: not a teller"
+    snapshot: uint256 = self._check_counting(proposal_id)
+    assert evidence_hash != empty(bytes32), "ballots: empty evidence hash"
+    assert len(identities) != 0, "ballots: nobody named"
+    for identity: uint256 in identities:
+        assert self.service_state[proposal_id][identity] == 0, "ballots: service already recorded"
+        assert staticcall registry.identity_area_at(identity, snapshot) != 0, "ballots: no vote at the snapshot"
+        assert staticcall self.assembly.ballot_of(proposal_id, identity) == 0 and self._entries[proposal_id][
+            identity
+        ] == 0, "ballots: owner voted"
+        self.service_state[proposal_id][identity] = SERVICE_RECORDED
+    batch: uint256 = self.service_batches[proposal_id]
+    self.service_batches[proposal_id] = batch + 1
+    self._batch_teller[proposal_id][batch] = msg.sender
+    self._batch_digest[proposal_id][batch] = keccak256(abi_encode(identities, evidence_hash))
+    log ServiceRecorded(proposal_id=proposal_id, batch=batch, identities=identities, evidence_hash=evidence_hash, teller=msg.sender)
+    return batch
+
+
+@external
+def confirm_service(proposal_id: uint256, batch: uint256, identities: DynArray[uint256, MAX_SERVED], evidence_hash: bytes32):
+    """
+    @notice Confirm another teller's record of served non-voters by naming the same
+            identities (in the same order) and evidence; their area and heads then
+            count under the non-voter rule.
+    @param proposal_id The proposal.
+    @param batch The record's number.
+    @param identities The identities it named.
+    @param evidence_hash The evidence's hash it named.
+    """
+    assert self.is_teller[proposal_id][msg.sender], "ballots: not a teller"
+    snapshot: uint256 = self._check_counting(proposal_id)
+    teller: address = self._batch_teller[proposal_id][batch]
+    assert teller != empty(address), "ballots: no such entry"
+    assert teller != msg.sender, "ballots: a teller cannot confirm their own entry"
+    assert self._batch_digest[proposal_id][batch] == keccak256(abi_encode(identities, evidence_hash)), "ballots: entry differs"
+    assert not self._batch_confirmed[proposal_id][batch], "ballots: already confirmed"
+    self._batch_confirmed[proposal_id][batch] = True
+    area: uint256 = 0
+    for identity: uint256 in identities:
+        self.service_state[proposal_id][identity] = SERVICE_CONFIRMED
+        area += staticcall registry.identity_area_at(identity, snapshot)
+    self.served_area[proposal_id] += area
+    self.served_heads[proposal_id] += len(identities)
+    log ServiceConfirmed(
+        proposal_id=proposal_id,
+        batch=batch,
+        identities=identities,
+        evidence_hash=evidence_hash,
+        area=area,
+        heads=len(identities),
+        entered_by=teller,
+        confirmed_by=msg.sender,
+    )
+
+
+@external
+@view
+def service_batch(proposal_id: uint256, batch: uint256) -> (address, bytes32, bool):
+    """
+    @notice One record of served non-voters.
+    @param proposal_id The proposal.
+    @param batch The record's number.
+    @return the teller who recorded it (zero: none), keccak256(abi_encode(identities,
+            evidence_hash)), whether another teller confirmed it
+    """
+    return (self._batch_teller[proposal_id][batch], self._batch_digest[proposal_id][batch], self._batch_confirmed[proposal_id][batch])
+
+
+@external
 def publish_preliminary(proposal_id: uint256) -> bool:
     """
     @notice Publish the preliminary result of a vote that has closed; anyone may,
@@ -397,6 +624,8 @@ def publish_preliminary(proposal_id: uint256) -> bool:
     total_heads: uint256 = 0
     turnout, passed, total_area, total_heads = staticcall self.assembly.outcome(proposal_id)
     t: uint256[6] = self._tallies(proposal_id)
+    if self._rule_at(rest[1]):
+        turnout, passed = self._deem(proposal_id, flags & F_MAJOR != 0, t, total_area, total_heads, turnout, passed)
     ends: uint256 = block.timestamp + window
     self.published_at[proposal_id] = block.timestamp
     self.objection_ends[proposal_id] = ends
@@ -511,6 +740,105 @@ def entry(proposal_id: uint256, identity: uint256) -> Entry:
         confirmed=word & CONFIRMED != 0,
         scan_hash=self._scans[proposal_id][identity],
     )
+
+
+@internal
+@view
+def _rule_at(snapshot: uint256) -> bool:
+    """
+    @dev The non-voter rule as it stood at a snapshot block: the last change made
+         at or before it (a binary search of the history), off before any.
+    @param snapshot A proposal's snapshot block.
+    @return Whether the rule is on.
+    """
+    lo: uint256 = 0
+    hi: uint256 = self.nonvoter_rule_changes
+    for _: uint256 in range(256):
+        if lo >= hi:
+            break
+        mid: uint256 = (lo + hi) // 2
+        if self._rule_history[mid] >> 1 <= snapshot:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo != 0 and self._rule_history[lo - 1] & 1 == 1
+
+
+@internal
+@view
+def _check_counting(proposal_id: uint256) -> uint256:
+    """
+    @dev Revert unless the proposal's vote is over, it went to the vote, its
+         preliminary result is not out and it is counted under the non-voter rule.
+    @param proposal_id The proposal.
+    @return The proposal's snapshot block.
+    """
+    assert self.assembly.address != empty(address), "ballots: assembly not set"
+    end: uint256 = 0
+    snapshot: uint256 = 0
+    flags: uint256 = 0
+    matter: uint8 = 0
+    rest: uint256[5] = empty(uint256[5])
+    rest[0], end, snapshot, matter, flags, rest[1], rest[2], rest[3] = staticcall self.assembly.proposal(proposal_id)
+    assert block.timestamp >= end, "ballots: voting not over"
+    assert flags & (F_CANCELED | F_GATHERING) == 0, "ballots: proposal never went to the vote"
+    assert self.published_at[proposal_id] == 0, "ballots: preliminary result already published"
+    assert self._rule_at(snapshot), "ballots: non-voter rule not in force"
+    return snapshot
+
+
+@internal
+def _deem(
+    proposal_id: uint256, major: bool, t: uint256[6], total_area: uint256, total_heads: uint256, turnout: bool, passed: bool
+) -> (bool, bool):
+    """
+    @dev The non-voter rule applied at the preliminary result: the confirmed served
+         non-voters join the side with more than 1/2 of the participating area AND
+         heads, as votes cast for it (turnout included); no such side, nothing.
+         Records `deemed_pass` and logs DeemedVotes.
+    @param proposal_id The proposal.
+    @param major Whether the 3/4 rule applies.
+    @param t The ballots' tallies (see `_tallies`).
+    @param total_area Exclusive area at the snapshot.
+    @param total_heads Owners at the snapshot.
+    @param turnout The turnout by the ballots alone.
+    @param passed The result by the ballots alone.
+    @return (turnout met, passed) with the served non-voters counted
+    """
+    part_area: uint256 = t[0] + t[2] + t[4]
+    part_heads: uint256 = t[1] + t[3] + t[5]
+    side: uint8 = NO_SIDE
+    if t[0] * 2 > part_area and t[1] * 2 > part_heads:
+        side = VOTE_FOR
+    elif t[2] * 2 > part_area and t[3] * 2 > part_heads:
+        side = VOTE_AGAINST
+    area: uint256 = 0
+    heads: uint256 = 0
+    turnout_with: bool = turnout
+    passed_with: bool = passed
+    if side != NO_SIDE:
+        area = self.served_area[proposal_id]
+        heads = self.served_heads[proposal_id]
+        d: uint256[6] = t
+        i: uint256 = 0
+        if side == VOTE_AGAINST:
+            i = 2
+        d[i] += area
+        d[i + 1] += heads
+        turnout_with, passed_with = statute._outcome(major, total_area, total_heads, d[0], d[1], d[2], d[3], d[4], d[5])
+    # The rule only adds to a majority, so it can turn a defeat into a pass, never the reverse.
+    self.deemed_pass[proposal_id] = passed_with and not passed
+    log DeemedVotes(
+        proposal_id=proposal_id,
+        side=side,
+        area=area,
+        heads=heads,
+        served_area=self.served_area[proposal_id],
+        served_heads=self.served_heads[proposal_id],
+        passed_without=passed,
+        turnout_met_without=turnout,
+    )
+    return (turnout_with, passed_with)
 
 
 @internal

@@ -34,6 +34,7 @@ from backend.api.routes import (
     cashier,
     committee,
     community,
+    compose,
     consent,
     culture,
     directory,
@@ -209,6 +210,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The committee's proposed Safe transactions and their members' signatures (backend/committee).
     app.include_router(committee.router, prefix=API_PREFIX, responses=errors(404, 503),
                        max_body_size=max(body_bound, committee.UNITS_CHECK_MAX_BODY))
+    # An assembly proposal's calls composed from typed actions (backend/chain/proposal_actions.py).
+    app.include_router(compose.router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
     # The street office's view over every community in the index (no community in the path).
     app.include_router(district.router, prefix=API_PREFIX, responses=errors(503), max_body_size=body_bound)
     # The vault (backend/vault): SIWE sessions, writes, logged reads; its own database, built on first use.

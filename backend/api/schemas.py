@@ -512,6 +512,17 @@ class CallOut(BaseModel):
     calldata: str
 
 
+class DeemedOut(BaseModel):
+    """The non-voter rule at the preliminary result (DeemedVotes): the served non-voters
+    joined the side with more than 1/2 of the participating area and heads."""
+
+    side: Literal["for", "against", "none"] = Field(description="none: no side had the majority; nothing added")
+    area: int = Field(description="Area added to that side (0.01 m²)")
+    heads: int = Field(description="Heads added to that side")
+    passed_without: bool = Field(description="The result by the ballots alone")
+    turnout_met_without: bool = Field(description="The 2/3 turnout by the ballots alone")
+
+
 class ResultOut(BaseModel):
     """Where a vote's result stands (PaperBallots.result_state at the indexed head's time)."""
 
@@ -528,6 +539,11 @@ class ResultOut(BaseModel):
     objections: int = Field(description="Owners' objections to the preliminary result (one per owner identity)")
     final_at: int | None = Field(description="When the final result was published (block time)")
     final_tx: str | None
+    served_area: int = Field(description="Non-voters whose service of the notice two tellers confirmed, under the "
+                                         "non-voter rule: their exclusive area (0.01 m²)")
+    served_heads: int = Field(description="… and their number (heads)")
+    deemed: DeemedOut | None = Field(description="What the non-voter rule added at the preliminary result (None: "
+                                                 "not published yet, or the proposal is not counted under the rule)")
 
 
 class ProposalOut(EventPosition):
@@ -556,6 +572,9 @@ class ProposalOut(EventPosition):
     major_target: str | None = Field(description="The first call that made it major: its contract")
     major_selector: str | None = Field(description="… and its function selector")
     queue_window: int | None = Field(description="Seconds after the objection window to queue it once passed")
+    nonvoter_rule: bool = Field(description="Counted under the non-voter rule (指导规则 第二十六条第二款) as it stood "
+                                            "at the snapshot: owners who did not vote and whose service of the "
+                                            "notice is proven count with the majority of those who voted")
     result: ResultOut
 
 

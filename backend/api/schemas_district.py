@@ -19,6 +19,15 @@ class DistrictFigures(BaseModel):
     fees_collected: int | None = Field(description="As the community's treasury route counts it, fen")
     public_income_received: int | None
     public_income_paid_out: int | None
+    maintenance_fund_balance: int | None = Field(description="Maintenance fund (专项维修资金): fee shares and deposits "
+                                                 "received less paid out, fen")
+    maintenance_fund_used: int | None = Field(description="Paid out of the maintenance fund, fen (emergency repairs "
+                                              "included)")
+    maintenance_fund_used_emergency: int | None = Field(description="Of which emergency repairs (民法典 第二百八十一条), fen")
+    satisfaction_average: float | None = Field(description="Owners' rating of the property service (1-5) in the "
+                                               "latest month rated; the district's: pooled over those months")
+    satisfaction_period: int | None = Field(description="That month (year * 12 + month - 1); null in the total")
+    satisfaction_ratings: int | None = Field(description="Ratings in that month")
     suggestions_received: int | None
     suggestions_answered: int | None = Field(description="Suggestions with at least one answer")
     suggestions_median_time_to_first_answer: float | None = Field(description="Seconds")
@@ -60,7 +69,7 @@ class DistrictCommunitiesOut(BaseModel):
 class DistrictFlagOut(BaseModel):
     community: str
     name: str
-    kind: str = Field(description="expense_spike, collection_rate_low or suggestion_backlog")
+    kind: str = Field(description="expense_spike, collection_rate_low, suggestion_backlog or satisfaction_drop")
     message: str
     figures: dict[str, int | float | None] = Field(description="The numbers that raised the flag")
 
@@ -99,3 +108,23 @@ class DistrictRankingOut(BaseModel):
     answer_time_good: int = Field(description="Seconds: a median first answer this fast or faster scores 1")
     answer_time_poor: int = Field(description="Seconds: this slow or slower scores 0")
     check_ins_per_unit_full: float
+
+
+class RatedMonthOut(BaseModel):
+    month: int = Field(description="year * 12 + month - 1")
+    month_label: str
+    ratings: int
+    average: float = Field(description="1-5, two decimals")
+
+
+class CommunitySatisfactionOut(BaseModel):
+    community: str
+    name: str
+    months: list[RatedMonthOut] = Field(description="Oldest first; a month without ratings is left out")
+
+
+class DistrictSatisfactionOut(BaseModel):
+    from_month: int | None
+    to_month: int | None = Field(description="The newest month any community's index has reached")
+    items: list[CommunitySatisfactionOut] = Field(description="The communities listed now with a fee contract")
+    district: list[RatedMonthOut] = Field(description="Every rating of the month over the communities, pooled")

@@ -221,6 +221,13 @@ POWERS: tuple[Power, ...] = (
           why="never one's own entry; once"),
     Power("PaperBallots", "declare_collected(uint256,uint256)", ("the proposal's teller",)),
     Power("PaperBallots", "confirm_collected(uint256,uint256)", ("another of its tellers",)),
+    Power("PaperBallots", "set_nonvoter_rule(bool)", (A,), ORDINARY,
+          why="a rule of the assembly's procedure (议事规则, 指导规则 第二十六条第二款): whether served "
+              "non-voters count with the majority; proposals made afterwards only"),
+    Power("PaperBallots", "record_service(uint256,uint256[],bytes32)", ("the proposal's teller",),
+          why="after the close, under the non-voter rule: owners who did not vote, service of the notice proven"),
+    Power("PaperBallots", "confirm_service(uint256,uint256,uint256[],bytes32)", ("another of its tellers",),
+          why="never one's own record; once"),
     Power("PaperBallots", "publish_preliminary(uint256)", ANYONE,
           why="after the close, once the paper count adds up; opens the objection period"),
     Power("PaperBallots", "object_result(uint256,bytes32)", ("owner",), why="during the objection period, once"),

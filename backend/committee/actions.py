@@ -29,6 +29,7 @@ from eth_utils import keccak, to_checksum_address
 
 from backend.chain.constitution import POWERS
 from backend.chain.deployment import role_id
+from backend.chain.proposal_actions import proposal_refusal
 from backend.chain.safe import CALL, DELEGATECALL, SafeError, decode_multisend
 from backend.chain.units_csv import MAX_AREA_CENTI, MAX_LABEL_BYTES, UNITS_PER_TX
 
@@ -49,6 +50,7 @@ OFFERED = (
     ("CultureWorks", "add_to_exhibition"),
     ("CultureWorks", "remove_from_exhibition"),
     ("ServiceMarket", "resolve"),  # a disputed job: the provider's share of the escrow, the decision's hash
+    ("OwnersAssembly", "propose"),  # a proposal composed from typed actions (RULES: backend/chain/proposal_actions.py)
 )
 ZERO_ADDRESS = "0x" + "00" * 20
 # The roles the committee administers (the registry's role admin is COMMITTEE_ROLE), as
@@ -115,6 +117,7 @@ RULES = {
     ("HouseholdRegistry", "grantRole"): _role_rule,
     ("HouseholdRegistry", "revokeRole"): _role_rule,
     ("CommunityPoints", "mint"): _mint_rule,
+    ("OwnersAssembly", "propose"): lambda args, safe: proposal_refusal(args),
 }
 MAX_BATCH = 250  # as LINES_PER_SAFE_TX of the budget command
 

@@ -35,6 +35,11 @@ PHASE_NAMES = {"none": "未公布结果 no result published", "preliminary": "�
                "objections_closed": "异议期已满 objection period over", "final": "最终结果 final result"}
 
 
+NONVOTER_RULE_TEXT = ("未参与表决且已证明送达表决通知的业主，其投票权数计入已表决的多数票（《业主大会和业主委员会指导规则》"
+                      "第二十六条第二款） owners who did not vote, their service of the notice proven, count with "
+                      "the majority of those who voted")
+
+
 def _m2(area: int) -> str:
     """0.01 m² units as m² with two decimals (integers only: no float rounding)."""
     return f"{area // 100}.{area % 100:02d} m²"
@@ -90,9 +95,26 @@ def to_pdf(community_name: str, item: dict[str, Any], ballots: list[dict[str, An
          f" — 达到 met: {_yes(rule['turnout_met'])}")
     line(f"同意门槛 approval required: area {rule['approval_area_required']} / heads "
          f"{rule['approval_heads_required']} — 达到 met: {_yes(rule['approved'])}")
-    line(f"决议 Resolution: {'通过 passed' if rule['passed'] else '未通过 not passed'}", 11, 7)
-    pdf.ln(2)
     result = item["result"]
+    deemed = result.get("deemed")
+    if item.get("nonvoter_rule"):
+        # 指导规则 第二十六条第二款: the community's rule, fixed at the snapshot; the
+        # counted figures above stay the ballots, the deemed ones stand beside them.
+        line(f"议事规则 Non-voter rule: {NONVOTER_RULE_TEXT}")
+        line(f"已证明送达的未表决业主 served non-voters (two tellers): area {result['served_area']} "
+             f"({_m2(result['served_area'])}) / heads {result['served_heads']}")
+        if deemed is None:
+            line("计入多数票 counted with the majority: 于初步统计结果公布时 at the preliminary result")
+        elif deemed["side"] == "none":
+            line("计入多数票 counted with the majority: 无过半数一方，未计入 no side had the majority; nothing added")
+        else:
+            line(f"计入 counted with {CHOICE_NAMES[deemed['side']]}: area +{deemed['area']} / heads "
+                 f"+{deemed['heads']}; 不计入时 without them: 参与门槛达到 turnout met "
+                 f"{_yes(deemed['turnout_met_without'])}, 通过 passed {_yes(deemed['passed_without'])}")
+    passed = rule["passed"] or bool(deemed and result["passed"])
+    line(f"决议 Resolution: {'通过 passed' if passed else '未通过 not passed'}"
+         + ("（计入未表决业主 with the served non-voters）" if passed and not rule["passed"] else ""), 11, 7)
+    pdf.ln(2)
     line(f"结果公示 Result: {PHASE_NAMES[result['phase']]}", 11, 7)
     if result["paper_reconciled"] is False:
         line("纸质表决票未核对一致，不得公布结果 paper ballots not reconciled: no result may be published")

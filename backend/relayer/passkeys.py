@@ -7,6 +7,13 @@ The relayer pays for what it sends, so it sends only what its policy allows:
   the community's PasskeyAccount implementation): nothing else can spend its gas;
 - the inner call goes to one of this community's own contracts, to a function on the
   allow-list below, and moves no ether;
+- one call moves tokens: a fee payment, the settlement token's ERC-1363
+  `transferAndCall(PropertyFees, amount, abi.encode(unit, months))` with the payee this
+  community's PropertyFees and the amount exactly `PropertyFees.quote(unit, months)`'s
+  total, so one signed call pays and no allowance is ever written. No other token call
+  (approve, permit, transfer, transferFrom, approveAndCall, …) is relayed: an attacker
+  who controls an account cannot make the relayer pay for moving its tokens anywhere
+  else or leaving an allowance behind;
 - the whole `execute` is simulated (`eth_call`) first: a call that would revert (a
   replayed or forged assertion, a ballot already cast) is refused with the contract's
   namespaced reason and nothing is sent;
@@ -45,6 +52,8 @@ EXECUTE = f"execute(address,uint256,bytes,uint256,{ASSERTION_TYPE})"
 # needs a role (hiding a work, approving or cancelling an activity, checking others in,
 # answering a suggestion), moves tokens or points, or mints is on the list: the relayer
 # does not pay for it even when the account holds the role — that stays a wallet's act.
+# The one exception, a fee payment in the settlement token, has its own check
+# (`PasskeyRelayer._check_payment`): one call, one payee, the exact amount due.
 ALLOWED_CALLS: dict[str, tuple[str, ...]] = {
     "OwnersAssembly": ("castVote(uint256,uint8)",),
     "HouseholdRegistry": ("accept_residence(uint256,bytes32)",),
@@ -68,6 +77,18 @@ def selector(signature: str) -> bytes:
 
 ALLOWED_SELECTORS = {name: {selector(sig): sig for sig in sigs} for name, sigs in ALLOWED_CALLS.items()}
 SELF_SELECTORS = {selector(sig): sig for sig in SELF_CALLS}
+
+
+# The one token call relayed: a fee payment (see `_check_payment`).
+TOKEN_PAYMENT = "transferAndCall(address,uint256,bytes)"
+PAYMENT_SELECTOR = selector(TOKEN_PAYMENT)
+# Token calls that write an allowance: refused with a reason of their own (a fee payment
+# needs none), so a page or an operator sees why.
+APPROVALS = {selector(sig): sig for sig in (
+    "approve(address,uint256)", "increaseAllowance(address,uint256)", "decreaseAllowance(address,uint256)",
+    "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)", "approveAndCall(address,uint256,bytes)",
+    "approveAndCall(address,uint256)")}
+QUOTE = selector("quote(uint256,uint256)")
 
 
 class PasskeyRefused(Exception):
@@ -130,9 +151,10 @@ class PasskeyRelayer:
 
     # ------------------------------------------------------------------ reads
 
-    def _call(self, to: str, data: bytes) -> bytes:
+    def _call(self, to: str, data: bytes, sender: str | None = None) -> bytes:
         try:
-            answer = self.rpc.call("eth_call", [{"from": self.address, "to": to, "data": "0x" + data.hex()}, "latest"])
+            answer = self.rpc.call("eth_call", [{"from": sender or self.address, "to": to, "data": "0x" + data.hex()},
+                                                "latest"])
         except RpcUnavailable as exc:
             raise RelayerUnavailable(f"the chain's node does not answer: {exc}") from exc
         return bytes.fromhex(answer[2:])
@@ -202,6 +224,8 @@ class PasskeyRelayer:
             raise PasskeyRefused("foreign_contract", 403,
                                  f"{target} is not one of this community's contracts: the relayer does not call it",
                                  "relayer: contract outside the community")
+        if name == "SettlementToken":
+            return self._check_payment(contracts, account, data)
         signature = ALLOWED_SELECTORS.get(name, {}).get(bytes(data[:4]))
         if signature is None:
             allowed = ", ".join(ALLOWED_CALLS.get(name, ())) or "nothing"
@@ -209,6 +233,49 @@ class PasskeyRelayer:
                                  f"the relayer does not pay for this call to {name} (allowed: {allowed})",
                                  "relayer: call not allowed")
         return signature
+
+    def _check_payment(self, contracts: dict[str, str], account: str, data: bytes) -> str:
+        """The one token call the relayer pays for: `transferAndCall(fees, amount, (unit,
+        months))` to this community's PropertyFees of exactly the amount due."""
+        head = bytes(data[:4])
+        if head != PAYMENT_SELECTOR:
+            if head in APPROVALS:
+                raise PasskeyRefused("approval_not_allowed", 403,
+                                     f"the relayer sends no token approval ({APPROVALS[head]}): a fee is paid with "
+                                     f"{TOKEN_PAYMENT}, which needs none", "relayer: no token approvals")
+            raise PasskeyRefused("call_not_allowed", 403,
+                                 f"the only token call the relayer pays for is a fee payment, {TOKEN_PAYMENT} to "
+                                 "this community's PropertyFees of the amount due", "relayer: token call not allowed")
+        try:
+            payee, amount, purpose = decode(["address", "uint256", "bytes"], bytes(data[4:]))
+            canonical = encode(["address", "uint256", "bytes"], [payee, amount, purpose]) == bytes(data[4:])
+        except Exception:  # eth_abi's decoding errors: not a payment's arguments
+            canonical = False
+        if not canonical:
+            raise PasskeyRefused("payment_not_allowed", 403, f"the call's arguments are not {TOKEN_PAYMENT}'s",
+                                 "relayer: payment is not (unit, months)")
+        fees = contracts.get("PropertyFees")
+        if fees is None or payee.lower() != fees.lower():
+            raise PasskeyRefused("payee_not_allowed", 403,
+                                 f"the relayer pays only fee payments to this community's PropertyFees "
+                                 f"({fees or 'none'}), not to {to_checksum_address(payee)}",
+                                 "relayer: payment only to this community's fees")
+        if len(purpose) != 64:
+            raise PasskeyRefused("payment_not_allowed", 403,
+                                 "a fee payment's data is abi.encode(unit, months), 64 bytes",
+                                 "relayer: payment is not (unit, months)")
+        unit, months = decode(["uint256", "uint256"], purpose)
+        try:
+            raw = self._call(fees, QUOTE + encode(["uint256", "uint256"], [unit, months]), sender=account)
+        except RpcError as exc:
+            reason = _revert_reason(exc)
+            raise PasskeyRefused("would_revert", 409, f"the payment would fail: {reason or exc}", reason) from exc
+        due = decode(["uint256"] * 5, raw)[4]
+        if amount != due:
+            raise PasskeyRefused("amount_not_due", 403,
+                                 f"unit {unit} owes {due} fen for {months} month(s) now; the call pays {amount}",
+                                 "relayer: amount is not the amount due")
+        return TOKEN_PAYMENT
 
     def execute(self, contracts: dict[str, str], account: str, target: str, value: int, data: bytes, nonce: int,
                 assertion: Assertion, admit: Callable[[str], None] | None = None,

@@ -253,7 +253,11 @@ def ballots_scene(populated_module, project, chain, committee, owner_a, owner_b,
     closes and its preliminary result is refused. A second proposal (`settled`), voted
     in the same window, reconciles (one paper ballot, owner_b's, declared and
     confirmed): its preliminary result is published, owner_a objects, and after the
-    objection period its final result is published."""
+    objection period its final result is published. A third (`deemed`), made after the
+    assembly turned the non-voter rule on (指导规则 第二十六条第二款): owner_a and owner_c
+    vote for (2 heads of 4, short of the 2/3 turnout); after the close the tellers
+    record and confirm owner_b as served, who did not vote: its preliminary and final
+    results pass it with owner_b counted for."""
     from dataclasses import replace
 
     import ape
@@ -269,11 +273,14 @@ def ballots_scene(populated_module, project, chain, committee, owner_a, owner_b,
     ids = {who: registry.identity_of(who.address)[1] for who in (owner_a, owner_b, owner_c, developer)}
     p = propose(assembly, committee, chain, title="关于更换小区门禁系统的议案")
     settled = propose(assembly, committee, chain, title="关于增设电动车充电桩的议案")
+    rule_on = paper.set_nonvoter_rule(True, sender=committee)  # proposals made from the next block on
+    deemed = propose(assembly, committee, chain, title="关于续聘物业服务企业的议案")
     paper.appoint_tellers(p.id, [owner_a.address, owner_c.address], sender=committee)
     paper.appoint_tellers(settled.id, [owner_a.address, owner_c.address], sender=committee)
+    paper.appoint_tellers(deemed.id, [owner_a.address, owner_c.address], sender=committee)
     assembly.set_delegate(merchant, p.id, sender=developer)
     assembly.set_delegate(tenant, p.id, sender=owner_c)
-    open_voting(chain, settled)  # proposed just after p: opens both
+    open_voting(chain, deemed)  # proposed just after p and settled: opens the three
     assembly.castVote(p.id, AGAINST, sender=owner_a)
     assembly.castVote(p.id, FOR, sender=owner_a)
     assembly.castVoteAsDelegate(p.id, [developer.address], AGAINST, sender=merchant)
@@ -293,14 +300,25 @@ def ballots_scene(populated_module, project, chain, committee, owner_a, owner_b,
     paper.confirm_ballot(settled.id, ids[owner_b], AGAINST, settled_scan, sender=owner_a)
     paper.declare_collected(settled.id, 1, sender=owner_c)
     paper.confirm_collected(settled.id, 1, sender=owner_a)
-    close_voting(chain, settled)
+    for who in (owner_a, owner_c):
+        assembly.castVote(deemed.id, FOR, sender=who)
+    paper.declare_collected(deemed.id, 0, sender=owner_a)
+    paper.confirm_collected(deemed.id, 0, sender=owner_c)
+    close_voting(chain, deemed)  # and the two others, which end a little earlier
     with ape.reverts("ballots: paper ballots not reconciled"):
         paper.publish_preliminary(p.id, sender=committee)
     preliminary = paper.publish_preliminary(settled.id, sender=committee)
     paper.object_result(settled.id, keccak(text="异议：请公开纸质票扫描件"), sender=owner_a)
-    chain.pending_timestamp = paper.objection_ends(settled.id)
+    service_evidence = keccak(text="送达回执 owner_b")
+    paper.record_service(deemed.id, [ids[owner_b]], service_evidence, sender=owner_a)
+    paper.confirm_service(deemed.id, 0, [ids[owner_b]], service_evidence, sender=owner_c)
+    deemed_preliminary = paper.publish_preliminary(deemed.id, sender=committee)
+    chain.pending_timestamp = paper.objection_ends(deemed.id)
     final = paper.publish_final(settled.id, sender=committee)
+    deemed_final = paper.publish_final(deemed.id, sender=committee)
     chain.mine()
     community = replace(populated_module, extra={**gov})
     return {"community": community, "assembly": assembly, "paper": paper, "proposal": p, "identities": ids,
-            "scans": scans, "settled": settled, "preliminary_tx": preliminary, "final_tx": final}
+            "scans": scans, "settled": settled, "preliminary_tx": preliminary, "final_tx": final,
+            "deemed": deemed, "rule_on": rule_on, "deemed_preliminary_tx": deemed_preliminary,
+            "deemed_final_tx": deemed_final, "service_evidence": service_evidence}

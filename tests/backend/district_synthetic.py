@@ -5,7 +5,7 @@ browser test (tests/e2e/test_district_page.py).
 
 Five communities: A-D listed in a district registry, one anomaly of each kind planted
 among normal figures (B's expense spike, C's suggestion backlog, D's low collection
-rate); D was listed, retired by mistake and listed again (so it is not retired); E was
+rate, A's drop in the owners' rating of the property service); D was listed, retired by mistake and listed again (so it is not retired); E was
 listed and retired, with figures that would move every total, flag and ranking if it
 were counted."""
 
@@ -21,13 +21,17 @@ from backend.db.models import (
     CommunityRecord,
     DistrictListing,
     Expense,
+    EmergencyRepair,
+    FeeDisbursement,
     FeePayment,
     FeeSetting,
     IndexedBlock,
     PointsMint,
     PointsRedemption,
+    MaintenanceDeposit,
     ProposalResult,
     ServiceContractApproval,
+    ServiceRating,
     SuggestionAnswered,
     SuggestionSubmitted,
     Unit,
@@ -70,6 +74,18 @@ SUGGESTIONS = {
     E: [(90, None), (80, None), (70, None), (60, 60), (50, 60)],  # a backlog, and fast answers: retired
 }
 
+# The owners' ratings of the property service (1-5), by month rated: (first month, scores
+# of each month before the last, scores of the last month, MONTH - 1).
+RATINGS = {
+    A: (MONTH - 7, [5, 4], [3, 3, 4]),  # 4.5 for six months, then 3.33: a drop of 1.17, planted
+    B: (MONTH - 4, [5, 5], [1, 1]),  # a fall to 1.0, but two ratings only: not enough to say
+    C: (MONTH - 5, [4, 4], [3, 3, 4]),  # 4.0, then 3.33: 0.67, normal
+    D: (MONTH - 5, [4, 4], [3, 3, 3]),  # 4.0, then 3.0: exactly the threshold, not above it
+    E: (MONTH - 7, [5, 5], [1, 1, 1]),  # would be flagged, but E is retired
+}
+# A's maintenance fund: a deposit, a milestone paid and an emergency repair (fen).
+A_DEPOSIT, A_MILESTONE, A_EMERGENCY = 50_000, 8_000, 2_000
+
 
 def write_district(engine) -> None:
     """Write the synthetic district into an index at the newest schema."""
@@ -83,7 +99,8 @@ def write_district(engine) -> None:
     zero = "0x" + "00" * 32
     rows: dict = {model: [] for model in (CommunityRecord, Checkpoint, IndexedBlock, Unit, FeeSetting,
                                           ServiceContractApproval, FeePayment, Expense, SuggestionSubmitted,
-                                          SuggestionAnswered, ProposalResult, PointsMint, PointsRedemption)}
+                                          SuggestionAnswered, ProposalResult, PointsMint, PointsRedemption,
+                                          ServiceRating, MaintenanceDeposit, FeeDisbursement, EmergencyRepair)}
     for community, name in NAMES.items():
         rows[CommunityRecord].append({"community": community, "chain_id": CHAIN, "name": name, "network": "local",
                                       "deploy_block": 1, "contracts": CONTRACTS})
@@ -120,8 +137,22 @@ def write_district(engine) -> None:
                         community, suggestion_id=suggestion_id, submitter=zero[:42], answered_by=zero[:42],
                         category=1, previous_status=status - 1, status=status, response_hash=zero,
                         submitted_at=submitted, answered_at=submitted + elapsed, elapsed=elapsed, points=0))
+        first, usual, last = RATINGS[community]
+        identity = itertools.count(1)
+        for period in range(first, MONTH):
+            scores = last if period == MONTH - 1 else usual
+            for score in scores:
+                rows[ServiceRating].append(event(community, period=period, identity=next(identity), rater=zero[:42],
+                                                 score=score, count=0, total=0))
         rows[PointsMint].append(event(community, recipient=zero[:42], amount=100, reason=1, minter=zero[:42]))
     rows[PointsRedemption].append(event(A, merchant=zero[:42], amount=40, settlement_ref=zero))
+    rows[MaintenanceDeposit].append(event(A, depositor=zero[:42], amount=A_DEPOSIT, source=zero))
+    for amount in (A_MILESTONE, A_EMERGENCY):
+        rows[FeeDisbursement].append(event(A, fund=2, payee=zero[:42], amount=amount, balance_after=0,
+                                           treasury=zero[:42]))
+    rows[EmergencyRepair].append(event(A, repair_id=1, kind=1, payee=zero[:42], amount=A_EMERGENCY,
+                                       approval_hash=zero, year=MONTH // 12, paid_this_year=A_EMERGENCY,
+                                       paid_by=zero[:42]))
     rows[DistrictListing] = [{"chain_id": CHAIN, "district": DISTRICT, "district_id": district_id,
                               "community": community, "name": NAMES[community], "street": STREET,
                               "block_number": listed, "block_hash": "0x" + f"{listed:064x}",

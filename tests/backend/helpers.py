@@ -18,7 +18,7 @@ from tests.utils.identity import commitment_for
 # Tables in the index's database that the API writes, not the indexer (the committee's proposed
 # Safe transactions and their signatures, the relayer's spend): a re-index or a rollback
 # leaves them as they are, so they are no part of what the index holds.
-API_STORES = {"safe_proposals", "safe_signatures", "relayer_spend"}
+API_STORES = {"safe_proposals", "safe_signatures", "relayer_spend", "relayer_budget_days", "relayer_reservations"}
 # Tables whose content is the index (bookkeeping timestamps excluded).
 DATA_TABLES = sorted(
     name for name in Base.metadata.tables

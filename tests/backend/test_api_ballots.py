@@ -83,7 +83,7 @@ def test_ballots_and_paper_equal_the_contract_views(api, ballots_scene, owner_a,
     # Not reconciled: no result was published, and none can be (the scene's attempt was refused).
     assert proposal["result"] == {"phase": "none", "paper_reconciled": False, "passed": None, "preliminary_at": None,
                                   "preliminary_tx": None, "objection_ends": None, "objections": 0, "final_at": None,
-                                  "final_tx": None}
+                                  "final_tx": None, "served_area": 0, "served_heads": 0, "deemed": None}
     assert (proposal["state"], proposal["state_code"], proposal["finalized"]) == ("announced", assembly.state(p.id),
                                                                                   False)
     assert paper.result_state(p.id) == 0
@@ -102,7 +102,8 @@ def test_result_steps_equal_the_contract_views(api, ballots_scene, make_indexer,
         "phase": "final", "paper_reconciled": True, "passed": True, "preliminary_at": pre_tx.timestamp,
         "preliminary_tx": str(pre_tx.txn_hash).lower(), "objection_ends": paper.objection_ends(settled.id),
         "objections": paper.objections(settled.id), "final_at": final_tx.timestamp,
-        "final_tx": str(final_tx.txn_hash).lower()}
+        "final_tx": str(final_tx.txn_hash).lower(), "served_area": 0, "served_heads": 0, "deemed": None}
+    assert got["nonvoter_rule"] is False
     assert got["result"]["objections"] == 1 and paper.result_state(settled.id) == 3
     assert got["result"]["objection_ends"] == pre_tx.timestamp + assembly.proposal(settled.id)[6]
     assert (got["state"], got["state_code"], got["finalized"]) == ("succeeded", assembly.state(settled.id), True)
@@ -254,3 +255,56 @@ def test_rolling_back_and_replaying_gives_the_same_answers_and_bytes(ballots_sce
     assert [e["confirmed"] for e in client.get(paths[1]).json()["entries"]] == [False]
     indexer.sync()
     assert [client.get(path).content for path in paths] == before
+
+
+def test_the_nonvoter_rule_through_the_index_and_the_announcement(api, ballots_scene, make_indexer, settings,
+                                                                  owner_b):
+    """The proposal made after the rule was turned on says so before voting and carries
+    the served non-voter and what the rule added; the proposals made before do not; the
+    state is the contract's (passed only by the rule); the PDF shows the rule and the
+    deemed figures beside the counted ones, the same bytes twice; rolled back before the
+    preliminary result, the served owner is there and nothing is added yet."""
+    import io
+
+    from pypdf import PdfReader
+
+    client, base = api
+    assembly, paper, deemed = ballots_scene["assembly"], ballots_scene["paper"], ballots_scene["deemed"]
+    registry = ballots_scene["community"].registry
+    area_b = registry.identity_area_at(ballots_scene["identities"][owner_b], assembly.proposal(deemed.id)[2])
+    listed = {p["proposal_id"]: p for p in client.get(f"{base}/proposals").json()["items"]}
+    assert {pid: p["nonvoter_rule"] for pid, p in listed.items()} == {
+        str(ballots_scene["proposal"].id): False, str(ballots_scene["settled"].id): False, str(deemed.id): True}
+    for pid, item in listed.items():
+        assert item["nonvoter_rule"] == paper.nonvoter_rule_for(int(pid))
+    got = client.get(f"{base}/proposals/{deemed.id}").json()
+    result = got["result"]
+    assert (result["served_area"], result["served_heads"]) == (paper.served_area(deemed.id),
+                                                                paper.served_heads(deemed.id)) == (area_b, 1)
+    assert result["deemed"] == {"side": "for", "area": area_b, "heads": 1, "passed_without": False,
+                                "turnout_met_without": False}
+    assert not got["statute"]["passed"] and result["passed"]  # the ballots alone: defeated; the rule: passed
+    assert (got["state"], got["state_code"]) == ("succeeded", assembly.state(deemed.id))
+
+    url = f"{base}/proposals/{deemed.id}/announcement.pdf"
+    pdf = client.get(url).content
+    assert client.get(url).content == pdf
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    assert "未参与表决且已证明送达表决通知的业主" in text
+    assert f"served non-voters (two tellers): area {area_b}" in text and "heads 1" in text
+    assert f"counted with 同意 for: area +{area_b} / heads +1" in text
+    assert "通过 passed（计入未表决业主 with the served non-voters）" in text
+    for name, support in (("for", 1), ("against", 0)):  # the counted figures stay the ballots
+        area, heads = assembly.tally(deemed.id, support)
+        assert f"{name}: area {area} / heads {heads}" in text
+    settled_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(client.get(
+        f"{base}/proposals/{ballots_scene['settled'].id}/announcement.pdf").content)).pages)
+    assert "Non-voter rule" not in settled_text
+
+    indexer = make_indexer(manifest_dict(ballots_scene["community"], "local"))
+    indexer.sync()
+    indexer.rollback_to(ballots_scene["deemed_preliminary_tx"].block_number - 1)
+    back = TestClient(create_app(settings)).get(f"{base}/proposals/{deemed.id}").json()
+    assert (back["result"]["served_heads"], back["result"]["deemed"], back["result"]["phase"]) == (1, None, "none")
+    assert back["state"] == "defeated"  # as the contract said before the preliminary result
+    indexer.sync()

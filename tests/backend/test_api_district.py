@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,6 +24,9 @@ from backend.core.db import make_engine
 from backend.db.models import Checkpoint, DistrictListing, Unit
 from tests.backend.district_synthetic import (
     A,
+    A_DEPOSIT,
+    A_EMERGENCY,
+    A_MILESTONE,
     AREA,
     B,
     C,
@@ -52,18 +57,26 @@ def test_the_flags_are_exactly_the_planted_anomalies(client):
     assert answer.status_code == 200, answer.text
     flags = answer.json()["items"]
     assert [(f["community"], f["kind"]) for f in flags] == [
-        (B, "expense_spike"), (C, "suggestion_backlog"), (D, "collection_rate_low")]
-    spike, backlog, low = (f["figures"] for f in flags)
+        (A, "satisfaction_drop"), (B, "expense_spike"), (C, "suggestion_backlog"), (D, "collection_rate_low")]
+    drop, spike, backlog, low = (f["figures"] for f in flags)
+    assert drop == {"month": MONTH - 1, "average": 3.33, "ratings": 3, "trailing_median": 4.5, "drop": 1.17,
+                    "trailing_months": 6}
+    assert "3.33" in flags[0]["message"] and "2026-05" in flags[0]["message"]
     assert spike == {"category": 1, "month": MONTH, "amount": 3_500, "trailing_median": 1_000, "ratio": 3.5}
     assert backlog == {"unanswered_over_age": 3, "age_days": 30, "oldest_age_days": 50, "threshold": 2}
     assert low == {"collection_rate": 25.0, "district_median": 87.5, "gap_points": 62.5, "units_in_arrears": 3,
                    "arrears": 3 * 3 * MONTHLY}
-    assert "3.5×" in flags[0]["message"] and flags[0]["name"] == "凉城小区"
+    assert "3.5×" in flags[1]["message"] and flags[1]["name"] == "凉城小区"
     assert answer.json()["thresholds"] == {"expense_spike_factor": 3, "expense_trailing_months": 6,
-                                           "collection_gap_points": 20, "backlog_age_days": 30, "backlog_max": 2}
-    # Another month: the spike is of June only; in May nothing departs from its history.
+                                           "collection_gap_points": 20, "backlog_age_days": 30, "backlog_max": 2,
+                                           "satisfaction_drop_points": 1.0, "satisfaction_min_ratings": 3,
+                                           "satisfaction_trailing_months": 6, "satisfaction_min_history": 3}
+    # Another month: the spike is of June only; in May nothing else departs from its history.
     may = client.get("/api/v1/district/flags", params={"month": MONTH - 1}).json()["items"]
-    assert [f["kind"] for f in may] == ["suggestion_backlog", "collection_rate_low"]
+    assert [f["kind"] for f in may] == ["satisfaction_drop", "suggestion_backlog", "collection_rate_low"]
+    # In April, A's rating had not dropped yet.
+    april = client.get("/api/v1/district/flags", params={"month": MONTH - 2}).json()["items"]
+    assert "satisfaction_drop" not in [f["kind"] for f in april]
 
 
 def test_the_table_holds_each_community_and_the_district(client):
@@ -89,6 +102,11 @@ def test_the_table_holds_each_community_and_the_district(client):
     assert (a["assemblies_held"], a["assemblies_passed"], a["assembly_turnout_area"], a["assembly_turnout_heads"]) \
         == (2, 1, 56.25, 62.5)
     assert (a["points_issued"], a["points_redeemed"], a["activities"]) == (100, 40, 0)
+    assert (a["maintenance_fund_balance"], a["maintenance_fund_used"], a["maintenance_fund_used_emergency"]) == \
+        (A_DEPOSIT - A_MILESTONE - A_EMERGENCY, A_MILESTONE + A_EMERGENCY, A_EMERGENCY)
+    assert (a["satisfaction_average"], a["satisfaction_period"], a["satisfaction_ratings"]) == (3.33, MONTH - 1, 3)
+    assert (items[B]["satisfaction_average"], items[B]["maintenance_fund_used"]) == (1.0, 0)
+    assert "satisfaction_sum" not in a
     assert items[B]["assemblies_held"] == 0 and items[B]["assembly_turnout_area"] is None
     # E's own figures are still its own...
     assert (items[E]["units_in_arrears"], items[E]["assembly_turnout_area"]) == (4, 100.0)
@@ -102,6 +120,11 @@ def test_the_table_holds_each_community_and_the_district(client):
     assert total["suggestions_median_time_to_first_answer"] == 5_400.0
     assert (total["points_issued"], total["points_redeemed"]) == (400, 40)
     assert (total["assemblies_held"], total["assembly_turnout_area"]) == (2, 56.25)
+    # Each community's latest rated month pooled: (10 + 2 + 10 + 9) / (3 + 2 + 3 + 3); E's not.
+    assert (total["satisfaction_average"], total["satisfaction_ratings"], total["satisfaction_period"]) == \
+        (round(31 / 11, 2), 11, None)
+    assert (total["maintenance_fund_balance"], total["maintenance_fund_used_emergency"]) == \
+        (A_DEPOSIT - A_MILESTONE - A_EMERGENCY, A_EMERGENCY)
 
     # The same table as CSV, by either route; the district's total last.
     for path, params in (("/api/v1/district/communities", {"format": "csv"}), ("/api/v1/district/communities.csv",
@@ -117,7 +140,28 @@ def test_the_table_holds_each_community_and_the_district(client):
     assert client.get("/api/v1/district/communities.csv").content == answer.content
 
 
+def test_satisfaction_month_by_month_per_community_and_pooled(client):
+    answer = client.get("/api/v1/district/satisfaction", params={"months": 8})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["from_month"], body["to_month"]) == (MONTH - 7, MONTH)
+    months = {item["community"]: item["months"] for item in body["items"]}
+    assert list(months) == [A, B, C, D]  # E is retired
+    assert [(m["month"], m["ratings"], m["average"]) for m in months[A]] == \
+        [(m, 2, 4.5) for m in range(MONTH - 7, MONTH - 1)] + [(MONTH - 1, 3, 3.33)]
+    assert months[A][-1]["month_label"] == "2026-05"
+    assert [m["average"] for m in months[B]] == [5.0, 5.0, 5.0, 1.0]
+    # Pooled: May's 3 + 2 + 3 + 3 ratings, (10 + 2 + 10 + 9) / 11; Nov. 2025 is A's alone.
+    district = {m["month"]: (m["ratings"], m["average"]) for m in body["district"]}
+    assert district[MONTH - 1] == (11, round(31 / 11, 2)) and district[MONTH - 7] == (2, 4.5)
+    # Fewer months: only those.
+    short = client.get("/api/v1/district/satisfaction", params={"months": 2}).json()
+    assert [[m["month"] for m in item["months"]] for item in short["items"]] == [[MONTH - 1]] * 4
+
+
 @pytest.mark.parametrize("path, params, field", [
+    ("/api/v1/district/satisfaction", {"months": 0}, "months"),
+    ("/api/v1/district/satisfaction", {"months": 61}, "months"),
     ("/api/v1/district/communities", {"format": "xml"}, "format"),
     ("/api/v1/district/flags", {"month": -1}, "month"),
     ("/api/v1/district/flags", {"month": "june"}, "month"),
@@ -178,8 +222,64 @@ def test_only_the_community_whose_index_moved_is_read_again(client, database_url
     assert read == [B]
 
 
+def test_flags_and_ranking_are_kept_until_an_index_moves(client, database_url, monkeypatch):
+    """A still index answers /flags and /ranking from memory as it does the table (the
+    per-community flag queries are not run again); a checkpoint's write makes them anew,
+    and a month asked for is kept apart from the current one."""
+    flags, ranking = client.get("/api/v1/district/flags").json(), client.get("/api/v1/district/ranking").json()
+    queried: list[str] = []
+    real_expense, real_ranking = district_routes._expense_flags, district_routes.ranking_of
+
+    def expense(session, contexts, month):
+        queried.append("flags")
+        return real_expense(session, contexts, month)
+
+    def rank(item):
+        queried.append("ranking")
+        return real_ranking(item)
+
+    monkeypatch.setattr(district_routes, "_expense_flags", expense)
+    monkeypatch.setattr(district_routes, "ranking_of", rank)
+    assert client.get("/api/v1/district/flags").json() == flags
+    assert client.get("/api/v1/district/ranking").json() == ranking
+    assert queried == []
+    assert client.get("/api/v1/district/flags", params={"month": MONTH - 1}).status_code == 200
+    assert queried == ["flags"]
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(update(Checkpoint.__table__).where(Checkpoint.community == A).values(updated_at=4.0))
+    engine.dispose()
+    assert client.get("/api/v1/district/flags").json() == flags
+    assert client.get("/api/v1/district/ranking").json() == ranking
+    assert queried.count("flags") == 2 and queried.count("ranking") >= 1
+
+
+def test_a_reader_does_not_wait_for_a_newer_answer_being_built():
+    """While one request builds the answer for a newer index, another answers at once with
+    the answer before (its rows carry their indexed block); the next reader after the build
+    gets the new one. With no answer yet, a reader waits for the first build."""
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(summary_cache={})))
+    assert district_routes._kept(request, "k", (1,), lambda: "one") == ((1,), "one")
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        assert release.wait(30)
+        return "two"
+
+    builder = threading.Thread(target=district_routes._kept, args=(request, "k", (2,), slow))
+    builder.start()
+    assert started.wait(30)
+    assert district_routes._kept(request, "k", (2,), lambda: "not built twice") == ((1,), "one")
+    release.set()
+    builder.join(30)
+    assert district_routes._kept(request, "k", (2,), lambda: "not built twice") == ((2,), "two")
+    # Another key has no answer yet: its reader builds (or waits for) the first.
+    assert district_routes._kept(request, "other", (2,), lambda: "first") == ((2,), "first")
+
+
 def test_fuzzed_input_gives_only_declared_answers(client):
-    assert fuzz_routes(client.app, A, "^district$", 25) == 4
+    assert fuzz_routes(client.app, A, "^district$", 25) == 5
 
 
 def test_an_empty_index_gives_an_empty_table_and_no_flags(database_url, settings):

@@ -93,6 +93,11 @@ def test_the_district_page_shows_the_table_ranking_flags_and_charts(browser, cha
         assert (cell(page, D, "fee_collection_rate"), cell(page, C, "fee_collection_rate")) == ("25.0%", "75.0%")
         assert cell(page, D, "arrears") == f"¥{3 * 3 * MONTHLY // 100:,}.00"
         assert cell(page, A, "suggestions") == "2 / 4" and cell(page, A, "assembly_turnout_area") == "56.3%"
+        # A's maintenance fund (¥500 deposited, ¥80 to a milestone, ¥20 to an emergency repair)
+        # and its owners' latest rating of the property service.
+        assert cell(page, A, "maintenance_fund") == "¥400.00 · 已用 ¥100.00（应急 ¥20.00）"
+        assert cell(page, A, "satisfaction") == "3.33 / 5 · 2026-05"
+        assert cell(page, B, "maintenance_fund") == "¥0.00"
         total = page.locator("[data-testid=district-total]")
         assert "全街道（4 个小区）" in total.inner_text() and "另有 1 个已撤销小区不计入" in total.inner_text()
         # 12 of 16 units paid up; E's four units in arrears are not in the total.
@@ -114,12 +119,13 @@ def test_the_district_page_shows_the_table_ranking_flags_and_charts(browser, cha
         # The flags: exactly the planted ones (none of the retired E's), each in words with its numbers.
         flags = page.locator("[data-testid=flag]")
         assert [(flags.nth(i).get_attribute("data-community"), flags.nth(i).get_attribute("data-kind"))
-                for i in range(flags.count())] == [(B, "expense_spike"), (C, "suggestion_backlog"),
-                                                  (D, "collection_rate_low")]
-        texts = [flags.nth(i).locator("[data-testid=flag-text]").inner_text() for i in range(3)]
-        assert texts[0] == "支出类别 1 在 2026-06 支出 ¥35.00，是前几个月中位数 ¥10.00 的 3.5 倍。"
-        assert texts[1] == "3 条建议超过 30 天未答复（最久 50 天）。"
-        assert texts[2].startswith("收费率 25%，比全街道中位数 87.5% 低 62.5 个百分点；3 户欠费")
+                for i in range(flags.count())] == [(A, "satisfaction_drop"), (B, "expense_spike"),
+                                                  (C, "suggestion_backlog"), (D, "collection_rate_low")]
+        texts = [flags.nth(i).locator("[data-testid=flag-text]").inner_text() for i in range(4)]
+        assert texts[0] == "业主对物业服务的评分在 2026-05 平均 3.33 分（3 份评分），比此前 6 个月的中位数 4.5 分低 1.17 分。"
+        assert texts[1] == "支出类别 1 在 2026-06 支出 ¥35.00，是前几个月中位数 ¥10.00 的 3.5 倍。"
+        assert texts[2] == "3 条建议超过 30 天未答复（最久 50 天）。"
+        assert texts[3].startswith("收费率 25%，比全街道中位数 87.5% 低 62.5 个百分点；3 户欠费")
 
         # The charts: a bar per community listed now, as wide as its figure.
         bars = page.locator("[data-testid=chart-collection] li.bar-row")
@@ -127,6 +133,12 @@ def test_the_district_page_shows_the_table_ranking_flags_and_charts(browser, cha
         assert page.locator("[data-testid=chart-collection] li.bar-row").nth(3).locator(
             "rect.bar-fill").get_attribute("width") == "25.00"
         assert page.locator("[data-testid=chart-turnout] li.bar-row").count() == 1  # only A tallied a proposal
+        # Satisfaction over the last 12 months: a line per community listed now, a point a rated month.
+        lines = page.locator("[data-testid=satisfaction-row]")
+        assert [(lines.nth(i).get_attribute("data-community"), lines.nth(i).get_attribute("data-points"))
+                for i in range(lines.count())] == [(A, "7"), (B, "4"), (C, "5"), (D, "5")]
+        assert lines.nth(0).locator("[data-testid=satisfaction-last]").inner_text() == "3.33 · 2026-05"
+        assert lines.nth(0).locator("svg").get_attribute("aria-label").endswith("2026-04 4.5; 2026-05 3.33")
 
         # The CSV link: the same table, the district's total last.
         href = page.locator("[data-testid=district-csv]").get_attribute("href")
@@ -151,7 +163,7 @@ def test_the_district_page_fits_a_phone(browser, chain, district_site, axe_sourc
         if lang == "en":
             why = page.locator("[data-testid=ranked]").nth(0).locator("[data-part=fee_collection] [data-testid=part-why]")
             assert why.inner_text() == "weight 30% · normalised 1.00 · gives 40.00 points"
-            assert "Expense category 1 spent ¥35.00 in 2026-06, 3.5×" in page.locator("[data-testid=flag]").nth(0).inner_text()
+            assert "Expense category 1 spent ¥35.00 in 2026-06, 3.5×" in page.locator("[data-testid=flag]").nth(1).inner_text()
         # The wide table scrolls inside its own box; the page itself does not scroll sideways.
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         assert axe_problems(page, f"{lang}-phone #/district") == []

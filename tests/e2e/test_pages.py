@@ -297,6 +297,10 @@ def test_the_outcome_says_not_passed_yet_and_why(open_page, site):
     expect(outcome).to_contain_text("不到三分之二")
     expect(outcome).to_have_attribute("data-passed", "false")
     expect(outcome).not_to_contain_text("已达要求")
+    # Made while the non-voter rule is off (the default): said in words before anyone votes.
+    rule = page.get_by_test_id("nonvoter-rule")
+    expect(rule).to_have_attribute("data-on", "0")
+    expect(rule).to_contain_text("只统计参与表决的业主")
 
 
 def test_the_servers_refusal_is_in_the_residents_language(open_page, site):

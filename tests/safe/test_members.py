@@ -86,3 +86,39 @@ def test_the_assembly_as_a_module_sets_the_members(safe_committee, committee_saf
     remove = committee_safe.removeOwner.encode_input(tenant.address, owner_a.address, 2)
     assembly.transfer(committee_safe, 0, data=module_call_data(committee_safe, remove))
     assert safe_committee.owners() == [tenant.address, owner_b.address, owner_c.address]
+
+
+def test_the_timelock_reverts_a_committee_change_the_safe_did_not_make(project, safe_committee, committee_safe,
+                                                                      owner_a, owner_b, owner_c, manager, committee):
+    """Safe's execTransactionFromModule returns false, not a revert, when its call fails (a
+    removeOwner naming the wrong previous owner, as after another proposal changed the
+    members). The assembly's timelock reverts then, so a decision to change the committee
+    never reads "executed" having changed nothing; the same call rightly formed goes through,
+    alone or in a batch."""
+    zero = b"\x00" * 32
+    timelock = project.AssemblyTimelock.deploy(0, [manager], [manager], "0x" + "00" * 20, sender=manager)
+    run(safe_committee, safe_committee.propose_enable_module(timelock), [owner_a, owner_b], committee)
+    owners = safe_committee.owners()
+
+    def scheduled(payload: bytes, salt: bytes) -> None:
+        timelock.schedule(committee_safe.address, 0, payload, zero, salt, 0, sender=manager)
+
+    # owner_c's predecessor is owner_b, not owner_a: Safe's removeOwner fails inside (GS205).
+    wrong = module_call_data(committee_safe, committee_safe.removeOwner.encode_input(owner_a.address, owner_c.address, 2))
+    scheduled(wrong, b"\x01" * 32)
+    with pytest.raises(ContractLogicError, match="timelock: Safe module call failed"):
+        timelock.execute(committee_safe.address, 0, wrong, zero, b"\x01" * 32, sender=manager)
+    timelock.schedule_batch([committee_safe.address], [0], [wrong], zero, b"\x02" * 32, 0, sender=manager)
+    with pytest.raises(ContractLogicError, match="timelock: Safe module call failed"):
+        timelock.execute_batch([committee_safe.address], [0], [wrong], zero, b"\x02" * 32, sender=manager)
+    assert safe_committee.owners() == owners
+
+    right = module_call_data(committee_safe, committee_safe.removeOwner.encode_input(owner_b.address, owner_c.address, 2))
+    scheduled(right, b"\x03" * 32)
+    receipt = timelock.execute(committee_safe.address, 0, right, zero, b"\x03" * 32, sender=manager)
+    assert receipt.decode_logs(committee_safe.ExecutionFromModuleSuccess)
+    assert owner_c.address not in safe_committee.owners()
+    # Any other role still cannot execute (snekmate's check, kept).
+    scheduled(wrong, b"\x04" * 32)
+    with pytest.raises(ContractLogicError, match="access_control: account is missing role"):
+        timelock.execute(committee_safe.address, 0, wrong, zero, b"\x04" * 32, sender=owner_a)

@@ -48,9 +48,12 @@ from backend.api.schemas import (
     VoteOut,
 )
 from backend.db.models import (
+    DeemedVotesRow,
     DelegateVote,
     DelegationChange,
     FinalResultRow,
+    NonvoterRuleChange,
+    ServiceConfirmation,
     PreliminaryResultRow,
     ResultObjection,
     CallClassChange,
@@ -87,6 +90,8 @@ ASSEMBLY = "OwnersAssembly"
 TIMELOCK = "AssemblyTimelock"
 CONSTITUTION = "Constitution"
 PAPER = "PaperBallots"
+# DeemedVotes.side: the choice the served non-voters joined (255: none had the majority).
+DEEMED_SIDES = {0: "against", 1: "for"}
 # OwnersAssembly's ballot channels (ballot_of: bits 2..3).
 CHANNELS = {0: "own", 1: "delegate", 2: "paper", 3: "signed"}
 # A first ballot from the owner's wallet and one relayed by signature log the same
@@ -210,12 +215,16 @@ def _proposals(session: Session, ctx: CommunityContext, details_rows: list) -> l
     tallies = _tallies(session, c, ids)
     now = head_timestamp(session, ctx)
     results = _results(session, c, ids, now)
+    changes = nonvoter_rule_changes(session, c)
     items = []
     for d in details_rows:
         creation = creations[d.proposal_id]
         klass = classes.get(d.proposal_id)
         rule = statute(d.major, int(d.total_area), int(d.total_heads), tallies[d.proposal_id])
-        code = _state(now, d, creation, cosigners[d.proposal_id], actions[d.proposal_id], rule["passed"],
+        result = results[d.proposal_id]
+        # A defeat by the ballots the non-voter rule turned into a pass (PaperBallots.deemed_pass).
+        passed = rule["passed"] or bool(result["deemed"] and result["passed"])
+        code = _state(now, d, creation, cosigners[d.proposal_id], actions[d.proposal_id], passed,
                       klass.queue_window if klass else None, d.proposal_id in finalized)
         items.append({
             "block_number": d.block_number, "log_index": d.log_index, "tx_hash": d.tx_hash,
@@ -231,9 +240,27 @@ def _proposals(session: Session, ctx: CommunityContext, details_rows: list) -> l
             "major_target": klass.major_target if klass and klass.calls_major else None,
             "major_selector": klass.major_selector if klass and klass.calls_major else None,
             "queue_window": klass.queue_window if klass else None,
-            "result": results[d.proposal_id],
+            "nonvoter_rule": nonvoter_rule_at(changes, int(d.snapshot_block)),
+            "result": result,
         })
     return items
+
+
+def nonvoter_rule_changes(session: Session, community: str) -> list[tuple[int, bool]]:
+    """The non-voter rule's changes (NonvoterRuleSet), in order: (from block, on)."""
+    return [(int(b), bool(on)) for b, on in session.execute(
+        select(NonvoterRuleChange.from_block, NonvoterRuleChange.rule_on).where(NonvoterRuleChange.community == community)
+        .order_by(NonvoterRuleChange.block_number, NonvoterRuleChange.log_index)).all()]
+
+
+def nonvoter_rule_at(changes: list[tuple[int, bool]], snapshot: int) -> bool:
+    """The rule a proposal is counted under: the last change made at or before its
+    snapshot block (PaperBallots.nonvoter_rule_for); off before any."""
+    on = False
+    for from_block, value in changes:
+        if from_block <= snapshot:
+            on = value
+    return on
 
 
 def _results(session: Session, community: str, ids: list[str], now: int) -> dict[str, dict[str, Any]]:
@@ -251,9 +278,15 @@ def _results(session: Session, community: str, ids: list[str], now: int) -> dict
         .group_by(ResultObjection.proposal_id)).all())
     with_tellers = set(session.execute(select(PaperTellers.proposal_id).where(
         PaperTellers.community == community, PaperTellers.proposal_id.in_(ids))).scalars())
+    deemed = latest(DeemedVotesRow)
+    served = {pid: (int(a or 0), int(h or 0)) for pid, a, h in session.execute(
+        select(ServiceConfirmation.proposal_id, func.sum(ServiceConfirmation.area), func.sum(ServiceConfirmation.heads))
+        .where(ServiceConfirmation.community == community, ServiceConfirmation.proposal_id.in_(ids))
+        .group_by(ServiceConfirmation.proposal_id)).all()}
     found = {}
     for pid in ids:
         pre, fin = preliminary.get(pid), final.get(pid)
+        dv = deemed.get(pid)
         if fin is not None:
             phase = "final"
         elif pre is not None:
@@ -268,6 +301,10 @@ def _results(session: Session, community: str, ids: list[str], now: int) -> dict
             "preliminary_at": pre.block_timestamp if pre else None, "preliminary_tx": pre.tx_hash if pre else None,
             "objection_ends": pre.objection_ends if pre else None, "objections": int(objections.get(pid, 0)),
             "final_at": fin.block_timestamp if fin else None, "final_tx": fin.tx_hash if fin else None,
+            "served_area": served.get(pid, (0, 0))[0], "served_heads": served.get(pid, (0, 0))[1],
+            "deemed": None if dv is None else {
+                "side": DEEMED_SIDES.get(int(dv.side), "none"), "area": int(dv.area), "heads": int(dv.heads),
+                "passed_without": bool(dv.passed_without), "turnout_met_without": bool(dv.turnout_met_without)},
         }
     return found
 

@@ -56,14 +56,21 @@ from backend.api.listing import csv_response, head_timestamp
 from backend.api.routes import activities as activity_routes
 from backend.api.routes import fees as fee_routes
 from backend.api.routes import suggestions as suggestion_routes
-from backend.api.schemas_district import DistrictCommunitiesOut, DistrictFlagsOut, DistrictRankingOut
+from backend.api.schemas_district import (
+    DistrictCommunitiesOut,
+    DistrictFlagsOut,
+    DistrictRankingOut,
+    DistrictSatisfactionOut,
+)
 from backend.db.models import (
+    Checkpoint,
     CommunityRecord,
     DistrictListing,
     Expense,
     PointsMint,
     PointsRedemption,
     ProposalResult,
+    ServiceRating,
     SuggestionAnswered,
     SuggestionSubmitted,
     Unit,
@@ -88,6 +95,14 @@ COLLECTION_GAP_POINTS = 20
 # index's "now": a flag when there are more than BACKLOG_MAX of them.
 BACKLOG_AGE_DAYS = 30
 BACKLOG_MAX = 2
+# The property service's rating in the latest month rated (with at least
+# SATISFACTION_MIN_RATINGS ratings) more than SATISFACTION_DROP_POINTS below the median of
+# the averages of the SATISFACTION_TRAILING_MONTHS months before it that were rated (at least
+# SATISFACTION_MIN_HISTORY of them: a community's first months have no history to drop from).
+SATISFACTION_DROP_POINTS = 1.0
+SATISFACTION_MIN_RATINGS = 3
+SATISFACTION_TRAILING_MONTHS = 6
+SATISFACTION_MIN_HISTORY = 3
 DAY = 86_400
 
 FormatQuery = Annotated[str, Query(alias="format", pattern="^(json|csv)$", description="json (default) or csv")]
@@ -96,14 +111,17 @@ MonthQuery = Annotated[int | None, Query(ge=EXPENSE_TRAILING_MONTHS, le=fee_rout
                                                      "default each community's current month")]
 
 FIGURES = ["units", "units_paid_up", "fee_collection_rate", "units_in_arrears", "arrears", "fees_collected",
-           "public_income_received", "public_income_paid_out", "suggestions_received", "suggestions_answered",
+           "public_income_received", "public_income_paid_out", "maintenance_fund_balance", "maintenance_fund_used",
+           "maintenance_fund_used_emergency", "satisfaction_average", "satisfaction_period", "satisfaction_ratings",
+           "suggestions_received", "suggestions_answered",
            "suggestions_median_time_to_first_answer", "assemblies_held", "assemblies_passed", "assembly_turnout_area",
            "assembly_turnout_heads", "activities", "activity_sign_ups", "activity_check_ins", "points_issued",
            "points_redeemed"]
 ALWAYS = ("units", "points_issued", "points_redeemed")  # need no contract beyond the registry and points
 # Figures the district's total sums (the rates and medians are recomputed from the pooled figures).
 SUMMED = [name for name in FIGURES if name not in ("fee_collection_rate", "suggestions_median_time_to_first_answer",
-                                                   "assembly_turnout_area", "assembly_turnout_heads")]
+                                                   "assembly_turnout_area", "assembly_turnout_heads",
+                                                   "satisfaction_average", "satisfaction_period")]
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -115,8 +133,27 @@ def _has(ctx: CommunityContext, contract: str) -> bool:
 
 
 def _contexts(request: Request, session: Session) -> list[CommunityContext]:
-    keys = session.execute(select(CommunityRecord.community).order_by(CommunityRecord.community)).scalars().all()
-    return [community_context(session, key, request.app.state.community_records) for key in keys]
+    """Every community the index holds with its position, in one query (the records, which
+    never change, are kept per app as `community_context` keeps them): with 50 communities
+    a query each was most of what a cached table's answer cost."""
+    records = request.app.state.community_records
+    rows = session.execute(
+        select(CommunityRecord.community, Checkpoint.block_number, Checkpoint.finalized_block,
+               Checkpoint.updated_at)
+        .outerjoin(Checkpoint, and_(Checkpoint.community == CommunityRecord.community,
+                                    Checkpoint.chain_id == CommunityRecord.chain_id))
+        .order_by(CommunityRecord.community)
+    ).all()
+    contexts = []
+    for key, block, finalized, written_at in rows:
+        record = records.get(key)
+        if record is None:  # first seen: read (and keep) its record
+            contexts.append(community_context(session, key, records))
+        elif block is None:
+            contexts.append(CommunityContext(key, record, record.deploy_block - 1, 0))
+        else:
+            contexts.append(CommunityContext(key, record, block, finalized, written_at))
+    return contexts
 
 
 def _listings(session: Session) -> dict[str, dict[str, Any]]:
@@ -146,10 +183,15 @@ def _retirement(listing: dict[str, Any] | None) -> dict[str, Any]:
 # ---------------------------------------------------------------- one community's figures
 
 
+FEE_FIGURES = ("units_paid_up", "fee_collection_rate", "units_in_arrears", "arrears", "fees_collected",
+               "public_income_received", "public_income_paid_out", "maintenance_fund_balance", "maintenance_fund_used",
+               "maintenance_fund_used_emergency", "satisfaction_average", "satisfaction_period",
+               "satisfaction_ratings", "satisfaction_sum")
+
+
 def _fee_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
     if not _has(ctx, fee_routes.FEES):
-        return dict.fromkeys(("units_paid_up", "fee_collection_rate", "units_in_arrears", "arrears", "fees_collected",
-                              "public_income_received", "public_income_paid_out"))
+        return dict.fromkeys(FEE_FIGURES)
     statements = list(fee_routes.unit_statements(session, ctx).values())
     behind = [s for s in statements if s["months_overdue"] > 0]
     book = fee_routes.treasury(ctx, session)
@@ -158,7 +200,30 @@ def _fee_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
             "fee_collection_rate": _percent(len(statements) - len(behind), len(statements)),
             "units_in_arrears": len(behind), "arrears": sum(s["total"] for s in behind),
             "fees_collected": book["fees_collected"], "public_income_received": received,
-            "public_income_paid_out": received - book["balances"]["public_income"]}
+            "public_income_paid_out": received - book["balances"]["public_income"],
+            "maintenance_fund_balance": book["balances"]["maintenance_fund"],
+            "maintenance_fund_used": book["maintenance_paid_out"],
+            "maintenance_fund_used_emergency": book["emergency"]["paid_out"],
+            **_latest_satisfaction(_satisfaction_months(session, ctx.community))}
+
+
+def _satisfaction_months(session: Session, community: str, up_to: int | None = None) -> list[tuple[int, int, int]]:
+    """(month, ratings, sum of scores) of each month the property service was rated, oldest first."""
+    query = select(ServiceRating.period, func.count(), func.sum(ServiceRating.score)) \
+        .where(ServiceRating.community == community)
+    if up_to is not None:
+        query = query.where(ServiceRating.period <= up_to)
+    return [(int(p), int(n), int(total)) for p, n, total in
+            session.execute(query.group_by(ServiceRating.period).order_by(ServiceRating.period)).all()]
+
+
+def _latest_satisfaction(months: list[tuple[int, int, int]]) -> dict[str, Any]:
+    if not months:
+        return {"satisfaction_average": None, "satisfaction_period": None, "satisfaction_ratings": 0,
+                "satisfaction_sum": 0}
+    month, count, total = months[-1]
+    return {"satisfaction_average": round(total / count, 2), "satisfaction_period": month,
+            "satisfaction_ratings": count, "satisfaction_sum": total}
 
 
 def _suggestion_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
@@ -222,10 +287,34 @@ def _first_answer_times(session: Session, communities: list[str]) -> list[int]:
     return [int(e) for e in session.execute(select(ranked.c.elapsed).where(ranked.c.first == 1)).scalars()]
 
 
-# One rebuild of the table at a time: requests that arrive while it is being built wait for
-# it and take it, instead of each building it again (bench/district_bench.py: with the index
-# moving every second, concurrent rebuilds piled up and no request was answered in time).
-_rebuilding = threading.Lock()
+# One build of each answer at a time (a lock per answer, per app) (the table, the flags of a month, the ranking). A
+# request that finds the answer being built for a newer index answers with the one before,
+# whose rows each carry their `indexed_block`, instead of waiting: with the index moving
+# every second (bench/district_bench.py), waiting requests piled up behind rebuilds and
+# missed their time. A request that finds no answer at all waits for the first one; one
+# that finds nobody building builds, so a lone reader always gets the index as it is.
+_building_guard = threading.Lock()
+
+
+def _kept(request: Request, key: Any, version: tuple, build) -> tuple[tuple, Any]:
+    """The answer kept under `key` for `version`, built if need be; see `_building_guard`.
+    Returns the version the answer was built for, with the answer."""
+    cache = request.app.state.summary_cache.setdefault("district:kept", {})
+    kept = cache.get(key)
+    if kept is not None and kept[0] == version:
+        return kept
+    with _building_guard:
+        lock = request.app.state.summary_cache.setdefault("district:building", {}).setdefault(key, threading.Lock())
+    if not lock.acquire(blocking=kept is None):
+        return kept
+    try:
+        kept = cache.get(key)
+        if kept is None or kept[0] != version:
+            kept = (version, build())
+            cache[key] = kept
+        return kept
+    finally:
+        lock.release()
 
 
 def _own_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
@@ -236,7 +325,13 @@ def _own_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
 
 
 def district_table(request: Request, session: Session) -> dict[str, Any]:
-    """Each community's figures and the district's total (cached until any index moves).
+    """Each community's figures and the district's total (cached until any index moves)."""
+    return _versioned_table(request, session)[1]
+
+
+def _versioned_table(request: Request, session: Session) -> tuple[tuple, dict[str, Any], list[CommunityContext]]:
+    """The district table with the index version it was built at (every community's
+    checkpoint and the listings), and the communities' contexts.
 
     Each community's own figures (its unit statements above all, most of the cost) are kept
     with its checkpoint's version: when one community's index moves, only its figures are
@@ -246,13 +341,8 @@ def district_table(request: Request, session: Session) -> dict[str, Any]:
     cache = request.app.state.summary_cache
     version = ("district", tuple((ctx.community, ctx.version()) for ctx in contexts),
                tuple(sorted((c, tuple(sorted(entry.items()))) for c, entry in listings.items())))
-    cached = cache.get("district:communities")
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    with _rebuilding:
-        cached = cache.get("district:communities")
-        if cached is not None and cached[0] == version:
-            return cached[1]
+
+    def build() -> dict[str, Any]:
         rows: dict[str, tuple[Any, dict[str, Any]]] = cache.setdefault("district:rows", {})
         assemblies = _assembly_sums(session)
         issued = _sums_by_community(session, PointsMint.__table__.c.amount)
@@ -269,9 +359,10 @@ def district_table(request: Request, session: Session) -> dict[str, Any]:
                 **_assembly_figures(ctx, assemblies.get(ctx.community)),
                 "points_issued": issued.get(ctx.community, 0), "points_redeemed": redeemed.get(ctx.community, 0),
             })
-        table = {"items": items, "district": _total(session, contexts, assemblies, items)}
-        cache["district:communities"] = (version, table)
-        return table
+        return {"items": items, "district": _total(session, contexts, assemblies, items)}
+
+    built_for, table = _kept(request, "communities", version, build)
+    return built_for, table, contexts
 
 
 def _total(session: Session, contexts: list[CommunityContext], assemblies: dict[str, dict[str, int]],
@@ -286,6 +377,10 @@ def _total(session: Session, contexts: list[CommunityContext], assemblies: dict[
         # A figure every community has sums to 0 over none; one that needs a contract is
         # null when no community has the contract.
         total[name] = sum(values) if values or name in ALWAYS else None
+    rated = [item for item in items if item["satisfaction_ratings"]]
+    total["satisfaction_average"] = round(sum(item["satisfaction_sum"] for item in rated)
+                                          / sum(item["satisfaction_ratings"] for item in rated), 2) if rated else None
+    total["satisfaction_period"] = None
     billed = sum(item["units"] for item in items if item["units_paid_up"] is not None)
     total["fee_collection_rate"] = _percent(total["units_paid_up"] or 0, billed)
     times = _first_answer_times(session, sorted(counted)) if total["suggestions_received"] is not None else []
@@ -322,8 +417,13 @@ def district_communities(request: Request, session: SessionDep, answer_format: F
     retirement's block, and counts in no total. The CSV has the same columns (a retired
     community's row has its retirement block; the district's row is last).
 
-    Not yet here: maintenance-fund, service-market and culture figures, a month-by-month
-    history."""
+    The maintenance fund: its balance (fee shares and deposits less what was paid out) and
+    what was paid out of it, the emergency repairs apart. Satisfaction: the owners' average
+    rating of the property service (1-5) in the latest month rated, that month and its
+    ratings (the district's: pooled over each community's latest month; month by month in
+    /district/satisfaction).
+
+    Not yet here: service-market and culture figures."""
     table = district_table(request, session)
     return _csv(table) if answer_format == "csv" else table
 
@@ -407,6 +507,32 @@ def _backlog_flags(session: Session, contexts: list[CommunityContext]) -> list[d
     return flags
 
 
+def _satisfaction_flags(session: Session, contexts: list[CommunityContext], month: int | None) -> list[dict[str, Any]]:
+    flags = []
+    for ctx in contexts:
+        if not _has(ctx, fee_routes.FEES):
+            continue
+        current = month if month is not None else fee_routes.month_of(head_timestamp(session, ctx))
+        months = _satisfaction_months(session, ctx.community, up_to=current)
+        if not months:
+            continue
+        latest, count, total = months[-1]
+        history = [t / n for m, n, t in months[:-1] if m >= latest - SATISFACTION_TRAILING_MONTHS]
+        if count < SATISFACTION_MIN_RATINGS or len(history) < SATISFACTION_MIN_HISTORY:
+            continue
+        average, median = total / count, statistics.median(history)
+        if average < median - SATISFACTION_DROP_POINTS:
+            flags.append({"community": ctx.community, "name": ctx.record.name, "kind": "satisfaction_drop",
+                          "message": f"the property service was rated {round(average, 2)} on average in "
+                                     f"{fee_routes.month_label(latest)} ({count} ratings), "
+                                     f"{round(median - average, 2)} below the median {round(median, 2)} of the "
+                                     f"{len(history)} rated months before",
+                          "figures": {"month": latest, "average": round(average, 2), "ratings": count,
+                                      "trailing_median": round(median, 2), "drop": round(median - average, 2),
+                                      "trailing_months": len(history)}})
+    return flags
+
+
 @router.get("/district/flags", response_model=DistrictFlagsOut,
             summary="Where a community departs from its own history or from the district, with the numbers")
 def district_flags(request: Request, session: SessionDep, month: MonthQuery = None):
@@ -419,19 +545,81 @@ def district_flags(request: Request, session: SessionDep, month: MonthQuery = No
     - `collection_rate_low`: a fee collection rate (as /district/communities gives it)
       more than COLLECTION_GAP_POINTS (20) percentage points below the district's median;
     - `suggestion_backlog`: more than BACKLOG_MAX (2) suggestions without any answer
-      submitted more than BACKLOG_AGE_DAYS (30) days before the index's "now".
+      submitted more than BACKLOG_AGE_DAYS (30) days before the index's "now";
+    - `satisfaction_drop`: the owners' rating of the property service in the latest month
+      rated (up to each community's current month, or `month`; at least
+      SATISFACTION_MIN_RATINGS (3) ratings) more than SATISFACTION_DROP_POINTS (1.0) below
+      the median of the rated months among the SATISFACTION_TRAILING_MONTHS (6) before it
+      (at least SATISFACTION_MIN_HISTORY (3) of them).
     """
-    table = district_table(request, session)
-    listed = {item["community"] for item in table["items"] if not item["retired"]}
-    contexts = [ctx for ctx in _contexts(request, session) if ctx.community in listed]
-    items = [item for item in table["items"] if item["community"] in listed]
-    flags = (_expense_flags(session, contexts, month) + _collection_flags(items)
-             + _backlog_flags(session, contexts))
-    flags.sort(key=lambda f: (f["community"], f["kind"], f["figures"].get("category") or 0))
-    return {"items": flags, "thresholds": {
-        "expense_spike_factor": EXPENSE_SPIKE_FACTOR, "expense_trailing_months": EXPENSE_TRAILING_MONTHS,
-        "collection_gap_points": COLLECTION_GAP_POINTS, "backlog_age_days": BACKLOG_AGE_DAYS,
-        "backlog_max": BACKLOG_MAX}}
+    version, table, all_contexts = _versioned_table(request, session)
+
+    def build() -> dict[str, Any]:
+        listed = {item["community"] for item in table["items"] if not item["retired"]}
+        contexts = [ctx for ctx in all_contexts if ctx.community in listed]
+        items = [item for item in table["items"] if item["community"] in listed]
+        flags = (_expense_flags(session, contexts, month) + _collection_flags(items)
+                 + _backlog_flags(session, contexts) + _satisfaction_flags(session, contexts, month))
+        flags.sort(key=lambda f: (f["community"], f["kind"], f["figures"].get("category") or 0))
+        return {"items": flags, "thresholds": {
+            "expense_spike_factor": EXPENSE_SPIKE_FACTOR, "expense_trailing_months": EXPENSE_TRAILING_MONTHS,
+            "collection_gap_points": COLLECTION_GAP_POINTS, "backlog_age_days": BACKLOG_AGE_DAYS,
+            "backlog_max": BACKLOG_MAX, "satisfaction_drop_points": SATISFACTION_DROP_POINTS,
+            "satisfaction_min_ratings": SATISFACTION_MIN_RATINGS,
+            "satisfaction_trailing_months": SATISFACTION_TRAILING_MONTHS,
+            "satisfaction_min_history": SATISFACTION_MIN_HISTORY}}
+
+    return _kept(request, ("flags", month), version, build)[1]
+
+
+# ---------------------------------------------------------------- satisfaction over time
+
+HistoryMonths = Annotated[int, Query(ge=1, le=60, description="How many months, up to the newest month of any "
+                                                                  "community's index (default 12)")]
+
+
+@router.get("/district/satisfaction", response_model=DistrictSatisfactionOut,
+            summary="The owners' rating of the property service, month by month, per community and pooled")
+def district_satisfaction(request: Request, session: SessionDep, months: HistoryMonths = 12):
+    """For the communities listed now: each month of the last `months` (up to the newest
+    month any community's index has reached) with its ratings and their average (1-5), a
+    month without ratings left out; and the district's, pooled (all ratings of the month
+    over all communities). A retired community is left out."""
+    version, table, all_contexts = _versioned_table(request, session)
+
+    def build() -> dict[str, Any]:
+        listed = [item for item in table["items"] if not item["retired"]]
+        contexts = [ctx for ctx in all_contexts if ctx.community in {item["community"] for item in listed}
+                    and _has(ctx, fee_routes.FEES)]
+        if not contexts:
+            return {"from_month": None, "to_month": None, "items": [], "district": []}
+        last = max(fee_routes.month_of(head_timestamp(session, ctx)) for ctx in contexts)
+        first = last - months + 1
+        rows = session.execute(
+            select(ServiceRating.community, ServiceRating.period, func.count(), func.sum(ServiceRating.score))
+            .where(ServiceRating.community.in_([ctx.community for ctx in contexts]),
+                   ServiceRating.period >= first, ServiceRating.period <= last)
+            .group_by(ServiceRating.community, ServiceRating.period)
+            .order_by(ServiceRating.community, ServiceRating.period)).all()
+        by_community: dict[str, list[dict[str, Any]]] = {ctx.community: [] for ctx in contexts}
+        pooled: dict[int, list[int]] = {}
+        for community, period, count, total in rows:
+            period, count, total = int(period), int(count), int(total)
+            by_community[community].append(_rated_month(period, count, total))
+            pooled.setdefault(period, [0, 0])
+            pooled[period][0] += count
+            pooled[period][1] += total
+        return {"from_month": first, "to_month": last,
+                "items": [{"community": ctx.community, "name": ctx.record.name, "months": by_community[ctx.community]}
+                          for ctx in contexts],
+                "district": [_rated_month(m, n, t) for m, (n, t) in sorted(pooled.items())]}
+
+    return _kept(request, ("satisfaction", months), version, build)[1]
+
+
+def _rated_month(month: int, ratings: int, total: int) -> dict[str, Any]:
+    return {"month": month, "month_label": fee_routes.month_label(month), "ratings": ratings,
+            "average": round(total / ratings, 2)}
 
 
 # ---------------------------------------------------------------- ranking
@@ -511,11 +699,15 @@ def district_ranking(request: Request, session: SessionDep):
     the community has no figure for is not counted and the others' weights are scaled up.
     Highest score first, ties by community address; a community with no part at all has
     no score and comes last. A retired community is not ranked."""
-    table = district_table(request, session)
-    ranked = [ranking_of(item) for item in table["items"] if not item["retired"]]
-    ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["community"]))
-    for position, entry in enumerate(ranked, start=1):
-        entry["rank"] = position if entry["score"] is not None else None
-    return {"items": ranked, "weights": {part: weight for part, weight, *_ in RANKING_PARTS},
-            "answer_time_good": ANSWER_TIME_GOOD, "answer_time_poor": ANSWER_TIME_POOR,
-            "check_ins_per_unit_full": CHECK_INS_PER_UNIT_FULL}
+    version, table, _ = _versioned_table(request, session)
+
+    def build() -> dict[str, Any]:
+        ranked = [ranking_of(item) for item in table["items"] if not item["retired"]]
+        ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["community"]))
+        for position, entry in enumerate(ranked, start=1):
+            entry["rank"] = position if entry["score"] is not None else None
+        return {"items": ranked, "weights": {part: weight for part, weight, *_ in RANKING_PARTS},
+                "answer_time_good": ANSWER_TIME_GOOD, "answer_time_poor": ANSWER_TIME_POOR,
+                "check_ins_per_unit_full": CHECK_INS_PER_UNIT_FULL}
+
+    return _kept(request, "ranking", version, build)[1]

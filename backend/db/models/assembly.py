@@ -337,6 +337,68 @@ class PreliminaryResultRow(EventRow, Base):
     published_by: Mapped[str] = Address(nullable=False)
 
 
+class NonvoterRuleChange(EventRow, Base):
+    """NonvoterRuleSet (PaperBallots): the non-voter rule (指导规则 第二十六条第二款) from
+    then on: proposals whose snapshot block is at or after `from_block` are counted
+    under it (the first row, logged at deployment, says off)."""
+
+    __tablename__ = "nonvoter_rule_changes"
+    __table_args__ = (by_position("nonvoter_rule_changes"),)
+
+    rule_on: Mapped[bool] = mapped_column(Boolean, nullable=False)  # the event's `on` (a SQL keyword)
+    from_block: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    set_by: Mapped[str] = Address(nullable=False)
+
+
+class ServiceRecord(EventRow, Base):
+    """ServiceRecorded (PaperBallots): a teller recorded owner identities who did not
+    vote and whose service of the notice is proven (counted once another confirms)."""
+
+    __tablename__ = "service_records"
+    __table_args__ = (by_position("service_records"), _by_proposal("service_records"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    batch: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    identities: Mapped[list] = mapped_column(JSON, nullable=False)
+    evidence_hash: Mapped[str] = Hash32(nullable=False)
+    teller: Mapped[str] = Address(nullable=False)
+
+
+class ServiceConfirmation(EventRow, Base):
+    """ServiceConfirmed (PaperBallots): a second teller confirmed a record of served
+    non-voters; their area and heads count under the non-voter rule."""
+
+    __tablename__ = "service_confirmations"
+    __table_args__ = (by_position("service_confirmations"), _by_proposal("service_confirmations"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    batch: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    identities: Mapped[list] = mapped_column(JSON, nullable=False)
+    evidence_hash: Mapped[str] = Hash32(nullable=False)
+    area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    entered_by: Mapped[str] = Address(nullable=False)
+    confirmed_by: Mapped[str] = Address(nullable=False)
+
+
+class DeemedVotesRow(EventRow, Base):
+    """DeemedVotes (PaperBallots, with the preliminary result of a proposal counted
+    under the non-voter rule): the side the served non-voters joined (1 for, 0
+    against, 255 none), what was added, and the result without them."""
+
+    __tablename__ = "deemed_votes"
+    __table_args__ = (by_position("deemed_votes"), _by_proposal("deemed_votes"))
+
+    proposal_id: Mapped[str | None] = ProposalId()
+    side: Mapped[int] = mapped_column(Integer, nullable=False)
+    area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    served_area: Mapped[int] = mapped_column(Uint256, nullable=False)
+    served_heads: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    passed_without: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    turnout_met_without: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
 class ResultObjection(EventRow, Base):
     """ResultObjected (PaperBallots): an owner identity's objection to a preliminary
     result (询异), the hash of its text; `objections` is the count after it."""

@@ -9,12 +9,12 @@ anyway), the gas and its price.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, String
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.models.base import Base
 
-__all__ = ["RelayerSpend"]
+__all__ = ["RelayerBudgetDay", "RelayerReservation", "RelayerSpend"]
 
 
 class RelayerSpend(Base):
@@ -32,3 +32,33 @@ class RelayerSpend(Base):
     sent_at: Mapped[int] = mapped_column(BigInteger)  # unix seconds, the relayer's clock
 
     __table_args__ = (Index("ix_relayer_spend_day", "community", "day"),)
+
+
+class RelayerBudgetDay(Base):
+    """One row per community and Beijing day: the lock every reservation and settlement of
+    that day takes first (an UPDATE of this row), so two API workers never both fit in
+    the last room left. `reservations` counts the reservations ever made that day (the
+    write that takes the lock); the budget itself is summed from the rows below."""
+
+    __tablename__ = "relayer_budget_days"
+
+    community: Mapped[str] = mapped_column(String(42), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    reservations: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RelayerReservation(Base):
+    """A transaction being sent or awaited: its worst case (gas limit × fee cap), reserved
+    before it is signed, deleted when it is settled (its spend row written in the same
+    transaction) or released (nothing was sent). A reservation older than the budget's
+    RESERVATION_TTL_S (a worker that died in between) no longer counts."""
+
+    __tablename__ = "relayer_reservations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    community: Mapped[str] = mapped_column(String(42))
+    day: Mapped[str] = mapped_column(String(10))
+    cost_wei: Mapped[str] = mapped_column(String(78))  # decimal: any uint256 on any database
+    reserved_at: Mapped[int] = mapped_column(BigInteger)  # unix seconds, the relayer's clock
+
+    __table_args__ = (Index("ix_relayer_reservations_day", "community", "day"),)

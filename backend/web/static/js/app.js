@@ -30,6 +30,8 @@ export const PAGES = [
   { id: "mydata", module: "./pages/mydata.js", ready: true },
   { id: "cashier", module: "./pages/cashier.js", ready: true, role: "cashier" },
   { id: "committee", module: "./pages/committee.js", ready: true, gate: "committee" },
+  // Reached from the assembly page ("new proposal"), not a tab of its own.
+  { id: "propose", module: "./pages/propose.js", ready: true, hidden: true },
 ];
 
 // Roles that open a gated page, asked of the chain once per wallet: "committee" is a
@@ -117,7 +119,7 @@ function renderChrome() {
   }
   const { page } = parseHash();
   const nav = document.getElementById("nav");
-  nav.innerHTML = PAGES.filter((p) => p.ready && (!p.role || ctx.roles.includes(p.role)) && (!p.gate || ctx.gates[p.gate]))
+  nav.innerHTML = PAGES.filter((p) => p.ready && !p.hidden && (!p.role || ctx.roles.includes(p.role)) && (!p.gate || ctx.gates[p.gate]))
     .map((p) => `<a href="#/${p.id}" data-page="${p.id}" class="${p.id === page.id ? "active" : ""}"${p.id === page.id ? ' aria-current="page"' : ""}>${esc(t(`nav.${p.id}`))}</a>`)
     .join("");
   // On a phone the tabs scroll sideways: bring the current one into sight (the nav only, not the page).

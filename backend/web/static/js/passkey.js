@@ -201,12 +201,14 @@ export async function relayCall(ctx, key, target, data, progress = () => {}) {
 /** A resident's transaction, signed by this phone's passkey and sent by the relayer, with
  * the toasts of a wallet's transaction: pending (signing, relaying, indexing), then
  * confirmed or failed with the reason in the resident's words. `method(args)` on the
- * community's contract `name`; resolves with the relay's answer once indexed. */
+ * community's contract `name` (`args` may be an async function, read within the toast:
+ * a quote); resolves with the relay's answer once indexed. */
 export async function relayTx(ctx, title, name, method, args, doneText = t("tx.confirmed")) {
   const entry = ctx.config.contracts[name];
   if (!entry) throw new Error(`this community has no ${name}`);
-  const data = new Interface(entry.abi).encodeFunctionData(method, args);
   return runStep(title, async (progress) => {
+    const values = typeof args === "function" ? await args() : args;
+    const data = new Interface(entry.abi).encodeFunctionData(method, values);
     const relayed = await relayCall(ctx, ctx.passkey, entry.address, data, (key) => progress(t(key)));
     if (relayed.block_number !== null) {
       progress(t("tx.indexing"));

@@ -9,7 +9,7 @@ import { Interface, id as keccakText } from "ethers";
 import { t } from "../i18n.js";
 import { area, dateTime, days, esc, number, shortAddress, shortHash } from "../format.js";
 import { revertReason, runStep, runTx } from "../tx.js";
-import { busy, empty, html, named, roleName } from "../ui.js";
+import { busy, chainNow, empty, html, named, roleName } from "../ui.js";
 import { documentCard, hydrateDocuments, noticeCard, wireNotices } from "../documents.js";
 import { fillNoticeTexts } from "./notices.js";
 import { relayCall } from "../passkey.js";
@@ -96,7 +96,8 @@ function listCard(p) {
 async function renderList(ctx, view, current) {
   const page = await ctx.api.get("/assembly/proposals", { order: "desc", limit: 50 });
   if (!current()) return;
-  html(view, `<p class="muted">${esc(t("assembly.intro"))}</p>`);
+  html(view, `<p class="muted">${esc(t("assembly.intro"))}</p>
+    <p class="actions"><a class="button primary" href="#/propose" data-testid="new-proposal">${esc(t("assembly.newProposal"))}</a></p>`);
   html(view, page.items.length ? `<div class="stack">${page.items.map(listCard).join("")}</div>` : empty(t("assembly.none")));
 }
 
@@ -219,6 +220,7 @@ async function renderExplained(ctx, view, p, rules, current) {
     <p data-testid="statute-item">${esc(t("assembly.filedUnder", { n: p.matter, matter: named("matter.", p.matter) }))}</p>
     <p data-testid="why-majority" class="${p.major ? "warning-text" : ""}">${esc(whyMajority(ctx, p))}
       <a class="small" href="#/assembly/rules">${esc(t("assembly.rulesLink"))}</a></p>
+    <p data-testid="nonvoter-rule" data-on="${p.nonvoter_rule ? "1" : "0"}">${esc(t(p.nonvoter_rule ? "assembly.nonvoter.on" : "assembly.nonvoter.off"))}</p>
     ${calls.length ? `<ol class="plain calls" data-testid="calls">${calls.join("")}</ol>` : `<p class="muted">${esc(t("assembly.noCalls"))}</p>`}
   </section>`);
   const docs = html(view, `<section class="card" data-testid="proposal-documents"><h2>${esc(t("assembly.documents"))}</h2>
@@ -252,6 +254,44 @@ async function renderRules(ctx, view, current) {
     }).join("")}</tbody></table></div></section>`);
 }
 
+/** An owners' motion gathering co-signers (the owner co-signs from their wallet), and a
+ * passed proposal's queue and execute (anyone, with the calls and document hash the index
+ * kept, which the contract checks against the proposal's id). */
+async function renderMotion(ctx, view, p, rules) {
+  const calls = [p.calls.map((c) => c.target), p.calls.map((c) => BigInt(c.value)), p.calls.map((c) => c.calldata), p.doc_hash];
+  const send = (card, button, title, call) => button.addEventListener("click", () => busy(card, async () => {
+    const writer = await ctx.wallet.contract("OwnersAssembly");
+    await runTx(ctx, title, () => call(writer));
+    ctx.rerender();
+  }));
+  if (p.state === "gathering") {
+    const mine = p.cosigns.some((c) => c.owner.toLowerCase() === ctx.account);
+    const card = html(view, `<section class="card" data-testid="cosign-card"><h2>${esc(t("assembly.cosigners"))}</h2>
+      <p data-testid="cosign-count" data-have="${p.cosigners}" data-need="${p.cosigners_required}">${esc(t("assembly.cosignNeed", { have: p.cosigners, need: p.cosigners_required }))}</p>
+      ${mine ? `<p class="passed" data-testid="cosigned">${esc(t("assembly.cosigned"))}</p>` : `<div class="actions"><button type="button" class="primary" data-testid="cosign">${esc(t("assembly.cosign"))}</button></div>`}</section>`);
+    const button = card.querySelector("[data-testid=cosign]");
+    if (button) send(card, button, t("assembly.cosignTitle"), (w) => w.cosign(p.proposal_id));
+    return;
+  }
+  if (!p.calls.length || !["succeeded", "queued"].includes(p.state)) return;
+  const card = html(view, `<section class="card" data-testid="execution"><h2>${esc(t("assembly.execution"))}</h2></section>`);
+  if (p.state === "succeeded") {
+    const end = p.vote_end + p.objection_window + (p.queue_window ?? rules.queue_window ?? 0);
+    html(card, `<p>${esc(t("assembly.queueNote", { end: dateTime(end) }))}</p>`);
+    const button = html(card, `<div class="actions"><button type="button" class="primary" data-testid="queue">${esc(t("assembly.queue"))}</button></div>`).querySelector("button");
+    send(card, button, t("assembly.queueTitle"), (w) => w.queue(p.proposal_id, ...calls));
+    return;
+  }
+  const now = await chainNow(ctx);
+  if (p.eta && now < p.eta) {
+    html(card, `<p data-testid="execute-wait">${esc(t("assembly.executeWait", { eta: dateTime(p.eta) }))}</p>`);
+    return;
+  }
+  html(card, `<p>${esc(t("assembly.executeReady"))}</p>`);
+  const button = html(card, `<div class="actions"><button type="button" class="primary" data-testid="execute">${esc(t("assembly.execute"))}</button></div>`).querySelector("button");
+  send(card, button, t("assembly.executeTitle"), (w) => w.execute(p.proposal_id, ...calls));
+}
+
 async function renderDetail(ctx, view, id, current) {
   const [p, votes, rules] = await Promise.all([
     ctx.api.get(`/assembly/proposals/${id}`), ctx.api.get(`/assembly/proposals/${id}/votes`, { order: "desc", limit: 20 }),
@@ -272,6 +312,10 @@ async function renderDetail(ctx, view, id, current) {
   if (VOTE_OVER.includes(p.state) || p.result.phase !== "none") resultCard(ctx, view, p);
   await renderExplained(ctx, view, p, rules, current);
   if (!current()) return;
+  if (ctx.account && !ctx.passkey) {
+    await renderMotion(ctx, view, p, rules);
+    if (!current()) return;
+  }
 
   if (ctx.account) {
     await renderMyPart(ctx, view, p, current);
@@ -308,6 +352,14 @@ function resultCard(ctx, view, p) {
     lines.push(`<p data-testid="result-objections" data-objections="${r.objections}" data-ends="${r.objection_ends}">${esc(t(
       r.phase === "preliminary" ? "assembly.result.objectionRunning" : "assembly.result.objectionOver",
       { end: dateTime(r.objection_ends), count: number(r.objections) }))}</p>`);
+  }
+  if (p.nonvoter_rule && (r.phase !== "none" || r.served_heads)) {
+    // The non-voter rule (指导规则 第二十六条第二款): the served non-voters two tellers confirmed, and where they went.
+    const d = r.deemed;
+    const key = !d ? "assembly.nonvoter.served" : d.side === "none" ? "assembly.nonvoter.noSide" : `assembly.nonvoter.added.${d.side}`;
+    lines.push(`<p data-testid="result-deemed" data-side="${esc(d ? d.side : "")}" data-heads="${d ? d.heads : r.served_heads}">${esc(t(key, {
+      area: area(d ? d.area : r.served_area), heads: number(d ? d.heads : r.served_heads),
+      served: number(r.served_heads), without: d ? t(d.passed_without ? "assembly.result.passed" : "assembly.result.notPassed") : "" }))}</p>`);
   }
   if (r.phase === "final") lines.push(`<p class="${r.passed ? "passed" : "failed"}" data-testid="result-final">${esc(t("assembly.result.final", { when: dateTime(r.final_at), verdict }))}</p>`);
   const card = html(view, `<section class="card" data-testid="result" data-phase="${esc(r.phase)}"><h2>${esc(t("assembly.result.title"))}</h2>

@@ -30,6 +30,8 @@ function figureCells(f) {
     <td class="num" data-figure="arrears">${maybe(f.arrears, yuan)}</td>
     <td class="num">${maybe(f.fees_collected, yuan)}</td>
     <td class="num">${maybe(f.public_income_received, yuan)}</td>
+    <td class="num" data-figure="maintenance_fund" title="${esc(t("district.maintenanceTitle", { used: maybe(f.maintenance_fund_used, yuan), emergency: maybe(f.maintenance_fund_used_emergency, yuan) }))}">${maybe(f.maintenance_fund_balance, yuan)}${f.maintenance_fund_used ? `<span class="small muted"> · ${esc(t("district.maintenanceUsed", { used: yuan(f.maintenance_fund_used), emergency: yuan(f.maintenance_fund_used_emergency || 0) }))}</span>` : ""}</td>
+    <td class="num" data-figure="satisfaction">${f.satisfaction_average === null || f.satisfaction_average === undefined ? dash : `${f.satisfaction_average} / 5${f.satisfaction_period !== null ? `<span class="small muted"> · ${esc(monthLabel(f.satisfaction_period))}</span>` : ""}`}</td>
     <td class="num" data-figure="suggestions">${f.suggestions_received === null ? dash : `${number(f.suggestions_answered)} / ${number(f.suggestions_received)}`}</td>
     <td class="num">${maybe(f.suggestions_median_time_to_first_answer, duration)}</td>
     <td class="num">${maybe(f.assemblies_held, number)}</td>
@@ -40,7 +42,7 @@ function figureCells(f) {
 
 function communitiesTable(table) {
   const head = ["district.units", "district.collectionRate", "district.arrears", "district.feesCollected",
-    "district.publicIncome", "district.suggestions", "district.answerTime", "district.assemblies",
+    "district.publicIncome", "district.maintenanceFund", "district.satisfaction", "district.suggestions", "district.answerTime", "district.assemblies",
     "district.turnout", "district.activities", "district.points"];
   const total = table.district;
   return `<section class="card" data-testid="district-table"><header class="card-head"><h2>${esc(t("district.tableTitle"))}</h2>
@@ -69,13 +71,38 @@ function barChart(testid, title, rows) {
   </figure>`;
 }
 
-function charts(table) {
+function charts(table, satisfaction) {
   const listed = table.items.filter((item) => !item.retired);
   return `<section class="card" data-testid="district-charts"><h2>${esc(t("district.chartsTitle"))}</h2>
     <div class="chart-pair">
       ${barChart("chart-collection", t("district.collectionRate"), listed.map((i) => ({ name: i.name, value: i.fee_collection_rate })))}
       ${barChart("chart-turnout", t("district.turnout"), listed.map((i) => ({ name: i.name, value: i.assembly_turnout_area })))}
-    </div></section>`;
+    </div>
+    ${satisfaction.from_month === null ? "" : satisfactionChart(satisfaction)}</section>`;
+}
+
+/** One line per community of its owners' monthly rating (1-5) of the property service,
+ * inline SVG; each point's month and average in its title, the last one written out. */
+function satisfactionChart(history) {
+  const first = history.from_month;
+  const span = Math.max(1, history.to_month - first);
+  const x = (month) => (100 * (month - first) / span).toFixed(2);
+  const y = (average) => (20 - 20 * (average - 1) / 4).toFixed(2);
+  const rows = history.items.filter((item) => item.months.length);
+  return `<figure class="line-chart" data-testid="chart-satisfaction"><figcaption>${esc(t("district.satisfactionTitle"))}</figcaption>
+    ${rows.length ? `<ul class="plain">${rows.map((item) => {
+      const last = item.months[item.months.length - 1];
+      const label = t("district.satisfactionLine", { name: item.name, months: item.months.map((m) => `${monthLabel(m.month)} ${m.average}`).join("; ") });
+      return `<li class="bar-row" data-testid="satisfaction-row" data-community="${esc(item.community)}" data-points="${item.months.length}">
+        <span class="bar-label">${esc(item.name)}</span>
+        <svg class="line-svg" viewBox="-2 -2 104 24" preserveAspectRatio="none" role="img" aria-label="${esc(label)}" focusable="false">
+          <rect class="bar-track" x="-2" y="-2" width="104" height="24"></rect>
+          <polyline class="line" fill="none" points="${item.months.map((m) => `${x(m.month)},${y(m.average)}`).join(" ")}"></polyline>
+          ${item.months.map((m) => `<circle class="dot" cx="${x(m.month)}" cy="${y(m.average)}" r="1.2"><title>${esc(`${monthLabel(m.month)}: ${m.average} (${m.ratings})`)}</title></circle>`).join("")}
+        </svg>
+        <span class="bar-value" data-testid="satisfaction-last">${esc(`${last.average} · ${monthLabel(last.month)}`)}</span></li>`;
+    }).join("")}</ul>` : empty(t("district.noFigures"))}
+  </figure>`;
 }
 
 function rawText(part) {
@@ -117,6 +144,10 @@ function flagText(flag) {
     return t("district.flag.collection_rate_low", { rate: f.collection_rate, median: f.district_median, gap: f.gap_points,
       units: f.units_in_arrears, arrears: yuan(f.arrears) });
   }
+  if (flag.kind === "satisfaction_drop") {
+    return t("district.flag.satisfaction_drop", { month: monthLabel(f.month), average: f.average, ratings: f.ratings,
+      median: f.trailing_median, drop: f.drop, months: f.trailing_months });
+  }
   if (flag.kind === "suggestion_backlog") {
     return t("district.flag.suggestion_backlog", { count: f.unanswered_over_age, days: f.age_days, oldest: f.oldest_age_days });
   }
@@ -125,7 +156,7 @@ function flagText(flag) {
 
 function flagsCard(flags) {
   return `<section class="card" data-testid="district-flags"><h2>${esc(t("district.flagsTitle"))}</h2>
-    <p class="muted small">${esc(t("district.flagsIntro", { factor: flags.thresholds.expense_spike_factor, months: flags.thresholds.expense_trailing_months, gap: flags.thresholds.collection_gap_points, max: flags.thresholds.backlog_max, days: flags.thresholds.backlog_age_days }))}</p>
+    <p class="muted small">${esc(t("district.flagsIntro", { factor: flags.thresholds.expense_spike_factor, months: flags.thresholds.expense_trailing_months, gap: flags.thresholds.collection_gap_points, max: flags.thresholds.backlog_max, days: flags.thresholds.backlog_age_days, drop: flags.thresholds.satisfaction_drop_points }))}</p>
     ${flags.items.length ? `<ul class="plain flags">${flags.items.map((flag) => `<li class="flag" data-testid="flag" data-kind="${esc(flag.kind)}" data-community="${esc(flag.community)}">
       <span class="tag state-flag">${esc(t(`district.kind.${flag.kind}`))}</span> <strong>${esc(flag.name)}</strong>
       <span class="small muted"><code>${esc(shortAddress(flag.community))}</code></span>
@@ -134,7 +165,8 @@ function flagsCard(flags) {
 
 export async function render(ctx, view, params, current) {
   html(view, `<h1>${esc(t("district.title"))}</h1><p class="muted">${esc(t("district.intro"))}</p>`);
-  const [table, ranking, flags] = await Promise.all([DISTRICT.get("/communities"), DISTRICT.get("/ranking"), DISTRICT.get("/flags")]);
+  const [table, ranking, flags, satisfaction] = await Promise.all([DISTRICT.get("/communities"), DISTRICT.get("/ranking"),
+    DISTRICT.get("/flags"), DISTRICT.get("/satisfaction")]);
   if (!current()) return;
   if (!table.items.length) {
     html(view, `<section class="card">${empty(t("district.noCommunities"))}</section>`);
@@ -143,5 +175,5 @@ export async function render(ctx, view, params, current) {
   html(view, communitiesTable(table));
   html(view, rankingCard(ranking, table.district.retired));
   html(view, flagsCard(flags));
-  html(view, charts(table));
+  html(view, charts(table, satisfaction));
 }

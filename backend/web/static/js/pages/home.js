@@ -8,6 +8,7 @@ import { AbiCoder } from "ethers";
 import { t } from "../i18n.js";
 import { area, date, dateTime, duration, esc, monthLabel, number, shortAddress, shortHash, stars, yuan } from "../format.js";
 import { keepText, sha256Text } from "../hash.js";
+import { relayTx } from "../passkey.js";
 import { permitDomain, signPermit } from "../permit.js";
 import { explain, runTx } from "../tx.js";
 import { busy, empty, html, requireAccount } from "../ui.js";
@@ -23,8 +24,25 @@ async function speaksErc1363(token) {
   }
 }
 
+/** A resident signed in by passkey pays with one call the passkey signs and the relayer
+ * sends: the token's transferAndCall of exactly the quoted amount to this community's
+ * PropertyFees (the relayer pays for no other token call, no approval, no permit). */
+async function payByPasskey(ctx, unit, months, title) {
+  // Read inside the step, so a token the relayer cannot take a fee in, or a node that does
+  // not answer, is said in the payment's own toast.
+  return relayTx(ctx, title, "SettlementToken", "transferAndCall(address,uint256,bytes)", async () => {
+    if (!(await speaksErc1363(ctx.wallet.reader("SettlementToken")))) {
+      throw Object.assign(new Error("home.passkeyNeeds1363"), { i18nKey: "home.passkeyNeeds1363" });
+    }
+    const [, , , , total] = await ctx.wallet.reader("PropertyFees").quote(unit.unit_id, months);
+    const data = AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [unit.unit_id, months]);
+    return [ctx.wallet.address("PropertyFees"), total, data];
+  });
+}
+
 async function pay(ctx, unit, months) {
   const title = t("home.payTitle", { label: unit.label, months });
+  if (ctx.passkey) return payByPasskey(ctx, unit, months, title);
   let approval = null;
   // One toast from the first read to the page updated: a permit the resident declines,
   // or a node that does not answer, is said there in words.

@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: AGPL-3.0-only
+"""The proposal composer (#/propose) and a proposal's life after it, in Chromium against the
+real backend, contracts and indexer: an owner composes a rule change and a payment of
+public income from the menu (no calldata typed anywhere), the page names the statute item
+and the majority the chain gives the calls, the full text goes to the document library,
+the owner's wallet proposes, and the proposal is on the assembly's pages with its calls
+decoded. Then an owners' motion gathers a co-signer from the proposal's page, and a
+passed proposal is queued and executed from its page."""
+
+from __future__ import annotations
+
+import re
+from hashlib import sha256
+
+from playwright.sync_api import expect
+
+from backend.chain.deployment import role_id
+from tests.e2e.conftest import screenshot, wait_indexed
+from tests.utils.identity import commitment_for
+
+TIMEOUT = 30_000
+TITLE = "关于调整投票规则并支付绿化费用的议案"
+TEXT = "一、公告期改为两天，投票期三至二十天。\n二、从公共收益中向绿化服务商支付 1,250.50 元。"
+
+
+def done(page, title: str):
+    toast = page.locator(".toast", has=page.locator("strong", has_text=title)).first
+    expect(toast).to_have_attribute("data-state", re.compile("confirmed|failed"), timeout=TIMEOUT)
+    return toast
+
+
+def test_an_owner_composes_a_rule_change_and_a_payment_and_proposes_it(open_page, site, chain, owner_a, merchant):
+    assembly = site["contracts"]["OwnersAssembly"]
+    page = open_page(owner_a, "#/assembly")
+    page.get_by_test_id("new-proposal").click()
+    expect(page.get_by_test_id("menu")).to_be_visible(timeout=TIMEOUT)
+
+    page.get_by_test_id("add-set_voting_rules").click()
+    page.get_by_test_id("add-pay_by_decision").click()
+    rules, pay = page.get_by_test_id("action").nth(0), page.get_by_test_id("action").nth(1)
+    rules.get_by_test_id("f-min_notice_days").fill("2")
+    rules.get_by_test_id("f-min_voting_days").fill("3")
+    rules.get_by_test_id("f-max_voting_days").fill("20")
+    # The payee: an organisation of the directory, or (none published here) its wallet.
+    if pay.get_by_test_id("f-payee-pick").locator("option").count() > 1:
+        pay.get_by_test_id("f-payee-pick").select_option("")
+    pay.get_by_test_id("f-payee").fill(merchant.address)
+    pay.get_by_test_id("f-amount_yuan").fill("1250.5")
+    page.get_by_test_id("f-title").fill(TITLE)
+    page.get_by_test_id("f-text").fill(TEXT)
+
+    # A bad field first: the server's refusal names it, nothing is proposed.
+    rules.get_by_test_id("f-max_voting_days").fill("1")
+    page.get_by_test_id("check").click()
+    expect(page.get_by_test_id("compose-error")).to_contain_text("max_voting_days", timeout=TIMEOUT)
+    expect(page.get_by_test_id("propose")).to_be_hidden()
+    rules.get_by_test_id("f-max_voting_days").fill("20")
+
+    page.get_by_test_id("check").click()
+    composed = page.get_by_test_id("composed")
+    expect(composed).to_be_visible(timeout=TIMEOUT)
+    calls = composed.get_by_test_id("composed-call")
+    expect(calls).to_have_count(2)
+    # The classes are the chain's: the voting rules major, a payment by decision ordinary.
+    expect(calls.nth(0)).to_have_attribute("data-class", "major")
+    expect(calls.nth(1)).to_have_attribute("data-class", "ordinary")
+    expect(composed.get_by_test_id("statute")).to_contain_text("第二百七十八条 第（一）项")
+    expect(composed.get_by_test_id("statute")).to_contain_text("议事规则")
+    expect(composed.get_by_test_id("needs")).to_have_attribute("data-approval", "3/4")
+    expect(composed.get_by_test_id("needs")).to_contain_text("四分之三")
+    expect(composed.get_by_test_id("why")).to_contain_text("set_voting_rules")
+    screenshot(page, "propose-composed")
+
+    nonce = assembly.proposal_nonce(owner_a.address)
+    page.get_by_test_id("propose").click()
+    expect(done(page, "提出议案")).to_have_attribute("data-state", "confirmed")
+    # The page goes to the new proposal.
+    expect(page).to_have_url(re.compile(r"#/assembly/\d+"), timeout=TIMEOUT)
+    page.wait_for_selector("#view[aria-busy=false]")
+    detail = page.get_by_test_id("proposal-detail")
+    expect(detail).to_contain_text(TITLE, timeout=TIMEOUT)
+    expect(page.get_by_test_id("statute-item")).to_contain_text("议事规则")
+    expect(page.get_by_test_id("decoded-call")).to_have_count(2)
+    expect(page.get_by_test_id("why-majority")).to_contain_text("set_voting_rules")
+    # The full text is in the library under the hash on chain: the page checks it matches.
+    expect(page.get_by_test_id("proposal-documents").get_by_test_id("doc-state")).to_have_attribute(
+        "data-state", "match", timeout=TIMEOUT)
+
+    proposal_id = int(page.url.rsplit("/", 1)[1])
+    assert assembly.proposal_nonce(owner_a.address) == nonce + 1
+    assert assembly.proposer(proposal_id) == owner_a.address
+    doc_hash = "0x" + sha256(TEXT.encode()).hexdigest()
+    wait_indexed(site, chain)
+    page.goto(f"{site['url']}/#/assembly")
+    page.wait_for_selector("#view[aria-busy=false]")
+    card = page.get_by_test_id("proposal").filter(has_text=TITLE)
+    expect(card).to_have_count(1, timeout=TIMEOUT)
+    answer = page.request.get(f"{site['url']}/api/v1/communities/{site['community'].registry.address.lower()}"
+                              f"/assembly/proposals/{proposal_id}").json()
+    assert answer["doc_hash"] == doc_hash and answer["major"] and answer["matter"] == 1
+    assert len(answer["calls"]) == 2
+    assert page.problems == []
+
+
+def test_an_owners_motion_gathers_a_cosigner_from_its_page(open_page, site, chain, accounts, committee, owner_a,
+                                                           owner_b):
+    """Ten owners: a motion needs two (a fifth); its proposer counts, another co-signs in the page."""
+    from backend.chain.demo_activity import owner_proposal
+
+    registry, assembly = site["community"].registry, site["contracts"]["OwnersAssembly"]
+    extra = [accounts.generate_test_account() for _ in range(5)]
+    registry.register_units([(f"2-1-{i}01", 9_000, a.address, commitment_for(f"extra{i}")) for i, a in enumerate(extra)],
+                            sender=committee)
+    chain.mine()
+    proposal_id = owner_proposal(assembly, owner_a, chain)
+    assert assembly.state(proposal_id) == 9  # gathering
+    wait_indexed(site, chain)
+    page = open_page(owner_b, f"#/assembly/{proposal_id}")
+    count = page.get_by_test_id("cosign-count")
+    expect(count).to_have_attribute("data-have", "1", timeout=TIMEOUT)
+    expect(count).to_have_attribute("data-need", "2")
+    page.get_by_test_id("cosign").click()
+    expect(done(page, "联署议案")).to_have_attribute("data-state", "confirmed")
+    assert assembly.state(proposal_id) == 0  # pending: co-signed, its vote not yet open
+    page.wait_for_selector("#view[aria-busy=false]")
+    expect(page.get_by_test_id("state")).to_have_text("公告中", timeout=TIMEOUT)
+
+
+def test_a_passed_proposal_is_queued_then_executed_from_its_page(open_page, site, chain, committee, owner_a, owner_b,
+                                                                 owner_c, developer):
+    from ape import project
+
+    from backend.chain.proposal_actions import encode_call
+
+    assembly, timelock = site["contracts"]["OwnersAssembly"], site["contracts"]["AssemblyTimelock"]
+    registry = site["community"].registry
+    # The assembly's role is the timelock's for the calls to run (the site's deployer kept it).
+    registry.grantRole(role_id("assembly"), timelock.address, sender=committee)
+    data = encode_call("set_cosign_threshold(uint256)", [1_000])
+    doc = sha256("降低联署门槛".encode()).digest()
+    start = chain.pending_timestamp + assembly.min_notice() + 60
+    end = start + assembly.min_voting_period()
+    tx = assembly.propose([assembly.address], [0], [data], 1, "降低联署门槛至百分之十", doc, start, end, sender=committee)
+    proposal_id = tx.decode_logs(assembly.ProposalCreated)[0].proposalId
+    chain.pending_timestamp = start
+    chain.mine()
+    for owner in (owner_a, owner_b, owner_c, developer):
+        assembly.castVote(proposal_id, 1, sender=owner)
+    paper = project.PaperBallots.at(assembly.paper_ballots())
+    chain.pending_timestamp = end
+    chain.mine()
+    paper.publish_preliminary(proposal_id, sender=committee)
+    chain.pending_timestamp = paper.objection_ends(proposal_id)
+    chain.mine()
+    paper.publish_final(proposal_id, sender=committee)
+    assert assembly.state(proposal_id) == 4  # succeeded
+    wait_indexed(site, chain)
+
+    page = open_page(owner_c, f"#/assembly/{proposal_id}")
+    page.get_by_test_id("queue").click()
+    expect(done(page, "排期执行")).to_have_attribute("data-state", "confirmed")
+    assert assembly.state(proposal_id) == 5  # queued
+    page.wait_for_selector("#view[aria-busy=false]")
+    expect(page.get_by_test_id("execute-wait")).to_be_visible(timeout=TIMEOUT)
+
+    chain.pending_timestamp = chain.blocks.head.timestamp + timelock.get_minimum_delay() + 1
+    chain.mine()
+    wait_indexed(site, chain)
+    page = open_page(owner_c, f"#/assembly/{proposal_id}")
+    page.get_by_test_id("execute").click()
+    expect(done(page, "执行议案")).to_have_attribute("data-state", "confirmed")
+    assert assembly.state(proposal_id) == 7  # executed
+    assert assembly.cosign_threshold_bps() == 1_000
+    assert page.problems == []
