@@ -8,7 +8,8 @@ Gas (whole transaction, anvil): each console action executed by a 2-of-3 committ
 made directly by an account holding the committee role (the deployer, before a
 hand-over). Time: the store's routes (backend/committee) in process over SQLite, the
 node being the same anvil: propose (a signature recovered, the Safe's owners and nonce
-read), sign, and the overview a member's page loads. Figures printed, nothing asserted.
+read), sign, and the overview a member's page loads; a units CSV checked (the CLI's
+parser, then four or five registry views per unit). Figures printed, nothing asserted.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from ape.logging import logger  # noqa: E402
 
 from backend.chain.deployment import role_id  # noqa: E402
 from backend.chain.safe import sign_safe_tx  # noqa: E402
-from tests.safe.console_scene import PUBLIC_INCOME, console_community  # noqa: E402
+from backend.chain.units_csv import parse_units_csv  # noqa: E402
+from tests.safe.console_scene import PUBLIC_INCOME, console_community, units_csv  # noqa: E402
 
 ROUNDS = 30
 
@@ -42,6 +44,7 @@ def main() -> None:
     treasury, safe = scene.treasury, scene.safe
     registry, points = scene.community.registry, scene.community.points
     doc = sha256(b"approval").digest()
+    batch = [unit.as_args() for unit in parse_units_csv(units_csv(60, prefix="8-1-"))]
     print(f"{'action':<44} {'2-of-3 Safe':>12} {'direct':>10} {'extra':>9}")
     for name, method, args in (
             ("allocate_budget (a category's first budget)", treasury.allocate_budget,
@@ -50,7 +53,8 @@ def main() -> None:
             ("pay_emergency_repair", treasury.pay_emergency_repair, (2, payee.address, 1_000_00, doc)),
             ("grantRole (merchant)", registry.grantRole, (role_id("merchant"), payee.address)),
             # Direct: the deployer as the points' owner (no allowance counted), the Safe counts it.
-            ("mint (a points grant, reason 1)", points.mint, (payee.address, 100, 1))):
+            ("mint (a points grant, reason 1)", points.mint, (payee.address, 100, 1)),
+            ("register_units (a CSV batch of 60)", registry.register_units, (batch,))):
         snapshot = chain.snapshot()
         direct = method(*args, sender=deployer).gas_used
         chain.restore(snapshot)
@@ -75,6 +79,7 @@ def main() -> None:
                             vault_key_file=folder / "vault.key")
         base = f"/api/v1/communities/{scene.community.registry.address.lower()}/committee"
         times = {"propose": [], "sign": [], "overview (with the pending ones)": []}
+        checks = {60: [], 1200: []}
         with TestClient(create_app(settings)) as client:
             client.get(base)
             for n in range(ROUNDS):
@@ -94,9 +99,22 @@ def main() -> None:
                 start = time.perf_counter()
                 client.get(base).raise_for_status()
                 times["overview (with the pending ones)"].append(time.perf_counter() - start)
+            # A fresh write limit: the rounds above used this client's minute.
+            from backend.api.ratelimit import SlidingWindowLimit
+
+            client.app.state.committee_writes = SlidingWindowLimit(1000, 60.0)
+            for count, values in checks.items():
+                text = units_csv(count, prefix="7-1-")
+                for _ in range(3):
+                    start = time.perf_counter()
+                    client.post(f"{base}/units-check", json={"csv": text}).raise_for_status()
+                    values.append(time.perf_counter() - start)
         print(f"\nstore, {ROUNDS} rounds, SQLite, anvil on this machine (up to {ROUNDS} pending at the end):")
         for name, values in times.items():
             print(f"  {name:<36} median {statistics.median(values) * 1000:6.1f} ms   max {max(values) * 1000:6.1f} ms")
+        for count, values in checks.items():
+            print(f"  {f'units-check, {count:,} units':<36} median {statistics.median(values) * 1000:6.1f} ms   "
+                  f"max {max(values) * 1000:6.1f} ms")
 
 
 if __name__ == "__main__":

@@ -17,13 +17,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 class BodyLimit:
     """Pure ASGI middleware: 413 at once for a declared length above the path's bound."""
 
-    def __init__(self, app: ASGIApp, *, default: int, by_prefix: dict[str, int]):
+    def __init__(self, app: ASGIApp, *, default: int, by_prefix: dict[str, int],
+                 by_suffix: dict[str, int] | None = None):
         self.app = app
         self.default = default
         # Longest prefix first, so /api/v1/texts wins over a shorter one.
         self.by_prefix = sorted(by_prefix.items(), key=lambda item: -len(item[0]))
+        # A route under a community's path (…/{community}/committee/units-check) by its end.
+        self.by_suffix = dict(by_suffix or {})
 
     def bound(self, path: str) -> int:
+        for suffix, limit in self.by_suffix.items():
+            if path.endswith(suffix):
+                return limit
         return next((limit for prefix, limit in self.by_prefix if path.startswith(prefix)), self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

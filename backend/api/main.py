@@ -208,7 +208,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cashier.router, prefix=API_PREFIX, responses=errors(404, 503),
                        max_body_size=max(body_bound, 4 * cashier.MAX_STATEMENT_CHARS))
     # The committee's proposed Safe transactions and their members' signatures (backend/committee).
-    app.include_router(committee.router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
+    app.include_router(committee.router, prefix=API_PREFIX, responses=errors(404, 503),
+                       max_body_size=max(body_bound, committee.UNITS_CHECK_MAX_BODY))
     # An assembly proposal's calls composed from typed actions (backend/chain/proposal_actions.py).
     app.include_router(compose.router, prefix=API_PREFIX, responses=errors(404, 503), max_body_size=body_bound)
     # The street office's view over every community in the index (no community in the path).
@@ -241,7 +242,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        queue=settings.api_queue, wait_s=settings.api_queue_wait_s,
                        retry_after_s=settings.api_retry_after_s, drain=drain)
     app.add_middleware(BodyLimit, default=body_bound, by_prefix={
-        f"{API_PREFIX}/texts": texts.MAX_BODY_BYTES, f"{API_PREFIX}/documents": settings.documents_max_bytes})
+        f"{API_PREFIX}/texts": texts.MAX_BODY_BYTES, f"{API_PREFIX}/documents": settings.documents_max_bytes},
+        by_suffix={"/committee/units-check": max(body_bound, committee.UNITS_CHECK_MAX_BODY),
+                   "/committee/transactions": max(body_bound, committee.PROPOSAL_MAX_BODY)})
     app.add_middleware(SecurityHeaders, policy=pages_policy(inline_script_hashes(STATIC / "index.html"),
                                                             settings.wallet_rpc_url()))
     app.add_middleware(ForwardedClient, trusted=settings.trusted_proxies)

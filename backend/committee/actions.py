@@ -12,7 +12,9 @@ arguments), never as raw calldata only. Some offered functions take an argument 
 decides whose power they use; for those, RULES narrows the arguments to the committee's
 own (backend/chain/constitution.py): roles only the cashier, merchant and provider roles
 (the assembly grants the others), points only as a grant (reason 1, within the yearly
-allowance the contract counts). A refused sibling (the committee role, another reason) is
+allowance the contract counts), units only as a batch the contract takes (1 to 60, each
+with a label, an area, an owner and a commitment, no label twice, no unit for the Safe).
+A refused sibling (the committee role, another reason) is
 refused here with the reason, not merely left to the contract to revert.
 """
 
@@ -29,12 +31,14 @@ from backend.chain.constitution import POWERS
 from backend.chain.deployment import role_id
 from backend.chain.proposal_actions import proposal_refusal
 from backend.chain.safe import CALL, DELEGATECALL, SafeError, decode_multisend
+from backend.chain.units_csv import MAX_AREA_CENTI, MAX_LABEL_BYTES, UNITS_PER_TX
 
 # (contract, function) the committee's console offers, each a function the constitution
 # gives the committee (backend/chain/constitution.py, callers include "committee").
 OFFERED = (
     ("CommunityTreasury", "allocate_budget"),  # divide the assembly's annual budget among categories
     ("CommunityTreasury", "pay_emergency_repair"),  # an expense: an emergency repair with its document's hash
+    ("HouseholdRegistry", "register_units"),  # a batch of a units CSV checked as the CLI checks it (RULES)
     ("HouseholdRegistry", "grantRole"),  # cashier, merchant, provider only (RULES)
     ("HouseholdRegistry", "revokeRole"),  # the same three
     ("CommunityPoints", "mint"),  # a grant (reason 1) within the yearly allowance (RULES)
@@ -82,8 +86,34 @@ def _mint_rule(args: Mapping[str, Any], safe: str | None) -> str | None:
     return None
 
 
+def _units_rule(args: Mapping[str, Any], safe: str | None) -> str | None:
+    """A register_units batch as the CLI's check leaves it (backend/chain/units_csv.py):
+    what the registry would refuse for one unit is refused here for the batch, by unit."""
+    units = args["units"]
+    if not 1 <= len(units) <= UNITS_PER_TX:
+        return f"a batch registers 1 to {UNITS_PER_TX} units (the registry's limit), not {len(units)}"
+    seen: dict[str, int] = {}
+    for number, (label, area, owner, commitment) in enumerate(units, start=1):
+        where = f"unit {number} of the batch"
+        if not label or len(label.encode()) > MAX_LABEL_BYTES:
+            return f"{where}: a label of 1 to {MAX_LABEL_BYTES} bytes"
+        if label in seen:
+            return f"{where}: label {label!r} is also unit {seen[label]}"
+        seen[label] = number
+        if not 0 < int(area) <= MAX_AREA_CENTI:
+            return f"{where}: the area must be above 0 and at most {MAX_AREA_CENTI} (0.01 m²)"
+        if owner.lower() == ZERO_ADDRESS:
+            return f"{where}: the owner is the zero address"
+        if safe is not None and owner.lower() == safe:
+            return f"{where}: the committee's own Safe owns no unit"
+        if bytes(commitment) == bytes(32):
+            return f"{where}: the identity commitment is empty"
+    return None
+
+
 # Checks on the decoded arguments (by name, addresses lower-case); a text is the refusal.
 RULES = {
+    ("HouseholdRegistry", "register_units"): _units_rule,
     ("HouseholdRegistry", "grantRole"): _role_rule,
     ("HouseholdRegistry", "revokeRole"): _role_rule,
     ("CommunityPoints", "mint"): _mint_rule,
@@ -96,13 +126,25 @@ class ActionRefused(ValueError):
     """The SafeTx is not a call the console offers (422)."""
 
 
+def _abi_type(item: Mapping[str, Any]) -> str:
+    """An input's canonical ABI type: a struct as its components' tuple, `(string,uint256,…)[]`."""
+    kind = item["type"]
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_abi_type(c) for c in item["components"]) + ")" + kind[len("tuple"):]
+    return kind
+
+
 def _selector(entry: Mapping[str, Any]) -> bytes:
-    return keccak(text=f"{entry['name']}({','.join(i['type'] for i in entry['inputs'])})")[:4]
+    return keccak(text=f"{entry['name']}({','.join(_abi_type(i) for i in entry['inputs'])})")[:4]
 
 
-def _plain(value: Any, kind: str) -> Any:
+def _plain(value: Any, kind: str, components: list | None = None) -> Any:
     """A decoded argument as JSON: integers as decimal text (safe in JavaScript), bytes as
-    0x-hex, addresses checksummed."""
+    0x-hex, addresses checksummed, a struct as an object by its fields' names."""
+    if kind.startswith("tuple"):
+        if kind != "tuple":  # an array of structs
+            return [_plain(item, kind[:kind.rindex("[")], components) for item in value]
+        return {c["name"]: _plain(v, c["type"], c.get("components")) for c, v in zip(components, value)}
     if kind == "address":
         return to_checksum_address(value)
     if isinstance(value, bytes):
@@ -147,7 +189,7 @@ class Actions:
             raise ActionRefused(f"this call to {self.names[address]} is not an action the console offers "
                                 f"(it offers {offered})")
         contract, item = found
-        types = [i["type"] for i in item["inputs"]]
+        types = [_abi_type(i) for i in item["inputs"]]
         try:
             values = abi_decode(types, bytes(data[4:]), strict=True)
             # Only the canonical encoding: no bytes missing, none extra, what a member reads is all there is.
@@ -165,7 +207,7 @@ class Actions:
                 raise ActionRefused(f"{contract}.{item['name']} is not offered with these arguments: {refusal}")
         args = []
         for i, v in zip(item["inputs"], values):
-            arg = {"name": i["name"], "type": i["type"], "value": _plain(v, i["type"])}
+            arg = {"name": i["name"], "type": _abi_type(i), "value": _plain(v, i["type"], i.get("components"))}
             if i["type"] == "bytes32" and i["name"] == "role":
                 arg["label"] = ROLE_LABELS.get(bytes(v))  # the role's name, for the members' words
             args.append(arg)
@@ -187,4 +229,10 @@ class Actions:
             raise ActionRefused(f"the batch cannot be read: {exc}") from None
         if not calls or len(calls) > MAX_BATCH:
             raise ActionRefused(f"a batch holds 1 to {MAX_BATCH} calls, not {len(calls)}")
-        return {"batch": True, "calls": [self.call(t, d, v) for t, v, d in calls]}
+        decoded = [self.call(t, d, v) for t, v, d in calls]
+        # Each register_units batch is sized to the transaction gas cap: two in one SafeTx are not.
+        units = sum(len(c["args"][0]["value"]) for c in decoded if c["function"] == "register_units")
+        if units > UNITS_PER_TX:
+            raise ActionRefused(f"a SafeTx registers at most {UNITS_PER_TX} units (the registry's batch, within the "
+                                f"16,777,216-gas transaction cap), not {units}: one SafeTx per batch")
+        return {"batch": True, "calls": decoded}

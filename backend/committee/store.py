@@ -72,6 +72,7 @@ class CommitteeStore:
         self.safe = to_checksum_address(safe["address"]) if safe else None
         multi_send = contracts.get("MultiSendCallOnly", {}).get("address")
         self.actions = Actions(contracts, multi_send)
+        self.registry = contracts.get("HouseholdRegistry")
 
     # ------------------------------------------------------------ helpers
 
@@ -166,6 +167,16 @@ class CommitteeStore:
         return self.proposal(community, row["safe_tx_hash"])
 
     # ------------------------------------------------------------ reads
+
+    def check_units(self, community: str, text: str) -> dict[str, Any]:
+        """A units CSV checked as the CLI checks it (backend/committee/units.py): its
+        batches, or UnitsRefused (422) with every bad line. Nothing is kept."""
+        from backend.committee.units import RegistryViews, check_units
+
+        self._check_community(community)
+        if self.registry is None:
+            raise NotFound("this community's manifest names no HouseholdRegistry")
+        return check_units(text, RegistryViews(self.chain.w3, self.registry["address"], self.registry["abi"]))
 
     def _row(self, safe_tx_hash: str) -> Mapping[str, Any]:
         with self.engine.connect() as conn:

@@ -92,8 +92,8 @@ class DocumentStore:
             if wait is not None:
                 raise TooManyWrites(f"too many documents stored {who} in a minute: wait and try again", wait)
         if not TextStore.may_write(vault, writer):
-            raise WriteRefused("only an owner or resident, the committee or the property manager of a community "
-                               "this server serves can store documents")
+            raise WriteRefused("only an owner or resident, the committee (a member of its Safe) or the property "
+                               "manager of a community this server serves can store documents")
         with self.engine.begin() as conn:
             row, created = store.put_document(conn, content, media_type, filename, writer, int(self.clock()))
         if row.removed:

@@ -4,7 +4,10 @@ member of a community the vault serves, each writer and each client rate-limited
 
 Who may write: a current owner or linked resident (they write suggestions, service
 requests, disputes, feedback), or the owners' committee or the property manager
-(answers, activities, reasons). Anyone can open a SIWE session with a fresh key, so
+(answers, activities, reasons). Where the committee role is a Safe, the role's holder
+is the Safe, which signs in nowhere: its members write the committee's reasons and
+decisions (a work's hiding, an activity's cancellation, a dispute's decision) each with
+their own wallet, a current owner of the Safe (`isOwner`, read on each write). Anyone can open a SIWE session with a fresh key, so
 without this check the community's store would be anyone's free disk. The check is
 the vault's own view of the chain (its `VaultChain`), one eth_call per question.
 
@@ -131,8 +134,8 @@ class TextStore:
             if wait is not None:
                 raise TooManyWrites(f"too many texts stored {who} in a minute: wait and try again", wait)
         if not self.may_write(vault, writer):
-            raise WriteRefused("only an owner or resident, the committee or the property manager of a community "
-                               "this server serves can store texts")
+            raise WriteRefused("only an owner or resident, the committee (a member of its Safe) or the property "
+                               "manager of a community this server serves can store texts")
         now = int(self.clock())
         try:
             with self.engine.begin() as conn:
@@ -197,6 +200,8 @@ class TextStore:
             if vault.chain.is_member(contracts, writer):
                 return True
             if any(vault.chain.has_role(contracts, writer, role) for role in WRITER_ROLES):
+                return True
+            if vault.chain.is_safe_owner(contracts, writer):
                 return True
         return False
 

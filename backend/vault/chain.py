@@ -68,6 +68,11 @@ _REGISTRY_ABI = json.loads("""[
 ]""")
 
 
+# The committee's Safe (Safe 1.4.1): whether a wallet is one of its owners, the members.
+_SAFE_ABI = [{"type": "function", "name": "isOwner", "stateMutability": "view",
+              "inputs": [{"name": "owner", "type": "address"}], "outputs": [{"name": "", "type": "bool"}]}]
+
+
 class ChainUnavailable(RuntimeError):
     """The node did not answer, or the vault's chain setup is unusable (503)."""
 
@@ -82,6 +87,7 @@ class CommunityContracts:
     chain_id: int
     registry: str
     consent: str | None
+    committee_safe: str | None = None  # the committee's Safe, when the committee role is one
 
 
 @dataclass(frozen=True)
@@ -103,12 +109,14 @@ def load_communities(paths: list[Path]) -> dict[str, CommunityContracts]:
             raise ChainUnavailable(str(exc)) from None
         contracts = manifest["contracts"]
         consent = contracts.get("DataConsent", {}).get("address")
+        safe = contracts.get("CommitteeSafe", {}).get("address")
         key = manifest["community"].lower()
         found[key] = CommunityContracts(
             community=key,
             chain_id=int(manifest["chain_id"]),
             registry=to_checksum_address(manifest["community"]),
             consent=to_checksum_address(consent) if consent else None,
+            committee_safe=to_checksum_address(safe) if safe else None,
         )
     return found
 
@@ -185,6 +193,13 @@ class VaultChain:
     def has_role(self, contracts: CommunityContracts, wallet: str, role: bytes) -> bool:
         fn = self._registry(contracts).functions.hasRole(role, to_checksum_address(wallet))
         return bool(self._call(fn))
+
+    def is_safe_owner(self, contracts: CommunityContracts, wallet: str) -> bool:
+        """A member (owner) of the community's committee Safe now; False when the committee is no Safe."""
+        if contracts.committee_safe is None:
+            return False
+        safe = self.w3.eth.contract(address=contracts.committee_safe, abi=_SAFE_ABI)
+        return bool(self._call(safe.functions.isOwner(to_checksum_address(wallet))))
 
     def commitment_of(self, contracts: CommunityContracts, wallet: str) -> tuple[str, bytes] | None:
         """("owner" | "resident", commitment) registered for a wallet, or None."""

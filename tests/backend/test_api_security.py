@@ -111,6 +111,9 @@ def test_the_schema_declares_the_error_answers(settings):
         operations[("POST", "/api/v1/communities/{community}/assembly/ballots")]["responses"])
     for path in ("/api/v1/communities/{community}/passkeys", "/api/v1/communities/{community}/passkeys/calls"):
         assert {"400", "403", "404", "409", "413", "422", "429", "503"} <= set(operations[("POST", path)]["responses"])
+    units_check = operations[("POST", "/api/v1/communities/{community}/committee/units-check")]["responses"]
+    assert {"400", "404", "413", "422", "429", "503"} <= set(units_check)
+    assert units_check["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
     # /health keeps its own answer for 503 (the health report), not the error shape.
     assert operations[("GET", "/health")]["responses"]["503"]["content"]["application/json"]["schema"] == \
         {"$ref": "#/components/schemas/Health"}

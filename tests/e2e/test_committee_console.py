@@ -28,7 +28,7 @@ from playwright.sync_api import expect
 from backend.chain.deployment import role_id
 from backend.chain.safe import sign_safe_tx
 from tests.e2e.conftest import DESKTOP, PHONE, ROOT, following, screenshot, serving, site_settings
-from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community
+from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community, units_csv
 
 CATEGORY = 3  # greening
 INVOICE = b"%PDF-1.4\n% roof leak repair, building 1, approval of the housing authority\n"
@@ -231,7 +231,8 @@ def test_members_grant_a_merchant_role_and_points_through_the_safe(open_page, si
 
 def test_members_hide_a_work_by_the_id_its_page_shows(open_page, site, chain, accounts, owner_a, owner_b, tenant):
     """A resident's work, hidden by the committee: A enters the work's Token ID and the
-    written reason (only its hash is sent), B signs and executes."""
+    written reason, which A publishes with A's own wallet (the Safe cannot sign in) under
+    the hash the proposal carries; B signs and executes, and anyone reads the reason."""
     scene = site["scene"]
     culture = scene.contracts["CultureWorks"]
     committee_safe = accounts[scene.safe.safe.address]  # anvil lets the test act as the Safe for the set-up
@@ -251,9 +252,19 @@ def test_members_hide_a_work_by_the_id_its_page_shows(open_page, site, chain, ac
     hide.locator("textarea[name=reason]").fill(reason)
     state, text = act(page_a, hide.locator("button[type=submit]"))
     assert state == "failed" and REVERTS["culture: unknown work"]["zh"] in text
+    # Refused by the contract before anything is published: the store has no text yet.
+    key = "0x" + hashlib.sha256(reason.encode()).hexdigest()
+    assert httpx.get(f"{site['url']}/api/v1/texts/{key}", timeout=10).status_code == 404
     hide.locator("input[name=work]").fill(str(token_id))
     confirmed(page_a, hide.locator("button[type=submit]"))
-    assert not any(reason.encode() in body for body in sent), "the reason left the browser"
+    # The reason is published by A (a member of the Safe, signed in with A's wallet) under the
+    # hash the proposal carries, and served to anyone.
+    assert any(reason.encode() in body for body in sent), "the reason was not published"
+    published = httpx.get(f"{site['url']}/api/v1/texts/{key}", timeout=10)
+    assert published.status_code == 200, published.text
+    assert published.json()["text"] == reason and published.json()["stored_by"] == owner_a.address.lower()
+    [hide_call] = httpx.get(store_url(site), timeout=10).json()["pending"][0]["action"]["calls"]
+    assert hide_call["args"][1]["value"] == key
     expect(proposal_card(page_a, 0).locator("h3")).to_contain_text(ZH["committee.describe.hideWork"].split("{")[0])
 
     page_b = open_console(open_page, owner_b)
@@ -263,6 +274,108 @@ def test_members_hide_a_work_by_the_id_its_page_shows(open_page, site, chain, ac
     [hidden] = culture.WorkHidden.query("*", start_block=chain.blocks.head.number).itertuples()
     assert bytes(hidden.event_arguments["reason_hash"]) == hashlib.sha256(reason.encode()).digest()
     assert page_a.problems == page_b.problems == []
+
+
+def api_url(site, path: str) -> str:
+    return f"{site['url']}/api/v1/communities/{site['community'].registry.address.lower()}{path}"
+
+
+def test_members_import_units_from_a_csv_bad_lines_by_number_then_a_series_of_batches(
+        open_page, site, owner_a, owner_b):
+    """A bad CSV: every bad line listed by its number, nothing proposed. A good one of 61
+    units: two batches (60 + 1, the registry's batch within the gas cap) proposed as a
+    numbered series; B signs and executes both; the units are in the index."""
+    registry = site["community"].registry
+    good = units_csv(61, prefix="6-1-")
+    rows = good.splitlines()
+    bad = "\n".join([rows[0], rows[1], "6-1-900,0,0xnope,0x12", rows[1], rows[3].lower()]) + "\n"
+    page_a = open_console(open_page, owner_a)
+    form = page_a.locator("[data-testid=units-form]")
+    form.locator("[data-testid=units-file]").set_input_files(
+        {"name": "units.csv", "mimeType": "text/csv", "buffer": bad.encode()})
+    state, text = act(page_a, form.locator("button[type=submit]"))
+    assert state == "failed" and ZH["committee.unitsNothingProposed"] in text
+    listed = page_a.locator("[data-testid=units-errors] li")
+    assert sorted(set(listed.evaluate_all("(ls) => ls.map((l) => Number(l.dataset.line))"))) == [3, 4, 5]
+    expect(listed.first).to_contain_text(ZH["committee.unitsLine"].format(line=3))
+    assert httpx.get(store_url(site), timeout=10).json()["pending"] == []
+    page_a.locator("[data-testid=units-section]").scroll_into_view_if_needed()
+    screenshot(page_a, "committee-units-errors-desktop")
+
+    before = registry.unit_count()
+    form.locator("[data-testid=units-file]").set_input_files(
+        {"name": "units.csv", "mimeType": "text/csv", "buffer": good.encode()})
+    form.locator("button[type=submit]").click()
+    expect(page_a.locator("[data-testid=safe-proposal]")).to_have_count(2, timeout=60_000)
+    expect(proposal_card(page_a, 0).locator("h3")).to_have_text(
+        ZH["committee.describe.registerUnits"].format(count=60, first="6-1-001", last="6-1-060"))
+    expect(proposal_card(page_a, 1).locator("h3")).to_have_text(
+        ZH["committee.describe.registerUnits"].format(count=1, first="6-1-061", last="6-1-061"))
+
+    page_b = open_console(open_page, owner_b, viewport=PHONE, lang="en")
+    for nonce in (0, 1):
+        confirmed(page_b, proposal_card(page_b, nonce).locator("[data-action=sign]"))
+        confirmed(page_b, proposal_card(page_b, nonce).locator("[data-action=execute]"))
+    assert registry.unit_count() - before == 61
+    expect(page_b.locator("[data-testid=safe-done][data-status=executed]")).to_have_count(2)
+    # The index has them (the page waited for it after each receipt).
+    last = httpx.get(api_url(site, f"/units/{before + 61}"), timeout=10)
+    assert last.status_code == 200 and last.json()["unit"]["label"] == "6-1-061"
+    assert last.json()["owner"]["wallet"].lower() == rows[61].split(",")[2].lower()
+    assert page_a.problems == page_b.problems == []
+
+
+def test_members_follow_maintenance_projects_and_check_a_projects_document(open_page, site, owner_a, provider):
+    """The maintenance fund's projects are the assembly's (approve, release, close): the
+    console lists each with its milestones' states from the index, offers none of those
+    actions, and checks a project's document against its hash in the browser, without
+    uploading it."""
+    scene = site["scene"]
+    treasury, deployer = scene.treasury, scene.deployer  # the deployer holds the assembly's powers here
+    document = b"%PDF-1.4\n% elevator replacement, building 2, contract and assembly resolution\n"
+    treasury.approve_maintenance_project(provider.address, [30_000_00, 20_000_00, 5_000_00],
+                                         hashlib.sha256(document).digest(), sender=deployer)
+    elevator = treasury.maintenance_project_count()
+    treasury.release_milestone(elevator, sender=deployer)
+    treasury.approve_maintenance_project(provider.address, [8_000_00, 2_000_00], hashlib.sha256(b"roof").digest(),
+                                         sender=deployer)
+    roof = treasury.maintenance_project_count()
+    treasury.release_milestone(roof, sender=deployer)
+    treasury.close_maintenance_project(roof, sender=deployer)
+
+    sent = []
+    page = open_page(owner_a, "#/committee")
+    page.on("request", lambda request: sent.append(request.post_data_buffer or b""))
+    project = page.locator(f"[data-testid=committee-project][data-project='{elevator}']")
+    expect(project).to_be_visible(timeout=30_000)
+    states = lambda card: card.locator("[data-testid=milestone]").evaluate_all("(ls) => ls.map((l) => l.dataset.state)")
+    # The index may be a block behind the chain: the page shows what it has; reload until the release is in.
+    for _ in range(30):
+        if states(page.locator(f"[data-testid=committee-project][data-project='{roof}']")) == ["paid", "cancelled"]:
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+        page.wait_for_selector("[data-testid=committee-projects]")
+    assert states(project) == ["paid", "next", "later"]
+    closed = page.locator(f"[data-testid=committee-project][data-project='{roof}']")
+    assert states(closed) == ["paid", "cancelled"]
+    expect(project.locator("[data-testid=milestone][data-index='0']")).to_contain_text(
+        ZH["committee.milestoneState.paid"])
+    expect(closed).to_have_attribute("data-closed", "true")
+
+    result = project.locator("[data-testid=project-doc-result]")
+    project.locator("[data-testid=project-doc-file]").set_input_files(
+        {"name": "elevator.pdf", "mimeType": "application/pdf", "buffer": document})
+    expect(result).to_have_attribute("data-matches", "true")
+    project.locator("[data-testid=project-doc-file]").set_input_files(
+        {"name": "other.pdf", "mimeType": "application/pdf", "buffer": document + b" "})
+    expect(result).to_have_attribute("data-matches", "false")
+    assert not any(document[:40] in body for body in sent), "the project's document left the browser"
+    page.locator("[data-testid=committee-projects]").scroll_into_view_if_needed()
+    screenshot(page, "committee-projects-desktop")
+    # No form of the console makes a maintenance-project call.
+    assert "release_milestone" not in page.content() and "approve_maintenance_project" not in page.content()
+    assert page.problems == []
 
 
 def test_a_proposal_the_treasury_would_refuse_is_refused_in_the_members_words(open_page, site, owner_a):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from hashlib import sha256
 from types import SimpleNamespace
 
+from eth_utils import to_checksum_address
+
 from backend.chain.deployment import deploy_full_community, manifest_dict
 from backend.chain.safe import SafeCommittee, safe_infrastructure_at
 
@@ -43,3 +45,12 @@ def console_community(project, chain, deployer, members, *, vault_logger=None, n
     safe = SafeCommittee(contracts["CommitteeSafe"], chain, infra)
     return SimpleNamespace(community=community, contracts=contracts, safe=safe, treasury=treasury, fees=fees,
                            token=token, year=year, manifest=manifest_dict(community, "local"), deployer=deployer)
+
+
+def units_csv(count: int, start: int = 1, prefix: str = "5-1-") -> str:
+    """A good units CSV of `count` units, each its own owner and commitment."""
+    lines = ["label,area_m2,owner,commitment"]
+    for n in range(start, start + count):
+        owner = to_checksum_address(sha256(f"owner {prefix}{n}".encode()).digest()[:20])
+        lines.append(f"{prefix}{n:03d},{80 + n % 40}.50,{owner},0x{sha256(f'identity {prefix}{n}'.encode()).hexdigest()}")
+    return "\n".join(lines) + "\n"

@@ -20,7 +20,7 @@ from backend.chain.deployment import role_id
 from backend.chain.safe import DELEGATECALL, SafeTx, encode_multisend, module_call_data, sign_safe_tx
 from backend.core.config import Settings
 from tests.backend.conftest import DATABASES, fresh_database_url
-from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community
+from tests.safe.console_scene import GRANT_ALLOWANCE, PUBLIC_INCOME, console_community, units_csv
 
 CATEGORY = 3
 
@@ -411,3 +411,114 @@ def test_a_disputed_job_is_settled_through_the_safe(client, town, chain, account
     to_provider = token.balanceOf(provider.address) - paid_before
     assert 0 < to_provider <= 100_00  # less the platform fee on the share, if any
     assert token.balanceOf(tenant.address) - refunded_before == 300_00
+
+
+# ---------------------------------------------------------------- units from a CSV
+
+
+def check(client, town, text):
+    return client.post(f"{base(town)}/units-check", json={"csv": text})
+
+
+def register_batch(town, batch, nonce=None) -> SafeTx:
+    registry = town.community.registry
+    units = [(u["label"], int(u["area"]), u["owner"], bytes.fromhex(u["commitment"][2:])) for u in batch["units"]]
+    return town.safe.propose_call(registry.register_units, units, nonce=nonce)
+
+
+def test_a_units_csv_is_checked_line_by_line_as_the_cli_checks_it(client, town):
+    good = units_csv(3).splitlines()
+    bad = "\n".join([good[0], good[1], "5-1-002,-4,0xnot,0x12", good[1], good[3][:-1] + "Z"]) + "\n"
+    refused = check(client, town, bad)
+    assert refused.status_code == 422, refused.text
+    detail = refused.json()["detail"]
+    lines = sorted({e["line"] for e in detail["errors"]})
+    assert lines == [3, 4, 5], detail  # the good line 2 is not listed; every bad one is, by number
+    assert any("duplicates line 2" in e["message"] for e in detail["errors"] if e["line"] == 4)
+    assert client.get(base(town)).json()["pending"] == []
+    # A header that is not the CLI's: line 1.
+    assert check(client, town, "name,area\nx,1\n").json()["detail"]["errors"][0]["line"] == 1
+
+
+def test_a_good_csv_comes_back_as_batches_that_execute_through_the_safe(client, town, owner_a, owner_b):
+    registry = town.community.registry
+    answer = check(client, town, units_csv(61))
+    assert answer.status_code == 200, answer.text
+    plan = answer.json()
+    assert plan["units"] == 61 and [len(b["units"]) for b in plan["batches"]] == [60, 1]
+    assert [(b["first_line"], b["last_line"]) for b in plan["batches"]] == [(2, 61), (62, 62)]
+    before = registry.unit_count()
+    txs = [register_batch(town, batch, nonce=n) for n, batch in enumerate(plan["batches"])]
+    for tx in txs:
+        pending = execute_with(town, client, tx, [owner_a, owner_b])
+        [call] = pending["action"]["calls"]
+        assert call["function"] == "register_units"
+        assert call["args"][0]["value"][0]["label"] == plan["batches"][txs.index(tx)]["units"][0]["label"]
+    assert registry.unit_count() - before == 61
+    assert registry.unit_id_of("5-1-061") == before + 61
+    # The same file again: every line is now on chain, each refused by its number; and a new
+    # label whose commitment the chain binds to another wallet (the registry's views, read in batches).
+    first = units_csv(1).splitlines()[1].split(",")
+    stolen = f"9-9-999,70.00,{owner_a.address},{first[3]}"
+    again = check(client, town, units_csv(2))
+    assert again.status_code == 422
+    errors = again.json()["detail"]["errors"]
+    assert [e["line"] for e in errors] == [2, 3] and "already registered" in errors[0]["message"]
+    taken = check(client, town, "label,area_m2,owner,commitment\n" + stolen + "\n").json()["detail"]["errors"]
+    assert taken == [{"line": 2, "message": f"commitment is bound on chain to wallet {first[2]}"}]
+
+
+def test_a_units_batch_the_registry_would_refuse_is_refused_by_the_store(client, town, chain, owner_a):
+    from hashlib import sha256
+
+    registry, safe = town.community.registry, town.safe.safe.address
+    multi_send = town.safe.infrastructure.multi_send.address
+    unit = ("9-1-001", 90_00, owner_a.address, sha256(b"identity 9-1-001").digest())
+
+    def batch(*units):
+        return town.safe.propose_call(registry.register_units, list(units))
+
+    cases = [
+        (batch(*[(f"9-2-{n:03d}", 1_00, owner_a.address, unit[3]) for n in range(61)]), "1 to 60 units"),
+        (batch(unit, unit), "is also unit 1"),
+        (batch((unit[0], 0, unit[2], unit[3])), "area must be above 0"),
+        (batch((unit[0], unit[1], "0x" + "00" * 20, unit[3])), "the zero address"),
+        (batch((unit[0], unit[1], safe, unit[3])), "own Safe owns no unit"),
+        (batch((unit[0], unit[1], unit[2], bytes(32))), "commitment is empty"),
+        (batch(("", unit[1], unit[2], unit[3])), "label of 1 to 32 bytes"),
+        # Two batches in one SafeTx would pass the transaction gas cap.
+        (town.safe.propose(multi_send, encode_multisend([
+            (registry.address, 0, registry.register_units.encode_input(
+                [(f"9-3-{n:03d}{k}", 1_00, owner_a.address, unit[3]) for n in range(40)])) for k in "ab"]),
+            operation=DELEGATECALL), "at most 60 units"),
+        # The registry's other committee calls stay unoffered (one unit at a time, areas, removal).
+        (town.safe.propose_call(registry.register_unit, *unit), "not an action the console offers"),
+    ]
+    for tx, reason in cases:
+        refused = propose(client, town, tx, owner_a)
+        assert refused.status_code == 422 and reason in refused.json()["detail"], (reason, refused.text)
+    assert "registry: empty commitment" in refusal_on_chain(chain, safe, cases[5][0])
+    assert client.get(base(town)).json()["pending"] == []
+
+
+def test_maintenance_projects_and_milestones_are_the_assemblys_and_not_offered(client, town, chain, owner_a,
+                                                                              provider):
+    """Each maintenance-project action (approve, release a milestone, close) is the assembly's
+    (CommunityTreasury._only_assembly, the constitution's table): the store refuses each from
+    the committee, and had a member sent it with Safe's own tools, the treasury refuses the Safe."""
+    from hashlib import sha256
+
+    treasury, safe = town.treasury, town.safe.safe.address
+    # A real project to release and close, approved with the assembly's powers (the deployer here).
+    treasury.approve_maintenance_project(provider.address, [3_000_00, 2_000_00], sha256(b"elevator").digest(),
+                                         sender=town.deployer)
+    project = treasury.maintenance_project_count()
+    for tx in (town.safe.propose_call(treasury.approve_maintenance_project, provider.address, [1_000_00],
+                                      sha256(b"roof").digest()),
+               town.safe.propose_call(treasury.release_milestone, project),
+               town.safe.propose_call(treasury.close_maintenance_project, project)):
+        refused = propose(client, town, tx, owner_a)
+        assert refused.status_code == 422 and "not an action the console offers" in refused.json()["detail"]
+        assert "treasury: assembly only" in refusal_on_chain(chain, safe, tx)
+    assert client.get(base(town)).json()["pending"] == []
+    assert treasury.maintenance_projects(project).released == 0

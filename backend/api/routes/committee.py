@@ -12,6 +12,10 @@
 - `POST /communities/{c}/committee/transactions/{safeTxHash}/signatures`: another
   member's signature. 201; 403, 404 (no such proposal), 409 (signed already, no longer
   pending), 422 as above.
+- `POST /communities/{c}/committee/units-check` {csv}: a units CSV checked as `ape run
+  units import` checks it (backend/committee/units.py): 200 with its batches (60 units
+  each, what one register_units SafeTx takes); 422 with every bad line by number
+  ({detail: {message, errors: [{line, message}]}}); nothing is kept or proposed.
 Writes are limited per client (WRITES_PER_MINUTE, 429 with Retry-After beyond), counted
 before any check, so a flood of bogus signatures costs the node no more than that.
 No session: the signature is the word (backend/committee/store.py checks it against the
@@ -34,6 +38,7 @@ from backend.api.errors import ErrorOut, errors
 from backend.chain.deployment import ManifestError, read_manifest
 from backend.committee.chain import ChainUnavailable, SafeReader
 from backend.committee.store import CommitteeStore, NotFound, Refused
+from backend.committee.units import MAX_CSV_CHARS, UnitsRefused, lines_out
 
 router = APIRouter(tags=["committee"])
 REFUSED_422 = {422: {"model": ErrorOut, "description": "A SafeTx the console does not offer (function, contract, "
@@ -88,11 +93,19 @@ def _answer(fn, *args):
         raise HTTPException(status_code=404, detail=str(exc)) from None
     except Refused as exc:
         raise HTTPException(status_code=exc.status, detail=str(exc)) from None
+    except UnitsRefused as exc:
+        raise HTTPException(status_code=422, detail=lines_out(exc)) from None
     except ChainUnavailable as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
     except DBAPIError as exc:
         raise HTTPException(status_code=503, detail=f"the database is unavailable ({type(exc.orig).__name__})") \
             from None
+
+
+# A proposal's body: its calldata (up to MAX_DATA_HEX characters: a batch of 60 units is
+# about 27,000) and the SafeTx's other fields.
+MAX_DATA_HEX = 64_002
+PROPOSAL_MAX_BODY = MAX_DATA_HEX + 4 * 1024
 
 
 class SignatureIn(BaseModel):
@@ -110,7 +123,7 @@ class ProposalIn(SignatureIn):
     chainId: int | None = Field(default=None, ge=0, description="The chain it was made for (must be the community's)")
     to: str = Field(pattern=ADDRESS_PATTERN)
     value: Uint = "0"
-    data: str = Field(pattern=r"^0x([0-9a-fA-F]{2})*$", max_length=64_002)
+    data: str = Field(pattern=r"^0x([0-9a-fA-F]{2})*$", max_length=MAX_DATA_HEX)
     operation: Literal[0, 1] = 0
     safeTxGas: Uint = "0"
     baseGas: Uint = "0"
@@ -139,3 +152,38 @@ def add_signature(community: CommunityPath, safe_tx_hash: HashPath, body: Signat
                   request: Request) -> dict:
     _limit(request)
     return _answer(store.sign, community, safe_tx_hash, body.signer, bytes.fromhex(body.signature[2:]))
+
+
+# The units CSV's body: the file (up to MAX_CSV_CHARS characters) as JSON text, escapes and all.
+UNITS_CHECK_MAX_BODY = 4 * MAX_CSV_CHARS
+UNITS_422 = {422: {"model": ErrorOut, "description": "The file has bad lines: detail {message, errors: [{line, "
+                   "message}]}, every bad line by its number, as the CLI reports them (nothing proposed); or an "
+                   "unreadable body"}}
+
+
+class UnitsCsvIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    csv: str = Field(min_length=1, max_length=MAX_CSV_CHARS,
+                     description="The CSV's text (UTF-8; header label,area_m2,owner,commitment)")
+
+
+class UnitsBatchOut(BaseModel):
+    number: int = Field(description="1, 2, …: the batch's place in the series (one SafeTx each)")
+    first_line: int
+    last_line: int
+    units: list[dict] = Field(description="label, area (0.01 m², decimal text), owner, commitment")
+
+
+class UnitsCheckOut(BaseModel):
+    units: int
+    batch_size: int = Field(description="Units per register_units call (the registry's batch)")
+    batches: list[UnitsBatchOut]
+
+
+@router.post("/communities/{community}/committee/units-check", response_model=UnitsCheckOut,
+             responses={**errors(400, 404, 413, 429, 503), **UNITS_422},
+             summary="Check a units CSV as the CLI does; its register_units batches (nothing kept)")
+def check_units(community: CommunityPath, body: UnitsCsvIn, store: StoreDep, request: Request) -> dict:
+    _limit(request)
+    return _answer(store.check_units, community, body.csv)

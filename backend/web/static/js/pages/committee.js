@@ -9,14 +9,21 @@
 // document hashed here (pay_emergency_repair): the file never leaves this browser; the
 // roles the committee administers (cashier, merchant, provider: HouseholdRegistry
 // grantRole/revokeRole); points granted within the assembly's yearly allowance
-// (CommunityPoints.mint, reason 1); approving a resident's activity; hiding a work and
-// curating an exhibition (CultureWorks); settling a disputed job (ServiceMarket.resolve).
-// A written reason or decision is hashed here (SHA-256 of its text) and only the hash is sent.
+// (CommunityPoints.mint, reason 1); approving or cancelling a resident's activity; hiding
+// a work and curating an exhibition (CultureWorks); settling a disputed job
+// (ServiceMarket.resolve); units from an uploaded CSV, checked by the backend as the CLI
+// checks it and proposed as a numbered series of register_units batches. The maintenance
+// fund's projects and milestones are shown read only (they are the assembly's decisions).
+// A written reason or decision (hiding a work, cancelling an activity, settling a dispute)
+// is published in the public text store under its SHA-256, signed in with the proposing
+// member's wallet (the store admits a current owner of the committee's Safe), and the
+// proposal carries that hash: anyone reads the words behind what the committee decided.
 
 import { Interface, id as keccakText } from "ethers";
 import { t } from "../i18n.js";
-import { esc, fenFromYuan, shortAddress, shortHash, yuan } from "../format.js";
-import { keepText, sha256File, sha256Text } from "../hash.js";
+import { date, esc, fenFromYuan, shortAddress, shortHash, yuan } from "../format.js";
+import { sha256File, sha256Text } from "../hash.js";
+import { publishText } from "../texts.js";
 import { party } from "../names.js";
 import { ApiError } from "../api.js";
 import { runStep, runTx } from "../tx.js";
@@ -110,6 +117,11 @@ function describeCall(call) {
     const role = call.args[0].label ?? ROLE_IDS[a.role] ?? a.role;
     return t(`committee.describe.${call.function}`, { role: roleName(role), account: shortAddress(a.account) });
   }
+  if (call.function === "register_units") {
+    const units = call.args[0].value;
+    return t("committee.describe.registerUnits", { count: units.length, first: units[0]?.label ?? "",
+      last: units[units.length - 1]?.label ?? "" });
+  }
   if (call.function === "mint") return t("committee.describe.points", { amount: a.amount, to: shortAddress(a.to) });
   if (call.function === "approve_activity") return t("committee.describe.approveActivity", { id: a.activity_id });
   if (call.function === "cancel_activity") return t("committee.describe.cancelActivity", { id: a.activity_id });
@@ -162,6 +174,35 @@ function doneCard(proposal) {
   return `<li data-testid="safe-done" data-hash="${esc(proposal.safeTxHash)}" data-status="${esc(proposal.status)}">
       ${esc(actionText(proposal))} — <strong>${esc(t(`committee.status.${proposal.status}`))}</strong>
       ${proposal.tx_hash ? `<code title="${esc(proposal.tx_hash)}">${esc(shortHash(proposal.tx_hash))}</code>` : ""}</li>`;
+}
+
+/** A milestone's state: paid (with its release), next (the assembly's release is due), later, or
+ * not paid because the assembly closed the project first. */
+function milestoneState(project, index) {
+  if (index < project.released) return "paid";
+  if (project.closed) return "cancelled";
+  return index === project.released ? "next" : "later";
+}
+
+/** The maintenance fund's projects and their milestones, from the index. Approving a
+ * project, releasing a milestone and closing one are the assembly's decisions (ordinary
+ * vote, 民法典 第二百七十八条; CommunityTreasury's _only_assembly): read here, with the
+ * project document checked against its hash in this browser, proposed from the assembly's pages. */
+function projectsSection(projects) {
+  const rows = projects.map((p) => `<article class="card project" data-testid="committee-project" data-project="${p.project_id}" data-closed="${p.closed}">
+      <h3>${esc(t("committee.projectTitle", { id: p.project_id, total: yuan(p.total) }))}${p.closed ? ` <span class="muted">(${esc(t("committee.projectClosed"))})</span>` : ""}</h3>
+      <p class="small muted">${esc(t("treasury.payee"))} ${party(p.payee)} · ${esc(t("committee.projectDoc"))} <code title="${esc(p.doc_hash)}">${esc(shortHash(p.doc_hash))}</code></p>
+      <ol class="milestones">${p.milestones.map((amount, i) => {
+        const state = milestoneState(p, i);
+        const release = p.releases.find((r) => r.index === i);
+        return `<li data-testid="milestone" data-index="${i}" data-state="${state}">${esc(t("committee.milestone", { n: i + 1, amount: yuan(amount) }))} — <strong>${esc(t(`committee.milestoneState.${state}`))}</strong>${release ? ` <span class="small muted">${esc(date(release.block_timestamp))}</span> <code title="${esc(release.tx_hash)}">${esc(shortHash(release.tx_hash))}</code>` : ""}</li>`;
+      }).join("")}</ol>
+      <label class="block small">${esc(t("committee.projectCheck"))} <input type="file" data-testid="project-doc-file" data-hash="${esc(p.doc_hash)}"></label>
+      <p class="small" data-testid="project-doc-result" aria-live="polite" hidden></p>
+    </article>`).join("");
+  return `<section class="card" data-testid="committee-projects"><h2>${esc(t("committee.projectsTitle"))}</h2>
+      <p class="small muted">${esc(t("committee.projectsHelp"))} <a href="#/assembly">${esc(t("committee.projectsAssembly"))}</a></p>
+      ${projects.length ? rows : empty(t("committee.noProjects"))}</section>`;
 }
 
 function options(items) {
@@ -217,6 +258,32 @@ export async function render(ctx, view, _params, current = () => true) {
         <button type="submit" class="primary">${esc(t("committee.propose"))}</button>
       </form></section>`);
 
+  if (ctx.config.contracts.PropertyFees) {
+    let projects = null;
+    try {
+      projects = (await ctx.api.get("/treasury/maintenance-projects", { limit: 50 })).items;
+    } catch {
+      projects = null; // the index does not answer: the console's actions stay usable
+    }
+    if (!current()) return;
+    if (projects) {
+      const section = html(view, projectsSection(projects));
+      for (const input of section.querySelectorAll("[data-testid=project-doc-file]")) {
+        input.addEventListener("change", async () => {
+          const out = input.closest("article").querySelector("[data-testid=project-doc-result]");
+          const file = input.files[0];
+          out.hidden = !file;
+          if (!file) return;
+          // Hashed here; the file is never uploaded.
+          const hash = await sha256File(file);
+          const same = hash.toLowerCase() === input.dataset.hash.toLowerCase();
+          out.dataset.matches = String(same);
+          out.textContent = t(same ? "committee.projectDocMatches" : "committee.projectDocDiffers", { hash });
+        });
+      }
+    }
+  }
+
   const sectionOf = (key, testid, fields) => html(view, `<section class="card" data-testid="${testid}-section"><h2>${esc(t(`committee.${key}Title`))}</h2>
       <p class="small muted">${esc(t(`committee.${key}Help`))}</p>
       <form data-testid="${testid}-form" class="stack">${fields}
@@ -232,6 +299,13 @@ export async function render(ctx, view, _params, current = () => true) {
         <label class="block">${esc(t("committee.roleAction"))} <select name="action">${options([["grantRole", t("committee.grant")], ["revokeRole", t("committee.revoke")]])}</select></label>
         <label class="block">${esc(t("committee.role"))} <select name="role">${options(ROLES.map((r) => [r, roleName(r)]))}</select></label>
         ${addressInput("account", "committee.account")}`);
+  const units = has("HouseholdRegistry") && html(view, `<section class="card" data-testid="units-section"><h2>${esc(t("committee.unitsTitle"))}</h2>
+      <p class="small muted">${esc(t("committee.unitsHelp"))}</p>
+      <form data-testid="units-form" class="stack">
+        <label class="block">${esc(t("committee.unitsFile"))} <input type="file" name="csv" accept=".csv,text/csv" data-testid="units-file" required></label>
+        <button type="submit" class="primary">${esc(t("committee.unitsPropose"))}</button>
+      </form>
+      <div data-testid="units-result" aria-live="polite"></div></section>`);
   let allowanceLine = "";
   if (has("CommunityPoints")) {
     try {
@@ -246,7 +320,10 @@ export async function render(ctx, view, _params, current = () => true) {
   const grant = has("CommunityPoints") && sectionOf("points", "points", `${allowanceLine}
         ${addressInput("to", "committee.recipient")}
         ${input("amount", "committee.pointsAmount", 'type="number" min="1" step="1"')}`);
-  const activity = has("CommunityActivities") && sectionOf("activity", "activity", idInput("activity", "committee.activityId"));
+  const activity = has("CommunityActivities") && sectionOf("activity", "activity", `
+        <label class="block">${esc(t("committee.activityAction"))} <select name="action">${options([["approve_activity", t("committee.approveActivity")], ["cancel_activity", t("committee.cancelActivity")]])}</select></label>
+        ${idInput("activity", "committee.activityId")}
+        <label class="block">${esc(t("committee.cancelReason"))} <textarea name="reason" rows="2" maxlength="2000"></textarea></label>`);
   const hide = has("CultureWorks") && sectionOf("hide", "hide", `${input("work", "committee.workId")}
         ${reasonInput("reason", "committee.reason")}`);
   const exhibition = has("CultureWorks") && sectionOf("exhibition", "exhibition", `
@@ -265,9 +342,10 @@ export async function render(ctx, view, _params, current = () => true) {
 
   const nextNonce = () => Math.max(overview.nonce, ...overview.pending.map((p) => p.nonce + 1));
 
-  async function propose(data, title, to = treasury.address) {
+  /** Propose one SafeTx at `nonce`: run from the Safe first, signed, kept by the store. */
+  async function proposeAt(data, title, to, nonce) {
     const tx = { to, value: "0", data, operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0",
-      gasToken: ZERO, refundReceiver: ZERO, nonce: nextNonce() };
+      gasToken: ZERO, refundReceiver: ZERO, nonce };
     await runStep(title, async (progress) => {
       await simulate(ctx, safe, tx.to, tx.data);
       progress(t("committee.signing"));
@@ -276,6 +354,10 @@ export async function render(ctx, view, _params, current = () => true) {
       await postToStore(ctx, "/committee/transactions", { ...tx, safe, chainId: ctx.config.chain_id,
         signer: ctx.account, signature });
     }, t("committee.proposed"));
+  }
+
+  async function propose(data, title, to = treasury.address) {
+    await proposeAt(data, title, to, nextNonce());
     ctx.rerender();
   }
 
@@ -338,12 +420,15 @@ export async function render(ctx, view, _params, current = () => true) {
     if (/^[1-9][0-9]{0,77}$/.test(value) && BigInt(value) < 2n ** 256n) return BigInt(value);
     return refuse("badWork");
   };
-  const hashOf = async (field) => {
+  // The written reasons and decisions a submit carries by hash: published (the public text
+  // store, signed in with this member's wallet, a current owner of the Safe) once the call
+  // passes its run from the Safe, before anyone signs; the proposal carries their hashes.
+  let toPublish = [];
+  const hashOf = async (field, kind) => {
     const text = field.value.trim();
     if (!text) refuse("needReason");
-    // Kept in this browser (its pages show the words behind the hash); not published.
     const hash = await sha256Text(text);
-    keepText(hash, text);
+    toPublish.push({ text, kind });
     return hash;
   };
   /** A form whose submit proposes `build(form)` = [contract name, function, args, title key]. */
@@ -353,9 +438,17 @@ export async function render(ctx, view, _params, current = () => true) {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       busy(form, async () => {
+        toPublish = [];
         const [name, fn, args, title] = await build(form);
         const entry = ctx.config.contracts[name];
-        await propose(new Interface(entry.abi).encodeFunctionData(fn, args), t(title), entry.address);
+        const data = new Interface(entry.abi).encodeFunctionData(fn, args);
+        const texts = toPublish;
+        if (texts.length) {
+          // A call the contract refuses publishes nothing.
+          await runStep(t(title), () => simulate(ctx, safe, entry.address, data), null, { beforeTx: true });
+          for (const item of texts) await publishText(ctx, item.text, item.kind);
+        }
+        await propose(data, t(title), entry.address);
       });
     });
   };
@@ -367,8 +460,10 @@ export async function render(ctx, view, _params, current = () => true) {
     return ["CommunityPoints", "mint", [addressOf(form.to), BigInt(form.amount.value.trim()), REASON_COMMITTEE_GRANT],
       "committee.proposePoints"];
   });
-  onSubmit(activity, (form) => ["CommunityActivities", "approve_activity", [idOf(form.activity)], "committee.proposeActivity"]);
-  onSubmit(hide, async (form) => ["CultureWorks", "hide_work", [workOf(form.work), await hashOf(form.reason)], "committee.proposeHide"]);
+  onSubmit(activity, async (form) => (form.action.value === "cancel_activity"
+    ? ["CommunityActivities", "cancel_activity", [idOf(form.activity), await hashOf(form.reason, "cancellation")], "committee.proposeCancel"]
+    : ["CommunityActivities", "approve_activity", [idOf(form.activity)], "committee.proposeActivity"]));
+  onSubmit(hide, async (form) => ["CultureWorks", "hide_work", [workOf(form.work), await hashOf(form.reason, "hide_reason")], "committee.proposeHide"]);
   onSubmit(exhibition, (form) => {
     const fn = form.action.value;
     if (fn === "create_exhibition") {
@@ -381,8 +476,50 @@ export async function render(ctx, view, _params, current = () => true) {
   onSubmit(dispute, async (form) => {
     const share = fenFromYuan(form.share.value);
     if (share === null || share < 0n) refuse("badShare");
-    return ["ServiceMarket", "resolve", [idOf(form.request), share, await hashOf(form.decision)], "committee.proposeDispute"];
+    return ["ServiceMarket", "resolve", [idOf(form.request), share, await hashOf(form.decision, "decision")], "committee.proposeDispute"];
   });
+
+  if (units) {
+    // The file is checked by the backend with the CLI's own parser and chain checks
+    // (backend/committee/units.py): every bad line by its number, and nothing proposed
+    // unless all are good. A good file is proposed as a numbered series of SafeTx, one
+    // register_units batch (60 units, within the transaction gas cap) per nonce.
+    const unitsForm = units.querySelector("form");
+    const result = units.querySelector("[data-testid=units-result]");
+    const registry = ctx.config.contracts.HouseholdRegistry;
+    unitsForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(unitsForm, async () => {
+        const file = unitsForm.csv.files[0];
+        if (!file || file.size === 0) refuse("chooseUnitsFile");
+        result.replaceChildren();
+        let plan;
+        try {
+          plan = await ctx.api.post(ctx.api.url("/committee/units-check"), { csv: await file.text() });
+        } catch (error) {
+          const detail = error instanceof ApiError ? error.detail : null;
+          if (error instanceof ApiError && error.status === 422 && Array.isArray(detail?.errors)) {
+            result.innerHTML = `<p class="error">${esc(t("committee.unitsBad", { count: detail.errors.length }))}</p>
+              <ul data-testid="units-errors">${detail.errors.map((e) => `<li data-line="${esc(e.line)}">${esc(t("committee.unitsLine", { line: e.line }))} ${esc(e.message)}</li>`).join("")}</ul>`;
+            throw Object.assign(new Error("units"), { i18nKey: "committee.unitsNothingProposed" });
+          }
+          throw error;
+        }
+        const first = nextNonce();
+        const total = plan.batches.length;
+        result.innerHTML = `<p data-testid="units-valid">${esc(t("committee.unitsValid", { count: plan.units, batches: total }))}</p>
+          <ol data-testid="units-batches">${plan.batches.map((b) => `<li data-batch="${b.number}" data-nonce="${first + b.number - 1}">${esc(t("committee.unitsBatch", { number: b.number, total, from: b.first_line, to: b.last_line, count: b.units.length, nonce: first + b.number - 1 }))}</li>`).join("")}</ol>`;
+        const calls = new Interface(registry.abi);
+        for (const batch of plan.batches) {
+          const rows = batch.units.map((u) => [u.label, BigInt(u.area), u.owner, u.commitment]);
+          await proposeAt(calls.encodeFunctionData("register_units", [rows]),
+            t("committee.proposeUnits", { number: batch.number, total }), registry.address, first + batch.number - 1);
+          result.querySelector(`[data-batch="${batch.number}"]`).dataset.proposed = "true";
+        }
+        ctx.rerender();
+      });
+    });
+  }
 
   for (const card of pending.querySelectorAll("[data-testid=safe-proposal]")) {
     const proposal = overview.pending.find((p) => p.safeTxHash === card.dataset.hash);
