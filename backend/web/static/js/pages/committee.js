@@ -27,6 +27,7 @@ import { publishText } from "../texts.js";
 import { party } from "../names.js";
 import { ApiError } from "../api.js";
 import { runStep, runTx } from "../tx.js";
+import { signSafeTx } from "../safetx.js";
 import { busy, empty, html, named, requireAccount, roleName } from "../ui.js";
 
 const ZERO = "0x0000000000000000000000000000000000000000";
@@ -39,15 +40,6 @@ const EMERGENCIES = [[1, "elevator"], [2, "roof_leak"], [3, "fire_system"], [4, 
 const ROLES = ["cashier", "merchant", "provider"];
 const ROLE_IDS = Object.fromEntries(ROLES.map((r) => [keccakText(`linli.role.${r}`), r]));
 const REASON_COMMITTEE_GRANT = 1;
-const SAFE_TX_TYPES = {
-  EIP712Domain: [{ name: "chainId", type: "uint256" }, { name: "verifyingContract", type: "address" }],
-  SafeTx: [
-    { name: "to", type: "address" }, { name: "value", type: "uint256" }, { name: "data", type: "bytes" },
-    { name: "operation", type: "uint8" }, { name: "safeTxGas", type: "uint256" }, { name: "baseGas", type: "uint256" },
-    { name: "gasPrice", type: "uint256" }, { name: "gasToken", type: "address" },
-    { name: "refundReceiver", type: "address" }, { name: "nonce", type: "uint256" },
-  ],
-};
 
 /** Is `account` a member of the committee's Safe? (The navigation asks; false on any doubt.) */
 export async function isCommitteeMember(ctx, account) {
@@ -64,17 +56,7 @@ function categoryName(category) {
 }
 
 /** The SafeTx message as a wallet signs it (uints as decimal strings, as Safe's own tools send). */
-function message(tx) {
-  return { to: tx.to, value: String(tx.value), data: tx.data, operation: Number(tx.operation),
-    safeTxGas: String(tx.safeTxGas), baseGas: String(tx.baseGas), gasPrice: String(tx.gasPrice),
-    gasToken: tx.gasToken, refundReceiver: tx.refundReceiver, nonce: String(tx.nonce) };
-}
 
-async function signSafeTx(ctx, safe, tx) {
-  const typed = { types: SAFE_TX_TYPES, primaryType: "SafeTx",
-    domain: { chainId: ctx.config.chain_id, verifyingContract: safe }, message: message(tx) };
-  return ctx.wallet.provider().send("eth_signTypedData_v4", [ctx.account.toLowerCase(), JSON.stringify(typed)]);
-}
 
 // The store's refusals (backend/committee/store.py), by what its detail says, in the members' words.
 const REFUSALS = [

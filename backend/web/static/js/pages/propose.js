@@ -18,6 +18,7 @@ import { explain, runStep, runTx } from "../tx.js";
 import { busy, chainNow, html, named, requireAccount } from "../ui.js";
 import { loadNames } from "../names.js";
 import { VaultProblem, session, signIn } from "../vault.js";
+import { signSafeTx } from "../safetx.js";
 
 const DAY = 86400;
 const MAX_CALLS = 8;
@@ -28,16 +29,6 @@ const ACTIONS = ["set_voting_rules", "set_cosign_threshold", "approve_service_co
 const ADDRESS = "^0x[0-9a-fA-F]{40}$";
 
 const ZERO = "0x" + "0".repeat(40);
-// Safe 1.4.1's EIP-712 SafeTx, as the committee's console signs it (pages/committee.js).
-const SAFE_TX_TYPES = {
-  EIP712Domain: [{ name: "chainId", type: "uint256" }, { name: "verifyingContract", type: "address" }],
-  SafeTx: [
-    { name: "to", type: "address" }, { name: "value", type: "uint256" }, { name: "data", type: "bytes" },
-    { name: "operation", type: "uint8" }, { name: "safeTxGas", type: "uint256" }, { name: "baseGas", type: "uint256" },
-    { name: "gasPrice", type: "uint256" }, { name: "gasToken", type: "address" },
-    { name: "refundReceiver", type: "address" }, { name: "nonce", type: "uint256" },
-  ],
-};
 
 /** The committee proposes through its Safe: a SafeTx calling OwnersAssembly.propose, run
  * first from the Safe's address (a refusal shows before anyone signs), signed by this
@@ -53,8 +44,7 @@ async function proposeAsCommittee(ctx, args) {
     const tx = { to: assembly.address, value: "0", data, operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0",
       gasToken: ZERO, refundReceiver: ZERO, nonce: String(nonce) };
     progress(t("committee.signing"));
-    const typed = { types: SAFE_TX_TYPES, primaryType: "SafeTx", domain: { chainId: ctx.config.chain_id, verifyingContract: safe }, message: tx };
-    const signature = await ctx.wallet.provider().send("eth_signTypedData_v4", [ctx.account, JSON.stringify(typed)]);
+    const signature = await signSafeTx(ctx, safe, tx);
     progress(t("committee.saving"));
     await ctx.api.post(ctx.api.url("/committee/transactions"), { ...tx, nonce, safe, chainId: ctx.config.chain_id,
       signer: ctx.account, signature });
