@@ -243,7 +243,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        retry_after_s=settings.api_retry_after_s, drain=drain)
     app.add_middleware(BodyLimit, default=body_bound, by_prefix={
         f"{API_PREFIX}/texts": texts.MAX_BODY_BYTES, f"{API_PREFIX}/documents": settings.documents_max_bytes},
-        by_suffix={"/committee/units-check": max(body_bound, committee.UNITS_CHECK_MAX_BODY),
+        by_suffix={"/fees/statement-check": max(body_bound, 4 * cashier.MAX_STATEMENT_CHARS),
+                   "/committee/units-check": max(body_bound, committee.UNITS_CHECK_MAX_BODY),
                    "/committee/transactions": max(body_bound, committee.PROPOSAL_MAX_BODY)})
     app.add_middleware(SecurityHeaders, policy=pages_policy(inline_script_hashes(STATIC / "index.html"),
                                                             settings.wallet_rpc_url()))

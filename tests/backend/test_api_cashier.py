@@ -179,3 +179,10 @@ def test_a_statement_is_checked_line_by_line_and_what_matches_records_as_is(cash
     assert client.post(f"{base}/fees/statement-check", json={"csv": "unit,amount\n"}).status_code == 422
     too_long = "date,unit,amount_yuan,channel,reference\n" + "\n" * 2_001
     assert client.post(f"{base}/fees/statement-check", json={"csv": too_long}).status_code == 422
+    # A month's statement is larger than the API's usual 16 KiB body: it is read and checked
+    # (here 1,500 bad lines, each named), not refused by size at the door.
+    month = "date,unit,amount_yuan,channel,reference\n" + "2026-13-01,,x,paypal,\n" * 1_500
+    assert len(month.encode()) > 2 * 16_384
+    answer = client.post(f"{base}/fees/statement-check", json={"csv": month})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"]["errors"][-1]["line"] == 1_501
