@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     # What a SIWE message must name: the pages' host[:port] and the URI they sign in to.
     vault_siwe_domain: str = Field(default="127.0.0.1:8000", min_length=1, max_length=253, pattern=r"^[^/?#\s]+$")
     vault_siwe_uri: str = Field(default="http://127.0.0.1:8000", min_length=1, max_length=512)
+    # Other origins the same pages are served at (say an intranet address beside the public
+    # name, or http://localhost:PORT where a phone's passkey needs a host name, not an IP):
+    # a sign-in names the one the page was opened at (the request's Host), any other is refused.
+    vault_siwe_also: list[str] = Field(default_factory=list, max_length=8)
     vault_session_lifetime_s: int = Field(default=3600, ge=60, le=7 * 86400)
     vault_nonce_lifetime_s: int = Field(default=300, ge=30, le=3600)
     # Sign-in requests (nonce and login together) per minute, per address and per client IP.

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from eth_utils import to_checksum_address
 from sqlalchemy import Engine
@@ -94,17 +95,28 @@ class Vault:
 
     # ------------------------------------------------------------ sign-in
 
-    def issue_nonce(self, address: str, language: str = "en") -> dict:
+    def siwe_origins(self) -> dict[str, str]:
+        """host[:port] -> URI of every origin a sign-in may name: the configured one first."""
+        origins = {self.settings.vault_siwe_domain: self.settings.vault_siwe_uri}
+        for uri in self.settings.vault_siwe_also:
+            origins.setdefault(urlsplit(uri).netloc, uri)
+        return origins
+
+    def issue_nonce(self, address: str, language: str = "en", host: str | None = None) -> dict:
+        """A nonce and the message to sign, naming the origin the page was opened at (`host`,
+        the request's Host) when it is one of the vault's, else the configured one."""
+        origins = self.siwe_origins()
+        domain = host if host in origins else self.settings.vault_siwe_domain
+        uri = origins[domain]
         chain_id = self.chain.chain_id()
         now = self.now()
         with self.engine.begin() as conn:
             nonce, expires = siwe_auth.issue_nonce(conn, address.lower(), now, self.settings.vault_nonce_lifetime_s)
         message = siwe_auth.prepare_message(
-            domain=self.settings.vault_siwe_domain, uri=self.settings.vault_siwe_uri, chain_id=chain_id,
+            domain=domain, uri=uri, chain_id=chain_id,
             address_checksum=to_checksum_address(address), nonce=nonce, now=now, expires_at=expires,
             language=language)
-        return {"nonce": nonce, "expires_at": expires, "domain": self.settings.vault_siwe_domain,
-                "uri": self.settings.vault_siwe_uri, "chain_id": chain_id,
+        return {"nonce": nonce, "expires_at": expires, "domain": domain, "uri": uri, "chain_id": chain_id,
                 "statement": siwe_auth.STATEMENTS[language], "message": message}
 
     def login(self, message_text: str, signature: str) -> dict:
@@ -113,8 +125,13 @@ class Vault:
         now = self.now()
         with self.engine.begin() as conn:
             try:
-                address = siwe_auth.verify_login(conn, message, signature, domain=self.settings.vault_siwe_domain,
-                                                 uri=self.settings.vault_siwe_uri, chain_id=chain_id, now=now)
+                # The node lets a contract account (a resident's passkey account) sign in by EIP-1271.
+                # The message names one of the vault's origins (the configured one by default).
+                origins = self.siwe_origins()
+                domain = message.domain if message.domain in origins else self.settings.vault_siwe_domain
+                address = siwe_auth.verify_login(conn, message, signature, domain=domain,
+                                                 uri=origins[domain], chain_id=chain_id, now=now,
+                                                 provider=self.chain.w3.provider)
             except siwe_auth.SignInError as exc:
                 refused = exc  # leave the block normally: the consumed nonce is committed
             else:

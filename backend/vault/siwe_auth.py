@@ -4,8 +4,9 @@
   (vault_nonce_lifetime_s). Consuming it is one conditional UPDATE, so two logins
   racing with the same signed message cannot both succeed.
 - A login verifies the message's domain, URI, chain id, nonce, issued-at, expiration
-  and not-before, then the signature (an externally owned account: EIP-1271 contract
-  wallets are not accepted).
+  and not-before, then the signature: an externally owned account's, or a contract
+  account's by EIP-1271 (`isValidSignature` on the chain, when the vault passes its node):
+  a resident's passkey account signs in with an assertion of its phone's passkey.
 - A session token is 32 random bytes sent as a Bearer token; the database keeps only
   its SHA-256, with an expiry (vault_session_lifetime_s from the sign-in) and a
   revocation time (logout). The message's Expiration Time is when the *message* may no
@@ -29,7 +30,9 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from eth_account.messages import encode_defunct
 from sqlalchemy import Connection, delete, insert, select, update
+from web3 import Web3
 
 from backend.vault.models import sessions, siwe_nonces
 
@@ -38,7 +41,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from siwe import SiweMessage
     from siwe.siwe import (DomainMismatch, ExpiredMessage, InvalidSignature, NotYetValidMessage,
-                           VerificationError)
+                           VerificationError, check_contract_wallet_signature)
 
 NONCE_ALPHABET = string.ascii_letters + string.digits
 NONCE_LENGTH = 24  # ~143 bits; EIP-4361 asks for at least 8 alphanumerics
@@ -107,8 +110,10 @@ def parse_message(text: str) -> SiweMessage:
 
 
 def verify_login(conn: Connection, message: SiweMessage, signature: str, *, domain: str, uri: str, chain_id: int,
-                 now: int) -> str:
-    """Check a signed message and consume its nonce; returns the signer's address (lower case)."""
+                 now: int, provider=None) -> str:
+    """Check a signed message and consume its nonce; returns the signer's address (lower case).
+    With `provider` (a web3 provider of the community's chain), a signature that is no
+    account's ECDSA signature is asked of the address as a contract (EIP-1271)."""
     address = message.address.lower()
     # Consume the nonce first, whatever follows: a nonce is tried once, never twice.
     consumed = conn.execute(
@@ -137,9 +142,27 @@ def verify_login(conn: Connection, message: SiweMessage, signature: str, *, doma
         raise SignInError("the message's Issued At is not a valid time") from None
     if issued > now + MAX_ISSUED_AHEAD_S:
         raise SignInError("the message was issued in the future")
+    moment = datetime.fromtimestamp(now, tz=timezone.utc)
+    if provider is not None and len(signature) != 2 + 2 * 65:
+        # A contract account's signature (a passkey account's WebAuthn assertion). siwe refuses
+        # a signature of any length but 65 before it would ask the contract, so the vault
+        # checks the message's times as siwe does (domain and nonce are checked above), then
+        # asks the account on the chain: isValidSignature(EIP-191 hash of the message, signature).
+        if message.expiration_time is not None and moment >= message.expiration_time._datetime:
+            raise SignInError("the message has expired")
+        if message.not_before is not None and moment <= message.not_before._datetime:
+            raise SignInError("the message is not valid yet (Not Before)")
+        try:
+            valid = check_contract_wallet_signature(address=message.address,
+                                                    message=encode_defunct(text=message.prepare_message()),
+                                                    signature=signature, w3=Web3(provider))
+        except Exception:  # the node did not answer, or the account's answer is not an EIP-1271 one
+            raise SignInError("the account's signature cannot be checked on the chain") from None
+        if not valid:
+            raise SignInError("the signature is not the account's signature of this message (EIP-1271)")
+        return address
     try:
-        message.verify(signature, domain=domain, nonce=row["nonce"],
-                       timestamp=datetime.fromtimestamp(now, tz=timezone.utc))
+        message.verify(signature, domain=domain, nonce=row["nonce"], timestamp=moment, provider=provider)
     except ExpiredMessage:
         raise SignInError("the message has expired") from None
     except NotYetValidMessage:

@@ -91,7 +91,8 @@ def site_settings(folder: Path, manifest: dict, chain, vault_logger, **extra) ->
                         vault_key_file=folder / "unused-vault.key", vault_logger_key=vault_logger.private_key,
                         vault_manifests=[folder / "manifest.json"], vault_siwe_domain=f"127.0.0.1:{port}",
                         vault_siwe_uri=origin, vault_login_rate_per_minute=1000, vault_receipt_timeout_s=20,
-                        **extra)
+                        # A phone's passkey needs a host name: the passkey pages open at localhost.
+                        vault_siwe_also=[f"http://localhost:{port}"], **extra)
     return settings, port, origin
 
 

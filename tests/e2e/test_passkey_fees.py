@@ -126,7 +126,7 @@ def test_a_passkey_resident_sends_a_suggestion(phone_page, site, chain, committe
     page.evaluate("location.hash = '#/suggestions'")
     form = page.get_by_test_id("submit-suggestion")
     form.wait_for(timeout=30_000)
-    assert "这部手机上" in form.get_by_test_id("public-note").inner_text()
+    assert "公开保存" in form.get_by_test_id("public-note").inner_text()
     text = "建议在北门加装一个雨棚。"
     form.locator("select[name=category]").select_option("3")
     form.get_by_test_id("suggestion-text").fill(text)
@@ -136,7 +136,11 @@ def test_a_passkey_resident_sends_a_suggestion(phone_page, site, chain, committe
     suggestion = box.suggestion(count + 1)
     assert suggestion.submitter == account
     assert bytes(suggestion.text_hash) == sha256(text.encode()).digest()
-    # The resident's own page shows it, with its text kept on this phone.
+    # The text is public under its hash: the passkey account signed in to the vault by
+    # EIP-1271 (the phone's passkey signed the sign-in message), like a wallet by personal_sign.
+    served = httpx.get(f"{site['url']}/api/v1/texts/0x{sha256(text.encode()).hexdigest()}", timeout=10)
+    assert served.status_code == 200, served.text
+    assert served.json()["text"] == text
     mine = page.locator(f'[data-testid=my-suggestions] [data-suggestion="{count + 1}"]')
     mine.get_by_test_id("text").filter(has_text=text).wait_for(timeout=30_000)
     assert chain.provider.get_balance(account) == 0

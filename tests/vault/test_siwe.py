@@ -8,10 +8,13 @@ import warnings
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from eth_utils import keccak
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
+from backend.chain.deploy_passkeys import deploy_passkeys
 from backend.vault.service import Vault
+from tests.utils.webauthn import Passkey, message_hash
 from tests.vault.conftest import SIWE_DOMAIN, SIWE_URI, login, request_nonce, sign, sign_in
 
 with warnings.catch_warnings():
@@ -251,3 +254,55 @@ def test_scopes_are_public(client):
     assert scopes["phone"]["scope_id"] == "0x" + keccak(text="phone").hex()
     assert scopes["contact"]["fields"] == ["name", "phone"]
     assert not any("identity_salt" in s["fields"] for s in scopes.values())
+
+
+def test_a_passkey_account_signs_in_by_eip1271(client, project, chain, committee, accounts, owner_a):
+    """A resident signed in by passkey has no key for personal_sign: their account (a
+    contract) signs the message by its phone's WebAuthn assertion over the message's
+    EIP-191 hash, and the vault asks the account (isValidSignature) on the chain. Another
+    passkey's assertion, an assertion of another message, and one of a message for
+    another account are refused; the session is the account's."""
+    stack = deploy_passkeys(project, chain, committee)
+    factory, relayer = stack["PasskeyAccountFactory"], accounts[8]
+    phone, stranger = Passkey(seed=0x5151), Passkey(seed=0x5252)
+    factory.create_account(*phone.public_key, sender=relayer)
+    account = project.PasskeyAccount.at(factory.account_address(*phone.public_key))
+
+    def passkey_signature(key: Passkey, text: str, signer: str = account.address) -> str:
+        body = text.encode()
+        digest = keccak(b"\x19Ethereum Signed Message:\n" + str(len(body)).encode() + body)  # EIP-191
+        return "0x" + key.assert_challenge(message_hash(signer, chain.chain_id, digest)).encoded().hex()
+
+    offer = request_nonce(client, account)
+    refused = login(client, offer["message"], passkey_signature(stranger, offer["message"]))
+    assert refused.status_code == 401 and "signature" in refused.json()["detail"]
+    offer = request_nonce(client, account)
+    other = request_nonce(client, account)["message"]
+    assert login(client, offer["message"], passkey_signature(phone, other)).status_code == 401
+    # owner_a's message signed by the passkey for the account: the address must be the signer.
+    theirs = request_nonce(client, owner_a)["message"]
+    assert login(client, theirs, passkey_signature(phone, theirs)).status_code == 401
+    offer = request_nonce(client, account)
+    answer = login(client, offer["message"], passkey_signature(phone, offer["message"]))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["address"] == account.address.lower()
+
+
+def test_a_sign_in_names_the_origin_the_page_was_opened_at(vault_settings, clock, owner_a):
+    """The vault serves the pages at its configured origin and at those it also lists: the
+    message names the one the request came to (its Host), and a login for it is accepted;
+    any other Host gets the configured origin, and a message naming an origin the vault
+    does not list is refused."""
+    also = "http://localhost:9911"
+    with TestClient(create_app(vault_settings.model_copy(update={"vault_siwe_also": [also]}))) as client:
+        nonce = "/api/v1/vault/siwe/nonce"
+        offer = client.post(nonce, json={"address": owner_a.address}, headers={"host": "localhost:9911"}).json()
+        assert (offer["domain"], offer["uri"]) == ("localhost:9911", also)
+        assert offer["message"].startswith("localhost:9911 wants you to sign in")
+        assert login(client, offer["message"], sign(owner_a, offer["message"])).status_code == 200
+        offer = client.post(nonce, json={"address": owner_a.address}, headers={"host": "evil.example"}).json()
+        assert (offer["domain"], offer["uri"]) == (SIWE_DOMAIN, SIWE_URI)
+        offer = request_nonce(client, owner_a)
+        forged = build_message(owner_a, offer["nonce"], domain="evil.example", uri="http://evil.example")
+        refused = login(client, forged, sign(owner_a, forged))
+        assert refused.status_code == 401 and "evil.example" in refused.json()["detail"]

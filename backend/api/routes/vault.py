@@ -143,7 +143,10 @@ class NonceOut(BaseModel):
 
 class LoginRequest(_Body):
     message: str = Field(min_length=1, max_length=4096, description="The signed EIP-4361 message")
-    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte signature, 0x-hex")
+    signature: str = Field(pattern=r"^0x(?:[0-9a-fA-F]{2}){65,2048}$", max_length=2 + 2 * 2048,
+                           description="0x-hex: a wallet's 65-byte personal_sign signature, or a contract "
+                                       "account's EIP-1271 signature (a passkey account's ABI-encoded WebAuthn "
+                                       "assertion, at most 2,048 bytes)")
 
 
 class SessionOut(BaseModel):
@@ -275,7 +278,7 @@ def scopes():
              summary="A single-use sign-in nonce for an address")
 def siwe_nonce(body: NonceRequest, request: Request, vault: VaultDep):
     _rate_limit(vault, f"ip:{_client_ip(request)}")
-    return _answer(vault.issue_nonce, body.address, body.language)
+    return _answer(vault.issue_nonce, body.address, body.language, request.headers.get("host"))
 
 
 @router.post("/siwe/login", response_model=SessionOut, responses=errors(400, 401, 413, 429),

@@ -7,7 +7,7 @@
 // uses for the ballots), so it is the hash PasskeyAccount.call_hash computes.
 // Only the credential's id and public key are kept in this browser, nothing personal.
 
-import { Interface, TypedDataEncoder, getBytes, hexlify } from "ethers";
+import { AbiCoder, Interface, TypedDataEncoder, getBytes, hashMessage, hexlify } from "ethers";
 import { t } from "./i18n.js";
 import { runStep, runTx } from "./tx.js";
 
@@ -169,12 +169,8 @@ export function callHash(chainId, account, target, data, nonce) {
     CALL_TYPES, { target, value: 0n, data, nonce });
 }
 
-/** Sign the call to `target` with this phone's passkey and have the relayer send it. */
-export async function relayCall(ctx, key, target, data, progress = () => {}) {
-  const { config, api } = ctx;
-  const { next_nonce: nonce } = await api.get(`/passkeys/${key.account}`);
-  const challenge = callHash(config.chain_id, key.account, target, data, BigInt(nonce));
-  progress("passkey.signing");
+/** This phone's passkey's assertion of `challenge`, as the account checks it (low s). */
+async function assertion(key, challenge) {
   const credential = await navigator.credentials.get({
     publicKey: {
       challenge: getBytes(challenge),
@@ -185,17 +181,40 @@ export async function relayCall(ctx, key, target, data, progress = () => {}) {
   const response = credential.response;
   const clientData = new Uint8Array(response.clientDataJSON);
   const [r, s] = derSignature(new Uint8Array(response.signature));
+  return {
+    authenticator_data: hexlify(new Uint8Array(response.authenticatorData)),
+    client_data_json: hexlify(clientData),
+    challenge_index: indexOf(clientData, '"challenge":"'),
+    type_index: indexOf(clientData, '"type":"'),
+    r: hex256(r), s: hex256(s > N / 2n ? N - s : s), x: key.x, y: key.y,
+  };
+}
+
+/** Sign the call to `target` with this phone's passkey and have the relayer send it. */
+export async function relayCall(ctx, key, target, data, progress = () => {}) {
+  const { config, api } = ctx;
+  const { next_nonce: nonce } = await api.get(`/passkeys/${key.account}`);
+  const challenge = callHash(config.chain_id, key.account, target, data, BigInt(nonce));
+  progress("passkey.signing");
+  const signed = await assertion(key, challenge);
   progress("passkey.relaying");
-  return api.post(config.passkeys.calls, {
-    account: key.account, target, value: "0", data, nonce: String(nonce),
-    assertion: {
-      authenticator_data: hexlify(new Uint8Array(response.authenticatorData)),
-      client_data_json: hexlify(clientData),
-      challenge_index: indexOf(clientData, '"challenge":"'),
-      type_index: indexOf(clientData, '"type":"'),
-      r: hex256(r), s: hex256(s > N / 2n ? N - s : s), x: key.x, y: key.y,
-    },
-  });
+  return api.post(config.passkeys.calls, { account: key.account, target, value: "0", data, nonce: String(nonce),
+    assertion: signed });
+}
+
+const MESSAGE_TYPES = { PasskeyMessage: [{ name: "hash", type: "bytes32" }] };
+const ASSERTION_TUPLE = "tuple(bytes,bytes,uint256,uint256,uint256,uint256,uint256,uint256)";
+
+/** The account's EIP-1271 signature of a text (personal_sign's EIP-191 hash): the passkey's
+ * assertion of PasskeyAccount.message_hash(hash), ABI-encoded as isValidSignature takes it.
+ * The vault's sign-in (EIP-4361) asks the account for it on the chain. */
+export async function signText(ctx, key, text) {
+  const challenge = TypedDataEncoder.hash(
+    { name: "Linli PasskeyAccount", version: "1", chainId: ctx.config.chain_id, verifyingContract: key.account },
+    MESSAGE_TYPES, { hash: hashMessage(text) });
+  const a = await assertion(key, challenge);
+  return AbiCoder.defaultAbiCoder().encode([ASSERTION_TUPLE], [[a.authenticator_data, a.client_data_json,
+    a.challenge_index, a.type_index, a.r, a.s, a.x, a.y]]);
 }
 
 /** A resident's transaction, signed by this phone's passkey and sent by the relayer, with

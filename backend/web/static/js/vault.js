@@ -7,6 +7,7 @@
 import { getAddress } from "ethers";
 import { ApiError } from "./api.js";
 import { currentLang } from "./i18n.js";
+import { signText } from "./passkey.js";
 
 const VAULT = "/api/v1/vault";
 const SESSION_KEY = "linli.vault.session";
@@ -60,8 +61,11 @@ export async function signIn(ctx) {
   if (!offer.message.startsWith(header) || !offer.message.includes(`\nNonce: ${offer.nonce}\n`)) {
     throw new VaultProblem("mydata.badMessage");
   }
-  const signer = await ctx.wallet.signer();
-  const signature = await signer.signMessage(offer.message);
+  // A wallet signs the message (personal_sign); a resident signed in by passkey signs it
+  // with the phone's passkey for their account, which the vault asks on the chain (EIP-1271).
+  const signature = ctx.passkey && !ctx.wallet?.ready
+    ? await signText(ctx, ctx.passkey, offer.message)
+    : await (await ctx.wallet.signer()).signMessage(offer.message);
   const opened = await vaultRequest("POST", "/siwe/login", { body: { message: offer.message, signature } });
   const saved = { address: ctx.account, token: opened.token, expires_at: opened.expires_at };
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(saved));

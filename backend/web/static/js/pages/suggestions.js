@@ -8,7 +8,7 @@
 
 import { t } from "../i18n.js";
 import { dateTime, duration, esc, number, shortAddress, shortHash } from "../format.js";
-import { keepText, sha256Text } from "../hash.js";
+import { sha256Text } from "../hash.js";
 import { loadNames, sentence } from "../names.js";
 import { fetchTexts, publishText, removeText } from "../texts.js";
 import { act } from "../passkey.js";
@@ -54,7 +54,7 @@ function submitForm(ctx, view) {
   const form = html(view, `<form class="card" data-testid="submit-suggestion"><h2>${esc(t("suggestions.submitTitle"))}</h2>
       <label>${esc(t("suggestions.category"))} <select name="category">${CATEGORIES.map((c) => `<option value="${c}">${esc(categoryName(c))}</option>`).join("")}</select></label>
       <label class="block">${esc(t("suggestions.text"))} <textarea name="text" rows="3" maxlength="2000" data-testid="suggestion-text"></textarea></label>
-      <p class="muted small" data-testid="public-note">${esc(t(ctx.passkey ? "suggestions.passkeyTextNote" : "suggestions.textNote"))}</p>
+      <p class="muted small" data-testid="public-note">${esc(t("suggestions.textNote"))}</p>
       <p class="error-text small" data-testid="submit-problem" hidden></p>
       <button type="submit" class="primary" data-testid="submit">${esc(t("suggestions.submit"))}</button></form>`);
   const problem = form.querySelector("[data-testid=submit-problem]");
@@ -66,11 +66,9 @@ function submitForm(ctx, view) {
     problem.textContent = text ? "" : t("suggestions.writeSomething");
     if (!text) return;
     busy(form, async () => {
-      // The vault signs in with a wallet's signature (EIP-4361), which a passkey account
-      // cannot give: its text stays on this phone, its SHA-256 goes on chain all the same.
-      let hash;
-      if (ctx.passkey) keepText(hash = await sha256Text(text), text);
-      else hash = await publishText(ctx, text, "suggestion");
+      // Published under its SHA-256 (the vault's sign-in: a wallet's signature, or a passkey
+      // account's by EIP-1271), then the hash goes on chain.
+      const hash = await publishText(ctx, text, "suggestion");
       // By wallet, or signed by the passkey and sent by the relayer (SuggestionBox.submit is on its list).
       await act(ctx, t("suggestions.submitTx"), "SuggestionBox", "submit", [Number(form.category.value), hash]);
       ctx.rerender();
