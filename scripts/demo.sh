@@ -37,8 +37,10 @@ start_backend() {
   export LINLI_RPC_URL="$RPC" LINLI_DATABASE_URL="sqlite:///$PWD/$RUN_DIR/linli.db"
   # The pages read the manifest (chain, contracts, ABIs); the relayer uses the demo key the seed funded.
   export LINLI_MANIFEST="$PWD/deployments/local-31337.json"
-  # Sign-In with Ethereum names the address the pages are opened at: the API's own.
+  # Sign-In with Ethereum names the address the pages are opened at: the API's own, or
+  # localhost (a phone's passkey needs a host name, never an IP address).
   export LINLI_VAULT_SIWE_DOMAIN="127.0.0.1:$API_PORT" LINLI_VAULT_SIWE_URI="$API"
+  export LINLI_VAULT_SIWE_ALSO="[\"http://localhost:$API_PORT\"]"
   python -m backend.db upgrade
   for name in indexer api; do
     if [[ -f $RUN_DIR/$name.pid ]] && kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
@@ -84,7 +86,7 @@ start() {
   echo
   echo "Demo is running. Manifest: deployments/local-31337.json"
   echo "Resident pages: $API/  (MetaMask: add the accounts below; the page adds the chain."
-  echo "  Open this very address: Sign-In with Ethereum on My data is bound to it, not to localhost.)"
+  echo "  Open this address, or http://localhost:$API_PORT/ for a passkey: Sign-In with Ethereum is bound to these two.)"
   echo "RPC: $RPC (chain id 31337)"
   echo "API: $API/api/v1/communities  docs: $API/docs  health: $API/health"
   echo "Logs in $RUN_DIR/. Stop everything with: make stop"
