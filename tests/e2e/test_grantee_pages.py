@@ -90,8 +90,12 @@ def test_a_provider_reads_granted_data_and_the_resident_sees_the_read(open_page,
     assert consent.has_live_grant(owner_a, provider, keccak(text="contact"))
 
     # The provider, in its own browser: "Granted to me" is in its navigation, the grant is listed
-    # with the resident's units (the registry's labels) and address, and no name.
-    page = open_page(provider, "#/granted")
+    # with the resident's units (the registry's labels) and address, and no name. The services
+    # page, where its jobs are, leads there.
+    page = open_page(provider, "#/services")
+    page.get_by_test_id("granted-link").click()
+    page.wait_for_url(re.compile(r"#/granted$"))
+    settled(page)
     expect(page.locator("#nav a[data-page=granted]")).to_be_visible()
     row = page.locator(f"[data-testid=granted-row][data-resident='{resident}'][data-scope=contact]")
     expect(row).to_have_count(1)
