@@ -19,7 +19,8 @@ from eth_utils import keccak
 from playwright.sync_api import expect
 
 from backend.directory import entries as en
-from tests.e2e.conftest import DESKTOP, PHONE, screenshot, wait_indexed
+from tests.e2e.conftest import PHONE, screenshot, wait_indexed
+from tests.e2e.test_accessibility import AXE_JS, axe_problems
 
 TIMEOUT = 20_000
 # Three reads a day of one resident by one grantee: the fourth attempt meets the limit.
@@ -127,6 +128,8 @@ def test_a_provider_reads_granted_data_and_the_resident_sees_the_read(open_page,
     assert not stored_anywhere(page, "13912345678") and not stored_anywhere(page, "李阿姨")
     tx_hash = page.get_by_test_id("read-tx").get_attribute("title")
     screenshot(page, "granted-read-desktop")
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))  # evaluated, not a script tag: the CSP allows no inline script
+    assert axe_problems(page, "granted, a read shown") == []
 
     # On chain: the vault's log of the read (the purpose's hash, not its words), under the grant.
     wait_indexed(site, chain)
@@ -175,6 +178,9 @@ def test_a_provider_reads_granted_data_and_the_resident_sees_the_read(open_page,
     expect(phone_read.get_by_test_id("read-problem")).to_have_text(
         "The grant is no longer live (expired, revoked by the resident, or your role changed): nothing was read.")
     screenshot(phone, "granted-refused-phone")
+    phone.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    assert axe_problems(phone, "granted, a read refused, en phone") == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     # A fourth read of this resident today meets the vault's limit: refused before the grant is
     # even looked at, with when to come back.

@@ -148,7 +148,8 @@ export async function render(ctx, view, params, current) {
         <span class="muted small"><span data-testid="granted-expiry">${esc(t("granted.until", { when: dateTime(g.expiry) }))}</span>
           · ${esc(t("granted.readsSoFar"))} <span data-testid="granted-reads">${g.accesses}</span></span></div>
       ${g.scopeInfo ? `<button type="button" data-row="${i}" data-testid="read">${esc(t("granted.read"))}</button>` : ""}</li>`).join("")}
-      </ul>` : empty(t("granted.none"))}</section>`);
+      </ul>` : empty(t("granted.none"))}
+    ${grants.next_cursor ? `<p class="muted small" data-testid="granted-more">${esc(t("granted.more", { n: rows.length }))}</p>` : ""}</section>`);
   const form = readForm(ctx, view, state);
   const showResult = resultCard(view);
   state.showResult = (target, answer, purpose) => {
