@@ -144,7 +144,8 @@ def test_every_page_passes_axe(browser, site, chain, owner_a, axe_source, name, 
 
 # The consoles a role's wallet sees (issue 21), which the resident's visit above does not show:
 # (role fixture, page, what only that role sees).
-CONSOLES = [("merchant", "#/points", "merchant-console"), ("manager", "#/suggestions", "inbox")]
+CONSOLES = [("merchant", "#/points", "merchant-console"), ("manager", "#/suggestions", "inbox"),
+            ("provider", "#/granted", "granted-grants")]
 
 
 @pytest.mark.parametrize("role,path,testid", CONSOLES, ids=[c[0] for c in CONSOLES])

@@ -463,7 +463,17 @@ def test_the_manager_answers_the_oldest_unanswered_suggestion_first(open_page, s
     expect(page.locator(f'[data-testid=inbox-handling][data-suggestion="{oldest}"]')).to_have_count(1)
     expect(page.locator(f'[data-testid=inbox-waiting][data-suggestion="{oldest}"]')).to_have_count(0)
     screenshot(page, "suggestions-inbox-desktop")
-    assert page.problems == []
+    # On a phone, in English: the waiting list with how long each has waited, nothing sticking out.
+    phone = open_page(manager, "#/suggestions", viewport=PHONE, lang="en")
+    waiting_rows = phone.get_by_test_id("inbox-waiting")
+    expect(waiting_rows).to_have_count(len(waiting) - 1, timeout=TIMEOUT)
+    waited = waiting_rows.first.get_by_test_id("waiting-for")
+    expect(waited).not_to_be_empty()
+    cell = waited.bounding_box()
+    assert cell["x"] + cell["width"] <= PHONE["width"]  # in sight without scrolling the table
+    assert phone.evaluate(WIDEST) == []
+    screenshot(phone, "suggestions-inbox-phone")
+    assert page.problems == [] and phone.problems == []
 
 
 def test_its_author_withdraws_a_suggestions_text(open_page, site, life, chain, owner_a, owner_b, committee):

@@ -4,6 +4,7 @@
 // a line in PAGES and its strings in the two dictionaries.
 
 import { Api } from "./api.js";
+import { GRANTEE_ROLES } from "./consent.js";
 import { currentLang, loadI18n, setLang, t } from "./i18n.js";
 import { esc, shortAddress } from "./format.js";
 import { explain } from "./tx.js";
@@ -11,7 +12,8 @@ import { storedPasskey } from "./passkey.js";
 import { Wallet } from "./wallet.js";
 
 // A `ready: false` page is kept out of the navigation (one whose API has not landed); a page
-// with a `role` is in it only for a wallet that holds that registry role, a `gate` page only
+// with a `role` (or a list of them) is in it only for a wallet that holds that registry role
+// (one of them), a `gate` page only
 // for wallets the chain admits (the committee: a member of its Safe); each page itself says
 // so to others.
 export const PAGES = [
@@ -29,10 +31,17 @@ export const PAGES = [
   { id: "district", module: "./pages/district.js", ready: true },
   { id: "mydata", module: "./pages/mydata.js", ready: true },
   { id: "cashier", module: "./pages/cashier.js", ready: true, role: "cashier" },
+  // What residents granted this wallet (DataConsent's grantee roles: pages/granted.js).
+  { id: "granted", module: "./pages/granted.js", ready: true, role: GRANTEE_ROLES },
   { id: "committee", module: "./pages/committee.js", ready: true, gate: "committee" },
   // Reached from the assembly page ("new proposal"), not a tab of its own.
   { id: "propose", module: "./pages/propose.js", ready: true, hidden: true },
 ];
+
+/** Whether the account in view holds the page's role (any of its roles). */
+function holdsRole(page) {
+  return [page.role].flat().some((role) => ctx.roles.includes(role));
+}
 
 // Roles that open a gated page, asked of the chain once per wallet: "committee" is a
 // member (owner) of the committee's Safe.
@@ -79,7 +88,7 @@ function loadRoles() {
   ctx.api.get(`/accounts/${account}`).then((me) => {
     if (ctx.account !== account) return;
     ctx.roles = me.roles ?? [];
-    if (PAGES.some((p) => p.role && ctx.roles.includes(p.role))) renderChrome();
+    if (PAGES.some((p) => p.role && holdsRole(p))) renderChrome();
   }).catch(() => { rolesOf = null; /* asked again with the next page */ });
 }
 let renderSeq = 0;
@@ -119,7 +128,7 @@ function renderChrome() {
   }
   const { page } = parseHash();
   const nav = document.getElementById("nav");
-  nav.innerHTML = PAGES.filter((p) => p.ready && !p.hidden && (!p.role || ctx.roles.includes(p.role)) && (!p.gate || ctx.gates[p.gate]))
+  nav.innerHTML = PAGES.filter((p) => p.ready && !p.hidden && (!p.role || holdsRole(p)) && (!p.gate || ctx.gates[p.gate]))
     .map((p) => `<a href="#/${p.id}" data-page="${p.id}" class="${p.id === page.id ? "active" : ""}"${p.id === page.id ? ' aria-current="page"' : ""}>${esc(t(`nav.${p.id}`))}</a>`)
     .join("");
   // On a phone the tabs scroll sideways: bring the current one into sight (the nav only, not the page).

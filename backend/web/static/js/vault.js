@@ -45,7 +45,11 @@ export async function sessionRequest(method, url, { body, token } = {}) {
   const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const answer = response.status === 204 ? null : await response.json().catch(() => null);
   if (response.status === 401 && token) forget();
-  if (!response.ok) throw new ApiError(response.status, answer?.detail ?? response.statusText);
+  if (!response.ok) {
+    // A rate limit says when to come back (seconds): the page tells the user.
+    throw Object.assign(new ApiError(response.status, answer?.detail ?? response.statusText),
+      { retryAfter: response.headers.get("retry-after") });
+  }
   return answer;
 }
 

@@ -10,14 +10,14 @@ import { id as keccakText, zeroPadValue, toBeHex } from "ethers";
 import { t } from "../i18n.js";
 import { date, dateTime, esc, shortHash } from "../format.js";
 import { loadNames, nameOf, party } from "../names.js";
+import { GRANTEE_ROLES, fieldName, scopeLabel, scopeName, scopes, signInCard } from "../consent.js";
 import { explain, runStep, runTx } from "../tx.js";
 import { busy, chainNow, empty, html, named, requireAccount, roleName, whoAmI } from "../ui.js";
-import { session, signIn, signOut, vaultRequest } from "../vault.js";
+import { session, vaultRequest } from "../vault.js";
 
 const DAY = 86400;
 const MAX_GRANT_DAYS = 366; // DataConsent.MAX_GRANT_DURATION
 const ZERO_HASH = "0x" + "0".repeat(64);
-const GRANTEE_ROLES = ["provider", "manager", "merchant", "committee"];
 // The vault's fields (backend/vault/fields.py) with the same bounds, so most mistakes are
 // caught here; the vault checks again (422).
 const FIELDS = [
@@ -30,56 +30,9 @@ const FIELDS = [
   { name: "id_number", max: 32, pattern: "[0-9A-Za-z]{4,32}" },
   { name: "identity_salt", max: 130, pattern: "0x[0-9a-fA-F]{32,128}" },
 ];
-// What the vault serves per scope, should it be unreachable (GET /api/v1/vault/scopes).
-const FALLBACK_SCOPES = ["name", "phone", "email", "address", "emergency_contact", "vehicle_plate", "id_number", "contact"]
-  .map((scope) => ({ scope, fields: scope === "contact" ? ["name", "phone"] : [scope] }));
-
-function fieldName(field) {
-  return named("mydata.field.", field, field);
-}
-
-function scopeName(scope) {
-  return named("mydata.scope.", scope, scope);
-}
-
-/** A scope and, when it opens more than its namesake field, the fields it opens. */
-function scopeLabel(s) {
-  const fields = s.fields.map(fieldName);
-  return fields.length === 1 && s.fields[0] === s.scope ? scopeName(s.scope) : `${scopeName(s.scope)}（${fields.join("、")}）`;
-}
 
 function stateTag(state) {
   return `<span class="tag state-${esc(state)}" data-testid="grant-state">${esc(named("mydata.state.", state, state))}</span>`;
-}
-
-async function scopes() {
-  const list = await vaultRequest("GET", "/scopes").catch(() => FALLBACK_SCOPES);
-  return list.map((s) => ({ ...s, scope_id: keccakText(s.scope) }));
-}
-
-function signInCard(ctx, view, saved) {
-  const card = html(view, `<section class="card" data-testid="vault-session"><h2>${esc(t("mydata.vaultTitle"))}</h2>
-    <p class="muted small">${esc(t("mydata.vaultNote"))}</p>
-    ${saved ? `<p data-testid="signed-in">${esc(t("mydata.signedIn", { until: dateTime(saved.expires_at) }))}</p>
-      <button type="button" data-testid="siwe-sign-out">${esc(t("mydata.signOut"))}</button>`
-      : `<button type="button" class="primary" data-testid="siwe-sign-in">${esc(t("mydata.signIn"))}</button>
-      <p class="muted small">${esc(t("mydata.signInNote"))}</p>`}
-    <p class="error-text small" hidden></p></section>`);
-  const problem = card.querySelector(".error-text");
-  card.querySelector("[data-testid=siwe-sign-in]")?.addEventListener("click", () => busy(card, async () => {
-    problem.hidden = true;
-    try {
-      await runStep(t("mydata.signInTitle"), () => signIn(ctx), t("mydata.signedInToast"));
-      ctx.rerender();
-    } catch (error) {
-      problem.textContent = explain(error);
-      problem.hidden = false;
-    }
-  }));
-  card.querySelector("[data-testid=siwe-sign-out]")?.addEventListener("click", () => busy(card, async () => {
-    await signOut(saved).catch(() => null);
-    ctx.rerender();
-  }));
 }
 
 function profileForm(ctx, view, saved, profile) {

@@ -106,7 +106,8 @@ async function renderMarket(ctx, view, current) {
     html(view, `<section class="card" data-testid="open-requests"><h2>${esc(t("services.openForOffers"))}</h2>
       ${requestTable(offerable, "open-request-list", t("services.noOpen"))}</section>
       <section class="card" data-testid="my-jobs"><h2>${esc(t("services.myJobs"))}</h2>
-      ${requestTable(jobs.items, "my-job-list", t("services.noJobs"))}</section>`);
+      ${requestTable(jobs.items, "my-job-list", t("services.noJobs"))}
+      <p class="small"><a href="#/granted" data-testid="granted-link">${esc(t("services.grantedLink"))}</a></p></section>`);
   }
   html(view, `<section class="card"><h2>${esc(t("services.recent"))}</h2>${requestTable(recent.items, "recent-requests", t("services.noRequests"))}</section>`);
 }

@@ -77,7 +77,8 @@ function submitForm(ctx, view) {
 }
 
 // The handlers' inbox: what waits for a first answer, oldest first, then what is being
-// handled (received, accepted, in progress), the longest untouched first.
+// handled (received, accepted, in progress), the longest untouched first. How long each
+// has waited comes right after its number, in sight on a phone too.
 const HANDLING = ["received", "accepted", "in_progress"];
 
 async function inboxData(ctx) {
@@ -91,12 +92,12 @@ async function inboxData(ctx) {
 
 function inbox(view, { waiting, handling, now }, texts) {
   const row = (s, since, testid) => `<tr data-testid="${testid}" data-suggestion="${s.suggestion_id}">
-      <td><a href="#/suggestions/${s.suggestion_id}">#${s.suggestion_id}</a></td><td>${esc(categoryName(s.category))}</td>
-      <td>${textOf(texts, s.text_hash, "inbox-text")}</td><td>${statusTag(s.status)}</td>
-      <td class="num" data-testid="waiting-for">${esc(duration(Math.max(0, now - since)))}</td></tr>`;
+      <td><a href="#/suggestions/${s.suggestion_id}">#${s.suggestion_id}</a></td>
+      <td class="num" data-testid="waiting-for">${esc(duration(Math.max(0, now - since)))}</td>
+      <td>${esc(categoryName(s.category))}</td><td>${textOf(texts, s.text_hash, "inbox-text")}</td><td>${statusTag(s.status)}</td></tr>`;
   const table = (items, since, testid, head) => items.length ? `<div class="table-wrap" tabindex="0"><table>
-      <thead><tr><th>#</th><th>${esc(t("suggestions.category"))}</th><th>${esc(t("suggestions.textHead"))}</th>
-      <th>${esc(t("suggestions.statusHead"))}</th><th class="num">${esc(head)}</th></tr></thead>
+      <thead><tr><th>#</th><th class="num">${esc(head)}</th><th>${esc(t("suggestions.category"))}</th>
+      <th>${esc(t("suggestions.textHead"))}</th><th>${esc(t("suggestions.statusHead"))}</th></tr></thead>
       <tbody>${items.map((s) => row(s, since(s), testid)).join("")}</tbody></table></div>` : "";
   html(view, `<section class="card" data-testid="inbox"><h2>${esc(t("suggestions.inbox"))}</h2>
     <p class="muted small">${esc(t("suggestions.inboxNote"))}</p>
