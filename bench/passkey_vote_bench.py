@@ -173,7 +173,7 @@ def row(label: str, values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--proposals", type=int, default=24, help="open proposals: samples per resident")
-    parser.add_argument("--block-time", type=float, default=0.0,
+    parser.add_argument("--block-time", type=int, default=0,
                         help="seconds between blocks after the setup (0: each transaction mined at once)")
     args = parser.parse_args()
     logger.set_level("WARNING")
