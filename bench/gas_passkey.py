@@ -45,7 +45,7 @@ OWNERS = 12  # passkey owners, and as many wallet owners voting by signature
 # Residents whose month's fee is measured: with all 12, anvil (1.7.1, --hardfork prague)
 # dropped the connection during the fallback verifier's fee payments in each of 3 runs
 # (not found why; 2 went through).
-FEE_PAYERS = 4
+FEE_PAYERS = OWNERS
 FOR = 1
 TODAY_BY_SIG = 54_277
 OZ_BY_SIG = 97_766
