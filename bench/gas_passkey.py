@@ -13,12 +13,26 @@ OWNERS residents. Anchors: a castVoteBySig relayed today (an EOA's ECDSA ballot)
 and OpenZeppelin Governor's castVoteBySig 97,766; for the fee, the same transferAndCall
 sent by a wallet (what a MetaMask resident sends), measured here. No transaction may use more than
 16,777,216 gas (EIP-7825): the fallback's ballot is checked against it.
+
+Each hardfork gets an anvil of the bench's own, started without `--steps-tracing` (which
+Ape's foundry provider passes to the anvil it starts): with it, anvil keeps every EVM step
+of every transaction in memory, and a fallback verification is ~600k gas of arithmetic,
+hundreds of thousands of steps each; anvil grew by gigabytes a transaction (21 GB after a
+minute of the prague run) until it stopped answering: the connection dropped, or a
+transaction was never mined, a few fee payments into the prague run. Without it the
+prague run stays under a few hundred MB and all residents are measured.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,19 +56,51 @@ DAY = 86400
 PARAMS = {"timelock_delay": 2 * DAY, "min_notice": DAY, "min_voting_period": DAY, "max_voting_period": 30 * DAY,
           "objection_window": 3 * DAY}
 OWNERS = 12  # passkey owners, and as many wallet owners voting by signature
-# Residents whose month's fee is measured: with all 12, anvil (1.7.1, --hardfork prague)
-# dropped the connection during the fallback verifier's fee payments in each of 3 runs
-# (not found why; 2 went through).
-FEE_PAYERS = 4
+FEE_PAYERS = OWNERS  # residents whose month's fee is measured
+MNEMONIC = "test test test test test test test test test test test junk"  # Ape's test accounts (ape-config.yaml)
 FOR = 1
 TODAY_BY_SIG = 54_277
 OZ_BY_SIG = 97_766
 TRANSACTION_GAS_CAP = 16_777_216
 
 
+@contextmanager
+def own_anvil(hardfork: str):
+    """An anvil on a free port with `hardfork`, as Ape starts one (its test accounts, no
+    base fee, no gas price) but without `--steps-tracing`; Ape connects to it
+    (APE_FOUNDRY_HOST) until the block ends, then it is stopped."""
+    binary = shutil.which("anvil")
+    if binary is None:
+        sys.exit("anvil is not on PATH (node_modules/.bin has it: export PATH=$PWD/node_modules/.bin:$PATH)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    node = subprocess.Popen([binary, "--port", str(port), "--hardfork", hardfork, "--mnemonic", MNEMONIC,
+                             "--accounts", "10", "--balance", "10000", "--block-base-fee-per-gas", "0",
+                             "--gas-price", "0", "--gas-limit", "1000000000"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or node.poll() is not None:
+                    raise RuntimeError(f"anvil --hardfork {hardfork} did not start") from None
+                time.sleep(0.1)
+        os.environ["APE_FOUNDRY_HOST"] = f"http://127.0.0.1:{port}"
+        yield
+    finally:
+        os.environ.pop("APE_FOUNDRY_HOST", None)
+        node.terminate()
+        node.wait(timeout=30)
+
+
 def measure(hardfork: str) -> dict:
     """Deploy everything on a fresh anvil with `hardfork`; the gas of each operation."""
-    with networks.parse_network_choice("ethereum:local:foundry", provider_settings={"evm_version": hardfork}):
+    with own_anvil(hardfork), \
+            networks.parse_network_choice("ethereum:local:foundry", provider_settings={"evm_version": hardfork}):
         deployer, relayer = accounts.test_accounts[0], accounts.test_accounts[1]
         community = deploy_community(project, chain, deployer, name="bench")
         assembly = deploy_assembly(project, chain, deployer, community, **PARAMS)["OwnersAssembly"]

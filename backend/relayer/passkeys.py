@@ -14,6 +14,12 @@ The relayer pays for what it sends, so it sends only what its policy allows:
   (approve, permit, transfer, transferFrom, approveAndCall, …) is relayed: an attacker
   who controls an account cannot make the relayer pay for moving its tokens anywhere
   else or leaving an allowance behind;
+- one call mints: claiming on-time points, `PropertyFees.claim_points(units)` of this
+  community's PropertyFees. The contract mints to the caller what the units' payments
+  earned, and only a unit's latest payer may claim ("fees: not the unit's payer"), so a
+  relayed claim can only give the signing account its own points; the relayer checks it
+  too (every unit's points are the account's), so a claim for anyone else's payments is a
+  403 naming the rule before any simulation;
 - the whole `execute` is simulated (`eth_call`) first: a call that would revert (a
   replayed or forged assertion, a ballot already cast) is refused with the contract's
   namespaced reason and nothing is sent;
@@ -52,8 +58,9 @@ EXECUTE = f"execute(address,uint256,bytes,uint256,{ASSERTION_TYPE})"
 # needs a role (hiding a work, approving or cancelling an activity, checking others in,
 # answering a suggestion), moves tokens or points, or mints is on the list: the relayer
 # does not pay for it even when the account holds the role — that stays a wallet's act.
-# The one exception, a fee payment in the settlement token, has its own check
-# (`PasskeyRelayer._check_payment`): one call, one payee, the exact amount due.
+# Two exceptions have checks of their own: a fee payment in the settlement token
+# (`PasskeyRelayer._check_payment`: one call, one payee, the exact amount due) and the
+# claim of the account's own on-time points (`PasskeyRelayer._check_claim`).
 ALLOWED_CALLS: dict[str, tuple[str, ...]] = {
     "OwnersAssembly": ("castVote(uint256,uint8)",),
     "HouseholdRegistry": ("accept_residence(uint256,bytes32)",),
@@ -89,6 +96,12 @@ APPROVALS = {selector(sig): sig for sig in (
     "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)", "approveAndCall(address,uint256,bytes)",
     "approveAndCall(address,uint256)")}
 QUOTE = selector("quote(uint256,uint256)")
+
+# The one call that mints: the account's own on-time points (see `_check_claim`).
+POINTS_CLAIM = "claim_points(uint256[])"
+CLAIM_SELECTOR = selector(POINTS_CLAIM)
+POINTS_PAYER = selector("points_payer(uint256)")
+MAX_CLAIM_UNITS = 32  # PropertyFees.MAX_CLAIM_UNITS
 
 
 class PasskeyRefused(Exception):
@@ -226,6 +239,8 @@ class PasskeyRelayer:
                                  "relayer: contract outside the community")
         if name == "SettlementToken":
             return self._check_payment(contracts, account, data)
+        if name == "PropertyFees" and bytes(data[:4]) == CLAIM_SELECTOR:
+            return self._check_claim(contracts["PropertyFees"], account, data)
         signature = ALLOWED_SELECTORS.get(name, {}).get(bytes(data[:4]))
         if signature is None:
             allowed = ", ".join(ALLOWED_CALLS.get(name, ())) or "nothing"
@@ -276,6 +291,35 @@ class PasskeyRelayer:
                                  f"unit {unit} owes {due} fen for {months} month(s) now; the call pays {amount}",
                                  "relayer: amount is not the amount due")
         return TOKEN_PAYMENT
+
+    def _check_claim(self, fees: str, account: str, data: bytes) -> str:
+        """`claim_points(units)` only of units whose unclaimed points are the account's (it
+        paid them last): the contract would refuse the others too, the relayer says so first."""
+        try:
+            (units,) = decode(["uint256[]"], bytes(data[4:]))
+            canonical = encode(["uint256[]"], [units]) == bytes(data[4:])
+        except Exception:  # eth_abi's decoding errors: not a list of units
+            canonical = False
+        if not canonical or not 0 < len(units) <= MAX_CLAIM_UNITS:
+            raise PasskeyRefused("claim_not_allowed", 403,
+                                 f"a points claim is {POINTS_CLAIM} of 1 to {MAX_CLAIM_UNITS} units",
+                                 "relayer: claim is not a list of units")
+        unique = list(dict.fromkeys(units))
+        request = [("eth_call", [{"from": account, "to": fees,
+                                  "data": "0x" + (POINTS_PAYER + encode(["uint256"], [unit])).hex()}, "latest"])
+                   for unit in unique]
+        try:
+            payers = [to_checksum_address(decode(["address"], bytes.fromhex(raw[2:]))[0])
+                      for raw in self.rpc.batch(request)]
+        except RpcUnavailable as exc:
+            raise RelayerUnavailable(f"the chain's node does not answer: {exc}") from exc
+        others = [unit for unit, payer in zip(unique, payers) if payer != account]
+        if others:
+            raise PasskeyRefused("claim_not_allowed", 403,
+                                 f"the points of unit(s) {', '.join(map(str, others))} are not {account}'s: "
+                                 "the relayer pays only for claiming the points the account's own payments earned",
+                                 "relayer: points only of the account's own payments")
+        return POINTS_CLAIM
 
     def execute(self, contracts: dict[str, str], account: str, target: str, value: int, data: bytes, nonce: int,
                 assertion: Assertion, admit: Callable[[str], None] | None = None,

@@ -3,7 +3,8 @@
 suggestion from the suggestions page (issue 18): the passkey of Chromium's virtual
 authenticator signs, the relayer sends and pays, with the toasts of a wallet's
 transaction (pending, then confirmed or failed with the reason in the resident's words).
-The payment is one signed call, the settlement token's transferAndCall to this
+The resident then claims the on-time points that payment earned from the same page (the
+relayer relays a claim of the account's own points only). The payment is one signed call, the settlement token's transferAndCall to this
 community's PropertyFees of exactly the amount due; the live API refuses the token
 calls an attacker would rather have paid for with a 403 naming the rule (the whole
 policy: tests/passkey/test_relayed_payment.py)."""
@@ -24,6 +25,9 @@ from tests.e2e.test_passkey_pages import AREA, _api, _body, _refused, _register,
 from tests.passkey.helpers import sign_call
 from tests.utils.identity import commitment_for
 from tests.utils.webauthn import Passkey
+
+# Three relayed calls per passkey account per window: the claim test's fourth meets the limit.
+SITE_SETTINGS = {"relayer_limit_per_passkey_account": 3}
 
 
 def _failed(page, click) -> str:
@@ -144,4 +148,57 @@ def test_a_passkey_resident_sends_a_suggestion(phone_page, site, chain, committe
     mine = page.locator(f'[data-testid=my-suggestions] [data-suggestion="{count + 1}"]')
     mine.get_by_test_id("text").filter(has_text=text).wait_for(timeout=30_000)
     assert chain.provider.get_balance(account) == 0
+    assert not problems, problems
+
+
+def test_a_passkey_resident_claims_on_time_points_from_the_fee_page(phone_page, site, chain, committee):
+    """Pay the overdue months and one ahead (points for the months not overdue), then the
+    fee page's claim button: the passkey signs claim_points, the relayer sends it, the
+    points are the account's; the claim counts in the day's budget and in the account's
+    limit, whose next call is refused in the resident's words with nothing sent."""
+    page, _, _, problems = phone_page
+    fees, token, points = site["contracts"]["PropertyFees"], site["contracts"]["SettlementToken"], \
+        site["community"].points
+    account, unit = _passkey_owner(page, site, committee, "2-3-401")
+    token.mint(account, 5_000_00, sender=committee)
+    wait_indexed(site, chain)
+    relayed = []
+    page.on("response", lambda r: relayed.append(r.json()) if r.url.endswith("/passkeys/calls") and r.ok else None)
+    page.evaluate("location.hash = '#/home'")
+    card = page.get_by_test_id(f"unit-{unit}")
+    card.get_by_test_id("quote").filter(has_text="¥").wait_for(timeout=30_000)
+    card.get_by_test_id("months").fill(str(fees.statement(unit).months_due + 1))
+    _settled(page, lambda: card.get_by_test_id("pay").click())  # relayed call 1
+    earned = fees.claimable_points(unit)
+    assert earned > 0 and fees.points_payer(unit) == account
+
+    budget = f"{_api(site)}/relayer/budget"
+    spent = httpx.get(budget, timeout=10).json()["by_route"].get("passkey", 0)
+    before = points.balanceOf(account)
+    claim = page.get_by_test_id("claim-points")
+    claim.wait_for(timeout=30_000)
+    assert str(earned) in claim.inner_text()
+    _settled(page, lambda: claim.click())  # relayed call 2
+    assert points.balanceOf(account) == before + earned and fees.claimable_points(unit) == 0
+    assert [(call["target"], call["status"]) for call in relayed[1:]] == [(fees.address.lower(), "confirmed")]
+    assert httpx.get(budget, timeout=10).json()["by_route"].get("passkey", 0) == spent + 1
+    assert chain.provider.get_balance(account) == 0
+    page.get_by_test_id("claimable").filter(has_text="0").wait_for(timeout=30_000)
+    assert page.get_by_test_id("claim-points").count() == 0
+    screenshot(page, "passkey-points-claimed")
+
+    # A month ahead (call 3, the last within the limit) earns more; its claim is the fourth.
+    card = page.get_by_test_id(f"unit-{unit}")
+    card.get_by_test_id("months").fill("1")
+    _settled(page, lambda: card.get_by_test_id("pay").click())
+    more = fees.claimable_points(unit)
+    assert more > 0
+    relayer = to_checksum_address(httpx.get(f"{site['url']}/api/v1/pages/config").json()["relayer"]["address"])
+    nonce = chain.provider.get_nonce(relayer)
+    claim = page.get_by_test_id("claim-points")
+    claim.wait_for(timeout=30_000)
+    text = _failed(page, lambda: claim.click())
+    assert "太频繁" in text, text
+    assert chain.provider.get_nonce(relayer) == nonce and fees.claimable_points(unit) == more
+    assert points.balanceOf(account) == before + earned
     assert not problems, problems

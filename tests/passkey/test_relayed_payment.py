@@ -177,3 +177,80 @@ def test_a_payment_of_another_amount_or_shape_is_refused(paying, chain):
     _refused(paying, chain, token, payment(token, fees, unit, months + 60, total), 409, "would_revert",
              "fees: over the prepayment limit")
     assert fees.statement(unit).months_due == months
+
+
+# ---------------------------------------------------------------- on-time points, claimed by passkey
+
+CLAIM_RULE = "relayer: points only of the account's own payments"
+
+
+def _paid_on_time(paying, chain) -> int:
+    """The passkey account clears its unit and prepays a month (through the relay): the
+    months that were not overdue earned points, now the account's to claim."""
+    fees, token, unit = paying["fees"], paying["token"], paying["unit"]
+    months = fees.statement(unit).months_due + 1
+    assert relay(paying, chain, token, payment(token, fees, unit, months, fees.quote(unit, months)[4])).status \
+        == "confirmed"
+    earned = fees.claimable_points(unit)
+    assert earned > 0 and fees.points_payer(unit) == paying["account"].address
+    return earned
+
+
+def test_a_passkey_account_claims_its_own_on_time_points(paying, chain, points):
+    fees, account, unit = paying["fees"], paying["account"], paying["unit"]
+    earned = _paid_on_time(paying, chain)
+    before = points.balanceOf(account.address)
+    relayed = relay(paying, chain, fees, fees.claim_points.encode_input([unit]))
+
+    assert relayed.status == "confirmed"
+    assert points.balanceOf(account.address) == before + earned
+    assert fees.claimable_points(unit) == 0
+    receipt = chain.provider.get_receipt(relayed.tx_hash)
+    assert receipt.sender == paying["sender"]
+    [claimed] = receipt.decode_logs(fees.PointsClaimed)
+    assert (claimed.unit_id, claimed.claimant, claimed.amount) == (unit, account.address, earned)
+    assert chain.provider.get_balance(account.address) == 0
+    print(f"\nrelayed passkey points claim (claim_points, one unit, precompile): {relayed.gas_used:,} gas")
+    # Claimed already: the contract's reason, before anything is sent.
+    _refused(paying, chain, fees, fees.claim_points.encode_input([unit]), 409, "would_revert",
+             "fees: no points to claim")
+
+
+def test_a_claim_of_anyone_elses_points_is_refused(paying, chain, points, owner_b, committee):
+    """Units another wallet paid (their points are its own), a unit nobody paid, and a list
+    mixing the account's unit with another's: 403 naming the rule, nothing sent."""
+    fees, token, unit = paying["fees"], paying["token"], paying["unit"]
+    _paid_on_time(paying, chain)
+    token.mint(owner_b.address, 5_000_00, sender=committee)
+    token.approve(fees.address, 2**256 - 1, sender=owner_b)
+    theirs = 3  # owner_b's unit
+    fees.pay(theirs, fees.statement(theirs).months_due + 1, 2**255, sender=owner_b)
+    owed = fees.claimable_points(theirs)
+    assert owed > 0
+    for units in ([theirs], [unit, theirs], [theirs, unit], [5]):  # 5: the developer's, never paid
+        refusal = _refused(paying, chain, fees, fees.claim_points.encode_input(units), 403, "claim_not_allowed",
+                           CLAIM_RULE)
+        assert paying["account"].address in refusal.message
+    assert fees.claimable_points(theirs) == owed and fees.points_payer(theirs) == owner_b.address
+
+
+def test_a_claim_of_another_shape_or_another_call_is_refused(paying, project, chain, committee, deploy, points):
+    """The claim's siblings: a list that is empty, too long or not canonical; another
+    function of PropertyFees; the points contract itself; another community's PropertyFees."""
+    fees, account, unit = paying["fees"], paying["account"], paying["unit"]
+    _paid_on_time(paying, chain)
+    shape = "relayer: claim is not a list of units"
+    for data in (fees.claim_points.encode_input([]), fees.claim_points.encode_input([unit] * 33),
+                 fees.claim_points.encode_input([unit]) + b"\0" * 32):
+        _refused(paying, chain, fees, data, 403, "claim_not_allowed", shape)
+    not_allowed = "relayer: call not allowed"
+    for data in (fees.pay.encode_input(unit, 1, 10**9), fees.set_points_rate.encode_input(10**6),
+                 fees.rate_service.encode_input(fees.current_month() - 1, 5),
+                 fees.dispute_record.encode_input(b"\1" * 32, b"\2" * 32)):
+        _refused(paying, chain, fees, data, 403, "call_not_allowed", not_allowed)
+    for data in (points.mint.encode_input(account.address, 100, 1), points.transfer.encode_input(committee.address, 1)):
+        _refused(paying, chain, points, data, 403, "call_not_allowed", not_allowed)
+    other = deploy_fees(project, chain, committee, deploy(name="别的小区"))["PropertyFees"]
+    _refused(paying, chain, other, other.claim_points.encode_input([unit]), 403, "foreign_contract",
+             "relayer: contract outside the community")
+    assert fees.claimable_points(unit) > 0
