@@ -13,6 +13,7 @@ import { Interface, id as keccakText } from "ethers";
 import { currentLang, t } from "../i18n.js";
 import { dateTime, esc, shortAddress, yuan } from "../format.js";
 import { keepText, sha256Text, utf8Length } from "../hash.js";
+import { publishText } from "../texts.js";
 import { ApiError } from "../api.js";
 import { explain, runStep, runTx } from "../tx.js";
 import { busy, chainNow, html, named, requireAccount } from "../ui.js";
@@ -239,6 +240,39 @@ async function loadData(ctx) {
   };
 }
 
+const NOTICE_TITLE_BYTES = 120; // NoticeBoard.MAX_TITLE
+const NOTICE_PROPOSAL = 1; // NoticeBoard: kind 1, a proposal's notice
+const AUDIENCE_OWNERS = 3; // to the owners
+
+/** `text` cut to at most `bytes` UTF-8 bytes, on a character boundary. */
+function cutBytes(text, bytes) {
+  let out = "";
+  for (const ch of text) {
+    if (utf8Length(out + ch) > bytes) return out.slice(0, -1) + "…";
+    out += ch;
+  }
+  return out;
+}
+
+/** The proposal's notice (公告): what the owners must know before the vote (业主大会和业主委员会
+ * 指导规则: the matter, its content, when and how they vote), with the full text's hash. */
+function noticeOf(composed, args) {
+  const [, , , matter, title, hash, start, end] = args;
+  const text = t("propose.noticeText", { title, statute: statuteItem(matter), start: dateTime(start), end: dateTime(end),
+    needs: t(composed.major ? "propose.needs.major" : "propose.needs.ordinary"), hash });
+  return { title: cutBytes(t("propose.noticeTitle", { title }), NOTICE_TITLE_BYTES), text };
+}
+
+/** Publish the proposal's notice from the proposer's wallet (NoticeBoard lets a proposal's
+ * proposer publish its own proposal's notice): its text in the public texts first. */
+async function publishNotice(ctx, composed, args, proposalId) {
+  const notice = noticeOf(composed, args);
+  const contentHash = await publishText(ctx, notice.text, "notice");
+  const board = await ctx.wallet.contract("NoticeBoard");
+  return runTx(ctx, t("propose.publishNotice"), () => board.publish_notice(contentHash, NOTICE_PROPOSAL,
+    AUDIENCE_OWNERS, "", notice.title, proposalId, [args[5]]));
+}
+
 function toLocalInput(seconds) {
   const d = new Date(seconds * 1000);
   const pad = (n) => String(n).padStart(2, "0");
@@ -379,6 +413,15 @@ export async function render(ctx, view, params, current) {
       // (The pages' ABIs carry functions only: the event's topic from its signature.)
       const topic = keccakText("ProposalDetails(uint256,address,uint8,bool,bytes32,uint256,uint256,uint256,uint256,uint256)");
       const log = receipt.logs.find((l) => l.address.toLowerCase() === assembly.target.toLowerCase() && l.topics[0] === topic);
+      // The notice in the same flow: the proposal stands whatever becomes of it (a failed
+      // notice shows as failed; the proposer may publish it from the proposal's page later).
+      if (log && ctx.config.contracts.NoticeBoard) {
+        try {
+          await publishNotice(ctx, composed, args, BigInt(log.topics[1]));
+        } catch (error) {
+          console.warn("the proposal's notice was not published", error);
+        }
+      }
       location.hash = log ? `#/assembly/${BigInt(log.topics[1])}` : "#/assembly";
     });
   });
@@ -388,4 +431,5 @@ export async function render(ctx, view, params, current) {
   }));
   // The notice (公告) the proposal needs before its vote: published on the notice board.
   html(view, `<p class="muted small" data-testid="notice-note">${esc(t("propose.noticeNote", { when: dateTime(data.now + data.rules.min_notice) }))}</p>`);
+  if (safeMember) html(view, `<p class="muted small" data-testid="notice-note-safe">${esc(t("propose.noticeNoteSafe"))}</p>`);
 }
