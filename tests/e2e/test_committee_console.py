@@ -298,6 +298,15 @@ def test_members_import_units_from_a_csv_bad_lines_by_number_then_a_series_of_ba
     listed = page_a.locator("[data-testid=units-errors] li")
     assert sorted(set(listed.evaluate_all("(ls) => ls.map((l) => Number(l.dataset.line))"))) == [3, 4, 5]
     expect(listed.first).to_contain_text(ZH["committee.unitsLine"].format(line=3))
+    # Each problem in Chinese from its code and parameters, not the CLI's English words.
+    words = {line: " ".join(listed.locator(f"xpath=self::*[@data-line='{line}']").all_inner_texts())
+             for line in (3, 4, 5)}
+    assert ZH["committee.unitsError.area_not_positive"].format(text="0") in words[3]
+    assert ZH["committee.unitsError.owner_not_address"].format(owner="0xnope") in words[3]
+    assert ZH["committee.unitsError.commitment_format"] in words[3]
+    assert ZH["committee.unitsError.label_duplicate"].format(label="6-1-001", line=2) in words[4]
+    assert ZH["committee.unitsError.owner_checksum"].format(owner=rows[3].split(",")[2].lower()) in words[5]
+    assert "must be" not in " ".join(listed.all_inner_texts()) and "checksum (copy" not in str(words)
     assert httpx.get(store_url(site), timeout=10).json()["pending"] == []
     page_a.locator("[data-testid=units-section]").scroll_into_view_if_needed()
     screenshot(page_a, "committee-units-errors-desktop")

@@ -435,6 +435,9 @@ def test_a_units_csv_is_checked_line_by_line_as_the_cli_checks_it(client, town):
     lines = sorted({e["line"] for e in detail["errors"]})
     assert lines == [3, 4, 5], detail  # the good line 2 is not listed; every bad one is, by number
     assert any("duplicates line 2" in e["message"] for e in detail["errors"] if e["line"] == 4)
+    # With a code and parameters for the pages' translation.
+    assert {"line": 4, "message": "label '5-1-001' duplicates line 2", "code": "label_duplicate",
+            "params": {"label": "5-1-001", "line": 2}} in detail["errors"]
     assert client.get(base(town)).json()["pending"] == []
     # A header that is not the CLI's: line 1.
     assert check(client, town, "name,area\nx,1\n").json()["detail"]["errors"][0]["line"] == 1
@@ -465,7 +468,8 @@ def test_a_good_csv_comes_back_as_batches_that_execute_through_the_safe(client, 
     errors = again.json()["detail"]["errors"]
     assert [e["line"] for e in errors] == [2, 3] and "already registered" in errors[0]["message"]
     taken = check(client, town, "label,area_m2,owner,commitment\n" + stolen + "\n").json()["detail"]["errors"]
-    assert taken == [{"line": 2, "message": f"commitment is bound on chain to wallet {first[2]}"}]
+    assert taken == [{"line": 2, "message": f"commitment is bound on chain to wallet {first[2]}",
+                      "code": "commitment_bound", "params": {"wallet": first[2]}}]
 
 
 def test_the_same_units_file_is_not_proposed_again_while_its_batches_are_pending(client, town, owner_a, owner_b):
