@@ -112,6 +112,8 @@ function describeCall(call) {
       last: units[units.length - 1]?.label ?? "" });
   }
   if (call.function === "mint") return t("committee.describe.points", { amount: a.amount, to: shortAddress(a.to) });
+  if (call.function === "propose") return t("committee.describe.propose", { title: a.title, count: a.targets.length });
+  if (call.function === "publish_notice") return t("committee.describe.publishNotice", { title: a.title });
   if (call.function === "approve_activity") return t("committee.describe.approveActivity", { id: a.activity_id });
   if (call.function === "cancel_activity") return t("committee.describe.cancelActivity", { id: a.activity_id });
   if (call.function === "hide_work") return t("committee.describe.hideWork", { id: workLabel(a.token_id), hash: shortHash(a.reason_hash) });
@@ -329,7 +331,7 @@ export async function render(ctx, view, _params, current = () => true) {
         <ul>${overview.done.map(doneCard).join("")}</ul></section>`);
   }
 
-  const nextNonce = () => Math.max(overview.nonce, ...overview.pending.map((p) => p.nonce + 1));
+  const nextNonce = () => Math.max(overview.nonce, ...overview.pending.map((p) => Number(p.nonce) + 1));
 
   /** Propose one SafeTx at `nonce`: run from the Safe first, signed, kept by the store. */
   async function proposeAt(data, title, to, nonce) {

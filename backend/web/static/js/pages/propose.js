@@ -9,7 +9,7 @@
 // document library under its SHA-256 (the proposal's doc_hash); the proposer's wallet
 // sends OwnersAssembly.propose. An owner's motion then gathers co-signers on its page.
 
-import { Interface, id as keccakText } from "ethers";
+import { AbiCoder, Interface, concat, dataLength, keccak256, solidityPacked, id as keccakText } from "ethers";
 import { currentLang, t } from "../i18n.js";
 import { dateTime, esc, shortAddress, yuan } from "../format.js";
 import { keepText, sha256Text, utf8Length } from "../hash.js";
@@ -33,16 +33,41 @@ const ZERO = "0x" + "0".repeat(40);
 
 /** The committee proposes through its Safe: a SafeTx calling OwnersAssembly.propose, run
  * first from the Safe's address (a refusal shows before anyone signs), signed by this
- * member and kept by the console's store for the others (#/committee). */
-async function proposeAsCommittee(ctx, args) {
+ * member and kept by the console's store for the others (#/committee). With the notice
+ * board, the proposal's notice goes in the same SafeTx (MultiSendCallOnly: both or
+ * neither), for the proposal's id as it will be: its calls, document, proposer (the Safe)
+ * and the Safe's proposal nonce. Should another proposal of the Safe run first, the batch
+ * fails as a whole when the members run it, and is composed again. */
+async function proposeAsCommittee(ctx, composed, args) {
   const safe = ctx.config.contracts.CommitteeSafe.address;
   const assembly = ctx.config.contracts.OwnersAssembly;
+  const board = ctx.config.contracts.NoticeBoard;
   const data = new Interface(assembly.abi).encodeFunctionData("propose", args);
+  const overview = await ctx.api.get("/committee");
+  const multiSend = ctx.config.contracts.MultiSendCallOnly?.address ?? overview.multi_send;
+  const notice = board && multiSend ? noticeOf(composed, args) : null;
+  if (notice) notice.hash = await publishText(ctx, notice.text, "notice");
   await runStep(t("propose.sendSafe"), async (progress) => {
     await ctx.wallet.provider().call({ from: safe, to: assembly.address, data });
-    const overview = await ctx.api.get("/committee");
-    const nonce = Math.max(overview.nonce, ...overview.pending.map((p) => p.nonce + 1));
-    const tx = { to: assembly.address, value: "0", data, operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0",
+    let to = assembly.address;
+    let payload = data;
+    let operation = 0;
+    if (notice) {
+      const nonce = await ctx.wallet.reader("OwnersAssembly").proposal_nonce(safe);
+      const coder = AbiCoder.defaultAbiCoder();
+      const calls = keccak256(coder.encode(["address[]", "uint256[]", "bytes[]", "bytes32"], [args[0], args[1], args[2], args[5]]));
+      const proposalId = BigInt(keccak256(coder.encode(["bytes32", "address", "uint256"], [calls, safe, nonce])));
+      const noticeData = new Interface(board.abi).encodeFunctionData("publish_notice",
+        [notice.hash, NOTICE_PROPOSAL, AUDIENCE_OWNERS, "", notice.title, proposalId, [args[5]]]);
+      const packed = (target, callData) => solidityPacked(["uint8", "address", "uint256", "uint256", "bytes"],
+        [0, target, 0, dataLength(callData), callData]);
+      payload = new Interface(["function multiSend(bytes transactions)"]).encodeFunctionData("multiSend",
+        [concat([packed(assembly.address, data), packed(board.address, noticeData)])]);
+      to = multiSend;
+      operation = 1;
+    }
+    const nonce = Math.max(overview.nonce, ...overview.pending.map((p) => Number(p.nonce) + 1));
+    const tx = { to, value: "0", data: payload, operation, safeTxGas: "0", baseGas: "0", gasPrice: "0",
       gasToken: ZERO, refundReceiver: ZERO, nonce: String(nonce) };
     progress(t("committee.signing"));
     const signature = await signSafeTx(ctx, safe, tx);
@@ -427,7 +452,7 @@ export async function render(ctx, view, params, current) {
   });
   safeButton?.addEventListener("click", () => busy(form, async () => {
     const args = await prepared();
-    if (args) await proposeAsCommittee(ctx, args);
+    if (args) await proposeAsCommittee(ctx, composed, args);
   }));
   // The notice (公告) the proposal needs before its vote: published on the notice board.
   html(view, `<p class="muted small" data-testid="notice-note">${esc(t("propose.noticeNote", { when: dateTime(data.now + data.rules.min_notice) }))}</p>`);
