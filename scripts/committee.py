@@ -23,7 +23,9 @@
   checked by the composer's own code (backend/chain/proposal_actions.py, the route's), each
   call's class asked of the chain; printed decoded with the statute item and the majority it
   needs. Proposed by the sender as an owner's motion, or `--as-committee` through the
-  committee's Safe like `budget`. The full text's SHA-256 is the proposal's document.
+  committee's Safe like `budget`. The full text's SHA-256 is the proposal's document; with
+  `--api URL` the text is stored in that backend's document library first (signed in to its
+  vault with Ethereum, as the page does), else the command says where to publish it.
 - `queue ID`, `execute ID [--sender ALIAS] [--dry-run]`: a passed proposal's calls, as the
   chain logged them when it was proposed, queued in the timelock, then executed (anyone may).
 Every command refuses bad input before anything is sent, and prints the transaction hashes.
@@ -237,6 +239,53 @@ def _rpc_uri() -> str:
     return getattr(provider, "http_uri", None) or provider.uri
 
 
+def store_in_library(api: str, account, text: bytes, filename: str, expected: str) -> str:
+    """The full text stored in the document library of the backend at `api`, signed in to
+    its vault as `account` (Sign-In with Ethereum, as the page does): its doc_hash, checked."""
+    import json as _json
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from eth_account.messages import encode_defunct
+
+    base = api.rstrip("/") + "/api/v1"
+
+    def ask(method, path, body=None, token=None, content_type="application/json"):
+        data = body if isinstance(body, bytes) or body is None else _json.dumps(body).encode()
+        headers = {"accept": "application/json"}
+        if data is not None:
+            headers["content-type"] = content_type
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return _json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")
+            raise click.ClickException(f"the library at {api} answered {exc.code} to {path.split('?')[0]}: "
+                                       f"{detail}; nothing sent") from None
+        except urllib.error.URLError as exc:
+            raise click.ClickException(f"the library at {api} cannot be reached ({exc.reason}); nothing sent") \
+                from None
+
+    offer = ask("POST", "/vault/siwe/nonce", {"address": account.address, "language": "en"})
+    if offer["chain_id"] != chain.chain_id:
+        raise click.ClickException(f"the library at {api} signs in on chain {offer['chain_id']}, connected to "
+                                   f"{chain.chain_id}; nothing sent")
+    signature = account.sign_message(encode_defunct(text=offer["message"]))
+    if signature is None:
+        raise click.ClickException("the account did not sign the library's sign-in; nothing sent")
+    raw = signature.encode_rsv() if hasattr(signature, "encode_rsv") else bytes(signature)
+    session = ask("POST", "/vault/siwe/login", {"message": offer["message"], "signature": "0x" + raw.hex()})
+    stored = ask("POST", f"/documents?filename={urllib.parse.quote(filename)}", text, session["token"],
+                 "text/plain; charset=utf-8")
+    if stored["doc_hash"].lower() != expected.lower():
+        raise click.ClickException(f"the library stored {stored['doc_hash']}, not {expected}; nothing sent")
+    return stored["doc_hash"]
+
+
 @cli.command("propose", cls=ConnectedProviderCommand, short_help="Propose to the owners' assembly from a menu of actions")
 @ape_cli_context()
 @click.option("--actions", "actions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -256,10 +305,13 @@ def _rpc_uri() -> str:
 @click.option("--sender", "sender_alias", default=None,
               help="Who sends (and, as an owner, proposes): an `ape accounts` alias or TEST::n [LINLI_DEPLOYER_KEY].")
 @click.option("--signer", "signer_aliases", multiple=True, help="A member of the committee's Safe who signs.")
+@click.option("--api", default=None,
+              help="Store the full text in the document library of the backend at this address first (e.g. "
+                   "https://linli.example), signed in as the sender (an owner) or the first --signer (the committee).")
 @click.option("--dry-run", is_flag=True, help="Check and print the calls decoded and what the proposal needs; send nothing.")
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), default=None)
 def propose_cmd(cli_ctx, network, actions_file, action_options, matter, title, text_file, start, voting_days,
-                as_committee, sender_alias, signer_aliases, dry_run, manifest_file):
+                as_committee, sender_alias, signer_aliases, api, dry_run, manifest_file):
     """Compose a proposal from the menu of actions (never raw calldata), check it against the
     chain, and propose it; the full text's SHA-256 is the proposal's document."""
     import hashlib
@@ -356,9 +408,14 @@ def propose_cmd(cli_ctx, network, actions_file, action_options, matter, title, t
         click.echo("dry run: the chain accepts it; nothing sent")
         return
 
-    click.echo(f"full text: publish {text_file} in the community's document library (the console's library, or "
-               f"POST /api/v1/documents signed in as a member) so that owners can read what {doc_hash} names; "
-               "the chain keeps only the hash")
+    if api:
+        writer = send.signers[0] if send is not None and send.signers else sender
+        store_in_library(api, writer, text, f"{title}.txt", doc_hash)
+        click.echo(f"full text stored in the document library at {api} under {doc_hash}, by {writer.address}")
+    else:
+        click.echo(f"full text: publish {text_file} in the community's document library (--api, the proposal page, "
+                   f"or POST /api/v1/documents signed in as a member) so that owners can read what {doc_hash} "
+                   "names; the chain keeps only the hash")
     try:
         receipt = send(assembly.propose, *args) if send is not None else assembly.propose(*args, sender=sender)
     except SafeError as exc:

@@ -257,3 +257,33 @@ def test_a_passed_proposal_is_queued_and_executed_from_the_command_line(chain, h
     assert assembly.state(proposal_id) == 7 and assembly.cosign_threshold_bps() == 700
     missing = ape_run(chain, hall, "execute", "12345")
     assert missing.returncode != 0 and "no proposal 12345" in missing.stdout + missing.stderr
+
+
+def test_the_full_text_is_stored_in_the_document_library_before_proposing(chain, hall, accounts, owner_c,
+                                                                           tmp_path_factory):
+    """--api: the full text goes to the backend's document library first, signed in to its
+    vault with the proposer's key as the page signs in; the proposal names what is stored.
+    A library that cannot be reached: nothing sent."""
+    import httpx
+
+    from tests.e2e.conftest import serving, site_settings
+
+    assembly = hall.assembly
+    before = nonces(chain, owner_c)
+    unreachable = propose(chain, hall, "--action", "set_cosign_threshold bps=600", "--api", "http://127.0.0.1:9",
+                          LINLI_DEPLOYER_KEY=owner_c.private_key)
+    out = unreachable.stdout + unreachable.stderr
+    assert unreachable.returncode != 0 and "cannot be reached" in out and "nothing sent" in out
+    assert nonces(chain, owner_c) == before
+    settings, port, origin = site_settings(tmp_path_factory.mktemp("library"), hall.town.manifest, chain, accounts[8])
+    with serving(settings, port, "propose-cli-api"):
+        done = propose(chain, hall, "--action", "set_cosign_threshold bps=600", "--api", origin,
+                       LINLI_DEPLOYER_KEY=owner_c.private_key)
+        out = done.stdout
+        assert done.returncode == 0, out + done.stderr
+        assert f"full text stored in the document library at {origin} under {hall.doc_hash}, by {owner_c.address}" \
+               in out
+        stored = httpx.get(f"{origin}/api/v1/documents/{hall.doc_hash}", timeout=10)
+        assert stored.status_code == 200 and stored.content == TEXT.encode()
+    proposal_id = int(re.search(r"proposed: proposal (\d+)", out).group(1))
+    assert assembly.proposer(proposal_id) == owner_c.address
