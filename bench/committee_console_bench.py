@@ -6,7 +6,8 @@
 Gas (whole transaction, anvil): each console action executed by a 2-of-3 committee Safe
 (execTransaction with two EIP-712 signatures, sent by a member), against the same call
 made directly by an account holding the committee role (the deployer, before a
-hand-over). Time: the store's routes (backend/committee) in process over SQLite, the
+hand-over); and the composer's committee path, a proposal alone and with its notice in
+one SafeTx. Time: the store's routes (backend/committee) in process over SQLite, the
 node being the same anvil: propose (a signature recovered, the Safe's owners and nonce
 read), sign, and the overview a member's page loads; a units CSV checked (the CLI's
 parser, then four or five registry views per unit). Figures printed, nothing asserted.
@@ -61,6 +62,7 @@ def main() -> None:
         tx = safe.propose_call(method, *args)
         receipt = safe.execute(tx, {m.address: sign_safe_tx(tx, m) for m in (member_a, member_b)}, sender=member_b)
         print(f"{name:<44} {receipt.gas_used:>12,} {direct:>10,} {receipt.gas_used - direct:>+9,}")
+    composer_path(scene, member_a, member_b, member_c, doc)
 
     from fastapi.testclient import TestClient
 
@@ -115,6 +117,33 @@ def main() -> None:
         for count, values in checks.items():
             print(f"  {f'units-check, {count:,} units':<36} median {statistics.median(values) * 1000:6.1f} ms   "
                   f"max {max(values) * 1000:6.1f} ms")
+
+
+def composer_path(scene, member_a, member_b, member_c, doc) -> None:
+    """The composer's committee path: a proposal (one call) through the Safe alone, and with
+    its notice in the same SafeTx (MultiSendCallOnly), the proposal's id computed ahead."""
+    from backend.chain.deploy_assembly import proposal_id
+
+    safe, registry = scene.safe, scene.community.registry
+    assembly, board = scene.contracts["OwnersAssembly"], scene.contracts["NoticeBoard"]
+    signers = (member_a, member_b)
+
+    def run(tx):
+        return safe.execute(tx, {m.address: sign_safe_tx(tx, m) for m in signers}, sender=member_b)
+
+    run(safe.propose_call(registry.register_unit, "9-9-901", 90_00, member_c.address, sha256(b"c").digest()))
+    data = assembly.set_cosign_threshold.encode_input(800)
+    start = chain.pending_timestamp + assembly.min_notice() + 86400
+    args = ([assembly.address], [0], [data], 1, "联署门槛", doc, start, start + assembly.min_voting_period())
+    snapshot = chain.snapshot()
+    alone = run(safe.propose_call(assembly.propose, *args)).gas_used
+    chain.restore(snapshot)
+    expected = proposal_id(*args[:3], doc, safe.address, assembly.proposal_nonce(safe.address))
+    both = run(safe.propose_batch([(assembly.propose, args), (board.publish_notice, (
+        sha256("公告".encode()).digest(), 1, 3, "", "业主大会会议公告：联署门槛", expected, [doc]))])).gas_used
+    assert board.proposal_notice(expected) != 0
+    print(f"{'propose (1 call) through the Safe':<44} {alone:>12,}")
+    print(f"{'propose + its notice, one MultiSend SafeTx':<44} {both:>12,} {'':>10} {both - alone:>+9,}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from eth_utils import is_checksum_address, is_hex_address
@@ -41,11 +41,35 @@ class UnitRow:
 
 @dataclass(frozen=True)
 class LineError:
+    """A bad line: its number, the English message the CLI prints, and a code with its
+    parameters the pages translate (committee.unitsError.<code> in the i18n files)."""
+
     line: int
     message: str
+    code: str = ""
+    params: dict = field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
+
+
+class CodedValueError(ValueError):
+    """A ValueError with a code and parameters for the pages' translation."""
+
+    def __init__(self, message: str, code: str, **params):
+        super().__init__(message)
+        self.code, self.params = code, params
+
+
+def _coded(exc: ValueError) -> tuple[str, str, dict]:
+    """(message, code, params) of a parser's ValueError."""
+    if isinstance(exc, CodedValueError):
+        return str(exc), exc.code, exc.params
+    message = str(exc)
+    # backend.identity.parse_commitment's two refusals.
+    code = {"commitment must be 0x followed by 64 hex digits": "commitment_format",
+            "commitment must not be zero": "commitment_zero"}.get(message, "other")
+    return message, code, {} if code != "other" else {"message": message}
 
 
 class UnitsCsvError(ValueError):
@@ -63,12 +87,12 @@ def parse_hundredths(text: str, what: str, number: str | None = None) -> int:
     try:
         value = Decimal((text if number is None else number).strip())
     except InvalidOperation:
-        raise ValueError(f"{what} {text!r} is not a number") from None
+        raise CodedValueError(f"{what} {text!r} is not a number", f"{what}_not_number", text=text) from None
     if not value.is_finite() or value <= 0:
-        raise ValueError(f"{what} {text!r} must be greater than 0")
+        raise CodedValueError(f"{what} {text!r} must be greater than 0", f"{what}_not_positive", text=text)
     hundredths = value * 100
     if hundredths != hundredths.to_integral_value():
-        raise ValueError(f"{what} {text!r} has more than two decimals")
+        raise CodedValueError(f"{what} {text!r} has more than two decimals", f"{what}_decimals", text=text)
     return int(hundredths)
 
 
@@ -76,7 +100,7 @@ def parse_area(text: str) -> int:
     """'89.5' -> 8950 (0.01 m²). Raises ValueError on anything else."""
     centi = parse_hundredths(text, "area")
     if centi > MAX_AREA_CENTI:
-        raise ValueError(f"area {text!r} is too large")
+        raise CodedValueError(f"area {text!r} is too large", "area_too_large", text=text)
     return centi
 
 
@@ -86,10 +110,12 @@ def parse_units_csv(text: str) -> list[UnitRow]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     rows = list(reader)
     if not rows:
-        raise UnitsCsvError([LineError(1, "empty file: expected header " + ",".join(HEADER))])
+        raise UnitsCsvError([LineError(1, "empty file: expected header " + ",".join(HEADER), "empty_file",
+                                       {"header": ",".join(HEADER)})])
     header = tuple(cell.strip().lower() for cell in rows[0])
     if header != HEADER:
-        raise UnitsCsvError([LineError(1, f"header must be {','.join(HEADER)}, found {','.join(header)}")])
+        raise UnitsCsvError([LineError(1, f"header must be {','.join(HEADER)}, found {','.join(header)}", "header",
+                                       {"header": ",".join(HEADER), "found": ",".join(header)})])
 
     units: list[UnitRow] = []
     labels: dict[str, int] = {}
@@ -99,42 +125,48 @@ def parse_units_csv(text: str) -> list[UnitRow]:
         if not any(cell.strip() for cell in cells):
             continue  # blank line
         if len(cells) != len(HEADER):
-            errors.append(LineError(line, f"expected {len(HEADER)} fields, found {len(cells)}"))
+            errors.append(LineError(line, f"expected {len(HEADER)} fields, found {len(cells)}", "field_count",
+                                    {"expected": len(HEADER), "found": len(cells)}))
             continue
         label, area_text, owner, commitment_text = (cell.strip() for cell in cells)
-        line_errors: list[str] = []
+        line_errors: list[tuple[str, str, dict]] = []  # (message, code, params)
         if not label:
-            line_errors.append("label is empty")
+            line_errors.append(("label is empty", "label_empty", {}))
         elif len(label.encode()) > MAX_LABEL_BYTES:
-            line_errors.append(f"label {label!r} is longer than {MAX_LABEL_BYTES} bytes")
+            line_errors.append((f"label {label!r} is longer than {MAX_LABEL_BYTES} bytes", "label_long",
+                                {"label": label, "max": MAX_LABEL_BYTES}))
         elif label in labels:
-            line_errors.append(f"label {label!r} duplicates line {labels[label]}")
+            line_errors.append((f"label {label!r} duplicates line {labels[label]}", "label_duplicate",
+                                {"label": label, "line": labels[label]}))
         area = 0
         try:
             area = parse_area(area_text)
         except ValueError as exc:
-            line_errors.append(str(exc))
+            line_errors.append(_coded(exc))
         if not is_hex_address(owner):
-            line_errors.append(f"owner {owner!r} is not an address")
+            line_errors.append((f"owner {owner!r} is not an address", "owner_not_address", {"owner": owner}))
         elif not is_checksum_address(owner):
-            line_errors.append(f"owner {owner!r} fails the EIP-55 checksum (copy it from the wallet)")
+            line_errors.append((f"owner {owner!r} fails the EIP-55 checksum (copy it from the wallet)",
+                                "owner_checksum", {"owner": owner}))
         elif int(owner, 16) == 0:
-            line_errors.append("owner is the zero address")
+            line_errors.append(("owner is the zero address", "owner_zero", {}))
         commitment = b""
         try:
             commitment = parse_commitment(commitment_text)
         except ValueError as exc:
-            line_errors.append(str(exc))
+            line_errors.append(_coded(exc))
         if not line_errors:
             # An identity is one person with one wallet, in the file as on chain.
             seen_wallet = wallet_of.get(commitment)
             if seen_wallet and seen_wallet[0] != owner:
-                line_errors.append(f"commitment already given to wallet {seen_wallet[0]} on line {seen_wallet[1]}")
+                line_errors.append((f"commitment already given to wallet {seen_wallet[0]} on line {seen_wallet[1]}",
+                                    "commitment_other_wallet", {"wallet": seen_wallet[0], "line": seen_wallet[1]}))
             seen_commitment = commitment_of.get(owner)
             if seen_commitment and seen_commitment[0] != commitment:
-                line_errors.append(f"wallet {owner} has a different commitment on line {seen_commitment[1]}")
+                line_errors.append((f"wallet {owner} has a different commitment on line {seen_commitment[1]}",
+                                    "wallet_other_commitment", {"wallet": owner, "line": seen_commitment[1]}))
         if line_errors:
-            errors.extend(LineError(line, message) for message in line_errors)
+            errors.extend(LineError(line, message, code, params) for message, code, params in line_errors)
             if label and label not in labels:
                 labels[label] = line
             continue
@@ -145,7 +177,7 @@ def parse_units_csv(text: str) -> list[UnitRow]:
     if errors:
         raise UnitsCsvError(errors)
     if not units:
-        raise UnitsCsvError([LineError(2, "no units in the file")])
+        raise UnitsCsvError([LineError(2, "no units in the file", "no_units")])
     return units
 
 
@@ -154,17 +186,21 @@ def check_against_chain(units: list[UnitRow], registry) -> list[LineError]:
     errors: list[LineError] = []
     for unit in units:
         if registry.unit_id_of(unit.label) != 0:
-            errors.append(LineError(unit.line, f"label {unit.label!r} is already registered"))
+            errors.append(LineError(unit.line, f"label {unit.label!r} is already registered", "label_registered",
+                                    {"label": unit.label}))
         known, index = registry.identity_index_of(unit.commitment)
         if known:
             bound = registry.identity_wallet(index)
             if bound != unit.owner:
-                errors.append(LineError(unit.line, f"commitment is bound on chain to wallet {bound}"))
+                errors.append(LineError(unit.line, f"commitment is bound on chain to wallet {bound}",
+                                        "commitment_bound", {"wallet": bound}))
         else:
             if registry.identity_of(unit.owner)[0]:
-                errors.append(LineError(unit.line, f"wallet {unit.owner} is bound on chain to another identity"))
+                errors.append(LineError(unit.line, f"wallet {unit.owner} is bound on chain to another identity",
+                                        "wallet_other_identity", {"wallet": unit.owner}))
             elif registry.resident_unit(unit.owner) != 0:
-                errors.append(LineError(unit.line, f"wallet {unit.owner} is a linked resident on chain"))
+                errors.append(LineError(unit.line, f"wallet {unit.owner} is a linked resident on chain",
+                                        "wallet_resident", {"wallet": unit.owner}))
     return errors
 
 

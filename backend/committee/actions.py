@@ -51,6 +51,7 @@ OFFERED = (
     ("CultureWorks", "remove_from_exhibition"),
     ("ServiceMarket", "resolve"),  # a disputed job: the provider's share of the escrow, the decision's hash
     ("OwnersAssembly", "propose"),  # a proposal composed from typed actions (RULES: backend/chain/proposal_actions.py)
+    ("NoticeBoard", "publish_notice"),  # a proposal's notice, batched with its proposal by the composer (RULES)
 )
 ZERO_ADDRESS = "0x" + "00" * 20
 # The roles the committee administers (the registry's role admin is COMMITTEE_ROLE), as
@@ -111,6 +112,14 @@ def _units_rule(args: Mapping[str, Any], safe: str | None) -> str | None:
     return None
 
 
+def _notice_rule(args: Mapping[str, Any], safe: str | None) -> str | None:
+    """Only a proposal's notice to the owners (the composer batches it with its proposal);
+    the board's other notices stay outside the console."""
+    if int(args["kind"]) != 1 or int(args["audience"]) != 3 or int(args["proposal_id"]) == 0:
+        return "the console publishes only a proposal's notice to the owners (kind 1, audience 3, its proposal)"
+    return None
+
+
 # Checks on the decoded arguments (by name, addresses lower-case); a text is the refusal.
 RULES = {
     ("HouseholdRegistry", "register_units"): _units_rule,
@@ -118,6 +127,7 @@ RULES = {
     ("HouseholdRegistry", "revokeRole"): _role_rule,
     ("CommunityPoints", "mint"): _mint_rule,
     ("OwnersAssembly", "propose"): lambda args, safe: proposal_refusal(args),
+    ("NoticeBoard", "publish_notice"): _notice_rule,
 }
 MAX_BATCH = 250  # as LINES_PER_SAFE_TX of the budget command
 

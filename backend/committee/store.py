@@ -124,7 +124,7 @@ class CommitteeStore:
             raise Refused("the console's SafeTx pay no gas refunds: gasPrice 0, gasToken and refundReceiver the "
                           "zero address")
         try:
-            self.actions.decode(tx.to, tx.data, tx.value, tx.operation)
+            action = self.actions.decode(tx.to, tx.data, tx.value, tx.operation)
         except ActionRefused as exc:
             raise Refused(str(exc)) from None
         owners, _threshold, nonce = self.chain.state(safe)
@@ -133,6 +133,11 @@ class CommitteeStore:
         if tx.nonce > nonce + MAX_NONCE_AHEAD:
             raise Refused(f"nonce {tx.nonce} is more than {MAX_NONCE_AHEAD} ahead of the Safe's ({nonce})")
         member = self._signer(tx, signer, signature, owners)
+        labels = {u["label"] for call in action["calls"] if call["function"] == "register_units"
+                  for u in call["args"][0]["value"]}
+        clash = self._pending_labels(safe, labels, except_nonce=tx.nonce) if labels else {}
+        if clash:
+            raise Refused(self._pending_words(clash), 409)
         now = int(self.clock())
         safe_tx_hash = _hex(tx.hash)
         try:
@@ -173,10 +178,50 @@ class CommitteeStore:
         batches, or UnitsRefused (422) with every bad line. Nothing is kept."""
         from backend.committee.units import RegistryViews, check_units
 
-        self._check_community(community)
+        safe = self._check_community(community)
         if self.registry is None:
             raise NotFound("this community's manifest names no HouseholdRegistry")
-        return check_units(text, RegistryViews(self.chain.w3, self.registry["address"], self.registry["abi"]))
+        plan = check_units(text, RegistryViews(self.chain.w3, self.registry["address"], self.registry["abi"]))
+        # The same file uploaded again while its batches wait for signatures would be
+        # proposed again at new nonces (the chain refuses the second registration only
+        # when it runs, after the members signed both): refused while they are pending.
+        labels = {u["label"] for batch in plan["batches"] for u in batch["units"]}
+        clash = self._pending_labels(safe, labels)
+        if clash:
+            raise Refused(self._pending_words(clash), 409)
+        return plan
+
+    def _pending_labels(self, safe: str, labels: set[str], except_nonce: int | None = None) -> dict[int, list[str]]:
+        """Pending SafeTx (by nonce) registering any of `labels`, with the labels they register."""
+        _owners, _threshold, nonce = self.chain.state(safe)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(PROPOSALS).where(
+                PROPOSALS.c.community == self.community, PROPOSALS.c.safe == safe.lower(),
+                PROPOSALS.c.nonce >= nonce)).mappings().all()
+        found: dict[int, list[str]] = {}
+        for row in rows:
+            if row["nonce"] == except_nonce:
+                continue
+            tx = self._tx(row)
+            try:
+                action = self.actions.decode(tx.to, tx.data, tx.value, tx.operation)
+            except ActionRefused:
+                continue
+            for call in action["calls"]:
+                if call["function"] != "register_units":
+                    continue
+                hit = [u["label"] for u in call["args"][0]["value"] if u["label"] in labels]
+                if hit:
+                    found.setdefault(row["nonce"], []).extend(h for h in hit if h not in found.get(row["nonce"], []))
+        return dict(sorted(found.items()))
+
+    @staticmethod
+    def _pending_words(clash: dict[int, list[str]]) -> str:
+        labels = sorted({label for hit in clash.values() for label in hit})
+        shown = ", ".join(labels[:5]) + (f" and {len(labels) - 5} more" if len(labels) > 5 else "")
+        nonces = ", ".join(str(n) for n in clash)
+        return (f"units {shown} are already proposed by the committee's pending SafeTx at nonce(s) {nonces}: sign "
+                f"and execute those (or replace them at the same nonce); nothing proposed")
 
     def _row(self, safe_tx_hash: str) -> Mapping[str, Any]:
         with self.engine.connect() as conn:

@@ -129,7 +129,8 @@ class RegistryViews:
 
 
 def _lines(errors: list[LineError]) -> list[dict[str, Any]]:
-    return [{"line": e.line, "message": e.message} for e in errors]
+    return [{"line": e.line, "message": e.message, "code": e.code or "other", "params": e.params or
+             {"message": e.message}} for e in errors]
 
 
 def check_units(text: str, registry: RegistryViews) -> dict[str, Any]:
@@ -140,7 +141,8 @@ def check_units(text: str, registry: RegistryViews) -> dict[str, Any]:
         raise UnitsRefused(f"{len(exc.errors)} problem(s) in the file, nothing proposed", exc.errors) from None
     if len(units) > MAX_UNITS:
         error = LineError(units[MAX_UNITS].line, f"a file holds at most {MAX_UNITS} units ({MAX_BATCHES} batches of "
-                          f"{UNITS_PER_TX}, one SafeTx each): split it and import the rest once these are executed")
+                          f"{UNITS_PER_TX}, one SafeTx each): split it and import the rest once these are executed",
+                          "too_many_units", {"max": MAX_UNITS, "batches": MAX_BATCHES, "size": UNITS_PER_TX})
         raise UnitsRefused("too many units in one file, nothing proposed", [error])
     registry.prefetch(units)
     chain_errors = check_against_chain(units, registry)

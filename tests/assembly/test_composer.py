@@ -325,3 +325,51 @@ def test_a_node_that_does_not_answer_is_a_503_not_a_server_error(composer_town, 
     with TestClient(create_app(settings)) as client:
         answer = compose(client, composer_town, {"action": "set_cosign_threshold", "bps": 100})
     assert answer.status_code == 503 and "node" in answer.json()["detail"]
+
+
+def test_the_committees_proposal_and_its_notice_go_in_one_safe_batch_through_its_console(
+        composer_client, composer_town, chain, accounts, owner_a, owner_b, tenant):
+    """The composer's committee path: OwnersAssembly.propose and the proposal's notice
+    (NoticeBoard.publish_notice, which only the proposer or the committee may publish) in one
+    SafeTx through MultiSendCallOnly, the proposal's id known before it exists (its proposer,
+    the Safe, and the Safe's proposal nonce). The console keeps it; run at the threshold, the
+    proposal and its notice are on chain together. Another kind of notice is not offered."""
+    from backend.chain.deploy_assembly import proposal_id as id_of
+    from backend.chain.safe import sign_safe_tx
+
+    town, assembly, board = composer_town, composer_town.contracts["OwnersAssembly"], composer_town.contracts["NoticeBoard"]
+    safe = town.safe
+    chain.set_balance(safe.address, 10**18)  # an owner on the roll (the committee registers them)
+    town.community.registry.register_unit("8-8-809", 90_00, tenant.address, sha256(b"salted tenant").digest(),
+                                          sender=accounts[safe.address])
+    chain.mine()
+    out = compose(composer_client, town, {"action": "set_cosign_threshold", "bps": 900}).json()
+    calldatas = [bytes.fromhex(c[2:]) for c in out["calldatas"]]
+    start = chain.pending_timestamp + assembly.min_notice() + DAY
+    end = start + assembly.min_voting_period()
+    doc = bytes.fromhex(DOC[2:])
+    expected = id_of(out["targets"], [0], calldatas, doc, safe.address, assembly.proposal_nonce(safe.address))
+    notice = sha256("业主大会会议公告：联署门槛".encode()).digest()
+    base = f"/api/v1/communities/{town.community.registry.address.lower()}/committee"
+
+    def offered(kind, audience, proposal):
+        tx = safe.propose_batch([(assembly.propose, (out["targets"], [0], calldatas, 1, "联署门槛", doc, start, end)),
+                                 (board.publish_notice, (notice, kind, audience, "", "会议公告", proposal, [doc]))])
+        fields = tx.to_json()
+        for key in ("safeTxHash", "note"):
+            fields.pop(key)
+        answer = composer_client.post(f"{base}/transactions", json={
+            **fields, "signer": owner_a.address, "signature": "0x" + sign_safe_tx(tx, owner_a).hex()})
+        return tx, answer
+
+    for kind, audience, proposal in ((5, 1, 0), (1, 1, expected), (1, 3, 0)):
+        _tx, refused = offered(kind, audience, proposal)
+        assert refused.status_code == 422 and "only a proposal's notice" in refused.json()["detail"], refused.text
+    tx, kept = offered(1, 3, expected)
+    assert kept.status_code == 201, kept.text
+    assert [c["function"] for c in kept.json()["action"]["calls"]] == ["propose", "publish_notice"]
+    safe.execute(tx, {owner_a.address: sign_safe_tx(tx, owner_a), owner_b.address: sign_safe_tx(tx, owner_b)},
+                 sender=owner_b)
+    assert assembly.proposer(expected) == safe.address
+    notice_id = board.proposal_notice(expected)
+    assert notice_id != 0 and bytes(board.notice_content(notice_id)) == notice

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import replace
 
 import httpx
@@ -298,6 +299,15 @@ def test_members_import_units_from_a_csv_bad_lines_by_number_then_a_series_of_ba
     listed = page_a.locator("[data-testid=units-errors] li")
     assert sorted(set(listed.evaluate_all("(ls) => ls.map((l) => Number(l.dataset.line))"))) == [3, 4, 5]
     expect(listed.first).to_contain_text(ZH["committee.unitsLine"].format(line=3))
+    # Each problem in Chinese from its code and parameters, not the CLI's English words.
+    words = {line: " ".join(listed.locator(f"xpath=self::*[@data-line='{line}']").all_inner_texts())
+             for line in (3, 4, 5)}
+    assert ZH["committee.unitsError.area_not_positive"].format(text="0") in words[3]
+    assert ZH["committee.unitsError.owner_not_address"].format(owner="0xnope") in words[3]
+    assert ZH["committee.unitsError.commitment_format"] in words[3]
+    assert ZH["committee.unitsError.label_duplicate"].format(label="6-1-001", line=2) in words[4]
+    assert ZH["committee.unitsError.owner_checksum"].format(owner=rows[3].split(",")[2].lower()) in words[5]
+    assert "must be" not in " ".join(listed.all_inner_texts()) and "checksum (copy" not in str(words)
     assert httpx.get(store_url(site), timeout=10).json()["pending"] == []
     page_a.locator("[data-testid=units-section]").scroll_into_view_if_needed()
     screenshot(page_a, "committee-units-errors-desktop")
@@ -456,3 +466,57 @@ def test_the_console_passes_axe_for_a_member(browser, site, chain, owner_a):
         finally:
             context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_a_member_proposes_as_the_committee_with_its_notice_and_another_signs_and_executes(
+        open_page, site, chain, owner_a, owner_b, owner_c):
+    """A composes a proposal and proposes it as the committee: one SafeTx (MultiSendCallOnly)
+    carrying OwnersAssembly.propose and the proposal's notice, signed in A's browser and kept
+    by the store. B sees it waiting in the console, signs and executes it at the 2-of-3
+    threshold in B's own browser; the proposal, the Safe's, is on the assembly's page, and
+    its notice is published."""
+    from tests.e2e.conftest import wait_indexed
+
+    scene, registry = site["scene"], site["community"].registry
+    assembly, board = site["contracts"]["OwnersAssembly"], site["contracts"]["NoticeBoard"]
+    safe = scene.safe.address
+    # An owner on the roll (a proposal needs one at its snapshot).
+    scene.safe.call(registry.register_unit, "8-1-101", 90_00, owner_c.address, hashlib.sha256(b"owner c").digest(),
+                    signers=[owner_a, owner_b])
+    chain.mine()
+    wait_indexed(site, chain)
+    nonce, proposals, notices = scene.safe.nonce(), assembly.proposal_nonce(safe), board.notice_count()
+
+    page_a = open_page(owner_a, "#/propose")
+    expect(page_a.get_by_test_id("menu")).to_be_visible(timeout=30_000)
+    page_a.get_by_test_id("add-set_cosign_threshold").click()
+    page_a.get_by_test_id("action").nth(0).get_by_test_id("f-percent").fill("8")
+    page_a.get_by_test_id("f-title").fill("关于降低联署门槛的议案")
+    page_a.get_by_test_id("f-text").fill("联署门槛由百分之二十降为百分之八。")
+    page_a.get_by_test_id("check").click()
+    expect(page_a.get_by_test_id("composed")).to_be_visible(timeout=30_000)
+    expect(page_a.get_by_test_id("notice-note-safe")).to_be_visible()
+    page_a.get_by_test_id("propose-safe").click()
+    expect(page_a).to_have_url(re.compile(r"#/committee$"), timeout=60_000)
+    card = proposal_card(page_a, nonce)
+    expect(card).to_have_count(1, timeout=30_000)
+    expect(card.locator("h3")).to_contain_text("关于降低联署门槛的议案")
+    expect(card).to_contain_text(ZH["committee.describe.publishNotice"].format(title="业主大会会议公告：关于降低联署门槛的议案"))
+    assert assembly.proposal_nonce(safe) == proposals  # nothing on chain until the threshold
+
+    page_b = open_console(open_page, owner_b, viewport=PHONE)
+    confirmed(page_b, proposal_card(page_b, nonce).locator("[data-action=sign]"))
+    confirmed(page_b, proposal_card(page_b, nonce).locator("[data-action=execute]"))
+    assert scene.safe.nonce() == nonce + 1 and assembly.proposal_nonce(safe) == proposals + 1
+    assert board.notice_count() == notices + 1
+    wait_indexed(site, chain)
+    page_b.goto(f"{site['url']}/#/assembly")
+    page_b.wait_for_selector("#view[aria-busy=false]")
+    found = page_b.get_by_test_id("proposal").filter(has_text="关于降低联署门槛的议案")
+    expect(found).to_have_count(1, timeout=30_000)
+    found.first.click()
+    expect(page_b).to_have_url(re.compile(r"#/assembly/\d+"), timeout=30_000)
+    proposal_id = int(page_b.url.rsplit("/", 1)[1])
+    assert assembly.proposer(proposal_id) == safe and board.proposal_notice(proposal_id) == notices + 1
+    screenshot(page_b, "committee-proposal-executed-phone")
+    assert page_a.problems == page_b.problems == []

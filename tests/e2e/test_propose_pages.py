@@ -3,8 +3,8 @@
 real backend, contracts and indexer: an owner composes a rule change and a payment of
 public income from the menu (no calldata typed anywhere), the page names the statute item
 and the majority the chain gives the calls, the full text goes to the document library,
-the owner's wallet proposes, and the proposal is on the assembly's pages with its calls
-decoded. Then an owners' motion gathers a co-signer from the proposal's page, and a
+the owner's wallet proposes and publishes the proposal's notice (its text public), and the
+proposal is on the assembly's pages with its calls decoded. Then an owners' motion gathers a co-signer from the proposal's page, and a
 passed proposal is queued and executed from its page."""
 
 from __future__ import annotations
@@ -72,8 +72,12 @@ def test_an_owner_composes_a_rule_change_and_a_payment_and_proposes_it(open_page
     screenshot(page, "propose-composed")
 
     nonce = assembly.proposal_nonce(owner_a.address)
+    board = site["contracts"]["NoticeBoard"]
+    notices = board.notice_count()
     page.get_by_test_id("propose").click()
     expect(done(page, "提出议案")).to_have_attribute("data-state", "confirmed")
+    # The proposal's notice in the same flow, from the proposer's wallet (its own proposal's).
+    expect(done(page, "发布会议公告")).to_have_attribute("data-state", "confirmed")
     # The page goes to the new proposal.
     expect(page).to_have_url(re.compile(r"#/assembly/\d+"), timeout=TIMEOUT)
     page.wait_for_selector("#view[aria-busy=false]")
@@ -88,6 +92,15 @@ def test_an_owner_composes_a_rule_change_and_a_payment_and_proposes_it(open_page
 
     proposal_id = int(page.url.rsplit("/", 1)[1])
     assert assembly.proposal_nonce(owner_a.address) == nonce + 1
+    # The notice: one, for this proposal, to the owners, its text public under its hash,
+    # naming the matter, the vote's window, the majority and the full text's hash.
+    notice_id = board.proposal_notice(proposal_id)
+    assert notice_id == notices + 1 == board.notice_count()
+    content = "0x" + bytes(board.notice_content(notice_id)).hex()
+    notice = page.request.get(f"{site['url']}/api/v1/texts/{content}").json()
+    assert "0x" + sha256(notice["text"].encode()).hexdigest() == content and notice["kind"] == "notice"
+    for words in (TITLE, "第二百七十八条 第（一）项", "表决时间：", "四分之三", "0x" + sha256(TEXT.encode()).hexdigest()):
+        assert words in notice["text"], words
     assert assembly.proposer(proposal_id) == owner_a.address
     doc_hash = "0x" + sha256(TEXT.encode()).hexdigest()
     wait_indexed(site, chain)

@@ -435,6 +435,9 @@ def test_a_units_csv_is_checked_line_by_line_as_the_cli_checks_it(client, town):
     lines = sorted({e["line"] for e in detail["errors"]})
     assert lines == [3, 4, 5], detail  # the good line 2 is not listed; every bad one is, by number
     assert any("duplicates line 2" in e["message"] for e in detail["errors"] if e["line"] == 4)
+    # With a code and parameters for the pages' translation.
+    assert {"line": 4, "message": "label '5-1-001' duplicates line 2", "code": "label_duplicate",
+            "params": {"label": "5-1-001", "line": 2}} in detail["errors"]
     assert client.get(base(town)).json()["pending"] == []
     # A header that is not the CLI's: line 1.
     assert check(client, town, "name,area\nx,1\n").json()["detail"]["errors"][0]["line"] == 1
@@ -465,7 +468,38 @@ def test_a_good_csv_comes_back_as_batches_that_execute_through_the_safe(client, 
     errors = again.json()["detail"]["errors"]
     assert [e["line"] for e in errors] == [2, 3] and "already registered" in errors[0]["message"]
     taken = check(client, town, "label,area_m2,owner,commitment\n" + stolen + "\n").json()["detail"]["errors"]
-    assert taken == [{"line": 2, "message": f"commitment is bound on chain to wallet {first[2]}"}]
+    assert taken == [{"line": 2, "message": f"commitment is bound on chain to wallet {first[2]}",
+                      "code": "commitment_bound", "params": {"wallet": first[2]}}]
+
+
+def test_the_same_units_file_is_not_proposed_again_while_its_batches_are_pending(client, town, owner_a, owner_b):
+    """Uploading a file again while its batches wait for signatures would propose them at
+    new nonces (each signed, the second to fail only when it runs): 409 naming the pending
+    nonces, at the upload and at the proposal; another file, and a replacement at the same
+    nonce, stay possible."""
+    plan = check(client, town, units_csv(61, prefix="7-2-")).json()
+    nonce = town.safe.nonce()
+    first, second = (register_batch(town, batch, nonce=nonce + n) for n, batch in enumerate(plan["batches"]))
+    assert propose(client, town, first, owner_a).status_code == 201
+    assert propose(client, town, second, owner_a).status_code == 201
+    again = check(client, town, units_csv(61, prefix="7-2-"))
+    assert again.status_code == 409, again.text
+    assert f"pending SafeTx at nonce(s) {nonce}, {nonce + 1}" in again.json()["detail"]
+    assert "7-2-001" in again.json()["detail"]
+    # One line of the file is enough (the last batch's unit alone).
+    last = "label,area_m2,owner,commitment\n" + units_csv(61, prefix="7-2-").splitlines()[-1] + "\n"
+    one = check(client, town, last)
+    assert one.status_code == 409 and f"nonce(s) {nonce + 1}:" in one.json()["detail"]
+    # Another file is checked as usual.
+    assert check(client, town, units_csv(2, prefix="7-3-")).status_code == 200
+    # The same batch proposed at a new nonce: refused; at its own nonce, a replacement is kept.
+    [batch] = [b for b in plan["batches"] if b["number"] == 2]
+    refused = propose(client, town, register_batch(town, batch, nonce=nonce + 2), owner_b)
+    assert refused.status_code == 409 and f"nonce(s) {nonce + 1}:" in refused.json()["detail"]
+    replacement = dict(batch, units=batch["units"] + check(client, town, units_csv(1, prefix="7-4-")).json()[
+        "batches"][0]["units"])
+    assert propose(client, town, register_batch(town, replacement, nonce=nonce + 1), owner_b).status_code == 201
+    assert [int(p["nonce"]) for p in client.get(base(town)).json()["pending"]] == [nonce, nonce + 1, nonce + 1]
 
 
 def test_a_units_batch_the_registry_would_refuse_is_refused_by_the_store(client, town, chain, owner_a):

@@ -63,6 +63,19 @@ def test_every_bad_line_is_reported_by_number():
         "line 16: label",
     ):
         assert fragment in messages
+    # Beside the CLI's English, each problem's code and parameters, which the pages translate.
+    coded = {(e.line, e.code): e.params for e in info.value.errors}
+    assert coded[(3, "label_empty")] == {} and coded[(4, "area_not_positive")] == {"text": "0"}
+    assert coded[(6, "area_decimals")] == {"text": "1.234"} and coded[(7, "area_not_number")] == {"text": "abc"}
+    assert coded[(8, "owner_checksum")] == {"owner": A_WALLET.lower()}
+    assert coded[(9, "owner_not_address")] == {"owner": "0x1234"}
+    assert (10, "commitment_format") in coded and (11, "commitment_zero") in coded
+    assert coded[(12, "label_duplicate")] == {"label": "1-1", "line": 2}
+    assert coded[(13, "commitment_other_wallet")] == {"wallet": A_WALLET, "line": 2}
+    assert coded[(14, "wallet_other_commitment")] == {"wallet": A_WALLET, "line": 2}
+    assert coded[(15, "field_count")] == {"expected": 4, "found": 2}
+    assert coded[(16, "label_long")] == {"label": "x" * 33, "max": 32}
+    assert all(e.code for e in info.value.errors)
 
 
 def test_header_and_empty_file_are_checked():

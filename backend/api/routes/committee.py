@@ -15,7 +15,11 @@
 - `POST /communities/{c}/committee/units-check` {csv}: a units CSV checked as `ape run
   units import` checks it (backend/committee/units.py): 200 with its batches (60 units
   each, what one register_units SafeTx takes); 422 with every bad line by number
-  ({detail: {message, errors: [{line, message}]}}); nothing is kept or proposed.
+  ({detail: {message, errors: [{line, message}]}}); 409 when a pending SafeTx already
+  registers any of its labels (the same file uploaded again: the detail names the
+  pending nonces); nothing is kept or proposed. A proposed register_units SafeTx is
+  likewise refused (409) when another pending SafeTx, at another nonce, registers any of
+  its labels.
 Writes are limited per client (WRITES_PER_MINUTE, 429 with Retry-After beyond), counted
 before any check, so a flood of bogus signatures costs the node no more than that.
 No session: the signature is the word (backend/committee/store.py checks it against the
@@ -182,7 +186,7 @@ class UnitsCheckOut(BaseModel):
 
 
 @router.post("/communities/{community}/committee/units-check", response_model=UnitsCheckOut,
-             responses={**errors(400, 404, 413, 429, 503), **UNITS_422},
+             responses={**errors(400, 404, 409, 413, 429, 503), **UNITS_422},
              summary="Check a units CSV as the CLI does; its register_units batches (nothing kept)")
 def check_units(community: CommunityPath, body: UnitsCsvIn, store: StoreDep, request: Request) -> dict:
     _limit(request)

@@ -20,7 +20,7 @@
 // proposal carries that hash: anyone reads the words behind what the committee decided.
 
 import { Interface, id as keccakText } from "ethers";
-import { t } from "../i18n.js";
+import { has as hasText, t } from "../i18n.js";
 import { date, esc, fenFromYuan, shortAddress, shortHash, yuan } from "../format.js";
 import { sha256File, sha256Text } from "../hash.js";
 import { publishText } from "../texts.js";
@@ -31,6 +31,13 @@ import { signSafeTx } from "../safetx.js";
 import { busy, empty, html, named, requireAccount, roleName } from "../ui.js";
 
 const ZERO = "0x0000000000000000000000000000000000000000";
+
+/** A units CSV line's problem in the page's language: its code and parameters translated
+ * (the English message, as the CLI prints it, when the code is unknown here). */
+function lineWords(error) {
+  const key = `committee.unitsError.${error.code}`;
+  return error.code && hasText(key) ? t(key, error.params ?? {}) : error.message;
+}
 const FUNDS = [[1, "public_income"], [0, "fee_income"]];
 const CATEGORIES = [1, 2, 3, 4, 5, 6];
 const EMERGENCIES = [[1, "elevator"], [2, "roof_leak"], [3, "fire_system"], [4, "water_supply"], [5, "facade"],
@@ -105,6 +112,8 @@ function describeCall(call) {
       last: units[units.length - 1]?.label ?? "" });
   }
   if (call.function === "mint") return t("committee.describe.points", { amount: a.amount, to: shortAddress(a.to) });
+  if (call.function === "propose") return t("committee.describe.propose", { title: a.title, count: a.targets.length });
+  if (call.function === "publish_notice") return t("committee.describe.publishNotice", { title: a.title });
   if (call.function === "approve_activity") return t("committee.describe.approveActivity", { id: a.activity_id });
   if (call.function === "cancel_activity") return t("committee.describe.cancelActivity", { id: a.activity_id });
   if (call.function === "hide_work") return t("committee.describe.hideWork", { id: workLabel(a.token_id), hash: shortHash(a.reason_hash) });
@@ -322,7 +331,7 @@ export async function render(ctx, view, _params, current = () => true) {
         <ul>${overview.done.map(doneCard).join("")}</ul></section>`);
   }
 
-  const nextNonce = () => Math.max(overview.nonce, ...overview.pending.map((p) => p.nonce + 1));
+  const nextNonce = () => Math.max(overview.nonce, ...overview.pending.map((p) => Number(p.nonce) + 1));
 
   /** Propose one SafeTx at `nonce`: run from the Safe first, signed, kept by the store. */
   async function proposeAt(data, title, to, nonce) {
@@ -482,7 +491,7 @@ export async function render(ctx, view, _params, current = () => true) {
           const detail = error instanceof ApiError ? error.detail : null;
           if (error instanceof ApiError && error.status === 422 && Array.isArray(detail?.errors)) {
             result.innerHTML = `<p class="error">${esc(t("committee.unitsBad", { count: detail.errors.length }))}</p>
-              <ul data-testid="units-errors">${detail.errors.map((e) => `<li data-line="${esc(e.line)}">${esc(t("committee.unitsLine", { line: e.line }))} ${esc(e.message)}</li>`).join("")}</ul>`;
+              <ul data-testid="units-errors">${detail.errors.map((e) => `<li data-line="${esc(e.line)}">${esc(t("committee.unitsLine", { line: e.line }))} ${esc(lineWords(e))}</li>`).join("")}</ul>`;
             throw Object.assign(new Error("units"), { i18nKey: "committee.unitsNothingProposed" });
           }
           throw error;

@@ -9,10 +9,11 @@
 // document library under its SHA-256 (the proposal's doc_hash); the proposer's wallet
 // sends OwnersAssembly.propose. An owner's motion then gathers co-signers on its page.
 
-import { Interface, id as keccakText } from "ethers";
+import { AbiCoder, Interface, concat, dataLength, keccak256, solidityPacked, id as keccakText } from "ethers";
 import { currentLang, t } from "../i18n.js";
 import { dateTime, esc, shortAddress, yuan } from "../format.js";
 import { keepText, sha256Text, utf8Length } from "../hash.js";
+import { publishText } from "../texts.js";
 import { ApiError } from "../api.js";
 import { explain, runStep, runTx } from "../tx.js";
 import { busy, chainNow, html, named, requireAccount } from "../ui.js";
@@ -32,16 +33,41 @@ const ZERO = "0x" + "0".repeat(40);
 
 /** The committee proposes through its Safe: a SafeTx calling OwnersAssembly.propose, run
  * first from the Safe's address (a refusal shows before anyone signs), signed by this
- * member and kept by the console's store for the others (#/committee). */
-async function proposeAsCommittee(ctx, args) {
+ * member and kept by the console's store for the others (#/committee). With the notice
+ * board, the proposal's notice goes in the same SafeTx (MultiSendCallOnly: both or
+ * neither), for the proposal's id as it will be: its calls, document, proposer (the Safe)
+ * and the Safe's proposal nonce. Should another proposal of the Safe run first, the batch
+ * fails as a whole when the members run it, and is composed again. */
+async function proposeAsCommittee(ctx, composed, args) {
   const safe = ctx.config.contracts.CommitteeSafe.address;
   const assembly = ctx.config.contracts.OwnersAssembly;
+  const board = ctx.config.contracts.NoticeBoard;
   const data = new Interface(assembly.abi).encodeFunctionData("propose", args);
+  const overview = await ctx.api.get("/committee");
+  const multiSend = ctx.config.contracts.MultiSendCallOnly?.address ?? overview.multi_send;
+  const notice = board && multiSend ? noticeOf(composed, args) : null;
+  if (notice) notice.hash = await publishText(ctx, notice.text, "notice");
   await runStep(t("propose.sendSafe"), async (progress) => {
     await ctx.wallet.provider().call({ from: safe, to: assembly.address, data });
-    const overview = await ctx.api.get("/committee");
-    const nonce = Math.max(overview.nonce, ...overview.pending.map((p) => p.nonce + 1));
-    const tx = { to: assembly.address, value: "0", data, operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0",
+    let to = assembly.address;
+    let payload = data;
+    let operation = 0;
+    if (notice) {
+      const nonce = await ctx.wallet.reader("OwnersAssembly").proposal_nonce(safe);
+      const coder = AbiCoder.defaultAbiCoder();
+      const calls = keccak256(coder.encode(["address[]", "uint256[]", "bytes[]", "bytes32"], [args[0], args[1], args[2], args[5]]));
+      const proposalId = BigInt(keccak256(coder.encode(["bytes32", "address", "uint256"], [calls, safe, nonce])));
+      const noticeData = new Interface(board.abi).encodeFunctionData("publish_notice",
+        [notice.hash, NOTICE_PROPOSAL, AUDIENCE_OWNERS, "", notice.title, proposalId, [args[5]]]);
+      const packed = (target, callData) => solidityPacked(["uint8", "address", "uint256", "uint256", "bytes"],
+        [0, target, 0, dataLength(callData), callData]);
+      payload = new Interface(["function multiSend(bytes transactions)"]).encodeFunctionData("multiSend",
+        [concat([packed(assembly.address, data), packed(board.address, noticeData)])]);
+      to = multiSend;
+      operation = 1;
+    }
+    const nonce = Math.max(overview.nonce, ...overview.pending.map((p) => Number(p.nonce) + 1));
+    const tx = { to, value: "0", data: payload, operation, safeTxGas: "0", baseGas: "0", gasPrice: "0",
       gasToken: ZERO, refundReceiver: ZERO, nonce: String(nonce) };
     progress(t("committee.signing"));
     const signature = await signSafeTx(ctx, safe, tx);
@@ -239,6 +265,39 @@ async function loadData(ctx) {
   };
 }
 
+const NOTICE_TITLE_BYTES = 120; // NoticeBoard.MAX_TITLE
+const NOTICE_PROPOSAL = 1; // NoticeBoard: kind 1, a proposal's notice
+const AUDIENCE_OWNERS = 3; // to the owners
+
+/** `text` cut to at most `bytes` UTF-8 bytes, on a character boundary. */
+function cutBytes(text, bytes) {
+  let out = "";
+  for (const ch of text) {
+    if (utf8Length(out + ch) > bytes) return out.slice(0, -1) + "…";
+    out += ch;
+  }
+  return out;
+}
+
+/** The proposal's notice (公告): what the owners must know before the vote (业主大会和业主委员会
+ * 指导规则: the matter, its content, when and how they vote), with the full text's hash. */
+function noticeOf(composed, args) {
+  const [, , , matter, title, hash, start, end] = args;
+  const text = t("propose.noticeText", { title, statute: statuteItem(matter), start: dateTime(start), end: dateTime(end),
+    needs: t(composed.major ? "propose.needs.major" : "propose.needs.ordinary"), hash });
+  return { title: cutBytes(t("propose.noticeTitle", { title }), NOTICE_TITLE_BYTES), text };
+}
+
+/** Publish the proposal's notice from the proposer's wallet (NoticeBoard lets a proposal's
+ * proposer publish its own proposal's notice): its text in the public texts first. */
+async function publishNotice(ctx, composed, args, proposalId) {
+  const notice = noticeOf(composed, args);
+  const contentHash = await publishText(ctx, notice.text, "notice");
+  const board = await ctx.wallet.contract("NoticeBoard");
+  return runTx(ctx, t("propose.publishNotice"), () => board.publish_notice(contentHash, NOTICE_PROPOSAL,
+    AUDIENCE_OWNERS, "", notice.title, proposalId, [args[5]]));
+}
+
 function toLocalInput(seconds) {
   const d = new Date(seconds * 1000);
   const pad = (n) => String(n).padStart(2, "0");
@@ -379,13 +438,23 @@ export async function render(ctx, view, params, current) {
       // (The pages' ABIs carry functions only: the event's topic from its signature.)
       const topic = keccakText("ProposalDetails(uint256,address,uint8,bool,bytes32,uint256,uint256,uint256,uint256,uint256)");
       const log = receipt.logs.find((l) => l.address.toLowerCase() === assembly.target.toLowerCase() && l.topics[0] === topic);
+      // The notice in the same flow: the proposal stands whatever becomes of it (a failed
+      // notice shows as failed; the proposer may publish it from the proposal's page later).
+      if (log && ctx.config.contracts.NoticeBoard) {
+        try {
+          await publishNotice(ctx, composed, args, BigInt(log.topics[1]));
+        } catch (error) {
+          console.warn("the proposal's notice was not published", error);
+        }
+      }
       location.hash = log ? `#/assembly/${BigInt(log.topics[1])}` : "#/assembly";
     });
   });
   safeButton?.addEventListener("click", () => busy(form, async () => {
     const args = await prepared();
-    if (args) await proposeAsCommittee(ctx, args);
+    if (args) await proposeAsCommittee(ctx, composed, args);
   }));
   // The notice (公告) the proposal needs before its vote: published on the notice board.
   html(view, `<p class="muted small" data-testid="notice-note">${esc(t("propose.noticeNote", { when: dateTime(data.now + data.rules.min_notice) }))}</p>`);
+  if (safeMember) html(view, `<p class="muted small" data-testid="notice-note-safe">${esc(t("propose.noticeNoteSafe"))}</p>`);
 }
