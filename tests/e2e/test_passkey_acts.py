@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: AGPL-3.0-only
 """A resident signed in by passkey likes a work and signs up for an activity from the
 pages (issue 18): the culture and activities pages take the passkey path (the passkey
-signs, the relayer sends and pays), with the toasts of a wallet's transaction. A module
+signs, the relayer sends and pays), with the toasts of a wallet's transaction. So do the
+home page's service rating and dispute of a cashier's record, an attendee's feedback and
+My data's grant and revoke; a service order says it needs a wallet. A module
 of its own: the passkey pages' module allows one relayed call per account, these are two.
 The attacks on these calls are in test_passkey_pages.py."""
 
@@ -250,5 +252,31 @@ def test_a_passkey_owner_rates_the_service_disputes_a_record_and_leaves_feedback
     assert len(relayed) == 4
     print(f"\nrelayed passkey rate_service {rate['gas_used']:,} gas, dispute_record {dispute['gas_used']:,} gas, "
           f"leave_feedback {feedback['gas_used']:,} gas (browser assertion, precompile, whole transaction)")
+    assert chain.provider.get_balance(account) == 0
+    assert not problems, problems
+
+
+def test_a_passkey_resident_grants_and_revokes_consent_from_my_data(phone_page, site, chain, committee, provider):
+    """My data's grant and revoke for a resident signed in by passkey: the passkey signs
+    DataConsent.grant / revoke of the account's own data, the relayer sends them."""
+    from eth_utils import keccak
+
+    page, _, _, problems = phone_page
+    consent, registry = site["contracts"]["DataConsent"], site["community"].registry
+    page.click("[data-testid=passkey-create]")
+    account = to_checksum_address(page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip())
+    registry.register_units([("2-2-501", AREA, account, commitment_for("passkey-consent"))], sender=committee)
+    wait_indexed(site, chain)
+    contact = keccak(text="contact")
+    page.evaluate("location.hash = '#/mydata'")
+    form = page.get_by_test_id("grant-form")
+    form.get_by_test_id("grantee").select_option(provider.address.lower(), timeout=30_000)
+    form.get_by_test_id("scope").select_option("contact")
+    form.get_by_test_id("grant-days").fill("30")
+    _settled(page, lambda: form.get_by_test_id("grant").click())
+    assert consent.has_live_grant(account, provider, contact)
+    row = page.locator(f'[data-testid=grant-row][data-grantee="{provider.address.lower()}"][data-scope=contact]').first
+    _settled(page, lambda: row.get_by_test_id("revoke").click(timeout=30_000))
+    assert not consent.has_live_grant(account, provider, contact)
     assert chain.provider.get_balance(account) == 0
     assert not problems, problems
