@@ -53,22 +53,47 @@ ASSERTION_TYPE = "(bytes,bytes,uint256,uint256,uint256,uint256,uint256,uint256)"
 EXECUTE = f"execute(address,uint256,bytes,uint256,{ASSERTION_TYPE})"
 
 # What a passkey account may have relayed, by the community contract it calls. Each entry
-# is a resident's own act that the contract checks itself (who may vote, who was invited,
-# who is a member, whose household made the work, whether a place is left). Nothing that
-# needs a role (hiding a work, approving or cancelling an activity, checking others in,
-# answering a suggestion), moves tokens or points, or mints is on the list: the relayer
-# does not pay for it even when the account holds the role — that stays a wallet's act.
+# is a resident's own act that the contract checks itself, for msg.sender only (who may
+# vote, who was invited, who is a member, who attended, whose unit, whose identity, whose
+# data, whether a place is left), so a relayed call can only act for the signing account.
+# Nothing that needs a role (hiding a work, approving or cancelling an activity, checking
+# others in, answering a suggestion or a dispute, recording a cash payment, counting paper
+# ballots), moves tokens or points (a points payment to a merchant, a service order, which
+# needs an approval), mints (a culture work) or runs others' calls (queueing or executing
+# a proposal) is on the list: the relayer does not pay for it even when the account holds
+# the role — that stays a wallet's act, and the pages say so to a passkey resident.
 # Two exceptions have checks of their own: a fee payment in the settlement token
 # (`PasskeyRelayer._check_payment`: one call, one payee, the exact amount due) and the
 # claim of the account's own on-time points (`PasskeyRelayer._check_claim`).
 ALLOWED_CALLS: dict[str, tuple[str, ...]] = {
-    "OwnersAssembly": ("castVote(uint256,uint8)",),
-    "HouseholdRegistry": ("accept_residence(uint256,bytes32)",),
+    # A vote for the caller's own identity; co-signing an owners' motion (owners at its
+    # snapshot, once per identity: "assembly: already co-signed"); naming or withdrawing
+    # the caller's own delegate; a delegate's votes for the owners who delegated to it
+    # ("assembly: not the owner's delegate", at most MAX_DELEGATED per call).
+    "OwnersAssembly": ("castVote(uint256,uint8)", "cosign(uint256)", "set_delegate(address,uint256)",
+                       "revoke_delegation(uint256)", "castVoteAsDelegate(uint256,address[],uint8)"),
+    # Accepting an owner's invitation; the identity's own wallet objecting, once, to a
+    # pending recovery of it ("registry: only the identity's wallet").
+    "HouseholdRegistry": ("accept_residence(uint256,bytes32)", "object_recovery(uint256,bytes32)"),
     "CultureWorks": ("like(uint256)",),
     # A check-in by the organiser's signed code: anyone may send it, the code is the proof.
+    # Feedback only by an attendee, once, after the end ("activities: did not attend").
     "CommunityActivities": ("sign_up(uint256)", "cancel_sign_up(uint256)",
-                            "check_in_with_code(uint256,address,uint256,bytes)"),
+                            "check_in_with_code(uint256,address,uint256,bytes)",
+                            "leave_feedback(uint256,uint8,bytes32)"),
     "SuggestionBox": ("submit(uint8,bytes32)",),
+    # Only the unit's owner disputes a cashier's record of the unit, once, within the
+    # period ("fees: not the unit's owner"); one rating of a closed month per owner
+    # identity ("fees: owners only", "fees: already rated"). The claim: `_check_claim`.
+    "PropertyFees": ("dispute_record(bytes32,bytes32)", "rate_service(uint256,uint256)"),
+    # The resident's own consent: msg.sender grants access to its own data, to a holder of
+    # a service role ("consent: residents only", "consent: grantee holds no service role"),
+    # or revokes its own grant ("consent: nothing to revoke").
+    "DataConsent": ("grant(address,bytes32,uint256,bytes32)", "revoke(address,bytes32)"),
+    # An owner's objection to a preliminary result, once per identity, in its period
+    # ("ballots: owners only", "ballots: already objected"). Counting paper ballots is
+    # the tellers'; publishing a result (anyone's, once) stays a wallet's act.
+    "PaperBallots": ("object_result(uint256,bytes32)",),
 }
 # The passkey contracts are the chain's, not a community's business: never a relayed target.
 NOT_TARGETS = {"PasskeyAccount", "PasskeyAccountFactory"}

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: AGPL-3.0-only
 """A resident signed in by passkey likes a work and signs up for an activity from the
 pages (issue 18): the culture and activities pages take the passkey path (the passkey
-signs, the relayer sends and pays), with the toasts of a wallet's transaction. A module
+signs, the relayer sends and pays), with the toasts of a wallet's transaction. So do the
+home page's service rating and dispute of a cashier's record, an attendee's feedback and
+My data's grant and revoke; a service order says it needs a wallet. A module
 of its own: the passkey pages' module allows one relayed call per account, these are two.
 The attacks on these calls are in test_passkey_pages.py."""
 
@@ -176,3 +178,105 @@ def test_a_passkey_resident_checks_in_with_the_organisers_code(site, project, ch
     reply = _relay(site, _body(account.address, *sign_call(account, key, chain.chain_id, activities, data=call)))
     assert reply.status_code == 200, reply.text
     assert activities.seat(activity_id, account.address)[:2] == (True, True)
+
+
+def test_a_passkey_owner_rates_the_service_disputes_a_record_and_leaves_feedback(phone_page, site, chain, accounts,
+                                                                                 committee):
+    """The home page's monthly rating and the dispute of a cashier's record, and the
+    activities page's feedback, for an owner signed in by passkey: the passkey signs, the
+    relayer sends (they used to need a wallet's own transaction)."""
+    from eth_utils import keccak
+
+    page, _, _, problems = phone_page
+    contracts = site["contracts"]
+    fees, activities, registry = contracts["PropertyFees"], contracts["CommunityActivities"], site["community"].registry
+    page.click("[data-testid=passkey-create]")
+    account = to_checksum_address(page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip())
+    registry.register_units([("2-2-401", AREA, account, commitment_for("passkey-rates"))], sender=committee)
+    unit = registry.unit_count()
+    cashier = accounts.generate_test_account()
+    committee.transfer(cashier, 10**19)
+    registry.grantRole(keccak(text="linli.role.cashier"), cashier, sender=committee)
+    quote = fees.quote(unit, 1)
+    reference = keccak(text="wx-passkey-1")
+    fees.record_payment(unit, quote[0], 1, quote[4], 1, reference, sender=cashier)
+    # An activity the account signs up for and is checked in at by the organiser, then over.
+    start = chain.pending_timestamp + 600
+    activities.create_activity("垃圾分类讲座", b"\x07" * 32, start, start + 3600, 10, 0, committee.address,
+                               sender=committee)
+    activity_id = activities.activity_count()
+    wait_indexed(site, chain)
+    relayed = []
+    page.on("response", lambda r: relayed.append(r.json()) if r.url.endswith("/passkeys/calls") and r.ok else None)
+
+    page.evaluate("location.hash = '#/home'")
+    form = page.get_by_test_id("rate-form")
+    form.locator("input[value='2']").check(timeout=30_000)
+    month = int(form.get_attribute("data-period"))
+    _settled(page, lambda: form.get_by_test_id("rate").click())
+    _, identity = registry.identity_of(account)
+    assert fees.has_rated(month, identity)
+    page.get_by_test_id("rated").wait_for(timeout=30_000)
+
+    page.once("dialog", lambda dialog: dialog.accept("这个月我没有用微信付款"))
+    _settled(page, lambda: page.get_by_test_id(f"unit-{unit}").get_by_test_id("dispute").click(timeout=30_000))
+    assert fees.payment_record(reference)[4] == 1  # disputed
+    page.get_by_test_id(f"unit-{unit}").get_by_test_id("dispute-state").filter(has_text="异议").wait_for(timeout=30_000)
+    screenshot(page, "passkey-rated-and-disputed")
+
+    page.evaluate(f"location.hash = '#/activities/{activity_id}'")
+    _settled(page, lambda: page.locator("[data-testid=sign-up]").click(timeout=30_000))
+    chain.pending_timestamp = start + 60
+    activities.check_in(activity_id, [account], sender=committee)
+    chain.pending_timestamp = start + 3600 + 60
+    chain.mine()
+    wait_indexed(site, chain)
+    # The page compares the end with this computer's clock when it has no wallet's node:
+    # the browser's clock goes where the chain's went.
+    page.clock.set_fixed_time(chain.blocks.head.timestamp + 60)
+    page.evaluate(f"location.hash = '#/activities'; location.hash = '#/activities/{activity_id}'")
+    form = page.get_by_test_id("feedback-form")
+    form.locator("input[name=score][value='4']").check(timeout=30_000)
+    _settled(page, lambda: form.get_by_test_id("give-feedback").click())
+    assert activities.seat(activity_id, account)[1:] == (True, True, 4)
+
+    assert [call["target"] for call in relayed] == [fees.address.lower()] * 2 + [activities.address.lower()] * 2
+    rate, dispute, _, feedback = relayed
+
+    # A service order needs an approval of the resident's tokens, which the relayer never
+    # sends: the form says so and cannot be sent, instead of failing at the click.
+    page.evaluate("location.hash = '#/services'")
+    form = page.get_by_test_id("post-request")
+    form.get_by_test_id("wallet-only").filter(has_text="钱包").wait_for(timeout=30_000)
+    assert form.get_by_test_id("post").is_disabled()
+    assert len(relayed) == 4
+    print(f"\nrelayed passkey rate_service {rate['gas_used']:,} gas, dispute_record {dispute['gas_used']:,} gas, "
+          f"leave_feedback {feedback['gas_used']:,} gas (browser assertion, precompile, whole transaction)")
+    assert chain.provider.get_balance(account) == 0
+    assert not problems, problems
+
+
+def test_a_passkey_resident_grants_and_revokes_consent_from_my_data(phone_page, site, chain, committee, provider):
+    """My data's grant and revoke for a resident signed in by passkey: the passkey signs
+    DataConsent.grant / revoke of the account's own data, the relayer sends them."""
+    from eth_utils import keccak
+
+    page, _, _, problems = phone_page
+    consent, registry = site["contracts"]["DataConsent"], site["community"].registry
+    page.click("[data-testid=passkey-create]")
+    account = to_checksum_address(page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip())
+    registry.register_units([("2-2-501", AREA, account, commitment_for("passkey-consent"))], sender=committee)
+    wait_indexed(site, chain)
+    contact = keccak(text="contact")
+    page.evaluate("location.hash = '#/mydata'")
+    form = page.get_by_test_id("grant-form")
+    form.get_by_test_id("grantee").select_option(provider.address.lower(), timeout=30_000)
+    form.get_by_test_id("scope").select_option("contact")
+    form.get_by_test_id("grant-days").fill("30")
+    _settled(page, lambda: form.get_by_test_id("grant").click())
+    assert consent.has_live_grant(account, provider, contact)
+    row = page.locator(f'[data-testid=grant-row][data-grantee="{provider.address.lower()}"][data-scope=contact]').first
+    _settled(page, lambda: row.get_by_test_id("revoke").click(timeout=30_000))
+    assert not consent.has_live_grant(account, provider, contact)
+    assert chain.provider.get_balance(account) == 0
+    assert not problems, problems

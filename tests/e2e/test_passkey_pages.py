@@ -186,7 +186,8 @@ def test_relay_refuses_a_selector_off_the_allow_list(site, project, chain, commi
     key = Passkey(seed=0xF0E2)
     account = project.PasskeyAccount.at(_register(site, key))
     assembly, registry = site["contracts"]["OwnersAssembly"], site["community"].registry
-    for target, data in ((assembly, assembly.set_delegate.encode_input(account.address, 0)),
+    # Proposing (delegating is an owner's own act the relayer pays for since issue 18's flows).
+    for target, data in ((assembly, assembly.propose.encode_input([], [], [], 0, "x", b"\3" * 32, 1, 2)),
                          (registry, registry.invite_resident.encode_input(1, account.address, b"\2" * 32))):
         args = sign_call(account, key, chain.chain_id, target, data=data)
         detail = _refused(_relay(site, _body(account.address, *args)), 403, "call_not_allowed")

@@ -245,8 +245,8 @@ def test_a_claim_of_another_shape_or_another_call_is_refused(paying, project, ch
         _refused(paying, chain, fees, data, 403, "claim_not_allowed", shape)
     not_allowed = "relayer: call not allowed"
     for data in (fees.pay.encode_input(unit, 1, 10**9), fees.set_points_rate.encode_input(10**6),
-                 fees.rate_service.encode_input(fees.current_month() - 1, 5),
-                 fees.dispute_record.encode_input(b"\1" * 32, b"\2" * 32)):
+                 fees.record_payment.encode_input(unit, fees.statement(unit).first_unpaid_month, 1, 10**6, 1, b"\1" * 32),
+                 fees.answer_dispute.encode_input(b"\1" * 32, True, b"\2" * 32)):
         _refused(paying, chain, fees, data, 403, "call_not_allowed", not_allowed)
     for data in (points.mint.encode_input(account.address, 100, 1), points.transfer.encode_input(committee.address, 1)):
         _refused(paying, chain, points, data, 403, "call_not_allowed", not_allowed)
@@ -254,3 +254,68 @@ def test_a_claim_of_another_shape_or_another_call_is_refused(paying, project, ch
     _refused(paying, chain, other, other.claim_points.encode_input([unit]), 403, "foreign_contract",
              "relayer: contract outside the community")
     assert fees.claimable_points(unit) > 0
+
+
+# ---------------------------------------------------------------- an owner's own acts on PropertyFees
+
+NOT_ALLOWED = "relayer: call not allowed"
+
+
+def _record(fees, cashier, unit, reference):
+    quote = fees.quote(unit, 1)
+    fees.record_payment(unit, quote[0], 1, quote[4], 1, reference, sender=cashier)
+
+
+def test_a_passkey_owner_rates_the_service_and_disputes_a_cashiers_record(paying, project, chain, accounts,
+                                                                           committee, owner_b, registry):
+    """The two acts of an owner on PropertyFees the relayer pays for: the monthly rating
+    (once per owner identity) and the dispute of a cashier's record of the owner's own
+    unit. Their siblings: a second rating, a rating by an account that owns nothing, a
+    dispute of another owner's record, and the role-only functions next to them."""
+    from backend.chain.deployment import role_id
+
+    fees, account, unit = paying["fees"], paying["account"], paying["unit"]
+    month = fees.current_month() - 1
+    relayed = relay(paying, chain, fees, fees.rate_service.encode_input(month, 2))
+    assert relayed.status == "confirmed"
+    [rated] = chain.provider.get_receipt(relayed.tx_hash).decode_logs(fees.ServiceRated)
+    assert (rated.period, rated.rater, rated.score) == (month, account.address, 2)
+    assert fees.has_rated(month, rated.identity)
+    print(f"\nrelayed passkey rate_service (precompile): {relayed.gas_used:,} gas")
+    _refused(paying, chain, fees, fees.rate_service.encode_input(month, 5), 409, "would_revert", "fees: already rated")
+
+    # An account that owns no unit: the contract's own rule, nothing sent.
+    stranger = Passkey(seed=0x5EED)
+    factory = project.PasskeyAccountFactory.at(paying["contracts"]["PasskeyAccountFactory"])
+    factory.create_account(*stranger.public_key, sender=committee)
+    other = {**paying, "account": project.PasskeyAccount.at(factory.account_address(*stranger.public_key)),
+             "key": stranger}
+    _refused(other, chain, fees, fees.rate_service.encode_input(month, 1), 409, "would_revert", "fees: owners only")
+
+    # A cashier records a month of the account's unit and one of owner_b's.
+    cashier = accounts.generate_test_account()
+    committee.transfer(cashier, 10**19)
+    registry.grantRole(role_id("cashier"), cashier, sender=committee)
+    theirs = next(u for u in range(1, registry.unit_count() + 1) if registry.unit_owner(u) == owner_b.address)
+    _record(fees, cashier, unit, b"\x11" * 32)
+    _record(fees, cashier, theirs, b"\x22" * 32)
+    # Another owner's record: the contract refuses the account, before anything is sent.
+    _refused(paying, chain, fees, fees.dispute_record.encode_input(b"\x22" * 32, b"\x33" * 32), 409, "would_revert",
+             "fees: not the unit's owner")
+    relayed = relay(paying, chain, fees, fees.dispute_record.encode_input(b"\x11" * 32, b"\x44" * 32))
+    assert relayed.status == "confirmed"
+    [disputed] = chain.provider.get_receipt(relayed.tx_hash).decode_logs(fees.RecordDisputed)
+    assert (disputed.reference, disputed.unit_id, disputed.owner) == (b"\x11" * 32, unit, account.address)
+    print(f"relayed passkey dispute_record (precompile): {relayed.gas_used:,} gas")
+    _refused(paying, chain, fees, fees.dispute_record.encode_input(b"\x11" * 32, b"\x44" * 32), 409, "would_revert",
+             "fees: already disputed")
+
+    # The role-only functions beside them: the policy's 403 even when the account holds the role.
+    registry.grantRole(role_id("cashier"), account.address, sender=committee)
+    quote = fees.quote(unit, 1)
+    for data in (fees.record_payment.encode_input(unit, quote[0], 1, quote[4], 1, b"\x55" * 32),
+                 fees.record_payments.encode_input([(unit, quote[0], 1, quote[4], 1, b"\x55" * 32)]),
+                 fees.answer_dispute.encode_input(b"\x11" * 32, False, b"\x66" * 32),
+                 fees.set_points_rate.encode_input(1)):
+        _refused(paying, chain, fees, data, 403, "call_not_allowed", NOT_ALLOWED)
+    assert fees.statement(unit).first_unpaid_month == quote[0]

@@ -8,6 +8,7 @@
 // Only the credential's id and public key are kept in this browser, nothing personal.
 
 import { AbiCoder, Interface, TypedDataEncoder, getBytes, hashMessage, hexlify } from "ethers";
+import { esc } from "./format.js";
 import { t } from "./i18n.js";
 import { runStep, runTx } from "./tx.js";
 
@@ -242,4 +243,16 @@ export async function act(ctx, title, name, method, args) {
   if (ctx.passkey) return relayTx(ctx, title, name, method, args);
   const contract = await ctx.wallet.contract(name);
   return runTx(ctx, title, () => contract[method](...args));
+}
+
+/** For a resident signed in by passkey, an act the relayer does not send (it moves money
+ * or points, mints, or is not the resident's own): the card says so in words, with `why`,
+ * and its buttons are disabled instead of failing at the click. Returns whether it did. */
+export function walletOnly(ctx, container, why) {
+  if (!ctx.passkey) return false;
+  container.querySelectorAll("button, input[type=submit]").forEach((b) => { b.disabled = true; });
+  if (!container.querySelector("[data-testid=wallet-only]")) {
+    container.insertAdjacentHTML("beforeend", `<p class="notice small" data-testid="wallet-only">${esc(t(why))} ${esc(t("passkey.walletOnly"))}</p>`);
+  }
+  return true;
 }

@@ -124,9 +124,8 @@ function myActions(ctx, card, a, mine, now, me, scanned = null) {
       busy(form, async () => {
         const text = form.text.value.trim();
         const hash = text ? await publishText(ctx, text, "feedback") : ZERO_HASH;
-        const writer = await ctx.wallet.contract("CommunityActivities");
-        await runTx(ctx, t("activities.feedbackTitle", { title: a.title }),
-          () => writer.leave_feedback(a.activity_id, Number(form.score.value), hash));
+        await act(ctx, t("activities.feedbackTitle", { title: a.title }), "CommunityActivities", "leave_feedback",
+          [a.activity_id, Number(form.score.value), hash]);
         ctx.rerender();
       });
     });

@@ -12,7 +12,7 @@ import { revertReason, runStep, runTx } from "../tx.js";
 import { busy, chainNow, empty, html, named, roleName } from "../ui.js";
 import { documentCard, hydrateDocuments, noticeCard, wireNotices } from "../documents.js";
 import { fillNoticeTexts } from "./notices.js";
-import { relayCall } from "../passkey.js";
+import { act, relayCall, walletOnly } from "../passkey.js";
 import { renderTellers } from "./tellers.js";
 
 const CHOICES = [["for", 1], ["against", 0], ["abstain", 2]];
@@ -254,23 +254,30 @@ async function renderRules(ctx, view, current) {
     }).join("")}</tbody></table></div></section>`);
 }
 
-/** An owners' motion gathering co-signers (the owner co-signs from their wallet), and a
- * passed proposal's queue and execute (anyone, with the calls and document hash the index
- * kept, which the contract checks against the proposal's id). */
+/** An owners' motion gathering co-signers (the owner co-signs from their wallet or, by
+ * passkey, through the relayer), and a passed proposal's queue and execute (anyone, with
+ * the calls and document hash the index kept, which the contract checks against the
+ * proposal's id; a wallet's act: the relayer does not run a proposal's calls). */
 async function renderMotion(ctx, view, p, rules) {
   const calls = [p.calls.map((c) => c.target), p.calls.map((c) => BigInt(c.value)), p.calls.map((c) => c.calldata), p.doc_hash];
-  const send = (card, button, title, call) => button.addEventListener("click", () => busy(card, async () => {
-    const writer = await ctx.wallet.contract("OwnersAssembly");
-    await runTx(ctx, title, () => call(writer));
-    ctx.rerender();
-  }));
+  const send = (card, button, title, call) => {
+    if (walletOnly(ctx, card, "passkey.walletOnly.execute")) return;
+    button.addEventListener("click", () => busy(card, async () => {
+      const writer = await ctx.wallet.contract("OwnersAssembly");
+      await runTx(ctx, title, () => call(writer));
+      ctx.rerender();
+    }));
+  };
   if (p.state === "gathering") {
     const mine = p.cosigns.some((c) => c.owner.toLowerCase() === ctx.account);
     const card = html(view, `<section class="card" data-testid="cosign-card"><h2>${esc(t("assembly.cosigners"))}</h2>
       <p data-testid="cosign-count" data-have="${p.cosigners}" data-need="${p.cosigners_required}">${esc(t("assembly.cosignNeed", { have: p.cosigners, need: p.cosigners_required }))}</p>
       ${mine ? `<p class="passed" data-testid="cosigned">${esc(t("assembly.cosigned"))}</p>` : `<div class="actions"><button type="button" class="primary" data-testid="cosign">${esc(t("assembly.cosign"))}</button></div>`}</section>`);
     const button = card.querySelector("[data-testid=cosign]");
-    if (button) send(card, button, t("assembly.cosignTitle"), (w) => w.cosign(p.proposal_id));
+    button?.addEventListener("click", () => busy(card, async () => {
+      await act(ctx, t("assembly.cosignTitle"), "OwnersAssembly", "cosign", [p.proposal_id]);
+      ctx.rerender();
+    }));
     return;
   }
   if (!p.calls.length || !["succeeded", "queued"].includes(p.state)) return;
@@ -312,7 +319,7 @@ async function renderDetail(ctx, view, id, current) {
   if (VOTE_OVER.includes(p.state) || p.result.phase !== "none") resultCard(ctx, view, p);
   await renderExplained(ctx, view, p, rules, current);
   if (!current()) return;
-  if (ctx.account && !ctx.passkey) {
+  if (ctx.account) {
     await renderMotion(ctx, view, p, rules);
     if (!current()) return;
   }
@@ -366,11 +373,15 @@ function resultCard(ctx, view, p) {
     ${lines.join("")}<div class="actions" data-testid="result-actions"></div></section>`);
   if (!ctx.account || !ctx.config.contracts.PaperBallots) return;
   const actions = card.querySelector("[data-testid=result-actions]");
-  const send = (button, title, call) => button.addEventListener("click", () => busy(actions, async () => {
-    const paper = await ctx.wallet.contract("PaperBallots");
-    await runTx(ctx, title, () => call(paper));
-    ctx.rerender();
-  }));
+  // Publishing a result is anyone's (once): a wallet's act, the relayer sends only residents' own.
+  const send = (button, title, call) => {
+    if (walletOnly(ctx, actions, "passkey.walletOnly.publish")) return;
+    button.addEventListener("click", () => busy(actions, async () => {
+      const paper = await ctx.wallet.contract("PaperBallots");
+      await runTx(ctx, title, () => call(paper));
+      ctx.rerender();
+    }));
+  };
   if (r.phase === "none") {
     const button = html(actions, `<button type="button" data-testid="publish-preliminary">${esc(t("assembly.result.publishPreliminary"))}</button>`);
     send(button, t("assembly.result.publishPreliminary"), (paper) => paper.publish_preliminary(p.proposal_id));
@@ -387,8 +398,7 @@ function resultCard(ctx, view, p) {
       const text = form.querySelector("textarea").value.trim();
       if (!text) return;
       busy(form, async () => {
-        const paper = await ctx.wallet.contract("PaperBallots");
-        await runTx(ctx, t("assembly.result.object"), () => paper.object_result(p.proposal_id, keccakText(text)));
+        await act(ctx, t("assembly.result.object"), "PaperBallots", "object_result", [p.proposal_id, keccakText(text)]);
         ctx.rerender();
       });
     });
@@ -508,8 +518,7 @@ async function renderMyPart(ctx, view, p, current) {
       busy(form, async () => {
         const still = [];
         for (const owner of pending) if (!(await assembly.hasVoted(p.proposal_id, owner))) still.push(owner);
-        const writer = await ctx.wallet.contract("OwnersAssembly");
-        await runTx(ctx, t("assembly.voteTitle"), () => writer.castVoteAsDelegate(p.proposal_id, still, Number(form.support.value)));
+        await act(ctx, t("assembly.voteTitle"), "OwnersAssembly", "castVoteAsDelegate", [p.proposal_id, still, Number(form.support.value)]);
         ctx.rerender();
       });
     });
@@ -528,17 +537,15 @@ async function renderMyPart(ctx, view, p, current) {
       <label>${esc(t("assembly.scope"))} <select name="scope"><option value="${esc(p.proposal_id)}" ${open ? "" : "disabled"}>${esc(t("assembly.scopeThis"))}</option><option value="0" ${open ? "" : "selected"}>${esc(t("assembly.scopeStanding"))}</option></select></label>
       <button type="submit" data-testid="delegate">${esc(t("assembly.delegate"))}</button></form></section>`);
   delegation.querySelectorAll("[data-revoke]").forEach((button) => button.addEventListener("click", () => busy(delegation, async () => {
-    const writer = await ctx.wallet.contract("OwnersAssembly");
-    await runTx(ctx, t("assembly.revokeTitle"), () => writer.revoke_delegation(button.dataset.revoke));
+    await act(ctx, t("assembly.revokeTitle"), "OwnersAssembly", "revoke_delegation", [button.dataset.revoke]);
     ctx.rerender();
   })));
   const form = delegation.querySelector("form");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(form, async () => {
-      const writer = await ctx.wallet.contract("OwnersAssembly");
       const to = form.delegate.value.trim();
-      await runTx(ctx, t("assembly.delegateTitle", { who: shortAddress(to) }), () => writer.set_delegate(to, form.scope.value));
+      await act(ctx, t("assembly.delegateTitle", { who: shortAddress(to) }), "OwnersAssembly", "set_delegate", [to, form.scope.value]);
       ctx.rerender();
     });
   });

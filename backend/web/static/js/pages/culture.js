@@ -8,7 +8,7 @@ import { t } from "../i18n.js";
 import { date, dateTime, esc, number, shortAddress, shortHash } from "../format.js";
 import { sha256File, utf8Length } from "../hash.js";
 import { fetchTexts } from "../texts.js";
-import { act } from "../passkey.js";
+import { act, walletOnly } from "../passkey.js";
 import { runTx } from "../tx.js";
 import { busy, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
 
@@ -118,9 +118,10 @@ function mintForm(ctx, view, me) {
     say(provenanceLine, t("culture.notRegistered"), "muted");
     if (!form.title.value) form.title.value = file.name.replace(/\.[^.]*$/, "").slice(0, 32);
     contentHash = hash;
-    submit.disabled = !me?.member;
+    submit.disabled = !me?.member || Boolean(ctx.passkey);
   });
   if (!me?.member) html(form, `<p class="muted small">${esc(t(ctx.account ? "culture.membersOnly" : "culture.connectToMint"))}</p>`);
+  else walletOnly(ctx, form, "passkey.walletOnly.mint");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const title = form.title.value.trim();

@@ -133,8 +133,7 @@ function wireDisputes(ctx, box) {
       if (!reason) return;
       const hash = await sha256Text(reason);
       keepText(hash, reason);
-      const fees = await ctx.wallet.contract("PropertyFees");
-      await runTx(ctx, t("home.disputeTx"), () => fees.dispute_record(button.dataset.reference, hash));
+      await act(ctx, t("home.disputeTx"), "PropertyFees", "dispute_record", [button.dataset.reference, hash]);
       ctx.rerender();
     }));
   }
@@ -160,8 +159,7 @@ async function ratingCard(ctx, view, last, rated) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(form, async () => {
-      const writer = await ctx.wallet.contract("PropertyFees");
-      await runTx(ctx, t("home.rateTx", { month: monthLabel(open) }), () => writer.rate_service(open, Number(form.score.value)));
+      await act(ctx, t("home.rateTx", { month: monthLabel(open) }), "PropertyFees", "rate_service", [open, Number(form.score.value)]);
       ctx.rerender();
     });
   });
@@ -186,8 +184,7 @@ async function recoveryCard(ctx, view, identity) {
   object.dataset.testid = "object-recovery";
   object.textContent = t("home.recoveryObject");
   object.addEventListener("click", () => busy(card, async () => {
-    const writer = await ctx.wallet.contract("HouseholdRegistry");
-    await runTx(ctx, t("home.recoveryObjectTx"), () => writer.object_recovery(identity, "0x" + "00".repeat(32)));
+    await act(ctx, t("home.recoveryObjectTx"), "HouseholdRegistry", "object_recovery", [identity, "0x" + "00".repeat(32)]);
     ctx.rerender();
   }));
   card.querySelector(".actions").append(object);

@@ -11,7 +11,8 @@ import { t } from "../i18n.js";
 import { date, dateTime, esc, shortHash } from "../format.js";
 import { loadNames, nameOf, party } from "../names.js";
 import { GRANTEE_ROLES, fieldName, scopeLabel, scopeName, scopes, signInCard } from "../consent.js";
-import { explain, runStep, runTx } from "../tx.js";
+import { act } from "../passkey.js";
+import { explain, runStep } from "../tx.js";
 import { busy, chainNow, empty, html, named, requireAccount, roleName, whoAmI } from "../ui.js";
 import { session, vaultRequest } from "../vault.js";
 
@@ -152,9 +153,8 @@ function grantForm(ctx, view, scopeList, roles, grants) {
       // Expiry by the chain's clock, which the contract compares with.
       const expiry = BigInt(await chainNow(ctx) + Number(form.days.value) * DAY);
       const reference = form.request.value ? zeroPadValue(toBeHex(BigInt(form.request.value)), 32) : ZERO_HASH;
-      const consent = await ctx.wallet.contract("DataConsent");
-      await runTx(ctx, t("mydata.grantTx", { scope: scopeName(scope.scope), who: nameOf(form.grantee.value) }),
-        () => consent.grant(form.grantee.value, scope.scope_id, expiry, reference));
+      await act(ctx, t("mydata.grantTx", { scope: scopeName(scope.scope), who: nameOf(form.grantee.value) }),
+        "DataConsent", "grant", [form.grantee.value, scope.scope_id, expiry, reference]);
       ctx.rerender();
     });
   });
@@ -171,10 +171,9 @@ function grantsCard(ctx, view, grants, scopeById) {
         <td>${g.live ? `<button type="button" data-revoke="${esc(g.grantee)}" data-scope-id="${esc(g.scope)}" data-testid="revoke">${esc(t("mydata.revoke"))}</button>` : ""}</td></tr>`).join("")}
       </tbody></table></div>` : empty(t("mydata.noGrants"))}</section>`);
   card.querySelectorAll("[data-revoke]").forEach((button) => button.addEventListener("click", () => busy(card, async () => {
-    const consent = await ctx.wallet.contract("DataConsent");
     const scope = scopeById.get(button.dataset.scopeId);
-    await runTx(ctx, t("mydata.revokeTx", { scope: scope ? scopeName(scope) : shortHash(button.dataset.scopeId), who: nameOf(button.dataset.revoke) }),
-      () => consent.revoke(button.dataset.revoke, button.dataset.scopeId));
+    await act(ctx, t("mydata.revokeTx", { scope: scope ? scopeName(scope) : shortHash(button.dataset.scopeId), who: nameOf(button.dataset.revoke) }),
+      "DataConsent", "revoke", [button.dataset.revoke, button.dataset.scopeId]);
     ctx.rerender();
   })));
 }

@@ -5,6 +5,7 @@
 import { t } from "../i18n.js";
 import { dateTime, esc, number, shortAddress, shortHash } from "../format.js";
 import { loadNames, nameOf, sentence } from "../names.js";
+import { walletOnly } from "../passkey.js";
 import { runTx } from "../tx.js";
 import { busy, empty, html, requireAccount } from "../ui.js";
 import { renderMerchant } from "./merchant.js";
@@ -38,6 +39,7 @@ export async function render(ctx, view, params, current) {
         <button type="submit" class="primary">${esc(t("points.pay"))}</button>` : empty(t(merchants.length ? "points.noOtherMerchants" : "points.noMerchants"))}
         <p class="muted small">${esc(t("points.policy"))}</p></form>
     </section>`).querySelector("form");
+  if (payees.length) walletOnly(ctx, pay, "passkey.walletOnly.points");
   pay.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(pay, async () => {

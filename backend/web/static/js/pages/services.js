@@ -11,6 +11,7 @@ import { t } from "../i18n.js";
 import { dateTime, esc, fenFromYuan, number, shortAddress, shortHash, stars, duration, yuan } from "../format.js";
 import { loadNames, nameOf, party, sentence } from "../names.js";
 import { fetchTexts, publishText } from "../texts.js";
+import { walletOnly } from "../passkey.js";
 import { runTx } from "../tx.js";
 import { busy, chainNow, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
 
@@ -49,6 +50,7 @@ function postForm(ctx, view, categories, balance) {
       <p class="muted small">${esc(t("services.escrowNote", { balance: balance === null ? "—" : yuan(balance) }))}</p>
       <p class="error-text small" hidden></p>
       <button type="submit" class="primary" data-testid="post">${esc(t("services.post"))}</button></form>`);
+  walletOnly(ctx, form, "passkey.walletOnly.services");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const problem = form.querySelector(".error-text");
