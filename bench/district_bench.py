@@ -462,6 +462,7 @@ def load(base: str, rate: int, seconds: float, timeout_s: float = 10.0) -> dict[
     workers, warmup = 32, 2.0
     results: dict[str, list[float]] = {}
     failed: dict[str, int] = {}
+    blocks: list[tuple[float, int]] = []  # (received at, the block /communities answered for)
     lock = threading.Lock()
     started = time.perf_counter() + 0.2
 
@@ -480,10 +481,16 @@ def load(base: str, rate: int, seconds: float, timeout_s: float = 10.0) -> dict[
             route, path = API_ROUTES[(n // workers + n) % len(API_ROUTES)]
             t0 = time.perf_counter()
             try:
-                status = client.get(path).status_code
+                answer = client.get(path)
+                status = answer.status_code
             except httpx.HTTPError:
                 status = "timeout"
             elapsed = (time.perf_counter() - t0) * 1000
+            if route == "communities" and status == 200 and due - started >= warmup:
+                # The block the answer was built at (its oldest community's): how far behind the chain it is.
+                items = answer.json()["items"]
+                with lock:
+                    blocks.append((time.perf_counter(), min((i["indexed_block"] for i in items), default=0)))
             with lock:
                 if due - started >= warmup:
                     results.setdefault(route, []).append(elapsed)
@@ -497,7 +504,7 @@ def load(base: str, rate: int, seconds: float, timeout_s: float = 10.0) -> dict[
         t.start()
     for t in threads:
         t.join()
-    return {"times": results, "failed": failed}
+    return {"times": results, "failed": failed, "blocks": blocks}
 
 
 def api_load(base: str, seconds: float) -> dict:
@@ -521,6 +528,23 @@ def print_api(kind: str, state: str, answer: dict) -> None:
               + ", ".join(f"{what} ×{n}" for what, n in sorted(failed.items())))
 
 
+def print_behind(kind: str, miner: "Miner", blocks: list) -> None:
+    """How far behind the chain the answers were: for each /communities answer, the blocks
+    mined by the time it arrived (perf_counter is the system's monotonic clock, shared with
+    the loader's process) less the block its oldest row names. It adds the indexer's head
+    lag to the answer's own age (the answer kept while its rebuild runs)."""
+    mined = sorted(miner.mined.items(), key=lambda item: item[1])
+    behind = []
+    for received, block in blocks:
+        head = max((b for b, at in mined if at <= received), default=None)
+        if head is not None:
+            behind.append(head - block)
+    if behind:
+        print(f"  {kind:<10} moving   /communities answers behind the head mined (blocks, a block a second; "
+              f"indexer lag included): p50 {pct(behind, 0.5)}, p99 {pct(behind, 0.99)}, max {max(behind)} "
+              f"over {len(behind)} answers")
+
+
 def table_profile(url: str) -> None:
     """Where an uncached district table's time goes: wall time around each of the route
     module's helpers (the queries) over one uncached call of each route, in process."""
@@ -531,7 +555,7 @@ def table_profile(url: str) -> None:
     from backend.core.config import Settings
 
     spent: dict[str, list[float]] = {}
-    helpers = ["_contexts", "_listings", "_assembly_sums", "_sums_by_community", "_fee_figures",
+    helpers = ["_contexts", "_listings", "_assembly_sums", "_sum_of", "_fee_figures",
                "_suggestion_figures", "_activity_figures", "_first_answer_times", "_expense_flags", "_backlog_flags"]
     originals = {name: getattr(routes, name) for name in helpers if hasattr(routes, name)}
 
@@ -551,6 +575,7 @@ def table_profile(url: str) -> None:
             walls = {}
             for route, path in API_ROUTES[:3]:
                 client.app.state.summary_cache.clear()
+                routes.answers_of(client.app).clear()
                 spent.clear() if route == API_ROUTES[0][0] else None
                 started = time.perf_counter()
                 assert client.get(path).status_code == 200
@@ -584,7 +609,9 @@ def follow_and_serve(kind: str, url: str, manifest_path: Path, district, distric
                       f"goal ≤ {GOAL_LAG_S:.0f} s{'' if max(lags) <= GOAL_LAG_S else '  MISSED'}")
             else:
                 print(f"  {kind:<10} head lag: no block reached every community in {args.follow_seconds:.0f} s")
-            print_api(kind, "moving", api_load(base, args.api_seconds))
+            moving = api_load(base, args.api_seconds)
+            print_api(kind, "moving", moving)
+            print_behind(kind, miner, moving["blocks"])
         finally:
             miner.stop.set()
             mining.join(timeout=10)
