@@ -29,8 +29,10 @@ from tests.backend.district_synthetic import (
     AREA,
     B,
     C,
+    CHAIN,
     D,
     DAY,
+    DISTRICT,
     E,
     E_REASON,
     E_RETIRED_BLOCK,
@@ -373,7 +375,8 @@ def test_the_apps_shutdown_ends_the_rebuilds(database_url, settings):
     _move(database_url, B, HEAD + 2)
     with sessions_of(client) as session:
         snapshot = district_routes._snapshot(answers, session)
-        version, ranking = answers.get("ranking", snapshot, session, lambda s, snap: "not built after shutdown")
+        version, ranking = answers.get(("ranking", None), snapshot, session,
+                                       lambda s, snap: "not built after shutdown")
     assert version != snapshot.version and ranking["indexed_blocks"][B] in (HEAD, HEAD + 1)
     assert rebuild_threads() == [] and answers.wait_idle(0)
 
@@ -385,7 +388,51 @@ def test_answers_kept_are_bounded(client):
     for month in range(oldest, MONTH + 1):
         assert client.get("/api/v1/district/flags", params={"month": month}).status_code == 200
     assert len(answers._kept) == district_routes.KEEP_MAX
-    assert answers.kept(("flags", MONTH)) is not None and answers.kept(("flags", oldest)) is None
+    assert answers.kept(("flags", MONTH, None)) is not None and answers.kept(("flags", oldest, None)) is None
+
+
+OTHER = "0x" + "d2" * 20
+OTHER_STREET = "曲阳路街道"
+
+
+def test_two_districts_listing_the_same_community_are_kept_apart(client, database_url):
+    """A second registry in the same index lists B (under its own street) and retired it, and
+    lists C: `?district=` gives each registry's view from its own entries alone; without
+    it, every community in the index with the entries pooled (B is listed now by one)."""
+    before = client.get("/api/v1/district/communities").json()
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(insert(DistrictListing.__table__), [
+            {"chain_id": CHAIN, "district": OTHER, "district_id": 1, "community": B, "name": "凉城小区",
+             "street": OTHER_STREET, "block_number": 40, "block_hash": "0x" + "40" * 32, "retired_block": 41,
+             "retired_block_hash": "0x" + "41" * 32, "retired_reason_hash": E_REASON},
+            {"chain_id": CHAIN, "district": OTHER, "district_id": 2, "community": C, "name": "曲阳小区",
+             "street": OTHER_STREET, "block_number": 42, "block_hash": "0x" + "42" * 32, "retired_block": None,
+             "retired_block_hash": None, "retired_reason_hash": None}])
+    engine.dispose()
+    ours = client.get("/api/v1/district/communities", params={"district": DISTRICT.upper().replace("0X", "0x")})
+    assert ours.status_code == 200 and ours.json() == before
+    theirs = client.get("/api/v1/district/communities", params={"district": OTHER}).json()
+    assert [i["community"] for i in theirs["items"]] == [B, C]
+    b = theirs["items"][0]
+    assert (b["street"], b["retired"], b["retired_block"], b["retired_reason_hash"]) == (OTHER_STREET, True, 41, E_REASON)
+    assert (theirs["district"]["communities"], theirs["district"]["retired"]) == (1, 1)
+    assert theirs["district"]["units"] == next(i for i in before["items"] if i["community"] == C)["units"]
+    assert [r["community"] for r in client.get("/api/v1/district/ranking", params={"district": OTHER}).json()["items"]] \
+        == [C]
+    flags = client.get("/api/v1/district/flags", params={"district": OTHER}).json()["items"]
+    assert {(f["community"], f["kind"]) for f in flags} == {(C, "suggestion_backlog")}
+    satisfaction = client.get("/api/v1/district/satisfaction", params={"district": OTHER}).json()
+    assert [i["community"] for i in satisfaction["items"]] == [C] and set(satisfaction["indexed_blocks"]) == {B, C}
+    csv_rows = client.get("/api/v1/district/communities.csv", params={"district": OTHER}).text.lstrip("\ufeff")
+    assert [row[0] for row in csv.reader(io.StringIO(csv_rows))][1:] == [B, C, "district"]
+    # Every community in the index: B is listed now (by the first registry), under its newest entry's street.
+    pooled = client.get("/api/v1/district/communities")
+    rebuilt(client)
+    b = next(i for i in client.get("/api/v1/district/communities").json()["items"] if i["community"] == B)
+    assert pooled.status_code == 200 and (b["street"], b["retired"]) == (OTHER_STREET, False)
+    unknown = client.get("/api/v1/district/ranking", params={"district": "0x" + "d3" * 20})
+    assert unknown.status_code == 404 and "0x" + "d3" * 20 in unknown.json()["detail"]
 
 
 def test_fuzzed_input_gives_only_declared_answers(client):

@@ -49,11 +49,12 @@ import threading
 from collections import OrderedDict
 from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from sqlalchemy import and_, case, func, not_, select
 from sqlalchemy.orm import Session
 
-from backend.api.deps import CommunityContext, SessionDep, community_context
+from backend.api.deps import ADDRESS_PATTERN, CommunityContext, SessionDep, community_context
+from backend.api.errors import errors
 from backend.api.listing import csv_response, head_timestamp
 from backend.api.routes import activities as activity_routes
 from backend.api.routes import fees as fee_routes
@@ -82,8 +83,10 @@ router = APIRouter(tags=["district"])
 log = logging.getLogger(__name__)
 
 ASSEMBLY = "OwnersAssembly"
+NO_DISTRICT = errors(404, e404="The `district` asked for: the index holds no entry of it")
 CSV_RESPONSE = {200: {"content": {"text/csv": {}, "application/json": {}},
-                      "description": "The table (JSON), or CSV with a header row and the district's total last"}}
+                      "description": "The table (JSON), or CSV with a header row and the district's total last"},
+                **NO_DISTRICT}
 
 # ---------------------------------------------------------------- flag thresholds
 # An expense category's spending in a month above this many times the median of its
@@ -109,6 +112,13 @@ SATISFACTION_MIN_HISTORY = 3
 DAY = 86_400
 
 FormatQuery = Annotated[str, Query(alias="format", pattern="^(json|csv)$", description="json (default) or csv")]
+DistrictQuery = Annotated[str | None, Query(pattern=ADDRESS_PATTERN, description=(
+    "A district registry's address: only the communities it lists, with its own entries' street and "
+    "retirement (404 if the index holds no entry of it); default every community in the index"))]
+
+
+def _lower(address: str | None) -> str | None:
+    return None if address is None else address.lower()
 MonthQuery = Annotated[int | None, Query(ge=EXPENSE_TRAILING_MONTHS, le=fee_routes.MAX_MONTH,
                                          description="Month index (year * 12 + month - 1) the expense flags look at; "
                                                      "default each community's current month")]
@@ -158,11 +168,15 @@ def _contexts(records: dict, session: Session) -> list[CommunityContext]:
     return contexts
 
 
-def _listings(session: Session) -> dict[str, dict[str, Any]]:
-    """Per community a district registry lists: its street (the newest entry's) and, when
-    every entry of it is retired, the newest retirement's block and note hash."""
+def _listings(session: Session, district: str | None = None) -> dict[str, dict[str, Any]]:
+    """Per community a district registry lists (`district`'s alone when given): its street
+    (the newest entry's) and, when every entry of it is retired, the newest retirement's
+    block and note hash."""
     listed: dict[str, dict[str, Any]] = {}
-    for row in session.execute(select(DistrictListing).order_by(
+    query = select(DistrictListing)
+    if district is not None:
+        query = query.where(DistrictListing.district == district)
+    for row in session.execute(query.order_by(
             DistrictListing.block_number, DistrictListing.chain_id, DistrictListing.district,
             DistrictListing.district_id)).scalars():
         entry = listed.setdefault(row.community, {"street": row.street, "active": False, "retired_block": None,
@@ -323,6 +337,7 @@ class Snapshot(NamedTuple):
     version: tuple
     contexts: list[CommunityContext]
     listings: dict[str, dict[str, Any]]
+    district: str | None = None  # the district registry asked for; None: every community in the index
 
 
 class DistrictAnswers:
@@ -337,7 +352,7 @@ class DistrictAnswers:
         self._guard = threading.Lock()
         self._idle = threading.Condition(self._guard)
         self._first: dict[Any, threading.Lock] = {}
-        self._queue: dict[Any, Any] = {}  # key -> make, in the order asked; a key stays until its build ends
+        self._queue: dict[Any, tuple] = {}  # key -> (make, district), in the order asked; stays until built
         self._worker: threading.Thread | None = None
         self._closed = False
         self.rebuilds = 0  # rebuilds run in the background (read by the tests)
@@ -379,7 +394,7 @@ class DistrictAnswers:
                     self.keep(key, *kept)
             if kept[0] == snapshot.version:
                 return kept
-        self._ask(key, make)
+        self._ask(key, make, snapshot.district)
         return kept
 
     def body(self, key: Any, answer: Any, model) -> Response:
@@ -395,11 +410,11 @@ class DistrictAnswers:
                     self._bodies[key] = made
         return Response(made[1], media_type="application/json")
 
-    def _ask(self, key: Any, make) -> None:
+    def _ask(self, key: Any, make, district: str | None) -> None:
         with self._guard:
             if self._closed or key in self._queue:
                 return
-            self._queue[key] = make
+            self._queue[key] = (make, district)
             if self._worker is None:
                 self._worker = threading.Thread(target=self._work, name="district-rebuild")
                 self._worker.start()
@@ -412,10 +427,10 @@ class DistrictAnswers:
                     self._worker = None
                     self._idle.notify_all()
                     return
-                key, make = next(iter(self._queue.items()))
+                key, (make, district) = next(iter(self._queue.items()))
             try:
                 with self.sessionmaker() as session:
-                    snapshot = _snapshot(self, session)
+                    snapshot = _snapshot(self, session, district)
                     kept = self.kept(key)
                     if kept is None or kept[0] != snapshot.version:
                         self.keep(key, snapshot.version, make(session, snapshot))
@@ -462,12 +477,19 @@ def close(app) -> None:
         answers.close()
 
 
-def _snapshot(answers: DistrictAnswers, session: Session) -> Snapshot:
+def _snapshot(answers: DistrictAnswers, session: Session, district: str | None = None) -> Snapshot:
+    """The index's version and what it was read from: every community the index holds, or,
+    for a `district`, the communities that registry lists (its entries alone say their
+    street and retirement: two districts listing the same community are kept apart)."""
     contexts = _contexts(answers.records, session)
-    listings = _listings(session)
-    version = ("district", tuple((ctx.community, ctx.version()) for ctx in contexts),
+    listings = _listings(session, district)
+    if district is not None:
+        if not listings:
+            raise HTTPException(status_code=404, detail=f"district {district} is not indexed here")
+        contexts = [ctx for ctx in contexts if ctx.community in listings]
+    version = ("district", district, tuple((ctx.community, ctx.version()) for ctx in contexts),
                tuple(sorted((c, tuple(sorted(entry.items()))) for c, entry in listings.items())))
-    return Snapshot(version, contexts, listings)
+    return Snapshot(version, contexts, listings, district)
 
 
 def _indexed_blocks(snapshot: Snapshot) -> dict[str, int]:
@@ -488,10 +510,11 @@ def _own_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
             "_kept": {"assemblies": assemblies, "first_answer_times": times}}
 
 
-def district_table(request: Request, session: Session) -> dict[str, Any]:
+def district_table(request: Request, session: Session, district: str | None = None) -> dict[str, Any]:
     """Each community's figures and the district's total (kept; see DistrictAnswers)."""
     answers = answers_of(request.app)
-    return answers.get("communities", _snapshot(answers, session), session, _table_maker(answers))[1]
+    return answers.get(("communities", district), _snapshot(answers, session, district), session,
+                       _table_maker(answers))[1]
 
 
 def _table_maker(answers: DistrictAnswers):
@@ -503,11 +526,11 @@ def _table_maker(answers: DistrictAnswers):
 def _table(answers: DistrictAnswers, session: Session, snapshot: Snapshot) -> dict[str, Any]:
     """The table at `snapshot`'s version, for the answers built from it: the one kept if it
     is for that version, else built (and kept)."""
-    kept = answers.kept("communities")
+    kept = answers.kept(("communities", snapshot.district))
     if kept is not None and kept[0] == snapshot.version:
         return kept[1]
     table = _build_table(answers, session, snapshot)
-    answers.keep("communities", snapshot.version, table)
+    answers.keep(("communities", snapshot.district), snapshot.version, table)
     return table
 
 
@@ -571,7 +594,8 @@ def _csv(table: dict[str, Any]) -> Response:
 
 @router.get("/district/communities", response_model=DistrictCommunitiesOut, responses=CSV_RESPONSE,
             summary="Every community in the index with its figures, and the district's total; ?format=csv for CSV")
-def district_communities(request: Request, session: SessionDep, answer_format: FormatQuery = "json"):
+def district_communities(request: Request, session: SessionDep, answer_format: FormatQuery = "json",
+                          district: DistrictQuery = None):
     """Per community, by address: units; fee collection rate (units with no overdue month,
     percent) and arrears (what the units behind owe) from the unit statements; fees
     collected and public income received and paid out as its treasury counts them;
@@ -591,16 +615,18 @@ def district_communities(request: Request, session: SessionDep, answer_format: F
     /district/satisfaction).
 
     Not yet here: service-market and culture figures."""
-    answers = answers_of(request.app)
-    table = district_table(request, session)
-    return _csv(table) if answer_format == "csv" else answers.body("communities", table, DistrictCommunitiesOut)
+    answers, district = answers_of(request.app), _lower(district)
+    table = district_table(request, session, district)
+    return _csv(table) if answer_format == "csv" else \
+        answers.body(("communities", district), table, DistrictCommunitiesOut)
 
 
 @router.get("/district/communities.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}, "description": "CSV with a header row, the district last"}},
+            responses={200: {"content": {"text/csv": {}}, "description": "CSV with a header row, the district last"},
+                       **NO_DISTRICT},
             summary="The district's table as CSV (by community address, the district's total last)")
-def district_communities_csv(request: Request, session: SessionDep):
-    return _csv(district_table(request, session))
+def district_communities_csv(request: Request, session: SessionDep, district: DistrictQuery = None):
+    return _csv(district_table(request, session, _lower(district)))
 
 
 # ---------------------------------------------------------------- flags
@@ -701,9 +727,9 @@ def _satisfaction_flags(session: Session, contexts: list[CommunityContext], mont
     return flags
 
 
-@router.get("/district/flags", response_model=DistrictFlagsOut,
+@router.get("/district/flags", response_model=DistrictFlagsOut, responses=NO_DISTRICT,
             summary="Where a community departs from its own history or from the district, with the numbers")
-def district_flags(request: Request, session: SessionDep, month: MonthQuery = None):
+def district_flags(request: Request, session: SessionDep, month: MonthQuery = None, district: DistrictQuery = None):
     """Three kinds of flag, each with the figures that raised it, for the communities
     listed now (a retired community raises none and is not in the district's median):
 
@@ -738,8 +764,9 @@ def district_flags(request: Request, session: SessionDep, month: MonthQuery = No
             "satisfaction_trailing_months": SATISFACTION_TRAILING_MONTHS,
             "satisfaction_min_history": SATISFACTION_MIN_HISTORY}}
 
-    key = ("flags", month)
-    return answers.body(key, answers.get(key, _snapshot(answers, session), session, make)[1], DistrictFlagsOut)
+    key, district = ("flags", month, _lower(district)), _lower(district)
+    return answers.body(key, answers.get(key, _snapshot(answers, session, district), session, make)[1],
+                        DistrictFlagsOut)
 
 
 # ---------------------------------------------------------------- satisfaction over time
@@ -748,9 +775,10 @@ HistoryMonths = Annotated[int, Query(ge=1, le=60, description="How many months, 
                                                                   "community's index (default 12)")]
 
 
-@router.get("/district/satisfaction", response_model=DistrictSatisfactionOut,
+@router.get("/district/satisfaction", response_model=DistrictSatisfactionOut, responses=NO_DISTRICT,
             summary="The owners' rating of the property service, month by month, per community and pooled")
-def district_satisfaction(request: Request, session: SessionDep, months: HistoryMonths = 12):
+def district_satisfaction(request: Request, session: SessionDep, months: HistoryMonths = 12,
+                          district: DistrictQuery = None):
     """For the communities listed now: each month of the last `months` (up to the newest
     month any community's index has reached) with its ratings and their average (1-5), a
     month without ratings left out; and the district's, pooled (all ratings of the month
@@ -786,8 +814,8 @@ def district_satisfaction(request: Request, session: SessionDep, months: History
                           for ctx in contexts],
                 "district": [_rated_month(m, n, t) for m, (n, t) in sorted(pooled.items())]}
 
-    key = ("satisfaction", months)
-    return answers.body(key, answers.get(key, _snapshot(answers, session), session, make)[1],
+    key, district = ("satisfaction", months, _lower(district)), _lower(district)
+    return answers.body(key, answers.get(key, _snapshot(answers, session, district), session, make)[1],
                         DistrictSatisfactionOut)
 
 
@@ -860,9 +888,9 @@ def ranking_of(item: dict[str, Any]) -> dict[str, Any]:
             "score": round(score, 2) if weights else None, "counted_weight": round(weights, 4), "parts": parts}
 
 
-@router.get("/district/ranking", response_model=DistrictRankingOut,
+@router.get("/district/ranking", response_model=DistrictRankingOut, responses=NO_DISTRICT,
             summary="The communities listed now, ranked by a score whose every part is explained")
-def district_ranking(request: Request, session: SessionDep):
+def district_ranking(request: Request, session: SessionDep, district: DistrictQuery = None):
     """Each community's score (0-100) from its row of /district/communities: the weighted
     mean of fee collection (WEIGHT_COLLECTION 0.30, the collection rate), suggestions
     answered (WEIGHT_ANSWERED 0.15, the share answered), the time to a first answer
@@ -886,5 +914,6 @@ def district_ranking(request: Request, session: SessionDep):
                 "answer_time_good": ANSWER_TIME_GOOD, "answer_time_poor": ANSWER_TIME_POOR,
                 "check_ins_per_unit_full": CHECK_INS_PER_UNIT_FULL}
 
-    return answers.body("ranking", answers.get("ranking", _snapshot(answers, session), session, make)[1],
+    key, district = ("ranking", _lower(district)), _lower(district)
+    return answers.body(key, answers.get(key, _snapshot(answers, session, district), session, make)[1],
                         DistrictRankingOut)
