@@ -77,19 +77,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ape import accounts, chain, networks, project  # noqa: E402
-from ape.logging import logger  # noqa: E402
-from eth_utils import to_checksum_address  # noqa: E402
+# The loader (this file's --load, its own process) needs none of Ape: importing it took
+# seconds of the loaded machine's CPU beside the API it measures.
+LOADER = __name__ == "__main__" and sys.argv[1:2] == ["--load"]
+if not LOADER:
+    from ape import accounts, chain, networks, project  # noqa: E402
+    from ape.logging import logger  # noqa: E402
+    from eth_utils import to_checksum_address  # noqa: E402
 
-from backend.chain import demo_activity  # noqa: E402
-from backend.chain.deploy_assembly import proposal_id  # noqa: E402
-from backend.chain.deployment import deploy_full_community, manifest_dict, role_id  # noqa: E402
-from backend.chain.district import (  # noqa: E402
-    deploy_district,
-    register_community,
-    shared_safe_infrastructure,
-    street_office_caller,
-)
+    from backend.chain import demo_activity  # noqa: E402
+    from backend.chain.deploy_assembly import proposal_id  # noqa: E402
+    from backend.chain.deployment import deploy_full_community, manifest_dict, role_id  # noqa: E402
+    from backend.chain.district import (  # noqa: E402
+        deploy_district,
+        register_community,
+        shared_safe_infrastructure,
+        street_office_caller,
+    )
 
 TX_GAS_CAP = 16_777_216
 # anvil answers the "finalized" tag with the head less 64 blocks.
@@ -133,6 +137,12 @@ def what(receipt, names: dict[str, str]) -> str:
 def owner(i: int) -> str:
     """Unit i's owner (the same wallets in every community: each community has its own registry)."""
     return to_checksum_address(f"0x{0xB0000 + i:040x}")
+
+
+def load_now() -> str:
+    """The machine's load average (1 and 5 minutes): the figures beside it depend on it."""
+    one, five, _ = os.getloadavg()
+    return f"[load {one:.1f} / {five:.1f}]"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -522,7 +532,8 @@ def print_api(kind: str, state: str, answer: dict) -> None:
         spent = times.get(route, [])
         p99 = pct(spent, 0.99)
         print(f"  {kind:<10} {state:<8} {route:<16} n={len(spent):>4}  p50 {pct(spent, 0.5):7.1f} ms  "
-              f"p99 {p99:7.1f} ms   goal ≤ {GOAL_API_P99_MS:.0f} ms{'' if p99 <= GOAL_API_P99_MS else '  MISSED'}")
+              f"p99 {p99:7.1f} ms   goal ≤ {GOAL_API_P99_MS:.0f} ms{'' if p99 <= GOAL_API_P99_MS else '  MISSED'}  "
+              f"{load_now()}")
     if failed:
         print(f"  {kind:<10} {state:<8} not answered 200 (counted above at the time waited): "
               + ", ".join(f"{what} ×{n}" for what, n in sorted(failed.items())))
@@ -542,7 +553,7 @@ def print_behind(kind: str, miner: "Miner", blocks: list) -> None:
     if behind:
         print(f"  {kind:<10} moving   /communities answers behind the head mined (blocks, a block a second; "
               f"indexer lag included): p50 {pct(behind, 0.5)}, p99 {pct(behind, 0.99)}, max {max(behind)} "
-              f"over {len(behind)} answers")
+              f"over {len(behind)} answers  {load_now()}")
 
 
 def table_profile(url: str) -> None:
@@ -584,7 +595,7 @@ def table_profile(url: str) -> None:
         for name, function in originals.items():
             setattr(routes, name, function)
     print("  uncached, in process: " + ", ".join(f"{r} {ms:.0f} ms" for r, ms in walls.items())
-          + "; of which, summed over the three:")
+          + f"; of which, summed over the three: {load_now()}")
     for name, times in sorted(spent.items(), key=lambda item: -sum(item[1])):
         print(f"    {name:<22} {sum(times) * 1000:8.1f} ms in {len(times)} calls")
 
@@ -606,7 +617,7 @@ def follow_and_serve(kind: str, url: str, manifest_path: Path, district, distric
             if lags:
                 print(f"  {kind:<10} head lag over {len(lags)} blocks ({args.per_block} payments a block, a block a "
                       f"second): p50 {pct(lags, 0.5):.2f} s, p99 {pct(lags, 0.99):.2f} s, max {max(lags):.2f} s   "
-                      f"goal ≤ {GOAL_LAG_S:.0f} s{'' if max(lags) <= GOAL_LAG_S else '  MISSED'}")
+                      f"goal ≤ {GOAL_LAG_S:.0f} s{'' if max(lags) <= GOAL_LAG_S else '  MISSED'}  {load_now()}")
             else:
                 print(f"  {kind:<10} head lag: no block reached every community in {args.follow_seconds:.0f} s")
             moving = api_load(base, args.api_seconds)
@@ -656,7 +667,7 @@ def main(args) -> None:
             rate = events / elapsed
             print(f"  district indexer, {count} communities, {kind}: {events:,} events in {elapsed:.2f} s, "
                   f"{rate:,.0f} events/s (CPU {cpu:.2f} s)   goal ≥ {s_events / s_wall:,.0f} (the anchor)"
-                  f"{'' if rate >= s_events / s_wall else '  MISSED'}")
+                  f"{'' if rate >= s_events / s_wall else '  MISSED'}  {load_now()}")
             urls[kind] = url
         if args.profile:
             for kind, url in urls.items():
