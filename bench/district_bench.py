@@ -519,8 +519,12 @@ def load(base: str, rate: int, seconds: float, timeout_s: float = 10.0) -> dict[
 
 def api_load(base: str, seconds: float) -> dict:
     """50 requests a second over the district routes, from another process (this file's --load)."""
-    loader = subprocess.run([sys.executable, __file__, "--load", base, str(API_RATE), str(seconds)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=seconds + 300)
+    try:
+        loader = subprocess.run([sys.executable, __file__, "--load", base, str(API_RATE), str(seconds)],
+                                cwd=ROOT, capture_output=True, text=True, timeout=seconds + 300)
+    except subprocess.TimeoutExpired as exc:  # its stacks (faulthandler) say where it waited
+        stderr = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        raise RuntimeError(f"the loader did not end: {stderr[-4000:]}") from None
     if loader.returncode != 0:
         raise RuntimeError(loader.stderr)
     return json.loads(loader.stdout.splitlines()[-1])
@@ -683,7 +687,11 @@ def main(args) -> None:
 
 
 if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "--load":
+    import faulthandler
+
+    faulthandler.dump_traceback_later(float(sys.argv[4]) + 90, repeat=True)  # a loader that does not end says where
     print(json.dumps(load(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))))
+    faulthandler.cancel_dump_traceback_later()
 elif __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--communities", type=int, default=10, help="communities to deploy and list (default 10)")

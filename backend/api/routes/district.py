@@ -369,7 +369,9 @@ class DistrictAnswers:
             self._kept[key] = (version, answer)
             self._kept.move_to_end(key)
             while len(self._kept) > KEEP_MAX:
-                self._bodies.pop(self._kept.popitem(last=False)[0], None)
+                evicted = self._kept.popitem(last=False)[0]
+                self._bodies.pop(evicted, None)
+                self._first.pop(evicted, None)
 
     def clear(self) -> None:
         """Forget every answer (the bench's uncached profile)."""
