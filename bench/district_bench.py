@@ -77,19 +77,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ape import accounts, chain, networks, project  # noqa: E402
-from ape.logging import logger  # noqa: E402
-from eth_utils import to_checksum_address  # noqa: E402
+# The loader (this file's --load, its own process) needs none of Ape: importing it took
+# seconds of the loaded machine's CPU beside the API it measures.
+LOADER = __name__ == "__main__" and sys.argv[1:2] == ["--load"]
+if not LOADER:
+    from ape import accounts, chain, networks, project  # noqa: E402
+    from ape.logging import logger  # noqa: E402
+    from eth_utils import to_checksum_address  # noqa: E402
 
-from backend.chain import demo_activity  # noqa: E402
-from backend.chain.deploy_assembly import proposal_id  # noqa: E402
-from backend.chain.deployment import deploy_full_community, manifest_dict, role_id  # noqa: E402
-from backend.chain.district import (  # noqa: E402
-    deploy_district,
-    register_community,
-    shared_safe_infrastructure,
-    street_office_caller,
-)
+    from backend.chain import demo_activity  # noqa: E402
+    from backend.chain.deploy_assembly import proposal_id  # noqa: E402
+    from backend.chain.deployment import deploy_full_community, manifest_dict, role_id  # noqa: E402
+    from backend.chain.district import (  # noqa: E402
+        deploy_district,
+        register_community,
+        shared_safe_infrastructure,
+        street_office_caller,
+    )
 
 TX_GAS_CAP = 16_777_216
 # anvil answers the "finalized" tag with the head less 64 blocks.
@@ -133,6 +137,12 @@ def what(receipt, names: dict[str, str]) -> str:
 def owner(i: int) -> str:
     """Unit i's owner (the same wallets in every community: each community has its own registry)."""
     return to_checksum_address(f"0x{0xB0000 + i:040x}")
+
+
+def load_now() -> str:
+    """The machine's load average (1 and 5 minutes): the figures beside it depend on it."""
+    one, five, _ = os.getloadavg()
+    return f"[load {one:.1f} / {five:.1f}]"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -462,6 +472,7 @@ def load(base: str, rate: int, seconds: float, timeout_s: float = 10.0) -> dict[
     workers, warmup = 32, 2.0
     results: dict[str, list[float]] = {}
     failed: dict[str, int] = {}
+    blocks: list[tuple[float, int]] = []  # (received at, the block /communities answered for)
     lock = threading.Lock()
     started = time.perf_counter() + 0.2
 
@@ -480,10 +491,16 @@ def load(base: str, rate: int, seconds: float, timeout_s: float = 10.0) -> dict[
             route, path = API_ROUTES[(n // workers + n) % len(API_ROUTES)]
             t0 = time.perf_counter()
             try:
-                status = client.get(path).status_code
+                answer = client.get(path)
+                status = answer.status_code
             except httpx.HTTPError:
                 status = "timeout"
             elapsed = (time.perf_counter() - t0) * 1000
+            if route == "communities" and status == 200 and due - started >= warmup:
+                # The block the answer was built at (its oldest community's): how far behind the chain it is.
+                items = answer.json()["items"]
+                with lock:
+                    blocks.append((time.perf_counter(), min((i["indexed_block"] for i in items), default=0)))
             with lock:
                 if due - started >= warmup:
                     results.setdefault(route, []).append(elapsed)
@@ -497,13 +514,17 @@ def load(base: str, rate: int, seconds: float, timeout_s: float = 10.0) -> dict[
         t.start()
     for t in threads:
         t.join()
-    return {"times": results, "failed": failed}
+    return {"times": results, "failed": failed, "blocks": blocks}
 
 
 def api_load(base: str, seconds: float) -> dict:
     """50 requests a second over the district routes, from another process (this file's --load)."""
-    loader = subprocess.run([sys.executable, __file__, "--load", base, str(API_RATE), str(seconds)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=seconds + 300)
+    try:
+        loader = subprocess.run([sys.executable, __file__, "--load", base, str(API_RATE), str(seconds)],
+                                cwd=ROOT, capture_output=True, text=True, timeout=seconds + 300)
+    except subprocess.TimeoutExpired as exc:  # its stacks (faulthandler) say where it waited
+        stderr = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        raise RuntimeError(f"the loader did not end: {stderr[-4000:]}") from None
     if loader.returncode != 0:
         raise RuntimeError(loader.stderr)
     return json.loads(loader.stdout.splitlines()[-1])
@@ -515,10 +536,28 @@ def print_api(kind: str, state: str, answer: dict) -> None:
         spent = times.get(route, [])
         p99 = pct(spent, 0.99)
         print(f"  {kind:<10} {state:<8} {route:<16} n={len(spent):>4}  p50 {pct(spent, 0.5):7.1f} ms  "
-              f"p99 {p99:7.1f} ms   goal ≤ {GOAL_API_P99_MS:.0f} ms{'' if p99 <= GOAL_API_P99_MS else '  MISSED'}")
+              f"p99 {p99:7.1f} ms   goal ≤ {GOAL_API_P99_MS:.0f} ms{'' if p99 <= GOAL_API_P99_MS else '  MISSED'}  "
+              f"{load_now()}")
     if failed:
         print(f"  {kind:<10} {state:<8} not answered 200 (counted above at the time waited): "
               + ", ".join(f"{what} ×{n}" for what, n in sorted(failed.items())))
+
+
+def print_behind(kind: str, miner: "Miner", blocks: list) -> None:
+    """How far behind the chain the answers were: for each /communities answer, the blocks
+    mined by the time it arrived (perf_counter is the system's monotonic clock, shared with
+    the loader's process) less the block its oldest row names. It adds the indexer's head
+    lag to the answer's own age (the answer kept while its rebuild runs)."""
+    mined = sorted(miner.mined.items(), key=lambda item: item[1])
+    behind = []
+    for received, block in blocks:
+        head = max((b for b, at in mined if at <= received), default=None)
+        if head is not None:
+            behind.append(head - block)
+    if behind:
+        print(f"  {kind:<10} moving   /communities answers behind the head mined (blocks, a block a second; "
+              f"indexer lag included): p50 {pct(behind, 0.5)}, p99 {pct(behind, 0.99)}, max {max(behind)} "
+              f"over {len(behind)} answers  {load_now()}")
 
 
 def table_profile(url: str) -> None:
@@ -531,7 +570,7 @@ def table_profile(url: str) -> None:
     from backend.core.config import Settings
 
     spent: dict[str, list[float]] = {}
-    helpers = ["_contexts", "_listings", "_assembly_sums", "_sums_by_community", "_fee_figures",
+    helpers = ["_contexts", "_listings", "_assembly_sums", "_sum_of", "_fee_figures",
                "_suggestion_figures", "_activity_figures", "_first_answer_times", "_expense_flags", "_backlog_flags"]
     originals = {name: getattr(routes, name) for name in helpers if hasattr(routes, name)}
 
@@ -551,6 +590,7 @@ def table_profile(url: str) -> None:
             walls = {}
             for route, path in API_ROUTES[:3]:
                 client.app.state.summary_cache.clear()
+                routes.answers_of(client.app).clear()
                 spent.clear() if route == API_ROUTES[0][0] else None
                 started = time.perf_counter()
                 assert client.get(path).status_code == 200
@@ -559,7 +599,7 @@ def table_profile(url: str) -> None:
         for name, function in originals.items():
             setattr(routes, name, function)
     print("  uncached, in process: " + ", ".join(f"{r} {ms:.0f} ms" for r, ms in walls.items())
-          + "; of which, summed over the three:")
+          + f"; of which, summed over the three: {load_now()}")
     for name, times in sorted(spent.items(), key=lambda item: -sum(item[1])):
         print(f"    {name:<22} {sum(times) * 1000:8.1f} ms in {len(times)} calls")
 
@@ -581,10 +621,12 @@ def follow_and_serve(kind: str, url: str, manifest_path: Path, district, distric
             if lags:
                 print(f"  {kind:<10} head lag over {len(lags)} blocks ({args.per_block} payments a block, a block a "
                       f"second): p50 {pct(lags, 0.5):.2f} s, p99 {pct(lags, 0.99):.2f} s, max {max(lags):.2f} s   "
-                      f"goal ≤ {GOAL_LAG_S:.0f} s{'' if max(lags) <= GOAL_LAG_S else '  MISSED'}")
+                      f"goal ≤ {GOAL_LAG_S:.0f} s{'' if max(lags) <= GOAL_LAG_S else '  MISSED'}  {load_now()}")
             else:
                 print(f"  {kind:<10} head lag: no block reached every community in {args.follow_seconds:.0f} s")
-            print_api(kind, "moving", api_load(base, args.api_seconds))
+            moving = api_load(base, args.api_seconds)
+            print_api(kind, "moving", moving)
+            print_behind(kind, miner, moving["blocks"])
         finally:
             miner.stop.set()
             mining.join(timeout=10)
@@ -629,7 +671,7 @@ def main(args) -> None:
             rate = events / elapsed
             print(f"  district indexer, {count} communities, {kind}: {events:,} events in {elapsed:.2f} s, "
                   f"{rate:,.0f} events/s (CPU {cpu:.2f} s)   goal ≥ {s_events / s_wall:,.0f} (the anchor)"
-                  f"{'' if rate >= s_events / s_wall else '  MISSED'}")
+                  f"{'' if rate >= s_events / s_wall else '  MISSED'}  {load_now()}")
             urls[kind] = url
         if args.profile:
             for kind, url in urls.items():
@@ -645,7 +687,11 @@ def main(args) -> None:
 
 
 if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "--load":
+    import faulthandler
+
+    faulthandler.dump_traceback_later(float(sys.argv[4]) + 90, repeat=True)  # a loader that does not end says where
     print(json.dumps(load(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))))
+    faulthandler.cancel_dump_traceback_later()
 elif __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--communities", type=int, default=10, help="communities to deploy and list (default 10)")

@@ -171,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # waits only for the few running ones.
         drain.on_stop_signals()
         yield
+        district.close(_app)  # the district answers' background rebuild, if one runs (routes/district.py)
 
     docs = settings.serves_docs()
     app = FastAPI(

@@ -76,6 +76,8 @@ class DistrictFlagOut(BaseModel):
 
 class DistrictFlagsOut(BaseModel):
     items: list[DistrictFlagOut] = Field(description="By community, kind, then category")
+    indexed_blocks: dict[str, int] = Field(description="Each community's indexed block this answer was built at: "
+                                                      "it may be one rebuild behind the index (see the README)")
     thresholds: dict[str, int | float]
 
 
@@ -108,6 +110,8 @@ class DistrictRankingOut(BaseModel):
     answer_time_good: int = Field(description="Seconds: a median first answer this fast or faster scores 1")
     answer_time_poor: int = Field(description="Seconds: this slow or slower scores 0")
     check_ins_per_unit_full: float
+    indexed_blocks: dict[str, int] = Field(description="Each community's indexed block this answer was built at: "
+                                                      "it may be one rebuild behind the index (see the README)")
 
 
 class RatedMonthOut(BaseModel):
@@ -128,3 +132,5 @@ class DistrictSatisfactionOut(BaseModel):
     to_month: int | None = Field(description="The newest month any community's index has reached")
     items: list[CommunitySatisfactionOut] = Field(description="The communities listed now with a fee contract")
     district: list[RatedMonthOut] = Field(description="Every rating of the month over the communities, pooled")
+    indexed_blocks: dict[str, int] = Field(description="Each community's indexed block this answer was built at: "
+                                                      "it may be one rebuild behind the index (see the README)")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,8 +29,10 @@ from tests.backend.district_synthetic import (
     AREA,
     B,
     C,
+    CHAIN,
     D,
     DAY,
+    DISTRICT,
     E,
     E_REASON,
     E_RETIRED_BLOCK,
@@ -49,7 +50,17 @@ def client(database_url, settings):
     engine = make_engine(database_url)
     write_district(engine)
     engine.dispose()
-    return TestClient(create_app(settings))
+    with TestClient(create_app(settings)) as client:  # the app's lifespan: its shutdown ends the rebuilds
+        yield client
+
+
+def rebuilt(client) -> None:
+    """Wait for the rebuilds the requests so far asked for (routes/district.py, DistrictAnswers)."""
+    assert district_routes.answers_of(client.app).wait_idle(60)
+
+
+def rebuild_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "district-rebuild"]
 
 
 def test_the_flags_are_exactly_the_planted_anomalies(client):
@@ -174,8 +185,10 @@ def test_bad_input_is_a_422_naming_the_field(client, path, params, field):
 
 
 def test_the_table_follows_the_index(client, database_url):
-    """The table is kept for the index positions it was built at; a write of any
-    community's checkpoint (new blocks, a rollback) builds it again."""
+    """The table is kept for the index positions it was built at; after a write of any
+    community's checkpoint (new blocks, a rollback) the next request answers at once with
+    the table before (its rows name the block they were built at) and has it rebuilt in the
+    background: once that rebuild has ended, a lone reader gets the index as it is."""
     assert client.get("/api/v1/district/communities").json()["district"]["units"] == 16
     engine = make_engine(database_url)
     with engine.begin() as conn:
@@ -185,6 +198,10 @@ def test_the_table_follows_the_index(client, database_url):
         conn.execute(update(Checkpoint.__table__).where(Checkpoint.community == D)
                      .values(block_number=HEAD + 1, updated_at=2.0))
     engine.dispose()
+    before = client.get("/api/v1/district/communities").json()
+    d = next(item for item in before["items"] if item["community"] == D)
+    assert (d["units"], d["indexed_block"], before["district"]["units"]) == (4, HEAD, 16)
+    rebuilt(client)
     table = client.get("/api/v1/district/communities").json()
     d = next(item for item in table["items"] if item["community"] == D)
     assert (d["units"], d["units_in_arrears"], d["arrears"], d["indexed_block"]) == (5, 4, 4 * 3 * MONTHLY, HEAD + 1)
@@ -194,10 +211,15 @@ def test_the_table_follows_the_index(client, database_url):
         conn.execute(update(DistrictListing.__table__).where(DistrictListing.community == D)
                      .values(retired_block=HEAD, retired_block_hash="0x" + "00" * 32))
     engine.dispose()
+    for path in ("/api/v1/district/communities", "/api/v1/district/ranking", "/api/v1/district/flags"):
+        client.get(path)
+    rebuilt(client)
     table = client.get("/api/v1/district/communities").json()
     assert [i["community"] for i in table["items"] if i["retired"]] == [D, E]
     assert (table["district"]["communities"], table["district"]["units"]) == (3, 12)
-    assert [r["community"] for r in client.get("/api/v1/district/ranking").json()["items"]] == [B, A, C]
+    ranking = client.get("/api/v1/district/ranking").json()
+    assert [r["community"] for r in ranking["items"]] == [B, A, C]
+    assert ranking["indexed_blocks"][D] == HEAD + 1
     assert D not in {f["community"] for f in client.get("/api/v1/district/flags").json()["items"]}
 
 
@@ -219,13 +241,15 @@ def test_only_the_community_whose_index_moved_is_read_again(client, database_url
         conn.execute(update(Checkpoint.__table__).where(Checkpoint.community == B).values(updated_at=3.0))
     engine.dispose()
     assert client.get("/api/v1/district/communities").json() == first
+    rebuilt(client)
+    assert client.get("/api/v1/district/communities").json() == first
     assert read == [B]
 
 
 def test_flags_and_ranking_are_kept_until_an_index_moves(client, database_url, monkeypatch):
     """A still index answers /flags and /ranking from memory as it does the table (the
-    per-community flag queries are not run again); a checkpoint's write makes them anew,
-    and a month asked for is kept apart from the current one."""
+    per-community flag queries are not run again); after a checkpoint's write they are made
+    anew in the background, and a month asked for is kept apart from the current one."""
     flags, ranking = client.get("/api/v1/district/flags").json(), client.get("/api/v1/district/ranking").json()
     queried: list[str] = []
     real_expense, real_ranking = district_routes._expense_flags, district_routes.ranking_of
@@ -251,31 +275,165 @@ def test_flags_and_ranking_are_kept_until_an_index_moves(client, database_url, m
     engine.dispose()
     assert client.get("/api/v1/district/flags").json() == flags
     assert client.get("/api/v1/district/ranking").json() == ranking
+    rebuilt(client)
     assert queried.count("flags") == 2 and queried.count("ranking") >= 1
+    assert client.get("/api/v1/district/flags").json() == flags
+    assert client.get("/api/v1/district/ranking").json() == ranking
+    assert queried.count("flags") == 2
 
 
-def test_a_reader_does_not_wait_for_a_newer_answer_being_built():
-    """While one request builds the answer for a newer index, another answers at once with
-    the answer before (its rows carry their indexed block); the next reader after the build
-    gets the new one. With no answer yet, a reader waits for the first build."""
-    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(summary_cache={})))
-    assert district_routes._kept(request, "k", (1,), lambda: "one") == ((1,), "one")
+def _move(database_url, community, block) -> None:
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(update(Checkpoint.__table__).where(Checkpoint.community == community)
+                     .values(block_number=block, updated_at=float(block)))
+    engine.dispose()
+
+
+def test_no_reader_builds_once_an_answer_is_kept(client, database_url):
+    """The first request for an answer builds it (in its own thread: there is nothing to
+    answer with); after the index moved, a request answers at once with the answer before
+    and the rebuild runs in the background, one at a time per answer: a second reader
+    meanwhile neither waits nor asks for a second build. Once it has ended, the answer is
+    the index's as the rebuild read it, naming its blocks."""
+    answers = district_routes.answers_of(client.app)
+    sessions = client.app.state.sessionmaker
+    built_in: list[str] = []
+
+    def blocks(session, snapshot):
+        built_in.append(threading.current_thread().name)
+        return district_routes._indexed_blocks(snapshot)
+
+    with sessions() as session:
+        version, first = answers.get("k", district_routes._snapshot(answers, session), session, blocks)
+    assert first[D] == HEAD and built_in == [threading.current_thread().name]
+    _move(database_url, D, HEAD + 1)
     started, release = threading.Event(), threading.Event()
 
-    def slow() -> str:
+    def slow(session, snapshot):
         started.set()
         assert release.wait(30)
-        return "two"
+        return blocks(session, snapshot)
 
-    builder = threading.Thread(target=district_routes._kept, args=(request, "k", (2,), slow))
-    builder.start()
-    assert started.wait(30)
-    assert district_routes._kept(request, "k", (2,), lambda: "not built twice") == ((1,), "one")
+    def never(session, snapshot):
+        raise AssertionError("built twice")
+
+    with sessions() as session:
+        snapshot = district_routes._snapshot(answers, session)
+        assert answers.get("k", snapshot, session, slow) == (version, first)  # at once: slow has not returned
+        assert started.wait(30)
+        assert answers.get("k", snapshot, session, never) == (version, first)
     release.set()
-    builder.join(30)
-    assert district_routes._kept(request, "k", (2,), lambda: "not built twice") == ((2,), "two")
-    # Another key has no answer yet: its reader builds (or waits for) the first.
-    assert district_routes._kept(request, "other", (2,), lambda: "first") == ((2,), "first")
+    assert answers.wait_idle(30)
+    assert built_in[1:] == ["district-rebuild"] and answers.rebuilds == 1
+    with sessions() as session:
+        snapshot = district_routes._snapshot(answers, session)
+        assert answers.get("k", snapshot, session, never) == (snapshot.version, {**first, D: HEAD + 1})
+
+
+def test_a_failed_rebuild_keeps_the_answer_before_and_is_asked_again(client, database_url, caplog):
+    answers = district_routes.answers_of(client.app)
+    assert client.get("/api/v1/district/communities").status_code == 200
+    _move(database_url, A, HEAD + 1)
+    with sessions_of(client) as session:
+        kept = answers.get("k", district_routes._snapshot(answers, session), session, lambda s, snap: "one")
+        assert kept[1] == "one"
+    _move(database_url, A, HEAD + 2)
+
+    def broken(session, snapshot):
+        raise RuntimeError("the database went away")
+
+    with sessions_of(client) as session:
+        assert answers.get("k", district_routes._snapshot(answers, session), session, broken) == kept
+    assert answers.wait_idle(30)
+    assert "rebuilding 'k' failed" in caplog.text
+    with sessions_of(client) as session:
+        snapshot = district_routes._snapshot(answers, session)
+        assert answers.get("k", snapshot, session, lambda s, snap: "two") == kept
+    assert answers.wait_idle(30)
+    with sessions_of(client) as session:
+        snapshot = district_routes._snapshot(answers, session)
+        assert answers.get("k", snapshot, session, broken) == (snapshot.version, "two")
+
+
+def sessions_of(client):
+    return client.app.state.sessionmaker()
+
+
+def test_the_apps_shutdown_ends_the_rebuilds(database_url, settings):
+    """The lifespan's end waits for the rebuild running and starts none after: no thread
+    is left behind; a request after it answers with the answer kept."""
+    engine = make_engine(database_url)
+    write_district(engine)
+    engine.dispose()
+    with TestClient(create_app(settings)) as client:
+        before = client.get("/api/v1/district/ranking").json()
+        _move(database_url, B, HEAD + 1)
+        assert client.get("/api/v1/district/ranking").json() == before  # asks for a rebuild
+    assert rebuild_threads() == []
+    answers = district_routes.answers_of(client.app)
+    _move(database_url, B, HEAD + 2)
+    with sessions_of(client) as session:
+        snapshot = district_routes._snapshot(answers, session)
+        version, ranking = answers.get(("ranking", None), snapshot, session,
+                                       lambda s, snap: "not built after shutdown")
+    assert version != snapshot.version and ranking["indexed_blocks"][B] in (HEAD, HEAD + 1)
+    assert rebuild_threads() == [] and answers.wait_idle(0)
+
+
+def test_answers_kept_are_bounded(client):
+    """Each `month` asked for is an answer of its own: only the KEEP_MAX last asked are kept."""
+    answers = district_routes.answers_of(client.app)
+    oldest = MONTH - district_routes.KEEP_MAX - 10
+    for month in range(oldest, MONTH + 1):
+        assert client.get("/api/v1/district/flags", params={"month": month}).status_code == 200
+    assert len(answers._kept) == district_routes.KEEP_MAX  # the table its flags were made from among them
+    assert max(len(answers._bodies), len(answers._first)) <= district_routes.KEEP_MAX
+    assert answers.kept(("flags", MONTH, None)) is not None and answers.kept(("flags", oldest, None)) is None
+
+
+OTHER = "0x" + "d2" * 20
+OTHER_STREET = "曲阳路街道"
+
+
+def test_two_districts_listing_the_same_community_are_kept_apart(client, database_url):
+    """A second registry in the same index lists B (under its own street) and retired it, and
+    lists C: `?district=` gives each registry's view from its own entries alone; without
+    it, every community in the index with the entries pooled (B is listed now by one)."""
+    before = client.get("/api/v1/district/communities").json()
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(insert(DistrictListing.__table__), [
+            {"chain_id": CHAIN, "district": OTHER, "district_id": 1, "community": B, "name": "凉城小区",
+             "street": OTHER_STREET, "block_number": 40, "block_hash": "0x" + "40" * 32, "retired_block": 41,
+             "retired_block_hash": "0x" + "41" * 32, "retired_reason_hash": E_REASON},
+            {"chain_id": CHAIN, "district": OTHER, "district_id": 2, "community": C, "name": "曲阳小区",
+             "street": OTHER_STREET, "block_number": 42, "block_hash": "0x" + "42" * 32, "retired_block": None,
+             "retired_block_hash": None, "retired_reason_hash": None}])
+    engine.dispose()
+    ours = client.get("/api/v1/district/communities", params={"district": DISTRICT.upper().replace("0X", "0x")})
+    assert ours.status_code == 200 and ours.json() == before
+    theirs = client.get("/api/v1/district/communities", params={"district": OTHER}).json()
+    assert [i["community"] for i in theirs["items"]] == [B, C]
+    b = theirs["items"][0]
+    assert (b["street"], b["retired"], b["retired_block"], b["retired_reason_hash"]) == (OTHER_STREET, True, 41, E_REASON)
+    assert (theirs["district"]["communities"], theirs["district"]["retired"]) == (1, 1)
+    assert theirs["district"]["units"] == next(i for i in before["items"] if i["community"] == C)["units"]
+    assert [r["community"] for r in client.get("/api/v1/district/ranking", params={"district": OTHER}).json()["items"]] \
+        == [C]
+    flags = client.get("/api/v1/district/flags", params={"district": OTHER}).json()["items"]
+    assert {(f["community"], f["kind"]) for f in flags} == {(C, "suggestion_backlog")}
+    satisfaction = client.get("/api/v1/district/satisfaction", params={"district": OTHER}).json()
+    assert [i["community"] for i in satisfaction["items"]] == [C] and set(satisfaction["indexed_blocks"]) == {B, C}
+    csv_rows = client.get("/api/v1/district/communities.csv", params={"district": OTHER}).text.lstrip("\ufeff")
+    assert [row[0] for row in csv.reader(io.StringIO(csv_rows))][1:] == [B, C, "district"]
+    # Every community in the index: B is listed now (by the first registry), under its newest entry's street.
+    pooled = client.get("/api/v1/district/communities")
+    rebuilt(client)
+    b = next(i for i in client.get("/api/v1/district/communities").json()["items"] if i["community"] == B)
+    assert pooled.status_code == 200 and (b["street"], b["retired"]) == (OTHER_STREET, False)
+    unknown = client.get("/api/v1/district/ranking", params={"district": "0x" + "d3" * 20})
+    assert unknown.status_code == 404 and "0x" + "d3" * 20 in unknown.json()["detail"]
 
 
 def test_fuzzed_input_gives_only_declared_answers(client):

@@ -25,7 +25,9 @@ from backend.chain.deployment import write_manifest
 from backend.core.config import Settings
 from backend.core.db import make_engine
 from backend.db.migrate import upgrade
-from tests.backend.district_synthetic import A, B, C, CHAIN, CONTRACTS, D, E, MONTHLY, write_district
+from backend.texts import store as text_store
+from backend.vault.db import upgrade as upgrade_vault
+from tests.backend.district_synthetic import A, B, C, CHAIN, CONTRACTS, D, DISTRICT, E, E_NOTE, MONTHLY, NOW, write_district
 from tests.e2e.conftest import DESKTOP, PHONE, PROVIDER_JS, _free_port, screenshot, serving
 from tests.e2e.test_accessibility import AXE_JS, axe_problems
 
@@ -44,10 +46,17 @@ def district_site(chain, tmp_path_factory):
                     "community": A, "contracts": {name: {"address": address, "abi": []}
                                                   for name, address in CONTRACTS.items()}},
                    folder / "manifest.json")
+    # The street office's note on E's retirement, in the public text store (the vault's database).
+    vault_url = f"sqlite:///{folder / 'vault.db'}"
+    upgrade_vault(vault_url)
+    vault_engine = make_engine(vault_url)
+    with vault_engine.begin() as conn:
+        text_store.put_text(conn, E_NOTE, "reason", DISTRICT, NOW)
+    vault_engine.dispose()
     port = _free_port()
     settings = Settings(environment="test", database_url=database_url, rpc_url=chain.provider.uri,
                         manifest=folder / "manifest.json", relayer_enabled=False,
-                        vault_database_url=f"sqlite:///{folder / 'vault.db'}",
+                        vault_database_url=vault_url,
                         vault_key=base64.b64encode(secrets.token_bytes(32)).decode(),
                         vault_key_file=folder / "unused-vault.key", vault_manifests=[folder / "manifest.json"])
     with serving(settings, port, "district-page-api") as url:
@@ -90,6 +99,8 @@ def test_the_district_page_shows_the_table_ranking_flags_and_charts(browser, cha
         assert [rows.nth(i).get_attribute("data-community") for i in range(rows.count())] == [A, B, C, D, E]
         assert page.locator(f"[data-community='{E}'] [data-testid=retired]").inner_text() == "已撤销"
         assert page.locator(f"[data-community='{D}'] [data-testid=retired]").count() == 0
+        # The street office's note saying why, from the public text store (the chain keeps its hash).
+        assert page.locator(f"[data-community='{E}'] [data-testid=retired-note]").inner_text() == f"撤销说明：{E_NOTE}"
         assert (cell(page, D, "fee_collection_rate"), cell(page, C, "fee_collection_rate")) == ("25.0%", "75.0%")
         assert cell(page, D, "arrears") == f"¥{3 * 3 * MONTHLY // 100:,}.00"
         assert cell(page, A, "suggestions") == "2 / 4" and cell(page, A, "assembly_turnout_area") == "56.3%"
@@ -146,6 +157,16 @@ def test_the_district_page_shows_the_table_ranking_flags_and_charts(browser, cha
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(answer.text.lstrip("\ufeff"))))
         assert [r["community"] for r in rows] == [A, B, C, D, E, "district"]
+
+        # One district registry's view (#/district/0x…): the communities it lists, its CSV.
+        page.goto(f"{district_site}/#/district/{DISTRICT}")
+        page.wait_for_selector(f"[data-testid=district-csv][href*='district={DISTRICT}']")
+        page.wait_for_selector("#view[aria-busy=false]")
+        rows = page.locator("[data-testid=district-row]")
+        assert [rows.nth(i).get_attribute("data-community") for i in range(rows.count())] == [A, B, C, D, E]
+        href = page.locator("[data-testid=district-csv]").get_attribute("href")
+        assert httpx.get(f"{district_site}{href}", timeout=10).text.lstrip("\ufeff").splitlines()[-1].startswith(
+            "district,4 communities")
 
         assert axe_problems(page, "zh-desktop #/district") == []
         assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]

@@ -43,15 +43,18 @@ weights and how each figure is normalised.
 
 from __future__ import annotations
 
+import logging
 import statistics
 import threading
-from typing import Annotated, Any
+from collections import OrderedDict
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from sqlalchemy import and_, case, func, not_, select
 from sqlalchemy.orm import Session
 
-from backend.api.deps import CommunityContext, SessionDep, community_context
+from backend.api.deps import ADDRESS_PATTERN, CommunityContext, SessionDep, community_context
+from backend.api.errors import errors
 from backend.api.listing import csv_response, head_timestamp
 from backend.api.routes import activities as activity_routes
 from backend.api.routes import fees as fee_routes
@@ -77,10 +80,13 @@ from backend.db.models import (
 )
 
 router = APIRouter(tags=["district"])
+log = logging.getLogger(__name__)
 
 ASSEMBLY = "OwnersAssembly"
+NO_DISTRICT = errors(404, e404="The `district` asked for: the index holds no entry of it")
 CSV_RESPONSE = {200: {"content": {"text/csv": {}, "application/json": {}},
-                      "description": "The table (JSON), or CSV with a header row and the district's total last"}}
+                      "description": "The table (JSON), or CSV with a header row and the district's total last"},
+                **NO_DISTRICT}
 
 # ---------------------------------------------------------------- flag thresholds
 # An expense category's spending in a month above this many times the median of its
@@ -106,6 +112,13 @@ SATISFACTION_MIN_HISTORY = 3
 DAY = 86_400
 
 FormatQuery = Annotated[str, Query(alias="format", pattern="^(json|csv)$", description="json (default) or csv")]
+DistrictQuery = Annotated[str | None, Query(pattern=ADDRESS_PATTERN, description=(
+    "A district registry's address: only the communities it lists, with its own entries' street and "
+    "retirement (404 if the index holds no entry of it); default every community in the index"))]
+
+
+def _lower(address: str | None) -> str | None:
+    return None if address is None else address.lower()
 MonthQuery = Annotated[int | None, Query(ge=EXPENSE_TRAILING_MONTHS, le=fee_routes.MAX_MONTH,
                                          description="Month index (year * 12 + month - 1) the expense flags look at; "
                                                      "default each community's current month")]
@@ -132,11 +145,10 @@ def _has(ctx: CommunityContext, contract: str) -> bool:
     return bool((ctx.record.contracts or {}).get(contract))
 
 
-def _contexts(request: Request, session: Session) -> list[CommunityContext]:
+def _contexts(records: dict, session: Session) -> list[CommunityContext]:
     """Every community the index holds with its position, in one query (the records, which
     never change, are kept per app as `community_context` keeps them): with 50 communities
     a query each was most of what a cached table's answer cost."""
-    records = request.app.state.community_records
     rows = session.execute(
         select(CommunityRecord.community, Checkpoint.block_number, Checkpoint.finalized_block,
                Checkpoint.updated_at)
@@ -156,11 +168,15 @@ def _contexts(request: Request, session: Session) -> list[CommunityContext]:
     return contexts
 
 
-def _listings(session: Session) -> dict[str, dict[str, Any]]:
-    """Per community a district registry lists: its street (the newest entry's) and, when
-    every entry of it is retired, the newest retirement's block and note hash."""
+def _listings(session: Session, district: str | None = None) -> dict[str, dict[str, Any]]:
+    """Per community a district registry lists (`district`'s alone when given): its street
+    (the newest entry's) and, when every entry of it is retired, the newest retirement's
+    block and note hash."""
     listed: dict[str, dict[str, Any]] = {}
-    for row in session.execute(select(DistrictListing).order_by(
+    query = select(DistrictListing)
+    if district is not None:
+        query = query.where(DistrictListing.district == district)
+    for row in session.execute(query.order_by(
             DistrictListing.block_number, DistrictListing.chain_id, DistrictListing.district,
             DistrictListing.district_id)).scalars():
         entry = listed.setdefault(row.community, {"street": row.street, "active": False, "retired_block": None,
@@ -244,28 +260,31 @@ def _activity_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]
             "activity_check_ins": summary["check_ins"]}
 
 
-def _assembly_sums(session: Session) -> dict[str, dict[str, int]]:
-    """Per community: the proposals the contract tallied (its latest tally of each), passed,
-    and the area and heads that took part against the totals."""
-    latest = func.row_number().over(
-        partition_by=(ProposalResult.community, ProposalResult.proposal_id),
-        order_by=(ProposalResult.block_number.desc(), ProposalResult.log_index.desc())).label("latest")
-    ranked = select(ProposalResult, latest).subquery()
-    r = ranked.c
-    rows = session.execute(
-        select(r.community, func.count(), func.sum(case((r.passed, 1), else_=0)),
-               func.sum(r.for_area + r.against_area + r.abstain_area), func.sum(r.total_area),
-               func.sum(r.for_heads + r.against_heads + r.abstain_heads), func.sum(r.total_heads))
-        .where(r.latest == 1).group_by(r.community)
-    ).all()
-    return {c: {"held": int(n), "passed": int(p or 0), "area": int(a or 0), "total_area": int(ta or 0),
-                "heads": int(h or 0), "total_heads": int(th or 0)} for c, n, p, a, ta, h, th in rows}
+def _assembly_sums(session: Session, community: str) -> dict[str, int]:
+    """One community's proposals the contract tallied (its latest tally of each), passed,
+    and the area and heads that took part against the totals.
+
+    One community at a time, kept with its checkpoint like its other own figures: over
+    every community at once, each rebuild sorted every tally of the district (all the
+    rows' columns) to find each proposal's latest, whichever community had moved; for one
+    community the rows come from the (community, …) index and only a moved community's
+    are read again."""
+    r = ProposalResult
+    latest = func.row_number().over(partition_by=r.proposal_id,
+                                    order_by=(r.block_number.desc(), r.log_index.desc())).label("latest")
+    ranked = select(r.passed, (r.for_area + r.against_area + r.abstain_area).label("area"), r.total_area,
+                    (r.for_heads + r.against_heads + r.abstain_heads).label("heads"), r.total_heads, latest) \
+        .where(r.community == community).subquery()
+    t = ranked.c
+    n, p, a, ta, h, th = session.execute(
+        select(func.count(), func.sum(case((t.passed, 1), else_=0)), func.sum(t.area), func.sum(t.total_area),
+               func.sum(t.heads), func.sum(t.total_heads)).where(t.latest == 1)).one()
+    return {"held": int(n), "passed": int(p or 0), "area": int(a or 0), "total_area": int(ta or 0),
+            "heads": int(h or 0), "total_heads": int(th or 0)}
 
 
-def _sums_by_community(session: Session, column) -> dict[str, int]:
-    table = column.table
-    return {c: int(total or 0) for c, total in session.execute(
-        select(table.c.community, func.sum(column)).group_by(table.c.community)).all()}
+def _sum_of(session: Session, column, community: str) -> int:
+    return int(session.scalar(select(func.sum(column)).where(column.table.c.community == community)) or 0)
 
 
 def _assembly_figures(ctx: CommunityContext, sums: dict[str, int] | None) -> dict[str, Any]:
@@ -278,94 +297,266 @@ def _assembly_figures(ctx: CommunityContext, sums: dict[str, int] | None) -> dic
             "assembly_turnout_heads": _percent(sums["heads"], sums["total_heads"])}
 
 
-def _first_answer_times(session: Session, communities: list[str]) -> list[int]:
-    """Every suggestion's time to its first answer in these communities (the district's median)."""
+def _first_answer_times(session: Session, community: str) -> list[int]:
+    """Every suggestion's time to its first answer in the community (for the district's median)."""
     first = func.row_number().over(
-        partition_by=(SuggestionAnswered.community, SuggestionAnswered.suggestion_id),
+        partition_by=SuggestionAnswered.suggestion_id,
         order_by=(SuggestionAnswered.block_number, SuggestionAnswered.log_index)).label("first")
-    ranked = select(SuggestionAnswered.elapsed, first).where(SuggestionAnswered.community.in_(communities)).subquery()
+    ranked = select(SuggestionAnswered.elapsed, first).where(SuggestionAnswered.community == community).subquery()
     return [int(e) for e in session.execute(select(ranked.c.elapsed).where(ranked.c.first == 1)).scalars()]
 
 
-# One build of each answer at a time (a lock per answer, per app) (the table, the flags of a month, the ranking). A
-# request that finds the answer being built for a newer index answers with the one before,
-# whose rows each carry their `indexed_block`, instead of waiting: with the index moving
-# every second (bench/district_bench.py), waiting requests piled up behind rebuilds and
-# missed their time. A request that finds no answer at all waits for the first one; one
-# that finds nobody building builds, so a lone reader always gets the index as it is.
-_building_guard = threading.Lock()
+# ---------------------------------------------------------------- kept answers
+# Each answer (the table, the ranking, the flags of a month, the satisfaction over N
+# months) is kept per app with the index version it was built at (every community's
+# checkpoint and the listings, `_snapshot`). A request compares the version (two indexed
+# queries) and:
+# - the answer kept is for this version: answers it;
+# - nothing kept under its key yet (the app's first request for it): builds it, and
+#   requests arriving meanwhile wait for that build rather than build it again;
+# - the answer kept is for an older version: answers it at once (each community's row
+#   names its `indexed_block`, each answer its `indexed_blocks`) and asks for a rebuild
+#   in the background, unless one is already asked for. No request pays for a rebuild.
+# The rebuilds run one at a time in one thread per app, started when there is something
+# to build and ended when there is not (no idle thread, none left behind); each opens
+# its own session and reads the version again, so an answer is at most one rebuild behind
+# the index: a lone reader after the index moved gets the answer before, and once the
+# rebuild its request started has ended (milliseconds to a second or two), the new one.
+# The app's lifespan closes them at shutdown (`close`): no rebuild starts after, the one
+# running is waited for. Several API workers each keep their own answers.
+# Instead of a reader's request, a task following the checkpoints could start the
+# rebuilds; it would rebuild for nobody when no one reads, in every worker, and a reader
+# still has to compare the version to know how old its answer is, so it is not here.
+KEEP_MAX = 64  # answers kept per app (a `month` or `months` asked for is a key of its own)
+REBUILD_JOIN_S = 60.0  # at shutdown, the longest wait for the rebuild running
 
 
-def _kept(request: Request, key: Any, version: tuple, build) -> tuple[tuple, Any]:
-    """The answer kept under `key` for `version`, built if need be; see `_building_guard`.
-    Returns the version the answer was built for, with the answer."""
-    cache = request.app.state.summary_cache.setdefault("district:kept", {})
-    kept = cache.get(key)
-    if kept is not None and kept[0] == version:
+class Snapshot(NamedTuple):
+    """The index version with what it was read from."""
+
+    version: tuple
+    contexts: list[CommunityContext]
+    listings: dict[str, dict[str, Any]]
+    district: str | None = None  # the district registry asked for; None: every community in the index
+
+
+class DistrictAnswers:
+    """The answers kept for one app, and its background rebuilds (see above)."""
+
+    def __init__(self, sessionmaker, records: dict) -> None:
+        self.sessionmaker = sessionmaker
+        self.records = records  # the app's community records (they never change)
+        self.rows: dict[str, tuple[tuple, dict[str, Any]]] = {}  # community -> (its version, own figures)
+        self._kept: OrderedDict[Any, tuple[tuple, Any]] = OrderedDict()
+        self._bodies: dict[Any, tuple[Any, bytes]] = {}  # key -> (the answer, its JSON), see `body`
+        self._guard = threading.Lock()
+        self._idle = threading.Condition(self._guard)
+        self._first: dict[Any, threading.Lock] = {}
+        self._queue: dict[Any, tuple] = {}  # key -> (make, district), in the order asked; stays until built
+        self._worker: threading.Thread | None = None
+        self._closed = False
+        self.rebuilds = 0  # rebuilds run in the background (read by the tests)
+
+    def kept(self, key: Any) -> tuple[tuple, Any] | None:
+        with self._guard:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+            return kept
+
+    def keep(self, key: Any, version: tuple, answer: Any) -> None:
+        with self._guard:
+            self._kept[key] = (version, answer)
+            self._kept.move_to_end(key)
+            while len(self._kept) > KEEP_MAX:
+                evicted = self._kept.popitem(last=False)[0]
+                self._bodies.pop(evicted, None)
+                self._first.pop(evicted, None)
+
+    def clear(self) -> None:
+        """Forget every answer (the bench's uncached profile)."""
+        with self._guard:
+            self._kept.clear()
+            self._bodies.clear()
+            self.rows.clear()
+
+    def get(self, key: Any, snapshot: Snapshot, session: Session, make) -> tuple[tuple, Any]:
+        """The answer under `key` with the version it was built for. `make(session, snapshot)`
+        builds it; it must use only its arguments (it may run later, in the background)."""
+        kept = self.kept(key)
+        if kept is not None and kept[0] == snapshot.version:
+            return kept
+        if kept is None:
+            with self._guard:
+                first = self._first.setdefault(key, threading.Lock())
+            with first:
+                kept = self.kept(key)
+                if kept is None:
+                    kept = (snapshot.version, make(session, snapshot))
+                    self.keep(key, *kept)
+            if kept[0] == snapshot.version:
+                return kept
+        self._ask(key, make, snapshot.district)
         return kept
-    with _building_guard:
-        lock = request.app.state.summary_cache.setdefault("district:building", {}).setdefault(key, threading.Lock())
-    if not lock.acquire(blocking=kept is None):
-        return kept
-    try:
-        kept = cache.get(key)
-        if kept is None or kept[0] != version:
-            kept = (version, build())
-            cache[key] = kept
-        return kept
-    finally:
-        lock.release()
+
+    def body(self, key: Any, answer: Any, model) -> Response:
+        """The answer as JSON, validated by its response model once per answer kept rather
+        than on every request (with 50 communities the table's validation and encoding cost
+        more than the rest of a kept answer's request)."""
+        with self._guard:
+            made = self._bodies.get(key)
+        if made is None or made[0] is not answer:
+            made = (answer, model.model_validate(answer).model_dump_json().encode())
+            with self._guard:
+                if key in self._kept:
+                    self._bodies[key] = made
+        return Response(made[1], media_type="application/json")
+
+    def _ask(self, key: Any, make, district: str | None) -> None:
+        with self._guard:
+            if self._closed or key in self._queue:
+                return
+            self._queue[key] = (make, district)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="district-rebuild")
+                self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            with self._guard:
+                if self._closed or not self._queue:
+                    self._queue.clear()
+                    self._worker = None
+                    self._idle.notify_all()
+                    return
+                key, (make, district) = next(iter(self._queue.items()))
+            try:
+                with self.sessionmaker() as session:
+                    snapshot = _snapshot(self, session, district)
+                    kept = self.kept(key)
+                    if kept is None or kept[0] != snapshot.version:
+                        self.keep(key, snapshot.version, make(session, snapshot))
+                        self.rebuilds += 1
+            except Exception:  # the next request asks again; the answer before is kept meanwhile
+                log.exception("district: rebuilding %r failed", key)
+            finally:
+                with self._guard:
+                    self._queue.pop(key, None)
+                    self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no rebuild is asked for or running; False if `timeout` passed first."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._worker is None, timeout)
+
+    def close(self) -> None:
+        """No rebuild starts after this; the one running is waited for."""
+        with self._guard:
+            self._closed = True
+            worker = self._worker
+        if worker is not None:
+            worker.join(REBUILD_JOIN_S)
+
+
+_answers_guard = threading.Lock()
+
+
+def answers_of(app) -> DistrictAnswers:
+    answers = getattr(app.state, "district_answers", None)
+    if answers is None:
+        with _answers_guard:
+            answers = getattr(app.state, "district_answers", None)
+            if answers is None:
+                answers = DistrictAnswers(app.state.sessionmaker, app.state.community_records)
+                app.state.district_answers = answers
+    return answers
+
+
+def close(app) -> None:
+    """The app's shutdown (its lifespan): end the background rebuilds."""
+    answers = getattr(app.state, "district_answers", None)
+    if answers is not None:
+        answers.close()
+
+
+def _snapshot(answers: DistrictAnswers, session: Session, district: str | None = None) -> Snapshot:
+    """The index's version and what it was read from: every community the index holds, or,
+    for a `district`, the communities that registry lists (its entries alone say their
+    street and retirement: two districts listing the same community are kept apart)."""
+    contexts = _contexts(answers.records, session)
+    listings = _listings(session, district)
+    if district is not None:
+        if not listings:
+            raise HTTPException(status_code=404, detail=f"district {district} is not indexed here")
+        contexts = [ctx for ctx in contexts if ctx.community in listings]
+    version = ("district", district, tuple((ctx.community, ctx.version()) for ctx in contexts),
+               tuple(sorted((c, tuple(sorted(entry.items()))) for c, entry in listings.items())))
+    return Snapshot(version, contexts, listings, district)
+
+
+def _indexed_blocks(snapshot: Snapshot) -> dict[str, int]:
+    return {ctx.community: ctx.indexed_block for ctx in snapshot.contexts}
 
 
 def _own_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
-    """The figures read from one community's own rows: they change only when its checkpoint does."""
+    """The figures read from one community's own rows: they change only when its checkpoint
+    does. With them, under "_kept" (no column of the table), what the district's total
+    pools: the assembly sums and the suggestions' times to a first answer."""
     units = session.scalar(select(func.count()).select_from(Unit).where(Unit.community == ctx.community))
+    assemblies = _assembly_sums(session, ctx.community)
+    times = _first_answer_times(session, ctx.community) if _has(ctx, suggestion_routes.BOX) else []
     return {"units": int(units or 0), **_fee_figures(session, ctx), **_suggestion_figures(session, ctx),
-            **_activity_figures(session, ctx)}
+            **_activity_figures(session, ctx), **_assembly_figures(ctx, assemblies),
+            "points_issued": _sum_of(session, PointsMint.__table__.c.amount, ctx.community),
+            "points_redeemed": _sum_of(session, PointsRedemption.__table__.c.amount, ctx.community),
+            "_kept": {"assemblies": assemblies, "first_answer_times": times}}
 
 
-def district_table(request: Request, session: Session) -> dict[str, Any]:
-    """Each community's figures and the district's total (cached until any index moves)."""
-    return _versioned_table(request, session)[1]
+def district_table(request: Request, session: Session, district: str | None = None) -> dict[str, Any]:
+    """Each community's figures and the district's total (kept; see DistrictAnswers)."""
+    answers = answers_of(request.app)
+    return answers.get(("communities", district), _snapshot(answers, session, district), session,
+                       _table_maker(answers))[1]
 
 
-def _versioned_table(request: Request, session: Session) -> tuple[tuple, dict[str, Any], list[CommunityContext]]:
-    """The district table with the index version it was built at (every community's
-    checkpoint and the listings), and the communities' contexts.
+def _table_maker(answers: DistrictAnswers):
+    def make(session: Session, snapshot: Snapshot) -> dict[str, Any]:
+        return _build_table(answers, session, snapshot)
+    return make
+
+
+def _table(answers: DistrictAnswers, session: Session, snapshot: Snapshot) -> dict[str, Any]:
+    """The table at `snapshot`'s version, for the answers built from it: the one kept if it
+    is for that version, else built (and kept)."""
+    kept = answers.kept(("communities", snapshot.district))
+    if kept is not None and kept[0] == snapshot.version:
+        return kept[1]
+    table = _build_table(answers, session, snapshot)
+    answers.keep(("communities", snapshot.district), snapshot.version, table)
+    return table
+
+
+def _build_table(answers: DistrictAnswers, session: Session, snapshot: Snapshot) -> dict[str, Any]:
+    """The district table at `snapshot`'s version.
 
     Each community's own figures (its unit statements above all, most of the cost) are kept
     with its checkpoint's version: when one community's index moves, only its figures are
     read again; the sums over every community are a few grouped queries."""
-    contexts = _contexts(request, session)
-    listings = _listings(session)
-    cache = request.app.state.summary_cache
-    version = ("district", tuple((ctx.community, ctx.version()) for ctx in contexts),
-               tuple(sorted((c, tuple(sorted(entry.items()))) for c, entry in listings.items())))
-
-    def build() -> dict[str, Any]:
-        rows: dict[str, tuple[Any, dict[str, Any]]] = cache.setdefault("district:rows", {})
-        assemblies = _assembly_sums(session)
-        issued = _sums_by_community(session, PointsMint.__table__.c.amount)
-        redeemed = _sums_by_community(session, PointsRedemption.__table__.c.amount)
-        items = []
-        for ctx in contexts:
-            own = rows.get(ctx.community)
-            if own is None or own[0] != ctx.version():
-                own = (ctx.version(), _own_figures(session, ctx))
-                rows[ctx.community] = own
-            items.append({
-                "community": ctx.community, "name": ctx.record.name, "chain_id": ctx.record.chain_id,
-                **ctx.position(), **_retirement(listings.get(ctx.community)), **own[1],
-                **_assembly_figures(ctx, assemblies.get(ctx.community)),
-                "points_issued": issued.get(ctx.community, 0), "points_redeemed": redeemed.get(ctx.community, 0),
-            })
-        return {"items": items, "district": _total(session, contexts, assemblies, items)}
-
-    built_for, table = _kept(request, "communities", version, build)
-    return built_for, table, contexts
+    contexts, listings, rows = snapshot.contexts, snapshot.listings, answers.rows
+    items, kept = [], {}
+    for ctx in contexts:
+        own = rows.get(ctx.community)
+        if own is None or own[0] != ctx.version():
+            own = (ctx.version(), _own_figures(session, ctx))
+            rows[ctx.community] = own
+        figures = dict(own[1])
+        kept[ctx.community] = figures.pop("_kept")
+        items.append({"community": ctx.community, "name": ctx.record.name, "chain_id": ctx.record.chain_id,
+                      **ctx.position(), **_retirement(listings.get(ctx.community)), **figures})
+    return {"items": items, "district": _total(contexts, kept, items)}
 
 
-def _total(session: Session, contexts: list[CommunityContext], assemblies: dict[str, dict[str, int]],
+def _total(contexts: list[CommunityContext], kept: dict[str, dict[str, Any]],
            all_items: list[dict[str, Any]]) -> dict[str, Any]:
     """The district's figures: the communities listed now (a retired one counts in none)."""
     items = [item for item in all_items if not item["retired"]]
@@ -383,9 +574,10 @@ def _total(session: Session, contexts: list[CommunityContext], assemblies: dict[
     total["satisfaction_period"] = None
     billed = sum(item["units"] for item in items if item["units_paid_up"] is not None)
     total["fee_collection_rate"] = _percent(total["units_paid_up"] or 0, billed)
-    times = _first_answer_times(session, sorted(counted)) if total["suggestions_received"] is not None else []
+    times = [t for c in sorted(counted) for t in kept[c]["first_answer_times"]] \
+        if total["suggestions_received"] is not None else []
     total["suggestions_median_time_to_first_answer"] = float(statistics.median(times)) if times else None
-    pooled = [assemblies[ctx.community] for ctx in contexts if _has(ctx, ASSEMBLY) and ctx.community in assemblies]
+    pooled = [kept[ctx.community]["assemblies"] for ctx in contexts if _has(ctx, ASSEMBLY)]
     total["assembly_turnout_area"] = _percent(sum(s["area"] for s in pooled), sum(s["total_area"] for s in pooled))
     total["assembly_turnout_heads"] = _percent(sum(s["heads"] for s in pooled), sum(s["total_heads"] for s in pooled))
     return total
@@ -404,7 +596,8 @@ def _csv(table: dict[str, Any]) -> Response:
 
 @router.get("/district/communities", response_model=DistrictCommunitiesOut, responses=CSV_RESPONSE,
             summary="Every community in the index with its figures, and the district's total; ?format=csv for CSV")
-def district_communities(request: Request, session: SessionDep, answer_format: FormatQuery = "json"):
+def district_communities(request: Request, session: SessionDep, answer_format: FormatQuery = "json",
+                          district: DistrictQuery = None):
     """Per community, by address: units; fee collection rate (units with no overdue month,
     percent) and arrears (what the units behind owe) from the unit statements; fees
     collected and public income received and paid out as its treasury counts them;
@@ -424,15 +617,18 @@ def district_communities(request: Request, session: SessionDep, answer_format: F
     /district/satisfaction).
 
     Not yet here: service-market and culture figures."""
-    table = district_table(request, session)
-    return _csv(table) if answer_format == "csv" else table
+    answers, district = answers_of(request.app), _lower(district)
+    table = district_table(request, session, district)
+    return _csv(table) if answer_format == "csv" else \
+        answers.body(("communities", district), table, DistrictCommunitiesOut)
 
 
 @router.get("/district/communities.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}, "description": "CSV with a header row, the district last"}},
+            responses={200: {"content": {"text/csv": {}}, "description": "CSV with a header row, the district last"},
+                       **NO_DISTRICT},
             summary="The district's table as CSV (by community address, the district's total last)")
-def district_communities_csv(request: Request, session: SessionDep):
-    return _csv(district_table(request, session))
+def district_communities_csv(request: Request, session: SessionDep, district: DistrictQuery = None):
+    return _csv(district_table(request, session, _lower(district)))
 
 
 # ---------------------------------------------------------------- flags
@@ -533,9 +729,9 @@ def _satisfaction_flags(session: Session, contexts: list[CommunityContext], mont
     return flags
 
 
-@router.get("/district/flags", response_model=DistrictFlagsOut,
+@router.get("/district/flags", response_model=DistrictFlagsOut, responses=NO_DISTRICT,
             summary="Where a community departs from its own history or from the district, with the numbers")
-def district_flags(request: Request, session: SessionDep, month: MonthQuery = None):
+def district_flags(request: Request, session: SessionDep, month: MonthQuery = None, district: DistrictQuery = None):
     """Three kinds of flag, each with the figures that raised it, for the communities
     listed now (a retired community raises none and is not in the district's median):
 
@@ -552,16 +748,17 @@ def district_flags(request: Request, session: SessionDep, month: MonthQuery = No
       the median of the rated months among the SATISFACTION_TRAILING_MONTHS (6) before it
       (at least SATISFACTION_MIN_HISTORY (3) of them).
     """
-    version, table, all_contexts = _versioned_table(request, session)
+    answers = answers_of(request.app)
 
-    def build() -> dict[str, Any]:
+    def make(session: Session, snapshot: Snapshot) -> dict[str, Any]:
+        table, all_contexts = _table(answers, session, snapshot), snapshot.contexts
         listed = {item["community"] for item in table["items"] if not item["retired"]}
         contexts = [ctx for ctx in all_contexts if ctx.community in listed]
         items = [item for item in table["items"] if item["community"] in listed]
         flags = (_expense_flags(session, contexts, month) + _collection_flags(items)
                  + _backlog_flags(session, contexts) + _satisfaction_flags(session, contexts, month))
         flags.sort(key=lambda f: (f["community"], f["kind"], f["figures"].get("category") or 0))
-        return {"items": flags, "thresholds": {
+        return {"items": flags, "indexed_blocks": _indexed_blocks(snapshot), "thresholds": {
             "expense_spike_factor": EXPENSE_SPIKE_FACTOR, "expense_trailing_months": EXPENSE_TRAILING_MONTHS,
             "collection_gap_points": COLLECTION_GAP_POINTS, "backlog_age_days": BACKLOG_AGE_DAYS,
             "backlog_max": BACKLOG_MAX, "satisfaction_drop_points": SATISFACTION_DROP_POINTS,
@@ -569,7 +766,9 @@ def district_flags(request: Request, session: SessionDep, month: MonthQuery = No
             "satisfaction_trailing_months": SATISFACTION_TRAILING_MONTHS,
             "satisfaction_min_history": SATISFACTION_MIN_HISTORY}}
 
-    return _kept(request, ("flags", month), version, build)[1]
+    key, district = ("flags", month, _lower(district)), _lower(district)
+    return answers.body(key, answers.get(key, _snapshot(answers, session, district), session, make)[1],
+                        DistrictFlagsOut)
 
 
 # ---------------------------------------------------------------- satisfaction over time
@@ -578,21 +777,24 @@ HistoryMonths = Annotated[int, Query(ge=1, le=60, description="How many months, 
                                                                   "community's index (default 12)")]
 
 
-@router.get("/district/satisfaction", response_model=DistrictSatisfactionOut,
+@router.get("/district/satisfaction", response_model=DistrictSatisfactionOut, responses=NO_DISTRICT,
             summary="The owners' rating of the property service, month by month, per community and pooled")
-def district_satisfaction(request: Request, session: SessionDep, months: HistoryMonths = 12):
+def district_satisfaction(request: Request, session: SessionDep, months: HistoryMonths = 12,
+                          district: DistrictQuery = None):
     """For the communities listed now: each month of the last `months` (up to the newest
     month any community's index has reached) with its ratings and their average (1-5), a
     month without ratings left out; and the district's, pooled (all ratings of the month
     over all communities). A retired community is left out."""
-    version, table, all_contexts = _versioned_table(request, session)
+    answers = answers_of(request.app)
 
-    def build() -> dict[str, Any]:
+    def make(session: Session, snapshot: Snapshot) -> dict[str, Any]:
+        table, all_contexts = _table(answers, session, snapshot), snapshot.contexts
         listed = [item for item in table["items"] if not item["retired"]]
         contexts = [ctx for ctx in all_contexts if ctx.community in {item["community"] for item in listed}
                     and _has(ctx, fee_routes.FEES)]
         if not contexts:
-            return {"from_month": None, "to_month": None, "items": [], "district": []}
+            return {"from_month": None, "to_month": None, "items": [], "district": [],
+                    "indexed_blocks": _indexed_blocks(snapshot)}
         last = max(fee_routes.month_of(head_timestamp(session, ctx)) for ctx in contexts)
         first = last - months + 1
         rows = session.execute(
@@ -609,12 +811,14 @@ def district_satisfaction(request: Request, session: SessionDep, months: History
             pooled.setdefault(period, [0, 0])
             pooled[period][0] += count
             pooled[period][1] += total
-        return {"from_month": first, "to_month": last,
+        return {"from_month": first, "to_month": last, "indexed_blocks": _indexed_blocks(snapshot),
                 "items": [{"community": ctx.community, "name": ctx.record.name, "months": by_community[ctx.community]}
                           for ctx in contexts],
                 "district": [_rated_month(m, n, t) for m, (n, t) in sorted(pooled.items())]}
 
-    return _kept(request, ("satisfaction", months), version, build)[1]
+    key, district = ("satisfaction", months, _lower(district)), _lower(district)
+    return answers.body(key, answers.get(key, _snapshot(answers, session, district), session, make)[1],
+                        DistrictSatisfactionOut)
 
 
 def _rated_month(month: int, ratings: int, total: int) -> dict[str, Any]:
@@ -686,9 +890,9 @@ def ranking_of(item: dict[str, Any]) -> dict[str, Any]:
             "score": round(score, 2) if weights else None, "counted_weight": round(weights, 4), "parts": parts}
 
 
-@router.get("/district/ranking", response_model=DistrictRankingOut,
+@router.get("/district/ranking", response_model=DistrictRankingOut, responses=NO_DISTRICT,
             summary="The communities listed now, ranked by a score whose every part is explained")
-def district_ranking(request: Request, session: SessionDep):
+def district_ranking(request: Request, session: SessionDep, district: DistrictQuery = None):
     """Each community's score (0-100) from its row of /district/communities: the weighted
     mean of fee collection (WEIGHT_COLLECTION 0.30, the collection rate), suggestions
     answered (WEIGHT_ANSWERED 0.15, the share answered), the time to a first answer
@@ -699,15 +903,19 @@ def district_ranking(request: Request, session: SessionDep):
     the community has no figure for is not counted and the others' weights are scaled up.
     Highest score first, ties by community address; a community with no part at all has
     no score and comes last. A retired community is not ranked."""
-    version, table, _ = _versioned_table(request, session)
+    answers = answers_of(request.app)
 
-    def build() -> dict[str, Any]:
+    def make(session: Session, snapshot: Snapshot) -> dict[str, Any]:
+        table = _table(answers, session, snapshot)
         ranked = [ranking_of(item) for item in table["items"] if not item["retired"]]
         ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["community"]))
         for position, entry in enumerate(ranked, start=1):
             entry["rank"] = position if entry["score"] is not None else None
-        return {"items": ranked, "weights": {part: weight for part, weight, *_ in RANKING_PARTS},
+        return {"items": ranked, "indexed_blocks": _indexed_blocks(snapshot),
+                "weights": {part: weight for part, weight, *_ in RANKING_PARTS},
                 "answer_time_good": ANSWER_TIME_GOOD, "answer_time_poor": ANSWER_TIME_POOR,
                 "check_ins_per_unit_full": CHECK_INS_PER_UNIT_FULL}
 
-    return _kept(request, "ranking", version, build)[1]
+    key, district = ("ranking", _lower(district)), _lower(district)
+    return answers.body(key, answers.get(key, _snapshot(answers, session, district), session, make)[1],
+                        DistrictRankingOut)

@@ -4,11 +4,14 @@
 // collection rate and the assembly turnout (inline SVG, no library), the ranking with
 // each score's parts explained (/district/ranking), and the flags with the numbers that
 // raised them (/district/flags). A community the registry retired is shown marked, in no
-// total, chart, ranking or flag.
+// total, chart, ranking or flag, with the street office's note saying why (its text from the
+// public text store, texts.js; the chain keeps its hash). #/district/0x… shows one district
+// registry's communities.
 
 import { Api } from "../api.js";
 import { t } from "../i18n.js";
 import { duration, esc, monthLabel, number, shortAddress, yuan } from "../format.js";
+import { fetchTexts } from "../texts.js";
 import { empty, html } from "../ui.js";
 
 const DISTRICT = new Api("/api/v1/district");
@@ -21,7 +24,20 @@ const pct = (value) => maybe(value, (v) => `${Number(v).toFixed(1)}%`);
 function nameCell(item) {
   return `<span class="community-name">${esc(item.name)}</span>
     ${item.street ? `<span class="small muted">${esc(item.street)}</span>` : ""}
-    ${item.retired ? `<span class="tag state-retired" data-testid="retired" title="${esc(t("district.retiredTitle", { block: item.retired_block }))}">${esc(t("district.retired"))}</span>` : ""}`;
+    ${item.retired ? `<span class="tag state-retired" data-testid="retired" title="${esc(t("district.retiredTitle", { block: item.retired_block }))}">${esc(t("district.retired"))}</span>` : ""}
+    ${item.retired && item.retired_reason_hash && !/^0x0+$/.test(item.retired_reason_hash) ? `<span class="small retired-note" data-testid="retired-note" data-text="${esc(item.retired_reason_hash)}"></span>` : ""}`;
+}
+
+/** The street office's notes on retirements: the chain keeps each note's hash, the text is in the public text store. */
+async function fillRetiredNotes(root) {
+  const slots = [...root.querySelectorAll("[data-testid=retired-note][data-text]")];
+  if (!slots.length) return;
+  const texts = await fetchTexts(slots.map((slot) => slot.dataset.text));
+  for (const slot of slots) {
+    const note = texts.get(slot.dataset.text.toLowerCase());
+    slot.textContent = note ? t("district.retiredNote", { note }) : t("district.retiredNoteMissing");
+    slot.classList.toggle("muted", !note);
+  }
 }
 
 function figureCells(f) {
@@ -40,13 +56,13 @@ function figureCells(f) {
     <td class="num">${number(f.points_issued)} / ${number(f.points_redeemed)}</td>`;
 }
 
-function communitiesTable(table) {
+function communitiesTable(table, csv) {
   const head = ["district.units", "district.collectionRate", "district.arrears", "district.feesCollected",
     "district.publicIncome", "district.maintenanceFund", "district.satisfaction", "district.suggestions", "district.answerTime", "district.assemblies",
     "district.turnout", "district.activities", "district.points"];
   const total = table.district;
   return `<section class="card" data-testid="district-table"><header class="card-head"><h2>${esc(t("district.tableTitle"))}</h2>
-      <a class="button" href="${CSV}" download data-testid="district-csv">${esc(t("district.csv"))}</a></header>
+      <a class="button" href="${esc(csv)}" download data-testid="district-csv">${esc(t("district.csv"))}</a></header>
     <p class="muted small">${esc(t("district.tableIntro"))}</p>
     <div class="table-wrap" tabindex="0" role="region" aria-label="${esc(t("district.tableTitle"))}"><table>
       <thead><tr><th scope="col">${esc(t("district.community"))}</th>${head.map((k) => `<th scope="col" class="num">${esc(t(k))}</th>`).join("")}</tr></thead>
@@ -165,15 +181,19 @@ function flagsCard(flags) {
 
 export async function render(ctx, view, params, current) {
   html(view, `<h1>${esc(t("district.title"))}</h1><p class="muted">${esc(t("district.intro"))}</p>`);
-  const [table, ranking, flags, satisfaction] = await Promise.all([DISTRICT.get("/communities"), DISTRICT.get("/ranking"),
-    DISTRICT.get("/flags"), DISTRICT.get("/satisfaction")]);
+  // #/district/0x…: one district registry's communities (two districts in one index kept apart).
+  const query = /^0x[0-9a-fA-F]{40}$/.test(params[0] || "") ? { district: params[0] } : {};
+  const [table, ranking, flags, satisfaction] = await Promise.all([DISTRICT.get("/communities", query),
+    DISTRICT.get("/ranking", query), DISTRICT.get("/flags", query), DISTRICT.get("/satisfaction", query)]);
   if (!current()) return;
   if (!table.items.length) {
     html(view, `<section class="card">${empty(t("district.noCommunities"))}</section>`);
     return;
   }
-  html(view, communitiesTable(table));
+  html(view, communitiesTable(table, query.district ? `${CSV}?district=${encodeURIComponent(query.district)}` : CSV));
+  const notes = fillRetiredNotes(view);
   html(view, rankingCard(ranking, table.district.retired));
   html(view, flagsCard(flags));
   html(view, charts(table, satisfaction));
+  await notes;
 }
