@@ -15,6 +15,7 @@ import { fillNoticeTexts } from "./notices.js";
 import { relayCall } from "../passkey.js";
 import { renderTellers } from "./tellers.js";
 import { proposeNoticeAsCommittee, publishNotice } from "../proposal_notice.js";
+import { officialName, party } from "../names.js";
 
 const CHOICES = [["for", 1], ["against", 0], ["abstain", 2]];
 const BALLOT_TYPES = {
@@ -156,7 +157,9 @@ const ROLE_BY_ID = Object.fromEntries(ROLES.map((name) => [keccakText(`linli.rol
 /** Names the page knows for addresses: the community's contracts, the committee. */
 function addressBook(ctx) {
   const book = {};
-  for (const [name, entry] of Object.entries(ctx.config.contracts)) book[entry.address.toLowerCase()] = named("contract.", name, name);
+  for (const [name, entry] of Object.entries(ctx.config.contracts)) {
+    book[entry.address.toLowerCase()] = officialName(entry.address) ?? named("contract.", name, name);
+  }
   return book;
 }
 
@@ -340,7 +343,7 @@ async function renderDetail(ctx, view, id, current) {
     <section class="card" data-testid="proposal-detail">
       <header class="card-head"><h2>${esc(p.title)}</h2>${stateTag(p)}</header>
       <p class="muted small">${esc(t(`matter.${p.matter}`))} · ${esc(t(p.major ? "assembly.major" : "assembly.ordinary"))}
-        · ${esc(t("assembly.proposer"))} <code>${esc(shortAddress(p.proposer))}</code>
+        · ${esc(t("assembly.proposer"))} ${party(p.proposer, ' data-testid="proposer"')}
         · ${esc(t("assembly.doc"))} <code title="${esc(p.doc_hash)}">${esc(shortHash(p.doc_hash))}</code></p>
       ${tallyBar(p, "area")}${tallyBar(p, "heads")}
       ${outcomeLine(p)}
