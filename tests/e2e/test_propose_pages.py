@@ -223,6 +223,8 @@ def test_a_proposer_publishes_a_missing_notice_from_the_proposals_page(open_page
     page = open_page(owner_a, f"#/assembly/{proposal_id}")
     stale = open_page(owner_a, f"#/assembly/{proposal_id}")  # a second tab, opened before the notice
     expect(stale.get_by_test_id("publish-notice")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_test_id("offer-notice").scroll_into_view_if_needed()
+    screenshot(page, "proposal-offers-its-notice")
     page.get_by_test_id("publish-notice").click()
     expect(done(page, "发布会议公告")).to_have_attribute("data-state", "confirmed")
     notice_id = board.proposal_notice(proposal_id)
