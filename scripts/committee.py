@@ -239,12 +239,11 @@ def _rpc_uri() -> str:
     return getattr(provider, "http_uri", None) or provider.uri
 
 
-def store_in_library(api: str, account, text: bytes, filename: str, expected: str) -> str:
-    """The full text stored in the document library of the backend at `api`, signed in to
-    its vault as `account` (Sign-In with Ethereum, as the page does): its doc_hash, checked."""
+def _library(api: str, account):
+    """A client of the backend at `api` signed in to its vault as `account` (Sign-In with
+    Ethereum, as the page does): (ask, token), where ask(method, path, body, token, type)."""
     import json as _json
     import urllib.error
-    import urllib.parse
     import urllib.request
 
     from eth_account.messages import encode_defunct
@@ -279,11 +278,33 @@ def store_in_library(api: str, account, text: bytes, filename: str, expected: st
         raise click.ClickException("the account did not sign the library's sign-in; nothing sent")
     raw = signature.encode_rsv() if hasattr(signature, "encode_rsv") else bytes(signature)
     session = ask("POST", "/vault/siwe/login", {"message": offer["message"], "signature": "0x" + raw.hex()})
-    stored = ask("POST", f"/documents?filename={urllib.parse.quote(filename)}", text, session["token"],
+    return ask, session["token"]
+
+
+def store_in_library(api: str, account, text: bytes, filename: str, expected: str) -> str:
+    """The full text stored in the document library of the backend at `api`, signed in to
+    its vault as `account` (Sign-In with Ethereum, as the page does): its doc_hash, checked."""
+    import urllib.parse
+
+    ask, token = _library(api, account)
+    stored = ask("POST", f"/documents?filename={urllib.parse.quote(filename)}", text, token,
                  "text/plain; charset=utf-8")
     if stored["doc_hash"].lower() != expected.lower():
         raise click.ClickException(f"the library stored {stored['doc_hash']}, not {expected}; nothing sent")
     return stored["doc_hash"]
+
+
+def publish_public_text(api: str, account, text: str, kind: str) -> str:
+    """`text` stored in the public texts of the backend at `api` (as the pages' texts.js):
+    its SHA-256, checked against what the server keyed it by."""
+    import hashlib
+
+    ask, token = _library(api, account)
+    expected = "0x" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    stored = ask("POST", "/texts", {"text": text, "kind": kind}, token)
+    if stored["text_hash"].lower() != expected:
+        raise click.ClickException(f"the public texts stored {stored['text_hash']}, not {expected}; nothing sent")
+    return expected
 
 
 @cli.command("propose", cls=ConnectedProviderCommand, short_help="Propose to the owners' assembly from a menu of actions")
@@ -308,10 +329,12 @@ def store_in_library(api: str, account, text: bytes, filename: str, expected: st
 @click.option("--api", default=None,
               help="Store the full text in the document library of the backend at this address first (e.g. "
                    "https://linli.example), signed in as the sender (an owner) or the first --signer (the committee).")
+@click.option("--publish-notice", is_flag=True,
+              help="An owner's proposal: publish its notice (公告) right after it, as the pages do (needs --api).")
 @click.option("--dry-run", is_flag=True, help="Check and print the calls decoded and what the proposal needs; send nothing.")
 @click.option("--manifest", "manifest_file", type=click.Path(path_type=Path), default=None)
 def propose_cmd(cli_ctx, network, actions_file, action_options, matter, title, text_file, start, voting_days,
-                as_committee, sender_alias, signer_aliases, api, dry_run, manifest_file):
+                as_committee, sender_alias, signer_aliases, api, publish_notice, dry_run, manifest_file):
     """Compose a proposal from the menu of actions (never raw calldata), check it against the
     chain, and propose it; the full text's SHA-256 is the proposal's document."""
     import hashlib
@@ -346,6 +369,13 @@ def propose_cmd(cli_ctx, network, actions_file, action_options, matter, title, t
         problems.extend(exc.problems)
     if not actions and not problems:
         problems.append("no action: give --actions FILE or --action 'KIND field=value …'")
+    if publish_notice and as_committee:
+        problems.append("--publish-notice: an owner's proposal only (as the committee, the notice goes in the "
+                        "Safe's batch from the composer page, or from the proposal's page)")
+    if publish_notice and not api:
+        problems.append("--publish-notice: needs --api (the notice's text must be public under the hash the chain keeps)")
+    if publish_notice and "NoticeBoard" not in _assembly_manifest(network, manifest_file)["contracts"]:
+        problems.append("--publish-notice: this community has no notice board")
     if problems:
         raise _refused(problems)
     actions = with_doc_hash(actions, doc_hash)
@@ -422,6 +452,24 @@ def propose_cmd(cli_ctx, network, actions_file, action_options, matter, title, t
         raise click.ClickException(f"{exc}; nothing sent") from exc
     [details] = [log for log in receipt.decode_logs(assembly.ProposalDetails)]
     click.echo(f"proposed: proposal {details.proposalId}, tx {receipt.txn_hash}")
+    if publish_notice:
+        # The proposal stands whatever becomes of its notice: a refusal says so, and the
+        # proposer may publish it later from the proposal's page.
+        from backend.chain.proposal_file import AUDIENCE_OWNERS, NOTICE_PROPOSAL, notice_of
+
+        board = project.NoticeBoard.at(manifest["contracts"]["NoticeBoard"]["address"])
+        notice_title, notice_text = notice_of(matter=composed["matter"], title=title, doc_hash=doc_hash,
+                                              start=vote_start, end=vote_end, major=composed["major"])
+        content_hash = publish_public_text(api, sender, notice_text, "notice")
+        notice_args = (bytes.fromhex(content_hash[2:]), NOTICE_PROPOSAL, AUDIENCE_OWNERS, "", notice_title,
+                       details.proposalId, [bytes.fromhex(doc_hash[2:])])
+        ok, result = _raw_call(chain, sender.address, board.address, board.publish_notice.encode_input(*notice_args))
+        if not ok:
+            raise click.ClickException(f"proposal {details.proposalId} stands; its notice is refused: "
+                                       f"{revert_reason(result)} (publish it from the proposal's page)")
+        published = board.publish_notice(*notice_args, sender=sender)
+        click.echo(f"notice published: notice {board.proposal_notice(details.proposalId)} for proposal "
+                   f"{details.proposalId}, text {content_hash}, tx {published.txn_hash}")
 
 
 def _proposal_calls(manifest, assembly, proposal_id: int):

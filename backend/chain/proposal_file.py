@@ -190,3 +190,48 @@ def describe(composed: dict[str, Any]) -> list[str]:
 
 __all__ = ["ActionsError", "CLASS_NAMES", "actions_from_options", "decoded", "describe", "read_actions_file",
            "refusal_words", "request_of", "statute", "with_doc_hash"]
+
+
+# ---------------------------------------------------------------- a proposal's notice (公告)
+# The words the pages' composer publishes (js/proposal_notice.js: propose.noticeText and its
+# kin in the pages' Chinese dictionary), for `ape run committee propose --publish-notice`.
+NOTICE_TITLE_BYTES = 120  # NoticeBoard.MAX_TITLE
+NOTICE_PROPOSAL = 1  # NoticeBoard: kind 1, a proposal's notice
+AUDIENCE_OWNERS = 3  # to the owners
+_ZH = Path(__file__).resolve().parents[1] / "web" / "static" / "i18n" / "zh.json"
+_NUMERALS = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"]
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes on a character boundary (as the pages cut it)."""
+    out = ""
+    for ch in text:
+        if len((out + ch).encode("utf-8")) > limit:
+            return out[:-1] + "…"
+        out += ch
+    return out
+
+
+def notice_of(*, matter: int, title: str, doc_hash: str, start: int, end: int, major: bool) -> tuple[str, str]:
+    """The proposal's notice as (its title, at most NoticeBoard's 120 bytes, and its text):
+    the matter and statute item, the vote's window (Beijing time) and manner, the majority
+    it needs and the full text's SHA-256, in the pages' words."""
+    from datetime import datetime, timedelta, timezone
+
+    words = json.loads(_ZH.read_text("utf-8"))
+    beijing = timezone(timedelta(hours=8))
+
+    def when(seconds: int) -> str:
+        return datetime.fromtimestamp(seconds, beijing).strftime("%Y/%m/%d %H:%M")
+
+    def fill(key: str, **values: Any) -> str:
+        text = words[key]
+        for name, value in values.items():
+            text = text.replace("{" + name + "}", str(value))
+        return text
+
+    statute = fill("propose.statuteItem", item=_NUMERALS[matter] if 0 < matter < len(_NUMERALS) else matter,
+                   matter=words.get(f"matter.{matter}", str(matter)))
+    text = fill("propose.noticeText", title=title, statute=statute, start=when(start), end=when(end),
+                needs=words["propose.needs.major" if major else "propose.needs.ordinary"], hash=doc_hash)
+    return _cut_bytes(fill("propose.noticeTitle", title=title), NOTICE_TITLE_BYTES), text

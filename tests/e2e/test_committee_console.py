@@ -518,5 +518,53 @@ def test_a_member_proposes_as_the_committee_with_its_notice_and_another_signs_an
     expect(page_b).to_have_url(re.compile(r"#/assembly/\d+"), timeout=30_000)
     proposal_id = int(page_b.url.rsplit("/", 1)[1])
     assert assembly.proposer(proposal_id) == safe and board.proposal_notice(proposal_id) == notices + 1
+    # The proposer reads as the committee's public name (from the manifest), its address on hover.
+    proposer = page_b.get_by_test_id("proposer")
+    expect(proposer).to_have_text(ZH["names.committeeSafe"], timeout=30_000)
+    expect(proposer).to_have_attribute("title", re.compile(f"^{safe}$", re.I))
     screenshot(page_b, "committee-proposal-executed-phone")
+    assert page_a.problems == page_b.problems == []
+
+
+def test_a_member_publishes_the_committees_missing_notice_from_the_proposals_page(
+        open_page, site, chain, owner_a, owner_b, owner_c):
+    """The Safe's proposal went out without its notice (proposed from a script, say): its
+    page offers a member the notice as a SafeTx to NoticeBoard.publish_notice, the text the
+    composer would have sent; A proposes it in the console, B signs and runs it, and the
+    notice is published. The page names the proposer as the committee, in both languages."""
+    from backend.chain.demo_activity import OTHER_COMMON, full_text_hash
+    from tests.e2e.conftest import wait_indexed
+
+    scene, registry = site["scene"], site["community"].registry
+    assembly, board = site["contracts"]["OwnersAssembly"], site["contracts"]["NoticeBoard"]
+    safe = scene.safe.address
+    scene.safe.call(registry.register_unit, "8-1-102", 90_00, owner_c.address, hashlib.sha256(b"owner c 2").digest(),
+                    signers=[owner_a, owner_b])
+    chain.mine()
+    title = "关于更换小区门禁系统的议案"
+    start = chain.pending_timestamp + assembly.min_notice() + 86_400
+    tx = scene.safe.call(assembly.propose, [], [], [], OTHER_COMMON, title, full_text_hash(title), start,
+                         start + assembly.min_voting_period(), signers=[owner_a, owner_b])
+    proposal_id = tx.decode_logs(assembly.ProposalCreated)[0].proposalId
+    assert assembly.proposer(proposal_id) == safe and board.proposal_notice(proposal_id) == 0
+    wait_indexed(site, chain)
+    nonce = scene.safe.nonce()
+
+    page_a = open_page(owner_a, f"#/assembly/{proposal_id}", lang="en")
+    expect(page_a.get_by_test_id("proposer")).to_have_text("Owners' committee", timeout=30_000)
+    expect(page_a.get_by_test_id("publish-notice")).to_have_count(0)
+    page_a.get_by_test_id("publish-notice-safe").click()
+    expect(page_a).to_have_url(re.compile(r"#/committee$"), timeout=60_000)
+    card = proposal_card(page_a, nonce)
+    expect(card).to_have_count(1, timeout=30_000)
+    assert board.proposal_notice(proposal_id) == 0  # nothing on chain until the threshold
+
+    page_b = open_console(open_page, owner_b)
+    confirmed(page_b, proposal_card(page_b, nonce).locator("[data-action=sign]"))
+    confirmed(page_b, proposal_card(page_b, nonce).locator("[data-action=execute]"))
+    notice_id = board.proposal_notice(proposal_id)
+    assert notice_id > 0
+    content = "0x" + bytes(board.notice_content(notice_id)).hex()
+    text = page_b.request.get(f"{site['url']}/api/v1/texts/{content}").json()["text"]
+    assert title in text and "0x" + full_text_hash(title).hex() in text
     assert page_a.problems == page_b.problems == []

@@ -9,8 +9,12 @@ passed proposal is queued and executed from its page."""
 
 from __future__ import annotations
 
+import json
 import re
 from hashlib import sha256
+from pathlib import Path
+
+import pytest
 
 from playwright.sync_api import expect
 
@@ -185,3 +189,67 @@ def test_a_passed_proposal_is_queued_then_executed_from_its_page(open_page, site
     assert assembly.state(proposal_id) == 7  # executed
     assert assembly.cosign_threshold_bps() == 1_000
     assert page.problems == []
+
+
+REVERTS = json.loads((Path(__file__).resolve().parents[2] / "backend/web/static/i18n/reverts.json").read_text("utf-8"))
+
+
+def test_a_proposer_publishes_a_missing_notice_from_the_proposals_page(open_page, site, chain, owner_a, owner_b):
+    """An owner's proposal whose notice was never sent (the composer's second transaction
+    failed, or its page was closed): its page offers the proposer, and no one else, the
+    notice the composer would have sent; the proposer publishes it, and it is on the
+    notices page. A second tab still offering it meets the contract's refusal, translated;
+    another owner's wallet is refused by the contract itself."""
+    from ape.exceptions import ContractLogicError
+
+    from backend.chain.demo_activity import full_text_hash, owner_proposal
+
+    assembly, board = site["contracts"]["OwnersAssembly"], site["contracts"]["NoticeBoard"]
+    title = "关于增设快递柜的议案"
+    proposal_id = owner_proposal(assembly, owner_a, chain, title=title)
+    assert board.proposal_notice(proposal_id) == 0
+    wait_indexed(site, chain)
+
+    # Another owner: told there is no notice, not offered to publish it.
+    other = open_page(owner_b, f"#/assembly/{proposal_id}")
+    expect(other.get_by_test_id("no-notice")).to_be_visible(timeout=TIMEOUT)
+    other.wait_for_selector("#view[aria-busy=false]")
+    expect(other.get_by_test_id("publish-notice")).to_have_count(0)
+    expect(other.get_by_test_id("publish-notice-safe")).to_have_count(0)
+    # Forced, the notice board refuses them (only the proposer or the committee).
+    with pytest.raises(ContractLogicError, match="notices: committee only"):
+        board.publish_notice(b"\x01" * 32, 1, 3, "", "公告", proposal_id, [], sender=owner_b)
+
+    page = open_page(owner_a, f"#/assembly/{proposal_id}")
+    stale = open_page(owner_a, f"#/assembly/{proposal_id}")  # a second tab, opened before the notice
+    expect(stale.get_by_test_id("publish-notice")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_test_id("offer-notice").scroll_into_view_if_needed()
+    screenshot(page, "proposal-offers-its-notice")
+    page.get_by_test_id("publish-notice").click()
+    expect(done(page, "发布会议公告")).to_have_attribute("data-state", "confirmed")
+    notice_id = board.proposal_notice(proposal_id)
+    assert notice_id > 0
+    # The composer's text: the matter, the window, the full text's hash, public under its hash.
+    content = "0x" + bytes(board.notice_content(notice_id)).hex()
+    notice = page.request.get(f"{site['url']}/api/v1/texts/{content}").json()
+    assert "0x" + sha256(notice["text"].encode()).hexdigest() == content
+    for words in (title, "表决时间：", "第二百七十八条", "0x" + full_text_hash(title).hex()):
+        assert words in notice["text"], words
+    # The page now shows the notice instead of the offer.
+    page.wait_for_selector("#view[aria-busy=false]")
+    expect(page.get_by_test_id("proposal-notice").get_by_test_id("notice")).to_have_count(1, timeout=TIMEOUT)
+    expect(page.get_by_test_id("publish-notice")).to_have_count(0)
+
+    # On the notices page, for everyone.
+    wait_indexed(site, chain)
+    other.goto(f"{site['url']}/#/notices")
+    other.wait_for_selector("#view[aria-busy=false]")
+    expect(other.locator(f"[data-testid=notice][data-notice='{notice_id}']")).to_contain_text(title, timeout=TIMEOUT)
+
+    # The second tab: the contract refuses a second notice, in the owner's words.
+    stale.get_by_test_id("publish-notice").click()
+    toast = done(stale, "发布会议公告")
+    expect(toast).to_have_attribute("data-state", "failed")
+    expect(toast).to_contain_text(REVERTS["notices: proposal already noticed"]["zh"])
+    assert board.proposal_notice(proposal_id) == notice_id
+    assert page.problems == other.problems == stale.problems == []

@@ -287,3 +287,38 @@ def test_the_full_text_is_stored_in_the_document_library_before_proposing(chain,
         assert stored.status_code == 200 and stored.content == TEXT.encode()
     proposal_id = int(re.search(r"proposed: proposal (\d+)", out).group(1))
     assert assembly.proposer(proposal_id) == owner_c.address
+
+
+def test_an_owner_publishes_the_proposals_notice_after_it_with_publish_notice(chain, hall, accounts, owner_c,
+                                                                              tmp_path_factory):
+    """--publish-notice: an owner's proposal, then its notice from the same key as the pages
+    send it (its text public under its hash first, then NoticeBoard.publish_notice); without
+    --api, or as the committee, refused before anything is sent."""
+    import httpx
+
+    from tests.e2e.conftest import serving, site_settings
+
+    assembly = hall.assembly
+    board = hall.town.contracts["NoticeBoard"]
+    before = nonces(chain, owner_c)
+    for extra in ([], ["--as-committee", "--signer", "TEST::2", "--signer", "TEST::3", "--api", "http://127.0.0.1:9"]):
+        refused = propose(chain, hall, "--action", "set_cosign_threshold bps=500", "--publish-notice", *extra,
+                          LINLI_DEPLOYER_KEY=owner_c.private_key)
+        assert refused.returncode != 0 and "--publish-notice" in refused.stdout + refused.stderr
+    assert nonces(chain, owner_c) == before
+
+    settings, port, origin = site_settings(tmp_path_factory.mktemp("notice"), hall.town.manifest, chain, accounts[8])
+    with serving(settings, port, "propose-cli-notice"):
+        done = propose(chain, hall, "--action", "set_cosign_threshold bps=500", "--api", origin, "--publish-notice",
+                       LINLI_DEPLOYER_KEY=owner_c.private_key)
+        out = done.stdout
+        assert done.returncode == 0, out + done.stderr
+        proposal_id = int(re.search(r"proposed: proposal (\d+)", out).group(1))
+        notice_id = board.proposal_notice(proposal_id)
+        assert notice_id > 0 and f"notice published: notice {notice_id} for proposal {proposal_id}" in out
+        content = "0x" + bytes(board.notice_content(notice_id)).hex()
+        text = httpx.get(f"{origin}/api/v1/texts/{content}", timeout=10).json()["text"]
+    assert "0x" + sha256(text.encode()).hexdigest() == content
+    for words in ("联署门槛与维修资金", "表决时间：", "第二百七十八条", hall.doc_hash):
+        assert words in text, words
+    assert assembly.proposer(proposal_id) == owner_c.address

@@ -10,6 +10,7 @@ import { esc, shortAddress } from "./format.js";
 import { explain } from "./tx.js";
 import { storedPasskey } from "./passkey.js";
 import { Wallet } from "./wallet.js";
+import { setOfficial } from "./names.js";
 
 // A `ready: false` page is kept out of the navigation (one whose API has not landed); a page
 // with a `role` (or a list of them) is in it only for a wallet that holds that registry role
@@ -198,6 +199,7 @@ async function start() {
     return;
   }
   ctx.config = body;
+  setOfficial(body);
   ctx.api = new Api(body.api);
   ctx.wallet = new Wallet(body);
   ctx.wallet.addEventListener("change", () => route());

@@ -3,6 +3,9 @@
 // the property company, payees, organisers), fetched once and shared by every page. An
 // organisation's wallet reads as its name, the full address on hover and a link to its
 // entry; any other address (a resident's: people are never named) stays as it was.
+// The community's own bodies need no entry anyone signs: the committee's Safe and the
+// assembly's timelock read as their public names from the contracts of the manifest the
+// pages load (setOfficial), before and above any directory entry.
 
 import { t } from "./i18n.js";
 import { esc, shortAddress } from "./format.js";
@@ -10,6 +13,23 @@ import { esc, shortAddress } from "./format.js";
 const FRESH_MS = 60_000;
 let cache = null; // { base, at, promise }
 let known = new Map(); // lower-case address -> entry, from the last answer
+// The community's bodies by contract (the manifest's names) and the key of their public name.
+const OFFICIAL = { CommitteeSafe: "names.committeeSafe", AssemblyTimelock: "names.assemblyTimelock" };
+let official = new Map(); // lower-case address -> i18n key
+
+/** The committee's Safe and the assembly's timelock of this community's configuration
+ * (the manifest's contracts), named from now on wherever an address is shown. */
+export function setOfficial(config) {
+  official = new Map(Object.entries(OFFICIAL)
+    .filter(([contract]) => config?.contracts?.[contract]?.address)
+    .map(([contract, key]) => [config.contracts[contract].address.toLowerCase(), key]));
+}
+
+/** The public name of one of the community's bodies (translated), or null. */
+export function officialName(address) {
+  const key = address ? official.get(String(address).toLowerCase()) : undefined;
+  return key ? t(key) : null;
+}
 
 /** The directory (one request per minute at most, whatever the pages ask); an empty one
  * when this server keeps no directory or does not answer: the pages then show addresses. */
@@ -41,13 +61,15 @@ export function entryOf(address) {
 
 /** Plain text for sentences: the organisation's name, else the short address. */
 export function nameOf(address) {
-  return entryOf(address)?.name ?? shortAddress(address);
+  return officialName(address) ?? entryOf(address)?.name ?? shortAddress(address);
 }
 
-/** Markup for an address: a named organisation as a link to its entry with the full
- * address on hover; an unnamed address as before (short, full on hover). */
+/** Markup for an address: the committee's Safe or the assembly's timelock by its public
+ * name, a named organisation as a link to its entry, each with the full address on hover; an unnamed address as before (short, full on hover). */
 export function party(address, attrs = "") {
   if (!address) return "—";
+  const body = officialName(address);
+  if (body) return `<span class="party" title="${esc(address)}" data-official="${esc(String(address).toLowerCase())}"${attrs}>${esc(body)}</span>`;
   const entry = entryOf(address);
   if (!entry) return `<code title="${esc(address)}"${attrs}>${esc(shortAddress(address))}</code>`;
   return `<a class="party" href="#/directory/${esc(entry.organisation)}" title="${esc(entry.organisation)}" data-named="${esc(entry.organisation)}"${attrs}>${esc(entry.name)}</a>`;

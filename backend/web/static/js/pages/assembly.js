@@ -14,6 +14,8 @@ import { documentCard, hydrateDocuments, noticeCard, wireNotices } from "../docu
 import { fillNoticeTexts } from "./notices.js";
 import { act, relayCall, walletOnly } from "../passkey.js";
 import { renderTellers } from "./tellers.js";
+import { proposeNoticeAsCommittee, publishNotice } from "../proposal_notice.js";
+import { officialName, party } from "../names.js";
 
 const CHOICES = [["for", 1], ["against", 0], ["abstain", 2]];
 const BALLOT_TYPES = {
@@ -155,7 +157,9 @@ const ROLE_BY_ID = Object.fromEntries(ROLES.map((name) => [keccakText(`linli.rol
 /** Names the page knows for addresses: the community's contracts, the committee. */
 function addressBook(ctx) {
   const book = {};
-  for (const [name, entry] of Object.entries(ctx.config.contracts)) book[entry.address.toLowerCase()] = named("contract.", name, name);
+  for (const [name, entry] of Object.entries(ctx.config.contracts)) {
+    book[entry.address.toLowerCase()] = officialName(entry.address) ?? named("contract.", name, name);
+  }
   return book;
 }
 
@@ -211,6 +215,41 @@ function whyMajority(ctx, p) {
   return t("assembly.why.majorMatter", { matter: named("matter.", p.matter) });
 }
 
+/** A proposal without its notice (the composer's second transaction failed, or its page
+ * was closed): its proposer publishes it here, the same text the composer would have
+ * sent. An owner's wallet sends it; a committee member proposes it as the Safe's SafeTx
+ * for the others to sign (#/committee). Anyone else is not offered it (NoticeBoard
+ * refuses them: "notices: committee only"). Too late once the notice period before the
+ * vote has begun. */
+async function offerNotice(ctx, card, p, rules) {
+  if (!ctx.account || ctx.passkey || !["pending", "gathering"].includes(p.state)) return;
+  const proposer = p.proposer.toLowerCase();
+  const safe = ctx.config.contracts.CommitteeSafe?.address?.toLowerCase();
+  let asSafe = false;
+  if (proposer !== ctx.account.toLowerCase()) {
+    if (proposer !== safe) return;
+    asSafe = await ctx.wallet.reader("CommitteeSafe").isOwner(ctx.account).catch(() => false);
+    if (!asSafe) return;
+  }
+  const now = await chainNow(ctx);
+  if (now + Number(rules.min_notice) > Number(p.vote_start)) {
+    html(card, `<p class="muted small" data-testid="notice-too-late">${esc(t("assembly.noticeTooLate"))}</p>`);
+    return;
+  }
+  const proposal = { matter: p.matter, title: p.title, hash: p.doc_hash, start: Number(p.vote_start), end: Number(p.vote_end), major: p.major };
+  const actions = html(card, `<div data-testid="offer-notice"><div class="actions"><button type="button" class="primary" data-testid="${asSafe ? "publish-notice-safe" : "publish-notice"}">${esc(t(asSafe ? "assembly.publishNoticeSafe" : "assembly.publishNotice"))}</button></div>
+    <p class="muted small">${esc(t(asSafe ? "assembly.publishNoticeSafeNote" : "assembly.publishNoticeNote"))}</p></div>`);
+  actions.querySelector("button").addEventListener("click", () => busy(card, async () => {
+    if (asSafe) {
+      await proposeNoticeAsCommittee(ctx, proposal, p.proposal_id);
+      location.hash = "#/committee";
+      return;
+    }
+    await publishNotice(ctx, proposal, p.proposal_id);
+    ctx.rerender();
+  }));
+}
+
 /** What the proposal decides, in words, its documents checked here, and its notice. */
 async function renderExplained(ctx, view, p, rules, current) {
   const notices = ctx.config.contracts.NoticeBoard ? await ctx.api.get("/notices", { proposal_id: p.proposal_id }) : { items: [] };
@@ -231,7 +270,8 @@ async function renderExplained(ctx, view, p, rules, current) {
   if (notice) {
     html(noticeBox, noticeCard({ ...notice, documents: notice.documents.filter((d) => d !== p.doc_hash) }));
   } else if (ctx.config.contracts.NoticeBoard) {
-    html(noticeBox, `<section class="card notice"><p class="warning-text" data-testid="no-notice">${esc(t("assembly.noNotice"))}</p></section>`);
+    const card = html(noticeBox, `<section class="card notice"><p class="warning-text" data-testid="no-notice">${esc(t("assembly.noNotice"))}</p></section>`);
+    await offerNotice(ctx, card, p, rules);
   }
   await Promise.all([hydrateDocuments(docs), hydrateDocuments(noticeBox), fillNoticeTexts(noticeBox),
     notice ? wireNotices(ctx, noticeBox, [notice], notices.board, notices.chain_id) : null]);
@@ -310,7 +350,7 @@ async function renderDetail(ctx, view, id, current) {
     <section class="card" data-testid="proposal-detail">
       <header class="card-head"><h2>${esc(p.title)}</h2>${stateTag(p)}</header>
       <p class="muted small">${esc(t(`matter.${p.matter}`))} · ${esc(t(p.major ? "assembly.major" : "assembly.ordinary"))}
-        · ${esc(t("assembly.proposer"))} <code>${esc(shortAddress(p.proposer))}</code>
+        · ${esc(t("assembly.proposer"))} ${party(p.proposer, ' data-testid="proposer"')}
         · ${esc(t("assembly.doc"))} <code title="${esc(p.doc_hash)}">${esc(shortHash(p.doc_hash))}</code></p>
       ${tallyBar(p, "area")}${tallyBar(p, "heads")}
       ${outcomeLine(p)}

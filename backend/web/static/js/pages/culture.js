@@ -6,6 +6,7 @@
 
 import { t } from "../i18n.js";
 import { date, dateTime, esc, number, shortAddress, shortHash } from "../format.js";
+import { nameOf } from "../names.js";
 import { sha256File, utf8Length } from "../hash.js";
 import { fetchTexts } from "../texts.js";
 import { act, walletOnly } from "../passkey.js";
@@ -186,7 +187,7 @@ async function renderExhibition(ctx, view, id, current) {
   const [exhibition, me] = await Promise.all([ctx.api.get(`/culture/exhibitions/${id}`), whoAmI(ctx)]);
   if (!current()) return;
   html(view, `<p><a href="#/culture">← ${esc(t("culture.back"))}</a></p>
-    <p class="muted">${esc(t("culture.exhibitionBy", { who: shortAddress(exhibition.created_by), when: date(exhibition.block_timestamp) }))}</p>`);
+    <p class="muted">${esc(t("culture.exhibitionBy", { who: nameOf(exhibition.created_by), when: date(exhibition.block_timestamp) }))}</p>`);
   await gallery(ctx, view, me, exhibition.works.filter((w) => !w.hidden), exhibition.title, "exhibition-works");
 }
 

@@ -10,7 +10,7 @@
 // sends OwnersAssembly.propose. An owner's motion then gathers co-signers on its page.
 
 import { AbiCoder, Interface, concat, dataLength, keccak256, solidityPacked, id as keccakText } from "ethers";
-import { currentLang, t } from "../i18n.js";
+import { t } from "../i18n.js";
 import { dateTime, esc, shortAddress, yuan } from "../format.js";
 import { keepText, sha256Text, utf8Length } from "../hash.js";
 import { publishText } from "../texts.js";
@@ -20,10 +20,10 @@ import { busy, chainNow, html, named, requireAccount } from "../ui.js";
 import { loadNames } from "../names.js";
 import { VaultProblem, session, signIn } from "../vault.js";
 import { signSafeTx } from "../safetx.js";
+import { noticeArgs, noticeOf, publishNotice, statuteItem } from "../proposal_notice.js";
 
 const DAY = 86400;
 const MAX_CALLS = 8;
-const NUMERALS = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
 const ACTIONS = ["set_voting_rules", "set_cosign_threshold", "approve_service_contract", "set_late_fee",
   "set_maintenance_share", "add_committee_member", "remove_committee_member", "replace_committee_member",
   "pay_by_decision", "approve_annual_budget"];
@@ -45,7 +45,7 @@ async function proposeAsCommittee(ctx, composed, args) {
   const data = new Interface(assembly.abi).encodeFunctionData("propose", args);
   const overview = await ctx.api.get("/committee");
   const multiSend = ctx.config.contracts.MultiSendCallOnly?.address ?? overview.multi_send;
-  const notice = board && multiSend ? noticeOf(composed, args) : null;
+  const notice = board && multiSend ? noticeOf(proposalOf(composed, args)) : null;
   if (notice) notice.hash = await publishText(ctx, notice.text, "notice");
   await runStep(t("propose.sendSafe"), async (progress) => {
     await ctx.wallet.provider().call({ from: safe, to: assembly.address, data });
@@ -58,7 +58,7 @@ async function proposeAsCommittee(ctx, composed, args) {
       const calls = keccak256(coder.encode(["address[]", "uint256[]", "bytes[]", "bytes32"], [args[0], args[1], args[2], args[5]]));
       const proposalId = BigInt(keccak256(coder.encode(["bytes32", "address", "uint256"], [calls, safe, nonce])));
       const noticeData = new Interface(board.abi).encodeFunctionData("publish_notice",
-        [notice.hash, NOTICE_PROPOSAL, AUDIENCE_OWNERS, "", notice.title, proposalId, [args[5]]]);
+        noticeArgs(notice.hash, notice, proposalId, args[5]));
       const packed = (target, callData) => solidityPacked(["uint8", "address", "uint256", "uint256", "bytes"],
         [0, target, 0, dataLength(callData), callData]);
       payload = new Interface(["function multiSend(bytes transactions)"]).encodeFunctionData("multiSend",
@@ -188,11 +188,6 @@ function actionValue(card, docHash) {
   }
 }
 
-function statuteItem(matter) {
-  const item = currentLang() === "zh" ? NUMERALS[matter] ?? matter : matter;
-  return t("propose.statuteItem", { item, matter: named("matter.", matter) });
-}
-
 /** What the composed proposal needs, in words, from the chain's classes. */
 function explanation(ctx, composed) {
   const calls = composed.calls.map((c) => `<li data-testid="composed-call" data-class="${esc(c.call_class)}" data-function="${esc(c.function)}">
@@ -265,37 +260,10 @@ async function loadData(ctx) {
   };
 }
 
-const NOTICE_TITLE_BYTES = 120; // NoticeBoard.MAX_TITLE
-const NOTICE_PROPOSAL = 1; // NoticeBoard: kind 1, a proposal's notice
-const AUDIENCE_OWNERS = 3; // to the owners
-
-/** `text` cut to at most `bytes` UTF-8 bytes, on a character boundary. */
-function cutBytes(text, bytes) {
-  let out = "";
-  for (const ch of text) {
-    if (utf8Length(out + ch) > bytes) return out.slice(0, -1) + "…";
-    out += ch;
-  }
-  return out;
-}
-
-/** The proposal's notice (公告): what the owners must know before the vote (业主大会和业主委员会
- * 指导规则: the matter, its content, when and how they vote), with the full text's hash. */
-function noticeOf(composed, args) {
+/** What the proposal's notice says, from propose's arguments and the composed classes. */
+function proposalOf(composed, args) {
   const [, , , matter, title, hash, start, end] = args;
-  const text = t("propose.noticeText", { title, statute: statuteItem(matter), start: dateTime(start), end: dateTime(end),
-    needs: t(composed.major ? "propose.needs.major" : "propose.needs.ordinary"), hash });
-  return { title: cutBytes(t("propose.noticeTitle", { title }), NOTICE_TITLE_BYTES), text };
-}
-
-/** Publish the proposal's notice from the proposer's wallet (NoticeBoard lets a proposal's
- * proposer publish its own proposal's notice): its text in the public texts first. */
-async function publishNotice(ctx, composed, args, proposalId) {
-  const notice = noticeOf(composed, args);
-  const contentHash = await publishText(ctx, notice.text, "notice");
-  const board = await ctx.wallet.contract("NoticeBoard");
-  return runTx(ctx, t("propose.publishNotice"), () => board.publish_notice(contentHash, NOTICE_PROPOSAL,
-    AUDIENCE_OWNERS, "", notice.title, proposalId, [args[5]]));
+  return { matter, title, hash, start, end, major: composed.major };
 }
 
 function toLocalInput(seconds) {
@@ -442,7 +410,7 @@ export async function render(ctx, view, params, current) {
       // notice shows as failed; the proposer may publish it from the proposal's page later).
       if (log && ctx.config.contracts.NoticeBoard) {
         try {
-          await publishNotice(ctx, composed, args, BigInt(log.topics[1]));
+          await publishNotice(ctx, proposalOf(composed, args), BigInt(log.topics[1]));
         } catch (error) {
           console.warn("the proposal's notice was not published", error);
         }
