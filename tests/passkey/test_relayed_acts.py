@@ -70,7 +70,8 @@ def stage(project, chain, deploy, committee, owner_a, owner_b, owner_c, tenant, 
     rpc = RpcClient(chain.provider.uri, timeout_s=10)
     contracts = {name: c.address for name, c in community.contracts().items()}
     contracts.update({name: c.address for name, c in {**passkey_stack, **deployed}.items()})
-    yield {"registry": registry, "points": community.points, "merchant": merchant, "account": account, "key": key, "sender": sender.address, "contracts": contracts,
+    yield {"registry": registry, "points": community.points, "merchant": merchant, "account": account, "key": key,
+           "sender": sender.address, "contracts": contracts,
            "relayer": PasskeyRelayer(BallotRelayer(rpc, sender.key.to_0x_hex(), receipt_timeout_s=60)),
            **deployed}
     rpc.close()
@@ -249,7 +250,7 @@ def test_a_resident_pays_a_merchant_in_points_through_the_relayer(stage, chain):
             "erc20: transfer amount exceeds balance")
 
 
-def test_points_calls_other_than_paying_a_merchant_are_refused(stage, chain, project, committee, deploy, owner_a):
+def test_points_calls_other_than_paying_a_merchant_are_refused(stage, chain, committee, deploy, owner_a):
     """transferFrom, approvals, a transfer to a resident (even with free transfer on), to
     another community's merchant, to the account itself, of zero points or with trailing
     bytes: each the policy's 403 naming its rule, nothing sent, no balance moved."""
