@@ -20,6 +20,17 @@ The relayer pays for what it sends, so it sends only what its policy allows:
   relayed claim can only give the signing account its own points; the relayer checks it
   too (every unit's points are the account's), so a claim for anyone else's payments is a
   403 naming the rule before any simulation;
+- one call moves points: paying a merchant, `CommunityPoints.transfer(merchant, amount)`
+  of this community's CommunityPoints, canonically encoded, of more than zero points, to
+  an account the points contract itself says is a registered merchant (`is_merchant`,
+  read by the relayer before anything is sent) and not the signing account. The points
+  moved are the signer's own (the contract debits msg.sender, the account), and only
+  towards a merchant of this community: the contract would let anyone send points to
+  anyone once the assembly turns free transfer on, but the relayer pays only for a
+  purchase, never for resident-to-resident transfers, a merchant's refund, an allowance
+  (approve, permit) or a transferFrom. Every other points call is a 403 naming the rule;
+  what the relayer spends on the allowed ones is bounded like every relayed call's, by
+  the per-account limit and the daily budget;
 - the whole `execute` is simulated (`eth_call`) first: a call that would revert (a
   replayed or forged assertion, a ballot already cast) is refused with the contract's
   namespaced reason and nothing is sent;
@@ -58,13 +69,14 @@ EXECUTE = f"execute(address,uint256,bytes,uint256,{ASSERTION_TYPE})"
 # data, whether a place is left), so a relayed call can only act for the signing account.
 # Nothing that needs a role (hiding a work, approving or cancelling an activity, checking
 # others in, answering a suggestion or a dispute, recording a cash payment, counting paper
-# ballots), moves tokens or points (a points payment to a merchant, a service order, which
-# needs an approval), mints (a culture work) or runs others' calls (queueing or executing
+# ballots), moves tokens or points (a service order, which needs an approval;
+# a merchant's points refund), mints (a culture work) or runs others' calls (queueing or executing
 # a proposal) is on the list: the relayer does not pay for it even when the account holds
 # the role — that stays a wallet's act, and the pages say so to a passkey resident.
-# Two exceptions have checks of their own: a fee payment in the settlement token
-# (`PasskeyRelayer._check_payment`: one call, one payee, the exact amount due) and the
-# claim of the account's own on-time points (`PasskeyRelayer._check_claim`).
+# Three exceptions have checks of their own: a fee payment in the settlement token
+# (`PasskeyRelayer._check_payment`: one call, one payee, the exact amount due), the
+# claim of the account's own on-time points (`PasskeyRelayer._check_claim`) and a
+# points payment to a registered merchant (`PasskeyRelayer._check_points_payment`).
 ALLOWED_CALLS: dict[str, tuple[str, ...]] = {
     # A vote for the caller's own identity; co-signing an owners' motion (owners at its
     # snapshot, once per identity: "assembly: already co-signed"); naming or withdrawing
@@ -127,6 +139,11 @@ POINTS_CLAIM = "claim_points(uint256[])"
 CLAIM_SELECTOR = selector(POINTS_CLAIM)
 POINTS_PAYER = selector("points_payer(uint256)")
 MAX_CLAIM_UNITS = 32  # PropertyFees.MAX_CLAIM_UNITS
+
+# The one points call relayed: a payment to a registered merchant (see `_check_points_payment`).
+POINTS_PAYMENT = "transfer(address,uint256)"
+POINTS_PAYMENT_SELECTOR = selector(POINTS_PAYMENT)
+IS_MERCHANT = selector("is_merchant(address)")
 
 
 class PasskeyRefused(Exception):
@@ -266,6 +283,15 @@ class PasskeyRelayer:
             return self._check_payment(contracts, account, data)
         if name == "PropertyFees" and bytes(data[:4]) == CLAIM_SELECTOR:
             return self._check_claim(contracts["PropertyFees"], account, data)
+        if name == "CommunityPoints":
+            head = bytes(data[:4])
+            if head == POINTS_PAYMENT_SELECTOR:
+                return self._check_points_payment(contracts["CommunityPoints"], account, data)
+            # transferFrom, an approval or a permit, a merchant's redemption, a mint: none.
+            raise PasskeyRefused("call_not_allowed", 403,
+                                 f"the only points call the relayer pays for is a payment to a registered merchant, "
+                                 f"{POINTS_PAYMENT} of the account's own points, which needs no allowance",
+                                 "relayer: no token approvals" if head in APPROVALS else "relayer: call not allowed")
         signature = ALLOWED_SELECTORS.get(name, {}).get(bytes(data[:4]))
         if signature is None:
             allowed = ", ".join(ALLOWED_CALLS.get(name, ())) or "nothing"
@@ -345,6 +371,32 @@ class PasskeyRelayer:
                                  "the relayer pays only for claiming the points the account's own payments earned",
                                  "relayer: points only of the account's own payments")
         return POINTS_CLAIM
+
+    def _check_points_payment(self, points: str, account: str, data: bytes) -> str:
+        """`transfer(merchant, amount)` of the account's own points, more than zero, to a
+        registered merchant of this community's CommunityPoints that is not the account."""
+        try:
+            to, amount = decode(["address", "uint256"], bytes(data[4:]))
+            canonical = encode(["address", "uint256"], [to, amount]) == bytes(data[4:])
+        except Exception:  # eth_abi's decoding errors: not (merchant, amount)
+            canonical = False
+        if not canonical:
+            raise PasskeyRefused("points_payment_not_allowed", 403,
+                                 f"a points payment is {POINTS_PAYMENT} of (merchant, amount), nothing more",
+                                 "relayer: points payment is not (merchant, amount)")
+        to = to_checksum_address(to)
+        if amount == 0:
+            raise PasskeyRefused("points_payment_not_allowed", 403, "a points payment moves more than zero points",
+                                 "relayer: points payment of zero")
+        if to == account:
+            raise PasskeyRefused("points_payment_not_allowed", 403, "an account does not pay points to itself",
+                                 "relayer: points payment to the account itself")
+        if not decode(["bool"], self._call(points, IS_MERCHANT + encode(["address"], [to])))[0]:
+            raise PasskeyRefused("not_a_merchant", 403,
+                                 f"{to} is not a registered merchant of this community: the relayer pays only for "
+                                 "points paid to one, never for a transfer between residents",
+                                 "relayer: points only to this community's merchants")
+        return POINTS_PAYMENT
 
     def execute(self, contracts: dict[str, str], account: str, target: str, value: int, data: bytes, nonce: int,
                 assertion: Assertion, admit: Callable[[str], None] | None = None,

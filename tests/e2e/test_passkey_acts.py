@@ -3,7 +3,8 @@
 pages (issue 18): the culture and activities pages take the passkey path (the passkey
 signs, the relayer sends and pays), with the toasts of a wallet's transaction. So do the
 home page's service rating and dispute of a cashier's record, an attendee's feedback and
-My data's grant and revoke; a service order says it needs a wallet. A module
+My data's grant and revoke, and the points page's payment to a merchant; a service order
+says it needs a wallet. A module
 of its own: the passkey pages' module allows one relayed call per account, these are two.
 The attacks on these calls are in test_passkey_pages.py."""
 
@@ -278,5 +279,34 @@ def test_a_passkey_resident_grants_and_revokes_consent_from_my_data(phone_page, 
     row = page.locator(f'[data-testid=grant-row][data-grantee="{provider.address.lower()}"][data-scope=contact]').first
     _settled(page, lambda: row.get_by_test_id("revoke").click(timeout=30_000))
     assert not consent.has_live_grant(account, provider, contact)
+    assert chain.provider.get_balance(account) == 0
+    assert not problems, problems
+
+
+def test_a_passkey_resident_pays_a_merchant_in_points(phone_page, site, chain, committee, merchant):
+    """The points page's merchant payment for a resident signed in by passkey: the passkey
+    signs CommunityPoints.transfer(merchant, amount), the relayer sends it; the balance falls."""
+    page, _, _, problems = phone_page
+    points, registry = site["community"].points, site["community"].registry
+    page.click("[data-testid=passkey-create]")
+    account = to_checksum_address(page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip())
+    registry.register_units([("2-2-601", AREA, account, commitment_for("passkey-points"))], sender=committee)
+    points.mint(account, 50, 1, sender=committee)
+    held = points.balanceOf(merchant)
+    wait_indexed(site, chain)
+    relayed = []
+    page.on("response", lambda r: relayed.append(r.json()) if r.url.endswith("/passkeys/calls") and r.ok else None)
+    page.evaluate("location.hash = '#/points'")
+    page.get_by_test_id("points-balance").filter(has_text="50").wait_for(timeout=30_000)
+    form = page.get_by_test_id("pay-merchant")
+    assert form.get_by_test_id("wallet-only").count() == 0
+    form.locator("select[name=merchant]").select_option(merchant.address.lower())
+    form.locator("input[name=amount]").fill("15")
+    _settled(page, lambda: form.get_by_role("button").click())
+    page.get_by_test_id("points-balance").filter(has_text="35").wait_for(timeout=30_000)
+    assert (points.balanceOf(account), points.balanceOf(merchant)) == (35, held + 15)
+    assert [call["target"] for call in relayed] == [points.address.lower()]
+    print(f"\nrelayed passkey points payment {relayed[0]['gas_used']:,} gas (browser assertion, precompile, "
+          "whole transaction)")
     assert chain.provider.get_balance(account) == 0
     assert not problems, problems

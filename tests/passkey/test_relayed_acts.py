@@ -3,7 +3,8 @@
 (issue 18, "every resident flow works with either"): leaves feedback on an activity they
 attended, grants and revokes consent to their own data, co-signs an owners' motion, names
 and withdraws a delegate, votes as the delegate of owners who chose them, objects to a
-preliminary result and to a recovery of their own identity. Each is on the relayer's
+preliminary result and to a recovery of their own identity, and pays a merchant in
+points (the one points call the relayer pays for: `transfer` to a registered merchant). Each is on the relayer's
 allow-list because the contract itself acts only for msg.sender; so each has its
 attacker's sibling here: the same function aimed at another resident's activity, grant,
 owners or identity is refused by the contract's own reason in the simulation (409,
@@ -55,6 +56,9 @@ def stage(project, chain, deploy, committee, owner_a, owner_b, owner_c, tenant, 
     registry.register_units([(f"8-1-{101 + i}", AREA, who.address, commitment_for(name))
                              for i, (who, name) in enumerate(owners)], sender=committee)
     registry.grantRole(role_id("provider"), provider.address, sender=committee)
+    merchant = Account.create().address
+    registry.grantRole(role_id("merchant"), merchant, sender=committee)
+    community.points.mint(account.address, 1_000, 1, sender=committee)  # a committee grant
     fees = deploy_fees(project, chain, committee, community)["PropertyFees"]
     deployed = {
         **deploy_activities(project, chain, committee, community, fees),
@@ -66,7 +70,8 @@ def stage(project, chain, deploy, committee, owner_a, owner_b, owner_c, tenant, 
     rpc = RpcClient(chain.provider.uri, timeout_s=10)
     contracts = {name: c.address for name, c in community.contracts().items()}
     contracts.update({name: c.address for name, c in {**passkey_stack, **deployed}.items()})
-    yield {"registry": registry, "account": account, "key": key, "sender": sender.address, "contracts": contracts,
+    yield {"registry": registry, "points": community.points, "merchant": merchant, "account": account, "key": key,
+           "sender": sender.address, "contracts": contracts,
            "relayer": PasskeyRelayer(BallotRelayer(rpc, sender.key.to_0x_hex(), receipt_timeout_s=60)),
            **deployed}
     rpc.close()
@@ -227,3 +232,59 @@ def test_an_owner_objects_to_a_recovery_of_their_own_identity_through_the_relaye
     for data in (registry.cancel_recovery.encode_input(mine),
                  registry.request_recovery.encode_input(owner_a.address, account.address, b"\x0b" * 32)):
         refused(stage, chain, registry, data, 403, "call_not_allowed", NOT_ALLOWED)
+
+
+POINTS_RULE = "relayer: points only to this community's merchants"
+
+
+def test_a_resident_pays_a_merchant_in_points_through_the_relayer(stage, chain):
+    points, account, merchant = stage["points"], stage["account"], stage["merchant"]
+    before = (points.balanceOf(account.address), points.balanceOf(merchant))
+    receipt = relay(stage, chain, points, points.transfer.encode_input(merchant, 120))
+    [moved] = receipt.decode_logs(points.Transfer)
+    assert (moved.sender, moved.receiver, moved.value) == (account.address, merchant, 120)
+    assert (points.balanceOf(account.address), points.balanceOf(merchant)) == (before[0] - 120, before[1] + 120)
+    print(f"\nrelayed passkey points payment (transfer to a merchant, precompile): {receipt.gas_used:,} gas")
+    # More than the account holds: the contract's own refusal in the simulation.
+    refused(stage, chain, points, points.transfer.encode_input(merchant, before[0]), 409, "would_revert",
+            "erc20: transfer amount exceeds balance")
+
+
+def test_points_calls_other_than_paying_a_merchant_are_refused(stage, chain, committee, deploy, owner_a):
+    """transferFrom, approvals, a transfer to a resident (even with free transfer on), to
+    another community's merchant, to the account itself, of zero points or with trailing
+    bytes: each the policy's 403 naming its rule, nothing sent, no balance moved."""
+    points, account, merchant = stage["points"], stage["account"], stage["merchant"]
+    other = deploy(name="别的商圈")
+    theirs = Account.create().address
+    other.registry.grantRole(role_id("merchant"), theirs, sender=committee)
+    assert other.points.is_merchant(theirs) and not points.is_merchant(theirs)
+    # Free transfer on: the contract would let the account pay any resident; the relayer does not.
+    points.set_free_transfer(True, sender=committee)
+    held = points.balanceOf(account.address)
+    balances = lambda: [points.balanceOf(a) for a in (account.address, merchant, owner_a.address, theirs)]  # noqa: E731
+    start = balances()
+    pay = points.transfer.encode_input(merchant, 5)
+    cases = [
+        (points.transfer.encode_input(owner_a.address, 5), "not_a_merchant", POINTS_RULE),
+        (points.transfer.encode_input(theirs, 5), "not_a_merchant", POINTS_RULE),
+        (points.transfer.encode_input(account.address, 5), "points_payment_not_allowed",
+         "relayer: points payment to the account itself"),
+        (points.transfer.encode_input(merchant, 0), "points_payment_not_allowed", "relayer: points payment of zero"),
+        (pay + b"\0" * 32, "points_payment_not_allowed", "relayer: points payment is not (merchant, amount)"),
+        (pay[:-1], "points_payment_not_allowed", "relayer: points payment is not (merchant, amount)"),
+        (points.transferFrom.encode_input(account.address, merchant, 5), "call_not_allowed", NOT_ALLOWED),
+        (points.approve.encode_input(merchant, held), "call_not_allowed", "relayer: no token approvals"),
+        (points.redeem.encode_input(5, b"\x0c" * 32), "call_not_allowed", NOT_ALLOWED),
+        (points.mint.encode_input(account.address, 5, 1), "call_not_allowed", NOT_ALLOWED),
+    ]
+    for data, code, reason in cases:
+        refused(stage, chain, points, data, 403, code, reason)
+    # Another community's points contract: not a target at all.
+    refused(stage, chain, other.points, other.points.transfer.encode_input(theirs, 5), 403, "foreign_contract",
+            "relayer: contract outside the community")
+    assert balances() == start and points.allowance(account.address, merchant) == 0
+    # With the merchant role withdrawn, the same payment is refused too.
+    stage["registry"].revokeRole(role_id("merchant"), merchant, sender=committee)
+    refused(stage, chain, points, pay, 403, "not_a_merchant", POINTS_RULE)
+    assert balances() == start

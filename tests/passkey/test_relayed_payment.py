@@ -248,8 +248,12 @@ def test_a_claim_of_another_shape_or_another_call_is_refused(paying, project, ch
                  fees.record_payment.encode_input(unit, fees.statement(unit).first_unpaid_month, 1, 10**6, 1, b"\1" * 32),
                  fees.answer_dispute.encode_input(b"\1" * 32, True, b"\2" * 32)):
         _refused(paying, chain, fees, data, 403, "call_not_allowed", not_allowed)
-    for data in (points.mint.encode_input(account.address, 100, 1), points.transfer.encode_input(committee.address, 1)):
-        _refused(paying, chain, points, data, 403, "call_not_allowed", not_allowed)
+    _refused(paying, chain, points, points.mint.encode_input(account.address, 100, 1), 403, "call_not_allowed",
+             not_allowed)
+    # The points contract's transfer is relayed only to a registered merchant: the committee is none.
+    assert not points.is_merchant(committee.address)
+    _refused(paying, chain, points, points.transfer.encode_input(committee.address, 1), 403, "not_a_merchant",
+             "relayer: points only to this community's merchants")
     other = deploy_fees(project, chain, committee, deploy(name="别的小区"))["PropertyFees"]
     _refused(paying, chain, other, other.claim_points.encode_input([unit]), 403, "foreign_contract",
              "relayer: contract outside the community")

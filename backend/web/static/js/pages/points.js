@@ -5,8 +5,7 @@
 import { t } from "../i18n.js";
 import { dateTime, esc, number, shortAddress, shortHash } from "../format.js";
 import { loadNames, nameOf, sentence } from "../names.js";
-import { walletOnly } from "../passkey.js";
-import { runTx } from "../tx.js";
+import { act } from "../passkey.js";
 import { busy, empty, html, requireAccount } from "../ui.js";
 import { renderMerchant } from "./merchant.js";
 
@@ -39,14 +38,14 @@ export async function render(ctx, view, params, current) {
         <button type="submit" class="primary">${esc(t("points.pay"))}</button>` : empty(t(merchants.length ? "points.noOtherMerchants" : "points.noMerchants"))}
         <p class="muted small">${esc(t("points.policy"))}</p></form>
     </section>`).querySelector("form");
-  if (payees.length) walletOnly(ctx, pay, "passkey.walletOnly.points");
   pay.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(pay, async () => {
-      const points = await ctx.wallet.contract("CommunityPoints");
+      // A wallet sends it; a passkey resident's is relayed (a points payment to a
+      // registered merchant is on the relayer's policy).
       const amount = BigInt(pay.amount.value);
-      await runTx(ctx, t("points.payTitle", { amount: number(amount), merchant: nameOf(pay.merchant.value) }),
-        () => points.transfer(pay.merchant.value, amount));
+      await act(ctx, t("points.payTitle", { amount: number(amount), merchant: nameOf(pay.merchant.value) }),
+        "CommunityPoints", "transfer", [pay.merchant.value, amount]);
       ctx.rerender();
     });
   });
