@@ -13,13 +13,12 @@ import { utf8Length } from "./hash.js";
 import { publishText } from "./texts.js";
 import { runStep, runTx } from "./tx.js";
 import { named } from "./ui.js";
-import { signSafeTx } from "./safetx.js";
+import { proposeSafeTx } from "./safetx.js";
 
 export const NOTICE_TITLE_BYTES = 120; // NoticeBoard.MAX_TITLE
 export const NOTICE_PROPOSAL = 1; // NoticeBoard: kind 1, a proposal's notice
 export const AUDIENCE_OWNERS = 3; // to the owners
 const NUMERALS = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-const ZERO = "0x" + "0".repeat(40);
 
 /** The statute item a matter is filed under (民法典 第二百七十八条 第（n）项), in words. */
 export function statuteItem(matter) {
@@ -71,14 +70,6 @@ export async function proposeNoticeAsCommittee(ctx, proposal, proposalId) {
   const data = new Interface(board.abi).encodeFunctionData("publish_notice", noticeArgs(contentHash, notice, proposalId, proposal.hash));
   await runStep(t("propose.publishNoticeSafe"), async (progress) => {
     await ctx.wallet.provider().call({ from: safe, to: board.address, data });
-    const overview = await ctx.api.get("/committee");
-    const nonce = Math.max(overview.nonce, ...overview.pending.map((p) => Number(p.nonce) + 1));
-    const tx = { to: board.address, value: "0", data, operation: 0, safeTxGas: "0", baseGas: "0", gasPrice: "0",
-      gasToken: ZERO, refundReceiver: ZERO, nonce: String(nonce) };
-    progress(t("committee.signing"));
-    const signature = await signSafeTx(ctx, safe, tx);
-    progress(t("committee.saving"));
-    await ctx.api.post(ctx.api.url("/committee/transactions"), { ...tx, nonce, safe, chainId: ctx.config.chain_id,
-      signer: ctx.account, signature });
+    await proposeSafeTx(ctx, safe, { to: board.address, data }, progress);
   }, t("propose.safeProposed"));
 }

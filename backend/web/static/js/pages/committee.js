@@ -27,7 +27,7 @@ import { publishText } from "../texts.js";
 import { party } from "../names.js";
 import { ApiError } from "../api.js";
 import { runStep, runTx } from "../tx.js";
-import { signSafeTx } from "../safetx.js";
+import { nextNonce as freeNonce, signSafeTx } from "../safetx.js";
 import { busy, empty, html, named, requireAccount, roleName } from "../ui.js";
 
 const ZERO = "0x0000000000000000000000000000000000000000";
@@ -331,7 +331,7 @@ export async function render(ctx, view, _params, current = () => true) {
         <ul>${overview.done.map(doneCard).join("")}</ul></section>`);
   }
 
-  const nextNonce = () => Math.max(overview.nonce, ...overview.pending.map((p) => Number(p.nonce) + 1));
+  const nextNonce = () => freeNonce(overview);
 
   /** Propose one SafeTx at `nonce`: run from the Safe first, signed, kept by the store. */
   async function proposeAt(data, title, to, nonce) {

@@ -19,7 +19,7 @@ import { explain, runStep, runTx } from "../tx.js";
 import { busy, chainNow, html, named, requireAccount } from "../ui.js";
 import { loadNames } from "../names.js";
 import { VaultProblem, session, signIn } from "../vault.js";
-import { signSafeTx } from "../safetx.js";
+import { proposeSafeTx } from "../safetx.js";
 import { noticeArgs, noticeOf, publishNotice, statuteItem } from "../proposal_notice.js";
 
 const DAY = 86400;
@@ -29,7 +29,6 @@ const ACTIONS = ["set_voting_rules", "set_cosign_threshold", "approve_service_co
   "pay_by_decision", "approve_annual_budget"];
 const ADDRESS = "^0x[0-9a-fA-F]{40}$";
 
-const ZERO = "0x" + "0".repeat(40);
 
 /** The committee proposes through its Safe: a SafeTx calling OwnersAssembly.propose, run
  * first from the Safe's address (a refusal shows before anyone signs), signed by this
@@ -66,14 +65,7 @@ async function proposeAsCommittee(ctx, composed, args) {
       to = multiSend;
       operation = 1;
     }
-    const nonce = Math.max(overview.nonce, ...overview.pending.map((p) => Number(p.nonce) + 1));
-    const tx = { to, value: "0", data: payload, operation, safeTxGas: "0", baseGas: "0", gasPrice: "0",
-      gasToken: ZERO, refundReceiver: ZERO, nonce: String(nonce) };
-    progress(t("committee.signing"));
-    const signature = await signSafeTx(ctx, safe, tx);
-    progress(t("committee.saving"));
-    await ctx.api.post(ctx.api.url("/committee/transactions"), { ...tx, nonce, safe, chainId: ctx.config.chain_id,
-      signer: ctx.account, signature });
+    await proposeSafeTx(ctx, safe, { to, data: payload, operation }, progress);
   }, t("propose.safeProposed"));
   location.hash = "#/committee";
 }
