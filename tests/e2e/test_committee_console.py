@@ -24,7 +24,7 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
 from backend.chain.deployment import role_id
 from backend.chain.safe import sign_safe_tx
@@ -78,13 +78,18 @@ SETTLED_AFTER = """(before) => {
 }"""
 
 
-def act(page, control, timeout=60_000):
+def act(page, control, timeout=120_000):
     """Click `control` and wait for the toast it starts to leave pending: (state, text). The
     page itself waits up to 30 s for the index after the receipt (tx.js): the test allows
     that and the transaction on a loaded machine (a CI run took longer than 30 s once)."""
     before = page.evaluate(NEWEST_TOAST)
     control.click()
-    state, text = page.wait_for_function(SETTLED_AFTER, arg=before, timeout=timeout).json_value()
+    try:
+        state, text = page.wait_for_function(SETTLED_AFTER, arg=before, timeout=timeout).json_value()
+    except PlaywrightTimeout as exc:
+        # Say where it stopped: the toasts as the page shows them, and its errors.
+        toasts = page.evaluate("() => [...document.querySelectorAll('#toasts .toast')].map((n) => n.dataset.state + ': ' + n.innerText)")
+        raise AssertionError(f"no toast settled in {timeout} ms; toasts {toasts}; page errors {page.problems}") from exc
     return state, text
 
 
