@@ -146,6 +146,17 @@ POINTS_PAYMENT_SELECTOR = selector(POINTS_PAYMENT)
 IS_MERCHANT = selector("is_merchant(address)")
 
 
+def _arguments(types: list[str], data: bytes) -> tuple | None:
+    """A call's arguments when the bytes after its selector are exactly their canonical ABI
+    encoding (no trailing bytes, no offset pointing elsewhere), else None."""
+    body = bytes(data[4:])
+    try:
+        args = decode(types, body)
+    except Exception:  # eth_abi's decoding errors: not these arguments
+        return None
+    return args if encode(types, list(args)) == body else None
+
+
 class PasskeyRefused(Exception):
     """The call is not relayed; `code` is stable, `status` the HTTP status, `reason` the
     namespaced rule ("relayer: …" for the policy, the contract's own for a revert)."""
@@ -312,14 +323,11 @@ class PasskeyRelayer:
             raise PasskeyRefused("call_not_allowed", 403,
                                  f"the only token call the relayer pays for is a fee payment, {TOKEN_PAYMENT} to "
                                  "this community's PropertyFees of the amount due", "relayer: token call not allowed")
-        try:
-            payee, amount, purpose = decode(["address", "uint256", "bytes"], bytes(data[4:]))
-            canonical = encode(["address", "uint256", "bytes"], [payee, amount, purpose]) == bytes(data[4:])
-        except Exception:  # eth_abi's decoding errors: not a payment's arguments
-            canonical = False
-        if not canonical:
+        args = _arguments(["address", "uint256", "bytes"], data)
+        if args is None:
             raise PasskeyRefused("payment_not_allowed", 403, f"the call's arguments are not {TOKEN_PAYMENT}'s",
                                  "relayer: payment is not (unit, months)")
+        payee, amount, purpose = args
         fees = contracts.get("PropertyFees")
         if fees is None or payee.lower() != fees.lower():
             raise PasskeyRefused("payee_not_allowed", 403,
@@ -346,16 +354,12 @@ class PasskeyRelayer:
     def _check_claim(self, fees: str, account: str, data: bytes) -> str:
         """`claim_points(units)` only of units whose unclaimed points are the account's (it
         paid them last): the contract would refuse the others too, the relayer says so first."""
-        try:
-            (units,) = decode(["uint256[]"], bytes(data[4:]))
-            canonical = encode(["uint256[]"], [units]) == bytes(data[4:])
-        except Exception:  # eth_abi's decoding errors: not a list of units
-            canonical = False
-        if not canonical or not 0 < len(units) <= MAX_CLAIM_UNITS:
+        args = _arguments(["uint256[]"], data)
+        if args is None or not 0 < len(args[0]) <= MAX_CLAIM_UNITS:
             raise PasskeyRefused("claim_not_allowed", 403,
                                  f"a points claim is {POINTS_CLAIM} of 1 to {MAX_CLAIM_UNITS} units",
                                  "relayer: claim is not a list of units")
-        unique = list(dict.fromkeys(units))
+        unique = list(dict.fromkeys(args[0]))
         request = [("eth_call", [{"from": account, "to": fees,
                                   "data": "0x" + (POINTS_PAYER + encode(["uint256"], [unit])).hex()}, "latest"])
                    for unit in unique]
@@ -375,15 +379,12 @@ class PasskeyRelayer:
     def _check_points_payment(self, points: str, account: str, data: bytes) -> str:
         """`transfer(merchant, amount)` of the account's own points, more than zero, to a
         registered merchant of this community's CommunityPoints that is not the account."""
-        try:
-            to, amount = decode(["address", "uint256"], bytes(data[4:]))
-            canonical = encode(["address", "uint256"], [to, amount]) == bytes(data[4:])
-        except Exception:  # eth_abi's decoding errors: not (merchant, amount)
-            canonical = False
-        if not canonical:
+        args = _arguments(["address", "uint256"], data)
+        if args is None:
             raise PasskeyRefused("points_payment_not_allowed", 403,
                                  f"a points payment is {POINTS_PAYMENT} of (merchant, amount), nothing more",
                                  "relayer: points payment is not (merchant, amount)")
+        to, amount = args
         to = to_checksum_address(to)
         if amount == 0:
             raise PasskeyRefused("points_payment_not_allowed", 403, "a points payment moves more than zero points",
