@@ -165,38 +165,42 @@ def test_a_passkey_owner_names_a_delegate_and_withdraws_the_delegation(phone_pag
     assert not problems, problems
 
 
-def test_a_passkey_owner_votes_as_the_delegate_of_neighbours(phone_page, site, chain, committee, owner_b, owner_c):
-    """Two owners name the passkey owner their delegate for a proposal; one withdraws
-    while the page is open: the delegate's vote for both is refused in words ("assembly:
-    not the owner's delegate"). Opened again, the page offers the one owner left; the
-    vote for them is cast by the relayer, the ballot shows as the delegate's."""
+def test_a_passkey_owner_votes_as_the_delegate_of_neighbours(phone_page, site, chain, committee, owner_a, owner_b,
+                                                             owner_c):
+    """Three owners name the passkey owner their delegate for a proposal; one withdraws
+    while the page is open: the delegate's vote for the three is refused in words
+    ("assembly: not the owner's delegate"). Opened again, the page offers the two owners
+    left; their votes are cast in one relayed call, the ballots show as the delegate's."""
     page, _, _, problems = phone_page
     assembly = site["contracts"]["OwnersAssembly"]
     account = _passkey_owner(page, site, committee, "3-3-101")
     proposal = demo_activity.open_proposal(assembly, committee, chain, title="关于绿化改造的议案", length=20 * DAY)
-    for owner in (owner_b, owner_c):
+    for owner in (owner_a, owner_b, owner_c):
         assembly.set_delegate(account, proposal.id, sender=owner)
     wait_indexed(site, chain)
     replies = _watch_relay(page)
     _open(page, f"#/assembly/{proposal.id}")
     form = page.get_by_test_id("delegate-vote")
-    form.get_by_text("有 2 位委托您投票的业主还没有投票。").wait_for(timeout=30_000)
+    form.get_by_text("有 3 位委托您投票的业主还没有投票。").wait_for(timeout=30_000)
 
     assembly.revoke_delegation(proposal.id, sender=owner_c)
     assert "您不是这位业主的受托人。" in _refused(page, lambda: form.get_by_role("button").click())
-    assert not assembly.hasVoted(proposal.id, owner_b)
+    assert not any(assembly.hasVoted(proposal.id, owner) for owner in (owner_a, owner_b, owner_c))
 
     wait_indexed(site, chain)
     _open(page, f"#/assembly/{proposal.id}")
-    form.get_by_text("有 1 位委托您投票的业主还没有投票。").wait_for(timeout=30_000)
+    form.get_by_text("有 2 位委托您投票的业主还没有投票。").wait_for(timeout=30_000)
     assert form.locator("select[name=support]").input_value() == str(FOR)
     _settled(page, lambda: form.get_by_role("button").click())
     page.get_by_test_id("delegate-done").wait_for(timeout=30_000)
-    assert assembly.hasVoted(proposal.id, owner_b) and not assembly.hasVoted(proposal.id, owner_c)
-    assert not assembly.hasVoted(proposal.id, account)
-    ballot = page.get_by_test_id("ballot").filter(has_text=f"由受托人 {account[:6].lower()}")
-    ballot.wait_for(timeout=30_000)
-    assert page.get_by_test_id("tally-area").get_attribute("data-for") == str(9_000)  # owner_b's 1-1-201
+    page.get_by_test_id("delegate-done").filter(has_text="2 位").wait_for()
+    assert assembly.hasVoted(proposal.id, owner_a) and assembly.hasVoted(proposal.id, owner_b)
+    assert not assembly.hasVoted(proposal.id, owner_c) and not assembly.hasVoted(proposal.id, account)
+    ballots = page.get_by_test_id("ballot").filter(has_text=f"由受托人 {account[:6].lower()}")
+    ballots.nth(1).wait_for(timeout=30_000)
+    assert ballots.count() == 2
+    # owner_a's 1-1-101 and 1-1-102, owner_b's 1-1-201: for, by area.
+    assert page.get_by_test_id("tally-area").get_attribute("data-for") == str(8_950 + 12_000 + 9_000)
     screenshot(page, "passkey-delegate-vote")
     _sent_by_relayer(chain, replies, account, [assembly], ["assembly: not the owner's delegate"])
     assert not problems, problems
