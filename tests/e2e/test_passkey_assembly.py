@@ -242,16 +242,20 @@ def test_a_passkey_owner_objects_to_a_recovery_of_their_identity(phone_page, sit
 
 def test_a_passkey_owner_objects_to_a_preliminary_result(phone_page, site, chain, committee, owner_a):
     """A proposal's preliminary result in its objection period: the owner's objection is
-    relayed and counted on the page; a second one is refused in words ("ballots: already
-    objected")."""
-    page, _, _, problems = phone_page
+    relayed and counted on the page, which then says the owner objected instead of
+    offering the form again. A second tab opened before it still has the form: its
+    objection is refused in words ("ballots: already objected")."""
+    page, cdp, authenticator, problems = phone_page
     assembly, paper = site["contracts"]["OwnersAssembly"], site["contracts"]["PaperBallots"]
     account = _passkey_owner(page, site, committee, "3-5-101")
     proposal = demo_activity.open_proposal(assembly, committee, chain, title="关于公共收益分配的议案", length=DAY)
     chain.pending_timestamp = proposal.end
     paper.publish_preliminary(proposal.id, sender=owner_a)
     wait_indexed(site, chain)
+    stale, stale_problems = _second_tab(page, cdp, authenticator, site, f"#/assembly/{proposal.id}")
+    stale.get_by_test_id("object-form").wait_for(timeout=30_000)
     replies = _watch_relay(page)
+    stale_replies = _watch_relay(stale)
     _open(page, f"#/assembly/{proposal.id}")
     form = page.get_by_test_id("object-form")
     counted = page.get_by_test_id("result-objections")
@@ -262,10 +266,16 @@ def test_a_passkey_owner_objects_to_a_preliminary_result(phone_page, site, chain
     page.locator("[data-testid=result-objections][data-objections='1']").wait_for(timeout=30_000)
     _, mine = site["community"].registry.identity_of(account)
     assert paper.objected(proposal.id, mine)
+    page.get_by_test_id("objected").wait_for(timeout=30_000)
+    assert "您已对该结果提出异议" in page.get_by_test_id("objected").inner_text()
+    assert page.get_by_test_id("object-form").count() == 0
     screenshot(page, "passkey-result-objected")
 
-    form.get_by_test_id("objection-text").fill("再提一次")
-    assert "您已对该结果提出过异议。" in _refused(page, lambda: form.get_by_test_id("object").click())
-    assert page.get_by_test_id("result-objections").get_attribute("data-objections") == "1"
-    _sent_by_relayer(chain, replies, account, [paper], ["ballots: already objected"])
+    stale_form = stale.get_by_test_id("object-form")
+    stale_form.get_by_test_id("objection-text").fill("再提一次")
+    assert "您已对该结果提出过异议。" in _refused(stale, lambda: stale_form.get_by_test_id("object").click())
+    assert paper.objections(proposal.id) == 1
+    _sent_by_relayer(chain, replies, account, [paper], [])
+    _sent_by_relayer(chain, stale_replies, account, [], ["ballots: already objected"])
     assert not problems, problems
+    assert not stale_problems, stale_problems

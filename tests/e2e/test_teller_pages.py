@@ -283,6 +283,9 @@ def test_the_result_goes_preliminary_objection_final(open_page, site, chain, tel
     settled(c)
     expect(c.get_by_test_id("result-objections")).to_have_attribute("data-objections", "1", timeout=TIMEOUT)
     expect(c.get_by_test_id("result-objections")).to_contain_text("已收到异议 1 件")
+    # One objection per owner: the page says so rather than offering the form again.
+    expect(c.get_by_test_id("objected")).to_contain_text("您已对该结果提出异议")
+    expect(c.get_by_test_id("object-form")).to_have_count(0)
     assert paper.objections(proposal.id) == 1
     screenshot(c, "result-objection-period-desktop")
     english = open_page(owner_c, url, viewport=PHONE, lang="en")

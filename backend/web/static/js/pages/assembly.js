@@ -356,7 +356,7 @@ async function renderDetail(ctx, view, id, current) {
       ${outcomeLine(p)}
       ${timeline(p, rules)}
     </section>`);
-  if (VOTE_OVER.includes(p.state) || p.result.phase !== "none") resultCard(ctx, view, p);
+  if (VOTE_OVER.includes(p.state) || p.result.phase !== "none") await resultCard(ctx, view, p);
   await renderExplained(ctx, view, p, rules, current);
   if (!current()) return;
   if (ctx.account) {
@@ -386,7 +386,7 @@ async function renderDetail(ctx, view, id, current) {
 /** The result the legal way: the preliminary result (初步统计结果), its objection period
  * with the owners' objections, then the final result; each a transaction anyone may send
  * (PaperBallots), an objection an owner's. No result while the paper count does not add up. */
-function resultCard(ctx, view, p) {
+async function resultCard(ctx, view, p) {
   const r = p.result;
   const verdict = r.passed === null ? "" : t(r.passed ? "assembly.result.passed" : "assembly.result.notPassed");
   const lines = [];
@@ -429,6 +429,12 @@ function resultCard(ctx, view, p) {
     const button = html(actions, `<button type="button" data-testid="publish-final">${esc(t("assembly.result.publishFinal"))}</button>`);
     send(button, t("assembly.result.publishFinal"), (paper) => paper.publish_final(p.proposal_id));
   } else if (r.phase === "preliminary") {
+    // One objection per owner identity: an owner who objected (from any wallet or phone
+    // of theirs) is told so rather than offered a form the contract would refuse.
+    if (await objectedAlready(ctx, p.proposal_id)) {
+      html(actions, `<p data-testid="objected">${esc(t("assembly.result.objected"))}</p>`);
+      return;
+    }
     const form = html(actions, `<form class="stack" data-testid="object-form"><label class="block">${esc(t("assembly.result.objectionText"))}
       <textarea name="text" rows="3" required data-testid="objection-text"></textarea></label>
       <p class="muted small">${esc(t("assembly.result.objectionNote"))}</p>
@@ -443,6 +449,13 @@ function resultCard(ctx, view, p) {
       });
     });
   }
+}
+
+/** Whether the owner identity of this wallet has objected to `proposalId`'s preliminary
+ * result (false for a wallet bound to no identity: the contract refuses it in words). */
+async function objectedAlready(ctx, proposalId) {
+  const [bound, identity] = await ctx.wallet.reader("HouseholdRegistry").identity_of(ctx.account);
+  return bound && await ctx.wallet.reader("PaperBallots").objected(proposalId, identity);
 }
 
 /** This wallet's vote on `p`: its area at the snapshot, or why it has none (a wallet bound
