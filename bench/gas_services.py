@@ -1,5 +1,6 @@
 """Gas of the ServiceMarket: post a request, offer, accept, mark done, confirm (with
-the platform fee to public income), release, rate (with a points mint).
+the platform fee to public income), release, rate (with a points mint); a request
+posted in one call by the settlement token's transferAndCall (a passkey's order).
 
 Run (a plain Python script):
     cd /work/main && export PATH=$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH APE_DATA_FOLDER=$PWD/.ape
@@ -16,6 +17,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from eth_abi import encode
 from eth_utils import keccak
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -68,6 +70,8 @@ def main() -> None:
                 rows.append((f"rate + 10 points minted ({label})", tx.gas_used, "2 words + points.mint"))
 
         job("first")
+        # A household rates a provider once per Beijing month: the next job a month on.
+        chain.pending_timestamp += 32 * DAY
         job("steady state")
 
         # Confirmation without a fee, and release by a third party after the delay.
@@ -90,6 +94,12 @@ def main() -> None:
         rid = market.post_request(3, keccak(text="cancel"), BUDGET, chain.pending_timestamp + DAY, sender=resident).decode_logs(market.RequestPosted)[0].request_id
         tx = market.cancel_request(rid, sender=resident)
         rows.append(("cancel an open request (refund)", tx.gas_used, "-"))
+        # The same request posted in one call, without an approval: the settlement
+        # token's ERC-1363 transferAndCall (how a passkey account orders, relayed).
+        deadline = chain.pending_timestamp + 10 * DAY
+        purpose = encode(["uint256", "bytes32", "uint256"], [3, keccak(text="job pushed"), deadline])
+        tx = token.transferAndCall(market, BUDGET, purpose, sender=resident)
+        rows.append(("post request by transferAndCall (a passkey's order)", tx.gas_used, "2 new words + transfer"))
 
         width = max(len(r[0]) for r in rows)
         print(f"\nServiceMarket gas (whole transaction, anvil, {chain.chain_id=})\n")

@@ -9,7 +9,10 @@
 
         - A member of the community (registry `is_member`) posts a request: category,
           description hash (the text stays off chain), budget and deadline. The budget
-          is escrowed at once (transferFrom the resident).
+          is escrowed at once: transferFrom the resident after its approval, or in
+          one call with the settlement token's ERC-1363 `transferAndCall` (the
+          budget is the amount, the request the data), which a passkey account's
+          relayed call can do without ever writing an allowance.
         - Providers (registry PROVIDER_ROLE) offer a price (0 < price <= budget) and a
           promised completion time (after now, not after the deadline); a provider can
           revise or withdraw its offer while the request is open. The offer's
@@ -294,7 +297,8 @@ def __init__(registry_: address, points_: address, fees_: address):
 def post_request(category: uint8, description_hash: bytes32, budget: uint256, deadline: uint256) -> uint256:
     """
     @notice Post a service request and escrow its budget. The caller must be a member
-            of the community and have approved this contract for `budget`.
+            of the community and have approved this contract for `budget` (or pay
+            with the settlement token's `transferAndCall`, see `onTransferReceived`).
     @param category The service category (labels kept by the API).
     @param description_hash sha256 of the description kept off chain.
     @param budget The most the resident pays, in fen (> 0, < 2**80).
@@ -302,30 +306,39 @@ def post_request(category: uint8, description_hash: bytes32, budget: uint256, de
            2**40 - MAX_RELEASE_DELAY so the release time fits its 40 bits).
     @return The request id (1, 2, …).
     """
-    assert staticcall IHouseholdRegistry(registry).is_member(msg.sender), "services: members only"
-    assert description_hash != empty(bytes32), "services: empty description hash"
-    assert budget > 0 and budget <= MASK80, "services: budget out of range"
-    assert deadline > block.timestamp and deadline <= MASK40 - MAX_RELEASE_DELAY, "services: deadline out of range"
-    request_id: uint256 = self.request_count + 1
-    self.request_count = request_id
-    self._head[request_id] = (
-        convert(msg.sender, uint256)
-        | (STATUS_OPEN << SHIFT_STATUS)
-        | (convert(category, uint256) << SHIFT_CATEGORY)
-        | (deadline << SHIFT_DEADLINE)
-    )
-    self._deal[request_id] = budget << SHIFT_ESCROW
+    request_id: uint256 = self._post(msg.sender, category, description_hash, budget, deadline)
     assert extcall IERC20(settlement_token).transferFrom(msg.sender, self, budget, default_return_value=True), "services: transfer failed"
-    log RequestPosted(
-        request_id=request_id,
-        resident=msg.sender,
-        category=category,
-        description_hash=description_hash,
-        budget=budget,
-        deadline=deadline,
-        posted_at=block.timestamp,
-    )
     return request_id
+
+
+@external
+def onTransferReceived(operator: address, sender: address, amount: uint256, data: Bytes[1_024]) -> bytes4:
+    """
+    @notice Post a service request with the settlement token's ERC-1363
+            `transferAndCall`: `data` is `abi.encode(category, description_hash,
+            deadline)` (the category as a uint256 below 256) and the amount
+            transferred is the budget. One transaction, no approval: a resident
+            signed in by passkey orders a service in one relayed call.
+    @dev Called by the settlement token after it moved `amount` from `sender` to
+         this contract; anything else calling it is refused, or a caller could say
+         it escrowed a budget it never paid. The request is `sender`'s, whose money
+         it was (not the operator's, a spender of its allowance), with the same
+         checks as `post_request`: `sender` a member, budget and deadline in range.
+    @param operator The wallet that called the token (the resident, or a spender of its allowance).
+    @param sender The wallet the money came from: the request's resident.
+    @param amount The amount received in fen: the budget.
+    @param data abi.encode(uint256 category, bytes32 description_hash, uint256 deadline).
+    @return The ERC-1363 receiver selector.
+    """
+    assert msg.sender == settlement_token, "services: only the settlement token pays in"
+    assert len(data) == 96, "services: request data is not (category, description, deadline)"
+    category: uint256 = 0
+    description_hash: bytes32 = empty(bytes32)
+    deadline: uint256 = 0
+    category, description_hash, deadline = abi_decode(data, (uint256, bytes32, uint256))
+    assert category <= 255, "services: request data is not (category, description, deadline)"
+    self._post(sender, convert(category, uint8), description_hash, amount, deadline)
+    return method_id("onTransferReceived(address,address,uint256,bytes)", output_type=bytes4)
 
 
 @external
@@ -818,6 +831,48 @@ def rated_this_month(rater: address, provider: address) -> bool:
 
 
 # ---------------------------------------------------------------- internal
+
+
+@internal
+def _post(resident: address, category: uint8, description_hash: bytes32, budget: uint256, deadline: uint256) -> uint256:
+    """
+    @notice Post a request of `resident`: the checks, the two words, the event. The
+            caller moves the budget: post_request pulls it after, transferAndCall
+            pushed it before.
+    @param resident The member posting (post_request's caller, or the ERC-1363 sender).
+    @param category The service category.
+    @param description_hash sha256 of the description kept off chain.
+    @param budget The budget in fen.
+    @param deadline The deadline (unix time).
+    @return The request id.
+    """
+    assert staticcall IHouseholdRegistry(registry).is_member(resident), "services: members only"
+    assert description_hash != empty(bytes32), "services: empty description hash"
+    # 0 < budget <= MASK80 in one comparison: budget - 1 wraps to 2**256 - 1 for 0.
+    assert unsafe_sub(budget, 1) < MASK80, "services: budget out of range"
+    # now < deadline <= MASK40 - MAX_RELEASE_DELAY in one comparison (now is far below
+    # that bound, and deadline - now - 1 wraps for a deadline not after now).
+    assert unsafe_sub(deadline, unsafe_add(block.timestamp, 1)) < unsafe_sub(MASK40 - MAX_RELEASE_DELAY, block.timestamp), "services: deadline out of range"
+    # One more than the last id: never near 2**256.
+    request_id: uint256 = unsafe_add(self.request_count, 1)
+    self.request_count = request_id
+    self._head[request_id] = (
+        convert(resident, uint256)
+        | (STATUS_OPEN << SHIFT_STATUS)
+        | (convert(category, uint256) << SHIFT_CATEGORY)
+        | (deadline << SHIFT_DEADLINE)
+    )
+    self._deal[request_id] = budget << SHIFT_ESCROW
+    log RequestPosted(
+        request_id=request_id,
+        resident=resident,
+        category=category,
+        description_hash=description_hash,
+        budget=budget,
+        deadline=deadline,
+        posted_at=block.timestamp,
+    )
+    return request_id
 
 
 @internal

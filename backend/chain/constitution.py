@@ -289,6 +289,8 @@ POWERS: tuple[Power, ...] = (
     Power("MerchantPromotions", "buy_with_permit(uint8,uint256,uint256,uint256,uint8,bytes32,bytes32)", ("merchant",)),
     # ------------------------------------------------------------ ServiceMarket
     Power("ServiceMarket", "post_request(uint8,bytes32,uint256,uint256)", ("member",)),
+    Power("ServiceMarket", "onTransferReceived(address,address,uint256,bytes)", ("the settlement token",),
+          why="a member's request posted by the token's ERC-1363 transferAndCall, the amount its budget"),
     Power("ServiceMarket", "make_offer(uint256,uint256,uint256)", ("provider",)),
     Power("ServiceMarket", "withdraw_offer(uint256)", ("the offering provider",)),
     Power("ServiceMarket", "accept_offer(uint256,address,uint256,uint256)", ("the requester",)),

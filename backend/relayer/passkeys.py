@@ -14,6 +14,13 @@ The relayer pays for what it sends, so it sends only what its policy allows:
   (approve, permit, transfer, transferFrom, approveAndCall, …) is relayed: an attacker
   who controls an account cannot make the relayer pay for moving its tokens anywhere
   else or leaving an allowance behind;
+- the same token call orders a service: `transferAndCall(ServiceMarket, budget,
+  abi.encode(category, description_hash, deadline))` to this community's ServiceMarket,
+  the data exactly those 96 bytes (a category below 256) and the budget more than zero and
+  at most the market's 2**80 - 1. The market posts the request for the wallet the money
+  came from, the account, with post_request's checks (a member, a deadline in range),
+  which the simulation runs; the escrow is the account's own request's, which only it can
+  cancel, accept, confirm, dispute or reclaim;
 - one call mints: claiming on-time points, `PropertyFees.claim_points(units)` of this
   community's PropertyFees. The contract mints to the caller what the units' payments
   earned, and only a unit's latest payer may claim ("fees: not the unit's payer"), so a
@@ -69,14 +76,15 @@ EXECUTE = f"execute(address,uint256,bytes,uint256,{ASSERTION_TYPE})"
 # data, whether a place is left), so a relayed call can only act for the signing account.
 # Nothing that needs a role (hiding a work, approving or cancelling an activity, checking
 # others in, answering a suggestion or a dispute, recording a cash payment, counting paper
-# ballots), moves tokens or points (a service order, which needs an approval;
-# a merchant's points refund), mints (a culture work) or runs others' calls (queueing or executing
-# a proposal) is on the list: the relayer does not pay for it even when the account holds
-# the role — that stays a wallet's act, and the pages say so to a passkey resident.
-# Three exceptions have checks of their own: a fee payment in the settlement token
-# (`PasskeyRelayer._check_payment`: one call, one payee, the exact amount due), the
-# claim of the account's own on-time points (`PasskeyRelayer._check_claim`) and a
-# points payment to a registered merchant (`PasskeyRelayer._check_points_payment`).
+# ballots, a provider's offer or its work marked done), moves tokens or points (a
+# merchant's points refund), mints (a culture work) or runs others' calls (queueing or
+# executing a proposal) is on the list: the relayer does not pay for it even when the
+# account holds the role — that stays a wallet's act, and the pages say so to a passkey
+# resident. Four exceptions have checks of their own: a fee payment and a service order in
+# the settlement token (`PasskeyRelayer._check_payment`: one call, one payee of this
+# community, the exact amount due or a budget in range), the claim of the account's own
+# on-time points (`PasskeyRelayer._check_claim`) and a points payment to a registered
+# merchant (`PasskeyRelayer._check_points_payment`).
 ALLOWED_CALLS: dict[str, tuple[str, ...]] = {
     # A vote for the caller's own identity; co-signing an owners' motion (owners at its
     # snapshot, once per identity: "assembly: already co-signed"); naming or withdrawing
@@ -106,6 +114,18 @@ ALLOWED_CALLS: dict[str, tuple[str, ...]] = {
     # ("ballots: owners only", "ballots: already objected"). Counting paper ballots is
     # the tellers'; publishing a result (anyone's, once) stays a wallet's act.
     "PaperBallots": ("object_result(uint256,bytes32)",),
+    # The resident's own request (posted by a relayed order, see `_check_order`), each
+    # refused to anyone but the request's resident ("services: resident only"):
+    # accepting an offer on it (the refund of budget - price goes to the caller), cancelling
+    # it while open (the budget back to the caller), confirming the work (the escrow to
+    # the provider it chose), disputing it, reclaiming the escrow after a missed deadline
+    # (to the caller), and rating its provider once (rating points minted to the caller,
+    # once per household and provider a month). Not a provider's acts (make_offer,
+    # withdraw_offer, mark_done), not `release` (anyone's, after the delay), not the
+    # committee's `resolve` nor the assembly's settings.
+    "ServiceMarket": ("accept_offer(uint256,address,uint256,uint256)", "cancel_request(uint256)",
+                      "confirm(uint256)", "dispute(uint256,bytes32)", "rate(uint256,uint256)",
+                      "reclaim(uint256)"),
 }
 # The passkey contracts are the chain's, not a community's business: never a relayed target.
 NOT_TARGETS = {"PasskeyAccount", "PasskeyAccountFactory"}
@@ -123,7 +143,7 @@ ALLOWED_SELECTORS = {name: {selector(sig): sig for sig in sigs} for name, sigs i
 SELF_SELECTORS = {selector(sig): sig for sig in SELF_CALLS}
 
 
-# The one token call relayed: a fee payment (see `_check_payment`).
+# The one token call relayed: a fee payment or a service order (see `_check_payment`).
 TOKEN_PAYMENT = "transferAndCall(address,uint256,bytes)"
 PAYMENT_SELECTOR = selector(TOKEN_PAYMENT)
 # Token calls that write an allowance: refused with a reason of their own (a fee payment
@@ -133,6 +153,7 @@ APPROVALS = {selector(sig): sig for sig in (
     "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)", "approveAndCall(address,uint256,bytes)",
     "approveAndCall(address,uint256)")}
 QUOTE = selector("quote(uint256,uint256)")
+MAX_BUDGET = 2**80 - 1  # ServiceMarket: "services: budget out of range" above it
 
 # The one call that mints: the account's own on-time points (see `_check_claim`).
 POINTS_CLAIM = "claim_points(uint256[])"
@@ -313,7 +334,9 @@ class PasskeyRelayer:
 
     def _check_payment(self, contracts: dict[str, str], account: str, data: bytes) -> str:
         """The one token call the relayer pays for: `transferAndCall(fees, amount, (unit,
-        months))` to this community's PropertyFees of exactly the amount due."""
+        months))` to this community's PropertyFees of exactly the amount due, or
+        `transferAndCall(market, budget, (category, description, deadline))` to its
+        ServiceMarket (`_check_order`)."""
         head = bytes(data[:4])
         if head != PAYMENT_SELECTOR:
             if head in APPROVALS:
@@ -321,19 +344,23 @@ class PasskeyRelayer:
                                      f"the relayer sends no token approval ({APPROVALS[head]}): a fee is paid with "
                                      f"{TOKEN_PAYMENT}, which needs none", "relayer: no token approvals")
             raise PasskeyRefused("call_not_allowed", 403,
-                                 f"the only token call the relayer pays for is a fee payment, {TOKEN_PAYMENT} to "
-                                 "this community's PropertyFees of the amount due", "relayer: token call not allowed")
+                                 f"the only token call the relayer pays for is {TOKEN_PAYMENT}: a fee payment to "
+                                 "this community's PropertyFees of the amount due, or a service order to its "
+                                 "ServiceMarket", "relayer: token call not allowed")
         args = _arguments(["address", "uint256", "bytes"], data)
         if args is None:
             raise PasskeyRefused("payment_not_allowed", 403, f"the call's arguments are not {TOKEN_PAYMENT}'s",
                                  "relayer: payment is not (unit, months)")
         payee, amount, purpose = args
-        fees = contracts.get("PropertyFees")
+        fees, market = contracts.get("PropertyFees"), contracts.get("ServiceMarket")
+        if market is not None and payee.lower() == market.lower():
+            return self._check_order(amount, purpose)
         if fees is None or payee.lower() != fees.lower():
             raise PasskeyRefused("payee_not_allowed", 403,
                                  f"the relayer pays only fee payments to this community's PropertyFees "
-                                 f"({fees or 'none'}), not to {to_checksum_address(payee)}",
-                                 "relayer: payment only to this community's fees")
+                                 f"({fees or 'none'}) and service orders to its ServiceMarket ({market or 'none'}), "
+                                 f"not to {to_checksum_address(payee)}",
+                                 "relayer: payment only to this community's fees or service market")
         if len(purpose) != 64:
             raise PasskeyRefused("payment_not_allowed", 403,
                                  "a fee payment's data is abi.encode(unit, months), 64 bytes",
@@ -349,6 +376,26 @@ class PasskeyRelayer:
             raise PasskeyRefused("amount_not_due", 403,
                                  f"unit {unit} owes {due} fen for {months} month(s) now; the call pays {amount}",
                                  "relayer: amount is not the amount due")
+        return TOKEN_PAYMENT
+
+    @staticmethod
+    def _check_order(amount: int, purpose: bytes) -> str:
+        """A service order: the data exactly abi.encode(category < 256, description hash,
+        deadline), the budget 0 < amount <= 2**80 - 1. The market checks the rest (the
+        account a member, the description not empty, the deadline in range) in the
+        simulation."""
+        shape = ("order_not_allowed", 403,
+                 "a service order's data is abi.encode(uint256 category below 256, bytes32 description hash, "
+                 "uint256 deadline), 96 bytes, nothing more", "relayer: order is not (category, description, deadline)")
+        if len(purpose) != 96:
+            raise PasskeyRefused(*shape)
+        category, _description, _deadline = decode(["uint256", "bytes32", "uint256"], purpose)
+        if category > 255:
+            raise PasskeyRefused(*shape)
+        if not 0 < amount <= MAX_BUDGET:
+            raise PasskeyRefused("budget_out_of_range", 403,
+                                 f"a service order escrows a budget of 1 to {MAX_BUDGET} fen, not {amount}",
+                                 "relayer: order budget out of range")
         return TOKEN_PAYMENT
 
     def _check_claim(self, fees: str, account: str, data: bytes) -> str:

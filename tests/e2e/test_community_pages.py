@@ -266,6 +266,7 @@ def test_service_request_from_escrow_to_rating(open_page, site, life, chain, own
     market, token = site["contracts"]["ServiceMarket"], site["contracts"]["SettlementToken"]
     held_before = token.balanceOf(market)
     paid_before = token.balanceOf(provider)
+    allowance_before = token.allowance(owner_a, market)
     page = open_page(owner_a, "#/services")
     description = "卫生间灯不亮，可能是开关坏了。"
     form = page.get_by_test_id("post-request")
@@ -282,9 +283,11 @@ def test_service_request_from_escrow_to_rating(open_page, site, life, chain, own
     expect(detail.get_by_test_id("escrow")).to_have_text("¥150.00")
     expect(detail.get_by_test_id("description-text")).to_have_text(description)
     assert token.balanceOf(market) == held_before + 150_00
-    # Signed in to store the description, then approve and post: the market takes no permit.
+    # Signed in to store the description, then one transaction: the token speaks ERC-1363, so
+    # the budget and the request go in one transferAndCall and no allowance is written.
     calls = page.evaluate("window.__walletLog")
-    assert calls.count("eth_sendTransaction") == 2 and calls.index("personal_sign") < calls.index("eth_sendTransaction")
+    assert calls.count("eth_sendTransaction") == 1 and calls.index("personal_sign") < calls.index("eth_sendTransaction")
+    assert token.allowance(owner_a, market) == allowance_before
     # The chain has the hash of exactly the text the store serves (the contract keeps it in its event only).
     community = site["community"].registry.address.lower()
     on_chain = fetch_json(site, f"/api/v1/communities/{community}/services/requests/{request_id}")["description_hash"]

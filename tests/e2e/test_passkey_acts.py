@@ -3,8 +3,8 @@
 pages (issue 18): the culture and activities pages take the passkey path (the passkey
 signs, the relayer sends and pays), with the toasts of a wallet's transaction. So do the
 home page's service rating and dispute of a cashier's record, an attendee's feedback and
-My data's grant and revoke, and the points page's payment to a merchant; a service order
-says it needs a wallet. A module
+My data's grant and revoke, the points page's payment to a merchant, and a service
+order (one transferAndCall, no approval) and its cancellation. A module
 of its own: the passkey pages' module allows one relayed call per account, these are two.
 The attacks on these calls are in test_passkey_pages.py."""
 
@@ -244,12 +244,6 @@ def test_a_passkey_owner_rates_the_service_disputes_a_record_and_leaves_feedback
     assert [call["target"] for call in relayed] == [fees.address.lower()] * 2 + [activities.address.lower()] * 2
     rate, dispute, _, feedback = relayed
 
-    # A service order needs an approval of the resident's tokens, which the relayer never
-    # sends: the form says so and cannot be sent, instead of failing at the click.
-    page.evaluate("location.hash = '#/services'")
-    form = page.get_by_test_id("post-request")
-    form.get_by_test_id("wallet-only").filter(has_text="钱包").wait_for(timeout=30_000)
-    assert form.get_by_test_id("post").is_disabled()
     assert len(relayed) == 4
     print(f"\nrelayed passkey rate_service {rate['gas_used']:,} gas, dispute_record {dispute['gas_used']:,} gas, "
           f"leave_feedback {feedback['gas_used']:,} gas (browser assertion, precompile, whole transaction)")
@@ -308,5 +302,55 @@ def test_a_passkey_resident_pays_a_merchant_in_points(phone_page, site, chain, c
     assert [call["target"] for call in relayed] == [points.address.lower()]
     print(f"\nrelayed passkey points payment {relayed[0]['gas_used']:,} gas (browser assertion, precompile, "
           "whole transaction)")
+    assert chain.provider.get_balance(account) == 0
+    assert not problems, problems
+
+
+def test_a_passkey_resident_orders_a_service_and_cancels_it(phone_page, site, chain, committee):
+    """The services page's order for a resident signed in by passkey: the description goes
+    to the text store (signed in by the account's EIP-1271 signature), then the passkey
+    signs the settlement token's transferAndCall(ServiceMarket, budget, (category,
+    description, deadline)) and the relayer sends it and pays; the request is the account's,
+    open, its budget escrowed, and no allowance was written. Its cancellation is the
+    resident's own act through the relayer too."""
+    page, _, _, problems = phone_page
+    contracts = site["contracts"]
+    market, token, registry = contracts["ServiceMarket"], contracts["SettlementToken"], site["community"].registry
+    page.click("[data-testid=passkey-create]")
+    account = to_checksum_address(page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip())
+    registry.register_units([("2-2-701", AREA, account, commitment_for("passkey-services"))], sender=committee)
+    token.mint(account, 1_000_00, sender=committee)
+    held = token.balanceOf(market)
+    wait_indexed(site, chain)
+    relayed = []
+    page.on("response", lambda r: relayed.append(r.json()) if r.url.endswith("/passkeys/calls") and r.ok else None)
+    page.evaluate("location.hash = '#/services'")
+    form = page.get_by_test_id("post-request")
+    form.locator("select[name=category]").select_option("3", timeout=30_000)
+    assert form.get_by_test_id("wallet-only").count() == 0
+    form.get_by_test_id("description").fill("阳台水管漏水，请师傅来看看。")
+    form.get_by_test_id("budget").fill("200")
+    _settled(page, lambda: form.get_by_test_id("post").click())
+    page.wait_for_function("() => /#\\/services\\/\\d+$/.test(location.hash)", timeout=30_000)
+    request_id = int(page.evaluate("location.hash").rsplit("/", 1)[1])
+    detail = page.get_by_test_id("request-detail")
+    detail.get_by_test_id("status").filter(has_text="待接单").wait_for(timeout=30_000)
+    assert detail.get_by_test_id("escrow").inner_text().strip() == "¥200.00"
+    r = market.request(request_id)
+    assert (r.resident, r.status, r.category, r.escrow) == (account, 1, 3, 200_00)
+    assert token.balanceOf(market) == held + 200_00 and token.balanceOf(account) == 800_00
+    assert token.allowance(account, market) == 0
+    [order] = relayed
+    assert order["target"] == token.address.lower()
+    receipt = chain.provider.get_receipt(order["tx_hash"])
+    assert receipt.sender == to_checksum_address(order["relayer"]) and receipt.gas_used == order["gas_used"]
+    screenshot(page, "passkey-service-order")
+
+    _settled(page, lambda: detail.get_by_test_id("cancel-request").click(timeout=30_000))
+    page.get_by_test_id("request-detail").get_by_test_id("status").filter(has_text="已取消").wait_for(timeout=30_000)
+    assert market.request(request_id).status == 8 and token.balanceOf(account) == 1_000_00
+    assert [call["target"] for call in relayed] == [token.address.lower(), market.address.lower()]
+    print(f"\nrelayed passkey service order {order['gas_used']:,} gas, cancel_request {relayed[1]['gas_used']:,} gas "
+          "(browser assertion, precompile, whole transaction)")
     assert chain.provider.get_balance(account) == 0
     assert not problems, problems

@@ -108,7 +108,7 @@ def test_the_api_refuses_token_calls_other_than_the_fee_payment(site, project, c
         (token.transferFrom.encode_input(account.address, attacker.address, total), "call_not_allowed",
          "relayer: token call not allowed"),
         (token.transferAndCall.encode_input(other["PropertyFees"].address, total, purpose), "payee_not_allowed",
-         "relayer: payment only to this community's fees"),
+         "relayer: payment only to this community's fees or service market"),
         (token.transferAndCall.encode_input(fees.address, total + 1, purpose), "amount_not_due",
          "relayer: amount is not the amount due"),
     ]

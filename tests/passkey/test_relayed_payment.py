@@ -143,7 +143,7 @@ def test_a_payment_to_anyone_but_this_communitys_fees_is_refused(paying, project
     # of our own contracts that takes ERC-1363 payments): not a fee payment of this community.
     for payee in (other["PropertyFees"].address, attacker.address, paying["contracts"]["CommunityPoints"]):
         refusal = _refused(paying, chain, token, token.transferAndCall.encode_input(payee, total, purpose), 403,
-                           "payee_not_allowed", "relayer: payment only to this community's fees")
+                           "payee_not_allowed", "relayer: payment only to this community's fees or service market")
         assert fees.address in refusal.message
     # The other community's token, paying its fees: a contract outside this community.
     foreign = other["SettlementToken"]

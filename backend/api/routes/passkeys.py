@@ -6,8 +6,9 @@ backend/relayer/passkeys.py.
 
 Refusals are 4xx with a stable `code` the page translates and the namespaced `reason`:
 400 bad_key / bad_assertion, 403 not_a_passkey_account / foreign_contract /
-call_not_allowed / value_not_allowed (and, for a fee payment in the settlement token,
-approval_not_allowed / payee_not_allowed / payment_not_allowed / amount_not_due), 404 no_passkeys, 409 replayed / in_flight /
+call_not_allowed / value_not_allowed (and, for a fee payment or a service order in the settlement
+token, approval_not_allowed / payee_not_allowed / payment_not_allowed / amount_not_due /
+order_not_allowed / budget_out_of_range), 404 no_passkeys, 409 replayed / in_flight /
 would_revert / reverted, 429 rate_limited (Retry-After); 503 when relaying is off or the node is down, or
 budget_exhausted (Retry-After) when the community's relaying budget of the day is spent
 (one budget with the ballot relay: backend/relayer/budget.py).
@@ -123,7 +124,8 @@ REFUSALS = errors(
     400, 403, 404, 409, 413, 429, 503,
     e400="bad_key (not a P-256 point), bad_assertion (the account refuses the signature)",
     e403="not_a_passkey_account, foreign_contract, call_not_allowed, value_not_allowed, and for a fee payment "
-         "approval_not_allowed, payee_not_allowed, payment_not_allowed, amount_not_due: outside the relayer's policy",
+         "or a service order approval_not_allowed, payee_not_allowed, payment_not_allowed, amount_not_due, "
+         "order_not_allowed, budget_out_of_range: outside the relayer's policy",
     e404="no_passkeys: the community's deployment names no passkey factory",
     e409="replayed (the nonce was used), in_flight (a call of the account is being relayed), "
          "would_revert (the simulation failed: reason given), reverted",

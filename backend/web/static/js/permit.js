@@ -1,9 +1,21 @@
 // SPDX-License-Identifier: AGPL-3.0-only
 // EIP-2612 permits for the settlement token: one signature instead of an approve
 // transaction, where the token supports it (the fee payment on the home page, a merchant's
-// promotion slot).
+// promotion slot); and whether it speaks ERC-1363, which needs neither.
 
 import { Signature } from "ethers";
+
+const ERC1363_ID = "0xb0202a11";
+
+/** Whether the token takes a payment and its purpose in one call (ERC-1363 transferAndCall):
+ * a fee payment on the home page, a service order. */
+export async function speaksErc1363(token) {
+  try {
+    return await token.supportsInterface(ERC1363_ID);
+  } catch {
+    return false;
+  }
+}
 
 export const PERMIT_TYPES = {
   Permit: [

@@ -9,20 +9,9 @@ import { t } from "../i18n.js";
 import { area, date, dateTime, duration, esc, monthLabel, number, shortAddress, shortHash, stars, yuan } from "../format.js";
 import { keepText, sha256Text } from "../hash.js";
 import { act, relayTx } from "../passkey.js";
-import { permitDomain, signPermit } from "../permit.js";
+import { permitDomain, signPermit, speaksErc1363 } from "../permit.js";
 import { explain, runTx } from "../tx.js";
 import { busy, empty, html, requireAccount } from "../ui.js";
-
-const ERC1363_ID = "0xb0202a11";
-
-/** Whether the token takes a payment and its purpose in one call (ERC-1363 transferAndCall). */
-async function speaksErc1363(token) {
-  try {
-    return await token.supportsInterface(ERC1363_ID);
-  } catch {
-    return false;
-  }
-}
 
 /** A resident signed in by passkey pays with one call the passkey signs and the relayer
  * sends: the token's transferAndCall of exactly the quoted amount to this community's

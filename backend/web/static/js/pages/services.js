@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: AGPL-3.0-only
-// Services: a resident posts a request with its budget held in escrow (settlement token,
-// approve then post: the market takes no permit), sees the offers and the providers the
+// Services: a resident posts a request with its budget held in escrow (in one call, the
+// settlement token's ERC-1363 transferAndCall, where the token speaks it: by passkey through
+// the relayer, or from a wallet; else approve then post), sees the offers and the providers the
 // API recommends with each part of their score explained, accepts one, then confirms
 // (the provider is paid, the platform fee goes to public income) or disputes, and rates.
 // A provider offers on open requests and marks its jobs done. The description and a
 // dispute's reason stay off chain: only their SHA-256 is posted, the texts go to the
 // public text store first (texts.js), where the provider and everyone read them.
+// The resident's own acts (accept, cancel, confirm, dispute, reclaim, rate) go through act():
+// a wallet's transaction, or the passkey's call sent by the relayer.
 
+import { AbiCoder } from "ethers";
 import { t } from "../i18n.js";
 import { dateTime, esc, fenFromYuan, number, shortAddress, shortHash, stars, duration, yuan } from "../format.js";
 import { loadNames, nameOf, party, sentence } from "../names.js";
 import { fetchTexts, publishText } from "../texts.js";
-import { walletOnly } from "../passkey.js";
+import { act, relayTx } from "../passkey.js";
+import { speaksErc1363 } from "../permit.js";
 import { runTx } from "../tx.js";
 import { busy, chainNow, connectHint, empty, errorCard, html, named, whoAmI } from "../ui.js";
 
@@ -39,6 +44,45 @@ function requestTable(items, testid, none) {
     <th class="num">${esc(t("services.escrow"))}</th></tr></thead><tbody>${items.map(requestRow).join("")}</tbody></table></div>`;
 }
 
+/** The request as transferAndCall's data: abi.encode(category, description hash, deadline). */
+async function orderData(ctx, order) {
+  const deadline = BigInt(await chainNow(ctx) + order.days * DAY);
+  return AbiCoder.defaultAbiCoder().encode(["uint256", "bytes32", "uint256"], [order.category, order.hash, deadline]);
+}
+
+/** A resident signed in by passkey orders in one call the passkey signs and the relayer
+ * sends: the token's transferAndCall of the budget to this community's ServiceMarket (the
+ * relayer sends no approval, so post_request is not the passkey's way). */
+function orderByPasskey(ctx, order) {
+  return relayTx(ctx, t("services.postTx", { amount: yuan(order.budget) }), "SettlementToken",
+    "transferAndCall(address,uint256,bytes)", async () => {
+      // Read inside the step, so a token that cannot take it is said in the order's own toast.
+      if (!(await speaksErc1363(ctx.wallet.reader("SettlementToken")))) {
+        throw Object.assign(new Error("services.passkeyNeeds1363"), { i18nKey: "services.passkeyNeeds1363" });
+      }
+      return [ctx.wallet.address("ServiceMarket"), order.budget, await orderData(ctx, order)];
+    });
+}
+
+/** From a wallet: one transferAndCall where the token speaks ERC-1363 (no allowance left
+ * behind), else an approval of what is missing and post_request. */
+async function orderByWallet(ctx, order) {
+  const market = await ctx.wallet.contract("ServiceMarket");
+  const token = await ctx.wallet.contract("SettlementToken");
+  const marketAddress = await market.getAddress();
+  const title = t("services.postTx", { amount: yuan(order.budget) });
+  if (await speaksErc1363(token)) {
+    const data = await orderData(ctx, order);
+    return runTx(ctx, title, () => token["transferAndCall(address,uint256,bytes)"](marketAddress, order.budget, data));
+  }
+  if ((await token.allowance(ctx.account, marketAddress)) < order.budget) {
+    await runTx(ctx, t("services.approveTitle", { amount: yuan(order.budget) }),
+      () => token.approve(marketAddress, order.budget));
+  }
+  const deadline = BigInt(await chainNow(ctx) + order.days * DAY);
+  return runTx(ctx, title, () => market.post_request(order.category, order.hash, order.budget, deadline));
+}
+
 function postForm(ctx, view, categories, balance) {
   const form = html(view, `<form class="card" data-testid="post-request"><h2>${esc(t("services.postTitle"))}</h2>
       <label>${esc(t("services.category"))} <select name="category">${categories.map((c) =>
@@ -50,7 +94,6 @@ function postForm(ctx, view, categories, balance) {
       <p class="muted small">${esc(t("services.escrowNote", { balance: balance === null ? "—" : yuan(balance) }))}</p>
       <p class="error-text small" hidden></p>
       <button type="submit" class="primary" data-testid="post">${esc(t("services.post"))}</button></form>`);
-  walletOnly(ctx, form, "passkey.walletOnly.services");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const problem = form.querySelector(".error-text");
@@ -64,15 +107,8 @@ function postForm(ctx, view, categories, balance) {
     busy(form, async () => {
       // Stored before anything is sent: a refused text leaves no approval behind either.
       const hash = await publishText(ctx, text, "service_request");
-      const market = await ctx.wallet.contract("ServiceMarket");
-      const token = await ctx.wallet.contract("SettlementToken");
-      const marketAddress = await market.getAddress();
-      if ((await token.allowance(ctx.account, marketAddress)) < budget) {
-        await runTx(ctx, t("services.approveTitle", { amount: yuan(budget) }), () => token.approve(marketAddress, budget));
-      }
-      const deadline = BigInt(await chainNow(ctx) + Number(form.days.value) * DAY);
-      await runTx(ctx, t("services.postTx", { amount: yuan(budget) }),
-        () => market.post_request(Number(form.category.value), hash, budget, deadline));
+      const order = { category: Number(form.category.value), hash, budget, days: Number(form.days.value) };
+      await (ctx.passkey ? orderByPasskey(ctx, order) : orderByWallet(ctx, order));
       const mine = await ctx.api.get("/services/requests", { resident: ctx.account, order: "desc", limit: 1 });
       location.hash = mine.items.length ? `#/services/${mine.items[0].request_id}` : "#/services";
       ctx.rerender();
@@ -202,16 +238,22 @@ async function renderRequest(ctx, view, id, current) {
     await runTx(ctx, title, () => send(market));
     ctx.rerender();
   });
+  // The resident's own acts: by wallet, or by passkey through the relayer.
+  const own = (scope, title, method, args) => busy(scope, async () => {
+    await act(ctx, title, "ServiceMarket", method, args);
+    ctx.rerender();
+  });
   const button = (testid, label, primary, onClick) => {
     actions.insertAdjacentHTML("beforeend", `<button type="button" data-testid="${testid}" class="${primary ? "primary" : ""}">${esc(label)}</button>`);
     actions.lastElementChild.addEventListener("click", onClick);
   };
 
   // The resident's steps.
-  if (isResident && r.status === "open") button("cancel-request", t("services.cancel"), false, () => tx(card, t("services.cancelTx", { id }), (m) => m.cancel_request(id)));
-  if (isResident && r.status === "done") button("confirm", t("services.confirm", { amount: yuan(r.escrow) }), true, () => tx(card, t("services.confirmTx", { id }), (m) => m.confirm(id)));
-  if (isResident && r.reclaimable) button("reclaim", t("services.reclaim"), false, () => tx(card, t("services.reclaimTx", { id }), (m) => m.reclaim(id)));
-  if (r.releasable && ctx.account) button("release", t("services.release"), false, () => tx(card, t("services.releaseTx", { id }), (m) => m.release(id)));
+  if (isResident && r.status === "open") button("cancel-request", t("services.cancel"), false, () => own(card, t("services.cancelTx", { id }), "cancel_request", [id]));
+  if (isResident && r.status === "done") button("confirm", t("services.confirm", { amount: yuan(r.escrow) }), true, () => own(card, t("services.confirmTx", { id }), "confirm", [id]));
+  if (isResident && r.reclaimable) button("reclaim", t("services.reclaim"), false, () => own(card, t("services.reclaimTx", { id }), "reclaim", [id]));
+  // Anyone's act, after the delay: a wallet's (the relayer pays only for the resident's own acts).
+  if (r.releasable && ctx.account && !ctx.passkey) button("release", t("services.release"), false, () => tx(card, t("services.releaseTx", { id }), (m) => m.release(id)));
   const disputable = r.status === "accepted" || (r.status === "done" && now < r.completion.release_at);
   if (isResident && disputable) {
     const form = html(card, `<form class="inline" data-testid="dispute-form"><label class="grow">${esc(t("services.disputeReason"))} <input name="reason" maxlength="500"></label>
@@ -226,8 +268,7 @@ async function renderRequest(ctx, view, id, current) {
       if (!reason) return;
       busy(form, async () => {
         const hash = await publishText(ctx, reason, "dispute");
-        const market = await ctx.wallet.contract("ServiceMarket");
-        await runTx(ctx, t("services.disputeTx", { id }), () => market.dispute(id, hash));
+        await act(ctx, t("services.disputeTx", { id }), "ServiceMarket", "dispute", [id, hash]);
         ctx.rerender();
       });
     });
@@ -238,7 +279,7 @@ async function renderRequest(ctx, view, id, current) {
       <button type="submit" class="primary" data-testid="rate">${esc(t("services.rate"))}</button></form>`);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      tx(form, t("services.rateTx", { id }), (m) => m.rate(id, Number(form.score.value)));
+      own(form, t("services.rateTx", { id }), "rate", [id, Number(form.score.value)]);
     });
   }
 
@@ -289,8 +330,8 @@ async function renderRequest(ctx, view, id, current) {
     ${isResident && r.status === "open" ? `<p class="muted small">${esc(t("services.acceptNote"))}</p>` : ""}</section>`);
   offers.querySelectorAll("[data-accept]").forEach((b) => b.addEventListener("click", () => {
     const offer = r.offers.find((o) => o.provider === b.dataset.accept);
-    tx(offers, t("services.acceptTx", { id, who: nameOf(offer.provider), price: yuan(offer.price) }),
-      (m) => m.accept_offer(id, offer.provider, offer.price, offer.completion_by));
+    own(offers, t("services.acceptTx", { id, who: nameOf(offer.provider), price: yuan(offer.price) }),
+      "accept_offer", [id, offer.provider, offer.price, offer.completion_by]);
   }));
   if (recs) recommendations(view, recs);
 }
