@@ -3,8 +3,9 @@
 pages (issue 18): the culture and activities pages take the passkey path (the passkey
 signs, the relayer sends and pays), with the toasts of a wallet's transaction. So do the
 home page's service rating and dispute of a cashier's record, an attendee's feedback and
-My data's grant and revoke, and the points page's payment to a merchant; a service order
-says it needs a wallet. A module
+My data's grant and revoke, the points page's payment to a merchant and the culture
+page's registration of a work (minted to the account); a service order says it needs a
+wallet. A module
 of its own: the passkey pages' module allows one relayed call per account, these are two.
 The attacks on these calls are in test_passkey_pages.py."""
 
