@@ -212,9 +212,10 @@ def _check_counterfactual(w3: Web3, message: SiweMessage, signature: str, chain_
     account = message.address
     if passkey_key is None:
         raise PasskeyKeyNeeded(
-            f"the account {account} is not on the chain yet, so it cannot answer for its signature (EIP-1271): "
-            "send its passkey's public key (passkey: {x, y}) with the sign-in, so the vault can check that the "
-            "passkey account factory derives this address from it")
+            f"the account {account} is not on the chain yet (it has no code), so it cannot answer for a contract "
+            "account's signature (EIP-1271; a wallet's is 65 bytes): if it is a passkey account, send its passkey's "
+            "public key (passkey: {x, y}) with the sign-in, so the vault can check that the passkey account factory "
+            "derives this address from it")
     if not factories:
         raise SignInError(f"the account {account} is not on the chain yet and this vault knows no passkey account "
                           "factory to derive it from a key")
