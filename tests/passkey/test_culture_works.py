@@ -15,7 +15,7 @@ import ape
 import pytest
 
 from backend.chain.deploy_culture import deploy_culture
-from tests.culture.conftest import cid_v1, sha
+from tests.culture.conftest import URI, cid_v1, sha
 from tests.passkey.helpers import sign_call
 from tests.utils.identity import commitment_for
 from tests.utils.webauthn import Passkey
@@ -41,7 +41,7 @@ def gallery(project, chain, deploy, committee, owner_a, passkey_factory):
 def test_an_account_registers_a_work_its_passkey_signed_and_holds_it(gallery, chain, relayer):
     culture, account, key = gallery["culture"], gallery["account"], gallery["key"]
     for text, data in (
-        ("阳台上的月季", culture.mint_work.encode_input("月季", 2, sha("阳台上的月季"), "ipfs://QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG")),
+        ("阳台上的月季", culture.mint_work.encode_input("月季", 2, sha("阳台上的月季"), URI)),
         ("楼下的银杏", culture.mint_work_cid.encode_input("银杏", 1, sha("楼下的银杏"), cid_v1(sha("meta")))),
     ):
         tx = account.execute(*sign_call(account, key, chain.chain_id, culture, data=data), sender=relayer)

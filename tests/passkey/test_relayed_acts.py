@@ -317,7 +317,8 @@ def test_a_resident_registers_a_culture_work_through_the_relayer(stage, chain, c
     # A passkey account that lives in no household of this community.
     key = Passkey(seed=0xBAD)
     passkey_factory.create_account(*key.public_key, sender=committee)
-    outsider = {**stage, "key": key, "account": project.PasskeyAccount.at(passkey_factory.account_address(*key.public_key))}
+    outsider = {**stage, "key": key,
+                "account": project.PasskeyAccount.at(passkey_factory.account_address(*key.public_key))}
     other = keccak(text="outsider")
     refused(outsider, chain, culture, culture.mint_work.encode_input("外人", 2, other, "sha256:y"), 409,
             "would_revert", "culture: members only")

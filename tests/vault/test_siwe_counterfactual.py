@@ -171,7 +171,8 @@ def test_a_created_account_is_asked_on_the_chain_whatever_key_is_sent(factory_va
     account.execute(*sign_call(account, phone, chain.chain_id, account,
                                data=account.add_passkey.encode_input(*new_phone.public_key)), sender=relayer)
     offer = request_nonce(client, account)
-    answer = login_with(client, offer["message"], hexed(signed(new_phone, offer["message"], account.address)), new_phone)
+    by_new_phone = hexed(signed(new_phone, offer["message"], account.address))
+    answer = login_with(client, offer["message"], by_new_phone, new_phone)
     assert answer.status_code == 200, answer.text
     offer = request_nonce(client, account)
     answer = login_with(client, offer["message"], hexed(signed(thief, offer["message"], account.address)), thief)
