@@ -38,6 +38,8 @@
           whose challenge is the EIP-712 hash of `PasskeyMessage(bytes32 hash)` in
           this account's domain (Coinbase's replay-safe wrapping: a key shared by
           two accounts cannot sign for both at once).
+        - ERC-721: `onERC721Received` accepts an NFT sent with the safe-transfer
+          check (a culture work the resident registers or is gifted); it is pure.
 @custom:security The implementation itself holds no key and refuses `initialize`, so it
                  can never act; proxies cannot be upgraded. The JSON checks rely on the
                  signed clientDataJSON being built by the browser, as every on-chain
@@ -279,6 +281,26 @@ def domain_separator() -> bytes32:
     @notice The account's EIP-712 domain separator.
     """
     return self._domain_separator()
+
+
+@external
+@pure
+def onERC721Received(operator: address, sender: address, token_id: uint256, data: Bytes[1_024]) -> bytes4:
+    """
+    @notice ERC-721's receiver hook: the account accepts an NFT sent to it with the
+            safe-transfer check (a culture work the resident registers through
+            CultureWorks.mint_work, or one gifted to them).
+    @dev Pure: it reads and writes nothing and calls nothing, so a token contract
+         calling it (even in the middle of `execute`) can neither move the account's
+         assets nor run a call; it only answers the selector. ERC-1155 is not accepted:
+         nothing in the project mints it.
+    @param operator Who sent the token (the mint's zero address or the giver).
+    @param sender The previous owner (the zero address for a mint).
+    @param token_id The token.
+    @param data Extra data of the transfer (ignored).
+    @return bytes4 The selector of onERC721Received, 0x150b7a02.
+    """
+    return method_id("onERC721Received(address,address,uint256,bytes)", output_type=bytes4)
 
 
 @external

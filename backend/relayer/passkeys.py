@@ -21,7 +21,7 @@ The relayer pays for what it sends, so it sends only what its policy allows:
   came from, the account, with post_request's checks (a member, a deadline in range),
   which the simulation runs; the escrow is the account's own request's, which only it can
   cancel, accept, confirm, dispute or reclaim;
-- one call mints: claiming on-time points, `PropertyFees.claim_points(units)` of this
+- one call mints points: claiming on-time points, `PropertyFees.claim_points(units)` of this
   community's PropertyFees. The contract mints to the caller what the units' payments
   earned, and only a unit's latest payer may claim ("fees: not the unit's payer"), so a
   relayed claim can only give the signing account its own points; the relayer checks it
@@ -77,7 +77,7 @@ EXECUTE = f"execute(address,uint256,bytes,uint256,{ASSERTION_TYPE})"
 # Nothing that needs a role (hiding a work, approving or cancelling an activity, checking
 # others in, answering a suggestion or a dispute, recording a cash payment, counting paper
 # ballots, a provider's offer or its work marked done), moves tokens or points (a
-# merchant's points refund), mints (a culture work) or runs others' calls (queueing or
+# merchant's points refund) or runs others' calls (queueing or
 # executing a proposal) is on the list: the relayer does not pay for it even when the
 # account holds the role — that stays a wallet's act, and the pages say so to a passkey
 # resident. Four exceptions have checks of their own: a fee payment and a service order in
@@ -95,7 +95,13 @@ ALLOWED_CALLS: dict[str, tuple[str, ...]] = {
     # Accepting an owner's invitation; the identity's own wallet objecting, once, to a
     # pending recovery of it ("registry: only the identity's wallet").
     "HouseholdRegistry": ("accept_residence(uint256,bytes32)", "object_recovery(uint256,bytes32)"),
-    "CultureWorks": ("like(uint256)",),
+    # A like by a member household, once per work, never its own ("culture: members only",
+    # "culture: cannot like own household's work"). Registering a work: only a member may
+    # ("culture: members only"), and the token is minted to the caller, i.e. the signing
+    # account (which accepts it: PasskeyAccount.onERC721Received), never to anyone else.
+    # Hiding, exhibitions and the reward settings are the committee's: not here.
+    "CultureWorks": ("like(uint256)", "mint_work(string,uint8,bytes32,string)",
+                     "mint_work_cid(string,uint8,bytes32,bytes)"),
     # A check-in by the organiser's signed code: anyone may send it, the code is the proof.
     # Feedback only by an attendee, once, after the end ("activities: did not attend").
     "CommunityActivities": ("sign_up(uint256)", "cancel_sign_up(uint256)",

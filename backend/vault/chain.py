@@ -88,6 +88,9 @@ class CommunityContracts:
     registry: str
     consent: str | None
     committee_safe: str | None = None  # the committee's Safe, when the committee role is one
+    # The chain's PasskeyAccountFactory, when the deployment names one: a passkey account not
+    # yet created signs in by the address this factory derives from its key.
+    passkey_factory: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ def load_communities(paths: list[Path]) -> dict[str, CommunityContracts]:
         contracts = manifest["contracts"]
         consent = contracts.get("DataConsent", {}).get("address")
         safe = contracts.get("CommitteeSafe", {}).get("address")
+        factory = contracts.get("PasskeyAccountFactory", {}).get("address")
         key = manifest["community"].lower()
         found[key] = CommunityContracts(
             community=key,
@@ -117,6 +121,7 @@ def load_communities(paths: list[Path]) -> dict[str, CommunityContracts]:
             registry=to_checksum_address(manifest["community"]),
             consent=to_checksum_address(consent) if consent else None,
             committee_safe=to_checksum_address(safe) if safe else None,
+            passkey_factory=to_checksum_address(factory) if factory else None,
         )
     return found
 

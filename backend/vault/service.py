@@ -119,10 +119,16 @@ class Vault:
         return {"nonce": nonce, "expires_at": expires, "domain": domain, "uri": uri, "chain_id": chain_id,
                 "statement": siwe_auth.STATEMENTS[language], "message": message}
 
-    def login(self, message_text: str, signature: str) -> dict:
+    def login(self, message_text: str, signature: str, passkey_key: tuple[int, int] | None = None) -> dict:
+        """A session for the message's signer. `passkey_key` (x, y): a passkey account's key,
+        needed only while the factory has not created the account (nothing on the chain
+        answers for it yet, siwe_auth._check_counterfactual)."""
         message = siwe_auth.parse_message(message_text)  # ValueError -> 422
         chain_id = self.chain.chain_id()
         now = self.now()
+        # The factories of this chain's communities: each derives passkey accounts' addresses.
+        factories = tuple(sorted({c.passkey_factory for c in self.communities.values()
+                                  if c.passkey_factory and c.chain_id == chain_id}))
         with self.engine.begin() as conn:
             try:
                 # The node lets a contract account (a resident's passkey account) sign in by EIP-1271.
@@ -131,7 +137,8 @@ class Vault:
                 domain = message.domain if message.domain in origins else self.settings.vault_siwe_domain
                 address = siwe_auth.verify_login(conn, message, signature, domain=domain,
                                                  uri=origins[domain], chain_id=chain_id, now=now,
-                                                 provider=self.chain.w3.provider)
+                                                 provider=self.chain.w3.provider, passkey_key=passkey_key,
+                                                 passkey_factories=factories)
             except siwe_auth.SignInError as exc:
                 refused = exc  # leave the block normally: the consumed nonce is committed
             else:

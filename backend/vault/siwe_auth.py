@@ -6,7 +6,11 @@
 - A login verifies the message's domain, URI, chain id, nonce, issued-at, expiration
   and not-before, then the signature: an externally owned account's, or a contract
   account's by EIP-1271 (`isValidSignature` on the chain, when the vault passes its node):
-  a resident's passkey account signs in with an assertion of its phone's passkey.
+  a resident's passkey account signs in with an assertion of its phone's passkey. An
+  account the factory has not created yet has no code to ask: the vault then needs the
+  passkey's public key with the sign-in, accepts it only if a factory of its manifests
+  derives the claimed address from that key, and checks the assertion off the chain
+  exactly as the account will (backend/vault/passkey_signature.py).
 - A session token is 32 random bytes sent as a Bearer token; the database keeps only
   its SHA-256, with an expiry (vault_session_lifetime_s from the sign-in) and a
   revocation time (logout). The message's Expiration Time is when the *message* may no
@@ -30,10 +34,13 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from eth_abi import decode, encode
 from eth_account.messages import encode_defunct
+from eth_utils import function_signature_to_4byte_selector, keccak
 from sqlalchemy import Connection, delete, insert, select, update
 from web3 import Web3
 
+from backend.vault import passkey_signature
 from backend.vault.models import sessions, siwe_nonces
 
 with warnings.catch_warnings():
@@ -57,6 +64,13 @@ MAX_ISSUED_AHEAD_S = 60
 
 class SignInError(Exception):
     """A login refused (401), with the reason in words."""
+
+
+class PasskeyKeyNeeded(SignInError):
+    """A passkey account not yet on the chain signed in without its key (400)."""
+
+
+ACCOUNT_ADDRESS = function_signature_to_4byte_selector("account_address(uint256,uint256)")
 
 
 @dataclass(frozen=True)
@@ -110,10 +124,13 @@ def parse_message(text: str) -> SiweMessage:
 
 
 def verify_login(conn: Connection, message: SiweMessage, signature: str, *, domain: str, uri: str, chain_id: int,
-                 now: int, provider=None) -> str:
+                 now: int, provider=None, passkey_key: tuple[int, int] | None = None,
+                 passkey_factories: tuple[str, ...] = ()) -> str:
     """Check a signed message and consume its nonce; returns the signer's address (lower case).
     With `provider` (a web3 provider of the community's chain), a signature that is no
-    account's ECDSA signature is asked of the address as a contract (EIP-1271)."""
+    account's ECDSA signature is asked of the address as a contract (EIP-1271); when the
+    address has no code yet, it must be the account one of `passkey_factories` derives from
+    `passkey_key` (x, y), and the assertion that key's (`_check_counterfactual`)."""
     address = message.address.lower()
     # Consume the nonce first, whatever follows: a nonce is tried once, never twice.
     consumed = conn.execute(
@@ -152,6 +169,14 @@ def verify_login(conn: Connection, message: SiweMessage, signature: str, *, doma
             raise SignInError("the message has expired")
         if message.not_before is not None and moment <= message.not_before._datetime:
             raise SignInError("the message is not valid yet (Not Before)")
+        w3 = Web3(provider)
+        try:
+            code = w3.eth.get_code(message.address)
+        except Exception:  # the node did not answer
+            raise SignInError("the account's code cannot be read from the chain") from None
+        if not code:
+            _check_counterfactual(w3, message, signature, chain_id, passkey_key, passkey_factories)
+            return address
         try:
             valid = check_contract_wallet_signature(address=message.address,
                                                     message=encode_defunct(text=message.prepare_message()),
@@ -176,6 +201,46 @@ def verify_login(conn: Connection, message: SiweMessage, signature: str, *, doma
     except Exception:  # malformed signature bytes, naive datetimes in the message
         raise SignInError("the signature or the message's times cannot be checked") from None
     return address
+
+
+def _check_counterfactual(w3: Web3, message: SiweMessage, signature: str, chain_id: int,
+                          passkey_key: tuple[int, int] | None, factories: tuple[str, ...]) -> None:
+    """A passkey account's sign-in before the factory created it: the key (x, y) sent with
+    it must be the one a factory of the vault's manifests derives the address from (the
+    only key the account will have when it is created), the assertion must be by that key,
+    and it must verify as `isValidSignature` will verify it (passkey_signature.py)."""
+    account = message.address
+    if passkey_key is None:
+        raise PasskeyKeyNeeded(
+            f"the account {account} is not on the chain yet (it has no code), so it cannot answer for a contract "
+            "account's signature (EIP-1271; a wallet's is 65 bytes): if it is a passkey account, send its passkey's "
+            "public key (passkey: {x, y}) with the sign-in, so the vault can check that the passkey account factory "
+            "derives this address from it")
+    if not factories:
+        raise SignInError(f"the account {account} is not on the chain yet and this vault knows no passkey account "
+                          "factory to derive it from a key")
+    try:
+        assertion = passkey_signature.decode_assertion(bytes.fromhex(signature[2:]))
+    except (ValueError, passkey_signature.NotAnAssertion) as exc:
+        raise SignInError(f"the signature is not a passkey account's: {exc}") from None
+    if (assertion.x, assertion.y) != tuple(passkey_key):
+        raise SignInError("the assertion is not by the passkey sent with the sign-in")
+    call = ACCOUNT_ADDRESS + encode(["uint256", "uint256"], list(passkey_key))
+    derived = set()
+    for factory in factories:
+        try:
+            answer = bytes(w3.eth.call({"to": factory, "data": "0x" + call.hex()}))
+            derived.add(decode(["address"], answer)[0].lower())
+        except Exception:  # the node did not answer, or no factory at that address
+            raise SignInError("the passkey account factory cannot be read from the chain") from None
+    if account.lower() not in derived:
+        raise SignInError(f"the passkey sent is not the key of {account}: the factory derives another account "
+                          "from it")
+    body = message.prepare_message().encode()
+    digest = keccak(b"\x19Ethereum Signed Message:\n" + str(len(body)).encode() + body)  # EIP-191
+    rule = passkey_signature.rule_broken(account, chain_id, digest, assertion)
+    if rule is not None:
+        raise SignInError(f"the signature is not the account's passkey signature of this message ({rule})")
 
 
 def open_session(conn: Connection, address: str, chain_id: int, now: int, lifetime_s: int) -> tuple[str, int]:

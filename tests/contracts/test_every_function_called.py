@@ -32,7 +32,7 @@ NOT_CALLED = {
         "CANCELLER_ROLE", "EXECUTOR_ROLE", "IERC1155_TOKENRECEIVER_BATCH_SELECTOR",
         "IERC1155_TOKENRECEIVER_SINGLE_SELECTOR", "IERC721_TOKENRECEIVER_SELECTOR", "PROPOSER_ROLE",
         "get_operation_state", "get_timestamp", "hash_operation_batch", "is_operation", "is_operation_ready",
-        "onERC1155BatchReceived", "onERC1155Received", "onERC721Received", "set_role_admin",
+        "onERC1155BatchReceived", "onERC1155Received", "set_role_admin",
     },
     "CommunityActivities": {"CHECK_IN_TYPEHASH", "STATUS_CANCELLED", "STATUS_OPEN", "STATUS_PROPOSED"},
     "CommunityPoints": {

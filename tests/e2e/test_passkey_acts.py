@@ -3,8 +3,9 @@
 pages (issue 18): the culture and activities pages take the passkey path (the passkey
 signs, the relayer sends and pays), with the toasts of a wallet's transaction. So do the
 home page's service rating and dispute of a cashier's record, an attendee's feedback and
-My data's grant and revoke, the points page's payment to a merchant, and a service
-order (one transferAndCall, no approval) and its cancellation. A module
+My data's grant and revoke, the points page's payment to a merchant, the culture page's
+registration of a work (minted to the account), and a service order (one transferAndCall,
+no approval) and its cancellation. A module
 of its own: the passkey pages' module allows one relayed call per account, these are two.
 The attacks on these calls are in test_passkey_pages.py."""
 
@@ -353,4 +354,41 @@ def test_a_passkey_resident_orders_a_service_and_cancels_it(phone_page, site, ch
     print(f"\nrelayed passkey service order {order['gas_used']:,} gas, cancel_request {relayed[1]['gas_used']:,} gas "
           "(browser assertion, precompile, whole transaction)")
     assert chain.provider.get_balance(account) == 0
+    assert not problems, problems
+
+
+def test_a_passkey_resident_registers_a_work_and_it_shows_as_theirs(phone_page, site, chain, committee):
+    """The culture page's registration for a resident signed in by passkey: the form is no
+    longer wallet-only, the passkey signs CultureWorks.mint_work, the relayer sends it, the
+    work is minted to the account (it accepts ERC-721) and the gallery shows it as the
+    resident's own household's work."""
+    page, _, _, problems = phone_page
+    culture, registry = site["contracts"]["CultureWorks"], site["community"].registry
+    page.click("[data-testid=passkey-create]")
+    account = to_checksum_address(page.wait_for_selector("[data-testid=passkey-account]").inner_text().strip())
+    registry.register_units([("2-2-702", AREA, account, commitment_for("passkey-artist"))], sender=committee)
+    wait_indexed(site, chain)
+    relayed = []
+    page.on("response", lambda r: relayed.append(r.json()) if r.url.endswith("/passkeys/calls") and r.ok else None)
+    content = b"\x89PNG the passkey resident's drawing of the courtyard\n" * 40
+    expected = "0x" + sha256(content).hexdigest()
+    page.evaluate("location.hash = '#/culture'")
+    form = page.get_by_test_id("mint-form")
+    form.get_by_test_id("mint-file").set_input_files(
+        files=[{"name": "院子.png", "mimeType": "application/octet-stream", "buffer": content}], timeout=30_000)
+    form.get_by_test_id("mint-provenance").filter(has_text="还没有登记过").wait_for(timeout=30_000)
+    assert form.get_by_test_id("wallet-only").count() == 0
+    form.get_by_test_id("mint-title").fill("院子里的石榴树")
+    _settled(page, lambda: form.get_by_test_id("mint").click())
+    token_id = int(expected, 16)
+    assert culture.ownerOf(token_id) == account and culture.work(token_id).creator == account
+    work = page.locator(f'[data-testid=gallery] [data-testid=work][data-hash="{expected}"]')
+    work.filter(has_text="院子里的石榴树").wait_for(timeout=30_000)
+    assert "自家作品" in work.inner_text()
+    assert account.lower() in work.locator("code").first.get_attribute("title").lower()
+    assert [call["target"] for call in relayed] == [culture.address.lower()]
+    print(f"\nrelayed passkey mint_work {relayed[0]['gas_used']:,} gas (browser assertion, precompile, whole "
+          "transaction)")
+    assert chain.provider.get_balance(account) == 0
+    screenshot(page, "passkey-mint")
     assert not problems, problems

@@ -3,7 +3,8 @@
 (issue 18, "every resident flow works with either"): leaves feedback on an activity they
 attended, grants and revokes consent to their own data, co-signs an owners' motion, names
 and withdraws a delegate, votes as the delegate of owners who chose them, objects to a
-preliminary result and to a recovery of their own identity, and pays a merchant in
+preliminary result and to a recovery of their own identity, registers a culture work
+(minted to the account, which accepts ERC-721), and pays a merchant in
 points (the one points call the relayer pays for: `transfer` to a registered merchant). Each is on the relayer's
 allow-list because the contract itself acts only for msg.sender; so each has its
 attacker's sibling here: the same function aimed at another resident's activity, grant,
@@ -23,6 +24,7 @@ from eth_utils import keccak
 from backend.chain.deploy_activities import deploy_activities
 from backend.chain.deploy_assembly import deploy_assembly
 from backend.chain.deploy_consent import deploy_suggestions_and_consent
+from backend.chain.deploy_culture import deploy_culture
 from backend.chain.deploy_fees import deploy_fees
 from backend.chain.deployment import role_id
 from backend.chain.relayer import BallotRelayer
@@ -64,6 +66,7 @@ def stage(project, chain, deploy, committee, owner_a, owner_b, owner_c, tenant, 
         **deploy_activities(project, chain, committee, community, fees),
         **deploy_suggestions_and_consent(project, chain, committee, community),
         **deploy_assembly(project, chain, committee, community, **ASSEMBLY_PARAMS),
+        **deploy_culture(project, chain, committee, community),
     }
     sender = Account.create()
     chain.set_balance(sender.address, 10**20)
@@ -288,3 +291,49 @@ def test_points_calls_other_than_paying_a_merchant_are_refused(stage, chain, com
     stage["registry"].revokeRole(role_id("merchant"), merchant, sender=committee)
     refused(stage, chain, points, pay, 403, "not_a_merchant", POINTS_RULE)
     assert balances() == start
+
+
+def test_a_resident_registers_a_culture_work_through_the_relayer(stage, chain, committee, project, passkey_factory):
+    """mint_work and mint_work_cid mint to the caller: the signing account holds the work.
+    A passkey account of no household is refused by the contract ("culture: members
+    only", 409, nothing sent); the committee's CultureWorks functions are the policy's 403."""
+    culture, account = stage["CultureWorks"], stage["account"]
+    content = keccak(text="阳台上的月季")
+    receipt = relay(stage, chain, culture, culture.mint_work.encode_input("月季", 2, content, f"sha256:{content.hex()}"))
+    [minted] = receipt.decode_logs(culture.WorkMinted)
+    token_id = int.from_bytes(content, "big")
+    assert (minted.token_id, minted.creator) == (token_id, account.address)
+    assert culture.ownerOf(token_id) == account.address
+    print(f"\nrelayed passkey mint_work (precompile): {receipt.gas_used:,} gas")
+    cid = bytes([1, 0x55, 0x12, 32]) + keccak(text="meta")  # CIDv1, raw, sha2-256
+    content = keccak(text="楼下的银杏")
+    receipt = relay(stage, chain, culture, culture.mint_work_cid.encode_input("银杏", 1, content, cid))
+    assert culture.ownerOf(int.from_bytes(content, "big")) == account.address
+    assert culture.balanceOf(account.address) == 2
+    # The same content again: the contract's own rule, nothing sent.
+    refused(stage, chain, culture, culture.mint_work.encode_input("again", 2, content, "sha256:x"), 409,
+            "would_revert", "culture: content already registered")
+
+    # A passkey account that lives in no household of this community.
+    key = Passkey(seed=0xBAD)
+    passkey_factory.create_account(*key.public_key, sender=committee)
+    outsider = {**stage, "key": key,
+                "account": project.PasskeyAccount.at(passkey_factory.account_address(*key.public_key))}
+    other = keccak(text="outsider")
+    refused(outsider, chain, culture, culture.mint_work.encode_input("外人", 2, other, "sha256:y"), 409,
+            "would_revert", "culture: members only")
+    refused(outsider, chain, culture, culture.mint_work_cid.encode_input("外人", 2, other, cid), 409,
+            "would_revert", "culture: members only")
+    assert culture.balanceOf(outsider["account"].address) == 0
+
+    # Hiding, exhibitions, the reward and gift settings (the committee's), and the
+    # untradeable transfers: the policy's 403, even to the account that holds the work.
+    for data in (culture.hide_work.encode_input(token_id, b"\x01" * 32),
+                 culture.unhide_work.encode_input(token_id, b"\x01" * 32),
+                 culture.create_exhibition.encode_input("展"),
+                 culture.add_to_exhibition.encode_input(1, token_id),
+                 culture.set_like_reward.encode_input(5, 50),
+                 culture.set_gifts_enabled.encode_input(False),
+                 culture.gift.encode_input(stage["merchant"], token_id),
+                 culture.transferFrom.encode_input(account.address, stage["merchant"], token_id)):
+        refused(stage, chain, culture, data, 403, "call_not_allowed", NOT_ALLOWED)

@@ -25,7 +25,7 @@ from backend.vault.chain import ChainUnavailable
 from backend.vault.crypto import VaultKeyError
 from backend.vault.fields import FIELDS, SCOPE_FIELDS, resolve_scope, scope_id
 from backend.vault.service import Conflict, Forbidden, NotFound, TooManyAttempts, Vault
-from backend.vault.siwe_auth import LANGUAGES, Session, SignInError, parse_message
+from backend.vault.siwe_auth import LANGUAGES, PasskeyKeyNeeded, Session, SignInError, parse_message
 
 router = APIRouter(prefix="/vault", tags=["vault"])
 
@@ -103,6 +103,8 @@ def _answer(fn, *args, **kwargs) -> Any:
     except TooManyAttempts as exc:
         raise HTTPException(status_code=429, detail=str(exc), headers={"Retry-After": retry_after(exc.wait_s)}) \
             from None
+    except PasskeyKeyNeeded as exc:  # a request short of what it needs, not a wrong signature
+        raise HTTPException(status_code=400, detail=str(exc)) from None
     except SignInError as exc:
         raise HTTPException(status_code=401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}) from None
     except Forbidden as exc:
@@ -141,12 +143,23 @@ class NonceOut(BaseModel):
     message: str = Field(description="A ready EIP-4361 message for this nonce; sign it with personal_sign")
 
 
+class PasskeyKeyIn(_Body):
+    """A passkey's public key (P-256), 0x-hex, as the page keeps it."""
+
+    x: str = Field(pattern=r"^0x[0-9a-fA-F]{1,64}$")
+    y: str = Field(pattern=r"^0x[0-9a-fA-F]{1,64}$")
+
+
 class LoginRequest(_Body):
     message: str = Field(min_length=1, max_length=4096, description="The signed EIP-4361 message")
     signature: str = Field(pattern=r"^0x(?:[0-9a-fA-F]{2}){65,2048}$", max_length=2 + 2 * 2048,
                            description="0x-hex: a wallet's 65-byte personal_sign signature, or a contract "
                                        "account's EIP-1271 signature (a passkey account's ABI-encoded WebAuthn "
                                        "assertion, at most 2,048 bytes)")
+    passkey: PasskeyKeyIn | None = Field(
+        default=None, description="A passkey account's public key (x, y). Needed only while the account is not on "
+                                  "the chain yet: the vault then checks that the factory derives the address from "
+                                  "this key and verifies the assertion as the account will")
 
 
 class SessionOut(BaseModel):
@@ -291,7 +304,8 @@ def siwe_login(body: LoginRequest, request: Request, vault: VaultDep):
         raise RequestValidationError([{"loc": ("body", "message"), "msg": str(exc), "type": "value_error",
                                        "input": None}]) from None
     # The wallet's own limit is counted by the vault once the signature is checked.
-    return _answer(vault.login, body.message, body.signature)
+    key = (int(body.passkey.x, 16), int(body.passkey.y, 16)) if body.passkey else None
+    return _answer(vault.login, body.message, body.signature, key)
 
 
 @router.post("/siwe/logout", status_code=204, response_class=Response, responses=errors(401),

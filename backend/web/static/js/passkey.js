@@ -246,7 +246,7 @@ export async function act(ctx, title, name, method, args) {
 }
 
 /** For a resident signed in by passkey, an act the relayer does not send (it moves money
- * or points, mints, or is not the resident's own): the card says so in words, with `why`,
+ * or points, or is not the resident's own): the card says so in words, with `why`,
  * and its buttons are disabled instead of failing at the click. Returns whether it did. */
 export function walletOnly(ctx, container, why) {
   if (!ctx.passkey) return false;

@@ -67,10 +67,16 @@ export async function signIn(ctx) {
   }
   // A wallet signs the message (personal_sign); a resident signed in by passkey signs it
   // with the phone's passkey for their account, which the vault asks on the chain (EIP-1271).
-  const signature = ctx.passkey && !ctx.wallet?.ready
+  // The passkey's public key goes with it: while the account is not on the chain yet, the
+  // vault checks that the factory derives the account from this key, and the signature off
+  // the chain as the account will.
+  const byPasskey = Boolean(ctx.passkey && !ctx.wallet?.ready);
+  const signature = byPasskey
     ? await signText(ctx, ctx.passkey, offer.message)
     : await (await ctx.wallet.signer()).signMessage(offer.message);
-  const opened = await vaultRequest("POST", "/siwe/login", { body: { message: offer.message, signature } });
+  const body = { message: offer.message, signature };
+  if (byPasskey) body.passkey = { x: ctx.passkey.x, y: ctx.passkey.y };
+  const opened = await vaultRequest("POST", "/siwe/login", { body });
   const saved = { address: ctx.account, token: opened.token, expires_at: opened.expires_at };
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(saved));
   return saved;
