@@ -661,7 +661,7 @@ def main(args) -> None:
         print(f"  anchor: the per-community indexer, one of these communities alone (SQLite): {s_events:,} events in "
               f"{s_wall:.2f} s, {s_events / s_wall:,.0f} events/s (CPU {s_cpu:.2f} s)")
         urls = {}
-        for kind in ("sqlite", "postgresql"):  # both on the same chain, before anything more is mined
+        for kind in args.databases:  # each on the same chain, before anything more is mined
             url = fresh_database(kind, folder)
             if url is None:
                 print("  PostgreSQL: set LINLI_TEST_DATABASE_URL to measure it too")
@@ -705,7 +705,11 @@ elif __name__ == "__main__":
     parser.add_argument("--per-block", type=int, default=10, help="payments in each block mined while following")
     parser.add_argument("--profile", action="store_true", help="cProfile one uncached district table")
     parser.add_argument("--quick", action="store_true", help="3 communities × 20 units, 3 months, short loads")
+    parser.add_argument("--databases", default="sqlite,postgresql", type=lambda v: [k for k in v.split(",") if k],
+                        help="which of sqlite,postgresql to backfill and serve (default both; a shorter run: one)")
     args = parser.parse_args()
+    if set(args.databases) - {"sqlite", "postgresql"}:
+        parser.error("--databases: sqlite, postgresql or both, comma-separated")
     if args.quick:
         args.communities, args.units, args.months = 3, 20, 4
         args.follow_seconds, args.api_seconds = 10, 5
