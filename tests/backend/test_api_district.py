@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -329,6 +330,57 @@ def test_no_reader_builds_once_an_answer_is_kept(client, database_url):
     with sessions() as session:
         snapshot = district_routes._snapshot(answers, session)
         assert answers.get("k", snapshot, session, never) == (snapshot.version, {**first, D: HEAD + 1})
+
+
+def test_a_burst_of_head_moves_is_rebuilt_at_most_once_an_interval_and_converges(client, database_url):
+    """Head moves faster than the rebuild interval coalesce: an answer is rebuilt at most
+    once an interval, each rebuild reading the index as it is then; a reader arriving while
+    its answer is being rebuilt has it rebuilt once more after, so once the burst is over
+    the answer is the index's last version without another reader."""
+    answers = district_routes.answers_of(client.app)
+    answers.interval_s, answers.share = 0.5, 1.0
+    path = "/api/v1/district/communities"
+    assert client.get(path).status_code == 200
+    before, moves, started = answers.rebuilds, 30, time.monotonic()
+    for step in range(1, moves + 1):
+        _move(database_url, A, HEAD + step)
+        assert client.get(path).status_code == 200
+    rebuilt(client)
+    elapsed = time.monotonic() - started
+    rebuilds = answers.rebuilds - before
+    assert 1 <= rebuilds <= elapsed / answers.interval_s + 1 and rebuilds < moves, (rebuilds, elapsed)
+    a = next(item for item in client.get(path).json()["items"] if item["community"] == A)
+    assert a["indexed_block"] == HEAD + moves
+
+
+def test_the_rebuild_thread_rests_in_proportion_to_its_rebuilds(client, database_url):
+    """After a rebuild of t seconds the thread rests (1/share - 1) × t before the next one
+    (another answer's included): at a share of 1/4 it runs at most a quarter of the time."""
+    answers = district_routes.answers_of(client.app)
+    answers.interval_s, answers.share = 0.0, 0.25
+    keys, spans = ("r1", "r2", "r3"), []
+
+    def slow(session, snapshot):
+        began = time.monotonic()
+        time.sleep(0.1)
+        spans.append((began, time.monotonic()))
+        return "rebuilt"
+
+    with sessions_of(client) as session:
+        snapshot = district_routes._snapshot(answers, session)
+        for key in keys:
+            answers.get(key, snapshot, session, lambda s, snap: "first")
+    _move(database_url, C, HEAD + 1)
+    with sessions_of(client) as session:
+        snapshot = district_routes._snapshot(answers, session)
+        assert [answers.get(key, snapshot, session, slow)[1] for key in keys] == ["first"] * 3
+    assert answers.wait_idle(30)
+    assert len(spans) == 3 and answers.rebuilds == 3
+    for (began, ended), (next_began, _) in zip(spans, spans[1:]):
+        assert next_began - ended >= 3 * (ended - began)
+    with sessions_of(client) as session:
+        snapshot = district_routes._snapshot(answers, session)
+        assert all(answers.get(key, snapshot, session, slow)[1] == "rebuilt" for key in keys)
 
 
 def test_a_failed_rebuild_keeps_the_answer_before_and_is_asked_again(client, database_url, caplog):
