@@ -328,11 +328,13 @@ def _first_answer_times(session: Session, community: str) -> list[int]:
 # block took the requests' p99 from 30 to 790 ms at 50 communities. So the thread is
 # capped: an answer is rebuilt at most once every `district_rebuild_interval_s` (the
 # head moves in between coalesce: the rebuild reads the index as it is when it runs),
-# and after each rebuild the thread rests so that it runs at most
-# `district_rebuild_share` of the time (a rebuild of t seconds, then (1/share - 1) × t of
-# rest); it also yields between communities. A request arriving while its answer is
-# being rebuilt marks it to be rebuilt again after, so a burst of moves converges to the
-# index's last version without another reader.
+# and after each rebuild the thread rests so that it uses at most `district_rebuild_share`
+# of a core (a rebuild of t seconds of its CPU, then (1/share - 1) × t of rest: its CPU,
+# not its wall time, which a busy machine stretches); it also yields between communities.
+# The answers due together are rebuilt in one pass from one snapshot, so the table they
+# are made from is built once for them all, not once per answer.
+# A request arriving while its answer is being rebuilt marks it to be rebuilt again after,
+# so a burst of moves converges to the index's last version without another reader.
 # The app's lifespan closes them at shutdown (`close`): no rebuild starts after, the one
 # running is waited for. Several API workers each keep their own answers.
 # Instead of a reader's request, a task following the checkpoints could start the
@@ -363,7 +365,7 @@ class DistrictAnswers:
         self.clock = clock
         self._next: dict[Any, float] = {}  # key -> when it may be rebuilt again
         self._rest_until = 0.0  # no rebuild starts before (the thread's rest after the last one)
-        self._running: Any = None  # the key being rebuilt
+        self._running: set = set()  # the keys being rebuilt
         self._again: set = set()  # keys asked for while being rebuilt: rebuilt once more after
         self.rows: dict[str, tuple[tuple, dict[str, Any]]] = {}  # community -> (its version, own figures)
         self._kept: OrderedDict[Any, tuple[tuple, Any]] = OrderedDict()
@@ -436,7 +438,7 @@ class DistrictAnswers:
         with self._guard:
             if self._closed:
                 return
-            if key == self._running:  # it may have read the index before this move: once more after
+            if key in self._running:  # it may have read the index before this move: once more after
                 self._again.add(key)
                 return
             if key in self._queue:
@@ -448,16 +450,19 @@ class DistrictAnswers:
             else:
                 self._idle.notify_all()  # a resting worker: this key may be due sooner
 
-    def _due(self) -> tuple[Any, tuple] | None:
-        """The first key asked for that may be rebuilt now (waiting, the guard held, for the
-        thread's rest and the key's interval); None when closed or nothing is asked for."""
+    def _due(self) -> list[tuple[Any, Any]] | None:
+        """The keys asked for that may be rebuilt now, (key, make) each: the first one due
+        and every other due of the same district (waiting, the guard held, for the thread's
+        rest and the keys' interval); None when closed or nothing is asked for."""
         while not self._closed and self._queue:
             now = self.clock()
             when = {key: max(self._rest_until, self._next.get(key, 0.0)) for key in self._queue}
-            key = min(when, key=when.get)  # dicts keep the order asked: the oldest of the earliest
-            if when[key] <= now:
-                return key, self._queue[key]
-            self._idle.wait(when[key] - now)
+            first = min(when, key=when.get)  # dicts keep the order asked: the oldest of the earliest
+            if when[first] <= now:
+                district = self._queue[first][1]
+                return [(key, make) for key, (make, of) in self._queue.items()
+                        if when[key] <= now and of == district]
+            self._idle.wait(when[first] - now)
         return None
 
     def _work(self) -> None:
@@ -470,28 +475,37 @@ class DistrictAnswers:
                     self._worker = None
                     self._idle.notify_all()
                     return
-                key, (make, district) = due
-                self._running = key
-            started = self.clock()
+                district = self._queue[due[0][0]][1]
+                self._running = {key for key, _ in due}
+            cpu = time.thread_time()
             try:
+                # One snapshot for every answer due: the table they are made from is built once
+                # (`_table` keeps it for that version), not once per answer.
                 with self.sessionmaker() as session:
                     snapshot = _snapshot(self, session, district)
-                    kept = self.kept(key)
-                    if kept is None or kept[0] != snapshot.version:
-                        self.keep(key, snapshot.version, make(session, snapshot))
-                        self.rebuilds += 1
-            except Exception:  # the next request asks again; the answer before is kept meanwhile
-                log.exception("district: rebuilding %r failed", key)
+                    for key, make in due:
+                        try:
+                            kept = self.kept(key)
+                            if kept is None or kept[0] != snapshot.version:
+                                self.keep(key, snapshot.version, make(session, snapshot))
+                                self.rebuilds += 1
+                        except Exception:  # the next request asks again; the answer before is kept meanwhile
+                            log.exception("district: rebuilding %r failed", key)
+                        time.sleep(0)  # the requests waiting for the interpreter, between answers
+            except Exception:  # the snapshot itself (the database, a district gone)
+                log.exception("district: rebuilding %r failed", [key for key, _ in due])
             finally:
-                ended = self.clock()
+                ended, spent = self.clock(), time.thread_time() - cpu  # this thread's CPU, not the machine's load
                 with self._guard:
-                    self._running = None
-                    self._next[key] = ended + self.interval_s
-                    self._rest_until = ended + (ended - started) * (1 / self.share - 1)
-                    if key in self._again:
-                        self._again.discard(key)
-                    else:
-                        self._queue.pop(key, None)
+                    self._running = set()
+                    self._rest_until = ended + spent * (1 / self.share - 1)
+                    for key, _ in due:
+                        if key in self._kept:  # an evicted key leaves nothing behind
+                            self._next[key] = ended + self.interval_s
+                        if key in self._again:
+                            self._again.discard(key)
+                        else:
+                            self._queue.pop(key, None)
                     self._idle.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
