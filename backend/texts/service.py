@@ -38,6 +38,7 @@ from eth_abi import decode as abi_decode
 from eth_utils import keccak
 from sqlalchemy import select
 from sqlalchemy import text as sql
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend.api.ratelimit import SlidingWindowLimit
@@ -71,6 +72,10 @@ class WriteRefused(Exception):
 
 class NotListed(Exception):
     """No district registry the index holds lists this community (404)."""
+
+
+class IndexUnavailable(Exception):
+    """The index's database (the district listings) cannot be read (503)."""
 
 
 class NotCommitted(Exception):
@@ -253,8 +258,11 @@ def retirement_committer(session: Session, vault: Vault, community: str, key: st
     HouseholdRegistry, lower case) carries `key` as the street office's note hash: first the
     index's listings, else the events of the last `recent_blocks` blocks of each registry
     listing it (ChainUnavailable when the node cannot say). NotListed, NotCommitted."""
-    listings = session.execute(select(DistrictListing).where(DistrictListing.community == community)
-                               .order_by(DistrictListing.block_number)).scalars().all()
+    try:
+        listings = session.execute(select(DistrictListing).where(DistrictListing.community == community)
+                                   .order_by(DistrictListing.block_number)).scalars().all()
+    except DBAPIError as exc:
+        raise IndexUnavailable(f"the index's database is unavailable ({type(exc.orig).__name__})") from None
     if not listings:
         raise NotListed(f"no district registry indexed here lists community {community}")
     for row in listings:

@@ -38,8 +38,8 @@ from backend.api.deps import SessionDep as IndexSessionDep
 from backend.api.errors import errors
 from backend.api.routes.vault import SessionDep, VaultDep, _client_ip
 from backend.texts import store
-from backend.texts.service import (RETIREMENT_NOTE, Altered, NotCommitted, NotListed, NotStored, Removed,
-                                   RemoveRefused, StoreFull, TextStore, TooManyWrites, WriteRefused,
+from backend.texts.service import (RETIREMENT_NOTE, Altered, IndexUnavailable, NotCommitted, NotListed, NotStored,
+                                   Removed, RemoveRefused, StoreFull, TextStore, TooManyWrites, WriteRefused,
                                    retirement_committer)
 from backend.vault.chain import ChainUnavailable
 
@@ -90,7 +90,7 @@ def _answer(fn, *args, **kwargs):
             from None
     except StoreFull as exc:
         raise HTTPException(status_code=507, detail=str(exc)) from None
-    except ChainUnavailable as exc:
+    except (ChainUnavailable, IndexUnavailable) as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
     except DBAPIError as exc:  # the database is down or unreachable; no detail of the query leaks
         raise HTTPException(status_code=503, detail=f"the text store's database is unavailable "
