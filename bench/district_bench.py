@@ -6,6 +6,7 @@ district indexer's backfill and head lag, and the district page's API under load
     python bench/district_bench.py --communities 50 --profile
     python bench/district_bench.py --quick                 3 × 20, four months, short loads
     LINLI_TEST_DATABASE_URL=postgresql+psycopg://… python bench/district_bench.py   PostgreSQL too
+    … --databases postgresql --units 200 --months 6 --follow-seconds 10 --api-seconds 20   a shorter run
 
 With a year of activity, run it on an anvil started with a large block gas limit and
 name it in APE_FOUNDRY_HOST: on the 30M-gas blocks Ape's anvil gets, the batched year
@@ -530,6 +531,20 @@ def api_load(base: str, seconds: float) -> dict:
     return json.loads(loader.stdout.splitlines()[-1])
 
 
+def cpu_of(pid: int) -> float:
+    """A process's CPU seconds so far (user + system, Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def served_load(server: subprocess.Popen, base: str, seconds: float) -> dict:
+    """`api_load`, with the API process's CPU seconds over it (requests and rebuilds)."""
+    before, started = cpu_of(server.pid), time.perf_counter()
+    answer = api_load(base, seconds)
+    answer["api_cpu"] = (cpu_of(server.pid) - before, time.perf_counter() - started)
+    return answer
+
+
 def print_api(kind: str, state: str, answer: dict) -> None:
     times, failed = answer["times"], answer["failed"]
     for route, _ in API_ROUTES:
@@ -538,6 +553,10 @@ def print_api(kind: str, state: str, answer: dict) -> None:
         print(f"  {kind:<10} {state:<8} {route:<16} n={len(spent):>4}  p50 {pct(spent, 0.5):7.1f} ms  "
               f"p99 {p99:7.1f} ms   goal ≤ {GOAL_API_P99_MS:.0f} ms{'' if p99 <= GOAL_API_P99_MS else '  MISSED'}  "
               f"{load_now()}")
+    if "api_cpu" in answer:
+        cpu, wall = answer["api_cpu"]
+        print(f"  {kind:<10} {state:<8} the API process's CPU over the load: {cpu:.1f} s in {wall:.1f} s "
+              f"({100 * cpu / wall:.0f} % of a core: the requests and the answers' rebuilds)")
     if failed:
         print(f"  {kind:<10} {state:<8} not answered 200 (counted above at the time waited): "
               + ", ".join(f"{what} ×{n}" for what, n in sorted(failed.items())))
@@ -609,7 +628,7 @@ def follow_and_serve(kind: str, url: str, manifest_path: Path, district, distric
     server, base = start_api(url)
     try:
         api_load(base, 3)  # warm: the table is built once and cached
-        print_api(kind, "still", api_load(base, args.api_seconds))
+        print_api(kind, "still", served_load(server, base, args.api_seconds))
         follower = start_follower(url, manifest_path, district.address, district_block)
         miner = Miner(communities, units, args.per_block)
         mining = threading.Thread(target=miner.run, daemon=True)
@@ -624,7 +643,7 @@ def follow_and_serve(kind: str, url: str, manifest_path: Path, district, distric
                       f"goal ≤ {GOAL_LAG_S:.0f} s{'' if max(lags) <= GOAL_LAG_S else '  MISSED'}  {load_now()}")
             else:
                 print(f"  {kind:<10} head lag: no block reached every community in {args.follow_seconds:.0f} s")
-            moving = api_load(base, args.api_seconds)
+            moving = served_load(server, base, args.api_seconds)
             print_api(kind, "moving", moving)
             print_behind(kind, miner, moving["blocks"])
         finally:
@@ -661,7 +680,7 @@ def main(args) -> None:
         print(f"  anchor: the per-community indexer, one of these communities alone (SQLite): {s_events:,} events in "
               f"{s_wall:.2f} s, {s_events / s_wall:,.0f} events/s (CPU {s_cpu:.2f} s)")
         urls = {}
-        for kind in ("sqlite", "postgresql"):  # both on the same chain, before anything more is mined
+        for kind in args.databases:  # each on the same chain, before anything more is mined
             url = fresh_database(kind, folder)
             if url is None:
                 print("  PostgreSQL: set LINLI_TEST_DATABASE_URL to measure it too")
@@ -678,9 +697,15 @@ def main(args) -> None:
                 print(f"  {kind}:")
                 table_profile(url)
         if not args.no_follow:
+            from backend.core.config import Settings
+
+            served = Settings()  # the API's process reads the same environment
             print(f"API at {API_RATE} requests/s over {len(API_ROUTES)} routes for {args.api_seconds:.0f} s each; "
                   "'still': no indexer running (the table cached), 'moving': the indexer following a block a second "
-                  "(the table rebuilt after each checkpoint); head lag: the district indexer in its own process")
+                  "(the table rebuilt after each checkpoint, each answer at most once every "
+                  f"{served.district_rebuild_interval_s:g} s, the rebuild thread at most "
+                  f"{served.district_rebuild_share:.0%} of a core); head lag: the district indexer in its own "
+                  "process")
             for kind, url in urls.items():
                 follow_and_serve(kind, url, manifest_path, district, district_block, communities, units, args)
     print(f"whole run {time.perf_counter() - wall:.0f} s")
@@ -705,7 +730,11 @@ elif __name__ == "__main__":
     parser.add_argument("--per-block", type=int, default=10, help="payments in each block mined while following")
     parser.add_argument("--profile", action="store_true", help="cProfile one uncached district table")
     parser.add_argument("--quick", action="store_true", help="3 communities × 20 units, 3 months, short loads")
+    parser.add_argument("--databases", default="sqlite,postgresql", type=lambda v: [k for k in v.split(",") if k],
+                        help="which of sqlite,postgresql to backfill and serve (default both; a shorter run: one)")
     args = parser.parse_args()
+    if set(args.databases) - {"sqlite", "postgresql"}:
+        parser.error("--databases: sqlite, postgresql or both, comma-separated")
     if args.quick:
         args.communities, args.units, args.months = 3, 20, 4
         args.follow_seconds, args.api_seconds = 10, 5

@@ -7,13 +7,19 @@
              commands (--district or LINLI_DISTRICT).
     list     the district's communities: id, name, street, HouseholdRegistry, deploy block.
     retire   retire an entry made by mistake, by name, with the sha256 of the street
-             office's note saying why (its members' keys in LINLI_STREET_OFFICE_KEYS).
+             office's note saying why (its members' keys in LINLI_STREET_OFFICE_KEYS);
+             `--api URL` then stores the note's words in that backend's public texts
+             (POST /texts/retirement-notes), so the district page shows them.
 
 A community is deployed and listed in one command: `ape run deploy --district <address>
 --street <街道> --name <小区>`.
 """
 
 import hashlib
+import json
+import time
+import urllib.error
+import urllib.request
 
 import click
 from ape import chain, project
@@ -37,6 +43,41 @@ def _district(address):
     if not chain.provider.get_code(address):
         raise click.ClickException(f"--district {address} has no code on chain {chain.chain_id}")
     return district_at(project, address)
+
+
+def _ask(api: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict | None]:
+    """(status, JSON answer) of the backend at `api`; ClickException when it cannot be reached."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"accept": "application/json", **({"content-type": "application/json"} if data else {})}
+    request = urllib.request.Request(api.rstrip("/") + "/api/v1" + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, json.loads(exc.read() or b"null")
+        except ValueError:
+            return exc.code, None
+    except urllib.error.URLError as exc:
+        raise click.ClickException(f"the backend at {api} cannot be reached ({exc.reason})") from None
+
+
+def publish_note(api: str, community: str, note: str, expected: str, tries: int = 10) -> str:
+    """The note stored in the public texts of the backend at `api` as the retirement of
+    `community` commits it; the hash the server keyed it by, checked. A node behind the
+    one that mined the retirement answers 403 for a moment: asked again, a second apart."""
+    for attempt in range(tries):
+        status, answer = _ask(api, "POST", "/texts/retirement-notes", {"text": note, "community": community})
+        if status in (200, 201):
+            if answer["text_hash"].lower() != expected:
+                raise click.ClickException(f"the backend at {api} stored the note under {answer['text_hash']}, "
+                                           f"not {expected}")
+            return expected
+        if status not in (403, 503) or attempt == tries - 1:
+            detail = (answer or {}).get("detail", answer)
+            raise click.ClickException(f"the backend at {api} refused the note ({status}): {detail}")
+        time.sleep(1)
+    raise AssertionError("unreachable")
 
 
 @click.group(short_help="The street office's district registry")
@@ -90,7 +131,9 @@ def list_communities(network, district_address, show_retired):
 @click.argument("name")
 @click.option("--district", "district_address", envvar=DISTRICT_ENV, default=None)
 @click.option("--note", required=True, help="Why the entry was a mistake (kept off chain; its sha256 goes on chain).")
-def retire(cli_ctx, network, name, district_address, note):
+@click.option("--api", default=None, help="A backend (https://…) whose public texts then keep the note's words, "
+                                           "shown on its district page.")
+def retire(cli_ctx, network, name, district_address, note, api):
     """Retire the entry of the community NAME, listed by mistake."""
     registry = _district(district_address)
     try:
@@ -98,5 +141,21 @@ def retire(cli_ctx, network, name, district_address, note):
         send = street_office_caller(chain, registry, deployer_account(chain.chain_id))
     except (DistrictError, SafeError) as exc:
         raise click.ClickException(str(exc)) from exc
-    send(registry.retire_community, community_id, hashlib.sha256(note.encode("utf-8")).digest())
-    click.echo(f"Retired entry {community_id} ({name.strip()}); its name is free again")
+    digest = hashlib.sha256(note.encode("utf-8")).digest()
+    note_hash = "0x" + digest.hex()
+    if api:  # a backend that cannot be reached is found out before anything is sent
+        try:
+            _ask(api, "GET", f"/texts/{note_hash}")
+        except click.ClickException as exc:
+            raise click.ClickException(f"{exc.message}; nothing sent") from None
+    community = registry.community(community_id).registry
+    send(registry.retire_community, community_id, digest)
+    click.echo(f"Retired entry {community_id} ({name.strip()}); its name is free again; note {note_hash}")
+    if api:
+        try:
+            publish_note(api, community.lower(), note, note_hash)
+        except click.ClickException as exc:
+            raise click.ClickException(f"{exc.message}. The entry is retired; store the note later with POST "
+                                       f"{api.rstrip('/')}/api/v1/texts/retirement-notes "
+                                       f'{{"text": <the note>, "community": "{community.lower()}"}}') from None
+        click.echo(f"note stored in the public texts at {api} under {note_hash}")

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     api_retry_after_s: int = Field(default=2, ge=1, le=3600)
     # How long a request waits for a database connection before answering 503.
     api_pool_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    # The district routes' background rebuilds (backend/api/routes/district.py): an answer is
+    # rebuilt at most once in this many seconds, and the rebuild thread rests after each
+    # rebuild so that it runs at most this share of the time (it competes with requests for the GIL).
+    district_rebuild_interval_s: float = Field(default=1.0, ge=0, le=600)
+    district_rebuild_share: float = Field(default=0.25, gt=0, le=1)
     # Largest request body by default (bytes); routes that take more say so (the texts).
     api_max_body_bytes: int = Field(default=16 * 1024, ge=0, le=64 * 1024 * 1024)
     # `python -m backend.api`: uvicorn workers, and how long a stop (SIGTERM) waits for the

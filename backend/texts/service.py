@@ -16,6 +16,15 @@ their phone number into a suggestion, or the owners' committee of a community th
 server serves (a text that breaks the community's rules or exposes someone). The chain
 keeps the hash; the store keeps a tombstone saying who removed the words and when.
 
+A text the chain already commits to by its hash needs no writer's role: the street
+office's note on a community's retirement (DistrictRegistry.retire_community keeps only
+its sha256, in the CommunityRetired event) may be stored by anyone who has its words
+(`write_committed`), since no other text has that hash; the district page then shows it.
+`retirement_committer` finds the registry whose event commits the hash: in the index's
+district listings (final blocks), else in the registry's events of the recent blocks
+(the node's `max_block_range` behind its head: a note sent a moment ago, not final yet).
+The row's writer is the registry's address, for the street office, which signs in nowhere.
+
 Refusals are typed so the routes answer a clear 4xx/503, never a 500.
 """
 
@@ -25,19 +34,28 @@ import logging
 import time
 from collections.abc import Callable
 
+from eth_abi import decode as abi_decode
+from eth_utils import keccak
+from sqlalchemy import select
 from sqlalchemy import text as sql
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from backend.api.ratelimit import SlidingWindowLimit
 from backend.chain.deployment import role_id
 from backend.core.config import Settings
+from backend.db.models import DistrictListing
 from backend.texts import store
 from backend.vault.db import make_vault_engine, upgrade
+from backend.vault.chain import ChainUnavailable
 from backend.vault.service import Vault
 
 log = logging.getLogger("linli.texts")
 
 WRITER_ROLES = (role_id("committee"), role_id("manager"))
 DAY = 86_400
+RETIREMENT_NOTE = "retirement_note"  # the kind of a street office's note on a retirement
+COMMUNITY_RETIRED = "0x" + keccak(text="CommunityRetired(uint256,address,string,bytes32)").hex()
 
 
 class NotStored(Exception):
@@ -50,6 +68,18 @@ class Altered(Exception):
 
 class WriteRefused(Exception):
     """Signed in, but not a wallet that writes this community's texts (403)."""
+
+
+class NotListed(Exception):
+    """No district registry the index holds lists this community (404)."""
+
+
+class IndexUnavailable(Exception):
+    """The index's database (the district listings) cannot be read (503)."""
+
+
+class NotCommitted(Exception):
+    """No retirement of this community commits the text's hash (403)."""
 
 
 class RemoveRefused(Exception):
@@ -129,13 +159,30 @@ class TextStore:
     def write(self, vault: Vault, text: str, kind: str | None, writer: str, client: str
               ) -> tuple[store.StoredText, bool]:
         """Store a text for a signed-in `writer` (lower case); (the row, whether it is new)."""
-        for limit, key, who in ((self.per_client, client, "from this client"), (self.per_writer, writer, "by you")):
-            wait = limit.hit(key)
-            if wait is not None:
-                raise TooManyWrites(f"too many texts stored {who} in a minute: wait and try again", wait)
+        self._limit(self.per_client, client, "from this client")
+        self._limit(self.per_writer, writer, "by you")
         if not self.may_write(vault, writer):
             raise WriteRefused("only an owner or resident, the committee (a member of its Safe) or the property "
                                "manager of a community this server serves can store texts")
+        return self._put(text, kind, writer)
+
+    def write_committed(self, text: str, kind: str, client: str, committer: Callable[[str], str]
+                        ) -> tuple[store.StoredText, bool]:
+        """Store a text the chain commits to by its hash, for anyone: `committer(key)` names
+        who committed it (the row's writer) or refuses (NotListed, NotCommitted). The
+        client's limit is counted first, so refused guesses cost the node nothing past it."""
+        self._limit(self.per_client, client, "from this client")
+        writer = committer(store.text_key(text))
+        self._limit(self.per_writer, writer, "for this registry")
+        return self._put(text, kind, writer)
+
+    @staticmethod
+    def _limit(limit: SlidingWindowLimit, key: str, who: str) -> None:
+        wait = limit.hit(key)
+        if wait is not None:
+            raise TooManyWrites(f"too many texts stored {who} in a minute: wait and try again", wait)
+
+    def _put(self, text: str, kind: str | None, writer: str) -> tuple[store.StoredText, bool]:
         now = int(self.clock())
         try:
             with self.engine.begin() as conn:
@@ -204,6 +251,44 @@ class TextStore:
             if vault.chain.is_safe_owner(contracts, writer):
                 return True
         return False
+
+
+def retirement_committer(session: Session, vault: Vault, community: str, key: str, recent_blocks: int) -> str:
+    """The district registry (lower case) whose CommunityRetired event for `community` (a
+    HouseholdRegistry, lower case) carries `key` as the street office's note hash: first the
+    index's listings, else the events of the last `recent_blocks` blocks of each registry
+    listing it (ChainUnavailable when the node cannot say). NotListed, NotCommitted."""
+    try:
+        listings = session.execute(select(DistrictListing).where(DistrictListing.community == community)
+                                   .order_by(DistrictListing.block_number)).scalars().all()
+    except DBAPIError as exc:
+        raise IndexUnavailable(f"the index's database is unavailable ({type(exc.orig).__name__})") from None
+    if not listings:
+        raise NotListed(f"no district registry indexed here lists community {community}")
+    for row in listings:
+        if row.retired_reason_hash == key:
+            return row.district
+    w3 = vault.chain.w3
+    try:
+        chain_id = vault.chain.chain_id()
+        head = int(w3.eth.block_number)
+        for row in listings:
+            if row.chain_id != chain_id:
+                continue
+            for log_entry in w3.eth.get_logs({
+                    "address": w3.to_checksum_address(row.district),
+                    "fromBlock": max(row.block_number, head - recent_blocks + 1), "toBlock": head,
+                    "topics": [COMMUNITY_RETIRED, "0x" + row.district_id.to_bytes(32, "big").hex()]}):
+                topics = [bytes(t).hex().removeprefix("0x") for t in log_entry["topics"]]
+                _, reason = abi_decode(["string", "bytes32"], bytes(log_entry["data"]))
+                if topics[2][-40:] == community[2:] and "0x" + reason.hex() == key:
+                    return row.district
+    except ChainUnavailable:
+        raise
+    except Exception as exc:  # connection refused, timeout, a node refusing the range
+        raise ChainUnavailable(f"the node does not answer: {type(exc).__name__}") from None
+    raise NotCommitted(f"no retirement of community {community} commits {key} as the street office's note "
+                       "(DistrictRegistry.retire_community keeps the sha256 of the note's exact words)")
 
 
 def _removed_words(row: store.StoredText) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -329,6 +330,62 @@ def test_no_reader_builds_once_an_answer_is_kept(client, database_url):
     with sessions() as session:
         snapshot = district_routes._snapshot(answers, session)
         assert answers.get("k", snapshot, session, never) == (snapshot.version, {**first, D: HEAD + 1})
+
+
+def test_a_burst_of_head_moves_is_rebuilt_at_most_once_an_interval_and_converges(client, database_url):
+    """Head moves faster than the rebuild interval coalesce: an answer is rebuilt at most
+    once an interval, each rebuild reading the index as it is then; a reader arriving while
+    its answer is being rebuilt has it rebuilt once more after, so once the burst is over
+    the answer is the index's last version without another reader."""
+    answers = district_routes.answers_of(client.app)
+    answers.interval_s, answers.share = 0.5, 1.0
+    path = "/api/v1/district/communities"
+    assert client.get(path).status_code == 200
+    before, moves, started = answers.rebuilds, 30, time.monotonic()
+    for step in range(1, moves + 1):
+        _move(database_url, A, HEAD + step)
+        assert client.get(path).status_code == 200
+    rebuilt(client)
+    elapsed = time.monotonic() - started
+    rebuilds = answers.rebuilds - before
+    assert 1 <= rebuilds <= elapsed / answers.interval_s + 1 and rebuilds < moves, (rebuilds, elapsed)
+    a = next(item for item in client.get(path).json()["items"] if item["community"] == A)
+    assert a["indexed_block"] == HEAD + moves
+
+
+def test_the_rebuild_thread_rests_in_proportion_to_its_rebuilds(client, database_url):
+    """After a rebuild of t seconds of the thread's CPU it rests (1/share - 1) × t before the
+    next one: at a share of 1/4 it uses at most a quarter of a core. The answers due together
+    are rebuilt in one pass, from one snapshot of the index."""
+    answers = district_routes.answers_of(client.app)
+    answers.interval_s, answers.share = 0.0, 0.25
+    keys, spans = ("r1", "r2"), []
+
+    def slow(session, snapshot):
+        began, cpu = time.monotonic(), time.thread_time()
+        while time.thread_time() - cpu < 0.05:  # 50 ms of this thread's CPU
+            pass
+        spans.append((began, time.monotonic(), time.thread_time() - cpu, snapshot.version))
+        return snapshot.version
+
+    with sessions_of(client) as session:
+        snapshot = district_routes._snapshot(answers, session)
+        for key in keys:
+            answers.get(key, snapshot, session, lambda s, snap: "first")
+    for step in (1, 2):
+        _move(database_url, C, HEAD + step)
+        with sessions_of(client) as session:
+            snapshot = district_routes._snapshot(answers, session)
+            for key in keys:
+                answers.get(key, snapshot, session, slow)
+        assert answers.wait_idle(30)
+    assert len(spans) == 4 and answers.rebuilds == 4
+    (_, first_ended, _, first), (_, ended, _, also_first), (began, _, _, second), (_, _, _, also_second) = spans
+    assert first == also_first != second == also_second  # each pass one snapshot
+    assert began - ended >= 3 * (spans[0][2] + spans[1][2])
+    with sessions_of(client) as session:
+        snapshot = district_routes._snapshot(answers, session)
+        assert [answers.get(key, snapshot, session, slow)[1] for key in keys] == [snapshot.version] * 2
 
 
 def test_a_failed_rebuild_keeps_the_answer_before_and_is_asked_again(client, database_url, caplog):

@@ -105,6 +105,9 @@ def test_the_schema_declares_the_error_answers(settings):
             assert "401" in codes, (method, path)
     assert {"401", "403", "410", "429", "507"} <= set(operations[("POST", "/api/v1/texts")]["responses"])
     assert {"404", "409", "410"} <= set(operations[("GET", "/api/v1/texts/{text_hash}")]["responses"])
+    notes = operations[("POST", "/api/v1/texts/retirement-notes")]
+    assert {"400", "403", "404", "410", "413", "422", "429", "503", "507"} <= set(notes["responses"])
+    assert "401" not in notes["responses"] and not notes.get("security")  # the hash on chain is the proof
     reads = operations[("POST", "/api/v1/vault/communities/{community}/residents/{resident}/reads")]
     assert {"401", "403", "404", "409", "429"} <= set(reads["responses"])
     assert {"400", "403", "404", "409", "429", "503"} <= set(

@@ -6,6 +6,11 @@ service request's description, a dispute's reason, …), stored once under that 
   that belongs to a community this server serves stores a text; the answer carries its
   key, 0x + sha256(UTF-8 text), which the page then sends in its transaction. The same
   text again answers the same row (200; 201 the first time).
+- `POST /texts/retirement-notes` {text, community}: anyone stores the street office's note
+  on a community's retirement, whose sha256 a DistrictRegistry's CommunityRetired event
+  carries (`ape run district retire --api` sends it): the hash proves the words are the
+  street office's, so no sign-in is asked. A hash no retirement of that community commits
+  is refused (403), a community no indexed district lists too (404).
 - `GET /texts/{text_hash}`, `GET /texts?hashes=h1,h2,…`: anyone reads them.
 - `DELETE /texts/{text_hash}`: its author or the owners' committee (signed in) removes
   the words; the hash stays as a tombstone (who, as what, when) and reads of it answer
@@ -28,12 +33,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.exc import DBAPIError
 
 from backend.api.admission import retry_after
-from backend.api.deps import HASH_PATTERN
+from backend.api.deps import ADDRESS_PATTERN, HASH_PATTERN
+from backend.api.deps import SessionDep as IndexSessionDep
 from backend.api.errors import errors
 from backend.api.routes.vault import SessionDep, VaultDep, _client_ip
 from backend.texts import store
-from backend.texts.service import (Altered, NotStored, Removed, RemoveRefused, StoreFull, TextStore,
-                                   TooManyWrites, WriteRefused)
+from backend.texts.service import (RETIREMENT_NOTE, Altered, IndexUnavailable, NotCommitted, NotListed, NotStored,
+                                   Removed, RemoveRefused, StoreFull, TextStore, TooManyWrites, WriteRefused,
+                                   retirement_committer)
 from backend.vault.chain import ChainUnavailable
 
 # A text is at most 4,000 characters: 16,000 bytes of UTF-8, up to 48,000 as JSON escapes.
@@ -70,20 +77,20 @@ def _answer(fn, *args, **kwargs):
     """Run a store operation and turn its refusals into clear HTTP answers."""
     try:
         return fn(*args, **kwargs)
-    except NotStored as exc:
+    except (NotStored, NotListed) as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     except Altered as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from None
     except Removed as exc:
         raise HTTPException(status_code=410, detail=str(exc)) from None
-    except (WriteRefused, RemoveRefused) as exc:
+    except (WriteRefused, RemoveRefused, NotCommitted) as exc:
         raise HTTPException(status_code=403, detail=str(exc)) from None
     except TooManyWrites as exc:
         raise HTTPException(status_code=429, detail=str(exc), headers={"Retry-After": retry_after(exc.wait_s)}) \
             from None
     except StoreFull as exc:
         raise HTTPException(status_code=507, detail=str(exc)) from None
-    except ChainUnavailable as exc:
+    except (ChainUnavailable, IndexUnavailable) as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
     except DBAPIError as exc:  # the database is down or unreachable; no detail of the query leaks
         raise HTTPException(status_code=503, detail=f"the text store's database is unavailable "
@@ -104,6 +111,19 @@ class TextIn(BaseModel):
         if problem:
             raise ValueError(problem)
         return value
+
+
+class RetirementNoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=store.MAX_CHARS,
+                      description="The street office's note exactly as hashed on chain (not trimmed); public")
+    community: str = Field(pattern=ADDRESS_PATTERN, description="The retired community (its HouseholdRegistry)")
+
+    @field_validator("text")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        return TextIn._storable(value)
 
 
 class TextOut(BaseModel):
@@ -156,6 +176,25 @@ def _hash_list(value: str) -> list[str]:
 def store_text(body: TextIn, request: Request, response: Response, session: SessionDep, vault: VaultDep,
                texts: TextStoreDep):
     row, created = _answer(texts.write, vault, body.text, body.kind, session.address, _client_ip(request))
+    if not created:
+        response.status_code = 200
+    return _out(row)
+
+
+@router.post("/retirement-notes", response_model=TextOut, status_code=201,
+             responses={200: {"model": TextOut, "description": "Already stored: the first writer's row"},
+                        **errors(400, 403, 404, 410, 413, 429, 503, 507,
+                                 e403="No retirement of this community commits the text's sha256 as its note",
+                                 e404="No district registry indexed here lists this community",
+                                 e410="Removed by the owners' committee: it cannot be stored again",
+                                 e429="Too many texts from this client, or for this registry, in a minute")},
+             summary="Store the street office's note on a community's retirement (anyone: its hash is on chain)")
+def store_retirement_note(body: RetirementNoteIn, request: Request, response: Response, index: IndexSessionDep,
+                          vault: VaultDep, texts: TextStoreDep):
+    community = body.community.lower()
+    recent = request.app.state.settings.max_block_range
+    row, created = _answer(texts.write_committed, body.text, RETIREMENT_NOTE, _client_ip(request),
+                           lambda key: retirement_committer(index, vault, community, key, recent))
     if not created:
         response.status_code = 200
     return _out(row)
