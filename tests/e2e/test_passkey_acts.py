@@ -24,9 +24,9 @@ from tests.utils.identity import commitment_for
 from tests.utils.webauthn import Passkey
 
 
-def _settled(page, click) -> None:
+def _toast(page, click) -> tuple[str, str]:
     """Click, then wait for the toast that click made (toasts are numbered as they come)
-    to settle: confirmed, or the test fails with the toast's text."""
+    to settle: its state (confirmed or failed) and its text."""
     newest = page.evaluate("Math.max(0, ...[...document.querySelectorAll('.toast')].map((t) => +t.id.slice(6)))")
     click()
     handle = page.wait_for_function(
@@ -34,7 +34,20 @@ def _settled(page, click) -> None:
                    && t.dataset.state !== 'pending'); return t ? [t.dataset.state, t.innerText] : null; }""",
         arg=newest, timeout=30_000)
     state, text = handle.json_value()
+    return state, text
+
+
+def _settled(page, click) -> None:
+    """Click; the toast it made is confirmed, or the test fails with the toast's text."""
+    state, text = _toast(page, click)
     assert state == "confirmed", text
+
+
+def _failed(page, click) -> str:
+    """Click; the toast it made failed: its text."""
+    state, text = _toast(page, click)
+    assert state == "failed", text
+    return text
 
 def test_a_passkey_resident_likes_a_work_and_signs_up_through_the_relayer(phone_page, site, chain, committee,
                                                                           owner_a):

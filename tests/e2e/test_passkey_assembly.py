@@ -20,7 +20,7 @@ from eth_utils import keccak, to_checksum_address
 from backend.chain import demo_activity
 from backend.chain.demo import demo_key
 from tests.e2e.conftest import DAY, screenshot, wait_indexed
-from tests.e2e.test_passkey_acts import _settled
+from tests.e2e.test_passkey_acts import _failed as _refused, _settled
 from tests.e2e.test_passkey_pages import AREA, phone_page  # noqa: F401
 from tests.utils.identity import commitment_for
 
@@ -43,19 +43,6 @@ def _watch_relay(page) -> list:
     replies = []
     page.on("response", lambda r: replies.append((r.status, r.json())) if r.url.endswith("/passkeys/calls") else None)
     return replies
-
-
-def _refused(page, click) -> str:
-    """Click, then the text of the failed toast that click made."""
-    newest = page.evaluate("Math.max(0, ...[...document.querySelectorAll('.toast')].map((t) => +t.id.slice(6)))")
-    click()
-    handle = page.wait_for_function(
-        """n => { const t = [...document.querySelectorAll('.toast')].find((t) => +t.id.slice(6) > n
-                   && t.dataset.state !== 'pending'); return t ? [t.dataset.state, t.innerText] : null; }""",
-        arg=newest, timeout=30_000)
-    state, text = handle.json_value()
-    assert state == "failed", text
-    return text
 
 
 def _sent_by_relayer(chain, replies, account: str, targets: list, refusals: list[str]) -> None:

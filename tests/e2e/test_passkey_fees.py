@@ -20,7 +20,7 @@ from eth_utils import to_checksum_address
 from backend.chain.deploy_fees import deploy_fees
 from backend.chain.deployment import deploy_community
 from tests.e2e.conftest import screenshot, wait_indexed
-from tests.e2e.test_passkey_acts import _settled
+from tests.e2e.test_passkey_acts import _failed, _settled
 from tests.e2e.test_passkey_pages import AREA, _api, _body, _refused, _register, _relay, phone_page  # noqa: F401
 from tests.passkey.helpers import sign_call
 from tests.utils.identity import commitment_for
@@ -28,19 +28,6 @@ from tests.utils.webauthn import Passkey
 
 # Three relayed calls per passkey account per window: the claim test's fourth meets the limit.
 SITE_SETTINGS = {"relayer_limit_per_passkey_account": 3}
-
-
-def _failed(page, click) -> str:
-    """Click, then the text of the failed toast that click made."""
-    newest = page.evaluate("Math.max(0, ...[...document.querySelectorAll('.toast')].map((t) => +t.id.slice(6)))")
-    click()
-    handle = page.wait_for_function(
-        """n => { const t = [...document.querySelectorAll('.toast')].find((t) => +t.id.slice(6) > n
-                   && t.dataset.state !== 'pending'); return t ? [t.dataset.state, t.innerText] : null; }""",
-        arg=newest, timeout=30_000)
-    state, text = handle.json_value()
-    assert state == "failed", text
-    return text
 
 
 def _passkey_owner(page, site, committee, label: str) -> tuple[str, int]:
