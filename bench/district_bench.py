@@ -13,8 +13,13 @@ name it in APE_FOUNDRY_HOST: on the 30M-gas blocks Ape's anvil gets, the batched
 (hundreds of transactions of up to 16M gas queued at once) made anvil grow past 20 GB
 and be killed by the kernel on the 23 GB machine:
 
-    anvil --port 55447 --hardfork osaka --gas-limit 1000000000 --balance 1000000 &
+    anvil --port 55447 --hardfork osaka --gas-limit 1000000000 --balance 1000000 --prune-history 256 &
     APE_FOUNDRY_HOST=http://127.0.0.1:55447 python bench/district_bench.py --communities 50
+
+`--prune-history 256` keeps the last 256 states in memory and none on disk: without it
+anvil writes every older block's state under ~/.foundry/anvil/tmp, and a 30-community run
+with its year left 62 GB there (a 200-community deploy filled the disk at 15 GB more).
+The bench reads only logs and the latest state, so nothing it does needs the old states.
 
 Anchor: one community deployed alone, the way `ape run deploy` deploys a single
 community (every contract, a 2-of-3 committee Safe, the constitution, the hand-over).
@@ -630,7 +635,10 @@ def follow_and_serve(kind: str, url: str, manifest_path: Path, district, distric
         api_load(base, 3)  # warm: the table is built once and cached
         print_api(kind, "still", served_load(server, base, args.api_seconds))
         follower = start_follower(url, manifest_path, district.address, district_block)
-        miner = Miner(communities, units, args.per_block)
+        # Without the year no unit is registered and no owner holds gas or tokens: the
+        # blocks mined while following are empty (every checkpoint still moves each block).
+        per_block = args.per_block if args.activity else 0
+        miner = Miner(communities, units, per_block)
         mining = threading.Thread(target=miner.run, daemon=True)
         try:
             time.sleep(3)  # the follower's start: migrations, the registry's history, every community prepared
@@ -638,7 +646,7 @@ def follow_and_serve(kind: str, url: str, manifest_path: Path, district, distric
             time.sleep(2)
             lags = head_lag(url, miner, communities, args.follow_seconds)
             if lags:
-                print(f"  {kind:<10} head lag over {len(lags)} blocks ({args.per_block} payments a block, a block a "
+                print(f"  {kind:<10} head lag over {len(lags)} blocks ({per_block} payments a block, a block a "
                       f"second): p50 {pct(lags, 0.5):.2f} s, p99 {pct(lags, 0.99):.2f} s, max {max(lags):.2f} s   "
                       f"goal ≤ {GOAL_LAG_S:.0f} s{'' if max(lags) <= GOAL_LAG_S else '  MISSED'}  {load_now()}")
             else:
