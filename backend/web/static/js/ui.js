@@ -55,6 +55,18 @@ export async function busy(element, work) {
   }
 }
 
+/** `fn` for a form that asks the chain as the user types or chooses: each call gets a
+ * `current()` that stays true only until the next call, so an answer that arrives after a
+ * later question's is dropped instead of shown (two changes in a row put two reads in
+ * flight, and the first may answer last). */
+export function latestOnly(fn) {
+  let asked = 0;
+  return (...args) => {
+    const mine = ++asked;
+    return fn(() => mine === asked, ...args);
+  };
+}
+
 export function roleName(role) {
   const key = `role.${role}`;
   const text = t(key);

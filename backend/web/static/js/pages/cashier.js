@@ -11,7 +11,7 @@ import { id as keccakText } from "ethers";
 import { t } from "../i18n.js";
 import { esc, monthLabel, number, yuan } from "../format.js";
 import { explain, runTx } from "../tx.js";
-import { busy, empty, html, requireAccount, whoAmI } from "../ui.js";
+import { busy, empty, html, latestOnly, requireAccount, whoAmI } from "../ui.js";
 
 const CHANNELS = { 1: "wechat", 2: "alipay", 3: "bank", 4: "cash" };
 const DAY = 86_400;
@@ -77,17 +77,20 @@ function recordForm(ctx, view) {
     const [from, , , , total] = await ctx.wallet.reader("PropertyFees").quote(unitId, months);
     return { unitId, label, months, from, total };
   };
-  const show = async () => {
+  // The unit's change fires as the cashier moves on to the months: two quotes in flight.
+  const show = latestOnly(async (current) => {
     try {
       const q = await quote();
+      if (!current()) return;
       say(null);
       quoteLine.textContent = q ? t("cashier.quote", { label: q.label, months: q.months, from: monthLabel(Number(q.from)),
         to: monthLabel(Number(q.from) + q.months - 1), total: yuan(q.total) }) : "";
     } catch (error) {
+      if (!current()) return;
       quoteLine.textContent = "";
       say(explain(error));
     }
-  };
+  });
   form.unit.addEventListener("change", show);
   form.months.addEventListener("change", show);
   form.addEventListener("submit", (event) => {

@@ -11,7 +11,7 @@ import { keepText, sha256Text } from "../hash.js";
 import { act, relayTx } from "../passkey.js";
 import { permitDomain, signPermit, speaksErc1363 } from "../permit.js";
 import { explain, runTx } from "../tx.js";
-import { busy, empty, html, requireAccount } from "../ui.js";
+import { busy, empty, html, latestOnly, requireAccount } from "../ui.js";
 
 /** A resident signed in by passkey pays with one call the passkey signs and the relayer
  * sends: the token's transferAndCall of exactly the quoted amount to this community's
@@ -243,18 +243,21 @@ export async function render(ctx, view) {
       if (Number(text) > maxMonths) return t("home.beyondPrepay", { max: maxMonths, months: feeConfig.prepay_limit_months });
       return null;
     };
-    const requote = async () => {
+    // Typing "12" asks for 1 and then 12 months: only the latest answer is shown.
+    const requote = latestOnly(async (current) => {
       const wrong = problem();
       quote.classList.toggle("error-text", Boolean(wrong));
       if (wrong) return (quote.textContent = wrong);
       try {
         const [first, last, , late, total] = await ctx.wallet.reader("PropertyFees").quote(unit.unit_id, Number(form.months.value));
+        if (!current()) return;
         quote.textContent = t("home.quote", { from: monthLabel(first), to: monthLabel(last), total: yuan(total), late: yuan(late) });
       } catch (error) {
+        if (!current()) return;
         quote.classList.add("error-text");
         quote.textContent = t("home.quoteFailed", { reason: explain(error) });
       }
-    };
+    });
     form.months.addEventListener("input", requote);
     requote();
     form.addEventListener("submit", (event) => {

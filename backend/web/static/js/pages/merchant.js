@@ -11,7 +11,7 @@ import { sha256File, sha256Text } from "../hash.js";
 import { sentence } from "../names.js";
 import { permitDomain, signPermit } from "../permit.js";
 import { runTx } from "../tx.js";
-import { busy, empty, html } from "../ui.js";
+import { busy, empty, html, latestOnly } from "../ui.js";
 
 // MerchantPromotions.MAX_MONTHS_AHEAD: a slot can be bought this many months ahead.
 const MONTHS_AHEAD = 12;
@@ -143,12 +143,13 @@ async function promotionForm(ctx, box, offered, mine, reader) {
   const button = form.querySelector("[data-testid=buy-slot]");
   const price = () => BigInt(form.placement.selectedOptions[0].dataset.price);
   // Whether the chosen slot is still free, read from the chain as the merchant chooses.
-  const check = async () => {
+  const check = latestOnly(async (current) => {
     const [holder] = await promotions.slot(Number(form.placement.value), Number(form.period.value));
+    if (!current()) return;
     const taken = BigInt(holder) !== 0n;
     state.textContent = taken ? t("merchant.slotTaken") : t("merchant.slotFree", { price: yuan(price()) });
     button.disabled = taken;
-  };
+  });
   form.placement.addEventListener("change", check);
   form.period.addEventListener("change", check);
   await check();
