@@ -82,6 +82,11 @@ def act(page, control, timeout=120_000):
     """Click `control` and wait for the toast it starts to leave pending: (state, text). The
     page itself waits up to 30 s for the index after the receipt (tx.js): the test allows
     that and the transaction on a loaded machine (a CI run took longer than 30 s once)."""
+    # A control drawn by a redraw still running (the one after a signature) has no handler
+    # until the page is drawn: the click would do nothing (CI once clicked "execute" in that
+    # gap and no toast ever came). Wait for the control, then for the drawing to end.
+    control.wait_for(timeout=timeout)
+    page.wait_for_selector("#view[aria-busy=false]", timeout=timeout)
     before = page.evaluate(NEWEST_TOAST)
     control.click()
     try:
