@@ -19,6 +19,10 @@
           community without a manifest file: its id, name, street,
           HouseholdRegistry, deploy block and every contract by name (the ABIs
           are the project's, by those names). `CommunityRetired` tells it to stop.
+        - The street office may also name listers (`set_lister`): the district's
+          CommunityFactory, whose last step lists the community it has just built
+          from the district's blueprints. A lister adds communities as the
+          street office would; it cannot retire an entry nor name another lister.
         - No personal data: a community's public name and street, contract
           addresses and block numbers only.
 @custom:security The street office is trusted to list real communities: the
@@ -63,6 +67,8 @@ _contracts: HashMap[uint256, DynArray[CommunityContract, MAX_CONTRACTS]]
 _id_by_name: HashMap[bytes32, uint256]
 # HouseholdRegistry -> id of the listed (not retired) community it anchors.
 community_of: public(HashMap[address, uint256])
+# Accounts the street office lets add communities (its CommunityFactory).
+is_lister: public(HashMap[address, bool])
 
 
 event CommunityAdded:
@@ -80,6 +86,11 @@ event CommunityRetired:
     name: String[MAX_NAME]
     # sha256 of the street office's note saying what was wrong (kept off chain).
     reason_hash: bytes32
+
+
+event ListerSet:
+    account: indexed(address)
+    allowed: bool
 
 
 @deploy
@@ -103,7 +114,8 @@ def add_community(
     contracts: DynArray[CommunityContract, MAX_CONTRACTS],
 ) -> uint256:
     """
-    @notice List a community of the district (street office only).
+    @notice List a community of the district (the street office or a lister
+            it named).
     @param name The community's public name, unique in the district.
     @param street The street (街道) it belongs to.
     @param registry Its HouseholdRegistry, the community's key.
@@ -112,7 +124,7 @@ def add_community(
     @param contracts Every contract of the community by contract name.
     @return The community's id.
     """
-    self._only_street_office()
+    assert msg.sender == ownable.owner or self.is_lister[msg.sender], "district: street office only"
     assert len(name) > 0, "district: name empty"
     assert len(street) > 0, "district: street empty"
     name_key: bytes32 = keccak256(name)
@@ -142,6 +154,20 @@ def add_community(
         contracts=contracts,
     )
     return community_id
+
+
+@external
+def set_lister(account: address, allowed: bool):
+    """
+    @notice Let `account` add communities, or stop it (street office only).
+    @param account The district's CommunityFactory (or any account the street
+           office trusts to list as it does).
+    @param allowed True to let it list, False to stop it.
+    """
+    self._only_street_office()
+    assert account != empty(address), "district: lister empty"
+    self.is_lister[account] = allowed
+    log ListerSet(account=account, allowed=allowed)
 
 
 @external

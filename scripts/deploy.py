@@ -18,6 +18,13 @@ else as a Safe transaction signed with LINLI_STREET_OFFICE_KEYS. A name the dist
 already lists is refused before anything is sent; the manifest then defaults to
 deployments/<network>-<chain id>-<HouseholdRegistry>.json, and the units command finds
 the community by name (`--district … --community <name>`) without it.
+
+With the district's CommunityFactory (`--factory`, or LINLI_COMMUNITY_FACTORY; `ape run
+district factory` makes one), the community is built from the chain's blueprints in
+four transactions, each under Osaka's 16,777,216-gas cap, the last of which lists it:
+the deployer must be one of the factory's deployers (the street office names them), and
+no street office signature is needed per community. The manifest is then read back
+from the district's listing.
 """
 
 from pathlib import Path
@@ -29,6 +36,7 @@ from ape.cli import ConnectedProviderCommand, ape_cli_context
 from backend.chain.accounts import LOCAL_CHAIN_IDS, deployer_account, local_service_account
 from backend.chain.district import (
     DISTRICT_ENV,
+    manifest_from_district,
     DistrictError,
     check_name,
     check_name_free,
@@ -37,6 +45,7 @@ from backend.chain.district import (
     shared_safe_infrastructure,
     street_office_caller,
 )
+from backend.chain.community_factory import FACTORY_ENV, FactoryError, build_community
 from backend.chain.safe import SafeError
 from backend.chain.deployment import (
     DEFAULT_CHANGE_DELAY,
@@ -77,11 +86,18 @@ ROOT = Path(__file__).resolve().parent.parent
 @click.option("--district", "district_address", envvar=DISTRICT_ENV, default=None,
               help="List the community in this district registry (a shared chain's).")
 @click.option("--street", envvar="LINLI_STREET", default=None, help="The community's street (街道), with --district.")
+@click.option("--factory", "factory_address", envvar=FACTORY_ENV, default=None,
+              help="Build it with the district's CommunityFactory: four transactions, listed in the last.")
 def cli(cli_ctx, network, name, committee, committee_members, committee_threshold, keep_powers, change_delay,
-        settlement_token, vault_logger, passkey_factory, new_community, manifest_file, district_address, street):
+        settlement_token, vault_logger, passkey_factory, new_community, manifest_file, district_address, street,
+        factory_address):
     chain_id = chain.chain_id
     network_name = network.name if hasattr(network, "name") else str(network)
     path = manifest_file or manifest_path(ROOT, network_name, chain_id)
+    if factory_address:
+        return _build_with_factory(network_name, chain_id, factory_address, district_address, name, street,
+                                   committee, committee_members, committee_threshold, keep_powers, change_delay,
+                                   settlement_token, vault_logger, manifest_file)
     district = None
     if district_address:
         district, name, street, list_as_street_office = _district(district_address, name, street, chain_id)
@@ -184,3 +200,52 @@ def _district(address, name, street, chain_id):
     except (DistrictError, SafeError) as exc:
         raise click.ClickException(f"{exc}; nothing deployed") from exc
     return district, name, street, send
+
+
+def _build_with_factory(network_name, chain_id, factory_address, district_address, name, street, committee,
+                        committee_members, committee_threshold, keep_powers, change_delay, settlement_token,
+                        vault_logger, manifest_file):
+    """Build and list the community with the district's CommunityFactory; write its
+    manifest from the district's listing."""
+    if keep_powers:
+        raise click.ClickException("--keep-powers deploys contract by contract: the factory hands over in its last step")
+    if not chain.provider.get_code(factory_address):
+        raise click.ClickException(f"--factory {factory_address} has no code on chain {chain_id}")
+    factory = project.CommunityFactory.at(factory_address)
+    district = district_at(project, factory.DISTRICT())
+    if district_address and district_address.lower() != district.address.lower():
+        raise click.ClickException(f"the factory builds for district {district.address}, not {district_address}")
+    deployer = deployer_account(chain_id)
+    if settlement_token is None and chain_id not in LOCAL_CHAIN_IDS:
+        raise click.ClickException("on a private chain name the settlement token: --settlement-token or LINLI_SETTLEMENT_TOKEN")
+    if vault_logger is None and chain_id in LOCAL_CHAIN_IDS:
+        vault_logger = local_service_account().address
+    members = _members(committee, committee_members, chain_id)
+    if committee and not chain.provider.get_code(committee):
+        raise click.ClickException(f"--committee {committee} has no code: the committee must be a Safe "
+                                   "(--committee-members creates one)")
+    try:
+        name, street = check_name("name", name), check_name("street", street or "")
+        check_name_free(district, name)
+        built = build_community(project, chain, factory, deployer, name=name, street=street, committee_members=members,
+                                committee_threshold=committee_threshold, committee=committee,
+                                change_delay=change_delay, settlement_token=settlement_token, vault_logger=vault_logger)
+    except (DistrictError, FactoryError) as exc:
+        raise click.ClickException(f"{exc}; nothing deployed") from exc
+    manifest = manifest_from_district(project, chain, district, name, network_name)
+    path = manifest_file or manifest_path(ROOT, network_name, chain_id)
+    if manifest_file is None:
+        path = path.with_name(f"{path.stem}-{manifest['community'][:10]}.json")
+    write_manifest(manifest, path)
+    gas = [receipt.gas_used for receipt in built.receipts]
+    click.echo(f"Built community {name!r} with factory {factory.address} in {len(gas)} transactions "
+               f"({', '.join(f'{g:,}' for g in gas)} gas)")
+    click.echo(f"Listed as community {built.district_id} of district {district.address} ({street})")
+    for contract_name, entry in manifest["contracts"].items():
+        click.echo(f"  {contract_name:<28} {entry['address']}")
+    click.echo(f"Manifest: {path}")
+    click.echo("The factory has handed the assembly's powers to the timelock and keeps none.")
+    if committee:
+        click.echo("The committee's Safe members make these two Safe transactions, once:")
+        for call in committee_wiring(built.community):
+            click.echo(f"  {call}")

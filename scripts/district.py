@@ -5,6 +5,12 @@
              existing Safe 1.4.1 (`--street-office <Safe>`); on a local chain the
              deployer by default. Prints the address to give the deploy and units
              commands (--district or LINLI_DISTRICT).
+    factory  deploy the district's CommunityFactory (and, the first time on a chain, the
+             blueprints of every community contract), make it the registry's lister and
+             name its deployers (`--deployer a,b`; default the deployer's account), as
+             the street office. Prints the address for `ape run deploy --factory` (or
+             LINLI_COMMUNITY_FACTORY). `--blueprints-from <factory>` reuses the chain's
+             blueprints another factory was made with.
     list     the district's communities: id, name, street, HouseholdRegistry, deploy block.
     retire   retire an entry made by mistake, by name, with the sha256 of the street
              office's note saying why (its members' keys in LINLI_STREET_OFFICE_KEYS);
@@ -12,7 +18,7 @@
              (POST /texts/retirement-notes), so the district page shows them.
 
 A community is deployed and listed in one command: `ape run deploy --district <address>
---street <街道> --name <小区>`.
+--street <街道> --name <小区>`, in four transactions with `--factory <address>`.
 """
 
 import hashlib
@@ -26,12 +32,14 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, ape_cli_context
 
 from backend.chain.accounts import LOCAL_CHAIN_IDS, deployer_account
+from backend.chain.community_factory import FACTORY_ENV, blueprints_of, deploy_factory, enable_factory
 from backend.chain.district import (
     DISTRICT_ENV,
     DistrictError,
     deploy_district,
     district_at,
     find_community,
+    shared_contracts,
     street_office_caller,
 )
 from backend.chain.safe import SafeError
@@ -109,6 +117,38 @@ def deploy(cli_ctx, network, street_office, street_office_members, street_office
         raise click.ClickException(str(exc)) from exc
     click.echo(f"District registry {registry.address} on chain {chain.chain_id}, street office {owner}")
     click.echo(f"Deploy a community into it: export {DISTRICT_ENV}={registry.address}; "
+               "ape run deploy --street <街道> --name <小区>")
+
+
+@cli.command("factory", cls=ConnectedProviderCommand)
+@ape_cli_context()
+@click.option("--district", "district_address", envvar=DISTRICT_ENV, default=None)
+@click.option("--deployer", "deployers", default=None,
+              help="Comma-separated accounts that may build communities (default: the deployer's account).")
+@click.option("--blueprints-from", default=None,
+              help="A CommunityFactory on this chain whose blueprints to reuse (checked to be this project's code).")
+@click.option("--passkey-factory", envvar="LINLI_PASSKEY_FACTORY", default=None,
+              help="The chain's PasskeyAccountFactory (default: the one the district's communities list, else a new one).")
+def factory(cli_ctx, network, district_address, deployers, blueprints_from, passkey_factory):
+    """Deploy the district's CommunityFactory and let it list communities."""
+    registry = _district(district_address)
+    deployer = deployer_account(chain.chain_id)
+    accounts = [a.strip() for a in (deployers or "").split(",") if a.strip()] or [deployer.address]
+    try:
+        send = street_office_caller(chain, registry, deployer)
+    except (DistrictError, SafeError) as exc:
+        raise click.ClickException(f"{exc}; nothing deployed") from exc
+    known = None
+    if blueprints_from:
+        if not chain.provider.get_code(blueprints_from):
+            raise click.ClickException(f"--blueprints-from {blueprints_from} has no code on chain {chain.chain_id}")
+        known = blueprints_of(project.CommunityFactory.at(blueprints_from))
+    listed = shared_contracts(registry)
+    made = deploy_factory(project, chain, deployer, registry, safe_infrastructure=listed.get("safe"),
+                          passkey_factory=passkey_factory or listed.get("passkey_factory"), blueprints=known)
+    enable_factory(registry, made, accounts, send)
+    click.echo(f"CommunityFactory {made.address} for district {registry.address}; deployers: {', '.join(accounts)}")
+    click.echo(f"Build a community with it: export {FACTORY_ENV}={made.address}; "
                "ape run deploy --street <街道> --name <小区>")
 
 

@@ -110,6 +110,21 @@ def shared_safe_infrastructure(district: Any) -> dict[str, str] | None:
     return None
 
 
+def shared_contracts(district: Any) -> dict[str, Any]:
+    """What the district's communities share on the chain, for a new factory: Safe's
+    infrastructure ("safe", see `shared_safe_infrastructure`) and the passkey factory
+    ("passkey_factory") the latest listed community uses; None for what none lists."""
+    passkey_factory = None
+    for community_id in range(district.community_count(), 0, -1):
+        if district.community(community_id).retired:
+            continue
+        listed = {entry.name: entry.at for entry in district.contracts_of(community_id)}
+        if "PasskeyAccountFactory" in listed:
+            passkey_factory = listed["PasskeyAccountFactory"]
+            break
+    return {"safe": shared_safe_infrastructure(district), "passkey_factory": passkey_factory}
+
+
 def check_name_free(district: Any, name: str) -> None:
     """Refuse, before anything is deployed, a name the district already lists."""
     if district.community_id(name):

@@ -62,3 +62,46 @@ def test_deploy_list_import_by_name_and_retire(project, chain, tmp_path, committ
     done = ape_run(chain, "district", "retire", "广中小区", "--note", "名称有误", **env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert district.community(1).retired and district.community_id("广中小区") == 0
+
+
+def test_the_street_office_makes_a_factory_and_a_community_is_built_in_four_transactions(
+        project, chain, tmp_path, committee, owner_a, owner_b, owner_c, merchant, provider, tenant):
+    """`ape run district factory` (the blueprints, the factory, its lister role and its
+    deployer, as the street office's Safe), then `ape run deploy --factory`: four
+    transactions of the deployer's, the community listed, its manifest read back from the
+    district; the units import finds it by name; a taken name sends nothing."""
+    staff = ",".join(a.address for a in (merchant, provider, tenant))
+    done = ape_run(chain, "district", "deploy", "--street-office-members", staff, "--street-office-threshold", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    address = re.search(r"District registry (0x[0-9a-fA-F]{40})", done.stdout).group(1)
+    district = district_at(project, address)
+    env = {"LINLI_DISTRICT": address, "LINLI_STREET_OFFICE_KEYS": f"{merchant.private_key},{provider.private_key}"}
+    done = ape_run(chain, "district", "factory", **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    factory = re.search(r"CommunityFactory (0x[0-9a-fA-F]{40})", done.stdout).group(1)
+    assert district.is_lister(factory) and project.CommunityFactory.at(factory).is_deployer(committee.address)
+
+    members = ",".join(a.address for a in (owner_a, owner_b, owner_c))
+    manifest = tmp_path / "f.json"
+    nonce = committee.nonce
+    done = ape_run(chain, "deploy", "--manifest", str(manifest), "--name", "江湾小区", "--street", "江湾镇街道",
+                   "--committee-members", members, "--committee-threshold", "2", "--factory", factory, **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert committee.nonce - nonce == 4 and "in 4 transactions" in done.stdout
+    written = json.loads(manifest.read_text())
+    assert (written["name"], written["street"], written["district_id"]) == ("江湾小区", "江湾镇街道", 1)
+    assert district.community(1).registry == written["community"]
+    assert len(written["contracts"]) == 24
+
+    csv = tmp_path / "units.csv"
+    csv.write_text(f"label,area_m2,owner,commitment\n1-1-101,89.50,{owner_a.address},0x{'cd' * 32}\n", encoding="utf-8")
+    done = ape_run(chain, "units", "import", str(csv), "--community", "江湾小区",
+                   LINLI_COMMITTEE_KEYS=f"{owner_a.private_key},{owner_b.private_key}", **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert project.HouseholdRegistry.at(written["community"]).unit_owner(1) == owner_a.address
+
+    nonce = committee.nonce
+    again = ape_run(chain, "deploy", "--name", "江湾小区", "--street", "江湾镇街道", "--committee-members", members,
+                    "--factory", factory, **env)
+    assert again.returncode != 0 and "already lists a community named '江湾小区'" in again.stdout + again.stderr
+    assert committee.nonce == nonce

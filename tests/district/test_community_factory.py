@@ -1,0 +1,345 @@
+"""A community built by the district's CommunityFactory from the chain's blueprints: four
+transactions, each under Osaka's cap, listed in the district in the last; the same
+contracts wired the same way as `deploy_full_community` deploys in 43; owners who vote
+and a committee Safe that acts. Then each way to misuse the factory, tried and refused.
+
+One deployment per module (a reference community deployed the Python way, the factory,
+one built community); Ape reverts the chain after each test."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import ape
+import pytest
+from eth_utils import keccak
+
+from backend.chain.committee_safe import committee_safe_status
+from backend.chain.community_factory import (
+    BLUEPRINTS,
+    LISTING,
+    FactoryError,
+    blueprints_of,
+    build_community,
+    deploy_factory,
+    enable_factory,
+    expected_codes,
+    factory_entries,
+    store_code,
+)
+from backend.chain.constitution import constitution_entries
+from backend.chain.deploy_assembly import CANCELLER_ROLE, DEFAULT_ADMIN_ROLE, EXECUTOR_ROLE, PROPOSER_ROLE
+from backend.chain.deployment import ASSEMBLY_ROLE, ROLE_NAMES, deploy_full_community, role_id
+from backend.chain.district import community_entries, shared_safe_infrastructure
+from backend.chain.safe import SafeCallReverted, SafeCommittee, module_call_data, safe_infrastructure_at
+from tests.assembly.helpers import COMMITTEE_ELECTION, FOR, at, close_voting, open_voting, propose, publish_result
+from tests.district.conftest import STREET
+from tests.power.conftest import POWER_ASSEMBLY
+from tests.utils.identity import commitment_for
+
+TX_GAS_CAP = 16_777_216  # EIP-7825
+MINTERS = ("PropertyFees", "CultureWorks", "CommunityActivities", "ServiceMarket", "SuggestionBox")
+ZERO = "0x" + "0" * 40
+
+
+@pytest.fixture(scope="module")
+def built(project, chain, committee, owner_a, owner_b, owner_c, developer, district):
+    """{reference (deployed the Python way), factory, town (built by it), district_id,
+    receipts, deployer}: `committee` deploys and is the factory's deployer; the street
+    office (a 2-of-3 Safe) makes the factory its lister."""
+    members = [owner_a, owner_b, owner_c]
+    reference = deploy_full_community(project, chain, committee, name="参照小区", committee_members=members,
+                                      committee_threshold=2, assembly_params=POWER_ASSEMBLY)
+    known = {name: reference.extra[name].address for name in
+             ("SafeL2", "SafeProxyFactory", "CompatibilityFallbackHandler", "MultiSendCallOnly")}
+    factory = deploy_factory(project, chain, committee, district.registry, safe_infrastructure=known,
+                             passkey_factory=reference.extra["PasskeyAccountFactory"])
+    enable_factory(district.registry, factory, [committee], district.send)
+    result = build_community(project, chain, factory, committee, name="四平小区", street=STREET,
+                             committee_members=members, committee_threshold=2, assembly_params=POWER_ASSEMBLY)
+    return SimpleNamespace(reference=reference, factory=factory, town=result.community, district_id=result.district_id,
+                           build_id=result.build_id, receipts=result.receipts, deployer=committee)
+
+
+def _pending_build(factory, deployer, name="待建小区"):
+    """A build begun by `deployer` (step 1 done); its id."""
+    receipt = factory.begin(name, STREET, 3 * 86400, ZERO, sender=deployer)
+    return int(receipt.decode_logs(factory.CommunityBuildBegun)[0].build_id)
+
+
+# ---------------------------------------------------------------- the build
+
+
+def test_four_transactions_each_under_the_cap_list_the_community(built, district):
+    gas = [receipt.gas_used for receipt in built.receipts]
+    print(f"\nfactory build: {len(gas)} transactions, {sum(gas):,} gas: " + ", ".join(f"{g:,}" for g in gas))
+    assert len(gas) == 4
+    assert max(gas) <= TX_GAS_CAP
+    registry = district.registry
+    assert registry.community_of(built.town.registry.address) == built.district_id
+    entry = registry.community(built.district_id)
+    assert (entry.name, entry.street, entry.registry) == ("四平小区", STREET, built.town.registry.address)
+    assert entry.deploy_block == built.receipts[0].block_number
+    assert built.factory.build_of(built.town.registry.address) == built.build_id
+    assert built.factory.build(built.build_id).step == 4
+    assert built.factory.DISTRICT() == registry.address and built.factory.build_count() == built.build_id == 1
+
+
+def test_it_lists_the_same_contracts_as_the_python_deploy(built):
+    names = [name for name, _ in community_entries(built.town)]
+    assert sorted(names) == sorted(name for name, _ in community_entries(built.reference))
+    assert sorted(names) == sorted(LISTING)
+    shared = ("PasskeyAccount", "PasskeyAccountFactory", "SafeL2", "SafeProxyFactory", "CompatibilityFallbackHandler",
+              "MultiSendCallOnly")
+    for name, address in community_entries(built.town):
+        same = address == built.reference.contracts()[name].address
+        assert same == (name in shared), name
+
+
+def test_it_is_wired_as_the_python_deploy_and_the_factory_keeps_nothing(built, chain):
+    """Every role, ownership, minter and link the Python deploy sets, read on both
+    communities; the factory (and its deployer) hold none of them."""
+    factory, deployer = built.factory.address, built.deployer.address
+    for community in (built.reference, built.town):
+        c = community.contracts()
+        registry, points, timelock, assembly = c["HouseholdRegistry"], c["CommunityPoints"], c["AssemblyTimelock"], \
+            c["OwnersAssembly"]
+        safe = c["CommitteeSafe"].address
+        assert registry.hasRole(ASSEMBLY_ROLE, timelock.address) and registry.assembly_holders() == 1
+        assert registry.hasRole(role_id("committee"), safe)
+        assert points.owner() == timelock.address
+        for name in MINTERS:
+            assert points.is_minter(c[name].address), name
+        for role in (PROPOSER_ROLE, CANCELLER_ROLE, EXECUTOR_ROLE):
+            assert timelock.hasRole(role, assembly.address)
+        assert c["PaperBallots"].assembly() == assembly.address
+        assert c["PropertyFees"].treasury() == c["CommunityTreasury"].address
+        assert c["PropertyFees"].settlement_token() == c["SettlementToken"].address
+        assert c["ServiceMarket"].fees() == c["PropertyFees"].address
+        assert c["MerchantPromotions"].fees() == c["PropertyFees"].address
+        assert c["NoticeBoard"].assembly() == assembly.address
+        assert c["OwnersAssembly"].timelock() == timelock.address
+        assert c["CultureWorks"].like_reward() == built.reference.extra["CultureWorks"].like_reward()
+        assert c["CommunityActivities"].max_points() == built.reference.extra["CommunityActivities"].max_points()
+        assert c["SuggestionBox"].reward_rate() == built.reference.extra["SuggestionBox"].reward_rate()
+        status = committee_safe_status(chain, c["CommitteeSafe"], timelock)
+        assert status["module_enabled"] and status["guard"] == c["CommitteeGuard"].address.lower()
+        assert status["threshold"] == 2 and len(status["members"]) == 3
+        for holder in (factory, deployer):
+            for name in ROLE_NAMES:
+                assert not registry.hasRole(role_id(name), holder), (name, holder)
+            assert not registry.hasRole(DEFAULT_ADMIN_ROLE, holder)
+            for role in (DEFAULT_ADMIN_ROLE, PROPOSER_ROLE, CANCELLER_ROLE, EXECUTOR_ROLE):
+                assert not timelock.hasRole(role, holder)
+            assert not points.is_minter(holder)
+        # The stand-in token is the deployer's (it mints the local chain's money), never the factory's.
+        assert c["SettlementToken"].owner() == deployer and not c["SettlementToken"].is_minter(factory)
+
+
+def test_its_constitution_table_is_the_python_deploys(built):
+    """Every entry constitution_entries computes, read back from both communities'
+    Constitution contracts, entry by entry."""
+    ref, town = built.reference.contracts(), built.town.contracts()
+    by_address = {contract.address: name for name, contract in ref.items()}
+    entries = constitution_entries(ref)
+    assert len(entries) == len(factory_entries(True)) > 20
+    for target, selector, by_arg, arg, call_class in entries:
+        name = by_address[target]
+        assert ref["Constitution"].entry(target, selector, by_arg, arg) == call_class
+        assert town["Constitution"].entry(town[name].address, selector, by_arg, arg) == call_class, (name, selector)
+
+
+def test_its_owners_vote_and_its_committee_acts(built, chain, owner_a, owner_b, owner_c, developer, tenant):
+    """The committee Safe registers the units; a major vote of the owners adds a member to
+    the committee through the timelock (the Safe's module); the guard refuses the members
+    adding one themselves."""
+    c = built.town.contracts()
+    infra = safe_infrastructure_at(chain, {name: c[name].address for name in
+                                           ("SafeL2", "SafeProxyFactory", "CompatibilityFallbackHandler",
+                                            "MultiSendCallOnly")})
+    safe = SafeCommittee(c["CommitteeSafe"], chain, infra)
+    owners = [owner_a, owner_b, owner_c, developer]
+    units = [(f"2-1-{101 + i}", 10_000, o.address, commitment_for(f"factory-{i}")) for i, o in enumerate(owners)]
+    safe.call(c["HouseholdRegistry"].register_units, units, signers=[owner_a, owner_b])
+    chain.mine()
+    assembly = c["OwnersAssembly"]
+    data = module_call_data(safe.address, c["CommitteeSafe"].addOwnerWithThreshold.encode_input(tenant.address, 3))
+    p = propose(assembly, owner_a, chain, matter=COMMITTEE_ELECTION, calls=[(c["CommitteeSafe"], 0, data)])
+    open_voting(chain, p)
+    for who in (owner_a, owner_b, owner_c):
+        assembly.castVote(p.id, FOR, sender=who)
+    close_voting(chain, p)
+    publish_result(assembly, chain, p, sender=developer)
+    queued = assembly.queue(*p.calls, sender=developer)
+    at(chain, queued.timestamp + POWER_ASSEMBLY["timelock_delay"])
+    assembly.execute(*p.calls, sender=developer)
+    assert tenant.address in c["CommitteeSafe"].getOwners() and c["CommitteeSafe"].getThreshold() == 3
+    with pytest.raises(Exception):
+        safe.call(c["CommitteeSafe"].addOwnerWithThreshold, developer.address, 3, signers=[owner_a, owner_b, owner_c])
+    assert developer.address not in c["CommitteeSafe"].getOwners()
+
+
+def test_the_blueprints_are_the_projects_code(built, project, chain):
+    """Each blueprint's code on the chain is this project's initcode (ERC-5202 preamble, or
+    a code store's half); a blueprint called directly runs nothing (0xFE is INVALID)."""
+    codes = expected_codes(project)
+    blueprints = built.factory.BLUEPRINTS()
+    for field_name, _ in BLUEPRINTS:
+        address = getattr(blueprints, field_name)
+        assert keccak(bytes(chain.provider.get_code(address))) == keccak(codes[field_name]), field_name
+    initcode = bytes(project.OwnersAssembly.contract_type.deployment_bytecode.to_bytes())
+    assert len(initcode) > 24_576 - 3  # why it is kept in two stores
+    head = chain.provider.web3.eth.call({"to": blueprints.assembly_head, "data": "0x"})
+    tail = chain.provider.web3.eth.call({"to": blueprints.assembly_tail, "data": "0x1234"})
+    assert bytes(head) + bytes(tail) == initcode
+    assert store_code(b"\x01\x02")[-2:] == b"\x01\x02"
+    with pytest.raises(Exception):
+        chain.provider.web3.eth.call({"to": blueprints.registry, "data": "0x"})
+
+
+# ---------------------------------------------------------------- attacks
+
+
+@pytest.mark.parametrize("who", ["attacker", "owner_a", "developer"])
+def test_only_a_deployer_the_street_office_named_begins_a_build(built, request, who):
+    account = request.getfixturevalue(who)
+    with ape.reverts("factory: not a deployer of the district"):
+        built.factory.begin("冒名小区", STREET, 3 * 86400, ZERO, sender=account)
+
+
+@pytest.mark.parametrize("who", ["attacker", "committee", "owner_a"])
+def test_only_the_street_office_names_deployers(built, request, attacker, who):
+    """The deployer itself, a member of the street office's Safe alone, anyone: refused.
+    Only the Safe (the district's owner) names one."""
+    account = request.getfixturevalue(who)
+    with ape.reverts("factory: street office only"):
+        built.factory.set_deployer(attacker.address, True, sender=account)
+    with ape.reverts("factory: street office only"):
+        built.factory.set_deployer(built.deployer.address, False, sender=account)
+
+
+@pytest.mark.parametrize("who", ["attacker", "committee", "owner_a"])
+def test_only_the_street_office_names_listers_and_a_lister_only_lists(built, district, request, attacker, who):
+    account = request.getfixturevalue(who)
+    with ape.reverts("district: street office only"):
+        district.registry.set_lister(attacker.address, True, sender=account)
+    factory = built.factory.address
+    assert district.registry.is_lister(factory)
+    with pytest.raises(SafeCallReverted, match="district: lister empty"):
+        district.send(district.registry.set_lister, ZERO, True)
+
+
+def test_a_lister_cannot_retire_nor_name_listers(built, district, chain, attacker):
+    """A lister (here an account the street office named, standing for the factory) adds
+    communities and does nothing else."""
+    district.send(district.registry.set_lister, attacker.address, True)
+    with ape.reverts("district: street office only"):
+        district.registry.retire_community(built.district_id, b"\x01" * 32, sender=attacker)
+    with ape.reverts("district: street office only"):
+        district.registry.set_lister(attacker.address, False, sender=attacker)
+    district.send(district.registry.set_lister, attacker.address, False)
+    with ape.reverts("district: street office only"):
+        district.registry.add_community(*district.entry(district.jiaxing), sender=attacker)
+
+
+def test_a_build_goes_on_only_by_its_deployer_and_in_order(built, district, attacker, tenant):
+    factory = built.factory
+    district.send(factory.set_deployer, attacker.address, True)
+    build_id = _pending_build(factory, built.deployer)
+    # Another deployer of the same district cannot take over someone's build …
+    with ape.reverts("factory: not this build's deployer"):
+        factory.build_money(build_id, 86400, sender=attacker)
+    # … nor can anyone skip a step, nor repeat one.
+    with ape.reverts("factory: step out of order"):
+        factory.build_assembly(build_id, 86400, 86400, 30 * 86400, 3 * 86400, 10 * 86400, sender=built.deployer)
+    with ape.reverts("factory: step out of order"):
+        factory.finish(build_id, ZERO, [tenant.address], 1, ZERO, [], sender=built.deployer)
+    factory.build_money(build_id, 86400, sender=built.deployer)
+    with ape.reverts("factory: step out of order"):
+        factory.build_money(build_id, 86400, sender=built.deployer)
+    with ape.reverts("factory: no such build"):
+        factory.build_money(999, 86400, sender=built.deployer)
+    # A finished build is never built again.
+    with ape.reverts("factory: step out of order"):
+        factory.finish(built.build_id, ZERO, [tenant.address], 1, ZERO, [], sender=built.deployer)
+
+
+def test_a_deployer_the_street_office_stops_cannot_go_on(built, district):
+    factory = built.factory
+    build_id = _pending_build(factory, built.deployer)
+    district.send(factory.set_deployer, built.deployer.address, False)
+    with ape.reverts("factory: not a deployer of the district"):
+        factory.build_money(build_id, 86400, sender=built.deployer)
+
+
+def test_a_taken_name_is_refused_before_anything_is_built(built):
+    with ape.reverts("factory: name taken in the district"):
+        built.factory.begin("四平小区", STREET, 3 * 86400, ZERO, sender=built.deployer)
+    with pytest.raises(FactoryError, match="not a deployer"):
+        build_community(None, None, built.factory, _Named(ZERO), name="x", street="y", committee_members=[ZERO])
+
+
+class _Named:
+    def __init__(self, address):
+        self.address = address
+
+
+def _built_to_step_three(factory, deployer, name):
+    build_id = _pending_build(factory, deployer, name)
+    factory.build_money(build_id, 2 * 86400, sender=deployer)
+    factory.build_assembly(build_id, 86400, 86400, 30 * 86400, 3 * 86400, 10 * 86400, sender=deployer)
+    return build_id
+
+
+@pytest.mark.parametrize("target", ["PasskeyAccountFactory", "SafeL2", "MultiSendCallOnly", "outside", "self"])
+def test_the_constitution_names_only_the_communitys_own_contracts(built, owner_a, owner_b, attacker, target):
+    """A deployer classing an outside contract's call (the shared passkey factory, Safe's
+    singleton, its own account, a number past the listing) as ordinary is refused, and
+    nothing is listed."""
+    factory, deployer = built.factory, built.deployer
+    build_id = _built_to_step_three(factory, deployer, "越权小区")
+    index = {"outside": len(LISTING), "self": int(attacker.address, 16)}.get(target) or LISTING.index(target)
+    entries = factory_entries(True) + [(f"0x{index:040x}", b"\x12\x34\x56\x78", False, b"\x00" * 32, 1)]
+    with ape.reverts("factory: constitution entry about another contract"):
+        factory.finish(build_id, ZERO, [owner_a.address, owner_b.address], 2, ZERO, entries, sender=deployer)
+    assert factory.build(build_id).step == 3
+
+
+def test_finish_refuses_a_bad_committee(built, owner_a, owner_b, attacker):
+    factory, deployer = built.factory, built.deployer
+    build_id = _built_to_step_three(factory, deployer, "无委小区")
+    members = [owner_a.address, owner_b.address]
+    entries = factory_entries(True)
+    with ape.reverts("factory: threshold out of range"):
+        factory.finish(build_id, ZERO, members, 3, ZERO, entries, sender=deployer)
+    with ape.reverts("factory: threshold out of range"):
+        factory.finish(build_id, ZERO, members, 0, ZERO, entries, sender=deployer)
+    with ape.reverts("factory: name an existing Safe or new members, not both"):
+        factory.finish(build_id, ZERO, members, 2, attacker.address, entries, sender=deployer)
+    with ape.reverts("factory: the committee is neither new members nor a Safe"):
+        factory.finish(build_id, ZERO, [], 0, attacker.address, factory_entries(False), sender=deployer)
+
+
+def test_a_factory_the_street_office_did_not_name_lists_nothing(built, project, chain, attacker, district):
+    """An attacker's own factory for the district, on the same blueprints: it names no
+    deployer (only the street office could) and is no lister."""
+    blueprints = built.factory.BLUEPRINTS()
+    infra = built.factory.INFRASTRUCTURE()
+    rogue = attacker.deploy(project.CommunityFactory, district.registry.address, blueprints, infra)
+    with ape.reverts("factory: street office only"):
+        rogue.set_deployer(attacker.address, True, sender=attacker)
+    with ape.reverts("factory: not a deployer of the district"):
+        rogue.begin("假小区", STREET, 3 * 86400, ZERO, sender=attacker)
+    assert not district.registry.is_lister(rogue.address)
+
+
+def test_the_next_factory_reuses_the_chains_blueprints(built, project, chain, committee, district):
+    """Blueprints are once per chain: a second factory (another district's, here the same
+    one's) named with the first's deploys none again."""
+    known = blueprints_of(built.factory)
+    infra = shared_safe_infrastructure(district.registry)
+    before = committee.nonce
+    second = deploy_factory(project, chain, committee, district.registry, safe_infrastructure=infra,
+                            passkey_factory=built.reference.extra["PasskeyAccountFactory"], blueprints=known)
+    assert committee.nonce - before == 2  # CommitteeSafeSetup and the factory
+    assert second.BLUEPRINTS() == built.factory.BLUEPRINTS()
