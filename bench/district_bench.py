@@ -23,10 +23,10 @@ The bench reads only logs and the latest state, so nothing it does needs the old
 
 Anchor: one community deployed alone, the way `ape run deploy` deploys a single
 community (every contract, a 2-of-3 committee Safe, the constitution, the hand-over).
-Each district community is the same deploy followed by its listing, a Safe transaction
-of the street office (2-of-3); from the second on, its committee Safe is made on the Safe
-infrastructure (SafeL2, SafeProxyFactory, …) the district's previous community listed,
-as `ape run deploy --district` does, instead of deploying it again. Every transaction is checked against Osaka's cap
+Without the factory, each district community is the same deploy followed by its
+listing, a Safe transaction of the street office (2-of-3); its committee Safe is made
+on the Safe infrastructure (SafeL2, SafeProxyFactory, …) the district's previous
+community listed, instead of deploying it again. Every transaction is checked against Osaka's cap
 (16,777,216 gas, EIP-7825); the largest is printed. Wall time is anvil's, a block per
 transaction: a chain sealing a block every 2 seconds takes about two seconds for each
 of the transactions printed.
@@ -52,18 +52,13 @@ holding it (goal ≤ 2 s), and the API again ("moving": the table is rebuilt aft
 checkpoint). `--profile` times the route module's helpers over one uncached call of
 each route, in process.
 
-Why no factory deploying from blueprints (yet): measured here, no transaction of a
-community's deploy comes near the cap (the largest, OwnersAssembly's creation, is 32 %
-of it), so nothing needs splitting. A factory would not save much gas either: a contract
-made from a blueprint still pays its code deposit (200 gas a byte) and its constructor;
-only the initcode's calldata is saved. What it would save is transactions — 43M gas fits
-in three or four of at most 16.7M instead of 35 — and so time on a 2-second chain (about
-a minute per community today). The price is a second deploy path: the factory would
-hold the assembly's powers while it wires the community (roles, the constitution table,
-the committee Safe with its module and guard) and hand them over, all of which
-`deploy_full_community` does today in Python and the tests exercise. Sending the
-independent creations without waiting for each receipt would win most of the time back
-without it.
+Each district community is built by the district's CommunityFactory
+(contracts/CommunityFactory.vy, `ape run deploy --factory`): four transactions from the
+chain's blueprints, the last of which lists it; the factory and the blueprints are made
+once, before the first. `--contract-by-contract` deploys them instead as `ape run deploy
+--district` without a factory does (43 transactions, then the street office's listing).
+A blueprint saves no code deposit (200 gas a byte) nor constructor: what it saves is
+transactions, and so time on a chain sealing a block every few seconds.
 """
 
 from __future__ import annotations
@@ -93,6 +88,7 @@ if not LOADER:
 
     from backend.chain import demo_activity  # noqa: E402
     from backend.chain.deploy_assembly import proposal_id  # noqa: E402
+    from backend.chain.community_factory import build_community, deploy_factory, enable_factory  # noqa: E402
     from backend.chain.deployment import deploy_full_community, manifest_dict, role_id  # noqa: E402
     from backend.chain.district import (  # noqa: E402
         deploy_district,
@@ -100,6 +96,7 @@ if not LOADER:
         shared_safe_infrastructure,
         street_office_caller,
     )
+    from backend.chain.safe import INFRASTRUCTURE as SAFE_INFRASTRUCTURE  # noqa: E402
 
 TX_GAS_CAP = 16_777_216
 # anvil answers the "finalized" tag with the head less 64 blocks.
@@ -159,12 +156,13 @@ def pct(values: list[float], q: float) -> float:
 # ---------------------------------------------------------------- deploy
 
 
-def deploy_all(count: int):
+def deploy_all(count: int, use_factory: bool = True):
     deployer = accounts.test_accounts[0]
     members = [accounts.test_accounts[i] for i in (2, 3, 4)]
     staff = [accounts.test_accounts[i] for i in (5, 6, 7)]
 
     anchor, receipts, anchor_wall = deploy("基准小区", deployer, members)
+    anchor_receipts = receipts
     gas = [r["gasUsed"] for r in receipts]
     anchor_gas = sum(gas)
     names = {c.address.lower(): n for n, c in anchor.contracts().items()}
@@ -181,34 +179,60 @@ def deploy_all(count: int):
     print(f"district registry and the street office's Safe: {time.perf_counter() - started:.1f} s "
           f"(registry {district.address}, office {office})")
 
-    communities, per_community, listing, walls, largest = [], [], [], [], 0
+    factory = None
+    if use_factory:
+        first, started = chain.blocks.head.number + 1, time.perf_counter()
+        factory = deploy_factory(project, chain, deployer, district,
+                                 safe_infrastructure={n: anchor.extra[n].address for n in SAFE_INFRASTRUCTURE},
+                                 passkey_factory=anchor.extra["PasskeyAccountFactory"])
+        enable_factory(district, factory, [deployer], send)
+        made = transactions_since(first)
+        print(f"the district's CommunityFactory, once (the chain's blueprints, the factory, its lister role and its "
+              f"deployer): {len(made)} transactions, {sum(r['gasUsed'] for r in made):,} gas, "
+              f"{time.perf_counter() - started:.1f} s")
+
+    communities, per_community, listing, walls, largest, sent = [], [], [], [], 0, []
     for index in range(count):
-        community, receipts, wall = deploy(f"小区{index + 1:03d}", deployer, members, district)
-        first = chain.blocks.head.number + 1
-        listed_at = time.perf_counter()
-        register_community(district, community, "嘉兴路街道", send)
-        walls.append(wall + time.perf_counter() - listed_at)
-        listed = transactions_since(first)
+        name = f"小区{index + 1:03d}"
+        if factory is not None:
+            first, started = chain.blocks.head.number + 1, time.perf_counter()
+            community = build_community(project, chain, factory, deployer, name=name, street="嘉兴路街道",
+                                        committee_members=members, committee_threshold=2).community
+            walls.append(time.perf_counter() - started)
+            receipts, listed = transactions_since(first), []
+        else:
+            community, receipts, wall = deploy(name, deployer, members, district)
+            first = chain.blocks.head.number + 1
+            listed_at = time.perf_counter()
+            register_community(district, community, "嘉兴路街道", send)
+            walls.append(wall + time.perf_counter() - listed_at)
+            listed = transactions_since(first)
         gas = [r["gasUsed"] for r in receipts + listed]
         assert max(gas) <= TX_GAS_CAP, (community.name, max(gas))
         largest = max(largest, max(gas))
+        sent.append(len(receipts) + len(listed))
         per_community.append(sum(r["gasUsed"] for r in receipts))
         listing.append(sum(r["gasUsed"] for r in listed))
         communities.append(community)
     assert district.community_count() == count
 
-    print(f"{count} communities deployed and listed:")
+    how = "built by the factory (listed in its last step)" if factory else "deployed contract by contract and listed"
+    print(f"{count} communities {how}:")
     print(f"  {'':<36} {'median':>12} {'max':>12}   anchor")
+    print(f"  {'transactions per community':<36} {statistics.median(sent):>12,.0f} {max(sent):>12,}"
+          f"   {len(anchor_receipts)}")
     print(f"  {'deploy gas per community':<36} {statistics.median(per_community):>12,.0f} {max(per_community):>12,}"
           f"   {anchor_gas:,}")
-    print(f"  {'listing gas (street office Safe tx)':<36} {statistics.median(listing):>12,.0f} {max(listing):>12,}")
+    if factory is None:
+        print(f"  {'listing gas (street office Safe tx)':<36} {statistics.median(listing):>12,.0f} {max(listing):>12,}")
     print(f"  {'wall time per community (s)':<36} {statistics.median(walls):>12.1f} {max(walls):>12.1f}"
           f"   {anchor_wall:.1f}")
     tenth = max(1, count // 10)
     print(f"  wall time of the first {tenth} / the last {tenth} communities, median: "
           f"{statistics.median(walls[:tenth]):.1f} / {statistics.median(walls[-tenth:]):.1f} s (does it grow with the chain?)")
     print(f"  largest transaction {largest:,} gas ({largest / TX_GAS_CAP:.0%} of the 16,777,216 cap); "
-          f"total wall {sum(walls):.1f} s")
+          f"total wall {sum(walls):.1f} s; on a chain sealing a block every 2 s: "
+          f"{statistics.median(sent) * 2:.0f} s a community")
     return anchor, district, district_block, communities
 
 
@@ -669,7 +693,7 @@ def main(args) -> None:
     count, units = args.communities, args.units
     project.load_contracts()  # compiled before anything is timed
     wall = time.perf_counter()
-    anchor, district, district_block, communities = deploy_all(count)
+    anchor, district, district_block, communities = deploy_all(count, args.factory)
 
     if args.activity:
         started = time.perf_counter()
@@ -732,6 +756,9 @@ elif __name__ == "__main__":
     parser.add_argument("--months", type=int, default=12, help="months of activity (default 12)")
     parser.add_argument("--no-activity", dest="activity", action="store_false",
                         help="communities as deployed, no year of activity")
+    parser.add_argument("--contract-by-contract", dest="factory", action="store_false",
+                        help="deploy each community as `ape run deploy --district` without --factory (43 transactions "
+                             "and the street office's listing) instead of the district's CommunityFactory")
     parser.add_argument("--no-follow", action="store_true", help="backfill only: no head lag, no API load")
     parser.add_argument("--follow-seconds", type=float, default=30, help="head lag measured over (default 30 s)")
     parser.add_argument("--api-seconds", type=float, default=20, help="each API load (default 20 s)")

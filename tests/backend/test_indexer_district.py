@@ -162,3 +162,49 @@ def test_a_restarted_district_indexer_resumes_each_community(populated, project,
     assert again.sync() == 0 and set(again.communities) == {populated.registry.address.lower()}
     assert len(dump(engine, populated.registry.address)["units"]) == 6
     rpc.close()
+
+
+def test_a_community_the_factory_builds_mid_follow_is_followed_from_its_first_step(
+        populated, project, chain, committee, owner_a, owner_b, owner_c, engine, settings, rpc_url):
+    """A community built by the district's CommunityFactory is listed three blocks after
+    its first step; the indexer backfills it from that first step, so the roles the
+    factory held while it built (the assembly's, the committee's) and gave away are in the
+    index, and the committee Safe's first act is too."""
+    from backend.chain.community_factory import build_community, deploy_factory, enable_factory
+    from backend.chain.safe import safe_at
+    from backend.db.models import RoleMember
+
+    district = committee.deploy(project.DistrictRegistry, committee.address)
+    first_block = chain.blocks.head.number
+    list_in(district, populated, committee)
+    factory = deploy_factory(project, chain, committee, district)
+    enable_factory(district, factory, [committee], lambda method, *args: method(*args, sender=committee))
+    chain.mine(ANVIL_FINALITY)
+    rpc = RpcClient(rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
+    built = build_community(project, chain, factory, committee, name="四川北路小区", street="四川北路街道",
+                            committee_members=[owner_a, owner_b, owner_c], committee_threshold=2)
+    town = built.community
+    follower = DistrictIndexer(district.address, first_block, abis_of(manifest_dict(town, "local")), engine, rpc,
+                               settings)
+    follower.sync()
+    chain.mine(ANVIL_FINALITY)
+    follower.sync()
+    registry = town.registry.address.lower()
+    assert registry in follower.communities
+    assert follower.communities[registry].start_block == built.receipts[0].block_number < \
+        built.receipts[-1].block_number
+    t = RoleMember.__table__
+    with engine.connect() as conn:
+        holders = {(row.role, row.account) for row in conn.execute(select(t).where(t.c.community == registry))}
+    safe = town.committee.lower()
+    assert ("0x" + keccak_hex("linli.role.committee"), safe) in holders
+    assert ("0x" + keccak_hex("linli.role.assembly"), town.extra["AssemblyTimelock"].address.lower()) in holders
+    assert not {account for _, account in holders} & {factory.address.lower(), committee.address.lower()}
+    assert safe_at(town.committee).getThreshold() == 2
+    rpc.close()
+
+
+def keccak_hex(text: str) -> str:
+    from eth_utils import keccak
+
+    return keccak(text=text).hex()
