@@ -230,7 +230,7 @@ def _build_with_factory(network_name, chain_id, factory_address, district_addres
         built = build_community(project, chain, factory, deployer, name=name, street=street, committee_members=members,
                                 committee_threshold=committee_threshold, committee=committee,
                                 change_delay=change_delay, settlement_token=settlement_token, vault_logger=vault_logger)
-    except (DistrictError, FactoryError) as exc:
+    except (DistrictError, FactoryError, SafeError) as exc:
         raise click.ClickException(f"{exc}; nothing deployed") from exc
     manifest = manifest_from_district(project, chain, district, name, network_name)
     path = manifest_file or manifest_path(ROOT, network_name, chain_id)

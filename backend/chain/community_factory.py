@@ -216,17 +216,24 @@ def build_community(
     """Build and list a community with `factory`, four transactions sent by `deployer`
     (one of the factory's deployers): `committee_members` and a threshold (default a
     majority) for a new committee Safe, or `committee`, an existing Safe."""
+    from backend.chain.safe import accept_safe, check_members
+
     unknown = set(assembly_params or {}) - set(DEFAULT_ASSEMBLY_PARAMS)
     if unknown:
         raise TypeError(f"unknown assembly parameter(s): {', '.join(sorted(unknown))}")
     settings = {**DEFAULT_ASSEMBLY_PARAMS, **(assembly_params or {})}
+    if not factory.is_deployer(deployer.address):
+        raise FactoryError(f"{deployer.address} is not a deployer of the factory at {factory.address}: "
+                           "the street office names it (`ape run district factory --deployer`)")
     members = [to_checksum_address(getattr(m, "address", m)) for m in committee_members or []]
     if bool(members) == bool(committee):
         raise FactoryError("name the members of a new committee Safe or an existing Safe, one of the two")
     threshold = committee_threshold or (len(members) // 2 + 1 if members else 0)
-    if not factory.is_deployer(deployer.address):
-        raise FactoryError(f"{deployer.address} is not a deployer of the factory at {factory.address}: "
-                           "the street office names it (`ape run district factory --deployer`)")
+    # As the contract-by-contract deploy checks them, before anything is sent (SafeError).
+    if members:
+        check_members(members, threshold)
+    else:
+        accept_safe(chain, committee)
     token = getattr(settlement_token, "address", settlement_token) or ZERO_ADDRESS
     logger = getattr(vault_logger, "address", vault_logger) or ZERO_ADDRESS
 

@@ -276,7 +276,8 @@ def deploy_safe_infrastructure(
 # --- one Safe -----------------------------------------------------------------------
 
 
-def _check_members(owners: Sequence[Any], threshold: int) -> list[str]:
+def check_members(owners: Sequence[Any], threshold: int) -> list[str]:
+    """The members' checksummed addresses, after checking a Safe can have them (SafeError)."""
     addresses = [to_checksum_address(getattr(owner, "address", owner)) for owner in owners]
     if not addresses:
         raise SafeError("a Safe needs at least one member")
@@ -308,7 +309,7 @@ def create_safe(
     `setup_to`/`setup_data`: a contract the Safe delegate-calls during setup (Safe's
     own hook; the committee's enables the assembly's module and the guard).
     """
-    members = _check_members(owners, threshold)
+    members = check_members(owners, threshold)
     setup_address = getattr(setup_to, "address", setup_to) or ZERO_ADDRESS
     setup = abi_encode(
         ["address[]", "uint256", "address", "bytes", "address", "address", "uint256", "address"],

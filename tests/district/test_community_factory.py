@@ -31,7 +31,7 @@ from backend.chain.constitution import constitution_entries
 from backend.chain.deploy_assembly import CANCELLER_ROLE, DEFAULT_ADMIN_ROLE, EXECUTOR_ROLE, PROPOSER_ROLE
 from backend.chain.deployment import ASSEMBLY_ROLE, ROLE_NAMES, deploy_full_community, role_id
 from backend.chain.district import community_entries, shared_safe_infrastructure
-from backend.chain.safe import SafeCallReverted, SafeCommittee, module_call_data, safe_infrastructure_at
+from backend.chain.safe import SafeCallReverted, SafeCommittee, SafeError, module_call_data, safe_infrastructure_at
 from tests.assembly.helpers import COMMITTEE_ELECTION, FOR, at, close_voting, open_voting, propose, publish_result
 from tests.district.conftest import STREET
 from tests.power.conftest import POWER_ASSEMBLY
@@ -343,3 +343,33 @@ def test_the_next_factory_reuses_the_chains_blueprints(built, project, chain, co
                             passkey_factory=built.reference.extra["PasskeyAccountFactory"], blueprints=known)
     assert committee.nonce - before == 2  # CommitteeSafeSetup and the factory
     assert second.BLUEPRINTS() == built.factory.BLUEPRINTS()
+
+
+def test_a_setting_out_of_range_is_refused_with_the_contracts_own_reason(built):
+    """The constructors' checks reach the deployer through the factory: a change delay
+    the registry refuses, an assembly period OwnersAssembly refuses (created from its two
+    code stores), each with its reason, and the build stays where it was."""
+    factory, deployer = built.factory, built.deployer
+    with ape.reverts("registry: delay out of range"):
+        factory.begin("急售小区", STREET, 60, ZERO, sender=deployer)
+    build_id = _pending_build(factory, deployer, "短期小区")
+    factory.build_money(build_id, 2 * 86400, sender=deployer)
+    with ape.reverts() as caught:
+        factory.build_assembly(build_id, 0, 0, 0, 0, 0, sender=deployer)
+    assert str(caught.value.message).startswith("assembly:"), caught.value.message
+    assert factory.build(build_id).step == 2
+
+
+def test_a_committee_that_is_no_safe_is_refused_before_anything_is_sent(built, project, chain, attacker, owner_a):
+    """The off-chain checks the contract-by-contract deploy makes: a contract that is no
+    Safe 1.4.1 named as the committee, a member listed twice, a threshold above the
+    members; the deployer sends nothing."""
+    nonce = built.deployer.nonce
+    for kwargs, reason in (
+        ({"committee": built.factory.address}, "Safe"),
+        ({"committee_members": [owner_a, owner_a], "committee_threshold": 1}, "listed twice"),
+        ({"committee_members": [owner_a, attacker], "committee_threshold": 3}, "threshold"),
+    ):
+        with pytest.raises(SafeError, match=reason):
+            build_community(project, chain, built.factory, built.deployer, name="查验小区", street=STREET, **kwargs)
+    assert built.deployer.nonce == nonce
