@@ -1,5 +1,5 @@
-"""A chain that is not anvil's defaults (issue 22): the district's registry, the whole
-deploy of a community listed in it, a units import by the community's name and a relayed
+"""A chain that is not anvil's defaults (issue 22): the district's registry and its
+CommunityFactory, a whole community built by the factory and listed in it, a units import by the community's name and a relayed
 vote, as an operator runs them, on an anvil that behaves like a private QBFT chain — the
 Osaka hardfork, its own chain id, a block every 2 seconds (interval mining, not a block
 per transaction), no base fee and a zero gas price — and no transaction any of them
@@ -97,12 +97,18 @@ def test_deploy_import_and_a_relayed_vote_on_a_private_chain(qbft_chain, account
     office_keys = {"LINLI_DISTRICT": district,
                    "LINLI_STREET_OFFICE_KEYS": ",".join(s.private_key for s in staff[:2])}
 
+    # The district's factory (the chain's blueprints, once), its lister role and deployer.
+    made = run(url, [APE, "run", "district", "factory", "--network", url], **keys, **office_keys)
+    factory = made.stdout.split("CommunityFactory ", 1)[1].split()[0]
+
     manifest = tmp_path / "district-1.json"
     deployed = run(url, [APE, "run", "deploy", "--network", url, "--manifest", str(manifest),
                          "--name", "私链小区", "--street", "嘉兴路街道", "--settlement-token", token,
-                         "--committee-members", ",".join(m.address for m in members), "--committee-threshold", "2"],
+                         "--committee-members", ",".join(m.address for m in members), "--committee-threshold", "2",
+                         "--factory", factory],
                    **keys, **office_keys)
     assert "keeps none" in deployed.stdout and "Listed as community 1" in deployed.stdout
+    assert "in 4 transactions" in deployed.stdout
     assert json.loads(manifest.read_text())["chain_id"] == CHAIN_ID
 
     # The units import finds the community by its name in the district.
@@ -133,6 +139,6 @@ def test_deploy_import_and_a_relayed_vote_on_a_private_chain(qbft_chain, account
             assert int(tx["gas"], 16) <= TX_GAS_CAP, (number, tx["hash"], int(tx["gas"], 16))
             assert int(tx["chainId"], 16) == CHAIN_ID
         assert int(block["baseFeePerGas"], 16) == 0
-    assert sent >= 30, sent  # the district, the whole community: its contracts, the Safe, the wiring, the listing, the units, the vote
+    assert sent >= 30, sent  # the district, the blueprints, the factory, the community's four steps, the units, the vote
     receipt = rpc(url, "eth_getTransactionReceipt", [ballot["tx_hash"]])
     assert int(receipt["status"], 16) == 1
