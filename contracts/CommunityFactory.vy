@@ -10,8 +10,9 @@
         same way, as `deploy_full_community` (backend/chain/deployment.py)
         deploys contract by contract in 43 transactions:
 
-        1. `begin`: the stand-in settlement token (unless the chain's is named),
-           HouseholdRegistry, CommunityPoints, PaperBallots;
+        1. `begin`: HouseholdRegistry, CommunityPoints, PaperBallots (and on a
+           local chain, whose factory names no settlement token, a stand-in
+           token owned by the deployer);
         2. `build_money`: PropertyFees and its CommunityTreasury, the
            AssemblyTimelock, the Constitution;
         3. `build_assembly`: OwnersAssembly, wired to the timelock and the paper
@@ -28,7 +29,13 @@
           code stores that return their bytes when called, and created with
           `raw_create` from the two halves joined.
         - Only deployers the street office named (`set_deployer`) build; each
-          build's later steps only by the deployer that began it, in order.
+          build's later steps only by the deployer that began it, in order. A
+          build reserves its name from `begin` to `finish` (or `abandon`).
+        - What the street office approves when it makes a factory its lister is
+          fixed in the factory: the blueprints, the settlement token every
+          community settles in, and the constitution table (its hash, one for a
+          new committee Safe and one for an existing Safe): a deployer chooses
+          the names, the committee and the periods, not the rules.
         - While a community is built the factory holds the assembly's powers
           over it (the registry's ASSEMBLY_ROLE, the points' ownership, the
           timelock's admin role) and the committee role; `finish` gives every
@@ -38,12 +45,15 @@
 @custom:security The factory is a lister of the district's registry
                  (`DistrictRegistry.set_lister`), so an approved deployer lists
                  without a Safe transaction of the street office's: the
-                 street office trusts its deployers as it trusts itself to list
-                 (a mistaken entry is retired). The constitution table comes
-                 from the deployer (backend/chain/constitution.py computes it);
-                 its targets are indices into the community's own listing, so
-                 a deployer cannot class an outside contract's call as
-                 ordinary for this community's assembly.
+                 street office trusts its deployers to name communities as it
+                 trusts itself (a mistaken entry is retired), and nothing else.
+                 The constitution table the deployer sends must hash to the
+                 factory's (backend/chain/constitution.py computes it), so no
+                 deployer can forbid replacing the committee or make handing the
+                 assembly's power to one key an ordinary matter; its targets
+                 are indices into the community's own listing. An existing
+                 committee must be a Safe 1.4.1 proxy running Safe's or SafeL2's
+                 code, as the contract-by-contract deploy checks off chain.
 """
 
 
@@ -73,6 +83,7 @@ STEP_BEGUN: constant(uint8) = 1
 STEP_MONEY: constant(uint8) = 2
 STEP_ASSEMBLY: constant(uint8) = 3
 FINISHED: constant(uint8) = 4
+ABANDONED: constant(uint8) = 5
 
 
 struct CallClass:
@@ -109,6 +120,19 @@ struct Blueprints:
     consent: address
     notices: address
     guard: address
+
+
+# What every community of the district gets, whoever builds it.
+struct Rules:
+    # The chain's CNY deposit token; empty on a local chain: a stand-in per community.
+    settlement_token: address
+    # keccak256(abi_encode(entries)) of the constitution table `finish` must be sent:
+    # with a new committee Safe, and with an existing one (no guard, no Safe infrastructure).
+    table_new_safe: bytes32
+    table_existing_safe: bytes32
+    # Safe 1.4.1's SafeProxy runtime code and Safe's (not SafeL2's) singleton code, by hash.
+    safe_proxy_codehash: bytes32
+    safe_codehash: bytes32
 
 
 # Safe 1.4.1's contracts on this chain, the committee's setup hook, the passkey factory.
@@ -174,15 +198,19 @@ interface IPasskeyFactory:
     def IMPLEMENTATION() -> address: view
 
 
+
 DISTRICT: public(immutable(address))
 BLUEPRINTS: public(immutable(Blueprints))
 INFRASTRUCTURE: public(immutable(Infrastructure))
+RULES: public(immutable(Rules))
 
 is_deployer: public(HashMap[address, bool])
 build_count: public(uint256)
 _builds: HashMap[uint256, Build]
 # HouseholdRegistry -> id of the finished build that made it (0: not this factory's).
 build_of: public(HashMap[address, uint256])
+# keccak256(name) -> the unfinished build that reserved it (0: none).
+reserved_by: public(HashMap[bytes32, uint256])
 
 
 event DeployerSet:
@@ -204,8 +232,13 @@ event CommunityBuilt:
     committee: address
 
 
+event CommunityBuildAbandoned:
+    build_id: indexed(uint256)
+    abandoned_by: indexed(address)
+
+
 @deploy
-def __init__(district: address, blueprints: Blueprints, infrastructure: Infrastructure):
+def __init__(district: address, blueprints: Blueprints, infrastructure: Infrastructure, rules: Rules):
     """
     @notice The factory of one district's communities.
     @param district The district's registry (its owner, the street office, names
@@ -213,12 +246,18 @@ def __init__(district: address, blueprints: Blueprints, infrastructure: Infrastr
     @param blueprints The chain's blueprints and code stores of every contract.
     @param infrastructure Safe 1.4.1's contracts, CommitteeSafeSetup and the
            chain's PasskeyAccountFactory.
+    @param rules The settlement token, the constitution table's hashes, Safe's code hashes.
     """
     assert district.is_contract, "factory: district has no code"
     assert blueprints.registry.is_contract and blueprints.assembly_tail.is_contract, "factory: blueprint has no code"
     assert infrastructure.safe_proxy_factory.is_contract, "factory: Safe's proxy factory has no code"
     assert infrastructure.passkey_factory.is_contract, "factory: passkey factory has no code"
+    assert rules.settlement_token == empty(address) or rules.settlement_token.is_contract, \
+        "factory: settlement token has no code"
+    assert rules.table_new_safe != empty(bytes32) and rules.table_existing_safe != empty(bytes32), \
+        "factory: no constitution table"
     DISTRICT = district
+    RULES = rules
     BLUEPRINTS = blueprints
     INFRASTRUCTURE = infrastructure
 
@@ -239,27 +278,25 @@ def set_deployer(account: address, allowed: bool):
 
 
 @external
-def begin(name: String[MAX_NAME], street: String[MAX_NAME], change_delay: uint256,
-          settlement_token: address) -> uint256:
+def begin(name: String[MAX_NAME], street: String[MAX_NAME], change_delay: uint256) -> uint256:
     """
-    @notice Step 1: the settlement token (a stand-in owned by the caller when
-            `settlement_token` is empty), HouseholdRegistry, CommunityPoints and
-            PaperBallots of a new community.
+    @notice Step 1: HouseholdRegistry, CommunityPoints and PaperBallots of a new
+            community (and a stand-in settlement token owned by the caller when
+            the factory names none: a local chain). Reserves the name.
     @param name The community's public name, free in the district.
     @param street Its street (街道).
     @param change_delay Seconds a sale or wallet recovery waits (the registry checks the range).
-    @param settlement_token The chain's CNY deposit token, or empty for a stand-in.
     @return The build's id (from 1).
     """
     assert self.is_deployer[msg.sender], "factory: not a deployer of the district"
     assert len(name) > 0, "factory: name empty"
     assert len(street) > 0, "factory: street empty"
+    name_key: bytes32 = keccak256(name)
     assert staticcall IDistrict(DISTRICT).community_id(name) == 0, "factory: name taken in the district"
-    token: address = settlement_token
+    assert self.reserved_by[name_key] == 0, "factory: name reserved by another build"
+    token: address = RULES.settlement_token
     if token == empty(address):
         token = create_from_blueprint(BLUEPRINTS.settlement_token, msg.sender, code_offset=3)
-    else:
-        assert token.is_contract, "factory: settlement token has no code"
     # The factory is the committee until `finish` names the Safe.
     registry: address = create_from_blueprint(BLUEPRINTS.registry, name, self, change_delay, code_offset=3)
     points: address = create_from_blueprint(BLUEPRINTS.points, registry, self, code_offset=3)
@@ -279,6 +316,7 @@ def begin(name: String[MAX_NAME], street: String[MAX_NAME], change_delay: uint25
     build.points = points
     build.paper_ballots = paper_ballots
     self._builds[build_id] = build
+    self.reserved_by[name_key] = build_id
     log CommunityBuildBegun(build_id=build_id, deployer=msg.sender, registry=registry, name=name)
     return build_id
 
@@ -363,12 +401,17 @@ def finish(build_id: uint256, vault_logger: address, members: DynArray[address, 
     @param threshold The new Safe's threshold (1 .. len(members)).
     @param committee An existing committee Safe, when `members` is empty; it
            must then enable the timelock as module and set a guard itself.
-    @param entries The constitution table (constitution_entries), each target
+    @param entries The constitution table (`factory_entries`): each target
            given as the index of one of this community's contracts in the
-           listing `finish` makes (`LISTING` in backend/chain/community_factory.py).
+           listing `finish` makes (`LISTING` in backend/chain/community_factory.py);
+           it must hash to the factory's table.
     @return The community's id in the district.
     """
     build: Build = self._step(build_id, STEP_ASSEMBLY)
+    table: bytes32 = RULES.table_existing_safe
+    if len(members) > 0:
+        table = RULES.table_new_safe
+    assert keccak256(abi_encode(entries)) == table, "factory: constitution table is not the district's"
     market: address = create_from_blueprint(BLUEPRINTS.market, build.registry, build.points, build.fees, code_offset=3)
     extcall IPoints(build.points).set_minter(market, True)
     box: address = create_from_blueprint(BLUEPRINTS.suggestions, build.registry, build.points, SUGGESTION_REWARD,
@@ -386,7 +429,8 @@ def finish(build_id: uint256, vault_logger: address, members: DynArray[address, 
         guard = create_from_blueprint(BLUEPRINTS.guard, INFRASTRUCTURE.multi_send_call_only, code_offset=3)
         safe = self._committee_safe(build_id, members, threshold, build.timelock, guard)
     else:
-        assert committee.is_contract, "factory: the committee is neither new members nor a Safe"
+        assert committee != self, "factory: the committee is neither new members nor a Safe"
+        assert self._is_safe(committee), "factory: the committee is neither new members nor a Safe"
 
     contracts: DynArray[CommunityContract, MAX_CONTRACTS] = [
         CommunityContract(name="HouseholdRegistry", at=build.registry),
@@ -420,11 +464,11 @@ def finish(build_id: uint256, vault_logger: address, members: DynArray[address, 
     # listing above (a number, as an address), since this step creates some of
     # them; only the community's own contracts (not the passkey factory nor
     # Safe's shared contracts) can be named.
-    table: DynArray[CallClass, MAX_ENTRIES] = []
+    resolved: DynArray[CallClass, MAX_ENTRIES] = []
     for entry: CallClass in entries:
-        table.append(CallClass(target=self._own(entry.target, contracts), selector=entry.selector, by_arg=entry.by_arg,
+        resolved.append(CallClass(target=self._own(entry.target, contracts), selector=entry.selector, by_arg=entry.by_arg,
                                arg=entry.arg, call_class=entry.call_class))
-    extcall IConstitution(build.constitution).set_call_class(table)
+    extcall IConstitution(build.constitution).set_call_class(resolved)
 
     # The hand-over: the Safe the only committee, the timelock the assembly.
     extcall IRoles(build.registry).grantRole(COMMITTEE_ROLE, safe)
@@ -434,6 +478,7 @@ def finish(build_id: uint256, vault_logger: address, members: DynArray[address, 
 
     self._builds[build_id].step = FINISHED
     self.build_of[build.registry] = build_id
+    self.reserved_by[keccak256(build.name)] = 0
     district_id: uint256 = extcall IDistrict(DISTRICT).add_community(
         build.name, build.street, build.registry, build.deploy_block, contracts
     )
@@ -441,11 +486,28 @@ def finish(build_id: uint256, vault_logger: address, members: DynArray[address, 
     return district_id
 
 
+@external
+def abandon(build_id: uint256):
+    """
+    @notice Give up an unfinished build and free its name (its deployer, or the
+            street office). Its contracts stay unlisted; nothing can build on them.
+    @param build_id The build's id.
+    """
+    build: Build = self._builds[build_id]
+    assert build.deployer != empty(address), "factory: no such build"
+    assert msg.sender == build.deployer or msg.sender == staticcall IDistrict(DISTRICT).owner(), \
+        "factory: not this build's deployer"
+    assert build.step < FINISHED, "factory: step out of order"
+    self._builds[build_id].step = ABANDONED
+    self.reserved_by[keccak256(build.name)] = 0
+    log CommunityBuildAbandoned(build_id=build_id, abandoned_by=msg.sender)
+
+
 @view
 @external
 def build(build_id: uint256) -> Build:
     """
-    @notice A build's deployer, the steps it has done (4: listed) and what it made.
+    @notice A build's deployer, the steps it has done (4: listed, 5: abandoned) and what it made.
     @param build_id The build's id.
     """
     assert build_id != 0 and build_id <= self.build_count, "factory: no such build"
@@ -487,6 +549,29 @@ def _committee_safe(build_id: uint256, members: DynArray[address, MAX_MEMBERS], 
     return extcall ISafeProxyFactory(INFRASTRUCTURE.safe_proxy_factory).createProxyWithNonce(
         INFRASTRUCTURE.safe_singleton, initializer, build_id
     )
+
+
+@view
+@internal
+def _is_safe(account: address) -> bool:
+    """Whether `account` is a Safe 1.4.1: SafeProxy's code, running Safe's or SafeL2's."""
+    if account.codehash != RULES.safe_proxy_codehash:
+        return False
+    # The proxy's singleton (its slot 0), read through Safe's `getStorageAt`: a proxy
+    # running other code may have no such function, or answer anything.
+    ok: bool = False
+    answer: Bytes[96] = b""
+    ok, answer = raw_call(account, abi_encode(empty(uint256), convert(1, uint256),
+                                              method_id=method_id("getStorageAt(uint256,uint256)")),
+                          max_outsize=96, is_static_call=True, revert_on_failure=False)
+    if not ok or len(answer) != 96 or extract32(answer, 0, output_type=uint256) != 32 \
+            or extract32(answer, 32, output_type=uint256) != 32:
+        return False
+    word: uint256 = extract32(answer, 64, output_type=uint256)
+    if word >> 160 != 0:
+        return False
+    singleton: address = convert(convert(word, uint160), address)
+    return singleton.codehash == INFRASTRUCTURE.safe_singleton.codehash or singleton.codehash == RULES.safe_codehash
 
 
 @pure

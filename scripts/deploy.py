@@ -45,7 +45,7 @@ from backend.chain.district import (
     shared_safe_infrastructure,
     street_office_caller,
 )
-from backend.chain.community_factory import FACTORY_ENV, FactoryError, build_community
+from backend.chain.community_factory import FACTORY_ENV, BuildStopped, FactoryError, build_community
 from backend.chain.safe import SafeError
 from backend.chain.deployment import (
     DEFAULT_CHANGE_DELAY,
@@ -88,16 +88,20 @@ ROOT = Path(__file__).resolve().parent.parent
 @click.option("--street", envvar="LINLI_STREET", default=None, help="The community's street (街道), with --district.")
 @click.option("--factory", "factory_address", envvar=FACTORY_ENV, default=None,
               help="Build it with the district's CommunityFactory: four transactions, listed in the last.")
+@click.option("--resume", type=click.IntRange(1), default=None,
+              help="With --factory: the id of this deployer's build that stopped part way, to finish it.")
 def cli(cli_ctx, network, name, committee, committee_members, committee_threshold, keep_powers, change_delay,
         settlement_token, vault_logger, passkey_factory, new_community, manifest_file, district_address, street,
-        factory_address):
+        factory_address, resume):
     chain_id = chain.chain_id
     network_name = network.name if hasattr(network, "name") else str(network)
     path = manifest_file or manifest_path(ROOT, network_name, chain_id)
     if factory_address:
         return _build_with_factory(network_name, chain_id, factory_address, district_address, name, street,
                                    committee, committee_members, committee_threshold, keep_powers, change_delay,
-                                   settlement_token, vault_logger, manifest_file)
+                                   settlement_token, vault_logger, manifest_file, resume)
+    if resume:
+        raise click.ClickException("--resume finishes a build of the district's factory: name it (--factory)")
     district = None
     if district_address:
         district, name, street, list_as_street_office = _district(district_address, name, street, chain_id)
@@ -204,7 +208,7 @@ def _district(address, name, street, chain_id):
 
 def _build_with_factory(network_name, chain_id, factory_address, district_address, name, street, committee,
                         committee_members, committee_threshold, keep_powers, change_delay, settlement_token,
-                        vault_logger, manifest_file):
+                        vault_logger, manifest_file, resume):
     """Build and list the community with the district's CommunityFactory; write its
     manifest from the district's listing."""
     if keep_powers:
@@ -216,8 +220,6 @@ def _build_with_factory(network_name, chain_id, factory_address, district_addres
     if district_address and district_address.lower() != district.address.lower():
         raise click.ClickException(f"the factory builds for district {district.address}, not {district_address}")
     deployer = deployer_account(chain_id)
-    if settlement_token is None and chain_id not in LOCAL_CHAIN_IDS:
-        raise click.ClickException("on a private chain name the settlement token: --settlement-token or LINLI_SETTLEMENT_TOKEN")
     if vault_logger is None and chain_id in LOCAL_CHAIN_IDS:
         vault_logger = local_service_account().address
     members = _members(committee, committee_members, chain_id)
@@ -226,10 +228,14 @@ def _build_with_factory(network_name, chain_id, factory_address, district_addres
                                    "(--committee-members creates one)")
     try:
         name, street = check_name("name", name), check_name("street", street or "")
-        check_name_free(district, name)
+        if resume is None:
+            check_name_free(district, name)
         built = build_community(project, chain, factory, deployer, name=name, street=street, committee_members=members,
                                 committee_threshold=committee_threshold, committee=committee,
-                                change_delay=change_delay, settlement_token=settlement_token, vault_logger=vault_logger)
+                                change_delay=change_delay, settlement_token=settlement_token, vault_logger=vault_logger,
+                                resume=resume)
+    except BuildStopped as exc:
+        raise click.ClickException(str(exc)) from exc
     except (DistrictError, FactoryError, SafeError) as exc:
         raise click.ClickException(f"{exc}; nothing deployed") from exc
     manifest = manifest_from_district(project, chain, district, name, network_name)

@@ -129,11 +129,17 @@ def deploy(cli_ctx, network, street_office, street_office_members, street_office
               help="A CommunityFactory on this chain whose blueprints to reuse (checked to be this project's code).")
 @click.option("--passkey-factory", envvar="LINLI_PASSKEY_FACTORY", default=None,
               help="The chain's PasskeyAccountFactory (default: the one the district's communities list, else a new one).")
-def factory(cli_ctx, network, district_address, deployers, blueprints_from, passkey_factory):
+@click.option("--settlement-token", envvar="LINLI_SETTLEMENT_TOKEN", default=None,
+              help="The chain's CNY settlement token every community settles in (default on a local chain: a "
+                   "stand-in per community).")
+def factory(cli_ctx, network, district_address, deployers, blueprints_from, passkey_factory, settlement_token):
     """Deploy the district's CommunityFactory and let it list communities."""
     registry = _district(district_address)
     deployer = deployer_account(chain.chain_id)
     accounts = [a.strip() for a in (deployers or "").split(",") if a.strip()] or [deployer.address]
+    if settlement_token is None and chain.chain_id not in LOCAL_CHAIN_IDS:
+        raise click.ClickException("on a private chain name the settlement token: --settlement-token or "
+                                   "LINLI_SETTLEMENT_TOKEN; nothing deployed")
     try:
         send = street_office_caller(chain, registry, deployer)
     except (DistrictError, SafeError) as exc:
@@ -145,7 +151,8 @@ def factory(cli_ctx, network, district_address, deployers, blueprints_from, pass
         known = blueprints_of(project.CommunityFactory.at(blueprints_from))
     listed = shared_contracts(registry)
     made = deploy_factory(project, chain, deployer, registry, safe_infrastructure=listed.get("safe"),
-                          passkey_factory=passkey_factory or listed.get("passkey_factory"), blueprints=known)
+                          passkey_factory=passkey_factory or listed.get("passkey_factory"), blueprints=known,
+                          settlement_token=settlement_token)
     enable_factory(registry, made, accounts, send)
     click.echo(f"CommunityFactory {made.address} for district {registry.address}; deployers: {', '.join(accounts)}")
     click.echo(f"Build a community with it: export {FACTORY_ENV}={made.address}; "

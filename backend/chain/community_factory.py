@@ -20,6 +20,7 @@ compare the two: tests/district/test_community_factory.py).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -30,6 +31,7 @@ from backend.chain.deployment import DEFAULT_CHANGE_DELAY, Community
 
 FACTORY_ENV = "LINLI_COMMUNITY_FACTORY"
 ZERO_ADDRESS = "0x" + "0" * 40
+CALL_CLASS_ABI = "(address,bytes4,bool,bytes32,uint8)[]"
 ERC5202_PREAMBLE = b"\xfe\x71\x00"  # EIP-5202: magic 0xFE71, version 0, no data section
 MAX_CODE = 24_576  # EIP-170
 
@@ -68,8 +70,21 @@ LISTING = (
 SAFE_ARTIFACTS = ("SafeL2", "SafeProxyFactory", "CompatibilityFallbackHandler", "MultiSendCallOnly")
 
 
+log = logging.getLogger(__name__)
+
+
 class FactoryError(RuntimeError):
     """The factory cannot build this community (what is wrong, before or instead of a revert)."""
+
+
+class BuildStopped(FactoryError):
+    """A step after `begin` failed: the build is kept, to resume or abandon."""
+
+    def __init__(self, build_id: int, steps_done: int, cause: Exception):
+        self.build_id, self.steps_done = build_id, steps_done
+        super().__init__(f"build {build_id} stopped after step {steps_done} of 4 ({cause}); its name stays reserved: "
+                         f"run the same command again with --resume {build_id}, or abandon it "
+                         f"(CommunityFactory.abandon({build_id}))")
 
 
 # --- code on the chain ------------------------------------------------------------------
@@ -133,8 +148,10 @@ def deploy_blueprints(project: Any, chain: Any, deployer: Any, known: dict[str, 
         address = (known or {}).get(field_name)
         if address and keccak(bytes(chain.provider.get_code(address))) == keccak(code):
             found[field_name] = to_checksum_address(address)
-        else:
-            found[field_name] = _deploy_code(deployer, code, field_name)
+            continue
+        if address:
+            log.warning("the blueprint %s at %s is not this project's code: deploying it again", field_name, address)
+        found[field_name] = _deploy_code(deployer, code, field_name)
     return found
 
 
@@ -144,14 +161,27 @@ def blueprints_of(factory: Any) -> dict[str, str]:
     return {name: getattr(blueprints, name) for name, _ in BLUEPRINTS}
 
 
+def table_hash(entries: list[tuple]) -> bytes:
+    """keccak256 of the constitution table as `finish` receives it (Vyper's abi_encode)."""
+    from eth_abi import encode
+
+    return keccak(encode([CALL_CLASS_ABI], [entries]))
+
+
 def deploy_factory(project: Any, chain: Any, deployer: Any, district: Any, *,
                    safe_infrastructure: dict[str, str] | None = None, passkey_factory: Any = None,
-                   blueprints: dict[str, str] | None = None) -> Any:
+                   blueprints: dict[str, str] | None = None, settlement_token: Any = None) -> Any:
     """A CommunityFactory for `district`, on this chain's blueprints (deployed where
     missing), Safe's infrastructure (`safe_infrastructure`'s, else Safe's canonical
     addresses, else deployed), a CommitteeSafeSetup, and `passkey_factory` (deployed
-    when None)."""
-    from backend.chain.safe import deploy_safe_infrastructure
+    when None). Its rules: `settlement_token`, the chain's CNY token every community
+    settles in (None on a local chain only: a stand-in per community), and this
+    project's constitution table."""
+    from backend.chain.accounts import LOCAL_CHAIN_IDS
+    from backend.chain.safe import deploy_safe_infrastructure, runtime_code_hash
+
+    if settlement_token is None and chain.chain_id not in LOCAL_CHAIN_IDS:
+        raise FactoryError("on a private chain name the settlement token every community settles in")
 
     codes = deploy_blueprints(project, chain, deployer, blueprints)
     infra = deploy_safe_infrastructure(chain, deployer, safe_infrastructure)
@@ -162,8 +192,11 @@ def deploy_factory(project: Any, chain: Any, deployer: Any, district: Any, *,
         passkey_factory = deploy_passkeys(project, chain, deployer)["PasskeyAccountFactory"]
     infrastructure = (infra.singleton.address, infra.proxy_factory.address, infra.fallback_handler.address,
                       infra.multi_send.address, setup.address, getattr(passkey_factory, "address", passkey_factory))
+    rules = (getattr(settlement_token, "address", settlement_token) or ZERO_ADDRESS,
+             table_hash(factory_entries(True)), table_hash(factory_entries(False)),
+             runtime_code_hash("SafeProxy"), runtime_code_hash("Safe"))
     return deployer.deploy(project.CommunityFactory, getattr(district, "address", district),
-                           tuple(codes[name] for name, _ in BLUEPRINTS), infrastructure)
+                           tuple(codes[name] for name, _ in BLUEPRINTS), infrastructure, rules)
 
 
 def enable_factory(district: Any, factory: Any, deployers: list[Any], send: Callable[..., Any]) -> None:
@@ -212,10 +245,14 @@ def build_community(
     settlement_token: Any = None,
     vault_logger: Any = None,
     assembly_params: dict[str, int] | None = None,
+    resume: int | None = None,
 ) -> Built:
     """Build and list a community with `factory`, four transactions sent by `deployer`
     (one of the factory's deployers): `committee_members` and a threshold (default a
-    majority) for a new committee Safe, or `committee`, an existing Safe."""
+    majority) for a new committee Safe, or `committee`, an existing Safe.
+    `settlement_token`, when given, must be the factory's. `resume`: the id of a build
+    of the deployer's that stopped part way (a failed step sends nothing): its steps
+    left are sent, with these settings."""
     from backend.chain.safe import accept_safe, check_members
 
     unknown = set(assembly_params or {}) - set(DEFAULT_ASSEMBLY_PARAMS)
@@ -234,23 +271,40 @@ def build_community(
         check_members(members, threshold)
     else:
         accept_safe(chain, committee)
-    token = getattr(settlement_token, "address", settlement_token) or ZERO_ADDRESS
+    token = getattr(settlement_token, "address", settlement_token)
+    rules = factory.RULES()
+    if token and token.lower() != rules.settlement_token.lower():
+        raise FactoryError(f"the factory's communities settle in {rules.settlement_token}, not {token}")
     logger = getattr(vault_logger, "address", vault_logger) or ZERO_ADDRESS
 
-    begun = factory.begin(name, street, change_delay, token, sender=deployer)
-    [event] = begun.decode_logs(factory.CommunityBuildBegun)
-    build_id = int(event.build_id)
-    money = factory.build_money(build_id, settings["timelock_delay"], sender=deployer)
-    assembly = factory.build_assembly(build_id, settings["min_notice"], settings["min_voting_period"],
-                                      settings["max_voting_period"], settings["objection_window"],
-                                      settings["queue_window"], sender=deployer)
-    finished = factory.finish(build_id, logger, members, threshold,
-                              ZERO_ADDRESS if members else getattr(committee, "address", committee),
-                              factory_entries(bool(members)), sender=deployer)
-    [built] = finished.decode_logs(factory.CommunityBuilt)
+    receipts = []
+    if resume is None:
+        receipts.append(factory.begin(name, street, change_delay, sender=deployer))
+        build_id = int(receipts[0].decode_logs(factory.CommunityBuildBegun)[0].build_id)
+        done = 1
+    else:
+        build = factory.build(resume)
+        if build.deployer != deployer.address or build.name != name or not 1 <= build.step <= 3:
+            raise FactoryError(f"build {resume} is not an unfinished build of {name!r} by {deployer.address} "
+                               f"(its deployer {build.deployer}, name {build.name!r}, step {build.step} of 4)")
+        build_id, done = resume, int(build.step)
+    try:
+        if done < 2:
+            receipts.append(factory.build_money(build_id, settings["timelock_delay"], sender=deployer))
+            done = 2
+        if done < 3:
+            receipts.append(factory.build_assembly(build_id, settings["min_notice"], settings["min_voting_period"],
+                                                   settings["max_voting_period"], settings["objection_window"],
+                                                   settings["queue_window"], sender=deployer))
+            done = 3
+        receipts.append(factory.finish(build_id, logger, members, threshold,
+                                       ZERO_ADDRESS if members else getattr(committee, "address", committee),
+                                       factory_entries(bool(members)), sender=deployer))
+    except Exception as exc:  # a revert, a node fault: the steps done stay done
+        raise BuildStopped(build_id, done, exc) from exc
+    [built] = receipts[-1].decode_logs(factory.CommunityBuilt)
     return Built(community=community_from_listing(project, chain, factory, build_id),
-                 district_id=int(built.district_id), build_id=build_id,
-                 receipts=[begun, money, assembly, finished])
+                 district_id=int(built.district_id), build_id=build_id, receipts=receipts)
 
 
 def community_from_listing(project: Any, chain: Any, factory: Any, build_id: int) -> Community:

@@ -19,6 +19,7 @@ from backend.chain.community_factory import (
     BLUEPRINTS,
     LISTING,
     FactoryError,
+    BuildStopped,
     blueprints_of,
     build_community,
     deploy_factory,
@@ -26,6 +27,7 @@ from backend.chain.community_factory import (
     expected_codes,
     factory_entries,
     store_code,
+    table_hash,
 )
 from backend.chain.constitution import constitution_entries
 from backend.chain.deploy_assembly import CANCELLER_ROLE, DEFAULT_ADMIN_ROLE, EXECUTOR_ROLE, PROPOSER_ROLE
@@ -43,10 +45,11 @@ ZERO = "0x" + "0" * 40
 
 
 @pytest.fixture(scope="module")
-def built(project, chain, committee, owner_a, owner_b, owner_c, developer, district):
+def built(project, chain, committee, owner_a, owner_b, owner_c, developer, tenant, district):
     """{reference (deployed the Python way), factory, town (built by it), district_id,
-    receipts, deployer}: `committee` deploys and is the factory's deployer; the street
-    office (a 2-of-3 Safe) makes the factory its lister."""
+    build_id, receipts, deployer}: `committee` deploys and is the factory's deployer; the
+    street office (a 2-of-3 Safe) makes the factory its lister. (`tenant` too: a session
+    fixture first set up inside a test would break Ape's isolation.)"""
     members = [owner_a, owner_b, owner_c]
     reference = deploy_full_community(project, chain, committee, name="参照小区", committee_members=members,
                                       committee_threshold=2, assembly_params=POWER_ASSEMBLY)
@@ -63,7 +66,7 @@ def built(project, chain, committee, owner_a, owner_b, owner_c, developer, distr
 
 def _pending_build(factory, deployer, name="待建小区"):
     """A build begun by `deployer` (step 1 done); its id."""
-    receipt = factory.begin(name, STREET, 3 * 86400, ZERO, sender=deployer)
+    receipt = factory.begin(name, STREET, 3 * 86400, sender=deployer)
     return int(receipt.decode_logs(factory.CommunityBuildBegun)[0].build_id)
 
 
@@ -204,7 +207,7 @@ def test_the_blueprints_are_the_projects_code(built, project, chain):
 def test_only_a_deployer_the_street_office_named_begins_a_build(built, request, who):
     account = request.getfixturevalue(who)
     with ape.reverts("factory: not a deployer of the district"):
-        built.factory.begin("冒名小区", STREET, 3 * 86400, ZERO, sender=account)
+        built.factory.begin("冒名小区", STREET, 3 * 86400, sender=account)
 
 
 @pytest.mark.parametrize("who", ["attacker", "committee", "owner_a"])
@@ -274,7 +277,7 @@ def test_a_deployer_the_street_office_stops_cannot_go_on(built, district):
 
 def test_a_taken_name_is_refused_before_anything_is_built(built):
     with ape.reverts("factory: name taken in the district"):
-        built.factory.begin("四平小区", STREET, 3 * 86400, ZERO, sender=built.deployer)
+        built.factory.begin("四平小区", STREET, 3 * 86400, sender=built.deployer)
     with pytest.raises(FactoryError, match="not a deployer"):
         build_community(None, None, built.factory, _Named(ZERO), name="x", street="y", committee_members=[ZERO])
 
@@ -291,21 +294,135 @@ def _built_to_step_three(factory, deployer, name):
     return build_id
 
 
-@pytest.mark.parametrize("target", ["PasskeyAccountFactory", "SafeL2", "MultiSendCallOnly", "outside", "self"])
-def test_the_constitution_names_only_the_communitys_own_contracts(built, owner_a, owner_b, attacker, target):
-    """A deployer classing an outside contract's call (the shared passkey factory, Safe's
-    singleton, its own account, a number past the listing) as ordinary is refused, and
-    nothing is listed."""
+def _with(entries, selector, arg, call_class):
+    """`entries` with the class of (selector, arg) set to `call_class`."""
+    changed = [(t, sel, by, a, call_class if (bytes(sel), bytes(a)) == (selector, arg) else c)
+               for t, sel, by, a, c in entries]
+    assert changed != entries
+    return changed
+
+
+@pytest.mark.parametrize("attack", ["committee forever", "assembly to a key", "outside contract", "one entry less"])
+def test_the_constitution_table_is_the_districts_not_the_deployers(built, owner_a, owner_b, attack):
+    """Attacks by an approved deployer on the rules the owners will live by: forbid
+    replacing the committee (a forbidden entry stays forbidden), make handing the
+    assembly's role to one key an ordinary matter, class a call of the shared passkey
+    factory, drop an entry. Each table is refused; the build waits at step 3."""
     factory, deployer = built.factory, built.deployer
     build_id = _built_to_step_three(factory, deployer, "越权小区")
-    index = {"outside": len(LISTING), "self": int(attacker.address, 16)}.get(target) or LISTING.index(target)
-    entries = factory_entries(True) + [(f"0x{index:040x}", b"\x12\x34\x56\x78", False, b"\x00" * 32, 1)]
-    with ape.reverts("factory: constitution entry about another contract"):
+    grant = keccak(text="grantRole(bytes32,address)")[:4]
+    entries = factory_entries(True)
+    if attack == "committee forever":
+        entries = _with(entries, grant, role_id("committee"), 3)
+    elif attack == "assembly to a key":
+        entries = _with(entries, grant, ASSEMBLY_ROLE, 1)
+    elif attack == "outside contract":
+        index = LISTING.index("PasskeyAccountFactory")
+        entries = entries + [(f"0x{index:040x}", b"\x12\x34\x56\x78", False, b"\x00" * 32, 1)]
+    else:
+        entries = entries[1:]
+    with ape.reverts("factory: constitution table is not the district's"):
         factory.finish(build_id, ZERO, [owner_a.address, owner_b.address], 2, ZERO, entries, sender=deployer)
     assert factory.build(build_id).step == 3
 
 
-def test_finish_refuses_a_bad_committee(built, owner_a, owner_b, attacker):
+@pytest.mark.parametrize("target", ["PasskeyAccountFactory", "SafeL2", "outside"])
+def test_even_a_table_the_street_office_approved_names_only_the_communitys_contracts(
+        built, project, district, owner_a, owner_b, target):
+    """Defence in depth: a factory whose table (approved by the street office) names the
+    shared passkey factory, Safe's singleton or a number past the listing still refuses it
+    when it resolves the targets."""
+    factory, deployer = built.factory, built.deployer
+    index = LISTING.index(target) if target in LISTING else len(LISTING)
+    table = factory_entries(True) + [(f"0x{index:040x}", b"\x12\x34\x56\x78", False, b"\x00" * 32, 1)]
+    rules = list(factory.RULES())
+    rules[1] = table_hash(table)
+    lax = deployer.deploy(project.CommunityFactory, district.registry.address, factory.BLUEPRINTS(),
+                          factory.INFRASTRUCTURE(), tuple(rules))
+    district.send(district.registry.set_lister, lax.address, True)
+    district.send(lax.set_deployer, deployer.address, True)
+    build_id = _built_to_step_three(lax, deployer, "宽松小区")
+    with ape.reverts("factory: constitution entry about another contract"):
+        lax.finish(build_id, ZERO, [owner_a.address, owner_b.address], 2, ZERO, table, sender=deployer)
+
+
+def test_a_name_is_reserved_from_the_first_step_until_listed_or_abandoned(built, district, attacker, owner_a):
+    factory, deployer = built.factory, built.deployer
+    build_id = _pending_build(factory, deployer, "占名小区")
+    assert factory.reserved_by(keccak(text="占名小区")) == build_id
+    with ape.reverts("factory: name reserved by another build"):
+        factory.begin("占名小区", STREET, 3 * 86400, sender=deployer)
+    with ape.reverts("factory: not this build's deployer"):
+        factory.abandon(build_id, sender=attacker)
+    with ape.reverts("factory: no such build"):
+        factory.abandon(999, sender=deployer)
+    receipt = factory.abandon(build_id, sender=deployer)
+    assert receipt.decode_logs(factory.CommunityBuildAbandoned)[0].abandoned_by == deployer.address
+    assert factory.build(build_id).step == 5 and factory.reserved_by(keccak(text="占名小区")) == 0
+    with ape.reverts("factory: step out of order"):
+        factory.build_money(build_id, 86400, sender=deployer)
+    with ape.reverts("factory: step out of order"):
+        factory.abandon(build_id, sender=deployer)
+    # The name is free again; the street office too may abandon a build; a listed one, never.
+    again = _pending_build(factory, deployer, "占名小区")
+    district.send(factory.abandon, again)
+    assert factory.build(again).step == 5
+    with ape.reverts("factory: step out of order"):
+        factory.abandon(built.build_id, sender=deployer)
+
+
+def test_a_stopped_build_is_resumed_or_abandoned(built, project, chain, district, owner_a, owner_b, owner_c):
+    """The street office lists the name itself while a build of it waits: the build's
+    last step is refused, the operator is told the build's id, and abandons it; a build
+    that stopped after its first step is resumed by id to the end."""
+    # A factory of its own: the contracts its builds create are at addresses no other test
+    # builds at (Ape keeps what it learnt of an address across the tests' chain reverts).
+    deployer = built.deployer
+    factory = deployer.deploy(project.CommunityFactory, district.registry.address, built.factory.BLUEPRINTS(),
+                              built.factory.INFRASTRUCTURE(), built.factory.RULES())
+    enable_factory(district.registry, factory, [deployer], district.send)
+    members = [owner_a, owner_b, owner_c]
+    build_id = _pending_build(factory, deployer, "嘉兴小区")
+    district.send(district.registry.add_community, *district.entry(district.jiaxing))
+    with pytest.raises(BuildStopped, match=f"--resume {build_id}") as stopped:
+        build_community(project, chain, factory, deployer, name="嘉兴小区", street=STREET, committee_members=members,
+                        resume=build_id)
+    assert stopped.value.steps_done == 3 and "district: name taken" in str(stopped.value)
+    factory.abandon(build_id, sender=deployer)
+    resumed = _pending_build(factory, deployer, "续建小区")
+    done = build_community(project, chain, factory, deployer, name="续建小区", street=STREET,
+                           committee_members=members, resume=resumed)
+    assert len(done.receipts) == 3 and factory.build(resumed).step == 4
+    with pytest.raises(FactoryError, match="not an unfinished build"):
+        build_community(project, chain, factory, deployer, name="续建小区", street=STREET,
+                        committee_members=members, resume=resumed)
+
+
+def test_a_factory_with_the_chains_token_and_an_existing_safe_committee(built, project, chain, district):
+    """A private chain's factory names its settlement token: every community settles in
+    it (a deployer naming another is refused before anything is sent). An existing Safe
+    1.4.1 (here the street office's own, standing for a committee's) is the committee:
+    no guard, no Safe infrastructure listed, the Safe's members wire it themselves."""
+    factory, deployer = built.factory, built.deployer
+    token = built.reference.extra["SettlementToken"]
+    rules = list(factory.RULES())
+    rules[0] = token.address
+    private = deployer.deploy(project.CommunityFactory, district.registry.address, factory.BLUEPRINTS(),
+                              factory.INFRASTRUCTURE(), tuple(rules))
+    enable_factory(district.registry, private, [deployer], district.send)
+    with pytest.raises(FactoryError, match="settle in"):
+        build_community(project, chain, private, deployer, name="私链小区", street=STREET,
+                        committee=district.office.address, settlement_token=built.town.extra["SettlementToken"])
+    done = build_community(project, chain, private, deployer, name="私链小区", street=STREET,
+                           committee=district.office.address, settlement_token=token)
+    contracts = done.community.contracts()
+    assert contracts["PropertyFees"].settlement_token() == token.address == contracts["SettlementToken"].address
+    assert contracts["CommitteeSafe"].address == district.office.address
+    assert "CommitteeGuard" not in contracts and "SafeL2" not in contracts
+    assert contracts["HouseholdRegistry"].hasRole(role_id("committee"), district.office.address)
+
+
+def test_finish_refuses_a_bad_committee(built, district, owner_a, owner_b, attacker):
     factory, deployer = built.factory, built.deployer
     build_id = _built_to_step_three(factory, deployer, "无委小区")
     members = [owner_a.address, owner_b.address]
@@ -316,20 +433,26 @@ def test_finish_refuses_a_bad_committee(built, owner_a, owner_b, attacker):
         factory.finish(build_id, ZERO, members, 0, ZERO, entries, sender=deployer)
     with ape.reverts("factory: name an existing Safe or new members, not both"):
         factory.finish(build_id, ZERO, members, 2, attacker.address, entries, sender=deployer)
-    with ape.reverts("factory: the committee is neither new members nor a Safe"):
-        factory.finish(build_id, ZERO, [], 0, attacker.address, factory_entries(False), sender=deployer)
+    # An account, a contract that is no Safe, the factory itself, a SafeProxy running an
+    # attacker's code as its singleton: none is a committee.
+    proxies = built.town.extra["SafeProxyFactory"]
+    created = proxies.createProxyWithNonce(district.registry.address, b"", 7, sender=attacker)
+    fake = created.decode_logs(proxies.ProxyCreation)[0].proxy
+    for committee in (attacker.address, district.registry.address, factory.address, fake):
+        with ape.reverts("factory: the committee is neither new members nor a Safe"):
+            factory.finish(build_id, ZERO, [], 0, committee, factory_entries(False), sender=deployer)
 
 
 def test_a_factory_the_street_office_did_not_name_lists_nothing(built, project, chain, attacker, district):
     """An attacker's own factory for the district, on the same blueprints: it names no
     deployer (only the street office could) and is no lister."""
-    blueprints = built.factory.BLUEPRINTS()
-    infra = built.factory.INFRASTRUCTURE()
-    rogue = attacker.deploy(project.CommunityFactory, district.registry.address, blueprints, infra)
+    factory = built.factory
+    rogue = attacker.deploy(project.CommunityFactory, district.registry.address, factory.BLUEPRINTS(),
+                            factory.INFRASTRUCTURE(), factory.RULES())
     with ape.reverts("factory: street office only"):
         rogue.set_deployer(attacker.address, True, sender=attacker)
     with ape.reverts("factory: not a deployer of the district"):
-        rogue.begin("假小区", STREET, 3 * 86400, ZERO, sender=attacker)
+        rogue.begin("假小区", STREET, 3 * 86400, sender=attacker)
     assert not district.registry.is_lister(rogue.address)
 
 
@@ -351,7 +474,7 @@ def test_a_setting_out_of_range_is_refused_with_the_contracts_own_reason(built):
     code stores), each with its reason, and the build stays where it was."""
     factory, deployer = built.factory, built.deployer
     with ape.reverts("registry: delay out of range"):
-        factory.begin("急售小区", STREET, 60, ZERO, sender=deployer)
+        factory.begin("急售小区", STREET, 60, sender=deployer)
     build_id = _pending_build(factory, deployer, "短期小区")
     factory.build_money(build_id, 2 * 86400, sender=deployer)
     with ape.reverts() as caught:

@@ -98,7 +98,8 @@ def test_deploy_import_and_a_relayed_vote_on_a_private_chain(qbft_chain, account
                    "LINLI_STREET_OFFICE_KEYS": ",".join(s.private_key for s in staff[:2])}
 
     # The district's factory (the chain's blueprints, once), its lister role and deployer.
-    made = run(url, [APE, "run", "district", "factory", "--network", url], **keys, **office_keys)
+    made = run(url, [APE, "run", "district", "factory", "--network", url, "--settlement-token", token],
+               **keys, **office_keys)
     factory = made.stdout.split("CommunityFactory ", 1)[1].split()[0]
 
     manifest = tmp_path / "district-1.json"
