@@ -247,6 +247,42 @@ def test_only_the_community_whose_index_moved_is_read_again(client, database_url
     assert read == [B]
 
 
+def test_a_still_index_answers_from_plain_rows_and_writes_its_csv_once(client, database_url, monkeypatch):
+    """A request the kept answer serves reads the checkpoints' and the listings' plain rows
+    and makes no community's context and no CSV again; a checkpoint's write is seen (the
+    answer is rebuilt, and its CSV written once more, with the new position)."""
+    made: list[str] = []
+    real_contexts, real_csv = district_routes._contexts, district_routes._csv
+
+    def contexts(*args, **kwargs):
+        made.append("contexts")
+        return real_contexts(*args, **kwargs)
+
+    def written(table):
+        made.append("csv")
+        return real_csv(table)
+
+    first = client.get("/api/v1/district/communities.csv").content
+    monkeypatch.setattr(district_routes, "_contexts", contexts)
+    monkeypatch.setattr(district_routes, "_csv", written)
+    for _ in range(3):
+        assert client.get("/api/v1/district/communities.csv").content == first
+        assert client.get("/api/v1/district/communities", params={"format": "csv"}).content == first
+        client.get("/api/v1/district/communities")
+    assert made == []
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(update(Checkpoint.__table__).where(Checkpoint.community == B).values(block_number=10**6,
+                                                                                           updated_at=4.0))
+    engine.dispose()
+    client.get("/api/v1/district/communities.csv")
+    rebuilt(client)
+    moved = client.get("/api/v1/district/communities.csv")
+    assert moved.content != first and str(10**6) in moved.text
+    assert client.get("/api/v1/district/communities.csv").content == moved.content
+    assert made == ["contexts", "csv"]  # the rebuild's contexts, the new table's CSV: each once
+
+
 def test_flags_and_ranking_are_kept_until_an_index_moves(client, database_url, monkeypatch):
     """A still index answers /flags and /ranking from memory as it does the table (the
     per-community flag queries are not run again); after a checkpoint's write they are made

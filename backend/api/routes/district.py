@@ -48,7 +48,7 @@ import statistics
 import threading
 import time
 from collections import OrderedDict
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from sqlalchemy import and_, case, func, not_, select
@@ -146,17 +146,25 @@ def _has(ctx: CommunityContext, contract: str) -> bool:
     return bool((ctx.record.contracts or {}).get(contract))
 
 
-def _contexts(records: dict, session: Session) -> list[CommunityContext]:
-    """Every community the index holds with its position, in one query (the records, which
-    never change, are kept per app as `community_context` keeps them): with 50 communities
-    a query each was most of what a cached table's answer cost."""
-    rows = session.execute(
+def _positions(session: Session) -> list[tuple]:
+    """Every community the index holds with its checkpoint: (community, block, finalized
+    block, written at), plain tuples in one query."""
+    return [tuple(row) for row in session.execute(
         select(CommunityRecord.community, Checkpoint.block_number, Checkpoint.finalized_block,
                Checkpoint.updated_at)
         .outerjoin(Checkpoint, and_(Checkpoint.community == CommunityRecord.community,
                                     Checkpoint.chain_id == CommunityRecord.chain_id))
         .order_by(CommunityRecord.community)
-    ).all()
+    )]
+
+
+def _contexts(records: dict, session: Session, rows: list[tuple] | None = None) -> list[CommunityContext]:
+    """Every community the index holds with its position (`rows` of `_positions`, read now
+    when not given; the records, which never change, are kept per app as
+    `community_context` keeps them): with 50 communities a query each was most of what a
+    cached table's answer cost."""
+    if rows is None:
+        rows = _positions(session)
     contexts = []
     for key, block, finalized, written_at in rows:
         record = records.get(key)
@@ -169,24 +177,33 @@ def _contexts(records: dict, session: Session) -> list[CommunityContext]:
     return contexts
 
 
-def _listings(session: Session, district: str | None = None) -> dict[str, dict[str, Any]]:
-    """Per community a district registry lists (`district`'s alone when given): its street
-    (the newest entry's) and, when every entry of it is retired, the newest retirement's
-    block and note hash."""
-    listed: dict[str, dict[str, Any]] = {}
-    query = select(DistrictListing)
+def _listing_rows(session: Session, district: str | None = None) -> list[tuple]:
+    """The district registries' entries (`district`'s alone when given), oldest first:
+    (community, street, retired block, retired note hash), plain tuples."""
+    query = select(DistrictListing.community, DistrictListing.street, DistrictListing.retired_block,
+                   DistrictListing.retired_reason_hash)
     if district is not None:
         query = query.where(DistrictListing.district == district)
-    for row in session.execute(query.order_by(
-            DistrictListing.block_number, DistrictListing.chain_id, DistrictListing.district,
-            DistrictListing.district_id)).scalars():
-        entry = listed.setdefault(row.community, {"street": row.street, "active": False, "retired_block": None,
-                                                  "retired_reason_hash": None})
-        entry["street"] = row.street
-        if row.retired_block is None:
+    return [tuple(row) for row in session.execute(query.order_by(
+        DistrictListing.block_number, DistrictListing.chain_id, DistrictListing.district,
+        DistrictListing.district_id))]
+
+
+def _listings(session: Session, district: str | None = None,
+              rows: list[tuple] | None = None) -> dict[str, dict[str, Any]]:
+    """Per community a district registry lists (`district`'s alone when given): its street
+    (the newest entry's) and, when every entry of it is retired, the newest retirement's
+    block and note hash (from `rows` of `_listing_rows`, read now when not given)."""
+    listed: dict[str, dict[str, Any]] = {}
+    for community, street, retired_block, reason_hash in (
+            _listing_rows(session, district) if rows is None else rows):
+        entry = listed.setdefault(community, {"street": street, "active": False, "retired_block": None,
+                                              "retired_reason_hash": None})
+        entry["street"] = street
+        if retired_block is None:
             entry["active"] = True
-        elif entry["retired_block"] is None or row.retired_block >= entry["retired_block"]:
-            entry["retired_block"], entry["retired_reason_hash"] = row.retired_block, row.retired_reason_hash
+        elif entry["retired_block"] is None or retired_block >= entry["retired_block"]:
+            entry["retired_block"], entry["retired_reason_hash"] = retired_block, reason_hash
     return listed
 
 
@@ -344,13 +361,35 @@ KEEP_MAX = 64  # answers kept per app (a `month` or `months` asked for is a key 
 REBUILD_JOIN_S = 60.0  # at shutdown, the longest wait for the rebuild running
 
 
-class Snapshot(NamedTuple):
-    """The index version with what it was read from."""
+class Snapshot:
+    """The index version, and what it was read from: the communities' contexts and the
+    listings are made from the version's rows only when an answer is built, so a request
+    answered from what is kept reads two small queries' plain rows and makes nothing else
+    (at 200 communities the objects made per request were most of a kept answer's cost)."""
 
-    version: tuple
-    contexts: list[CommunityContext]
-    listings: dict[str, dict[str, Any]]
-    district: str | None = None  # the district registry asked for; None: every community in the index
+    def __init__(self, version: tuple, records: dict, session: Session, positions: list[tuple],
+                 listing_rows: list[tuple], district: str | None = None) -> None:
+        self.version = version
+        self.district = district  # the district registry asked for; None: every community in the index
+        self._records, self._session = records, session
+        self._positions, self._listing_rows = positions, listing_rows
+        self._contexts: list[CommunityContext] | None = None
+        self._listings: dict[str, dict[str, Any]] | None = None
+
+    @property
+    def listings(self) -> dict[str, dict[str, Any]]:
+        if self._listings is None:
+            self._listings = _listings(self._session, self.district, self._listing_rows)
+        return self._listings
+
+    @property
+    def contexts(self) -> list[CommunityContext]:
+        if self._contexts is None:
+            contexts = _contexts(self._records, self._session, self._positions)
+            if self.district is not None:
+                contexts = [ctx for ctx in contexts if ctx.community in self.listings]
+            self._contexts = contexts
+        return self._contexts
 
 
 class DistrictAnswers:
@@ -370,6 +409,7 @@ class DistrictAnswers:
         self.rows: dict[str, tuple[tuple, dict[str, Any]]] = {}  # community -> (its version, own figures)
         self._kept: OrderedDict[Any, tuple[tuple, Any]] = OrderedDict()
         self._bodies: dict[Any, tuple[Any, bytes]] = {}  # key -> (the answer, its JSON), see `body`
+        self._csvs: dict[Any, tuple[Any, Response]] = {}  # key -> (the answer, its CSV), see `csv`
         self._guard = threading.Lock()
         self._idle = threading.Condition(self._guard)
         self._first: dict[Any, threading.Lock] = {}
@@ -392,6 +432,7 @@ class DistrictAnswers:
             while len(self._kept) > KEEP_MAX:
                 evicted = self._kept.popitem(last=False)[0]
                 self._bodies.pop(evicted, None)
+                self._csvs.pop(evicted, None)
                 self._first.pop(evicted, None)
                 self._next.pop(evicted, None)
 
@@ -400,6 +441,7 @@ class DistrictAnswers:
         with self._guard:
             self._kept.clear()
             self._bodies.clear()
+            self._csvs.clear()
             self.rows.clear()
 
     def get(self, key: Any, snapshot: Snapshot, session: Session, make) -> tuple[tuple, Any]:
@@ -433,6 +475,20 @@ class DistrictAnswers:
                 if key in self._kept:
                     self._bodies[key] = made
         return Response(made[1], media_type="application/json")
+
+    def csv(self, key: Any, table: dict[str, Any]) -> Response:
+        """The district table as CSV, written once per table kept rather than on every
+        request (200 communities' rows were a CSV request's cost)."""
+        with self._guard:
+            made = self._csvs.get(key)
+        if made is None or made[0] is not table:
+            made = (table, _csv(table))
+            with self._guard:
+                if key in self._kept:
+                    self._csvs[key] = made
+        rendered = made[1]
+        return Response(rendered.body, media_type=rendered.media_type,
+                        headers={"Content-Disposition": rendered.headers["content-disposition"]})
 
     def _ask(self, key: Any, make, district: str | None) -> None:
         with self._guard:
@@ -551,15 +607,16 @@ def _snapshot(answers: DistrictAnswers, session: Session, district: str | None =
     """The index's version and what it was read from: every community the index holds, or,
     for a `district`, the communities that registry lists (its entries alone say their
     street and retirement: two districts listing the same community are kept apart)."""
-    contexts = _contexts(answers.records, session)
-    listings = _listings(session, district)
+    positions, listing_rows = _positions(session), _listing_rows(session, district)
     if district is not None:
-        if not listings:
+        if not listing_rows:
             raise HTTPException(status_code=404, detail=f"district {district} is not indexed here")
-        contexts = [ctx for ctx in contexts if ctx.community in listings]
-    version = ("district", district, tuple((ctx.community, ctx.version()) for ctx in contexts),
-               tuple(sorted((c, tuple(sorted(entry.items()))) for c, entry in listings.items())))
-    return Snapshot(version, contexts, listings, district)
+        listed = {row[0] for row in listing_rows}
+        positions = [row for row in positions if row[0] in listed]
+    # The rows themselves are the version: a checkpoint written (its time moves with every
+    # write), a community or an entry added or retired changes them.
+    version = ("district", district, tuple(positions), tuple(listing_rows))
+    return Snapshot(version, answers.records, session, positions, listing_rows, district)
 
 
 def _indexed_blocks(snapshot: Snapshot) -> dict[str, int]:
@@ -688,7 +745,7 @@ def district_communities(request: Request, session: SessionDep, answer_format: F
     Not yet here: service-market and culture figures."""
     answers, district = answers_of(request.app), _lower(district)
     table = district_table(request, session, district)
-    return _csv(table) if answer_format == "csv" else \
+    return answers.csv(("communities", district), table) if answer_format == "csv" else \
         answers.body(("communities", district), table, DistrictCommunitiesOut)
 
 
@@ -697,7 +754,8 @@ def district_communities(request: Request, session: SessionDep, answer_format: F
                        **NO_DISTRICT},
             summary="The district's table as CSV (by community address, the district's total last)")
 def district_communities_csv(request: Request, session: SessionDep, district: DistrictQuery = None):
-    return _csv(district_table(request, session, _lower(district)))
+    district = _lower(district)
+    return answers_of(request.app).csv(("communities", district), district_table(request, session, district))
 
 
 # ---------------------------------------------------------------- flags
