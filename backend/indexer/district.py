@@ -46,6 +46,58 @@ from backend.indexer.rpc import RpcClient, RpcError, RpcUnavailable
 
 log = logging.getLogger("linli.indexer.district")
 
+# Asked by every community's step with the same parameters: answered once per district step.
+SHARED_CALLS = frozenset({"eth_blockNumber", "eth_getBlockByNumber"})
+
+
+class StepRpc:
+    """The node as every community's indexer sees it during one district step: the head,
+    the finalized block and block headers by number, which each of 200 communities used to
+    ask for itself (some 600 requests a block), are asked once per step and shared; every
+    other call goes to the node. Within a step the communities see one head, as if the node
+    had answered them all at the step's start; `clear` starts the next step, so nothing is
+    older than the step. Thread-safe (an indexer's prefetch thread asks too)."""
+
+    def __init__(self, rpc: RpcClient) -> None:
+        self._rpc = rpc
+        self._memo: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._memo.clear()
+
+    def latest(self) -> dict[str, Any]:
+        """The head block's header, asked now; the step's head from then on (eth_blockNumber
+        answers its number, so no community sees a later head within the step)."""
+        header = self._rpc.call("eth_getBlockByNumber", ["latest", False])
+        with self._lock:
+            self._memo[("eth_blockNumber", ())] = header["number"]
+            self._memo[("eth_getBlockByNumber", (header["number"], False))] = header
+        return header
+
+    def batch(self, calls) -> list[Any]:
+        keys = [(method, tuple(params)) for method, params in calls]
+        with self._lock:
+            known = {key: self._memo[key] for key in keys if key in self._memo}
+        asked = list(dict.fromkeys(key for key in keys if key not in known))
+        if asked:
+            replies = self._rpc.batch([(method, list(params)) for method, params in asked])
+            with self._lock:
+                for key, reply in zip(asked, replies):
+                    known[key] = reply
+                    # A block the node lacks (None) is asked again: it may come within the step.
+                    if key[0] in SHARED_CALLS and reply is not None:
+                        self._memo[key] = reply
+        return [known[key] for key in keys]
+
+    def headers(self, numbers) -> dict[int, dict[str, Any] | None]:
+        replies = self.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
+        return dict(zip(numbers, replies))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._rpc, name)
+
 COMMUNITY_ADDED = "0x" + keccak(text="CommunityAdded(uint256,address,string,string,uint256,(string,address)[])").hex()
 COMMUNITY_RETIRED = "0x" + keccak(text="CommunityRetired(uint256,address,string,bytes32)").hex()
 MANIFEST_VERSION = 1
@@ -98,9 +150,13 @@ class DistrictIndexer:
         self.listings: dict[int, dict[str, Any]] = {}
         self.communities: dict[str, Indexer] = {}
         self._make = make_indexer or self._indexer
+        self.step_rpc = StepRpc(rpc)
+        # Per community, the head (number, hash) its last step found nothing after: until the
+        # head moves (or is replaced), a step of it would read its checkpoint and find the same.
+        self._idle_at: dict[str, tuple[int, str]] = {}
 
     def _indexer(self, manifest: dict[str, Any]) -> Indexer:
-        indexer = Indexer(manifest, self.engine, self.rpc, self.settings)
+        indexer = Indexer(manifest, self.engine, self.step_rpc, self.settings)
         indexer.prepare()
         return indexer
 
@@ -207,13 +263,25 @@ class DistrictIndexer:
         return added
 
     def step(self) -> list[BatchStats]:
-        """Discover, then one batch of each community that is behind."""
+        """Discover, then one batch of each community that is behind. The head is read once
+        for the step; a community that was at this very head block (number and hash: a
+        replaced head has another hash) at its last step is not stepped again."""
         self.discover()
+        self.step_rpc.clear()
+        latest = self.step_rpc.latest()
+        head = (int(latest["number"], 16), latest["hash"])
         batches = []
-        for indexer in list(self.communities.values()):
+        for registry, indexer in list(self.communities.items()):
+            if self._idle_at.get(registry) == head:
+                continue
+            self._idle_at.pop(registry, None)
             stats = indexer.step()
             if stats is not None:
                 batches.append(stats)
+            # At this head: its step found nothing after it (having compared the hashes), or
+            # indexed up to it (the range's headers chained to this head's, read this step).
+            if stats is None or stats.to_block == head[0]:
+                self._idle_at[registry] = head
         return batches
 
     def sync(self) -> int:

@@ -208,3 +208,72 @@ def keccak_hex(text: str) -> str:
     from eth_utils import keccak
 
     return keccak(text=text).hex()
+
+
+class CountingRpc(RpcClient):
+    """The node, counting what each request asks (a batch counts each of its calls)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asked: list[str] = []
+
+    def call(self, method, params=(), **kwargs):
+        self.asked.append(method)
+        return super().call(method, params, **kwargs)
+
+    def batch(self, calls):
+        self.asked += [method for method, _ in calls]
+        return super().batch(calls)
+
+
+def test_a_step_asks_the_head_once_and_skips_the_communities_at_it(populated, project, chain, committee, owner_a,
+                                                                    deploy_other, engine, settings, rpc_url,
+                                                                    monkeypatch):
+    """With several communities, a step asks the node for the head, the finalized block and
+    the new block's header once, not once per community; a community already at the head
+    block is not stepped again until the head moves, or is replaced by another block of the
+    same height (a reorganisation at the head), which is then indexed."""
+    from backend.indexer.core import Indexer
+
+    district = committee.deploy(project.DistrictRegistry, committee.address)
+    first_block = chain.blocks.head.number
+    others = [deploy_other(f"第{i}小区") for i in range(3)]
+    for community in (populated, *others):
+        list_in(district, community, committee)
+    chain.mine(ANVIL_FINALITY)
+    rpc = CountingRpc(rpc_url, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
+    follower = DistrictIndexer(district.address, first_block, abis_of(manifest_dict(populated, "local")), engine,
+                               rpc, settings)
+    follower.sync()
+    assert len(follower.communities) == 4
+    stepped: list[str] = []
+    real_step = Indexer.step
+
+    def counted(self):
+        stepped.append(self.community)
+        return real_step(self)
+
+    monkeypatch.setattr(Indexer, "step", counted)
+    chain.mine(1)
+    rpc.asked.clear()
+    assert len(follower.step()) == 4 and len(stepped) == 4
+    shared = [m for m in rpc.asked if m in ("eth_blockNumber", "eth_getBlockByNumber")]
+    logs = rpc.asked.count("eth_getLogs")
+    # discovery's own head and final block, the step's head, the finalized block, the new block's header
+    assert len(shared) <= 6, rpc.asked
+    assert logs == 1 + 4  # the registry's (discovery), then one per community: its own contracts' logs
+    stepped.clear()
+    assert follower.step() == [] and stepped == []  # all at this head: none stepped
+
+    # The head replaced by another block of the same height, holding a unit of the first community.
+    before = chain.snapshot()
+    chain.mine(1)
+    follower.step()
+    stepped.clear()
+    assert follower.step() == [] and stepped == []
+    chain.restore(before)
+    populated.registry.register_unit("8-8-808", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+    follower.sync()
+    assert len(stepped) >= 4
+    assert "8-8-808" in [dict(row)["label"] for row in dump(engine, populated.registry.address)["units"]]
+    rpc.close()
