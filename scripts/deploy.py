@@ -32,20 +32,21 @@ from pathlib import Path
 import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, ape_cli_context
+from ape.exceptions import ContractLogicError
 
 from backend.chain.accounts import LOCAL_CHAIN_IDS, deployer_account, local_service_account
+from backend.chain.community_factory import FACTORY_ENV, BuildStopped, FactoryError, build_community
 from backend.chain.district import (
     DISTRICT_ENV,
-    manifest_from_district,
     DistrictError,
     check_name,
     check_name_free,
     district_at,
+    manifest_from_district,
     register_community,
     shared_safe_infrastructure,
     street_office_caller,
 )
-from backend.chain.community_factory import FACTORY_ENV, BuildStopped, FactoryError, build_community
 from backend.chain.safe import SafeError
 from backend.chain.deployment import (
     DEFAULT_CHANGE_DELAY,
@@ -236,6 +237,8 @@ def _build_with_factory(network_name, chain_id, factory_address, district_addres
                                 resume=resume)
     except BuildStopped as exc:
         raise click.ClickException(str(exc)) from exc
+    except ContractLogicError as exc:  # `begin` refused: nothing was built
+        raise click.ClickException(f"the factory refused to begin: {exc.message}; nothing deployed") from exc
     except (DistrictError, FactoryError, SafeError) as exc:
         raise click.ClickException(f"{exc}; nothing deployed") from exc
     manifest = manifest_from_district(project, chain, district, name, network_name)
