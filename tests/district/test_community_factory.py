@@ -496,3 +496,44 @@ def test_a_committee_that_is_no_safe_is_refused_before_anything_is_sent(built, p
         with pytest.raises(SafeError, match=reason):
             build_community(project, chain, built.factory, built.deployer, name="查验小区", street=STREET, **kwargs)
     assert built.deployer.nonce == nonce
+
+
+# ---------------------------------------------------------------- every privileged function, every wrong party
+
+STEP_CALLS = {
+    "build_money": lambda f, b, m: (f.build_money, b, 86400),
+    "build_assembly": lambda f, b, m: (f.build_assembly, b, 86400, 86400, 30 * 86400, 3 * 86400, 10 * 86400),
+    "finish": lambda f, b, m: (f.finish, b, ZERO, m, 2, ZERO, factory_entries(True)),
+    "abandon": lambda f, b, m: (f.abandon, b),
+}
+
+
+@pytest.mark.parametrize("function", list(STEP_CALLS))
+def test_a_builds_steps_refuse_every_party_but_its_deployer(built, district, owner_a, owner_b, attacker, function):
+    """Each step of someone's build (and its abandonment), called by a stranger, a member of
+    the street office's Safe alone, another deployer of the district, and (for a step) the
+    street office's Safe itself: refused, the build untouched."""
+    factory, deployer = built.factory, built.deployer
+    district.send(factory.set_deployer, attacker.address, True)
+    build_id = _pending_build(factory, deployer, "他人小区")
+    if function in ("build_assembly", "finish"):
+        factory.build_money(build_id, 2 * 86400, sender=deployer)
+    if function == "finish":
+        factory.build_assembly(build_id, 86400, 86400, 30 * 86400, 3 * 86400, 10 * 86400, sender=deployer)
+    step = factory.build(build_id).step
+    method, *args = STEP_CALLS[function](factory, build_id, [owner_a.address, owner_b.address])
+    for who in (attacker, owner_a, owner_b):  # a deployer that is not this build's, two staff members alone
+        with ape.reverts("factory: not this build's deployer"):
+            method(*args, sender=who)
+    if function != "abandon":  # the street office may abandon a build, never build it
+        with pytest.raises(SafeCallReverted, match="not this build's deployer"):
+            district.send(method, *args)
+    assert factory.build(build_id).step == step
+
+
+def test_the_role_tests_cover_every_state_changing_function_of_the_factory(built):
+    """begin and set_deployer are refused to each wrong party above (a deployer not named,
+    the street office's members alone, the deployer itself naming one)."""
+    found = {abi.name for abi in built.factory.contract_type.abi
+             if abi.type == "function" and abi.stateMutability not in ("view", "pure")}
+    assert found == {"begin", "set_deployer", *STEP_CALLS}

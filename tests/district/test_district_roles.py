@@ -32,6 +32,8 @@ PRIVILEGED = [
                lambda d, send: send(d.registry.add_community, *d.entry(d.liangcheng))),
     Privileged("retire_community", "district: street office only",
                lambda d, send: send(d.registry.retire_community, 1, REASON), setup=_listed),
+    Privileged("set_lister", "district: street office only",
+               lambda d, send: send(d.registry.set_lister, d.office.address, True)),
     Privileged("transfer_ownership", "ownable: caller is not the owner",
                lambda d, send: send(d.registry.transfer_ownership, d.office.address)),
 ]
