@@ -158,13 +158,10 @@ def _positions(session: Session) -> list[tuple]:
     )]
 
 
-def _contexts(records: dict, session: Session, rows: list[tuple] | None = None) -> list[CommunityContext]:
-    """Every community the index holds with its position (`rows` of `_positions`, read now
-    when not given; the records, which never change, are kept per app as
-    `community_context` keeps them): with 50 communities a query each was most of what a
-    cached table's answer cost."""
-    if rows is None:
-        rows = _positions(session)
+def _contexts(records: dict, session: Session, rows: list[tuple]) -> list[CommunityContext]:
+    """Every community the index holds with its position (`rows` of `_positions`; the
+    records, which never change, are kept per app as `community_context` keeps them): with
+    50 communities a query each was most of what a cached table's answer cost."""
     contexts = []
     for key, block, finalized, written_at in rows:
         record = records.get(key)
@@ -189,14 +186,12 @@ def _listing_rows(session: Session, district: str | None = None) -> list[tuple]:
         DistrictListing.district_id))]
 
 
-def _listings(session: Session, district: str | None = None,
-              rows: list[tuple] | None = None) -> dict[str, dict[str, Any]]:
-    """Per community a district registry lists (`district`'s alone when given): its street
-    (the newest entry's) and, when every entry of it is retired, the newest retirement's
-    block and note hash (from `rows` of `_listing_rows`, read now when not given)."""
+def _listings(rows: list[tuple]) -> dict[str, dict[str, Any]]:
+    """Per community a district registry lists (`rows` of `_listing_rows`): its street (the
+    newest entry's) and, when every entry of it is retired, the newest retirement's block
+    and note hash."""
     listed: dict[str, dict[str, Any]] = {}
-    for community, street, retired_block, reason_hash in (
-            _listing_rows(session, district) if rows is None else rows):
+    for community, street, retired_block, reason_hash in rows:
         entry = listed.setdefault(community, {"street": street, "active": False, "retired_block": None,
                                               "retired_reason_hash": None})
         entry["street"] = street
@@ -379,7 +374,7 @@ class Snapshot:
     @property
     def listings(self) -> dict[str, dict[str, Any]]:
         if self._listings is None:
-            self._listings = _listings(self._session, self.district, self._listing_rows)
+            self._listings = _listings(self._listing_rows)
         return self._listings
 
     @property
