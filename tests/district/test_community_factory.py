@@ -426,7 +426,8 @@ def test_abandon_build_refuses_before_sending_and_frees_the_name(built, project,
     members = [owner_a, owner_b, owner_c]
     with pytest.raises(FactoryError, match=f"reserved by the factory's unfinished build {mine}: .*"
                                            f"`ape run district abandon --id {mine}`"):
-        build_community(project, chain, factory, deployer, name="弃建小区", street=STREET, committee_members=members)
+        build_community(project, chain, factory, deployer, name="弃建小区", street=STREET,
+                        committee_members=members)
     assert [a.nonce for a in accounts] == nonces
 
     done = abandon_build(project, factory, deployer, name=" 弃建小区 ")
