@@ -11,6 +11,11 @@
              the street office. Prints the address for `ape run deploy --factory` (or
              LINLI_COMMUNITY_FACTORY). `--blueprints-from <factory>` reuses the chain's
              blueprints another factory was made with.
+    abandon  give up an unfinished build of the district's factory (`--factory` or
+             LINLI_COMMUNITY_FACTORY), by `--id N` or `--name <小区>`, freeing its name
+             for a new build: as the build's deployer, or with `--street-office` as the
+             street office through its Safe (members' keys in LINLI_STREET_OFFICE_KEYS).
+             A listed build is never abandoned (the street office retires it).
     list     the district's communities: id, name, street, HouseholdRegistry, deploy block.
     retire   retire an entry made by mistake, by name, with the sha256 of the street
              office's note saying why (its members' keys in LINLI_STREET_OFFICE_KEYS);
@@ -32,7 +37,14 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, ape_cli_context
 
 from backend.chain.accounts import LOCAL_CHAIN_IDS, deployer_account
-from backend.chain.community_factory import FACTORY_ENV, blueprints_of, deploy_factory, enable_factory
+from backend.chain.community_factory import (
+    FACTORY_ENV,
+    FactoryError,
+    abandon_build,
+    blueprints_of,
+    deploy_factory,
+    enable_factory,
+)
 from backend.chain.district import (
     DISTRICT_ENV,
     DistrictError,
@@ -157,6 +169,36 @@ def factory(cli_ctx, network, district_address, deployers, blueprints_from, pass
     click.echo(f"CommunityFactory {made.address} for district {registry.address}; deployers: {', '.join(accounts)}")
     click.echo(f"Build a community with it: export {FACTORY_ENV}={made.address}; "
                "ape run deploy --street <街道> --name <小区>")
+
+
+@cli.command("abandon", cls=ConnectedProviderCommand)
+@ape_cli_context()
+@click.option("--factory", "factory_address", envvar=FACTORY_ENV, default=None)
+@click.option("--id", "build_id", type=click.IntRange(1), default=None, help="The build's id (the deploy prints it).")
+@click.option("--name", default=None, help="The community's name the unfinished build reserves.")
+@click.option("--street-office", "as_street_office", is_flag=True,
+              help="As the street office, through its Safe (its members' keys in LINLI_STREET_OFFICE_KEYS): "
+                   "a build of any deployer.")
+def abandon(cli_ctx, network, factory_address, build_id, name, as_street_office):
+    """Give up an unfinished build of the district's factory and free its name."""
+    if not factory_address:
+        raise click.ClickException(f"name the district's factory: --factory or {FACTORY_ENV}")
+    if (build_id is None) == (name is None):
+        raise click.ClickException("name the build: --id N or --name <小区>, one of the two")
+    if not chain.provider.get_code(factory_address):
+        raise click.ClickException(f"--factory {factory_address} has no code on chain {chain.chain_id}")
+    factory = project.CommunityFactory.at(factory_address)
+    deployer = deployer_account(chain.chain_id)
+    try:
+        send = None
+        if as_street_office:
+            send = street_office_caller(chain, district_at(project, factory.DISTRICT()), deployer)
+        done = abandon_build(project, factory, deployer, build_id=build_id, name=name, send=send)
+    except (DistrictError, FactoryError, SafeError) as exc:
+        raise click.ClickException(f"{exc}; nothing sent") from exc
+    click.echo(f"Abandoned build {done.build_id} ({done.name}) of factory {factory.address}")
+    click.echo(f"The name {done.name!r} is free again: a new build may begin "
+               f"(ape run deploy --factory {factory.address} --name {done.name} …)")
 
 
 @cli.command("list", cls=ConnectedProviderCommand)

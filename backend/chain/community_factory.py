@@ -15,7 +15,9 @@ then makes it the district registry's lister and names its deployers
 
 Then `build_community` builds and lists a community: the same contracts, wired the
 same way, as `deployment.deploy_full_community` deploys in 43 transactions (the tests
-compare the two: tests/district/test_community_factory.py).
+compare the two: tests/district/test_community_factory.py). A build that stopped part way
+keeps its name reserved until it is resumed (`build_community(resume=…)`) or given up
+(`abandon_build`, `ape run district abandon`).
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ class BuildStopped(FactoryError):
         self.build_id, self.steps_done = build_id, steps_done
         super().__init__(f"build {build_id} stopped after step {steps_done} of 4 ({cause}); its name stays reserved: "
                          f"run the same command again with --resume {build_id}, or abandon it "
-                         f"(CommunityFactory.abandon({build_id}))")
+                         f"(`ape run district abandon --id {build_id}`)")
 
 
 # --- code on the chain ------------------------------------------------------------------
@@ -279,6 +281,11 @@ def build_community(
 
     receipts = []
     if resume is None:
+        holder = int(factory.reserved_by(keccak(text=name)))
+        if holder:  # `begin` would revert: say which build holds the name and what to do
+            raise FactoryError(f"the name {name!r} is reserved by the factory's unfinished build {holder}: "
+                               f"finish it (--resume {holder}) or abandon it "
+                               f"(`ape run district abandon --id {holder}`)")
         receipts.append(factory.begin(name, street, change_delay, sender=deployer))
         build_id = int(receipts[0].decode_logs(factory.CommunityBuildBegun)[0].build_id)
         done = 1
@@ -327,3 +334,73 @@ def community_from_listing(project: Any, chain: Any, factory: Any, build_id: int
     registry, points = instances.pop("HouseholdRegistry"), instances.pop("CommunityPoints")
     return Community(name=build.name, chain_id=chain.chain_id, deploy_block=int(build.deploy_block),
                      registry=registry, points=points, extra=instances, committee=listed["CommitteeSafe"])
+
+
+# --- an unfinished build given up ---------------------------------------------------------
+
+STEP_FINISHED, STEP_ABANDONED = 4, 5  # CommunityFactory's FINISHED and ABANDONED
+
+
+@dataclass
+class Abandoned:
+    build_id: int
+    name: str
+    receipt: Any
+
+
+def find_build(factory: Any, build_id: int | None = None, name: str | None = None) -> tuple[int, Any]:
+    """(id, `factory.build(id)`) of the build `build_id`, or of the build of `name`: the
+    unfinished one reserving it, else the latest one of that name (listed or abandoned,
+    for the caller to refuse). FactoryError when there is none."""
+    if (build_id is None) == (name is None):
+        raise FactoryError("name the build by its id or by its community's name, one of the two")
+    count = int(factory.build_count())
+    if build_id is not None:
+        if not 1 <= build_id <= count:
+            raise FactoryError(f"the factory at {factory.address} has no build {build_id} "
+                               f"(its builds are 1 to {count})" if count else
+                               f"the factory at {factory.address} has no build {build_id} (it has none)")
+        return build_id, factory.build(build_id)
+    name = name.strip()
+    reserved = int(factory.reserved_by(keccak(text=name)))
+    if reserved:
+        return reserved, factory.build(reserved)
+    for candidate in range(count, 0, -1):  # nothing reserves it: the latest build of the name, if any
+        build = factory.build(candidate)
+        if build.name == name:
+            return candidate, build
+    raise FactoryError(f"no build of the factory at {factory.address} is named {name!r}")
+
+
+def abandon_call(factory: Any, build_id: int) -> tuple[str, str]:
+    """(target, calldata) of `CommunityFactory.abandon(build_id)`: the transaction the
+    street office's Safe makes to abandon someone else's build."""
+    return factory.address, "0x" + bytes(factory.abandon.encode_input(build_id)).hex()
+
+
+def abandon_build(project: Any, factory: Any, deployer: Any, build_id: int | None = None, name: str | None = None, *,
+                  send: Callable[..., Any] | None = None) -> Abandoned:
+    """Abandon an unfinished build (by `build_id` or its community's `name`) and free its
+    name, as its `deployer`, or, with `send` (`district.street_office_caller`), as the
+    street office, which may abandon any deployer's build. Refused before anything is
+    sent (FactoryError): no such build, a listed or already abandoned one, and without
+    `send` a build of another deployer (the message gives the street office's Safe the
+    transaction to make)."""
+    build_id, build = find_build(factory, build_id, name)
+    step = int(build.step)
+    if step == STEP_FINISHED:
+        raise FactoryError(f"build {build_id} ({build.name!r}) is finished and listed in the district: a listed "
+                           f"community is never abandoned; the street office retires an entry made by mistake "
+                           f"(`ape run district retire {build.name} --note …`)")
+    if step == STEP_ABANDONED:
+        raise FactoryError(f"build {build_id} ({build.name!r}) is already abandoned: its name is free")
+    if send is None and build.deployer != deployer.address:
+        office = project.DistrictRegistry.at(factory.DISTRICT()).owner()
+        target, data = abandon_call(factory, build_id)
+        raise FactoryError(f"{deployer.address} is not the deployer of build {build_id} ({build.name!r}; its deployer "
+                           f"is {build.deployer}): only its deployer abandons it, or the street office through its "
+                           f"Safe {office}: run this command with --street-office and its members' keys in "
+                           f"LINLI_STREET_OFFICE_KEYS, or propose to that Safe the transaction to {target}, value 0, "
+                           f"data {data}")
+    receipt = send(factory.abandon, build_id) if send else factory.abandon(build_id, sender=deployer)
+    return Abandoned(build_id=build_id, name=build.name, receipt=receipt)

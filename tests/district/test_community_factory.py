@@ -8,6 +8,7 @@ one built community); Ape reverts the chain after each test."""
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import ape
@@ -21,6 +22,7 @@ from backend.chain.community_factory import (
     LISTING,
     FactoryError,
     BuildStopped,
+    abandon_build,
     blueprints_of,
     build_community,
     deploy_factory,
@@ -395,6 +397,64 @@ def test_a_stopped_build_is_resumed_or_abandoned(built, project, chain, district
     with pytest.raises(FactoryError, match="not an unfinished build"):
         build_community(project, chain, factory, deployer, name="续建小区", street=STREET,
                         committee_members=members, resume=resumed)
+
+
+def test_abandon_build_refuses_before_sending_and_frees_the_name(built, project, chain, district, attacker, tenant,
+                                                                  owner_a, owner_b, owner_c):
+    """`abandon_build` (`ape run district abandon`): a stranger, another deployer, an
+    unknown build or name, a listed build and an abandoned one are each refused with what
+    is wrong, nothing sent; another deployer's build is the street office's to abandon,
+    and the Safe transaction the refusal names does it. A new build of a reserved name is
+    refused naming the command; once abandoned, the name begins again."""
+    factory, deployer = built.factory, built.deployer
+    district.send(factory.set_deployer, tenant.address, True)
+    mine = _pending_build(factory, deployer, "弃建小区")
+    theirs = _pending_build(factory, tenant, "他建小区")
+    accounts = (deployer, tenant, attacker)
+    nonces = [a.nonce for a in accounts]
+    for who, kwargs, reason in (
+        (attacker, {"name": "弃建小区"}, f"{attacker.address} is not the deployer of build {mine} "),
+        (tenant, {"build_id": mine}, f"{tenant.address} is not the deployer of build {mine} "),
+        (deployer, {"name": "他建小区"}, f"{deployer.address} is not the deployer of build {theirs} "),
+        (deployer, {"name": "无此小区"}, "no build of the factory at 0x[0-9a-fA-F]{40} is named '无此小区'"),
+        (deployer, {"build_id": 99}, "has no build 99"),
+        (deployer, {"name": "四平小区"}, f"build {built.build_id} .* is finished and listed"),
+        (deployer, {"build_id": built.build_id}, "is finished and listed in the district: a listed community is never"),
+    ):
+        with pytest.raises(FactoryError, match=reason):
+            abandon_build(project, factory, who, **kwargs)
+    members = [owner_a, owner_b, owner_c]
+    with pytest.raises(FactoryError, match=f"reserved by the factory's unfinished build {mine}: .*"
+                                           f"`ape run district abandon --id {mine}`"):
+        build_community(project, chain, factory, deployer, name="弃建小区", street=STREET,
+                        committee_members=members)
+    assert [a.nonce for a in accounts] == nonces
+
+    done = abandon_build(project, factory, deployer, name=" 弃建小区 ")
+    assert (done.build_id, done.name) == (mine, "弃建小区")
+    assert done.receipt.decode_logs(factory.CommunityBuildAbandoned)[0].abandoned_by == deployer.address
+    assert factory.build(mine).step == 5 and factory.reserved_by(keccak(text="弃建小区")) == 0
+    nonce = deployer.nonce
+    for kwargs in ({"name": "弃建小区"}, {"build_id": mine}):
+        with pytest.raises(FactoryError, match=f"build {mine} .* is already abandoned"):
+            abandon_build(project, factory, deployer, **kwargs)
+    assert deployer.nonce == nonce
+    again = _pending_build(factory, deployer, "弃建小区")
+    assert factory.reserved_by(keccak(text="弃建小区")) == again
+
+    # Another deployer's build: the refusal names the street office's Safe and the call to make.
+    with pytest.raises(FactoryError) as refused:
+        abandon_build(project, factory, deployer, build_id=theirs)
+    message = str(refused.value)
+    assert f"through its Safe {district.office.address}" in message
+    target, data = re.search(r"transaction to (0x[0-9a-fA-F]{40}), value 0, data (0x[0-9a-f]+)", message).groups()
+    tx = district.office.propose(target, bytes.fromhex(data[2:]))
+    district.office.execute(tx, {s.address: district.office.sign(tx, s) for s in (owner_a, owner_b)}, deployer)
+    assert factory.build(theirs).step == 5 and factory.reserved_by(keccak(text="他建小区")) == 0
+    # As the street office (`--street-office`): any deployer's build.
+    other = _pending_build(factory, tenant, "他建小区")
+    done = abandon_build(project, factory, deployer, name="他建小区", send=district.send)
+    assert done.build_id == other and factory.build(other).step == 5
 
 
 def test_a_factory_with_the_chains_token_and_an_existing_safe_committee(built, project, chain, district):
