@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import operator
 import threading
+import functools
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections import defaultdict
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, Connection, Engine, delete, select, update
+from sqlalchemy import JSON, Connection, Engine, bindparam, delete, select, update
 
 from backend.core.config import Settings
 from backend.db.models import Base
@@ -71,6 +72,19 @@ class _ChainMoved(Exception):
 
 
 @dataclass
+class PlannedBatch:
+    """A range fetched, checked and decoded by `Indexer.plan`, for `Indexer.write`."""
+
+    cursor: int
+    from_block: int
+    to_block: int
+    head: int
+    headers: dict[int, dict[str, Any]]
+    decoded: tuple
+    logs: int  # the logs the node answered (the next range's size adapts to them)
+
+
+@dataclass
 class BatchStats:
     from_block: int
     to_block: int
@@ -79,6 +93,27 @@ class BatchStats:
 
 
 _json_text = msgspec.json.Encoder().encode
+
+
+CHECKPOINT_VALUES = ("block_number", "block_hash", "chain_head", "finalized_block", "updated_at")
+
+
+@functools.cache
+def _write_statements() -> dict[str, Any]:
+    """The statements every batch runs, built once (building one is most of what a
+    statement of a near-empty batch costs: a district writes 200 such a block)."""
+    raw, checkpoints, blocks = T["raw_events"], T["checkpoints"], T["indexed_blocks"]
+    return {
+        "leftover": select(raw.c.block_number).where(
+            raw.c.community == bindparam("p_community"), raw.c.block_number > bindparam("p_cursor")).limit(1),
+        "checkpoint": update(checkpoints).where(
+            checkpoints.c.chain_id == bindparam("p_chain_id"), checkpoints.c.community == bindparam("p_community"),
+            checkpoints.c.block_number == bindparam("p_cursor")).values(
+            {column: bindparam(f"v_{column}") for column in CHECKPOINT_VALUES}),
+        "old_blocks": delete(blocks).where(
+            blocks.c.chain_id == bindparam("p_chain_id"), blocks.c.community == bindparam("p_community"),
+            blocks.c.block_number < bindparam("p_below")),
+    }
 
 
 def _columns(table_name: str) -> list[str]:
@@ -293,7 +328,18 @@ class Indexer:
 
     def step(self) -> BatchStats | None:
         """Index the next range; None when already at the head."""
-        cursor, cursor_hash = self.checkpoint()
+        planned = self.plan()
+        if not isinstance(planned, PlannedBatch):
+            return planned
+        return self.commit(planned)
+
+    def plan(self, checkpoint: tuple[int, str | None] | None = None) -> PlannedBatch | BatchStats | None:
+        """Everything of a step before its write: the next range fetched, checked and
+        decoded, for `write` (None when already at the head; an empty BatchStats when the
+        chain moved under the fetch). A reorganisation found is rolled back here, in its own
+        transaction. `checkpoint`: the checkpoint as the caller just read it (the district
+        reads every community's in one query), else read here."""
+        cursor, cursor_hash = checkpoint if checkpoint is not None else self.checkpoint()
         calls: list[tuple[str, list[Any]]] = [("eth_blockNumber", [])]
         if self.node_finality:
             calls.append(("eth_getBlockByNumber", ["finalized", False]))
@@ -316,7 +362,7 @@ class Indexer:
                 return None
             if node_block is None or node_block["hash"] != cursor_hash:
                 self._handle_reorg(cursor, node_block)
-                return self.step()
+                return self.plan()
         if cursor >= head:
             return None
 
@@ -331,21 +377,40 @@ class Indexer:
             # work at the same time. Used only if the checkpoint it assumes gets written.
             self._prefetch = (to_block + 1, headers[to_block]["hash"],
                               self._pool.submit(self._fetch, to_block + 1, headers[to_block]["hash"], head))
+        return PlannedBatch(cursor, from_block, to_block, head, headers, decoded, len(logs))
+
+    def commit(self, planned: PlannedBatch) -> BatchStats:
+        """Write a planned range in its own transaction."""
         try:
-            events = self._write_batch(cursor, from_block, to_block, head, headers, decoded)
+            with self.engine.begin() as conn:
+                events = self.write(conn, planned)
+        except ValueTooLarge as exc:
+            self.record_status(reachable=True, halted=True, error=str(exc))
+            raise
+        return self.written(planned, events)
+
+    def write(self, conn: Connection, planned: PlannedBatch) -> int:
+        """Write a planned range in the caller's transaction (which may hold other
+        communities' ranges: the district writes a step's in one); returns its events. The
+        checkpoint moves only from the one the range was planned after (else RuntimeError:
+        another writer moved it), so a transaction that fails leaves the range to plan again."""
+        try:
+            return self._write_batch(conn, planned.cursor, planned.from_block, planned.to_block, planned.head,
+                                     planned.headers, planned.decoded)
         except OverflowError as exc:
             if self.engine.dialect.name == "postgresql":
                 raise
-            message = (
-                f"blocks {from_block}..{to_block} of community {self.community} hold a number beyond 64 bits, "
-                f"which SQLite cannot store ({exc}); nothing of that range was written. Index this community "
-                f"into PostgreSQL (LINLI_DATABASE_URL=postgresql+psycopg://...), whose columns hold any uint256."
-            )
-            self.record_status(reachable=True, halted=True, error=message)
-            raise ValueTooLarge(message) from exc
+            raise ValueTooLarge(
+                f"blocks {planned.from_block}..{planned.to_block} of community {self.community} hold a number beyond "
+                f"64 bits, which SQLite cannot store ({exc}); nothing of that range was written. Index this "
+                f"community into PostgreSQL (LINLI_DATABASE_URL=postgresql+psycopg://...), whose columns hold any "
+                f"uint256.") from exc
+
+    def written(self, planned: PlannedBatch, events: int) -> BatchStats:
+        """After a planned range's transaction committed: what the next plan learns from it."""
         self._events_since_analyze += events
-        self._adapt_range(len(logs))
-        stats = BatchStats(from_block, to_block, events, head)
+        self._adapt_range(planned.logs)
+        stats = BatchStats(planned.from_block, planned.to_block, events, planned.head)
         if self.on_batch is not None:
             self.on_batch(stats)
         return stats
@@ -488,7 +553,7 @@ class Indexer:
             ordered.append((plan.table, row))
         return raw_rows, {table: rows for table, rows in typed.items() if rows}, ordered
 
-    def _write_batch(self, cursor, from_block, to_block, head, headers, decoded) -> int:
+    def _write_batch(self, conn, cursor, from_block, to_block, head, headers, decoded) -> int:
         raw_rows, typed, ordered = decoded
         window_start = max(from_block, head - self.depth)
         block_rows = [
@@ -497,29 +562,23 @@ class Indexer:
              "timestamp": int(headers[n]["timestamp"], 16)}
             for n in range(window_start, to_block + 1)
         ]
-        raw_events = T["raw_events"]
-        with self.engine.begin() as conn:
-            leftover = conn.execute(
-                select(raw_events.c.block_number).where(
-                    raw_events.c.community == self.community, raw_events.c.block_number > cursor
-                ).limit(1)
-            ).first()
-            if leftover is not None:
-                # Rows past the checkpoint: this range was indexed before (a manual
-                # re-index). Drop them so the state tables are not moved twice.
-                self._rollback_in(conn, cursor)
-            _insert_tuples(conn, "raw_events", raw_rows)
-            for table_name, rows in typed.items():
-                _insert_tuples(conn, table_name, rows)
-            projections.upsert(conn, T["indexed_blocks"], block_rows, ("chain_id", "community", "block_number"),
-                               ("block_hash", "parent_hash", "timestamp"))
-            projections.apply(conn, self.community, ordered)
-            if self.fault_hook is not None:
-                self.fault_hook("after_rows")
-            self._write_checkpoint(conn, cursor, to_block, headers[to_block]["hash"], head)
-            blocks = T["indexed_blocks"]
-            conn.execute(delete(blocks).where(blocks.c.chain_id == self.chain_id, blocks.c.community == self.community,
-                                              blocks.c.block_number < to_block - self.depth))
+        statements = _write_statements()
+        leftover = conn.execute(statements["leftover"], {"p_community": self.community, "p_cursor": cursor}).first()
+        if leftover is not None:
+            # Rows past the checkpoint: this range was indexed before (a manual
+            # re-index). Drop them so the state tables are not moved twice.
+            self._rollback_in(conn, cursor)
+        _insert_tuples(conn, "raw_events", raw_rows)
+        for table_name, rows in typed.items():
+            _insert_tuples(conn, table_name, rows)
+        projections.upsert(conn, T["indexed_blocks"], block_rows, ("chain_id", "community", "block_number"),
+                           ("block_hash", "parent_hash", "timestamp"))
+        projections.apply(conn, self.community, ordered)
+        if self.fault_hook is not None:
+            self.fault_hook("after_rows")
+        self._write_checkpoint(conn, cursor, to_block, headers[to_block]["hash"], head)
+        conn.execute(statements["old_blocks"], {"p_chain_id": self.chain_id, "p_community": self.community,
+                                                "p_below": to_block - self.depth})
         return len(raw_rows)
 
     def _write_checkpoint(self, conn: Connection, cursor: int, block: int, block_hash: str | None, head: int) -> None:
@@ -528,12 +587,9 @@ class Indexer:
         values = {"block_number": block, "block_hash": block_hash, "chain_head": max(head, block),
                   "finalized_block": max(self.start_block - 1, min(block, final)),
                   "updated_at": time.time()}
-        result = conn.execute(
-            update(checkpoints)
-            .where(checkpoints.c.chain_id == self.chain_id, checkpoints.c.community == self.community,
-                   checkpoints.c.block_number == cursor)
-            .values(**values)
-        )
+        result = conn.execute(_write_statements()["checkpoint"], {
+            "p_chain_id": self.chain_id, "p_community": self.community, "p_cursor": cursor,
+            **{f"v_{column}": value for column, value in values.items()}})
         if result.rowcount == 1:
             return
         exists = conn.execute(select(checkpoints.c.block_number).where(

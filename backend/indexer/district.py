@@ -36,18 +36,20 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 
 from backend.core.config import Settings
 from backend.db.models import DistrictListing
-from backend.indexer.core import BatchStats, Indexer
-from backend.indexer.rpc import RpcClient, RpcError, RpcUnavailable
+from backend.indexer.core import T, BatchStats, Indexer, PlannedBatch, ValueTooLarge
+from backend.indexer.rpc import RpcClient, RpcError, RpcUnavailable, check_logs
 
 log = logging.getLogger("linli.indexer.district")
 
 # Asked by every community's step with the same parameters: answered once per district step.
 SHARED_CALLS = frozenset({"eth_blockNumber", "eth_getBlockByNumber"})
+# Contracts in one shared getLogs request (some 20 a community): nodes limit a request's size.
+SHARED_LOGS_ADDRESSES = 1_000
 
 
 class StepRpc:
@@ -61,11 +63,16 @@ class StepRpc:
     def __init__(self, rpc: RpcClient) -> None:
         self._rpc = rpc
         self._memo: dict[tuple, Any] = {}
+        # (from, to) -> (the addresses asked, their logs by address); the asks answered from it.
+        self._logs: dict[tuple[int, int], tuple[frozenset[str], dict[str, list]]] = {}
+        self._served: set[tuple[frozenset[str], int, int]] = set()
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
             self._memo.clear()
+            self._logs.clear()
+            self._served.clear()
 
     def latest(self) -> dict[str, Any]:
         """The head block's header, asked now; the step's head from then on (eth_blockNumber
@@ -94,6 +101,40 @@ class StepRpc:
     def headers(self, numbers) -> dict[int, dict[str, Any] | None]:
         replies = self.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
         return dict(zip(numbers, replies))
+
+    def share_logs(self, addresses: list[str], from_block: int, to_block: int) -> bool:
+        """Ask the logs of many communities' contracts over one range in one request; each
+        community's first `get_logs` of that range is then answered from it (its own logs,
+        checked again against its own request). Any later ask of the same range (an indexer
+        checking a block whose reply looked cut short) goes to the node. False when the node
+        refuses the request (too many logs, too many addresses): each asks for itself."""
+        try:
+            logs = self._rpc.get_logs(addresses, from_block, to_block)
+        except RpcError as exc:  # too many logs, or addresses, for one request
+            log.info("the node refused one request for %d contracts' logs of blocks %d..%d (%s); each community "
+                     "asks for its own", len(addresses), from_block, to_block, exc)
+            return False
+        by_address: dict[str, list] = {}
+        for entry in logs:
+            by_address.setdefault(entry["address"].lower(), []).append(entry)
+        with self._lock:
+            known, answered = self._logs.get((from_block, to_block), (frozenset(), {}))
+            self._logs[(from_block, to_block)] = (known | {a.lower() for a in addresses}, answered | by_address)
+        return True
+
+    def get_logs(self, addresses, from_block: int, to_block: int, topics=None):
+        asked = frozenset(a.lower() for a in addresses)
+        with self._lock:
+            shared = self._logs.get((from_block, to_block)) if not topics else None
+            first = shared is not None and asked <= shared[0] and (asked, from_block, to_block) not in self._served
+            if first:
+                self._served.add((asked, from_block, to_block))
+        if not first:
+            return self._rpc.get_logs(addresses, from_block, to_block, topics)
+        mine = [entry for address in asked for entry in shared[1].get(address, ())]
+        # In chain order (the shared reply's), then checked as the node's own reply to this ask would be.
+        mine.sort(key=lambda e: (int(e["blockNumber"], 16), int(e["logIndex"], 16)))
+        return check_logs(mine, asked, from_block, to_block)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._rpc, name)
@@ -234,6 +275,8 @@ class DistrictIndexer:
         entries it no longer holds) in one transaction."""
         table = DistrictListing.__table__
         mine = (table.c.chain_id == self.chain_id) & (table.c.district == self.district.lower())
+        if not fresh and not touched:
+            return
         with self.engine.begin() as conn:
             if fresh:
                 conn.execute(delete(table).where(mine))
@@ -265,23 +308,97 @@ class DistrictIndexer:
     def step(self) -> list[BatchStats]:
         """Discover, then one batch of each community that is behind. The head is read once
         for the step; a community that was at this very head block (number and hash: a
-        replaced head has another hash) at its last step is not stepped again."""
+        replaced head has another hash) at its last step is not stepped again. The
+        checkpoints are read in one query; the communities behind by the same range (when
+        following, every one is one block behind) have their logs asked in one request
+        (`StepRpc.share_logs`); the ranges that reach the head are written in one
+        transaction, so a block costs one commit, not one per community. A range short of
+        the head (a community backfilling) is written at once in its own, its next range
+        fetched meanwhile, as the per-community indexer does."""
         self.discover()
         self.step_rpc.clear()
         latest = self.step_rpc.latest()
         head = (int(latest["number"], 16), latest["hash"])
-        batches = []
-        for registry, indexer in list(self.communities.items()):
-            if self._idle_at.get(registry) == head:
-                continue
+        due = {registry: indexer for registry, indexer in self.communities.items()
+               if self._idle_at.get(registry) != head}
+        for registry in due:
             self._idle_at.pop(registry, None)
-            stats = indexer.step()
-            if stats is not None:
-                batches.append(stats)
-            # At this head: its step found nothing after it (having compared the hashes), or
-            # indexed up to it (the range's headers chained to this head's, read this step).
-            if stats is None or stats.to_block == head[0]:
-                self._idle_at[registry] = head
+        checkpoints = self._checkpoints(due)
+        self._share_logs(due, checkpoints, head[0])
+        batches: list[BatchStats] = []
+        at_head: list[tuple[str, Indexer, PlannedBatch]] = []
+        for registry, indexer in due.items():
+            planned = indexer.plan(checkpoints[registry])
+            if isinstance(planned, PlannedBatch) and planned.to_block < head[0]:
+                batches.append(indexer.commit(planned))
+            elif isinstance(planned, PlannedBatch):
+                at_head.append((registry, indexer, planned))
+            elif planned is not None:
+                batches.append(planned)  # the chain moved under the fetch: nothing written
+            else:
+                self._idle_at[registry] = head  # nothing after its checkpoint at this head
+        batches += self._write_together(at_head, head)
+        return batches
+
+    def _checkpoints(self, communities: Mapping[str, Indexer]) -> dict[str, tuple[int, str | None]]:
+        """Each community's checkpoint, in one query (a community without one: the block
+        before its deployment, as `Indexer.checkpoint` answers)."""
+        table = T["checkpoints"]
+        found: dict[str, tuple[int, str | None]] = {}
+        keys = list(communities)
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), 500):
+                query = select(table.c.community, table.c.block_number, table.c.block_hash).where(
+                    table.c.chain_id == self.chain_id, table.c.community.in_(keys[start:start + 500]))
+                found.update({row[0]: (int(row[1]), row[2]) for row in conn.execute(query)})
+        return {registry: found.get(registry, (indexer.start_block - 1, None))
+                for registry, indexer in communities.items()}
+
+    def _share_logs(self, communities: Mapping[str, Indexer], checkpoints, head: int) -> None:
+        """One getLogs request for the communities that will ask for the same range (in
+        requests of at most SHARED_LOGS_ADDRESSES contracts)."""
+        ranges: dict[tuple[int, int], list[Indexer]] = {}
+        for registry, indexer in communities.items():
+            cursor = checkpoints[registry][0]
+            if cursor < head:
+                ranges.setdefault((cursor + 1, min(head, cursor + indexer.range_size)), []).append(indexer)
+        for (from_block, to_block), indexers in ranges.items():
+            if len(indexers) < 2:
+                continue
+            group: list[str] = []
+            for indexer in indexers:
+                if group and len(group) + len(indexer.addresses) > SHARED_LOGS_ADDRESSES:
+                    self.step_rpc.share_logs(group, from_block, to_block)
+                    group = []
+                group += indexer.addresses
+            self.step_rpc.share_logs(group, from_block, to_block)
+
+    def _write_together(self, planned: list[tuple[str, Indexer, PlannedBatch]], head: tuple[int, str]
+                        ) -> list[BatchStats]:
+        """Write the ranges that reach the head in one transaction (several when they hold
+        more than target_events_per_batch events), then mark those communities at the head."""
+        batches: list[BatchStats] = []
+        limit = self.settings.target_events_per_batch
+        start = 0
+        while start < len(planned):
+            end, events = start, 0
+            while end < len(planned) and (end == start or events + len(planned[end][2].decoded[0]) <= limit):
+                events += len(planned[end][2].decoded[0])
+                end += 1
+            chunk = planned[start:end]
+            writing = None
+            try:
+                with self.engine.begin() as conn:
+                    written = []
+                    for writing in chunk:
+                        written.append(writing[1].write(conn, writing[2]))
+            except ValueTooLarge as exc:
+                writing[1].record_status(reachable=True, halted=True, error=str(exc))
+                raise
+            for (registry, indexer, batch), count in zip(chunk, written):
+                batches.append(indexer.written(batch, count))
+                self._idle_at[registry] = head  # indexed up to this head (its headers chained to it)
+            start = end
         return batches
 
     def sync(self) -> int:

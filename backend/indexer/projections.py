@@ -42,14 +42,22 @@ def _insert(conn: Connection, table: Table):
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
+# Each upsert statement, built once per dialect, table, keys and columns updated.
+_UPSERTS: dict[tuple, Any] = {}
+
+
 def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str], update_cols: Sequence[str]):
     if not rows:
         return
-    stmt = _insert(conn, table)
-    if update_cols:
-        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_cols})
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    shape = (conn.dialect.name, table.name, tuple(keys), tuple(update_cols))
+    stmt = _UPSERTS.get(shape)
+    if stmt is None:
+        stmt = _insert(conn, table)
+        if update_cols:
+            stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_cols})
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        _UPSERTS[shape] = stmt
     conn.execute(stmt, list(rows))
 
 

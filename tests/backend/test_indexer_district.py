@@ -8,13 +8,14 @@ gives, is undone: the community is followed again."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
 
 from backend.chain.deployment import manifest_dict
 from backend.chain.district import community_entries
 from backend.db.models import DistrictListing
 from backend.indexer.district import DistrictIndexer, abis_of
-from backend.indexer.rpc import RpcClient
+from backend.indexer.rpc import RangeTooLarge, RpcClient, check_logs
 from tests.backend.helpers import dump
 from tests.utils.identity import commitment_for
 
@@ -247,21 +248,31 @@ def test_a_step_asks_the_head_once_and_skips_the_communities_at_it(populated, pr
     follower.sync()
     assert len(follower.communities) == 4
     stepped: list[str] = []
-    real_step = Indexer.step
+    real_plan = Indexer.plan
 
-    def counted(self):
+    def counted(self, checkpoint=None):
         stepped.append(self.community)
-        return real_step(self)
+        return real_plan(self, checkpoint)
 
-    monkeypatch.setattr(Indexer, "step", counted)
+    monkeypatch.setattr(Indexer, "plan", counted)
+    commits = []
+
+    def committed(conn):
+        commits.append(conn)
+
+    event.listen(engine, "commit", committed)
     chain.mine(1)
     rpc.asked.clear()
     assert len(follower.step()) == 4 and len(stepped) == 4
+    event.remove(engine, "commit", committed)
     shared = [m for m in rpc.asked if m in ("eth_blockNumber", "eth_getBlockByNumber")]
     logs = rpc.asked.count("eth_getLogs")
     # discovery's own head and final block, the step's head, the finalized block, the new block's header
     assert len(shared) <= 6, rpc.asked
-    assert logs == 1 + 4  # the registry's (discovery), then one per community: its own contracts' logs
+    # The registry's (discovery), then one for every community's contracts over the block.
+    assert logs == 1 + 1
+    # The four communities' block written in one transaction (discovery found no listing: none).
+    assert len(commits) == 1
     stepped.clear()
     assert follower.step() == [] and stepped == []  # all at this head: none stepped
 
@@ -276,4 +287,98 @@ def test_a_step_asks_the_head_once_and_skips_the_communities_at_it(populated, pr
     follower.sync()
     assert len(stepped) >= 4
     assert "8-8-808" in [dict(row)["label"] for row in dump(engine, populated.registry.address)["units"]]
+    rpc.close()
+
+
+class FaultyLogsRpc(RpcClient):
+    """The node, except that the next getLogs request naming more than `wide` contracts
+    (the district's shared request) is cut short (answers no log) or refused."""
+
+    def __init__(self, *args, wide: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.wide, self.fault = wide, None
+
+    def get_logs(self, addresses, from_block, to_block, topics=None):
+        fault, self.fault = (self.fault, None) if len(addresses) > self.wide else (None, self.fault)
+        if fault == "cut":
+            # A node behind answers a range past its head with the logs it has: none here.
+            return check_logs([], frozenset(a.lower() for a in addresses), from_block, to_block)
+        if fault == "refuse":
+            raise RangeTooLarge("query returned more than 10000 results", -32005)
+        return super().get_logs(addresses, from_block, to_block, topics)
+
+
+def test_a_shared_step_loses_nothing_to_a_short_reply_a_refusal_or_a_failed_write(
+        populated, project, chain, committee, owner_a, deploy_other, engine, settings, rpc_url):
+    """Following, a district step asks every community's logs in one request and writes
+    every community's block in one transaction. A shared reply cut short (a node behind)
+    is caught by the communities whose blocks' blooms name their contracts, who ask the
+    node again: nothing is written short. A shared request the node refuses leaves each
+    community asking for its own. A write that fails in one community (a crash, the
+    database gone) undoes the step's writes of every community, and the next step writes
+    them all, once."""
+    from backend.indexer.core import Indexer
+
+    district = committee.deploy(project.DistrictRegistry, committee.address)
+    first_block = chain.blocks.head.number
+    other = deploy_other("凉城小区")
+    for community in (populated, other):
+        list_in(district, community, committee)
+    chain.mine(ANVIL_FINALITY)
+    armed: list[str] = []
+
+    def crash_when_armed(point):
+        if armed:
+            raise RuntimeError(f"killed at {point}")
+
+    def make(manifest):
+        indexer = Indexer(manifest, engine, follower.step_rpc, settings,
+                          fault_hook=crash_when_armed if manifest["community"] == other.registry.address else None)
+        indexer.prepare()
+        return indexer
+
+    rpc = FaultyLogsRpc(rpc_url, wide=10**6, timeout_s=5, max_retries=2, backoff_s=0.05, backoff_max_s=0.2)
+    follower = DistrictIndexer(district.address, first_block, abis_of(manifest_dict(populated, "local")), engine,
+                               rpc, settings, make_indexer=make)
+    follower.sync()
+    keys = [populated.registry.address.lower(), other.registry.address.lower()]
+    rpc.wide = max(len(indexer.addresses) for indexer in follower.communities.values())
+
+    def units(community) -> list[str]:
+        return sorted(dict(row)["label"] for row in dump(engine, community.registry.address)["units"])
+
+    def checkpoints() -> list[int]:
+        return [follower.communities[key].checkpoint()[0] for key in keys]
+
+    # A shared reply cut short: the unit's block is not written without its log.
+    populated.registry.register_unit("8-8-801", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+    block = chain.blocks.head.number
+    rpc.fault = "cut"
+    follower.step()
+    assert rpc.fault is None  # the shared request was asked, and cut short
+    # The community with the unit asked again (its block's bloom names its registry) and wrote nothing.
+    assert checkpoints() == [block - 1, block] and "8-8-801" not in units(populated)
+    follower.sync()
+    assert "8-8-801" in units(populated) and checkpoints() == [block, block]
+
+    # A shared request refused: each community asks for its own.
+    other.registry.register_unit("8-8-802", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+    rpc.fault = "refuse"
+    follower.step()
+    assert rpc.fault is None and "8-8-802" in units(other)
+    assert checkpoints() == [chain.blocks.head.number] * 2
+
+    # One community's write fails: neither community's block is written; the next step writes both.
+    before = checkpoints()
+    populated.registry.register_unit("8-8-803", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+    other.registry.register_unit("8-8-804", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+    armed.append("yes")
+    with pytest.raises(RuntimeError, match="killed at after_rows"):
+        follower.step()
+    assert checkpoints() == before
+    assert "8-8-803" not in units(populated) and "8-8-804" not in units(other)
+    armed.clear()
+    follower.sync()
+    assert checkpoints() == [chain.blocks.head.number] * 2
+    assert units(populated).count("8-8-803") == 1 and units(other).count("8-8-804") == 1
     rpc.close()
