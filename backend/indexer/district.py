@@ -50,6 +50,9 @@ log = logging.getLogger("linli.indexer.district")
 SHARED_CALLS = frozenset({"eth_blockNumber", "eth_getBlockByNumber"})
 # Contracts in one shared getLogs request (some 20 a community): nodes limit a request's size.
 SHARED_LOGS_ADDRESSES = 1_000
+# ...over at most this many blocks: following, a block or two; a catch-up's ranges are each
+# community's own, sized to its events (shared, 50 communities' ranges would be one reply).
+SHARED_LOGS_BLOCKS = 32
 
 
 class StepRpc:
@@ -355,16 +358,16 @@ class DistrictIndexer:
                 for registry, indexer in communities.items()}
 
     def _share_logs(self, communities: Mapping[str, Indexer], checkpoints, head: int) -> None:
-        """One getLogs request for the communities that will ask for the same range (in
-        requests of at most SHARED_LOGS_ADDRESSES contracts)."""
+        """One getLogs request for the communities that will ask for the same short range
+        (at most SHARED_LOGS_BLOCKS blocks, SHARED_LOGS_ADDRESSES contracts a request)."""
         ranges: dict[tuple[int, int], list[Indexer]] = {}
         for registry, indexer in communities.items():
             cursor = checkpoints[registry][0]
             if cursor < head:
                 ranges.setdefault((cursor + 1, min(head, cursor + indexer.range_size)), []).append(indexer)
         for (from_block, to_block), indexers in ranges.items():
-            if len(indexers) < 2:
-                continue
+            if len(indexers) < 2 or to_block - from_block >= SHARED_LOGS_BLOCKS:
+                continue  # a long range (a catch-up after a stop): each its own, sized to its events
             group: list[str] = []
             for indexer in indexers:
                 if group and len(group) + len(indexer.addresses) > SHARED_LOGS_ADDRESSES:

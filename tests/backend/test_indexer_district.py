@@ -276,6 +276,13 @@ def test_a_step_asks_the_head_once_and_skips_the_communities_at_it(populated, pr
     stepped.clear()
     assert follower.step() == [] and stepped == []  # all at this head: none stepped
 
+    # A catch-up (40 blocks: after a stop) is not shared: each asks its own range, sized to its events.
+    chain.mine(40)
+    rpc.asked.clear()
+    follower.sync()
+    assert rpc.asked.count("eth_getLogs") == 1 + 4
+    stepped.clear()
+
     # The head replaced by another block of the same height, holding a unit of the first community.
     before = chain.snapshot()
     chain.mine(1)
