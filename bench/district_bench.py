@@ -41,7 +41,10 @@ three works and ten likes, a service request and three suggestions.
 Then the district indexer (backend/indexer/district.py) backfills every community into
 a fresh SQLite and (with LINLI_TEST_DATABASE_URL) PostgreSQL database: events a second,
 beside the anchor of the per-community indexer backfilling one of the same communities
-alone (goal: the district at that rate or better). Then, on each database: the API
+alone (goal: the district at that rate or better). Then the district indexer in this
+process at the head (`--step-blocks`, default 20): a block mined at a time, with
+`--per-block` payments, and the wall time of the steps that bring every community to it
+(what a block costs the indexer alone). Then, on each database: the API
 (uvicorn in its own process) at 50 requests a second, open loop from a third process
 (bench/api_bench.py --load), over /district/communities, /flags, /ranking and
 communities.csv, first with no indexer running ("still": the table is cached until a
@@ -432,6 +435,42 @@ class Miner:
         rpc.close()
 
 
+def step_time(kind: str, url: str, address: str, first_block: int, manifest, communities: list, units: int,
+              per_block: int, blocks: int) -> None:
+    """The district indexer in this process, at the head: `blocks` blocks mined one at a
+    time (each with `per_block` payments, as the Miner's), each indexed by the steps it
+    takes to bring every community to it; the wall time of those steps per block. No API,
+    no other process: what one block costs the indexer itself."""
+    from backend.core.config import Settings
+    from backend.core.db import make_engine
+    from backend.indexer.district import DistrictIndexer, abis_of
+    from backend.indexer.rpc import RpcClient
+
+    engine = make_engine(url)
+    rpc = RpcClient(chain.provider.uri, timeout_s=120)
+    follower = DistrictIndexer(address, first_block, abis_of(manifest), engine, rpc,
+                               Settings(database_url=url, rpc_url=chain.provider.uri))
+    follower.sync()
+    miner = Miner(communities, units, per_block)
+    times = []
+    with demo_activity.NodeBatch(chain.provider.uri) as node:
+        for _ in range(blocks):
+            for _ in range(per_block):
+                fees = miner.fees[miner.n % len(miner.fees)]
+                node.send(owner(0), fees, "pay(uint256,uint256,uint256)", 1 + (miner.n // len(miner.fees)) % units,
+                          1, 2**255)
+                miner.n += 1
+            node.mine(node.now() + 1)
+            started = time.perf_counter()
+            while follower.step():
+                pass
+            times.append(time.perf_counter() - started)
+    rpc.close()
+    engine.dispose()
+    print(f"  {kind:<10} one block's indexing, in process ({blocks} blocks, {per_block} payments each): "
+          f"median {statistics.median(times):.3f} s, p90 {pct(times, 0.9):.3f} s, max {max(times):.3f} s  {load_now()}")
+
+
 def start_follower(url: str, manifest_path: Path, district: str, district_block: int) -> subprocess.Popen:
     """`python -m backend.indexer --district …` in its own process, as an operator runs it."""
     env = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_RPC_URL": chain.provider.uri}
@@ -731,6 +770,11 @@ def main(args) -> None:
             for kind, url in urls.items():
                 print(f"  {kind}:")
                 table_profile(url)
+        if args.step_blocks and args.activity:
+            print("the district indexer's own time per block at the head:")
+            for kind, url in urls.items():
+                step_time(kind, url, district.address, district_block, manifest, communities, units, args.per_block,
+                          args.step_blocks)
         if not args.no_follow:
             from backend.core.config import Settings
 
@@ -766,6 +810,8 @@ elif __name__ == "__main__":
     parser.add_argument("--follow-seconds", type=float, default=30, help="head lag measured over (default 30 s)")
     parser.add_argument("--api-seconds", type=float, default=20, help="each API load (default 20 s)")
     parser.add_argument("--per-block", type=int, default=10, help="payments in each block mined while following")
+    parser.add_argument("--step-blocks", type=int, default=20,
+                        help="blocks indexed in process to time one block's indexing (default 20; 0: none)")
     parser.add_argument("--profile", action="store_true", help="cProfile one uncached district table")
     parser.add_argument("--quick", action="store_true", help="3 communities × 20 units, 3 months, short loads")
     parser.add_argument("--databases", default="sqlite,postgresql", type=lambda v: [k for k in v.split(",") if k],
