@@ -479,6 +479,28 @@ def start_follower(url: str, manifest_path: Path, district: str, district_block:
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def wait_for_head(url: str, communities: list, block: int, timeout_s: float) -> bool:
+    """Wait until every community's checkpoint holds `block`; whether it did in time."""
+    from sqlalchemy import func, select
+
+    from backend.core.db import make_engine
+    from backend.db.models import Checkpoint
+
+    engine = make_engine(url)
+    keys = [c.registry.address.lower() for c in communities]
+    end = time.perf_counter() + timeout_s
+    try:
+        while time.perf_counter() < end:
+            with engine.connect() as conn:
+                indexed = conn.scalar(select(func.min(Checkpoint.block_number)).where(Checkpoint.community.in_(keys)))
+            if indexed is not None and indexed >= block:
+                return True
+            time.sleep(0.1)
+        return False
+    finally:
+        engine.dispose()
+
+
 def head_lag(url: str, miner: Miner, communities: list, seconds: float) -> list[float]:
     """Per block mined while following: seconds from its mining to every community's
     checkpoint holding it (polled every 20 ms)."""
@@ -704,7 +726,13 @@ def follow_and_serve(kind: str, url: str, manifest_path: Path, district, distric
         miner = Miner(communities, units, per_block)
         mining = threading.Thread(target=miner.run, daemon=True)
         try:
-            time.sleep(3)  # the follower's start: migrations, the registry's history, every community prepared
+            # The follower's start (migrations, the registry's history, every community prepared,
+            # the blocks mined since the backfill) apart: at 200 communities it took 8.5 s, and a
+            # fixed wait of 3 s left it in the first blocks' lag.
+            started = time.perf_counter()
+            ready = wait_for_head(url, communities, chain.blocks.head.number, timeout_s=180)
+            print(f"  {kind:<10} the follower {'at the head' if ready else 'NOT at the head'} "
+                  f"{time.perf_counter() - started:.1f} s after its start")
             mining.start()
             time.sleep(2)
             lags = head_lag(url, miner, communities, args.follow_seconds)
