@@ -53,6 +53,8 @@ SHARED_LOGS_ADDRESSES = 1_000
 # ...over at most this many blocks: following, a block or two; a catch-up's ranges are each
 # community's own, sized to its events (shared, 50 communities' ranges would be one reply).
 SHARED_LOGS_BLOCKS = 32
+# After a shared request fails, requests are half its size until this many are answered.
+SHARED_LOGS_REGROW = 64
 
 
 class StepRpc:
@@ -69,10 +71,12 @@ class StepRpc:
         # (from, to) -> (the addresses asked, their logs by address); the asks answered from it.
         self._logs: dict[tuple[int, int], tuple[frozenset[str], dict[str, list]]] = {}
         self._served: set[tuple[frozenset[str], int, int]] = set()
+        self._generation = 0
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
+            self._generation += 1
             self._memo.clear()
             self._logs.clear()
             self._served.clear()
@@ -90,14 +94,18 @@ class StepRpc:
         keys = [(method, tuple(params)) for method, params in calls]
         with self._lock:
             known = {key: self._memo[key] for key in keys if key in self._memo}
+            generation = self._generation
         asked = list(dict.fromkeys(key for key in keys if key not in known))
         if asked:
             replies = self._rpc.batch([(method, list(params)) for method, params in asked])
             with self._lock:
+                # A reply asked before the step began (a prefetch thread's, answered late) may be of a
+                # block the step's head replaced: it answers its asker only.
+                keep = generation == self._generation
                 for key, reply in zip(asked, replies):
                     known[key] = reply
                     # A block the node lacks (None) is asked again: it may come within the step.
-                    if key[0] in SHARED_CALLS and reply is not None:
+                    if keep and key[0] in SHARED_CALLS and reply is not None:
                         self._memo[key] = reply
         return [known[key] for key in keys]
 
@@ -111,9 +119,11 @@ class StepRpc:
         checked again against its own request). Any later ask of the same range (an indexer
         checking a block whose reply looked cut short) goes to the node. False when the node
         refuses the request (too many logs, too many addresses): each asks for itself."""
+        if not addresses:
+            return False  # an empty address list would ask the node for every contract's logs
         try:
             logs = self._rpc.get_logs(addresses, from_block, to_block)
-        except RpcError as exc:  # too many logs, or addresses, for one request
+        except (RpcError, RpcUnavailable) as exc:  # too many logs or addresses, too slow, too large a reply
             log.info("the node refused one request for %d contracts' logs of blocks %d..%d (%s); each community "
                      "asks for its own", len(addresses), from_block, to_block, exc)
             return False
@@ -138,6 +148,11 @@ class StepRpc:
         # In chain order (the shared reply's), then checked as the node's own reply to this ask would be.
         mine.sort(key=lambda e: (int(e["blockNumber"], 16), int(e["logIndex"], 16)))
         return check_logs(mine, asked, from_block, to_block)
+
+    @property
+    def node(self) -> RpcClient:
+        """The node itself, past every memo (the indexer's check of a reply it doubts)."""
+        return self._rpc
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._rpc, name)
@@ -198,6 +213,9 @@ class DistrictIndexer:
         # Per community, the head (number, hash) its last step found nothing after: until the
         # head moves (or is replaced), a step of it would read its checkpoint and find the same.
         self._idle_at: dict[str, tuple[int, str]] = {}
+        # Contracts a shared getLogs request names at most (halved when one fails; see _share_logs).
+        self._share_size = SHARED_LOGS_ADDRESSES
+        self._shares_answered = 0
 
     def _indexer(self, manifest: dict[str, Any]) -> Indexer:
         indexer = Indexer(manifest, self.engine, self.step_rpc, self.settings)
@@ -331,7 +349,15 @@ class DistrictIndexer:
         batches: list[BatchStats] = []
         at_head: list[tuple[str, Indexer, PlannedBatch]] = []
         for registry, indexer in due.items():
-            planned = indexer.plan(checkpoints[registry])
+            try:
+                planned = indexer.plan(checkpoints[registry])
+            except Exception:
+                # One community the node cannot serve (its history pruned, a log it cannot read)
+                # does not hold back the others' writes; it goes last, so the next steps plan the
+                # others first. The error goes on to `follow`, which reports it and waits.
+                self.communities[registry] = self.communities.pop(registry)
+                self._write_together(at_head, head)
+                raise
             if isinstance(planned, PlannedBatch) and planned.to_block < head[0]:
                 batches.append(indexer.commit(planned))
             elif isinstance(planned, PlannedBatch):
@@ -368,13 +394,25 @@ class DistrictIndexer:
         for (from_block, to_block), indexers in ranges.items():
             if len(indexers) < 2 or to_block - from_block >= SHARED_LOGS_BLOCKS:
                 continue  # a long range (a catch-up after a stop): each its own, sized to its events
-            group: list[str] = []
+            groups: list[list[Indexer]] = [[]]
             for indexer in indexers:
-                if group and len(group) + len(indexer.addresses) > SHARED_LOGS_ADDRESSES:
-                    self.step_rpc.share_logs(group, from_block, to_block)
-                    group = []
-                group += indexer.addresses
-            self.step_rpc.share_logs(group, from_block, to_block)
+                if groups[-1] and sum(len(i.addresses) for i in groups[-1]) + len(indexer.addresses) > self._share_size:
+                    groups.append([])
+                groups[-1].append(indexer)
+            for group in groups:
+                if len(group) < 2:
+                    continue  # a community alone asks for its own
+                addresses = [address for indexer in group for address in indexer.addresses]
+                if self.step_rpc.share_logs(addresses, from_block, to_block):
+                    self._shares_answered += 1
+                    if self._shares_answered >= SHARED_LOGS_REGROW:
+                        self._share_size = min(SHARED_LOGS_ADDRESSES, self._share_size * 2)
+                        self._shares_answered = 0
+                else:
+                    # Refused, or no usable answer: requests half the size from now on (growing
+                    # back after SHARED_LOGS_REGROW answered); this one's communities ask their own.
+                    self._share_size = max(1, len(addresses) // 2)
+                    self._shares_answered = 0
 
     def _write_together(self, planned: list[tuple[str, Indexer, PlannedBatch]], head: tuple[int, str]
                         ) -> list[BatchStats]:
@@ -400,7 +438,8 @@ class DistrictIndexer:
                 raise
             for (registry, indexer, batch), count in zip(chunk, written):
                 batches.append(indexer.written(batch, count))
-                self._idle_at[registry] = head  # indexed up to this head (its headers chained to it)
+                if batch.headers[batch.to_block]["hash"] == head[1]:
+                    self._idle_at[registry] = head  # indexed up to this very head block
             start = end
         return batches
 

@@ -15,7 +15,7 @@ from backend.chain.deployment import manifest_dict
 from backend.chain.district import community_entries
 from backend.db.models import DistrictListing
 from backend.indexer.district import DistrictIndexer, abis_of
-from backend.indexer.rpc import RangeTooLarge, RpcClient, check_logs
+from backend.indexer.rpc import RangeTooLarge, RpcClient, RpcError, RpcUnavailable, check_logs
 from tests.backend.helpers import dump
 from tests.utils.identity import commitment_for
 
@@ -312,6 +312,8 @@ class FaultyLogsRpc(RpcClient):
             return check_logs([], frozenset(a.lower() for a in addresses), from_block, to_block)
         if fault == "refuse":
             raise RangeTooLarge("query returned more than 10000 results", -32005)
+        if fault == "unavailable":  # a gateway's 413 or timeout on a large request, after every retry
+            raise RpcUnavailable("the node gives no usable answer: 413 Request Entity Too Large")
         return super().get_logs(addresses, from_block, to_block, topics)
 
 
@@ -368,12 +370,41 @@ def test_a_shared_step_loses_nothing_to_a_short_reply_a_refusal_or_a_failed_writ
     follower.sync()
     assert "8-8-801" in units(populated) and checkpoints() == [block, block]
 
-    # A shared request refused: each community asks for its own.
-    other.registry.register_unit("8-8-802", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
-    rpc.fault = "refuse"
-    follower.step()
-    assert rpc.fault is None and "8-8-802" in units(other)
-    assert checkpoints() == [chain.blocks.head.number] * 2
+    # A shared request refused, or not answered: each community asks for its own, and the
+    # next shared requests are half the size (here: too small for two communities, so none).
+    for label, fault in (("8-8-802", "refuse"), ("8-8-812", "unavailable")):
+        follower._share_size = 1_000  # as after SHARED_LOGS_REGROW requests answered
+        other.registry.register_unit(label, 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+        rpc.fault = fault
+        follower.step()
+        assert rpc.fault is None and label in units(other)
+        assert checkpoints() == [chain.blocks.head.number] * 2
+        rpc.fault = "cut"
+        other.registry.register_unit(label + "b", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+        follower.step()
+        assert rpc.fault == "cut" and label + "b" in units(other)  # no shared request was made
+        rpc.fault = None
+
+    # One community the node cannot serve: it is planned last from then on, so from the next
+    # step on the others' blocks are written before its error reaches `follow`.
+    populated.registry.register_unit("8-8-805", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+    other.registry.register_unit("8-8-806", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+    failing = follower.communities[keys[0]]
+
+    def pruned(checkpoint=None):
+        raise RpcError("missing trie node (pruned history)", 4444, "eth_getLogs")
+
+    failing.plan = pruned
+    stuck = checkpoints()[0]
+    for _ in range(2):
+        with pytest.raises(RpcError, match="pruned"):
+            follower.step()
+    assert checkpoints() == [stuck, chain.blocks.head.number]
+    assert "8-8-806" in units(other) and "8-8-805" not in units(populated)
+    assert list(follower.communities) == [keys[1], keys[0]]
+    del failing.plan
+    follower.sync()
+    assert "8-8-805" in units(populated) and checkpoints() == [chain.blocks.head.number] * 2
 
     # One community's write fails: neither community's block is written; the next step writes both.
     before = checkpoints()
