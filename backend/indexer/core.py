@@ -22,10 +22,10 @@ Invariants:
 
 from __future__ import annotations
 
+import functools
 import logging
 import operator
 import threading
-import functools
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections import defaultdict

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -216,6 +217,9 @@ class DistrictIndexer:
         # Contracts a shared getLogs request names at most (halved when one fails; see _share_logs).
         self._share_size = SHARED_LOGS_ADDRESSES
         self._shares_answered = 0
+        # Communities the node refused (RpcError: e.g. their history pruned): not planned again
+        # before `until` (monotonic), their wait doubling to rpc_backoff_max_s; the refusal.
+        self._resting: dict[str, tuple[float, float, RpcError]] = {}
 
     def _indexer(self, manifest: dict[str, Any]) -> Indexer:
         indexer = Indexer(manifest, self.engine, self.step_rpc, self.settings)
@@ -340,8 +344,9 @@ class DistrictIndexer:
         self.step_rpc.clear()
         latest = self.step_rpc.latest()
         head = (int(latest["number"], 16), latest["hash"])
+        now = time.monotonic()
         due = {registry: indexer for registry, indexer in self.communities.items()
-               if self._idle_at.get(registry) != head}
+               if self._idle_at.get(registry) != head and self._resting.get(registry, (0.0,))[0] <= now}
         for registry in due:
             self._idle_at.pop(registry, None)
         checkpoints = self._checkpoints(due)
@@ -351,13 +356,19 @@ class DistrictIndexer:
         for registry, indexer in due.items():
             try:
                 planned = indexer.plan(checkpoints[registry])
+            except RpcError as exc:
+                # The node refuses this community (its history pruned, say): it rests, reported
+                # on /health, and the others go on at a block a second.
+                self._rest(registry, indexer, exc)
+                continue
             except Exception:
-                # One community the node cannot serve (its history pruned, a log it cannot read)
-                # does not hold back the others' writes; it goes last, so the next steps plan the
+                # Anything else (the node gone, a log it cannot read, a halt) does not hold back
+                # what the others planned; the community goes last, so the next steps plan the
                 # others first. The error goes on to `follow`, which reports it and waits.
                 self.communities[registry] = self.communities.pop(registry)
                 self._write_together(at_head, head)
                 raise
+            self._resting.pop(registry, None)
             if isinstance(planned, PlannedBatch) and planned.to_block < head[0]:
                 batches.append(indexer.commit(planned))
             elif isinstance(planned, PlannedBatch):
@@ -368,6 +379,14 @@ class DistrictIndexer:
                 self._idle_at[registry] = head  # nothing after its checkpoint at this head
         batches += self._write_together(at_head, head)
         return batches
+
+    def _rest(self, registry: str, indexer: Indexer, exc: RpcError) -> None:
+        previous = self._resting.get(registry)
+        wait = min(self.settings.rpc_backoff_max_s, previous[1] * 2 if previous else self.settings.poll_interval_s)
+        self._resting[registry] = (time.monotonic() + wait, wait, exc)
+        refusal = f"the node at {self.rpc.url} refuses {exc.method or 'a request'} for this community: {exc}"
+        log.error("district %s: %s; the others go on, this one is asked again in %.1fs", self.district, refusal, wait)
+        indexer.record_status(reachable=False, error=refusal)
 
     def _checkpoints(self, communities: Mapping[str, Indexer]) -> dict[str, tuple[int, str | None]]:
         """Each community's checkpoint, in one query (a community without one: the block
@@ -444,11 +463,15 @@ class DistrictIndexer:
         return batches
 
     def sync(self) -> int:
-        """Discover and catch every community up to the head; returns the events written."""
+        """Discover and catch every community up to the head; returns the events written.
+        A community the node refuses is not at the head: its refusal is raised, after the
+        others are caught up."""
         events = 0
         while True:
             batches = self.step()
             if not batches:
+                if self._resting:
+                    raise next(iter(self._resting.values()))[2]
                 return events
             events += sum(stats.events for stats in batches)
 
@@ -475,11 +498,12 @@ class DistrictIndexer:
                           exc.method or "a request", exc, wait)
                 stop.wait(wait)
                 continue
-            for indexer in self.communities.values():
-                indexer.record_status(reachable=True)
+            for registry, indexer in self.communities.items():
+                if registry not in self._resting:
+                    indexer.record_status(reachable=True)
             wait = self.settings.poll_interval_s
             if not batches:
-                if until_head:
+                if until_head and not self._resting:
                     return True
                 stop.wait(wait)
         return False

@@ -8,12 +8,14 @@ gives, is undone: the community is followed again."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import event, select
 
 from backend.chain.deployment import manifest_dict
 from backend.chain.district import community_entries
-from backend.db.models import DistrictListing
+from backend.db.models import DistrictListing, IndexerStatus
 from backend.indexer.district import DistrictIndexer, abis_of
 from backend.indexer.rpc import RangeTooLarge, RpcClient, RpcError, RpcUnavailable, check_logs
 from tests.backend.helpers import dump
@@ -385,8 +387,8 @@ def test_a_shared_step_loses_nothing_to_a_short_reply_a_refusal_or_a_failed_writ
         assert rpc.fault == "cut" and label + "b" in units(other)  # no shared request was made
         rpc.fault = None
 
-    # One community the node cannot serve: it is planned last from then on, so from the next
-    # step on the others' blocks are written before its error reaches `follow`.
+    # One community the node refuses (its history pruned): the other's block is written in
+    # the same step; the refused one rests, reported on /health, and is asked again after.
     populated.registry.register_unit("8-8-805", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
     other.registry.register_unit("8-8-806", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
     failing = follower.communities[keys[0]]
@@ -396,15 +398,37 @@ def test_a_shared_step_loses_nothing_to_a_short_reply_a_refusal_or_a_failed_writ
 
     failing.plan = pruned
     stuck = checkpoints()[0]
-    for _ in range(2):
-        with pytest.raises(RpcError, match="pruned"):
-            follower.step()
+    follower.step()
     assert checkpoints() == [stuck, chain.blocks.head.number]
     assert "8-8-806" in units(other) and "8-8-805" not in units(populated)
-    assert list(follower.communities) == [keys[1], keys[0]]
+    with engine.connect() as conn:
+        status = {row.community: row for row in conn.execute(select(IndexerStatus))}
+    assert not status[keys[0]].node_reachable and "pruned history" in status[keys[0]].last_error
+    with pytest.raises(RpcError, match="pruned"):  # sync: every community at the head, or why not
+        follower.sync()
     del failing.plan
+    time.sleep(settings.rpc_backoff_max_s)
     follower.sync()
     assert "8-8-805" in units(populated) and checkpoints() == [chain.blocks.head.number] * 2
+
+    # A community whose plan fails otherwise (a log it cannot read) goes last: from the next
+    # step on, the others' blocks are written before its error reaches `follow`.
+    follower.communities = dict(sorted(follower.communities.items(), key=lambda kv: kv[0] != keys[0]))
+    populated.registry.register_unit("8-8-807", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+    other.registry.register_unit("8-8-808", 9_000, owner_a.address, commitment_for("owner_a"), sender=committee)
+
+    def unreadable(checkpoint=None):
+        raise RpcUnavailable("eth_getLogs answered with a log the indexer cannot read")
+
+    failing.plan = unreadable
+    stuck = checkpoints()[0]
+    for _ in range(2):
+        with pytest.raises(RpcUnavailable, match="cannot read"):
+            follower.step()
+    assert checkpoints() == [stuck, chain.blocks.head.number] and list(follower.communities) == [keys[1], keys[0]]
+    del failing.plan
+    follower.sync()
+    assert "8-8-807" in units(populated) and "8-8-808" in units(other)
 
     # One community's write fails: neither community's block is written; the next step writes both.
     before = checkpoints()
