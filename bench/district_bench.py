@@ -416,6 +416,15 @@ class Miner:
         self.stop = threading.Event()
         self.n = 0
 
+    def mine_one(self, node) -> None:
+        """A block with the next `per_block` payments."""
+        for _ in range(self.per_block):
+            fees = self.fees[self.n % len(self.fees)]
+            unit = 1 + (self.n // len(self.fees)) % self.units
+            node.send(owner(0), fees, "pay(uint256,uint256,uint256)", unit, 1, 2**255)
+            self.n += 1
+        node.mine(node.now() + 1)
+
     def run(self) -> None:
         from backend.indexer.rpc import RpcClient
 
@@ -423,12 +432,7 @@ class Miner:
         with demo_activity.NodeBatch(chain.provider.uri) as node:
             tick = time.perf_counter()
             while not self.stop.is_set():
-                for _ in range(self.per_block):
-                    fees = self.fees[self.n % len(self.fees)]
-                    unit = 1 + (self.n // len(self.fees)) % self.units
-                    node.send(owner(0), fees, "pay(uint256,uint256,uint256)", unit, 1, 2**255)
-                    self.n += 1
-                node.mine(node.now() + 1)
+                self.mine_one(node)
                 self.mined[int(rpc.call("eth_blockNumber", []), 16)] = time.perf_counter()
                 tick += 1.0
                 self.stop.wait(max(0.0, tick - time.perf_counter()))
@@ -455,12 +459,7 @@ def step_time(kind: str, url: str, address: str, first_block: int, manifest, com
     times = []
     with demo_activity.NodeBatch(chain.provider.uri) as node:
         for _ in range(blocks):
-            for _ in range(per_block):
-                fees = miner.fees[miner.n % len(miner.fees)]
-                node.send(owner(0), fees, "pay(uint256,uint256,uint256)", 1 + (miner.n // len(miner.fees)) % units,
-                          1, 2**255)
-                miner.n += 1
-            node.mine(node.now() + 1)
+            miner.mine_one(node)
             started = time.perf_counter()
             while follower.step():
                 pass
