@@ -75,7 +75,14 @@ class StatefulAnvil:
     def send(self, to: str | None, data: str) -> dict:
         tx = {"from": DEPLOYER, "data": data, **({"to": to} if to else {})}
         tx_hash = self.call("eth_sendTransaction", [tx])
-        return self.call("eth_getTransactionReceipt", [tx_hash])
+        # anvil answers eth_sendTransaction before it has stored the mined block's receipt:
+        # a receipt asked at once is sometimes null (CI met it once), so wait for it.
+        deadline = time.monotonic() + 10
+        while (receipt := self.call("eth_getTransactionReceipt", [tx_hash])) is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no receipt for {tx_hash} after 10 s")
+            time.sleep(0.02)
+        return receipt
 
 
 @pytest.fixture
