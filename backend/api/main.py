@@ -170,6 +170,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # On SIGTERM the requests waiting for admission are answered 503 at once, so the stop
         # waits only for the few running ones.
         drain.on_stop_signals()
+        if settings.district_warm_at_start:
+            district.warm(_app)  # the district's answers, built in a thread before anyone asks
         yield
         district.close(_app)  # the district answers' background rebuild, if one runs (routes/district.py)
 

@@ -478,6 +478,93 @@ def test_the_apps_shutdown_ends_the_rebuilds(database_url, settings):
     assert rebuild_threads() == [] and answers.wait_idle(0)
 
 
+FIRST_ANSWERS = (("communities", None), ("ranking", None), ("flags", None, None),
+                 ("satisfaction", district_routes.SATISFACTION_MONTHS, None))
+FIRST_PATHS = ("/api/v1/district/communities", "/api/v1/district/communities.csv", "/api/v1/district/ranking",
+               "/api/v1/district/flags", "/api/v1/district/satisfaction")
+
+
+def _counting_own_figures(monkeypatch, hold: threading.Event | None = None):
+    """Each community's own figures, read in which thread (after `hold` is set, if given)."""
+    real, read, started = district_routes._own_figures, [], threading.Event()
+
+    def counted(session, ctx):
+        started.set()
+        if hold is not None:
+            assert hold.wait(60)
+        read.append(threading.current_thread().name)
+        return real(session, ctx)
+
+    monkeypatch.setattr(district_routes, "_own_figures", counted)
+    return read, started
+
+
+def test_the_answers_are_built_at_the_apps_start_and_no_request_builds_them(database_url, settings, monkeypatch):
+    """The app's start builds what the district page asks first (the table and its CSV, the
+    ranking, the flags, the satisfaction) in a thread, before anyone asks, at the index's
+    version; the first requests build and render nothing. No thread is left after the
+    app's shutdown."""
+    engine = make_engine(database_url)
+    write_district(engine)
+    engine.dispose()
+    read, _ = _counting_own_figures(monkeypatch)
+    with TestClient(create_app(settings)) as client:
+        answers = district_routes.answers_of(client.app)
+        assert answers.wait_warm(60) and answers.warmed_in is not None
+        assert sorted(read) == ["district-warm"] * 5  # A-E once each, in the start's thread
+        built = {key: answers.kept(key) for key in FIRST_ANSWERS}
+        with sessions_of(client) as session:
+            version = district_routes._snapshot(answers, session).version
+        assert [kept and kept[0] for kept in built.values()] == [version] * len(FIRST_ANSWERS)
+        assert set(answers._bodies) == set(FIRST_ANSWERS) and set(answers._csvs) == {("communities", None)}
+
+        def refused(*args):
+            raise AssertionError("made again by a request")
+
+        for name in ("_own_figures", "_csv", "_expense_flags", "ranking_of"):
+            monkeypatch.setattr(district_routes, name, refused)
+        for path in FIRST_PATHS:
+            assert client.get(path).status_code == 200, path
+        assert {key: answers.kept(key) for key in FIRST_ANSWERS} == built
+    assert [t for t in threading.enumerate() if t.name == "district-warm"] == []
+
+
+def test_a_request_meanwhile_is_turned_away_after_a_short_wait_not_held(database_url, settings, monkeypatch):
+    """While the start's build runs (at 200 communities it took 8.5 s), a request for one of
+    its answers waits for it at most `district_first_wait_s`, then gets 503 with
+    Retry-After, rather than hold one of the reads admitted at once; a request for the
+    flags or the ranking does not build the table they are made from a second time; the
+    community routes answer meanwhile. Once the build has ended, every answer is the one
+    it built."""
+    engine = make_engine(database_url)
+    write_district(engine)
+    engine.dispose()
+    release = threading.Event()
+    read, started = _counting_own_figures(monkeypatch, hold=release)
+    wait = 0.3
+    with TestClient(create_app(settings.model_copy(update={"district_first_wait_s": wait}))) as client:
+        try:
+            assert started.wait(30)
+            for path in FIRST_PATHS:
+                began = time.monotonic()
+                answer = client.get(path)
+                assert answer.status_code == 503, (path, answer.text)
+                assert time.monotonic() - began >= wait
+                assert answer.headers["Retry-After"] == str(settings.api_retry_after_s)
+                assert "still being built" in answer.json()["detail"]
+            # A community's own route answers meanwhile.
+            assert client.get(f"/api/v1/communities/{A}/activities/summary").status_code == 200
+        finally:
+            release.set()
+        answers = district_routes.answers_of(client.app)
+        assert answers.wait_warm(60)
+        assert client.get("/api/v1/district/flags", params={"month": MONTH - 1}).status_code == 200
+        assert read.count("district-warm") == 5 and read.count("district-warm") == len(read)
+        for path in FIRST_PATHS:
+            assert client.get(path).status_code == 200, path
+        assert answers.kept(("communities", None))[0] == answers.kept(("flags", None, None))[0]
+
+
 def test_answers_kept_are_bounded(client):
     """Each `month` asked for is an answer of its own: only the KEEP_MAX last asked are kept."""
     answers = district_routes.answers_of(client.app)

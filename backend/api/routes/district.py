@@ -391,8 +391,10 @@ class DistrictAnswers:
     """The answers kept for one app, and its background rebuilds (see above)."""
 
     def __init__(self, sessionmaker, records: dict, *, interval_s: float = 1.0, share: float = 0.25,
-                 clock=time.monotonic) -> None:
+                 first_wait_s: float = 2.0, retry_after_s: int = 2, clock=time.monotonic) -> None:
         self.sessionmaker = sessionmaker
+        self.first_wait_s = first_wait_s  # a request waits this long for a first build running, then 503
+        self.retry_after_s = retry_after_s
         self.records = records  # the app's community records (they never change)
         self.interval_s = interval_s  # an answer is rebuilt at most once in this many seconds
         self.share = share  # of the time, at most, the rebuild thread runs
@@ -410,8 +412,10 @@ class DistrictAnswers:
         self._first: dict[Any, threading.Lock] = {}
         self._queue: dict[Any, tuple] = {}  # key -> (make, district), in the order asked; stays until built
         self._worker: threading.Thread | None = None
+        self._warmer: threading.Thread | None = None
         self._closed = False
         self.rebuilds = 0  # rebuilds run in the background (read by the tests)
+        self.warmed_in: float | None = None  # seconds the build at the app's start took, once ended
 
     def kept(self, key: Any) -> tuple[tuple, Any] | None:
         with self._guard:
@@ -448,15 +452,79 @@ class DistrictAnswers:
         if kept is None:
             with self._guard:
                 first = self._first.setdefault(key, threading.Lock())
-            with first:
+            # A first build running (the app's start, another request): wait for it a while,
+            # not for as long as it takes. At 200 communities the first table takes seconds,
+            # and each request waiting holds one of the few reads admitted at once, which the
+            # community routes need too.
+            if not first.acquire(timeout=self.first_wait_s):
+                raise HTTPException(status_code=503, headers={"Retry-After": str(self.retry_after_s)},
+                                    detail="the district's figures are still being built (the API has just "
+                                           "started): try again shortly")
+            try:
                 kept = self.kept(key)
                 if kept is None:
                     kept = (snapshot.version, make(session, snapshot))
                     self.keep(key, *kept)
+            finally:
+                first.release()
             if kept[0] == snapshot.version:
                 return kept
         self._ask(key, make, snapshot.district)
         return kept
+
+    def warm(self, jobs: list[tuple[Any, Any, Any]]) -> None:
+        """Build the answers of `jobs` ((key, make, render) each, every community in the
+        index) in a thread of their own, as their first requests would have: at the app's
+        start, off the request path. Requests for them meanwhile wait for it as for a first
+        request's build (at most `first_wait_s`, then 503); `render(key, answer)` makes
+        the answer's JSON (and CSV) ahead too."""
+        with self._guard:
+            if self._closed or self._warmer is not None:
+                return
+            # Every key's first lock before the thread starts: a request for the flags during
+            # the table's build must not build the table a second time (the flags are made
+            # from it). The app's start runs before any request, so none is held; if one is,
+            # a request builds that answer, and the rest are left to the requests too.
+            locks = [self._first.setdefault(key, threading.Lock()) for key, _, _ in jobs]
+            held = [lock for lock in locks if lock.acquire(blocking=False)]
+            if len(held) < len(locks):
+                for lock in held:
+                    lock.release()
+                return
+            self._warmer = threading.Thread(target=self._warm, args=(jobs, locks), name="district-warm")
+            self._warmer.start()
+
+    def _warm(self, jobs: list[tuple[Any, Any, Any]], locks: list[threading.Lock]) -> None:
+        began = self.clock()
+        released = 0
+        try:
+            with self.sessionmaker() as session:
+                snapshot = _snapshot(self, session)
+                for (key, make, render), lock in zip(jobs, locks):
+                    if self._closed:
+                        break
+                    kept = self.kept(key)
+                    if kept is None:
+                        kept = (snapshot.version, make(session, snapshot))
+                        self.keep(key, *kept)
+                    lock.release()
+                    released += 1
+                    render(key, kept[1])
+        except Exception:  # the requests build what is missing, as without the warm-up
+            log.exception("district: building the answers at the app's start failed")
+        finally:
+            for lock in locks[released:]:
+                lock.release()
+            self.warmed_in = self.clock() - began
+            log.info("district: answers built at the app's start in %.2f s", self.warmed_in)
+
+    def wait_warm(self, timeout: float) -> bool:
+        """Wait for the build at the app's start, if one runs; False if `timeout` passed first."""
+        warmer = self._warmer
+        if warmer is not None:
+            warmer.join(timeout)
+            return not warmer.is_alive()
+        return True
 
     def body(self, key: Any, answer: Any, model) -> Response:
         """The answer as JSON, validated by its response model once per answer kept rather
@@ -568,10 +636,11 @@ class DistrictAnswers:
         """No rebuild starts after this; the one running is waited for."""
         with self._guard:
             self._closed = True
-            worker = self._worker
+            worker, warmer = self._worker, self._warmer
             self._idle.notify_all()  # a worker resting between rebuilds ends now
-        if worker is not None:
-            worker.join(REBUILD_JOIN_S)
+        for thread in (worker, warmer):
+            if thread is not None and thread.ident is not None:
+                thread.join(REBUILD_JOIN_S)
 
 
 _answers_guard = threading.Lock()
@@ -586,9 +655,33 @@ def answers_of(app) -> DistrictAnswers:
                 settings = app.state.settings
                 answers = DistrictAnswers(app.state.sessionmaker, app.state.community_records,
                                           interval_s=settings.district_rebuild_interval_s,
-                                          share=settings.district_rebuild_share)
+                                          share=settings.district_rebuild_share,
+                                          first_wait_s=settings.district_first_wait_s,
+                                          retry_after_s=settings.api_retry_after_s)
                 app.state.district_answers = answers
     return answers
+
+
+def warm(app) -> None:
+    """The app's start (its lifespan): build, in a thread, what the district page asks
+    first (every community's table, its CSV, the ranking, this month's flags, a year's
+    satisfaction) over every community in the index, so that no request pays for it. At
+    200 communities a year old this first build took 8.5 s on PostgreSQL: the first
+    reader waited for it, and the district page's requests behind it held the reads
+    admitted at once."""
+    answers = answers_of(app)
+
+    def render(model):
+        return lambda key, answer: answers.body(key, answer, model)
+
+    def table(key, answer):
+        answers.body(key, answer, DistrictCommunitiesOut)
+        answers.csv(key, answer)
+
+    answers.warm([(("communities", None), _table_maker(answers), table),
+                  (("ranking", None), _ranking_maker(answers), render(DistrictRankingOut)),
+                  (("flags", None, None), _flags_maker(answers, None), render(DistrictFlagsOut)),
+                  (("satisfaction", SATISFACTION_MONTHS, None), _satisfaction_maker(answers, SATISFACTION_MONTHS), render(DistrictSatisfactionOut))])
 
 
 def close(app) -> None:
@@ -851,6 +944,25 @@ def _satisfaction_flags(session: Session, contexts: list[CommunityContext], mont
     return flags
 
 
+def _flags_maker(answers: DistrictAnswers, month: int | None):
+    def make(session: Session, snapshot: Snapshot) -> dict[str, Any]:
+        table, all_contexts = _table(answers, session, snapshot), snapshot.contexts
+        listed = {item["community"] for item in table["items"] if not item["retired"]}
+        contexts = [ctx for ctx in all_contexts if ctx.community in listed]
+        items = [item for item in table["items"] if item["community"] in listed]
+        flags = (_expense_flags(session, contexts, month) + _collection_flags(items)
+                 + _backlog_flags(session, contexts) + _satisfaction_flags(session, contexts, month))
+        flags.sort(key=lambda f: (f["community"], f["kind"], f["figures"].get("category") or 0))
+        return {"items": flags, "indexed_blocks": _indexed_blocks(snapshot), "thresholds": {
+            "expense_spike_factor": EXPENSE_SPIKE_FACTOR, "expense_trailing_months": EXPENSE_TRAILING_MONTHS,
+            "collection_gap_points": COLLECTION_GAP_POINTS, "backlog_age_days": BACKLOG_AGE_DAYS,
+            "backlog_max": BACKLOG_MAX, "satisfaction_drop_points": SATISFACTION_DROP_POINTS,
+            "satisfaction_min_ratings": SATISFACTION_MIN_RATINGS,
+            "satisfaction_trailing_months": SATISFACTION_TRAILING_MONTHS,
+            "satisfaction_min_history": SATISFACTION_MIN_HISTORY}}
+    return make
+
+
 @router.get("/district/flags", response_model=DistrictFlagsOut, responses=NO_DISTRICT,
             summary="Where a community departs from its own history or from the district, with the numbers")
 def district_flags(request: Request, session: SessionDep, month: MonthQuery = None, district: DistrictQuery = None):
@@ -871,23 +983,7 @@ def district_flags(request: Request, session: SessionDep, month: MonthQuery = No
       (at least SATISFACTION_MIN_HISTORY (3) of them).
     """
     answers = answers_of(request.app)
-
-    def make(session: Session, snapshot: Snapshot) -> dict[str, Any]:
-        table, all_contexts = _table(answers, session, snapshot), snapshot.contexts
-        listed = {item["community"] for item in table["items"] if not item["retired"]}
-        contexts = [ctx for ctx in all_contexts if ctx.community in listed]
-        items = [item for item in table["items"] if item["community"] in listed]
-        flags = (_expense_flags(session, contexts, month) + _collection_flags(items)
-                 + _backlog_flags(session, contexts) + _satisfaction_flags(session, contexts, month))
-        flags.sort(key=lambda f: (f["community"], f["kind"], f["figures"].get("category") or 0))
-        return {"items": flags, "indexed_blocks": _indexed_blocks(snapshot), "thresholds": {
-            "expense_spike_factor": EXPENSE_SPIKE_FACTOR, "expense_trailing_months": EXPENSE_TRAILING_MONTHS,
-            "collection_gap_points": COLLECTION_GAP_POINTS, "backlog_age_days": BACKLOG_AGE_DAYS,
-            "backlog_max": BACKLOG_MAX, "satisfaction_drop_points": SATISFACTION_DROP_POINTS,
-            "satisfaction_min_ratings": SATISFACTION_MIN_RATINGS,
-            "satisfaction_trailing_months": SATISFACTION_TRAILING_MONTHS,
-            "satisfaction_min_history": SATISFACTION_MIN_HISTORY}}
-
+    make = _flags_maker(answers, month)
     key, district = ("flags", month, _lower(district)), _lower(district)
     return answers.body(key, answers.get(key, _snapshot(answers, session, district), session, make)[1],
                         DistrictFlagsOut)
@@ -895,20 +991,12 @@ def district_flags(request: Request, session: SessionDep, month: MonthQuery = No
 
 # ---------------------------------------------------------------- satisfaction over time
 
+SATISFACTION_MONTHS = 12  # /district/satisfaction's months by default
 HistoryMonths = Annotated[int, Query(ge=1, le=60, description="How many months, up to the newest month of any "
-                                                                  "community's index (default 12)")]
+                                                                  f"community's index (default {SATISFACTION_MONTHS})")]
 
 
-@router.get("/district/satisfaction", response_model=DistrictSatisfactionOut, responses=NO_DISTRICT,
-            summary="The owners' rating of the property service, month by month, per community and pooled")
-def district_satisfaction(request: Request, session: SessionDep, months: HistoryMonths = 12,
-                          district: DistrictQuery = None):
-    """For the communities listed now: each month of the last `months` (up to the newest
-    month any community's index has reached) with its ratings and their average (1-5), a
-    month without ratings left out; and the district's, pooled (all ratings of the month
-    over all communities). A retired community is left out."""
-    answers = answers_of(request.app)
-
+def _satisfaction_maker(answers: DistrictAnswers, months: int):
     def make(session: Session, snapshot: Snapshot) -> dict[str, Any]:
         table, all_contexts = _table(answers, session, snapshot), snapshot.contexts
         listed = [item for item in table["items"] if not item["retired"]]
@@ -937,7 +1025,19 @@ def district_satisfaction(request: Request, session: SessionDep, months: History
                 "items": [{"community": ctx.community, "name": ctx.record.name, "months": by_community[ctx.community]}
                           for ctx in contexts],
                 "district": [_rated_month(m, n, t) for m, (n, t) in sorted(pooled.items())]}
+    return make
 
+
+@router.get("/district/satisfaction", response_model=DistrictSatisfactionOut, responses=NO_DISTRICT,
+            summary="The owners' rating of the property service, month by month, per community and pooled")
+def district_satisfaction(request: Request, session: SessionDep, months: HistoryMonths = SATISFACTION_MONTHS,
+                          district: DistrictQuery = None):
+    """For the communities listed now: each month of the last `months` (up to the newest
+    month any community's index has reached) with its ratings and their average (1-5), a
+    month without ratings left out; and the district's, pooled (all ratings of the month
+    over all communities). A retired community is left out."""
+    answers = answers_of(request.app)
+    make = _satisfaction_maker(answers, months)
     key, district = ("satisfaction", months, _lower(district)), _lower(district)
     return answers.body(key, answers.get(key, _snapshot(answers, session, district), session, make)[1],
                         DistrictSatisfactionOut)
@@ -1012,6 +1112,20 @@ def ranking_of(item: dict[str, Any]) -> dict[str, Any]:
             "score": round(score, 2) if weights else None, "counted_weight": round(weights, 4), "parts": parts}
 
 
+def _ranking_maker(answers: DistrictAnswers):
+    def make(session: Session, snapshot: Snapshot) -> dict[str, Any]:
+        table = _table(answers, session, snapshot)
+        ranked = [ranking_of(item) for item in table["items"] if not item["retired"]]
+        ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["community"]))
+        for position, entry in enumerate(ranked, start=1):
+            entry["rank"] = position if entry["score"] is not None else None
+        return {"items": ranked, "indexed_blocks": _indexed_blocks(snapshot),
+                "weights": {part: weight for part, weight, *_ in RANKING_PARTS},
+                "answer_time_good": ANSWER_TIME_GOOD, "answer_time_poor": ANSWER_TIME_POOR,
+                "check_ins_per_unit_full": CHECK_INS_PER_UNIT_FULL}
+    return make
+
+
 @router.get("/district/ranking", response_model=DistrictRankingOut, responses=NO_DISTRICT,
             summary="The communities listed now, ranked by a score whose every part is explained")
 def district_ranking(request: Request, session: SessionDep, district: DistrictQuery = None):
@@ -1026,18 +1140,7 @@ def district_ranking(request: Request, session: SessionDep, district: DistrictQu
     Highest score first, ties by community address; a community with no part at all has
     no score and comes last. A retired community is not ranked."""
     answers = answers_of(request.app)
-
-    def make(session: Session, snapshot: Snapshot) -> dict[str, Any]:
-        table = _table(answers, session, snapshot)
-        ranked = [ranking_of(item) for item in table["items"] if not item["retired"]]
-        ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["community"]))
-        for position, entry in enumerate(ranked, start=1):
-            entry["rank"] = position if entry["score"] is not None else None
-        return {"items": ranked, "indexed_blocks": _indexed_blocks(snapshot),
-                "weights": {part: weight for part, weight, *_ in RANKING_PARTS},
-                "answer_time_good": ANSWER_TIME_GOOD, "answer_time_poor": ANSWER_TIME_POOR,
-                "check_ins_per_unit_full": CHECK_INS_PER_UNIT_FULL}
-
+    make = _ranking_maker(answers)
     key, district = ("ranking", _lower(district)), _lower(district)
     return answers.body(key, answers.get(key, _snapshot(answers, session, district), session, make)[1],
                         DistrictRankingOut)
