@@ -68,8 +68,10 @@ def axe_source():
     return AXE_JS.read_text(encoding="utf-8")
 
 
-def open_district(browser, chain, url, viewport, lang, axe_source):
+def open_district(browser, chain, url, viewport, lang, axe_source, route=None, ready="[data-testid=district-table]"):
     context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+    if route is not None:
+        context.route(*route)
     config = {"rpc": chain.provider.uri, "account": None, "connected": False}
     context.add_init_script(f"window.__walletConfig = {json.dumps(config)};\n{PROVIDER_JS}")
     context.add_init_script(f"localStorage.setItem('linli.lang', {json.dumps(lang)});")
@@ -80,8 +82,8 @@ def open_district(browser, chain, url, viewport, lang, axe_source):
     page.errors = errors
     page.goto(f"{url}/{PATH}")
     page.wait_for_selector("body[data-ready=true]")
-    page.wait_for_selector("#view[aria-busy=false]")
-    page.wait_for_selector("[data-testid=district-table]")
+    page.wait_for_selector("#view[aria-busy=false]", timeout=30_000)
+    page.wait_for_selector(ready)
     return page
 
 
@@ -192,3 +194,49 @@ def test_the_district_page_fits_a_phone(browser, chain, district_site, axe_sourc
         assert page.errors == []
     finally:
         page.context.close()
+
+
+BUILDING = json.dumps({"detail": "the district's figures are still being built (the API has just started): "
+                                 "try again shortly"})
+
+
+def _always_refused(refused: list[str], retry_after: str):
+    def route(route):  # Playwright passes the request too to a handler taking two arguments
+        refused.append(route.request.url)
+        route.fulfill(status=503, headers={"Retry-After": retry_after}, content_type="application/json", body=BUILDING)
+    return route
+
+
+def test_the_page_waits_out_an_api_still_building_its_answers(browser, chain, district_site, axe_source):
+    """Just after the API's start its district answers are still being built, and it turns
+    a request away with 503 and Retry-After (backend/api/routes/district.py): the page asks
+    again after the wait it names and shows the table, not a failure. A service that stays
+    unavailable is said so after a few tries, and a wait longer than 10 s is not waited for."""
+    turned_away: list[str] = []
+
+    def once(route):
+        if turned_away:
+            route.continue_()
+        else:
+            turned_away.append(route.request.url)
+            route.fulfill(status=503, headers={"Retry-After": "1"}, content_type="application/json", body=BUILDING)
+
+    page = open_district(browser, chain, district_site, DESKTOP, "zh", axe_source,
+                         route=("**/api/v1/district/communities*", once))
+    try:
+        assert len(turned_away) == 1
+        assert page.locator("[data-testid=district-row]").count() == 5
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+    for retry_after, asked in (("1", 4), ("3600", 1)):  # three tries again; none for an hour's wait
+        refused: list[str] = []
+        page = open_district(browser, chain, district_site, DESKTOP, "zh", axe_source,
+                             route=("**/api/v1/district/ranking*", _always_refused(refused, retry_after)),
+                             ready="[data-testid=load-failed]")
+        try:
+            assert len(refused) == asked, retry_after
+            assert "数据服务暂时不可用" in page.locator("[data-testid=load-failed]").inner_text()
+        finally:
+            page.context.close()

@@ -9,6 +9,21 @@ export class ApiError extends Error {
   }
 }
 
+// A read turned away for now (503: the API just started and is still building an answer,
+// or is at its limit; 429) names in Retry-After when to ask again: a read is asked again
+// after that wait, at most READ_RETRIES times and only for a wait of READ_RETRY_MAX_S or
+// less, before the page says the service is unavailable.
+const READ_RETRIES = 3;
+const READ_RETRY_MAX_S = 10;
+
+function retryAfterSeconds(response) {
+  if (response.status !== 503 && response.status !== 429) return null;
+  const raw = response.headers.get("retry-after");
+  if (raw === null || !/^\d+$/.test(raw.trim())) return null; // seconds only; an HTTP date is not waited for
+  const seconds = Number(raw.trim());
+  return seconds <= READ_RETRY_MAX_S ? seconds : null;
+}
+
 export class Api {
   constructor(base) {
     this.base = base;
@@ -24,10 +39,14 @@ export class Api {
   }
 
   async get(path, params = {}) {
-    const response = await fetch(this.url(path, params), { headers: { accept: "application/json" } });
-    const body = await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, body?.detail ?? response.statusText);
-    return body;
+    for (let attempt = 0; ; attempt++) {
+      const response = await fetch(this.url(path, params), { headers: { accept: "application/json" } });
+      const body = await response.json().catch(() => null);
+      if (response.ok) return body;
+      const wait = retryAfterSeconds(response);
+      if (wait === null || attempt >= READ_RETRIES) throw new ApiError(response.status, body?.detail ?? response.statusText);
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
   }
 
   /** Like get, but null for a 404 (a holder who never had points, say). */
