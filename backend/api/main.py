@@ -187,7 +187,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
     )
     # One connection for each request admitted at once (reads + writes), none to wait for.
-    engine = make_engine(settings.database_url, echo=settings.database_echo, pool_size=settings.pool_size(),
+    # And one each for the district answers' two threads (their start's build and their
+    # rebuilds, routes/district.py), which no admission counts.
+    engine = make_engine(settings.database_url, echo=settings.database_echo, pool_size=settings.pool_size() + 2,
                          max_overflow=0, pool_timeout=settings.api_pool_timeout_s)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(PoolTimeout, database_busy)

@@ -98,11 +98,12 @@ class Settings(BaseSettings):
     # rebuild so that it runs at most this share of the time (it competes with requests for the GIL).
     district_rebuild_interval_s: float = Field(default=1.0, ge=0, le=600)
     district_rebuild_share: float = Field(default=0.25, gt=0, le=1)
-    # The district answers are first built when the API starts, in a thread (seconds at 200
-    # communities); a request for one still being built waits this long, then 503 with
-    # Retry-After, rather than hold one of the reads admitted at once until it is done.
+    # The district answers the page asks first are built when the API starts, in a thread
+    # (seconds at 200 communities); a request for an answer whose first build is running
+    # waits this long, then 503 with Retry-After, rather than hold one of the reads admitted
+    # at once until it is done.
     district_warm_at_start: bool = True
-    district_first_wait_s: float = Field(default=2.0, ge=0, le=120)
+    district_first_wait_s: float = Field(default=1.0, ge=0, le=120)
     # Largest request body by default (bytes); routes that take more say so (the texts).
     api_max_body_bytes: int = Field(default=16 * 1024, ge=0, le=64 * 1024 * 1024)
     # `python -m backend.api`: uvicorn workers, and how long a stop (SIGTERM) waits for the

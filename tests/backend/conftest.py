@@ -63,6 +63,10 @@ def settings(database_url, rpc_url, tmp_path):
     # The vault's database and key stay in the test's folder, never the project's .linli/.
     return Settings(environment="test", database_url=database_url, rpc_url=rpc_url, finality_depth=8,
                     poll_interval_s=0.05, rpc_max_retries=2, rpc_backoff_s=0.05, rpc_backoff_max_s=0.2,
+                    # The district answers' build at the app's start is on in the district's
+                    # API tests (test_api_district.py), which wait for it; elsewhere it is a
+                    # thread racing each test's own writes for nothing.
+                    district_warm_at_start=False,
                     vault_database_url=f"sqlite:///{tmp_path / 'vault.db'}", vault_key_file=tmp_path / "vault.key")
 
 

@@ -51,7 +51,10 @@ def client(database_url, settings):
     engine = make_engine(database_url)
     write_district(engine)
     engine.dispose()
-    with TestClient(create_app(settings)) as client:  # the app's lifespan: its shutdown ends the rebuilds
+    # The app's lifespan: its start builds the answers in a thread (each test begins once
+    # that has ended), its shutdown ends the rebuilds.
+    with TestClient(create_app(settings.model_copy(update={"district_warm_at_start": True}))) as client:
+        assert district_routes.answers_of(client.app).wait_warm(60)
         yield client
 
 
@@ -508,7 +511,7 @@ def test_the_answers_are_built_at_the_apps_start_and_no_request_builds_them(data
     write_district(engine)
     engine.dispose()
     read, _ = _counting_own_figures(monkeypatch)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings.model_copy(update={"district_warm_at_start": True}))) as client:
         answers = district_routes.answers_of(client.app)
         assert answers.wait_warm(60) and answers.warmed_in is not None
         assert sorted(read) == ["district-warm"] * 5  # A-E once each, in the start's thread
@@ -533,21 +536,25 @@ def test_a_request_meanwhile_is_turned_away_after_a_short_wait_not_held(database
     """While the start's build runs (at 200 communities it took 8.5 s), a request for one of
     its answers waits for it at most `district_first_wait_s`, then gets 503 with
     Retry-After, rather than hold one of the reads admitted at once; a request for the
-    flags or the ranking does not build the table they are made from a second time; the
-    community routes answer meanwhile. Once the build has ended, every answer is the one
-    it built."""
+    flags (this month's or another's) or the ranking does not build the table they are made
+    from a second time; the community routes answer meanwhile. Once the build has ended,
+    every answer is the one it built."""
     engine = make_engine(database_url)
     write_district(engine)
     engine.dispose()
     release = threading.Event()
     read, started = _counting_own_figures(monkeypatch, hold=release)
     wait = 0.3
-    with TestClient(create_app(settings.model_copy(update={"district_first_wait_s": wait}))) as client:
+    warming = {"district_warm_at_start": True, "district_first_wait_s": wait}
+    with TestClient(create_app(settings.model_copy(update=warming))) as client:
         try:
             assert started.wait(30)
-            for path in FIRST_PATHS:
+            # The start's answers, and one it does not build but that is made from its table
+            # (a month's flags): neither builds the table a second time.
+            for path, params in [*((path, {}) for path in FIRST_PATHS),
+                                 ("/api/v1/district/flags", {"month": MONTH - 1})]:
                 began = time.monotonic()
-                answer = client.get(path)
+                answer = client.get(path, params=params)
                 assert answer.status_code == 503, (path, answer.text)
                 assert time.monotonic() - began >= wait
                 assert answer.headers["Retry-After"] == str(settings.api_retry_after_s)
@@ -565,6 +572,27 @@ def test_a_request_meanwhile_is_turned_away_after_a_short_wait_not_held(database
         assert answers.kept(("communities", None))[0] == answers.kept(("flags", None, None))[0]
 
 
+def test_a_build_begun_earlier_never_replaces_a_newer_answer(client, database_url):
+    """Builds overlap (the app's start's, a request's first, the rebuilds): an answer built
+    from a snapshot read before the one kept is not kept over it, whichever ends last."""
+    answers = district_routes.answers_of(client.app)
+    key = ("communities", None)
+    with sessions_of(client) as first_session:
+        older = district_routes._snapshot(answers, first_session)
+        _move(database_url, A, HEAD + 1)
+        with sessions_of(client) as second_session:
+            newer = district_routes._snapshot(answers, second_session)
+            assert newer.version != older.version and newer.read > older.read
+            answers.keep("k", newer.version, "newer", newer.read)
+            answers.keep("k", older.version, "older", older.read)
+            assert answers.kept("k") == (newer.version, "newer")
+            # The table: a flags build from the older snapshot, ending last, does not put its table back.
+            table = district_routes._table(answers, second_session, newer)
+            assert answers.kept(key) == (newer.version, table)
+            district_routes._table(answers, first_session, older)
+            assert answers.kept(key) == (newer.version, table)
+
+
 def test_answers_kept_are_bounded(client):
     """Each `month` asked for is an answer of its own: only the KEEP_MAX last asked are kept."""
     answers = district_routes.answers_of(client.app)
@@ -572,6 +600,8 @@ def test_answers_kept_are_bounded(client):
     for month in range(oldest, MONTH + 1):
         assert client.get("/api/v1/district/flags", params={"month": month}).status_code == 200
     assert len(answers._kept) == district_routes.KEEP_MAX  # the table its flags were made from among them
+    # The answers the app's start built stay: asking for many months cannot push them out.
+    assert None not in [answers.kept(key) for key in FIRST_ANSWERS]
     assert max(len(answers._bodies), len(answers._first)) <= district_routes.KEEP_MAX
     assert answers.kept(("flags", MONTH, None)) is not None and answers.kept(("flags", oldest, None)) is None
 

@@ -211,7 +211,7 @@ def test_the_page_waits_out_an_api_still_building_its_answers(browser, chain, di
     """Just after the API's start its district answers are still being built, and it turns
     a request away with 503 and Retry-After (backend/api/routes/district.py): the page asks
     again after the wait it names and shows the table, not a failure. A service that stays
-    unavailable is said so after a few tries, and a wait longer than 10 s is not waited for."""
+    unavailable is said so after four tries, and a wait longer than 10 s is not waited for."""
     turned_away: list[str] = []
 
     def once(route):
@@ -230,7 +230,7 @@ def test_the_page_waits_out_an_api_still_building_its_answers(browser, chain, di
     finally:
         page.context.close()
 
-    for retry_after, asked in (("1", 4), ("3600", 1)):  # three tries again; none for an hour's wait
+    for retry_after, asked in (("1", 5), ("3600", 1)):  # four tries again; none for an hour's wait
         refused: list[str] = []
         page = open_district(browser, chain, district_site, DESKTOP, "zh", axe_source,
                              route=("**/api/v1/district/ranking*", _always_refused(refused, retry_after)),

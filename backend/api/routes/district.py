@@ -43,11 +43,13 @@ weights and how each figure is normalised.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import statistics
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -363,8 +365,9 @@ class Snapshot:
     (at 200 communities the objects made per request were most of a kept answer's cost)."""
 
     def __init__(self, version: tuple, records: dict, session: Session, positions: list[tuple],
-                 listing_rows: list[tuple], district: str | None = None) -> None:
+                 listing_rows: list[tuple], district: str | None = None, read: int = 0) -> None:
         self.version = version
+        self.read = read  # its place in the order the snapshots were read (`DistrictAnswers.keep`)
         self.district = district  # the district registry asked for; None: every community in the index
         self._records, self._session = records, session
         self._positions, self._listing_rows = positions, listing_rows
@@ -391,7 +394,7 @@ class DistrictAnswers:
     """The answers kept for one app, and its background rebuilds (see above)."""
 
     def __init__(self, sessionmaker, records: dict, *, interval_s: float = 1.0, share: float = 0.25,
-                 first_wait_s: float = 2.0, retry_after_s: int = 2, clock=time.monotonic) -> None:
+                 first_wait_s: float = 1.0, retry_after_s: int = 2, clock=time.monotonic) -> None:
         self.sessionmaker = sessionmaker
         self.first_wait_s = first_wait_s  # a request waits this long for a first build running, then 503
         self.retry_after_s = retry_after_s
@@ -405,11 +408,13 @@ class DistrictAnswers:
         self._again: set = set()  # keys asked for while being rebuilt: rebuilt once more after
         self.rows: dict[str, tuple[tuple, dict[str, Any]]] = {}  # community -> (its version, own figures)
         self._kept: OrderedDict[Any, tuple[tuple, Any]] = OrderedDict()
+        self._read: dict[Any, int] = {}  # key -> the snapshot its kept answer was built from (`Snapshot.read`)
+        self._pinned: set = set()  # the keys the app's start built: never evicted
         self._bodies: dict[Any, tuple[Any, bytes]] = {}  # key -> (the answer, its JSON), see `body`
         self._csvs: dict[Any, tuple[Any, Response]] = {}  # key -> (the answer, its CSV), see `csv`
         self._guard = threading.Lock()
         self._idle = threading.Condition(self._guard)
-        self._first: dict[Any, threading.Lock] = {}
+        self._first: dict[Any, threading.RLock] = {}  # key -> held during its first build (see `first`)
         self._queue: dict[Any, tuple] = {}  # key -> (make, district), in the order asked; stays until built
         self._worker: threading.Thread | None = None
         self._warmer: threading.Thread | None = None
@@ -424,21 +429,30 @@ class DistrictAnswers:
                 self._kept.move_to_end(key)
             return kept
 
-    def keep(self, key: Any, version: tuple, answer: Any) -> None:
+    def keep(self, key: Any, version: tuple, answer: Any, read: int) -> None:
+        """Keep `answer`, built from the snapshot `read` (its place in the order the
+        snapshots were read), unless what is kept was built from a later one: a build that
+        began before another (the app's start's, a request's) never replaces a newer answer."""
         with self._guard:
-            self._kept[key] = (version, answer)
+            if self._read.get(key, -1) > read:
+                return
+            self._kept[key], self._read[key] = (version, answer), read
             self._kept.move_to_end(key)
             while len(self._kept) > KEEP_MAX:
-                evicted = self._kept.popitem(last=False)[0]
-                self._bodies.pop(evicted, None)
-                self._csvs.pop(evicted, None)
-                self._first.pop(evicted, None)
-                self._next.pop(evicted, None)
+                # The oldest asked for goes, except the answers the app's start built (what
+                # the district page asks first): a client asking for many months cannot push them out.
+                evicted = next((k for k in self._kept if k not in self._pinned), None)
+                if evicted is None:
+                    break
+                del self._kept[evicted]
+                for held in (self._bodies, self._csvs, self._first, self._next, self._read):
+                    held.pop(evicted, None)
 
     def clear(self) -> None:
         """Forget every answer (the bench's uncached profile)."""
         with self._guard:
             self._kept.clear()
+            self._read.clear()
             self._bodies.clear()
             self._csvs.clear()
             self.rows.clear()
@@ -450,54 +464,65 @@ class DistrictAnswers:
         if kept is not None and kept[0] == snapshot.version:
             return kept
         if kept is None:
-            with self._guard:
-                first = self._first.setdefault(key, threading.Lock())
-            # A first build running (the app's start, another request): wait for it a while,
-            # not for as long as it takes. At 200 communities the first table takes seconds,
-            # and each request waiting holds one of the few reads admitted at once, which the
-            # community routes need too.
-            if not first.acquire(timeout=self.first_wait_s):
-                raise HTTPException(status_code=503, headers={"Retry-After": str(self.retry_after_s)},
-                                    detail="the district's figures are still being built (the API has just "
-                                           "started): try again shortly")
-            try:
+            with self.first(key):
                 kept = self.kept(key)
                 if kept is None:
                     kept = (snapshot.version, make(session, snapshot))
-                    self.keep(key, *kept)
-            finally:
-                first.release()
+                    self.keep(key, *kept, snapshot.read)
             if kept[0] == snapshot.version:
                 return kept
         self._ask(key, make, snapshot.district)
         return kept
+
+    @contextmanager
+    def first(self, key: Any):
+        """Held while `key`'s first answer is built, so that requests arriving meanwhile do
+        not build it again. One already running (the app's start's, another request's) is
+        waited for a while, not for as long as it takes: at 200 communities the first table
+        takes seconds, and each request waiting holds one of the few reads admitted at once,
+        which the community routes need too. After `first_wait_s`, a 503 with Retry-After.
+        Re-entrant: a build may need the table, whose first build its own thread runs."""
+        with self._guard:
+            lock = self._first.setdefault(key, threading.RLock())
+        if not lock.acquire(timeout=self.first_wait_s):
+            raise HTTPException(status_code=503, headers={"Retry-After": str(self.retry_after_s)},
+                                detail="the district's figures are still being built (the API has just started): "
+                                       "try again shortly")
+        try:
+            yield
+        finally:
+            lock.release()
 
     def warm(self, jobs: list[tuple[Any, Any, Any]]) -> None:
         """Build the answers of `jobs` ((key, make, render) each, every community in the
         index) in a thread of their own, as their first requests would have: at the app's
         start, off the request path. Requests for them meanwhile wait for it as for a first
         request's build (at most `first_wait_s`, then 503); `render(key, answer)` makes
-        the answer's JSON (and CSV) ahead too."""
+        the answer's JSON (and CSV) ahead too. The keys are never evicted after."""
         with self._guard:
             if self._closed or self._warmer is not None:
                 return
-            # Every key's first lock before the thread starts: a request for the flags during
-            # the table's build must not build the table a second time (the flags are made
-            # from it). The app's start runs before any request, so none is held; if one is,
-            # a request builds that answer, and the rest are left to the requests too.
-            locks = [self._first.setdefault(key, threading.Lock()) for key, _, _ in jobs]
-            held = [lock for lock in locks if lock.acquire(blocking=False)]
-            if len(held) < len(locks):
-                for lock in held:
-                    lock.release()
-                return
-            self._warmer = threading.Thread(target=self._warm, args=(jobs, locks), name="district-warm")
-            self._warmer.start()
-
-    def _warm(self, jobs: list[tuple[Any, Any, Any]], locks: list[threading.Lock]) -> None:
-        began = self.clock()
-        released = 0
+            self._pinned = {key for key, _, _ in jobs}
+            locks = [self._first.setdefault(key, threading.RLock()) for key, _, _ in jobs]
+            self._warmer = threading.Thread(target=self._warm, args=(jobs, locks, held := threading.Event()),
+                                            name="district-warm")
         try:
+            self._warmer.start()
+        except RuntimeError:  # no thread to be had: the requests build their answers
+            self._warmer = None
+            raise
+        # Every key's first lock is taken by the thread before the app serves: a request for
+        # the flags during the table's build must not build the table a second time (the
+        # flags are made from it).
+        held.wait(REBUILD_JOIN_S)
+
+    def _warm(self, jobs: list[tuple[Any, Any, Any]], locks: list[threading.RLock], held: threading.Event) -> None:
+        began = self.clock()
+        taken = [lock for lock in locks if lock.acquire(blocking=False)]
+        held.set()
+        try:
+            if len(taken) < len(locks):  # a request is building one already (not at the app's start)
+                return
             with self.sessionmaker() as session:
                 snapshot = _snapshot(self, session)
                 for (key, make, render), lock in zip(jobs, locks):
@@ -506,14 +531,14 @@ class DistrictAnswers:
                     kept = self.kept(key)
                     if kept is None:
                         kept = (snapshot.version, make(session, snapshot))
-                        self.keep(key, *kept)
+                        self.keep(key, *kept, snapshot.read)
+                    taken.remove(lock)
                     lock.release()
-                    released += 1
                     render(key, kept[1])
         except Exception:  # the requests build what is missing, as without the warm-up
             log.exception("district: building the answers at the app's start failed")
         finally:
-            for lock in locks[released:]:
+            for lock in taken:
                 lock.release()
             self.warmed_in = self.clock() - began
             log.info("district: answers built at the app's start in %.2f s", self.warmed_in)
@@ -606,7 +631,7 @@ class DistrictAnswers:
                         try:
                             kept = self.kept(key)
                             if kept is None or kept[0] != snapshot.version:
-                                self.keep(key, snapshot.version, make(session, snapshot))
+                                self.keep(key, snapshot.version, make(session, snapshot), snapshot.read)
                                 self.rebuilds += 1
                         except Exception:  # the next request asks again; the answer before is kept meanwhile
                             log.exception("district: rebuilding %r failed", key)
@@ -644,6 +669,7 @@ class DistrictAnswers:
 
 
 _answers_guard = threading.Lock()
+_READS = itertools.count(1)  # the snapshots, numbered in the order they are read
 
 
 def answers_of(app) -> DistrictAnswers:
@@ -695,6 +721,7 @@ def _snapshot(answers: DistrictAnswers, session: Session, district: str | None =
     """The index's version and what it was read from: every community the index holds, or,
     for a `district`, the communities that registry lists (its entries alone say their
     street and retirement: two districts listing the same community are kept apart)."""
+    read = next(_READS)  # taken before the index is read: a later number read it later
     positions, listing_rows = _positions(session), _listing_rows(session, district)
     if district is not None:
         if not listing_rows:
@@ -704,7 +731,7 @@ def _snapshot(answers: DistrictAnswers, session: Session, district: str | None =
     # The rows themselves are the version: a checkpoint written (its time moves with every
     # write), a community or an entry added or retired changes them.
     version = ("district", district, tuple(positions), tuple(listing_rows))
-    return Snapshot(version, answers.records, session, positions, listing_rows, district)
+    return Snapshot(version, answers.records, session, positions, listing_rows, district, read)
 
 
 def _indexed_blocks(snapshot: Snapshot) -> dict[str, int]:
@@ -741,11 +768,20 @@ def _table_maker(answers: DistrictAnswers):
 def _table(answers: DistrictAnswers, session: Session, snapshot: Snapshot) -> dict[str, Any]:
     """The table at `snapshot`'s version, for the answers built from it: the one kept if it
     is for that version, else built (and kept)."""
-    kept = answers.kept(("communities", snapshot.district))
+    key = ("communities", snapshot.district)
+    kept = answers.kept(key)
     if kept is not None and kept[0] == snapshot.version:
         return kept[1]
+    if kept is None:  # the table's first build: one at a time (the app's start's may be running)
+        with answers.first(key):
+            kept = answers.kept(key)
+            if kept is not None and kept[0] == snapshot.version:
+                return kept[1]
+            table = _build_table(answers, session, snapshot)
+            answers.keep(key, snapshot.version, table, snapshot.read)
+            return table
     table = _build_table(answers, session, snapshot)
-    answers.keep(("communities", snapshot.district), snapshot.version, table)
+    answers.keep(key, snapshot.version, table, snapshot.read)
     return table
 
 

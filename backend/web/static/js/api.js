@@ -11,9 +11,10 @@ export class ApiError extends Error {
 
 // A read turned away for now (503: the API just started and is still building an answer,
 // or is at its limit; 429) names in Retry-After when to ask again: a read is asked again
-// after that wait, at most READ_RETRIES times and only for a wait of READ_RETRY_MAX_S or
+// after that wait and up to half of it more (pages turned away together do not all come
+// back at once), at most READ_RETRIES times and only for a wait of READ_RETRY_MAX_S or
 // less, before the page says the service is unavailable.
-const READ_RETRIES = 3;
+const READ_RETRIES = 4;
 const READ_RETRY_MAX_S = 10;
 
 function retryAfterSeconds(response) {
@@ -45,7 +46,7 @@ export class Api {
       if (response.ok) return body;
       const wait = retryAfterSeconds(response);
       if (wait === null || attempt >= READ_RETRIES) throw new ApiError(response.status, body?.detail ?? response.statusText);
-      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000 * (1 + Math.random() / 2)));
     }
   }
 
