@@ -40,6 +40,7 @@ from tests.backend.district_synthetic import (
     HEAD,
     MONTH,
     MONTHLY,
+    NOW,
     STREET,
     write_district,
 )
