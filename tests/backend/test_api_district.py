@@ -21,7 +21,7 @@ from sqlalchemy import insert, update
 from backend.api.main import create_app
 from backend.api.routes import district as district_routes
 from backend.core.db import make_engine
-from backend.db.models import Checkpoint, DistrictListing, Unit
+from backend.db.models import Checkpoint, DistrictListing, IndexedBlock, RawEvent, Unit
 from tests.backend.district_synthetic import (
     A,
     A_DEPOSIT,
@@ -40,6 +40,7 @@ from tests.backend.district_synthetic import (
     HEAD,
     MONTH,
     MONTHLY,
+    NOW,
     STREET,
     write_district,
 )
@@ -199,6 +200,7 @@ def test_the_table_follows_the_index(client, database_url):
         conn.execute(insert(Unit.__table__), [{"community": D, "unit_id": 5, "label": "1-5", "area": AREA,
                                                "identity": 5, "registered_block": HEAD + 1,
                                                "updated_block": HEAD + 1}])
+        _event_written(conn, D, HEAD + 1)  # as the indexer writes the event with its rows
         conn.execute(update(Checkpoint.__table__).where(Checkpoint.community == D)
                      .values(block_number=HEAD + 1, updated_at=2.0))
     engine.dispose()
@@ -227,9 +229,18 @@ def test_the_table_follows_the_index(client, database_url):
     assert D not in {f["community"] for f in client.get("/api/v1/district/flags").json()["items"]}
 
 
-def test_only_the_community_whose_index_moved_is_read_again(client, database_url, monkeypatch):
-    """Each community's own figures are kept with its checkpoint: when one community's index
-    moves, the table reads that community's rows again and keeps the others'."""
+def _event_written(conn, community: str, block: int, block_hash: str = "0x" + "11" * 32) -> None:
+    conn.execute(insert(RawEvent.__table__), [{
+        "chain_id": CHAIN, "tx_hash": "0x" + f"{block:064x}", "log_index": 0, "community": community,
+        "block_number": block, "block_timestamp": NOW, "block_hash": block_hash, "address": community,
+        "contract": "UnitRegistry", "event": "UnitRegistered", "args": {}}])
+
+
+def test_only_the_community_whose_events_changed_is_read_again(client, database_url, monkeypatch):
+    """Each community's own figures are kept with its newest event and its head's month: on
+    a moving chain every block moves every checkpoint, and a rebuild reads again only the
+    communities the block brought an event (or whose events a rollback removed, or whose
+    head entered a new month), not all of them."""
     first = client.get("/api/v1/district/communities").json()
     read: list[str] = []
     real = district_routes._own_figures
@@ -239,15 +250,38 @@ def test_only_the_community_whose_index_moved_is_read_again(client, database_url
         return real(session, ctx)
 
     monkeypatch.setattr(district_routes, "_own_figures", counted)
-    assert client.get("/api/v1/district/communities").json() == first and read == []
+    answers = district_routes.answers_of(client.app)
     engine = make_engine(database_url)
-    with engine.begin() as conn:
-        conn.execute(update(Checkpoint.__table__).where(Checkpoint.community == B).values(updated_at=3.0))
-    engine.dispose()
-    assert client.get("/api/v1/district/communities").json() == first
-    rebuilt(client)
-    assert client.get("/api/v1/district/communities").json() == first
+
+    def step(*, events=(), rolled_back=(), new_month=(), block=HEAD + 1):
+        """Every checkpoint moves to `block` (an empty block for the rest)."""
+        with engine.begin() as conn:
+            for community in events:
+                _event_written(conn, community, block)
+            for community in rolled_back:
+                conn.execute(RawEvent.__table__.delete().where(RawEvent.community == community))
+            for community in new_month:
+                conn.execute(insert(IndexedBlock.__table__), [{
+                    "chain_id": CHAIN, "community": community, "block_number": block, "block_hash": "0x" + "22" * 32,
+                    "parent_hash": "0x" + "00" * 32, "timestamp": NOW + 30 * DAY}])
+            conn.execute(update(Checkpoint.__table__).values(block_number=block, updated_at=float(block)))
+        read.clear()
+        client.get("/api/v1/district/communities")
+        rebuilt(client)
+        return client.get("/api/v1/district/communities").json()
+
+    assert step(block=HEAD + 1)["items"][0]["indexed_block"] == HEAD + 1 and read == []
+    step(events=[B], block=HEAD + 2)
     assert read == [B]
+    step(rolled_back=[B], block=HEAD + 3)  # B's events gone (a reorganisation's rollback)
+    assert read == [B]
+    table = step(new_month=[D], block=HEAD + 4)  # D's head in July: a month more overdue for each unit behind
+    assert read == [D]
+    d = next(item for item in table["items"] if item["community"] == D)
+    before = next(item for item in first["items"] if item["community"] == D)
+    assert d["arrears"] > before["arrears"]
+    assert answers.rebuilds >= 4
+    engine.dispose()
 
 
 def test_a_still_index_answers_from_plain_rows_and_writes_its_csv_once(client, database_url, monkeypatch):
