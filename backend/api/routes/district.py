@@ -708,7 +708,8 @@ def warm(app) -> None:
     answers.warm([(("communities", None), _table_maker(answers), table),
                   (("ranking", None), _ranking_maker(answers), render(DistrictRankingOut)),
                   (("flags", None, None), _flags_maker(answers, None), render(DistrictFlagsOut)),
-                  (("satisfaction", SATISFACTION_MONTHS, None), _satisfaction_maker(answers, SATISFACTION_MONTHS), render(DistrictSatisfactionOut))])
+                  (("satisfaction", SATISFACTION_MONTHS, None), _satisfaction_maker(answers, SATISFACTION_MONTHS),
+                   render(DistrictSatisfactionOut))])
 
 
 def close(app) -> None:
@@ -759,8 +760,8 @@ def _own_version(session: Session, ctx: CommunityContext) -> tuple:
 
 def _own_figures(session: Session, ctx: CommunityContext) -> dict[str, Any]:
     """The figures read from one community's own rows: they change only when what
-    `_own_version` reads does. With them, under "_kept" (no column of the table), what the district's total
-    pools: the assembly sums and the suggestions' times to a first answer."""
+    `_own_version` reads does. With them, under "_kept" (no column of the table), what the
+    district's total pools: the assembly sums and the suggestions' times to a first answer."""
     units = session.scalar(select(func.count()).select_from(Unit).where(Unit.community == ctx.community))
     assemblies = _assembly_sums(session, ctx.community)
     times = _first_answer_times(session, ctx.community) if _has(ctx, suggestion_routes.BOX) else []

@@ -45,7 +45,9 @@ export class Api {
       const body = await response.json().catch(() => null);
       if (response.ok) return body;
       const wait = retryAfterSeconds(response);
-      if (wait === null || attempt >= READ_RETRIES) throw new ApiError(response.status, body?.detail ?? response.statusText);
+      if (wait === null || attempt >= READ_RETRIES) {
+        throw new ApiError(response.status, body?.detail ?? response.statusText);
+      }
       await new Promise((resolve) => setTimeout(resolve, wait * 1000 * (1 + Math.random() / 2)));
     }
   }
