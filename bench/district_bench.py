@@ -537,11 +537,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_api(url: str) -> tuple[subprocess.Popen, str]:
+def start_api(url: str, rpc_url: str | None = None) -> tuple[subprocess.Popen, str]:
+    """uvicorn over the index `url`, its node the bench's chain (or `rpc_url`)."""
     import httpx
 
     port = free_port()
-    env = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_RPC_URL": chain.provider.uri}
+    env = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_RPC_URL": rpc_url or chain.provider.uri}
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "backend.api.main:app", "--host", "127.0.0.1",
                                "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -40,26 +39,7 @@ from sqlalchemy import insert, select, update  # noqa: E402
 
 from backend.core.db import make_engine  # noqa: E402
 from backend.db.models import Checkpoint, RawEvent  # noqa: E402
-from bench.district_bench import api_load, free_port, load_now, pct, wait_for_answers  # noqa: E402
-
-
-def start_api(url: str) -> tuple[subprocess.Popen, str]:
-    """uvicorn over the index alone (no node: the district routes read only the index)."""
-    import httpx
-
-    port = free_port()
-    env = {**os.environ, "LINLI_DATABASE_URL": url, "LINLI_RPC_URL": "http://127.0.0.1:9"}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "backend.api.main:app", "--host", "127.0.0.1",
-                               "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            httpx.get(f"{base}/api/v1/communities", timeout=1)
-            return server, base
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    server.terminate()
-    raise RuntimeError("the API did not start")
+from bench.district_bench import api_load, load_now, pct, start_api, wait_for_answers  # noqa: E402
 
 
 def anchor(url: str) -> float:
@@ -88,7 +68,8 @@ def run(url: str, changed: int, steps: int) -> list[int]:
         before = conn.execute(select(Checkpoint.community, Checkpoint.block_number, Checkpoint.updated_at)).all()
     communities = [row[0] for row in before]
     top, written = max(row[1] for row in before), []
-    server, base = start_api(url)
+    # No node: the district routes read only the index.
+    server, base = start_api(url, rpc_url="http://127.0.0.1:9")
     behind: list[int] = []
     try:
         wait_for_answers(base)
