@@ -93,7 +93,9 @@ def test_malleated_signature_refused(assembly, populated, committee, owner_a, at
 def test_ballot_not_replayable_on_another_proposal(assembly, populated, committee, owner_a, attacker, chain):
     p = propose(assembly, committee, chain, text="one")
     q = propose(assembly, committee, chain, text="two")
-    open_voting(chain, p)
+    # q's voting opens when p's does or a second later (proposed in the next block): open
+    # both, so that the replay is refused for its signature, not for q's start (CI met that).
+    open_voting(chain, q)
     sig = sign_ballot(assembly, chain, owner_a, p.id, FOR)
     assembly.castVoteBySig(p.id, FOR, owner_a.address, sig, sender=attacker)
     with ape.reverts("assembly: invalid signature"):
